@@ -1,0 +1,253 @@
+"""Deployment configuration: `conf/settings.yaml` and the network registry `conf/networks.yaml`.
+
+Both are validated where they are loaded; a typo fails at start-up with the file, the key and what was
+expected. Strings may reference the environment as `${NAME}` or `${NAME:-default}`, which is how
+credentials stay out of the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+
+from hub import PROJECT_ROOT
+from hub.errors import ConfigError
+
+_ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
+
+
+def conf_dir() -> Path:
+    return Path(os.environ.get("HUB_HOME", PROJECT_ROOT)) / "conf"
+
+
+def mappings_dir() -> Path:
+    return Path(os.environ.get("HUB_HOME", PROJECT_ROOT)) / "mappings"
+
+
+def expand_env(value, source, key):
+    """Replace `${NAME}` / `${NAME:-default}` in strings, recursively; a missing variable is an error."""
+    if isinstance(value, dict):
+        return {k: expand_env(v, source, f"{key}.{k}" if key else k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [expand_env(v, source, f"{key}[{i}]") for i, v in enumerate(value)]
+    if not isinstance(value, str):
+        return value
+
+    def substitute(match):
+        name, default = match.group(1), match.group(2)
+        if name in os.environ:
+            return os.environ[name]
+        if default is not None:
+            return default
+        raise ConfigError(source, key, f"environment variable {name} is not set")
+
+    return _ENV_REF.sub(substitute, value)
+
+
+def load_yaml(path: Path):
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return yaml.safe_load(fh)
+    except FileNotFoundError:
+        raise ConfigError(path, None, "file not found") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(path, None, f"not valid YAML: {exc}") from None
+
+
+def validation_error(path, exc: ValidationError) -> ConfigError:
+    """Turn marshmallow's nested message dict into one ConfigError naming the first bad key."""
+
+    def first(messages, prefix=""):
+        if isinstance(messages, dict):
+            for k, v in messages.items():
+                return first(v, f"{prefix}.{k}" if prefix else str(k))
+        if isinstance(messages, list) and messages and isinstance(messages[0], (dict, list)):
+            return first(messages[0], prefix)
+        text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+        return prefix, text
+
+    key, text = first(exc.messages)
+    return ConfigError(path, key, text)
+
+
+class _Strict(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+# --------------------------------------------------------------------------- settings
+
+
+class _WithdrawalSchema(_Strict):
+    max_share = fields.Float(load_default=0.2, validate=validate.Range(0, 1))
+    min_listing = fields.Integer(load_default=1, validate=validate.Range(min=0))
+
+
+class _HttpSchema(_Strict):
+    connect_timeout = fields.Float(load_default=5.0, validate=validate.Range(min=0.1))
+    read_timeout = fields.Float(load_default=30.0, validate=validate.Range(min=0.1))
+    max_retries = fields.Integer(load_default=4, validate=validate.Range(0, 20))
+    max_retry_after = fields.Float(load_default=120.0, validate=validate.Range(min=0))
+    backoff = fields.Float(load_default=0.5, validate=validate.Range(min=0))
+    max_body_bytes = fields.Integer(load_default=512 * 1024 * 1024, validate=validate.Range(min=1024))
+    user_agent = fields.String(load_default="instrument-hub/0.1 (+national instrument-sharing hub)")
+
+
+class _SettingsSchema(_Strict):
+    database_url = fields.String(load_default="sqlite:///var/hub.sqlite")
+    withdrawal = fields.Nested(_WithdrawalSchema, load_default=lambda: _WithdrawalSchema().load({}))
+    http = fields.Nested(_HttpSchema, load_default=lambda: _HttpSchema().load({}))
+    batch_size = fields.Integer(load_default=500, validate=validate.Range(1, 100_000))
+    service_year = fields.Integer(load_default=2012)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    withdrawal: dict
+    http: dict
+    batch_size: int
+    service_year: int
+    source: str = ""
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Settings":
+        path = path or conf_dir() / "settings.yaml"
+        raw = load_yaml(path) if path.exists() else {}
+        raw = expand_env(raw or {}, path, "")
+        try:
+            data = _SettingsSchema().load(raw)
+        except ValidationError as exc:
+            raise validation_error(path, exc) from None
+        if url := os.environ.get("HUB_DATABASE_URL"):
+            data["database_url"] = url
+        data["database_url"] = _anchor_sqlite(data["database_url"])
+        return cls(source=str(path), **data)
+
+
+def _anchor_sqlite(url: str) -> str:
+    """A relative SQLite path is relative to the project root, not to wherever the command ran."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+        base = Path(os.environ.get("HUB_HOME", PROJECT_ROOT))
+        return prefix + str(base / url[len(prefix):])
+    return url
+
+
+# --------------------------------------------------------------------------- network registry
+
+FAMILIES_WITHOUT_PULL = {"push"}
+
+
+class _ScheduleSchema(_Strict):
+    cron = fields.String(load_default=None)
+    interval_minutes = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    full_every_days = fields.Integer(load_default=7, validate=validate.Range(min=1))
+
+
+class _NetworkSchema(_Strict):
+    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit GB/T 2260 code"))
+    name = fields.String(required=True)
+    province = fields.String(required=True)
+    family = fields.String(required=True)
+    base_url = fields.String(load_default=None)
+    mapping = fields.String(required=True)
+    credentials = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
+    options = fields.Dict(keys=fields.String(), load_default=dict)
+    schedule = fields.Nested(_ScheduleSchema, load_default=lambda: _ScheduleSchema().load({}))
+    enabled = fields.Boolean(load_default=True)
+
+
+class _RegistrySchema(_Strict):
+    networks = fields.List(fields.Nested(_NetworkSchema), required=True)
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """One provincial network as the registry describes it."""
+
+    code: str
+    name: str
+    province: str
+    family: str
+    mapping: str
+    base_url: str | None = None
+    credentials: dict = field(default_factory=dict)
+    options: dict = field(default_factory=dict)
+    schedule: dict = field(default_factory=dict)
+    enabled: bool = True
+
+    @property
+    def pulled(self) -> bool:
+        return self.family not in FAMILIES_WITHOUT_PULL
+
+    @property
+    def mapping_path(self) -> Path:
+        return mappings_dir() / self.mapping
+
+
+class Registry:
+    """The networks the hub knows, by code, in registry order."""
+
+    def __init__(self, networks: list[NetworkConfig], source: str = ""):
+        self.source = source
+        self._by_code = {n.code: n for n in networks}
+
+    def __iter__(self):
+        return iter(self._by_code.values())
+
+    def __len__(self):
+        return len(self._by_code)
+
+    def __contains__(self, code):
+        return code in self._by_code
+
+    def get(self, code: str) -> NetworkConfig:
+        try:
+            return self._by_code[code]
+        except KeyError:
+            known = ", ".join(self._by_code) or "none"
+            raise ConfigError(self.source, code, f"no such network (known: {known})") from None
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "Registry":
+        # Imported here: connectors import hub.config, and the family check needs their registry.
+        from connectors import families
+
+        path = path or conf_dir() / "networks.yaml"
+        raw = expand_env(load_yaml(path) or {}, path, "")
+        try:
+            data = _RegistrySchema().load(raw)
+        except ValidationError as exc:
+            raise validation_error(path, exc) from None
+        networks, seen = [], set()
+        for i, entry in enumerate(data["networks"]):
+            where = f"networks[{i}] ({entry['code']})"
+            if entry["code"] in seen:
+                raise ConfigError(path, where, "duplicate network code")
+            seen.add(entry["code"])
+            known = set(families()) | FAMILIES_WITHOUT_PULL
+            if entry["family"] not in known:
+                raise ConfigError(path, f"{where}.family", f"unknown family {entry['family']!r}, expected one of {sorted(known)}")
+            if entry["family"] not in FAMILIES_WITHOUT_PULL and not entry["base_url"]:
+                raise ConfigError(path, f"{where}.base_url", "a pulled network needs a base_url")
+            network = NetworkConfig(**entry)
+            if network.pulled:
+                from connectors import connector_class
+
+                connector_class(network.family).validate_options(network, path, where)
+            if not network.mapping_path.exists():
+                raise ConfigError(path, f"{where}.mapping", f"mapping file {network.mapping_path} not found")
+            networks.append(network)
+        return cls(networks, str(path))
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    return Settings.load()

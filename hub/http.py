@@ -1,0 +1,153 @@
+"""The only way connectors talk HTTP (design rule 5).
+
+Every request has a connect and read timeout, bounded retries with exponential back-off that honour
+`Retry-After` (seconds or an HTTP date), a cap on the body size enforced while streaming, and lands in
+the job's `Telemetry`. Bodies are handed out as streams so large exports are never held whole.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from datetime import datetime, timezone
+
+import requests
+
+from hub.errors import ConnectorError
+from hub.telemetry import Telemetry
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+class BodyTooLarge(ConnectorError):
+    pass
+
+
+class CappedStream:
+    """A read-only file object over a response body that fails once more than `cap` bytes arrive.
+
+    The body is decompressed (gzip/deflate) as it is read; the cap applies to decompressed bytes, so
+    a gzip bomb is stopped too.
+    """
+
+    def __init__(self, response, cap: int, network: str, telemetry: Telemetry):
+        self._raw = response.raw
+        self._raw.decode_content = True
+        self._cap, self._network, self._telemetry = cap, network, telemetry
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        try:
+            chunk = self._raw.read(size if size and size > 0 else 64 * 1024)
+        except (requests.RequestException, OSError, Exception) as exc:  # urllib3 raises its own types
+            if isinstance(exc, ConnectorError):
+                raise
+            raise ConnectorError(self._network, f"body broken off while reading: {exc}", "truncated") from exc
+        self.read_bytes += len(chunk)
+        self._telemetry.add_bytes(len(chunk))
+        if self.read_bytes > self._cap:
+            raise BodyTooLarge(self._network, f"body exceeds the {self._cap}-byte cap", "too_large")
+        return chunk
+
+    def close(self):
+        self._raw.close()
+
+
+class HttpClient:
+    """HTTP for one network's job. `settings` is the `http` section of `conf/settings.yaml`."""
+
+    def __init__(self, network: str, settings: dict, telemetry: Telemetry | None = None, *, sleep=time.sleep):
+        self.network = network
+        self.settings = settings
+        self.telemetry = telemetry or Telemetry()
+        self.session = requests.Session()
+        self.session.headers["User-Agent"] = settings["user_agent"]
+        self._sleep = sleep
+
+    def close(self):
+        self.session.close()
+
+    def request(self, method: str, url: str, *, retry_statuses=RETRY_STATUSES, ok_statuses=None, **kwargs) -> requests.Response:
+        """Send a request, retrying transient failures; return the response with its body unread.
+
+        Raises `ConnectorError` (kind `http_<status>`, `timeout`, `connection`) once retries are spent.
+        Statuses outside 2xx that are not retried raise at once unless listed in `ok_statuses`.
+        """
+        s = self.settings
+        kwargs.setdefault("timeout", (s["connect_timeout"], s["read_timeout"]))
+        kwargs.setdefault("stream", True)
+        attempts = s["max_retries"] + 1
+        for attempt in range(1, attempts + 1):
+            started = time.perf_counter()
+            try:
+                response = self.session.request(method, url, **kwargs)
+            except requests.Timeout as exc:
+                failure, message, wait = "timeout", f"timed out: {exc}", None
+            except requests.ConnectionError as exc:
+                failure, message, wait = "connection", f"connection failed: {exc}", None
+            else:
+                latency = (time.perf_counter() - started) * 1000
+                status = response.status_code
+                if status < 400 or (ok_statuses and status in ok_statuses):
+                    self.telemetry.record(latency)
+                    return response
+                self.telemetry.record(latency, f"http_{status}")
+                failure = f"http_{status}"
+                message = f"HTTP {status} from {_short(url)}"
+                wait = retry_after(response.headers.get("Retry-After"))
+                response.close()
+                if status not in retry_statuses:
+                    raise ConnectorError(self.network, message, failure)
+                if wait is not None and wait > s["max_retry_after"]:
+                    raise ConnectorError(self.network, f"{message}: Retry-After {wait:.0f}s exceeds the {s['max_retry_after']:.0f}s limit", failure)
+            if failure in ("timeout", "connection"):
+                self.telemetry.record((time.perf_counter() - started) * 1000, failure)
+            if attempt == attempts:
+                raise ConnectorError(self.network, f"{message} (gave up after {attempts} attempts)", failure)
+            self._sleep(wait if wait is not None else s["backoff"] * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")  # Loop always returns or raises
+
+    def get(self, url, **kwargs):
+        return self.request("GET", url, **kwargs)
+
+    def post(self, url, **kwargs):
+        return self.request("POST", url, **kwargs)
+
+    def stream(self, response: requests.Response) -> CappedStream:
+        """The response body as a capped, decompressing file object (for iterparse and csv)."""
+        return CappedStream(response, self.settings["max_body_bytes"], self.network, self.telemetry)
+
+    def read(self, response: requests.Response, cap: int | None = None) -> bytes:
+        """The whole body, for small documents (a JSON page, an HTML page), under a cap."""
+        stream = CappedStream(response, cap or self.settings["max_body_bytes"], self.network, self.telemetry)
+        parts = []
+        try:
+            while chunk := stream.read(64 * 1024):
+                parts.append(chunk)
+        finally:
+            stream.close()
+        body = b"".join(parts)
+        expected = response.headers.get("Content-Length")
+        if expected and response.headers.get("Content-Encoding") in (None, "identity") and len(body) < int(expected):
+            raise ConnectorError(self.network, f"body of {_short(response.url)} truncated: {len(body)} of {expected} bytes", "truncated")
+        return body
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds to wait from a Retry-After header: delta-seconds or an HTTP date; None if absent/bad."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _short(url: str) -> str:
+    return url if len(url) <= 120 else url[:117] + "…"

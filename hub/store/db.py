@@ -1,0 +1,77 @@
+"""Engines for the store: SQLite (default, under `var/`) or any SQLAlchemy URL.
+
+SQLite runs in WAL mode (readers never block the writer) with a busy timeout, and write transactions
+start with BEGIN IMMEDIATE: a deferred transaction that later needs the write lock fails at once with
+"database is locked" when another writer holds it, whereas IMMEDIATE takes the lock up front and waits
+out the busy timeout. Use `store.write()` for any transaction that writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+
+BUSY_TIMEOUT_MS = 60_000
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_conn, _record):
+            # Let SQLAlchemy's begin event, not the driver, decide how transactions start.
+            dbapi_conn.isolation_level = None
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(conn):
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN")
+
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=int(os.environ.get("HUB_POOL_SIZE", 5)))
+
+
+class Store:
+    """The database of one deployment."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.engine = make_engine(url)
+        self._writer = self.engine.execution_options(hub_write=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextlib.contextmanager
+    def read(self) -> Connection:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextlib.contextmanager
+    def write(self) -> Connection:
+        """A write transaction: committed on success, rolled back on any exception."""
+        with self._writer.begin() as conn:
+            yield conn
+
+    def dispose(self):
+        self.engine.dispose()
+
+
+def open_store(url: str | None = None) -> Store:
+    from hub.config import settings
+
+    return Store(url or settings().database_url)

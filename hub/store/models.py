@@ -1,0 +1,182 @@
+"""Tables of the national store. Migrations in `hub/store/migrations/` create them; keep both in step.
+
+Instruments are stored flat (one column per common-schema field) so that search, facets and exports
+read one row per instrument; owner units are their own table because statistics and evaluation count
+them. Provenance columns record the job or batch that last changed a row, and `raw_records` keeps the
+payload it came from so `hub remap` works without refetching.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Float, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Network(Base):
+    __tablename__ = "networks"
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    province: Mapped[str] = mapped_column(String(50))
+    family: Mapped[str] = mapped_column(String(30))
+
+
+class OwnerUnit(Base):
+    __tablename__ = "owner_units"
+    __table_args__ = (UniqueConstraint("network", "name", name="uq_owner_network_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(6), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    type: Mapped[str | None] = mapped_column(String(20))
+    level: Mapped[str | None] = mapped_column(String(20))
+
+
+class Instrument(Base):
+    __tablename__ = "instruments"
+    __table_args__ = (
+        UniqueConstraint("network", "source_id", name="uq_instrument_network_source"),
+        Index("ix_instruments_network_withdrawn", "network", "withdrawn_at"),
+        Index("ix_instruments_category", "category"),
+        Index("ix_instruments_city", "city_code"),
+        Index("ix_instruments_value", "original_value"),
+    )
+    id: Mapped[str] = mapped_column(String(140), primary_key=True)  # "<network>:<source_id>"
+    network: Mapped[str] = mapped_column(String(6))
+    source_id: Mapped[str] = mapped_column(String(120))
+    name: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str | None] = mapped_column(String(300))
+    category: Mapped[str | None] = mapped_column(String(6))
+    model: Mapped[str | None] = mapped_column(String(200))
+    manufacturer: Mapped[str | None] = mapped_column(String(200))
+    country: Mapped[str | None] = mapped_column(String(2))
+    original_value: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    commissioned: Mapped[str | None] = mapped_column(String(10))  # ISO, precision kept: 2011 / 2011-06 / 2011-06-15
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner_units.id"), index=True)
+    province_code: Mapped[str | None] = mapped_column(String(6))
+    province_name: Mapped[str | None] = mapped_column(String(50))
+    city_code: Mapped[str | None] = mapped_column(String(6))
+    city_name: Mapped[str | None] = mapped_column(String(50))
+    county_code: Mapped[str | None] = mapped_column(String(6))
+    county_name: Mapped[str | None] = mapped_column(String(50))
+    address: Mapped[str | None] = mapped_column(Text)
+    specs: Mapped[str | None] = mapped_column(Text)
+    functions: Mapped[str | None] = mapped_column(Text)
+    services: Mapped[str | None] = mapped_column(Text)
+    fee_text: Mapped[str | None] = mapped_column(Text)
+    fee_amount: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    fee_unit: Mapped[str | None] = mapped_column(String(20))
+    booking_url: Mapped[str | None] = mapped_column(Text)
+    contact_name: Mapped[str | None] = mapped_column(String(100))
+    contact_phone: Mapped[str | None] = mapped_column(String(100))
+    contact_email: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str | None] = mapped_column(String(30))
+    sharing: Mapped[str | None] = mapped_column(String(10))
+    certifications: Mapped[str | None] = mapped_column(String(30))  # "CMA,CNAS" in that order
+    certified: Mapped[bool] = mapped_column(Boolean, default=False)
+    subjects: Mapped[str | None] = mapped_column(String(100))  # GB/T 13745 codes, comma-separated
+    # provenance
+    source_updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    last_job_id: Mapped[int | None] = mapped_column(Integer)
+    last_batch_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class ServiceStats(Base):
+    __tablename__ = "service_stats"
+    instrument_id: Mapped[str] = mapped_column(String(140), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network: Mapped[str] = mapped_column(String(6), index=True)
+    effective_hours: Mapped[float | None] = mapped_column(Float)
+    external_hours: Mapped[float | None] = mapped_column(Float)
+    external_services: Mapped[int | None] = mapped_column(Integer)
+    enterprise_services: Mapped[int | None] = mapped_column(Integer)
+    samples: Mapped[int | None] = mapped_column(Integer)
+    external_samples: Mapped[int | None] = mapped_column(Integer)
+    income: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    job_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class HarvestJob(Base):
+    """One run against one network: a harvest (full or incremental), a service-stats fetch, a remap,
+    or a pushed batch. `state` is running → succeeded | partial | failed | crashed; a running job whose
+    process is gone is marked crashed (design rule 3)."""
+
+    __tablename__ = "harvest_jobs"
+    __table_args__ = (Index("ix_jobs_network_started", "network", "started_at"), Index("ix_jobs_state", "state"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[str] = mapped_column(String(20))  # full | incremental | service | remap | push
+    state: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    host: Mapped[str | None] = mapped_column(String(100))
+    pid: Mapped[int | None] = mapped_column(Integer)
+    since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    year: Mapped[int | None] = mapped_column(Integer)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    created: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    unchanged: Mapped[int] = mapped_column(Integer, default=0)
+    withdrawn: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    listing_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    message: Mapped[str | None] = mapped_column(Text)
+    telemetry: Mapped[dict | None] = mapped_column(JSON)
+
+
+class RecordErrorRow(Base):
+    """A record that was skipped, with where and why (design rule 2)."""
+
+    __tablename__ = "record_errors"
+    __table_args__ = (Index("ix_errors_job", "job_id"), Index("ix_errors_network", "network"))
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    network: Mapped[str] = mapped_column(String(6))
+    source_id: Mapped[str | None] = mapped_column(String(120))
+    field: Mapped[str | None] = mapped_column(String(100))
+    message: Mapped[str] = mapped_column(Text)
+    raw_excerpt: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RawRecordRow(Base):
+    """The latest payload of each record as its network sent it."""
+
+    __tablename__ = "raw_records"
+    __table_args__ = (Index("ix_raw_network", "network"),)
+    id: Mapped[str] = mapped_column(String(140), primary_key=True)
+    network: Mapped[str] = mapped_column(String(6))
+    source_id: Mapped[str] = mapped_column(String(120))
+    payload: Mapped[str] = mapped_column(Text)  # canonical JSON, as hashed
+    payload_hash: Mapped[str] = mapped_column(String(64))
+    source_updated: Mapped[str | None] = mapped_column(String(40))
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    job_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class WithdrawalHold(Base):
+    """Withdrawals a run wanted beyond the configured share: held until an operator decides."""
+
+    __tablename__ = "withdrawal_holds"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(6), index=True)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    listed: Mapped[int] = mapped_column(Integer)
+    active_before: Mapped[int] = mapped_column(Integer)
+    instrument_ids: Mapped[list] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(20), default="held")  # held | confirmed | rejected
+    decided_by: Mapped[str | None] = mapped_column(String(100))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,75 @@
+"""Shared fixtures: a real store per test, on SQLite and, where reachable, on PostgreSQL.
+
+`store` is parametrised: every test that uses it runs on a fresh SQLite file and, when a PostgreSQL
+server answers at HUB_TEST_POSTGRES_URL (default: the local server, database `test`), again in a fresh
+schema there. Migrations build both, so the migrations are tested on every run.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from hub.store.db import Store
+from hub.store.migrate import upgrade
+
+PG_URL = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def _postgres_reachable() -> bool:
+    if os.environ.get("HUB_TEST_POSTGRES", "auto") == "off":
+        return False
+    try:
+        engine = create_engine(PG_URL, connect_args={"connect_timeout": 2})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return True
+    except Exception:
+        if os.environ.get("HUB_TEST_POSTGRES") == "required":
+            raise
+        return False
+
+
+POSTGRES = _postgres_reachable()
+BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES else [])
+
+
+def make_store(backend: str, tmp_path) -> tuple[Store, callable]:
+    if backend == "sqlite":
+        store = Store(f"sqlite:///{tmp_path}/hub.sqlite")
+        return store, store.dispose
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in PG_URL else "?"
+    store = Store(f"{PG_URL}{sep}options=-csearch_path%3D{schema}")
+
+    def cleanup():
+        store.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+    return store, cleanup
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request, tmp_path):
+    """A migrated, empty store on each available backend."""
+    s, cleanup = make_store(request.param, tmp_path)
+    upgrade(s)
+    yield s
+    cleanup()
+
+
+@pytest.fixture
+def sqlite_store(tmp_path):
+    s, cleanup = make_store("sqlite", tmp_path)
+    upgrade(s)
+    yield s
+    cleanup()
