@@ -180,3 +180,18 @@ class WithdrawalHold(Base):
     state: Mapped[str] = mapped_column(String(20), default="held")  # held | confirmed | rejected
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Evaluation(Base):
+    """A scoring run of an evaluation framework, with its whole report (byte-identical per inputs)."""
+
+    __tablename__ = "evaluations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    framework: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str | None] = mapped_column(String(300))
+    period: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    published: Mapped[bool] = mapped_column(Boolean, default=False)
+    report_sha256: Mapped[str] = mapped_column(String(64))
+    report: Mapped[str] = mapped_column(Text)  # report.json exactly as written
