@@ -143,9 +143,11 @@ class RecordErrorRow(Base):
     __table_args__ = (Index("ix_errors_job", "job_id"), Index("ix_errors_network", "network"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     job_id: Mapped[int | None] = mapped_column(Integer)
+    batch_id: Mapped[str | None] = mapped_column(String(64))
     network: Mapped[str] = mapped_column(String(6))
     source_id: Mapped[str | None] = mapped_column(String(120))
-    field: Mapped[str | None] = mapped_column(String(100))
+    field: Mapped[str | None] = mapped_column(String(100))  # in the network's own naming, e.g. "YZ"
+    severity: Mapped[str] = mapped_column(String(10), default="error")  # error: record skipped; warning: value dropped
     message: Mapped[str] = mapped_column(Text)
     raw_excerpt: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
