@@ -1,0 +1,90 @@
+"""`hub harvest` and `hub remap`."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import click
+
+from hub.cli._output import Progress, echo_table
+from hub.cli.store_cmd import init_store
+from hub.config import Registry, settings
+from hub.harvest.pipeline import Harvester
+from hub.harvest.remap import remap as remap_network
+
+
+def _terminate_cleanly():
+    """SIGTERM raises SystemExit so running jobs are finished as interrupted, not left "running"."""
+
+    def handler(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, handler)
+
+
+def run_harvest(codes, *, all_networks=False, full=False, year=None, progress=None, store=None):
+    registry = Registry.load()
+    if all_networks:
+        networks = [n for n in registry if n.pulled and n.enabled]
+    else:
+        networks = [registry.get(code) for code in codes]
+        for n in networks:
+            if not n.pulled:
+                raise click.UsageError(f"network {n.code} pushes its data (family {n.family}); it cannot be harvested")
+    store = init_store(store)
+    harvester = Harvester(store, settings(), progress=progress)
+    results = []
+    for network in networks:
+        results += harvester.harvest(network, full=full, year=year)
+        if progress is not None and hasattr(progress, "done"):
+            progress.done()
+    return results
+
+
+def summary_rows(results):
+    return [
+        [r.network, r.kind, r.state, f"{r.counts.fetched:,}", f"{r.counts.created:,}", f"{r.counts.updated:,}",
+         f"{r.counts.unchanged:,}", f"{r.counts.withdrawn:,}", f"{r.counts.rejected:,}", f"{r.seconds:.1f}s",
+         r.telemetry.get("requests", ""), r.message or ""]
+        for r in results
+    ]
+
+
+SUMMARY_HEADERS = ["network", "kind", "state", "fetched", "created", "updated", "unchanged", "withdrawn", "rejected", "time", "requests", "message"]
+
+
+@click.command()
+@click.argument("codes", nargs=-1)
+@click.option("--all", "all_networks", is_flag=True, help="Every enabled pulled network of the registry.")
+@click.option("--full", is_flag=True, help="A full listing even where an incremental one would do.")
+@click.option("--year", type=int, help="Also fetch the service statistics of this year.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (no progress line).")
+def harvest(codes, all_networks, full, year, as_json):
+    """Harvest networks by code (e.g. 370000), or --all. Exits 1 if any network failed."""
+    if not codes and not all_networks:
+        raise click.UsageError("name one or more network codes, or --all")
+    _terminate_cleanly()
+    progress = Progress(enabled=False if as_json else None)
+    results = run_harvest(codes, all_networks=all_networks, full=full, year=year, progress=progress)
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
+    else:
+        echo_table(SUMMARY_HEADERS, summary_rows(results), right={3, 4, 5, 6, 7, 8, 9, 10})
+    return 1 if any(r.state != "succeeded" for r in results) else 0
+
+
+@click.command()
+@click.argument("code")
+def remap(code):
+    """Map CODE's stored raw records again (after a mapping change), without refetching."""
+    _terminate_cleanly()
+    network = Registry.load().get(code)
+    store = init_store()
+    progress = Progress()
+    result = remap_network(store, network, batch_size=settings().batch_size, progress=progress)
+    progress.done()
+    echo_table(SUMMARY_HEADERS, summary_rows([result]), right={3, 4, 5, 6, 7, 8, 9, 10})
+
+
+COMMANDS = [harvest, remap]

@@ -1,0 +1,84 @@
+"""`hub init` and `hub stats`: set up the store and report what it holds."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import func, select
+
+from hub.cli._output import echo_table
+from hub.config import Registry, settings
+from hub.harvest.jobs import JOBS, recover_crashed
+from hub.store.db import open_store
+from hub.store.migrate import upgrade
+from hub.store.models import Instrument
+from hub.store.networks import sync_networks
+
+
+def init_store(store=None):
+    """Migrate the store to the latest schema, register the networks, mark crashed jobs."""
+    store = store or open_store()
+    upgrade(store)
+    sync_networks(store, Registry.load())
+    recover_crashed(store)
+    return store
+
+
+@click.command()
+def init():
+    """Create or migrate the store and register the networks of conf/networks.yaml."""
+    store = init_store()
+    click.echo(f"store ready: {_safe_url(store.url)} ({len(Registry.load())} networks registered)")
+
+
+def network_stats(store) -> list[dict]:
+    t = Instrument.__table__
+    with store.read() as conn:
+        totals = {
+            r.network: r for r in conn.execute(
+                select(t.c.network, func.count().label("n"), func.coalesce(func.sum(t.c.original_value), 0).label("value"))
+                .where(t.c.withdrawn_at.is_(None)).group_by(t.c.network)
+            )
+        }
+        last = {}
+        for r in conn.execute(
+            select(JOBS.c.network, JOBS.c.kind, JOBS.c.state, JOBS.c.finished_at, JOBS.c.started_at)
+            .where(JOBS.c.kind.in_(("full", "incremental"))).order_by(JOBS.c.started_at)
+        ):
+            last[r.network] = r
+    out = []
+    for network in Registry.load():
+        t_ = totals.get(network.code)
+        job = last.get(network.code)
+        out.append(dict(
+            network=network.code, name=network.name, family=network.family,
+            instruments=t_.n if t_ else 0, total_value_yuan=str(t_.value if t_ else 0),
+            last_harvest=(job.finished_at or job.started_at).isoformat(timespec="seconds") if job else None,
+            last_state=job.state if job else None,
+        ))
+    return out
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def stats(as_json):
+    """Per network: instruments listed, total original value, last harvest."""
+    rows = network_stats(open_store())
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    echo_table(
+        ["network", "name", "family", "instruments", "total value (亿元)", "last harvest", "state"],
+        [[r["network"], r["name"], r["family"], f"{r['instruments']:,}", f"{float(r['total_value_yuan']) / 1e8:,.3f}", r["last_harvest"] or "never", r["last_state"] or ""] for r in rows],
+        right={3, 4},
+    )
+
+
+def _safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+COMMANDS = [init, stats]

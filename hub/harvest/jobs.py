@@ -1,0 +1,133 @@
+"""Job bookkeeping: every run is a row with a state (design rule 3).
+
+States: `running` → `succeeded` (the listing was read completely; rejected records are counted and
+recorded, not failures) | `failed` (the listing could not be completed or looked wrong: what was read
+is kept, nothing is withdrawn, `message` says what happened) | `crashed` (the process died; found and
+marked by `recover_crashed`, never left "running").
+
+A running job writes a heartbeat with its counts after every batch, so progress is visible and a dead
+process is recognised by its silence even from another host.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+
+import psutil
+from sqlalchemy import insert, select, update
+
+from hub.store.models import HarvestJob
+
+JOBS = HarvestJob.__table__
+COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")
+#: A running job whose heartbeat is older than this is presumed dead, whatever host it ran on.
+STALE_AFTER = timedelta(minutes=15)
+HOST = socket.gethostname()
+
+
+def now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Counts:
+    fetched: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    withdrawn: int = 0
+    rejected: int = 0
+    warnings: int = 0
+
+    def add(self, other: "Counts") -> None:
+        for name in (*COUNTS, "warnings"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+    def as_dict(self) -> dict:
+        return {name: getattr(self, name) for name in COUNTS}
+
+
+@dataclass
+class Job:
+    id: int
+    network: str
+    kind: str
+    started_at: datetime
+    counts: Counts = field(default_factory=Counts)
+
+
+def start_job(store, network: str, kind: str, *, since=None, year=None) -> Job:
+    started = now()
+    with store.write() as conn:
+        job_id = conn.execute(
+            insert(JOBS).values(
+                network=network, kind=kind, state="running", started_at=started, heartbeat_at=started,
+                host=HOST, pid=os.getpid(), since=since, year=year, listing_complete=False,
+                fetched=0, created=0, updated=0, unchanged=0, withdrawn=0, rejected=0,
+            ).returning(JOBS.c.id)
+        ).scalar_one()
+    return Job(job_id, network, kind, started)
+
+
+def heartbeat(conn, job: Job, telemetry: dict | None = None) -> None:
+    """Record progress inside the caller's write transaction (so counts match what is committed)."""
+    values = dict(heartbeat_at=now(), **job.counts.as_dict())
+    if telemetry is not None:
+        values["telemetry"] = telemetry
+    conn.execute(update(JOBS).where(JOBS.c.id == job.id).values(**values))
+
+
+def finish_job(store, job: Job, state: str, *, message=None, listing_complete=False, telemetry=None) -> None:
+    with store.write() as conn:
+        conn.execute(
+            update(JOBS).where(JOBS.c.id == job.id).values(
+                state=state, finished_at=now(), heartbeat_at=now(), message=message,
+                listing_complete=listing_complete, telemetry=telemetry, **job.counts.as_dict(),
+            )
+        )
+
+
+def recover_crashed(store, *, stale_after: timedelta = STALE_AFTER) -> list[int]:
+    """Mark running jobs whose process is gone as crashed; return their ids.
+
+    A job of this host is dead when its pid no longer runs (or runs another program: pids are reused,
+    so the process must have started before the job). Any job is dead when its heartbeat is stale.
+    """
+    cutoff = now() - stale_after
+    dead = []
+    with store.read() as conn:
+        rows = conn.execute(select(JOBS.c.id, JOBS.c.host, JOBS.c.pid, JOBS.c.started_at, JOBS.c.heartbeat_at).where(JOBS.c.state == "running")).all()
+    for row in rows:
+        beat = as_utc(row.heartbeat_at or row.started_at)
+        if beat < cutoff or (row.host == HOST and not _alive(row.pid, as_utc(row.started_at))):
+            dead.append(row.id)
+    if dead:
+        with store.write() as conn:
+            conn.execute(
+                update(JOBS).where(JOBS.c.id.in_(dead), JOBS.c.state == "running").values(
+                    state="crashed", finished_at=now(),
+                    message="the process running this job died (found by recover_crashed); what it had committed is kept",
+                )
+            )
+    return dead
+
+
+def _alive(pid: int | None, started_at: datetime) -> bool:
+    if not pid:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        proc = psutil.Process(pid)
+        created = datetime.fromtimestamp(proc.create_time(), timezone.utc)
+        return proc.status() != psutil.STATUS_ZOMBIE and created <= started_at + timedelta(seconds=1)
+    except psutil.Error:
+        return False
+
+
+def as_utc(dt: datetime) -> datetime:
+    # SQLite hands back naive datetimes; everything the hub writes is UTC.
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

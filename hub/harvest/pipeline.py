@@ -1,0 +1,179 @@
+"""One harvest of one network: listing → raw records → mapping → validation → store.
+
+Gather and import are interleaved batch by batch, so memory stays flat whatever the size of the
+network and everything read before a failure is kept. The rules of design.md hold here:
+1 withdrawal guard (`hub.harvest.guard`), 2 bad records recorded and skipped (`RecordWriter`),
+3 every run a job with a state (`hub.harvest.jobs`), 4 unchanged records cost a hash,
+5 timeouts, retries and caps (`hub.http`), 6/7 in the connectors.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import timedelta
+from itertools import islice
+
+from sqlalchemy import insert, select
+
+from connectors import connector_class
+from hub.errors import ConnectorError
+from hub.harvest import guard
+from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, start_job
+from hub.harvest.writer import Provenance, RecordWriter, absent_since, active_count
+from hub.http import HttpClient
+from hub.mapping import Mapping
+from hub.store.hooks import instruments_changed
+from hub.store.models import WithdrawalHold
+from hub.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+#: An incremental run asks for changes since the last good run's start minus this, so that records
+#: changed while that run was reading are not missed (sources stamp times with their own clocks).
+INCREMENTAL_OVERLAP = timedelta(minutes=10)
+
+
+@dataclass
+class RunResult:
+    network: str
+    kind: str
+    job_id: int
+    state: str
+    counts: Counts
+    message: str | None
+    telemetry: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict:
+        return dict(network=self.network, kind=self.kind, job_id=self.job_id, state=self.state,
+                    message=self.message, seconds=round(self.seconds, 2), telemetry=self.telemetry, **self.counts.as_dict())
+
+
+def _batches(iterable, size):
+    it = iter(iterable)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class Harvester:
+    """Runs harvests for the networks of one deployment."""
+
+    def __init__(self, store, settings, *, progress=None, http_factory=HttpClient):
+        self.store = store
+        self.settings = settings
+        self.progress = progress or (lambda network, kind, counts: None)
+        self.http_factory = http_factory
+
+    def harvest(self, network, *, full: bool = False, year: int | None = None) -> list[RunResult]:
+        """Harvest instruments (incremental where possible unless `full`), then the year's statistics."""
+        results = [self.harvest_instruments(network, full=full)]
+        if year is not None:
+            results.append(self.harvest_service(network, year))
+        return results
+
+    # ------------------------------------------------------------------ instruments
+
+    def harvest_instruments(self, network, *, full: bool = False) -> RunResult:
+        mapping = Mapping.load(network.mapping_path)
+        telemetry = Telemetry()
+        http = self.http_factory(network.code, self.settings.http, telemetry)
+        connector = connector_class(network.family)(network, http)
+        since = None if full or not connector.incremental else self._incremental_since(network)
+        kind = "incremental" if since else "full"
+        job = start_job(self.store, network.code, kind, since=since)
+        writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
+        started = time.perf_counter()
+        with self.store.read() as conn:
+            active_before = active_count(conn, network.code)
+        complete, failure = False, None
+        try:
+            for batch in _batches(connector.list_records(since), self.settings.batch_size):
+                with self.store.write() as conn:
+                    job.counts.add(writer.write_batch(batch, conn))
+                    heartbeat(conn, job, telemetry.summary())
+                self.progress(network.code, kind, job.counts)
+            complete = True
+        except ConnectorError as exc:
+            failure = str(exc)
+            log.warning("%s", exc)
+        except BaseException as exc:
+            # A bug or an interruption: record it, then let it propagate (the job must not stay running).
+            finish_job(self.store, job, "failed", message=f"interrupted: {type(exc).__name__}: {exc}", telemetry=telemetry.summary())
+            raise
+        finally:
+            http.close()
+
+        notes = [failure]
+        state = "succeeded" if complete else "failed"
+        if kind == "full":
+            decision = self._apply_guard(job, writer, complete, active_before)
+            if decision.action != "none":
+                notes.append(decision.reason)
+            if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
+                state = "failed"  # an empty listing of a network that had instruments is a fault, not news
+        message = "; ".join(filter(None, notes))
+        finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=telemetry.summary())
+        return RunResult(network.code, kind, job.id, state, job.counts, message or None, telemetry.summary(), time.perf_counter() - started)
+
+    def _incremental_since(self, network):
+        """Start of the last complete run minus an overlap; None (a full run) when a full one is due."""
+        every = timedelta(days=network.schedule.get("full_every_days") or 7)
+        with self.store.read() as conn:
+            rows = conn.execute(
+                select(JOBS.c.kind, JOBS.c.started_at).where(
+                    JOBS.c.network == network.code, JOBS.c.kind.in_(("full", "incremental")),
+                    JOBS.c.state == "succeeded", JOBS.c.listing_complete.is_(True),
+                ).order_by(JOBS.c.started_at.desc()).limit(50)
+            ).all()
+        if not rows:
+            return None
+        last_full = next((r.started_at for r in rows if r.kind == "full"), None)
+        if last_full is None or as_utc(last_full) < now() - every:
+            return None
+        return as_utc(rows[0].started_at) - INCREMENTAL_OVERLAP
+
+    def _apply_guard(self, job: Job, writer: RecordWriter, complete: bool, active_before: int):
+        w = self.settings.withdrawal
+        with self.store.write() as conn:
+            absent = absent_since(conn, job.network, job.started_at) if complete else []
+            decision = guard.decide(full=True, complete=complete, listed=job.counts.fetched, active_before=active_before,
+                                    absent=len(absent), max_share=w["max_share"], min_listing=w["min_listing"])
+            if decision.action == "withdraw":
+                withdrawn = writer.withdraw(conn, absent, "absent from a complete listing")
+                job.counts.withdrawn += len(withdrawn)
+                instruments_changed(conn, withdrawn)
+            elif decision.action == "hold":
+                conn.execute(insert(WithdrawalHold.__table__).values(
+                    network=job.network, job_id=job.id, created_at=now(), listed=job.counts.fetched,
+                    active_before=active_before, instrument_ids=absent, state="held",
+                ))
+        return decision
+
+    # ------------------------------------------------------------------ service statistics
+
+    def harvest_service(self, network, year: int) -> RunResult:
+        mapping = Mapping.load(network.mapping_path)
+        telemetry = Telemetry()
+        http = self.http_factory(network.code, self.settings.http, telemetry)
+        connector = connector_class(network.family)(network, http)
+        job = start_job(self.store, network.code, "service", year=year)
+        writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
+        started = time.perf_counter()
+        state, message = "succeeded", None
+        try:
+            for batch in _batches(connector.service_stats(year), self.settings.batch_size):
+                with self.store.write() as conn:
+                    job.counts.add(writer.write_service_batch(batch, conn))
+                    heartbeat(conn, job, telemetry.summary())
+                self.progress(network.code, "service", job.counts)
+        except ConnectorError as exc:
+            state, message = "failed", str(exc)
+        except BaseException as exc:
+            finish_job(self.store, job, "failed", message=f"interrupted: {type(exc).__name__}: {exc}", telemetry=telemetry.summary())
+            raise
+        finally:
+            http.close()
+        finish_job(self.store, job, state, message=message, listing_complete=state == "succeeded", telemetry=telemetry.summary())
+        return RunResult(network.code, "service", job.id, state, job.counts, message, telemetry.summary(), time.perf_counter() - started)

@@ -1,0 +1,245 @@
+"""Writes what one run brought — harvested or pushed — into the store, one transaction per batch.
+
+The writer is the single path into the catalogue (design "one path in"): pulled and pushed records
+meet the same mapping, the same validation and the same tables. Per batch it
+* recognises unchanged records by content hash (payload + mapping digest) and only touches their
+  `last_seen` (design rule 4),
+* maps and validates the rest; a bad record becomes a `record_errors` row and is skipped (rule 2) —
+  the stored version, if any, stays as it was,
+* upserts owner units, instruments and the raw payloads (so `hub remap` needs no refetch),
+* tombstones explicit deletions (rule 1), and
+* calls the store hooks (search index) inside the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import and_, bindparam, func, insert, select, update
+
+from hub.errors import RecordError
+from hub.harvest.flatten import split_record
+from hub.harvest.jobs import Counts, now
+from hub.schema import instrument_id
+from hub.store.hooks import instruments_changed
+from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
+from hub.store.upsert import upsert
+
+INSTRUMENTS = Instrument.__table__
+OWNERS = OwnerUnit.__table__
+RAW = RawRecordRow.__table__
+ERRORS = RecordErrorRow.__table__
+SERVICE = ServiceStats.__table__
+
+EXCERPT_CHARS = 2000
+
+
+def canonical_json(payload: dict) -> str:
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def content_hash(mapping_digest: str, payload_json: str) -> str:
+    return hashlib.sha256(f"{mapping_digest}\n{payload_json}".encode()).hexdigest()
+
+
+@dataclass
+class Provenance:
+    """Who is writing: a harvest job or a pushed batch (both have a job row)."""
+
+    job_id: int | None = None
+    batch_id: str | None = None
+
+
+class RecordWriter:
+    def __init__(self, store, network: str, mapping, provenance: Provenance):
+        self.store = store
+        self.network = network
+        self.mapping = mapping
+        self.provenance = provenance
+        self._owner_ids: dict[str, int] = {}
+
+    # ------------------------------------------------------------------ records
+
+    def write_batch(self, raws: list, conn=None, *, listing: bool = True, force: bool = False) -> Counts:
+        """Apply one batch of RawRecords (explicit deletions included); return what happened.
+
+        `listing`: the records come from the network's listing, so they count as seen (`last_seen`).
+        `force`: map even records whose content hash is unchanged (`hub remap`).
+        Runs in its own write transaction unless `conn` is given (then the caller commits).
+        """
+        if conn is None:
+            with self.store.write() as conn:
+                return self.write_batch(raws, conn, listing=listing, force=force)
+        counts = Counts(fetched=len(raws))
+        stamp = now()
+        live, deletions = [], []
+        for raw in raws:
+            (deletions if raw.deleted else live).append(raw)
+        # The last occurrence of an id in a batch wins, as it would have across two batches.
+        live = list({raw.source_id: raw for raw in live}.values())
+
+        hashed = []
+        for raw in live:
+            payload_json = canonical_json(raw.payload)
+            hashed.append((raw, payload_json, content_hash(self.mapping.digest, payload_json)))
+        ids = [instrument_id(self.network, raw.source_id) for raw, _, _ in hashed]
+        existing = self._existing(conn, ids)
+
+        changed_ids, new_rows, changed_rows, raw_rows, errors = [], [], [], [], []
+        for (raw, payload_json, digest), iid in zip(hashed, ids):
+            before = existing.get(iid)
+            if not force and before is not None and before.content_hash == digest and before.withdrawn_at is None:
+                counts.unchanged += 1
+                continue
+            # Kept even when the record is rejected, so a fixed mapping can take it in without a refetch.
+            raw_rows.append(dict(id=iid, network=self.network, source_id=raw.source_id, payload=payload_json,
+                                 payload_hash=digest, source_updated=raw.source_updated, fetched_at=stamp,
+                                 job_id=self.provenance.job_id))
+            if raw.problem:
+                errors.append(self._error_row(raw.source_id, None, raw.problem, payload_json, stamp))
+                counts.rejected += 1
+                continue
+            try:
+                mapped = self.mapping.map_record(raw)
+            except RecordError as exc:
+                errors.append(self._error_row(raw.source_id, exc.field, exc.message, payload_json, stamp))
+                counts.rejected += 1
+                continue
+            for field_name, message in mapped.warnings:
+                errors.append(self._error_row(raw.source_id, field_name, message, payload_json, stamp, "warning"))
+                counts.warnings += 1
+            row, owner = split_record(mapped.record)
+            row.update(
+                owner_id=self._owner_id(conn, owner) if owner else None,
+                content_hash=digest, last_seen=stamp if listing or before is None else before.last_seen,
+                withdrawn_at=None, withdrawn_reason=None,
+                last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+            )
+            changed_ids.append(iid)
+            if before is None:
+                row["first_seen"] = stamp
+                new_rows.append(row)
+                counts.created += 1
+            else:
+                changed_rows.append(row)
+                counts.updated += 1
+
+        if new_rows:
+            conn.execute(insert(INSTRUMENTS), new_rows)
+        if changed_rows:
+            self._update_rows(conn, changed_rows)
+        upsert(conn, RAW, raw_rows, ("id",))
+        if listing and ids:
+            # Present in the listing, changed or not (even if rejected): not a candidate for withdrawal.
+            conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(ids)).values(last_seen=stamp))
+        if errors:
+            conn.execute(insert(ERRORS), errors)
+        if deletions:
+            withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in deletions], "deleted at source")
+            counts.withdrawn += len(withdrawn)
+            changed_ids += withdrawn
+        instruments_changed(conn, changed_ids)
+        return counts
+
+    def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
+        """Tombstone active instruments of this network among `ids`; return those withdrawn."""
+        if not ids:
+            return []
+        active = conn.execute(
+            select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(ids), INSTRUMENTS.c.withdrawn_at.is_(None))
+        ).scalars().all()
+        if active:
+            conn.execute(
+                update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(active)).values(
+                    withdrawn_at=now(), withdrawn_reason=reason,
+                    last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+                )
+            )
+        return list(active)
+
+    def record_error(self, conn, source_id, field_name, message, excerpt=None) -> None:
+        conn.execute(insert(ERRORS), [self._error_row(source_id, field_name, message, excerpt, now())])
+
+    # ------------------------------------------------------------------ service statistics
+
+    def write_service_batch(self, rows: list, conn=None) -> Counts:
+        """Upsert service statistics (ServiceRows) for instruments this network lists."""
+        if conn is None:
+            with self.store.write() as conn:
+                return self.write_service_batch(rows, conn)
+        counts = Counts(fetched=len(rows))
+        stamp = now()
+        ids = [instrument_id(self.network, r.source_id) for r in rows]
+        known = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(ids))).scalars()) if ids else set()
+        out, errors = {}, []
+        for row, iid in zip(rows, ids):
+            excerpt = canonical_json(row.payload)
+            if iid not in known:
+                errors.append(self._error_row(row.source_id, None, f"service statistics for {row.year} name an instrument the network does not list", excerpt, stamp))
+                counts.rejected += 1
+                continue
+            try:
+                stats = self.mapping.map_service(row)
+            except RecordError as exc:
+                errors.append(self._error_row(row.source_id, exc.field, exc.message, excerpt, stamp))
+                counts.rejected += 1
+                continue
+            stats = {k: v for k, v in stats.items() if k not in ("network", "source_id")}
+            counts.updated += (iid, stats["year"]) not in out
+            out[(iid, stats["year"])] = dict(stats, instrument_id=iid, network=self.network, job_id=self.provenance.job_id)
+        upsert(conn, SERVICE, list(out.values()), ("instrument_id", "year"))
+        if errors:
+            conn.execute(insert(ERRORS), errors)
+        return counts
+
+    # ------------------------------------------------------------------ helpers
+
+    def _existing(self, conn, ids):
+        if not ids:
+            return {}
+        rows = conn.execute(select(INSTRUMENTS.c.id, INSTRUMENTS.c.content_hash, INSTRUMENTS.c.withdrawn_at, INSTRUMENTS.c.last_seen).where(INSTRUMENTS.c.id.in_(ids)))
+        return {r.id: r for r in rows}
+
+    def _update_rows(self, conn, rows):
+        columns = [c for c in rows[0] if c != "id"]
+        stmt = update(INSTRUMENTS).where(INSTRUMENTS.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
+        conn.execute(stmt, [dict(r, _id=r["id"]) for r in rows])
+
+    def _owner_id(self, conn, owner: dict) -> int:
+        name = owner["name"]
+        values = {k: owner.get(k) for k in ("credit_code", "type", "level")}
+        cached = self._owner_ids.get(name)
+        if cached is None:
+            found = conn.execute(select(OWNERS.c.id, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(OWNERS.c.network == self.network, OWNERS.c.name == name)).first()
+            if found is None:
+                cached = conn.execute(insert(OWNERS).values(network=self.network, name=name, **values).returning(OWNERS.c.id)).scalar_one()
+                self._owner_ids[name] = cached
+                return cached
+            cached = found.id
+            self._owner_ids[name] = cached
+        # The newest record's description of its owner wins, but a missing value never erases one.
+        updates = {k: v for k, v in values.items() if v is not None}
+        if updates:
+            conn.execute(update(OWNERS).where(OWNERS.c.id == cached).values(**updates))
+        return cached
+
+    def _error_row(self, source_id, field_name, message, excerpt, stamp, severity="error"):
+        return dict(
+            job_id=self.provenance.job_id, batch_id=self.provenance.batch_id, network=self.network,
+            source_id=source_id, field=field_name, severity=severity, message=str(message)[:2000],
+            raw_excerpt=excerpt[:EXCERPT_CHARS] if excerpt else None, created_at=stamp,
+        )
+
+
+def active_count(conn, network: str) -> int:
+    return conn.execute(select(func.count()).select_from(INSTRUMENTS).where(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None))).scalar_one()
+
+
+def absent_since(conn, network: str, since: datetime) -> list[str]:
+    """Active instruments of `network` not seen in any listing since `since`."""
+    return list(conn.execute(
+        select(INSTRUMENTS.c.id).where(and_(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None), INSTRUMENTS.c.last_seen < since))
+    ).scalars())

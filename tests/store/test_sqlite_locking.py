@@ -1,0 +1,76 @@
+"""SQLite: writers wait for each other instead of failing with "database is locked"; readers never block."""
+
+import threading
+import time
+from datetime import datetime, timezone
+
+from sqlalchemy import func, insert, select, text
+
+from hub.store.models import HarvestJob
+
+JOBS = HarvestJob.__table__
+
+
+def _job(network):
+    t = datetime.now(timezone.utc)
+    return dict(network=network, kind="full", state="running", started_at=t, fetched=0, created=0, updated=0,
+                unchanged=0, withdrawn=0, rejected=0, listing_complete=False)
+
+
+def test_wal_mode(sqlite_store):
+    with sqlite_store.read() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_concurrent_writers_and_an_open_reader_all_succeed(sqlite_store):
+    errors = []
+    reader_open = threading.Event()
+
+    def long_reader():
+        with sqlite_store.read() as conn, conn.begin():
+            conn.execute(select(func.count()).select_from(JOBS)).scalar()
+            reader_open.set()
+            time.sleep(1.0)
+
+    def writer(i):
+        try:
+            for _ in range(5):
+                with sqlite_store.write() as conn:
+                    # Read-then-write inside one transaction: the pattern that fails under DEFERRED.
+                    conn.execute(select(func.count()).select_from(JOBS)).scalar()
+                    conn.execute(insert(JOBS), [_job(f"{i:06d}")])
+                    time.sleep(0.05)
+        except Exception as exc:  # noqa: BLE001 - the test reports any failure
+            errors.append(exc)
+
+    threads = [threading.Thread(target=long_reader)] + [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    threads[0].start()
+    reader_open.wait(5)
+    for t in threads[1:]:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == []
+    with sqlite_store.read() as conn:
+        assert conn.execute(select(func.count()).select_from(JOBS)).scalar() == 20
+
+
+def test_a_writer_waits_for_a_long_write_transaction(sqlite_store):
+    holding = threading.Event()
+
+    def hold_write_lock():
+        with sqlite_store.write() as conn:
+            conn.execute(insert(JOBS), [_job("000001")])
+            holding.set()
+            time.sleep(1.5)
+
+    t = threading.Thread(target=hold_write_lock)
+    t.start()
+    holding.wait(5)
+    started = time.perf_counter()
+    with sqlite_store.write() as conn:
+        conn.execute(insert(JOBS), [_job("000002")])
+    assert time.perf_counter() - started >= 1.0  # it waited rather than failing
+    t.join()
+    with sqlite_store.read() as conn:
+        assert conn.execute(text("select count(*) from harvest_jobs")).scalar() == 2
