@@ -1,0 +1,121 @@
+"""Safe streaming of an XML export out of an HttpClient response (design rules 5 and 6).
+
+`iter_children(...)` yields the direct children of the root element one at a time and frees each
+before reading on, so a tens-of-MB export costs the memory of one record. It refuses any document
+with a DOCTYPE or ENTITY declaration (how XXE and entity bombs arrive) before the parser sees it,
+and again at the root element for a DOCTYPE hidden behind a long prolog. A gzip body sent without
+`Content-Encoding` (a `.xml.gz` served as a file) is recognised by its magic bytes and inflated under
+the same size cap. Every failure becomes a `ConnectorError`; records already yielded stay valid.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from lxml import etree
+
+from hub import safexml
+from hub.errors import ConnectorError
+from hub.http import BodyTooLarge
+
+_HEAD = 4096
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+class _Prefixed:
+    """A file object that replays the already-read `head` and then continues with `stream`."""
+
+    def __init__(self, head: bytes, stream):
+        self._head, self._stream = head, stream
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            head, self._head = self._head, b""
+            return head
+        return self._stream.read(size)
+
+
+class _Gunzip:
+    """Inflates a gzip stream read from a capped stream; the cap also bounds the inflated bytes."""
+
+    def __init__(self, stream, cap: int, network: str):
+        self._stream, self._cap, self._network = stream, cap, network
+        self._inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        self.inflated = 0
+
+    def read(self, size: int = -1) -> bytes:
+        while True:
+            if self._inflater.unconsumed_tail:
+                chunk = self._inflater.decompress(self._inflater.unconsumed_tail, 64 * 1024)
+            else:
+                raw = self._stream.read(64 * 1024)
+                if not raw:
+                    if not self._inflater.eof:
+                        raise ConnectorError(self._network, "gzip body broken off before its end", "truncated")
+                    return b""
+                try:
+                    chunk = self._inflater.decompress(raw, 64 * 1024)
+                except zlib.error as exc:
+                    raise ConnectorError(self._network, f"gzip body is corrupt: {exc}", "malformed") from None
+            self.inflated += len(chunk)
+            if self.inflated > self._cap:
+                raise BodyTooLarge(self._network, f"inflated body exceeds the {self._cap}-byte cap", "too_large")
+            if chunk or self._inflater.eof:
+                return chunk
+
+
+def _read_head(stream) -> bytes:
+    head = b""
+    while len(head) < _HEAD:
+        chunk = stream.read(_HEAD - len(head))
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def iter_children(http, response, *, what: str, encoding: str | None = None):
+    """Yield `(root, child)` for each direct child element of the document root, then free it.
+
+    `what` names the document in messages (`instrument export`); `encoding` overrides the XML
+    declaration when a network declares one encoding and sends another.
+    """
+    network = http.network
+    stream = http.stream(response)
+    try:
+        source = stream
+        head = _read_head(stream)
+        if head.startswith(_GZIP_MAGIC):
+            source = _Gunzip(_Prefixed(head, stream), http.settings["max_body_bytes"], network)
+            head = _read_head(source)
+        if not head.strip():
+            raise ConnectorError(network, f"{what} is empty", "malformed")
+        if safexml.has_doctype(head):
+            raise ConnectorError(network, f"{what} declares a DOCTYPE or ENTITY; refused unread (XML from networks never needs one)", "unsafe_xml")
+        extra = {"encoding": encoding} if encoding else {}
+        events = safexml.iterparse(_Prefixed(head, source), events=("start", "end"), **extra)
+        depth = 0
+        try:
+            for event, element in events:
+                if event == "start":
+                    depth += 1
+                    if depth == 1 and element.getroottree().docinfo.doctype:
+                        raise ConnectorError(network, f"{what} declares a DOCTYPE after its prolog; refused", "unsafe_xml")
+                    continue
+                depth -= 1
+                if depth != 1:
+                    continue
+                root = element.getparent()
+                yield root, element
+                # Free what was parsed: this element and the siblings before it.
+                element.clear(keep_tail=False)
+                while element.getprevious() is not None:
+                    del root[0]
+        except etree.XMLSyntaxError as exc:
+            raise ConnectorError(network, f"{what} is not well-formed XML (truncated or corrupt): {exc}", "malformed") from None
+    finally:
+        stream.close()
+
+
+def local_name(element) -> str:
+    return etree.QName(element).localname
