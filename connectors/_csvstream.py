@@ -13,7 +13,8 @@ import csv
 import io
 import re
 
-from hub.decoding import _UNTRUSTED, normalise_charset
+from connectors._charset import trusted
+from hub.decoding import normalise_charset
 from hub.errors import ConnectorError
 
 _HEAD = 64 * 1024
@@ -28,8 +29,8 @@ def choose_encoding(head: bytes, content_type: str | None, override: str | None)
     if override:
         return normalise_charset(override) or override, 0
     m = re.search(r"charset\s*=\s*([^\s;]+)", content_type or "", re.I)
-    declared = normalise_charset(m.group(1)) if m else None
-    if declared and declared not in _UNTRUSTED:
+    declared = trusted(m.group(1)) if m else None
+    if declared:
         return declared, 0
     try:
         codecs.getincrementaldecoder("utf-8")("strict").decode(head, final=False)

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urljoin, urlparse
 import lxml.html
 from lxml import etree
 
+from connectors._charset import trusted
 from hub.decoding import declared_charset, decode
 
 #: Marks a `<br>` while whitespace is collapsed; a character no page uses as text.
@@ -22,7 +23,11 @@ _LABEL_JUNK = re.compile(r"[\s:：]+")
 def decode_page(body: bytes, content_type: str | None, override: str | None = None) -> tuple[str, str]:
     """Text of a page and the encoding used: override, then the HTTP or `<meta>` charset (GBK read
     as GB18030; a Latin-1 declaration is not trusted), then strict UTF-8, then strict GB18030."""
-    return decode(body, declared_charset(content_type, body), override)
+    declared = trusted(declared_charset(content_type, body))
+    if declared is None and content_type:
+        # An untrusted HTTP charset must not hide a believable <meta> one.
+        declared = trusted(declared_charset(None, body))
+    return decode(body, declared, override)
 
 
 def parse(text: str):
