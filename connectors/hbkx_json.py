@@ -38,6 +38,7 @@ PAGE_CAP = 64 * 1024 * 1024
 
 #: The payload keys of an hbkx `ServiceRow` (the mapping's `service:` section names these).
 SERVICE_KEYS = {
+    "instrumentId": "the instrument's `id` as text (the same as `ServiceRow.source_id`)",
     "serviceCount": "number of service events of the instrument in the year",
     "hours": "sum of `hours` over all events",
     "externalHours": "sum of `hours` over events with `external` true",
@@ -329,7 +330,7 @@ class HbkxJsonConnector(Connector):
         if rows_seen < total:
             self._fail(f"service records {year} ended with {rows_seen} rows of total={total}", "incomplete")
         for instrument, sums in totals.items():
-            yield ServiceRow(instrument, year, sums.payload())
+            yield ServiceRow(instrument, year, {"instrumentId": instrument, **sums.payload()})
 
     def probe(self) -> None:
         """One request: a login."""

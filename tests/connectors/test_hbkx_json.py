@@ -150,7 +150,7 @@ def test_doc_example_service_record_summed(rsps, hbkx):
     FakeHbkx(services=[DOC_SERVICE]).install(rsps)
     [stats] = hbkx().service_stats(2012)
     assert (stats.source_id, stats.year) == ("1042", 2012)
-    assert stats.payload == {"serviceCount": 1, "hours": 3.5, "externalHours": 3.5, "externalServices": 1, "enterpriseServices": 1,
+    assert stats.payload == {"instrumentId": "1042", "serviceCount": 1, "hours": 3.5, "externalHours": 3.5, "externalServices": 1, "enterpriseServices": 1,
                              "samples": 12, "externalSamples": 12, "fee": 2100, "satisfaction": 5, "ratedServices": 1}
     assert set(stats.payload) == set(SERVICE_KEYS)
 
@@ -165,7 +165,7 @@ def test_service_events_are_summed_per_instrument(rsps, hbkx):
     ]
     FakeHbkx(services=events).install(rsps)
     rows = {r.source_id: r.payload for r in hbkx().service_stats(2012)}
-    assert rows["1042"] == {"serviceCount": 3, "hours": 6.75, "externalHours": 4.75, "externalServices": 2, "enterpriseServices": 1,
+    assert rows["1042"] == {"instrumentId": "1042", "serviceCount": 3, "hours": 6.75, "externalHours": 4.75, "externalServices": 2, "enterpriseServices": 1,
                             "samples": 16, "externalSamples": 15, "fee": 2200.1, "satisfaction": 3.5, "ratedServices": 2}
     assert rows["2001"]["hours"] == 0.3 and rows["2001"]["externalServices"] == 1 and rows["2001"]["satisfaction"] is None
 
