@@ -112,9 +112,10 @@ def split(value, on=_DEFAULT_SPLIT):
             if item is not None:
                 out.extend(split(item, on))
         return out
-    if not isinstance(value, str):
-        _text(value, "text or a list") if not isinstance(value, bool) else None
+    if isinstance(value, (bool, int, float)):
         return [value]
+    if not isinstance(value, str):
+        raise TransformError(f"expected text or a list, got {type(value).__name__} {_short(value)}")
     pattern = _split_pattern(on)
     return [part for part in (p.strip() for p in pattern.split(value)) if part]
 
@@ -184,7 +185,10 @@ def _number(value, what):
 @transform("number")
 def number(value):
     """A non-negative number (hours) → float; numeric strings with commas are read."""
-    return float(_number(value, "a non-negative number"))
+    n = _number(value, "a non-negative number")
+    if n > 10**9:
+        raise TransformError(f"number {_short(value)} is implausibly large")
+    return float(n)
 
 
 @transform("integer")
