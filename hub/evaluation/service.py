@@ -51,6 +51,8 @@ def run_evaluation(store, framework_path, period: int = 2012, inputs=(), seed: i
     n_runs = fw.uncertainty.runs if runs is None else runs
     mc = uncertainty.run(fw, nom, n_runs, seed)
     report = report_mod.build(fw, tables, data, nom, mc, period=period if fw.units == "networks" else None, seed=seed, window=window)
+    # The dict handed back is exactly what report.json says (plain types, rounded floats).
+    report = report_mod.canonical(report)
     return report, report_mod.to_json_bytes(report)
 
 

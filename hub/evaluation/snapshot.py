@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 
 from hub.evaluation.metrics import KEY_FIELDS, METRICS, Snapshot
 from hub.store.models import HarvestJob, Instrument, Network, ServiceStats
 
-INSTRUMENT_COLUMNS = sorted(set(KEY_FIELDS) | {"id", "fee_amount", "contact_email", "source_updated", "first_seen", "withdrawn_at", "last_job_id", "last_batch_id"})
+INSTRUMENT_COLUMNS = sorted(set(KEY_FIELDS) | {"id", "network", "fee_amount", "contact_email", "source_updated", "first_seen", "withdrawn_at", "last_job_id", "last_batch_id"})
 STATS_COLUMNS = ["instrument_id", "effective_hours", "external_hours", "external_services", "enterprise_services", "samples", "job_id"]
 JOB_COLUMNS = ["id", "network", "kind", "state", "started_at", "finished_at", "fetched", "rejected", "telemetry"]
 
@@ -55,6 +55,10 @@ class Window:
 def load_snapshots(store, period: int, window_days: int = 365, as_of: datetime | None = None):
     """-> (snapshots by network code, network names, trace by code and metric, Window)."""
     with store.read() as conn:
+        if not inspect(conn).has_table("instruments"):
+            from hub.evaluation.engine import EvaluationError
+
+            raise EvaluationError(f"the store at {store.url} has no tables yet; run `hub init` (and a harvest) first")
         names = {r.code: r.name for r in conn.execute(select(Network.code, Network.name))}
         instruments = [dict(r._mapping) for r in conn.execute(select(*[getattr(Instrument, c) for c in INSTRUMENT_COLUMNS]))]
         stats = [dict(r._mapping) for r in conn.execute(select(ServiceStats.network, *[getattr(ServiceStats, c) for c in STATS_COLUMNS]).where(ServiceStats.year == period))]

@@ -1,0 +1,79 @@
+"""`hub evaluate`: score and rank units with a framework file; writes report.json / .csv / .html."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from hub.cli._output import echo_table
+from hub.config import conf_dir
+from hub.errors import ConfigError
+
+
+def resolve_framework(name: str) -> Path:
+    """A path, or the name of a framework in conf/evaluation/ (with or without `.yaml`)."""
+    path = Path(name)
+    if path.exists():
+        return path
+    for candidate in (conf_dir() / "evaluation" / name, conf_dir() / "evaluation" / f"{name}.yaml"):
+        if candidate.exists():
+            return candidate
+    raise ConfigError(name, None, f"framework file not found (looked here and in {conf_dir() / 'evaluation'})")
+
+
+@click.command("evaluate")
+@click.argument("framework")
+@click.option("--period", type=int, default=None, help="Service-statistics year (default: settings service_year).")
+@click.option("--inputs", "inputs", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Evaluator input table (CSV, first column the unit id); repeat for several. Default: the framework's own.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output directory (default var/evaluations/<framework>).")
+@click.option("--seed", type=int, default=None, help="Seed of the Monte Carlo (same seed, same report).")
+@click.option("--runs", type=int, default=None, help="Monte Carlo runs (default: the framework's; 0 = none).")
+@click.option("--as-of", "as_of", default=None, help="Evaluation date for the harvest window, ISO (default: end of the latest job).")
+@click.option("--save", is_flag=True, help="Also store the report in the evaluations table.")
+@click.option("--publish", is_flag=True, help="With --save: mark the stored evaluation published.")
+@click.option("--top", type=int, default=10, show_default=True, help="Rows of the ranking to print.")
+def evaluate(framework, period, inputs, out_dir, seed, runs, as_of, save, publish, top):
+    """Score and rank the units of FRAMEWORK (a file, or a name in conf/evaluation/)."""
+    from hub import PROJECT_ROOT
+    from hub.config import settings
+    from hub.evaluation.framework import load_framework
+    from hub.evaluation.service import DEFAULT_SEED, run_evaluation, save_evaluation, write_outputs
+
+    path = resolve_framework(framework)
+    fw = load_framework(path)
+    store = None
+    if fw.units == "networks" or save:
+        from hub.store.db import open_store
+
+        store = open_store()
+    when = None
+    if as_of:
+        try:
+            when = datetime.fromisoformat(as_of)
+        except ValueError:
+            raise click.BadParameter(f"expected an ISO date, got {as_of!r}", param_hint="--as-of") from None
+    report, data = run_evaluation(store, path, period if period is not None else settings().service_year, inputs,
+                                  DEFAULT_SEED if seed is None else seed, runs, when)
+    out = Path(out_dir) if out_dir else PROJECT_ROOT / "var" / "evaluations" / path.stem
+    files = write_outputs(report, data, out)
+    rows = []
+    for u in report["units"][:top]:
+        unc = u.get("uncertainty") or {}
+        interval = f"{unc['rank_p05']:.0f}–{unc['rank_p95']:.0f}" if unc else ""
+        score = "" if u.get("score") is None else f"{u['score']:.3f}"
+        rows.append([u["rank"] if u["rank"] is not None else "-", u["id"], u["label"] or "", score, interval])
+    echo_table(["rank", "unit", "name", "score", "5–95% rank"], rows, right={0, 3, 4})
+    for w in report["warnings"][:10]:
+        click.echo(f"warning: {w}", err=True)
+    for kind, p in files.items():
+        click.echo(f"{kind}: {p}")
+    if save:
+        eid = save_evaluation(store, report, data, published=publish)
+        click.echo(f"stored as evaluation {eid}")
+    return 0
+
+
+COMMANDS = [evaluate]
