@@ -1,0 +1,119 @@
+"""The text index on each backend, behind one small interface (a registry by dialect name).
+
+Both strategies receive tokens already computed in Python and answer the same boolean questions —
+"does the document contain all of these tokens", "…all of them in field F" — so SQLite and PostgreSQL
+agree on which documents match and on every score built from those answers.
+
+Query strings handed to FTS5 / tsquery are built only from tokens (letters, digits, CJK), each one
+quoted; user text never reaches either query language.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import bindparam, cast, column, delete, insert, literal_column, select, table, text
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import UserDefinedType
+
+from hub.search.tables import FIELDS, docs
+
+_WEIGHT_LABEL = {name: label for name, label, _ in FIELDS}
+_POSITION = {"A": 1, "B": 2, "C": 3, "D": 4}
+
+
+class SqliteText:
+    """FTS5 table `search_fts(name, brand, body, place)`, rowid = search_docs.docid."""
+
+    fts = table("search_fts", column("rowid"), column("name"), column("brand"), column("body"), column("place"))
+
+    def clear(self, conn):
+        conn.execute(text("DELETE FROM search_fts"))
+
+    def remove(self, conn, ids):
+        conn.execute(delete(self.fts).where(self.fts.c.rowid.in_(select(docs.c.docid).where(docs.c.instrument_id.in_(ids)))))
+
+    def insert(self, conn, documents):
+        rows = [cols for cols, _ in documents]
+        docids = conn.execute(insert(docs).returning(docs.c.docid, sort_by_parameter_order=True), rows).scalars().all()
+        conn.execute(
+            insert(self.fts),
+            [{"rowid": d, **{f: " ".join(toks) for f, toks in fields.items()}} for d, (_, fields) in zip(docids, documents)],
+        )
+
+    @staticmethod
+    def _expr(alternatives) -> str:
+        return " OR ".join("(" + " AND ".join(f'"{t}"' for t in alt) + ")" for alt in alternatives)
+
+    def _matching(self, expression: str) -> ColumnElement:
+        sub = select(literal_column("rowid")).select_from(text("search_fts")).where(text("search_fts MATCH :m").bindparams(bindparam("m", expression, unique=True)))
+        return docs.c.docid.in_(sub)
+
+    def matches(self, clauses) -> ColumnElement:
+        return self._matching(" AND ".join(f"({self._expr(c.alternatives)})" for c in clauses))
+
+    def field_matches(self, clause, field: str) -> ColumnElement:
+        return self._matching(f"{field} : ({self._expr(clause.alternatives)})")
+
+
+class PostgresText:
+    """Column `search_docs.tsv` (GIN-indexed); a field is a tsvector weight label (A–D)."""
+
+    def clear(self, conn):
+        pass  # the vector lives on the search_docs row
+
+    def remove(self, conn, ids):
+        pass
+
+    @staticmethod
+    def vector(fields: dict[str, list[str]]) -> str:
+        """tsvector literal: each lexeme once, one position per field it occurs in, carrying the
+        field's weight. Lexemes are given verbatim: no PostgreSQL parser or dictionary touches them."""
+        labels: dict[str, set] = {}
+        for field, tokens in fields.items():
+            for t in tokens:
+                labels.setdefault(t, set()).add(_WEIGHT_LABEL[field])
+        return " ".join(
+            _quote(t) + ":" + ",".join(f"{_POSITION[l]}{l}" for l in sorted(ls)) for t, ls in labels.items()
+        )
+
+    def insert(self, conn, documents):
+        stmt = insert(docs).values(tsv=cast(bindparam("tsv_src"), TSVECTOR))
+        conn.execute(stmt, [{**cols, "tsv_src": self.vector(fields)} for cols, fields in documents])
+
+    @staticmethod
+    def _expr(alternatives, label: str = "") -> str:
+        suffix = f":{label}" if label else ""
+        return " | ".join("(" + " & ".join(_quote(t) + suffix for t in alt) + ")" for alt in alternatives)
+
+    def _matching(self, expression: str) -> ColumnElement:
+        return docs.c.tsv.op("@@")(cast(bindparam("m", expression, unique=True), _TSQUERY))
+
+    def matches(self, clauses) -> ColumnElement:
+        return self._matching(" & ".join(f"({self._expr(c.alternatives)})" for c in clauses))
+
+    def field_matches(self, clause, field: str) -> ColumnElement:
+        return self._matching(self._expr(clause.alternatives, _WEIGHT_LABEL[field]))
+
+
+def _quote(token: str) -> str:
+    return "'" + token.replace("\\", "\\\\").replace("'", "''") + "'"
+
+
+class _TsQueryType(UserDefinedType):
+    cache_ok = True
+
+    def get_col_spec(self):
+        return "tsquery"
+
+
+_TSQUERY = _TsQueryType()
+
+BACKENDS = {"sqlite": SqliteText(), "postgresql": PostgresText()}
+
+
+def backend(conn_or_dialect):
+    name = getattr(getattr(conn_or_dialect, "dialect", None), "name", conn_or_dialect)
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise NotImplementedError(f"search has no text index for the {name!r} database") from None

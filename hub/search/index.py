@@ -1,0 +1,115 @@
+"""Keeping the search index in step with `instruments`, in the writer's own transaction.
+
+`index_instruments(conn, ids)` is registered as a store hook: whoever creates, updates or withdraws
+instruments (harvest, push, remap, tests' factories) calls `hooks.instruments_changed(conn, ids)` and
+the index follows in the same transaction. A withdrawn or missing instrument leaves the index.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import delete, select
+
+from hub.search.backends import backend
+from hub.search.tables import docs
+from hub.search.tokenize import index_tokens
+from hub.store.hooks import on_instruments_changed
+from hub.store.models import Instrument, OwnerUnit
+
+CHUNK = 500
+
+_I = Instrument.__table__
+_O = OwnerUnit.__table__
+
+_SOURCE = (
+    select(
+        _I.c.id, _I.c.network, _I.c.name, _I.c.name_en, _I.c.category, _I.c.model, _I.c.manufacturer,
+        _I.c.original_value, _I.c.commissioned, _I.c.province_name, _I.c.city_code, _I.c.city_name,
+        _I.c.county_name, _I.c.address, _I.c.specs, _I.c.functions, _I.c.services, _I.c.status,
+        _I.c.sharing, _I.c.certified, _I.c.source_updated, _I.c.withdrawn_at,
+        _O.c.name.label("owner_name"), _O.c.type.label("owner_type"), _O.c.level.label("owner_level"),
+    )
+    .select_from(_I.outerjoin(_O, _I.c.owner_id == _O.c.id))
+)
+
+#: Which instrument columns feed which text field (see tables.FIELDS for their weights).
+FIELD_SOURCES = {
+    "name": ("name", "name_en"),
+    "brand": ("model", "manufacturer"),
+    "body": ("functions", "specs", "services"),
+    "place": ("owner_name", "province_name", "city_name", "county_name", "address"),
+}
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; the store writes UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def document(row) -> tuple[dict, dict[str, list[str]]]:
+    """One instrument row → (search_docs columns, tokens per text field). Pure."""
+    m = row._mapping
+    columns = {
+        "instrument_id": m["id"],
+        "network": m["network"],
+        "city_code": m["city_code"],
+        "city_name": m["city_name"],
+        "category": m["category"],
+        "owner_type": m["owner_type"],
+        "owner_level": m["owner_level"],
+        "status": m["status"],
+        "sharing": m["sharing"],
+        "certified": bool(m["certified"]),
+        "value": m["original_value"],
+        "commissioned": m["commissioned"],
+        "updated": iso_utc(m["source_updated"]),
+    }
+    fields = {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
+    return columns, fields
+
+
+def index_instruments(conn, ids) -> None:
+    """(Re)index these instruments: active ones are written, withdrawn or missing ones removed."""
+    ids = list(dict.fromkeys(ids))
+    text = backend(conn)
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        text.remove(conn, chunk)
+        conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
+        rows = conn.execute(_SOURCE.where(_I.c.id.in_(chunk), _I.c.withdrawn_at.is_(None))).all()
+        if rows:
+            text.insert(conn, [document(r) for r in rows])
+
+
+def index_all(conn, chunk: int = 2000) -> int:
+    """Rebuild the whole index inside `conn`'s transaction; returns the number of active instruments indexed."""
+    text = backend(conn)
+    text.clear(conn)
+    conn.execute(delete(docs))
+    done, last = 0, None
+    while True:
+        q = select(_I.c.id).where(_I.c.withdrawn_at.is_(None)).order_by(_I.c.id).limit(chunk)
+        if last is not None:
+            q = q.where(_I.c.id > last)
+        batch = conn.execute(q).scalars().all()
+        if not batch:
+            return done
+        rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
+        text.insert(conn, [document(r) for r in rows])
+        done += len(rows)
+        last = batch[-1]
+
+
+def reindex_all(store) -> int:
+    """Rebuild the index of a store in one write transaction (`hub reindex`)."""
+    with store.write() as conn:
+        return index_all(conn)
+
+
+@on_instruments_changed
+def _keep_index_current(conn, ids):
+    index_instruments(conn, ids)

@@ -1,0 +1,107 @@
+"""The catalogue's search parameters: one marshmallow schema the API and the web UI both load
+request arguments with, so they accept and refuse exactly the same things."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from decimal import Decimal
+
+from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from hub.schema import OWNER_LEVELS, OWNER_TYPES, SHARING, STATUSES
+
+SORTS = ("relevance", "value", "-value", "commissioned", "-commissioned", "updated")
+MAX_PAGE_SIZE = 100
+MAX_WINDOW = 10_000  # deepest result reachable by paging; beyond it, narrow the search
+MAX_Q_CHARS = 200
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass(frozen=True)
+class SearchParams:
+    q: str | None = None
+    network: str | None = None
+    city: str | None = None
+    category: str | None = None
+    owner_type: str | None = None
+    owner_level: str | None = None
+    status: str | None = None
+    sharing: str | None = None
+    certified: bool | None = None
+    min_value: Decimal | None = None
+    max_value: Decimal | None = None
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = DEFAULT_PAGE_SIZE
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+    def filters(self) -> dict:
+        """The parameters that select instruments (not q, sort or paging)."""
+        return {k: v for k, v in asdict(self).items() if k not in ("q", "sort", "page", "page_size") and v is not None}
+
+    def as_query(self, **changes) -> dict:
+        """Query-string parameters (non-default values only), with `changes` applied."""
+        out = {}
+        for k, v in {**asdict(self), **changes}.items():
+            if v is None or (k, v) in (("sort", "relevance"), ("page", 1), ("page_size", DEFAULT_PAGE_SIZE)) or v == "":
+                continue
+            out[k] = ("true" if v else "false") if isinstance(v, bool) else str(v)
+        return out
+
+
+def _printable(value: str) -> bool:
+    return all(ch.isprintable() or ch in " \u3000" for ch in value)
+
+
+
+
+class SearchParamsSchema(Schema):
+    """Query parameters of GET /api/v1/instruments (and of its export). Unknown ones are refused."""
+
+    class Meta:
+        unknown = RAISE
+
+    q = fields.String(load_default=None, validate=validate.Length(max=MAX_Q_CHARS), metadata={"description": "Search text (Chinese, English, model numbers)."})
+    network = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit network code"))
+    city = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit GB/T 2260 city code"))
+    category = fields.String(load_default=None, validate=validate.Regexp(r"^\d{2}(\d{2}(\d{2})?)?$", error="expected a category code or prefix: 01, 0105 or 010500"))
+    owner_type = fields.String(load_default=None, validate=validate.OneOf(OWNER_TYPES))
+    owner_level = fields.String(load_default=None, validate=validate.OneOf(OWNER_LEVELS))
+    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
+    sharing = fields.String(load_default=None, validate=validate.OneOf(SHARING))
+    certified = fields.Boolean(load_default=None)
+    min_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13), metadata={"description": "Original value in yuan, inclusive."})
+    max_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13), metadata={"description": "Original value in yuan, inclusive."})
+    sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
+    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_WINDOW))
+    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+
+    @validates_schema
+    def _check(self, data, **kwargs):
+        q = data.get("q")
+        if q is not None and not _printable(q):
+            raise ValidationError("must not contain control characters", "q")
+        lo, hi = data.get("min_value"), data.get("max_value")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValidationError("must not be below min_value", "max_value")
+        if (data.get("page", 1) - 1) * data.get("page_size", DEFAULT_PAGE_SIZE) >= MAX_WINDOW:
+            raise ValidationError(f"results beyond the first {MAX_WINDOW} cannot be paged to; narrow the search", "page")
+
+    @post_load
+    def _make(self, data, **kwargs):
+        if data.get("q") is not None:
+            data["q"] = data["q"].strip() or None
+        return data
+
+
+def load_params(args) -> SearchParams:
+    """Request arguments (a MultiDict or a dict) → SearchParams; raises marshmallow.ValidationError."""
+    if hasattr(args, "getlist"):
+        repeated = sorted(k for k in args if len(args.getlist(k)) > 1)
+        if repeated:
+            raise ValidationError({k: ["given more than once"] for k in repeated})
+        args = args.to_dict()
+    return SearchParams(**SearchParamsSchema().load(args))

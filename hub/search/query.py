@@ -1,0 +1,135 @@
+"""search(conn, params) → SearchResult: the one search the API, the web UI and exports run.
+
+Scoring is deterministic and computed the same way on both backends (see docs/catalogue.md):
+every clause of the query contributes the sum of the weights of the fields that contain one of its
+alternatives completely (name 8, model/manufacturer 4, functions/specs/services 2, owner/place 1),
+or 1 when its tokens are only spread across fields. Ties are broken by instrument id (bytewise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import and_, case, func, literal, or_, select
+
+from hub.exports.record import fetch_records
+from hub.search import labels
+from hub.search.backends import backend
+from hub.search.facets import GROUP_COLUMNS, roll_up
+from hub.search.params import SearchParams, load_params
+from hub.search.parse import Clause, parse_query
+from hub.search.synonyms import default_synonyms
+from hub.search.tables import FIELDS, SCATTERED, docs
+
+
+@dataclass
+class SearchResult:
+    total: int
+    page: int
+    page_size: int
+    items: list[dict] = field(default_factory=list)  # national records (hub.exports.record), each with "score"
+    facets: dict[str, list[dict]] = field(default_factory=dict)
+    clauses: list[Clause] = field(default_factory=list)  # how q was understood (tokens, synonyms)
+
+
+def _prefix_range(column, prefix: str):
+    if len(prefix) == 6:
+        return column == prefix
+    upper = str(int(prefix) + 1).zfill(len(prefix))  # "0105" → "0106"; "99" → "100" still sorts above
+    return and_(column >= prefix, column < upper)
+
+
+#: Filter parameter → condition on search_docs.
+FILTERS = {
+    "network": lambda v: docs.c.network == v,
+    "city": lambda v: docs.c.city_code == v,
+    "category": lambda v: _prefix_range(docs.c.category, v),
+    "owner_type": lambda v: docs.c.owner_type == v,
+    "owner_level": lambda v: docs.c.owner_level == v,
+    "status": lambda v: docs.c.status == v,
+    "sharing": lambda v: docs.c.sharing == v,
+    "certified": lambda v: docs.c.certified.is_(True) if v else or_(docs.c.certified.is_(False), docs.c.certified.is_(None)),
+    "min_value": lambda v: docs.c.value >= v,
+    "max_value": lambda v: docs.c.value <= v,
+}
+
+
+def _nulls_last(column, descending=False):
+    return [column.is_(None), column.desc() if descending else column.asc()]
+
+
+SORTS = {
+    "value": lambda: _nulls_last(docs.c.value),
+    "-value": lambda: _nulls_last(docs.c.value, True),
+    "commissioned": lambda: _nulls_last(docs.c.commissioned),
+    "-commissioned": lambda: _nulls_last(docs.c.commissioned, True),
+    "updated": lambda: _nulls_last(docs.c.updated, True),
+}
+
+
+def score_expression(text, clauses):
+    total = literal(0)
+    for clause in clauses:
+        hits = [text.field_matches(clause, name) for name, _, _ in FIELDS]
+        part = sum((case((hit, weight), else_=0) for hit, (_, _, weight) in zip(hits, FIELDS)), literal(0))
+        total = total + part + case((or_(*hits), 0), else_=SCATTERED)
+    return total
+
+
+def conditions(text, p: SearchParams, clauses) -> list:
+    """WHERE conditions on search_docs for the filters and the query clauses."""
+    where = [FILTERS[k](v) for k, v in p.filters().items()]
+    if clauses:
+        where.append(text.matches(clauses))
+    return where
+
+
+def ordering(text, p: SearchParams, clauses):
+    """(score column, ORDER BY list): relevance when there is a query, else the asked sort; always
+    ending with the instrument id so every order is total and the same on both backends."""
+    if p.sort == "relevance" and clauses:
+        score = score_expression(text, clauses).label("score")
+        return score, [score.desc(), docs.c.instrument_id]
+    return literal(0).label("score"), [*(SORTS[p.sort]() if p.sort in SORTS else []), docs.c.instrument_id]
+
+
+def plan(conn, params: SearchParams):
+    """(clauses, where, score, order) for a search, or None when q holds nothing searchable."""
+    clauses = parse_query(params.q, default_synonyms())
+    if params.q and not clauses:
+        return None
+    text = backend(conn)
+    score, order = ordering(text, params, clauses)
+    return clauses, conditions(text, params, clauses), score, order
+
+
+def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
+    """Run a catalogue search. `params` is a SearchParams, or request arguments / a dict of its
+    fields, which are validated first (marshmallow.ValidationError names any bad one)."""
+    p = params if isinstance(params, SearchParams) else load_params(params)
+    clauses = parse_query(p.q, synonyms or default_synonyms())
+    result = SearchResult(total=0, page=p.page, page_size=p.page_size, clauses=clauses)
+    if p.q and not clauses:
+        return result  # nothing searchable in q (punctuation only): nothing matches
+
+    text = backend(conn)
+    where = conditions(text, p, clauses)
+
+    # Total and facets in one grouped pass over the narrow index table.
+    group = [make() for _, make in GROUP_COLUMNS]
+    combos, cities = [], {}
+    for row in conn.execute(select(*group, func.max(docs.c.city_name), func.count()).where(*where).group_by(*group)):
+        *values, city_name, n = row
+        combos.append((values, n))
+        if values[1] and city_name:
+            cities[values[1]] = city_name
+    result.total = sum(n for _, n in combos)
+    result.facets = roll_up(combos, {"networks": labels.network_names(conn), "cities": cities})
+    if result.total == 0 or p.offset >= result.total:
+        return result
+
+    score, order = ordering(text, p, clauses)
+    page = conn.execute(select(docs.c.instrument_id, score).where(*where).order_by(*order).limit(p.page_size).offset(p.offset)).all()
+    scores = {i: s for i, s in page}
+    result.items = [{**rec, "score": scores[rec["id"]]} for rec in fetch_records(conn, [i for i, _ in page])]
+    return result

@@ -1,0 +1,49 @@
+"""The search index tables (created by migration 0002; keep both in step).
+
+`search_docs` holds one narrow row per active instrument: the columns every filter and facet reads,
+so a search never touches the wide `instruments` table until it fetches the page it shows. The
+text index beside it is dialect-specific: an FTS5 table `search_fts` (rowid = docid) on SQLite, a
+`tsv` tsvector column with a GIN index on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Column, Integer, MetaData, Numeric, String, Table
+from sqlalchemy.dialects.postgresql import TSVECTOR
+
+metadata = MetaData()
+
+_COLUMNS = (
+    ("instrument_id", String(140)),
+    ("network", String(6)),
+    ("city_code", String(6)),
+    ("city_name", String(50)),
+    ("category", String(6)),
+    ("owner_type", String(20)),
+    ("owner_level", String(20)),
+    ("status", String(30)),
+    ("sharing", String(10)),
+    ("certified", Boolean),
+    ("value", Numeric(16, 2)),
+    ("commissioned", String(10)),
+    ("updated", String(32)),  # source update time, ISO 8601 UTC: sorts the same as text on both backends
+)
+
+docs = Table(
+    "search_docs",
+    metadata,
+    Column("docid", Integer, primary_key=True, autoincrement=True),
+    *(Column(n, t) for n, t in _COLUMNS),
+    Column("tsv", TSVECTOR),  # PostgreSQL only: never named in SQLite statements
+)
+
+#: Text fields, their PostgreSQL weight label and their score weight: name above model and
+#: manufacturer above functions and specifications; owner and place last.
+FIELDS = (
+    ("name", "A", 8),
+    ("brand", "B", 4),
+    ("body", "C", 2),
+    ("place", "D", 1),
+)
+#: Score of a clause matched only across fields (its tokens spread over several of them).
+SCATTERED = 1

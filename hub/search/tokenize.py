@@ -1,0 +1,78 @@
+"""Text → search tokens, the one analyser both backends share.
+
+Python computes every token, at index time and at query time, so SQLite (FTS5, `ascii` tokenizer:
+it only splits on ASCII punctuation and spaces, leaving our tokens intact) and PostgreSQL (tsvector
+literals, never the text parser) see exactly the same terms and can be made to agree on results.
+
+- CJK runs give overlapping bigrams, as Lucene's CJKAnalyzer does (液相色谱 → 液相 相色 色谱), and
+  at index time also every single character, so that one-character queries work.
+- Latin words and model numbers are lower-cased alphanumeric runs; a compound joined by `-` `.` `/`
+  `+` (7890A-5975C, GC-MS) is indexed as its parts and as the parts joined (7890a 5975c 7890a5975c),
+  and queried as the joined form, so "GC-MS", "GC/MS" and "GCMS" find each other.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+MAX_TOKEN_CHARS = 40
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af\U00020000-\U0003134f"
+_W = rf"[^\W_{_CJK}]"
+_PIECE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>{_W}+(?:[-./+]{_W}+)*)")
+_SPLIT = re.compile(r"[-./+]")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width Ｌ→L, ① → 1), lower case, accents folded (é→e); control characters become spaces."""
+    text = unicodedata.normalize("NFKC", text).lower()
+    decomposed = unicodedata.normalize("NFD", text)
+    text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", text)
+
+
+def pieces(text: str):
+    """Yield (kind, piece) for each CJK run ("cjk") or word/compound ("word") of normalised text."""
+    for m in _PIECE.finditer(normalize(text)):
+        yield m.lastgroup, m.group()
+
+
+def bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+def _ok(token: str) -> bool:
+    return 0 < len(token) <= MAX_TOKEN_CHARS
+
+
+def index_tokens(text: str | None) -> list[str]:
+    """Every token a document field contributes, in order of appearance, duplicates kept."""
+    out: list[str] = []
+    if not text:
+        return out
+    for kind, piece in pieces(text):
+        if kind == "cjk":
+            out.extend(bigrams(piece))
+            if len(piece) > 1:
+                out.extend(piece)  # unigrams: one-character queries
+        else:
+            parts = [p for p in _SPLIT.split(piece) if p]
+            out.extend(parts)
+            if len(parts) > 1:
+                out.append("".join(parts))
+    return [t for t in out if _ok(t)]
+
+
+def query_terms(text: str) -> list[list[str]]:
+    """The conjunctions one query word asks for: each piece becomes a list of tokens that must all
+    match (a CJK run: its bigrams, or its single character; a compound: its joined form)."""
+    terms = []
+    for kind, piece in pieces(text):
+        tokens = bigrams(piece) if kind == "cjk" else ["".join(p for p in _SPLIT.split(piece) if p)]
+        tokens = [t for t in dict.fromkeys(tokens) if _ok(t)]
+        if tokens:
+            terms.append(tokens)
+    return terms

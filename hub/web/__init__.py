@@ -1,0 +1,70 @@
+"""The hub's web application: JSON API under /api/v1, the HTML catalogue at /, and what they share.
+
+flaskr-style factory: nothing happens at import time; `create_app(config)` builds an app around one
+`Store`. Blueprints are listed once, in BLUEPRINTS ("module:attribute" strings, imported when the app
+is built); adding a part of the site is adding a line there.
+
+Config keys (besides Flask's own):
+- DATABASE_URL: the store's SQLAlchemy URL (default: hub.config.settings().database_url)
+- STORE: an already-open hub.store.db.Store to use instead (tests share their fixture's store)
+- TESTING: Flask's flag; unexpected exceptions propagate instead of becoming a 500 page
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from flask import Flask, current_app
+
+#: Every blueprint of the site, in registration order. A value is "module:attribute"; the
+#: attribute is a flask.Blueprint, or a flask_smorest.Blueprint registered through the API.
+BLUEPRINTS = [
+    "hub.web.api.catalogue:blp",
+    "hub.web.api.networks:blp",
+    # "hub.web.api.exports:blp",
+    "hub.web.ui:bp",
+]
+
+
+def _load(spec: str):
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def create_app(config: dict | None = None) -> Flask:
+    from hub.store.db import Store
+    from hub.web import api, errors
+
+    app = Flask(__name__)
+    app.config.update(JSON_AS_ASCII=False, TESTING=False)
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    if config:
+        app.config.update(config)
+    store = app.config.get("STORE")
+    if store is None:
+        url = app.config.get("DATABASE_URL")
+        if not url:
+            from hub.config import settings
+
+            url = settings().database_url
+        app.config["DATABASE_URL"] = url
+        store = Store(url)
+    app.extensions["hub_store"] = store
+
+    import hub.search  # noqa: F401  (the index hook: any writer running in this process keeps it current)
+
+    smorest = api.init_app(app)
+    for spec in BLUEPRINTS:
+        bp = _load(spec)
+        if api.is_api_blueprint(bp):
+            smorest.register_blueprint(bp)
+        else:
+            app.register_blueprint(bp)
+    errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this replaces
+    return app
+
+
+def store():
+    """The Store of the current app."""
+    return current_app.extensions["hub_store"]

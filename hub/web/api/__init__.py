@@ -1,0 +1,57 @@
+"""The JSON API under /api/v1 (flask-smorest): OpenAPI 3 at /api/openapi.json, Swagger UI at
+/api/docs served from hub/web/static/apidocs (no CDN: the machines are offline).
+
+Request arguments are refused, not ignored, when unknown (schemas RAISE; the parser keeps their
+`unknown` setting for the query string) and a bad one is a 400, never webargs' default 422.
+"""
+
+from __future__ import annotations
+
+import flask_smorest
+from flask import request
+from webargs.flaskparser import FlaskParser
+
+from hub.web.errors import Problem
+
+API_VERSION = "v1"
+
+
+class _Parser(FlaskParser):
+    DEFAULT_VALIDATION_STATUS = 400
+    # None: let each schema's own Meta.unknown (RAISE) decide, for the query string too.
+    DEFAULT_UNKNOWN_BY_LOCATION = {k: None for k in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION}
+
+
+class Blueprint(flask_smorest.Blueprint):
+    ARGUMENTS_PARSER = _Parser()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.before_request(_refuse_repeated_parameters)
+
+
+def _refuse_repeated_parameters():
+    # Every parameter of this API takes one value; `page=1&page=9` is a mistake, not a choice.
+    repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
+    if repeated:
+        raise Problem(400, f"invalid parameter {', '.join(repeated)}: given more than once", "invalid-parameter",
+                      errors=[{"parameter": k, "in": "query", "messages": ["given more than once"]} for k in repeated])
+
+
+def is_api_blueprint(bp) -> bool:
+    return isinstance(bp, flask_smorest.Blueprint)
+
+
+def init_app(app) -> flask_smorest.Api:
+    app.config.setdefault("API_TITLE", "National instrument-sharing hub")
+    app.config.setdefault("API_VERSION", API_VERSION)
+    app.config.setdefault("OPENAPI_VERSION", "3.0.3")
+    app.config.setdefault("OPENAPI_URL_PREFIX", "/api")
+    app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
+    app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/static/apidocs/")
+    app.config.setdefault("API_SPEC_OPTIONS", {
+        "info": {"description": "The national catalogue of large scientific instruments shared by the provincial networks. "
+                                "Errors are RFC 9457 problem documents (application/problem+json)."},
+    })
+    return flask_smorest.Api(app)

@@ -1,0 +1,64 @@
+"""GET /api/v1/instruments (search with facets) and GET /api/v1/instruments/{id}."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hub.exports.record import RECORD_SELECT, to_record, tombstone
+from hub.search import SearchParams, SearchParamsSchema, search
+from hub.search.labels import category_label, network_names
+from hub.store.models import Instrument
+from hub.web import store
+from hub.web.api import Blueprint
+from hub.web.api.schemas import InstrumentOut, SearchOut
+from hub.web.errors import Problem
+
+blp = Blueprint("instruments", __name__, url_prefix="/api/v1/instruments", description="The national catalogue of instruments")
+
+
+def with_labels(record: dict, networks: dict) -> dict:
+    cat = record.get("category")
+    record["labels"] = {
+        "network": networks.get(record["network"], record["network"]),
+        "category": category_label(cat)[0] if cat else None,
+        "category_en": category_label(cat)[1] if cat else None,
+        "category_level1": category_label(cat[:2])[0] if cat else None,
+    }
+    return record
+
+
+@blp.route("")
+@blp.arguments(SearchParamsSchema, location="query", as_kwargs=False)
+@blp.response(200, SearchOut)
+def list_instruments(args):
+    """Search the catalogue.
+
+    `q` is matched as Chinese bigrams, words and model numbers, with synonyms (电镜, HPLC, 核磁…);
+    without `q` every active instrument matching the filters is listed. Facets count the current
+    result set; each facet value carries the `filter` parameters that select it.
+    """
+    with store().read() as conn:
+        result = search(conn, SearchParams(**args))
+        networks = network_names(conn)
+    return {
+        "total": result.total,
+        "page": result.page,
+        "page_size": result.page_size,
+        "items": [with_labels(item, networks) for item in result.items],
+        "facets": result.facets,
+    }
+
+
+@blp.route("/<string:instrument_id>")
+@blp.response(200, InstrumentOut)
+@blp.alt_response(404, description="No such instrument")
+@blp.alt_response(410, description="Withdrawn: the problem document carries the record's `tombstone`")
+def get_instrument(instrument_id):
+    """One instrument: every field of the national record with its provenance."""
+    with store().read() as conn:
+        row = conn.execute(RECORD_SELECT.where(Instrument.__table__.c.id == instrument_id)).first()
+        if row is None:
+            raise Problem(404, f"no instrument {instrument_id!r}", "not-found")
+        if row._mapping["withdrawn_at"] is not None:
+            raise Problem(410, f"instrument {instrument_id!r} was withdrawn from its network", "withdrawn", tombstone=tombstone(row))
+        return with_labels(to_record(row), network_names(conn))

@@ -1,0 +1,120 @@
+"""Response schemas of the API (they document the records hub.exports.record builds)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from hub.search.params import SearchParamsSchema
+
+_S = fields.String
+_T = lambda **kw: fields.String(allow_none=True, metadata={"format": "date-time"}, **kw)  # noqa: E731
+
+
+class _Out(Schema):
+    pass
+
+
+class OwnerOut(_Out):
+    name, credit_code, type, level = _S(), _S(allow_none=True), _S(allow_none=True), _S(allow_none=True)
+
+
+class RegionOut(_Out):
+    province, province_name, city, city_name, county, county_name = (_S(allow_none=True) for _ in range(6))
+
+
+class FeeOut(_Out):
+    text = _S(allow_none=True)
+    amount = _S(allow_none=True, metadata={"description": "yuan, decimal string"})
+    unit = _S(allow_none=True)
+
+
+class ContactOut(_Out):
+    name, phone, email = _S(allow_none=True), _S(allow_none=True), _S(allow_none=True)
+
+
+class ProvenanceOut(_Out):
+    network = _S()
+    job_id = fields.Integer(allow_none=True, metadata={"description": "harvest job that last changed the record"})
+    batch_id = _S(allow_none=True, metadata={"description": "pushed batch that last changed the record"})
+    source_updated, first_seen, last_seen, withdrawn_at = _T(), _T(), _T(), _T()
+    withdrawn_reason = _S(allow_none=True)
+
+
+class InstrumentOut(_Out):
+    """A national record: the common schema (hub/schema.py) with its id and provenance."""
+
+    id = _S(metadata={"description": "<network>:<source_id>"})
+    network, source_id, name = _S(), _S(), _S()
+    name_en, category, model, manufacturer, country = (_S(allow_none=True) for _ in range(5))
+    original_value = _S(allow_none=True, metadata={"description": "yuan, decimal string"})
+    commissioned = _S(allow_none=True, metadata={"description": "ISO date keeping its precision: YYYY, YYYY-MM or YYYY-MM-DD"})
+    owner = fields.Nested(OwnerOut, allow_none=True)
+    region = fields.Nested(RegionOut, allow_none=True)
+    address, specs, functions, services = (_S(allow_none=True) for _ in range(4))
+    fee = fields.Nested(FeeOut, allow_none=True)
+    booking_url = _S(allow_none=True)
+    contact = fields.Nested(ContactOut, allow_none=True)
+    status, sharing = _S(allow_none=True), _S(allow_none=True)
+    certifications = fields.List(_S())
+    subjects = fields.List(_S())
+    source_updated = _T()
+    provenance = fields.Nested(ProvenanceOut)
+    labels = fields.Dict(metadata={"description": "names of the codes: network, category, category_level1"})
+
+
+class HitOut(InstrumentOut):
+    score = fields.Integer(metadata={"description": "relevance (0 without q); see docs/catalogue.md"})
+
+
+class FacetValueOut(_Out):
+    value = _S()
+    label = _S()
+    label_en = _S()
+    count = fields.Integer()
+    filter = fields.Dict(keys=_S(), values=_S(), metadata={"description": "query parameters that select exactly this value"})
+
+
+class FacetsOut(_Out):
+    network, city, category1, category2, owner_type, sharing, certified, value_band = (fields.List(fields.Nested(FacetValueOut)) for _ in range(8))
+
+
+class SearchOut(_Out):
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+    items = fields.List(fields.Nested(HitOut))
+    facets = fields.Nested(FacetsOut)
+
+
+class ExportParams(SearchParamsSchema):
+    format = fields.String(required=True, validate=lambda v: v in ("csv", "xlsx", "jsonl"), metadata={"enum": ["csv", "xlsx", "jsonl"]})
+
+
+class LastHarvestOut(_Out):
+    job_id = fields.Integer()
+    kind, state = _S(), _S()
+    started_at, finished_at = _T(), _T()
+    fetched, created, updated, unchanged, withdrawn, rejected = (fields.Integer() for _ in range(6))
+
+
+class NetworkOut(_Out):
+    code, name = _S(), _S()
+    province = _S(allow_none=True)
+    family = _S(allow_none=True)
+    instruments = fields.Integer(metadata={"description": "active (not withdrawn) instruments"})
+    withdrawn = fields.Integer()
+    total_value = _S(metadata={"description": "sum of original values, yuan"})
+    last_harvest = fields.Nested(LastHarvestOut, allow_none=True)
+
+
+class GroupOut(_Out):
+    value, label, label_en = _S(), _S(), _S()
+    instruments = fields.Integer()
+    total_value = _S()
+
+
+class StatsOut(_Out):
+    instruments = fields.Integer()
+    total_value = _S()
+    networks = fields.Integer()
+    by_network, by_category, by_owner_type, by_value_band = (fields.List(fields.Nested(GroupOut)) for _ in range(4))

@@ -1,0 +1,125 @@
+"""Search behaviour on every backend (the `store` fixture runs on SQLite and PostgreSQL)."""
+
+import pytest
+from factories import change, make_corpus, withdraw
+from conftest import BACKENDS, make_store
+from sqlalchemy import func, select
+
+from hub.store.migrate import upgrade
+
+from hub.search import SearchParams, search
+from hub.search.tables import docs
+
+
+def ids(result):
+    return [i["id"] for i in result.items]
+
+
+def run(store, **params):
+    with store.read() as conn:
+        return search(conn, SearchParams(**params))
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def corpus(request, tmp_path_factory):
+    """The CORPUS on each backend, built once per module: tests here only read it."""
+    s, cleanup = make_store(request.param, tmp_path_factory.mktemp(request.param))
+    upgrade(s)
+    make_corpus(s)
+    yield s
+    cleanup()
+
+
+@pytest.fixture
+def writable(store):
+    make_corpus(store)
+    return store
+
+
+def test_liquid_chromatography_ranks_chromatographs_above_passing_mentions(corpus):
+    r = run(corpus, q="液相色谱")
+    names = [i["name"] for i in r.items]
+    lcs = {"高效液相色谱仪", "超高效液相色谱仪", "液相色谱仪", "液相色谱-质谱联用仪"}
+    assert lcs <= set(names)
+    passing = {"电感耦合等离子体质谱仪", "紫外可见分光光度计"}
+    assert passing <= set(names)
+    assert max(names.index(n) for n in lcs) < min(names.index(n) for n in passing)
+
+
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        pytest.param("电镜", {"370000:SEM01", "420000:SEM02", "130000:TEM01"}, id="电镜 finds SEM and TEM"),
+        pytest.param("SU8010", {"370000:SEM01"}, id="model number"),
+        pytest.param("su8010", {"370000:SEM01"}, id="model number lower case"),
+        pytest.param("7890A-5975C", {"420000:GCMS01"}, id="hyphenated model"),
+        pytest.param("5975C", {"420000:GCMS01"}, id="part of hyphenated model"),
+        pytest.param("D8", {"420000:XRD01"}, id="two-character model"),
+        pytest.param("核磁", {"370000:NMR01"}, id="核磁 synonym"),
+        pytest.param("GC-MS", {"420000:GCMS01"}, id="GC-MS synonym"),
+        pytest.param("谱", None, id="one character: every 谱 instrument"),
+        pytest.param("扫描电镜 Hitachi", {"370000:SEM01", "420000:SEM02"}, id="two words, both must match"),
+        pytest.param("武汉大学", {"420000:LC002", "420000:SEM02"}, id="owner name"),
+    ],
+)
+def test_queries(corpus, q, expected):
+    found = set(ids(run(corpus, q=q, page_size=100)))
+    if expected is None:
+        assert found and all("谱" in i["name"] or "谱" in (i["functions"] or "") for i in run(corpus, q=q, page_size=100).items)
+    else:
+        assert found == expected
+
+
+@pytest.mark.parametrize("q", ['"', "*", "NEAR(", '" OR 1=1 --', "'; DROP TABLE instruments; --", "AND", "-", "()", "\\", "%", "\u3000"])
+def test_hostile_queries_are_words_or_nothing(corpus, q):
+    r = run(corpus, q=q)
+    assert r.total == 0 or r.total == len(set(ids(run(corpus, q=q, page_size=100))))
+
+
+def test_facet_counts_equal_filtered_totals(corpus):
+    r = run(corpus, q="色谱")
+    assert r.total > 0
+    for facet, values in r.facets.items():
+        for v in values:
+            with corpus.read() as conn:  # as a click does: the facet's filter as request arguments
+                filtered = search(conn, {"q": "色谱", **v["filter"]})
+            assert filtered.total == v["count"], (facet, v)
+
+
+def test_filters_and_sorts(corpus):
+    r = run(corpus, category="0101", sort="-value")
+    assert ids(r) == ["130000:TEM01", "370000:SEM01", "420000:SEM02"]
+    r = run(corpus, min_value=1_000_000, max_value=2_000_000, sort="value")
+    values = [float(i["original_value"]) for i in r.items]
+    assert values == sorted(values) and all(1_000_000 <= v <= 2_000_000 for v in values)
+    assert run(corpus, sort="value").items[-1]["original_value"] is None  # unknown values last
+    assert {i["network"] for i in run(corpus, network="130000").items} == {"130000"}
+    assert run(corpus, owner_type="enterprise").total == 1
+
+
+def test_withdrawn_leaves_the_index_and_changes_follow(writable):
+    assert run(writable, q="SU8010").total == 1
+    withdraw(writable, ["370000:SEM01"])
+    assert run(writable, q="SU8010").total == 0
+    change(writable, "420000:SEM02", model="SU8010")
+    assert ids(run(writable, q="SU8010")) == ["420000:SEM02"]
+
+
+def test_paging(corpus):
+    everything = ids(run(corpus, page_size=100))
+    pages = [ids(run(corpus, page=p, page_size=5)) for p in range(1, 5)]
+    assert sum(pages, []) == everything
+    assert run(corpus, page=99).items == []
+
+
+def test_reindex_all_rebuilds(writable):
+    from hub.search import reindex_all
+
+    corpus = writable
+    with corpus.write() as conn:
+        conn.execute(docs.delete())
+    assert run(corpus, q="SU8010").total == 0
+    assert reindex_all(corpus) == 16
+    assert run(corpus, q="SU8010").total == 1
+    with corpus.read() as conn:
+        assert conn.execute(select(func.count()).select_from(docs)).scalar() == 16
