@@ -1,0 +1,38 @@
+"""One server per interface family, looked up by the family name of a network's table row.
+
+A family class is constructed with the network's `NetworkState` and answers
+``handle(request, path, ctx) -> werkzeug Response`` for paths below ``/{code}``; ``error(status,
+headers)`` renders an error the way that family's real servers do. `ctx` carries the per-request
+faults the family itself must act on (``empty``: listings return nothing; ``truncate``: share of a
+streamed body after which it is cut).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+FAMILIES: dict[str, type] = {}
+
+
+def register(name):
+    def wrap(cls):
+        cls.family = name
+        FAMILIES[name] = cls
+        return cls
+    return wrap
+
+
+@dataclass
+class Ctx:
+    empty: bool = False
+    truncate: float | None = None
+    #: set by a family that cut a streamed body itself
+    truncated: bool = False
+
+
+def escape(text) -> str:
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+
+
+def load_all():
+    from hub.simulate.families import hbkx_json, sdyq_xml, yqlm_html  # noqa: F401  (registration)
