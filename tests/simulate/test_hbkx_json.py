@@ -1,0 +1,129 @@
+"""hbkx-json wire format, login and tokens, paging, updatedSince, rate limit (hbkx-json.md)."""
+
+import time
+
+import pytest
+import requests
+
+from hub.simulate import SimulatorServer
+
+
+def login(base, key="hub", secret="hub-secret"):
+    return requests.post(f"{base}/api/v3/auth/token", json={"appKey": key, "appSecret": secret}, timeout=10).json()
+
+
+def get(base, token, path="/api/v3/instruments", **params):
+    """One polite request: Hubei answers 429 beyond 10 requests a second, so wait and retry as told."""
+    for _ in range(5):
+        r = requests.get(f"{base}{path}", params=params, headers={"X-Auth-Token": token}, timeout=30)
+        if r.status_code != 429:
+            return r
+        time.sleep(float(r.headers["Retry-After"]))
+    raise AssertionError("still rate limited")
+
+
+@pytest.fixture()
+def hubei(sim):
+    base = sim.base_url("420000")
+    return base, login(base)["data"]["token"]
+
+
+@pytest.mark.parametrize("key,secret", [("hub", "nope"), ("nobody", "hub-secret")], ids=["bad secret", "bad key"])
+def test_wrong_key_is_40100_in_a_200(sim, key, secret):
+    assert login(sim.base_url("420000"), key, secret) == {"code": 40100, "msg": "invalid appKey"}
+
+
+def test_login_and_record_shape(hubei):
+    base, token = hubei
+    body = get(base, token, pageNo=1, pageSize=200).json()
+    assert body["code"] == 0
+    data = body["data"]
+    assert data["total"] == 3500 and data["pageSize"] == 200 and len(data["list"]) == 200
+    row = data["list"][0]
+    assert set(row) == {"id", "instrumentName", "instrumentNameEn", "categoryName", "modelSpec", "manufacturer",
+                        "originCountry", "originalValue", "purchaseDate", "org", "location", "techSpecs",
+                        "mainFunctions", "serviceItems", "feeStandard", "bookingUrl", "contact", "status",
+                        "shareStatus", "cmaCertified", "updateTime", "deleted"}
+    rows = data["list"]
+    assert all(isinstance(r["originalValue"], float) and r["originalValue"] >= 100_000 for r in rows)
+    assert {r["org"]["type"] for r in rows} <= {1, 2, 3, 4} and {r["status"] for r in rows} <= {1, 2, 3, 4}
+    assert any("level" not in r["org"] for r in rows) and not any(r["deleted"] for r in rows)
+    assert any(r["bookingUrl"] is None for r in rows)
+
+
+def test_paging_covers_every_record_once(hubei):
+    base, token = hubei
+    seen, page = [], 1
+    while True:
+        data = get(base, token, pageNo=page, pageSize=200).json()["data"]
+        seen += [r["id"] for r in data["list"]]
+        if page * data["pageSize"] >= data["total"]:
+            break
+        page += 1
+    assert len(seen) == len(set(seen)) == 3500
+
+
+def test_page_size_is_capped():
+    with SimulatorServer(networks=["520000", "340000"], scale=0.1) as sim:  # Guizhou caps at 50; Anhui sends strings
+        base = sim.base_url("520000")
+        data = get(base, login(base)["data"]["token"], pageNo=1, pageSize=200).json()["data"]
+        assert data["pageSize"] == 50 and len(data["list"]) == 50
+        base = sim.base_url("340000")
+        rows = get(base, login(base)["data"]["token"], pageNo=1, pageSize=20).json()["data"]["list"]
+        assert all(isinstance(r["originalValue"], str) and float(r["originalValue"]) > 0 for r in rows)
+
+
+def test_updated_since_returns_changes_and_deletions(sim, hubei):
+    base, token = hubei
+    since = int(time.time() * 1000)
+    assert get(base, token, pageNo=1, pageSize=200, updatedSince=since).json()["data"]["total"] == 0
+    sim.mutate("420000", update=2, delete=1, add=1)
+    rows = get(base, token, pageNo=1, pageSize=200, updatedSince=since).json()["data"]["list"]
+    assert len(rows) == 4 and sum(r["deleted"] for r in rows) == 1
+    assert all(r["updateTime"] > since for r in rows)
+    gone = next(r["id"] for r in rows if r["deleted"])
+    full = []
+    for page in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18):
+        full += get(base, token, pageNo=page, pageSize=200).json()["data"]["list"]
+    assert gone not in {r["id"] for r in full} and len(full) == 3500
+
+
+def test_token_expiry(sim, hubei):
+    base, token = hubei
+    sim.set_fault("420000", "token_expiry", requests=1)
+    assert get(base, token, pageNo=1, pageSize=1).json() == {"code": 40101, "msg": "token expired"}
+    fresh = login(base)["data"]["token"]
+    assert get(base, fresh, pageNo=1, pageSize=1).json()["code"] == 0
+    assert get(base, fresh, pageNo=1, pageSize=1).json()["code"] == 40101
+
+
+def test_rate_limit_gives_429_with_retry_after(sim, hubei):
+    base, token = hubei
+    time.sleep(1.0)
+    url = f"{base}/api/v3/instruments?pageNo=1&pageSize=1"
+    statuses = [requests.get(url, headers={"X-Auth-Token": token}, timeout=10) for _ in range(12)]
+    limited = [r for r in statuses if r.status_code == 429]
+    assert limited and limited[0].headers["Retry-After"] == "1"
+    assert [r.status_code for r in statuses[:10]] == [200] * 10
+    time.sleep(1.0)
+
+
+def test_server_fault_is_an_html_500(sim, hubei):
+    base, token = hubei
+    sim.set_fault("420000", "http_error", status=500, count=1)
+    r = get(base, token, pageNo=1, pageSize=1)
+    assert r.status_code == 500 and r.headers["Content-Type"].startswith("text/html") and "<html" in r.text
+    assert get(base, token, pageNo=1, pageSize=1).status_code == 200
+
+
+def test_service_records_are_paged(hubei):
+    base, token = hubei
+    first = get(base, token, "/api/v3/service-records", year=2012, pageNo=1, pageSize=200).json()["data"]
+    second = get(base, token, "/api/v3/service-records", year=2012, pageNo=2, pageSize=200).json()["data"]
+    assert first["total"] > 10_000 and len(first["list"]) == len(second["list"]) == 200
+    ids = [r["id"] for r in first["list"] + second["list"]]
+    assert ids == list(range(ids[0], ids[0] + 400))
+    row = first["list"][0]
+    assert set(row) == {"id", "instrumentId", "serviceDate", "userOrgName", "userType", "external", "hours",
+                        "samples", "fee", "satisfaction"}
+    assert {r["userType"] for r in first["list"]} <= {"企业", "高校", "科研院所", "个人", "其他"}
