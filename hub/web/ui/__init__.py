@@ -1,0 +1,77 @@
+"""The server-rendered web UI: search with facets, instrument pages, network pages, national statistics.
+
+Chinese by default, English through `?lang=en` (kept in a cookie); every page works without
+JavaScript and loads nothing from outside the hub. Views are in `views.py`; this module assembles the
+blueprint and what every template may use (`_`, `lang`, the formatting filters).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, request
+
+from hub.web.ui import formatting, i18n
+
+bp = Blueprint("ui", __name__)
+
+
+@bp.before_app_request
+def _pick_language():
+    g.lang = i18n.pick_lang(request.args, request.cookies)
+
+
+@bp.after_app_request
+def _remember_language(response):
+    # Only an explicit switch sets the cookie: a page that merely reads it need not rewrite it.
+    if request.args.get("lang") in i18n.LANGS and not request.path.startswith("/api/"):
+        response.set_cookie(i18n.COOKIE, request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def _lang() -> str:
+    return getattr(g, "lang", i18n.DEFAULT_LANG)
+
+
+# App-wide (not blueprint-only): the app's HTML error handler renders error.html with these too.
+# `_` is a global, not a context variable, so imported macros can use it as well.
+@bp.app_template_global("_")
+def _translate(key, **values):
+    return i18n.translate(_lang(), key, **values)
+
+
+@bp.app_context_processor
+def _template_language():
+    lang = _lang()
+    return {"lang": lang, "html_lang": i18n.HTML_LANG[lang]}
+
+
+@bp.app_template_filter("money")
+def _money(value):
+    return formatting.money(value, _lang())
+
+
+@bp.app_template_filter("partial_date")
+def _partial_date(value):
+    return formatting.partial_date(value, _lang())
+
+
+@bp.app_template_filter("timestamp")
+def _timestamp(value):
+    return formatting.timestamp(value, _lang())
+
+
+@bp.app_template_filter("vocab")
+def _vocab(value, kind):
+    return formatting.vocabulary(kind, value, _lang())
+
+
+@bp.app_template_filter("country")
+def _country(value):
+    return formatting.country(value, _lang())
+
+
+@bp.app_template_filter("number")
+def _number(value):
+    return formatting.number(value, _lang())
+
+
+from hub.web.ui import views  # noqa: E402,F401  (registers the routes on bp)

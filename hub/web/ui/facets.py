@@ -1,0 +1,132 @@
+"""Facets and links of the search page: the URLs that select, deselect and page — plain links, so
+the page works without JavaScript.
+
+Pure functions of the current query (a dict of the strings in the URL); the view passes the result
+of hub.search to `facet_groups` and `page_links`, and the template only loops.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+#: The search parameters the UI passes through to hub.search (everything else in the query string,
+#: such as `lang`, is the UI's own). Order is the order links are written in.
+SEARCH_PARAMS = (
+    "q",
+    "network",
+    "city",
+    "category",
+    "owner_type",
+    "owner_level",
+    "status",
+    "sharing",
+    "certified",
+    "min_value",
+    "max_value",
+    "sort",
+    "page",
+    "page_size",
+)
+SORTS = ("relevance", "-value", "value", "-commissioned", "commissioned", "updated")
+
+#: The facets the sidebar shows, in order: hub.search facet name → catalogue key of its heading.
+#: Values, labels, counts and the parameters that select each value come from hub.search.
+FACETS = (
+    ("network", "facet.network"),
+    ("category1", "facet.category"),
+    ("category2", "facet.category2"),
+    ("city", "facet.city"),
+    ("owner_type", "facet.owner_type"),
+    ("sharing", "facet.sharing"),
+    ("certified", "facet.certified"),
+    ("value_band", "facet.value_band"),
+)
+
+
+def search_params(args) -> dict:
+    """The parameters of `args` that hub.search understands, non-empty ones only, first value each."""
+    return {k: args.get(k) for k in SEARCH_PARAMS if args.get(k) not in (None, "")}
+
+
+def query_string(params: dict) -> str:
+    return urlencode([(k, params[k]) for k in SEARCH_PARAMS if params.get(k) not in (None, "")])
+
+
+def with_params(current: dict, **changes) -> dict:
+    """`current` with `changes` applied (None removes a key); any change but paging goes to page 1."""
+    out = dict(current)
+    for key, value in changes.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    if "page" not in changes:
+        out.pop("page", None)
+    return out
+
+
+def is_selected(current: dict, selecting: dict) -> bool:
+    """Whether the query already selects this facet value (compared as the strings in the URL)."""
+    return bool(selecting) and all(current.get(k) == v for k, v in selecting.items())
+
+
+@dataclass(frozen=True)
+class FacetLink:
+    value: str
+    label: str
+    count: int
+    href: str  # "?…": selects the value, or deselects it when already selected
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FacetGroup:
+    name: str
+    heading: str
+    links: list
+
+
+def facet_groups(facets: dict, current: dict, lang: str) -> list[FacetGroup]:
+    """The facet sidebar: one group per facet with values, each value a toggle link.
+
+    `facets` is SearchResult.facets: per facet a list of {value, label, label_en, count, filter},
+    where `filter` holds the query parameters that select exactly that value — so following the
+    link shows exactly the count the facet showed.
+    """
+    groups = []
+    for name, heading in FACETS:
+        links = []
+        for entry in facets.get(name) or []:
+            selecting = {k: str(v) for k, v in entry["filter"].items()}
+            selected = is_selected(current, selecting)
+            target = with_params(current, **{k: None for k in selecting}) if selected else with_params(current, **selecting)
+            label = entry.get("label_en") if lang == "en" and entry.get("label_en") else entry.get("label")
+            links.append(FacetLink(str(entry["value"]), label or str(entry["value"]), int(entry["count"]), "?" + query_string(target), selected))
+        if links:
+            groups.append(FacetGroup(name, heading, links))
+    return groups
+
+
+def page_links(current: dict, page: int, page_size: int, total: int, window: int = 2) -> dict:
+    """Previous / next and a window of page numbers around the current one (with first and last)."""
+    pages = max(1, -(-total // page_size)) if page_size else 1
+    page = min(max(page, 1), pages)
+
+    def href(n):
+        return "?" + query_string(with_params(current, page=str(n) if n > 1 else None))
+
+    numbers = sorted({1, pages, *range(max(1, page - window), min(pages, page + window) + 1)})
+    items, previous = [], 0
+    for n in numbers:
+        if n - previous > 1:
+            items.append({"gap": True})
+        items.append({"number": n, "href": href(n), "current": n == page})
+        previous = n
+    return {
+        "page": page,
+        "pages": pages,
+        "prev": href(page - 1) if page > 1 else None,
+        "next": href(page + 1) if page < pages else None,
+        "items": items,
+    }

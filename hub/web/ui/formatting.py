@@ -1,0 +1,120 @@
+"""How values read on the page, per language: money, dates, category and country names, vocabularies.
+
+Pure functions of (value, lang); the Jinja filters in `hub.web.ui` are thin wrappers. Chinese readers
+count money in 万元 and 亿元; English readers get grouped yuan. Dates keep their precision: a
+commissioning date of `2011-06` is shown as a month, never invented into a day.
+"""
+
+from __future__ import annotations
+
+import gettext
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+
+import pycountry
+
+from hub.web.ui.i18n import has, translate
+
+_WAN = Decimal(10_000)
+_YI = Decimal(100_000_000)
+
+
+def _decimal(value) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+
+
+def money(value, lang: str) -> str:
+    """A yuan amount for people: `35.80 万元` / `1.25 亿元` in Chinese, `358,000 yuan` in English."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    if lang == "zh":
+        if abs(amount) >= _YI:
+            return f"{amount / _YI:,.2f} {translate(lang, 'unit.yi_yuan')}"
+        if abs(amount) >= _WAN:
+            return f"{amount / _WAN:,.2f} {translate(lang, 'unit.wan_yuan')}"
+        return f"{amount:,.2f} {translate(lang, 'unit.yuan')}"
+    text = f"{amount:,.2f}".removesuffix(".00")
+    return f"{text} {translate(lang, 'unit.yuan')}"
+
+
+def partial_date(value, lang: str) -> str:
+    """`2011`, `2011-06` or `2011-06-15` as 2011年 / 2011年6月 / 2011年6月15日 (Chinese) or ISO (English)."""
+    if not value:
+        return ""
+    text = str(value)
+    if lang != "zh":
+        return text
+    parts = text.split("-")
+    try:
+        numbers = [int(p) for p in parts]
+    except ValueError:
+        return text
+    return "".join(f"{n}{unit}" for n, unit in zip(numbers, ("年", "月", "日")))
+
+
+def timestamp(value, lang: str) -> str:
+    """A provenance timestamp in UTC to the minute; naive values (SQLite) are UTC already."""
+    if not value:
+        return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if value.tzinfo is not None:
+        value = value.astimezone(timezone.utc)
+    return value.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def vocabulary(kind: str, value, lang: str) -> str:
+    """A national vocabulary value (`status`, `sharing`, `owner_type`, …) in the reader's language.
+
+    A value the catalogue does not know is shown as sent rather than hidden.
+    """
+    if value is None or value == "":
+        return translate(lang, "unknown")
+    key = f"{kind}.{str(value).lower() if isinstance(value, bool) else value}"
+    return translate(lang, key) if has(lang, key) else str(value)
+
+
+def category(code, lang: str, categories: dict) -> str:
+    """`010500` → `色谱仪器` / `Chromatographs`; a code the table lacks is shown as the code.
+
+    `categories` maps code → an object with `name` and `name_en` (hub.mapping.codes.Category).
+    Two-digit and four-digit prefixes (facet values) are padded to the table's six digits.
+    """
+    if not code:
+        return translate(lang, "unknown")
+    entry = categories.get(str(code).ljust(6, "0"))
+    if entry is None:
+        return str(code)
+    return entry.name if lang == "zh" else entry.name_en
+
+
+@lru_cache(maxsize=1)
+def _zh_countries():
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+
+
+def country(code, lang: str) -> str:
+    """ISO 3166 alpha-2 → the country's name (zh_CN names from pycountry's translations)."""
+    if not code:
+        return ""
+    entry = pycountry.countries.get(alpha_2=str(code))
+    if entry is None:
+        return str(code)
+    name = getattr(entry, "common_name", None) or entry.name
+    return _zh_countries().gettext(entry.name) if lang == "zh" else name
+
+
+def number(value, lang: str) -> str:
+    if value is None:
+        return ""
+    return f"{int(value):,}"
