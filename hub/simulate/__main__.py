@@ -1,6 +1,6 @@
 """`python -m hub.simulate`: the same as `hub simulate` (used by `start_in_subprocess`)."""
 
-from hub.cli.simulate_cmd import simulate
+from hub.simulate.cli import simulate
 
 if __name__ == "__main__":
     simulate.main(prog_name="python -m hub.simulate")

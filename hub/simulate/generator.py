@@ -172,35 +172,35 @@ class NetworkData:
         maker, model = kind.models[int(rng.random() * len(kind.models))]
         unit = self.unit_of(i, rng)
         year = min(2013, max(1995, 2013 - int(rng.expovariate(1 / 4.5))))
-        commissioned = date(year, rng.randint(1, 12), rng.randint(1, 28))
+        commissioned = date(year, _randint(rng, 1, 12), _randint(rng, 1, 28))
         base_updated = self.updated_at(i)
         if base_updated.date() < commissioned:
-            commissioned = base_updated.date() - timedelta(days=rng.randint(30, 400))
+            commissioned = base_updated.date() - timedelta(days=_randint(rng, 30, 400))
         county = unit.county
-        phone = f"{AREA_CODES.get(unit.city, '0' + unit.city[1:4])}-{rng.randint(2000_0000, 8999_9999)}"
+        phone = f"{AREA_CODES.get(unit.city, '0' + unit.city[1:4])}-{_randint(rng, 2000_0000, 8999_9999)}"
         abbr = "".join(w[0] for w in kind.name_en.replace("-", " ").split()).lower()
         specs = kind.specs
         if rng.random() < 0.3:
-            specs += "；配套：" + rng.choice(("自动进样器", "能谱仪", "工作站软件", "低温附件", "数据处理系统"))
+            specs += "；配套：" + _choice(rng, ("自动进样器", "能谱仪", "工作站软件", "低温附件", "数据处理系统"))
         status = _pick(catalog.STATUS_NATIONAL, _STATUS_CUM, rng.random())
         sharing = _pick(catalog.SHARING, _SHARING_CUM, rng.random())
-        fee = rng.choice(catalog.FEES)
-        contact = rng.choice(catalog.SURNAMES) + rng.choice(catalog.TITLES)
+        fee = _choice(rng, catalog.FEES)
+        contact = _choice(rng, catalog.SURNAMES) + _choice(rng, catalog.TITLES)
         certified = self.certified(i, rng)
         cert = _pick(_CERTS, _CERT_CUM, rng.random())
         q = tuple(rng.random() for _ in range(12))
         if version:  # a later edit: the unit changed its fee, status or contact
             vr = random.Random(self._key["ver"] + i * 1000 + version)
-            fee = vr.choice(catalog.FEES)
+            fee = _choice(vr, catalog.FEES)
             status = _pick(catalog.STATUS_NATIONAL, _STATUS_CUM, vr.random())
-            contact = vr.choice(catalog.SURNAMES) + vr.choice(catalog.TITLES)
+            contact = _choice(vr, catalog.SURNAMES) + _choice(vr, catalog.TITLES)
         return Instrument(
             index=i, version=version, kind=kind, name=kind.name, name_en=kind.name_en, model=model, maker=maker,
             value_yuan=value, commissioned=commissioned, unit=unit, county=county,
-            address=unit.street + (f"{rng.randint(101, 520)}室" if rng.random() < 0.6 else ""),
+            address=unit.street + (f"{_randint(rng, 101, 520)}室" if rng.random() < 0.6 else ""),
             specs=specs, functions=kind.functions, services=kind.services, fee=fee, booking=rng.random() < 0.4,
             contact=contact, phone=phone,
-            email=None if rng.random() < 0.3 else f"{abbr}{rng.randint(1, 99)}@unit{unit.number:03d}.example.cn",
+            email=None if rng.random() < 0.3 else f"{abbr}{_randint(rng, 1, 99)}@unit{unit.number:03d}.example.cn",
             status=status, sharing=sharing, certified=certified, cert=cert,
             updated=updated or base_updated, q=q)
 
@@ -222,6 +222,14 @@ class NetworkData:
         ext_samples = round(samples * min(1.0, max(0.0, r.gauss(spec.external_sample_share, 0.12)))) if ext_hours else 0
         income = round(ext_hours * spec.income_per_ext_hour * math.exp(r.gauss(0, 0.5)), -1)
         return ServiceStats(i, year, hours, ext_hours, services, enterprise, samples, ext_samples, int(income))
+
+
+def _randint(rng, a: int, b: int) -> int:
+    return a + int(rng.random() * (b - a + 1))
+
+
+def _choice(rng, seq):
+    return seq[int(rng.random() * len(seq))]
 
 
 def _accumulate(weights):

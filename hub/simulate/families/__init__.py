@@ -30,8 +30,14 @@ class Ctx:
     truncated: bool = False
 
 
+_SPECIAL = frozenset('&<>"')
+
+
 def escape(text) -> str:
-    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    text = str(text)
+    if _SPECIAL.isdisjoint(text):  # most values need nothing; checking is cheaper than four replaces
+        return text
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def load_all():
