@@ -130,11 +130,16 @@ class _Field:
     def __post_init__(self):
         self._cache = {}
         self._single = self.getters[0][1] if len(self.getters) == 1 and self.combine == "first" else None
+        self.parent, _, self.part = self.target.rpartition(".")
 
     def run(self, payload, raw):
         """→ (value, source field, problem or None, is_warning)."""
         if self._single is not None:
-            value, source = _present(self._single(payload, raw)), self.source
+            value, source = self._single(payload, raw), self.source
+            if type(value) is str:
+                value = value.strip() or _MISSING
+            elif value is None or value == []:
+                value = _MISSING
         elif self.const is not _MISSING:
             value, source = self.const, self.source
         elif self.combine == "all":
@@ -413,12 +418,13 @@ class Mapping:
                 continue
             if value is None:
                 continue
-            target = f.target
-            if "." in target:
-                parent, part = target.split(".", 1)
-                out.setdefault(parent, {})[part] = value
+            if f.parent:
+                sub = out.get(f.parent)
+                if sub is None:
+                    sub = out[f.parent] = {}
+                sub[f.part] = value
             else:
-                out[target] = value
+                out[f.part] = value
         if problems:
             raise MappingRecordError(self.network, raw.source_id, problems, warnings)
         record, schema_problems = _INSTRUMENT_CHECK.check(out)

@@ -31,7 +31,7 @@ MAX_SCALAR_TEXT = 64
 LOCAL_TZ = timezone(timedelta(hours=8))
 
 # C0/C1 control characters (except tab and newline) and zero-width characters are dropped.
-_INVISIBLE = {c: None for c in list(range(0x00, 0x09)) + list(range(0x0B, 0x20)) + list(range(0x7F, 0xA0)) + [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF]}
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
 _HSPACE = re.compile(r"[^\S\n]+")
 _SPACED_NEWLINES = re.compile(r" ?\n[\s]*")
 
@@ -72,7 +72,9 @@ def trim(value, keep_newlines=False, max_length=None):
     """Text with outer whitespace removed (also full-width spaces), inner runs of whitespace collapsed
     to one space, control and zero-width characters dropped; empty → None. Numbers become their text
     (a JSON id 1042 → "1042")."""
-    text = _text(value, "text").translate(_INVISIBLE)
+    text = _text(value, "text")
+    if _INVISIBLE.search(text):  # rare: only then pay for the substitution
+        text = _INVISIBLE.sub("", text)
     if keep_newlines:
         text = _SPACED_NEWLINES.sub("\n", _HSPACE.sub(" ", text.replace("\r\n", "\n").replace("\r", "\n"))).strip()
     else:
