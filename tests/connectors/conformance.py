@@ -16,15 +16,61 @@ for a small network whose instruments are named by id; the suite then checks the
 from __future__ import annotations
 
 import re
+import sys
 from datetime import datetime, timezone
 
 import pytest
 import requests
+import responses
 
-from connectors import connector_class
-from connectors.base import RawRecord, ServiceRow
-from hub.config import NetworkConfig
-from hub.errors import ConfigError, ConnectorError
+from hub import PROJECT_ROOT
+
+# pytest puts tests/ on sys.path (tests/conftest.py has no package), where this directory would
+# shadow the real `connectors` package as a namespace package. Put the project first and forget a
+# shadow already imported. (`pythonpath = ["."]` in the pytest settings makes this unnecessary.)
+if sys.path[0] != str(PROJECT_ROOT):
+    sys.path.insert(0, str(PROJECT_ROOT))
+if getattr(sys.modules.get("connectors"), "__file__", "") is None:
+    for name in [m for m in sys.modules if m == "connectors" or m.startswith("connectors.")]:
+        del sys.modules[name]
+
+from connectors import connector_class  # noqa: E402  (after the path fix above)
+from connectors.base import RawRecord, ServiceRow  # noqa: E402
+from hub.config import NetworkConfig  # noqa: E402
+from hub.errors import ConfigError, ConnectorError  # noqa: E402
+from hub.http import HttpClient  # noqa: E402
+from hub.telemetry import Telemetry  # noqa: E402
+
+HTTP = {
+    "connect_timeout": 2.0,
+    "read_timeout": 5.0,
+    "max_retries": 3,
+    "max_retry_after": 120.0,
+    "backoff": 0.5,
+    "max_body_bytes": 8 * 1024 * 1024,
+    "user_agent": "hub-tests",
+}
+
+
+@pytest.fixture
+def sleeps():
+    """Every wait HttpClient would have made, in seconds (retries, Retry-After)."""
+    return []
+
+
+@pytest.fixture
+def make_http(sleeps):
+    def make(code: str, **settings):
+        return HttpClient(code, {**HTTP, **settings}, Telemetry(), sleep=sleeps.append)
+
+    return make
+
+
+@pytest.fixture
+def rsps():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as mock:
+        yield mock
+
 
 #: Ids of the small network every hook serves (enough for more than one page where pages exist).
 IDS = [f"T-{n:04d}" for n in range(1, 46)]

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conformance import PROJECT_ROOT
 
 from connectors import connector_class
 from connectors.hbkx_json import SERVICE_KEYS
-from hub import PROJECT_ROOT
 
 DOC = (PROJECT_ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
 FAMILIES = ["sdyq-xml", "hbkx-json", "yqlm-html"]
