@@ -1,0 +1,426 @@
+"""Pushed batches: received, stored, applied through the same writer as harvests, reported.
+
+One path in (design.md): a pushed record meets the network's mapping file, the `RecordWriter`, the
+same tables and the same withdrawal guard as a harvested one; only the transport differs. The order
+of work makes a crash harmless:
+
+1. `receive` checks the request and the whole body (`hub.feed.parse.scan`) — a malformed body is
+   answered 400 and nothing is kept, so the province may fix it and resend under the same key;
+2. the batch row is written, body and request hash included, in one transaction — from here on the
+   batch cannot be lost: a worker finds it again after any crash (`hub.feed.worker`);
+3. `apply` runs it as a job of kind `push` (dashboards and evaluation see it like any harvest), chunk
+   by chunk through `RecordWriter`, then the snapshot guard; the audit log records what changed;
+4. the first answer (the report for a small batch, the 202 for a large one) is stored and replayed
+   byte for byte to a retry with the same Idempotency-Key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from connectors.base import RawRecord, ServiceRow
+from hub.auth import audit
+from hub.errors import HubError
+from hub.feed import parse
+from hub.feed.models import PushBatch
+from hub.harvest import guard
+from hub.harvest.jobs import HOST, JOBS, Counts, as_utc, finish_job, heartbeat, now, start_job
+from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, absent_since, active_count
+from hub.mapping import Mapping
+from hub.store.hooks import instruments_changed
+from hub.store.models import WithdrawalHold
+
+log = logging.getLogger(__name__)
+
+BATCHES = PushBatch.__table__
+HOLDS = WithdrawalHold.__table__
+MODES = ("upsert", "delete", "snapshot")
+KINDS = ("instruments", "service")
+REPORT_PATH = "/api/v1/networks/{network}/batches/{id}"
+#: Longest record id the store keeps (instruments.source_id).
+MAX_SOURCE_ID = 120
+#: Changed ids listed per category in an audit entry; the rest are counted (and findable by
+#: `instruments.last_batch_id`).
+AUDIT_IDS = 500
+MAX_ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class FeedLimits:
+    """Sizes that decide how a batch is taken (docs/push.md "Limits")."""
+
+    max_body_bytes: int = 64 * 1024 * 1024
+    async_records: int = 5000
+    async_bytes: int = 5 * 1024 * 1024
+
+    @classmethod
+    def from_mapping(cls, values: dict | None) -> "FeedLimits":
+        values = dict(values or {})
+        unknown = set(values) - set(cls.__dataclass_fields__)
+        if unknown:
+            raise HubError(f"unknown feed limit(s) {sorted(unknown)}; expected {sorted(cls.__dataclass_fields__)}")
+        return cls(**{k: int(v) for k, v in values.items()})
+
+
+class FeedError(HubError):
+    """A request the feed refuses: `status` is the HTTP status, `extra` goes into the problem body."""
+
+    def __init__(self, status: int, detail: str, **extra):
+        self.status, self.detail, self.extra = status, detail, extra
+        super().__init__(detail)
+
+
+@dataclass
+class Answer:
+    status: int
+    body: str
+    batch_id: str | None = None
+    replayed: bool = False
+    queued: bool = False
+    headers: dict = field(default_factory=dict)
+
+
+def report_url(network: str, batch_id: str) -> str:
+    return REPORT_PATH.format(network=network, id=batch_id)
+
+
+def request_hash(network: str, kind: str, mode: str, year, fmt: str, body: bytes) -> str:
+    h = hashlib.sha256(f"{network}\n{kind}\n{mode}\n{year}\n{fmt}\n".encode())
+    h.update(body)
+    return h.hexdigest()
+
+
+def new_batch_id(network: str) -> str:
+    # Readable in a province's logs: network, UTC time of receipt, and randomness against collisions.
+    return f"{network}-{now():%Y%m%dT%H%M%S}-{secrets.token_hex(4)}"
+
+
+def dumps(data) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=1, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+# --------------------------------------------------------------------------- receiving
+
+
+def check_request(network, *, mode: str, kind: str, year) -> tuple[str, str, int | None]:
+    """Validate the query of a batch request; return (mode, kind, year)."""
+    if network.family != "push":
+        raise FeedError(409, f"network {network.code} is harvested (family {network.family}); it does not take pushed batches")
+    if kind not in KINDS:
+        raise FeedError(400, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if kind == "service":
+        mode = mode or "upsert"
+        if mode != "upsert":
+            raise FeedError(400, f"service statistics are pushed with mode=upsert (got {mode!r}); a year's figures replace what was there")
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            raise FeedError(400, f"kind=service needs year=YYYY (got {year!r})") from None
+        if not 1990 <= year <= 2100:
+            raise FeedError(400, f"year {year} is out of range")
+        return mode, kind, year
+    if mode not in MODES:
+        raise FeedError(400, f"mode must be one of {', '.join(MODES)} (got {mode!r})")
+    if year not in (None, ""):
+        raise FeedError(400, "year= is only for kind=service")
+    return mode, kind, None
+
+
+def receive(store, settings, network, principal, *, mode: str, kind: str, year, content_type: str | None,
+            body: bytes, key: str | None, limits: FeedLimits) -> Answer:
+    """Take one batch request (already authenticated and within the size limit); answer it."""
+    mode, kind, year = check_request(network, mode=mode, kind=kind, year=year)
+    if key is not None and not (0 < len(key) <= 200):
+        raise FeedError(400, "Idempotency-Key must be 1 to 200 characters")
+    fmt = parse.detect_format(content_type, body)
+    try:
+        scanned = parse.scan(body, fmt, content_type=content_type, encoding=network.options.get("encoding"))
+    except parse.BodyError as exc:
+        raise FeedError(400, str(exc), **exc.as_dict()) from None
+    rhash = request_hash(network.code, kind, mode, year, fmt, body)
+    large = scanned.records > limits.async_records or len(body) > limits.async_bytes
+
+    while True:
+        if key is not None:
+            with store.read() as conn:
+                earlier = _earlier_answer(conn, network.code, key, rhash)
+            if earlier is not None:
+                return earlier
+        batch_id = new_batch_id(network.code)
+        stamp = now()
+        row = dict(
+            id=batch_id, network=network.code, kind=kind, mode=mode, year=year, format=scanned.format,
+            encoding=scanned.encoding, token_id=principal.token_id, idempotency_key=key, request_hash=rhash,
+            body=body, body_bytes=len(body), records=scanned.records, received_at=stamp, attempts=0,
+            state="queued" if large else "processing",
+            # A small batch is claimed by this request at once, so the background worker leaves it alone.
+            claimed_at=None if large else stamp, claimed_host=None if large else HOST,
+            claimed_pid=None if large else os.getpid(),
+        )
+        accepted = None
+        if large:
+            accepted = dumps(dict(id=batch_id, network=network.code, kind=kind, mode=mode, year=year, state="queued",
+                                  records=scanned.records, bytes=len(body), report=report_url(network.code, batch_id)))
+            row.update(response_status=202, response_body=accepted)
+        try:
+            with store.write() as conn:
+                conn.execute(insert(BATCHES).values(**row))
+                audit.record(conn, actor=principal.token_id, role=principal.role, action="batch.received", network=network.code,
+                             batch_id=batch_id, detail=dict(kind=kind, mode=mode, year=year, format=scanned.format,
+                                                            records=scanned.records, bytes=len(body), idempotency_key=key))
+        except IntegrityError:
+            if key is None:
+                raise
+            continue  # the same key arrived concurrently and won: answer as its retry
+        break
+
+    headers = {"Location": report_url(network.code, batch_id)}
+    if large:
+        return Answer(202, accepted, batch_id, queued=True, headers=headers)
+    apply(store, settings, network, batch_id)
+    with store.write() as conn:
+        report = build_report(conn, batch_id)
+        status = 200 if report["state"] == "done" else 500
+        text = dumps(report)
+        if status == 200:
+            conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(response_status=status, response_body=text))
+    return Answer(status, text, batch_id, headers=headers)
+
+
+def _earlier_answer(conn, network: str, key: str, rhash: str) -> Answer | None:
+    row = conn.execute(select(BATCHES.c.id, BATCHES.c.request_hash, BATCHES.c.response_status, BATCHES.c.response_body, BATCHES.c.state)
+                       .where(BATCHES.c.network == network, BATCHES.c.idempotency_key == key)).first()
+    if row is None:
+        return None
+    if row.request_hash != rhash:
+        raise FeedError(422, f"Idempotency-Key {key!r} was already used for a different batch ({row.id}); "
+                             "send a new key for a new batch", batch=row.id, report=report_url(network, row.id))
+    headers = {"Location": report_url(network, row.id), "Idempotent-Replayed": "true"}
+    if row.response_body is not None:
+        return Answer(row.response_status, row.response_body, row.id, replayed=True, headers=headers)
+    # The first request is still being applied (or its process died and the worker will finish it).
+    return Answer(202, dumps(dict(id=row.id, network=network, state=row.state, report=report_url(network, row.id))),
+                  row.id, replayed=True, headers=headers)
+
+
+# --------------------------------------------------------------------------- applying
+
+
+def _chunks(iterable, size):
+    it = iter(iterable)
+    while chunk := list(islice(it, size)):
+        yield chunk
+
+
+@dataclass
+class _Outcome:
+    counts: Counts = field(default_factory=Counts)
+    without_id: int = 0
+    not_found: list = field(default_factory=list)
+    withdrawal: dict | None = None
+
+
+def apply(store, settings, network, batch_id: str) -> None:
+    """Apply a claimed batch (state `processing`). Failures end in state `failed`, never propagate,
+    except interruptions (KeyboardInterrupt, SystemExit), which leave the batch for the worker."""
+    with store.read() as conn:
+        batch = conn.execute(select(BATCHES).where(BATCHES.c.id == batch_id)).one()
+    job = start_job(store, network.code, "push", year=batch.year)
+    with store.write() as conn:
+        conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(job_id=job.id, attempts=BATCHES.c.attempts + 1))
+    outcome = _Outcome()
+    try:
+        mapping = Mapping.load(network.mapping_path)
+        writer = RecordWriter(store, network.code, mapping, Provenance(job_id=job.id, batch_id=batch_id))
+        with store.read() as conn:
+            active_before = active_count(conn, network.code)
+        scanned = parse.Scanned(batch.format, batch.encoding, batch.records)
+        for chunk in _chunks(parse.items(batch.body, scanned), settings.batch_size):
+            with store.write() as conn:
+                _apply_chunk(conn, writer, mapping, batch, chunk, outcome)
+                job.counts = outcome.counts
+                heartbeat(conn, job)
+        if batch.mode == "snapshot":
+            outcome.withdrawal = _snapshot_guard(store, settings, writer, job, active_before)
+    except (KeyboardInterrupt, SystemExit):
+        finish_job(store, job, "failed", message="interrupted; the batch is queued again")
+        raise
+    except Exception as exc:  # a broken mapping file or a bug: the batch fails, the body is kept for a retry
+        log.exception("push batch %s failed", batch_id)
+        message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, HubError) else str(exc)
+        finish_job(store, job, "failed", message=message)
+        with store.write() as conn:
+            conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(
+                state="failed", finished_at=now(), outcome=dict(_outcome_dict(outcome), message=message)))
+        return
+    finish_job(store, job, "succeeded", listing_complete=True,
+               message=(outcome.withdrawal or {}).get("reason") if batch.mode == "snapshot" else None)
+    with store.write() as conn:
+        changed = _changed(conn, batch_id, job.started_at)
+        conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(
+            state="done", finished_at=now(), body=None, outcome=_outcome_dict(outcome)))
+        audit.record(conn, actor=batch.token_id or "unknown", role=None, action="batch.applied", network=network.code,
+                     batch_id=batch_id, detail=dict(counts=_counts(outcome.counts), withdrawal=outcome.withdrawal, **changed))
+
+
+def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None:
+    service = batch.kind == "service"
+    id_path = (mapping.service_id_path or mapping.source_id_path) if service else mapping.source_id_path
+    records = []
+    for item in chunk:
+        sid, problem = _source_id(item, mapping, id_path, batch.mode)
+        if problem:
+            outcome.without_id += 1
+            outcome.counts.fetched += 1
+            outcome.counts.rejected += 1
+            excerpt = json.dumps(item.payload, ensure_ascii=False, default=str)[:2000]
+            writer.record_error(conn, sid[:MAX_SOURCE_ID] if sid else None, id_path, f"record at line {item.line}: {problem}", excerpt)
+            continue
+        if service:
+            records.append(ServiceRow(source_id=sid, year=batch.year, payload=item.payload))
+        elif batch.mode == "delete":
+            records.append(RawRecord(source_id=sid, deleted=True))
+        else:
+            records.append(RawRecord(source_id=sid, payload=item.payload, problem=item.problem and f"line {item.line}: {item.problem}"))
+    if service:
+        outcome.counts.add(writer.write_service_batch(records, conn))
+        return
+    if batch.mode == "delete":
+        _note_unknown(conn, writer.network, [r.source_id for r in records], outcome)
+    outcome.counts.add(writer.write_batch(records, conn, listing=True))
+
+
+def _source_id(item, mapping, id_path, mode) -> tuple[str | None, str | None]:
+    payload = item.payload
+    if isinstance(payload, (str, int)) and not isinstance(payload, bool) and mode == "delete":
+        sid = str(payload).strip() or None
+    elif isinstance(payload, dict):
+        sid = _value_at(payload, id_path)
+    else:
+        return None, f"expected an object, got {type(payload).__name__}"
+    if sid is None:
+        return None, f"the record id ({id_path}) is missing; the record cannot be stored or reported by id"
+    if len(sid) > MAX_SOURCE_ID:
+        return sid, f"the record id is {len(sid)} characters long (at most {MAX_SOURCE_ID})"
+    return sid, None
+
+
+def _value_at(payload: dict, path: str) -> str | None:
+    value = payload.get(path)
+    if value is None and "." in path:
+        value = payload
+        for part in path.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+    if value is None or isinstance(value, (dict, list, bool)):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
+    ids = {f"{network}:{sid}": sid for sid in source_ids}
+    if not ids:
+        return
+    active = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(list(ids)), INSTRUMENTS.c.withdrawn_at.is_(None))).scalars())
+    outcome.not_found += [sid for iid, sid in ids.items() if iid not in active]
+
+
+def _snapshot_guard(store, settings, writer, job, active_before) -> dict:
+    w = settings.withdrawal
+    with store.write() as conn:
+        absent = absent_since(conn, job.network, job.started_at)
+        decision = guard.decide(full=True, complete=True, listed=job.counts.fetched, active_before=active_before,
+                                absent=len(absent), max_share=w["max_share"], min_listing=w["min_listing"])
+        result = dict(action=decision.action, reason=decision.reason, absent=len(absent), active_before=active_before)
+        if decision.action == "withdraw":
+            withdrawn = writer.withdraw(conn, absent, "absent from a pushed snapshot")
+            job.counts.withdrawn += len(withdrawn)
+            instruments_changed(conn, withdrawn)
+        elif decision.action == "hold":
+            result["hold"] = conn.execute(insert(HOLDS).values(
+                network=job.network, job_id=job.id, created_at=now(), listed=job.counts.fetched,
+                active_before=active_before, instrument_ids=absent, state="held",
+            ).returning(HOLDS.c.id)).scalar_one()
+    return result
+
+
+def _changed(conn, batch_id: str, started) -> dict:
+    """What this batch changed, from the provenance columns the writer set."""
+    out = {"created": [], "updated": [], "withdrawn": []}
+    rows = conn.execute(select(INSTRUMENTS.c.id, INSTRUMENTS.c.first_seen, INSTRUMENTS.c.withdrawn_at, INSTRUMENTS.c.last_job_id)
+                        .where(INSTRUMENTS.c.last_batch_id == batch_id).order_by(INSTRUMENTS.c.id))
+    for r in rows:
+        kind = "withdrawn" if r.withdrawn_at is not None else "created" if as_utc(r.first_seen) >= as_utc(started) else "updated"
+        out[kind].append(r.id)
+    detail = {}
+    for kind, ids in out.items():
+        detail[kind] = ids[:AUDIT_IDS]
+        if len(ids) > AUDIT_IDS:
+            detail[f"{kind}_more"] = len(ids) - AUDIT_IDS
+    return detail
+
+
+def _counts(counts: Counts) -> dict:
+    return dict(counts.as_dict(), warnings=counts.warnings)
+
+
+def _outcome_dict(outcome: _Outcome) -> dict:
+    return dict(counts=_counts(outcome.counts), without_id=outcome.without_id,
+                not_found=outcome.not_found[:1000], withdrawal=outcome.withdrawal)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def build_report(conn, batch_id: str) -> dict | None:
+    """The batch report a province reads: counts, and every rejected record with its own id and field."""
+    b = conn.execute(select(*[c for c in BATCHES.c if c.name not in ("body", "response_body")]).where(BATCHES.c.id == batch_id)).first()
+    if b is None:
+        return None
+    outcome = b.outcome or {}
+    report = dict(
+        id=b.id, network=b.network, kind=b.kind, mode=b.mode, year=b.year, state=b.state,
+        format=b.format, encoding=b.encoding, records=b.records, bytes=b.body_bytes, token=b.token_id,
+        received_at=b.received_at, finished_at=b.finished_at, job_id=b.job_id,
+        counts=outcome.get("counts"), withdrawal=outcome.get("withdrawal"), not_found=outcome.get("not_found", []),
+        message=outcome.get("message"), rejected=[], warnings=[], report=report_url(b.network, b.id),
+    )
+    if b.state in ("done", "failed"):
+        rows = conn.execute(select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.message, ERRORS.c.severity)
+                            .where(ERRORS.c.batch_id == batch_id).order_by(ERRORS.c.id))
+        for r in rows:
+            entry = dict(source_id=r.source_id, field=r.field, reason=r.message)
+            report["rejected" if r.severity == "error" else "warnings"].append(entry)
+    return report
+
+
+def batch_network(conn, batch_id: str) -> str | None:
+    return conn.execute(select(BATCHES.c.network).where(BATCHES.c.id == batch_id)).scalar()
+
+
+def list_batches(conn, network: str, limit: int = 50) -> list[dict]:
+    cols = [BATCHES.c[n] for n in ("id", "kind", "mode", "year", "state", "records", "received_at", "finished_at", "token_id")]
+    rows = conn.execute(select(*cols).where(BATCHES.c.network == network).order_by(BATCHES.c.received_at.desc()).limit(limit))
+    return [dict(r._mapping, report=report_url(network, r.id)) for r in rows]
+
+
+def job_state(conn, job_id) -> str | None:
+    return conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar() if job_id else None
+

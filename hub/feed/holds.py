@@ -1,0 +1,80 @@
+"""Withdrawals held by the guard (design rule 1), decided by an admin: confirm applies, reject drops.
+
+A hold comes from a pushed snapshot or a full harvest that would have withdrawn more than
+`withdrawal.max_share` of a network. Confirming withdraws the held instruments that are still active
+and have not been seen again since the hold was made (a record re-sent in the meantime is current,
+whatever the old snapshot said). Both decisions are written to the audit log.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select, update
+
+from hub.auth import audit
+from hub.errors import HubError
+from hub.harvest.jobs import now
+from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
+from hub.store.hooks import instruments_changed
+from hub.store.models import WithdrawalHold
+
+HOLDS = WithdrawalHold.__table__
+
+
+class HoldError(HubError):
+    def __init__(self, status: int, message: str):
+        self.status = status
+        super().__init__(message)
+
+
+def _as_dict(row) -> dict:
+    d = dict(row._mapping)
+    d["count"] = len(d.get("instrument_ids") or [])
+    return d
+
+
+def list_holds(conn, state: str | None = "held") -> list[dict]:
+    query = select(HOLDS).order_by(HOLDS.c.id.desc())
+    if state:
+        query = query.where(HOLDS.c.state == state)
+    return [_as_dict(r) for r in conn.execute(query)]
+
+
+def get_hold(conn, hold_id: int) -> dict:
+    row = conn.execute(select(HOLDS).where(HOLDS.c.id == hold_id)).first()
+    if row is None:
+        raise HoldError(404, f"no withdrawal hold {hold_id}")
+    return _as_dict(row)
+
+
+def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None = "admin") -> dict:
+    """`decision` is `confirm` or `reject`; return the hold as decided, with `withdrawn` ids on confirm."""
+    if decision not in ("confirm", "reject"):
+        raise HoldError(400, f"decision must be confirm or reject, got {decision!r}")
+    with store.write() as conn:
+        hold = get_hold(conn, hold_id)
+        if hold["state"] != "held":
+            raise HoldError(409, f"hold {hold_id} was already {hold['state']} by {hold['decided_by']}")
+        withdrawn = []
+        if decision == "confirm":
+            batch_id = _batch_of_job(conn, hold["job_id"])
+            writer = RecordWriter(store, hold["network"], None, Provenance(job_id=hold["job_id"], batch_id=batch_id))
+            still_absent = list(conn.execute(select(INSTRUMENTS.c.id).where(
+                INSTRUMENTS.c.id.in_(hold["instrument_ids"] or []), INSTRUMENTS.c.last_seen < hold["created_at"])).scalars())
+            withdrawn = writer.withdraw(conn, still_absent, "absent from a complete listing; withdrawal confirmed by an admin")
+            instruments_changed(conn, withdrawn)
+        state = "confirmed" if decision == "confirm" else "rejected"
+        conn.execute(update(HOLDS).where(HOLDS.c.id == hold_id).values(state=state, decided_by=actor, decided_at=now()))
+        audit.record(conn, actor=actor, role=role, action=f"hold.{decision}", network=hold["network"],
+                     batch_id=_batch_of_job(conn, hold["job_id"]), target=f"hold:{hold_id}",
+                     detail=dict(held=hold["count"], withdrawn=len(withdrawn), withdrawn_ids=withdrawn[:500]))
+        hold = get_hold(conn, hold_id)
+    hold["withdrawn"] = withdrawn
+    return hold
+
+
+def _batch_of_job(conn, job_id) -> str | None:
+    from hub.feed.batches import BATCHES
+
+    if job_id is None:
+        return None
+    return conn.execute(select(BATCHES.c.id).where(BATCHES.c.job_id == job_id)).scalar()

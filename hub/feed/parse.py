@@ -1,0 +1,350 @@
+"""Pushed bodies → items: a JSON array, a CSV export or `nrii` XML (push.md), checked before use.
+
+`scan(body, ...)` reads the whole body once and either raises `BodyError` — with the line and the
+column where it stops making sense, so a province's staff can open the file there — or returns a
+`Scanned` with the format, the encoding and the number of records. Nothing is applied before a body
+has scanned clean. `items(body, scanned)` then yields one `Item` per record, one at a time: a JSON
+element is decoded when it is reached, an XML element is freed after it is read.
+
+Payload shapes (what mapping files address):
+* JSON: each array element as sent (an object; in a delete batch a bare id string is allowed too);
+* CSV: header cell → cell text, for each row;
+* XML: each child of the document root: child element local name → text, its attributes as
+  `name@attr` (`orgName@creditCode`, `contact@phone`), a repeated element (`subject`) → list of
+  texts; attributes of the record element itself (`<nrii:service innerId=… year=…/>`) → plain keys.
+
+Untrusted XML (design rule 6): a DOCTYPE or ENTITY declaration is refused before the parser sees the
+body, and the parser itself runs with entity resolution, DTD loading and network access off.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+from lxml import etree
+
+from hub import safexml
+from hub.decoding import DecodingError, declared_charset, decode
+from hub.errors import HubError
+
+FORMATS = ("json", "csv", "xml")
+_CONTENT_TYPES = {
+    "application/json": "json", "text/json": "json",
+    "text/csv": "csv", "application/csv": "csv", "text/comma-separated-values": "csv",
+    "application/xml": "xml", "text/xml": "xml",
+}
+_WS = " \t\r\n"
+_DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
+
+
+class BodyError(HubError):
+    """The body cannot be read as a batch. `line`/`column` are 1-based, or None when not about a place."""
+
+    def __init__(self, fmt: str | None, message: str, line: int | None = None, column: int | None = None):
+        self.format, self.message, self.line, self.column = fmt, message, line, column
+        where = f" at line {line}, column {column}" if line is not None else ""
+        super().__init__(f"{(fmt or 'body').upper()} body{where}: {message}")
+
+    def as_dict(self) -> dict:
+        return {"format": self.format, "line": self.line, "column": self.column, "reason": self.message}
+
+
+@dataclass(frozen=True)
+class Scanned:
+    format: str
+    encoding: str | None
+    records: int
+
+
+@dataclass
+class Item:
+    """One record of a body: its payload and where it starts (`line`), for reports."""
+
+    payload: object
+    line: int
+    #: Set when the record is broken in a way the body as a whole is not (a CSV row with too many cells).
+    problem: str | None = None
+
+
+def detect_format(content_type: str | None, body: bytes) -> str:
+    """The Content-Type decides; without one (or `application/octet-stream`) the first byte does."""
+    mime = (content_type or "").split(";")[0].strip().lower()
+    if mime in _CONTENT_TYPES:
+        return _CONTENT_TYPES[mime]
+    if mime.endswith("+json"):
+        return "json"
+    if mime.endswith("+xml"):
+        return "xml"
+    head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return {b"[": "json", b"{": "json", b"<": "xml"}.get(head[:1], "csv")
+
+
+def scan(body: bytes, fmt: str, *, content_type: str | None = None, encoding: str | None = None) -> Scanned:
+    """Check the whole body; count its records. `encoding`: the network's override (CSV)."""
+    if not body.strip():
+        raise BodyError(fmt, "the body is empty")
+    return _SCANNERS[fmt](body, content_type, encoding)
+
+
+def items(body: bytes, scanned: Scanned) -> Iterator[Item]:
+    return _READERS[scanned.format](body, scanned)
+
+
+def _line_col(text: str, pos: int) -> tuple[int, int]:
+    line = text.count("\n", 0, pos) + 1
+    return line, pos - (text.rfind("\n", 0, pos) + 1) + 1
+
+
+def _decode(body: bytes, fmt: str, content_type, override) -> tuple[str, str]:
+    try:
+        return decode(body, declared_charset(content_type), override)
+    except DecodingError:
+        # Name the first byte that breaks the encoding the body is closest to (GB18030 accepts most).
+        for enc in ("utf-8", "gb18030"):
+            try:
+                body.decode(enc)
+            except UnicodeDecodeError as exc:
+                bad = exc.start
+        line = body.count(b"\n", 0, bad) + 1
+        column = bad - (body.rfind(b"\n", 0, bad) + 1) + 1
+        raise BodyError(fmt, f"bytes are neither UTF-8 nor GB18030 (byte 0x{body[bad]:02X} cannot be decoded)", line, column) from None
+
+
+# --------------------------------------------------------------------------- JSON
+
+
+def _json_elements(text: str) -> Iterator[tuple[object, int]]:
+    """Yield (element, start offset) of a top-level JSON array without building the whole list."""
+    decoder = json.JSONDecoder()
+    n = len(text)
+    pos = 0
+    while pos < n and text[pos] in _WS:
+        pos += 1
+    if pos >= n or text[pos] != "[":
+        line, col = _line_col(text, pos)
+        raise BodyError("json", "expected an array of records ('[') at the top level", line, col)
+    pos += 1
+    expect_value = True
+    first = True
+    while True:
+        while pos < n and text[pos] in _WS:
+            pos += 1
+        if pos >= n:
+            line, col = _line_col(text, pos)
+            raise BodyError("json", "the array is not closed (']' expected; truncated body?)", line, col)
+        if text[pos] == "]" and (first or not expect_value):
+            pos += 1
+            break
+        if not expect_value:
+            if text[pos] != ",":
+                line, col = _line_col(text, pos)
+                raise BodyError("json", "expected ',' or ']' after a record", line, col)
+            pos += 1
+            expect_value = True
+            continue
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise BodyError("json", exc.msg, exc.lineno, exc.colno) from None
+        except RecursionError:
+            line, col = _line_col(text, pos)
+            raise BodyError("json", "the record is nested too deeply", line, col) from None
+        yield value, pos
+        pos, expect_value, first = end, False, False
+    while pos < n and text[pos] in _WS:
+        pos += 1
+    if pos < n:
+        line, col = _line_col(text, pos)
+        raise BodyError("json", "unexpected data after the array", line, col)
+
+
+def _scan_json(body, content_type, override):
+    text, enc = _decode(body, "json", content_type, override)
+    count = sum(1 for _ in _json_elements(text))
+    return Scanned("json", enc, count)
+
+
+def _read_json(body, scanned):
+    text = body.decode(scanned.encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    line, last = 1, 0
+    for value, pos in _json_elements(text):
+        line += text.count("\n", last, pos)
+        last = pos
+        yield Item(value, line)
+
+
+# --------------------------------------------------------------------------- CSV
+
+
+def _csv_text(body, content_type, override):
+    text, enc = _decode(body, "csv", content_type, override)
+    return text, enc
+
+
+def _csv_rows(text: str) -> Iterator[tuple[list[str], int]]:
+    """(cells, first line) for each non-blank row; `strict` makes a stray quote an error."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    try:
+        for row in reader:
+            if any(cell.strip() for cell in row):
+                yield row, start
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        line, col = _csv_error_place(text, start)
+        raise BodyError("csv", f"{exc} (check the quotes of this row)", line, col) from None
+
+
+def _csv_error_place(text: str, start_line: int) -> tuple[int, int]:
+    """Where the row starting at `start_line` goes wrong: a quote that never closes, or a character
+    right after a closing quote. Follows the same quoting rules as the csv module's strict mode."""
+    lines = text.split("\n")
+    pos = sum(len(l) + 1 for l in lines[: start_line - 1])
+    line, col = start_line, 1
+    quoted, field_start, opened = False, True, (start_line, 1)
+    i = pos
+    while i < len(text):
+        ch = text[i]
+        if quoted:
+            if ch == '"':
+                if i + 1 < len(text) and text[i + 1] == '"':
+                    i += 2
+                    col += 2
+                    continue
+                quoted = False
+                nxt = text[i + 1] if i + 1 < len(text) else "\n"
+                if nxt not in ",\r\n":
+                    return line, col + 1
+        elif ch == '"' and field_start:
+            quoted, opened = True, (line, col)
+        elif ch == '"':
+            return line, col
+        elif ch == "\n":
+            return line, col  # the row ended without trouble here; the error is elsewhere
+        field_start = ch == ","
+        if ch == "\n":
+            line, col = line + 1, 0
+        i += 1
+        col += 1
+    return opened  # end of data inside a quoted field: point at the quote that opened it
+
+
+def _header(rows) -> tuple[list[str], int]:
+    try:
+        header, line = next(rows)
+    except StopIteration:
+        raise BodyError("csv", "the body has no header row") from None
+    header = [h.strip() for h in header]
+    seen = {}
+    for i, name in enumerate(header, 1):
+        if not name:
+            raise BodyError("csv", f"header cell {i} is empty; every column needs a name", line, None)
+        if name in seen:
+            raise BodyError("csv", f"column {name!r} appears twice in the header (cells {seen[name]} and {i})", line, None)
+        seen[name] = i
+    return header, line
+
+
+def _scan_csv(body, content_type, override):
+    text, enc = _csv_text(body, content_type, override)
+    rows = _csv_rows(text)
+    _header(rows)
+    return Scanned("csv", enc, sum(1 for _ in rows))
+
+
+def _read_csv(body, scanned):
+    text = body.decode(scanned.encoding)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    rows = _csv_rows(text)
+    header, _ = _header(rows)
+    for cells, line in rows:
+        if len(cells) != len(header):
+            # Kept as a record (its id is usually in the first cells) so that the report names it.
+            problem = f"the row has {len(cells)} cells but the header has {len(header)} columns"
+            yield Item(dict(zip(header, cells)), line, problem)
+        else:
+            yield Item(dict(zip(header, cells)), line)
+
+
+# --------------------------------------------------------------------------- XML
+
+
+def _refuse_dtd(body: bytes) -> None:
+    m = _DTD.search(body[:65536])
+    if m:
+        line = body.count(b"\n", 0, m.start()) + 1
+        col = m.start() - (body.rfind(b"\n", 0, m.start()) + 1) + 1
+        raise BodyError("xml", "DOCTYPE and ENTITY declarations are refused (an nrii feed never needs one); nothing was read", line, col)
+
+
+def _xml_records(body: bytes) -> Iterator[etree._Element]:
+    _refuse_dtd(body)
+    depth = 0
+    try:
+        for event, element in safexml.iterparse(io.BytesIO(body), events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    docinfo = element.getroottree().docinfo
+                    if docinfo.doctype or docinfo.internalDTD is not None:
+                        raise BodyError("xml", "DOCTYPE declarations are refused; nothing was read", element.sourceline, 1)
+                continue
+            depth -= 1
+            if depth != 1:
+                continue
+            yield element
+            root = element.getparent()
+            element.clear(keep_tail=False)
+            while element.getprevious() is not None:
+                del root[0]
+    except etree.XMLSyntaxError as exc:
+        line, col = exc.position if exc.position else (exc.lineno, None)
+        raise BodyError("xml", exc.msg, line, col) from None
+
+
+def _local(element) -> str:
+    return etree.QName(element).localname
+
+
+def xml_payload(element) -> dict:
+    """One record element → its flat payload (see the module docstring)."""
+    payload = {_local_attr(k): v for k, v in element.attrib.items()}
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue
+        name = _local(child)
+        text = (child.text or "").strip() if len(child) == 0 else "".join(child.itertext()).strip()
+        if name in payload:
+            previous = payload[name]
+            payload[name] = (previous if isinstance(previous, list) else [previous]) + [text]
+        else:
+            payload[name] = text
+        for attr, value in child.attrib.items():
+            payload[f"{name}@{_local_attr(attr)}"] = value
+    return payload
+
+
+def _local_attr(name: str) -> str:
+    return name.split("}", 1)[-1]
+
+
+def _scan_xml(body, content_type, override):
+    count = sum(1 for _ in _xml_records(body))
+    return Scanned("xml", None, count)
+
+
+def _read_xml(body, scanned):
+    for element in _xml_records(body):
+        yield Item(xml_payload(element), element.sourceline or 0)
+
+
+_SCANNERS = {"json": _scan_json, "csv": _scan_csv, "xml": _scan_xml}
+_READERS = {"json": _read_json, "csv": _read_csv, "xml": _read_xml}
