@@ -21,6 +21,7 @@ from flask import Flask, current_app
 BLUEPRINTS = [
     "hub.web.api.catalogue:blp",
     "hub.web.api.networks:blp",
+    "hub.web.feed:bp",
     # "hub.web.api.exports:blp",
     "hub.web.ui:bp",
 ]
