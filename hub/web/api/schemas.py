@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from hub.search.params import SearchParamsSchema
 
@@ -87,7 +87,7 @@ class SearchOut(_Out):
 
 
 class ExportParams(SearchParamsSchema):
-    format = fields.String(required=True, validate=lambda v: v in ("csv", "xlsx", "jsonl"), metadata={"enum": ["csv", "xlsx", "jsonl"]})
+    format = fields.String(required=True, validate=validate.OneOf(("csv", "xlsx", "jsonl")))
 
 
 class LastHarvestOut(_Out):

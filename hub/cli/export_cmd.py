@@ -1,0 +1,53 @@
+"""`hub export`: the national catalogue (or any search of it) as JSON Lines, CSV or XLSX."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+
+@click.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), default="jsonl", show_default=True,
+              help="jsonl: one normalised record per line (common schema + id + provenance); csv: UTF-8 with BOM; xlsx.")
+@click.option("--network", help="Only this network (6-digit code).")
+@click.option("--q", "q", help="Only instruments matching this search text.")
+@click.option("--category", help="Only this category code or prefix (01, 0105, 010500).")
+@click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: standard output).")
+def export(fmt, network, q, category, out):
+    """Export active instruments, streamed in constant memory. Withdrawn instruments are not exported."""
+    from marshmallow import ValidationError
+
+    from hub.exports.formats import FORMATS
+    from hub.exports.stream import records
+    from hub.search import load_params
+    from hub.store.db import open_store
+
+    try:
+        params = load_params({k: v for k, v in {"network": network, "q": q, "category": category}.items() if v is not None})
+    except ValidationError as exc:
+        raise click.BadParameter("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.messages.items())) from None
+    if fmt == "xlsx" and out is None and sys.stdout.isatty():
+        raise click.UsageError("an XLSX file is binary: give --out FILE or redirect standard output")
+    writer = FORMATS[fmt][0]
+    sink = open(out, "wb") if out else sys.stdout.buffer
+    n = 0
+
+    def counted(rows):
+        nonlocal n
+        for row in rows:
+            n += 1
+            yield row
+
+    try:
+        for chunk in writer(counted(records(open_store(), params))):
+            sink.write(chunk)
+    finally:
+        if out:
+            sink.close()
+        else:
+            sink.flush()
+    click.echo(f"exported {n} instruments" + (f" to {out}" if out else ""), err=True)
+
+
+COMMANDS = [export]

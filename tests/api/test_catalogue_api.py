@@ -1,0 +1,136 @@
+"""The JSON API as a client sees it, on every backend."""
+
+import pytest
+from conftest import BACKENDS, make_store
+from factories import make_corpus, withdraw
+
+from hub.store.migrate import upgrade
+from hub.web import create_app
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def client(request, tmp_path_factory):
+    store, cleanup = make_store(request.param, tmp_path_factory.mktemp(request.param))
+    upgrade(store)
+    make_corpus(store)
+    withdraw(store, ["130000:CONF01"], reason="deleted at source")
+    yield create_app({"STORE": store, "TESTING": True}).test_client()
+    cleanup()
+
+
+def test_search_body_shape(client):
+    r = client.get("/api/v1/instruments", query_string={"q": "电镜", "page_size": 2})
+    assert r.status_code == 200
+    body = r.json
+    assert set(body) == {"total", "page", "page_size", "items", "facets"}
+    assert body["total"] == 3 and len(body["items"]) == 2
+    assert set(body["facets"]) == {"network", "city", "category1", "category2", "owner_type", "sharing", "certified", "value_band"}
+    item = body["items"][0]
+    assert item["name"] == "透射电子显微镜" and item["labels"]["category"] == "电子光学仪器"
+    assert {"value", "label", "count", "filter"} <= set(body["facets"]["network"][0])
+
+
+def test_facet_click_gives_the_count_the_facet_showed(client):
+    body = client.get("/api/v1/instruments", query_string={"q": "色谱"}).json
+    for facet in ("category1", "category2", "network", "value_band", "certified", "owner_type"):
+        for value in body["facets"][facet]:
+            clicked = client.get("/api/v1/instruments", query_string={"q": "色谱", **value["filter"]}).json
+            assert clicked["total"] == value["count"], (facet, value)
+
+
+def test_detail_has_provenance(client):
+    r = client.get("/api/v1/instruments/370000:SEM01")
+    assert r.status_code == 200
+    rec = r.json
+    assert rec["model"] == "SU8010" and rec["owner"]["name"] == "中国科学院海洋研究所"
+    assert rec["provenance"]["network"] == "370000"
+    assert rec["provenance"]["first_seen"].endswith("Z") and rec["provenance"]["job_id"] == 1
+    assert rec["original_value"] == "4300000.00"
+
+
+def test_withdrawn_is_410_with_tombstone(client):
+    r = client.get("/api/v1/instruments/130000:CONF01")
+    assert r.status_code == 410 and r.content_type == "application/problem+json"
+    assert r.json["tombstone"]["withdrawn_reason"] == "deleted at source"
+    assert r.json["tombstone"]["withdrawn_at"]
+    assert client.get("/api/v1/instruments", query_string={"q": "共聚焦"}).json["total"] == 0
+
+
+def test_unknown_instrument_is_404_problem(client):
+    r = client.get("/api/v1/instruments/999999:nothing")
+    assert r.status_code == 404 and r.json["status"] == 404 and r.json["title"] == "Not Found"
+
+
+@pytest.mark.parametrize(
+    "params, bad",
+    [
+        pytest.param({"colour": "red"}, "colour", id="unknown parameter"),
+        pytest.param({"page": "-1"}, "page", id="negative page"),
+        pytest.param({"page": "0"}, "page", id="page zero"),
+        pytest.param({"page_size": "1000000"}, "page_size", id="huge page size"),
+        pytest.param({"page": "abc"}, "page", id="page not a number"),
+        pytest.param({"page": "9999999999999999999999"}, "page", id="page overflow"),
+        pytest.param({"page": "600", "page_size": "100"}, "page", id="beyond the paging window"),
+        pytest.param({"q": "液" * 10_000}, "q", id="10000-character q"),
+        pytest.param({"q": "电镜\x00"}, "q", id="NUL in q"),
+        pytest.param({"q": "a\x1b[31m"}, "q", id="escape sequence in q"),
+        pytest.param({"network": "37' OR '1'='1"}, "network", id="SQL in network"),
+        pytest.param({"network": "\x00"}, "network", id="NUL in network"),
+        pytest.param({"category": "01%"}, "category", id="wildcard in category"),
+        pytest.param({"city": "-1"}, "city", id="bad city"),
+        pytest.param({"sort": "name; DROP TABLE instruments"}, "sort", id="SQL in sort"),
+        pytest.param({"min_value": "-5"}, "min_value", id="negative value"),
+        pytest.param({"min_value": "NaN"}, "min_value", id="NaN value"),
+        pytest.param({"max_value": "1e400"}, "max_value", id="huge value"),
+        pytest.param({"min_value": "10", "max_value": "5"}, "max_value", id="min above max"),
+        pytest.param({"certified": "maybe"}, "certified", id="bad boolean"),
+        pytest.param({"owner_type": "government"}, "owner_type", id="unknown owner type"),
+    ],
+)
+def test_bad_parameters_are_400_naming_them(client, params, bad):
+    r = client.get("/api/v1/instruments", query_string=params)
+    assert r.status_code == 400, r.json
+    assert r.content_type == "application/problem+json"
+    assert bad in [e["parameter"] for e in r.json["errors"]]
+    assert bad in r.json["detail"]
+
+
+@pytest.mark.parametrize("q", ['"', "*", "NEAR(", "NEAR(a b)", "a AND b", "-x", "a OR b", "col:val", "' OR 1=1 --", "%_", "\\", "^", "{name}:x", "电镜*", "“引号”"])
+def test_fts_syntax_and_sql_in_q_never_fail(client, q):
+    r = client.get("/api/v1/instruments", query_string={"q": q})
+    assert r.status_code == 200
+    assert r.json["total"] == len(client.get("/api/v1/instruments", query_string={"q": q, "page_size": 100}).json["items"])
+
+
+def test_repeated_parameter_is_400(client):
+    r = client.get("/api/v1/instruments?page=1&page=2")
+    assert r.status_code == 400 and r.json["errors"][0]["parameter"] == "page"
+
+
+def test_networks_and_stats(client):
+    networks = {n["code"]: n for n in client.get("/api/v1/networks").json}
+    assert networks["420000"]["instruments"] == 5 and networks["130000"]["withdrawn"] == 1
+    one = client.get("/api/v1/networks/420000").json
+    assert one["name"] == "湖北省大型科学仪器协作共用平台" and one["total_value"] == networks["420000"]["total_value"]
+    assert client.get("/api/v1/networks/990000").status_code == 404
+    stats = client.get("/api/v1/stats").json
+    assert stats["instruments"] == 15
+    assert sum(g["instruments"] for g in stats["by_network"]) == 15
+    assert {g["value"] for g in stats["by_category"]} == {"01", "02"}
+
+
+def test_openapi_document_and_offline_docs(client):
+    spec = client.get("/api/openapi.json").json
+    assert {"/api/v1/instruments", "/api/v1/instruments/{instrument_id}", "/api/v1/instruments/export", "/api/v1/networks", "/api/v1/networks/{code}", "/api/v1/stats"} <= set(spec["paths"])
+    params = {p["name"] for p in spec["paths"]["/api/v1/instruments"]["get"]["parameters"]}
+    assert params == {"q", "network", "city", "category", "owner_type", "owner_level", "status", "sharing", "certified", "min_value", "max_value", "sort", "page", "page_size"}
+    page = client.get("/api/docs").get_data(as_text=True)
+    assert "http://" not in page and "https://" not in page
+    for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):
+        assert f"/static/apidocs/{asset}" in page
+        assert client.get(f"/static/apidocs/{asset}").status_code == 200
+
+
+def test_html_errors_outside_the_api(client):
+    r = client.get("/no/such/page")
+    assert r.status_code == 404 and r.content_type.startswith("text/html")
