@@ -86,8 +86,9 @@ def app(catalogue):
     return create_app({"STORE": store, "TESTING": True})
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def client(app):
+    """A test client with its own cookie jar."""
     return app.test_client()
 
 

@@ -121,7 +121,7 @@ def test_every_category_facet_of_the_whole_catalogue_shows_its_count(fresh, live
 
 def test_other_facets_also_show_their_count(fresh, live_server):
     fresh.get(live_server + "/")
-    for facet in ("network", "owner_type", "sharing", "certified", "value_band"):
+    for facet in ("network", "certified", "value_band"):
         links = facet_links(fresh, facet)
         assert links, facet
         value, count, href = links[-1]

@@ -1,0 +1,107 @@
+"""The pages through Flask's test client: status codes, the 400 page naming the parameter, the
+tombstone's 410, the language cookie, statistics figures and their charts."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hub.web.ui import charts
+from tests.ui import catalogue_data as data
+
+ACTIVE = len(data.records())
+
+
+@pytest.mark.parametrize(
+    "path, status",
+    [
+        pytest.param("/", 200, id="search"),
+        pytest.param("/?q=%22NEAR(%20*", 200, id="FTS syntax is just words"),
+        pytest.param("/?q=" + "液" * 10_000, 400, id="10,000 characters"),
+        pytest.param("/?page=-1", 400, id="negative page"),
+        pytest.param("/?page_size=1000000", 400, id="huge page size"),
+        pytest.param("/?category=01%27%20OR%201=1", 400, id="SQL fragment"),
+        pytest.param("/?utm_source=x", 200, id="unknown arguments are the page's business"),
+        pytest.param("/instruments/370000:UI0021", 200, id="instrument"),
+        pytest.param("/instruments/420000:UI0900", 410, id="withdrawn: 410 with tombstone"),
+        pytest.param("/instruments/370000:nope", 404, id="unknown instrument"),
+        pytest.param("/networks", 200, id="networks"),
+        pytest.param("/networks/370000", 200, id="network"),
+        pytest.param("/networks/999999", 404, id="unknown network"),
+        pytest.param("/stats", 200, id="statistics"),
+        pytest.param("/stats/charts/nope.svg", 404, id="unknown chart"),
+    ],
+)
+def test_status(client, path, status):
+    response = client.get(path)
+    assert response.status_code == status
+    assert response.mimetype == "text/html"
+    assert '<html lang="zh-CN">' in response.get_data(as_text=True)
+
+
+def test_a_refused_parameter_is_named_on_the_400_page(client):
+    body = client.get("/?page_size=1000000&lang=en").get_data(as_text=True)
+    assert "The request has a bad parameter" in body
+    assert "<code>page_size</code>" in body
+
+
+def test_tombstone_page_says_when_and_why(client):
+    body = client.get("/instruments/420000:UI0900").get_data(as_text=True)
+    assert "该仪器已从目录撤销" in body and "deleted at source" in body
+
+
+def test_language_cookie_is_set_only_by_the_switch(client):
+    assert "lang=" not in client.get("/").headers.get("Set-Cookie", "")
+    cookie = client.get("/?lang=en").headers["Set-Cookie"]
+    assert cookie.startswith("lang=en;") and "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    assert '<html lang="en">' in client.get("/networks").get_data(as_text=True)
+    client.get("/?lang=zh")
+    assert '<html lang="zh-CN">' in client.get("/networks").get_data(as_text=True)
+
+
+def test_search_page_offers_exports_of_the_same_query(client):
+    body = client.get("/?q=SU8010&network=370000&page=1").get_data(as_text=True)
+    for fmt in ("csv", "xlsx", "jsonl"):
+        assert f'href="/api/v1/instruments/export?format={fmt}&amp;q=SU8010&amp;network=370000"' in body
+
+
+def test_network_page_shows_its_instruments_and_value(client):
+    body = client.get("/networks/370000").get_data(as_text=True)
+    assert 'id="network-count">' + str(sum(r["network"] == "370000" for r in data.records())) + "<" in body
+    assert "场发射扫描电子显微镜" in body
+
+
+def test_statistics_totals_count_only_instruments_in_the_catalogue(client):
+    body = client.get("/stats").get_data(as_text=True)
+    figures = re.findall(r"<dt>([^<]+)</dt><dd>([^<]+)</dd>", body)
+    assert ("仪器总数", str(ACTIVE)) in figures  # the withdrawn one is not counted
+    assert ("网络数", "3") in figures
+    for name in ("network", "category", "owner_type", "value_band"):
+        assert f'src="/stats/charts/{name}.svg"' in body
+
+
+@pytest.mark.parametrize("name", ["network", "category", "owner_type", "value_band"])
+def test_charts_are_self_contained_svg(client, name):
+    response = client.get(f"/stats/charts/{name}.svg")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+    svg = response.get_data(as_text=True)
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg
+    # Nothing the browser would fetch: no external references, glyphs drawn as paths.
+    assert not re.search(r'(?:href|src)="(?!#)', svg)
+    assert "Cookie" in response.headers["Vary"]
+
+
+def test_chart_labels_fall_back_when_no_cjk_font_is_installed():
+    bars = [charts.Bar("色谱仪器", "Chromatographs", 5), charts.Bar("SEM", "SEM", 2)]
+    assert charts.chart_labels(bars, font=None) == ["Chromatographs", "SEM"]
+    assert charts.chart_labels(bars, font="Noto Sans CJK SC") == ["色谱仪器", "SEM"]
+
+
+def test_rendered_charts_are_cached_by_content():
+    bars = [charts.Bar("液相色谱仪", "LC", 3.0)]
+    hits = charts.CACHE.hits
+    first = charts.bar_chart_svg("", bars)
+    assert charts.bar_chart_svg("", bars) is first
+    assert charts.CACHE.hits == hits + 1
+    assert charts.bar_chart_svg("", [charts.Bar("液相色谱仪", "LC", 4.0)]) != first
