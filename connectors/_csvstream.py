@@ -13,8 +13,7 @@ import csv
 import io
 import re
 
-from connectors._charset import trusted
-from hub.decoding import normalise_charset
+from hub.decoding import normalise_charset, trusted_charset as trusted
 from hub.errors import ConnectorError
 
 _HEAD = 64 * 1024

@@ -11,8 +11,7 @@ from urllib.parse import parse_qs, urljoin, urlparse
 import lxml.html
 from lxml import etree
 
-from connectors._charset import trusted
-from hub.decoding import declared_charset, decode
+from hub.decoding import declared_charset, decode, trusted_charset as trusted
 
 #: Marks a `<br>` while whitespace is collapsed; a character no page uses as text.
 _BR = "\u2029"

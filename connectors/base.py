@@ -73,6 +73,8 @@ class ServiceRow:
     source_id: str
     year: int
     payload: dict = field(default_factory=dict)
+    #: Set when the row could not be read cleanly; the harvest records it as an error.
+    problem: str | None = None
 
 
 class Connector:

@@ -18,7 +18,7 @@ _BOMS = ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs
 _SUPERSETS = {"gbk": "gb18030", "gb2312": "gb18030", "cp936": "gb18030", "x-gbk": "gb18030", "euc-cn": "gb18030"}
 #: Declarations that vendors set by default without meaning them: a Chinese page declared Latin-1 is
 #: never Latin-1 (every byte sequence "decodes" and produces mojibake), so the declaration is ignored.
-_UNTRUSTED = {"iso-8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
+_UNTRUSTED = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii", "windows-1252", "cp1252"}
 _META = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?([A-Za-z0-9_\-]+)""", re.I)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_\-]+)["']""")
 
@@ -36,6 +36,12 @@ def normalise_charset(name: str | None) -> str | None:
     except LookupError:
         return None
     return _SUPERSETS.get(name, _SUPERSETS.get(canonical, canonical))
+
+
+def trusted_charset(declared: str | None) -> str | None:
+    """A declaration canonicalised (GBK as GB18030), or None when absent or not believable."""
+    charset = normalise_charset(declared)
+    return None if charset is None or charset in _UNTRUSTED else charset
 
 
 def declared_charset(content_type: str | None, head: bytes = b"") -> str | None:
@@ -59,8 +65,7 @@ def decode(data: bytes, declared: str | None = None, override: str | None = None
     candidates = []
     if override:
         candidates.append(normalise_charset(override) or override)
-    charset = normalise_charset(declared)
-    if charset and charset not in _UNTRUSTED:
+    if charset := trusted_charset(declared):
         candidates.append(charset)
     candidates += ["utf-8", "gb18030"]
     tried = []

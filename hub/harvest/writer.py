@@ -177,6 +177,10 @@ class RecordWriter:
         out, errors = {}, []
         for row, iid in zip(rows, ids):
             excerpt = canonical_json(row.payload)
+            if row.problem:
+                errors.append(self._error_row(row.source_id, None, row.problem, excerpt, stamp))
+                counts.rejected += 1
+                continue
             if iid not in known:
                 errors.append(self._error_row(row.source_id, None, f"service statistics for {row.year} name an instrument the network does not list", excerpt, stamp))
                 counts.rejected += 1

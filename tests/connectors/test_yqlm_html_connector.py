@@ -243,9 +243,9 @@ def test_normalise_label(label, expected):
     pytest.param("x-nonsense", None, id="unknown"),
 ])
 def test_which_declarations_are_trusted(declared, expected):
-    from connectors._charset import trusted
+    from hub.decoding import trusted_charset
 
-    assert trusted(declared) == expected
+    assert trusted_charset(declared) == expected
 
 
 def test_cell_text_keeps_br_as_newlines():
