@@ -95,6 +95,7 @@ def _render(title: str, labels: list[str], values: list[float], value_format: st
     from matplotlib.backends.backend_svg import FigureCanvasSVG
     from matplotlib.figure import Figure
     from matplotlib.font_manager import FontProperties
+    from matplotlib.ticker import MaxNLocator
 
     props = FontProperties(family=[font, "DejaVu Sans"] if font else ["DejaVu Sans"], size=10)
     height = 0.9 + 0.32 * max(len(labels), 1)
@@ -105,6 +106,7 @@ def _render(title: str, labels: list[str], values: list[float], value_format: st
     ax.barh(positions, values, color=BAR_COLOUR, height=0.65)
     ax.set_yticks(positions, labels, fontproperties=props, color=TEXT_COLOUR)
     ax.invert_yaxis()
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no 2.5 instruments
     ax.tick_params(axis="x", labelsize=9, colors="#555555")
     ax.tick_params(axis="y", length=0)
     for side in ("top", "right", "left"):
