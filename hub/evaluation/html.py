@@ -28,11 +28,16 @@ def _num(v, digits=3):
     return str(v)
 
 
-def _svg(fig: Figure) -> str:
+#: Units beyond this many get their breakdown table without a chart: matplotlib takes ~0.1 s a
+#: chart, and a 191-country ranking would spend half a minute drawing bars nobody scrolls to.
+MAX_UNIT_CHARTS = 60
+
+
+def _svg(fig: Figure, tight=False) -> str:
     buf = io.StringIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # missing CJK glyphs only affect layout metrics
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight")
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight" if tight else None)
     text = buf.getvalue()
     return text[text.index("<svg"):]
 
@@ -65,7 +70,7 @@ def score_chart(report) -> str:
         ax_r.legend(fontsize=7, loc="lower right")
     ax_r.set_xlabel("rank (1 = best)")
     ax_r.invert_xaxis()
-    return _svg(fig)
+    return _svg(fig, tight=True)
 
 
 def dimension_chart(report, unit) -> str:
@@ -73,10 +78,13 @@ def dimension_chart(report, unit) -> str:
     dims = [n for n in report["nodes"] if n["parent"] == index]
     scores = unit.get("scores") or {}
     values = [canonical(scores.get(d["id"])) if d["id"] in scores else canonical(unit["indicators"].get(d["id"], {}).get("normalised")) for d in dims]
-    fig = Figure(figsize=(5, 0.5 + 0.35 * len(dims)))
+    fig = Figure(figsize=(6, 0.3 + 0.3 * len(dims)))
+    fig.subplots_adjust(left=0.42, right=0.9, top=0.95, bottom=0.05)
     ax = fig.subplots()
     ax.barh(range(len(dims)), [v or 0 for v in values], color="#228833")
     ax.set_yticks(range(len(dims)), [d["name"] for d in dims], fontsize=8)
+    ax.set_xticks([])  # the value is written on each bar; ticks cost more than they tell
+    ax.set_xlim(min(0, *(v or 0 for v in values)), max(1e-9, *(v or 0 for v in values)) * 1.25)
     ax.invert_yaxis()
     for y, v in enumerate(values):
         ax.text(v or 0, y, f" {_num(v, 2)}", va="center", fontsize=7)
@@ -126,9 +134,11 @@ def to_html_bytes(report: dict) -> bytes:
         out.append("</table>")
 
     out.append("<h2>Breakdown per unit</h2>")
-    for u in report["units"]:
+    if len(report["units"]) > MAX_UNIT_CHARTS:
+        out.append(f"<p>Dimension charts for the first {MAX_UNIT_CHARTS} units; the others have their table only.</p>")
+    for pos, u in enumerate(report["units"]):
         out.append(f"<details id='u-{escape(u['id'])}'><summary>{u['rank'] if u['rank'] is not None else '–'}. {escape(_name(u))}</summary>")
-        if not u["screened_out"]:
+        if not u["screened_out"] and pos < MAX_UNIT_CHARTS:
             out.append(dimension_chart(report, u))
         out.append("<table><tr><th class=l>indicator</th><th>raw</th><th>value</th><th>normalised</th><th class=l>trace</th></tr>")
         for n in indicators:
