@@ -58,10 +58,14 @@ def worker() -> BatchWorker:
     return w
 
 
+def _worker_enabled(app) -> bool:
+    return bool(app.config.get("FEED_WORKER", not app.testing))
+
+
 @bp.record_once
 def _start_worker(state):
     app = state.app
-    if app.config.get("FEED_WORKER", not app.testing):
+    if _worker_enabled(app):
         # Started with the app so that a restart finds queued and crashed batches without a request.
         with app.app_context():
             worker().start()
@@ -113,7 +117,7 @@ def push_batch(code):
         )
     except FeedError as exc:
         raise Problem(exc.status, exc.detail, "bad-batch" if exc.status == 400 else None, **exc.extra) from None
-    if answer.queued:
+    if answer.queued and _worker_enabled(current_app):
         worker().start().wake()
     return _answer(answer)
 
