@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timezone
+
 from hub.schema import CERTIFICATIONS, instrument_id
+
+
+def _utc(value):
+    # Stored as UTC everywhere: SQLite keeps no offset, so 08:00+08:00 would otherwise read back as 08:00Z.
+    return value.astimezone(timezone.utc) if value is not None and value.tzinfo else value
 
 
 def split_record(record: dict) -> tuple[dict, dict]:
@@ -46,5 +53,5 @@ def split_record(record: dict) -> tuple[dict, dict]:
         "certifications": ",".join(certs) or None,
         "certified": bool(certs),
         "subjects": ",".join(record.get("subjects") or ()) or None,
-        "source_updated": record.get("source_updated"),
+        "source_updated": _utc(record.get("source_updated")),
     }, owner

@@ -13,7 +13,6 @@ import logging
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from itertools import islice
 
 from sqlalchemy import insert, select
 
@@ -52,8 +51,20 @@ class RunResult:
 
 
 def _batches(iterable, size):
-    it = iter(iterable)
-    while batch := list(islice(it, size)):
+    """Lists of up to `size` items. When the source fails, the items it yielded before the failure
+    still come out as a last batch, then the error: what was read is kept."""
+    batch = []
+    try:
+        for item in iterable:
+            batch.append(item)
+            if len(batch) == size:
+                yield batch
+                batch = []
+    except ConnectorError:
+        if batch:
+            yield batch
+        raise
+    if batch:
         yield batch
 
 

@@ -35,6 +35,7 @@ ERRORS = RecordErrorRow.__table__
 SERVICE = ServiceStats.__table__
 
 EXCERPT_CHARS = 2000
+OWNER_FIELDS = ("credit_code", "type", "level")
 
 
 def canonical_json(payload: dict) -> str:
@@ -59,7 +60,7 @@ class RecordWriter:
         self.network = network
         self.mapping = mapping
         self.provenance = provenance
-        self._owner_ids: dict[str, int] = {}
+        self._owners: dict[str, tuple[int, dict]] | None = None  # name -> (id, stored values)
 
     # ------------------------------------------------------------------ records
 
@@ -73,6 +74,13 @@ class RecordWriter:
         if conn is None:
             with self.store.write() as conn:
                 return self.write_batch(raws, conn, listing=listing, force=force)
+        try:
+            return self._write_batch(raws, conn, listing, force)
+        except BaseException:
+            self._owners = None  # the transaction is lost; so may be owners the cache believes inserted
+            raise
+
+    def _write_batch(self, raws, conn, listing, force) -> Counts:
         counts = Counts(fetched=len(raws))
         stamp = now()
         live, deletions = [], []
@@ -213,22 +221,24 @@ class RecordWriter:
         conn.execute(stmt, [dict(r, _id=r["id"]) for r in rows])
 
     def _owner_id(self, conn, owner: dict) -> int:
+        """Id of the owner unit (network, name), creating or completing it; cached per network."""
+        if self._owners is None:
+            rows = conn.execute(select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(OWNERS.c.network == self.network))
+            self._owners = {r.name: (r.id, {"credit_code": r.credit_code, "type": r.type, "level": r.level}) for r in rows}
         name = owner["name"]
-        values = {k: owner.get(k) for k in ("credit_code", "type", "level")}
-        cached = self._owner_ids.get(name)
-        if cached is None:
-            found = conn.execute(select(OWNERS.c.id, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(OWNERS.c.network == self.network, OWNERS.c.name == name)).first()
-            if found is None:
-                cached = conn.execute(insert(OWNERS).values(network=self.network, name=name, **values).returning(OWNERS.c.id)).scalar_one()
-                self._owner_ids[name] = cached
-                return cached
-            cached = found.id
-            self._owner_ids[name] = cached
+        values = {k: owner.get(k) for k in OWNER_FIELDS}
+        known = self._owners.get(name)
+        if known is None:
+            owner_id = conn.execute(insert(OWNERS).values(network=self.network, name=name, **values).returning(OWNERS.c.id)).scalar_one()
+            self._owners[name] = (owner_id, values)
+            return owner_id
+        owner_id, stored = known
         # The newest record's description of its owner wins, but a missing value never erases one.
-        updates = {k: v for k, v in values.items() if v is not None}
+        updates = {k: v for k, v in values.items() if v is not None and v != stored[k]}
         if updates:
-            conn.execute(update(OWNERS).where(OWNERS.c.id == cached).values(**updates))
-        return cached
+            conn.execute(update(OWNERS).where(OWNERS.c.id == owner_id).values(**updates))
+            self._owners[name] = (owner_id, {**stored, **updates})
+        return owner_id
 
     def _error_row(self, source_id, field_name, message, excerpt, stamp, severity="error"):
         return dict(
