@@ -17,14 +17,14 @@ from sqlalchemy.types import UserDefinedType
 
 from hub.search.tables import FIELDS, docs
 
-_WEIGHT_LABEL = {name: label for name, label, _ in FIELDS}
+_WEIGHT_LABEL = {name: label for name, label, _ in FIELDS} | {"tags": "D"}  # tags never collide with words
 _POSITION = {"A": 1, "B": 2, "C": 3, "D": 4}
 
 
 class SqliteText:
     """FTS5 table `search_fts(name, brand, body, place)`, rowid = search_docs.docid."""
 
-    fts = table("search_fts", column("rowid"), column("name"), column("brand"), column("body"), column("place"))
+    fts = table("search_fts", column("rowid"), column("name"), column("brand"), column("body"), column("place"), column("tags"))
 
     def clear(self, conn):
         conn.execute(text("DELETE FROM search_fts"))
@@ -48,11 +48,16 @@ class SqliteText:
         sub = select(literal_column("rowid")).select_from(text("search_fts")).where(text("search_fts MATCH :m").bindparams(bindparam("m", expression, unique=True)))
         return docs.c.docid.in_(sub)
 
-    def matches(self, clauses) -> ColumnElement:
-        return self._matching(" AND ".join(f"({self._expr(c.alternatives)})" for c in clauses))
+    def _all(self, clauses, tags) -> str:
+        return " AND ".join([f"({self._expr(c.alternatives)})" for c in clauses] + [f'"{t}"' for t in tags])
 
-    def field_matches(self, clause, field: str) -> ColumnElement:
-        return self._matching(f"{field} : ({self._expr(clause.alternatives)})")
+    def matches(self, clauses, tags) -> ColumnElement:
+        return self._matching(self._all(clauses, tags))
+
+    def field_matches(self, clause, field: str, clauses, tags) -> ColumnElement:
+        # Restricted to the documents that match at all: FTS5 intersects posting lists, so the
+        # set built for the IN stays as small as the result, however common the clause's words.
+        return self._matching(f"{self._all(clauses, tags)} AND {field} : ({self._expr(clause.alternatives)})")
 
 
 class PostgresText:
@@ -88,10 +93,11 @@ class PostgresText:
     def _matching(self, expression: str) -> ColumnElement:
         return docs.c.tsv.op("@@")(cast(bindparam("m", expression, unique=True), _TSQUERY))
 
-    def matches(self, clauses) -> ColumnElement:
-        return self._matching(" & ".join(f"({self._expr(c.alternatives)})" for c in clauses))
+    def matches(self, clauses, tags) -> ColumnElement:
+        return self._matching(" & ".join([f"({self._expr(c.alternatives)})" for c in clauses] + [_quote(t) for t in tags]))
 
-    def field_matches(self, clause, field: str) -> ColumnElement:
+    def field_matches(self, clause, field: str, clauses, tags) -> ColumnElement:
+        # Checked row by row on the candidates the GIN index found; no second index scan.
         return self._matching(self._expr(clause.alternatives, _WEIGHT_LABEL[field]))
 
 

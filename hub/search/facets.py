@@ -1,19 +1,19 @@
 """Facets: which groups the current result set falls into, with counts.
 
-One grouped pass over the narrow `search_docs` columns gives counts per combination of facet values
-(a few hundred to a few thousand combinations however many instruments match); every facet is then
-a roll-up of those combinations in Python. Each facet value carries `filter`, the query parameters
-that select exactly it, so a facet click shows exactly the count the facet showed.
+One statement per search: the matching rows' narrow columns are read once into a materialised CTE,
+and each facet is a GROUP BY over it, all UNIONed — so the text match is evaluated once and only
+(facet, value, count) rows come back, however many instruments match. Each facet value carries
+`filter`, the query parameters that select exactly it, so a facet click shows exactly the count the
+facet showed.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
-from sqlalchemy import case, func
+from sqlalchemy import String, case, cast, func, literal, select, union_all
 
 from hub.search import labels
 from hub.search.tables import docs
@@ -34,56 +34,14 @@ def band_key(i: int) -> str:
     return f"{lo}-{hi if hi is not None else ''}"
 
 
-def band_expression():
-    """Index into VALUE_BANDS of search_docs.value (NULL when the value is unknown)."""
-    whens = [(docs.c.value.is_(None), None)] + [(docs.c.value < hi, i) for i, (_, hi, *_r) in enumerate(VALUE_BANDS) if hi is not None]
+def band_expression(value=docs.c.value):
+    """Index into VALUE_BANDS of a value (NULL when the value is unknown)."""
+    whens = [(value.is_(None), None)] + [(value < hi, i) for i, (_, hi, *_r) in enumerate(VALUE_BANDS) if hi is not None]
     return case(*whens, else_=len(VALUE_BANDS) - 1)
-
-
-# The grouped columns, in order; `key` names them in the combination tuples.
-GROUP_COLUMNS = (
-    ("network", lambda: docs.c.network),
-    ("city", lambda: docs.c.city_code),
-    ("category2", lambda: func.substr(docs.c.category, 1, 4)),
-    ("owner_type", lambda: docs.c.owner_type),
-    ("sharing", lambda: docs.c.sharing),
-    ("certified", lambda: docs.c.certified),
-    ("band", band_expression),
-)
-
-
-@dataclass(frozen=True)
-class Facet:
-    name: str
-    key: str  # which grouped column it rolls up
-    value: Callable  # grouped value -> facet value (None: not counted)
-    label: Callable  # (facet value, context) -> (zh, en)
-    filter: Callable  # facet value -> query parameters selecting it
-    order: str = "count"  # "count" (most first) or "value"
-
-
-def _ident(v):
-    return v
-
-
-FACETS = (
-    Facet("network", "network", _ident, lambda v, ctx: (ctx["networks"].get(v, v),) * 2, lambda v: {"network": v}),
-    Facet("city", "city", _ident, lambda v, ctx: (ctx["cities"].get(v) or v,) * 2, lambda v: {"city": v}),
-    Facet("category1", "category2", lambda v: v[:2] if v else None, lambda v, ctx: labels.category_label(v), lambda v: {"category": v}),
-    Facet("category2", "category2", lambda v: v if v and len(v) == 4 else None, lambda v, ctx: labels.category_label(v), lambda v: {"category": v}),
-    Facet("owner_type", "owner_type", _ident, lambda v, ctx: labels.OWNER_TYPES.get(v, (v, v)), lambda v: {"owner_type": v}),
-    Facet("sharing", "sharing", _ident, lambda v, ctx: labels.SHARING.get(v, (v, v)), lambda v: {"sharing": v}, order="value"),
-    Facet("certified", "certified", lambda v: None if v is None else ("true" if v else "false"), lambda v, ctx: labels.CERTIFIED[v], lambda v: {"certified": v}, order="value"),
-    Facet("value_band", "band", lambda v: None if v is None else band_key(int(v)), lambda v, ctx: _band_label(v), lambda v: _band_filter(v), order="band"),
-)
 
 
 def _band_index(key: str) -> int:
     return next(i for i in range(len(VALUE_BANDS)) if band_key(i) == key)
-
-
-def _band_label(key: str):
-    return VALUE_BANDS[_band_index(key)][2:]
 
 
 def _band_filter(key: str) -> dict:
@@ -94,25 +52,67 @@ def _band_filter(key: str) -> dict:
     return out
 
 
-def roll_up(combos, context: dict) -> dict[str, list[dict]]:
-    """Counts per combination → {facet: [{value, label, label_en, count, filter}, …]}."""
-    index = {name: i for i, (name, _) in enumerate(GROUP_COLUMNS)}
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    expression: Callable  # CTE -> SQL expression of the facet value (as text; NULL: not counted)
+    label: Callable  # (value, context) -> (zh, en)
+    filter: Callable  # value -> query parameters selecting it
+    order: str = "count"  # "count" (most first), "value", or "band"
+    value: Callable = staticmethod(lambda raw: raw)  # text from SQL -> facet value
+
+
+FACETS = (
+    Facet("network", lambda c: c.c.network, lambda v, ctx: (ctx["networks"].get(v, v),) * 2, lambda v: {"network": v}),
+    Facet("city", lambda c: c.c.city_code, lambda v, ctx: (ctx["cities"].get(v) or v,) * 2, lambda v: {"city": v}),
+    Facet("category1", lambda c: func.substr(c.c.category, 1, 2), lambda v, ctx: labels.category_label(v), lambda v: {"category": v}),
+    Facet("category2", lambda c: func.substr(c.c.category, 1, 4), lambda v, ctx: labels.category_label(v), lambda v: {"category": v}),
+    Facet("owner_type", lambda c: c.c.owner_type, lambda v, ctx: labels.OWNER_TYPES.get(v, (v, v)), lambda v: {"owner_type": v}),
+    Facet("sharing", lambda c: c.c.sharing, lambda v, ctx: labels.SHARING.get(v, (v, v)), lambda v: {"sharing": v}, order="value"),
+    Facet("certified", lambda c: case((c.c.certified.is_(True), "true"), else_="false"), lambda v, ctx: labels.CERTIFIED[v], lambda v: {"certified": v}, order="value"),
+    Facet("value_band", lambda c: cast(band_expression(c.c.value), String), lambda v, ctx: VALUE_BANDS[_band_index(v)][2:], _band_filter, order="band", value=lambda raw: band_key(int(raw))),
+)
+
+
+def facet_counts(conn, where) -> tuple[int, dict[str, list[dict]]]:
+    """(total, facets) of the search_docs rows matching `where`, in one statement."""
+    cols = [docs.c.network, docs.c.city_code, docs.c.category, docs.c.owner_type, docs.c.sharing, docs.c.certified, docs.c.value]
+    matching = select(*cols).where(*where).cte("matching").prefix_with("MATERIALIZED")
+    parts = [select(literal("total").label("facet"), cast(literal(None), String).label("value"), func.count().label("n")).select_from(matching)]
+    for facet in FACETS:
+        expr = cast(facet.expression(matching), String)
+        parts.append(select(literal(facet.name), expr, func.count()).group_by(expr))
+    rows = conn.execute(union_all(*parts)).all()
+    total = next(n for f, v, n in rows if f == "total")
+    city_codes = [v for f, v, n in rows if f == "city" and v]
+    context = {"networks": labels.network_names(conn), "cities": _city_names(conn, city_codes)}
+    return total, roll_up(rows, context)
+
+
+_CITY_NAMES: dict[str, str] = {}  # city code → name, filled on first sight (names are stable)
+
+
+def _city_names(conn, codes) -> dict[str, str]:
+    missing = [c for c in codes if c not in _CITY_NAMES]
+    if missing:
+        q = select(docs.c.city_code, func.max(docs.c.city_name)).where(docs.c.city_code.in_(missing)).group_by(docs.c.city_code)
+        _CITY_NAMES.update({code: name for code, name in conn.execute(q) if name})
+    return _CITY_NAMES
+
+
+def roll_up(rows, context: dict) -> dict[str, list[dict]]:
+    """(facet, value, count) rows → {facet: [{value, label, label_en, count, filter}, …]}."""
     out = {}
     for facet in FACETS:
-        counts: Counter = Counter()
-        col = index[facet.key]
-        for combo, n in combos:
-            v = facet.value(combo[col])
-            if v is not None:
-                counts[v] += n
+        counts = [(facet.value(v), n) for f, v, n in rows if f == facet.name and v is not None]
         if facet.order == "count":
-            ordered = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+            counts.sort(key=lambda kv: (-kv[1], kv[0]))
         elif facet.order == "band":
-            ordered = sorted(counts.items(), key=lambda kv: _band_index(kv[0]))
+            counts.sort(key=lambda kv: _band_index(kv[0]))
         else:
-            ordered = sorted(counts.items())
+            counts.sort()
         items = []
-        for v, n in ordered:
+        for v, n in counts:
             zh, en = facet.label(v, context)
             items.append({"value": v, "label": zh, "label_en": en, "count": n, "filter": facet.filter(v)})
         out[facet.name] = items

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 
 from hub.search.backends import backend
 from hub.search.tables import docs
+from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
 from hub.store.hooks import on_instruments_changed
 from hub.store.models import Instrument, OwnerUnit
@@ -69,6 +70,7 @@ def document(row) -> tuple[dict, dict[str, list[str]]]:
         "updated": iso_utc(m["source_updated"]),
     }
     fields = {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
+    fields["tags"] = document_tags(columns)
     return columns, fields
 
 

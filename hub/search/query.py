@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import case, literal, or_, select
 
 from hub.exports.record import fetch_records
-from hub.search import labels
 from hub.search.backends import backend
-from hub.search.facets import GROUP_COLUMNS, roll_up
+from hub.search.facets import facet_counts
 from hub.search.params import SearchParams, load_params
 from hub.search.parse import Clause, parse_query
 from hub.search.synonyms import default_synonyms
 from hub.search.tables import FIELDS, SCATTERED, docs
+from hub.search.tags import filter_tags
 
 
 @dataclass
@@ -32,23 +32,8 @@ class SearchResult:
     clauses: list[Clause] = field(default_factory=list)  # how q was understood (tokens, synonyms)
 
 
-def _prefix_range(column, prefix: str):
-    if len(prefix) == 6:
-        return column == prefix
-    upper = str(int(prefix) + 1).zfill(len(prefix))  # "0105" → "0106"; "99" → "100" still sorts above
-    return and_(column >= prefix, column < upper)
-
-
-#: Filter parameter → condition on search_docs.
-FILTERS = {
-    "network": lambda v: docs.c.network == v,
-    "city": lambda v: docs.c.city_code == v,
-    "category": lambda v: _prefix_range(docs.c.category, v),
-    "owner_type": lambda v: docs.c.owner_type == v,
-    "owner_level": lambda v: docs.c.owner_level == v,
-    "status": lambda v: docs.c.status == v,
-    "sharing": lambda v: docs.c.sharing == v,
-    "certified": lambda v: docs.c.certified.is_(True) if v else or_(docs.c.certified.is_(False), docs.c.certified.is_(None)),
+#: Filters the text index cannot answer with tags: ranges on search_docs columns.
+RANGE_FILTERS = {
     "min_value": lambda v: docs.c.value >= v,
     "max_value": lambda v: docs.c.value <= v,
 }
@@ -67,20 +52,23 @@ SORTS = {
 }
 
 
-def score_expression(text, clauses):
+def score_expression(text, clauses, tags):
     total = literal(0)
     for clause in clauses:
-        hits = [text.field_matches(clause, name) for name, _, _ in FIELDS]
+        hits = [text.field_matches(clause, name, clauses, tags) for name, _, _ in FIELDS]
         part = sum((case((hit, weight), else_=0) for hit, (_, _, weight) in zip(hits, FIELDS)), literal(0))
         total = total + part + case((or_(*hits), 0), else_=SCATTERED)
     return total
 
 
 def conditions(text, p: SearchParams, clauses) -> list:
-    """WHERE conditions on search_docs for the filters and the query clauses."""
-    where = [FILTERS[k](v) for k, v in p.filters().items()]
-    if clauses:
-        where.append(text.matches(clauses))
+    """WHERE conditions on search_docs: one text-index match for the query clauses and the tag
+    filters together, plus the range filters."""
+    filters = p.filters()
+    tags = filter_tags(filters)
+    where = [RANGE_FILTERS[k](v) for k, v in filters.items() if k in RANGE_FILTERS]
+    if clauses or tags:
+        where.append(text.matches(clauses, tags))
     return where
 
 
@@ -88,7 +76,7 @@ def ordering(text, p: SearchParams, clauses):
     """(score column, ORDER BY list): relevance when there is a query, else the asked sort; always
     ending with the instrument id so every order is total and the same on both backends."""
     if p.sort == "relevance" and clauses:
-        score = score_expression(text, clauses).label("score")
+        score = score_expression(text, clauses, filter_tags(p.filters())).label("score")
         return score, [score.desc(), docs.c.instrument_id]
     return literal(0).label("score"), [*(SORTS[p.sort]() if p.sort in SORTS else []), docs.c.instrument_id]
 
@@ -115,16 +103,8 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
     text = backend(conn)
     where = conditions(text, p, clauses)
 
-    # Total and facets in one grouped pass over the narrow index table.
-    group = [make() for _, make in GROUP_COLUMNS]
-    combos, cities = [], {}
-    for row in conn.execute(select(*group, func.max(docs.c.city_name), func.count()).where(*where).group_by(*group)):
-        *values, city_name, n = row
-        combos.append((values, n))
-        if values[1] and city_name:
-            cities[values[1]] = city_name
-    result.total = sum(n for _, n in combos)
-    result.facets = roll_up(combos, {"networks": labels.network_names(conn), "cities": cities})
+    # Total and facets: one statement, the matching rows' narrow columns read once.
+    result.total, result.facets = facet_counts(conn, where)
     if result.total == 0 or p.offset >= result.total:
         return result
 

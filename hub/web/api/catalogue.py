@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from flask import current_app
 
 from hub.exports.record import RECORD_SELECT, to_record, tombstone
 from hub.search import SearchParams, SearchParamsSchema, search
@@ -40,13 +40,15 @@ def list_instruments(args):
     with store().read() as conn:
         result = search(conn, SearchParams(**args))
         networks = network_names(conn)
-    return {
+    # Returned as a ready Response: the records are JSON-ready already, and flask-smorest passes a
+    # Response through instead of re-serialising 100 records through marshmallow (SearchOut documents it).
+    return current_app.json.response({
         "total": result.total,
         "page": result.page,
         "page_size": result.page_size,
         "items": [with_labels(item, networks) for item in result.items],
         "facets": result.facets,
-    }
+    })
 
 
 @blp.route("/<string:instrument_id>")

@@ -33,14 +33,14 @@ def upgrade():
         sa.Column("commissioned", sa.String(10)),
         sa.Column("updated", sa.String(32)),
     )
-    for name, cols in (("network", ["network", "category"]), ("category", ["category"]), ("city", ["city_code"]), ("value", ["value"])):
+    for name, cols in (("network", ["network", "category"]), ("category", ["category"]), ("city", ["city_code", "city_name"]), ("value", ["value"])):
         op.create_index(f"ix_search_docs_{name}", "search_docs", cols)
     if pg:
         op.execute("ALTER TABLE search_docs ADD COLUMN tsv tsvector NOT NULL DEFAULT ''::tsvector")
         op.execute("CREATE INDEX ix_search_docs_tsv ON search_docs USING gin (tsv)")
     else:
         # `ascii` only splits on ASCII separators: the tokens Python wrote are kept as they are.
-        op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(name, brand, body, place, tokenize='ascii', detail=column)")
+        op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(name, brand, body, place, tags, tokenize='ascii', detail=column)")
 
     # Index the instruments already present, with the analyser the code ships.
     from hub.search.index import index_all

@@ -1,0 +1,49 @@
+"""Filter values as index tokens ("tags"), so the text index answers query and filters together.
+
+Intersecting a few posting lists inside FTS5 or a GIN index is far cheaper than joining a large
+text match with filtered rows, and keeps facet counting to the instruments that really match.
+Tags start with `§`, which the analyser never emits (it is punctuation), so no search text can
+produce or collide with one. The same table builds a document's tags and a query's filter tags.
+"""
+
+from __future__ import annotations
+
+MARK = "§"
+
+
+def _category(v: str) -> list[str]:
+    return [f"{MARK}c{v[:2]}", f"{MARK}c{v[:4]}", f"{MARK}c{v}"] if v and len(v) == 6 else []
+
+
+#: search_docs column → tags of a document (the column's value → list of tags)
+DOCUMENT = {
+    "network": lambda v: [f"{MARK}n{v}"],
+    "city_code": lambda v: [f"{MARK}y{v}"],
+    "category": _category,
+    "owner_type": lambda v: [f"{MARK}o{v}"],
+    "owner_level": lambda v: [f"{MARK}l{v}"],
+    "status": lambda v: [f"{MARK}s{v}"],
+    "sharing": lambda v: [f"{MARK}h{v}"],
+}
+
+#: search parameter → the tag a document must carry (None: not a tag filter)
+FILTER = {
+    "network": lambda v: f"{MARK}n{v}",
+    "city": lambda v: f"{MARK}y{v}",
+    "category": lambda v: f"{MARK}c{v}",  # a prefix: documents carry all three levels
+    "owner_type": lambda v: f"{MARK}o{v}",
+    "owner_level": lambda v: f"{MARK}l{v}",
+    "status": lambda v: f"{MARK}s{v}",
+    "sharing": lambda v: f"{MARK}h{v}",
+    "certified": lambda v: f"{MARK}x{1 if v else 0}",
+}
+
+
+def document_tags(columns: dict) -> list[str]:
+    out = [t for col, make in DOCUMENT.items() if columns.get(col) for t in make(columns[col])]
+    out.append(f"{MARK}x{1 if columns.get('certified') else 0}")
+    return out
+
+
+def filter_tags(filters: dict) -> list[str]:
+    return [FILTER[k](v) for k, v in filters.items() if k in FILTER and v is not None]
