@@ -1,0 +1,78 @@
+"""Body parsing as pure functions: formats, encodings, payload shapes."""
+
+import pytest
+
+from hub.feed import parse
+
+
+@pytest.mark.parametrize(
+    "content_type, body, fmt",
+    [
+        pytest.param("application/json; charset=utf-8", b"[]", "json", id="json type"),
+        pytest.param("text/csv", b"[a,b", "csv", id="csv type wins over content"),
+        pytest.param("application/vnd.nrii+xml", b"", "xml", id="+xml"),
+        pytest.param(None, b"\xef\xbb\xbf  [", "json", id="sniffed json after BOM"),
+        pytest.param("application/octet-stream", b"<r/>", "xml", id="sniffed xml"),
+        pytest.param(None, "编号,名称".encode("gb18030"), "csv", id="sniffed csv"),
+    ],
+)
+def test_detect_format(content_type, body, fmt):
+    assert parse.detect_format(content_type, body) == fmt
+
+
+def _read(body, fmt, **kw):
+    scanned = parse.scan(body, fmt, **kw)
+    return scanned, list(parse.items(body, scanned))
+
+
+def test_json_records_keep_their_line():
+    scanned, items = _read('[\n {"innerId": "A"},\n\n {"innerId": "北"}\n]'.encode(), "json")
+    assert scanned.records == 2 and [(i.payload["innerId"], i.line) for i in items] == [("A", 2), ("北", 4)]
+
+
+def test_csv_row_with_extra_cells_is_a_record_problem_not_a_body_error():
+    body = "编号,名称\nA,电镜\nB,电镜,多余\n".encode("gb18030")
+    scanned, items = _read(body, "csv")
+    assert scanned.encoding == "gb18030" and scanned.records == 2
+    assert items[0].problem is None and "3 cells" in items[1].problem and items[1].payload["编号"] == "B"
+
+
+def test_a_declared_charset_is_honoured():
+    body = "编号\nA\n".encode("gb18030")
+    assert parse.scan(body, "csv", content_type="text/csv; charset=GBK").encoding == "gb18030"
+
+
+@pytest.mark.parametrize(
+    "body, problem",
+    [
+        pytest.param(b"  \n", "empty", id="empty"),
+        pytest.param(b",a\n1,2\n", "header cell 1 is empty", id="unnamed column"),
+        pytest.param(b"a,a\n1,2\n", "appears twice", id="duplicate column"),
+    ],
+)
+def test_csv_header_problems(body, problem):
+    with pytest.raises(parse.BodyError, match=problem):
+        parse.scan(body, "csv")
+
+
+def test_nrii_xml_payload_shape():
+    body = ('<x:instruments xmlns:x="http://nrii.example.cn/schema/instrument/1.0"><x:instrument>'
+            '<x:innerId>A</x:innerId><x:orgName creditCode="C" level="central">北京大学</x:orgName>'
+            '<x:subject>140</x:subject><x:subject>150</x:subject><x:contact name="王" phone="1"/></x:instrument>'
+            '<x:service innerId="A" year="2012" effectiveHours="10"/></x:instruments>').encode()
+    scanned, items = _read(body, "xml")
+    assert scanned.records == 2
+    assert items[0].payload == {"innerId": "A", "orgName": "北京大学", "orgName@creditCode": "C", "orgName@level": "central",
+                                "subject": ["140", "150"], "contact": "", "contact@name": "王", "contact@phone": "1"}
+    assert items[1].payload == {"innerId": "A", "year": "2012", "effectiveHours": "10"}
+
+
+def test_billion_laughs_is_refused_before_parsing_and_fast():
+    import time
+
+    bomb = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">' + b"".join(
+        b'<!ENTITY a%d "%s">' % (i, (b"&a%d;" % (i - 1) if i > 1 else b"&a;") * 10) for i in range(1, 30)) + b"]><r>&a29;</r>"
+    started = time.perf_counter()
+    with pytest.raises(parse.BodyError, match="DOCTYPE"):
+        parse.scan(bomb, "xml")
+    assert time.perf_counter() - started < 0.5
