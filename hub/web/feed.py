@@ -65,7 +65,7 @@ def _worker_enabled(app) -> bool:
 @bp.record_once
 def _start_worker(state):
     app = state.app
-    if _worker_enabled(app):
+    if _worker_enabled(app) and "hub_store" in app.extensions:
         # Started with the app so that a restart finds queued and crashed batches without a request.
         with app.app_context():
             worker().start()
