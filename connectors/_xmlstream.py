@@ -93,19 +93,19 @@ def iter_children(http, response, *, what: str, encoding: str | None = None):
         if safexml.has_doctype(head):
             raise ConnectorError(network, f"{what} declares a DOCTYPE or ENTITY; refused unread (XML from networks never needs one)", "unsafe_xml")
         extra = {"encoding": encoding} if encoding else {}
-        events = safexml.iterparse(_Prefixed(head, source), events=("start", "end"), **extra)
-        depth = 0
+        events = safexml.iterparse(_Prefixed(head, source), events=("end",), **extra)
+        checked = False
         try:
-            for event, element in events:
-                if event == "start":
-                    depth += 1
-                    if depth == 1 and element.getroottree().docinfo.doctype:
-                        raise ConnectorError(network, f"{what} declares a DOCTYPE after its prolog; refused", "unsafe_xml")
-                    continue
-                depth -= 1
-                if depth != 1:
-                    continue
+            for _event, element in events:
                 root = element.getparent()
+                if root is None:
+                    continue  # the end of the document element itself
+                if not checked:
+                    if element.getroottree().docinfo.doctype:
+                        raise ConnectorError(network, f"{what} declares a DOCTYPE after its prolog; refused", "unsafe_xml")
+                    checked = True
+                if root.getparent() is not None:
+                    continue  # inside a record: the record's own end event comes later
                 yield root, element
                 # Free what was parsed: this element and the siblings before it.
                 element.clear(keep_tail=False)
@@ -118,4 +118,6 @@ def iter_children(http, response, *, what: str, encoding: str | None = None):
 
 
 def local_name(element) -> str:
-    return etree.QName(element).localname
+    tag = element.tag
+    # Most exports use no namespace; QName is only needed for "{uri}name".
+    return tag if tag[0] != "{" else etree.QName(tag).localname

@@ -9,30 +9,44 @@ import click
 
 
 class Progress:
-    """One self-overwriting status line per network on a terminal; silent elsewhere."""
+    """A self-overwriting status line for a run over one or many networks; silent off a terminal."""
 
     def __init__(self, enabled: bool | None = None, stream=None):
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
-        self._started: dict[tuple, float] = {}
+        self._started = None
+        self._latest: dict[tuple, object] = {}
 
     def __call__(self, network: str, kind: str, counts) -> None:
         if not self.enabled:
             return
-        key = (network, kind)
-        started = self._started.setdefault(key, time.perf_counter())
-        rate = counts.fetched / max(time.perf_counter() - started, 1e-6)
-        self.stream.write(
-            f"\r{network} {kind:<11} fetched {counts.fetched:>7,}  new {counts.created:>6,}  changed {counts.updated:>6,}"
-            f"  unchanged {counts.unchanged:>6,}  rejected {counts.rejected:>5,}  {rate:>7,.0f}/s "
-        )
+        self._started = self._started or time.perf_counter()
+        self._latest[(network, kind)] = counts
+        fetched = sum(c.fetched for c in self._latest.values())
+        rejected = sum(c.rejected for c in self._latest.values())
+        rate = fetched / max(time.perf_counter() - self._started, 1e-6)
+        busy = " ".join(sorted({n for n, _ in self._latest}))
+        line = f"\r{fetched:>9,} records  {rejected:>6,} rejected  {rate:>7,.0f}/s  [{busy}]"
+        self.stream.write(line[:160].ljust(100))
+        self.stream.flush()
+
+    def finished(self, results) -> None:
+        """A network is done: print its outcome above the status line."""
+        if not self.enabled:
+            return
+        for r in results:
+            self._latest.pop((r.network, r.kind), None)
+            self.stream.write(f"\r{r.network} {r.kind:<11} {r.state:<9} fetched {r.counts.fetched:>7,}  "
+                              f"new {r.counts.created:>6,}  changed {r.counts.updated:>6,}  withdrawn {r.counts.withdrawn:>4,}  "
+                              f"rejected {r.counts.rejected:>5,}  {r.seconds:6.1f}s".ljust(100) + "\n")
         self.stream.flush()
 
     def done(self) -> None:
         if self.enabled and self._started:
-            self.stream.write("\n")
+            self.stream.write("\r" + " " * 100 + "\r")
             self.stream.flush()
-            self._started.clear()
+        self._started = None
+        self._latest.clear()
 
 
 def table(headers: list[str], rows: list[list], *, right: set[int] = frozenset()) -> str:

@@ -10,7 +10,7 @@ import click
 from hub.cli._output import Progress, echo_table
 from hub.cli.store_cmd import init_store
 from hub.config import Registry, settings
-from hub.harvest.pipeline import Harvester
+from hub.harvest.parallel import harvest_many
 from hub.harvest.remap import remap as remap_network
 
 
@@ -23,7 +23,7 @@ def _terminate_cleanly():
     signal.signal(signal.SIGTERM, handler)
 
 
-def run_harvest(codes, *, all_networks=False, full=False, year=None, progress=None, store=None):
+def run_harvest(codes, *, all_networks=False, full=False, year=None, progress=None, store=None, workers=None):
     registry = Registry.load()
     if all_networks:
         networks = [n for n in registry if n.pulled and n.enabled]
@@ -33,12 +33,10 @@ def run_harvest(codes, *, all_networks=False, full=False, year=None, progress=No
             if not n.pulled:
                 raise click.UsageError(f"network {n.code} pushes its data (family {n.family}); it cannot be harvested")
     store = init_store(store)
-    harvester = Harvester(store, settings(), progress=progress)
-    results = []
-    for network in networks:
-        results += harvester.harvest(network, full=full, year=year)
-        if progress is not None and hasattr(progress, "done"):
-            progress.done()
+    results = harvest_many(store, settings(), networks, full=full, year=year, workers=workers, progress=progress,
+                           on_result=getattr(progress, "finished", None))
+    if hasattr(progress, "done"):
+        progress.done()
     return results
 
 
@@ -59,14 +57,15 @@ SUMMARY_HEADERS = ["network", "kind", "state", "fetched", "created", "updated", 
 @click.option("--all", "all_networks", is_flag=True, help="Every enabled pulled network of the registry.")
 @click.option("--full", is_flag=True, help="A full listing even where an incremental one would do.")
 @click.option("--year", type=int, help="Also fetch the service statistics of this year.")
+@click.option("--workers", type=click.IntRange(1, 32), help="Networks harvested at once, each in its own process (default: one per core).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (no progress line).")
-def harvest(codes, all_networks, full, year, as_json):
+def harvest(codes, all_networks, full, year, workers, as_json):
     """Harvest networks by code (e.g. 370000), or --all. Exits 1 if any network failed."""
     if not codes and not all_networks:
         raise click.UsageError("name one or more network codes, or --all")
     _terminate_cleanly()
     progress = Progress(enabled=False if as_json else None)
-    results = run_harvest(codes, all_networks=all_networks, full=full, year=year, progress=progress)
+    results = run_harvest(codes, all_networks=all_networks, full=full, year=year, progress=progress, workers=workers)
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
     else:

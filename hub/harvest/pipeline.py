@@ -18,7 +18,7 @@ from sqlalchemy import insert, select
 
 from connectors import connector_class
 from hub.errors import ConnectorError
-from hub.harvest import guard
+from hub.harvest import guard, lease
 from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, start_job
 from hub.harvest.writer import Provenance, RecordWriter, absent_since, active_count
 from hub.http import HttpClient
@@ -78,10 +78,15 @@ class Harvester:
         self.http_factory = http_factory
 
     def harvest(self, network, *, full: bool = False, year: int | None = None) -> list[RunResult]:
-        """Harvest instruments (incremental where possible unless `full`), then the year's statistics."""
-        results = [self.harvest_instruments(network, full=full)]
-        if year is not None:
-            results.append(self.harvest_service(network, year))
+        """Harvest instruments (incremental where possible unless `full`), then the year's statistics.
+
+        Raises `hub.harvest.lease.LeaseBusy` when another process is harvesting the network."""
+        # One harvest per network at a time, whoever starts it (scheduler, `hub harvest`, "harvest
+        # now"): the network's lease in the database is held for the whole run (hub.harvest.lease).
+        with lease.hold(self.store, network.code, ttl=lease.ttl_of(self.settings), purpose="full" if full else "harvest"):
+            results = [self.harvest_instruments(network, full=full)]
+            if year is not None:
+                results.append(self.harvest_service(network, year))
         return results
 
     # ------------------------------------------------------------------ instruments
@@ -101,8 +106,9 @@ class Harvester:
         complete, failure = False, None
         try:
             for batch in _batches(connector.list_records(since), self.settings.batch_size):
+                prepared = writer.prepare(batch)
                 with self.store.write() as conn:
-                    job.counts.add(writer.write_batch(batch, conn))
+                    job.counts.add(writer.apply(conn, prepared))
                     heartbeat(conn, job, telemetry.summary())
                 self.progress(network.code, kind, job.counts)
             complete = True

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import and_, bindparam, func, insert, select, update
@@ -54,6 +54,19 @@ class Provenance:
     batch_id: str | None = None
 
 
+@dataclass
+class PreparedBatch:
+    """A batch after the CPU work, ready to be written."""
+
+    counts: Counts
+    stamp: datetime
+    seen: list = field(default_factory=list)          # instrument ids present in the batch
+    rows: list = field(default_factory=list)          # (instruments row, owner dict, stored row or None)
+    raw_rows: list = field(default_factory=list)
+    errors: list = field(default_factory=list)
+    deletions: list = field(default_factory=list)     # RawRecords marked deleted
+
+
 class RecordWriter:
     def __init__(self, store, network: str, mapping, provenance: Provenance):
         self.store = store
@@ -70,83 +83,99 @@ class RecordWriter:
         `listing`: the records come from the network's listing, so they count as seen (`last_seen`).
         `force`: map even records whose content hash is unchanged (`hub remap`).
         Runs in its own write transaction unless `conn` is given (then the caller commits).
+        The CPU work (hashing, mapping, validation) happens before the write transaction starts, so
+        several writers — other networks, pushed batches — hold SQLite's write lock only to write.
         """
+        prepared = self.prepare(raws, force=force)
         if conn is None:
             with self.store.write() as conn:
-                return self.write_batch(raws, conn, listing=listing, force=force)
-        try:
-            return self._write_batch(raws, conn, listing, force)
-        except BaseException:
-            self._owners = None  # the transaction is lost; so may be owners the cache believes inserted
-            raise
+                return self.apply(conn, prepared, listing=listing)
+        return self.apply(conn, prepared, listing=listing)
 
-    def _write_batch(self, raws, conn, listing, force) -> Counts:
-        counts = Counts(fetched=len(raws))
-        stamp = now()
-        live, deletions = [], []
+    def prepare(self, raws: list, *, force: bool = False) -> "PreparedBatch":
+        """Hash, compare with the store (a read) and map one batch; writes nothing."""
+        batch = PreparedBatch(counts=Counts(fetched=len(raws)), stamp=now())
+        live = []
         for raw in raws:
-            (deletions if raw.deleted else live).append(raw)
+            (batch.deletions if raw.deleted else live).append(raw)
         # The last occurrence of an id in a batch wins, as it would have across two batches.
         live = list({raw.source_id: raw for raw in live}.values())
-
         hashed = []
         for raw in live:
             payload_json = canonical_json(raw.payload)
             hashed.append((raw, payload_json, content_hash(self.mapping.digest, payload_json)))
-        ids = [instrument_id(self.network, raw.source_id) for raw, _, _ in hashed]
-        existing = self._existing(conn, ids)
+        batch.seen = [instrument_id(self.network, raw.source_id) for raw, _, _ in hashed]
+        with self.store.read() as conn:
+            existing = self._existing(conn, batch.seen)
 
-        changed_ids, new_rows, changed_rows, raw_rows, errors = [], [], [], [], []
-        for (raw, payload_json, digest), iid in zip(hashed, ids):
+        counts, stamp = batch.counts, batch.stamp
+        for (raw, payload_json, digest), iid in zip(hashed, batch.seen):
             before = existing.get(iid)
             if not force and before is not None and before.content_hash == digest and before.withdrawn_at is None:
                 counts.unchanged += 1
                 continue
             # Kept even when the record is rejected, so a fixed mapping can take it in without a refetch.
-            raw_rows.append(dict(id=iid, network=self.network, source_id=raw.source_id, payload=payload_json,
-                                 payload_hash=digest, source_updated=raw.source_updated, fetched_at=stamp,
-                                 job_id=self.provenance.job_id))
+            batch.raw_rows.append(dict(id=iid, network=self.network, source_id=raw.source_id, payload=payload_json,
+                                       payload_hash=digest, source_updated=raw.source_updated, fetched_at=stamp,
+                                       job_id=self.provenance.job_id))
             if raw.problem:
-                errors.append(self._error_row(raw.source_id, None, raw.problem, payload_json, stamp))
+                batch.errors.append(self._error_row(raw.source_id, None, raw.problem, payload_json, stamp))
                 counts.rejected += 1
                 continue
             try:
                 mapped = self.mapping.map_record(raw)
             except RecordError as exc:
-                errors.append(self._error_row(raw.source_id, exc.field, exc.message, payload_json, stamp))
+                batch.errors.append(self._error_row(raw.source_id, exc.field, exc.message, payload_json, stamp))
                 counts.rejected += 1
                 continue
             for field_name, message in mapped.warnings:
-                errors.append(self._error_row(raw.source_id, field_name, message, payload_json, stamp, "warning"))
+                batch.errors.append(self._error_row(raw.source_id, field_name, message, payload_json, stamp, "warning"))
                 counts.warnings += 1
             row, owner = split_record(mapped.record)
             row.update(
-                owner_id=self._owner_id(conn, owner) if owner else None,
-                content_hash=digest, last_seen=stamp if listing or before is None else before.last_seen,
-                withdrawn_at=None, withdrawn_reason=None,
+                content_hash=digest, withdrawn_at=None, withdrawn_reason=None,
                 last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
             )
-            changed_ids.append(iid)
-            if before is None:
+            batch.rows.append((row, owner, before))
+        return batch
+
+    def apply(self, conn, batch: "PreparedBatch", *, listing: bool = True) -> Counts:
+        """Write a prepared batch inside `conn`'s write transaction."""
+        try:
+            return self._apply(conn, batch, listing)
+        except BaseException:
+            self._owners = None  # the transaction is lost; so may be owners the cache believes inserted
+            raise
+
+    def _apply(self, conn, batch, listing) -> Counts:
+        counts, stamp = batch.counts, batch.stamp
+        # Another writer may have created some of these since `prepare` looked: those become updates.
+        fresh = [row["id"] for row, _, before in batch.rows if before is None]
+        created_meanwhile = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(fresh))).scalars()) if fresh else set()
+        new_rows, changed_rows, changed_ids = [], [], []
+        for row, owner, before in batch.rows:
+            row["owner_id"] = self._owner_id(conn, owner) if owner else None
+            row["last_seen"] = stamp if listing or before is None else before.last_seen
+            changed_ids.append(row["id"])
+            if before is None and row["id"] not in created_meanwhile:
                 row["first_seen"] = stamp
                 new_rows.append(row)
                 counts.created += 1
             else:
                 changed_rows.append(row)
                 counts.updated += 1
-
         if new_rows:
             conn.execute(insert(INSTRUMENTS), new_rows)
         if changed_rows:
             self._update_rows(conn, changed_rows)
-        upsert(conn, RAW, raw_rows, ("id",))
-        if listing and ids:
+        upsert(conn, RAW, batch.raw_rows, ("id",))
+        if listing and batch.seen:
             # Present in the listing, changed or not (even if rejected): not a candidate for withdrawal.
-            conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(ids)).values(last_seen=stamp))
-        if errors:
-            conn.execute(insert(ERRORS), errors)
-        if deletions:
-            withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in deletions], "deleted at source")
+            conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(batch.seen)).values(last_seen=stamp))
+        if batch.errors:
+            conn.execute(insert(ERRORS), batch.errors)
+        if batch.deletions:
+            withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in batch.deletions], "deleted at source")
             counts.withdrawn += len(withdrawn)
             changed_ids += withdrawn
         instruments_changed(conn, changed_ids)
