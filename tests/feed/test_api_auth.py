@@ -8,6 +8,12 @@ from hub.feed.batches import BATCHES
 from tests.feed.conftest import auth
 
 
+@pytest.fixture
+def store(sqlite_store):
+    # Who may do what does not depend on the backend; the batch tests run on both.
+    return sqlite_store
+
+
 @pytest.mark.parametrize(
     "token, network, status",
     [

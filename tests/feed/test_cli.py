@@ -14,6 +14,12 @@ from hub.feed import samples
 
 
 @pytest.fixture
+def store(sqlite_store):
+    # Who may do what does not depend on the backend; the batch tests run on both.
+    return sqlite_store
+
+
+@pytest.fixture
 def server(app):
     srv = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=srv.serve_forever, daemon=True)
