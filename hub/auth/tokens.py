@@ -101,11 +101,6 @@ def authenticate(conn, token: str | None) -> Principal | None:
     return Principal(row.id, row.role, row.network)
 
 
-def touch(store, token_id: str) -> None:
-    with store.write() as conn:
-        conn.execute(update(TOKENS).where(TOKENS.c.id == token_id).values(last_used_at=now()))
-
-
 def list_tokens(store, *, include_revoked: bool = True) -> list[TokenInfo]:
     cols = [TOKENS.c[name] for name in TokenInfo.__dataclass_fields__]
     query = select(*cols).order_by(TOKENS.c.created_at, TOKENS.c.id)

@@ -30,6 +30,7 @@ from sqlalchemy.exc import IntegrityError
 
 from connectors.base import RawRecord, ServiceRow
 from hub.auth import audit
+from hub.auth.tokens import TOKENS
 from hub.errors import HubError
 from hub.feed import parse
 from hub.feed.models import PushBatch
@@ -181,6 +182,7 @@ def receive(store, settings, network, principal, *, mode: str, kind: str, year, 
         try:
             with store.write() as conn:
                 conn.execute(insert(BATCHES).values(**row))
+                conn.execute(update(TOKENS).where(TOKENS.c.id == principal.token_id).values(last_used_at=stamp))
                 audit.record(conn, actor=principal.token_id, role=principal.role, action="batch.received", network=network.code,
                              batch_id=batch_id, detail=dict(kind=kind, mode=mode, year=year, format=scanned.format,
                                                             records=scanned.records, bytes=len(body), idempotency_key=key))
