@@ -20,7 +20,7 @@ from hub.errors import ConfigError
 TABLE = Path(__file__).with_name("networks.csv")
 
 #: Families whose servers exist in `hub.simulate.families`; other rows wait for their server.
-SIMULATED_FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html")
+SIMULATED_FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh")
 
 
 @dataclass(frozen=True)
@@ -62,6 +62,7 @@ class NetworkSpec:
     samples_per_hour: float
     external_sample_share: float
     income_per_ext_hour: float  # yuan
+    deleted_record: str  # oai-pmh: persistent | transient | no (Identify's deletedRecord)
 
     @property
     def simulated(self) -> bool:
@@ -74,6 +75,7 @@ _CHOICES = {
     "encoding": ("UTF-8", "GB18030", "GBK"),
     "charset_decl": ("", "header", "meta", "none", "latin1", "utf8"),
     "qyrq_style": ("iso", "cn_month", "mixed"),
+    "deleted_record": ("", "persistent", "transient", "no"),
 }
 
 

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 import requests
-from conformance import IDS, NAME, ConnectorConformance, make_http, network, rsps, sleeps  # noqa: F401 (fixtures)
+from conformance import IDS, NAME, PROJECT_ROOT, ConnectorConformance, make_http, network, rsps, sleeps  # noqa: F401 (fixtures)
 
 from connectors import connector_class
 from connectors.oai_pmh import format_from, local_identifier
@@ -410,3 +410,10 @@ def test_connection_failure_on_listing(rsps, make_http):
     with pytest.raises(ConnectorError) as exc:
         list(connector(make_http).list_records(None))
     assert exc.value.kind == "connection"
+
+
+def test_every_option_is_documented():
+    doc = (PROJECT_ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
+    section = doc.split("## `oai-pmh`")[1].split("\n## ")[0]
+    for option in connector_class("oai-pmh").options_schema().fields:
+        assert f"| `{option}` |" in section, option
