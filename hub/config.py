@@ -99,12 +99,52 @@ class _HttpSchema(_Strict):
     user_agent = fields.String(load_default="instrument-hub/0.1 (+national instrument-sharing hub)")
 
 
+class _AlertsSchema(_Strict):
+    failed_runs = fields.Integer(load_default=3, validate=validate.Range(min=1))
+    unreachable_minutes = fields.Integer(load_default=60, validate=validate.Range(min=1))
+
+
+def _check_notifier(value):
+    # Imported here: hub.ops.notify holds the registry of notifiers and checks each one's options.
+    from hub.ops.notify import check_notifier
+
+    problem = check_notifier(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+def _check_cron(value):
+    from hub.ops.schedule import cron_problem
+
+    problem = cron_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+class _OperationsSchema(_Strict):
+    """`operations:` — the scheduler, health probes, alerts and their notifier (docs/operations.md)."""
+
+    probe_interval_seconds = fields.Integer(load_default=300, validate=validate.Range(min=10))
+    probe_timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.5, max=120))
+    poll_seconds = fields.Float(load_default=5.0, validate=validate.Range(min=0.1, max=3600))
+    lease_ttl_seconds = fields.Integer(load_default=600, validate=validate.Range(min=5))
+    scheduler_workers = fields.Integer(load_default=4, validate=validate.Range(1, 64))
+    service_stats_cron = fields.String(load_default="0 4 1 * *", validate=_check_cron)
+    alerts = fields.Nested(_AlertsSchema, load_default=lambda: _AlertsSchema().load({}))
+    notifier = fields.Dict(keys=fields.String(), load_default=lambda: {"kind": "log"}, validate=_check_notifier)
+
+
+def default_operations() -> dict:
+    return _OperationsSchema().load({})
+
+
 class _SettingsSchema(_Strict):
     database_url = fields.String(load_default="sqlite:///var/hub.sqlite")
     withdrawal = fields.Nested(_WithdrawalSchema, load_default=lambda: _WithdrawalSchema().load({}))
     http = fields.Nested(_HttpSchema, load_default=lambda: _HttpSchema().load({}))
     batch_size = fields.Integer(load_default=500, validate=validate.Range(1, 100_000))
     service_year = fields.Integer(load_default=2012)
+    operations = fields.Nested(_OperationsSchema, load_default=default_operations)
 
 
 @dataclass(frozen=True)
@@ -115,6 +155,7 @@ class Settings:
     batch_size: int
     service_year: int
     source: str = ""
+    operations: dict = field(default_factory=default_operations)
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Settings":

@@ -197,3 +197,63 @@ class Evaluation(Base):
     published: Mapped[bool] = mapped_column(Boolean, default=False)
     report_sha256: Mapped[str] = mapped_column(String(64))
     report: Mapped[str] = mapped_column(Text)  # report.json exactly as written
+
+
+# --------------------------------------------------------------------------- operations (migration 0004)
+# Unattended operation (docs/operations.md): the lease that keeps one harvest per network at a time,
+# each network's schedule as data, health probes, and alerts.
+
+
+class NetworkLease(Base):
+    """Who may harvest a network right now. Taken atomically, renewed while the holder lives, and
+    takeable by anyone once `expires_at` has passed (a holder that died leaves nothing stuck)."""
+
+    __tablename__ = "network_leases"
+    network: Mapped[str] = mapped_column(String(6), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))  # host:pid:uuid
+    purpose: Mapped[str | None] = mapped_column(String(40))
+    acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NetworkSchedule(Base):
+    """Each pulled network's schedule state: its next run (as the scheduler computed it) and a pending
+    "harvest now" request from the dashboard or the API."""
+
+    __tablename__ = "network_schedules"
+    network: Mapped[str] = mapped_column(String(6), primary_key=True)
+    trigger: Mapped[str | None] = mapped_column(String(100))  # "interval 360 min" / "cron 0 2 * * *"
+    next_run: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    requested_by: Mapped[str | None] = mapped_column(String(100))
+    requested_full: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Probe(Base):
+    """One light request to a network, apart from harvests: was it reachable, and how fast."""
+
+    __tablename__ = "probes"
+    __table_args__ = (Index("ix_probes_network_at", "network", "at"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(6))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ok: Mapped[bool] = mapped_column(Boolean)
+    latency_ms: Mapped[float | None] = mapped_column(Float)
+    kind: Mapped[str] = mapped_column(String(40))  # "ok" or the ConnectorError kind (http_503, timeout, …)
+    message: Mapped[str | None] = mapped_column(Text)
+
+
+class Alert(Base):
+    """A condition an operator must see: `failed_runs` (N runs in a row failed) or `unreachable`
+    (probes failing for a configured time). Open while `closed_at` is null."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_network_closed", "network", "closed_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    network: Mapped[str] = mapped_column(String(6))
+    kind: Mapped[str] = mapped_column(String(30))
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    message: Mapped[str] = mapped_column(Text)
+    notified: Mapped[str | None] = mapped_column(Text)  # what the notifier said (delivery or its failure)

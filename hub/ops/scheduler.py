@@ -1,0 +1,230 @@
+"""The scheduler process: APScheduler 3 running the job definitions of `hub.ops.schedule`.
+
+It runs on its own (`hub scheduler`), never inside web workers. Per job: coalesce (runs missed while
+the process was down or busy become one), at most one instance, no misfire limit (a late run still
+runs). Harvests go through `Harvester.harvest`, which holds the network's lease, so any number of
+schedulers against one database harvest each network once at a time; a run whose lease is taken is
+skipped and logged.
+
+Where the schedule stands is data: after every run and on every maintenance tick each network's next
+harvest is written to `network_schedules.next_run`, and a restarted scheduler carries on from it:
+- a stored next run in the future is kept (unless the registry's schedule now comes sooner);
+- a stored next run in the past (missed while down) runs at once, as one run;
+- a network whose last run crashed or was interrupted by a shutdown is owed a run: at once.
+
+Shutdown (SIGTERM, SIGINT, `stop()`): no new runs start; a running harvest stops after the batch it
+is writing (the batch is committed) and its job is marked failed "interrupted by shutdown"; leases
+are released. A process killed outright leaves a running job and a lease behind: both are recovered
+at the next start (and by any other scheduler's maintenance tick: dead pid on this host, or a stale
+heartbeat / expired lease from anywhere).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import select, update
+
+from hub.harvest import lease
+from hub.harvest.jobs import JOBS, as_utc, now, recover_crashed
+from hub.harvest.pipeline import Harvester
+from hub.ops import alerts, probes
+from hub.ops.alerts import SHUTDOWN_MARK
+from hub.ops.notify import make_notifier
+from hub.ops.schedule import job_definitions, trigger_for
+from hub.store.models import NetworkSchedule
+from hub.store.upsert import upsert
+
+log = logging.getLogger(__name__)
+SCHEDULES = NetworkSchedule.__table__
+
+
+class Shutdown(Exception):
+    """Raised between batches of a running harvest when the scheduler is stopping."""
+
+    def __init__(self):
+        super().__init__(SHUTDOWN_MARK)
+
+
+class HubScheduler:
+    def __init__(self, store, registry, settings, *, networks: list[str] | None = None, http_factory=None):
+        self.store, self.registry, self.settings = store, registry, settings
+        defs = job_definitions(registry, settings)
+        if networks:
+            defs = [d for d in defs if d.get("network") in (None, *networks)]
+        self.definitions = {d["id"]: d for d in defs}
+        self.networks = sorted({d["network"] for d in defs if d.get("network")})
+        self.stopping = threading.Event()
+        self.notifier = make_notifier(settings.operations["notifier"])
+        extra = {"http_factory": http_factory} if http_factory else {}
+        self.harvester = Harvester(store, settings, progress=self._between_batches, **extra)
+        self._aps = None
+
+    # ------------------------------------------------------------------ life cycle
+
+    def start(self):
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        crashed = recover_crashed(self.store)
+        freed = lease.recover_leases(self.store)
+        if crashed or freed:
+            log.warning("recovered at start: crashed jobs %s, leases of %s", crashed or "none", freed or "none")
+        self._aps = BackgroundScheduler(
+            timezone=timezone.utc,
+            executors={"default": ThreadPoolExecutor(self.settings.operations["scheduler_workers"])},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        starts = self._first_runs()
+        for job_id, d in self.definitions.items():
+            self._aps.add_job(self._run, trigger_for(d), args=[job_id], id=job_id, name=d["describe"], next_run_time=starts[job_id])
+        self._aps.start()
+        self.write_next_runs()
+        log.info("scheduler started: %d networks, %d jobs", len(self.networks), len(self.definitions))
+
+    def stop(self, wait: bool = True):
+        """Stop cleanly: running harvests end after their current batch, marked interrupted."""
+        self.stopping.set()
+        if self._aps is not None and self._aps.running:
+            self._aps.shutdown(wait=wait)
+        log.info("scheduler stopped")
+
+    def _first_runs(self) -> dict[str, datetime]:
+        t = now()
+        with self.store.read() as conn:
+            stored = {r.network: r.next_run for r in conn.execute(select(SCHEDULES.c.network, SCHEDULES.c.next_run))}
+        owed = self._owed()
+        out = {}
+        for job_id, d in self.definitions.items():
+            by_trigger = trigger_for(d).get_next_fire_time(None, t)
+            if d["task"] == "harvest":
+                code = d["network"]
+                kept = as_utc(stored[code]) if stored.get(code) else None
+                out[job_id] = t if (code in owed or kept is None or kept <= t) else min(kept, by_trigger)
+            elif d["task"] in ("probe", "maintenance"):
+                out[job_id] = t
+            else:
+                out[job_id] = by_trigger
+        return out
+
+    def _owed(self) -> set[str]:
+        """Networks whose latest harvest crashed or was cut short by a shutdown: they are due again."""
+        owed = set()
+        with self.store.read() as conn:
+            for code in self.networks:
+                row = conn.execute(select(JOBS.c.state, JOBS.c.message).where(JOBS.c.network == code, JOBS.c.kind.in_(("full", "incremental")))
+                                   .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)).first()
+                if row and (row.state == "crashed" or (row.state == "failed" and SHUTDOWN_MARK in (row.message or ""))):
+                    owed.add(code)
+        return owed
+
+    # ------------------------------------------------------------------ the tasks
+
+    def _between_batches(self, network, kind, counts):
+        # Called by the pipeline after each committed batch: the place a shutdown may cut a run short.
+        if self.stopping.is_set():
+            raise Shutdown()
+
+    def _run(self, job_id: str, **override):
+        d = {**self.definitions.get(job_id, {}), **override}
+        if self.stopping.is_set():
+            return
+        try:
+            TASKS[d["task"]](self, d)
+        except lease.LeaseBusy as exc:
+            log.info("skipped %s: %s", job_id, exc)
+        except Shutdown:
+            log.warning("%s interrupted by shutdown after its current batch", job_id)
+        except Exception:
+            log.exception("%s failed", job_id)
+        finally:
+            if d.get("network") and d["task"] == "harvest" and not self.stopping.is_set():
+                self.write_next_runs([d["network"]])
+
+    def run_harvest(self, d: dict):
+        network = self.registry.get(d["network"])
+        for r in self.harvester.harvest(network, full=bool(d.get("full"))):
+            log.info("harvest %s %s: %s, %d fetched, %d created, %d updated, %d withdrawn, %d rejected%s", r.network, r.kind, r.state,
+                     r.counts.fetched, r.counts.created, r.counts.updated, r.counts.withdrawn, r.counts.rejected, f" ({r.message})" if r.message else "")
+
+    def run_service(self, d: dict):
+        network = self.registry.get(d["network"])
+        with lease.hold(self.store, network.code, ttl=lease.ttl_of(self.settings), purpose="service"):
+            r = self.harvester.harvest_service(network, d["year"])
+        log.info("service statistics %s %s: %s, %d rows", r.network, d["year"], r.state, r.counts.fetched)
+
+    def run_probes(self, d: dict):
+        results = probes.probe_all(self.store, (self.registry.get(c) for c in self.networks), self.settings)
+        down = [r.network for r in results if not r.ok]
+        if down:
+            log.info("probes: %s unreachable", ", ".join(down))
+
+    def run_maintenance(self, d: dict):
+        crashed = recover_crashed(self.store)
+        freed = lease.recover_leases(self.store)
+        if crashed or freed:
+            log.warning("recovered: crashed jobs %s, leases of %s", crashed or "none", freed or "none")
+        self.pick_up_requests()
+        alerts.check_alerts(self.store, self.networks, self.settings, self.notifier)
+        self.write_next_runs()
+
+    # ------------------------------------------------------------------ "harvest now" and next runs
+
+    def pick_up_requests(self) -> list[str]:
+        """Claim pending "harvest now" requests of free networks and run them at once."""
+        with self.store.read() as conn:
+            pending = conn.execute(select(SCHEDULES.c.network, SCHEDULES.c.requested_full, SCHEDULES.c.requested_by)
+                                   .where(SCHEDULES.c.requested_at.is_not(None), SCHEDULES.c.network.in_(self.networks))).all()
+        started = []
+        for row in pending:
+            if lease.current(self.store, row.network):
+                continue  # being harvested: the request waits for the run after this one
+            with self.store.write() as conn:
+                # The conditional update is the claim: of two schedulers, one sees rowcount 1.
+                claimed = conn.execute(update(SCHEDULES).where(SCHEDULES.c.network == row.network, SCHEDULES.c.requested_at.is_not(None))
+                                       .values(requested_at=None, requested_by=None, requested_full=False)).rowcount
+            if claimed:
+                log.info("harvest now: %s (%s, requested by %s)", row.network, "full" if row.requested_full else "by schedule", row.requested_by)
+                self._aps.add_job(self._run, "date", run_date=now(), args=[f"harvest:{row.network}"], kwargs={"full": bool(row.requested_full)},
+                                  id=f"now:{row.network}", replace_existing=True, misfire_grace_time=None)
+                started.append(row.network)
+        return started
+
+    def write_next_runs(self, codes: list[str] | None = None):
+        if self._aps is None:
+            return
+        rows = []
+        for code in codes or self.networks:
+            job = self._aps.get_job(f"harvest:{code}")
+            if job is None:
+                continue
+            d = self.definitions[job.id]
+            rows.append(dict(network=code, trigger=d["describe"], next_run=job.next_run_time.astimezone(timezone.utc) if job.next_run_time else None, updated_at=now()))
+        with self.store.write() as conn:
+            upsert(conn, SCHEDULES, rows, ("network",))
+
+    def next_runs(self) -> dict[str, datetime | None]:
+        return {j.id: j.next_run_time for j in self._aps.get_jobs()} if self._aps else {}
+
+
+TASKS = {
+    "harvest": HubScheduler.run_harvest,
+    "service": HubScheduler.run_service,
+    "probe": HubScheduler.run_probes,
+    "maintenance": HubScheduler.run_maintenance,
+}
+
+
+def request_harvest(store, network: str, *, full: bool = False, by: str | None = None) -> dict:
+    """Enqueue a "harvest now" for the scheduler (the dashboard and API call this); returns the row."""
+    t = now()
+    with store.write() as conn:
+        upsert(conn, SCHEDULES, [dict(network=network, requested_at=t, requested_by=by, requested_full=full)], ("network",))
+        row = conn.execute(select(SCHEDULES).where(SCHEDULES.c.network == network)).one()
+    return dict(row._mapping)
+
+
+#: How long a "harvest now" may wait unclaimed before the dashboard says no scheduler is running.
+REQUEST_STALE = timedelta(minutes=2)
