@@ -6,6 +6,7 @@ from typing import Iterator
 
 from hub.exports.record import RECORD_SELECT, to_record
 from hub.search.params import SearchParams
+from hub.search.backends import backend
 from hub.search.query import plan
 from hub.search.tables import docs
 from hub.store.models import Instrument
@@ -20,10 +21,11 @@ def records(store, params: SearchParams) -> Iterator[dict]:
         planned = plan(conn, params)
         if planned is None:
             return
-        _clauses, where, score, order = planned
+        clauses, where, score, order = planned
+        scored = backend(conn).scored_from() if clauses else docs
         stmt = (
             RECORD_SELECT.add_columns(score)
-            .join_from(Instrument.__table__, docs, docs.c.instrument_id == Instrument.__table__.c.id)
+            .join_from(Instrument.__table__, scored, docs.c.instrument_id == Instrument.__table__.c.id)
             .where(*where)
             .order_by(*order)
         )

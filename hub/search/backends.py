@@ -10,7 +10,7 @@ quoted; user text never reaches either query language.
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, cast, column, delete, insert, literal_column, select, table, text
+from sqlalchemy import and_, bindparam, cast, column, delete, func, insert, literal_column, or_, select, table, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
@@ -29,6 +29,10 @@ class SqliteText:
     def clear(self, conn):
         conn.execute(text("DELETE FROM search_fts"))
 
+    def optimize(self, conn):
+        # After a rebuild, merge the many small b-trees of incremental inserts into one.
+        conn.execute(text("INSERT INTO search_fts(search_fts) VALUES('optimize')"))
+
     def remove(self, conn, ids):
         conn.execute(delete(self.fts).where(self.fts.c.rowid.in_(select(docs.c.docid).where(docs.c.instrument_id.in_(ids)))))
 
@@ -37,7 +41,8 @@ class SqliteText:
         docids = conn.execute(insert(docs).returning(docs.c.docid, sort_by_parameter_order=True), rows).scalars().all()
         conn.execute(
             insert(self.fts),
-            [{"rowid": d, **{f: " ".join(toks) for f, toks in fields.items()}} for d, (_, fields) in zip(docids, documents)],
+            # Padded with spaces so that `instr(field, ' token ')` tests a whole token (see field_matches).
+            [{"rowid": d, **{f: f" {' '.join(toks)} " for f, toks in fields.items()}} for d, (_, fields) in zip(docids, documents)],
         )
 
     @staticmethod
@@ -54,10 +59,16 @@ class SqliteText:
     def matches(self, clauses, tags) -> ColumnElement:
         return self._matching(self._all(clauses, tags))
 
+    def scored_from(self):
+        """FROM clause of the page query: each candidate's stored field text, read by rowid."""
+        return docs.join(self.fts, self.fts.c.rowid == docs.c.docid)
+
     def field_matches(self, clause, field: str, clauses, tags) -> ColumnElement:
-        # Restricted to the documents that match at all: FTS5 intersects posting lists, so the
-        # set built for the IN stays as small as the result, however common the clause's words.
-        return self._matching(f"{self._all(clauses, tags)} AND {field} : ({self._expr(clause.alternatives)})")
+        # Checked on the candidate's own stored tokens (space-padded, space-separated): the same
+        # question as the column filter `field : (…)`, without building a posting-list set as large
+        # as every document containing the words.
+        col = self.fts.c[field]
+        return or_(*(and_(*(func.instr(col, f" {t} ") > 0 for t in alt)) for alt in clause.alternatives))
 
 
 class PostgresText:
@@ -65,6 +76,9 @@ class PostgresText:
 
     def clear(self, conn):
         pass  # the vector lives on the search_docs row
+
+    def optimize(self, conn):
+        pass  # GIN needs no merge; run ANALYZE after large loads
 
     def remove(self, conn, ids):
         pass
@@ -95,6 +109,9 @@ class PostgresText:
 
     def matches(self, clauses, tags) -> ColumnElement:
         return self._matching(" & ".join([f"({self._expr(c.alternatives)})" for c in clauses] + [_quote(t) for t in tags]))
+
+    def scored_from(self):
+        return docs
 
     def field_matches(self, clause, field: str, clauses, tags) -> ColumnElement:
         # Checked row by row on the candidates the GIN index found; no second index scan.

@@ -99,6 +99,7 @@ def index_all(conn, chunk: int = 2000) -> int:
             q = q.where(_I.c.id > last)
         batch = conn.execute(q).scalars().all()
         if not batch:
+            text.optimize(conn)
             return done
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
         text.insert(conn, [document(r) for r in rows])

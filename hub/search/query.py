@@ -109,7 +109,7 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
         return result
 
     score, order = ordering(text, p, clauses)
-    page = conn.execute(select(docs.c.instrument_id, score).where(*where).order_by(*order).limit(p.page_size).offset(p.offset)).all()
+    page = conn.execute(select(docs.c.instrument_id, score).select_from(text.scored_from() if clauses else docs).where(*where).order_by(*order).limit(p.page_size).offset(p.offset)).all()
     scores = {i: s for i, s in page}
     result.items = [{**rec, "score": scores[rec["id"]]} for rec in fetch_records(conn, [i for i, _ in page])]
     return result
