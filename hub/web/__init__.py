@@ -24,6 +24,7 @@ BLUEPRINTS = [
     "hub.web.feed:bp",
     "hub.web.api.exports:blp",
     "hub.web.ui:bp",
+    "hub.web.oai:bp",
 ]
 
 

@@ -1,0 +1,385 @@
+"""The national catalogue as an OAI-PMH 2.0 data provider at `/oai` (docs/oai.md).
+
+Verbs: Identify, ListMetadataFormats (`oai_dc`, `nrii`), ListSets (`network:<code>`,
+`category:<2 digits>`, `category:<4 digits>`, and their parents `network`, `category`),
+ListIdentifiers, ListRecords, GetRecord. Withdrawn instruments are deleted records
+(`deletedRecord` persistent: tombstones are kept forever).
+
+* Identifiers: `oai:<repository id>:<instrument id>` (`oai:hub.nrii.example.cn:370000:YQ000001`).
+* Datestamp: when the hub last changed the record — its withdrawal time for a withdrawn one, else
+  the time its current payload was stored (`raw_records.fetched_at`, written only when the content
+  hash changes or a remap rewrites it), else `first_seen`. Granularity seconds, UTC.
+* Paging: 100 records a response, keyset on the instrument id (stable while the catalogue changes:
+  no record is skipped or repeated within a listing). The resumption token is the query plus the
+  last id, cursor and completeListSize, signed (`itsdangerous`, the app's SECRET_KEY) so a forged or
+  damaged token is `badResumptionToken`. Tokens do not expire.
+* Errors are answered as the specification words them (HTTP 200, `<error code=…>`; the `request`
+  element without attributes for badVerb/badArgument).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from functools import lru_cache
+
+from flask import Blueprint, Response, current_app, request
+from itsdangerous import BadSignature, URLSafeSerializer
+from lxml import etree
+from sqlalchemy import and_, func, select
+
+from hub.config import mappings_dir
+from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
+from hub.web import store
+
+bp = Blueprint("oai", __name__)
+
+OAI_NS = "http://www.openarchives.org/OAI/2.0/"
+XSI = "http://www.w3.org/2001/XMLSchema-instance"
+NRII_NS = "http://nrii.example.cn/schema/instrument/1.0"
+DC_NS, OAI_DC_NS = "http://purl.org/dc/elements/1.1/", "http://www.openarchives.org/OAI/2.0/oai_dc/"
+FORMATS = {
+    "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS),
+    "nrii": ("http://nrii.example.cn/schema/instrument/1.0/instrument.xsd", NRII_NS),
+}
+PAGE = 100
+GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
+#: Arguments each verb accepts besides `verb` (spec 3.1.1); required ones are checked per verb.
+VERBS = {
+    "Identify": set(),
+    "ListMetadataFormats": {"identifier"},
+    "ListSets": {"resumptionToken"},
+    "ListIdentifiers": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
+    "ListRecords": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
+    "GetRecord": {"identifier", "metadataPrefix"},
+}
+#: Common-schema codes → the national list's words (nrii is the national reporting model).
+STATUS = {"normal": "正常", "standby": "待机", "remote": "远程服务中", "occasional_fault": "偶有故障",
+          "frequent_fault": "故障频繁", "awaiting_repair": "待修", "awaiting_retirement": "待报废", "retired": "报废"}
+SHARING = {"external": "外部共享", "internal": "内部共享", "none": "不共享"}
+OWNER_TYPE = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
+
+_I, _O, _R, _N = Instrument.__table__, OwnerUnit.__table__, RawRecordRow.__table__, Network.__table__
+DATESTAMP = func.coalesce(_I.c.withdrawn_at, _R.c.fetched_at, _I.c.first_seen)
+SET_SPEC = re.compile(r"^(network(:\d{6})?|category(:\d{2}|:\d{4})?)$")
+
+
+class OaiError(Exception):
+    def __init__(self, code: str, message: str):
+        self.code, self.message = code, message
+
+
+# ------------------------------------------------------------------------------------ helpers
+
+
+def _settings():
+    cfg = current_app.config
+    return (cfg.get("OAI_REPOSITORY_ID", "hub.nrii.example.cn"), cfg.get("OAI_ADMIN_EMAIL", "hub-admin@nrii.example.cn"),
+            cfg.get("OAI_REPOSITORY_NAME", "全国大型科学仪器共享目录 National large scientific instrument sharing catalogue"))
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config.get("SECRET_KEY") or "hub-oai", salt="oai-resumption-token")
+
+
+def _utc(value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def datestamp(value) -> str:
+    return _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_datestamp(value: str, *, end: bool) -> tuple[datetime, bool]:
+    """An OAI `from`/`until` → (UTC bound, day granularity?). `until` days include the whole day."""
+    for fmt, day in (("%Y-%m-%dT%H:%M:%SZ", False), ("%Y-%m-%d", True)):
+        try:
+            parsed = datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+        if end:
+            parsed += timedelta(days=1) if day else timedelta(seconds=1)
+        return parsed, day
+    raise OaiError("badArgument", f"{value!r} is not a datestamp of granularity YYYY-MM-DD or {GRANULARITY}")
+
+
+@lru_cache(maxsize=1)
+def category_names() -> dict[str, str]:
+    with open(mappings_dir() / "codes" / "classification.csv", encoding="utf-8", newline="") as fh:
+        return {row["code"]: row["name_zh"] for row in csv.DictReader(fh)}
+
+
+def _el(parent, tag, text=None, **attrs):
+    element = etree.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v is not None})
+    if text is not None:
+        element.text = str(text)
+    return element
+
+
+def _q(name):
+    return f"{{{OAI_NS}}}{name}"
+
+
+# ------------------------------------------------------------------------------------ the endpoint
+
+
+@bp.route("/oai", methods=["GET", "POST"])
+def oai():
+    args = request.values
+    verb = args.get("verb")
+    root = etree.Element(_q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
+    _el(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
+    req = _el(root, _q("request"), request.base_url)
+    try:
+        if verb not in VERBS:
+            raise OaiError("badVerb", f"illegal OAI verb {verb!r}" if verb else "missing verb argument")
+        repeated = [k for k in args if len(args.getlist(k)) > 1]
+        illegal = set(args) - VERBS[verb] - {"verb"}
+        if repeated or illegal:
+            raise OaiError("badArgument", f"illegal or repeated arguments: {', '.join(sorted(set(repeated) | illegal))}")
+        if "resumptionToken" in args and len(args) > 2:
+            raise OaiError("badArgument", "resumptionToken is an exclusive argument")
+        for key, value in args.items():
+            req.set(key, value)
+        with store().read() as conn:
+            VERB_HANDLERS[verb](conn, root, {k: v for k, v in args.items() if k != "verb"}, verb)
+    except OaiError as exc:
+        if exc.code in ("badVerb", "badArgument"):
+            req.attrib.clear()
+        for child in root[2:]:
+            root.remove(child)
+        _el(root, _q("error"), exc.message, code=exc.code)
+    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
+    return Response(body, content_type="text/xml; charset=utf-8")
+
+
+def _identify(conn, root, args, verb):
+    repo, email, name = _settings()
+    earliest = conn.execute(select(func.min(DATESTAMP)).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id))).scalar()
+    node = _el(root, _q("Identify"))
+    _el(node, _q("repositoryName"), name)
+    _el(node, _q("baseURL"), request.base_url)
+    _el(node, _q("protocolVersion"), "2.0")
+    _el(node, _q("adminEmail"), email)
+    _el(node, _q("earliestDatestamp"), datestamp(earliest) if earliest else "1970-01-01T00:00:00Z")
+    _el(node, _q("deletedRecord"), "persistent")
+    _el(node, _q("granularity"), GRANULARITY)
+    desc = _el(node, _q("description"))
+    ns = "http://www.openarchives.org/OAI/2.0/oai-identifier"
+    ident = etree.SubElement(desc, f"{{{ns}}}oai-identifier", nsmap={None: ns})
+    _el(ident, f"{{{ns}}}scheme", "oai")
+    _el(ident, f"{{{ns}}}repositoryIdentifier", repo)
+    _el(ident, f"{{{ns}}}delimiter", ":")
+    _el(ident, f"{{{ns}}}sampleIdentifier", f"oai:{repo}:370000:SD0101-2011-0042")
+
+
+def _list_metadata_formats(conn, root, args, verb):
+    if "identifier" in args:
+        _instrument_id(conn, args["identifier"])
+    node = _el(root, _q("ListMetadataFormats"))
+    for prefix, (schema, namespace) in FORMATS.items():
+        fmt = _el(node, _q("metadataFormat"))
+        _el(fmt, _q("metadataPrefix"), prefix)
+        _el(fmt, _q("schema"), schema)
+        _el(fmt, _q("metadataNamespace"), namespace)
+
+
+def _list_sets(conn, root, args, verb):
+    if "resumptionToken" in args:
+        raise OaiError("badResumptionToken", "ListSets is answered in one response; there is no token to resume")
+    networks = dict(conn.execute(select(_N.c.code, _N.c.name)).all())
+    for code in conn.execute(select(_I.c.network).distinct()).scalars():
+        networks.setdefault(code, code)
+    prefixes = set()
+    for code in conn.execute(select(_I.c.category).where(_I.c.category.is_not(None)).distinct()).scalars():
+        prefixes.update((code[:2], code[:4]))
+    names = category_names()
+    node = _el(root, _q("ListSets"))
+    entries = [("network", "省级共享网络 Provincial networks"), ("category", "仪器分类 Instrument categories")]
+    entries += [(f"network:{c}", n) for c, n in sorted(networks.items())]
+    entries += [(f"category:{p}", names.get(p.ljust(6, "0"), p)) for p in sorted(prefixes)]
+    for spec, name in entries:
+        s = _el(node, _q("set"))
+        _el(s, _q("setSpec"), spec)
+        _el(s, _q("setName"), name)
+
+
+def _get_record(conn, root, args, verb):
+    if "identifier" not in args or "metadataPrefix" not in args:
+        raise OaiError("badArgument", "GetRecord requires identifier and metadataPrefix")
+    prefix = _prefix(args["metadataPrefix"])
+    iid = _instrument_id(conn, args["identifier"])
+    row = conn.execute(_select().where(_I.c.id == iid)).one()
+    _record(_el(root, _q("GetRecord")), row, prefix, headers_only=False)
+
+
+def _list(conn, root, args, verb):
+    if "resumptionToken" in args:
+        query = _resume(args["resumptionToken"], verb)
+    else:
+        if "metadataPrefix" not in args:
+            raise OaiError("badArgument", f"{verb} requires metadataPrefix (or resumptionToken)")
+        query = {"p": _prefix(args["metadataPrefix"]), "f": args.get("from"), "u": args.get("until"),
+                 "s": args.get("set"), "a": None, "c": 0, "n": None}
+    where = _conditions(query)
+    if query["n"] is None:
+        query["n"] = conn.execute(select(func.count()).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id)).where(*where)).scalar_one()
+    page_where = where + ([_I.c.id > query["a"]] if query["a"] is not None else [])
+    rows = conn.execute(_select().where(*page_where).order_by(_I.c.id).limit(PAGE + 1)).all()
+    if not rows:
+        if query["a"] is None:
+            raise OaiError("noRecordsMatch", "no records match the arguments")
+    node = _el(root, _q(verb))
+    for row in rows[:PAGE]:
+        _record(node, row, query["p"], headers_only=verb == "ListIdentifiers")
+    more = len(rows) > PAGE
+    if more or query["a"] is not None:
+        token = ""
+        if more:
+            token = _serializer().dumps({**query, "a": rows[PAGE - 1].id, "c": query["c"] + PAGE, "v": verb})
+        _el(node, _q("resumptionToken"), token or None, completeListSize=query["n"], cursor=query["c"])
+
+
+VERB_HANDLERS = {
+    "Identify": _identify, "ListMetadataFormats": _list_metadata_formats, "ListSets": _list_sets,
+    "GetRecord": _get_record, "ListIdentifiers": _list, "ListRecords": _list,
+}
+
+
+# ------------------------------------------------------------------------------------ queries
+
+
+def _prefix(prefix: str) -> str:
+    if prefix not in FORMATS:
+        raise OaiError("cannotDisseminateFormat", f"metadataPrefix {prefix!r} is not offered; offered: {', '.join(FORMATS)}")
+    return prefix
+
+
+def _resume(token: str, verb: str) -> dict:
+    try:
+        query = _serializer().loads(token)
+    except BadSignature:
+        raise OaiError("badResumptionToken", "the resumptionToken is invalid") from None
+    if not isinstance(query, dict) or query.pop("v", None) != verb:
+        raise OaiError("badResumptionToken", f"the resumptionToken does not belong to {verb}")
+    return query
+
+
+def _conditions(query) -> list:
+    where = []
+    granularity = set()
+    if query.get("f"):
+        lo, day = parse_datestamp(query["f"], end=False)
+        granularity.add(day)
+        where.append(DATESTAMP >= lo)
+    if query.get("u"):
+        hi, day = parse_datestamp(query["u"], end=True)
+        granularity.add(day)
+        where.append(DATESTAMP < hi)
+    if len(granularity) > 1:
+        raise OaiError("badArgument", "from and until must have the same granularity")
+    if query.get("f") and query.get("u") and parse_datestamp(query["f"], end=False)[0] >= parse_datestamp(query["u"], end=True)[0]:
+        raise OaiError("badArgument", "from is later than until")
+    spec = query.get("s")
+    if spec:
+        if not SET_SPEC.match(spec):
+            raise OaiError("noRecordsMatch", f"no set {spec!r}")
+        kind, _, value = spec.partition(":")
+        if kind == "network" and value:
+            where.append(_I.c.network == value)
+        elif kind == "category":
+            where.append(_I.c.category.like(f"{value}%") if value else _I.c.category.is_not(None))
+    return where
+
+
+def _select():
+    return (select(_I, _O.c.name.label("owner_name"), _O.c.credit_code.label("owner_credit_code"),
+                   _O.c.type.label("owner_type"), _O.c.level.label("owner_level"), DATESTAMP.label("datestamp"))
+            .select_from(_I.outerjoin(_R, _R.c.id == _I.c.id).outerjoin(_O, _O.c.id == _I.c.owner_id)))
+
+
+def _instrument_id(conn, identifier: str) -> str:
+    repo = _settings()[0]
+    prefix = f"oai:{repo}:"
+    iid = identifier[len(prefix):] if identifier.startswith(prefix) else None
+    if not iid or conn.execute(select(_I.c.id).where(_I.c.id == iid)).first() is None:
+        raise OaiError("idDoesNotExist", f"no record {identifier!r} in this repository")
+    return iid
+
+
+# ------------------------------------------------------------------------------------ records
+
+
+def _record(parent, row, prefix: str, headers_only: bool):
+    deleted = row.withdrawn_at is not None
+    target = parent if headers_only else _el(parent, _q("record"))
+    header = _el(target, _q("header"), status="deleted" if deleted else None)
+    _el(header, _q("identifier"), f"oai:{_settings()[0]}:{row.id}")
+    _el(header, _q("datestamp"), datestamp(row.datestamp))
+    _el(header, _q("setSpec"), f"network:{row.network}")
+    if row.category:
+        _el(header, _q("setSpec"), f"category:{row.category[:2]}")
+        _el(header, _q("setSpec"), f"category:{row.category[:4]}")
+    if headers_only or deleted:
+        return
+    metadata = _el(target, _q("metadata"))
+    (_nrii if prefix == "nrii" else _oai_dc)(metadata, row)
+
+
+def _wanyuan(value) -> str | None:
+    if value is None:
+        return None
+    return format((Decimal(value) / 10000).normalize(), "f")
+
+
+def _nrii(metadata, row):
+    """The instrument in the national reporting model (the format the OAI networks send)."""
+    n = lambda name: f"{{{NRII_NS}}}{name}"  # noqa: E731
+    node = etree.SubElement(metadata, n("instrument"), nsmap={"nrii": NRII_NS})
+    simple = [("innerId", row.source_id), ("cname", row.name), ("ename", row.name_en), ("instrCategory", row.category),
+              ("instrVersion", row.model), ("manufacturer", row.manufacturer), ("nation", row.country),
+              ("worth", _wanyuan(row.original_value)), ("beginDate", row.commissioned)]
+    for name, value in simple:
+        if value is not None:
+            _el(node, n(name), value)
+    if row.owner_name:
+        _el(node, n("orgName"), row.owner_name, creditCode=row.owner_credit_code, level=row.owner_level,
+            type=OWNER_TYPE.get(row.owner_type))
+    if row.address or row.province_code:
+        _el(node, n("location"), row.address or "", province=row.province_code, city=row.city_code, county=row.county_code)
+    for name, value in (("technical", row.specs), ("function", row.functions)):
+        if value:
+            _el(node, n(name), value)
+    for subject in (row.subjects or "").split(","):
+        if subject.strip():
+            _el(node, n("subject"), subject.strip())
+    for name, value in (("serviceContent", row.services), ("fee", row.fee_text), ("serviceUrl", row.booking_url)):
+        if value:
+            _el(node, n(name), value)
+    if row.contact_name or row.contact_phone or row.contact_email:
+        _el(node, n("contact"), name=row.contact_name, phone=row.contact_phone, email=row.contact_email)
+    for name, value in (("status", STATUS.get(row.status)), ("shareMode", SHARING.get(row.sharing)),
+                        ("certification", row.certifications)):
+        if value:
+            _el(node, n(name), value)
+
+
+def _oai_dc(metadata, row):
+    d = lambda name: f"{{{DC_NS}}}{name}"  # noqa: E731
+    node = etree.SubElement(metadata, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
+    node.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
+    for name, value in (("title", row.name), ("title", row.name_en), ("identifier", row.id),
+                        ("subject", category_names().get(row.category or "", row.category)),
+                        ("description", row.functions), ("publisher", row.owner_name),
+                        ("coverage", "".join(filter(None, (row.province_name, row.city_name, row.county_name))) or None),
+                        ("date", row.commissioned), ("type", "PhysicalObject"), ("relation", f"network:{row.network}"),
+                        ("rights", SHARING.get(row.sharing))):
+        if value:
+            _el(node, d(name), value)
