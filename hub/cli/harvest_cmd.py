@@ -14,7 +14,7 @@ from hub.harvest.parallel import harvest_many
 from hub.harvest.remap import remap as remap_network
 
 
-def _terminate_cleanly():
+def terminate_cleanly():
     """SIGTERM raises SystemExit so running jobs are finished as interrupted, not left "running"."""
 
     def handler(signum, frame):
@@ -63,7 +63,7 @@ def harvest(codes, all_networks, full, year, workers, as_json):
     """Harvest networks by code (e.g. 370000), or --all. Exits 1 if any network failed."""
     if not codes and not all_networks:
         raise click.UsageError("name one or more network codes, or --all")
-    _terminate_cleanly()
+    terminate_cleanly()
     progress = Progress(enabled=False if as_json else None)
     results = run_harvest(codes, all_networks=all_networks, full=full, year=year, progress=progress, workers=workers)
     if as_json:
@@ -77,7 +77,7 @@ def harvest(codes, all_networks, full, year, workers, as_json):
 @click.argument("code")
 def remap(code):
     """Map CODE's stored raw records again (after a mapping change), without refetching."""
-    _terminate_cleanly()
+    terminate_cleanly()
     network = Registry.load().get(code)
     store = init_store()
     progress = Progress()

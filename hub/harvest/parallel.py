@@ -23,7 +23,8 @@ _progress_queue = None
 
 
 def default_workers(n_networks: int) -> int:
-    return max(1, min(n_networks, os.cpu_count() or 1, 8))
+    # Twice the cores: many networks are bound by their own rate limits and page latency, not CPU.
+    return max(1, min(n_networks, 2 * (os.cpu_count() or 1), 8))
 
 
 def _init_worker(q):

@@ -257,10 +257,10 @@ class UnitTable:
                           f"{short}{rng.choice(BRANDS)}{rng.choice(INDUSTRY)}股份有限公司"),
             }[level]
             name = rng.choice(patterns)
-            if name in self._names and level != "central":
+            if name in self._names:
                 # the city-level combinations run thin at large scales: a county's own institute or firm
-                _, county = rng.choice(city.counties)
-                name = (f"{city.name}{regions.county_name(county)}"
+                _, county_name = rng.choice(city.counties)
+                name = (f"{city.name}{county_name}"
                         f"{rng.choice((fld + '研究所', fld + '检测站', rng.choice(BRANDS) + rng.choice(INDUSTRY) + '有限公司'))}")
             if name not in self._names:
                 self._names.add(name)

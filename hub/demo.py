@@ -1,0 +1,115 @@
+"""The demo, as one function: simulated networks → harvest → pushes → evaluation → web UI.
+
+Each stage is a plain function over a `DemoContext`, run in order by `run_demo`; the CLI wrapper is
+`hub demo` (hub/cli/demo_cmd.py). Everything it starts (simulator process, web server thread) is
+stopped when the context closes, also on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub import PROJECT_ROOT
+
+
+@dataclass
+class DemoContext:
+    scale: float = 1.0
+    sim_port: int = 0
+    web_port: int = 8000
+    host: str = "127.0.0.1"
+    workers: int | None = None
+    say: callable = print
+    progress: object = None
+    # filled in as the stages run
+    store: object = None
+    sim_url: str | None = None
+    web_url: str | None = None
+    results: list = field(default_factory=list)
+    pushes: list = field(default_factory=list)
+    evaluation: dict | None = None
+    report_dir: Path | None = None
+    timings: dict = field(default_factory=dict)
+    _stack: contextlib.ExitStack = field(default_factory=contextlib.ExitStack)
+
+    def close(self):
+        self._stack.close()
+
+
+def start_simulator(ctx: DemoContext):
+    from hub.simulate import start_in_subprocess
+
+    ctx.sim_url, stop = start_in_subprocess(scale=ctx.scale, port=ctx.sim_port, host=ctx.host)
+    ctx._stack.callback(stop)
+    # The registry's base URLs read this, in this process and in the harvest workers it spawns.
+    os.environ["HUB_SIMULATOR_URL"] = ctx.sim_url
+    ctx.say(f"simulated provincial networks: {ctx.sim_url}")
+
+
+def init_store(ctx: DemoContext):
+    from hub.cli.store_cmd import init_store as init
+
+    ctx.store = init()
+
+
+def start_web(ctx: DemoContext):
+    from werkzeug.serving import make_server
+
+    from hub.web import create_app
+
+    app = create_app({"STORE": ctx.store})
+    server = make_server(ctx.host, ctx.web_port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="hub-web", daemon=True)
+    thread.start()
+    ctx._stack.callback(server.shutdown)
+    ctx.web_url = f"http://{ctx.host}:{server.server_port}"
+
+
+def harvest(ctx: DemoContext):
+    from hub.config import Registry, settings
+    from hub.harvest.parallel import harvest_many
+
+    networks = [n for n in Registry.load() if n.pulled and n.enabled]
+    ctx.say(f"harvesting {len(networks)} pulled networks …")
+    ctx.results = harvest_many(ctx.store, settings(), networks, year=settings().service_year, workers=ctx.workers,
+                               progress=ctx.progress, on_result=getattr(ctx.progress, "finished", None))
+    if hasattr(ctx.progress, "done"):
+        ctx.progress.done()
+
+
+def push(ctx: DemoContext):
+    """The pushing provinces send their files through the real feed endpoint, with their own tokens."""
+    from hub.config import Registry
+    from hub.demo_push import push_networks
+
+    pushing = [n for n in Registry.load() if not n.pulled and n.enabled]
+    if pushing:
+        ctx.say(f"pushing {len(pushing)} provinces through {ctx.web_url}/api/v1/networks/…/batches …")
+        ctx.pushes = push_networks(ctx.store, ctx.web_url, pushing, scale=ctx.scale)
+
+
+def evaluate(ctx: DemoContext):
+    from hub.evaluation.service import run_evaluation, save_evaluation, write_outputs
+
+    conf = PROJECT_ROOT / "conf" / "evaluation"
+    report, report_bytes = run_evaluation(ctx.store, conf / "networks-2013.yaml", period=2012, inputs=[conf / "inputs-2013-sample.csv"])
+    ctx.evaluation = {"id": save_evaluation(ctx.store, report, report_bytes, created_by="hub demo", published=True), "report": report}
+    ctx.report_dir = PROJECT_ROOT / "var" / "demo-report"
+    write_outputs(report, report_bytes, ctx.report_dir)
+
+
+STAGES = [("simulator", start_simulator), ("store", init_store), ("web", start_web), ("harvest", harvest),
+          ("push", push), ("evaluation", evaluate)]
+
+
+def run_demo(ctx: DemoContext) -> DemoContext:
+    for name, stage in STAGES:
+        started = time.perf_counter()
+        stage(ctx)
+        ctx.timings[name] = time.perf_counter() - started
+    return ctx

@@ -1,0 +1,88 @@
+"""Benchmark: harvest a 10x simulation of the three reference networks (~95,000 instruments).
+
+Target (spine issue): at least 3,000 records/s end to end on SQLite on 2 cores, peak RSS under 400 MB.
+The simulator runs in its own process (its memory is not the hub's, its CPU is on the same machine);
+the harvest runs as `hub harvest` in another, and this script samples the RSS of that process tree.
+
+    .venv/bin/python tests/bench/bench_harvest.py [--scale 10] [--workers 2] [--database-url URL]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+from hub.simulate import start_in_subprocess  # noqa: E402
+
+NETWORKS = ["370000", "420000", "130000"]
+
+
+def sample_rss(pid: int, stop: threading.Event, out: dict):
+    peak_tree = peak_one = 0
+    while not stop.is_set():
+        try:
+            root = psutil.Process(pid)
+            procs = [root] + root.children(recursive=True)
+            rss = [p.memory_info().rss for p in procs if p.is_running()]
+            peak_tree, peak_one = max(peak_tree, sum(rss)), max(peak_one, max(rss, default=0))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    out.update(peak_tree_mb=peak_tree / 2**20, peak_process_mb=peak_one / 2**20)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--scale", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
+    args = ap.parse_args()
+
+    tmp = tempfile.mkdtemp(prefix="hub-bench-")
+    db = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
+    print(f"starting the simulator (scale {args.scale}) …", flush=True)
+    url, stop_sim = start_in_subprocess(networks=NETWORKS, scale=args.scale)
+    try:
+        env = dict(os.environ, HUB_DATABASE_URL=db, HUB_SIMULATOR_URL=url)
+        hub = str(Path(sys.executable).with_name("hub"))
+        subprocess.run([hub, "init"], env=env, check=True, capture_output=True)
+        cmd = [hub, "harvest", *NETWORKS, "--workers", str(args.workers), "--json"]
+        print("running:", " ".join(cmd[1:]), flush=True)
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        stop, mem = threading.Event(), {}
+        sampler = threading.Thread(target=sample_rss, args=(proc.pid, stop, mem))
+        sampler.start()
+        out, err = proc.communicate()
+        seconds = time.perf_counter() - started
+        stop.set()
+        sampler.join()
+    finally:
+        stop_sim()
+    if proc.returncode not in (0, 1):
+        print(err, file=sys.stderr)
+        sys.exit(proc.returncode)
+    results = json.loads(out)
+    fetched = sum(r["fetched"] for r in results)
+    for r in results:
+        print(f"  {r['network']} {r['kind']:<11} {r['state']:<9} fetched {r['fetched']:>7,} created {r['created']:>7,} "
+              f"rejected {r['rejected']:>5,} {r['seconds']:>6.1f}s  requests {r['telemetry'].get('requests')}")
+    print(f"records: {fetched:,} in {seconds:.1f} s = {fetched / seconds:,.0f} records/s end to end "
+          f"(workers {args.workers}, cores {os.cpu_count()})")
+    print(f"peak RSS: {mem.get('peak_process_mb', 0):.0f} MB largest process, {mem.get('peak_tree_mb', 0):.0f} MB whole harvest")
+
+
+if __name__ == "__main__":
+    main()
