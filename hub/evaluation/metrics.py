@@ -38,6 +38,8 @@ class Snapshot:
     stats: list[dict] = field(default_factory=list)
     jobs: list[dict] = field(default_factory=list)
     as_of: datetime | None = None
+    #: Health probes of the window (hub.ops.probes: network, at, ok, latency_ms, kind), oldest first.
+    probes: list[dict] = field(default_factory=list)
 
 
 def _ratio(num, den, scale=1.0):
@@ -165,30 +167,47 @@ def _telemetry(job):
     return job.get("telemetry") or {}
 
 
-@METRICS.register("availability", uses="jobs", unit="share")
+# Availability and latency prefer the health probes (hub.ops.probes): they sample the network all
+# year at a steady interval, whereas harvest telemetry only sees the moments a harvest ran. Without
+# probes in the window (a store filled by `hub harvest` alone) the harvest telemetry answers.
+
+
+@METRICS.register("availability", uses="probes", unit="share")
 def availability(s: Snapshot):
-    """Harvest availability: share of the window's requests to the network that succeeded
-    (1 − Σ failed ÷ Σ requests over the jobs' telemetry)."""
+    """Availability: share of the window's health probes that reached the network; without probes,
+    share of the window's harvest requests that succeeded (1 − Σ failed ÷ Σ requests over the jobs' telemetry)."""
+    if s.probes:
+        return sum(1 for p in s.probes if p["ok"]) / len(s.probes)
     requests = sum(int(_telemetry(j).get("requests") or 0) for j in s.jobs)
     failed = sum(int(_telemetry(j).get("failed") or 0) for j in s.jobs)
     return None if not requests else 1.0 - failed / requests
 
 
-def _latency(s, key):
+def _nearest_rank(values, q):
+    ordered = sorted(values)
+    return ordered[max(1, -(-len(ordered) * q // 100)) - 1]
+
+
+def _latency(s, key, q):
+    if s.probes:
+        values = [float(p["latency_ms"]) for p in s.probes if p["ok"] and p.get("latency_ms") is not None]
+        return float(_nearest_rank(values, q)) if values else None
     values = [float(v) for j in s.jobs if (v := (_telemetry(j).get("latency_ms") or {}).get(key)) is not None]
     return float(statistics.median(values)) if values else None
 
 
-@METRICS.register("latency_p50_ms", uses="jobs", unit="ms")
+@METRICS.register("latency_p50_ms", uses="probes", unit="ms")
 def latency_p50_ms(s: Snapshot):
-    """Median response latency: the median of the window's jobs' median latency (ms). Less is better."""
-    return _latency(s, "p50")
+    """Median response latency (ms): of the window's successful health probes; without probes, the
+    median of the window's jobs' median latency. Less is better."""
+    return _latency(s, "p50", 50)
 
 
-@METRICS.register("latency_p95_ms", uses="jobs", unit="ms")
+@METRICS.register("latency_p95_ms", uses="probes", unit="ms")
 def latency_p95_ms(s: Snapshot):
-    """95th-percentile response latency: the median of the window's jobs' p95 latency (ms). Less is better."""
-    return _latency(s, "p95")
+    """95th-percentile response latency (ms): of the window's successful health probes; without
+    probes, the median of the window's jobs' p95 latency. Less is better."""
+    return _latency(s, "p95", 95)
 
 
 @METRICS.register("rejected_share", uses="jobs", unit="share")

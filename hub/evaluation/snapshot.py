@@ -2,9 +2,10 @@
 
 - instruments: listed at the evaluation date `as_of` (first seen by then, not withdrawn by then);
 - service statistics: the rows for the period's year;
-- harvest jobs (pulls and pushed batches): started within the window (as_of − N days, as_of].
-`as_of` defaults to the end of the store's latest job (or latest sighting of an instrument), never the
-wall clock, so the same store gives the same report. Each metric's provenance (the ids of the jobs
+- harvest jobs (pulls and pushed batches): started within the window (as_of − N days, as_of];
+- health probes (hub.ops.probes): taken within the same window.
+`as_of` defaults to the end of the store's latest job or probe (or latest sighting of an instrument),
+never the wall clock, so the same store gives the same report. Each metric's provenance (the ids of the jobs
 and batches, the number of records used, the window) comes back alongside, for the report.
 """
 
@@ -13,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import inspect, select
+from sqlalchemy import func, inspect, select
 
 from hub.evaluation.metrics import KEY_FIELDS, METRICS, Snapshot
-from hub.store.models import HarvestJob, Instrument, Network, ServiceStats
+from hub.store.models import HarvestJob, Instrument, Network, Probe, ServiceStats
 
 INSTRUMENT_COLUMNS = sorted(set(KEY_FIELDS) | {"id", "network", "fee_amount", "contact_email", "source_updated", "first_seen", "withdrawn_at", "last_job_id", "last_batch_id"})
 STATS_COLUMNS = ["instrument_id", "effective_hours", "external_hours", "external_services", "enterprise_services", "samples", "job_id"]
@@ -63,6 +64,9 @@ def load_snapshots(store, period: int, window_days: int = 365, as_of: datetime |
         instruments = [dict(r._mapping) for r in conn.execute(select(*[getattr(Instrument, c) for c in INSTRUMENT_COLUMNS]))]
         stats = [dict(r._mapping) for r in conn.execute(select(ServiceStats.network, *[getattr(ServiceStats, c) for c in STATS_COLUMNS]).where(ServiceStats.year == period))]
         jobs = [dict(r._mapping) for r in conn.execute(select(*[getattr(HarvestJob, c) for c in JOB_COLUMNS]))]
+        # Stores migrated before 0004 have no probes table: the metrics then read harvest telemetry.
+        has_probes = inspect(conn).has_table("probes")
+        last_probe = utc(conn.execute(select(func.max(Probe.at))).scalar()) if has_probes else None
     for row in instruments:
         for k in ("source_updated", "first_seen", "withdrawn_at"):
             row[k] = utc(row[k])
@@ -70,14 +74,21 @@ def load_snapshots(store, period: int, window_days: int = 365, as_of: datetime |
         job["started_at"], job["finished_at"] = utc(job["started_at"]), utc(job["finished_at"])
 
     if as_of is None:
-        ends = [j["finished_at"] or j["started_at"] for j in jobs] or [r["first_seen"] for r in instruments if r["first_seen"]]
+        ends = [j["finished_at"] or j["started_at"] for j in jobs] + ([last_probe] if last_probe else [])
+        ends = ends or [r["first_seen"] for r in instruments if r["first_seen"]]
         as_of = max(ends) if ends else None
     else:
         as_of = utc(as_of)
     start = as_of - timedelta(days=window_days) if as_of else None
     window = Window(period, as_of, start, window_days)
+    probes = []
+    if has_probes and as_of is not None:
+        with store.read() as conn:
+            probes = [dict(r._mapping) for r in conn.execute(
+                select(Probe.network, Probe.at, Probe.ok, Probe.latency_ms, Probe.kind).where(Probe.at > start, Probe.at <= as_of).order_by(Probe.at, Probe.id))]
 
-    codes = sorted(set(names) | {r["network"] for r in instruments} | {r["network"] for r in stats} | {j["network"] for j in jobs})
+    codes = sorted(set(names) | {r["network"] for r in instruments} | {r["network"] for r in stats} | {j["network"] for j in jobs}
+                   | {p["network"] for p in probes})
     snaps = {c: Snapshot(c, as_of=as_of) for c in codes}
     for row in instruments:
         listed = as_of is None or ((row["first_seen"] is None or row["first_seen"] <= as_of) and (row["withdrawn_at"] is None or row["withdrawn_at"] > as_of))
@@ -88,6 +99,9 @@ def load_snapshots(store, period: int, window_days: int = 365, as_of: datetime |
     for job in jobs:
         if as_of is not None and start < job["started_at"] <= as_of:
             snaps[job["network"]].jobs.append(job)
+    for p in probes:
+        p["at"] = utc(p["at"])
+        snaps[p["network"]].probes.append(p)
     for s in snaps.values():
         s.instruments.sort(key=lambda r: r["id"])
         s.stats.sort(key=lambda r: r["instrument_id"])
@@ -107,5 +121,8 @@ def provenance(uses: str, s: Snapshot) -> dict:
                 "batches": _ids(r["last_batch_id"] for r in s.instruments)}
     if uses == "stats":
         return {"uses": "service_stats", "records": len(s.stats), "jobs": _ids(r["job_id"] for r in s.stats)}
+    if uses == "probes" and s.probes:
+        return {"uses": "probes", "probes": len(s.probes), "failed": sum(1 for p in s.probes if not p["ok"]),
+                "from": iso(s.probes[0]["at"]), "to": iso(s.probes[-1]["at"])}
     return {"uses": "harvest_jobs", "records": sum(int(j["fetched"] or 0) for j in s.jobs), "jobs": [j["id"] for j in s.jobs],
             "requests": sum(int((j["telemetry"] or {}).get("requests") or 0) for j in s.jobs)}
