@@ -19,7 +19,7 @@ from hub.http import HttpClient
 from hub.mapping import Mapping
 from hub.telemetry import Telemetry
 from hub.web import create_app
-from conftest import BACKENDS, make_store, upgrade
+from tests.conftest import BACKENDS, make_store, upgrade
 from tests.factories import make_instruments, withdraw
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/"}
