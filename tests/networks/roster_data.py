@@ -9,7 +9,6 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from connectors import families
 from hub import PROJECT_ROOT
 
 ROSTER_PATH = PROJECT_ROOT.parent / "shared" / "networks" / "roster.csv"
@@ -29,19 +28,3 @@ def roster() -> dict[str, dict]:
 def sim_table() -> dict[str, dict]:
     return _rows(SIM_TABLE_PATH)
 
-
-def oai_family_ready() -> bool:
-    """Both halves of the oai-pmh family exist: the connector and the simulator's server."""
-    from hub.simulate.families import FAMILIES, load_all
-
-    load_all()
-    return "oai-pmh" in families() and "oai-pmh" in FAMILIES
-
-
-def expected_codes() -> set[str]:
-    """Every network the registry must hold now: the roster's, without the OAI-PMH networks while
-    their family is still being written (their entries need the connector to validate)."""
-    codes = set(sim_table())
-    if "oai-pmh" not in families():
-        codes -= {c for c, row in sim_table().items() if row["family"] == "oai-pmh"}
-    return codes
