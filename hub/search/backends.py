@@ -10,7 +10,7 @@ quoted; user text never reaches either query language.
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, cast, column, delete, func, insert, literal_column, or_, select, table, text
+from sqlalchemy import bindparam, cast, column, delete, insert, literal_column, select, table, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
@@ -63,12 +63,13 @@ class SqliteText:
         """FROM clause of the page query: each candidate's stored field text, read by rowid."""
         return docs.join(self.fts, self.fts.c.rowid == docs.c.docid)
 
-    def field_matches(self, clause, field: str, clauses, tags) -> ColumnElement:
+    def field_match_sql(self, clause, field: str) -> str:
         # Checked on the candidate's own stored tokens (space-padded, space-separated): the same
         # question as the column filter `field : (…)`, without building a posting-list set as large
         # as every document containing the words.
-        col = self.fts.c[field]
-        return or_(*(and_(*(func.instr(col, f" {t} ") > 0 for t in alt)) for alt in clause.alternatives))
+        return "(" + " OR ".join(
+            "(" + " AND ".join(f"instr(search_fts.{field}, {_sql_string(' ' + t + ' ')}) > 0" for t in alt) + ")" for alt in clause.alternatives
+        ) + ")"
 
 
 class PostgresText:
@@ -113,9 +114,16 @@ class PostgresText:
     def scored_from(self):
         return docs
 
-    def field_matches(self, clause, field: str, clauses, tags) -> ColumnElement:
+    def field_match_sql(self, clause, field: str) -> str:
         # Checked row by row on the candidates the GIN index found; no second index scan.
-        return self._matching(self._expr(clause.alternatives, _WEIGHT_LABEL[field]))
+        return f"(search_docs.tsv @@ CAST({_sql_string(self._expr(clause.alternatives, _WEIGHT_LABEL[field]))} AS tsquery))"
+
+
+def _sql_string(value: str) -> str:
+    """An SQL string literal. Score expressions are written as SQL text — dozens of conditions per
+    query, cheaper than building and cache-keying as many expression objects — and only ever hold
+    analyser tokens (letters, digits, CJK, spaces, tsquery operators); quotes are doubled anyway."""
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _quote(token: str) -> str:

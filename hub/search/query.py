@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import case, literal, or_, select
+from sqlalchemy import Integer, and_, literal, literal_column, or_, select
 
 from hub.exports.record import fetch_records
 from hub.search.backends import backend
@@ -19,6 +19,7 @@ from hub.search.params import SearchParams, load_params
 from hub.search.parse import Clause, parse_query
 from hub.search.synonyms import default_synonyms
 from hub.search.tables import FIELDS, SCATTERED, docs
+from hub.search.tags import FILTER as TAG_FILTER
 from hub.search.tags import filter_tags
 
 
@@ -32,10 +33,36 @@ class SearchResult:
     clauses: list[Clause] = field(default_factory=list)  # how q was understood (tokens, synonyms)
 
 
-#: Filters the text index cannot answer with tags: ranges on search_docs columns.
-RANGE_FILTERS = {
+def _prefix_range(column, prefix: str):
+    if len(prefix) == 6:
+        return column == prefix
+    upper = str(int(prefix) + 1).zfill(len(prefix))  # "01" → "02": the codes between share the prefix
+    return and_(column >= prefix, column < upper)
+
+
+#: Every filter as a row condition on search_docs. With a query, the selective filters are tags
+#: matched inside the text index instead (tags.FILTER); the rest stay row conditions, checked on
+#: the few rows the text index returns. Without a query, search_docs' b-tree indexes serve them.
+ROW_FILTERS = {
+    "network": lambda v: docs.c.network == v,
+    "city": lambda v: docs.c.city_code == v,
+    "category": lambda v: _prefix_range(docs.c.category, v),
+    "owner_type": lambda v: docs.c.owner_type == v,
+    "owner_level": lambda v: docs.c.owner_level == v,
+    "status": lambda v: docs.c.status == v,
+    "sharing": lambda v: docs.c.sharing == v,
+    "certified": lambda v: docs.c.certified.is_(True) if v else or_(docs.c.certified.is_(False), docs.c.certified.is_(None)),
     "min_value": lambda v: docs.c.value >= v,
     "max_value": lambda v: docs.c.value <= v,
+}
+#: The same conditions written so that no index can serve them (`x || ''`, `x + 0`): with a
+#: query, the text index must drive and these be checked on the few rows it returns. Otherwise a
+#: planner may prefer scanning "category 01…" or "value ≥ 500000" — most of the catalogue — and
+#: probing each row against the text match.
+UNINDEXED = {
+    "category": lambda v: _prefix_range(docs.c.category.concat(""), v),
+    "min_value": lambda v: (docs.c.value + 0) >= v,
+    "max_value": lambda v: (docs.c.value + 0) <= v,
 }
 
 
@@ -52,23 +79,24 @@ SORTS = {
 }
 
 
-def score_expression(text, clauses, tags):
-    total = literal(0)
+def score_expression(text, clauses):
+    """The relevance score as one SQL expression (see the module docstring)."""
+    parts = []
     for clause in clauses:
-        hits = [text.field_matches(clause, name, clauses, tags) for name, _, _ in FIELDS]
-        part = sum((case((hit, weight), else_=0) for hit, (_, _, weight) in zip(hits, FIELDS)), literal(0))
-        total = total + part + case((or_(*hits), 0), else_=SCATTERED)
-    return total
+        hits = [text.field_match_sql(clause, name) for name, _, _ in FIELDS]
+        weighted = " + ".join(f"CASE WHEN {hit} THEN {weight} ELSE 0 END" for hit, (_, _, weight) in zip(hits, FIELDS))
+        parts.append(f"{weighted} + CASE WHEN {' OR '.join(hits)} THEN 0 ELSE {SCATTERED} END")
+    return literal_column("(" + " + ".join(parts) + ")", Integer)
 
 
 def conditions(text, p: SearchParams, clauses) -> list:
-    """WHERE conditions on search_docs: one text-index match for the query clauses and the tag
-    filters together, plus the range filters."""
+    """WHERE conditions on search_docs: with a query, one text-index match for the clauses and
+    the selective filters (as tags), plus row conditions for the others."""
     filters = p.filters()
-    tags = filter_tags(filters)
-    where = [RANGE_FILTERS[k](v) for k, v in filters.items() if k in RANGE_FILTERS]
-    if clauses or tags:
-        where.append(text.matches(clauses, tags))
+    as_tags = {k: v for k, v in filters.items() if clauses and k in TAG_FILTER and TAG_FILTER[k](v)}
+    where = [(UNINDEXED if clauses else ROW_FILTERS).get(k, ROW_FILTERS[k])(v) for k, v in filters.items() if k not in as_tags]
+    if clauses:
+        where.append(text.matches(clauses, filter_tags(as_tags)))
     return where
 
 
@@ -76,7 +104,7 @@ def ordering(text, p: SearchParams, clauses):
     """(score column, ORDER BY list): relevance when there is a query, else the asked sort; always
     ending with the instrument id so every order is total and the same on both backends."""
     if p.sort == "relevance" and clauses:
-        score = score_expression(text, clauses, filter_tags(p.filters())).label("score")
+        score = score_expression(text, clauses).label("score")
         return score, [score.desc(), docs.c.instrument_id]
     return literal(0).label("score"), [*(SORTS[p.sort]() if p.sort in SORTS else []), docs.c.instrument_id]
 

@@ -26,16 +26,14 @@ DOCUMENT = {
     "sharing": lambda v: [f"{MARK}h{v}"],
 }
 
-#: search parameter → the tag a document must carry (None: not a tag filter)
+#: search parameter → the tag a document must carry, for the *selective* filters only. A filter
+#: most documents pass (owner type, sharing, certified, status, a level-1 category) would make the
+#: index read a posting list of most of the catalogue to intersect it; those are row conditions
+#: on search_docs instead (hub.search.query.ROW_FILTERS), checked on the few rows that match.
 FILTER = {
     "network": lambda v: f"{MARK}n{v}",
     "city": lambda v: f"{MARK}y{v}",
-    "category": lambda v: f"{MARK}c{v}",  # a prefix: documents carry all three levels
-    "owner_type": lambda v: f"{MARK}o{v}",
-    "owner_level": lambda v: f"{MARK}l{v}",
-    "status": lambda v: f"{MARK}s{v}",
-    "sharing": lambda v: f"{MARK}h{v}",
-    "certified": lambda v: f"{MARK}x{1 if v else 0}",
+    "category": lambda v: f"{MARK}c{v}" if len(v) >= 4 else None,  # documents carry all three levels
 }
 
 
@@ -46,4 +44,5 @@ def document_tags(columns: dict) -> list[str]:
 
 
 def filter_tags(filters: dict) -> list[str]:
-    return [FILTER[k](v) for k, v in filters.items() if k in FILTER and v is not None]
+    tags = (FILTER[k](v) for k, v in filters.items() if k in FILTER and v is not None)
+    return [t for t in tags if t]

@@ -25,6 +25,7 @@ BLUEPRINTS = [
     "hub.web.api.exports:blp",
     "hub.web.ui:bp",
     "hub.web.oai:bp",
+    "hub.web.evaluations:blp",
 ]
 
 
@@ -53,6 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = url
         store = Store(url)
     app.extensions["hub_store"] = store
+    if store.dialect == "sqlite":
+        _tune_sqlite_readers(store)
 
     import hub.search  # noqa: F401  (the index hook: any writer running in this process keeps it current)
 
@@ -65,6 +68,20 @@ def create_app(config: dict | None = None) -> Flask:
             app.register_blueprint(bp)
     errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this replaces
     return app
+
+
+def _tune_sqlite_readers(store) -> None:
+    """Web workers mostly read: map the database file into memory and keep a larger page cache, so
+    a search touches memory instead of issuing a read() per page. Added to the store's own
+    connection setup (hub.store.db), for this process's connections only."""
+    from sqlalchemy import event
+
+    @event.listens_for(store.engine, "connect")
+    def _pragmas(dbapi_conn, _record):
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA mmap_size=1073741824")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
 
 
 def store():
