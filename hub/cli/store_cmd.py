@@ -17,11 +17,15 @@ from hub.store.networks import sync_networks
 
 
 def init_store(store=None):
-    """Migrate the store to the latest schema, register the networks, mark crashed jobs."""
+    """Migrate the store to the latest schema, register the networks, mark crashed jobs and free
+    the leases their dead processes held."""
+    from hub.harvest.lease import recover_leases
+
     store = store or open_store()
     upgrade(store)
     sync_networks(store, Registry.load())
     recover_crashed(store)
+    recover_leases(store)
     return store
 
 

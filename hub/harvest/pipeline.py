@@ -50,14 +50,21 @@ class RunResult:
                     message=self.message, seconds=round(self.seconds, 2), telemetry=self.telemetry, **self.counts.as_dict())
 
 
-def _batches(iterable, size):
+#: A batch is written when it is full or when its first record is this old, so a slow network's
+#: progress is committed (and visible) as it goes rather than only every `batch_size` records.
+MAX_BATCH_SECONDS = 2.0
+
+
+def _batches(iterable, size, max_seconds=MAX_BATCH_SECONDS):
     """Lists of up to `size` items. When the source fails, the items it yielded before the failure
     still come out as a last batch, then the error: what was read is kept."""
-    batch = []
+    batch, opened = [], 0.0
     try:
         for item in iterable:
+            if not batch:
+                opened = time.monotonic()
             batch.append(item)
-            if len(batch) == size:
+            if len(batch) == size or time.monotonic() - opened >= max_seconds:
                 yield batch
                 batch = []
     except ConnectorError:
