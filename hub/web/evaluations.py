@@ -1,0 +1,487 @@
+"""Evaluations on the web: the API that runs and serves them, and the pages of published rankings.
+
+    POST /api/v1/evaluations                   evaluator or admin: run a framework, store the report
+    GET  /api/v1/evaluations                   list (unpublished ones only for evaluator/admin tokens)
+    GET  /api/v1/evaluations/{id}              report.json exactly as stored (= what `hub evaluate` writes)
+    GET  /api/v1/evaluations/{id}/report.csv   …/report.html
+    POST /api/v1/evaluations/{id}/publish      evaluator or admin
+    GET  /evaluations, /evaluations/{id}       the published rankings (HTML, no JavaScript)
+
+An evaluation is computed synchronously inside the POST (the built-in framework takes seconds; see
+docs/evaluation.md "API and pages"). Input tables arrive as JSON text or multipart files and are
+written under their own names into a private temporary directory, so the report names them — and
+hashes their bytes — exactly as the CLI would for files of those names.
+
+App config: EVALUATION_FRAMEWORKS (directory of framework files; default conf/evaluation),
+SETTINGS (hub.config.Settings; its service_year is the default period).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import tempfile
+import threading
+from datetime import timezone
+from collections import OrderedDict
+from pathlib import Path
+
+from flask import Blueprint as PlainBlueprint
+from flask import Response, abort, current_app, render_template, request
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from sqlalchemy import select, update
+
+from hub.auth import audit
+from hub.auth.web import bearer_token, current_principal, require, unauthorized
+from hub.errors import ConfigError
+from hub.evaluation import report as report_mod
+from hub.evaluation.engine import EvaluationError
+from hub.evaluation.framework import load_framework
+from hub.evaluation.service import DEFAULT_SEED, load_evaluation, run_evaluation, save_evaluation
+from hub.store.models import Evaluation
+from hub.web import store
+from hub.web.api import Blueprint
+from hub.web.errors import Problem, describe
+
+#: Monte Carlo runs one request may ask for: 5,000 runs of the built-in framework take a few
+#: seconds, and the POST holds a worker for that long.
+MAX_RUNS = 5000
+#: Bytes of one POST (input tables included): evaluator tables are a few kB per 30 networks.
+MAX_BODY_BYTES = 10 * 1024 * 1024
+WRITERS = ("evaluator", "admin")
+
+blp = Blueprint("evaluations", __name__, description="Composite scoring and ranking of the networks (docs/evaluation.md)")
+pages = PlainBlueprint("pages", __name__)
+# One entry in BLUEPRINTS serves the API and its pages. Flask's own register_blueprint: the pages are
+# plain Flask views, kept out of the OpenAPI document (flask-smorest's override expects API views).
+PlainBlueprint.register_blueprint(blp, pages)
+
+_E = Evaluation.__table__
+_API = "/api/v1/evaluations"
+
+
+# --------------------------------------------------------------------------- request and answers
+
+_NAME = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,99}$")
+
+
+class InputIn(Schema):
+    name = fields.String(required=True, validate=validate.Regexp(_NAME, error="a plain file name (no directories, not starting with a dot, at most 100 characters)"),
+                         metadata={"description": "file name the report will show, e.g. survey.csv"})
+    csv = fields.String(required=True, metadata={"description": "the table as CSV text (UTF-8), first column the unit id"})
+
+
+class EvaluationIn(Schema):
+    framework = fields.String(load_default="networks-2013", validate=validate.Length(1, 100),
+                              metadata={"description": "a framework file name in conf/evaluation/ (with or without .yaml)"})
+    period = fields.Integer(load_default=None, validate=validate.Range(1990, 2100), metadata={"description": "service-statistics year (default: settings service_year)"})
+    seed = fields.Integer(load_default=DEFAULT_SEED, validate=validate.Range(0, 2**32 - 1), metadata={"description": "Monte Carlo seed; same inputs and seed, same report bytes"})
+    runs = fields.Integer(load_default=None, validate=validate.Range(0, MAX_RUNS), metadata={"description": f"Monte Carlo runs (default: the framework's; 0 = none; at most {MAX_RUNS})"})
+    as_of = fields.DateTime(load_default=None, metadata={"description": "evaluation date for the harvest window (default: end of the store's latest job)"})
+    title = fields.String(load_default=None, validate=validate.Length(1, 300), metadata={"description": "default: the framework's title"})
+    publish = fields.Boolean(load_default=False)
+    inputs = fields.List(fields.Nested(InputIn), load_default=None, metadata={"description": "input tables (default: the framework's own)"})
+
+    @validates_schema
+    def _distinct_names(self, data, **kwargs):
+        names = [t["name"] for t in data.get("inputs") or []]
+        if len(set(names)) != len(names):
+            raise ValidationError("two input tables with the same name", "inputs")
+
+
+class RankOut(Schema):
+    rank = fields.Integer(allow_none=True)
+    id, label = fields.String(), fields.String(allow_none=True)
+    score, median_rank, rank_p05, rank_p95 = (fields.Float(allow_none=True) for _ in range(4))
+
+
+class InputOut(Schema):
+    file, sha256 = fields.String(), fields.String()
+    rows, columns = fields.Integer(), fields.Integer()
+
+
+class EvaluationOut(Schema):
+    id = fields.Integer()
+    title, framework = fields.String(), fields.String()
+    period = fields.String(allow_none=True)
+    created_at = fields.String(metadata={"format": "date-time"})
+    created_by = fields.String(allow_none=True)
+    published = fields.Boolean()
+    report_sha256 = fields.String()
+    links = fields.Dict(keys=fields.String(), values=fields.String())
+
+
+class EvaluationCreated(EvaluationOut):
+    framework_sha256 = fields.String()
+    seed = fields.Integer()
+    runs = fields.Integer(allow_none=True)
+    inputs = fields.List(fields.Nested(InputOut))
+    counts = fields.Dict()
+    ranking = fields.List(fields.Nested(RankOut))
+    warnings = fields.List(fields.String())
+
+
+def _iso(value) -> str | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite hands back naive datetimes; the hub stores UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _links(eid: int) -> dict:
+    return {"self": f"{_API}/{eid}", "csv": f"{_API}/{eid}/report.csv", "html": f"{_API}/{eid}/report.html", "page": f"/evaluations/{eid}"}
+
+
+def _summary(row) -> dict:
+    return {"id": row["id"], "title": row["title"], "framework": row["framework"], "period": row["period"],
+            "created_at": _iso(row["created_at"]), "created_by": row["created_by"], "published": bool(row["published"]),
+            "report_sha256": row["report_sha256"], "links": _links(row["id"])}
+
+
+def ranking(report: dict) -> list[dict]:
+    out = []
+    for u in report["units"]:
+        unc = u.get("uncertainty") or {}
+        out.append({"rank": u["rank"], "id": u["id"], "label": u.get("label"), "score": u.get("score"),
+                    "median_rank": unc.get("median_rank"), "rank_p05": unc.get("rank_p05"), "rank_p95": unc.get("rank_p95")})
+    return out
+
+
+# --------------------------------------------------------------------------- running one
+
+def _settings():
+    if current_app.config.get("SETTINGS") is None:
+        from hub.config import settings
+
+        current_app.config["SETTINGS"] = settings()
+    return current_app.config["SETTINGS"]
+
+
+def frameworks_dir() -> Path:
+    configured = current_app.config.get("EVALUATION_FRAMEWORKS")
+    if configured:
+        return Path(configured)
+    from hub.config import conf_dir
+
+    return conf_dir() / "evaluation"
+
+
+def resolve_framework(name: str, directory: Path) -> Path:
+    """A framework file of `directory` by name — never a path elsewhere on the server."""
+    directory = directory.resolve()
+    for candidate in (name, f"{name}.yaml", f"{name}.yml"):
+        path = (directory / candidate).resolve()
+        if path.parent == directory and path.is_file():
+            return path
+    known = sorted(p.stem for p in directory.glob("*.y*ml"))
+    raise Problem(422, f"framework: no framework file {name!r}; known: {', '.join(known) or 'none'}", "evaluation-input",
+                  errors=[{"parameter": "framework", "in": "body", "messages": [f"no framework file {name!r}"]}], known=known)
+
+
+def _load(schema: Schema, data) -> dict:
+    try:
+        return schema.load(data)
+    except ValidationError as exc:
+        info = describe(exc)
+        for entry in info["errors"]:
+            entry["in"] = "body"
+        raise Problem(400, info["detail"], "invalid-parameter", errors=info["errors"]) from None
+
+
+def _read_request() -> tuple[dict, list[tuple[str, bytes]] | None]:
+    """The request's fields (validated) and its input tables as (name, bytes); JSON or multipart."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise Problem(413, f"the body exceeds the {MAX_BODY_BYTES:,}-byte limit of one evaluation request", limit=MAX_BODY_BYTES)
+    if request.mimetype == "multipart/form-data":
+        form = {k: request.form[k] for k in request.form}
+        args = _load(EvaluationIn(exclude=("inputs",)), form)
+        files = request.files.getlist("inputs")
+        tables = [(f.filename or "", f.read()) for f in files] or None
+        if tables:
+            # the same rules as for JSON inputs, reported under the same parameter name
+            _load(EvaluationIn(only=("inputs",)), {"inputs": [{"name": n, "csv": ""} for n, _ in tables]})
+        return args, tables
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise Problem(400, "expected a JSON object (Content-Type: application/json) or multipart/form-data with CSV files under `inputs`",
+                      "invalid-parameter", errors=[{"parameter": "(request)", "in": "body", "messages": ["not a JSON object"]}])
+    args = _load(EvaluationIn(), body)
+    tables = [(t["name"], t["csv"].encode("utf-8")) for t in args.pop("inputs")] if args.get("inputs") else None
+    args.pop("inputs", None)
+    return args, tables
+
+
+def _scrub(text: str, *dirs: Path) -> str:
+    """Server paths out of a message: files are named as the client knows them."""
+    for d in dirs:
+        for form in {str(d), str(d.resolve())}:
+            text = text.replace(form + "/", "")
+    return text
+
+
+def _config_problem(exc: ConfigError, *dirs: Path) -> Problem:
+    source = _scrub(exc.source, *dirs)
+    parameter = "framework" if source.endswith((".yaml", ".yml")) else "inputs"
+    detail = _scrub(str(exc), *dirs)
+    return Problem(422, detail, "evaluation-input", source=source, key=exc.key, problem=exc.problem,
+                   errors=[{"parameter": parameter, "in": "body", "messages": [detail]}])
+
+
+def compute(args: dict, tables) -> tuple[dict, bytes]:
+    """Run the evaluation the request asks for; every failure of the framework or inputs is a 422."""
+    directory = frameworks_dir()
+    path = resolve_framework(args["framework"], directory)
+    period = args["period"] if args["period"] is not None else _settings().service_year
+    with tempfile.TemporaryDirectory(prefix="hub-evaluation-") as tmp:
+        tmp = Path(tmp)
+        paths = []
+        for name, data in tables or ():
+            (tmp / name).write_bytes(data)
+            paths.append(tmp / name)
+        try:
+            fw = load_framework(path)
+            runs = args["runs"] if args["runs"] is not None else fw.uncertainty.runs
+            if runs > MAX_RUNS:
+                raise Problem(400, f"invalid parameter runs: the framework asks for {runs} Monte Carlo runs; at most {MAX_RUNS} per request",
+                              "invalid-parameter", errors=[{"parameter": "runs", "in": "body", "messages": [f"at most {MAX_RUNS}"]}])
+            return run_evaluation(store(), path, period, paths, args["seed"], args["runs"], args["as_of"])
+        except ConfigError as exc:
+            raise _config_problem(exc, tmp, directory) from None
+        except EvaluationError as exc:
+            raise Problem(422, _scrub(str(exc), tmp, directory), "evaluation-failed") from None
+
+
+# --------------------------------------------------------------------------- the API
+
+def _may_see_unpublished() -> bool:
+    """Evaluators and admins see drafts. A token that is given must be valid: a revoked evaluator
+    token answers 401 rather than quietly showing less."""
+    if bearer_token() is None:
+        return False
+    principal = current_principal()
+    if principal is None:
+        raise unauthorized("the bearer token is unknown or revoked; send none to read the published evaluations")
+    return principal.role in WRITERS
+
+
+def _visible_row(eid: int) -> dict:
+    row = load_evaluation(store(), eid)
+    if row is None or not (row["published"] or _may_see_unpublished()):
+        raise Problem(404, f"no evaluation {eid}", "not-found")
+    return row
+
+
+@blp.route(_API, methods=["POST"])
+@blp.doc(requestBody={"required": True, "content": {
+    "application/json": {"schema": EvaluationIn},
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        **{k: {"type": "string"} for k in ("framework", "period", "seed", "runs", "as_of", "title", "publish")},
+        "inputs": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}})
+@blp.response(201, EvaluationCreated, headers={"Location": {"description": "the stored report.json", "schema": {"type": "string"}}})
+@blp.alt_response(400, description="A bad parameter (runs beyond the cap, an unknown key)")
+@blp.alt_response(401, description="No valid bearer token")
+@blp.alt_response(403, description="The token's role is not evaluator or admin")
+@blp.alt_response(422, description="The framework or an input table is wrong: `source`, `key` and `problem` name it")
+@require(WRITERS)
+def create_evaluation():
+    """Run a framework over the store (and input tables), store the report, answer its ranking.
+
+    Computed within the request (seconds for the built-in framework). The stored report.json is
+    byte-identical to what `hub evaluate` writes for the same framework, input files and seed.
+    """
+    args, tables = _read_request()
+    report, report_bytes = compute(args, tables)
+    principal = current_principal()
+    eid = save_evaluation(store(), report, report_bytes, created_by=principal.token_id, published=args["publish"], title=args["title"])
+    with store().write() as conn:
+        audit.record(conn, actor=principal.token_id, role=principal.role, action="evaluation.created", target=eid,
+                     detail={"framework": report["framework"]["file"], "framework_sha256": report["framework"]["sha256"],
+                             "inputs": [{"file": t["file"], "sha256": t["sha256"]} for t in report["inputs"]],
+                             "period": report.get("period"), "seed": args["seed"], "runs": args["runs"],
+                             "published": args["publish"], "report_sha256": report_mod.sha256(report_bytes)})
+    row = load_evaluation(store(), eid)
+    unc = report.get("uncertainty") or {}
+    body = {**_summary(row), "framework_sha256": report["framework"]["sha256"], "seed": report["seed"], "runs": unc.get("runs", 0),
+            "inputs": report["inputs"], "counts": report["counts"], "ranking": ranking(report), "warnings": report["warnings"]}
+    response = current_app.json.response(body)
+    response.status_code = 201
+    response.headers["Location"] = f"{_API}/{eid}"
+    return response
+
+
+@blp.route(_API, methods=["GET"])
+@blp.response(200, EvaluationOut(many=True))
+@blp.alt_response(401, description="A bearer token was sent but is unknown or revoked")
+def list_evaluations():
+    """Stored evaluations, newest first: the published ones, and drafts too for evaluator and admin tokens."""
+    query = select(*(_E.c[k] for k in ("id", "title", "framework", "period", "created_at", "created_by", "published", "report_sha256"))).order_by(_E.c.id.desc())
+    if not _may_see_unpublished():
+        query = query.where(_E.c.published.is_(True))
+    with store().read() as conn:
+        return [_summary(r._mapping) for r in conn.execute(query)]
+
+
+def _file(row, body: bytes, media_type: str, name: str) -> Response:
+    response = Response(body, content_type=media_type)
+    response.set_etag(f"{row['report_sha256']}-{name}")
+    response.headers["Content-Disposition"] = f'inline; filename="evaluation-{row["id"]}-{name}"'
+    return response.make_conditional(request)
+
+
+@blp.route(f"{_API}/<int:eid>")
+@blp.response(200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json")
+@blp.alt_response(404, description="No such evaluation, or not published and no evaluator/admin token")
+def get_evaluation(eid):
+    """One evaluation's report.json, byte for byte as `hub evaluate` writes it (its sha256 is the ETag)."""
+    row = _visible_row(eid)
+    response = Response(row["report"].encode("utf-8"), content_type="application/json; charset=utf-8")
+    response.set_etag(row["report_sha256"])
+    return response.make_conditional(request)
+
+
+@blp.route(f"{_API}/<int:eid>/report.csv")
+@blp.response(200, description="report.csv: one row per unit", content_type="text/csv")
+@blp.alt_response(404, description="No such evaluation")
+def get_report_csv(eid):
+    """The ranking as CSV (rank, unit, score, rank interval, every score and indicator value)."""
+    row = _visible_row(eid)
+    return _file(row, RENDERED.get(row, "csv"), "text/csv; charset=utf-8", "report.csv")
+
+
+@blp.route(f"{_API}/<int:eid>/report.html")
+@blp.response(200, description="report.html: a self-contained page with charts", content_type="text/html")
+@blp.alt_response(404, description="No such evaluation")
+def get_report_html(eid):
+    """The full report as one self-contained HTML file (inline SVG charts, no scripts)."""
+    row = _visible_row(eid)
+    return _file(row, RENDERED.get(row, "html"), "text/html; charset=utf-8", "report.html")
+
+
+@blp.route(f"{_API}/<int:eid>/publish", methods=["POST"])
+@blp.response(200, EvaluationOut)
+@blp.alt_response(401, description="No valid bearer token")
+@blp.alt_response(403, description="The token's role is not evaluator or admin")
+@blp.alt_response(404, description="No such evaluation")
+@require(WRITERS)
+def publish_evaluation(eid):
+    """Publish an evaluation: it appears in the public list and on /evaluations. Publishing twice is harmless."""
+    principal = current_principal()
+    with store().write() as conn:
+        found = conn.execute(select(_E.c.published).where(_E.c.id == eid)).first()
+        if found is None:
+            raise Problem(404, f"no evaluation {eid}", "not-found")
+        if not found.published:
+            conn.execute(update(_E).where(_E.c.id == eid).values(published=True))
+            audit.record(conn, actor=principal.token_id, role=principal.role, action="evaluation.published", target=eid)
+    return _summary(load_evaluation(store(), eid))
+
+
+# --------------------------------------------------------------------------- rendered files and charts
+
+def _html():
+    from hub.evaluation import html  # matplotlib: imported when a chart is first drawn
+
+    return html
+
+
+class Rendered:
+    """Files and charts drawn from a stored report, kept per report sha256 (a report never changes,
+    and drawing 30 charts takes seconds); the least recently used reports are dropped first."""
+
+    def __init__(self, reports: int = 8):
+        self._reports = reports
+        self._items: OrderedDict[str, dict] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _entry(self, sha: str) -> dict:
+        with self._lock:
+            entry = self._items.setdefault(sha, {})
+            self._items.move_to_end(sha)
+            while len(self._items) > self._reports:
+                self._items.popitem(last=False)
+            return entry
+
+    def report(self, row) -> dict:
+        entry = self._entry(row["report_sha256"])
+        if "report" not in entry:
+            entry["report"] = json.loads(row["report"])
+        return entry["report"]
+
+    def get(self, row, what: str, *args):
+        """`what` drawn from the row's report: csv, html, score (chart), unit (chart of units[args[0]])."""
+        entry, key = self._entry(row["report_sha256"]), (what, *args)
+        if key not in entry:
+            report = self.report(row)
+            draw = {
+                "csv": lambda: report_mod.to_csv_bytes(report),
+                "html": lambda: _html().to_html_bytes(report),
+                "score": lambda: _html().score_chart(report).encode("utf-8"),
+                "unit": lambda: _html().dimension_chart(report, report["units"][args[0]]).encode("utf-8"),
+            }[what]
+            entry[key] = draw()  # two requests may draw the same chart at once; both get the same bytes
+        return entry[key]
+
+
+RENDERED = Rendered()
+
+
+# --------------------------------------------------------------------------- the pages
+
+def _published(eid: int) -> tuple[dict, dict]:
+    row = load_evaluation(store(), eid)
+    if row is None or not row["published"]:
+        abort(404)
+    return row, RENDERED.report(row)
+
+
+@pages.get("/evaluations")
+def list_page():
+    query = select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256).where(_E.c.published.is_(True)).order_by(_E.c.id.desc())
+    with store().read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    return render_template("evaluations.html", evaluations=rows)
+
+
+def _dimensions(report: dict) -> list[dict]:
+    index = report["framework"]["index"]
+    return [n for n in report["nodes"] if n["parent"] == index]
+
+
+@pages.get("/evaluations/<int:eid>")
+def evaluation_page(eid):
+    row, report = _published(eid)
+    unc = report.get("uncertainty")
+    return render_template("evaluations_detail.html", row=row, report=report, dims=_dimensions(report), unc=unc,
+                           links=_links(eid), ranked=[u for u in report["units"] if u["rank"] is not None],
+                           unranked=[u for u in report["units"] if u["rank"] is None])
+
+
+@pages.get("/evaluations/<int:eid>/charts/score.svg")
+def score_chart(eid):
+    row, _ = _published(eid)
+    return _svg(row, RENDERED.get(row, "score"))
+
+
+@pages.get("/evaluations/<int:eid>/charts/unit-<int:pos>.svg")
+def unit_chart(eid, pos):
+    row, report = _published(eid)
+    if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:
+        abort(404)
+    return _svg(row, RENDERED.get(row, "unit", pos))
+
+
+def _svg(row, body: bytes) -> Response:
+    response = Response(body, content_type="image/svg+xml")
+    response.set_etag(f"{row['report_sha256']}-{request.path.rsplit('/', 1)[-1]}")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@pages.app_template_filter("fixed")
+def fixed(value, digits: int = 2) -> str:
+    """A number with `digits` decimals; – for a missing one."""
+    if value is None or isinstance(value, bool):
+        return "–"
+    return f"{float(value):,.{digits}f}"
