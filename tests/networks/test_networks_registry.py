@@ -111,3 +111,27 @@ def test_no_encoding_override_where_the_decoding_order_already_reads_the_network
     """Design rule 7: declared charset, then strict UTF-8, then strict GB18030 reads every variant of
     the roster; an override tried first could turn a later UTF-8 page into silent mojibake."""
     assert "encoding" not in REGISTRY.get(code).options
+
+
+def test_the_sample_evaluator_inputs_cover_every_registered_network():
+    """`conf/evaluation/inputs-2013-sample.csv` (mechanism and survey indicators) has one row per network."""
+    import csv
+
+    with open(conf_dir() / "evaluation" / "inputs-2013-sample.csv", encoding="utf-8", newline="") as fh:
+        rows = {r["network"]: r for r in csv.DictReader(fh)}
+    assert {c: r["province"] for c, r in rows.items()} == {n.code: n.province for n in REGISTRY}
+    assert all(v not in ("", None) for r in rows.values() for v in r.values())
+
+
+def test_the_scheduler_turns_every_schedule_into_a_trigger():
+    """`hub scheduler` builds its jobs from these entries: one harvest job per pulled network."""
+    from hub.config import Settings
+    from hub.ops.schedule import job_definitions, trigger_for
+
+    jobs = job_definitions(REGISTRY, Settings.load())
+    harvests = {j["network"]: j for j in jobs if j["task"] == "harvest"}
+    assert set(harvests) == {n.code for n in REGISTRY if n.pulled}
+    for job in jobs:
+        trigger_for(job)
+    assert harvests["630000"]["cron"] == "30 2 * * *"
+    assert harvests["140000"] == {**harvests["140000"], "minutes": 1440, "full_every_days": 1}
