@@ -1,0 +1,63 @@
+"""One real headless Chromium (tests/ui's fixtures' way of starting it) over a real server: the
+ranking page renders its 30 rows and draws its chart, every request stays on the hub, and it works
+with JavaScript switched off. Skips, saying why, where Chromium is not installed."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from urllib.parse import urlparse
+
+import pytest
+from werkzeug.serving import make_server
+
+from tests.ui.conftest import _browser_missing, start_chromium
+
+
+@pytest.fixture
+def live(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="evaluations-live-server", daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.fixture
+def chromium_nojs():
+    reason = _browser_missing()
+    if reason:
+        pytest.skip(reason)
+    driver, profile = start_chromium(javascript=False)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_ranking_page_in_a_browser_without_javascript(chromium_nojs, live, post):
+    from selenium.webdriver.common.by import By
+
+    eid = post({"framework": "provinces", "runs": 60, "seed": 2, "publish": True}).get_json()["id"]
+    driver = chromium_nojs
+    driver.get(f"{live}/static/ui/favicon.svg")
+    driver.get_log("performance")  # the browser's own start-up requests (chrome://) are not the page's
+    driver.get(f"{live}/evaluations")
+    driver.find_element(By.CSS_SELECTOR, "#evaluations tbody a").click()
+    assert driver.current_url == f"{live}/evaluations/{eid}"
+    rows = driver.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")
+    assert len(rows) == 30 and all(r.find_element(By.CSS_SELECTOR, ".rank-interval").text for r in rows)
+    chart = driver.find_element(By.ID, "score-chart")
+    assert chart.size["width"] > 300 and chart.size["height"] > 300  # the SVG loaded and has its own size
+    # a unit's breakdown opens without JavaScript (<details>)
+    first = driver.find_element(By.CSS_SELECTOR, "details[id^=unit-]")
+    first.find_element(By.TAG_NAME, "summary").click()
+    assert first.get_attribute("open") is not None
+    hub = urlparse(live)
+    urls = [json.loads(e["message"])["message"]["params"]["request"]["url"] for e in driver.get_log("performance")
+            if json.loads(e["message"])["message"]["method"] == "Network.requestWillBeSent"]
+    assert urls and all(urlparse(u).netloc == hub.netloc for u in urls if u.startswith(("http:", "https:", "//"))), urls
