@@ -41,7 +41,7 @@ def instrument_defaults(n: int, network: str = "370000") -> dict:
         "network": network,
         "source_id": f"YQ{n:06d}",
         "name": "高效液相色谱仪",
-        "name_en": "High performance liquid chromatograph",
+        "name_en": None,
         "category": "010500",
         "model": "1260 Infinity II",
         "manufacturer": "Agilent Technologies",
