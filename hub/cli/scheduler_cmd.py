@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
@@ -25,6 +26,8 @@ def scheduler(networks):
     root = logging.getLogger("hub")
     if root.getEffectiveLevel() > logging.INFO:
         root.setLevel(logging.INFO)  # an unattended process should say what it does
+    # APScheduler warns whenever a tick finds the previous maintenance still running; that is expected.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)
     registry = Registry.load()
     for code in networks:
         registry.get(code)  # an unknown code fails here, with the known ones listed
@@ -35,6 +38,8 @@ def scheduler(networks):
         logging.getLogger("hub.scheduler").warning("signal %s: stopping after the running batches", signum)
         stop.set()
 
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: how to see where a stuck run waits.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     sched = HubScheduler(store, registry, settings(), networks=list(networks) or None)

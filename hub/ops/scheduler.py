@@ -61,6 +61,8 @@ class HubScheduler:
         extra = {"http_factory": http_factory} if http_factory else {}
         self.harvester = Harvester(store, settings, progress=self._between_batches, **extra)
         self._aps = None
+        self._running = 0
+        self._idle = threading.Condition()
 
     # ------------------------------------------------------------------ life cycle
 
@@ -88,6 +90,12 @@ class HubScheduler:
         """Stop cleanly: running harvests end after their current batch, marked interrupted."""
         self.stopping.set()
         if self._aps is not None and self._aps.running:
+            # Pause, then wait for our running tasks ourselves: APScheduler's shutdown(wait=True) holds
+            # its job-store lock while it waits, and a task asking for its next run would deadlock it.
+            self._aps.pause()
+            if wait:
+                with self._idle:
+                    self._idle.wait_for(lambda: self._running == 0)
             self._aps.shutdown(wait=wait)
         log.info("scheduler stopped")
 
@@ -129,8 +137,10 @@ class HubScheduler:
 
     def _run(self, job_id: str, **override):
         d = {**self.definitions.get(job_id, {}), **override}
-        if self.stopping.is_set():
-            return
+        with self._idle:
+            if self.stopping.is_set():
+                return
+            self._running += 1
         try:
             TASKS[d["task"]](self, d)
         except lease.LeaseBusy as exc:
@@ -140,8 +150,13 @@ class HubScheduler:
         except Exception:
             log.exception("%s failed", job_id)
         finally:
-            if d.get("network") and d["task"] == "harvest" and not self.stopping.is_set():
-                self.write_next_runs([d["network"]])
+            try:
+                if d.get("network") and d["task"] == "harvest" and not self.stopping.is_set():
+                    self.write_next_runs([d["network"]])
+            finally:
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
 
     def run_harvest(self, d: dict):
         network = self.registry.get(d["network"])

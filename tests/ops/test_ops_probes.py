@@ -54,7 +54,8 @@ def _env(report, code):
 
 
 @pytest.mark.slow
-def test_an_hour_of_outage_shows_in_availability_and_lowers_the_environment_score(registry, settings, sim, store):
+def test_an_hour_of_outage_shows_in_availability_and_lowers_the_environment_score(registry, settings, sim, sqlite_store):
+    store = sqlite_store
     sync_networks(store, registry)
     harvester = Harvester(store, settings)
     for network in pulled(registry):
