@@ -193,6 +193,7 @@ def _read_request() -> tuple[dict, list[tuple[str, bytes]] | None]:
     """The request's fields (validated) and its input tables as (name, bytes); JSON or multipart."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
         raise Problem(413, f"the body exceeds the {MAX_BODY_BYTES:,}-byte limit of one evaluation request", limit=MAX_BODY_BYTES)
+    request.max_content_length = MAX_BODY_BYTES  # also for a chunked body without Content-Length (werkzeug answers 413)
     if request.mimetype == "multipart/form-data":
         form = {k: request.form[k] for k in request.form}
         args = _load(EvaluationIn(exclude=("inputs",)), form)
@@ -220,9 +221,9 @@ def _scrub(text: str, *dirs: Path) -> str:
     return text
 
 
-def _config_problem(exc: ConfigError, *dirs: Path) -> Problem:
+def _config_problem(exc: ConfigError, input_names, *dirs: Path) -> Problem:
     source = _scrub(exc.source, *dirs)
-    parameter = "framework" if source.endswith((".yaml", ".yml")) else "inputs"
+    parameter = "inputs" if source in input_names else "framework"
     detail = _scrub(str(exc), *dirs)
     return Problem(422, detail, "evaluation-input", source=source, key=exc.key, problem=exc.problem,
                    errors=[{"parameter": parameter, "in": "body", "messages": [detail]}])
@@ -247,7 +248,7 @@ def compute(args: dict, tables) -> tuple[dict, bytes]:
                               "invalid-parameter", errors=[{"parameter": "runs", "in": "body", "messages": [f"at most {MAX_RUNS}"]}])
             return run_evaluation(store(), path, period, paths, args["seed"], args["runs"], args["as_of"])
         except ConfigError as exc:
-            raise _config_problem(exc, tmp, directory) from None
+            raise _config_problem(exc, {name for name, _ in tables or ()}, tmp, directory) from None
         except EvaluationError as exc:
             raise Problem(422, _scrub(str(exc), tmp, directory), "evaluation-failed") from None
 

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from hub.auth.audit import AUDIT
+from hub.evaluation.report import to_csv_bytes
 from hub.evaluation.service import run_evaluation, write_outputs
 from hub.store.models import Evaluation
 from tests.evaluations_web.conftest import CONF, SAMPLE, auth
@@ -88,15 +89,15 @@ def test_created_evaluation_is_stored_and_served_byte_identical(client, post, st
     # What `hub evaluate provinces.yaml --inputs survey.csv --seed 7 --runs 40` writes, file by file.
     (tmp_path / "survey.csv").write_text(SAMPLE_TEXT, encoding="utf-8")
     report, expected = run_evaluation(None, frameworks / "provinces.yaml", inputs=[tmp_path / "survey.csv"], seed=7, runs=40)
-    files = write_outputs(report, expected, tmp_path / "cli")  # report.html: see test_report_html_is_the_clis
+    files = {"json": expected, "csv": to_csv_bytes(report)}  # write_outputs' bytes; report.html: test_report_html_is_the_clis
     assert client.get(f"/api/v1/evaluations/{eid}").status_code == 404  # a draft is not public
     evaluator = auth(tokens["evaluator"])
     got = client.get(f"/api/v1/evaluations/{eid}", headers=evaluator)
     assert got.status_code == 200 and got.content_type.startswith("application/json")
-    assert got.data == expected == files["json"].read_bytes()
+    assert got.data == expected == files["json"]
     assert body["report_sha256"] == hashlib.sha256(expected).hexdigest() == got.headers["ETag"].strip('"')
     assert stored(store)[0]["report"].encode("utf-8") == expected
-    assert client.get(f"/api/v1/evaluations/{eid}/report.csv", headers=evaluator).data == files["csv"].read_bytes()
+    assert client.get(f"/api/v1/evaluations/{eid}/report.csv", headers=evaluator).data == files["csv"]
     again = client.get(f"/api/v1/evaluations/{eid}", headers={**evaluator, "If-None-Match": got.headers["ETag"]})
     assert again.status_code == 304
 
@@ -264,3 +265,25 @@ def test_openapi_describes_the_endpoints(client):
     assert {"201", "401", "403", "422"} <= set(create["responses"])
     assert {"application/json", "multipart/form-data"} <= set(create["requestBody"]["content"])
     assert not any(p.startswith("/evaluations") for p in paths)  # the pages are not API
+
+
+def test_a_body_beyond_the_limit_is_refused_before_it_is_read(client, tokens):
+    from hub.web.evaluations import MAX_BODY_BYTES
+
+    r = client.post("/api/v1/evaluations", data=b"x" * (MAX_BODY_BYTES + 1), content_type="application/json", headers=auth(tokens["evaluator"]))
+    assert r.status_code == 413 and r.get_json()["limit"] == MAX_BODY_BYTES
+
+
+@pytest.mark.parametrize(
+    "name, csv, parameter",
+    [
+        pytest.param("survey.csv", SAMPLE_TEXT + SAMPLE_TEXT.splitlines()[1] + "\n", "inputs", id="duplicate unit: inputs"),
+        pytest.param("survey.yaml", SAMPLE_TEXT.replace("86.9", "good"), "inputs", id="a table named .yaml is still an input"),
+        pytest.param("survey.csv", "network,province\n110000,北京市\n", "framework", id="a column the framework needs is missing"),
+    ],
+)
+def test_422_says_which_parameter_is_at_fault(post, name, csv, parameter):
+    r = post(small(inputs=[{"name": name, "csv": csv}]))
+    doc = r.get_json()
+    assert r.status_code == 422 and doc["errors"][0]["parameter"] == parameter
+    assert doc["source"] == (name if parameter == "inputs" else "provinces.yaml")

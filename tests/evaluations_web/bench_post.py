@@ -1,0 +1,58 @@
+"""Time POST /api/v1/evaluations with the built-in framework over a store (not a timed test).
+
+    .venv/bin/python tests/evaluations_web/bench_post.py [DATABASE_URL] [--runs N ...]
+
+Default store: settings' database_url (after `hub demo` it holds the 30 demo networks). The store is
+copied first when it is a SQLite file, so the benchmark writes nothing into it. Prints the time of
+each POST (the evaluation computed and stored within the request) and of the first report.html and
+page charts, which are drawn on first request and then kept.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+
+def main() -> None:
+    from hub.auth.tokens import create_token
+    from hub.config import settings
+    from hub.store.db import Store
+    from hub.web import create_app
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("url", nargs="?", default=settings().database_url)
+    parser.add_argument("--runs", type=int, nargs="*", default=[0, 1000, 5000])
+    args = parser.parse_args()
+    url = args.url
+    if url.startswith("sqlite:///"):
+        copy = Path(tempfile.mkdtemp(prefix="hub-bench-")) / "hub.sqlite"
+        shutil.copy(url.removeprefix("sqlite:///"), copy)
+        url = f"sqlite:///{copy}"
+    store = Store(url)
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    headers = {"Authorization": f"Bearer {create_token(store, 'evaluator')[1]}"}
+    for runs in args.runs:
+        t = time.perf_counter()
+        r = client.post("/api/v1/evaluations", json={"framework": "networks-2013", "runs": runs, "seed": 1, "publish": True}, headers=headers)
+        elapsed = time.perf_counter() - t
+        assert r.status_code == 201, r.get_json()
+        body = r.get_json()
+        print(f"POST runs={runs:>5}: {elapsed:6.2f} s  ({body['counts']['ranked']} of {body['counts']['units']} networks ranked)")
+    eid = body["id"]
+    for path in (f"/api/v1/evaluations/{eid}", f"/evaluations/{eid}", f"/evaluations/{eid}/charts/score.svg",
+                 f"/api/v1/evaluations/{eid}/report.html", f"/api/v1/evaluations/{eid}/report.html"):
+        t = time.perf_counter()
+        assert client.get(path).status_code == 200
+        print(f"GET {path}: {time.perf_counter() - t:6.2f} s")
+    store.dispose()
+
+
+if __name__ == "__main__":
+    main()
