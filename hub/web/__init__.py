@@ -26,6 +26,7 @@ BLUEPRINTS = [
     "hub.web.ui:bp",
     "hub.web.oai:bp",
     "hub.web.evaluations:blp",
+    "hub.web.admin:bp",
 ]
 
 

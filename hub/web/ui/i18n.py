@@ -516,3 +516,65 @@ def translate(lang: str, key: str, **values) -> str:
 
 def has(lang: str, key: str) -> bool:
     return key in CATALOGUE.get(lang, {})
+
+
+# --------------------------------------------------------------------------- harvest dashboard (/admin)
+# Added by the operations part (hub/web/admin.py, templates/admin/); kept together so it merges cleanly.
+_ADMIN = {
+    "admin.heading": ("采集监控", "Harvest dashboard"),
+    "admin.intro": ("各网络的采集运行、下次计划、可用性与告警。", "Every network's harvests, next run, availability and alerts."),
+    "admin.alerts": ("告警", "Alerts"),
+    "admin.alert.failed_runs": ("连续采集失败", "failing harvests"),
+    "admin.alert.unreachable": ("无法访问", "unreachable"),
+    "admin.no_alerts": ("没有未关闭的告警。", "No open alerts."),
+    "admin.since": ("始于", "since"),
+    "admin.networks": ("网络", "Networks"),
+    "admin.last_run": ("最近一次采集", "Last run"),
+    "admin.fetched": ("读取", "Fetched"),
+    "admin.created": ("新增", "Created"),
+    "admin.updated": ("更新", "Updated"),
+    "admin.withdrawn": ("撤下", "Withdrawn"),
+    "admin.rejected": ("拒收", "Rejected"),
+    "admin.next_run": ("下次采集", "Next run"),
+    "admin.availability_30d": ("30天可用性", "Availability (30 d)"),
+    "admin.latency_30d": ("30天响应中位数", "Median latency (30 d)"),
+    "admin.pushed": ("推送网络", "pushes its data"),
+    "admin.harvesting": ("正在采集", "harvesting"),
+    "admin.requested": ("已请求立即采集", "harvest requested"),
+    "admin.holds": ("待确认的撤下", "Withdrawals held for confirmation"),
+    "admin.hold_count": ("待撤下", "To withdraw"),
+    "admin.hold_listed": ("本次列出", "Listed"),
+    "admin.hold_active": ("原有在册", "Active before"),
+    "admin.hold_created": ("时间", "Held at"),
+    "admin.decide": ("处理", "Decision"),
+    "admin.confirm": ("确认撤下", "Confirm"),
+    "admin.reject": ("驳回", "Reject"),
+    "admin.no_holds": ("没有待确认的撤下。", "No withdrawals held."),
+    "admin.logout": ("退出", "Sign out"),
+    "admin.schedule": ("计划", "Schedule"),
+    "admin.full_listing": ("完整列表（可撤下缺失记录）", "Full listing (may withdraw absent records)"),
+    "admin.harvest_now": ("立即采集", "Harvest now"),
+    "admin.health": ("近30天健康状况", "Health, last 30 days"),
+    "admin.chart_availability": ("每日可用性（探测成功比例）", "Daily availability (share of probes that got through)"),
+    "admin.chart_latency": ("每日响应时间（p50 / p95，毫秒）", "Daily latency (p50 / p95, ms)"),
+    "admin.runs": ("采集记录", "Runs"),
+    "admin.kind": ("类型", "Kind"),
+    "admin.state": ("状态", "State"),
+    "admin.started": ("开始", "Started"),
+    "admin.message": ("说明", "Message"),
+    "admin.errors": ("被跳过的记录", "Skipped records"),
+    "admin.no_errors": ("没有被跳过的记录。", "No skipped records."),
+    "admin.job": ("任务", "Job"),
+    "admin.source_id": ("源编号", "Source id"),
+    "admin.field": ("字段", "Field"),
+    "admin.severity": ("级别", "Severity"),
+    "admin.raw": ("原始内容", "Raw excerpt"),
+    "admin.page": ("第 {page} / {pages} 页", "Page {page} of {pages}"),
+    "admin.login": ("管理员登录", "Admin sign-in"),
+    "admin.login_intro": ("请输入管理员令牌（hub token create --role admin）。", "Enter an admin token (hub token create --role admin)."),
+    "admin.login_failed": ("令牌无效，或不是管理员令牌。", "That token is unknown, revoked or not an admin token."),
+    "admin.token": ("令牌", "Token"),
+}
+for _key, (_zh, _en) in _ADMIN.items():
+    CATALOGUE["zh"].setdefault(_key, _zh)
+    CATALOGUE["en"].setdefault(_key, _en)

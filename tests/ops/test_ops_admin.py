@@ -1,0 +1,156 @@
+"""The harvest dashboard: admin only (401/403/login), the overview and network pages with what an
+operator checks, paged errors with raw excerpts, charts, "harvest now" queued for the scheduler,
+held withdrawals confirmed and rejected."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import insert, select
+
+from hub.auth.tokens import create_token
+from hub.config import Registry
+from hub.harvest.jobs import JOBS
+from hub.ops.probes import ProbeResult, record
+from hub.store.models import Instrument, NetworkSchedule, RecordErrorRow, WithdrawalHold
+from hub.web import create_app
+from hub.web.admin import COOKIE
+from tests.factories import make_instruments
+
+I = Instrument.__table__
+NOW = datetime.now(timezone.utc)
+
+
+@pytest.fixture
+def app(store):
+    return create_app({"STORE": store, "TESTING": True, "REGISTRY": Registry.load(), "FEED_WORKER": False})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def admin(store):
+    return create_token(store, "admin", label="ops")[1]
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def filled(store):
+    """A failed run with 120 skipped records, probes for 3 days (one bad hour), a held withdrawal."""
+    ids = make_instruments(store, 10, network="130000")
+    with store.write() as conn:
+        job = conn.execute(insert(JOBS).values(network="370000", kind="full", state="failed", started_at=NOW - timedelta(hours=1),
+                                               finished_at=NOW - timedelta(minutes=50), fetched=4117, created=4000, updated=0, unchanged=0,
+                                               withdrawn=0, rejected=120, listing_complete=False, message="network 370000: body broken off")
+                           .returning(JOBS.c.id)).scalar_one()
+        conn.execute(insert(RecordErrorRow.__table__), [
+            dict(job_id=job, network="370000", source_id=f"SD{i:05d}", field="YZ", severity="error", message=f"YZ: not a number: '{i}万'",
+                 raw_excerpt=f"<Record><YQBH>SD{i:05d}</YQBH><YZ>{i}万</YZ></Record>", created_at=NOW) for i in range(120)])
+        hold = conn.execute(insert(WithdrawalHold.__table__).values(network="130000", job_id=None, created_at=NOW + timedelta(seconds=1), listed=2,
+                                                                       active_before=10, instrument_ids=ids[:8], state="held")
+                            .returning(WithdrawalHold.id)).scalar_one()
+    record(store, [ProbeResult("420000", NOW - timedelta(hours=h), h not in (5, 6), None if h in (5, 6) else 40.0 + h, "ok" if h not in (5, 6) else "http_503")
+                   for h in range(72)])
+    return dict(job=job, hold=hold, ids=ids)
+
+
+ADMIN_API = [("get", "/api/v1/admin/networks"), ("get", "/api/v1/admin/networks/370000"), ("get", "/api/v1/admin/networks/370000/errors"),
+             ("post", "/api/v1/admin/networks/370000/harvest"), ("get", "/api/v1/admin/alerts")]
+
+
+def test_the_admin_api_needs_an_admin_token(client, store):
+    publisher = create_token(store, "publisher", "110000")[1]
+    for method, path in ADMIN_API:
+        assert getattr(client, method)(path).status_code == 401, path
+        r = getattr(client, method)(path, headers=bearer(publisher))
+        assert r.status_code == 403 and "admin" in r.get_json()["detail"], path
+
+
+def test_a_browser_signs_in_with_a_token_and_forms_need_the_csrf_field(client, store, admin, filled):
+    r = client.get("/admin")
+    assert r.status_code == 302 and "/admin/login" in r.headers["Location"]
+    assert client.post("/admin/login", data={"token": "hub_nope"}).status_code == 401
+    evaluator = create_token(store, "evaluator")[1]
+    assert client.post("/admin/login", data={"token": evaluator}).status_code == 401
+    r = client.post("/admin/login?next=//evil.example/", data={"token": admin})
+    assert r.status_code == 303 and r.headers["Location"] == "/admin"
+    assert "HttpOnly" in r.headers["Set-Cookie"] and "SameSite=Strict" in r.headers["Set-Cookie"]
+    page = client.get("/admin")
+    assert page.status_code == 200
+    # A form posted without the page's csrf field (as another site would) is refused.
+    assert client.post(f"/admin/holds/{filled['hold']}/reject").status_code == 403
+    csrf = re.search(r'name="csrf" value="([0-9a-f]{32})"', page.get_data(as_text=True)).group(1)
+    assert client.post(f"/admin/holds/{filled['hold']}/reject", data={"csrf": csrf}).status_code == 303
+    with store.read() as conn:
+        assert conn.execute(select(WithdrawalHold.state)).scalar_one() == "rejected"
+
+
+def test_the_overview_shows_last_run_next_run_health_and_held_withdrawals(client, store, admin, filled):
+    with store.write() as conn:
+        conn.execute(insert(NetworkSchedule.__table__).values(network="420000", trigger="every 360 min", next_run=NOW + timedelta(hours=3)))
+    body = client.get("/api/v1/admin/networks", headers=bearer(admin)).get_json()
+    rows = {n["code"]: n for n in body["networks"]}
+    sd = rows["370000"]
+    assert sd["last_run"]["state"] == "failed" and sd["last_run"]["counts"]["rejected"] == 120 and "broken off" in sd["last_run"]["message"]
+    hb = rows["420000"]
+    assert hb["next_run"].startswith((NOW + timedelta(hours=3)).strftime("%Y-%m-%dT%H")) and hb["schedule"] == "every 360 min"
+    assert hb["probes_30d"] == 72 and hb["availability_30d"] == pytest.approx(70 / 72)
+    assert rows["130000"]["held_withdrawals"] == 1
+    assert rows["110000"]["pulled"] is False
+
+    html = client.get("/admin?lang=en", headers=bearer(admin)).get_data(as_text=True)
+    assert "Harvest dashboard" in html and "97.2 %" in html and 'data-hold="%d"' % filled["hold"] in html
+    zh = client.get("/admin?lang=zh", headers=bearer(admin)).get_data(as_text=True)
+    assert "采集监控" in zh and "待确认的撤下" in zh
+
+
+def test_errors_come_with_raw_excerpts_a_page_at_a_time(client, admin, filled):
+    first = client.get("/api/v1/admin/networks/370000/errors?per_page=50", headers=bearer(admin)).get_json()
+    assert (first["total"], first["pages"], len(first["items"])) == (120, 3, 50)
+    last = client.get("/api/v1/admin/networks/370000/errors?per_page=50&page=3", headers=bearer(admin)).get_json()
+    assert len(last["items"]) == 20 and last["items"][-1]["source_id"] == "SD00000"
+    assert last["items"][-1]["raw_excerpt"] == "<Record><YQBH>SD00000</YQBH><YZ>0万</YZ></Record>" and last["items"][-1]["field"] == "YZ"
+    assert client.get("/api/v1/admin/networks/370000/errors?per_page=500", headers=bearer(admin)).status_code == 400
+    assert client.get("/api/v1/admin/networks/999999/errors", headers=bearer(admin)).status_code == 404
+    page = client.get("/admin/networks/370000?page=2&lang=en", headers=bearer(admin)).get_data(as_text=True)
+    assert "Page 2 of 3" in page and "SD00069" in page and "&lt;YZ&gt;69万&lt;/YZ&gt;" in page  # escaped, not markup
+
+
+def test_thirty_day_charts_are_svg(client, admin, filled):
+    for chart in ("availability", "latency"):
+        r = client.get(f"/admin/networks/420000/{chart}.svg", headers=bearer(admin))
+        assert r.status_code == 200 and r.mimetype == "image/svg+xml" and r.data.lstrip().startswith(b"<?xml")
+    assert client.get("/admin/networks/420000/availability.svg").status_code == 403
+    assert client.get("/admin/networks/420000/pie.svg", headers=bearer(admin)).status_code == 404
+
+
+def test_harvest_now_is_queued_for_the_scheduler_never_run_in_the_request(client, store, admin):
+    r = client.post("/api/v1/admin/networks/420000/harvest", json={"full": True}, headers=bearer(admin))
+    assert r.status_code == 202 and r.get_json()["full"] is True
+    with store.read() as conn:
+        row = conn.execute(select(NetworkSchedule.__table__).where(NetworkSchedule.network == "420000")).one()
+        assert row.requested_at is not None and row.requested_full is True and row.requested_by
+        assert conn.execute(select(JOBS)).all() == [], "nothing harvested inside the request"
+    assert client.post("/api/v1/admin/networks/110000/harvest", json={}, headers=bearer(admin)).status_code == 409
+    assert client.post("/api/v1/admin/networks/420000/harvest", json={"full": "yes"}, headers=bearer(admin)).status_code == 400
+
+
+def test_confirming_a_held_withdrawal_tombstones_the_instruments(client, store, admin, filled):
+    client.post("/admin/login", data={"token": admin})
+    page = client.get("/admin").get_data(as_text=True)
+    csrf = re.search(r'name="csrf" value="([0-9a-f]{32})"', page).group(1)
+    assert client.post(f"/admin/holds/{filled['hold']}/confirm", data={"csrf": csrf}).status_code == 303
+    with store.read() as conn:
+        gone = conn.execute(select(I.c.id, I.c.withdrawn_reason).where(I.c.withdrawn_at.is_not(None))).all()
+    assert sorted(g.id for g in gone) == sorted(filled["ids"][:8]) and all("confirmed by an admin" in g.withdrawn_reason for g in gone)
+    again = client.post(f"/admin/holds/{filled['hold']}/confirm", data={"csrf": csrf})
+    assert again.status_code == 409
+    assert "No withdrawals held" in client.get("/admin?lang=en").get_data(as_text=True)
