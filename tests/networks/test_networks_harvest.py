@@ -233,6 +233,7 @@ def test_the_registry_pacing_keeps_chongqing_under_its_rate_limit(world):
         assert "http_429" not in run.telemetry["failures"], run.telemetry
 
 
+@pytest.mark.slow
 def test_the_evaluation_ranks_the_harvested_networks(world, tmp_path, monkeypatch, request):
     """`hub evaluate networks-2013` over a store holding every pulled network of the roster."""
     from hub.cli import cli
