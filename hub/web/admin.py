@@ -4,7 +4,7 @@
     GET  /admin/networks/<code>[?page=N]          its runs, skipped records with raw excerpts (paged), charts, alerts
     GET  /admin/networks/<code>/<chart>.svg       availability | latency, last 30 days (matplotlib SVG)
     POST /admin/networks/<code>/harvest           "harvest now" (form field full=1 for a full listing)
-    POST /admin/holds/<id>/confirm | reject       decide a held withdrawal
+    POST /admin/holds/<hold_id>/confirm | reject  decide a held withdrawal
     GET|POST /admin/login, POST /admin/logout     a browser signs in with an admin token (kept in a cookie)
 
     GET  /api/v1/admin/networks                   the overview as JSON
