@@ -128,7 +128,7 @@ def to_html_bytes(report: dict) -> bytes:
         out.append(f"<h2>Uncertainty and sensitivity</h2><p>{unc['runs']} Monte Carlo runs (seed {unc['seed']}); mean absolute rank shift "
                    f"{_num(unc['mean_abs_rank_shift'], 2)}.</p><table><tr><th class=l>uncertain choice</th><th class=l>alternatives</th>"
                    "<th>first-order S1</th><th>total ST</th></tr>")
-        for name, s in unc["sobol"].items():
+        for name, s in sorted(unc["sobol"].items()):  # as report.json stores them (sorted keys)
             alt = escape(str(unc["factors"][name]))
             out.append(f"<tr><td class=l>{name}</td><td class=l><code>{alt}</code></td><td>{_num(s['S1'])} ± {_num(s['S1_conf'])}</td><td>{_num(s['ST'])} ± {_num(s['ST_conf'])}</td></tr>")
         out.append("</table>")

@@ -1,8 +1,8 @@
 """The JSON API as a client sees it, on every backend."""
 
 import pytest
-from conftest import BACKENDS, make_store
-from factories import make_corpus, withdraw
+from tests.conftest import BACKENDS, make_store
+from tests.factories import make_corpus, withdraw
 
 from hub.store.migrate import upgrade
 from hub.web import create_app

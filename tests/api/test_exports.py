@@ -9,7 +9,7 @@ import sys
 import zipfile
 
 import pytest
-from factories import make_corpus, make_instruments
+from tests.factories import make_corpus, make_instruments
 
 from hub.exports.formats import neutralise
 from hub.web import create_app

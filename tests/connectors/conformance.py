@@ -16,23 +16,14 @@ for a small network whose instruments are named by id; the suite then checks the
 from __future__ import annotations
 
 import re
-import sys
 from datetime import datetime, timezone
 
 import pytest
 import requests
 import responses
 
-from hub import PROJECT_ROOT
+from hub import PROJECT_ROOT  # noqa: F401 (re-exported to the family tests)
 
-# pytest puts tests/ on sys.path (tests/conftest.py has no package), where this directory would
-# shadow the real `connectors` package as a namespace package. Put the project first and forget a
-# shadow already imported. (`pythonpath = ["."]` in the pytest settings makes this unnecessary.)
-if sys.path[0] != str(PROJECT_ROOT):
-    sys.path.insert(0, str(PROJECT_ROOT))
-if getattr(sys.modules.get("connectors"), "__file__", "") is None:
-    for name in [m for m in sys.modules if m == "connectors" or m.startswith("connectors.")]:
-        del sys.modules[name]
 
 from connectors import connector_class  # noqa: E402  (after the path fix above)
 from connectors.base import RawRecord, ServiceRow  # noqa: E402

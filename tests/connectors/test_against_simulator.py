@@ -7,7 +7,7 @@ ids unique, service rows for the year, and a working probe.
 from __future__ import annotations
 
 import pytest
-from conformance import network, make_http, rsps, sleeps  # noqa: F401 (fixtures)
+from tests.connectors.conformance import network, make_http, rsps, sleeps  # noqa: F401 (fixtures)
 
 from connectors import connector_class
 from hub.http import HttpClient

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conformance import PROJECT_ROOT
+from tests.connectors.conformance import PROJECT_ROOT
 
 from connectors import connector_class
 from connectors.hbkx_json import SERVICE_KEYS

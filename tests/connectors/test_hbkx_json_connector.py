@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from conformance import IDS, NAME, ConnectorConformance, make_http, rsps, sleeps  # noqa: F401 (fixtures)
+from tests.connectors.conformance import IDS, NAME, ConnectorConformance, make_http, rsps, sleeps  # noqa: F401 (fixtures)
 
 from connectors._ratelimit import RateLimiter
 from connectors.hbkx_json import SERVICE_KEYS, ServiceTotals, epoch_ms, id_text, number

@@ -11,7 +11,7 @@ import pytest
 from hub import PROJECT_ROOT
 from hub.evaluation.framework import load_framework
 from hub.evaluation.service import load_evaluation, run_evaluation, save_evaluation, write_outputs
-from evaluation_factories import populate
+from tests.evaluation.evaluation_factories import populate
 
 BUILTIN = PROJECT_ROOT / "conf" / "evaluation" / "networks-2013.yaml"
 

@@ -1,8 +1,8 @@
 """A fixed set of queries gives identical results and counts on SQLite and PostgreSQL."""
 
 import pytest
-from conftest import POSTGRES, make_store
-from factories import make_corpus, make_instruments
+from tests.conftest import POSTGRES, make_store
+from tests.factories import make_corpus, make_instruments
 
 from hub.search import search
 from hub.store.migrate import upgrade

@@ -1,6 +1,6 @@
 """Migration 0002 indexes the instruments already in the store."""
 
-from factories import ensure_networks, instrument_defaults
+from tests.factories import ensure_networks, instrument_defaults
 from sqlalchemy import insert
 
 from hub.search import search
@@ -9,7 +9,7 @@ from hub.store.models import Instrument
 
 
 def test_upgrade_indexes_existing_rows(tmp_path):
-    from conftest import make_store
+    from tests.conftest import make_store
 
     store, cleanup = make_store("sqlite", tmp_path)
     try:

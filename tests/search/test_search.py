@@ -1,8 +1,8 @@
 """Search behaviour on every backend (the `store` fixture runs on SQLite and PostgreSQL)."""
 
 import pytest
-from factories import change, make_corpus, withdraw
-from conftest import BACKENDS, make_store
+from tests.factories import change, make_corpus, withdraw
+from tests.conftest import BACKENDS, make_store
 from sqlalchemy import func, select
 
 from hub.store.migrate import upgrade

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -21,19 +20,14 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from hub import PROJECT_ROOT
 
-# pytest puts tests/ on sys.path (tests/conftest.py has no package); the shared factories are
-# imported as `tests.factories`, so the project root goes first.
-if str(PROJECT_ROOT) not in sys.path:
-    sys.path.insert(0, str(PROJECT_ROOT))
 
-from hub.harvest.flatten import split_record  # noqa: E402
-from hub.schema import InstrumentSchema  # noqa: E402
-from hub.store.db import Store  # noqa: E402
-from hub.store.migrate import upgrade  # noqa: E402
-from tests.factories import make_instruments, withdraw  # noqa: E402
-from tests.ui import catalogue_data  # noqa: E402
+from hub.harvest.flatten import split_record
+from hub.schema import InstrumentSchema
+from hub.store.db import Store
+from hub.store.migrate import upgrade
+from tests.factories import make_instruments, withdraw
+from tests.ui import catalogue_data
 
 CHROMIUM = os.environ.get("HUB_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("HUB_TEST_CHROMEDRIVER", "/usr/bin/chromedriver")
