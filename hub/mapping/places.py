@@ -154,6 +154,10 @@ class Divisions:
         if code is None or code.endswith("0000"):
             if province in MUNICIPALITIES:
                 code = province + "0000"
+                # Sites often repeat the municipality as its own city: 天津市天津市河西区.
+                again = _match(self.province_index, text, pos)
+                if again and again[0] == code:
+                    pos = again[1]
             else:
                 hit = _match(self.city_index.get(province, ()), text, pos)
                 if hit:
@@ -164,6 +168,8 @@ class Divisions:
             hit = _match(self.county_by_province.get(province, ()), text, pos)
         if hit:
             code, pos = hit
+        elif code and province in MUNICIPALITIES and code.endswith("0000"):
+            code = province + "0100"  # a municipality is its own city (its urban districts' 市辖区 code)
         return code
 
 

@@ -138,6 +138,7 @@ _MONEY = re.compile(
 )
 _UNIT_FACTOR = {"亿元": Decimal(100_000_000), "亿": Decimal(100_000_000), "万元": Decimal(10_000), "万": Decimal(10_000), "元": Decimal(1), "yuan": Decimal(1), "rmb": Decimal(1), "cny": Decimal(1)}
 _BARE = {"yuan": Decimal(1), "wanyuan": Decimal(10_000)}
+_THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 
 
 def _decimal(value, what: str) -> Decimal:
@@ -158,13 +159,20 @@ def money(value, bare_unit="yuan"):
     `约70万元`, full-width digits, numeric strings and JSON numbers; a number without unit is in
     `bare_unit` (`yuan` or `wanyuan`). Negative, non-finite or absurdly large amounts are errors."""
     if isinstance(value, str):
-        text = _scalar_text(value, "an amount of money").replace(",", "").replace(" ", "")
+        raw = _scalar_text(value, "an amount of money")
+        text = raw.replace(",", "").replace(" ", "")
         m = _MONEY.match(text)
         if not m:
             raise TransformError(f"expected an amount such as 68.5万元 or 685000元, got {_short(value)}")
         number = Decimal(m.group("num"))
         unit = m.group("unit")
-        factor = _UNIT_FACTOR[unit.lower()] if unit else _BARE[bare_unit]
+        if unit:
+            factor = _UNIT_FACTOR[unit.lower()]
+        elif _THOUSANDS.search(raw):
+            # Digits grouped in thousands (685,000) are yuan: nobody groups 68.50 万元 that way.
+            factor = _BARE["yuan"]
+        else:
+            factor = _BARE[bare_unit]
     else:
         number, factor = _decimal(value, "an amount of money"), _BARE[bare_unit]
     if number < 0:

@@ -360,3 +360,32 @@ def test_small_transforms(name, value, options, expected):
 def test_small_transforms_reject(name, value):
     with pytest.raises(TransformError):
         run(name, value)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("1,544,200", "1544200.00", id="thousands-grouped bare number is yuan on a 万元 site"),
+        pytest.param("685,000", "685000.00", id="685,000 from the yqlm doc"),
+        pytest.param("68.50", "685000.00", id="bare number in 万元"),
+    ],
+)
+def test_money_grouping_means_yuan(text, expected):
+    from hub.mapping.transforms import money
+
+    assert str(money(text, bare_unit="wanyuan")) == expected
+
+
+@pytest.mark.parametrize(
+    "text, city, county",
+    [
+        pytest.param("天津市天津市河西区", "120100", "120103", id="municipality repeated as its city"),
+        pytest.param("天津市", "120100", None, id="a municipality alone is its own city"),
+        pytest.param("北京市海淀区", "110100", "110108", id="municipality and district"),
+    ],
+)
+def test_region_of_municipalities(text, city, county):
+    from hub.mapping.transforms import region
+
+    r = region(text)
+    assert (r["city"], r["county"]) == (city, county)

@@ -154,8 +154,6 @@ def test_html_sites_give_values_in_yuan_within_the_plausible_range(world, code):
     assert grouped < 0.25 * len(rows)
 
 
-@pytest.mark.xfail(strict=True, reason="hub/mapping/transforms.py money(): thousands separators are dropped before the "
-                                       "bare unit applies, so `1,544,200` on a 万元 site reads as 15.4 billion yuan")
 def test_thousands_separated_yuan_on_a_wanyuan_site_is_yuan(world):
     code = "130000"  # the family's reference network: bare 原值 in 万元, some written as 1,544,200
     world.harvest(code)
@@ -183,17 +181,7 @@ def test_commissioning_dates_are_parsed_with_their_precision(world, code):
     assert months >= MONTH_DATES.get(code, 0.0)
 
 
-def _region_cases():
-    for code in CODES:
-        marks = ()
-        if code == "120000":
-            marks = pytest.mark.xfail(strict=True, reason=(
-                "hub/mapping/places.py Divisions.parse: after a municipality's name it looks for a county "
-                "at once, so 天津市天津市河西区 (the site repeats the city) resolves to the province alone"))
-        yield pytest.param(code, marks=marks, id=code)
-
-
-@pytest.mark.parametrize("code", list(_region_cases()))
+@pytest.mark.parametrize("code", CODES)
 def test_every_instrument_is_placed_in_its_network_province_and_city(world, code):
     world.harvest(code)
     rows = world.rows(code, I.c.province_code, I.c.city_code, I.c.county_code)
