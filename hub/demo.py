@@ -75,8 +75,10 @@ def harvest(ctx: DemoContext):
     from hub.harvest.parallel import harvest_many
 
     networks = [n for n in Registry.load() if n.pulled and n.enabled]
-    ctx.say(f"harvesting {len(networks)} pulled networks …")
-    ctx.results = harvest_many(ctx.store, settings(), networks, year=settings().service_year, workers=ctx.workers,
+    # Most networks are bound by their rate limits and page times, not by our CPU: run many at once.
+    workers = ctx.workers or min(8, len(networks))
+    ctx.say(f"harvesting {len(networks)} pulled networks, {workers} at a time …")
+    ctx.results = harvest_many(ctx.store, settings(), networks, year=settings().service_year, workers=workers,
                                progress=ctx.progress, on_result=getattr(ctx.progress, "finished", None))
     if hasattr(ctx.progress, "done"):
         ctx.progress.done()

@@ -70,6 +70,7 @@ class OaiPmh:
     def __init__(self, state):
         self.state = state
         self.spec = state.spec
+        self._service_cache: dict = {}
         self.host = f"{self.spec.id_prefix.lower().rstrip('-')}.nrii.example.cn"
         self._queries: dict[str, tuple[dict, int]] = {}
         self._cities: dict[int, str] = {}
@@ -253,7 +254,12 @@ class OaiPmh:
             raise _Fail("badArgument" if "set" not in query else "noRecordsMatch", "nrii_service needs set=year:YYYY")
         year = int(match.group(1))
         data = self.state.data
-        return [s for i in range(data.n) if i not in self.state.deleted and (s := data.stats(i, year))]
+        # A year's statistics never change; computing them builds every record, so once per year.
+        key = ("service", year)
+        stats = self._service_cache.get(key)
+        if stats is None:
+            stats = self._service_cache[key] = [(i, s) for i in range(data.n) if (s := data.stats(i, year))]
+        return [s for i, s in stats if i not in self.state.deleted]
 
     # -- tokens --------------------------------------------------------------------------------
     def _lifetime(self) -> float:
