@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 MAX_TOKEN_CHARS = 40
 
@@ -27,6 +28,8 @@ _SPLIT = re.compile(r"[-./+]")
 def normalize(text: str) -> str:
     """NFKC (full-width Ｌ→L, ① → 1), lower case, accents folded (é→e); control characters become spaces."""
     text = unicodedata.normalize("NFKC", text).lower()
+    if text.isascii() or unicodedata.is_normalized("NFD", text):
+        return text  # nothing to fold: the usual case for Chinese text, and much cheaper
     decomposed = unicodedata.normalize("NFD", text)
     text = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", text)
@@ -48,11 +51,26 @@ def _ok(token: str) -> bool:
     return 0 < len(token) <= MAX_TOKEN_CHARS
 
 
-def index_tokens(text: str | None) -> list[str]:
+def index_tokens(text: str | None) -> tuple[str, ...]:
     """Every token a document field contributes, in order of appearance, duplicates kept."""
-    out: list[str] = []
     if not text:
-        return out
+        return ()
+    if len(text) <= _CACHE_TEXT:
+        return _cached_tokens(text)
+    return _index_tokens(text)
+
+
+_CACHE_TEXT = 400
+
+
+@lru_cache(maxsize=16384)
+def _cached_tokens(text: str) -> tuple[str, ...]:
+    # Owner names, makers, models, places and boilerplate specs repeat across thousands of records.
+    return _index_tokens(text)
+
+
+def _index_tokens(text: str) -> tuple[str, ...]:
+    out: list[str] = []
     for kind, piece in pieces(text):
         if kind == "cjk":
             out.extend(bigrams(piece))
@@ -63,7 +81,7 @@ def index_tokens(text: str | None) -> list[str]:
             out.extend(parts)
             if len(parts) > 1:
                 out.append("".join(parts))
-    return [t for t in out if _ok(t)]
+    return tuple(t for t in out if _ok(t))
 
 
 def query_terms(text: str) -> list[list[str]]:
