@@ -83,6 +83,9 @@ class Connector:
     family: ClassVar[str] = ""
     #: True when `list_records(since=...)` returns only changes (and explicit deletions).
     supports_incremental: ClassVar[bool] = False
+    #: True when a harvest is bound by the network's own request rate (paced pages), not by our CPU:
+    #: parallel harvests start these first, so their waiting overlaps everyone else's work.
+    paced: ClassVar[bool] = False
     #: A marshmallow schema for `options:` in the registry entry; unknown keys are rejected at load.
     options_schema: ClassVar[type[Schema] | None] = None
 

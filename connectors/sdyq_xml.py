@@ -47,15 +47,19 @@ def element_payload(element) -> dict:
     """Flatten one record element into the payload described in the module docstring."""
     payload: dict = {f"@{k}": v for k, v in element.attrib.items()}
     for child in element:
-        if not isinstance(child.tag, str):
+        tag = child.tag
+        if not isinstance(tag, str):
             continue
-        name = local_name(child)
-        _put(payload, name, (child.text or "").strip())
-        for attr, value in child.attrib.items():
-            _put(payload, f"{name}@{attr}", value)
-        for grandchild in child:
-            if isinstance(grandchild.tag, str):
-                _put(payload, f"{name}.{local_name(grandchild)}", (grandchild.text or "").strip())
+        name = tag if tag[0] != "{" else local_name(child)
+        text = child.text
+        _put(payload, name, text.strip() if text else "")
+        if child.attrib:
+            for attr, value in child.attrib.items():
+                _put(payload, f"{name}@{attr}", value)
+        if len(child):
+            for grandchild in child:
+                if isinstance(grandchild.tag, str):
+                    _put(payload, f"{name}.{local_name(grandchild)}", (grandchild.text or "").strip())
     return payload
 
 
@@ -103,7 +107,8 @@ class SdyqXmlConnector(Connector):
         response = self._get(EXPORT_PATH, params)
         instruments = 0
         expected = None
-        for root, element in iter_children(self.http, response, what="instrument export", encoding=self.options["encoding"]):
+        for root, element in iter_children(self.http, response, what="instrument export", encoding=self.options["encoding"],
+                                           tags=("{*}Instrument", "{*}Deleted")):
             if expected is None:
                 expected = _int_or_none(root.get("count"))
             name = local_name(element)

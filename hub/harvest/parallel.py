@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 
 from sqlalchemy import func, select
 
+from connectors import connector_class
 from hub.harvest.jobs import Counts
 from hub.harvest.writer import INSTRUMENTS
 
@@ -85,8 +86,9 @@ def harvest_many(store, settings, networks, *, full=False, year=None, workers=No
             if progress:
                 progress(network, kind, Counts(**counts))
 
-    # Largest first (by what the store holds) keeps the workers busy to the end.
-    ordered = sorted(networks, key=lambda n: -sizes.get(n.code, 0))
+    # Paced networks first (their waiting overlaps the rest), then largest first by what the store
+    # holds, which keeps the workers busy to the end.
+    ordered = sorted(networks, key=lambda n: (not connector_class(n.family).paced, -sizes.get(n.code, 0)))
     results = []
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,)) as pool:
         drainer = threading.Thread(target=drain, daemon=True)

@@ -38,11 +38,15 @@ class SqliteText:
 
     def insert(self, conn, documents):
         rows = [cols for cols, _ in documents]
-        docids = conn.execute(insert(docs).returning(docs.c.docid, sort_by_parameter_order=True), rows).scalars().all()
+        # One executemany, then one SELECT for the new docids: RETURNING in parameter order would
+        # make SQLite run one INSERT per row.
+        conn.execute(insert(docs), rows)
+        ids = [cols["instrument_id"] for cols in rows]
+        docid_of = dict(conn.execute(select(docs.c.instrument_id, docs.c.docid).where(docs.c.instrument_id.in_(ids))).all())
         conn.execute(
             insert(self.fts),
             # Padded with spaces so that `instr(field, ' token ')` tests a whole token (see field_matches).
-            [{"rowid": d, **{f: f" {' '.join(toks)} " for f, toks in fields.items()}} for d, (_, fields) in zip(docids, documents)],
+            [{"rowid": docid_of[cols["instrument_id"]], **{f: f" {' '.join(toks)} " for f, toks in fields.items()}} for cols, fields in documents],
         )
 
     @staticmethod
