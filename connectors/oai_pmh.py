@@ -42,15 +42,13 @@ from connectors._options import encoding_field
 from connectors._xmlstream import _Gunzip, _Prefixed, _read_head
 from connectors.base import Connector, RawRecord, ServiceRow
 from hub import safexml
+from hub.oaipmh import GRANULARITY_DAY, GRANULARITY_SECONDS, NRII_NS, OAI_NS
 from hub.errors import ConnectorError
 
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
-NRII_NS = "http://nrii.example.cn/schema/instrument/1.0"
 OAI_PATH = "/oai"
 #: Elements of `nrii` that may repeat: always lists, so a mapping sees one shape.
 LIST_ELEMENTS = frozenset({"subject"})
-DAY = "YYYY-MM-DD"
-SECONDS = "YYYY-MM-DDThh:mm:ssZ"
+DAY, SECONDS = GRANULARITY_DAY, GRANULARITY_SECONDS
 DELETED_RECORD = ("persistent", "transient", "no")
 
 #: What each OAI-PMH error code means for a harvest (codes of the specification, section 3.6).

@@ -28,33 +28,20 @@ from functools import lru_cache
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from lxml import etree
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from hub.config import mappings_dir
+from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
 
 bp = Blueprint("oai", __name__)
 
-OAI_NS = "http://www.openarchives.org/OAI/2.0/"
-XSI = "http://www.w3.org/2001/XMLSchema-instance"
-NRII_NS = "http://nrii.example.cn/schema/instrument/1.0"
-DC_NS, OAI_DC_NS = "http://purl.org/dc/elements/1.1/", "http://www.openarchives.org/OAI/2.0/oai_dc/"
-FORMATS = {
-    "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", OAI_DC_NS),
-    "nrii": ("http://nrii.example.cn/schema/instrument/1.0/instrument.xsd", NRII_NS),
-}
+# The provider disseminates the instrument formats; nrii_service is what networks send, not us.
+FORMATS = {prefix: FORMATS[prefix] for prefix in ("oai_dc", "nrii")}
+XSI = XSI_NS
+GRANULARITY = GRANULARITY_SECONDS
 PAGE = 100
-GRANULARITY = "YYYY-MM-DDThh:mm:ssZ"
-#: Arguments each verb accepts besides `verb` (spec 3.1.1); required ones are checked per verb.
-VERBS = {
-    "Identify": set(),
-    "ListMetadataFormats": {"identifier"},
-    "ListSets": {"resumptionToken"},
-    "ListIdentifiers": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
-    "ListRecords": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
-    "GetRecord": {"identifier", "metadataPrefix"},
-}
 #: Common-schema codes → the national list's words (nrii is the national reporting model).
 STATUS = {"normal": "正常", "standby": "待机", "remote": "远程服务中", "occasional_fault": "偶有故障",
           "frequent_fault": "故障频繁", "awaiting_repair": "待修", "awaiting_retirement": "待报废", "retired": "报废"}

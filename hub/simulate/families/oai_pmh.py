@@ -20,6 +20,7 @@ from datetime import datetime, timedelta, timezone
 
 from werkzeug.wrappers import Response
 
+from hub.oaipmh import FORMATS, NRII_NS, VERBS
 from hub.simulate import catalog
 from hub.simulate.families import escape, register
 from hub.simulate.generator import UPDATED_FROM
@@ -27,20 +28,6 @@ from hub.simulate.generator import UPDATED_FROM
 PAGE = 100
 DEFAULT_TOKEN_LIFETIME = 600
 UTC_OFFSET = timedelta(hours=8)  # network clocks are China time; OAI datestamps are UTC
-NRII_NS = "http://nrii.example.cn/schema/instrument/1.0"
-FORMATS = {
-    "oai_dc": ("http://www.openarchives.org/OAI/2.0/oai_dc.xsd", "http://www.openarchives.org/OAI/2.0/oai_dc/"),
-    "nrii": ("http://nrii.example.cn/schema/instrument/1.0/instrument.xsd", NRII_NS),
-    "nrii_service": ("http://nrii.example.cn/schema/instrument/1.0/service.xsd", NRII_NS),
-}
-VERBS = {
-    "Identify": set(),
-    "ListMetadataFormats": {"identifier"},
-    "ListSets": {"resumptionToken"},
-    "ListIdentifiers": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
-    "ListRecords": {"metadataPrefix", "from", "until", "set", "resumptionToken"},
-    "GetRecord": {"identifier", "metadataPrefix"},
-}
 #: The generator's status spellings → the national list the nrii format uses.
 STATUS = {"正常": "正常", "待机": "待机", "故障": "偶有故障", "待修": "待修", "待报废": "待报废", "报废": "待报废"}
 #: GB/T 13745 discipline codes by category group (first two digits of the instrument category).
