@@ -74,6 +74,22 @@ def _read_head(stream) -> bytes:
     return head
 
 
+def safe_source(http, stream, *, what: str):
+    """The body as a file object for iterparse: a gzip body sent without `Content-Encoding` is
+    inflated (under the cap), an empty one is an error, and a DOCTYPE or ENTITY is refused unread."""
+    network = http.network
+    source = stream
+    head = _read_head(stream)
+    if head.startswith(_GZIP_MAGIC):
+        source = _Gunzip(_Prefixed(head, stream), http.settings["max_body_bytes"], network)
+        head = _read_head(source)
+    if not head.strip():
+        raise ConnectorError(network, f"{what} is empty", "malformed")
+    if safexml.has_doctype(head):
+        raise ConnectorError(network, f"{what} declares a DOCTYPE or ENTITY; refused unread (XML from networks never needs one)", "unsafe_xml")
+    return _Prefixed(head, source)
+
+
 def iter_children(http, response, *, what: str, encoding: str | None = None, tags=None):
     """Yield `(root, child)` for each direct child element of the document root, then free it.
 
@@ -84,19 +100,11 @@ def iter_children(http, response, *, what: str, encoding: str | None = None, tag
     network = http.network
     stream = http.stream(response)
     try:
-        source = stream
-        head = _read_head(stream)
-        if head.startswith(_GZIP_MAGIC):
-            source = _Gunzip(_Prefixed(head, stream), http.settings["max_body_bytes"], network)
-            head = _read_head(source)
-        if not head.strip():
-            raise ConnectorError(network, f"{what} is empty", "malformed")
-        if safexml.has_doctype(head):
-            raise ConnectorError(network, f"{what} declares a DOCTYPE or ENTITY; refused unread (XML from networks never needs one)", "unsafe_xml")
+        source = safe_source(http, stream, what=what)
         extra = {"encoding": encoding} if encoding else {}
         if tags:
             extra["tag"] = tags
-        events = safexml.iterparse(_Prefixed(head, source), events=("end",), **extra)
+        events = safexml.iterparse(source, events=("end",), **extra)
         checked = False
         try:
             for _event, element in events:

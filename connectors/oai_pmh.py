@@ -39,7 +39,7 @@ from marshmallow import Schema, fields, validate
 
 from connectors import register
 from connectors._options import encoding_field
-from connectors._xmlstream import _Gunzip, _Prefixed, _read_head
+from connectors._xmlstream import safe_source
 from connectors.base import Connector, RawRecord, ServiceRow
 from hub import safexml
 from hub.oaipmh import GRANULARITY_DAY, GRANULARITY_SECONDS, NRII_NS, OAI_NS
@@ -133,19 +133,11 @@ def iter_response(http, response, *, what: str, encoding: str | None = None):
     network = http.network
     stream = http.stream(response)
     try:
-        source = stream
-        head = _read_head(stream)
-        if head.startswith(b"\x1f\x8b"):
-            source = _Gunzip(_Prefixed(head, stream), http.settings["max_body_bytes"], network)
-            head = _read_head(source)
-        if not head.strip():
-            raise ConnectorError(network, f"{what} is empty", "malformed")
-        if safexml.has_doctype(head):
-            raise ConnectorError(network, f"{what} declares a DOCTYPE or ENTITY; refused unread", "unsafe_xml")
+        source = safe_source(http, stream, what=what)
         extra = {"encoding": encoding} if encoding else {}
         depth = 0
         try:
-            for event, element in safexml.iterparse(_Prefixed(head, source), events=("start", "end"), **extra):
+            for event, element in safexml.iterparse(source, events=("start", "end"), **extra):
                 if event == "start":
                     depth += 1
                     if depth == 1:
