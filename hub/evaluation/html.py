@@ -10,13 +10,12 @@ import io
 import warnings
 from html import escape
 
-from matplotlib import rcParams
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from hub.evaluation.report import canonical
+from hub.fonts import cjk_font
 
-rcParams["svg.fonttype"] = "none"  # text stays text: Chinese names render with the reader's fonts
-rcParams["svg.hashsalt"] = "hub-evaluation"  # stable element ids
 
 
 def _num(v, digits=3):
@@ -35,8 +34,13 @@ MAX_UNIT_CHARTS = 60
 
 def _svg(fig: Figure, tight=False) -> str:
     buf = io.StringIO()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # missing CJK glyphs only affect layout metrics
+    # Set per drawing, never globally: the UI's charts in the same process draw glyphs as paths.
+    rc = {"svg.fonttype": "none",  # text stays text: Chinese names render with the reader's fonts
+          "svg.hashsalt": "hub-evaluation"}  # stable element ids
+    if font := cjk_font():
+        rc["font.sans-serif"] = [font, "DejaVu Sans"]  # right layout metrics for Chinese labels
+    with rc_context(rc), warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # with no CJK font, missing glyphs only affect layout metrics
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight" if tight else None)
     text = buf.getvalue()
     return text[text.index("<svg"):]

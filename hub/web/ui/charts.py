@@ -19,16 +19,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-#: Fonts with CJK glyphs, most preferred first (names as matplotlib's font manager reports them).
-CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Source Han Sans SC",
-    "WenQuanYi Micro Hei",
-    "WenQuanYi Zen Hei",
-    "Noto Sans CJK JP",
-    "Noto Sans CJK TC",
-    "AR PL UMing CN",
-)
+from hub.fonts import cjk_font
+
 BAR_COLOUR = "#2c6e9b"
 TEXT_COLOUR = "#222222"
 CACHE_SIZE = 64
@@ -42,14 +34,6 @@ class Bar:
 
 
 @lru_cache(maxsize=1)
-def cjk_font() -> str | None:
-    """The first installed CJK font family, or None."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in CJK_FONTS if name in installed), None)
-
-
 def _needs_cjk(text: str) -> bool:
     return any(ord(ch) > 0x2E7F for ch in text)
 
