@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 from tests.connectors.conformance import IDS, NAME, ConnectorConformance, make_http, rsps, sleeps  # noqa: F401 (fixtures)
+from tests.doc_examples import HBKX_DOC_ROW
 
 from connectors._ratelimit import RateLimiter
 from connectors.hbkx_json import SERVICE_KEYS, ServiceTotals, epoch_ms, id_text, number
@@ -16,30 +17,7 @@ from hub.errors import ConfigError, ConnectorError
 BASE = "http://hbkx.test/420000"
 CREDS = {"app_key": "hub", "app_secret": "hub-secret"}
 
-DOC_ROW = {
-    "id": 1042,
-    "instrumentName": "扫描电子显微镜",
-    "instrumentNameEn": "Scanning Electron Microscope",
-    "categoryName": "电子光学仪器",
-    "modelSpec": "SU8010",
-    "manufacturer": "日立",
-    "originCountry": "日本",
-    "originalValue": 3250000.0,
-    "purchaseDate": "2012-03-20",
-    "org": {"name": "武汉大学", "creditCode": "12100000707136290Y", "type": 1, "level": "central"},
-    "location": {"city": "武汉市", "district": "武昌区", "address": "珞珈山 测试中心"},
-    "techSpecs": "分辨率1.0 nm(15 kV)",
-    "mainFunctions": "材料表面形貌观察与微区成分分析",
-    "serviceItems": ["形貌观察", "能谱分析"],
-    "feeStandard": "600元/小时",
-    "bookingUrl": None,
-    "contact": {"name": "李老师", "phone": "027-68752345", "email": None},
-    "status": 1,
-    "shareStatus": 1,
-    "cmaCertified": False,
-    "updateTime": 1378952521000,
-    "deleted": False,
-}
+DOC_ROW = HBKX_DOC_ROW
 DOC_SERVICE = {"id": 88121, "instrumentId": 1042, "serviceDate": "2012-05-14", "userOrgName": "武汉某药业有限公司",
                "userType": "企业", "external": True, "hours": 3.5, "samples": 12, "fee": 2100.0, "satisfaction": 5}
 
