@@ -1,0 +1,35 @@
+"""`hub demo` — the README's main job — end to end at a small scale: all 30 networks arrive."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.store.db import Store
+from hub.store.models import Evaluation, Instrument
+
+HUB = str(Path(sys.executable).with_name("hub"))
+
+
+@pytest.mark.slow
+def test_demo_brings_every_network_in_and_ranks_them(tmp_path):
+    url = f"sqlite:///{tmp_path}/demo.sqlite"
+    env = dict(os.environ, HUB_DATABASE_URL=url)
+    env.pop("HUB_SIMULATOR_URL", None)
+    done = subprocess.run([HUB, "demo", "--scale", "0.02", "--no-serve", "--port", "0"], env=env,
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "from 30 networks" in done.stdout
+    store = Store(url)
+    try:
+        with store.read() as conn:
+            networks = conn.execute(select(func.count(func.distinct(Instrument.network))).where(Instrument.withdrawn_at.is_(None))).scalar_one()
+            published = conn.execute(select(func.count()).select_from(Evaluation).where(Evaluation.published.is_(True))).scalar_one()
+        assert networks == 30 and published == 1
+    finally:
+        store.dispose()
