@@ -8,10 +8,13 @@ the job's `Telemetry`. Bodies are handed out as streams so large exports are nev
 from __future__ import annotations
 
 import email.utils
+import os
 import time
 from datetime import datetime, timezone
+from urllib.parse import urlsplit
 
 import requests
+from requests.utils import get_environ_proxies
 
 from hub.errors import ConnectorError
 from hub.telemetry import Telemetry
@@ -62,6 +65,13 @@ class HttpClient:
         self.telemetry = telemetry or Telemetry()
         self.session = requests.Session()
         self.session.headers["User-Agent"] = settings["user_agent"]
+        # requests re-reads the environment (proxies, no_proxy, CA bundle, ~/.netrc) on every request
+        # when trust_env is on: half a millisecond a request, a third of the client's cost for a site
+        # read page by page. The environment is read once per host here instead; credentials come from
+        # the network's configuration, never from ~/.netrc.
+        self.session.trust_env = False
+        self.session.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        self._proxies: dict[str, dict] = {}
         self._sleep = sleep
 
     def close(self):
@@ -76,6 +86,7 @@ class HttpClient:
         s = self.settings
         kwargs.setdefault("timeout", (s["connect_timeout"], s["read_timeout"]))
         kwargs.setdefault("stream", True)
+        kwargs.setdefault("proxies", self._proxies_for(url))
         attempts = s["max_retries"] + 1
         for attempt in range(1, attempts + 1):
             started = time.perf_counter()
@@ -106,6 +117,14 @@ class HttpClient:
                 raise ConnectorError(self.network, f"{message} (gave up after {attempts} attempts)", failure)
             self._sleep(wait if wait is not None else s["backoff"] * 2 ** (attempt - 1))
         raise AssertionError("unreachable")  # Loop always returns or raises
+
+    def _proxies_for(self, url: str) -> dict:
+        """The environment's proxies for `url`'s scheme and host (honouring no_proxy), read once."""
+        parts = urlsplit(url)
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._proxies:
+            self._proxies[key] = get_environ_proxies(key)
+        return self._proxies[key]
 
     def get(self, url, **kwargs):
         return self.request("GET", url, **kwargs)
