@@ -24,7 +24,7 @@ from hub.errors import RecordError
 from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
 from hub.schema import instrument_id
-from hub.store.hooks import instruments_changed
+from hub.store.hooks import instruments_changed, prepare_changes
 from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
 from hub.store.upsert import upsert
 
@@ -65,6 +65,7 @@ class PreparedBatch:
     raw_rows: list = field(default_factory=list)
     errors: list = field(default_factory=list)
     deletions: list = field(default_factory=list)     # RawRecords marked deleted
+    hook_data: dict = field(default_factory=dict)     # store hooks' preparation of `rows`
 
 
 class RecordWriter:
@@ -137,6 +138,7 @@ class RecordWriter:
                 last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
             )
             batch.rows.append((row, owner, before))
+        batch.hook_data = prepare_changes([(row, owner) for row, owner, _ in batch.rows])
         return batch
 
     def apply(self, conn, batch: "PreparedBatch", *, listing: bool = True) -> Counts:
@@ -169,16 +171,20 @@ class RecordWriter:
         if changed_rows:
             self._update_rows(conn, changed_rows)
         upsert(conn, RAW, batch.raw_rows, ("id",))
-        if listing and batch.seen:
+        if listing:
             # Present in the listing, changed or not (even if rejected): not a candidate for withdrawal.
-            conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(batch.seen)).values(last_seen=stamp))
+            # Rows just written carry the stamp already.
+            written = set(changed_ids)
+            untouched = [iid for iid in batch.seen if iid not in written]
+            if untouched:
+                conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(untouched)).values(last_seen=stamp))
         if batch.errors:
             conn.execute(insert(ERRORS), batch.errors)
         if batch.deletions:
             withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in batch.deletions], "deleted at source")
             counts.withdrawn += len(withdrawn)
             changed_ids += withdrawn
-        instruments_changed(conn, changed_ids)
+        instruments_changed(conn, changed_ids, batch.hook_data)
         return counts
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:

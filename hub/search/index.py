@@ -3,6 +3,8 @@
 `index_instruments(conn, ids)` is registered as a store hook: whoever creates, updates or withdraws
 instruments (harvest, push, remap, tests' factories) calls `hooks.instruments_changed(conn, ids)` and
 the index follows in the same transaction. A withdrawn or missing instrument leaves the index.
+The writer tokenises the rows it is about to write before it takes the write lock (`text_tokens`,
+the hook's `prepare`), so the transaction only reads the filter columns and writes.
 """
 
 from __future__ import annotations
@@ -51,8 +53,19 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def document(row) -> tuple[dict, dict[str, list[str]]]:
-    """One instrument row → (search_docs columns, tokens per text field). Pure."""
+def text_tokens(m) -> dict[str, list[str]]:
+    """Tokens per text field of an instrument (a mapping with `_SOURCE`'s text columns). Pure."""
+    return {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
+
+
+def _tokens_of_rows(rows) -> dict[str, dict[str, list[str]]]:
+    """Hook preparation: instrument id → text tokens of the `(row, owner)` pairs about to be written."""
+    return {row["id"]: text_tokens({**row, "owner_name": (owner or {}).get("name")}) for row, owner in rows}
+
+
+def document(row, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
+    """One instrument row → (search_docs columns, tokens per text field); `tokens` when already
+    computed from the same text. Pure."""
     m = row._mapping
     columns = {
         "instrument_id": m["id"],
@@ -69,14 +82,16 @@ def document(row) -> tuple[dict, dict[str, list[str]]]:
         "commissioned": m["commissioned"],
         "updated": iso_utc(m["source_updated"]),
     }
-    fields = {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
+    fields = dict(tokens) if tokens is not None else text_tokens(m)
     fields["tags"] = document_tags(columns)
     return columns, fields
 
 
-def index_instruments(conn, ids) -> None:
-    """(Re)index these instruments: active ones are written, withdrawn or missing ones removed."""
+def index_instruments(conn, ids, tokens: dict | None = None) -> None:
+    """(Re)index these instruments: active ones are written, withdrawn or missing ones removed.
+    `tokens`: text tokens already computed for some of them (`_tokens_of_rows`)."""
     ids = list(dict.fromkeys(ids))
+    tokens = tokens or {}
     text = backend(conn)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
@@ -84,7 +99,7 @@ def index_instruments(conn, ids) -> None:
         conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(chunk), _I.c.withdrawn_at.is_(None))).all()
         if rows:
-            text.insert(conn, [document(r) for r in rows])
+            text.insert(conn, [document(r, tokens.get(r.id)) for r in rows])
 
 
 def index_all(conn, chunk: int = 2000) -> int:
@@ -113,6 +128,6 @@ def reindex_all(store) -> int:
         return index_all(conn)
 
 
-@on_instruments_changed
-def _keep_index_current(conn, ids):
-    index_instruments(conn, ids)
+@on_instruments_changed(prepare=_tokens_of_rows)
+def _keep_index_current(conn, ids, tokens):
+    index_instruments(conn, ids, tokens)

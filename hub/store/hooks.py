@@ -1,7 +1,11 @@
 """Store hooks: code that must run in the same transaction whenever instruments change.
 
 The search index registers here, so harvests, pushes and remaps keep it current without knowing it
-exists. A hook is `fn(conn, instrument_ids: list[str]) -> None`; it sees the rows as written.
+exists. A hook is `fn(conn, instrument_ids: list[str], prepared) -> None`; it sees the rows as
+written. A hook may also register `prepare(rows) -> prepared`: CPU work on the rows about to be
+written (`(instruments row, owner dict)` pairs) that the writer runs *before* it takes the write
+transaction, so that SQLite's single write lock is held for writing only; `prepared` is None when the
+caller had nothing to prepare (withdrawals, tests' factories).
 Modules in `_PROVIDERS` register their hooks when imported; they are imported on first use.
 """
 
@@ -10,13 +14,16 @@ from __future__ import annotations
 import importlib
 
 _PROVIDERS = ("hub.search",)
-_CHANGED = []
+_CHANGED: list[tuple] = []  # (fn, prepare or None)
 _loaded = False
 
 
-def on_instruments_changed(fn):
-    """Register `fn(conn, ids)`; called after instruments are created, updated or withdrawn."""
-    _CHANGED.append(fn)
+def on_instruments_changed(fn=None, *, prepare=None):
+    """Register `fn(conn, ids, prepared)`, called after instruments are created, updated or withdrawn;
+    usable bare (`@on_instruments_changed`) or with a `prepare=` function."""
+    if fn is None:
+        return lambda f: on_instruments_changed(f, prepare=prepare)
+    _CHANGED.append((fn, prepare))
     return fn
 
 
@@ -33,8 +40,14 @@ def _load_providers():
                 raise
 
 
-def instruments_changed(conn, ids) -> None:
+def prepare_changes(rows: list[tuple[dict, dict]]) -> dict:
+    """Each hook's preparation of rows about to be written; pass the result to `instruments_changed`."""
+    _load_providers()
+    return {fn: prepare(rows) for fn, prepare in _CHANGED if prepare is not None and rows}
+
+
+def instruments_changed(conn, ids, prepared: dict | None = None) -> None:
     _load_providers()
     if ids:
-        for fn in _CHANGED:
-            fn(conn, list(ids))
+        for fn, _ in _CHANGED:
+            fn(conn, list(ids), (prepared or {}).get(fn))
