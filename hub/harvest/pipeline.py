@@ -20,6 +20,7 @@ from connectors import connector_class
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
 from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, start_job
+from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, absent_since, active_count
 from hub.http import HttpClient
 from hub.mapping import Mapping
@@ -111,8 +112,10 @@ class Harvester:
         with self.store.read() as conn:
             active_before = active_count(conn, network.code)
         complete, failure = False, None
+        # The next batch is fetched while this one waits for the write lock and is written.
+        batches = read_ahead(_batches(connector.list_records(since), self.settings.batch_size), name=f"read-{network.code}")
         try:
-            for batch in _batches(connector.list_records(since), self.settings.batch_size):
+            for batch in batches:
                 prepared = writer.prepare(batch)
                 with self.store.write() as conn:
                     job.counts.add(writer.apply(conn, prepared))
@@ -127,6 +130,7 @@ class Harvester:
             finish_job(self.store, job, "failed", message=f"interrupted: {type(exc).__name__}: {exc}", telemetry=telemetry.summary())
             raise
         finally:
+            batches.close()  # the reader stops before its HTTP session closes
             http.close()
 
         notes = [failure]
@@ -186,8 +190,9 @@ class Harvester:
         writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
         started = time.perf_counter()
         state, message = "succeeded", None
+        batches = read_ahead(_batches(connector.service_stats(year), self.settings.batch_size), name=f"read-{network.code}")
         try:
-            for batch in _batches(connector.service_stats(year), self.settings.batch_size):
+            for batch in batches:
                 with self.store.write() as conn:
                     job.counts.add(writer.write_service_batch(batch, conn))
                     heartbeat(conn, job, telemetry.summary())
@@ -198,6 +203,7 @@ class Harvester:
             finish_job(self.store, job, "failed", message=f"interrupted: {type(exc).__name__}: {exc}", telemetry=telemetry.summary())
             raise
         finally:
+            batches.close()  # the reader stops before its HTTP session closes
             http.close()
         finish_job(self.store, job, state, message=message, listing_complete=state == "succeeded", telemetry=telemetry.summary())
         return RunResult(network.code, "service", job.id, state, job.counts, message, telemetry.summary(), time.perf_counter() - started)
