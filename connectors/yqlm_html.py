@@ -12,7 +12,8 @@ reached fails the listing, and without a pager it marks the end. There is no inc
 withdrawals are visible only by absence, so every run is a full listing.
 
 Politeness. At most `concurrency` (≤ 4) requests are in flight at any moment: listing pages and
-detail pages go through one bounded thread pool. 502s are retried by `HttpClient`.
+detail pages go through one bounded thread pool, and listing pages are requested ahead only once
+the pager has said how many there are. 502s are retried by `HttpClient`.
 
 Payload: detail-table label (colons and whitespace stripped) → text (`<br>` kept as newlines,
 entities decoded, trimmed); listing cells under `listing.<label>`. With the CSV directory, a
@@ -22,6 +23,7 @@ directory row fills the labels the detail page does not show; the page wins wher
 
 from __future__ import annotations
 
+from collections import deque
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -133,13 +135,15 @@ class YqlmHtmlConnector(Connector):
     # ------------------------------------------------------------------ listing
 
     def _pages(self, pool):
-        """Yield listing pages in order; the next page is fetched (in the pool) while the caller
-        works through this one's details."""
-        pending = pool.submit(self._listing_page, 1)
+        """Yield listing pages in order. Once the pager has given the page count, up to
+        `concurrency` later pages are requested ahead (in the pool, so never more requests in flight
+        than allowed); without a pager, one page ahead, since only a repeat shows the end."""
+        pending = deque([pool.submit(self._listing_page, 1)])
+        following = 2
         previous: ListingPage | None = None
         bound = None
-        while pending is not None:
-            page = pending.result()
+        while pending:
+            page = pending.popleft().result()
             if page.pages is not None:
                 bound = page.pages
             past_end = not page.rows or (previous is not None and page.ids == previous.ids)
@@ -150,8 +154,10 @@ class YqlmHtmlConnector(Connector):
                 return
             if bound is None and page.number >= MAX_PAGES_WITHOUT_PAGER:
                 raise ConnectorError(self.network.code, f"listing has no pager and no end after {page.number} pages", "incomplete")
-            more = bound is None or page.number < bound
-            pending = pool.submit(self._listing_page, page.number + 1) if more else None
+            ahead = self.options["concurrency"] if bound is not None else 1
+            while len(pending) < ahead and (bound is None or following <= bound):
+                pending.append(pool.submit(self._listing_page, following))
+                following += 1
             yield page
             previous = page
 

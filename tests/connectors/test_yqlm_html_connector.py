@@ -374,3 +374,16 @@ def test_csv_with_bytes_outside_its_encoding_fails_loudly(rsps, yqlm):
     with pytest.raises(ConnectorError) as exc:
         list(yqlm().service_stats(2012))
     assert exc.value.kind == "decoding" and "gb18030" in str(exc.value)
+
+
+def test_with_the_directory_listing_pages_are_read_side_by_side_in_order(rsps, yqlm):
+    # The directory spares the detail pages, so the listing is the whole crawl of a slow site: once
+    # the pager has said how many pages there are, up to `concurrency` of them are requested at once.
+    ids = [f"HE-{n:05d}" for n in range(1, 201)]  # 10 listing pages
+    directory = "仪器编号,仪器名称,规格型号,所属单位\n" + "".join(f"{i},{NAME}{i},7890A,河北大学\n" for i in ids)
+    fake = FakeYqlm({i: instrument(i) for i in ids}, directory=directory, delay=0.02).install(rsps)
+    records = list(yqlm(csv_directory=True, detail_pages=False, concurrency=3).list_records(None))
+    assert [r.source_id for r in records] == ids
+    assert fake.details == []
+    assert sorted(fake.list_pages) == list(range(1, 11))
+    assert fake.max_in_flight == 3
