@@ -43,6 +43,17 @@ def sample_rss(pid: int, stop: threading.Event, out: dict):
     out.update(peak_tree_mb=peak_tree / 2**20, peak_process_mb=peak_one / 2**20)
 
 
+def cpu_seconds(processes) -> float:
+    total = 0.0
+    for p in processes:
+        try:
+            t = p.cpu_times()
+            total += t.user + t.system
+        except psutil.Error:
+            pass
+    return total
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=10.0)
@@ -54,12 +65,15 @@ def main():
     db = args.database_url or f"sqlite:///{tmp}/bench.sqlite"
     print(f"starting the simulator (scale {args.scale}) …", flush=True)
     url, stop_sim = start_in_subprocess(networks=NETWORKS, scale=args.scale)
+    simulator = [p for p in psutil.Process().children() if "hub.simulate" in " ".join(p.cmdline())]
+    sim_cpu_before = cpu_seconds(simulator)
     try:
         env = dict(os.environ, HUB_DATABASE_URL=db, HUB_SIMULATOR_URL=url)
         hub = str(Path(sys.executable).with_name("hub"))
         subprocess.run([hub, "init"], env=env, check=True, capture_output=True)
         cmd = [hub, "harvest", *NETWORKS, "--workers", str(args.workers), "--json"]
         print("running:", " ".join(cmd[1:]), flush=True)
+        before = os.times()
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stop, mem = threading.Event(), {}
@@ -69,6 +83,9 @@ def main():
         seconds = time.perf_counter() - started
         stop.set()
         sampler.join()
+        sim_cpu = cpu_seconds(simulator) - sim_cpu_before
+        after = os.times()  # children's times: `hub harvest` and the workers it waited for
+        harvest_cpu = after.children_user + after.children_system - before.children_user - before.children_system
     finally:
         stop_sim()
     if proc.returncode not in (0, 1):
@@ -82,6 +99,8 @@ def main():
     print(f"records: {fetched:,} in {seconds:.1f} s = {fetched / seconds:,.0f} records/s end to end "
           f"(workers {args.workers}, cores {os.cpu_count()})")
     print(f"peak RSS: {mem.get('peak_process_mb', 0):.0f} MB largest process, {mem.get('peak_tree_mb', 0):.0f} MB whole harvest")
+    print(f"CPU: harvest {harvest_cpu:.1f} s ({1000 * harvest_cpu / fetched:.2f} ms a record), simulator {sim_cpu:.1f} s, "
+          f"of {seconds * (os.cpu_count() or 1):.1f} core-seconds available")
 
 
 if __name__ == "__main__":
