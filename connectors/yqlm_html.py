@@ -31,6 +31,7 @@ from marshmallow import Schema, fields, validate
 
 from connectors import register
 from connectors._csvstream import iter_csv
+from connectors._diskrows import DiskRows
 from connectors._html import cell_text, decode_page, find_table, label_value_pairs, listing_rows, normalise_label, page_count, parse
 from connectors._options import encoding_field
 from connectors.base import Connector, RawRecord, ServiceRow
@@ -163,7 +164,10 @@ class YqlmHtmlConnector(Connector):
 
     def list_records(self, since=None):
         # `since` is ignored: this family has no incremental listing (supports_incremental False).
-        directory = self._directory() if self.options["csv_directory"] else {}
+        with self._directory() as directory:
+            yield from self._walk(directory)
+
+    def _walk(self, directory: DiskRows):
         listed: set[str] = set()
         pool = ThreadPoolExecutor(max_workers=self.options["concurrency"], thread_name_prefix=f"yqlm-{self.network.code}")
         try:
@@ -174,14 +178,14 @@ class YqlmHtmlConnector(Connector):
                         continue  # The listing shifted under us; one record per id.
                     if source_id is not None:
                         listed.add(source_id)
-                    row = directory.get(source_id)
+                    row = directory.get(source_id) if source_id is not None else None
                     fetch = source_id is not None and (row is None or self.options["detail_pages"] or not self._agrees(cells, row))
                     work.append((index, cells, source_id, row, pool.submit(self._detail, source_id) if fetch else None))
                 for index, cells, source_id, row, future in work:
                     yield self._record(page.number, index, cells, source_id, row, future.result() if future else None)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
-        unlisted = len(set(directory) - listed)
+        unlisted = sum(1 for source_id in directory if source_id not in listed)
         if unlisted:
             self.skipped.append(f"{unlisted} directory rows are not in the listing (withdrawn since the CSV was made); ignored")
 
@@ -202,23 +206,30 @@ class YqlmHtmlConnector(Connector):
         updated = payload.get(UPDATED_LABEL) or None
         return RawRecord(source_id, payload, source_updated=updated, problem=f"record {source_id}: {problem}" if problem else None)
 
-    def _directory(self) -> dict[str, dict]:
-        """The CSV directory by id; an unusable directory is reported and the pages used alone."""
+    def _directory(self) -> DiskRows:
+        """The CSV directory by id (empty without `csv_directory`); an unusable directory is reported
+        and the pages used alone."""
+        rows = DiskRows()
+        if not self.options["csv_directory"]:
+            return rows
         try:
             response = self.http.get(self._url(DIRECTORY_PATH))
-            rows = {}
             for line, row in iter_csv(self.http, response, what="directory yiqi_mulu.csv", override=self.options["encoding"]):
                 row = {normalise_label(k): v for k, v in row.items()}
                 source_id = row.get(ID_LABEL)
                 if not source_id:
                     self.skipped.append(f"directory yiqi_mulu.csv line {line}: no {ID_LABEL}; ignored")
                     continue
-                rows.setdefault(source_id, row)
-            return rows
+                rows.add(source_id, row)
         except ConnectorError as exc:
             # The pages are authoritative and complete on their own; the directory only saves requests.
             self.skipped.append(f"directory yiqi_mulu.csv unusable, detail pages used instead: {exc}")
-            return {}
+            rows.close()
+            return DiskRows()
+        except BaseException:
+            rows.close()
+            raise
+        return rows
 
     # ------------------------------------------------------------------ the rest
 
