@@ -83,7 +83,7 @@ class SearchParamsSchema(Schema):
     def _check(self, data, **kwargs):
         q = data.get("q")
         if q is not None and not _printable(q):
-            raise ValidationError("must not contain control characters", "q")
+            raise ValidationError(_unprintable_message(q), "q")
         lo, hi = data.get("min_value"), data.get("max_value")
         if lo is not None and hi is not None and lo > hi:
             raise ValidationError("must not be below min_value", "max_value")
@@ -95,6 +95,16 @@ class SearchParamsSchema(Schema):
         if data.get("q") is not None:
             data["q"] = data["q"].strip() or None
         return data
+
+
+def _unprintable_message(q: str) -> str:
+    # Raw UTF-8 bytes in a URL (curl with 液相色谱 typed in) reach a WSGI app as Latin-1 mojibake, whose
+    # C1 characters are what makes the text unprintable: say what to send instead.
+    try:
+        q.encode("latin-1").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return "must not contain control characters"
+    return "is not percent-encoded UTF-8: encode the query, e.g. q=%E6%B6%B2%E7%9B%B8 for 液相 (curl: -G --data-urlencode q=…)"
 
 
 def load_params(args) -> SearchParams:

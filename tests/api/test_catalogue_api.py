@@ -95,6 +95,14 @@ def test_bad_parameters_are_400_naming_them(client, params, bad):
     assert bad in r.json["detail"]
 
 
+def test_chinese_sent_as_raw_bytes_is_told_to_percent_encode(client):
+    # curl with 液相色谱 typed into the URL sends raw UTF-8, which reaches the app as Latin-1 mojibake.
+    mojibake = "液相色谱".encode("utf-8").decode("latin-1")
+    r = client.get("/api/v1/instruments", query_string={"q": mojibake})
+    assert r.status_code == 400
+    assert "percent-encoded UTF-8" in r.json["detail"] and "--data-urlencode" in r.json["detail"]
+
+
 @pytest.mark.parametrize("q", ['"', "*", "NEAR(", "NEAR(a b)", "a AND b", "-x", "a OR b", "col:val", "' OR 1=1 --", "%_", "\\", "^", "{name}:x", "电镜*", "“引号”"])
 def test_fts_syntax_and_sql_in_q_never_fail(client, q):
     r = client.get("/api/v1/instruments", query_string={"q": q})
