@@ -86,6 +86,11 @@ class Connector:
     #: True when a harvest is bound by the network's own request rate (paced pages), not by our CPU:
     #: parallel harvests start these first, so their waiting overlaps everyone else's work.
     paced: ClassVar[bool] = False
+    #: True when the listing is a sequence of page requests, each waiting on the network: the harvest
+    #: then reads the next batch while it writes this one (`hub.harvest.readahead`). False for one
+    #: streamed body (socket buffers overlap it already) and for families that fetch pages ahead
+    #: themselves; there a reader thread would only contend with the writer for the interpreter.
+    sequential_pages: ClassVar[bool] = False
     #: A marshmallow schema for `options:` in the registry entry; unknown keys are rejected at load.
     options_schema: ClassVar[type[Schema] | None] = None
 

@@ -172,6 +172,7 @@ def _tidy(value):
 
 @register("hbkx-json")
 class HbkxJsonConnector(Connector):
+    sequential_pages = True
     paced = True  # at most `max_requests_per_second`, and service records run to hundreds of pages
     supports_incremental = True
     options_schema = HbkxOptions

@@ -167,6 +167,7 @@ class _TokenExpired(Exception):
 
 @register("oai-pmh")
 class OaiPmhConnector(Connector):
+    sequential_pages = True
     supports_incremental = True
     options_schema = OaiOptions
 

@@ -76,6 +76,15 @@ def _batches(iterable, size, max_seconds=MAX_BATCH_SECONDS):
         yield batch
 
 
+def _source(connector, records, batch_size):
+    """Batches of `records`; for page-by-page networks, the next batch is fetched while this one
+    waits for the write lock and is written."""
+    batches = _batches(records, batch_size)
+    if connector.sequential_pages:
+        return read_ahead(batches, name=f"read-{connector.network.code}")
+    return iter(batches)
+
+
 class Harvester:
     """Runs harvests for the networks of one deployment."""
 
@@ -112,8 +121,7 @@ class Harvester:
         with self.store.read() as conn:
             active_before = active_count(conn, network.code)
         complete, failure = False, None
-        # The next batch is fetched while this one waits for the write lock and is written.
-        batches = read_ahead(_batches(connector.list_records(since), self.settings.batch_size), name=f"read-{network.code}")
+        batches = _source(connector, connector.list_records(since), self.settings.batch_size)
         try:
             for batch in batches:
                 prepared = writer.prepare(batch)
@@ -190,7 +198,7 @@ class Harvester:
         writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
         started = time.perf_counter()
         state, message = "succeeded", None
-        batches = read_ahead(_batches(connector.service_stats(year), self.settings.batch_size), name=f"read-{network.code}")
+        batches = _source(connector, connector.service_stats(year), self.settings.batch_size)
         try:
             for batch in batches:
                 with self.store.write() as conn:

@@ -4,7 +4,7 @@ Target (spine issue): at least 3,000 records/s end to end on SQLite on 2 cores, 
 The simulator runs in its own process (its memory is not the hub's, its CPU is on the same machine);
 the harvest runs as `hub harvest` in another, and this script samples the RSS of that process tree.
 
-    .venv/bin/python tests/bench/bench_harvest.py [--scale 10] [--workers 2] [--database-url URL]
+    .venv/bin/python tests/bench/bench_harvest.py [--scale 10] [--workers 3] [--database-url URL] [--keep]
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -59,6 +60,7 @@ def main():
     ap.add_argument("--scale", type=float, default=10.0)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary folder (and its database) afterwards")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="hub-bench-")
@@ -88,6 +90,8 @@ def main():
         harvest_cpu = after.children_user + after.children_system - before.children_user - before.children_system
     finally:
         stop_sim()
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)  # ~350 MB of SQLite per run at scale 10
     if proc.returncode not in (0, 1):
         print(err, file=sys.stderr)
         sys.exit(proc.returncode)
