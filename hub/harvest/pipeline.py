@@ -1,7 +1,8 @@
 """One harvest of one network: listing → raw records → mapping → validation → store.
 
 Gather and import are interleaved batch by batch, so memory stays flat whatever the size of the
-network and everything read before a failure is kept. The rules of design.md hold here:
+network and everything read before a failure is kept; for networks read page by page the next batch
+is fetched while this one is written (`hub.harvest.readahead`). The rules of design.md hold here:
 1 withdrawal guard (`hub.harvest.guard`), 2 bad records recorded and skipped (`RecordWriter`),
 3 every run a job with a state (`hub.harvest.jobs`), 4 unchanged records cost a hash,
 5 timeouts, retries and caps (`hub.http`), 6/7 in the connectors.
