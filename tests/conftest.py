@@ -7,12 +7,16 @@ schema there. Migrations build both, so the migrations are tested on every run.
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import os
 import uuid
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from hub.config import Settings
+from hub.simulate import SimulatorServer
 from hub.store.db import Store
 from hub.store.migrate import upgrade
 
@@ -35,6 +39,26 @@ def _postgres_reachable() -> bool:
 
 
 POSTGRES = _postgres_reachable()
+
+#: Shandong, Hubei, Hebei: the three reference networks the harvest and operations tests run against.
+REFERENCE_NETWORKS = ["370000", "420000", "130000"]
+
+
+@contextlib.contextmanager
+def reference_simulator(scale: float):
+    """The reference networks on a real localhost server, without Hubei's 10 requests a second (the
+    suite should not idle on it; pacing has tests of its own)."""
+    with SimulatorServer(networks=REFERENCE_NETWORKS, scale=scale, port=0) as server:
+        server.set_fault("420000", "rate_limit", per_second=None)
+        yield server
+
+
+def fail_fast_settings(*, max_retries: int, **changes) -> Settings:
+    """The configured settings, with back-off short enough that a fault surfaces in seconds, not
+    after minutes, and batches of 100 so that small simulations still span several."""
+    s = Settings.load()
+    http = dict(s.http, backoff=0.01, max_retries=max_retries, read_timeout=10)
+    return dataclasses.replace(s, http=http, batch_size=100, **changes)
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES else [])
 
 

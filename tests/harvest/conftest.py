@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
 
-from hub.config import Registry, Settings
+from hub.config import Registry
 from hub.harvest.pipeline import Harvester
-from hub.simulate import SimulatorServer
 from hub.store.networks import sync_networks
+from tests.conftest import fail_fast_settings, reference_simulator
 
-NETWORKS = ["370000", "420000", "130000"]
 #: Small enough to be quick, large enough for several pages and batches in every family.
 SCALE = 0.1
 
 
 @pytest.fixture
 def sim():
-    with SimulatorServer(networks=NETWORKS, scale=SCALE, port=0) as server:
-        server.set_fault("420000", "rate_limit", per_second=None)  # the suite should not idle at 10 req/s
+    with reference_simulator(SCALE) as server:
         yield server
 
 
@@ -31,10 +27,7 @@ def registry(sim, monkeypatch):
 
 @pytest.fixture
 def settings():
-    s = Settings.load()
-    # Fail fast in tests: a fault must surface in seconds, not after minutes of back-off.
-    http = dict(s.http, backoff=0.01, max_retries=2, read_timeout=10)
-    return dataclasses.replace(s, http=http, batch_size=100)
+    return fail_fast_settings(max_retries=2)
 
 
 @pytest.fixture

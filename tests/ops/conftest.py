@@ -6,17 +6,16 @@ import dataclasses
 
 import pytest
 
-from hub.config import Registry, Settings
-from hub.simulate import SimulatorServer
+from hub.config import Registry
+from tests.conftest import REFERENCE_NETWORKS as NETWORKS
+from tests.conftest import fail_fast_settings, reference_simulator
 
-NETWORKS = ["370000", "420000", "130000"]
 SCALE = 0.05
 
 
 @pytest.fixture
 def sim():
-    with SimulatorServer(networks=NETWORKS, scale=SCALE, port=0) as server:
-        server.set_fault("420000", "rate_limit", per_second=None)  # the suite should not idle at 10 req/s
+    with reference_simulator(SCALE) as server:
         yield server
 
 
@@ -28,9 +27,8 @@ def registry(sim, monkeypatch):
 
 @pytest.fixture
 def settings():
-    s = Settings.load()
-    http = dict(s.http, backoff=0.01, max_retries=1, read_timeout=10)
-    return dataclasses.replace(s, http=http, batch_size=100, operations=dict(s.operations, probe_timeout_seconds=5))
+    s = fail_fast_settings(max_retries=1)
+    return dataclasses.replace(s, operations=dict(s.operations, probe_timeout_seconds=5))
 
 
 def pulled(registry, codes=NETWORKS):
