@@ -15,7 +15,7 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
-from hub.config import Settings
+from hub.config import Registry, Settings
 from hub.simulate import SimulatorServer
 from hub.store.db import Store
 from hub.store.migrate import upgrade
@@ -51,6 +51,13 @@ def reference_simulator(scale: float):
     with SimulatorServer(networks=REFERENCE_NETWORKS, scale=scale, port=0) as server:
         server.set_fault("420000", "rate_limit", per_second=None)
         yield server
+
+
+@pytest.fixture
+def registry(sim, monkeypatch):
+    """The network registry pointed at the simulator of the test's folder (its own `sim` fixture)."""
+    monkeypatch.setenv("HUB_SIMULATOR_URL", sim.url)
+    return Registry.load()
 
 
 def fail_fast_settings(*, max_retries: int, **changes) -> Settings:

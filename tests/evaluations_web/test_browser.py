@@ -5,14 +5,13 @@ with JavaScript switched off. Skips, saying why, where Chromium is not installed
 from __future__ import annotations
 
 import json
-import shutil
 import threading
 from urllib.parse import urlparse
 
 import pytest
 from werkzeug.serving import make_server
 
-from tests.ui.conftest import _browser_missing, start_chromium
+from tests.ui.conftest import _chromium_fixture
 
 
 @pytest.fixture
@@ -27,15 +26,7 @@ def live(app):
 
 @pytest.fixture
 def chromium_nojs():
-    reason = _browser_missing()
-    if reason:
-        pytest.skip(reason)
-    driver, profile = start_chromium(javascript=False)
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    yield from _chromium_fixture(javascript=False)
 
 
 @pytest.mark.slow

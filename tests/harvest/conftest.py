@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from hub.config import Registry
 from hub.harvest.pipeline import Harvester
 from hub.store.networks import sync_networks
 from tests.conftest import fail_fast_settings, reference_simulator
@@ -17,12 +16,6 @@ SCALE = 0.1
 def sim():
     with reference_simulator(SCALE) as server:
         yield server
-
-
-@pytest.fixture
-def registry(sim, monkeypatch):
-    monkeypatch.setenv("HUB_SIMULATOR_URL", sim.url)
-    return Registry.load()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import dataclasses
 
 import pytest
 
-from hub.config import Registry
 from tests.conftest import REFERENCE_NETWORKS as NETWORKS
 from tests.conftest import fail_fast_settings, reference_simulator
 
@@ -17,12 +16,6 @@ SCALE = 0.05
 def sim():
     with reference_simulator(SCALE) as server:
         yield server
-
-
-@pytest.fixture
-def registry(sim, monkeypatch):
-    monkeypatch.setenv("HUB_SIMULATOR_URL", sim.url)
-    return Registry.load()
 
 
 @pytest.fixture
