@@ -47,6 +47,14 @@ def _bad_positions(n: int, bad: int) -> dict[int, int]:
     return {(k * n) // bad + (n // bad) // 2: k for k in range(bad)} if bad else {}
 
 
+def _broken(record: dict, k: int | None, breaks) -> dict:
+    """`record` with the k-th of `breaks` (field, bad value) applied; unchanged when k is None."""
+    if k is not None:
+        field, value = breaks[k % len(breaks)]
+        record[field] = value
+    return record
+
+
 def gd_id(i: int) -> str:
     return f"GD{2010 + i % 14}{i:06d}"
 
@@ -68,11 +76,7 @@ def guangdong_rows(n: int, *, bad: int = 0, start: int = 0) -> list[dict]:
             "电子邮箱": f"lab{i % 50}@example.cn", "运行状态": "正常", "共享方式": "外部共享", "资质认证": "CMA、CNAS" if i % 3 == 0 else "",
             "学科领域": "150;140", "更新时间": f"2024-{1 + i % 12:02d}-{1 + i % 28:02d} 10:{i % 60:02d}:00",
         }
-        k = breaks.get(i - start)
-        if k is not None:
-            field, value = GD_BREAKS[k % len(GD_BREAKS)]
-            row[field] = value
-        rows.append(row)
+        rows.append(_broken(row, breaks.get(i - start), GD_BREAKS))
     return rows
 
 
@@ -115,11 +119,7 @@ def beijing_records(n: int, *, bad: int = 0, start: int = 0) -> list[dict]:
             "contactPhone": "010-6275xxxx", "contactEmail": "lab@example.cn", "status": "正常", "shareMode": "外部共享",
             "certification": "CMA", "updateTime": "2024-05-06T10:00:00+08:00",
         }
-        k = breaks.get(i - start)
-        if k is not None:
-            field, value = BJ_BREAKS[k % len(BJ_BREAKS)]
-            rec[field] = value
-        out.append(rec)
+        out.append(_broken(rec, breaks.get(i - start), BJ_BREAKS))
     return out
 
 
