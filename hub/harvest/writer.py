@@ -24,9 +24,9 @@ from hub.errors import RecordError
 from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
 from hub.schema import instrument_id
+from hub.store.bulk import insert_many, upsert
 from hub.store.hooks import instruments_changed, prepare_changes
 from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
-from hub.store.upsert import upsert
 
 INSTRUMENTS = Instrument.__table__
 OWNERS = OwnerUnit.__table__
@@ -166,8 +166,7 @@ class RecordWriter:
             else:
                 changed_rows.append(row)
                 counts.updated += 1
-        if new_rows:
-            conn.execute(insert(INSTRUMENTS), new_rows)
+        insert_many(conn, INSTRUMENTS, new_rows)
         if changed_rows:
             self._update_rows(conn, changed_rows)
         upsert(conn, RAW, batch.raw_rows, ("id",))
@@ -178,8 +177,7 @@ class RecordWriter:
             untouched = [iid for iid in batch.seen if iid not in written]
             if untouched:
                 conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(untouched)).values(last_seen=stamp))
-        if batch.errors:
-            conn.execute(insert(ERRORS), batch.errors)
+        insert_many(conn, ERRORS, batch.errors)
         if batch.deletions:
             withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in batch.deletions], "deleted at source")
             counts.withdrawn += len(withdrawn)
@@ -238,8 +236,7 @@ class RecordWriter:
             counts.updated += (iid, stats["year"]) not in out
             out[(iid, stats["year"])] = dict(stats, instrument_id=iid, network=self.network, job_id=self.provenance.job_id)
         upsert(conn, SERVICE, list(out.values()), ("instrument_id", "year"))
-        if errors:
-            conn.execute(insert(ERRORS), errors)
+        insert_many(conn, ERRORS, errors)
         return counts
 
     # ------------------------------------------------------------------ helpers

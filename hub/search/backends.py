@@ -16,6 +16,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
 from hub.search.tables import FIELDS, docs
+from hub.store.bulk import insert_many
 
 _WEIGHT_LABEL = {name: label for name, label, _ in FIELDS} | {"tags": "D"}  # tags never collide with words
 _POSITION = {"A": 1, "B": 2, "C": 3, "D": 4}
@@ -40,11 +41,11 @@ class SqliteText:
         rows = [cols for cols, _ in documents]
         # One executemany, then one SELECT for the new docids: RETURNING in parameter order would
         # make SQLite run one INSERT per row.
-        conn.execute(insert(docs), rows)
+        insert_many(conn, docs, rows)
         ids = [cols["instrument_id"] for cols in rows]
         docid_of = dict(conn.execute(select(docs.c.instrument_id, docs.c.docid).where(docs.c.instrument_id.in_(ids))).all())
-        conn.execute(
-            insert(self.fts),
+        insert_many(
+            conn, self.fts,
             # Padded with spaces so that `instr(field, ' token ')` tests a whole token (see field_matches).
             [{"rowid": docid_of[cols["instrument_id"]], **{f: f" {' '.join(toks)} " for f, toks in fields.items()}} for cols, fields in documents],
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from hub.store.models import Network
-from hub.store.upsert import upsert
+from hub.store.bulk import upsert
 
 
 def sync_networks(store, registry) -> None:

@@ -162,7 +162,7 @@ def test_two_schedulers_on_one_database_never_harvest_a_network_twice_at_once(ho
     if store.dialect != "postgresql":
         pytest.skip("the lease across schedulers is shown on PostgreSQL (SQLite: tests/ops/test_ops_lease.py)")
     from hub.ops.scheduler import request_harvest
-    from hub.store.upsert import upsert
+    from hub.store.bulk import upsert
 
     sim.set_fault("370000", "slow", delay=2.0)
     sim.set_fault("420000", "slow", delay=0.2, path="instruments")

@@ -1,0 +1,90 @@
+"""Many-row inserts and upserts store what SQLAlchemy's own path stores, on every backend."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, Numeric, String, Table, insert, select, text
+
+from hub.store.bulk import insert_many, upsert
+
+CST = timezone(timedelta(hours=8))
+
+
+def _tables(metadata, *names):
+    return [
+        Table(name, metadata,
+              Column("id", String(20), primary_key=True),
+              Column("value", Numeric(16, 2)),
+              Column("certified", Boolean),
+              Column("seen", DateTime(timezone=True)),
+              Column("tags", JSON),
+              Column("note", String(50)),
+              Column("count", Integer, default=7))
+        for name in names
+    ]
+
+
+ROWS = [
+    dict(id="a", value=Decimal("685000.00"), certified=True, seen=datetime(2026, 11, 27, 8, 0, 1, 5, tzinfo=timezone.utc),
+         tags=["CMA", "质谱"], note="气相色谱质谱联用仪", count=1),
+    dict(id="b", value=None, certified=False, seen=None, tags=None, note=None, count=None),
+    dict(id="c", value=Decimal("0.1"), certified=None, seen=datetime(2026, 1, 2, 3, 4, 5), tags={"k": 1}, note="O'Brien \"q\"", count=3),
+]
+
+
+@pytest.fixture
+def tables(store):
+    metadata = MetaData()
+    fast, reference = _tables(metadata, "bulk_fast", "bulk_reference")
+    metadata.create_all(store.engine)
+    yield fast, reference
+    metadata.drop_all(store.engine)
+
+
+def _stored(conn, table):
+    # What the database holds, as the driver returns it: no SQLAlchemy result processing.
+    return [tuple(r) for r in conn.exec_driver_sql(f"SELECT * FROM {table.name} ORDER BY id")]
+
+
+def test_insert_many_stores_what_sqlalchemy_stores(store, tables):
+    fast, reference = tables
+    with store.write() as conn:
+        insert_many(conn, fast, ROWS)
+        conn.execute(insert(reference), ROWS)
+    with store.read() as conn:
+        assert _stored(conn, fast) == _stored(conn, reference)
+        back = {r.id: r for r in conn.execute(select(fast))}
+    assert back["a"].value == Decimal("685000.00") and back["a"].certified is True
+    assert back["a"].tags == ["CMA", "质谱"] and back["c"].note == "O'Brien \"q\""
+    assert back["b"].value is None and back["b"].tags is None
+
+
+def test_upsert_overwrites_the_given_columns_and_keeps_the_others(store, tables):
+    fast, _ = tables
+    with store.write() as conn:
+        insert_many(conn, fast, ROWS)
+        upsert(conn, fast, [dict(id="a", note="改名", value=Decimal("1.50")), dict(id="d", note="新", value=None)], ("id",))
+    with store.read() as conn:
+        rows = {r.id: r for r in conn.execute(select(fast))}
+    assert rows["a"].note == "改名" and rows["a"].value == Decimal("1.50")
+    assert rows["a"].tags == ["CMA", "质谱"], "a column the upsert did not name keeps its value"
+    assert rows["d"].note == "新" and len(rows) == 4
+
+
+def test_a_column_default_still_applies_when_rows_leave_it_out(store, tables):
+    fast, _ = tables
+    with store.write() as conn:
+        insert_many(conn, fast, [dict(id="x", note="no count given")])
+    with store.read() as conn:
+        assert conn.execute(select(fast.c.count)).scalar_one() == 7
+
+
+def test_an_empty_list_writes_nothing(store, tables):
+    fast, _ = tables
+    with store.write() as conn:
+        insert_many(conn, fast, [])
+        upsert(conn, fast, [], ("id",))
+        assert conn.execute(text("SELECT count(*) FROM bulk_fast")).scalar_one() == 0
