@@ -18,6 +18,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
+import orjson
 from sqlalchemy import and_, bindparam, func, insert, select, update
 
 from hub.errors import RecordError
@@ -39,7 +40,22 @@ OWNER_FIELDS = ("credit_code", "type", "level")
 
 
 def canonical_json(payload: dict) -> str:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+    """The payload as compact JSON with sorted keys: what is hashed and kept. orjson writes the same
+    text as the standard library's `json.dumps(ensure_ascii=False, sort_keys=True)` for the strings,
+    numbers, lists and objects connectors produce (tiny floats aside: `1e-7`, not `1e-07`), about
+    eight times faster; it was 5 % of a harvest."""
+    try:
+        return orjson.dumps(payload, option=orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME, default=str).decode()
+    except orjson.JSONEncodeError:
+        # What orjson refuses: integers beyond 64 bits, non-string keys, lone surrogates (a "\ud800"
+        # escape in a JSON feed). The standard library writes them all; surrogates as \u escapes, so
+        # that the text can be hashed and stored as UTF-8.
+        text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
+        try:
+            text.encode()
+        except UnicodeEncodeError:
+            text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+        return text
 
 
 def content_hash(mapping_digest: str, payload_json: str) -> str:
