@@ -13,6 +13,7 @@ meet the same mapping, the same validation and the same tables. Per batch it
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -51,11 +52,54 @@ def canonical_json(payload: dict) -> str:
         # escape in a JSON feed). The standard library writes them all; surrogates as \u escapes, so
         # that the text can be hashed and stored as UTF-8.
         text = json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
-        try:
-            text.encode()
-        except UnicodeEncodeError:
-            text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-        return text
+        return text if storable(text) else json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def storable(text: str) -> bool:
+    """False for text holding a lone UTF-16 surrogate: a JSON feed can spell one (`"\\ud800"`), but
+    no database stores it, and one such value would fail the whole batch's transaction."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def escaped(text: str) -> str:
+    """`text` with any lone surrogate written as a `\\udXXX` escape, so that a message can name it."""
+    return text.encode("utf-8", "backslashreplace").decode()
+
+
+def unstorable_field(value, path: str = "") -> str | None:
+    """The payload path of the first key or text that is not `storable`, escaped; None when all are."""
+    if isinstance(value, str):
+        return None if storable(value) else escaped(path or "(record)")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            if not storable(where):  # the key itself
+                return escaped(where)
+            if found := unstorable_field(item, where):
+                return found
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            if where := unstorable_field(item, f"{path}[{i}]"):
+                return where
+    return None
+
+
+def _screen(raw, payload_json: str):
+    """(raw, (field, problem) or None): the connector's problem with the record, else text in it
+    that no database can store (the update time escaped then, so that the raw row can be kept)."""
+    # A surrogate escape in the JSON text is rare, so only then is the payload searched.
+    where = unstorable_field(raw.payload) if "\\ud" in payload_json else None
+    if raw.source_updated is not None and not storable(raw.source_updated):
+        raw, where = dataclasses.replace(raw, source_updated=escaped(raw.source_updated)), where or "(update time)"
+    if raw.problem:
+        return raw, (None, raw.problem)
+    if where:
+        return raw, (where, "text with a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which cannot be stored")
+    return raw, None
 
 
 def content_hash(mapping_digest: str, payload_json: str) -> str:
@@ -117,16 +161,19 @@ class RecordWriter:
             (batch.deletions if raw.deleted else live).append(raw)
         # The last occurrence of an id in a batch wins, as it would have across two batches.
         live = list({raw.source_id: raw for raw in live}.values())
+        if not all(storable(raw.source_id) for raw in raws):
+            live, batch.deletions = self._drop_unstorable_ids(batch, live), [r for r in batch.deletions if storable(r.source_id)]
         hashed = []
         for raw in live:
             payload_json = canonical_json(raw.payload)
-            hashed.append((raw, payload_json, content_hash(self.mapping.digest, payload_json)))
-        batch.seen = [instrument_id(self.network, raw.source_id) for raw, _, _ in hashed]
+            raw, problem = _screen(raw, payload_json)
+            hashed.append((raw, payload_json, content_hash(self.mapping.digest, payload_json), problem))
+        batch.seen = [instrument_id(self.network, raw.source_id) for raw, *_ in hashed]
         with self.store.read() as conn:
             existing = self._existing(conn, batch.seen)
 
         counts, stamp = batch.counts, batch.stamp
-        for (raw, payload_json, digest), iid in zip(hashed, batch.seen):
+        for (raw, payload_json, digest, problem), iid in zip(hashed, batch.seen):
             before = existing.get(iid)
             if not force and before is not None and before.content_hash == digest and before.withdrawn_at is None:
                 counts.unchanged += 1
@@ -135,8 +182,8 @@ class RecordWriter:
             batch.raw_rows.append(dict(id=iid, network=self.network, source_id=raw.source_id, payload=payload_json,
                                        payload_hash=digest, source_updated=raw.source_updated, fetched_at=stamp,
                                        job_id=self.provenance.job_id))
-            if raw.problem:
-                batch.errors.append(self._error_row(raw.source_id, None, raw.problem, payload_json, stamp))
+            if problem:
+                batch.errors.append(self._error_row(raw.source_id, *problem, payload_json, stamp))
                 counts.rejected += 1
                 continue
             try:
@@ -156,6 +203,18 @@ class RecordWriter:
             batch.rows.append((row, owner, before))
         batch.hook_data = prepare_changes([(row, owner) for row, owner, _ in batch.rows])
         return batch
+
+    def _drop_unstorable_ids(self, batch, live):
+        """Records whose id cannot be stored become errors (their id escaped) and leave the batch."""
+        kept = []
+        for raw in live:
+            if storable(raw.source_id):
+                kept.append(raw)
+                continue
+            batch.errors.append(self._error_row(escaped(raw.source_id), "(record id)", "record id with a lone UTF-16 surrogate, which cannot be stored",
+                                                canonical_json(raw.payload), batch.stamp))
+            batch.counts.rejected += 1
+        return kept
 
     def apply(self, conn, batch: "PreparedBatch", *, listing: bool = True) -> Counts:
         """Write a prepared batch inside `conn`'s write transaction."""

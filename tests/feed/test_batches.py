@@ -197,3 +197,18 @@ def test_the_audit_log_says_who_changed_what(push, client, tokens, store):
     assert {e["actor"] for e in log} == {gd_id}
     applied = log[0]["detail"]
     assert applied["counts"]["created"] == 3 and applied["created"] == sorted(f"440000:{samples.gd_id(i)}" for i in range(3))
+
+
+def test_text_no_database_can_store_rejects_its_record_not_the_batch(push, store):
+    # A JSON body may spell an unpaired UTF-16 surrogate as an escape; json accepts it, no database
+    # stores it. Before, one such value failed the whole batch's transaction.
+    records = samples.beijing_records(4)
+    body = json.dumps(records, ensure_ascii=False).encode("utf-8")
+    body = body.replace(json.dumps(records[1]["cname"], ensure_ascii=False).encode(), b'"\\ud800 broken"', 1)
+    body = body.replace(f'"{records[2]["innerId"]}"'.encode(), b'"BJ-\\udfff"', 1)
+    report = push("110000", body, fmt="json", token="bj").get_json()
+    assert report["state"] == "done" and report["counts"]["created"] == 2 and report["counts"]["rejected"] == 2
+    reasons = {e["source_id"]: (e["field"], e["reason"]) for e in report["rejected"]}
+    assert reasons[records[1]["innerId"]][0] == "cname" and "surrogate" in reasons[records[1]["innerId"]][1]
+    assert reasons["BJ-\\udfff"][0] == "(record id)"
+    assert _active(store, "110000") == 2
