@@ -229,9 +229,10 @@ class RecordWriter:
         # Another writer may have created some of these since `prepare` looked: those become updates.
         fresh = [row["id"] for row, _, before in batch.rows if before is None]
         created_meanwhile = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(fresh))).scalars()) if fresh else set()
+        self._settle_owners(conn, [owner for _, owner, _ in batch.rows if owner])
         new_rows, changed_rows, changed_ids = [], [], []
         for row, owner, before in batch.rows:
-            row["owner_id"] = self._owner_id(conn, owner) if owner else None
+            row["owner_id"] = self._owners[owner["name"]][0] if owner else None
             row["last_seen"] = stamp if listing or before is None else before.last_seen
             changed_ids.append(row["id"])
             if before is None and row["id"] not in created_meanwhile:
@@ -253,11 +254,14 @@ class RecordWriter:
             if untouched:
                 conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(untouched)).values(last_seen=stamp))
         insert_many(conn, ERRORS, batch.errors)
+        withdrawn = []
         if batch.deletions:
             withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in batch.deletions], "deleted at source")
             counts.withdrawn += len(withdrawn)
-            changed_ids += withdrawn
+        # The rows as written, with what the hooks prepared from them; then the withdrawn, read from
+        # the store (a record listed and deleted in the same batch ends withdrawn).
         instruments_changed(conn, changed_ids, batch.hook_data)
+        instruments_changed(conn, withdrawn)
         return counts
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
@@ -327,25 +331,34 @@ class RecordWriter:
         stmt = update(INSTRUMENTS).where(INSTRUMENTS.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
         conn.execute(stmt, [dict(r, _id=r["id"]) for r in rows])
 
-    def _owner_id(self, conn, owner: dict) -> int:
-        """Id of the owner unit (network, name), creating or completing it; cached per network."""
+    def _settle_owners(self, conn, owners: list[dict]) -> None:
+        """Create or complete the owner units (network, name) of a batch; cached per network. Each
+        owner dict is then updated to what its unit holds, which the store hooks read (an owner's
+        type and level are search filters)."""
         if self._owners is None:
             rows = conn.execute(select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(OWNERS.c.network == self.network))
             self._owners = {r.name: (r.id, {"credit_code": r.credit_code, "type": r.type, "level": r.level}) for r in rows}
-        name = owner["name"]
-        values = {k: owner.get(k) for k in OWNER_FIELDS}
-        known = self._owners.get(name)
-        if known is None:
-            owner_id = conn.execute(insert(OWNERS).values(network=self.network, name=name, **values).returning(OWNERS.c.id)).scalar_one()
-            self._owners[name] = (owner_id, values)
-            return owner_id
-        owner_id, stored = known
         # The newest record's description of its owner wins, but a missing value never erases one.
-        updates = {k: v for k, v in values.items() if v is not None and v != stored[k]}
-        if updates:
-            conn.execute(update(OWNERS).where(OWNERS.c.id == owner_id).values(**updates))
-            self._owners[name] = (owner_id, {**stored, **updates})
-        return owner_id
+        described: dict[str, dict] = {}
+        for owner in owners:
+            known = described.get(owner["name"])
+            if known is None:
+                known = described[owner["name"]] = dict(self._owners[owner["name"]][1]) if owner["name"] in self._owners else dict.fromkeys(OWNER_FIELDS)
+            known.update((k, owner[k]) for k in OWNER_FIELDS if owner.get(k) is not None)
+        new = [dict(network=self.network, name=name, **values) for name, values in described.items() if name not in self._owners]
+        if new:
+            insert_many(conn, OWNERS, new)
+            ids = conn.execute(select(OWNERS.c.name, OWNERS.c.id).where(OWNERS.c.network == self.network, OWNERS.c.name.in_(described)))
+            for name, owner_id in ids:
+                if name not in self._owners:
+                    self._owners[name] = (owner_id, described[name])
+        for name, values in described.items():
+            owner_id, stored = self._owners[name]
+            if values != stored:
+                conn.execute(update(OWNERS).where(OWNERS.c.id == owner_id).values(**{k: v for k, v in values.items() if v != stored[k]}))
+                self._owners[name] = (owner_id, values)
+        for owner in owners:
+            owner.update(self._owners[owner["name"]][1])
 
     def _error_row(self, source_id, field_name, message, excerpt, stamp, severity="error"):
         return dict(

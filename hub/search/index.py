@@ -4,7 +4,7 @@
 instruments (harvest, push, remap, tests' factories) calls `hooks.instruments_changed(conn, ids)` and
 the index follows in the same transaction. A withdrawn or missing instrument leaves the index.
 The writer tokenises the rows it is about to write before it takes the write lock (`text_tokens`,
-the hook's `prepare`), so the transaction only reads the filter columns and writes.
+the hook's `prepare`) and hands the rows as written to the hook, so the transaction only writes.
 """
 
 from __future__ import annotations
@@ -58,15 +58,22 @@ def text_tokens(m) -> dict[str, list[str]]:
     return {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
 
 
-def _tokens_of_rows(rows) -> dict[str, dict[str, list[str]]]:
-    """Hook preparation: instrument id → text tokens of the `(row, owner)` pairs about to be written."""
-    return {row["id"]: text_tokens({**row, "owner_name": (owner or {}).get("name")}) for row, owner in rows}
+def _prepare_rows(rows) -> dict[str, tuple]:
+    """Hook preparation, before the write lock: instrument id → (row, owner, text tokens) of the
+    `(row, owner)` pairs about to be written. The writer settles each owner dict to what its unit
+    holds before the hook reads it (a unit keeps a type or level a record leaves out)."""
+    return {row["id"]: (row, owner, text_tokens({**row, "owner_name": (owner or {}).get("name")})) for row, owner in rows}
 
 
-def document(row, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
-    """One instrument row → (search_docs columns, tokens per text field); `tokens` when already
-    computed from the same text. Pure."""
-    m = row._mapping
+def _written(row: dict, owner: dict | None) -> dict:
+    """An `instruments` row as the writer wrote it, with the `_SOURCE` owner columns."""
+    owner = owner or {}
+    return {**row, "owner_name": owner.get("name"), "owner_type": owner.get("type"), "owner_level": owner.get("level")}
+
+
+def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
+    """One instrument (a mapping with `_SOURCE`'s columns) → (search_docs columns, tokens per text
+    field); `tokens` when already computed from the same text. Pure."""
     columns = {
         "instrument_id": m["id"],
         "network": m["network"],
@@ -87,19 +94,24 @@ def document(row, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]
     return columns, fields
 
 
-def index_instruments(conn, ids, tokens: dict | None = None) -> None:
+def index_instruments(conn, ids, prepared: dict | None = None) -> None:
     """(Re)index these instruments: active ones are written, withdrawn or missing ones removed.
-    `tokens`: text tokens already computed for some of them (`_tokens_of_rows`)."""
+    `prepared`: the writer's rows just written, active, with their tokens (`_prepare_rows`); the
+    other ids are read from the store."""
     ids = list(dict.fromkeys(ids))
-    tokens = tokens or {}
+    prepared = prepared or {}
     text = backend(conn)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         text.remove(conn, chunk)
         conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
-        rows = conn.execute(_SOURCE.where(_I.c.id.in_(chunk), _I.c.withdrawn_at.is_(None))).all()
-        if rows:
-            text.insert(conn, [document(r, tokens.get(r.id)) for r in rows])
+        documents = [document(_written(row, owner), tokens) for row, owner, tokens in (prepared[i] for i in chunk if i in prepared)]
+        unread = [i for i in chunk if i not in prepared]
+        if unread:
+            rows = conn.execute(_SOURCE.where(_I.c.id.in_(unread), _I.c.withdrawn_at.is_(None))).all()
+            documents += [document(r._mapping) for r in rows]
+        if documents:
+            text.insert(conn, documents)
 
 
 def index_all(conn, chunk: int = 2000) -> int:
@@ -117,7 +129,7 @@ def index_all(conn, chunk: int = 2000) -> int:
             text.optimize(conn)
             return done
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
-        text.insert(conn, [document(r) for r in rows])
+        text.insert(conn, [document(r._mapping) for r in rows])
         done += len(rows)
         last = batch[-1]
 
@@ -128,6 +140,6 @@ def reindex_all(store) -> int:
         return index_all(conn)
 
 
-@on_instruments_changed(prepare=_tokens_of_rows)
-def _keep_index_current(conn, ids, tokens):
-    index_instruments(conn, ids, tokens)
+@on_instruments_changed(prepare=_prepare_rows)
+def _keep_index_current(conn, ids, prepared):
+    index_instruments(conn, ids, prepared)

@@ -5,7 +5,9 @@ exists. A hook is `fn(conn, instrument_ids: list[str], prepared) -> None`; it se
 written. A hook may also register `prepare(rows) -> prepared`: CPU work on the rows about to be
 written (`(instruments row, owner dict)` pairs) that the writer runs *before* it takes the write
 transaction, so that SQLite's single write lock is held for writing only; `prepared` is None when the
-caller had nothing to prepare (withdrawals, tests' factories).
+caller had nothing to prepare (withdrawals, tests' factories). `prepared` may keep the row and owner
+dicts themselves: the writer completes them (owner id, stamps, the owner unit's stored values) before
+it calls the hook, and calls it only for rows it wrote active.
 Modules in `_PROVIDERS` register their hooks when imported; they are imported on first use.
 """
 

@@ -5,9 +5,16 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, text
 
+from connectors.base import RawRecord
+from hub.config import Registry
+from hub.feed import samples
+from hub.harvest.jobs import start_job
+from hub.harvest.writer import Provenance, RecordWriter
+from hub.mapping import Mapping
 from hub.search import reindex_all
 from hub.search.tables import docs
 from hub.store.models import Instrument
+from hub.store.networks import sync_networks
 
 I = Instrument.__table__
 
@@ -45,3 +52,26 @@ def test_the_index_after_harvests_equals_a_rebuild(harvester, registry, sim, sto
         active = conn.execute(select(func.count()).select_from(I).where(I.c.withdrawn_at.is_(None))).scalar_one()
     assert len(harvested) == active > 0
     assert harvested == rebuilt
+
+
+def test_rows_indexed_as_written_agree_with_a_rebuild(store):
+    """The writer hands the hook the rows it wrote: an owner unit's stored type fills a record that
+    leaves it out, and a record listed and deleted in one batch stays out of the index."""
+    registry = Registry.load()
+    sync_networks(store, registry)
+    first, second, third = samples.beijing_records(3)
+    first["orgType"], second["orgName"] = "高校", first["orgName"]
+    second.pop("orgType")
+    writer = RecordWriter(store, "110000", Mapping.load(registry.get("110000").mapping_path), Provenance(job_id=start_job(store, "110000", "full").id))
+    writer.write_batch([RawRecord(source_id=first["innerId"], payload=first)])
+    counts = writer.write_batch([RawRecord(source_id=r["innerId"], payload=r) for r in (second, third)]
+                                + [RawRecord(source_id=third["innerId"], deleted=True)])
+    assert (counts.created, counts.withdrawn) == (2, 1)
+
+    harvested = index_snapshot(store)
+    assert set(harvested) == {f"110000:{first['innerId']}", f"110000:{second['innerId']}"}
+    with store.read() as conn:
+        types = dict(conn.execute(select(docs.c.instrument_id, docs.c.owner_type)).all())
+    assert types[f"110000:{second['innerId']}"] == types[f"110000:{first['innerId']}"] is not None
+    reindex_all(store)
+    assert index_snapshot(store) == harvested

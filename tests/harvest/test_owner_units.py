@@ -1,0 +1,57 @@
+"""Owner units: one row per (network, name), described by the newest record that says something."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from connectors.base import RawRecord
+from hub.config import Registry
+from hub.feed import samples
+from hub.harvest.jobs import start_job
+from hub.harvest.writer import INSTRUMENTS, OWNERS, Provenance, RecordWriter
+from hub.mapping import Mapping
+from hub.store.networks import sync_networks
+
+
+def _writer(store):
+    registry = Registry.load()
+    sync_networks(store, registry)
+    mapping = Mapping.load(registry.get("110000").mapping_path)
+    return RecordWriter(store, "110000", mapping, Provenance(job_id=start_job(store, "110000", "full").id))
+
+
+def _raws(records):
+    return [RawRecord(source_id=r["innerId"], payload=r) for r in records]
+
+
+def test_a_missing_value_never_erases_one_and_the_newest_wins(store):
+    a, b, c, d = samples.beijing_records(4)
+    for r in (a, b, c):
+        r["orgName"] = "北京大学"
+    a.update(orgType="高校", orgLevel="中央")
+    b.pop("creditCode"), b.pop("orgType"), b.pop("orgLevel")   # says nothing of the unit but its name
+    c.update(orgType="科研院所", orgLevel="中央")                  # later in the same batch: it wins
+    d.update(orgName="清华大学", orgType="高校", orgLevel="中央")   # another unit, new in the same batch
+    writer = _writer(store)
+    writer.write_batch(_raws([a]))
+    writer.write_batch(_raws([b, c, d]))
+
+    with store.read() as conn:
+        units = {r.name: r for r in conn.execute(select(OWNERS).where(OWNERS.c.network == "110000"))}
+        owner_of = dict(conn.execute(select(INSTRUMENTS.c.source_id, INSTRUMENTS.c.owner_id)).all())
+    assert set(units) == {"北京大学", "清华大学"}
+    pku = units["北京大学"]
+    assert (pku.credit_code, pku.type, pku.level) == (c["creditCode"], "institute", "central")
+    assert owner_of[a["innerId"]] == owner_of[b["innerId"]] == owner_of[c["innerId"]] == pku.id
+    assert owner_of[d["innerId"]] == units["清华大学"].id
+
+
+def test_a_fresh_writer_finds_the_units_already_stored(store):
+    a, b = samples.beijing_records(2)
+    a.update(orgName="北京大学", orgType="高校")
+    b.update(orgName="北京大学", orgType=None)
+    _writer(store).write_batch(_raws([a]))
+    _writer(store).write_batch(_raws([b]))  # another run: its cache starts from the store
+    with store.read() as conn:
+        units = conn.execute(select(OWNERS.c.name, OWNERS.c.type).where(OWNERS.c.network == "110000")).all()
+    assert units == [("北京大学", "university")]
