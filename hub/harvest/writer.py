@@ -201,7 +201,7 @@ class RecordWriter:
                 last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
             )
             batch.rows.append((row, owner, before))
-        batch.hook_data = prepare_changes([(row, owner) for row, owner, _ in batch.rows])
+        batch.hook_data = prepare_changes([(row, owner) for row, owner, _ in batch.rows], self.store.dialect)
         return batch
 
     def _drop_unstorable_ids(self, batch, live):

@@ -37,18 +37,20 @@ class SqliteText:
     def remove(self, conn, ids):
         conn.execute(delete(self.fts).where(self.fts.c.rowid.in_(select(docs.c.docid).where(docs.c.instrument_id.in_(ids)))))
 
+    @staticmethod
+    def encode(fields: dict[str, list[str]]) -> dict[str, str]:
+        # Padded with spaces so that `instr(field, ' token ')` tests a whole token (see field_matches).
+        return {f: f" {' '.join(toks)} " for f, toks in fields.items()}
+
     def insert(self, conn, documents):
+        """Write `(search_docs columns, encode(fields))` pairs."""
         rows = [cols for cols, _ in documents]
         # One executemany, then one SELECT for the new docids: RETURNING in parameter order would
         # make SQLite run one INSERT per row.
         insert_many(conn, docs, rows)
         ids = [cols["instrument_id"] for cols in rows]
         docid_of = dict(conn.execute(select(docs.c.instrument_id, docs.c.docid).where(docs.c.instrument_id.in_(ids))).all())
-        insert_many(
-            conn, self.fts,
-            # Padded with spaces so that `instr(field, ' token ')` tests a whole token (see field_matches).
-            [{"rowid": docid_of[cols["instrument_id"]], **{f: f" {' '.join(toks)} " for f, toks in fields.items()}} for cols, fields in documents],
-        )
+        insert_many(conn, self.fts, [{"rowid": docid_of[cols["instrument_id"]], **text} for cols, text in documents])
 
     @staticmethod
     def _expr(alternatives) -> str:
@@ -103,9 +105,13 @@ class PostgresText:
             _quote(t) + ":" + ",".join(f"{_POSITION[l]}{l}" for l in sorted(ls)) for t, ls in labels.items()
         )
 
+    def encode(self, fields: dict[str, list[str]]) -> str:
+        return self.vector(fields)
+
     def insert(self, conn, documents):
+        """Write `(search_docs columns, encode(fields))` pairs."""
         stmt = insert(docs).values(tsv=cast(bindparam("tsv_src"), TSVECTOR))
-        conn.execute(stmt, [{**cols, "tsv_src": self.vector(fields)} for cols, fields in documents])
+        conn.execute(stmt, [{**cols, "tsv_src": vector} for cols, vector in documents])
 
     @staticmethod
     def _expr(alternatives, label: str = "") -> str:

@@ -3,13 +3,14 @@
 `index_instruments(conn, ids)` is registered as a store hook: whoever creates, updates or withdraws
 instruments (harvest, push, remap, tests' factories) calls `hooks.instruments_changed(conn, ids)` and
 the index follows in the same transaction. A withdrawn or missing instrument leaves the index.
-The writer tokenises the rows it is about to write before it takes the write lock (`text_tokens`,
-the hook's `prepare`) and hands the rows as written to the hook, so the transaction only writes.
+The writer has the documents of the rows it is about to write built before it takes the write lock
+(the hook's `prepare`), so the transaction only writes them.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
@@ -58,17 +59,47 @@ def text_tokens(m) -> dict[str, list[str]]:
     return {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
 
 
-def _prepare_rows(rows) -> dict[str, tuple]:
-    """Hook preparation, before the write lock: instrument id → (row, owner, text tokens) of the
-    `(row, owner)` pairs about to be written. The writer settles each owner dict to what its unit
-    holds before the hook reads it (a unit keeps a type or level a record leaves out)."""
-    return {row["id"]: (row, owner, text_tokens({**row, "owner_name": (owner or {}).get("name")})) for row, owner in rows}
+class _Prepared(NamedTuple):
+    row: dict
+    owner: dict | None
+    described: tuple  # the owner's (type, level) the document was built with
+    tokens: dict
+    document: tuple  # (search_docs columns, the backend's encoding of the text fields)
+
+
+def _owner_filters(owner: dict | None) -> tuple:
+    return (owner or {}).get("type"), (owner or {}).get("level")
 
 
 def _written(row: dict, owner: dict | None) -> dict:
-    """An `instruments` row as the writer wrote it, with the `_SOURCE` owner columns."""
+    """An `instruments` row as the writer writes it, with the `_SOURCE` owner columns."""
     owner = owner or {}
     return {**row, "owner_name": owner.get("name"), "owner_type": owner.get("type"), "owner_level": owner.get("level")}
+
+
+def _encoded(text, m, tokens: dict | None = None) -> tuple:
+    columns, fields = document(m, tokens)
+    return columns, text.encode(fields)
+
+
+def _prepare_rows(rows, dialect: str) -> dict[str, _Prepared]:
+    """Hook preparation, before the write lock: each `(row, owner)` about to be written with its
+    whole document, so that the transaction only writes it."""
+    text = backend(dialect)
+    out = {}
+    for row, owner in rows:
+        m = _written(row, owner)
+        tokens = text_tokens(m)
+        out[row["id"]] = _Prepared(row, owner, _owner_filters(owner), tokens, _encoded(text, m, tokens))
+    return out
+
+
+def _settled(text, p: _Prepared) -> tuple:
+    """The prepared document, unless the writer settled the owner to other values than the record
+    described: an owner unit keeps a type or level a record leaves out, and both are filters."""
+    if _owner_filters(p.owner) == p.described:
+        return p.document
+    return _encoded(text, _written(p.row, p.owner), p.tokens)
 
 
 def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
@@ -96,8 +127,8 @@ def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]
 
 def index_instruments(conn, ids, prepared: dict | None = None) -> None:
     """(Re)index these instruments: active ones are written, withdrawn or missing ones removed.
-    `prepared`: the writer's rows just written, active, with their tokens (`_prepare_rows`); the
-    other ids are read from the store."""
+    `prepared`: documents of rows the writer just wrote active (`_prepare_rows`); the other ids
+    are read from the store."""
     ids = list(dict.fromkeys(ids))
     prepared = prepared or {}
     text = backend(conn)
@@ -105,11 +136,11 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
         chunk = ids[start : start + CHUNK]
         text.remove(conn, chunk)
         conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
-        documents = [document(_written(row, owner), tokens) for row, owner, tokens in (prepared[i] for i in chunk if i in prepared)]
+        documents = [_settled(text, prepared[i]) for i in chunk if i in prepared]
         unread = [i for i in chunk if i not in prepared]
         if unread:
             rows = conn.execute(_SOURCE.where(_I.c.id.in_(unread), _I.c.withdrawn_at.is_(None))).all()
-            documents += [document(r._mapping) for r in rows]
+            documents += [_encoded(text, r._mapping) for r in rows]
         if documents:
             text.insert(conn, documents)
 
@@ -129,7 +160,7 @@ def index_all(conn, chunk: int = 2000) -> int:
             text.optimize(conn)
             return done
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
-        text.insert(conn, [document(r._mapping) for r in rows])
+        text.insert(conn, [_encoded(text, r._mapping) for r in rows])
         done += len(rows)
         last = batch[-1]
 

@@ -2,12 +2,12 @@
 
 The search index registers here, so harvests, pushes and remaps keep it current without knowing it
 exists. A hook is `fn(conn, instrument_ids: list[str], prepared) -> None`; it sees the rows as
-written. A hook may also register `prepare(rows) -> prepared`: CPU work on the rows about to be
-written (`(instruments row, owner dict)` pairs) that the writer runs *before* it takes the write
-transaction, so that SQLite's single write lock is held for writing only; `prepared` is None when the
-caller had nothing to prepare (withdrawals, tests' factories). `prepared` may keep the row and owner
-dicts themselves: the writer completes them (owner id, stamps, the owner unit's stored values) before
-it calls the hook, and calls it only for rows it wrote active.
+written. A hook may also register `prepare(rows, dialect) -> prepared`: CPU work on the rows about
+to be written (`(instruments row, owner dict)` pairs; the store's dialect name) that the writer runs
+*before* it takes the write transaction, so that SQLite's single write lock is held for writing
+only; `prepared` is None when the caller had nothing to prepare (withdrawals, tests' factories).
+`prepared` may keep the row and owner dicts themselves: the writer completes them (owner id, stamps,
+the owner unit's stored values) before it calls the hook, and calls it only for rows it wrote active.
 Modules in `_PROVIDERS` register their hooks when imported; they are imported on first use.
 """
 
@@ -42,10 +42,11 @@ def _load_providers():
                 raise
 
 
-def prepare_changes(rows: list[tuple[dict, dict]]) -> dict:
-    """Each hook's preparation of rows about to be written; pass the result to `instruments_changed`."""
+def prepare_changes(rows: list[tuple[dict, dict]], dialect: str) -> dict:
+    """Each hook's preparation of rows about to be written to a `dialect` store; pass the result to
+    `instruments_changed`."""
     _load_providers()
-    return {fn: prepare(rows) for fn, prepare in _CHANGED if prepare is not None and rows}
+    return {fn: prepare(rows, dialect) for fn, prepare in _CHANGED if prepare is not None and rows}
 
 
 def instruments_changed(conn, ids, prepared: dict | None = None) -> None:
