@@ -57,7 +57,8 @@ SUMMARY_HEADERS = ["network", "kind", "state", "fetched", "created", "updated", 
 @click.option("--all", "all_networks", is_flag=True, help="Every enabled pulled network of the registry.")
 @click.option("--full", is_flag=True, help="A full listing even where an incremental one would do.")
 @click.option("--year", type=int, help="Also fetch the service statistics of this year.")
-@click.option("--workers", type=click.IntRange(1, 32), help="Networks harvested at once, each in its own process (default: one per core).")
+@click.option("--workers", type=click.IntRange(1, 32), help="Networks harvested at once: one in this process, the others in worker processes "
+              "(default: twice the cores, at most 8).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (no progress line).")
 def harvest(codes, all_networks, full, year, workers, as_json):
     """Harvest networks by code (e.g. 370000), or --all. Exits 1 if any network failed."""

@@ -1,18 +1,22 @@
-"""Harvest several networks at once, one process per network at a time.
+"""Harvest several networks at once: one in this process, the others in worker processes.
 
 Networks are independent, and one process cannot use more than one core (mapping and tokenising are
-Python), so `hub harvest --all` runs `workers` processes. Each opens its own store connection; SQLite
-serialises their short per-batch write transactions (BEGIN IMMEDIATE waits, it does not fail).
-Progress comes back over a queue so one terminal line can show the whole run.
+Python), so `hub harvest --all` runs `workers` harvests at a time. This process runs one of them
+itself — it has everything loaded already, and an idle parent would cost a whole interpreter's
+memory — while a feeder thread keeps `workers - 1` spawned processes busy; both take networks from
+one queue, so a slow network never leaves the others waiting. Each process opens its own store
+connection; SQLite serialises their short per-batch write transactions (BEGIN IMMEDIATE waits, it
+does not fail). Workers report progress over a queue so one terminal line can show the whole run.
 """
 
 from __future__ import annotations
 
+import collections
 import multiprocessing
 import os
 import queue
 import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from sqlalchemy import func, select
 
@@ -53,10 +57,10 @@ def _harvest_one(database_url, code, full, year):
 
 
 def harvest_many(store, settings, networks, *, full=False, year=None, workers=None, progress=None, on_result=None):
-    """Harvest `networks` (NetworkConfigs) with up to `workers` processes; return every RunResult.
+    """Harvest `networks` (NetworkConfigs), up to `workers` at a time; return every RunResult.
 
-    `progress(network, kind, counts)` is called in this process as workers report; `on_result(results)`
-    when a network is done.
+    `progress(network, kind, counts)` is called in this process as harvests report; `on_result(results)`
+    when a network is done. Both are called under one lock, from more than one thread.
     """
     from hub.harvest.pipeline import Harvester
 
@@ -73,6 +77,27 @@ def harvest_many(store, settings, networks, *, full=False, year=None, workers=No
 
     with store.read() as conn:
         sizes = dict(conn.execute(select(INSTRUMENTS.c.network, func.count()).group_by(INSTRUMENTS.c.network)).all())
+    # Paced networks first (their waiting overlaps the rest), then largest first by what the store
+    # holds, which keeps the workers busy to the end.
+    pending = collections.deque(sorted(networks, key=lambda n: (not connector_class(n.family).paced, -sizes.get(n.code, 0))))
+    lock = threading.Lock()  # guards `pending`, `results` and the caller's callbacks
+    results = []
+
+    def take():
+        with lock:
+            return pending.popleft() if pending else None
+
+    def report(network, kind, counts):
+        if progress:
+            with lock:
+                progress(network, kind, counts)
+
+    def finished(done):
+        with lock:
+            results.extend(done)
+            if on_result:
+                on_result(done)
+
     ctx = multiprocessing.get_context("spawn")
     q = ctx.Queue()
     stop = threading.Event()
@@ -83,25 +108,44 @@ def harvest_many(store, settings, networks, *, full=False, year=None, workers=No
                 network, kind, counts = q.get(timeout=0.2)
             except queue.Empty:
                 continue
-            if progress:
-                progress(network, kind, Counts(**counts))
+            report(network, kind, Counts(**counts))
 
-    # Paced networks first (their waiting overlaps the rest), then largest first by what the store
-    # holds, which keeps the workers busy to the end.
-    ordered = sorted(networks, key=lambda n: (not connector_class(n.family).paced, -sizes.get(n.code, 0)))
-    results = []
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker, initargs=(q,)) as pool:
-        drainer = threading.Thread(target=drain, daemon=True)
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=_init_worker, initargs=(q,)) as pool:
+        failures = []
+
+        def feed():
+            running = set()
+            try:
+                while True:
+                    while len(running) < workers - 1 and (network := take()) is not None:
+                        running.add(pool.submit(_harvest_one, store.url, network.code, full, year))
+                    if not running:
+                        return
+                    done, running = wait(running, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        finished(future.result())
+            except BaseException as exc:  # a worker's crash: reported by the caller's thread below
+                failures.append(exc)
+                with lock:
+                    pending.clear()
+
+        drainer = threading.Thread(target=drain, name="harvest-progress", daemon=True)
+        feeder = threading.Thread(target=feed, name="harvest-feeder", daemon=True)
         drainer.start()
-        futures = {pool.submit(_harvest_one, store.url, n.code, full, year): n for n in ordered}
+        feeder.start()
+        harvester = Harvester(store, settings, progress=report)
         try:
-            for future in as_completed(futures):
-                done = future.result()
-                results += done
-                if on_result:
-                    on_result(done)
+            while not failures and (network := take()) is not None:
+                finished(harvester.harvest(network, full=full, year=year))
+        except BaseException:
+            with lock:
+                pending.clear()  # interrupted (SIGTERM, a bug): start nothing more; running ones finish
+            raise
         finally:
+            feeder.join()
             stop.set()
             drainer.join(5)
+    if failures:
+        raise failures[0]
     order = {n.code: i for i, n in enumerate(networks)}
     return sorted(results, key=lambda r: (order[r.network], r.kind != "full" and r.kind != "incremental"))

@@ -30,18 +30,23 @@ from hub.simulate import start_in_subprocess  # noqa: E402
 NETWORKS = ["370000", "420000", "130000"]
 
 
-def sample_rss(pid: int, stop: threading.Event, out: dict):
-    peak_tree = peak_one = 0
+def sample_memory(pid: int, stop: threading.Event, out: dict):
+    """Peaks of the harvest's memory: the largest process's RSS, the sum of the tree's RSS (which
+    counts the pages the processes share — libraries — once per process) and the sum of its PSS
+    (proportional set size: each shared page divided among its sharers, so the tree's real total)."""
+    peak_tree = peak_one = peak_pss = 0
     while not stop.is_set():
         try:
             root = psutil.Process(pid)
             procs = [root] + root.children(recursive=True)
-            rss = [p.memory_info().rss for p in procs if p.is_running()]
+            info = [p.memory_full_info() for p in procs if p.is_running()]
+            rss = [i.rss for i in info]
             peak_tree, peak_one = max(peak_tree, sum(rss)), max(peak_one, max(rss, default=0))
+            peak_pss = max(peak_pss, sum(i.pss for i in info))
         except psutil.Error:
             pass
         time.sleep(0.05)
-    out.update(peak_tree_mb=peak_tree / 2**20, peak_process_mb=peak_one / 2**20)
+    out.update(peak_tree_mb=peak_tree / 2**20, peak_process_mb=peak_one / 2**20, peak_pss_mb=peak_pss / 2**20)
 
 
 def cpu_seconds(processes) -> float:
@@ -79,7 +84,7 @@ def main():
         started = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         stop, mem = threading.Event(), {}
-        sampler = threading.Thread(target=sample_rss, args=(proc.pid, stop, mem))
+        sampler = threading.Thread(target=sample_memory, args=(proc.pid, stop, mem))
         sampler.start()
         out, err = proc.communicate()
         seconds = time.perf_counter() - started
@@ -102,7 +107,8 @@ def main():
               f"rejected {r['rejected']:>5,} {r['seconds']:>6.1f}s  requests {r['telemetry'].get('requests')}")
     print(f"records: {fetched:,} in {seconds:.1f} s = {fetched / seconds:,.0f} records/s end to end "
           f"(workers {args.workers}, cores {os.cpu_count()})")
-    print(f"peak RSS: {mem.get('peak_process_mb', 0):.0f} MB largest process, {mem.get('peak_tree_mb', 0):.0f} MB whole harvest")
+    print(f"peak memory: RSS {mem.get('peak_process_mb', 0):.0f} MB largest process, {mem.get('peak_tree_mb', 0):.0f} MB summed over "
+          f"the harvest's processes; PSS {mem.get('peak_pss_mb', 0):.0f} MB summed (shared pages counted once)")
     print(f"CPU: harvest {harvest_cpu:.1f} s ({1000 * harvest_cpu / fetched:.2f} ms a record), simulator {sim_cpu:.1f} s, "
           f"of {seconds * (os.cpu_count() or 1):.1f} core-seconds available")
 
