@@ -2,7 +2,8 @@
 
 Target (spine issue): at least 3,000 records/s end to end on SQLite on 2 cores, peak RSS under 400 MB.
 The simulator runs in its own process (its memory is not the hub's, its CPU is on the same machine);
-the harvest runs as `hub harvest` in another, and this script samples the RSS of that process tree.
+the harvest runs as `hub harvest` in another, and this script samples the memory of that process
+and its workers: the largest process's RSS, their summed RSS and their summed PSS.
 
     .venv/bin/python tests/bench/bench_harvest.py [--scale 10] [--workers 3] [--database-url URL] [--keep]
 """
@@ -63,7 +64,7 @@ def cpu_seconds(processes) -> float:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=10.0)
-    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--workers", type=int, default=3, help="networks at once (default 3: what `hub harvest` picks for 3 networks on 2 cores)")
     ap.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (and its database) afterwards")
     args = ap.parse_args()
