@@ -348,10 +348,9 @@ class RecordWriter:
         new = [dict(network=self.network, name=name, **values) for name, values in described.items() if name not in self._owners]
         if new:
             insert_many(conn, OWNERS, new)
-            ids = conn.execute(select(OWNERS.c.name, OWNERS.c.id).where(OWNERS.c.network == self.network, OWNERS.c.name.in_(described)))
+            ids = conn.execute(select(OWNERS.c.name, OWNERS.c.id).where(OWNERS.c.network == self.network, OWNERS.c.name.in_([o["name"] for o in new])))
             for name, owner_id in ids:
-                if name not in self._owners:
-                    self._owners[name] = (owner_id, described[name])
+                self._owners[name] = (owner_id, described[name])
         for name, values in described.items():
             owner_id, stored = self._owners[name]
             if values != stored:

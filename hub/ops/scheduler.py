@@ -34,8 +34,8 @@ from hub.ops import alerts, probes
 from hub.ops.alerts import SHUTDOWN_MARK
 from hub.ops.notify import make_notifier
 from hub.ops.schedule import job_definitions, trigger_for
-from hub.store.models import NetworkSchedule
 from hub.store.bulk import upsert
+from hub.store.models import NetworkSchedule
 
 log = logging.getLogger(__name__)
 SCHEDULES = NetworkSchedule.__table__
