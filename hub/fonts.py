@@ -1,9 +1,17 @@
-"""Which installed font can draw Chinese in server-rendered charts (UI statistics, evaluation reports)."""
+"""What every server-rendered chart (UI statistics, operations, evaluation reports) shares: which
+installed font can draw Chinese, and the lock that renders one chart at a time."""
 
 from __future__ import annotations
 
 import functools
 import os
+import threading
+
+#: matplotlib is not thread-safe: its font list and its settings are global, and `rc_context` in one
+#: request thread changes them for every other (an evaluation chart keeps text as text, the UI's
+#: draw glyphs as paths). Every server-side rendering holds this lock; re-entrant, so a rendering
+#: may look up `cjk_font()` inside it.
+RENDER_LOCK = threading.RLock()
 
 #: Fonts with CJK glyphs, most preferred first (names as matplotlib's font manager reports them).
 CJK_FONTS = (
@@ -31,15 +39,16 @@ def cjk_font() -> str | None:
     system is searched once and what is found is added."""
     from matplotlib import font_manager
 
-    found = _first_cjk(font_manager)
-    if found is None:
-        for path in font_manager.findSystemFonts():
-            if any(hint in os.path.basename(path).lower() for hint in _CJK_FILE_HINTS):
-                try:
-                    font_manager.fontManager.addfont(path)
-                except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read: skip it
-                    continue
+    with RENDER_LOCK:
         found = _first_cjk(font_manager)
+        if found is None:
+            for path in font_manager.findSystemFonts():
+                if any(hint in os.path.basename(path).lower() for hint in _CJK_FILE_HINTS):
+                    try:
+                        font_manager.fontManager.addfont(path)
+                    except (OSError, RuntimeError, ValueError):  # a file FreeType cannot read: skip it
+                        continue
+            found = _first_cjk(font_manager)
     return found
 
 

@@ -14,7 +14,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 
 from hub.evaluation.report import canonical
-from hub.fonts import cjk_font
+from hub.fonts import RENDER_LOCK, cjk_font
 
 
 
@@ -39,7 +39,8 @@ def _svg(fig: Figure, tight=False) -> str:
           "svg.hashsalt": "hub-evaluation"}  # stable element ids
     if font := cjk_font():
         rc["font.sans-serif"] = [font, "DejaVu Sans"]  # right layout metrics for Chinese labels
-    with rc_context(rc), warnings.catch_warnings():
+    # rc_context changes matplotlib's global settings: no other thread may draw meanwhile.
+    with RENDER_LOCK, rc_context(rc), warnings.catch_warnings():
         warnings.simplefilter("ignore")  # with no CJK font, missing glyphs only affect layout metrics
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight" if tight else None)
     text = buf.getvalue()

@@ -19,7 +19,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-from hub.fonts import cjk_font
+from hub.fonts import RENDER_LOCK, cjk_font
 
 BAR_COLOUR = "#2c6e9b"
 TEXT_COLOUR = "#222222"
@@ -45,7 +45,7 @@ def chart_labels(bars: list[Bar], font: str | None) -> list[str]:
 
 class _SvgCache:
     def __init__(self, size: int):
-        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+        self.size, self._items, self._lock = size, OrderedDict(), RENDER_LOCK
         self.hits = self.misses = 0
 
     def get_or_render(self, key: str, render) -> str:
@@ -55,8 +55,8 @@ class _SvgCache:
                 self.hits += 1
                 return self._items[key]
             self.misses += 1
-            # Rendering under the lock: matplotlib's font cache is not thread-safe, and a second
-            # request for the same chart then waits for the first instead of drawing it again.
+            # Rendering under the lock every rendering holds (matplotlib is not thread-safe), and a
+            # second request for the same chart then waits for the first instead of drawing it again.
             svg = render()
             self._items[key] = svg
             if len(self._items) > self.size:
