@@ -119,6 +119,10 @@ def _vocabularies(path: Path) -> dict:
             if key in compiled and compiled[key] != value:
                 raise ConfigError(path, f"{table}.{spelling}", "spelling listed twice with different values")
             compiled[key] = value
+        # A national value is a spelling of itself: a feed that already speaks the common schema
+        # (`university`, `central`) needs no entry, and a table's own spelling of it still wins.
+        for value in {v for v in compiled.values() if v is not None}:
+            compiled.setdefault(vocab_key(value), value)
         tables[str(table)] = compiled
         spellings[str(table)] = [str(s) for s in entries]
     return {"vocabularies": tables, "vocabulary_spellings": spellings}

@@ -21,7 +21,7 @@ from hub.mapping.validate import CompiledSchema
 from hub.schema import InstrumentSchema, ServiceStatsSchema
 
 #: Bumped when the engine or a transform changes what it produces, so that stored records re-map.
-ENGINE_VERSION = "1"
+ENGINE_VERSION = "2"  # 2: vocabularies accept their national values as spellings
 FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh", "push")
 #: Pseudo-paths: values the connector put on the RawRecord rather than in the payload.
 RAW_PATHS = ("$source_id", "$source_updated")
