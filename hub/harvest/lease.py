@@ -26,10 +26,10 @@ from datetime import datetime, timedelta
 
 import psutil
 from sqlalchemy import delete, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 
 from hub.errors import HubError
 from hub.harvest.jobs import as_utc, now
+from hub.store.bulk import dialect_insert
 from hub.store.models import NetworkLease
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ LEASES = NetworkLease.__table__
 #: Default time to live; renewed every third of it while the holder runs.
 DEFAULT_TTL = timedelta(minutes=10)
 HOST = socket.gethostname()
-_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
 class LeaseBusy(HubError):
@@ -67,7 +66,7 @@ def acquire(store, network: str, holder: str, *, ttl: timedelta = DEFAULT_TTL, p
     t = now()
     values = dict(network=network, holder=holder, purpose=purpose, acquired_at=t, expires_at=t + ttl)
     with store.write() as conn:
-        stmt = _INSERTS[conn.dialect.name](LEASES).values(**values)
+        stmt = dialect_insert(conn.dialect.name, LEASES).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["network"],
             set_={k: stmt.excluded[k] for k in ("holder", "purpose", "acquired_at", "expires_at")},

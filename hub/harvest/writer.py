@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 
 from hub.errors import RecordError
 from hub.harvest.flatten import split_record
@@ -281,7 +281,7 @@ class RecordWriter:
         return list(active)
 
     def record_error(self, conn, source_id, field_name, message, excerpt=None) -> None:
-        conn.execute(insert(ERRORS), [self._error_row(source_id, field_name, message, excerpt, now())])
+        insert_many(conn, ERRORS, [self._error_row(source_id, field_name, message, excerpt, now())])
 
     # ------------------------------------------------------------------ service statistics
 

@@ -55,15 +55,19 @@ def _write(conn, table, rows, keys):
 _UPSERT_INSERTS = {"sqlite": sqlite.insert, "postgresql": postgresql.insert}
 
 
+def dialect_insert(dialect_name: str, table):
+    """The dialect's own INSERT for `table`, the one with `on_conflict_do_update`."""
+    try:
+        return _UPSERT_INSERTS[dialect_name](table)
+    except KeyError:
+        raise NotImplementedError(f"upsert is not implemented for {dialect_name}") from None
+
+
 def _statement(dialect_name, table, columns, keys):
     """SQLAlchemy's statement for the generic path."""
     if not keys:
         return insert(table)
-    try:
-        make_insert = _UPSERT_INSERTS[dialect_name]
-    except KeyError:
-        raise NotImplementedError(f"upsert is not implemented for {dialect_name}") from None
-    stmt = make_insert(table)
+    stmt = dialect_insert(dialect_name, table)
     return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns if c not in keys})
 
 

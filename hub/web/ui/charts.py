@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
