@@ -16,7 +16,7 @@ from connectors.base import Connector, RawRecord, ServiceRow
 __all__ = ["Connector", "RawRecord", "ServiceRow", "register", "connector_class", "families"]
 
 _REGISTRY: dict[str, type[Connector]] = {}
-_BUILTINS = ("connectors.sdyq_xml", "connectors.hbkx_json", "connectors.yqlm_html", "connectors.oai_pmh")
+_BUILTINS = ("connectors.sdyq_xml", "connectors.hbkx_json", "connectors.yqlm_html", "connectors.oai_pmh", "connectors.tabular")
 _loaded = False
 
 

@@ -22,6 +22,15 @@ Contract
 * `service_stats(year)` yields `ServiceRow`s for that year, with the same error contract.
 * `probe()` makes one light request and returns nothing; it raises `ConnectorError` when the network
   is unreachable. Health checks use it.
+* Conditional requests (families with `conditional` true): before listing, the harvest sets
+  `validators` to what the connector left there after the last complete listing (ETag and
+  Last-Modified per URL); the connector sends them, and when the source answers that nothing
+  changed it raises `SourceUnchanged` before yielding anything. After a complete listing the
+  harvest keeps `validators` for the next run.
+* Sources without ids (families with `ids_from_mapping` true) yield records whose `source_id` is
+  only a placeholder naming where the row is; the harvest gives each its id through the mapping's
+  `source_id` (a path, a composition or a digest) and reports rows whose id repeats an earlier one.
+* `notes` collects sentences the run's message should carry (an encoding override set aside …).
 
 Raw payloads
 ------------
@@ -59,6 +68,14 @@ class RawRecord:
     source_updated: str | None = None
     #: Set when the record could not be split out cleanly; the harvest records it as an error.
     problem: str | None = None
+    #: Where the record is in the source (`register.csv line 12`), for reports.
+    where: str | None = None
+    #: Set by the harvest when the id repeats an earlier record of the listing: where that one was.
+    repeat_of: str | None = None
+
+
+class SourceUnchanged(Exception):
+    """The source answered a conditional request with "not modified": nothing to read or change."""
 
 
 @dataclass
@@ -93,11 +110,17 @@ class Connector:
     sequential_pages: ClassVar[bool] = False
     #: A marshmallow schema for `options:` in the registry entry; unknown keys are rejected at load.
     options_schema: ClassVar[type[Schema] | None] = None
+    #: True when `list_records` honours `validators` and may raise `SourceUnchanged`.
+    conditional: ClassVar[bool] = False
+    #: True when records carry no id of their own: the mapping's `source_id` makes it.
+    ids_from_mapping: ClassVar[bool] = False
 
     def __init__(self, network, http):
         self.network = network
         self.http = http
         self.options = self.load_options(network)
+        self.validators: dict = {}
+        self.notes: list[str] = []
 
     @classmethod
     def load_options(cls, network) -> dict:

@@ -18,6 +18,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, post_load, valid
 
 from hub import PROJECT_ROOT
 from hub.errors import ConfigError
+from hub.network_codes import EXPECTED, NETWORK_CODE_PATTERN
 
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
 
@@ -193,7 +194,7 @@ class _ScheduleSchema(_Strict):
 
 
 class _NetworkSchema(_Strict):
-    code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit GB/T 2260 code"))
+    code = fields.String(required=True, validate=validate.Regexp(NETWORK_CODE_PATTERN, error=EXPECTED))
     name = fields.String(required=True)
     province = fields.String(required=True)
     family = fields.String(required=True)

@@ -3,6 +3,10 @@
 Order: a byte-order mark; the declared charset (from HTTP or the document), where the GBK family is
 read as GB18030 and a declaration that cannot be right is not trusted; strict UTF-8; strict GB18030;
 the network's override comes first when configured. Every failure names what was tried.
+
+An override naming a single-byte encoding (mac_roman, latin-1, cp1252 …) decodes *any* bytes, so
+it never fails and would silently garble a file that is really UTF-8 (a partner that switched): such
+an override is set aside, with a note, when the bytes are valid UTF-8 and not plain ASCII.
 """
 
 from __future__ import annotations
@@ -57,14 +61,39 @@ def declared_charset(content_type: str | None, head: bytes = b"") -> str | None:
     return None
 
 
-def decode(data: bytes, declared: str | None = None, override: str | None = None) -> tuple[str, str]:
-    """Decode `data`; return (text, encoding used). Raise DecodingError naming what was tried."""
+def single_byte(encoding: str) -> bool:
+    """Whether `encoding` maps every byte to one character (so any byte string "decodes")."""
+    try:
+        return all(len(pair.decode(encoding, "replace")) == 2 for pair in (b"\xc3\xa9", b"\xb0\xa1", b"\x82\xa0"))
+    except LookupError:
+        return False
+
+
+def overridable(encoding: str) -> bool:
+    """Whether an override may win over bytes that are valid UTF-8 (not when it is single-byte)."""
+    return not single_byte(encoding)
+
+
+def decode(data: bytes, declared: str | None = None, override: str | None = None, notes: list | None = None) -> tuple[str, str]:
+    """Decode `data`; return (text, encoding used). Raise DecodingError naming what was tried.
+    `notes`, when given, receives a sentence for every override set aside (see the module docstring)."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data[len(bom):].decode(enc), enc
     candidates = []
     if override:
-        candidates.append(normalise_charset(override) or override)
+        chosen = normalise_charset(override) or override
+        if not overridable(chosen) and not data.isascii():
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                if notes is not None:
+                    notes.append(f"the encoding override {override} was set aside: the bytes are valid UTF-8, which a "
+                                 f"single-byte {chosen} would have turned into mojibake; read as UTF-8")
+                return text, "utf-8"
+        candidates.append(chosen)
     if charset := trusted_charset(declared):
         candidates.append(charset)
     candidates += ["utf-8", "gb18030"]

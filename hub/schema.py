@@ -21,6 +21,8 @@ CERTIFICATIONS = ("CMA", "CNAS")
 #: ISO 8601 date with its precision: a year, a month or a day.
 ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$")
 DIVISION_CODE = re.compile(r"^\d{6}$")
+#: A network: a province (GB/T 2260) or a non-provincial register (hub.network_codes).
+NETWORK_CODE = re.compile(r"^(\d{6}|[MACF][A-Z0-9]{5})$")
 
 
 class _Strict(Schema):
@@ -59,7 +61,7 @@ class ContactSchema(_Strict):
 class InstrumentSchema(_Strict):
     """The normalised instrument (without provenance, which the store adds)."""
 
-    network = fields.String(required=True, validate=validate.Regexp(DIVISION_CODE))
+    network = fields.String(required=True, validate=validate.Regexp(NETWORK_CODE))
     source_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     name_en = fields.String(load_default=None, allow_none=True)

@@ -18,12 +18,13 @@ from sqlalchemy import insert, select, update
 
 from hub.auth.models import ApiToken
 from hub.errors import HubError
+from hub.network_codes import NETWORK_CODE
 from hub.harvest.jobs import now
 
 TOKENS = ApiToken.__table__
 ROLES = ("admin", "publisher", "evaluator")
 _TOKEN = re.compile(r"^hub_([0-9a-f]{8})_([A-Za-z0-9_\-]{20,100})$")
-_NETWORK = re.compile(r"^\d{6}$")
+_NETWORK = NETWORK_CODE
 
 
 class TokenError(HubError):

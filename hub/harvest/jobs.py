@@ -41,9 +41,11 @@ class Counts:
     withdrawn: int = 0
     rejected: int = 0
     warnings: int = 0
+    #: Of the rejected: records whose id repeats an earlier one of the same listing.
+    repeated: int = 0
 
     def add(self, other: "Counts") -> None:
-        for name in (*COUNTS, "warnings"):
+        for name in (*COUNTS, "warnings", "repeated"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict:

@@ -18,9 +18,11 @@ from datetime import timedelta
 from sqlalchemy import insert, select
 
 from connectors import connector_class
+from connectors.base import SourceUnchanged
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
 from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, start_job
+from hub.harvest.identify import identify
 from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, absent_since, active_count
 from hub.http import HttpClient
@@ -121,8 +123,13 @@ class Harvester:
         started = time.perf_counter()
         with self.store.read() as conn:
             active_before = active_count(conn, network.code)
-        complete, failure = False, None
-        batches = _source(connector, connector.list_records(since), self.settings.batch_size)
+        complete, failure, unchanged = False, None, None
+        if connector.conditional:
+            connector.validators = self._last_validators(network.code)
+        records = connector.list_records(since)
+        if connector.ids_from_mapping:
+            records = identify(records, mapping)
+        batches = _source(connector, records, self.settings.batch_size)
         try:
             for batch in batches:
                 prepared = writer.prepare(batch)
@@ -131,6 +138,9 @@ class Harvester:
                     heartbeat(conn, job, telemetry.summary())
                 self.progress(network.code, kind, job.counts)
             complete = True
+        except SourceUnchanged as exc:
+            # Nothing was read, so nothing can have changed, been listed or gone missing.
+            complete, unchanged = True, f"unchanged since the last complete listing: {exc}"
         except ConnectorError as exc:
             failure = str(exc)
             log.warning("%s", exc)
@@ -142,8 +152,17 @@ class Harvester:
             batches.close()  # the reader stops before its HTTP session closes
             http.close()
 
-        notes = [failure]
+        notes = [failure, unchanged, *connector.notes]
+        if job.counts.repeated:
+            notes.append(f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)")
         state = "succeeded" if complete else "failed"
+        summary = telemetry.summary()
+        if connector.conditional:
+            # Kept with the run that proved them: the next run asks "changed since these?".
+            summary["validators"] = connector.validators if complete else {}
+        if unchanged:
+            finish_job(self.store, job, state, message="; ".join(filter(None, notes)), listing_complete=True, telemetry=summary)
+            return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
         if kind == "full":
             decision = self._apply_guard(job, writer, complete, active_before)
             if decision.action != "none":
@@ -151,8 +170,18 @@ class Harvester:
             if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
                 state = "failed"  # an empty listing of a network that had instruments is a fault, not news
         message = "; ".join(filter(None, notes))
-        finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=telemetry.summary())
-        return RunResult(network.code, kind, job.id, state, job.counts, message or None, telemetry.summary(), time.perf_counter() - started)
+        finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)
+        return RunResult(network.code, kind, job.id, state, job.counts, message or None, summary, time.perf_counter() - started)
+
+    def _last_validators(self, code: str) -> dict:
+        """The ETag / Last-Modified per URL that the last complete listing of `code` left."""
+        with self.store.read() as conn:
+            row = conn.execute(
+                select(JOBS.c.telemetry).where(
+                    JOBS.c.network == code, JOBS.c.kind == "full", JOBS.c.state == "succeeded", JOBS.c.listing_complete.is_(True),
+                ).order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)
+            ).first()
+        return dict(((row.telemetry or {}) if row else {}).get("validators") or {})
 
     def _incremental_since(self, network):
         """Start of the last complete run minus an overlap; None (a full run) when a full one is due."""

@@ -156,6 +156,8 @@ class RecordWriter:
     def prepare(self, raws: list, *, force: bool = False) -> "PreparedBatch":
         """Hash, compare with the store (a read) and map one batch; writes nothing."""
         batch = PreparedBatch(counts=Counts(fetched=len(raws)), stamp=now())
+        if any(raw.repeat_of for raw in raws):
+            raws = self._report_repeats(batch, raws)
         live = []
         for raw in raws:
             (batch.deletions if raw.deleted else live).append(raw)
@@ -203,6 +205,20 @@ class RecordWriter:
             batch.rows.append((row, owner, before))
         batch.hook_data = prepare_changes([(row, owner) for row, owner, _ in batch.rows], self.store.dialect)
         return batch
+
+    def _report_repeats(self, batch, raws):
+        """Records whose id repeats an earlier one of the listing (`hub.harvest.identify`) become
+        errors and leave the batch: the first occurrence stands, nothing is overwritten unseen."""
+        kept = []
+        for raw in raws:
+            if not raw.repeat_of:
+                kept.append(raw)
+                continue
+            message = f"{raw.where or 'this record'} repeats {raw.repeat_of} (both have the id {raw.source_id}): not applied"
+            batch.errors.append(self._error_row(raw.source_id, "(record id)", message, canonical_json(raw.payload), batch.stamp))
+            batch.counts.rejected += 1
+            batch.counts.repeated += 1
+        return kept
 
     def _drop_unstorable_ids(self, batch, live):
         """Records whose id cannot be stored become errors (their id escaped) and leave the batch."""

@@ -17,12 +17,14 @@ import yaml
 
 from hub.errors import ConfigError, RecordError, TransformError
 from hub.mapping import codes, registry
+from hub.mapping.ids import compile_id
 from hub.mapping.validate import CompiledSchema
+from hub.network_codes import network_code_problem
 from hub.schema import InstrumentSchema, ServiceStatsSchema
 
 #: Bumped when the engine or a transform changes what it produces, so that stored records re-map.
 ENGINE_VERSION = "2"  # 2: vocabularies accept their national values as spellings
-FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh", "push")
+FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh", "push", "tabular")
 #: Pseudo-paths: values the connector put on the RawRecord rather than in the payload.
 RAW_PATHS = ("$source_id", "$source_updated")
 FIELD_KEYS = {
@@ -303,10 +305,10 @@ _SERVICE_TARGETS = _target_paths(ServiceStatsSchema, _SERVICE_IMPLICIT)
 _INSTRUMENT_CHECK = CompiledSchema(InstrumentSchema)
 _SERVICE_CHECK = CompiledSchema(ServiceStatsSchema)
 TOP_KEYS = {
-    "network": "the network's 6-digit GB/T 2260 code",
+    "network": "the network's code: a 6-digit GB/T 2260 province code, or a non-provincial code (docs/networks.md)",
     "family": f"the interface family, one of {list(FAMILIES)}",
     "description": "free text",
-    "source_id": "payload path of the network's own record id",
+    "source_id": "payload path of the network's own record id, or {from: [paths], join, transform} to compose one, or {hash: [paths]} for a stable digest",
     "fields": "common-schema field → source",
     "service": "service statistics: {source_id: path, fields: {...}}",
 }
@@ -356,13 +358,12 @@ class Mapping:
             if key not in TOP_KEYS:
                 loader.fail(str(key), "unknown key; expected one of: " + "; ".join(f"{k} ({d})" for k, d in TOP_KEYS.items()))
         network = raw.get("network")
-        if not (isinstance(network, str) and len(network) == 6 and network.isdigit()):
-            loader.fail("network", f"expected a 6-digit GB/T 2260 code as a quoted string, got {network!r}")
+        if not (isinstance(network, str) and network_code_problem(network) is None):
+            loader.fail("network", f"{network_code_problem(str(network))} (as a quoted string), got {network!r}")
         if raw.get("family") not in FAMILIES:
             loader.fail("family", f"expected one of {list(FAMILIES)}, got {raw.get('family')!r}")
-        source_id = raw.get("source_id")
-        if not isinstance(source_id, str) or not source_id.strip():
-            loader.fail("source_id", f"expected the payload path of the record id, got {source_id!r}")
+        id_spec = compile_id(raw.get("source_id"), loader)
+        source_id = id_spec.describe
         fields = loader.fields(raw.get("fields"), "fields", _INSTRUMENT_TARGETS)
         mapped = {f.target for f in fields} | {f.target.split(".")[0] for f in fields}
         for name, f in InstrumentSchema().fields.items():
@@ -381,16 +382,28 @@ class Mapping:
                 loader.fail("service.source_id", f"expected a payload path, got {service_id!r}")
             service_fields = loader.fields(service.get("fields"), "service.fields", _SERVICE_TARGETS)
         digest = hashlib.sha256(data + b"\0" + codes.version().encode() + b"\0" + ENGINE_VERSION.encode()).hexdigest()
-        return cls(path, network, raw["family"], source_id, fields, service_fields, service_id, digest, raw.get("description", ""))
+        mapping = cls(path, network, raw["family"], source_id, fields, service_fields, service_id, digest, raw.get("description", ""))
+        mapping.id_spec = id_spec
+        return mapping
 
     # ----------------------------------------------------------------------- records
 
     def source_id_of(self, payload: dict) -> str | None:
         """The record id in a bare payload (used by `hub mapping check` and pushed batches)."""
-        value = _present(self._source_id(payload, None)) if isinstance(payload, dict) else _MISSING
+        return self.identify(payload)[0]
+
+    def identify(self, payload: dict) -> tuple[str | None, str | None]:
+        """(record id, None) or (None, why there is none) for a bare payload, through the mapping's
+        `source_id` (a path, a composition or a digest; see `hub.mapping.ids`)."""
+        if not isinstance(payload, dict):
+            return None, f"expected an object, got {type(payload).__name__}"
+        spec = getattr(self, "id_spec", None)
+        if spec is not None:
+            return spec.of(payload)
+        value = _present(self._source_id(payload, None))
         if value is _MISSING or isinstance(value, (dict, list, bool)):
-            return None
-        return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()
+            return None, f"the record id ({self.source_id_path}) is missing"
+        return (str(int(value)) if isinstance(value, float) and value.is_integer() else str(value).strip()), None
 
     def map_payload(self, payload: dict, source_id: str | None = None) -> MappedRecord:
         """Map a bare payload, its id read through the mapping's `source_id` path."""

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from hub.network_codes import EXPECTED, NETWORK_CODE_PATTERN
 from hub.schema import OWNER_LEVELS, OWNER_TYPES, SHARING, STATUSES
 
 SORTS = ("relevance", "value", "-value", "commissioned", "-commissioned", "updated")
@@ -65,7 +66,7 @@ class SearchParamsSchema(Schema):
         unknown = RAISE
 
     q = fields.String(load_default=None, validate=validate.Length(max=MAX_Q_CHARS), metadata={"description": "Search text (Chinese, English, model numbers)."})
-    network = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit network code"))
+    network = fields.String(load_default=None, validate=validate.Regexp(NETWORK_CODE_PATTERN, error=EXPECTED))
     city = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit GB/T 2260 city code"))
     category = fields.String(load_default=None, validate=validate.Regexp(r"^\d{2}(\d{2}(\d{2})?)?$", error="expected a category code or prefix: 01, 0105 or 010500"))
     owner_type = fields.String(load_default=None, validate=validate.OneOf(OWNER_TYPES))

@@ -20,7 +20,7 @@ from hub.errors import ConfigError
 TABLE = Path(__file__).with_name("networks.csv")
 
 #: Families whose servers exist in `hub.simulate.families`; other rows wait for their server.
-SIMULATED_FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh")
+SIMULATED_FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh", "tabular")
 
 
 @dataclass(frozen=True)
@@ -123,6 +123,10 @@ def network_table(path: Path = TABLE) -> dict[str, NetworkSpec]:
 
 
 def spec_for(code: str) -> NetworkSpec:
+    from hub.simulate.registers import REGISTERS, register_spec
+
+    if code in REGISTERS:  # spreadsheet registers (family tabular) live in hub.simulate.registers
+        return register_spec(code)
     table = network_table()
     if code not in table:
         raise ConfigError(TABLE, code, "no such network in the simulator's table")

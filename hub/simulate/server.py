@@ -35,7 +35,9 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 def default_networks() -> list[str]:
-    return [code for code, spec in network_table().items() if spec.simulated]
+    from hub.simulate.registers import REGISTERS
+
+    return [code for code, spec in network_table().items() if spec.simulated] + list(REGISTERS)
 
 
 class SimulatorApp:
@@ -52,6 +54,7 @@ class SimulatorApp:
                 raise ValueError(f"network {code}: family {spec.family!r} is not simulated yet "
                                  f"(simulated: {', '.join(sorted(FAMILIES))})")
             state = NetworkState(spec, seed=seed, scale=scale, realistic=realistic, cache_size=cache_size)
+            state.code = code  # a register generates from its base province's row but answers as itself
             self.states[code] = state
             self.families[code] = FAMILIES[spec.family](state)
 

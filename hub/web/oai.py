@@ -50,7 +50,7 @@ OWNER_TYPE = {"university": "高校", "institute": "科研院所", "enterprise":
 
 _I, _O, _R, _N = Instrument.__table__, OwnerUnit.__table__, RawRecordRow.__table__, Network.__table__
 DATESTAMP = func.coalesce(_I.c.withdrawn_at, _R.c.fetched_at, _I.c.first_seen)
-SET_SPEC = re.compile(r"^(network(:\d{6})?|category(:\d{2}|:\d{4})?)$")
+SET_SPEC = re.compile(r"^(network(:(\d{6}|[MACF][A-Z0-9]{5}))?|category(:\d{2}|:\d{4})?)$")
 
 
 class OaiError(Exception):

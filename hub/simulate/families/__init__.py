@@ -41,4 +41,4 @@ def escape(text) -> str:
 
 
 def load_all():
-    from hub.simulate.families import hbkx_json, oai_pmh, sdyq_xml, yqlm_html  # noqa: F401  (registration)
+    from hub.simulate.families import hbkx_json, oai_pmh, sdyq_xml, tabular, yqlm_html  # noqa: F401  (registration)
