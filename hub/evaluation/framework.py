@@ -16,6 +16,7 @@ from pathlib import Path
 
 from hub.config import load_yaml
 from hub.errors import ConfigError
+from hub.network_codes import network_code_problem
 from hub.evaluation.aggregate import AGGREGATIONS
 from hub.evaluation.impute import IMPUTATIONS
 from hub.evaluation.metrics import METRICS
@@ -33,7 +34,7 @@ SLOTS = {
 }
 UNIT_KINDS = ("networks", "inputs")
 SOURCE_KINDS = ("metric", "column")
-TOP_KEYS = {"title", "description", "units", "unit_id", "unit_label", "inputs", "defaults", "screening", "uncertainty", "index", "nodes", "metrics"}
+TOP_KEYS = {"title", "description", "units", "unit_id", "unit_label", "inputs", "defaults", "screening", "uncertainty", "index", "nodes", "metrics", "include_networks"}
 NODE_KEYS = {"name", "weight", "rationale", "description", "children", "source", "denominator", "direction", "transform", *SLOTS}
 INDICATOR_ONLY = {"source", "denominator", "direction", "transform"}
 
@@ -96,6 +97,8 @@ class Framework:
     min_availability: float
     uncertainty: Uncertainty
     metric_options: dict
+    #: Non-provincial networks this framework ranks besides the provinces (`units: networks` only).
+    include_networks: tuple = ()
 
     @property
     def indicators(self) -> list[Node]:
@@ -217,6 +220,9 @@ class _Loader:
         if isinstance(days, bool) or not isinstance(days, int) or days < 1:
             self.fail("metrics.harvest_window_days", f"expected a number of days >= 1, got {days!r}")
         metric_options = {"harvest_window_days": days}
+        include = raw.get("include_networks") or []
+        if not isinstance(include, list) or not all(isinstance(c, str) and network_code_problem(c) is None for c in include):
+            self.fail("include_networks", f"expected a list of network codes (quoted), got {include!r}")
         unit_id, unit_label = raw.get("unit_id"), raw.get("unit_label")
         for k, v in (("unit_id", unit_id), ("unit_label", unit_label)):
             if v is not None and not isinstance(v, str):
@@ -233,6 +239,7 @@ class _Loader:
             index=index,
             nodes=nodes,
             min_availability=float(min_av),
+            include_networks=tuple(include),
             uncertainty=self._uncertainty(raw.get("uncertainty")),
             metric_options=metric_options,
         )

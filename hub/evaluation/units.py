@@ -13,6 +13,7 @@ from hub.evaluation.engine import UnitData
 from hub.evaluation.framework import Framework
 from hub.evaluation.inputs import Inputs
 from hub.evaluation.metrics import compute_metric
+from hub.network_codes import is_provincial
 
 
 def _sources(fw: Framework):
@@ -33,7 +34,8 @@ def from_inputs(fw: Framework, inputs: Inputs) -> UnitData:
 
 def from_store(fw: Framework, inputs: Inputs, snapshots: dict, names: dict, trace: dict) -> UnitData:
     """`snapshots`: network code -> Snapshot, in the order to list them; `trace`: code -> metric -> provenance."""
-    ids = list(snapshots)
+    # A register that is not a province's joins a provincial ranking only when the framework names it.
+    ids = [u for u in snapshots if is_provincial(u) or u in fw.include_networks]
     values = {}
     for s in _sources(fw):
         if s.kind == "metric":

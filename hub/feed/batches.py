@@ -312,6 +312,9 @@ def _source_id(item, mapping, id_path, mode) -> tuple[str | None, str | None]:
     payload = item.payload
     if isinstance(payload, (str, int)) and not isinstance(payload, bool) and mode == "delete":
         sid = str(payload).strip() or None
+    elif isinstance(payload, dict) and id_path == mapping.source_id_path:
+        # Through the mapping: a composed or hashed id, `/` encoded (hub.mapping.ids).
+        sid = mapping.source_id_of(payload)
     elif isinstance(payload, dict):
         sid = _value_at(payload, id_path)
     else:

@@ -31,12 +31,14 @@ from lxml import etree
 from hub import safexml
 from hub.decoding import DecodingError, declared_charset, decode
 from hub.errors import HubError
+from hub.tabular import XLSX_MAGIC, TableError, TableFile, read_xlsx
 
-FORMATS = ("json", "csv", "xml")
+FORMATS = ("json", "csv", "xml", "xlsx")
 _CONTENT_TYPES = {
     "application/json": "json", "text/json": "json",
     "text/csv": "csv", "application/csv": "csv", "text/comma-separated-values": "csv",
     "application/xml": "xml", "text/xml": "xml",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 _WS = " \t\r\n"
 _DTD = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.I)
@@ -80,6 +82,8 @@ def detect_format(content_type: str | None, body: bytes) -> str:
         return "json"
     if mime.endswith("+xml"):
         return "xml"
+    if body.startswith(XLSX_MAGIC):
+        return "xlsx"
     head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     return {b"[": "json", b"{": "json", b"<": "xml"}.get(head[:1], "csv")
 
@@ -346,5 +350,35 @@ def _read_xml(body, scanned):
         yield Item(xml_payload(element), element.sourceline or 0)
 
 
-_SCANNERS = {"json": _scan_json, "csv": _scan_csv, "xml": _scan_xml}
-_READERS = {"json": _read_json, "csv": _read_csv, "xml": _read_xml}
+# --------------------------------------------------------------------------- XLSX
+# Read by `hub.tabular`, the reader of the tabular family: the body goes to a temporary file (a zip
+# archive is read from its end) and the sheet is streamed from there.
+
+
+def _xlsx_rows(body: bytes):
+    import os
+    import tempfile
+
+    handle, path = tempfile.mkstemp(prefix="hub-push-", suffix=".xlsx")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(body)
+        try:
+            yield from read_xlsx(path, TableFile("xlsx"))
+        except TableError as exc:
+            raise BodyError("xlsx", str(exc)) from None
+    finally:
+        os.unlink(path)
+
+
+def _scan_xlsx(body, content_type, override):
+    return Scanned("xlsx", None, sum(1 for _ in _xlsx_rows(body)))
+
+
+def _read_xlsx(body, scanned):
+    for row in _xlsx_rows(body):
+        yield Item(row.cells, row.number, row.problem)
+
+
+_SCANNERS = {"json": _scan_json, "csv": _scan_csv, "xml": _scan_xml, "xlsx": _scan_xlsx}
+_READERS = {"json": _read_json, "csv": _read_csv, "xml": _read_xml, "xlsx": _read_xlsx}

@@ -58,7 +58,7 @@ def _networks(conn, code=None) -> list[dict]:
         m = meta.get(c)
         out.append({
             "code": c, "name": names.get(c, c), "province": m.province if m else None, "family": m.family if m else None,
-            "instruments": active, "withdrawn": withdrawn, "total_value": money(value or 0),
+            "instruments": active, "withdrawn": withdrawn, "total_value": money(value),  # null: no instrument states a value (unknown, not 0)
             "last_harvest": harvests.get(c),
         })
     return out

@@ -103,7 +103,7 @@ class NetworkOut(_Out):
     family = _S(allow_none=True)
     instruments = fields.Integer(metadata={"description": "active (not withdrawn) instruments"})
     withdrawn = fields.Integer()
-    total_value = _S(metadata={"description": "sum of original values, yuan"})
+    total_value = _S(allow_none=True, metadata={"description": "sum of original values, yuan; null when no instrument states a value (unknown, not 0)"})
     last_harvest = fields.Nested(LastHarvestOut, allow_none=True)
 
 

@@ -52,13 +52,14 @@ def totals(conn) -> Totals:
 
 def by_network(conn) -> list[dict]:
     """Instrument count and total value per network, largest first; networks without instruments too."""
-    counts = select(I.network, func.count().label("n"), func.coalesce(func.sum(I.original_value), 0).label("value")).where(_active).group_by(I.network).subquery()
+    # A sum over no known value is unknown (None), not 0: a register that states no values has no total.
+    counts = select(I.network, func.count().label("n"), func.sum(I.original_value).label("value")).where(_active).group_by(I.network).subquery()
     rows = conn.execute(
-        select(N.code, N.name, N.province, func.coalesce(counts.c.n, 0), func.coalesce(counts.c.value, 0))
+        select(N.code, N.name, N.province, func.coalesce(counts.c.n, 0), counts.c.value)
         .select_from(NETWORKS.outerjoin(counts, counts.c.network == N.code))
         .order_by(func.coalesce(counts.c.n, 0).desc(), N.code)
     ).all()
-    return [{"code": r[0], "name": r[1], "province": r[2], "count": int(r[3]), "value": float(r[4])} for r in rows]
+    return [{"code": r[0], "name": r[1], "province": r[2], "count": int(r[3]), "value": None if r[4] is None else float(r[4])} for r in rows]
 
 
 def by_category(conn) -> list[dict]:
@@ -109,8 +110,8 @@ def network(conn, code: str) -> dict | None:
     row = conn.execute(select(NETWORKS).where(N.code == code)).first()
     if row is None:
         return None
-    stats = conn.execute(select(func.count(), func.coalesce(func.sum(I.original_value), 0)).where(_active, I.network == code)).one()
-    return {**row._mapping, "count": int(stats[0]), "value": float(stats[1])}
+    stats = conn.execute(select(func.count(), func.sum(I.original_value)).where(_active, I.network == code)).one()
+    return {**row._mapping, "count": int(stats[0]), "value": None if stats[1] is None else float(stats[1])}
 
 
 def recent_jobs(conn, code: str, limit: int = 10) -> list[dict]:
