@@ -184,6 +184,7 @@ class TabularConnector(Connector):
 
     def service_stats(self, year: int):
         raise ConnectorError(self.network.code, "the tabular family publishes no service statistics; push them (docs/push.md)", "unsupported")
+        yield  # a generator, so the refusal arrives while the harvest reads, as any listing failure does
 
     def probe(self) -> None:
         """One HEAD-like request: the first file, its body left unread."""
