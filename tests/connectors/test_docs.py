@@ -9,7 +9,7 @@ from connectors import connector_class
 from connectors.hbkx_json import SERVICE_KEYS
 
 DOC = (PROJECT_ROOT / "docs" / "connectors.md").read_text(encoding="utf-8")
-FAMILIES = ["sdyq-xml", "hbkx-json", "yqlm-html"]
+FAMILIES = ["sdyq-xml", "hbkx-json", "yqlm-html", "tabular"]
 
 
 @pytest.mark.parametrize("family", FAMILIES)
@@ -23,3 +23,9 @@ def test_family_and_its_options_are_documented(family):
 @pytest.mark.parametrize("key", list(SERVICE_KEYS))
 def test_hbkx_service_keys_are_documented(key):
     assert f"| `{key}` |" in DOC
+
+
+def test_adding_a_family_is_documented():
+    section = DOC.split("## Adding a family")[1].split("\n## ")[0]
+    for place in ("connectors/base.py", "_BUILTINS", "hub/mapping/engine.py", "SIMULATED_FAMILIES", "ConnectorConformance"):
+        assert place in section

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from hub.config import Registry, Settings, settings
 from hub.harvest.pipeline import Harvester
+from hub.network_codes import is_provincial
 from hub.simulate import SimulatorServer, network_table
 from hub.simulate.server import default_networks
 from hub.store.db import Store
@@ -39,7 +40,9 @@ def _registry_pulled() -> list[str]:
 
 
 #: Pulled networks whose family the simulator serves (all of them once every family server exists).
-CODES = [c for c in _registry_pulled() if c in default_networks()]
+#: Provinces only: the spreadsheet registers that are not provinces' have tests of their own
+#: (tests/connectors/test_tabular*.py) — no yuan, no province to check them against.
+CODES = [c for c in _registry_pulled() if c in default_networks() and is_provincial(c)]
 TABLE = network_table()
 FAMILY = {c: TABLE[c].family for c in CODES}
 #: yqlm-html sites without a CSV directory: a detail page that lacks a row leaves that field empty.
