@@ -183,8 +183,10 @@ class TabularConnector(Connector):
     # ------------------------------------------------------------------ the rest
 
     def service_stats(self, year: int):
-        raise ConnectorError(self.network.code, "the tabular family publishes no service statistics; push them (docs/push.md)", "unsupported")
-        yield  # a generator, so the refusal arrives while the harvest reads, as any listing failure does
+        # A register is a list of instruments; its statistics, if any, are pushed (docs/push.md).
+        # An empty year, not a failure: `hub harvest --year` over every network must not fail here.
+        self.notes.append("the tabular family publishes no service statistics")
+        return iter(())
 
     def probe(self) -> None:
         """One HEAD-like request: the first file, its body left unread."""

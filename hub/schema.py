@@ -52,6 +52,15 @@ class FeeSchema(_Strict):
     unit = fields.String(load_default=None, allow_none=True)
 
 
+class ForeignValueSchema(_Strict):
+    """An original value stated in another currency: kept with its currency, never shown as yuan.
+    (A value in yuan is `original_value`; CNY here would be a second, unsummed copy of it.)"""
+
+    amount = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0))
+    currency = fields.String(required=True, validate=[validate.Regexp(r"^[A-Z]{3}$", error="expected an ISO 4217 code such as GBP"),
+                                                      validate.NoneOf(["CNY"], error="a value in yuan is original_value")])
+
+
 class ContactSchema(_Strict):
     name = fields.String(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True)
@@ -70,6 +79,7 @@ class InstrumentSchema(_Strict):
     manufacturer = fields.String(load_default=None, allow_none=True)
     country = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
     original_value = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True, validate=validate.Range(min=0))
+    value_foreign = fields.Nested(ForeignValueSchema, load_default=None, allow_none=True)
     commissioned = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(ISO_PARTIAL_DATE, error="expected YYYY, YYYY-MM or YYYY-MM-DD"))
     owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True)
     region = fields.Nested(RegionSchema, load_default=None, allow_none=True)

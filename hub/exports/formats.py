@@ -28,6 +28,7 @@ COLUMNS: list[tuple[str, Callable[[dict], object]]] = [
     ("manufacturer", lambda r: r["manufacturer"]),
     ("country", lambda r: r["country"]),
     ("original_value", lambda r: r["original_value"]),
+    *((f"value_foreign_{k}", (lambda k: lambda r: (r["value_foreign"] or {}).get(k))(k)) for k in ("amount", "currency")),
     ("commissioned", lambda r: r["commissioned"]),
     *((f"owner_{k}", (lambda k: lambda r: (r["owner"] or {}).get(k))(k)) for k in ("name", "credit_code", "type", "level")),
     *((k, (lambda k: lambda r: (r["region"] or {}).get(k))(k)) for k in ("province", "province_name", "city", "city_name", "county", "county_name")),
@@ -48,7 +49,7 @@ COLUMNS: list[tuple[str, Callable[[dict], object]]] = [
     ("job_id", lambda r: r["provenance"]["job_id"]),
     ("batch_id", lambda r: r["provenance"]["batch_id"]),
 ]
-NUMERIC = {"original_value", "fee_amount"}
+NUMERIC = {"original_value", "fee_amount", "value_foreign_amount"}
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

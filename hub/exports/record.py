@@ -63,6 +63,7 @@ def to_record(row) -> dict:
         "manufacturer": m["manufacturer"],
         "country": m["country"],
         "original_value": money(m["original_value"]),
+        "value_foreign": _none_if_empty({"amount": money(m["value_foreign_amount"]), "currency": m["value_foreign_currency"]}),
         "commissioned": m["commissioned"],
         "owner": _none_if_empty({"name": m["owner_name"], "credit_code": m["owner_credit_code"], "type": m["owner_type"], "level": m["owner_level"]}),
         "region": _none_if_empty(

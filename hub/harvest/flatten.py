@@ -18,6 +18,7 @@ def split_record(record: dict) -> tuple[dict, dict]:
     region = record.get("region") or {}
     fee = record.get("fee") or {}
     contact = record.get("contact") or {}
+    foreign = record.get("value_foreign") or {}
     certs = [c for c in CERTIFICATIONS if c in set(record.get("certifications") or ())]
     return {
         "id": instrument_id(record["network"], record["source_id"]),
@@ -30,6 +31,8 @@ def split_record(record: dict) -> tuple[dict, dict]:
         "manufacturer": record.get("manufacturer"),
         "country": record.get("country"),
         "original_value": record.get("original_value"),
+        "value_foreign_amount": foreign.get("amount"),
+        "value_foreign_currency": foreign.get("currency"),
         "commissioned": record.get("commissioned"),
         "province_code": region.get("province"),
         "province_name": region.get("province_name"),

@@ -201,6 +201,16 @@ def number(value):
     return float(n)
 
 
+@transform("decimal")
+def decimal_amount(value):
+    """A non-negative amount in whatever currency the column states → Decimal to 2 places, unconverted
+    (`12,500` → 12500.00). For `value_foreign.amount`; yuan amounts go through `money`."""
+    n = _number(value, "a non-negative amount")
+    if n > 10**13:
+        raise TransformError(f"amount {_short(value)} is implausibly large")
+    return n.quantize(Decimal("0.01"))
+
+
 @transform("integer")
 def integer(value):
     """A non-negative whole number (counts of services or samples) → int; `96.0` is 96, `96.5` an error."""

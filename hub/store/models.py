@@ -57,6 +57,9 @@ class Instrument(Base):
     manufacturer: Mapped[str | None] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))
     original_value: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    # A value stated in another currency: kept as stated, never converted, never summed as yuan.
+    value_foreign_amount: Mapped[Decimal | None] = mapped_column(Numeric(16, 2))
+    value_foreign_currency: Mapped[str | None] = mapped_column(String(3))  # ISO 4217, never CNY
     commissioned: Mapped[str | None] = mapped_column(String(10))  # ISO, precision kept: 2011 / 2011-06 / 2011-06-15
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("owner_units.id"), index=True)
     province_code: Mapped[str | None] = mapped_column(String(6))

@@ -83,3 +83,30 @@ def test_it_joins_no_provincial_ranking_unless_the_framework_names_it(world, tmp
     path.write_text(yaml.safe_dump(named, allow_unicode=True), encoding="utf-8")
     report, _ = run_evaluation(store, path, period=2012, seed=7, runs=0, as_of=AS_OF)
     assert "FGBUK1" in [u["id"] for u in report["units"]]
+
+
+def test_a_value_in_another_currency_is_kept_with_it_and_never_shown_as_yuan(store, tmp_path):
+    from connectors.base import RawRecord
+    from hub.harvest.writer import Provenance, RecordWriter
+    from hub.mapping import Mapping
+
+    path = tmp_path / "FGBUK2.yaml"
+    path.write_text(yaml.safe_dump({
+        "network": "FGBUK2", "family": "tabular", "source_id": "Name",
+        "fields": {"name": "Name", "value_foreign.amount": {"from": "Value (GBP)", "transform": "decimal"},
+                   "value_foreign.currency": {"const": "GBP"}},
+    }), encoding="utf-8")
+    mapping = Mapping.load(path)
+    with store.write() as conn:
+        conn.execute(insert(Network), [{"code": "FGBUK2", "name": "Partner", "province": "境外伙伴", "family": "tabular"}])
+    counts = RecordWriter(store, "FGBUK2", mapping, Provenance()).write_batch([RawRecord("NMR 600", {"Name": "NMR 600", "Value (GBP)": "12,500"})])
+    assert counts.created == 1
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+    record = client.get("/api/v1/instruments/FGBUK2:NMR 600").get_json()
+    assert record["original_value"] is None and record["value_foreign"] == {"amount": "12500.00", "currency": "GBP"}
+    assert {n["code"]: n for n in client.get("/api/v1/networks").get_json()}["FGBUK2"]["total_value"] is None
+    page = client.get("/instruments/FGBUK2:NMR 600?lang=zh").get_data(as_text=True)
+    assert "12500.00 GBP" in page and "元" not in page.split("12500.00 GBP")[0].rsplit("<dt", 1)[-1]
+    body = client.get("/api/v1/instruments/export?network=FGBUK2&format=csv").get_data().decode("utf-8-sig")
+    row = next(csv.DictReader(io.StringIO(body)))
+    assert (row["original_value"], row["value_foreign_amount"], row["value_foreign_currency"]) == ("", "12500.00", "GBP")

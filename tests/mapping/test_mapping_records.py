@@ -59,6 +59,7 @@ SDYQ_EXPECTED = {
     "manufacturer": "安捷伦科技有限公司",
     "country": "US",
     "original_value": Decimal("458000.00"),
+    "value_foreign": None,
     "commissioned": "2011-06-15",
     "owner": {"name": "山东大学", "credit_code": "12100000400000624D", "type": None, "level": "central"},
     "region": {"province": "370000", "province_name": "山东省", "city": "370100", "city_name": "济南市", "county": "370102", "county_name": "历下区"},
@@ -88,6 +89,7 @@ HBKX_EXPECTED = {
     "manufacturer": "日立",
     "country": "JP",
     "original_value": Decimal("3250000.00"),
+    "value_foreign": None,
     "commissioned": "2012-03-20",
     # The example's credit code fails the GB 32100 check: dropped with a warning, record kept.
     "owner": {"name": "武汉大学", "credit_code": None, "type": "university", "level": "central"},
@@ -146,6 +148,7 @@ YQLM_EXPECTED = {
     "manufacturer": "Agilent",
     "country": "US",
     "original_value": Decimal("685000.00"),
+    "value_foreign": None,
     "commissioned": "2010-09",
     "owner": {"name": "河北大学", "credit_code": None, "type": "university", "level": "provincial"},
     "region": {"province": "130000", "province_name": "河北省", "city": "130600", "city_name": "保定市", "county": "130606", "county_name": "莲池区"},

@@ -28,6 +28,11 @@ class FeeOut(_Out):
     unit = _S(allow_none=True)
 
 
+class ForeignValueOut(_Out):
+    amount = _S(metadata={"description": "decimal string, in `currency`; never converted to yuan"})
+    currency = _S(metadata={"description": "ISO 4217 code (never CNY)"})
+
+
 class ContactOut(_Out):
     name, phone, email = _S(allow_none=True), _S(allow_none=True), _S(allow_none=True)
 
@@ -47,6 +52,7 @@ class InstrumentOut(_Out):
     network, source_id, name = _S(), _S(), _S()
     name_en, category, model, manufacturer, country = (_S(allow_none=True) for _ in range(5))
     original_value = _S(allow_none=True, metadata={"description": "yuan, decimal string"})
+    value_foreign = fields.Nested(ForeignValueOut, allow_none=True, metadata={"description": "a value stated in another currency, kept as stated"})
     commissioned = _S(allow_none=True, metadata={"description": "ISO date keeping its precision: YYYY, YYYY-MM or YYYY-MM-DD"})
     owner = fields.Nested(OwnerOut, allow_none=True)
     region = fields.Nested(RegionOut, allow_none=True)
