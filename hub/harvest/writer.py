@@ -27,6 +27,7 @@ from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
 from hub.schema import instrument_id
 from hub.store.bulk import insert_many, upsert
+from hub.store.chunks import chunked
 from hub.store.hooks import instruments_changed, prepare_changes
 from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
 
@@ -266,19 +267,20 @@ class RecordWriter:
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
         """Tombstone active instruments of this network among `ids`; return those withdrawn."""
-        if not ids:
-            return []
-        active = conn.execute(
-            select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(ids), INSTRUMENTS.c.withdrawn_at.is_(None))
-        ).scalars().all()
-        if active:
-            conn.execute(
-                update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(active)).values(
-                    withdrawn_at=now(), withdrawn_reason=reason,
-                    last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+        withdrawn, stamp = [], now()
+        for chunk in chunked(ids):
+            active = conn.execute(
+                select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.withdrawn_at.is_(None))
+            ).scalars().all()
+            if active:
+                conn.execute(
+                    update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(active)).values(
+                        withdrawn_at=stamp, withdrawn_reason=reason,
+                        last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+                    )
                 )
-            )
-        return list(active)
+                withdrawn += active
+        return withdrawn
 
     def record_error(self, conn, source_id, field_name, message, excerpt=None) -> None:
         insert_many(conn, ERRORS, [self._error_row(source_id, field_name, message, excerpt, now())])
