@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
+from hub.search import versions
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
@@ -143,6 +144,7 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
             documents += [_encoded(text, r._mapping) for r in rows]
         if documents:
             text.insert(conn, documents)
+    versions.bump(conn, ids)
 
 
 def index_all(conn, chunk: int = 2000) -> int:
