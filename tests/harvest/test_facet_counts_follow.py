@@ -1,4 +1,4 @@
-"""The facet counts served (cached by index version) equal a fresh GROUP BY over the active
+"""The facet counts and statistics served (cached by index version) equal a fresh GROUP BY over the active
 instruments after every kind of write: harvests, pushes, withdrawals and remaps, on both backends."""
 
 from __future__ import annotations
@@ -38,7 +38,12 @@ def test_served_counts_equal_a_fresh_group_by_after_every_kind_of_write(harveste
                          "FEED_WORKER": False}).test_client()
 
     def check(step):
-        assert served_counts(client) == fresh_counts(store), step
+        fresh = fresh_counts(store)
+        assert served_counts(client) == fresh, step
+        stats = client.get("/api/v1/stats").get_json()
+        assert stats["instruments"] == fresh["total"], step
+        assert {g["value"]: g["instruments"] for g in stats["by_network"]} == fresh["network"], step
+        assert f">{fresh['total']:,}<" in client.get("/stats").get_data(as_text=True) or fresh["total"] == 0, step
         assert served_counts(client, network="370000") == fresh_counts(store, "370000"), step
 
     check("empty")
