@@ -392,7 +392,15 @@ def category(value):
             return code
         raise TransformError(f"unknown category code {_short(value)}; not in the national classification")
     majors, under, medium = _category_names(codes.tables().version)
-    parts = [p for p in _CATEGORY_SEPARATORS.split(text) if p]
+    # Some names of the classification contain a slash themselves (海洋遥感/遥测仪器): a whole name
+    # is looked up first, and `大类 / 中类` is split at its first separator only.
+    whole = _CATEGORY_SEPARATORS.sub("/", text).strip("/")
+    if whole in majors or whole in medium:
+        parts = [whole]
+    else:
+        parts = [p for p in _CATEGORY_SEPARATORS.split(text, maxsplit=1) if p]
+        if len(parts) == 2:
+            parts[1] = _CATEGORY_SEPARATORS.sub("/", parts[1])
     if len(parts) == 2 and parts[0] in majors:
         code = under.get((majors[parts[0]], parts[1]))
         if code:

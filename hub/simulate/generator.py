@@ -9,6 +9,11 @@ above 300,000 yuan, number certified, units by level) are hit exactly by constru
   assigns ranks to records — so the count above 300,000 yuan is exact, and the values above it are
   stretched linearly until the sum is the target;
 * certification and "owns at least one instrument" for every unit come from the same kind of shuffle.
+
+What a record *says* is messier than what it *is*: its name, model and maker are drawn from the
+vocabularies (`hub.simulate.spelling`), and its optional fields are given or left empty at the
+network's rates (`fill_rates.csv`), from a generator of its own. The truth (kind, maker key, value,
+date) stays on the record beside the spelling; `kind_of` returns it without building the record.
 """
 
 from __future__ import annotations
@@ -218,11 +223,11 @@ class NetworkData:
         booking = rng.random() < self.fill.booking
         address = unit.street + (f"{_randint(rng, 101, 520)}室" if rng.random() < 0.6 else "")
         email = None if rng.random() < 0.3 else f"{abbr}{_randint(rng, 1, 99)}@unit{unit.number:03d}.example.cn"
-        # What the unit wrote and left out: a generator of its own, so the draws above stay as they were.
+        # How the unit spelled things and what it left out: a generator of its own, so a change to the
+        # vocabularies or fill rates leaves the values, units and dates above as they were.
         mess = random.Random(self._key["mess"] + i)
         fill = self.fill
-        makers = catalog.MAKERS
-        maker_row = makers[maker]
+        maker_row = catalog.MAKERS[maker]
         written_model = spelling.model_text(maker_row, model, mess)
         name = spelling.name_text(kind, maker_row, model, mess)
         given = {f: mess.random() < getattr(fill, f) for f in _OPTIONAL}
