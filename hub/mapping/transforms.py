@@ -381,7 +381,8 @@ def _category_names(version: str):
 def category(value):
     """Instrument category → 6-digit code of `mappings/codes/classification.csv`: a listed code; a
     4-digit 中类 code (padded with 00); a 小类 code (reduced to its 中类, the finest level the table
-    knows); a 中类 or 大类 name; or `大类 / 中类` (`分析仪器 / 质谱仪器`). Unknown or ambiguous → error."""
+    knows); a 中类 or 大类 name (`海洋遥感/遥测仪器` is one name); or `大类 / 中类` (`分析仪器 / 质谱仪器`).
+    Unknown or ambiguous → error."""
     text = _scalar_text(value, "a category")
     table = codes.tables().categories
     if text.isdigit():

@@ -12,7 +12,7 @@ above 300,000 yuan, number certified, units by level) are hit exactly by constru
 
 What a record *says* is messier than what it *is*: its name, model and maker are drawn from the
 vocabularies (`hub.simulate.spelling`), and its optional fields are given or left empty at the
-network's rates (`fill_rates.csv`), from a generator of its own. The truth (kind, maker key, value,
+network's rates (`fill_rates.csv`), drawn after its other draws. The truth (kind, maker key, value,
 date) stays on the record beside the spelling; `kind_of` returns it without building the record.
 """
 
@@ -136,7 +136,7 @@ class NetworkData:
         self.units: UnitTable = unit_table(spec, seed, scale)
         key = f"{seed}:{spec.code}"
         # integer seeds (cheaper than string seeds): one 40-bit namespace per purpose, plus the index
-        self._key = {p: random.Random(f"{key}:{p}").getrandbits(40) << 24 for p in ("rec", "upd", "svc", "ver", "mess")}
+        self._key = {p: random.Random(f"{key}:{p}").getrandbits(40) << 24 for p in ("rec", "upd", "svc", "ver")}
         self.fill = fill_rates(spec.code)
         self._dist = NormalDist(math.log(spec.value_median), SIGMA)
         self._values = self._value_table()
@@ -223,19 +223,18 @@ class NetworkData:
         booking = rng.random() < self.fill.booking
         address = unit.street + (f"{_randint(rng, 101, 520)}室" if rng.random() < 0.6 else "")
         email = None if rng.random() < 0.3 else f"{abbr}{_randint(rng, 1, 99)}@unit{unit.number:03d}.example.cn"
-        # How the unit spelled things and what it left out: a generator of its own, so a change to the
-        # vocabularies or fill rates leaves the values, units and dates above as they were.
-        mess = random.Random(self._key["mess"] + i)
+        # How the unit spelled things and what it left out, drawn after everything above, so a change
+        # to the vocabularies or fill rates leaves the values, units and dates as they were.
         fill = self.fill
         maker_row = catalog.MAKERS[maker]
-        written_model = spelling.model_text(maker_row, model, mess)
-        name = spelling.name_text(kind, maker_row, model, mess)
-        given = {f: mess.random() < getattr(fill, f) for f in _OPTIONAL}
-        u_cat = mess.random()
+        written_model = spelling.model_text(maker_row, model, rng)
+        name = spelling.name_text(kind, maker_row, model, rng)
+        given = {f: rng.random() < getattr(fill, f) for f in _OPTIONAL}
+        u_cat = rng.random()
         category = (None if u_cat < fill.category_missing else
                     kind.code[:2] + "0000" if u_cat < fill.category_missing + fill.category_wrong_level else kind.code)
-        slip = mess.random() < fill.value_unit_slip
-        maker_name = spelling.maker_text(maker_row, mess) if given["maker"] else ""
+        slip = rng.random() < fill.value_unit_slip
+        maker_name = spelling.maker_text(maker_row, rng) if given["maker"] else ""
         if version:  # a later edit: the unit changed its fee, status or contact
             vr = random.Random(self._key["ver"] + i * 1000 + version)
             fee = _choice(vr, catalog.FEES)

@@ -33,23 +33,28 @@ def zipf_pick(seq, exponent: float, u: float):
     return seq[min(len(seq) - 1, bisect.bisect_right(cum, u * cum[-1]))]
 
 
-def _fill(form: str, values: dict) -> str | None:
+class _Lazy(dict):
+    """Placeholder values computed only when a form asks for them; an empty value counts as absent,
+    so the form falls back (most records take the first form, which needs one value at most)."""
+
+    def __init__(self, makers, ctx):
+        super().__init__()
+        self.makers, self.ctx = makers, ctx
+
+    def __missing__(self, key):
+        value = self.makers[key](*self.ctx)
+        if not value:
+            raise KeyError(key)
+        self[key] = value
+        return value
+
+
+def _fill(form: str, values: _Lazy) -> str | None:
     """The form with its placeholders filled, or None when one of them has no value here."""
     try:
-        text = form.format_map(values)
+        return form.format_map(values)
     except KeyError:
         return None
-    return text
-
-
-class _Values(dict):
-    """Placeholder values; an empty one counts as absent, so its form is skipped."""
-
-    def __getitem__(self, key):
-        value = dict.__getitem__(self, key)
-        if value is None or value == "":
-            raise KeyError(key)
-        return value
 
 
 def _maker_zh(maker: tuple) -> str:
@@ -63,45 +68,77 @@ def _latin_unless_in(maker: tuple, model: str) -> str:
     return "" if model.lower().startswith(maker[1].lower()) else maker[1]
 
 
+#: placeholder → how it is computed from (maker, model); vocabulary.py checks forms against these names
+MODEL_FIELDS = {
+    "model": lambda maker, model: model,
+    "model_nospace": lambda maker, model: model.replace(" ", ""),
+    "model_upper": lambda maker, model: model.upper(),
+    "model_lower": lambda maker, model: model.lower(),
+    "model_dash": lambda maker, model: model.replace(" ", "-"),
+    "model_space": lambda maker, model: model.replace("-", " "),
+    "model_wide": lambda maker, model: model.translate(_WIDE),  # full-width letters, digits and space
+    "maker_latin": _latin_unless_in,
+}
+
+MAKER_FIELDS = {
+    "maker_zh": lambda maker: _maker_zh(maker),
+    "maker_latin": lambda maker: maker[1],
+    "maker_upper": lambda maker: maker[1].upper(),
+    "maker_lower": lambda maker: maker[1].lower(),
+    "country": lambda maker: maker[2] if maker[2] != "中国" else "",  # 中国Sugon公司 is nobody's spelling
+}
+
+
+def _note(kind, maker, model, u):
+    voc = vocabulary.spelling()
+    if not voc.notes:
+        return ""
+    opening, closing = zipf_pick(voc.brackets, 1.5, u[3])
+    return opening + voc.notes[int(u[2] * len(voc.notes))] + closing
+
+
+def _stem(kind, maker, model, u):
+    for suffix, replacements in vocabulary.spelling().suffixes:
+        if kind.name.endswith(suffix):
+            return kind.name[: -len(suffix)] + replacements[int(u[4] * len(replacements))]
+    return ""
+
+
+NAME_FIELDS = {
+    "name": lambda kind, maker, model, u: kind.name,
+    "en": lambda kind, maker, model, u: kind.name_en,
+    "model": lambda kind, maker, model, u: model,
+    "maker_zh": lambda kind, maker, model, u: _maker_zh(maker),
+    "maker_latin": lambda kind, maker, model, u: _latin_unless_in(maker, model),
+    "spelling": lambda kind, maker, model, u: (
+        zipf_pick(kind.spellings, vocabulary.spelling().spelling_zipf, u[1]) if kind.spellings else ""),
+    "stem": _stem,
+    "note": _note,
+}
+
+
 def model_text(maker: tuple, model: str, rng) -> str:
     voc = vocabulary.spelling()
-    values = _Values(model=model, model_nospace=model.replace(" ", ""), model_upper=model.upper(),
-                     model_lower=model.lower(), model_dash=model.replace(" ", "-"), model_space=model.replace("-", " "),
-                     model_wide=model.translate(_WIDE), maker_latin=_latin_unless_in(maker, model))
-    text = _fill(zipf_pick(voc.model.forms, voc.model.zipf, rng.random()), values)
+    text = _fill(zipf_pick(voc.model.forms, voc.model.zipf, rng.random()), _Lazy(MODEL_FIELDS, (maker, model)))
     return text if text is not None else model
 
 
 def maker_text(maker: tuple, rng) -> str:
     voc = vocabulary.spelling()
-    zh, latin = _maker_zh(maker), maker[1]
-    values = _Values(maker_zh=zh, maker_latin=latin, maker_upper=latin.upper(), maker_lower=latin.lower(),
-                     country=maker[2] if maker[2] != "中国" else "")
-    text = _fill(zipf_pick(voc.maker.forms, voc.maker.zipf, rng.random()), values)
-    return text if text is not None else (zh or latin)
-
-
-def _stem(name: str, u: float) -> str | None:
-    for suffix, replacements in vocabulary.spelling().suffixes:
-        if name.endswith(suffix):
-            return name[: -len(suffix)] + replacements[int(u * len(replacements))]
-    return None
+    text = _fill(zipf_pick(voc.maker.forms, voc.maker.zipf, rng.random()), _Lazy(MAKER_FIELDS, (maker,)))
+    return text if text is not None else (_maker_zh(maker) or maker[1])
 
 
 def name_text(kind, maker: tuple, model: str, rng) -> str:
     """The instrument's name as this record writes it."""
     voc = vocabulary.spelling()
-    u_form, u_spell, u_note, u_bracket, u_stem, u_typo, u_which = (rng.random() for _ in range(7))
-    opening, closing = zipf_pick(voc.brackets, 1.5, u_bracket)
-    values = _Values(
-        name=kind.name, en=kind.name_en, model=model, maker_zh=_maker_zh(maker), maker_latin=_latin_unless_in(maker, model),
-        spelling=zipf_pick(kind.spellings, voc.spelling_zipf, u_spell) if kind.spellings else "",
-        stem=_stem(kind.name, u_stem) or "",
-        note=opening + voc.notes[int(u_note * len(voc.notes))] + closing if voc.notes else "")
-    text = _fill(zipf_pick(voc.name.forms, voc.name.zipf, u_form), values) or kind.name
-    if u_typo < voc.typo_share:
+    # always seven draws, whichever form is taken: the draws after these stay where they were
+    u = (rng.random(), rng.random(), rng.random(), rng.random(), rng.random(), rng.random(), rng.random())
+    form = zipf_pick(voc.name.forms, voc.name.zipf, u[0])
+    text = kind.name if form == "{name}" else _fill(form, _Lazy(NAME_FIELDS, (kind, maker, model, u))) or kind.name
+    if u[5] < voc.typo_share:
         pairs = [(right, wrong) for right, wrong in voc.typos if right in text]
         if pairs:
-            right, wrong = pairs[int(u_which * len(pairs))]
+            right, wrong = pairs[int(u[6] * len(pairs))]
             text = text.replace(right, wrong, 1)
     return text

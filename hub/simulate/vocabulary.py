@@ -13,6 +13,7 @@ The drawing itself lives in `hub.simulate.spelling`; this module only reads and 
 from __future__ import annotations
 
 import csv
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -141,7 +142,7 @@ def kinds() -> tuple[Kind, ...]:
     return tuple(out)
 
 
-def _forms(path, key, data) -> Forms:
+def _forms(path, key, data, placeholders) -> Forms:
     _need(path, key, data, dict, "a mapping with zipf and forms")
     zipf = data.get("zipf")
     if isinstance(zipf, bool) or not isinstance(zipf, (int, float)) or zipf < 0:
@@ -149,6 +150,15 @@ def _forms(path, key, data) -> Forms:
     forms = _text_list(path, f"{key}.forms", data.get("forms"))
     if not forms:
         raise ConfigError(path, f"{key}.forms", "expected at least one form")
+    for n, form in enumerate(forms):
+        try:
+            used = {field for _, field, _, _ in string.Formatter().parse(form) if field is not None}
+        except ValueError as exc:
+            raise ConfigError(path, f"{key}.forms[{n}]", f"{exc} in {form!r}") from None
+        unknown = used - set(placeholders)
+        if unknown:
+            raise ConfigError(path, f"{key}.forms[{n}]",
+                              f"unknown placeholder {sorted(unknown)} in {form!r}; expected some of {sorted(placeholders)}")
     return Forms(float(zipf), forms)
 
 
@@ -171,10 +181,13 @@ def spelling() -> Spelling:
     spelling_zipf = name.get("spelling_zipf")
     if isinstance(spelling_zipf, bool) or not isinstance(spelling_zipf, (int, float)) or spelling_zipf < 0:
         raise ConfigError(path, "name.spelling_zipf", f"expected a non-negative exponent, got {spelling_zipf!r}")
+    from hub.simulate.spelling import MAKER_FIELDS, MODEL_FIELDS, NAME_FIELDS  # the code behind the placeholders
+
     return Spelling(
-        name=_forms(path, "name", name), spelling_zipf=float(spelling_zipf),
+        name=_forms(path, "name", name, NAME_FIELDS), spelling_zipf=float(spelling_zipf),
         notes=_text_list(path, "name.notes", name.get("notes")), brackets=tuple(tuple(p) for p in brackets),
         suffixes=tuple(sorted(((s, _text_list(path, f"name.suffixes.{s}", r)) for s, r in suffixes.items()),
                               key=lambda item: -len(item[0]))),
         typo_share=float(share), typos=tuple(typos.items()),
-        model=_forms(path, "model", data.get("model")), maker=_forms(path, "maker", data.get("maker")))
+        model=_forms(path, "model", data.get("model"), MODEL_FIELDS),
+        maker=_forms(path, "maker", data.get("maker"), MAKER_FIELDS))

@@ -125,6 +125,7 @@ def vocab_copy(tmp_path, monkeypatch):
     pytest.param("kinds.yaml", "[agilent, \"1260 Infinity\"]", "[agilant, \"1260 Infinity\"]", "kinds[0].models[0]", "unknown maker", id="maker typo"),
     pytest.param("spelling.yaml", "typo_share: 0.006", "typo_share: 6", "name.typo_share", "between 0 and 1", id="share as percent"),
     pytest.param("makers.yaml", "agilent: [", "agilent: [\"\", ", "agilent", "expected", id="five columns"),
+    pytest.param("spelling.yaml", '- "{name}{note}"', '- "{name}{nots}"', "name.forms[2]", "unknown placeholder", id="placeholder typo"),
 ])
 def test_a_bad_vocabulary_fails_at_load_naming_file_and_key(vocab_copy, file, old, new, key, says):
     path = vocab_copy / file
