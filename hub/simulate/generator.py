@@ -53,8 +53,8 @@ AREA_CODES = {
 class Instrument:
     """One instrument in canonical, family-neutral form; family renderers turn it into wire format.
 
-    `kind`, `maker`, `value_yuan` and `commissioned` are the truth; `name`, `model`, `maker_name` are
-    how this record spells them, and a field the network leaves empty is "" (texts), () (services),
+    `kind`, `maker`, `base_model`, `value_yuan` and `commissioned` are the truth; `name`, `model` and
+    `maker_name` are how this record spells them; a field the network leaves empty is "" (texts), () (services),
     None (email) or False (`booking`, `value_given`, `date_given`) — see `fill_rates.csv`.
     """
 
@@ -90,6 +90,7 @@ class Instrument:
     value_given: bool = True
     value_slip: bool = False  # typed in the other unit (yuan in a 万元 field or the reverse)
     date_given: bool = True
+    base_model: str = ""  # the model as its maker prints it (the truth behind `model`)
 
     def written_value(self, unit: str):
         """The number this record writes in a value field of `unit` (yuan | wanyuan), or None.
@@ -251,7 +252,7 @@ class NetworkData:
             contact=contact, phone=phone, email=email if given["contact"] else None,
             status=status, sharing=sharing, certified=certified, cert=cert,
             updated=updated or base_updated, q=q, maker_name=maker_name, category=category,
-            value_given=given["value"], value_slip=slip and given["value"], date_given=given["date"])
+            value_given=given["value"], value_slip=slip and given["value"], date_given=given["date"], base_model=model)
 
     # -- service statistics --------------------------------------------------------------------
     def stats(self, i: int, year: int) -> ServiceStats | None:

@@ -35,6 +35,7 @@ def test_same_seed_same_world_other_seed_other_spellings():
 
 def test_every_spelling_carries_its_kind_as_truth(hubei):
     assert all(kind_of("420000", r.index) == r.kind for r in hubei)
+    assert all((r.maker, r.base_model) in r.kind.models for r in hubei)
     # the spellings of one kind are many; the canonical name is the commonest of them
     by_kind = {}
     for r in hubei:
