@@ -9,13 +9,16 @@ facet showed.
 
 from __future__ import annotations
 
+import copy
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
 
 from sqlalchemy import String, case, cast, func, literal, select, union_all
 
-from hub.search import labels
+from hub.search import labels, versions
 from hub.search.tables import docs
 
 #: Original-value bands in yuan: [low, high). 大型科学仪器 start at 50万元 in the national rules.
@@ -75,6 +78,60 @@ FACETS = (
 
 
 def facet_counts(conn, where) -> tuple[int, dict[str, list[dict]]]:
+    """(total, facets) of the search_docs rows matching `where`: from the cache when the index has
+    not changed since they were counted (`hub.search.versions`), else counted in one statement.
+
+    Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
+    million instruments; the answer only changes when a network's documents do."""
+    # The database is part of the key: one process may serve several (tests do, one per test).
+    key = (conn.engine.url.render_as_string(hide_password=False), _where_key(conn, where), versions.current(conn))
+    hit = _CACHE.get(key)
+    if hit is None:
+        hit = _CACHE.put(key, _count(conn, where))
+    total, facets = hit
+    return total, copy.deepcopy(facets)  # callers decorate what they are given
+
+
+def _where_key(conn, where) -> tuple:
+    """The conditions as SQL text and bound values: equal keys select equal rows."""
+    out = []
+    for clause in where:
+        compiled = clause.compile(dialect=conn.dialect)
+        out.append((str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items()))))
+    return tuple(out)
+
+
+class _Cache:
+    """A small LRU of facet counts, shared by the threads of one process."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+    def clear(self):
+        with self._lock:
+            self._items.clear()
+
+
+#: Results of up to 512 distinct searches (a few KB each) per process.
+_CACHE = _Cache(512)
+
+
+def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`, in one statement."""
     cols = [docs.c.network, docs.c.city_code, docs.c.category, docs.c.owner_type, docs.c.sharing, docs.c.certified, docs.c.value]
     matching = select(*cols).where(*where).cte("matching").prefix_with("MATERIALIZED")
