@@ -12,6 +12,7 @@ import csv
 import email.utils
 import hashlib
 import io
+import unicodedata
 
 import xlsxwriter
 from werkzeug.wrappers import Response
@@ -48,6 +49,9 @@ def uk_rows(state) -> list[tuple]:
         name = f"{rec.name_en} {rec.model}"
         if i % 18 == 0:  # how the register writes a combined system: "HPLC/MS"-style names with a slash
             name = f"{rec.name_en}/{latin} {rec.model}"
+        # A British register typed on a Mac holds no full-width Latin (the generated world's Chinese
+        # spellings do): NFKC turns Ｘ into X, as the register's author would have typed it.
+        name = unicodedata.normalize("NFKC", name)
         department = UK_DEPARTMENTS[i % len(UK_DEPARTMENTS)]
         building = UK_BUILDINGS[(i * 7) % len(UK_BUILDINGS)]
         while (department, name, building) in seen:
@@ -58,6 +62,7 @@ def uk_rows(state) -> list[tuple]:
         email_name = person.split()[0].encode("ascii", "ignore").decode().lower()
         row = ("Equipment", name, description, person, f"{email_name}.{i % 40}@york.example.ac.uk", department,
                UK_SITES[i % len(UK_SITES)], building)
+        row = tuple(unicodedata.normalize("NFKC", cell) for cell in row)
         rows.append(row)
         if reg.repeat_every and n % reg.repeat_every == reg.repeat_every - 1:
             rows.append(row)  # the register lists this instrument twice
@@ -86,7 +91,8 @@ def _csv(header, rows, encoding, newline) -> bytes:
     writer = csv.writer(out, lineterminator=newline)
     writer.writerow(header)
     writer.writerows(rows)
-    return out.getvalue().encode(encoding)
+    # Characters the register's encoding lacks come out as "?", as a real export writes them.
+    return out.getvalue().encode(encoding, errors="replace")
 
 
 def _xlsx(header, rows) -> bytes:
