@@ -123,17 +123,13 @@ class TabularConnector(Connector):
 
     def _fetch_all(self) -> list[tuple[str, object]]:
         """(url, response) per file, conditionally; raises SourceUnchanged when every file is unchanged."""
-        answers = []
-        for url in self.urls():
-            conditions = self._conditions(url)
-            response = self.http.get(url, headers=conditions)
-            answers.append((url, response, bool(conditions)))
-        if all(r.status_code == 304 for _, r, _ in answers):
-            for _, r, _ in answers:
+        answers = [(url, self.http.get(url, headers=self._conditions(url))) for url in self.urls()]
+        if all(r.status_code == 304 for _, r in answers):
+            for _, r in answers:
                 r.close()
             raise SourceUnchanged(f"{len(answers)} file(s) not modified since the last complete listing")
         out = []
-        for url, response, _ in answers:
+        for url, response in answers:
             if response.status_code == 304:
                 response.close()
                 response = self.http.get(url)  # another file changed: this one must be read again too
