@@ -4,6 +4,10 @@ Each method is a pure, vectorised function `(x, w) -> scores` where `x` has shap
 children) and `w` (runs, children): the same code scores the nominal ranking (one run) and all Monte
 Carlo runs at once. A missing child value (NaN) is dropped and the remaining weights rescaled; a unit
 with no child value left is missing at this node.
+
+Meta flags the uncertainty analysis reads: `mean` (the result stays on the children's scale, so scores
+of runs that differ only in such methods can be compared), `positive` (a zero child makes the result
+0 whatever the other children say: the method wants strictly positive values).
 """
 
 from __future__ import annotations
@@ -31,14 +35,14 @@ def _safe_div(num, den):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-@AGGREGATIONS.register("arithmetic", compensatory=True)
+@AGGREGATIONS.register("arithmetic", compensatory=True, mean=True)
 def arithmetic(x, w):
     """Weighted arithmetic mean Σ wᵢxᵢ / Σ wᵢ (full compensation)."""
     present, wb, wsum = _present_weights(x, w)
     return _safe_div(np.where(present, wb * np.nan_to_num(x), 0.0).sum(axis=-1), wsum)
 
 
-@AGGREGATIONS.register("geometric", compensatory=True, nonnegative=True)
+@AGGREGATIONS.register("geometric", compensatory=True, nonnegative=True, positive=True, mean=True)
 def geometric(x, w):
     """Weighted geometric mean Π xᵢ^(wᵢ/Σw) (partial compensation; needs values ≥ 0; a zero gives 0)."""
     if (x < 0).any():
@@ -49,7 +53,7 @@ def geometric(x, w):
     return np.exp(_safe_div(logs, wsum))
 
 
-@AGGREGATIONS.register("harmonic", compensatory=True, nonnegative=True)
+@AGGREGATIONS.register("harmonic", compensatory=True, nonnegative=True, positive=True, mean=True)
 def harmonic(x, w):
     """Weighted harmonic mean Σ wᵢ / Σ (wᵢ/xᵢ) (least compensation of the three; a zero gives 0)."""
     if (x < 0).any():
