@@ -20,7 +20,7 @@ from hub.evaluation.metrics import KEY_FIELDS, METRICS, Snapshot
 from hub.store.models import HarvestJob, Instrument, Network, Probe, ServiceStats
 
 INSTRUMENT_COLUMNS = sorted(set(KEY_FIELDS) | {"id", "network", "fee_amount", "contact_email", "source_updated", "first_seen", "withdrawn_at", "last_job_id", "last_batch_id"})
-STATS_COLUMNS = ["instrument_id", "effective_hours", "external_hours", "external_services", "enterprise_services", "samples", "job_id"]
+STATS_COLUMNS = ["instrument_id", "effective_hours", "external_hours", "external_services", "enterprise_services", "samples", "external_samples", "job_id"]
 JOB_COLUMNS = ["id", "network", "kind", "state", "started_at", "finished_at", "fetched", "rejected", "telemetry"]
 
 
