@@ -91,7 +91,7 @@ def echo_panel(panel: dict, top: int):
         ranks = [s["rank"] if s["rank"] is not None else "-" for s in u["series"]]
         change = u["rank_change"]
         score = u["score_change"]
-        rows.append([u["id"], u["label"] or "", *ranks, "" if change is None else f"{change:+d}", "" if score is None else f"{score:+.2f}"])
+        rows.append([u["id"], u["label"] or "", *ranks, "" if change is None else (f"{change:+d}" if change else "0"), "" if score is None else f"{score:+.2f}"])
     echo_table(["unit", "name", *map(str, periods), "rank change", "score change"], rows, right=set(range(2, len(periods) + 4)))
 
 

@@ -122,7 +122,7 @@ def pca(x, w):
                                f"expected a share in [0, 1), got {v!r}", "least share of an average unit's score each child must carry")},
     compensatory=True, positive=False,
 )
-def bod(x, w, min_share):
+def bod(x, w, min_share=0.0):
     """Benefit of the doubt (Handbook §6.1, Cherchye et al. 2007): each unit gets the weights that
     make its own score best, subject to no unit scoring above 1 with them; the score is that best
     value × 100 (100 = on the frontier). A linear programme per unit and run (scipy's HiGHS); a
