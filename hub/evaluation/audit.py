@@ -41,11 +41,17 @@ def pearson(x, y) -> float | None:
     return None if den == 0 else float((dx * dy).sum() / den)
 
 
+def _as_reported(x):
+    """Values at report.json's precision (12 significant digits): two scores equal but for the order
+    of a float sum are a tie, as the report shows them, not two ranks."""
+    return np.array([float(f"{v:.12g}") for v in x])
+
+
 def spearman(x, y) -> float | None:
     ok = np.isfinite(x) & np.isfinite(y)
     if ok.sum() < MIN_UNITS:
         return None
-    return pearson(rankdata(x[ok]), rankdata(y[ok]))
+    return pearson(rankdata(_as_reported(x[ok])), rankdata(_as_reported(y[ok])))
 
 
 def cronbach_alpha(items: np.ndarray) -> float | None:

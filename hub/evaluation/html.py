@@ -253,13 +253,16 @@ def _audit_html(audit: dict, names: dict, t) -> str:
     out.append(f"<table id='audit-indicators'><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.pearson_parent')}</th>"
                f"<th>{t('eval.spearman_parent')}</th><th>{t('eval.pearson_index')}</th><th>{t('eval.spearman_index')}</th>"
                f"<th>{t('eval.nominal_weight')}</th><th>{t('eval.effective_weight')}</th></tr>")
-    for node_id, e in audit["nodes"].items():
+    # in the tree's order (report["nodes"]), whatever order the JSON keys came back in
+    for node_id in [n for n in names if n in audit["nodes"]]:
+        e = audit["nodes"][node_id]
         w = audit["effective_weights"].get(node_id)
         out.append(f"<tr><td class=l>{escape(names.get(node_id, node_id))}</td><td class=l>{escape(names.get(e['parent'], e['parent']))}</td>"
                    f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}</td>"
                    f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td><td>{wording.share(w['effective']) if w else ''}</td></tr>")
     out.append(f"</table><table id='audit-dimensions'><tr><th class=l>{t('eval.dimension')}</th><th>{t('eval.cronbach')}</th><th>{t('eval.pca_first')}</th><th>{t('eval.pca_above_1')}</th></tr>")
-    for d, e in audit["dimensions"].items():
+    for d in [n for n in names if n in audit["dimensions"]]:
+        e = audit["dimensions"][d]
         pca = e.get("pca") or {}
         first = wording.share(pca["variance_share"][0]) if pca else "–"
         out.append(f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td><td>{pca.get('components_above_1', '–')}</td></tr>")
