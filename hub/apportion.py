@@ -22,8 +22,9 @@ def apportion(total: int, weights, caps=None, step: int = 1) -> list[int]:
         raise ValueError(f"total {total} is not a multiple of the step {step}")
     units = total // step
     cap_units = [math.inf if caps is None or caps[i] is None else int(caps[i] // step) for i in range(n)]
-    if sum(min(c, units) for c in cap_units) < units:
-        raise ValueError(f"the caps allow at most {sum(cap_units) * step:,} of {total:,}")
+    room = sum(min(cap_units[i], units) for i in range(n) if weights[i] > 0)
+    if room < units:
+        raise ValueError(f"the caps allow at most {room * step:,} of {total:,} (to the shares with a weight)")
     out = [0] * n
     free = [i for i in range(n) if weights[i] > 0]
     left = units
