@@ -182,8 +182,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
 
     if unc:
         out.append(f"<h2>{t('eval.uncertainty')}</h2><p>{escape(t('eval.uncertainty_note', runs=unc['runs'], seed=unc['seed'], shift=wording.num(unc['mean_abs_rank_shift'], 2)))}</p>")
-        if unc.get("scores_not_summarised_because"):
-            out.append(f"<p>{escape(t('eval.scores_not_summarised', reason=unc['scores_not_summarised_because']))}</p>")
+        if unc.get("scores_not_summarised_code"):
+            out.append(f"<p>{escape(t('eval.scores_not_summarised', reason=t('eval.reason.' + unc['scores_not_summarised_code'])))}</p>")
         if unc.get("positive_rescale"):
             out.append(f"<p>{escape(t('eval.positive_rescale', low=1, high=100))}</p>")
         out.append(f"<table><tr><th class=l>{t('eval.choice')}</th><th class=l>{t('eval.alternatives')}</th><th>{t('eval.s1')}</th><th>{t('eval.st')}</th></tr>")

@@ -80,16 +80,17 @@ def _positive_all(values: np.ndarray, indicator_bounds) -> np.ndarray:
     return out
 
 
-def _comparable_scores(fw: Framework, norm_options, agg_options, rescaled: bool) -> str | None:
-    """None when every run's index score is on the nominal scale; else the reason it is not."""
+def _comparable_scores(fw: Framework, norm_options, agg_options, rescaled: bool) -> tuple[str, str] | None:
+    """None when every run's index score is on the nominal scale; else (reason code, reason) — the
+    code names the page's sentence (eval.reason.<code>), the text is for report.json's readers."""
     if len(norm_options) > 1:
-        return "normalisation alternatives put the index on different scales (e.g. ranks 1..n against 0–100)"
+        return "normalisation", "normalisation alternatives put the index on different scales (e.g. ranks 1..n against 0–100)"
     if rescaled:
-        return f"runs with a geometric or harmonic mean used values moved onto {POSITIVE_RANGE[0]:g}–{POSITIVE_RANGE[1]:g}"
+        return "rescaled", f"runs with a geometric or harmonic mean used values moved onto {POSITIVE_RANGE[0]:g}–{POSITIVE_RANGE[1]:g}"
     specs = [n.aggregate for n in fw.aggregates] + [s for s in agg_options if s is not None]
     odd = sorted({s.name for s in specs if not AGGREGATIONS.get(s.name).meta.get("mean")})
     if odd:
-        return f"the aggregation {', '.join(odd)} does not give a score on the indicators' scale"
+        return "aggregation", f"the aggregation {', '.join(odd)} does not give a score on the indicators' scale"
     return None
 
 
@@ -167,7 +168,8 @@ def run(fw: Framework, nom: Nominal, runs: int, seed: int) -> dict | None:
         "factors": _describe_factors(fw, names, norm_options, agg_options),
         "mean_abs_rank_shift": float(np.nanmean(shift)) if np.isfinite(shift).any() else 0.0,
         "scores_summarised": not_comparable is None,
-        "scores_not_summarised_because": not_comparable,
+        "scores_not_summarised_because": not_comparable and not_comparable[1],
+        "scores_not_summarised_code": not_comparable and not_comparable[0],
         "positive_rescale": [{"normalisation": _label(norm_options[a]), "aggregation": _label(agg_options[b]), "onto": list(POSITIVE_RANGE)}
                              for a, b in rescaled_pairs],
         "sobol": _sobol(problem, per_run, seed),

@@ -61,7 +61,8 @@ def test_chinese_page_and_chart_axes_follow_the_language(client, two_periods):
     _, doc = page(client, f"/evaluations/{two_periods}")
     headings = [text(th) for th in doc.xpath('//*[@id="ranking"]/thead/tr/th')]
     assert {"排名变动", "得分变动", "历年排名", "不确定性说明"} <= set(headings)
-    assert "统计审核" in text(doc) and "加权算术平均（完全补偿）" in text(doc.xpath('//*[@id="weights"]')[0])
+    assert "统计审核" in text(doc)
+    assert "不同的标准化方法使总指数处于不同的量纲" in text(doc.xpath('//*[@id="scores-not-summarised"]')[0]) and "加权算术平均（完全补偿）" in text(doc.xpath('//*[@id="weights"]')[0])
     src = doc.xpath('//img[@id="score-chart"]')[0].get("src")
     zh = client.get(src).get_data(as_text=True)
     en = client.get(src.replace("lang=zh", "lang=en")).get_data(as_text=True)
