@@ -114,7 +114,9 @@ def audit(fw: Framework, nom: Nominal, ids: list[str]) -> dict:
             "pearson_index": pearson(x, index), "spearman_index": spearman(x, index),
         }
         nodes[node.id] = entry
-        for target, r in ((node.parent, entry["pearson_parent"]), (fw.index, entry["pearson_index"])):
+        # a dimension's parent is the index: one flag, not the same one twice
+        targets = {node.parent: entry["pearson_parent"], fw.index: entry["pearson_index"]}
+        for target, r in targets.items():
             if r is None:
                 continue
             if r < 0:

@@ -115,6 +115,7 @@ def test_effective_weights_and_flags(asem):
                 if abs(stats.pearsonr(x, y).statistic) > COLLINEAR:
                     expected.add(("collinear", a, b))
     got = {(f["kind"], *f["nodes"]) for f in audit["flags"]}
+    assert len(got) == len(audit["flags"])  # no flag twice (a pillar's parent may be the index)
     assert got == expected and any(k == "negative" for k, *_ in got)
 
 
@@ -132,3 +133,15 @@ def test_cronbach_alpha_reproduces_the_published_lsat_example():
     assert items.shape == (1000, 5)
     assert items.mean(axis=0).tolist() == pytest.approx([0.924, 0.709, 0.553, 0.763, 0.870])  # the published item difficulties
     assert round(cronbach_alpha(items), 3) == 0.295
+
+
+def test_a_dimension_against_the_index_is_flagged_once(tmp_path):
+    """A dimension's parent is the index: the parent and index checks are the same correlation."""
+    (tmp_path / "t.csv").write_text("id,a,b\nx,1,9\ny,2,7\nz,3,4\nw,4,1\n", encoding="utf-8")
+    (tmp_path / "f.yaml").write_text(
+        "units: inputs\ninputs: [t.csv]\nindex: i\nnodes:\n  i: {children: [d1, d2]}\n"
+        "  d1: {children: [a], weight: 3}\n  d2: {children: [b], weight: 1}\n  a: {source: {column: a}}\n  b: {source: {column: b}}\n",
+        encoding="utf-8")
+    flags = run_evaluation(None, tmp_path / "f.yaml", runs=0)[0]["audit"]["flags"]
+    about_d2 = [f for f in flags if f["nodes"] == ["d2", "i"]]
+    assert len(about_d2) == 1 and about_d2[0]["kind"] == "negative"
