@@ -123,3 +123,14 @@ def test_the_tabular_registers_publish_no_service_statistics(sim, registry, stor
     result = harvester.harvest_service(registry.get("FGBUK1"), 2012)
     assert result.state == "succeeded" and result.counts.fetched == 0
     assert sim.state("FGBUK1").requests == requests  # nothing asked of the register
+
+
+def test_a_register_of_two_files_is_one_listing_and_one_conditional_request_a_file(sim, registry, store, harvester):
+    network = registry.get("ACAS01")
+    network = dataclasses.replace(network, options=dict(network.options, files=["register.csv", "register.xlsx"]))
+    first = harvester.harvest_instruments(network)
+    # The same register twice: every row of the second file repeats one of the first, reported as such.
+    assert (first.state, first.counts.fetched, first.counts.created, first.counts.repeated) == ("succeeded", 800, 400, 400)
+    requests = sim.state("ACAS01").requests
+    second = harvester.harvest_instruments(network)
+    assert sim.state("ACAS01").requests - requests == 2 and second.counts.fetched == 0
