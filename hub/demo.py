@@ -52,9 +52,9 @@ def start_simulator(ctx: DemoContext):
 
 
 def init_store(ctx: DemoContext):
-    from hub.cli.store_cmd import init_store as init
+    from hub.harvest.prepare import prepare_store
 
-    ctx.store = init()
+    ctx.store = prepare_store()
 
 
 def start_web(ctx: DemoContext):
