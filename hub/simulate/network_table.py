@@ -19,8 +19,13 @@ from hub.errors import ConfigError
 
 TABLE = Path(__file__).with_name("networks.csv")
 
-#: Families whose servers exist in `hub.simulate.families`; other rows wait for their server.
-SIMULATED_FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh")
+
+def simulated_families() -> frozenset[str]:
+    """Families that have a simulated server (entry points `instrument_hub.simulators`); other rows
+    wait for theirs."""
+    from hub import plugins
+
+    return frozenset(plugins.names("simulators"))
 
 
 @dataclass(frozen=True)
@@ -66,7 +71,7 @@ class NetworkSpec:
 
     @property
     def simulated(self) -> bool:
-        return self.family in SIMULATED_FAMILIES
+        return self.family in simulated_families()
 
 
 _BOOL = {"0": False, "1": True}
