@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from hub import PROJECT_ROOT
 from connectors import WITHOUT_PULL as FAMILIES_WITHOUT_PULL

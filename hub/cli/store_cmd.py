@@ -8,7 +8,7 @@ import click
 from sqlalchemy import func, select
 
 from hub.cli._output import echo_table
-from hub.config import Registry, settings
+from hub.config import Registry
 from hub.harvest.jobs import JOBS
 from hub.harvest.prepare import prepare_store as init_store
 from hub.store.db import open_store

@@ -135,7 +135,8 @@ def to_html_bytes(report: dict) -> bytes:
                    "<th>first-order S1</th><th>total ST</th></tr>")
         for name, s in sorted(unc["sobol"].items()):  # as report.json stores them (sorted keys)
             alt = escape(str(unc["factors"][name]))
-            out.append(f"<tr><td class=l>{name}</td><td class=l><code>{alt}</code></td><td>{_num(s['S1'])} ± {_num(s['S1_conf'])}</td><td>{_num(s['ST'])} ± {_num(s['ST_conf'])}</td></tr>")
+            out.append(f"<tr><td class=l>{name}</td><td class=l><code>{alt}</code></td>"
+                f"<td>{_num(s['S1'])} ± {_num(s['S1_conf'])}</td><td>{_num(s['ST'])} ± {_num(s['ST_conf'])}</td></tr>")
         out.append("</table>")
 
     out.append("<h2>Breakdown per unit</h2>")
@@ -149,11 +150,13 @@ def to_html_bytes(report: dict) -> bytes:
         for n in indicators:
             e = u["indicators"][n["id"]]
             t = (u.get("trace") or {}).get(n["source"].get("metric", ""), "")
-            out.append(f"<tr><td class=l>{escape(n['name'])}</td><td>{_num(e.get('raw'))}</td><td>{_num(e.get('value'))}</td><td>{_num(e.get('normalised'))}</td>"
+            out.append(f"<tr><td class=l>{escape(n['name'])}</td><td>{_num(e.get('raw'))}</td>"
+                f"<td>{_num(e.get('value'))}</td><td>{_num(e.get('normalised'))}</td>"
                        f"<td class=l><code>{escape(str(t)) if t else ''}</code></td></tr>")
         out.append("</table></details>")
 
-    out.append("<h2>Method</h2><table><tr><th class=l>node</th><th class=l>parent</th><th>weight</th><th class=l>method</th><th class=l>rationale</th></tr>")
+    out.append("<h2>Method</h2><table><tr><th class=l>node</th><th class=l>parent</th>"
+        "<th>weight</th><th class=l>method</th><th class=l>rationale</th></tr>")
     for n in report["nodes"]:
         method = n.get("aggregate") or n.get("normalise")
         out.append(f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(str(n['parent'] or ''))}</td><td>{_num(n['weight'], 2)}</td>"

@@ -15,9 +15,10 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import cast
 
 import psutil
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
 from hub.clock import as_utc, now
 from hub.store.models import HarvestJob
@@ -25,7 +26,8 @@ from hub.store.models import HarvestJob
 __all__ = ["JOBS", "COUNTS", "STALE_AFTER", "HOST", "Counts", "Job", "as_utc", "now", "start_job", "finish_job", "heartbeat",
            "recover_crashed"]
 
-JOBS = HarvestJob.__table__
+# A Table (declarative models type `__table__` as the wider FromClause).
+JOBS = cast(Table, HarvestJob.__table__)
 COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")
 #: A running job whose heartbeat is older than this is presumed dead, whatever host it ran on.
 STALE_AFTER = timedelta(minutes=15)

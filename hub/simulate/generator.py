@@ -165,7 +165,6 @@ class NetworkData:
         return UPDATED_FROM + timedelta(seconds=int(span * r.random() ** 0.6))
 
     def record(self, i: int, version: int = 0, updated: datetime | None = None) -> Instrument:
-        spec = self.spec
         rng = random.Random(self._key["rec"] + i)
         value = self.value(i, rng)
         kind = _kind_for(value, rng.random())

@@ -41,7 +41,10 @@ def run():
     if connection is None:
         from hub.store.db import make_engine
 
-        with make_engine(config.get_main_option("sqlalchemy.url")).begin() as conn:
+        url = config.get_main_option("sqlalchemy.url")
+        if not url:
+            raise SystemExit("alembic: no database URL (set sqlalchemy.url, or use `hub init`)")
+        with make_engine(url).begin() as conn:
             _migrate(conn)
     else:
         _migrate(connection)
