@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from connectors import all_families
 from hub.errors import ConfigError
 
 TABLE = Path(__file__).with_name("networks.csv")
@@ -122,6 +123,8 @@ def network_table(path: Path = TABLE) -> dict[str, NetworkSpec]:
                     values[name] = _convert(name, kind, row[name].strip())
                 except ValueError as exc:
                     raise ConfigError(path, f"{row['code']}.{name}", f"{exc}, got {row[name]!r}") from None
+            if values["family"] not in all_families():  # the one list of families (connectors)
+                raise ConfigError(path, f"{row['code']}.family", f"expected one of {all_families()}, got {row['family']!r}")
             spec = NetworkSpec(**values)
             specs[spec.code] = spec
     return specs

@@ -1,24 +1,16 @@
 """An outside package adds a connector family and a mapping transform, and the hub harvests through
 them from a real local HTTP server.
 
-The package (tests/extension_example/) is installed as pip lays out an installed pure-Python
-package: its source on sys.path and, beside it, a `.dist-info` folder with the METADATA and the
-entry_points.txt its own pyproject.toml declares. No build step, no network, no change to the venv;
-the hub finds it only through `importlib.metadata` entry points, exactly as it would find a package
-installed with pip.
+The package (tests/extension_example/) is installed by the `example_installed` fixture
+(tests/extension/conftest.py); the hub finds it only through `importlib.metadata` entry points.
 """
 
 from __future__ import annotations
 
-import importlib
 import json
-import shutil
-import sys
 import threading
-import tomllib
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -31,50 +23,6 @@ from hub.mapping import registry as transforms
 from hub.store.models import Instrument, RecordErrorRow
 from hub.store.networks import sync_networks
 from tests.conftest import fail_fast_settings
-
-EXAMPLE = Path(__file__).resolve().parents[1] / "extension_example"
-
-
-def install(source: Path, target: Path) -> str:
-    """Lay out the package at `source` under `target` as an installed distribution; its name."""
-    project = tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    for package in tomllib.loads((source / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"]:
-        shutil.copytree(source / package, target / package)
-    dist = target / f"{project['name'].replace('-', '_')}-{project['version']}.dist-info"
-    dist.mkdir()
-    (dist / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {project['name']}\nVersion: {project['version']}\n", encoding="utf-8")
-    lines = []
-    for group, entries in project.get("entry-points", {}).items():
-        lines += [f"[{group}]", *(f"{name} = {value}" for name, value in entries.items()), ""]
-    (dist / "entry_points.txt").write_text("\n".join(lines), encoding="utf-8")
-    return project["name"]
-
-
-@pytest.fixture
-def example_installed(tmp_path):
-    """The example package installed for this test only: every registry it touched is put back."""
-    site = tmp_path / "site"
-    site.mkdir()
-    install(EXAMPLE, site)
-    saved = (dict(connectors._REGISTRY), dict(transforms.TRANSFORMS), set(plugins._loaded))
-    sys.path.insert(0, str(site))
-    importlib.invalidate_caches()
-    try:
-        plugins.reload("families")
-        plugins.reload("transforms")
-        yield
-    finally:
-        sys.path.remove(str(site))
-        for name in [m for m in sys.modules if m.split(".")[0] == "hub_extension_example"]:
-            del sys.modules[name]
-        connectors._REGISTRY.clear()
-        connectors._REGISTRY.update(saved[0])
-        transforms.TRANSFORMS.clear()
-        transforms.TRANSFORMS.update(saved[1])
-        plugins._loaded.clear()
-        plugins._loaded.update(saved[2])
-        importlib.invalidate_caches()
-
 
 #: Three instruments in fen, one of them with a value no transform can read, and a deletion.
 LINES = [

@@ -4,7 +4,6 @@ deletedRecord policy, expiring tokens and faults — checked over real HTTP, par
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -18,6 +17,7 @@ from hub.http import HttpClient
 from hub.mapping import Mapping
 from hub.simulate import SimulatorServer
 from hub.telemetry import Telemetry
+from tests.conftest import wait_until
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "n": "http://nrii.example.cn/schema/instrument/1.0"}
 HTTP = {"connect_timeout": 2.0, "read_timeout": 10.0, "max_retries": 3, "max_retry_after": 5.0, "backoff": 0.01,
@@ -156,9 +156,11 @@ def test_transient_network_forgets_deletions_after_a_while(sim):
     assert sum(r.deleted for r in connector(sim, "210000").list_records(before)) == 2
     family = sim.app.families["210000"]
     family.transient_seconds = 0
-    time.sleep(1.1)  # deletions are stamped up to a second ahead (hub.simulate.state.local_now)
     try:
-        assert sum(r.deleted for r in connector(sim, "210000").list_records(before)) == 0
+        # Deletions are stamped up to a second ahead (hub.simulate.state.local_now): wait until they
+        # are in the past, and so forgotten.
+        wait_until(lambda: sum(r.deleted for r in connector(sim, "210000").list_records(before)) == 0,
+                   what="the transient network to forget its deletions")
     finally:
         family.transient_seconds = type(family).transient_seconds
 
