@@ -13,6 +13,7 @@ families can be read without importing a single connector (`names("families")`).
 from __future__ import annotations
 
 import importlib
+import threading
 from importlib.metadata import EntryPoint, entry_points
 
 from hub.errors import ConfigError
@@ -29,7 +30,11 @@ GROUPS: dict[str, tuple[str, str]] = {
     "store_hooks": ("instrument_hub.store_hooks", "store hooks, `@hub.store.hooks.on_instruments_changed`"),
 }
 
-_loaded: set[str] = set()
+_loaded: set[str] = set()  # kinds whose modules are all imported
+_loading: set[str] = set()  # kinds being imported now, by the thread holding _lock
+# Reentrant: a module being loaded may ask its own registry (same thread, returns at once), while
+# another thread (parallel harvests) waits until the registry is complete rather than seeing it empty.
+_lock = threading.RLock()
 
 
 def _entry_points(kind: str) -> list[EntryPoint]:
@@ -48,17 +53,29 @@ def load(kind: str) -> None:
     a start-up error naming the entry point and its distribution, never a silently missing feature."""
     if kind in _loaded:
         return
-    # Marked first: a module being loaded may itself ask its registry, which must not recurse.
-    _loaded.add(kind)
-    for ep in _entry_points(kind):
+    with _lock:
+        if kind in _loaded or kind in _loading:
+            return
+        _loading.add(kind)
         try:
-            importlib.import_module(ep.module)
-        except ImportError as exc:
-            dist = ep.dist.name if ep.dist else "?"
-            raise ConfigError(f"entry point {GROUPS[kind][0]}:{ep.name}", ep.value, f"cannot import ({dist}): {exc}") from exc
+            for ep in _entry_points(kind):
+                try:
+                    importlib.import_module(ep.module)
+                except ImportError as exc:
+                    dist = ep.dist.name if ep.dist else "?"
+                    raise ConfigError(f"entry point {GROUPS[kind][0]}:{ep.name}", ep.value, f"cannot import ({dist}): {exc}") from exc
+            _loaded.add(kind)
+        finally:
+            _loading.discard(kind)
+
+
+def loaded(kind: str) -> bool:
+    """Whether every module of `kind` has been imported (False inside a module still loading)."""
+    return kind in _loaded
 
 
 def reload(kind: str) -> None:
     """Forget that `kind` was loaded (after a package was installed into the running process)."""
-    _loaded.discard(kind)
+    with _lock:
+        _loaded.discard(kind)
     load(kind)
