@@ -1,8 +1,9 @@
 """Imports point one way: down the layers below, never up.
 
 `LAYERS` is the one list of layers, lowest first. A module belongs to the layer of the longest prefix
-that names it (so `hub.auth.web` sits with the web while `hub.auth` sits with the services); a module
-may import its own layer and any layer below, never one above. Imports inside functions count: a
+that names it (so `hub.auth.web` sits with the web while `hub.auth` sits with the services; `hub`
+itself names only the package's `__init__`, so a new top-level module must be given its layer here);
+a module may import its own layer and any layer below, never one above. Imports inside functions count: a
 deferred import is still a dependency. Modules of one layer may import each other.
 """
 
@@ -26,7 +27,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Models, migrations' runner, hooks: never search, web or the services that register hooks.
     ("store", ("hub.store",)),
     ("services", ("hub.mapping", "hub.harvest", "hub.search", "hub.exports", "hub.auth", "hub.feed", "hub.evaluation",
-                  "hub.ops", "hub.simulate")),
+                  "hub.ops", "hub.simulate", "hub.metrics")),
     ("web", ("hub.web", "hub.auth.web", "hub.ops.charts")),
     # What a person or Alembic starts: the CLI, the demo, the migration environment gathering every table.
     ("entry", ("hub.cli", "hub.demo", "hub.demo_push", "hub.store.migrations")),
@@ -39,7 +40,7 @@ def layer_of(module: str) -> int | None:
     parts = module.split(".")
     for n in range(len(parts), 0, -1):
         prefix = ".".join(parts[:n])
-        if prefix in _RANK:
+        if prefix in _RANK and (prefix != "hub" or module == "hub"):
             return _RANK[prefix]
     return None
 

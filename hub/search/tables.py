@@ -8,7 +8,7 @@ text index beside it is dialect-specific: an FTS5 table `search_fts` (rowid = do
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Index, Integer, Numeric, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, Numeric, String, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from hub.store.models import Base
@@ -51,6 +51,16 @@ Index("ix_search_docs_category", docs.c.category)
 Index("ix_search_docs_city", docs.c.city_code, docs.c.city_name)
 Index("ix_search_docs_value", docs.c.value)
 Index("ix_search_docs_tsv", docs.c.tsv, postgresql_using="gin", info={"dialects": ("postgresql",)})
+
+#: Each network's index version, bumped in the transaction that changes any of its documents
+#: (migration 0005). Readers key cached facet counts on all of them: one row per network, so that
+#: concurrent harvests of different networks never wait on each other's row lock.
+versions = Table(
+    "search_versions",
+    metadata,
+    Column("network", String(40), primary_key=True),
+    Column("version", BigInteger, nullable=False),
+)
 
 #: Text fields, their PostgreSQL weight label and their score weight: name above model and
 #: manufacturer above functions and specifications; owner and place last.
