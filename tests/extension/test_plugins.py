@@ -11,6 +11,7 @@ import threading
 import pytest
 
 from hub import plugins
+from hub.errors import ConfigError
 from hub.mapping import registry as transforms
 from tests.extension import race_gate
 
@@ -70,3 +71,20 @@ def test_a_second_thread_waits_for_the_registry_to_be_complete(slow_extension):
     second.join(60)
     assert "slow_to_load" in seen["first"]
     assert "slow_to_load" in seen["second"], "a thread saw the registry before its modules were loaded"
+
+
+def test_an_extension_that_cannot_be_imported_stops_start_up_naming_it(tmp_path):
+    dist = tmp_path / "broken_extension-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: broken-extension\nVersion: 0.1\n", encoding="utf-8")
+    (dist / "entry_points.txt").write_text("[instrument_hub.evaluation]\nbroken = broken_extension_absent\n", encoding="utf-8")
+    sys.path.insert(0, str(tmp_path))
+    importlib.invalidate_caches()
+    try:
+        with pytest.raises(ConfigError, match=r"instrument_hub.evaluation:broken.*broken-extension"):
+            plugins.reload("evaluation")
+        assert not plugins.loaded("evaluation")  # asked again, it fails again: never silently half-loaded
+    finally:
+        sys.path.remove(str(tmp_path))
+        importlib.invalidate_caches()
+        plugins.reload("evaluation")
