@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Shared helpers every layer may use: errors, the clock, the plugin loader, bytes and HTTP.
     ("foundation", ("hub", "hub.errors", "hub.clock", "hub.plugins", "hub.decoding", "hub.safexml", "hub.telemetry",
-                    "hub.http", "hub.oaipmh", "hub.schema", "hub.fonts")),
+                    "hub.http", "hub.oaipmh", "hub.schema", "hub.fonts", "hub.apportion")),
     # Transport families: nothing above their base helpers.
     ("connectors", ("connectors",)),
     # Loading and validating conf/ (with the checks it borrows for notifier and cron settings).
