@@ -18,8 +18,8 @@ from sqlalchemy import insert, select, update
 
 from hub.auth.models import ApiToken
 from hub.errors import HubError
+from hub.clock import now
 from hub.network_codes import NETWORK_CODE
-from hub.harvest.jobs import now
 
 TOKENS = ApiToken.__table__
 ROLES = ("admin", "publisher", "evaluator")

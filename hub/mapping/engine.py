@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 import yaml
 
+from connectors import all_families
 from hub.errors import ConfigError, RecordError, TransformError
 from hub.mapping import codes, plausibility, registry
 from hub.mapping.ids import compile_id
@@ -24,7 +25,6 @@ from hub.schema import InstrumentSchema, ServiceStatsSchema
 
 #: Bumped when the engine or a transform changes what it produces, so that stored records re-map.
 ENGINE_VERSION = "2"  # 2: vocabularies accept their national values as spellings
-FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh", "push", "tabular")
 #: Pseudo-paths: values the connector put on the RawRecord rather than in the payload.
 RAW_PATHS = ("$source_id", "$source_updated")
 FIELD_KEYS = {
@@ -306,7 +306,7 @@ _INSTRUMENT_CHECK = CompiledSchema(InstrumentSchema)
 _SERVICE_CHECK = CompiledSchema(ServiceStatsSchema)
 TOP_KEYS = {
     "network": "the network's code: a 6-digit GB/T 2260 province code, or a non-provincial code (docs/networks.md)",
-    "family": f"the interface family, one of {list(FAMILIES)}",
+    "family": "the interface family: a registered connector family, or push",
     "description": "free text",
     "source_id": "payload path of the network's own record id, or {from: [paths], join, transform} to compose one, or {hash: [paths]} for a stable digest",
     "fields": "common-schema field → source",
@@ -361,8 +361,8 @@ class Mapping:
         if not (isinstance(network, str) and network_code_problem(network) is None):
             loader.fail("network", "expected a 6-digit GB/T 2260 code as a quoted string, or a non-provincial code (a kind letter "
                                    f"M, A, C or F and 5 capital letters or digits; docs/networks.md), got {network!r}")
-        if raw.get("family") not in FAMILIES:
-            loader.fail("family", f"expected one of {list(FAMILIES)}, got {raw.get('family')!r}")
+        if raw.get("family") not in all_families():
+            loader.fail("family", f"expected one of {all_families()}, got {raw.get('family')!r}")
         id_spec = compile_id(raw.get("source_id"), loader)
         source_id = id_spec.describe
         fields = loader.fields(raw.get("fields"), "fields", _INSTRUMENT_TARGETS)

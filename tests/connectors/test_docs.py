@@ -27,5 +27,5 @@ def test_hbkx_service_keys_are_documented(key):
 
 def test_adding_a_family_is_documented():
     section = DOC.split("## Adding a family")[1].split("\n## ")[0]
-    for place in ("connectors/base.py", "_BUILTINS", "hub/mapping/engine.py", "SIMULATED_FAMILIES", "ConnectorConformance"):
+    for place in ("connectors/base.py", "instrument_hub.families", "instrument_hub.simulators", "pyproject.toml", "ConnectorConformance"):
         assert place in section
