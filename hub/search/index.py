@@ -14,6 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
+from hub.search import signals
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
@@ -32,6 +33,7 @@ _SOURCE = (
         _I.c.original_value, _I.c.commissioned, _I.c.province_name, _I.c.city_code, _I.c.city_name,
         _I.c.county_name, _I.c.address, _I.c.specs, _I.c.functions, _I.c.services, _I.c.status,
         _I.c.sharing, _I.c.certified, _I.c.source_updated, _I.c.withdrawn_at,
+        _I.c.fee_text, _I.c.fee_amount, _I.c.booking_url, _I.c.contact_phone, _I.c.contact_email,
         _O.c.name.label("owner_name"), _O.c.type.label("owner_type"), _O.c.level.label("owner_level"),
     )
     .select_from(_I.outerjoin(_O, _I.c.owner_id == _O.c.id))
@@ -119,9 +121,11 @@ def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]
         "value": m["original_value"],
         "commissioned": m["commissioned"],
         "updated": iso_utc(m["source_updated"]),
+        "quality": signals.quality(m),
+        "tiebreak": signals.tiebreak(m["id"]),
     }
     fields = dict(tokens) if tokens is not None else text_tokens(m)
-    fields["tags"] = document_tags(columns)
+    fields["tags"] = document_tags(columns) + signals.name_kind_tags(m)
     return columns, fields
 
 

@@ -27,6 +27,8 @@ _COLUMNS = (
     ("value", Numeric(16, 2)),
     ("commissioned", String(10)),
     ("updated", String(32)),  # source update time, ISO 8601 UTC: sorts the same as text on both backends
+    ("quality", Integer),  # how usable the record is (hub.search.signals): orders equal scores
+    ("tiebreak", Integer),  # a hash of the id: the last order key, so no province wins by its code
 )
 
 docs = Table(
