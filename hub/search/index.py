@@ -56,6 +56,15 @@ def iso_utc(value: datetime | None) -> str | None:
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: Division-table parents that name no place (GB/T 2260's grouping rows): "林区" alone is not a city.
+GROUPING_NAMES = ("林区", "市辖区", "县", "郊区", "矿区", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+def place_name(city: str | None, county: str | None) -> str | None:
+    """The city's name for facets, or its county's where the city row is only a grouping."""
+    return county if city in GROUPING_NAMES and county else city
+
+
 def text_tokens(m) -> dict[str, list[str]]:
     """Tokens per text field of an instrument (a mapping with `_SOURCE`'s text columns). Pure."""
     return {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
@@ -111,7 +120,7 @@ def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]
         "instrument_id": m["id"],
         "network": m["network"],
         "city_code": m["city_code"],
-        "city_name": m["city_name"],
+        "city_name": place_name(m["city_name"], m["county_name"]),
         "category": m["category"],
         "owner_type": m["owner_type"],
         "owner_level": m["owner_level"],
