@@ -21,12 +21,19 @@ from PIL import Image
 from tests.ui.conftest import start_chromium
 
 SIZES = {"phone": (390, 844, True), "desktop": (1366, 900, False)}
+#: What a phone's Chromium says it is (the hub keeps the filters shut for it).
+PHONE_UA = "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36"
 
 
 def emulate(driver, size: str) -> None:
-    """The viewport of `size`, exactly (a headless window's size is not its viewport)."""
+    """The viewport of `size`, exactly (a headless window's size is not its viewport), and for the
+    phone a phone's User-Agent and client hint."""
     width, height, mobile = SIZES[size]
     driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    if mobile:
+        driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": PHONE_UA, "userAgentMetadata": {"mobile": True, "platform": "Android", "platformVersion": "14", "architecture": "", "model": "Pixel 8"}})
+    else:
+        driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": driver.execute_script("return navigator.userAgent").replace(" Mobile", "")})
 
 
 def pages(driver, base: str) -> list[tuple[str, str]]:

@@ -89,6 +89,23 @@ def _translated_errors(exc: ValidationError) -> list[dict]:
     return out
 
 
+def _filters_open() -> bool:
+    """Whether the filters start open: not on a phone. A phone says so in its User-Agent ("Mobi",
+    as MDN recommends looking for) or, in Chromium, in the Sec-CH-UA-Mobile client hint it sends
+    unasked. Without script this is the one way to open the sidebar on a desktop and keep it shut
+    on a phone; pages vary on both headers."""
+    mobile = request.headers.get("Sec-CH-UA-Mobile") == "?1" or "Mobi" in request.headers.get("User-Agent", "")
+    return not mobile
+
+
+@bp.after_app_request
+def _vary_on_device(response):
+    if request.endpoint == "ui.search_page":
+        response.vary.add("User-Agent")
+        response.vary.add("Sec-CH-UA-Mobile")
+    return response
+
+
 @bp.get("/")
 def search_page():
     # Unknown query arguments (lang, tracking tags) are the page's business, not the search's.
@@ -104,7 +121,7 @@ def search_page():
         # A dead end no more: the same page, the search and filters as typed, what to change.
         empty = SearchResult(total=0, page=1, page_size=20)
         return render_template("search.html", params=current, result=empty, groups=[], pager=facets.page_links(current, 1, 20, 0),
-                               sorts=facets.SORTS, active=[], exports=[], category_name=_category_name, errors=errors, retired_hidden=False), 400
+                               sorts=facets.SORTS, active=[], exports=[], category_name=_category_name, errors=errors, retired_hidden=False, filters_open=True), 400
     with _store().read() as conn:
         result = search(conn, params)
     groups = facets.facet_groups(result.facets, current, g.lang)
@@ -120,6 +137,7 @@ def search_page():
         exports=[(fmt, _export_href(fmt, export_query)) for fmt in EXPORT_FORMATS],
         category_name=_category_name,
         errors=[],
+        filters_open=_filters_open(),
         retired_hidden=params.include_retired is False and params.status is None,
         include_retired_href="?" + facets.query_string(facets.with_params(current, include_retired="true")),
         hide_retired_href="?" + facets.query_string(facets.with_params(current, include_retired=None)),

@@ -42,10 +42,8 @@ def upgrade():
         # `ascii` only splits on ASCII separators: the tokens Python wrote are kept as they are.
         op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(name, brand, body, place, tags, tokenize='ascii', detail=column)")
 
-    # Index the instruments already present, with the analyser the code ships.
-    from hub.search.index import index_all
-
-    index_all(bind)
+    # The instruments already present are indexed by 0005, the last migration to change
+    # search_docs: the indexer writes the columns of the code it ships, which exist only there.
 
 
 def downgrade():
