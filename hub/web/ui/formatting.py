@@ -8,6 +8,7 @@ commissioning date of `2011-06` is shown as a month, never invented into a day.
 from __future__ import annotations
 
 import gettext
+import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
@@ -129,3 +130,11 @@ def number(value, lang: str) -> str:
     if value is None:
         return ""
     return f"{int(value):,}"
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether text holds CJK characters or full-width punctuation."""
+    return bool(_CJK.search(text))

@@ -293,6 +293,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "subsidy.rate": "补贴检测费的 {rate}%：",
         "subsidy.source": "依据",
         "time.zone": "北京时间（UTC+8）",
+        "stats.by_status": "各运行状态的仪器数",
+        "list.sep": "、",
     },
     "en": {
         "site.title": "National Catalogue of Shared Scientific Instruments",
@@ -500,7 +502,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "yes": "yes",
         "no": "no",
         "other": "other",
-        "unknown": "unknown",
+        "unknown": "Unknown",
         "certified.true": "certified",
         "certified.false": "not certified",
         "owner_type.university": "University",
@@ -578,6 +580,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "subsidy.rate": "{rate}% of the testing fee is paid:",
         "subsidy.source": "Source",
         "time.zone": "China Standard Time (UTC+8)",
+        "stats.by_status": "Instruments by status",
+        "list.sep": ", ",
     },
 }
 

@@ -24,6 +24,7 @@ from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
 from hub.search import load_params, search
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
+from hub.web import ui
 from hub.web.ui import amounts, bp, charts, facets, formatting, i18n, places, queries
 
 EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
@@ -183,7 +184,7 @@ def _subjects(codes) -> list[str]:
     out = []
     for code in codes or []:
         zh, en = names.get(str(code), (None, None))
-        out.append(f"{(en if g.lang == 'en' else zh) or code}（{code}）" if zh else str(code))
+        out.append(ui._coded(en if g.lang == "en" else zh, code) if zh else str(code))
     return out
 
 
@@ -270,7 +271,8 @@ def network_page(code):
 
 
 def _network_label(row):
-    return row["province"] or row["name"], row["code"]
+    english = places.province_en(row["province"]) if row["province"] else row["code"]
+    return (english if g.lang == "en" else row["province"] or row["name"]), english
 
 
 def _category_row_label(row):
@@ -296,6 +298,7 @@ STAT_CHARTS = {
     "category": ("stats.by_category", queries.by_category, _category_row_label),
     "owner_type": ("stats.by_owner_type", queries.by_owner_type, _vocab_label("owner_type")),
     "value_band": ("stats.by_value_band", queries.by_value_band, _band_label),
+    "status": ("stats.by_status", queries.by_status, _vocab_label("status")),
 }
 
 
