@@ -22,7 +22,8 @@ def test_search_body_shape(client):
     r = client.get("/api/v1/instruments", query_string={"q": "电镜", "page_size": 2})
     assert r.status_code == 200
     body = r.json
-    assert set(body) == {"total", "page", "page_size", "items", "facets"}
+    assert set(body) == {"total", "page", "page_size", "items", "facets", "q", "corrected_from"}
+    assert body["q"] == "电镜" and body["corrected_from"] is None
     assert body["total"] == 3 and len(body["items"]) == 2
     assert set(body["facets"]) == {"status", "network", "city", "category1", "category2", "owner_type", "sharing", "certified", "value_band"}
     item = body["items"][0]

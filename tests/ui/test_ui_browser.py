@@ -165,7 +165,7 @@ def test_detail_page_shows_fields_contact_and_provenance(fresh, live_server):
     assert field("f-contact-phone") == "0531-8888 0000"
     assert field("f-contact-email") == "lab21@example.invalid"
     assert fresh.find_element(By.CSS_SELECTOR, "#f-contact-email a").get_attribute("href") == "mailto:lab21@example.invalid"
-    assert field("f-network") == "山东省大型科学仪器设备协作共用网（370000）"
+    assert field("f-network") == "山东省大型科学仪器设备协作共用网 370000"
     assert field("f-source-id") == "UI0021"
     # Operator data (the harvest job) stays off the public page; times are Beijing time, zone named.
     assert not fresh.find_elements(By.ID, "f-job") and not fresh.find_elements(By.ID, "f-batch")

@@ -35,6 +35,12 @@ def _lang() -> str:
 # `_` is a global, not a context variable, so imported macros can use it as well.
 @bp.app_template_global("_")
 def _translate(key, **values):
+    from markupsafe import Markup
+
+    if any(isinstance(v, Markup) for v in values.values()):
+        # A value already marked up (a record's value in its own language): the message is
+        # escaped and filled around it, the markup kept.
+        return Markup(i18n.translate(_lang(), key)).format(**values)
     return i18n.translate(_lang(), key, **values)
 
 

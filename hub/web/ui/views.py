@@ -158,7 +158,8 @@ def _active_filters(current: dict, groups) -> list[dict]:
         if key in ("q", "sort", "page", "page_size") or key not in current:
             continue
         value = current[key]
-        label = selected.get((key, value)) or _filter_label(key, value)
+        shown = selected.get((key, value))
+        label = f"{i18n.translate(g.lang, 'filter.' + key)}{i18n.translate(g.lang, 'colon')}{shown}" if shown else _filter_label(key, value)
         out.append({"key": key, "label": label, "href": "?" + facets.query_string(facets.with_params(current, **{key: None}))})
     return out
 
