@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import shutil
+import urllib.request
 from pathlib import Path
 from urllib.parse import quote
 
@@ -40,7 +42,11 @@ def pages(driver, base: str) -> list[tuple[str, str]]:
     """(name, URL) of the pages to show; the instrument is the first liquid chromatograph found."""
     driver.get(f"{base}/?q={quote('液相色谱')}")
     first = driver.find_element("css selector", ".result-list .result h3 a").get_attribute("href")
-    return [
+    # A Hubei instrument without a booking link: the network's portal and the province's subsidy.
+    with urllib.request.urlopen(f"{base}/api/v1/instruments?network=420000&page_size=100") as response:
+        hubei = next((i["id"] for i in json.load(response)["items"] if not i["booking_url"]), None)
+    extra = [("instrument-hubei", f"{base}/instruments/{quote(hubei)}?lang=zh")] if hubei else []
+    return extra + [
         ("search", f"{base}/?q={quote('液相色谱')}&lang=zh"),
         ("search-en", f"{base}/?q=liquid+chromatograph&lang=en"),
         ("instrument", f"{first}?lang=zh"),
