@@ -42,7 +42,7 @@ def upgrade():
         # `ascii` only splits on ASCII separators: the tokens Python wrote are kept as they are.
         op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(name, brand, body, place, tags, tokenize='ascii', detail=column)")
 
-    # The instruments already present are indexed by 0005, the last migration to change
+    # The instruments already present are indexed by 0006, the last migration to change
     # search_docs: the indexer writes the columns of the code it ships, which exist only there.
 
 

@@ -1,7 +1,7 @@
 """search signals: search_docs.quality and search_docs.tiebreak order equal scores
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 
 Equal relevance scores used to fall back to the instrument id, so Beijing (110000:…) always came
 first. `quality` (normal status, fee, booking, contact, completeness) and `tiebreak` (a hash of
@@ -11,8 +11,8 @@ so SQLite and PostgreSQL order alike. The index is rebuilt to fill them.
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
