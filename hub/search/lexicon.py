@@ -6,8 +6,9 @@ classification's names, each weighted by how many instruments carry it. From the
 - `from_pinyin("yexiangsepu")` → 液相色谱: toneless pinyin (pypinyin, which reads polyphonic
   characters by phrase) of every term, looked up whole. A Latin word is read as pinyin only when it
   splits completely into pinyin syllables, so English words (mass, spectrometer) never are.
-- `correct("液象色谱")` → 液相色谱: a CJK run no name contains, one character away from a term
-  that many do (the most frequent wins; ties by the term, so both backends agree).
+- `correct("液象色谱")` → 液相色谱: a CJK run no name contains (or ten times fewer than its
+  neighbour), one character away from a term that many do (the most frequent wins; ties by the
+  term, so both backends agree).
 
 The lexicon is built once per store state (instrument count, last document id) and kept.
 """
@@ -34,6 +35,8 @@ MIN_TERM, MAX_TERM = 2, 8
 MIN_PINYIN_LETTERS = 6
 #: A CJK run needs this many characters before a one-character slip is corrected.
 MIN_CORRECTED = 3
+#: A spelling names carry this many times less often than its neighbour is taken for a slip.
+RARER = 10
 
 _CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
 _I = Instrument.__table__
@@ -92,30 +95,32 @@ class Lexicon:
         return self.pinyin.get(word)
 
     def correct(self, run: str) -> str | None:
-        """A term one character away from `run`, when no name contains `run` itself."""
-        if len(run) < MIN_CORRECTED or len(run) > MAX_TERM or self.terms.get(run):
+        """A term one character away from `run` that names carry far more often than `run` itself
+        (a network's own slip, 气相色普仪, does not make 气相色普 right)."""
+        if len(run) < MIN_CORRECTED or len(run) > MAX_TERM:
             return None
         best = None
         for term, count in self.terms.items():
             if len(term) == len(run) and sum(a != b for a, b in zip(term, run)) == 1:
                 if best is None or (count, term) > best:
                     best = (count, term)
-        return best[1] if best else None
+        if best is None or self.terms.get(run, 0) * RARER >= best[0]:
+            return None
+        return best[1]
+
+    def corrections(self, q: str) -> dict[str, str]:
+        """Each whitespace-separated word of `q` whose CJK runs hold a slip → the word corrected."""
+        out = {}
+        for word in q.split():
+            fixed = _CJK_RUN.sub(lambda m: self.correct(m.group()) or m.group(), normalize(word))
+            if fixed != normalize(word):
+                out[word] = fixed
+        return out
 
     def correct_text(self, q: str) -> str | None:
-        """`q` with each CJK run no name contains replaced by its correction; None if nothing changed."""
-        changed = False
-
-        def fix(m):
-            nonlocal changed
-            better = self.correct(m.group())
-            if better:
-                changed = True
-                return better
-            return m.group()
-
-        out = _CJK_RUN.sub(fix, normalize(q))
-        return out if changed else None
+        """`q` with its slips corrected; None if there were none."""
+        fixes = self.corrections(q)
+        return " ".join(fixes.get(w, w) for w in q.split()) if fixes else None
 
 
 _CACHE: dict = {}

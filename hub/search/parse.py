@@ -25,15 +25,16 @@ class Clause:
     variants: tuple[str, ...] = ()  # the texts the alternatives were made from (the word first)
 
 
-def parse_query(q: str | None, synonyms: Synonyms, pinyin=None) -> list[Clause]:
-    """`pinyin`: word → the CJK term it spells, or None (hub.search.lexicon.Lexicon.from_pinyin)."""
+def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None) -> list[Clause]:
+    """`pinyin`: word → the CJK term it spells, or None (hub.search.lexicon.Lexicon.from_pinyin);
+    `respell`: word → its correction, searched beside it (hub.search.lexicon.Lexicon.corrections)."""
     clauses: list[Clause] = []
     for word in (q or "").split():
         alternatives = []
         variants = synonyms.variants(word)
-        spelled = pinyin(word) if pinyin else None
-        if spelled:
-            variants = variants + [v for v in synonyms.variants(spelled) if v not in variants]
+        for spelled in ((pinyin(word) if pinyin else None), (respell or {}).get(word)):
+            if spelled:
+                variants = variants + [v for v in synonyms.variants(spelled) if v not in variants]
         for variant in variants:
             tokens = tuple(dict.fromkeys(t for term in query_terms(variant) for t in term))
             if tokens and tokens not in alternatives:

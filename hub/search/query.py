@@ -8,8 +8,9 @@ of instrument the query names (hub.search.signals.name_kind) gets KIND_BONUS mor
 are ordered by the record's usefulness (signals.quality: normal status, sharing, fee, booking,
 contact, completeness), then by a hash of the id — never by the id, which put Beijing first.
 
-A query that finds nothing is tried once more with its one-character slips corrected
-(hub.search.lexicon); the result says so (`corrected_from`), and the page shows "did you mean".
+A query that finds fewer than FEW is tried once more with its one-character slips' corrections
+searched beside them (hub.search.lexicon); when that finds more, the result says so
+(`corrected_from`), and the page shows "did you mean".
 """
 
 from __future__ import annotations
@@ -166,14 +167,20 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
     fields, which are validated first (marshmallow.ValidationError names any bad one)."""
     p = params if isinstance(params, SearchParams) else load_params(params)
     result = _search(conn, p, synonyms)
-    if result.total == 0 and p.q:
-        corrected = lexicon(conn).correct_text(p.q)
-        if corrected:
-            again = _search(conn, replace(p, q=corrected), synonyms)
-            if again.total:
-                again.corrected_from = p.q
+    if result.total < FEW and p.q:
+        # Few or no results: a one-character slip? The corrected spelling is searched beside the
+        # typed one (a record that really says 气相色普仪 is still found).
+        fixes = lexicon(conn).corrections(p.q)
+        if fixes:
+            again = _search(conn, p, synonyms, fixes)
+            if again.total > result.total:
+                again.corrected_from, again.q = p.q, " ".join(fixes.get(w, w) for w in p.q.split())
                 return again
     return result
+
+
+#: Below this many results a query is checked for a one-character slip.
+FEW = 10
 
 
 def _pinyin(conn, q):
@@ -185,8 +192,8 @@ def _pinyin(conn, q):
     return None
 
 
-def _search(conn, p: SearchParams, synonyms=None) -> SearchResult:
-    clauses = parse_query(p.q, synonyms or default_synonyms(), _pinyin(conn, p.q))
+def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
+    clauses = parse_query(p.q, synonyms or default_synonyms(), _pinyin(conn, p.q), respell)
     result = SearchResult(total=0, page=p.page, page_size=p.page_size, clauses=clauses, q=p.q)
     if p.q and not clauses:
         return result  # nothing searchable in q (punctuation only): nothing matches

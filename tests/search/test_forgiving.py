@@ -40,6 +40,12 @@ def test_one_character_slip(q, expected):
     assert LEXICON.correct_text(q) == expected
 
 
+def test_a_networks_own_slip_does_not_make_it_right():
+    lexicon = Lexicon([("气相色普仪", 1), ("气相色谱仪", 20)])
+    assert lexicon.correct("气相色普") == "气相色谱"
+    assert lexicon.correct("气相色谱") is None
+
+
 def test_is_pinyin_splits_whole_words_only():
     assert is_pinyin("hecigongzhen") and not is_pinyin("microscope")
 
