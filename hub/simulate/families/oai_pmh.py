@@ -53,6 +53,8 @@ class _Fail(Exception):
 class OaiPmh:
     #: How long a `transient` network keeps deleted headers.
     transient_seconds = 3600
+    #: where `truncate` with `boundary` cuts a page
+    record_end = b"</record>"
 
     def __init__(self, state):
         self.state = state
@@ -178,7 +180,7 @@ class OaiPmh:
         if more:
             expires = f' expirationDate="{(datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=self._lifetime())).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
         tail = f'<resumptionToken completeListSize="{len(entries)}" cursor="{offset}"{expires}>{token}</resumptionToken>'
-        if not more and offset == 0:
+        if not more and offset == 0 or ctx.drop_token:
             tail = ""
         return f"<{verb}>{''.join(items)}{tail}</{verb}>"
 
