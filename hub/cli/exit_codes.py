@@ -74,6 +74,17 @@ def _database_url() -> str:
         return ""
 
 
+def _database_name() -> str:
+    try:
+        from sqlalchemy.engine import make_url
+
+        from hub.config import settings
+
+        return make_url(settings().database_url).database or ""
+    except Exception:  # the configuration itself may be what is broken
+        return ""
+
+
 # ---------------------------------------------------------------------------------------- explainers
 
 def _register_all():
@@ -113,7 +124,8 @@ def _register_all():
         url = _database_url()
         at = f" at {url}" if url else ""
         if "database" in lowered and "does not exist" in lowered:
-            return DATABASE, f"error: {cause.split('FATAL:')[-1].strip()}{at}; create it (e.g. `createdb NAME`), then run `hub init`"
+            name = _database_name() or "NAME"
+            return DATABASE, f"error: {cause.split('FATAL:')[-1].strip()}{at}; create it (`createdb {name}`), then run `hub init`"
         # SQLite says "no such table/column"; PostgreSQL 'relation "x" does not exist', 'column x does not exist'.
         if any(m in lowered for m in ("no such table", "no such column", "relation", "column")) and (
                 "no such" in lowered or "does not exist" in lowered):

@@ -63,7 +63,7 @@ def test_a_missing_postgresql_database_says_create_it():
     done = hub("stats", database_url=PG_URL.rsplit("/", 1)[0] + "/hub_no_such_database")
     line = one_line(done)
     assert done.returncode == exit_codes.DATABASE.code
-    assert 'database "hub_no_such_database" does not exist' in line and "createdb" in line and "hub init" in line
+    assert 'database "hub_no_such_database" does not exist' in line and "`createdb hub_no_such_database`" in line and "hub init" in line
 
 
 @pytest.mark.parametrize("backend", ["sqlite"] + (["postgres"] if POSTGRES else []))
