@@ -112,7 +112,8 @@ class Truncate(Fault):
 @register("short_page")
 class ShortPage(Fault):
     """A listing page keeps only its first ``keep`` share of rows and stays well-formed, its totals
-    unchanged (a page served from a half-filled cache): hbkx-json's ``list``, yqlm-html's table."""
+    unchanged (a page served from a half-filled cache): hbkx-json's ``list``, yqlm-html's table,
+    an OAI-PMH page's records (its resumption token and ``completeListSize`` kept)."""
     params = {"keep": 0.5}
 
 

@@ -102,11 +102,17 @@ def test_an_oai_page_without_its_resumption_token_withdraws_nothing(harvester, r
 
 
 def test_an_oai_list_ending_short_of_its_complete_list_size_withdraws_nothing(harvester, registry, sim, store):
-    # Page 3 keeps only its first records, cut at a record boundary: well-formed no more, so the
-    # page fails as XML; the records before the cut of pages 1–2 are written.
+    # Page 3 is well-formed and keeps its token, but half its records are gone.
+    run = _harvest_then_break(harvester, registry, sim, store, OAI, "short_page", path="/oai", nth=3, count=1, keep=0.5)
+    assert "ended on page 6 with 520 records of completeListSize=570" in run.message
+    assert run.counts.fetched == 520 and run.counts.unchanged == 520
+
+
+def test_an_oai_page_cut_at_a_record_boundary_withdraws_nothing(harvester, registry, sim, store):
+    # Cut after a </record>: no longer well-formed, the page fails as XML; pages 1–2 are written.
     run = _harvest_then_break(harvester, registry, sim, store, OAI, "truncate", path="/oai", nth=3, count=1, at=0.5, boundary=True)
-    assert "page 3" in run.message
-    assert 200 <= run.counts.fetched < 300
+    assert "page 3" in run.message and "not well-formed" in run.message
+    assert run.counts.fetched >= 200
 
 
 @pytest.mark.parametrize("boundary", [False, True], ids=["cut inside a record", "cut at a record boundary"])
