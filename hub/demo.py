@@ -84,6 +84,28 @@ def harvest(ctx: DemoContext):
         ctx.progress.done()
 
 
+def periods() -> list[int]:
+    """The demo's two periods: the configured service year and the one before (the ranking page
+    shows the movement between them)."""
+    from hub.config import settings
+
+    year = settings().service_year
+    return [year - 1, year]
+
+
+def harvest_previous_period(ctx: DemoContext):
+    """The earlier period's service statistics of the pulled networks (the main harvest fetched the
+    service year's)."""
+    from hub.config import Registry, settings
+    from hub.harvest.pipeline import Harvester
+
+    year = periods()[0]
+    networks = [n for n in Registry.load() if n.pulled and n.enabled]
+    ctx.say(f"fetching the {year} service statistics of {len(networks)} pulled networks …")
+    harvester = Harvester(ctx.store, settings())
+    ctx.results += [harvester.harvest_service(n, year) for n in networks]
+
+
 def push(ctx: DemoContext):
     """The pushing provinces send their files through the real feed endpoint, with their own tokens."""
     from hub.config import Registry
@@ -92,21 +114,21 @@ def push(ctx: DemoContext):
     pushing = [n for n in Registry.load() if not n.pulled and n.enabled]
     if pushing:
         ctx.say(f"pushing {len(pushing)} provinces through {ctx.web_url}/api/v1/networks/…/batches …")
-        ctx.pushes = push_networks(ctx.store, ctx.web_url, pushing, scale=ctx.scale)
+        ctx.pushes = push_networks(ctx.store, ctx.web_url, pushing, scale=ctx.scale, years=periods())
 
 
 def evaluate(ctx: DemoContext):
     from hub.evaluation.service import run_evaluation, save_evaluation, write_outputs
 
     conf = PROJECT_ROOT / "conf" / "evaluation"
-    report, report_bytes = run_evaluation(ctx.store, conf / "networks-2013.yaml", period=2012, inputs=[conf / "inputs-2013-sample.csv"])
+    report, report_bytes = run_evaluation(ctx.store, conf / "networks-2013.yaml", inputs=[conf / "inputs-2013-sample.csv"], periods=periods())
     ctx.evaluation = {"id": save_evaluation(ctx.store, report, report_bytes, created_by="hub demo", published=True), "report": report}
     ctx.report_dir = PROJECT_ROOT / "var" / "demo-report"
     write_outputs(report, report_bytes, ctx.report_dir)
 
 
 STAGES = [("simulator", start_simulator), ("store", init_store), ("web", start_web), ("harvest", harvest),
-          ("push", push), ("evaluation", evaluate)]
+          ("previous period", harvest_previous_period), ("push", push), ("evaluation", evaluate)]
 
 
 def run_demo(ctx: DemoContext) -> DemoContext:
