@@ -77,7 +77,9 @@ def test_a_yqlm_listing_page_short_of_rows_withdraws_nothing(harvester, registry
 
 
 def test_a_truncated_yqlm_detail_page_is_a_rejected_record_not_an_update(harvester, registry, sim, store):
-    network = _with_options(registry.get("130000"), detail_pages=True)  # every record reads its detail page
+    # Pages alone, no directory: every record's payload is its detail page (with the directory, a cut
+    # page would fall back to the directory's identical values and count as unchanged).
+    network = _with_options(registry.get("130000"), csv_directory=False, detail_pages=True)
     harvester.harvest(network, full=True)
     # Cut at a row boundary: the page still decodes and parses, only the closing markup tells.
     switch = sim.set_fault("130000", "truncate", at=0.5, path="detail.jsp", count=1, boundary=True)
