@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,9 +53,9 @@ def start_simulator(ctx: DemoContext):
 
 
 def init_store(ctx: DemoContext):
-    from hub.cli.store_cmd import init_store as init
+    from hub.harvest.prepare import prepare_store
 
-    ctx.store = init()
+    ctx.store = prepare_store()
 
 
 def start_web(ctx: DemoContext):
@@ -62,7 +63,9 @@ def start_web(ctx: DemoContext):
 
     from hub.web import create_app
 
-    app = create_app({"STORE": ctx.store})
+    # The demo signs its resumption tokens with a key of its own run (outside the demo a missing
+    # HUB_SECRET_KEY stops start-up).
+    app = create_app({"STORE": ctx.store, "SECRET_KEY": os.environ.get("HUB_SECRET_KEY") or secrets.token_urlsafe(32)})
     server = make_server(ctx.host, ctx.web_port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="hub-web", daemon=True)
     thread.start()

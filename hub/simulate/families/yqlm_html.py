@@ -30,7 +30,10 @@ TYPE_ZH = {"university": "高校", "institute": "科研院所", "enterprise": "�
 SHARE_ZH = {"外部共享": "对外开放", "内部共享": "内部使用", "不共享": "不开放"}
 STATS_HEADER = ("仪器编号", "年有效机时", "对外服务机时", "对外服务次数", "企业服务次数", "样品数", "对外样品数", "服务收入(元)")
 NOT_FOUND = '<div class="msg">该仪器不存在或已下架</div>'
-ERROR_PAGE = "<html><head><title>{status}</title></head><body><center><h1>{status} Bad Gateway</h1></center><hr><center>nginx/1.2.9</center></body></html>"
+ERROR_PAGE = (
+    "<html><head><title>{status}</title></head><body><center><h1>{status} Bad Gateway</h1></center>"
+    "<hr><center>nginx/1.2.9</center></body></html>"
+)
 
 
 def ident(spec, rec) -> str:
