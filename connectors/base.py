@@ -59,6 +59,8 @@ class RawRecord:
     source_updated: str | None = None
     #: Set when the record could not be split out cleanly; the harvest records it as an error.
     problem: str | None = None
+    #: Where the record sits in what was read (`line 12`), for messages; optional.
+    where: str | None = None
 
 
 @dataclass
@@ -75,6 +77,8 @@ class ServiceRow:
     payload: dict = field(default_factory=dict)
     #: Set when the row could not be read cleanly; the harvest records it as an error.
     problem: str | None = None
+    #: Where the row sits in what was read (`line 12`), for messages; optional.
+    where: str | None = None
 
 
 class Connector:

@@ -70,7 +70,7 @@ class OaiPmh:
 
     def ident(self, i: int) -> str:
         rec = self.state.record(i)
-        return f"{self.spec.id_prefix}{rec.unit.city[2:4]}{rec.unit.number % 100:02d}-{rec.commissioned.year}-{i + 1:04d}"
+        return f"{self.spec.id_prefix}{rec.unit.city[2:4]}{rec.unit.number % 100:02d}-{rec.commissioned.year}-{rec.index + 1:04d}"
 
     def identifier(self, i: int) -> str:
         return f"oai:{self.host}:{self.ident(i)}"
