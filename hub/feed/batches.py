@@ -23,7 +23,6 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -231,10 +230,33 @@ def _earlier_answer(conn, network: str, key: str, rhash: str) -> Answer | None:
 # --------------------------------------------------------------------------- applying
 
 
-def _chunks(iterable, size):
-    it = iter(iterable)
-    while chunk := list(islice(it, size)):
+#: A chunk is closed once its records hold this many characters, whatever their number: a body of
+#: large (hostile) records is then applied a few records at a time, not all at once (docs/push.md
+#: "Limits" has the measured peak).
+CHUNK_CHARS = 4_000_000
+
+
+def _chunks(items, size, max_chars=CHUNK_CHARS):
+    chunk, chars = [], 0
+    for item in items:
+        chunk.append(item)
+        chars += _chars(item.payload)
+        if len(chunk) >= size or chars >= max_chars:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
         yield chunk
+
+
+def _chars(value) -> int:
+    """About how many characters a payload holds (its texts), cheaply: no serialisation."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(k) + _chars(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_chars(v) for v in value)
+    return 8
 
 
 @dataclass
