@@ -35,7 +35,7 @@ from hub.feed import parse
 from hub.feed.models import PushBatch
 from hub.harvest import guard
 from hub.harvest.jobs import COUNTS, EXTRA_COUNTS, HOST, JOBS, Counts, as_utc, finish_job, heartbeat, now, start_job
-from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, absent_since, active_count
+from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, absent_since, active_count, storable
 from hub.mapping import Mapping
 from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
@@ -367,7 +367,8 @@ def _value_at(payload: dict, path: str) -> str | None:
 
 
 def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
-    ids = {f"{network}:{sid}": sid for sid in source_ids}
+    # An id no store can hold is the writer's to reject; asking the store about it would fail the batch.
+    ids = {f"{network}:{sid}": sid for sid in source_ids if storable(sid)}
     if not ids:
         return
     active = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(list(ids)), INSTRUMENTS.c.withdrawn_at.is_(None))).scalars())

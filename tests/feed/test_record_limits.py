@@ -155,3 +155,16 @@ def test_service_statistics_repeated_for_one_instrument_and_year_take_the_first(
     assert (c["fetched"], c["updated"], c["repeated"], c["rejected"]) == (4, 3, 1, 0), c
     (entry,) = report["rejected"]
     assert entry["source_id"] == samples.gd_id(1) and "line 3" in entry["reason"], entry
+
+
+def test_a_delete_batch_with_an_id_no_store_can_hold_withdraws_the_others(push, store):
+    records = samples.beijing_records(3)
+    _push_json(push, records)
+    ids = [records[0]["innerId"], "BJ\x00GONE", records[2]["innerId"]]
+    r = push("110000", json.dumps(ids).encode(), fmt="json", token="bj", mode="delete")
+    _no_leak(r)
+    report = r.get_json()
+    assert r.status_code == 200 and report["state"] == "done", report
+    c = report["counts"]
+    assert (c["fetched"], c["deleted"], c["withdrawn"], c["rejected"]) == (3, 2, 2, 1), c
+    assert report["rejected"][0]["source_id"] == "BJ\\u0000GONE"
