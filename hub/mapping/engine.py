@@ -16,7 +16,7 @@ from typing import Any, Callable
 import yaml
 
 from hub.errors import ConfigError, RecordError, TransformError
-from hub.mapping import codes, registry
+from hub.mapping import codes, plausibility, registry
 from hub.mapping.validate import CompiledSchema
 from hub.schema import InstrumentSchema, ServiceStatsSchema
 
@@ -430,6 +430,8 @@ class Mapping:
         record, schema_problems = _INSTRUMENT_CHECK.check(out)
         if schema_problems:
             raise MappingRecordError(self.network, raw.source_id, [self._translate(p) for p in schema_problems], warnings)
+        for problem in plausibility.run(record):  # valid but implausible: dropped with a warning
+            warnings.append(self._translate(problem))
         return MappedRecord(record, warnings)
 
     def _translate(self, problem) -> tuple[str, str]:

@@ -8,7 +8,7 @@ text index beside it is dialect-specific: an FTS5 table `search_fts` (rowid = do
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Integer, MetaData, Numeric, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, Numeric, String, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 metadata = MetaData()
@@ -35,6 +35,16 @@ docs = Table(
     Column("docid", Integer, primary_key=True, autoincrement=True),
     *(Column(n, t) for n, t in _COLUMNS),
     Column("tsv", TSVECTOR),  # PostgreSQL only: never named in SQLite statements
+)
+
+#: Each network's index version, bumped in the transaction that changes any of its documents
+#: (migration 0005). Readers key cached facet counts on all of them: one row per network, so that
+#: concurrent harvests of different networks never wait on each other's row lock.
+versions = Table(
+    "search_versions",
+    metadata,
+    Column("network", String(40), primary_key=True),
+    Column("version", BigInteger, nullable=False),
 )
 
 #: Text fields, their PostgreSQL weight label and their score weight: name above model and

@@ -27,6 +27,7 @@ BLUEPRINTS = [
     "hub.web.oai:bp",
     "hub.web.evaluations:blp",
     "hub.web.admin:bp",
+    "hub.web.health:bp",
 ]
 
 

@@ -45,7 +45,10 @@ def test_login_and_record_shape(hubei):
                         "mainFunctions", "serviceItems", "feeStandard", "bookingUrl", "contact", "status",
                         "shareStatus", "cmaCertified", "updateTime", "deleted"}
     rows = data["list"]
-    assert all(isinstance(r["originalValue"], float) and r["originalValue"] >= 100_000 for r in rows)
+    # Hubei gives nearly every value (fill_rates.csv); a value typed in 万元 by mistake is 10⁴ too small
+    given = [r["originalValue"] for r in rows if r["originalValue"] is not None]
+    assert len(given) >= 0.95 * len(rows) and all(isinstance(v, float) for v in given)
+    assert all(v >= 100_000 or v < 10_000 for v in given) and sum(v >= 100_000 for v in given) >= 0.98 * len(given)
     assert {r["org"]["type"] for r in rows} <= {1, 2, 3, 4} and {r["status"] for r in rows} <= {1, 2, 3, 4}
     assert any("level" not in r["org"] for r in rows) and not any(r["deleted"] for r in rows)
     assert any(r["bookingUrl"] is None for r in rows)
@@ -70,7 +73,8 @@ def test_page_size_is_capped():
         assert data["pageSize"] == 50 and len(data["list"]) == 50
         base = sim.base_url("340000")
         rows = get(base, login(base)["data"]["token"], pageNo=1, pageSize=20).json()["data"]["list"]
-        assert all(isinstance(r["originalValue"], str) and float(r["originalValue"]) > 0 for r in rows)
+        given = [r["originalValue"] for r in rows if r["originalValue"] is not None]
+        assert given and all(isinstance(v, str) and float(v) > 0 for v in given)
 
 
 def test_updated_since_returns_changes_and_deletions(sim, hubei):

@@ -81,8 +81,16 @@ def test_full_harvest_with_the_connector_maps_with_the_jiangsu_mapping(sim):
     assert len(ids) == len(set(ids)) == len(sim.state("320000").live())
     assert c.http.telemetry.requests == 4  # 310 records, 100 a page
     mapping = Mapping.load(mappings_dir() / "320000.yaml")
-    mapped = [mapping.map_record(r).record for r in records]
-    assert all(m["original_value"] >= 100_000 for m in mapped)
+    results = [mapping.map_record(r) for r in records]
+    mapped = [m.record for m in results]
+    state = sim.state("320000")
+    for raw, result in zip(records, results):
+        truth = state.record(int(raw.source_id.rsplit("-", 1)[1]) - 1)
+        if truth.value_slip:  # 万元 typed as yuan in `worth`: dropped, and the province is told which field
+            assert result.record["original_value"] is None
+            assert [f for f, _ in result.warnings] == ["worth"], result.warnings
+        else:  # Jiangsu gives every value (fill_rates.csv)
+            assert result.record["original_value"] == truth.value_yuan
     assert {m["status"] for m in mapped} <= {"normal", "standby", "remote", "occasional_fault", "frequent_fault",
                                              "awaiting_repair", "awaiting_retirement"}
     assert all(m["region"]["province"] == "320000" for m in mapped)
