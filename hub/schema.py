@@ -152,7 +152,7 @@ def instrument_id(network: str, source_id: str) -> str:
     return f"{network}:{source_id}"
 
 
-def text_limits(schema_cls: type[Schema] = None, prefix: str = "") -> dict[str, int]:
+def text_limits(schema_cls: type[Schema] | None = None, prefix: str = "") -> dict[str, int]:
     """Every text field of the common schema → its maximum length in characters (`owner.name`,
     `subjects[]` for each item, `subjects` for the list joined): what docs/catalogue.md "Limits" states."""
     out = {}

@@ -2,7 +2,6 @@
 before it inflates), or a byte-order mark followed by garbage (a 400 naming the byte, not a 500)."""
 
 import gzip
-import json
 import time
 import tracemalloc
 
