@@ -91,6 +91,8 @@ class ServiceRow:
     payload: dict = field(default_factory=dict)
     #: Set when the row could not be read cleanly; the harvest records it as an error.
     problem: str | None = None
+    #: Where the row sits in what was read (`line 12`), for messages; optional.
+    where: str | None = None
 
 
 class Connector:

@@ -13,7 +13,8 @@
   `completeListSize`, fails the listing as `incomplete`; the records read stay valid.
 * `badResumptionToken` (tokens expire, typically after 10 minutes) restarts the listing with the
   same arguments, at most `max_restarts` times; identifiers already yielded in this run are not
-  yielded again (the same dedupe keeps a record listed in two harvested sets single).
+  yielded again (the same dedupe keeps a record listed in two harvested sets single). An id listed
+  twice within one pass is the provider's fault and is passed on: the writer reports it as a repeat.
 * Any other OAI error is a `ConnectorError` of kind `oai_<code>` (`oai_badArgument`, …).
 * `503` + `Retry-After` is retried by `HttpClient`.
 * Deleted records (`<header status="deleted">`) become `RawRecord(deleted=True)`.
@@ -231,14 +232,16 @@ class OaiPmhConnector(Connector):
         if since is not None and self.incremental:
             granularity = self.identify()["granularity"]
             base["from"] = format_from(since - timedelta(seconds=self.options["overlap_seconds"]), granularity)
-        seen: set[str] = set()
+        seen: dict[str, tuple] = {}  # id → (set, restarts) of the pass that yielded it
         for set_spec in self.options["sets"] or [None]:
             params = dict(base, set=set_spec) if set_spec else base
             for item in self._listing(params, "ListRecords"):
                 record = self._record(item)
-                if record.source_id in seen:
-                    continue
-                seen.add(record.source_id)
+                this_pass = (set_spec, self.restarts)
+                if seen.setdefault(record.source_id, this_pass) != this_pass:
+                    continue  # listed again by another set, or by a restarted listing: expected, not news
+                # Within one pass an id listed twice is the provider's fault: passed on, so that the
+                # writer reports the repeat naming the first instead of it vanishing.
                 yield record
 
     def service_stats(self, year: int):

@@ -206,7 +206,10 @@ class YqlmHtmlConnector(Connector):
                 work = []
                 for index, (cells, source_id) in enumerate(page.rows, 1):
                     if source_id is not None and source_id in listed:
-                        continue  # The listing shifted under us; one record per id.
+                        # Passed on, not dropped: the writer reports it as a repeat naming the first
+                        # (a register listing one id twice lost rows silently). No detail page for it.
+                        work.append((index, cells, source_id, None, None))
+                        continue
                     if source_id is not None:
                         listed.add(source_id)
                     row = directory.get(source_id) if source_id is not None else None
@@ -235,7 +238,8 @@ class YqlmHtmlConnector(Connector):
         if source_id is None:
             return RawRecord(f"(listing page {page_no} row {index})", payload, problem=f"listing page {page_no} row {index} has no detail link with an id")
         updated = payload.get(UPDATED_LABEL) or None
-        return RawRecord(source_id, payload, source_updated=updated, problem=f"record {source_id}: {problem}" if problem else None)
+        return RawRecord(source_id, payload, source_updated=updated, problem=f"record {source_id}: {problem}" if problem else None,
+                         where=f"listing page {page_no}, row {index}")
 
     def _directory(self) -> DiskRows:
         """The CSV directory by id (empty without `csv_directory`); an unusable directory is reported

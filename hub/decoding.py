@@ -28,7 +28,12 @@ _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_\-]+)[
 
 
 class DecodingError(HubError):
-    pass
+    """Bytes that cannot be read as text. `position`: offset of the first byte that breaks the
+    encoding the bytes claim (a byte-order mark) or come closest to, when known."""
+
+    def __init__(self, message: str, position: int | None = None):
+        super().__init__(message)
+        self.position = position
 
 
 def normalise_charset(name: str | None) -> str | None:
@@ -79,7 +84,14 @@ def decode(data: bytes, declared: str | None = None, override: str | None = None
     `notes`, when given, receives a sentence for every override set aside (see the module docstring)."""
     for bom, enc in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(enc), enc
+            # A byte-order mark is a declaration nobody sets by accident: bytes that break it are an
+            # error to report, not a reason to try other encodings.
+            try:
+                return data[len(bom):].decode(enc), enc
+            except UnicodeDecodeError as exc:
+                at = len(bom) + exc.start
+                raise DecodingError(f"the bytes start with a {enc.upper()} byte-order mark, but byte {at} "
+                                    f"(0x{data[at]:02X}) is not valid {enc.upper()}: {exc.reason}", at) from None
     candidates = []
     if override:
         chosen = normalise_charset(override) or override

@@ -12,6 +12,8 @@ import re
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from hub import characters
+
 STATUSES = ("normal", "standby", "remote", "occasional_fault", "frequent_fault", "awaiting_repair", "awaiting_retirement", "retired")
 SHARING = ("external", "internal", "none")
 OWNER_TYPES = ("university", "institute", "enterprise", "other")
@@ -23,6 +25,47 @@ ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?
 DIVISION_CODE = re.compile(r"^\d{6}$")
 #: A network: a province (GB/T 2260) or a non-provincial register (hub.network_codes).
 NETWORK_CODE = re.compile(r"^(\d{6}|[MACF][A-Z0-9]{5})$")
+#: Largest record accepted, as the characters of its canonical JSON (the payload as the network sent
+#: it). A larger one is rejected before mapping and its payload is not kept (docs/catalogue.md "Limits").
+MAX_RECORD_CHARS = 100_000
+
+
+class StorableText(validate.Validator):
+    """Text a database and an XML document can hold (`hub.characters`), at most `max_length` characters."""
+
+    def __init__(self, max_length: int):
+        self.max_length = max_length
+
+    def __call__(self, value):
+        if len(value) > self.max_length:
+            raise ValidationError(f"is {len(value):,} characters long; at most {self.max_length:,} are accepted")
+        if problem := characters.problem(value):
+            raise ValidationError(problem)
+        return value
+
+
+class Text(fields.String):
+    """A common-schema text field. Every one has a maximum length (docs/catalogue.md "Limits"; never
+    more than its store column holds, or PostgreSQL would fail the whole batch) and refuses the
+    characters of `hub.characters`. Its own validators (a pattern, a vocabulary) run after."""
+
+    def __init__(self, max_length: int, *, validate=None, **kwargs):
+        own = [] if validate is None else list(validate) if isinstance(validate, (list, tuple)) else [validate]
+        super().__init__(validate=[StorableText(max_length), *own], **kwargs)
+        self.max_length = max_length
+
+
+class JoinedLength(validate.Validator):
+    """A list of texts stored joined with commas in one column of `max_length` characters."""
+
+    def __init__(self, max_length: int):
+        self.max_length = max_length
+
+    def __call__(self, value):
+        joined = sum(len(v) for v in value) + max(len(value) - 1, 0)
+        if joined > self.max_length:
+            raise ValidationError(f"{len(value)} items take {joined} characters joined; at most {self.max_length} are accepted")
+        return value
 
 
 class _Strict(Schema):
@@ -31,25 +74,25 @@ class _Strict(Schema):
 
 
 class OwnerSchema(_Strict):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    credit_code = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{18}$"))
-    type = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(OWNER_TYPES))
-    level = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(OWNER_LEVELS))
+    name = Text(200, required=True, validate=validate.Length(min=1))
+    credit_code = Text(18, load_default=None, allow_none=True, validate=validate.Regexp(r"^[0-9A-HJ-NPQRTUWXY]{18}$"))
+    type = Text(20, load_default=None, allow_none=True, validate=validate.OneOf(OWNER_TYPES))
+    level = Text(20, load_default=None, allow_none=True, validate=validate.OneOf(OWNER_LEVELS))
 
 
 class RegionSchema(_Strict):
-    province = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE))
-    province_name = fields.String(load_default=None, allow_none=True)
-    city = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE))
-    city_name = fields.String(load_default=None, allow_none=True)
-    county = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE))
-    county_name = fields.String(load_default=None, allow_none=True)
+    province = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE))
+    province_name = Text(50, load_default=None, allow_none=True)
+    city = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE))
+    city_name = Text(50, load_default=None, allow_none=True)
+    county = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE))
+    county_name = Text(50, load_default=None, allow_none=True)
 
 
 class FeeSchema(_Strict):
-    text = fields.String(load_default=None, allow_none=True)
+    text = Text(1000, load_default=None, allow_none=True)
     amount = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True)
-    unit = fields.String(load_default=None, allow_none=True)
+    unit = Text(20, load_default=None, allow_none=True)
 
 
 class ForeignValueSchema(_Strict):
@@ -62,38 +105,38 @@ class ForeignValueSchema(_Strict):
 
 
 class ContactSchema(_Strict):
-    name = fields.String(load_default=None, allow_none=True)
-    phone = fields.String(load_default=None, allow_none=True)
-    email = fields.String(load_default=None, allow_none=True)
+    name = Text(100, load_default=None, allow_none=True)
+    phone = Text(100, load_default=None, allow_none=True)
+    email = Text(200, load_default=None, allow_none=True)
 
 
 class InstrumentSchema(_Strict):
     """The normalised instrument (without provenance, which the store adds)."""
 
-    network = fields.String(required=True, validate=validate.Regexp(NETWORK_CODE))
-    source_id = fields.String(required=True, validate=validate.Length(min=1, max=120))
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    name_en = fields.String(load_default=None, allow_none=True)
-    category = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE, error="expected a 6-digit category code"))
-    model = fields.String(load_default=None, allow_none=True)
-    manufacturer = fields.String(load_default=None, allow_none=True)
-    country = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
+    network = Text(6, required=True, validate=validate.Regexp(NETWORK_CODE))
+    source_id = Text(120, required=True, validate=validate.Length(min=1))
+    name = Text(200, required=True, validate=validate.Length(min=1))
+    name_en = Text(300, load_default=None, allow_none=True)
+    category = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE, error="expected a 6-digit category code"))
+    model = Text(200, load_default=None, allow_none=True)
+    manufacturer = Text(200, load_default=None, allow_none=True)
+    country = Text(2, load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
     original_value = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True, validate=validate.Range(min=0))
     value_foreign = fields.Nested(ForeignValueSchema, load_default=None, allow_none=True)
-    commissioned = fields.String(load_default=None, allow_none=True, validate=validate.Regexp(ISO_PARTIAL_DATE, error="expected YYYY, YYYY-MM or YYYY-MM-DD"))
+    commissioned = Text(10, load_default=None, allow_none=True, validate=validate.Regexp(ISO_PARTIAL_DATE, error="expected YYYY, YYYY-MM or YYYY-MM-DD"))
     owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True)
     region = fields.Nested(RegionSchema, load_default=None, allow_none=True)
-    address = fields.String(load_default=None, allow_none=True)
-    specs = fields.String(load_default=None, allow_none=True)
-    functions = fields.String(load_default=None, allow_none=True)
-    services = fields.String(load_default=None, allow_none=True)
+    address = Text(500, load_default=None, allow_none=True)
+    specs = Text(10_000, load_default=None, allow_none=True)
+    functions = Text(10_000, load_default=None, allow_none=True)
+    services = Text(10_000, load_default=None, allow_none=True)
     fee = fields.Nested(FeeSchema, load_default=None, allow_none=True)
-    booking_url = fields.String(load_default=None, allow_none=True)
+    booking_url = Text(2000, load_default=None, allow_none=True)
     contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)
-    status = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
-    sharing = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(SHARING))
-    certifications = fields.List(fields.String(validate=validate.OneOf(CERTIFICATIONS)), load_default=list)
-    subjects = fields.List(fields.String(), load_default=list)
+    status = Text(30, load_default=None, allow_none=True, validate=validate.OneOf(STATUSES))
+    sharing = Text(10, load_default=None, allow_none=True, validate=validate.OneOf(SHARING))
+    certifications = fields.List(Text(4, validate=validate.OneOf(CERTIFICATIONS)), load_default=list)
+    subjects = fields.List(Text(100), load_default=list, validate=JoinedLength(100))
     source_updated = fields.AwareDateTime(load_default=None, allow_none=True, format="iso")
 
     @validates_schema
@@ -105,8 +148,8 @@ class InstrumentSchema(_Strict):
 class ServiceStatsSchema(_Strict):
     """Service statistics of one instrument in one year."""
 
-    network = fields.String(required=True)
-    source_id = fields.String(required=True)
+    network = Text(6, required=True)
+    source_id = Text(120, required=True)
     year = fields.Integer(required=True, validate=validate.Range(1990, 2100))
     effective_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=8784))
     external_hours = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=0, max=8784))
@@ -119,3 +162,20 @@ class ServiceStatsSchema(_Strict):
 
 def instrument_id(network: str, source_id: str) -> str:
     return f"{network}:{source_id}"
+
+
+def text_limits(schema_cls: type[Schema] | None = None, prefix: str = "") -> dict[str, int]:
+    """Every text field of the common schema → its maximum length in characters (`owner.name`,
+    `subjects[]` for each item, `subjects` for the list joined): what docs/catalogue.md "Limits" states."""
+    out = {}
+    for name, field in (schema_cls or InstrumentSchema)().fields.items():
+        if isinstance(field, Text):
+            out[prefix + name] = field.max_length
+        elif isinstance(field, fields.Nested):
+            out.update(text_limits(type(field.schema), f"{prefix}{name}."))
+        elif isinstance(field, fields.List) and isinstance(field.inner, Text):
+            out[f"{prefix}{name}[]"] = field.inner.max_length
+            for v in field.validators:
+                if isinstance(v, JoinedLength):
+                    out[prefix + name] = v.max_length
+    return out

@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Shared helpers every layer may use: errors, the clock, the plugin loader, bytes and HTTP.
     ("foundation", ("hub", "hub.errors", "hub.clock", "hub.plugins", "hub.decoding", "hub.safexml", "hub.telemetry",
-                    "hub.http", "hub.oaipmh", "hub.schema", "hub.fonts", "hub.apportion",
+                    "hub.http", "hub.oaipmh", "hub.schema", "hub.characters", "hub.fonts", "hub.apportion", "hub.network_codes", "hub.tabular",
                     # The message catalogue: pure data and a lookup, read by the web UI and by the
                     # evaluation report alike (it lives under hub/web/ui/ for now).
                     "hub.web.ui.i18n", "hub.web.ui.messages")),

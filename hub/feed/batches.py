@@ -23,7 +23,6 @@ import os
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -36,9 +35,10 @@ from hub.feed import parse
 from hub.feed.models import PushBatch
 from hub.harvest import guard
 from hub.clock import as_utc, now
-from hub.harvest.jobs import HOST, JOBS, Counts, finish_job, heartbeat, start_job
-from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, absent_since, active_count
+from hub.harvest.jobs import COUNTS, EXTRA_COUNTS, HOST, JOBS, Counts, finish_job, heartbeat, start_job
+from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, absent_since, active_count, storable
 from hub.mapping import Mapping
+from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
 from hub.store.models import WithdrawalHold
 
@@ -61,7 +61,10 @@ MAX_ATTEMPTS = 3
 class FeedLimits:
     """Sizes that decide how a batch is taken (docs/push.md "Limits")."""
 
+    #: Largest body, as received and (for a gzip body) once inflated.
     max_body_bytes: int = 64 * 1024 * 1024
+    #: Most records in one batch; a larger one is refused (413) before anything is stored.
+    max_records: int = 100_000
     async_records: int = 5000
     async_bytes: int = 5 * 1024 * 1024
 
@@ -155,6 +158,9 @@ def receive(store, settings, network, principal, *, mode: str, kind: str, year, 
         scanned = parse.scan(body, fmt, content_type=content_type, encoding=network.options.get("encoding"))
     except parse.BodyError as exc:
         raise FeedError(400, str(exc), **exc.as_dict()) from None
+    if scanned.records > limits.max_records:
+        raise FeedError(413, f"the batch holds {scanned.records:,} records; at most {limits.max_records:,} are taken in one batch; "
+                             "split it into several batches", limit=limits.max_records)
     rhash = request_hash(network.code, kind, mode, year, fmt, body)
     large = scanned.records > limits.async_records or len(body) > limits.async_bytes
 
@@ -225,10 +231,33 @@ def _earlier_answer(conn, network: str, key: str, rhash: str) -> Answer | None:
 # --------------------------------------------------------------------------- applying
 
 
-def _chunks(iterable, size):
-    it = iter(iterable)
-    while chunk := list(islice(it, size)):
+#: A chunk is closed once its records hold this many characters, whatever their number: a body of
+#: large (hostile) records is then applied a few records at a time, not all at once (docs/push.md
+#: "Limits" has the measured peak).
+CHUNK_CHARS = 4_000_000
+
+
+def _chunks(items, size, max_chars=CHUNK_CHARS):
+    chunk, chars = [], 0
+    for item in items:
+        chunk.append(item)
+        chars += _chars(item.payload)
+        if len(chunk) >= size or chars >= max_chars:
+            yield chunk
+            chunk, chars = [], 0
+    if chunk:
         yield chunk
+
+
+def _chars(value) -> int:
+    """About how many characters a payload holds (its texts), cheaply: no serialisation."""
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, dict):
+        return sum(len(k) + _chars(v) for k, v in value.items())
+    if isinstance(value, list):
+        return sum(_chars(v) for v in value)
+    return 8
 
 
 @dataclass
@@ -268,11 +297,11 @@ def apply(store, settings, network, batch_id: str) -> None:
         raise
     except Exception as exc:  # a broken mapping file or a bug: the batch fails, the body is kept for a retry
         log.exception("push batch %s failed", batch_id)
-        message = f"{type(exc).__name__}: {exc}" if not isinstance(exc, HubError) else str(exc)
+        message = failure_message(exc) if not isinstance(exc, HubError) else str(exc)
         finish_job(store, job, "failed", message=message)
         with store.write() as conn:
             conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(
-                state="failed", finished_at=now(), outcome=dict(_outcome_dict(outcome), message=message)))
+                state="failed", finished_at=now(), outcome=dict(_outcome_dict(outcome, checked=False), message=message)))
         return
     finish_job(store, job, "succeeded", listing_complete=True,
                message=(outcome.withdrawal or {}).get("reason") if batch.mode == "snapshot" else None)
@@ -299,11 +328,12 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
             writer.record_error(conn, sid[:MAX_SOURCE_ID] if sid else None, id_path, f"record at line {item.line}: {problem}", excerpt)
             continue
         if service:
-            records.append(ServiceRow(source_id=sid, year=batch.year, payload=item.payload))
+            records.append(ServiceRow(source_id=sid, year=batch.year, payload=item.payload, where=f"line {item.line}"))
         elif batch.mode == "delete":
-            records.append(RawRecord(source_id=sid, deleted=True))
+            records.append(RawRecord(source_id=sid, deleted=True, where=f"line {item.line}"))
         else:
-            records.append(RawRecord(source_id=sid, payload=item.payload, problem=item.problem and f"line {item.line}: {item.problem}"))
+            records.append(RawRecord(source_id=sid, payload=item.payload, problem=item.problem and f"line {item.line}: {item.problem}",
+                                     where=f"line {item.line}"))
     if service:
         outcome.counts.add(writer.write_service_batch(records, conn))
         return
@@ -344,7 +374,8 @@ def _value_at(payload: dict, path: str) -> str | None:
 
 
 def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
-    ids = {f"{network}:{sid}": sid for sid in source_ids}
+    # An id no store can hold is the writer's to reject; asking the store about it would fail the batch.
+    ids = {f"{network}:{sid}": sid for sid in source_ids if storable(sid)}
     if not ids:
         return
     active = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(list(ids)), INSTRUMENTS.c.withdrawn_at.is_(None))).scalars())
@@ -386,12 +417,13 @@ def _changed(conn, batch_id: str, started) -> dict:
     return detail
 
 
-def _counts(counts: Counts) -> dict:
-    return dict(counts.as_dict(), warnings=counts.warnings)
+def _counts(counts: Counts, checked: bool = True) -> dict:
+    # A failed batch's counts stop mid-chunk (that chunk was rolled back), so they are not checked.
+    return counts.report("batch") if checked else {k: getattr(counts, k) for k in (*COUNTS, *EXTRA_COUNTS)}
 
 
-def _outcome_dict(outcome: _Outcome) -> dict:
-    return dict(counts=_counts(outcome.counts), without_id=outcome.without_id,
+def _outcome_dict(outcome: _Outcome, checked: bool = True) -> dict:
+    return dict(counts=_counts(outcome.counts, checked), without_id=outcome.without_id,
                 not_found=outcome.not_found[:1000], withdrawal=outcome.withdrawal)
 
 

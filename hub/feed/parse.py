@@ -109,16 +109,21 @@ def _line_col(text: str, pos: int) -> tuple[int, int]:
 def _decode(body: bytes, fmt: str, content_type, override) -> tuple[str, str]:
     try:
         return decode(body, declared_charset(content_type), override)
-    except DecodingError:
-        # Name the first byte that breaks the encoding the body is closest to (GB18030 accepts most).
-        for enc in ("utf-8", "gb18030"):
-            try:
-                body.decode(enc)
-            except UnicodeDecodeError as exc:
-                bad = exc.start
+    except DecodingError as error:
+        if error.position is not None:  # a byte-order mark said which encoding; the message says where it breaks
+            bad, message = error.position, str(error)
+        else:
+            # Name the first byte that breaks the encoding the body is closest to (GB18030 accepts most).
+            bad = 0
+            for enc in ("utf-8", "gb18030"):
+                try:
+                    body.decode(enc)
+                except UnicodeDecodeError as exc:
+                    bad = exc.start
+            message = f"bytes are neither UTF-8 nor GB18030 (byte 0x{body[bad]:02X} cannot be decoded)"
         line = body.count(b"\n", 0, bad) + 1
         column = bad - (body.rfind(b"\n", 0, bad) + 1) + 1
-        raise BodyError(fmt, f"bytes are neither UTF-8 nor GB18030 (byte 0x{body[bad]:02X} cannot be decoded)", line, column) from None
+        raise BodyError(fmt, message, line, column) from None
 
 
 # --------------------------------------------------------------------------- JSON

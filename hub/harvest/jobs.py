@@ -21,21 +21,33 @@ import psutil
 from sqlalchemy import Table, insert, select, update
 
 from hub.clock import as_utc, now
+from hub.errors import HubError
 from hub.store.models import HarvestJob
 
-__all__ = ["JOBS", "COUNTS", "STALE_AFTER", "HOST", "Counts", "Job", "as_utc", "now", "start_job", "finish_job", "heartbeat",
+__all__ = ["JOBS", "COUNTS", "EXTRA_COUNTS", "STALE_AFTER", "HOST", "Counts", "CountsMismatch", "Job", "as_utc", "now", "start_job", "finish_job", "heartbeat",
            "recover_crashed"]
 
 # A Table (declarative models type `__table__` as the wider FromClause).
 JOBS = cast(Table, HarvestJob.__table__)
 COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")
+#: Counts reported but not kept in columns of their own (see `Counts.as_dict`).
+EXTRA_COUNTS = ("warnings", "repeated", "deleted")
 #: A running job whose heartbeat is older than this is presumed dead, whatever host it ran on.
 STALE_AFTER = timedelta(minutes=15)
 HOST = socket.gethostname()
 
 
+class CountsMismatch(HubError):
+    """A run's counts do not add up: a record went somewhere no count says. A bug, never data."""
+
+
 @dataclass
 class Counts:
+    """What became of the records of a run or a batch. Every record read is exactly one of: created,
+    updated, unchanged, rejected (with an error row), repeated (its id came earlier in the same run or
+    batch: an error row naming the first) or deleted (an explicit deletion). `withdrawn` counts
+    tombstones, by deletion or by absence; `warnings` values dropped from records that were taken."""
+
     fetched: int = 0
     created: int = 0
     updated: int = 0
@@ -43,15 +55,37 @@ class Counts:
     withdrawn: int = 0
     rejected: int = 0
     warnings: int = 0
-    #: Of the rejected: records whose id repeats an earlier one of the same listing.
     repeated: int = 0
+    deleted: int = 0
 
     def add(self, other: "Counts") -> None:
-        for name in (*COUNTS, "warnings", "repeated"):
+        for name in (*COUNTS, *EXTRA_COUNTS):
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
     def as_dict(self) -> dict:
-        return {name: getattr(self, name) for name in COUNTS}
+        """The job row's columns. A repeat is stored as rejected there: both are records not taken,
+        each with its error row (the job table has no column of its own for repeats)."""
+        out = {name: getattr(self, name) for name in COUNTS}
+        out["rejected"] += self.repeated
+        return out
+
+    def accounted(self) -> int:
+        return self.created + self.updated + self.unchanged + self.rejected + self.repeated + self.deleted
+
+    def check(self, what: str = "run") -> "Counts":
+        """Raise `CountsMismatch` unless every record read is counted once (called wherever a job's
+        or a batch's counts are reported)."""
+        if self.fetched != self.accounted():
+            raise CountsMismatch(
+                f"the counts of this {what} do not add up: fetched {self.fetched} ≠ created {self.created} + updated "
+                f"{self.updated} + unchanged {self.unchanged} + rejected {self.rejected} + repeated {self.repeated} "
+                f"+ deleted {self.deleted}")
+        return self
+
+    def report(self, what: str = "run") -> dict:
+        """Every count, checked: what job and batch reports show."""
+        self.check(what)
+        return {name: getattr(self, name) for name in (*COUNTS, *EXTRA_COUNTS)}
 
 
 @dataclass

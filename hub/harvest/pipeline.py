@@ -27,6 +27,7 @@ from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, absent_since, active_count
 from hub.http import HttpClient
 from hub.mapping import Mapping
+from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
 from hub.store.models import WithdrawalHold
 from hub.telemetry import Telemetry
@@ -51,7 +52,7 @@ class RunResult:
 
     def as_dict(self) -> dict:
         return dict(network=self.network, kind=self.kind, job_id=self.job_id, state=self.state,
-                    message=self.message, seconds=round(self.seconds, 2), telemetry=self.telemetry, **self.counts.as_dict())
+                    message=self.message, seconds=round(self.seconds, 2), telemetry=self.telemetry, **self.counts.report("job"))
 
 
 #: A batch is written when it is full or when its first record is this old, so a slow network's
@@ -146,7 +147,7 @@ class Harvester:
             log.warning("%s", exc)
         except BaseException as exc:
             # A bug or an interruption: record it, then let it propagate (the job must not stay running).
-            finish_job(self.store, job, "failed", message=f"interrupted: {type(exc).__name__}: {exc}", telemetry=telemetry.summary())
+            finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=telemetry.summary())
             raise
         finally:
             batches.close()  # the reader stops before its HTTP session closes
@@ -238,7 +239,7 @@ class Harvester:
         except ConnectorError as exc:
             state, message = "failed", str(exc)
         except BaseException as exc:
-            finish_job(self.store, job, "failed", message=f"interrupted: {type(exc).__name__}: {exc}", telemetry=telemetry.summary())
+            finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=telemetry.summary())
             raise
         finally:
             batches.close()  # the reader stops before its HTTP session closes

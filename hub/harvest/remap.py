@@ -17,6 +17,7 @@ from hub.harvest.jobs import finish_job, heartbeat, start_job
 from hub.harvest.pipeline import RunResult
 from hub.harvest.writer import INSTRUMENTS, RAW, Provenance, RecordWriter
 from hub.mapping import Mapping
+from hub.store.db import failure_message
 
 
 def remap(store, network, *, batch_size: int = 500, progress=None) -> RunResult:
@@ -43,7 +44,7 @@ def remap(store, network, *, batch_size: int = 500, progress=None) -> RunResult:
             if progress:
                 progress(network.code, "remap", job.counts)
     except BaseException as exc:
-        finish_job(store, job, "failed", message=f"interrupted: {type(exc).__name__}: {exc}")
+        finish_job(store, job, "failed", message=f"interrupted: {failure_message(exc)}")
         raise
     finish_job(store, job, "succeeded", listing_complete=False)
     return RunResult(network.code, "remap", job.id, "succeeded", job.counts, None)

@@ -2,6 +2,9 @@
 
 The writer is the single path into the catalogue (design "one path in"): pulled and pushed records
 meet the same mapping, the same validation and the same tables. Per batch it
+* refuses a record whose id came earlier in the same run (a repeat: an error naming the first
+  occurrence; before, the last one silently won), a record larger than `MAX_RECORD_CHARS`, and an
+  id or update time holding characters no store can hold (`hub.characters`),
 * recognises unchanged records by content hash (payload + mapping digest) and only touches their
   `last_seen` (design rule 4),
 * maps and validates the rest; a bad record becomes a `record_errors` row and is skipped (rule 2) —
@@ -22,10 +25,11 @@ from datetime import datetime
 import orjson
 from sqlalchemy import and_, bindparam, func, select, update
 
+from hub import characters
 from hub.errors import RecordError
 from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
-from hub.schema import instrument_id
+from hub.schema import MAX_RECORD_CHARS, instrument_id
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
 from hub.store.hooks import instruments_changed, prepare_changes
@@ -38,6 +42,8 @@ ERRORS = RecordErrorRow.__table__
 SERVICE = ServiceStats.__table__
 
 EXCERPT_CHARS = 2000
+#: Sizes of record_errors.source_id and .field.
+MAX_ERROR_ID, MAX_ERROR_FIELD = 120, 100
 OWNER_FIELDS = ("credit_code", "type", "level")
 
 
@@ -57,18 +63,15 @@ def canonical_json(payload: dict) -> str:
 
 
 def storable(text: str) -> bool:
-    """False for text holding a lone UTF-16 surrogate: a JSON feed can spell one (`"\\ud800"`), but
-    no database stores it, and one such value would fail the whole batch's transaction."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
+    """False for text holding a character no database or XML document can hold (`hub.characters`):
+    a lone UTF-16 surrogate (a JSON feed can spell one, `"\\ud800"`), a NUL, another C0 control.
+    PostgreSQL fails the whole batch's transaction on one; SQLite keeps it and OAI-PMH cannot write it."""
+    return characters.first_illegal(text) is None
 
 
 def escaped(text: str) -> str:
-    """`text` with any lone surrogate written as a `\\udXXX` escape, so that a message can name it."""
-    return text.encode("utf-8", "backslashreplace").decode()
+    """`text` with each such character written as a `\\uXXXX` escape, so that a message can name it."""
+    return characters.escaped(text)
 
 
 def unstorable_field(value, path: str = "") -> str | None:
@@ -100,6 +103,8 @@ def _screen(raw, payload_json: str):
         return raw, (None, raw.problem)
     if where:
         return raw, (where, "text with a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which cannot be stored")
+    if len(payload_json) > MAX_RECORD_CHARS:
+        return raw, ("(record)", f"the record is {len(payload_json):,} characters long as JSON; at most {MAX_RECORD_CHARS:,} are accepted")
     return raw, None
 
 
@@ -136,6 +141,11 @@ class RecordWriter:
         self.mapping = mapping
         self.provenance = provenance
         self._owners: OwnerCache | None = None  # name -> (id, stored values), per batch's names
+        # Ids read so far in this run → where the first one was, so that a repeat names it. Kept for
+        # the whole run (a writer serves one job or one batch), deletions apart from listed records.
+        self._firsts: dict[str, str] = {}
+        self._deleted_firsts: dict[str, str] = {}
+        self._read = 0
 
     # ------------------------------------------------------------------ records
 
@@ -160,12 +170,12 @@ class RecordWriter:
         if any(raw.repeat_of for raw in raws):
             raws = self._report_repeats(batch, raws)
         live = []
-        for raw in raws:
+        for raw in self._drop_repeats(batch, raws):
             (batch.deletions if raw.deleted else live).append(raw)
-        # The last occurrence of an id in a batch wins, as it would have across two batches.
-        live = list({raw.source_id: raw for raw in live}.values())
         if not all(storable(raw.source_id) for raw in raws):
-            live, batch.deletions = self._drop_unstorable_ids(batch, live), [r for r in batch.deletions if storable(r.source_id)]
+            live = self._drop_unstorable_ids(batch, live)
+            batch.deletions = self._drop_unstorable_ids(batch, batch.deletions)
+        batch.counts.deleted = len(batch.deletions)
         hashed = []
         for raw in live:
             payload_json = canonical_json(raw.payload)
@@ -180,6 +190,11 @@ class RecordWriter:
             before = existing.get(iid)
             if not force and before is not None and before.content_hash == digest and before.withdrawn_at is None:
                 counts.unchanged += 1
+                continue
+            if problem and problem[0] == "(record)" and len(payload_json) > MAX_RECORD_CHARS:
+                # Too large to keep: its raw row would carry the very size the limit is there to refuse.
+                batch.errors.append(self._error_row(raw.source_id, *problem, payload_json, stamp))
+                counts.rejected += 1
                 continue
             # Kept even when the record is rejected, so a fixed mapping can take it in without a refetch.
             batch.raw_rows.append(dict(id=iid, network=self.network, source_id=raw.source_id, payload=payload_json,
@@ -217,18 +232,43 @@ class RecordWriter:
                 continue
             message = f"{raw.where or 'this record'} repeats {raw.repeat_of} (both have the id {raw.source_id}): not applied"
             batch.errors.append(self._error_row(raw.source_id, "(record id)", message, canonical_json(raw.payload), batch.stamp))
-            batch.counts.rejected += 1
+            batch.counts.repeated += 1  # a repeat is counted once, as repeated (see Counts)
+        return kept
+
+    def _drop_repeats(self, batch, raws):
+        """The records of `raws` whose id is new to this run; each repeat becomes an error naming
+        where the id came first (a listed record and a deletion of the same id are not repeats: the
+        record ends withdrawn, as it would across two batches)."""
+        kept = []
+        for raw in raws:
+            self._read += 1
+            firsts = self._deleted_firsts if raw.deleted else self._firsts
+            first = firsts.get(raw.source_id)
+            if first is None:
+                firsts[raw.source_id] = raw.where or f"record {self._read:,} of this {self._unit}"
+                kept.append(raw)
+                continue
+            where = f" ({raw.where})" if raw.where else ""
+            what = "deletion" if raw.deleted else "record"
+            batch.errors.append(self._error_row(
+                raw.source_id, "(record id)", f"repeats the id of an earlier {what} of this {self._unit} ({first}); "
+                f"the first one is taken, this one{where} is not", canonical_json(raw.payload), batch.stamp))
             batch.counts.repeated += 1
         return kept
+
+    @property
+    def _unit(self) -> str:
+        return "batch" if self.provenance.batch_id else "run"
 
     def _drop_unstorable_ids(self, batch, live):
         """Records whose id cannot be stored become errors (their id escaped) and leave the batch."""
         kept = []
         for raw in live:
-            if storable(raw.source_id):
+            problem = characters.problem(raw.source_id)
+            if problem is None:
                 kept.append(raw)
                 continue
-            batch.errors.append(self._error_row(escaped(raw.source_id), "(record id)", "record id with a lone UTF-16 surrogate, which cannot be stored",
+            batch.errors.append(self._error_row(raw.source_id, "(record id)", f"the record id {problem}",
                                                 canonical_json(raw.payload), batch.stamp))
             batch.counts.rejected += 1
         return kept
@@ -279,7 +319,7 @@ class RecordWriter:
         # the store (a record listed and deleted in the same batch ends withdrawn).
         instruments_changed(conn, changed_ids, batch.hook_data)
         instruments_changed(conn, withdrawn)
-        return counts
+        return counts.check("batch")
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
         """Tombstone active instruments of this network among `ids`; return those withdrawn."""
@@ -310,11 +350,23 @@ class RecordWriter:
                 return self.write_service_batch(rows, conn)
         counts = Counts(fetched=len(rows))
         stamp = now()
+        out, errors = {}, []
+        for row in [r for r in rows if not storable(r.source_id)]:
+            errors.append(self._error_row(row.source_id, "(record id)", f"the record id {characters.problem(row.source_id)}", canonical_json(row.payload), stamp))
+            counts.rejected += 1
+        rows = [r for r in rows if storable(r.source_id)]
         ids = [instrument_id(self.network, r.source_id) for r in rows]
         known = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(ids))).scalars()) if ids else set()
-        out, errors = {}, []
         for row, iid in zip(rows, ids):
             excerpt = canonical_json(row.payload)
+            self._read += 1
+            key = f"{row.source_id}\n{row.year}"
+            if (first := self._firsts.get(key)) is not None:
+                errors.append(self._error_row(row.source_id, "(record id)", f"repeats the statistics of {row.year} for this instrument, "
+                                              f"sent earlier in this {self._unit} ({first}); the first ones are taken", excerpt, stamp))
+                counts.repeated += 1
+                continue
+            self._firsts[key] = row.where or f"row {self._read:,} of this {self._unit}"
             if row.problem:
                 errors.append(self._error_row(row.source_id, None, row.problem, excerpt, stamp))
                 counts.rejected += 1
@@ -330,11 +382,11 @@ class RecordWriter:
                 counts.rejected += 1
                 continue
             stats = {k: v for k, v in stats.items() if k not in ("network", "source_id")}
-            counts.updated += (iid, stats["year"]) not in out
+            counts.updated += 1
             out[(iid, stats["year"])] = dict(stats, instrument_id=iid, network=self.network, job_id=self.provenance.job_id)
         upsert(conn, SERVICE, list(out.values()), ("instrument_id", "year"))
         insert_many(conn, ERRORS, errors)
-        return counts
+        return counts.check("batch")
 
     # ------------------------------------------------------------------ helpers
 
@@ -378,10 +430,16 @@ class RecordWriter:
             owner.update(self._owners[owner["name"]][1])
 
     def _error_row(self, source_id, field_name, message, excerpt, stamp, severity="error"):
+        # Every text of an error row is made storable here, the one place they are built: a message
+        # may quote the bad value, and a rejected id may be the bad value.
+        def clean(text, size):
+            return escaped(str(text))[:size] if text is not None else None
+
         return dict(
             job_id=self.provenance.job_id, batch_id=self.provenance.batch_id, network=self.network,
-            source_id=source_id, field=field_name, severity=severity, message=str(message)[:2000],
-            raw_excerpt=excerpt[:EXCERPT_CHARS] if excerpt else None, created_at=stamp,
+            source_id=clean(source_id, MAX_ERROR_ID), field=clean(field_name, MAX_ERROR_FIELD), severity=severity,
+            message=clean(message, 2000), raw_excerpt=clean(excerpt[:EXCERPT_CHARS], EXCERPT_CHARS) if excerpt else None,
+            created_at=stamp,
         )
 
 

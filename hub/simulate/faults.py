@@ -130,6 +130,25 @@ class Empty(Fault):
     params = {}
 
 
+@register("hostile_value")
+class HostileValue(Fault):
+    """Record ``index`` (0-based, in generation order) carries ``value`` in ``field`` (an attribute of
+    `hub.simulate.generator.Instrument`: name, model, specs, address, fee, contact, phone …), rendered
+    by the family as it renders that field. Standing while set; the trigger parameters do not apply."""
+    params = {"index": 0, "field": "specs", "value": ""}
+
+
+@register("repeat")
+class Repeat(Fault):
+    """Record ``index`` is served as a copy of record ``of``, its id included: a listing that names
+    one id twice (a vendor's join gone wrong). Standing while set; the trigger parameters do not apply."""
+    params = {"index": 1, "of": 0}
+
+
+#: Faults that change what a record is, not how a request is answered.
+RECORD_FAULTS = ("hostile_value", "repeat")
+
+
 def make_fault(kind: str, **params) -> Fault:
     if kind not in FAULTS:
         raise ValueError(f"unknown fault kind {kind!r}; expected one of {sorted(FAULTS)}")

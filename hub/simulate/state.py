@@ -4,12 +4,13 @@ faults, issued tokens and request counters. Records themselves are still built o
 from __future__ import annotations
 
 import collections
+import dataclasses
 import random
 import threading
 import time
 from datetime import datetime, timedelta, timezone
 
-from hub.simulate.faults import Fault, make_fault
+from hub.simulate.faults import RECORD_FAULTS, Fault, make_fault
 from hub.simulate.generator import AS_OF, NetworkData, network_data
 
 CST = timezone(timedelta(hours=8))
@@ -81,8 +82,27 @@ class NetworkState:
         return entry[1] if entry else self.data.updated_at(i)
 
     def record(self, i: int):
+        if self._record_faults:
+            return self._faulty_record(i)
         version, updated = self.versions.get(i, (0, None))
         return self.data.record(i, version, updated)
+
+    def _faulty_record(self, i: int):
+        repeat = next((f for f in self._record_faults if f.kind == "repeat" and int(f.options["index"]) == i), None)
+        source = int(repeat.options["of"]) if repeat else i
+        version, updated = self.versions.get(source, (0, None))
+        rec = self.data.record(source, version, updated)
+        for fault in self._record_faults:
+            if fault.kind == "hostile_value" and int(fault.options["index"]) == i:
+                field = fault.options["field"]
+                if field not in {f.name for f in dataclasses.fields(rec)} or field in ("index", "version", "q"):
+                    raise ValueError(f"fault hostile_value: no text field {field!r} in a simulated record")
+                rec = dataclasses.replace(rec, **{field: fault.options["value"]})
+        return rec
+
+    @property
+    def _record_faults(self) -> list:
+        return [f for f in self.faults if f.kind in RECORD_FAULTS]
 
     def live(self) -> list[int]:
         """Indices listed now, in listing order."""
@@ -131,11 +151,15 @@ class NetworkState:
         with self.lock:
             if kind == "token_expiry" and fault.options["expire_now"]:
                 self.tokens.clear()
+            if kind in RECORD_FAULTS:
+                self.cache = LRU(self.cache.size)  # rendered records would hide the change
             self.faults.append(fault)
         return fault
 
     def clear_faults(self):
         with self.lock:
+            if any(f.kind in RECORD_FAULTS for f in self.faults):
+                self.cache = LRU(self.cache.size)
             self.faults = []
 
     def active(self, kind: str, path: str, page, url: str, attempt: int):

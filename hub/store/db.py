@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 BUSY_TIMEOUT_MS = 60_000
 
@@ -92,3 +93,15 @@ def open_store(url: str | None = None) -> Store:
     from hub.config import settings
 
     return Store(url or settings().database_url)
+
+
+def failure_message(exc: BaseException) -> str:
+    """What a report, a job row or a response may say about an exception: never the SQL statement
+    or its parameters, which a store error carries in its text (and which quote the records that
+    were being written). The whole exception goes to the server log instead."""
+    if isinstance(exc, DBAPIError):
+        return (f"the store refused the write ({type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__}); "
+                "nothing of this transaction was kept; the server log has the details")
+    if isinstance(exc, SQLAlchemyError):
+        return f"the store failed ({type(exc).__name__}); the server log has the details"
+    return f"{type(exc).__name__}: {exc}"

@@ -25,9 +25,9 @@ from hub.feed.batches import FeedError, FeedLimits
 from hub.feed.worker import BatchWorker
 from hub.web import store
 from hub.web.errors import Problem
+from hub.web.request_body import read_body
 
 bp = Blueprint("feed", __name__, url_prefix="/api/v1")
-_CHUNK = 1024 * 1024
 
 
 def _settings():
@@ -78,25 +78,6 @@ def _network(code: str):
     return registry.get(code)
 
 
-def _read_body(limit: int) -> bytes:
-    """The body, refused with 413 as soon as it is known to exceed `limit` — before reading it when
-    Content-Length says so, else after reading at most `limit` + 1 bytes."""
-    declared = request.content_length
-    too_large = f"the body exceeds the {limit:,}-byte limit of one batch; split it into several batches"
-    if declared is not None and declared > limit:
-        raise Problem(413, too_large, limit=limit)
-    stream, parts, size = request.stream, [], 0
-    while True:
-        chunk = stream.read(min(_CHUNK, limit + 1 - size))
-        if not chunk:
-            break
-        parts.append(chunk)
-        size += len(chunk)
-        if size > limit:
-            raise Problem(413, too_large, limit=limit)
-    return b"".join(parts)
-
-
 def _answer(answer: batches.Answer) -> Response:
     response = Response(answer.body, status=answer.status, content_type="application/json; charset=utf-8")
     response.headers.update(answer.headers)
@@ -107,7 +88,7 @@ def _answer(answer: batches.Answer) -> Response:
 @require("publisher", network="code")
 def push_batch(code):
     network = _network(code)
-    body = _read_body(_limits().max_body_bytes)
+    body = read_body(_limits().max_body_bytes)
     try:
         answer = batches.receive(
             store(), _settings(), network, current_principal(),

@@ -30,6 +30,7 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from lxml import etree
 from sqlalchemy import func, select
 
+from hub.characters import for_xml
 from hub.config import mappings_dir
 from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
@@ -104,9 +105,11 @@ def category_names() -> dict[str, str]:
 
 
 def _el(parent, tag, text=None, **attrs):
-    element = etree.SubElement(parent, tag, {k: str(v) for k, v in attrs.items() if v is not None})
+    # Every text and attribute passes `for_xml`: a row stored before the hub refused NUL and other
+    # XML-illegal characters (or an argument echoed back) must not turn a whole page into a 500.
+    element = etree.SubElement(parent, tag, {k: for_xml(str(v)) for k, v in attrs.items() if v is not None})
     if text is not None:
-        element.text = str(text)
+        element.text = for_xml(str(text))
     return element
 
 

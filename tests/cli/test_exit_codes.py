@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from hub.cli import exit_codes
 from hub.store.networks import sync_networks

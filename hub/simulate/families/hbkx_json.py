@@ -31,6 +31,10 @@ ERROR_PAGE = ("<!DOCTYPE html><html><head><title>{status} Internal Server Error<
               "<h1>HTTP Status {status} - Internal Server Error</h1><hr><p>java.lang.NullPointerException</p>"
               "<p>Apache Tomcat/7.0.42</p></body></html>")
 
+#: A lone surrogate (a `hostile_value` fault) cannot be UTF-8: it goes out as the JSON escape `\ud800`,
+#: as JSON libraries write it; no other character is affected.
+_JSON_ESCAPE = "backslashreplace"
+
 
 @lru_cache(maxsize=1)
 def category_names() -> dict[str, str]:
@@ -183,7 +187,7 @@ class HbkxJson:
                  for i, at in page]
         text = (f'{{"code": 0, "msg": "ok", "data": {{"total": {len(rows)}, "pageNo": {page_no}, '
                 f'"pageSize": {size}, "list": [{", ".join(parts)}]}}}}')
-        return Response(text.encode("utf-8"), mimetype="application/json")
+        return Response(text.encode("utf-8", _JSON_ESCAPE), mimetype="application/json")
 
     # -- service records -----------------------------------------------------------------------
     def _event_table(self, year: int) -> tuple[list, list]:
@@ -245,4 +249,4 @@ class HbkxJson:
 
 
 def _ok(obj) -> Response:
-    return Response(json.dumps(obj, ensure_ascii=False).encode("utf-8"), mimetype="application/json")
+    return Response(json.dumps(obj, ensure_ascii=False).encode("utf-8", _JSON_ESCAPE), mimetype="application/json")

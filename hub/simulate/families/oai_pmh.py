@@ -72,7 +72,7 @@ class OaiPmh:
 
     def ident(self, i: int) -> str:
         rec = self.state.record(i)
-        return f"{self.spec.id_prefix}{rec.unit.city[2:4]}{rec.unit.number % 100:02d}-{rec.commissioned.year}-{i + 1:04d}"
+        return f"{self.spec.id_prefix}{rec.unit.city[2:4]}{rec.unit.number % 100:02d}-{rec.commissioned.year}-{rec.index + 1:04d}"
 
     def identifier(self, i: int) -> str:
         return f"oai:{self.host}:{self.ident(i)}"
@@ -90,7 +90,7 @@ class OaiPmh:
                 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
                 'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/ http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd">\n'
                 f"<responseDate>{now}</responseDate>\n<request{verb_attrs}>{escape(request.base_url)}</request>\n{inner}\n</OAI-PMH>\n")
-        return Response(body.encode("utf-8"), content_type="text/xml; charset=UTF-8")
+        return Response(body.encode("utf-8", "xmlcharrefreplace"), content_type="text/xml; charset=UTF-8")
 
     # -- routes --------------------------------------------------------------------------------
     def handle(self, request, path, ctx) -> Response:

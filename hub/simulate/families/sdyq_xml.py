@@ -132,7 +132,7 @@ class SdyqXml:
         """Stream text pieces, encoded as declared, gzipped when the network does and the client accepts."""
         encoding = self.spec.encoding
         headers = {}
-        body = (p.encode(encoding) for p in pieces)
+        body = (p.encode(encoding, "xmlcharrefreplace") for p in pieces)
         if self.spec.gzip and "gzip" in request.headers.get("Accept-Encoding", ""):
             headers["Content-Encoding"] = "gzip"
             body = _gzip(body)

@@ -1,0 +1,85 @@
+"""A request body read within a size limit, gzip-compressed or not (docs/push.md "Limits").
+
+`Content-Encoding: gzip` (or `x-gzip`) is inflated as it is read, chunk by chunk, with the output of
+each step capped at what the limit still allows: a gzip bomb (a few kilobytes that inflate to
+gigabytes) is refused with 413 after at most the limit has been inflated, never inflated whole. The
+compressed bytes count against the same limit. Any other encoding is refused with 415 saying which
+ones are accepted; `identity` is the same as none.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+from flask import request
+
+from hub.web.errors import Problem
+
+_CHUNK = 1024 * 1024
+#: Content-Encoding values a push may carry → whether the body is gzip.
+ENCODINGS = {"identity": False, "gzip": True, "x-gzip": True}
+
+
+def read_body(limit: int) -> bytes:
+    """The request body (inflated when gzip), refused with 413 as soon as it is known to exceed
+    `limit` bytes — before reading it when Content-Length says so — and 415 for an encoding not in
+    `ENCODINGS`."""
+    gzipped = _gzipped(request.headers.get("Content-Encoding"))
+    too_large = f"the body exceeds the {limit:,}-byte limit of one batch; split it into several batches"
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise Problem(413, too_large, limit=limit)
+    inflater = zlib.decompressobj(wbits=31) if gzipped else None  # 31: a gzip header and trailer
+    stream, parts, size, read = request.stream, [], 0, 0
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - read))
+        if not chunk:
+            break
+        read += len(chunk)
+        if read > limit:
+            raise Problem(413, too_large, limit=limit)
+        if inflater is not None:
+            chunk = _inflate(inflater, chunk, limit - size, too_large, limit)
+        parts.append(chunk)
+        size += len(chunk)
+    if inflater is not None:
+        tail = inflater.flush()
+        if len(tail) + size > limit:
+            raise Problem(413, too_large, limit=limit)
+        parts.append(tail)
+        if not inflater.eof:
+            raise Problem(400, "the gzip body ends before its end marker (truncated upload?)")
+    return b"".join(parts)
+
+
+def _gzipped(header: str | None) -> bool:
+    if not header:
+        return False
+    codings = [c.strip().lower() for c in header.split(",") if c.strip()]
+    unknown = [c for c in codings if c not in ENCODINGS]
+    if unknown:
+        raise Problem(415, f"Content-Encoding {', '.join(unknown)} is not accepted; send the body as it is or gzip-compressed "
+                           f"(Content-Encoding: gzip)", accepted=sorted(ENCODINGS))
+    gzips = [c for c in codings if ENCODINGS[c]]
+    if len(gzips) > 1:
+        raise Problem(415, "the body is gzip-compressed more than once; compress it once")
+    return bool(gzips)
+
+
+def _inflate(inflater, chunk: bytes, room: int, too_large: str, limit: int) -> bytes:
+    """Inflate `chunk`, producing at most `room` + 1 bytes at a time so a bomb never expands in memory."""
+    out = []
+    data = chunk
+    while data:
+        try:
+            piece = inflater.decompress(data, room + 1)
+        except zlib.error as exc:
+            raise Problem(400, f"the body is not valid gzip ({exc})") from None
+        room -= len(piece)
+        if room < 0:
+            raise Problem(413, f"{too_large} (inflated from gzip)", limit=limit)
+        out.append(piece)
+        data = inflater.unconsumed_tail
+        if inflater.eof and inflater.unused_data:
+            raise Problem(400, "the gzip body has data after its end; send one gzip member")
+    return b"".join(out)
