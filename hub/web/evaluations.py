@@ -32,7 +32,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select, update
 
 from hub.auth import audit
-from hub.auth.web import bearer_token, current_principal, require, unauthorized
+from hub.auth.web import bearer_token, current_principal, public, refusal, require, unauthorized
 from hub.errors import ConfigError
 from hub.evaluation import report as report_mod
 from hub.evaluation.engine import EvaluationError
@@ -262,7 +262,7 @@ def _may_see_unpublished() -> bool:
         return False
     principal = current_principal()
     if principal is None:
-        raise unauthorized("the bearer token is unknown or revoked; send none to read the published evaluations")
+        raise unauthorized(f"{refusal()}; send none to read the published evaluations")
     return principal.role in WRITERS
 
 
@@ -314,6 +314,7 @@ def create_evaluation():
 @blp.route(_API, methods=["GET"])
 @blp.response(200, EvaluationOut(many=True))
 @blp.alt_response(401, description="A bearer token was sent but is unknown or revoked")
+@public
 def list_evaluations():
     """Stored evaluations, newest first: the published ones, and drafts too for evaluator and admin tokens."""
     query = select(*(_E.c[k] for k in ("id", "title", "framework", "period", "created_at", "created_by", "published", "report_sha256"))).order_by(_E.c.id.desc())
@@ -333,6 +334,7 @@ def _file(row, body: bytes, media_type: str, name: str) -> Response:
 @blp.route(f"{_API}/<int:eid>")
 @blp.response(200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json")
 @blp.alt_response(404, description="No such evaluation, or not published and no evaluator/admin token")
+@public
 def get_evaluation(eid):
     """One evaluation's report.json, byte for byte as `hub evaluate` writes it (its sha256 is the ETag)."""
     row = _visible_row(eid)
@@ -344,6 +346,7 @@ def get_evaluation(eid):
 @blp.route(f"{_API}/<int:eid>/report.csv")
 @blp.response(200, description="report.csv: one row per unit", content_type="text/csv")
 @blp.alt_response(404, description="No such evaluation")
+@public
 def get_report_csv(eid):
     """The ranking as CSV (rank, unit, score, rank interval, every score and indicator value)."""
     row = _visible_row(eid)
@@ -353,6 +356,7 @@ def get_report_csv(eid):
 @blp.route(f"{_API}/<int:eid>/report.html")
 @blp.response(200, description="report.html: a self-contained page with charts", content_type="text/html")
 @blp.alt_response(404, description="No such evaluation")
+@public
 def get_report_html(eid):
     """The full report as one self-contained HTML file (inline SVG charts, no scripts)."""
     row = _visible_row(eid)
@@ -437,6 +441,7 @@ def _published(eid: int) -> tuple[dict, dict]:
 
 
 @pages.get("/evaluations")
+@public
 def list_page():
     query = select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256).where(_E.c.published.is_(True)).order_by(_E.c.id.desc())
     with store().read() as conn:
@@ -450,6 +455,7 @@ def _dimensions(report: dict) -> list[dict]:
 
 
 @pages.get("/evaluations/<int:eid>")
+@public
 def evaluation_page(eid):
     row, report = _published(eid)
     unc = report.get("uncertainty")
@@ -459,12 +465,14 @@ def evaluation_page(eid):
 
 
 @pages.get("/evaluations/<int:eid>/charts/score.svg")
+@public
 def score_chart(eid):
     row, _ = _published(eid)
     return _svg(row, RENDERED.get(row, "score"))
 
 
 @pages.get("/evaluations/<int:eid>/charts/unit-<int:pos>.svg")
+@public
 def unit_chart(eid, pos):
     row, report = _published(eid)
     if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:

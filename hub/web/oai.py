@@ -31,6 +31,7 @@ from lxml import etree
 from sqlalchemy import func, select
 
 from hub.config import mappings_dir
+from hub.auth.web import public
 from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
@@ -117,6 +118,7 @@ def _q(name):
 
 
 @bp.route("/oai", methods=["GET", "POST"])
+@public
 def oai():
     args = request.values
     verb = args.get("verb")

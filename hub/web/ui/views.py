@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 from flask import Response, abort, g, render_template, request
 
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
+from hub.auth.web import public
 from hub.search import load_params, search
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
@@ -49,6 +50,7 @@ def _load(params: dict):
 
 
 @bp.get("/")
+@public
 def search_page():
     # Unknown query arguments (lang, tracking tags) are the page's business, not the search's.
     current = facets.search_params(request.args)
@@ -88,6 +90,7 @@ def _active_filters(current: dict, groups) -> list[dict]:
 
 
 @bp.get("/instruments/<instrument_id>")
+@public
 def instrument_page(instrument_id):
     with _store().read() as conn:
         row = conn.execute(RECORD_SELECT.where(Instrument.__table__.c.id == instrument_id)).first()
@@ -102,6 +105,7 @@ def instrument_page(instrument_id):
 
 
 @bp.get("/networks")
+@public
 def networks_page():
     with _store().read() as conn:
         rows = queries.by_network(conn)
@@ -111,6 +115,7 @@ def networks_page():
 
 
 @bp.get("/networks/<code>")
+@public
 def network_page(code):
     with _store().read() as conn:
         network = queries.network(conn, code)
@@ -166,6 +171,7 @@ def _stat_rows(conn, name):
 
 
 @bp.get("/stats")
+@public
 def stats_page():
     with _store().read() as conn:
         totals = queries.totals(conn)
@@ -174,6 +180,7 @@ def stats_page():
 
 
 @bp.get("/stats/charts/<name>.svg")
+@public
 def stats_chart(name):
     if name not in STAT_CHARTS:
         abort(404)
