@@ -70,7 +70,7 @@ def _csrf() -> str:
 
 
 def _next_target(value: str | None) -> str:
-    return value if value and _NEXT.match(value) and "//" not in value else url_for("admin.index")
+    return value if value and _NEXT.match(value) and "//" not in value and ".." not in value else url_for("admin.index")
 
 
 def _login_page(failed: bool, status: int):
