@@ -35,6 +35,7 @@ from hub.auth.web import public
 from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
+from hub.web.urls import ControlCharacters, has_control
 
 bp = Blueprint("oai", __name__)
 
@@ -117,16 +118,34 @@ def _q(name):
 # ------------------------------------------------------------------------------------ the endpoint
 
 
+def _envelope():
+    root = etree.Element(_q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
+    root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
+    _el(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
+    return root, _el(root, _q("request"), request.base_url)
+
+
+def _answer(root) -> Response:
+    return Response(etree.tostring(root, xml_declaration=True, encoding="UTF-8"), content_type="text/xml; charset=utf-8")
+
+
+@bp.errorhandler(ControlCharacters)
+def _control_characters(exc):
+    # Refused before the view (hub.web.urls); OAI-PMH says how: badArgument, the request element bare.
+    root, _ = _envelope()
+    _el(root, _q("error"), "an argument holds a control character (such as NUL, CR or LF)", code="badArgument")
+    return _answer(root)
+
+
 @bp.route("/oai", methods=["GET", "POST"])
 @public
 def oai():
     args = request.values
     verb = args.get("verb")
-    root = etree.Element(_q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
-    root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
-    _el(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
-    req = _el(root, _q("request"), request.base_url)
+    root, req = _envelope()
     try:
+        if any(has_control(k) or has_control(v) for k, v in args.items(multi=True)):  # a POSTed form, too
+            raise OaiError("badArgument", "an argument holds a control character (such as NUL, CR or LF)")
         if verb not in VERBS:
             raise OaiError("badVerb", f"illegal OAI verb {verb!r}" if verb else "missing verb argument")
         repeated = [k for k in args if len(args.getlist(k)) > 1]
@@ -145,8 +164,7 @@ def oai():
         for child in root[2:]:
             root.remove(child)
         _el(root, _q("error"), exc.message, code=exc.code)
-    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return Response(body, content_type="text/xml; charset=utf-8")
+    return _answer(root)
 
 
 def _identify(conn, root, args, verb):
