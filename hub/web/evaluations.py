@@ -359,8 +359,12 @@ def get_report_csv(eid):
 @public
 def get_report_html(eid):
     """The full report as one self-contained HTML file (inline SVG charts, no scripts)."""
+    from hub.web.headers import SELF_CONTAINED_CSP
+
     row = _visible_row(eid)
-    return _file(row, RENDERED.get(row, "html"), "text/html; charset=utf-8", "report.html")
+    response = _file(row, RENDERED.get(row, "html"), "text/html; charset=utf-8", "report.html")
+    response.headers["Content-Security-Policy"] = SELF_CONTAINED_CSP  # its stylesheet is inline, by design
+    return response
 
 
 @blp.route(f"{_API}/<int:eid>/publish", methods=["POST"])

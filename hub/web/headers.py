@@ -27,6 +27,10 @@ CSP = "; ".join((
     "form-action 'self'",
     "frame-ancestors 'none'",
 ))
+#: SVG charts carry their own <style> element and nothing else: no script of any kind.
+SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
+#: A downloadable, self-contained report (evaluation report.html): its inline stylesheet and images, no script.
+SELF_CONTAINED_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -45,6 +49,8 @@ def private_request() -> bool:
 
 
 def add_headers(response):
+    if response.mimetype == "image/svg+xml":
+        response.headers.setdefault("Content-Security-Policy", SVG_CSP)
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
     if private_request():
