@@ -334,6 +334,7 @@ def _file(row, body: bytes, media_type: str, name: str) -> Response:
 @blp.route(f"{_API}/<int:eid>")
 @blp.response(200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json")
 @blp.alt_response(404, description="No such evaluation, or not published and no evaluator/admin token")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
 @public
 def get_evaluation(eid):
     """One evaluation's report.json, byte for byte as `hub evaluate` writes it (its sha256 is the ETag)."""
@@ -346,6 +347,7 @@ def get_evaluation(eid):
 @blp.route(f"{_API}/<int:eid>/report.csv")
 @blp.response(200, description="report.csv: one row per unit", content_type="text/csv")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
 @public
 def get_report_csv(eid):
     """The ranking as CSV (rank, unit, score, rank interval, every score and indicator value)."""
@@ -356,6 +358,7 @@ def get_report_csv(eid):
 @blp.route(f"{_API}/<int:eid>/report.html")
 @blp.response(200, description="report.html: a self-contained page with charts", content_type="text/html")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
 @public
 def get_report_html(eid):
     """The full report as one self-contained HTML file (inline SVG charts, no scripts)."""
