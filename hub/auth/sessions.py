@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 
 from hub.auth.models import AdminSession
 from hub.auth.tokens import TOKENS, Principal, expired
-from hub.harvest.jobs import now
+from hub.clock import now
 
 SESSIONS = AdminSession.__table__
 #: Absolute lifetime of a sign-in; an operator signs in again after a working day.

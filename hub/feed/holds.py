@@ -12,8 +12,9 @@ from sqlalchemy import select, update
 
 from hub.auth import audit
 from hub.errors import HubError
-from hub.harvest.jobs import now
+from hub.clock import now
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
+from hub.store.chunks import chunked
 from hub.store.hooks import instruments_changed
 from hub.store.models import WithdrawalHold
 
@@ -58,8 +59,8 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
         if decision == "confirm":
             batch_id = _batch_of_job(conn, hold["job_id"])
             writer = RecordWriter(store, hold["network"], None, Provenance(job_id=hold["job_id"], batch_id=batch_id))
-            still_absent = list(conn.execute(select(INSTRUMENTS.c.id).where(
-                INSTRUMENTS.c.id.in_(hold["instrument_ids"] or []), INSTRUMENTS.c.last_seen < hold["created_at"])).scalars())
+            still_absent = [iid for chunk in chunked(hold["instrument_ids"] or []) for iid in conn.execute(
+                select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.last_seen < hold["created_at"])).scalars()]
             withdrawn = writer.withdraw(conn, still_absent, "absent from a complete listing; withdrawal confirmed by an admin")
             instruments_changed(conn, withdrawn)
         state = "confirmed" if decision == "confirm" else "rejected"

@@ -27,6 +27,7 @@ from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
 from hub.schema import instrument_id
 from hub.store.bulk import insert_many, upsert
+from hub.store.chunks import chunked
 from hub.store.hooks import instruments_changed, prepare_changes
 from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
 
@@ -134,7 +135,7 @@ class RecordWriter:
         self.network = network
         self.mapping = mapping
         self.provenance = provenance
-        self._owners: dict[str, tuple[int, dict]] | None = None  # name -> (id, stored values)
+        self._owners: OwnerCache | None = None  # name -> (id, stored values), per batch's names
 
     # ------------------------------------------------------------------ records
 
@@ -266,19 +267,20 @@ class RecordWriter:
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
         """Tombstone active instruments of this network among `ids`; return those withdrawn."""
-        if not ids:
-            return []
-        active = conn.execute(
-            select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(ids), INSTRUMENTS.c.withdrawn_at.is_(None))
-        ).scalars().all()
-        if active:
-            conn.execute(
-                update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(active)).values(
-                    withdrawn_at=now(), withdrawn_reason=reason,
-                    last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+        withdrawn, stamp = [], now()
+        for chunk in chunked(ids):
+            active = conn.execute(
+                select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.withdrawn_at.is_(None))
+            ).scalars().all()
+            if active:
+                conn.execute(
+                    update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(active)).values(
+                        withdrawn_at=stamp, withdrawn_reason=reason,
+                        last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+                    )
                 )
-            )
-        return list(active)
+                withdrawn += active
+        return withdrawn
 
     def record_error(self, conn, source_id, field_name, message, excerpt=None) -> None:
         insert_many(conn, ERRORS, [self._error_row(source_id, field_name, message, excerpt, now())])
@@ -336,8 +338,8 @@ class RecordWriter:
         owner dict is then updated to what its unit holds, which the store hooks read (an owner's
         type and level are search filters)."""
         if self._owners is None:
-            rows = conn.execute(select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(OWNERS.c.network == self.network))
-            self._owners = {r.name: (r.id, {"credit_code": r.credit_code, "type": r.type, "level": r.level}) for r in rows}
+            self._owners = OwnerCache()
+        self._owners.load(conn, self.network, {o["name"] for o in owners})
         # The newest record's description of its owner wins, but a missing value never erases one.
         described: dict[str, dict] = {}
         for owner in owners:
@@ -365,6 +367,30 @@ class RecordWriter:
             source_id=source_id, field=field_name, severity=severity, message=str(message)[:2000],
             raw_excerpt=excerpt[:EXCERPT_CHARS] if excerpt else None, created_at=stamp,
         )
+
+
+class OwnerCache(dict):
+    """Owner units of one network a writer has met: name -> (id, stored description).
+
+    Filled per batch with the names that batch mentions and not yet held, and bounded: past
+    `limit` names the oldest half is dropped (a network with a million owners must not become a
+    million-entry dict in every harvest process; a dropped name is simply read again when met)."""
+
+    def __init__(self, limit: int = 20_000):
+        super().__init__()
+        self.limit = limit
+
+    def load(self, conn, network: str, names: set[str]) -> None:
+        missing = [n for n in names if n not in self]
+        if len(self) + len(missing) > self.limit:
+            for name in list(self)[: len(self) // 2]:
+                if name not in names:
+                    del self[name]
+        for chunk in chunked(missing):
+            rows = conn.execute(select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level)
+                                .where(OWNERS.c.network == network, OWNERS.c.name.in_(chunk)))
+            for r in rows:
+                self[r.name] = (r.id, {"credit_code": r.credit_code, "type": r.type, "level": r.level})
 
 
 def active_count(conn, network: str) -> int:

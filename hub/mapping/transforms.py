@@ -381,7 +381,8 @@ def _category_names(version: str):
 def category(value):
     """Instrument category → 6-digit code of `mappings/codes/classification.csv`: a listed code; a
     4-digit 中类 code (padded with 00); a 小类 code (reduced to its 中类, the finest level the table
-    knows); a 中类 or 大类 name; or `大类 / 中类` (`分析仪器 / 质谱仪器`). Unknown or ambiguous → error."""
+    knows); a 中类 or 大类 name (`海洋遥感/遥测仪器` is one name); or `大类 / 中类` (`分析仪器 / 质谱仪器`).
+    Unknown or ambiguous → error."""
     text = _scalar_text(value, "a category")
     table = codes.tables().categories
     if text.isdigit():
@@ -392,7 +393,15 @@ def category(value):
             return code
         raise TransformError(f"unknown category code {_short(value)}; not in the national classification")
     majors, under, medium = _category_names(codes.tables().version)
-    parts = [p for p in _CATEGORY_SEPARATORS.split(text) if p]
+    # Some names of the classification contain a slash themselves (海洋遥感/遥测仪器): a whole name
+    # is looked up first, and `大类 / 中类` is split at its first separator only.
+    whole = _CATEGORY_SEPARATORS.sub("/", text).strip("/")
+    if whole in majors or whole in medium:
+        parts = [whole]
+    else:
+        parts = [p for p in _CATEGORY_SEPARATORS.split(text, maxsplit=1) if p]
+        if len(parts) == 2:
+            parts[1] = _CATEGORY_SEPARATORS.sub("/", parts[1])
     if len(parts) == 2 and parts[0] in majors:
         code = under.get((majors[parts[0]], parts[1]))
         if code:

@@ -34,6 +34,11 @@ class SqliteText:
         # After a rebuild, merge the many small b-trees of incremental inserts into one.
         conn.execute(text("INSERT INTO search_fts(search_fts) VALUES('optimize')"))
 
+    def prune(self, conn):
+        # Text rows whose document is gone (a repair after search_docs was emptied or damaged):
+        # left in place, their rowids would collide with the documents written next.
+        conn.execute(text("DELETE FROM search_fts WHERE rowid NOT IN (SELECT docid FROM search_docs)"))
+
     def remove(self, conn, ids):
         conn.execute(delete(self.fts).where(self.fts.c.rowid.in_(select(docs.c.docid).where(docs.c.instrument_id.in_(ids)))))
 
@@ -89,6 +94,9 @@ class PostgresText:
 
     def optimize(self, conn):
         conn.execute(text("CREATE INDEX IF NOT EXISTS ix_search_docs_tsv ON search_docs USING gin (tsv)"))
+
+    def prune(self, conn):
+        pass  # the text lives in search_docs itself: nothing can be left behind
 
     def remove(self, conn, ids):
         pass

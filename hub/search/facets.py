@@ -9,6 +9,7 @@ facet showed.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Callable
@@ -16,6 +17,7 @@ from typing import Callable
 from sqlalchemy import String, case, cast, func, literal, select, union_all
 
 from hub.search import labels
+from hub.search.cache import cached
 from hub.search.tables import docs
 
 #: Original-value bands in yuan: [low, high). 大型科学仪器 start at 50万元 in the national rules.
@@ -75,6 +77,16 @@ FACETS = (
 
 
 def facet_counts(conn, where) -> tuple[int, dict[str, list[dict]]]:
+    """(total, facets) of the search_docs rows matching `where`: from the cache when the index has
+    not changed since they were counted (`hub.search.versions`), else counted in one statement.
+
+    Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
+    million instruments; the answer only changes when a network's documents do."""
+    total, facets = cached(conn, ("facets", *where), lambda: _count(conn, where))
+    return total, copy.deepcopy(facets)  # callers decorate what they are given
+
+
+def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`, in one statement."""
     cols = [docs.c.network, docs.c.city_code, docs.c.category, docs.c.owner_type, docs.c.sharing, docs.c.certified, docs.c.value]
     matching = select(*cols).where(*where).cte("matching").prefix_with("MATERIALIZED")

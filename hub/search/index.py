@@ -14,11 +14,12 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
+from hub.search import versions
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
-from hub.store.hooks import on_instruments_changed
+from hub.store.hooks import after_upgrade, on_instruments_changed
 from hub.store.models import Instrument, OwnerUnit
 
 CHUNK = 500
@@ -143,6 +144,7 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
             documents += [_encoded(text, r._mapping) for r in rows]
         if documents:
             text.insert(conn, documents)
+    versions.bump(conn, ids)
 
 
 def index_all(conn, chunk: int = 2000) -> int:
@@ -165,12 +167,65 @@ def index_all(conn, chunk: int = 2000) -> int:
         last = batch[-1]
 
 
-def reindex_all(store) -> int:
-    """Rebuild the index of a store in one write transaction (`hub reindex`)."""
+def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, progress=None) -> int:
+    """Rebuild the index of a store (`hub reindex`) in batches, each its own write transaction.
+
+    One transaction over a million instruments would hold SQLite's write lock (and every harvest
+    behind it) for minutes and lose everything to an interruption. Here each batch of active
+    instruments, in id order, replaces its own documents (after a first pass that drops text rows
+    without a document), so searches keep answering from the old
+    documents until theirs are rewritten, and a run stopped after id X is resumed with
+    `resume_after=X`. A last pass removes documents of instruments that are gone or withdrawn.
+    `progress(last_id, indexed)` is called after every batch. Returns the instruments indexed.
+    """
+    done, last = 0, resume_after
     with store.write() as conn:
-        return index_all(conn)
+        backend(conn).prune(conn)
+    while True:
+        with store.read() as conn:
+            q = select(_I.c.id).where(_I.c.withdrawn_at.is_(None)).order_by(_I.c.id).limit(batch)
+            ids = conn.execute(q if last is None else q.where(_I.c.id > last)).scalars().all()
+        if not ids:
+            break
+        with store.write() as conn:
+            index_instruments(conn, ids)
+        done, last = done + len(ids), ids[-1]
+        if progress:
+            progress(last, done)
+    _sweep_orphans(store, batch)
+    with store.write() as conn:
+        backend(conn).optimize(conn)
+    return done
+
+
+def _sweep_orphans(store, batch: int) -> None:
+    """Remove documents whose instrument is withdrawn or gone, a batch of documents at a time."""
+    last = None
+    while True:
+        with store.read() as conn:
+            q = select(docs.c.instrument_id).order_by(docs.c.instrument_id).limit(batch)
+            listed = conn.execute(q if last is None else q.where(docs.c.instrument_id > last)).scalars().all()
+            if not listed:
+                return
+            active = set(conn.execute(select(_I.c.id).where(_I.c.id.in_(listed), _I.c.withdrawn_at.is_(None))).scalars())
+        orphans = [i for i in listed if i not in active]
+        if orphans:
+            with store.write() as conn:
+                index_instruments(conn, orphans)  # withdrawn or missing: their documents leave the index
+        last = listed[-1]
 
 
 @on_instruments_changed(prepare=_prepare_rows)
 def _keep_index_current(conn, ids, prepared):
     index_instruments(conn, ids, prepared)
+
+
+#: The migration that creates the (empty) index tables.
+_INDEX_CREATED = "0002"
+
+
+@after_upgrade
+def _fill_new_index(conn, applied):
+    # Instruments stored before the index existed are indexed with the analyser this code ships.
+    if _INDEX_CREATED in applied:
+        index_all(conn)

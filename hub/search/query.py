@@ -14,6 +14,7 @@ from sqlalchemy import Integer, and_, literal, literal_column, or_, select
 
 from hub.exports.record import fetch_records
 from hub.search.backends import backend
+from hub.search.cache import cached
 from hub.search.facets import facet_counts
 from hub.search.params import SearchParams, load_params
 from hub.search.parse import Clause, parse_query
@@ -137,7 +138,10 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
         return result
 
     score, order = ordering(text, p, clauses)
-    page = conn.execute(select(docs.c.instrument_id, score).select_from(text.scored_from() if clauses else docs).where(*where).order_by(*order).limit(p.page_size).offset(p.offset)).all()
+    # Ranking every match of a broad query is the costly part; the page is cached like the facets.
+    page = cached(conn, ("page", *where, *order, p.page_size, p.offset), lambda: conn.execute(
+        select(docs.c.instrument_id, score).select_from(text.scored_from() if clauses else docs)
+        .where(*where).order_by(*order).limit(p.page_size).offset(p.offset)).all())
     scores = {i: s for i, s in page}
     result.items = [{**rec, "score": scores[rec["id"]]} for rec in fetch_records(conn, [i for i, _ in page])]
     return result

@@ -9,6 +9,11 @@ above 300,000 yuan, number certified, units by level) are hit exactly by constru
   assigns ranks to records — so the count above 300,000 yuan is exact, and the values above it are
   stretched linearly until the sum is the target;
 * certification and "owns at least one instrument" for every unit come from the same kind of shuffle.
+
+What a record *says* is messier than what it *is*: its name, model and maker are drawn from the
+vocabularies (`hub.simulate.spelling`), and its optional fields are given or left empty at the
+network's rates (`fill_rates.csv`), drawn after its other draws. The truth (kind, maker key, value,
+date) stays on the record beside the spelling; `kind_of` returns it without building the record.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from statistics import NormalDist
 
-from hub.simulate import catalog
+from hub.simulate import calibration, catalog, spelling
+from hub.simulate.fill_rates import fill_rates
 from hub.simulate.units import UnitTable, unit_table
 
 #: The simulated networks' "now": the export timestamp of the docs' example.
@@ -45,16 +51,21 @@ AREA_CODES = {
 
 @dataclass
 class Instrument:
-    """One instrument in canonical, family-neutral form; family renderers turn it into wire format."""
+    """One instrument in canonical, family-neutral form; family renderers turn it into wire format.
+
+    `kind`, `maker`, `base_model`, `value_yuan` and `commissioned` are the truth; `name`, `model` and
+    `maker_name` are how this record spells them; a field the network leaves empty is "" (texts), () (services),
+    None (email) or False (`booking`, `value_given`, `date_given`) — see `fill_rates.csv`.
+    """
 
     index: int
     version: int
     kind: catalog.Kind
-    name: str
+    name: str  # the spelling this record uses; the kind's canonical name is kind.name
     name_en: str
     model: str
-    maker: str  # maker key of catalog.MAKERS
-    value_yuan: int
+    maker: str  # maker key of catalog.MAKERS (the truth)
+    value_yuan: int  # the truth, also when the record does not give it or gives it in the wrong unit
     commissioned: date
     unit: object  # units.Unit
     county: str
@@ -74,6 +85,22 @@ class Instrument:
     updated: datetime
     #: uniform draws the family renderers use for their quirks (which QYRQ form, which rows missing …)
     q: tuple = field(default=())
+    maker_name: str = ""  # the maker as this record writes it; "" when not given
+    category: str | None = None  # the code the unit filed: the kind's 中类, its 大类 by mistake, or None
+    value_given: bool = True
+    value_slip: bool = False  # typed in the other unit (yuan in a 万元 field or the reverse)
+    date_given: bool = True
+    base_model: str = ""  # the model as its maker prints it (the truth behind `model`)
+
+    def written_value(self, unit: str):
+        """The number this record writes in a value field of `unit` (yuan | wanyuan), or None.
+
+        A slipped value is the right number in the wrong unit: the yuan figure in a 万元 field
+        (10⁴ too large once read) or the 万元 figure in a yuan field (10⁴ too small)."""
+        if not self.value_given:
+            return None
+        in_wanyuan = (unit == "wanyuan") != self.value_slip
+        return self.value_yuan / 10000 if in_wanyuan else self.value_yuan
 
 
 @dataclass(frozen=True)
@@ -111,6 +138,7 @@ class NetworkData:
         key = f"{seed}:{spec.code}"
         # integer seeds (cheaper than string seeds): one 40-bit namespace per purpose, plus the index
         self._key = {p: random.Random(f"{key}:{p}").getrandbits(40) << 24 for p in ("rec", "upd", "svc", "ver")}
+        self.fill = fill_rates(spec.code)
         self._dist = NormalDist(math.log(spec.value_median), SIGMA)
         self._values = self._value_table()
         self._value_rank = _permutation(self.n, key + ":value")
@@ -120,6 +148,7 @@ class NetworkData:
         self.n_certified = min(n_cert, self.n)
         weights = [self.units[u].weight for u in range(len(self.units))]
         self._unit_cum = list(_accumulate(weights))
+        self._calibrated: dict[int, dict] = {}  # year -> index -> ServiceStats (hub.simulate.calibration)
 
     # -- value table ---------------------------------------------------------------------------
     def _value_table(self) -> array:
@@ -164,8 +193,12 @@ class NetworkData:
         # more recent updates are more frequent: a network is kept up to date unevenly
         return UPDATED_FROM + timedelta(seconds=int(span * r.random() ** 0.6))
 
+    def kind_of(self, i: int) -> catalog.Kind:
+        """The truth behind record i's spelling: its kind (canonical name, category), cheaply."""
+        rng = random.Random(self._key["rec"] + i)
+        return _kind_for(self.value(i, rng), rng.random())
+
     def record(self, i: int, version: int = 0, updated: datetime | None = None) -> Instrument:
-        spec = self.spec
         rng = random.Random(self._key["rec"] + i)
         value = self.value(i, rng)
         kind = _kind_for(value, rng.random())
@@ -189,30 +222,66 @@ class NetworkData:
         certified = self.certified(i, rng)
         cert = _pick(_CERTS, _CERT_CUM, rng.random())
         q = tuple(rng.random() for _ in range(12))
+        booking = rng.random() < self.fill.booking
+        address = unit.street + (f"{_randint(rng, 101, 520)}室" if rng.random() < 0.6 else "")
+        email = None if rng.random() < 0.3 else f"{abbr}{_randint(rng, 1, 99)}@unit{unit.number:03d}.example.cn"
+        # How the unit spelled things and what it left out, drawn after everything above, so a change
+        # to the vocabularies or fill rates leaves the values, units and dates as they were.
+        fill = self.fill
+        maker_row = catalog.MAKERS[maker]
+        written_model = spelling.model_text(maker_row, model, rng)
+        name = spelling.name_text(kind, maker_row, model, rng)
+        given = {f: rng.random() < getattr(fill, f) for f in _OPTIONAL}
+        u_cat = rng.random()
+        category = (None if u_cat < fill.category_missing else
+                    kind.code[:2] + "0000" if u_cat < fill.category_missing + fill.category_wrong_level else kind.code)
+        slip = rng.random() < fill.value_unit_slip
+        maker_name = spelling.maker_text(maker_row, rng) if given["maker"] else ""
         if version:  # a later edit: the unit changed its fee, status or contact
             vr = random.Random(self._key["ver"] + i * 1000 + version)
             fee = _choice(vr, catalog.FEES)
             status = _pick(catalog.STATUS_NATIONAL, _STATUS_CUM, vr.random())
             contact = _choice(vr, catalog.SURNAMES) + _choice(vr, catalog.TITLES)
+        if not given["contact"]:
+            contact, phone = "", ""
         return Instrument(
-            index=i, version=version, kind=kind, name=kind.name, name_en=kind.name_en, model=model, maker=maker,
-            value_yuan=value, commissioned=commissioned, unit=unit, county=county,
-            address=unit.street + (f"{_randint(rng, 101, 520)}室" if rng.random() < 0.6 else ""),
-            specs=specs, functions=kind.functions, services=kind.services, fee=fee, booking=rng.random() < 0.4,
-            contact=contact, phone=phone,
-            email=None if rng.random() < 0.3 else f"{abbr}{_randint(rng, 1, 99)}@unit{unit.number:03d}.example.cn",
+            index=i, version=version, kind=kind, name=name, name_en=kind.name_en if given["name_en"] else "",
+            model=written_model if given["model"] else "", maker=maker,
+            value_yuan=value, commissioned=commissioned, unit=unit, county=county, address=address,
+            specs=specs if given["specs"] else "", functions=kind.functions if given["functions"] else "",
+            services=kind.services if given["services"] else (), fee=fee if given["fee"] else "", booking=booking,
+            contact=contact, phone=phone, email=email if given["contact"] else None,
             status=status, sharing=sharing, certified=certified, cert=cert,
-            updated=updated or base_updated, q=q)
+            updated=updated or base_updated, q=q, maker_name=maker_name, category=category,
+            value_given=given["value"], value_slip=slip and given["value"], date_given=given["date"], base_model=model)
 
     # -- service statistics --------------------------------------------------------------------
     def stats(self, i: int, year: int) -> ServiceStats | None:
-        """Use of instrument i in a year, or None when it was not used (or not yet bought)."""
+        """Use of instrument i in a year, or None when it was not used (or not yet bought).
+
+        A network and year with published totals (hub.simulate.calibration) get statistics that add
+        up to exactly those totals; every other year is drawn instrument by instrument."""
+        target = calibration.scaled(self.spec.code, year, self.scale)
+        if target is not None:
+            if year not in self._calibrated:
+                self._calibrated[year] = calibration.calibrate(self, year, target)
+            return self._calibrated[year].get(i)
         spec = self.spec
         r = random.Random(self._key["svc"] + year * 10_000_000 + i)
         if r.random() >= spec.used_share:
             return None
         if self.record(i).commissioned.year > year:
             return None
+        return self._draw_stats(i, year, r)
+
+    def raw_stats(self, i: int, year: int) -> ServiceStats:
+        """The instrument's usual random profile for the year, as if it was used (calibration's input)."""
+        r = random.Random(self._key["svc"] + year * 10_000_000 + i)
+        r.random()  # the same stream as `stats`: the draw that decides whether it was used
+        return self._draw_stats(i, year, r)
+
+    def _draw_stats(self, i: int, year: int, r: random.Random) -> ServiceStats:
+        spec = self.spec
         hours = min(8000, max(4, round(spec.hours_median * math.exp(r.gauss(0, spec.hours_sigma)))))
         share = min(0.95, spec.external_share * math.exp(r.gauss(0, 0.7)))
         ext_hours = round(hours * share)
@@ -246,6 +315,8 @@ def _pick(items, cum, u):
 _STATUS_CUM = tuple(_accumulate(catalog.STATUS_WEIGHTS))
 _SHARING_CUM = tuple(_accumulate(catalog.SHARING_WEIGHTS))
 _CERTS = ("CMA", "CNAS", "CMA,CNAS")
+#: fields a network may leave empty, each drawn against its column of fill_rates.csv
+_OPTIONAL = ("model", "maker", "specs", "functions", "services", "fee", "contact", "name_en", "value", "date")
 _CERT_CUM = (60, 75, 100)
 
 
@@ -263,6 +334,14 @@ def _candidates(bucket: int) -> tuple:
 def _kind_for(value: int, u: float) -> catalog.Kind:
     kinds, cum = _candidates(int(math.log10(value) * 20))
     return kinds[min(len(kinds) - 1, bisect.bisect_right(cum, u * cum[-1]))]
+
+
+def kind_of(code: str, i: int, seed: int = 1, scale: float = 1.0) -> catalog.Kind:
+    """The kind (canonical name, category code) of record i of network `code`: the truth beside the
+    spelling the network serves, for measuring search relevance and duplicate resolution."""
+    from hub.simulate.network_table import spec_for
+
+    return network_data(spec_for(code), seed, scale).kind_of(i)
 
 
 @lru_cache(maxsize=64)

@@ -16,6 +16,7 @@ import io
 import json
 
 from hub.simulate import catalog
+from hub.simulate.families import wire_number
 from hub.simulate.generator import network_data
 from hub.simulate.network_table import spec_for
 
@@ -35,30 +36,35 @@ def source_id(code: str, i: int) -> str:
 
 
 def _nrii(code, rec) -> dict:
-    zh, latin, country, alpha2 = catalog.MAKERS[rec.maker]
+    alpha2 = catalog.MAKERS[rec.maker][3]
     unit = rec.unit
+    worth = wire_number(rec, "wanyuan")
     return {
-        "innerId": source_id(code, rec.index), "cname": rec.name, "ename": rec.name_en, "instrCategory": rec.kind.code,
-        "instrVersion": rec.model, "manufacturer": latin, "nation": alpha2, "worth": f"{rec.value_yuan / 10000:.2f}",
-        "beginDate": rec.commissioned.isoformat(), "orgName": unit.name, "creditCode": unit.credit_code,
+        "innerId": source_id(code, rec.index), "cname": rec.name, "ename": rec.name_en or None,
+        "instrCategory": rec.category, "instrVersion": rec.model or None, "manufacturer": rec.maker_name or None,
+        "nation": alpha2, "worth": worth or None,
+        "beginDate": rec.commissioned.isoformat() if rec.date_given else None, "orgName": unit.name,
+        "creditCode": unit.credit_code,
         "orgLevel": unit.level if unit.level != "other" else None, "orgType": _TYPE_ZH[unit.type],
         "province": code, "city": unit.city, "county": unit.county, "address": rec.address,
-        "technical": rec.specs, "function": rec.functions, "serviceContent": list(rec.services), "fee": rec.fee,
+        "technical": rec.specs or None, "function": rec.functions or None, "serviceContent": list(rec.services),
+        "fee": rec.fee or None,
         "serviceUrl": f"https://nrii.example.cn/{code}/book/{rec.index + 1}" if rec.booking else None,
-        "contactName": rec.contact, "contactPhone": rec.phone, "contactEmail": rec.email,
+        "contactName": rec.contact or None, "contactPhone": rec.phone or None, "contactEmail": rec.email,
         "status": rec.status, "shareMode": rec.sharing, "certification": rec.cert if rec.certified else "",
         "updateTime": rec.updated.strftime("%Y-%m-%d %H:%M:%S"),
     }
 
 
 def _gd_row(code, rec) -> list:
-    zh, latin, country, _ = catalog.MAKERS[rec.maker]
+    country = catalog.MAKERS[rec.maker][2]
     unit = rec.unit
-    return [source_id(code, rec.index), rec.name, rec.name_en, rec.kind.code, rec.model, zh or latin, country,
-            f"{rec.value_yuan / 10000:.2f}", rec.commissioned.strftime("%Y/%m/%d"), unit.name, unit.credit_code or "",
-            _TYPE_ZH[unit.type], _LEVEL_ZH[unit.level], f"广东省{unit.city_name}{unit.county_name}", rec.address,
-            rec.specs, rec.functions, "；".join(rec.services), rec.fee, "", rec.contact, rec.phone, rec.email or "",
-            rec.status, rec.sharing, rec.cert if rec.certified else "", "", rec.updated.strftime("%Y-%m-%d %H:%M:%S")]
+    return [source_id(code, rec.index), rec.name, rec.name_en, rec.category or "", rec.model, rec.maker_name, country,
+            wire_number(rec, "wanyuan"), rec.commissioned.strftime("%Y/%m/%d") if rec.date_given else "", unit.name,
+            unit.credit_code or "", _TYPE_ZH[unit.type], _LEVEL_ZH[unit.level], f"广东省{unit.city_name}{unit.county_name}",
+            rec.address, rec.specs, rec.functions, "；".join(rec.services), rec.fee, "", rec.contact, rec.phone,
+            rec.email or "", rec.status, rec.sharing, rec.cert if rec.certified else "", "",
+            rec.updated.strftime("%Y-%m-%d %H:%M:%S")]
 
 
 def catalogue_file(code: str, *, scale: float = 1.0, seed: int = 1) -> tuple[bytes, str]:

@@ -3,7 +3,8 @@ generated institutes, centres and enterprises up to the network's unit counts by
 
 A unit is a pure function of (seed, network, unit number). Levels follow the sdyq `lx` vocabulary
 (中央在鲁 for Shandong's central units, 省属, 市属, 企业, 其他). Credit codes are built to GB 32100
-with stdnum computing the check character; a few are absent or malformed, as the network docs warn.
+with stdnum computing the check character; absent at the network's rate (`fill_rates.csv`), a few
+malformed, as the network docs warn.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from functools import lru_cache
 from stdnum.cn import uscc
 
 from hub.simulate import regions
+from hub.simulate.fill_rates import fill_rates
 
 # (name, level, type, county code or "", credit code or "") — real units, most prominent first.
 REAL_UNITS = {
@@ -221,7 +223,11 @@ class UnitTable:
             registrar = "91" if kind == "enterprise" else "12"
             region = "100000" if level == "central" and kind != "enterprise" else (city.code if rng.random() < 0.6 else county)
             code = credit_code(rng, registrar, region)
-        credit = code if rng.random() >= 0.05 else malform(rng, code)
+        # The network's fill rate decides whether the code is given at all; a few given ones are
+        # mistyped (one draw either way, so the names drawn above stay as they were).
+        u = rng.random()
+        share = fill_rates(self.spec.code).credit_code
+        credit = None if u >= share else malform(rng, code) if u < 0.03 * share else code
         return Unit(n, name, level, kind, county, city.code, self._city_name(city, county),
                     regions.county_name(county), street, credit, weight)
 

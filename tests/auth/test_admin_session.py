@@ -12,7 +12,7 @@ from sqlalchemy import update
 from hub.auth.models import AdminSession
 from hub.auth.tokens import create_token, revoke_token
 from hub.config import Registry
-from hub.harvest.jobs import now
+from hub.clock import now
 from hub.web import create_app
 
 COOKIE = "hub_admin"

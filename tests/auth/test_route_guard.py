@@ -17,7 +17,7 @@ from hub.config import Registry
 from hub.web import create_app
 
 #: Endpoints anyone may call: the catalogue, its pages, OAI-PMH, published evaluations, the API
-#: document, static files, and signing in and out of the dashboard.
+#: document, static files, signing in and out of the dashboard, and the health and metrics probes.
 PUBLIC_ENDPOINTS = {
     "static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui",
     "instruments.list_instruments", "instruments.get_instrument", "exports.export",
@@ -26,6 +26,7 @@ PUBLIC_ENDPOINTS = {
     "evaluations.pages.list_page", "evaluations.pages.evaluation_page", "evaluations.pages.score_chart", "evaluations.pages.unit_chart",
     "ui.search_page", "ui.instrument_page", "ui.networks_page", "ui.network_page", "ui.stats_page", "ui.stats_chart",
     "oai.oai", "admin.login", "admin.logout",
+    "health.healthz", "health.readyz", "health.metrics",
 }
 GARBAGE = {
     "missing": {},

@@ -13,7 +13,7 @@ from hub.auth.models import ApiToken
 from hub.auth.tokens import TokenError, create_token, list_tokens, parse_expiry
 from hub.cli import cli as main
 from hub.config import Registry
-from hub.harvest.jobs import now
+from hub.clock import now
 from hub.web import create_app
 
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)

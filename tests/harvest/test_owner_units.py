@@ -55,3 +55,21 @@ def test_a_fresh_writer_finds_the_units_already_stored(store):
     with store.read() as conn:
         units = conn.execute(select(OWNERS.c.name, OWNERS.c.type).where(OWNERS.c.network == "110000")).all()
     assert units == [("北京大学", "university")]
+
+
+def test_the_owner_cache_stays_bounded_and_a_dropped_unit_is_read_again(store):
+    from hub.harvest.writer import OwnerCache
+
+    records = samples.beijing_records(40)
+    for i, r in enumerate(records):
+        r["orgName"] = f"单位{i % 20:02d}"
+    writer = _writer(store)
+    writer._owners = OwnerCache(limit=8)
+    for start in range(0, 40, 4):
+        writer.write_batch(_raws(records[start : start + 4]))
+        assert len(writer._owners) <= 8
+    with store.read() as conn:
+        units = dict(conn.execute(select(OWNERS.c.name, OWNERS.c.id).where(OWNERS.c.network == "110000")).all())
+        owner_of = dict(conn.execute(select(INSTRUMENTS.c.source_id, INSTRUMENTS.c.owner_id)).all())
+    assert len(units) == 20  # the second pass over 单位00… found the units again instead of duplicating them
+    assert all(owner_of[r["innerId"]] == units[r["orgName"]] for r in records)

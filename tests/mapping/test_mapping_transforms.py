@@ -247,6 +247,10 @@ def test_country_rejects(value):
         pytest.param("分析仪器 / 质谱仪器", "010200", id="大类 / 中类"),
         pytest.param("分析仪器/其他", "011300", id="ambiguous 中类 qualified"),
         pytest.param("激光器", "150100", id="name of both 大类 and 中类 is the 中类"),
+        # the classification's own names may contain a slash: a separator only where the name has none
+        pytest.param("高层大气/电离层探测器", "070600", id="中类 name with a slash"),
+        pytest.param("海洋遥感/遥测仪器", "050500", id="another 中类 name with a slash"),
+        pytest.param("大气探测仪器 / 高层大气/电离层探测器", "070600", id="大类 / 中类 with a slash in the 中类"),
     ],
 )
 def test_category(value, expected):

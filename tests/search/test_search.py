@@ -123,3 +123,41 @@ def test_reindex_all_rebuilds(writable):
     assert run(corpus, q="SU8010").total == 1
     with corpus.read() as conn:
         assert conn.execute(select(func.count()).select_from(docs)).scalar() == 16
+
+
+def test_reindex_in_batches_resumes_and_sweeps_what_is_gone(writable):
+    from hub.search import reindex_all
+    from hub.search.index import index_instruments
+
+    corpus = writable
+    with corpus.read() as conn:
+        before = sorted(map(tuple, conn.execute(select(docs.c.instrument_id, docs.c.network)).all()))
+    withdraw(corpus, ["370000:SEM01"])
+    with corpus.write() as conn:
+        conn.execute(docs.delete())
+    seen = []
+    # Interrupted after the second batch of three: what was indexed so far stays searchable.
+    with pytest.raises(KeyboardInterrupt):
+        def stop(last, done):
+            seen.append((last, done))
+            if len(seen) == 2:
+                raise KeyboardInterrupt
+        reindex_all(corpus, batch=3, progress=stop)
+    assert seen[-1][1] == 6 and run(corpus, page_size=100).total == 6
+    assert reindex_all(corpus, batch=3, resume_after=seen[-1][0]) == 9  # the other 15 − 6 active instruments
+    with corpus.read() as conn:
+        after = sorted(map(tuple, conn.execute(select(docs.c.instrument_id, docs.c.network)).all()))
+    assert after == [d for d in before if d[0] != "370000:SEM01"]
+    # A document left behind by a withdrawn instrument (its tombstone written without the hook) is swept.
+    from sqlalchemy import update
+
+    from hub.store.models import Instrument
+
+    table = Instrument.__table__
+    with corpus.write() as conn:
+        conn.execute(update(table).where(table.c.id == "370000:SEM01").values(withdrawn_at=None))
+        index_instruments(conn, ["370000:SEM01"])
+        conn.execute(update(table).where(table.c.id == "370000:SEM01").values(withdrawn_at=func.now()))
+    assert run(corpus, q="SU8010").total == 1
+    reindex_all(corpus, batch=4)
+    assert run(corpus, q="SU8010").total == 0

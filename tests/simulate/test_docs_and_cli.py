@@ -26,6 +26,20 @@ def test_docs_name_every_fault_family_option_and_column():
         assert f"`{column}`" in DOC and column in NetworkSpec.__dataclass_fields__
 
 
+def test_docs_name_every_vocabulary_file_and_fill_rate_column():
+    from hub.simulate.fill_rates import SHARES, fill_table
+    from hub.simulate.vocabulary import VOCAB
+
+    for path in VOCAB.glob("*.yaml"):
+        assert f"`{path.name}`" in DOC, path.name
+    for column in SHARES:
+        assert f"`{column}`" in DOC, column
+    # the table of fill rates in the docs is the data's, tier by tier
+    for tier in {r.tier for r in fill_table().values()}:
+        codes = sorted(r.code for r in fill_table().values() if r.tier == tier)
+        assert f"| {tier} | {', '.join(codes)} |" in DOC, tier
+
+
 @pytest.mark.slow
 def test_subprocess_runner_serves_and_stops():
     url, stop = start_in_subprocess(networks=["130000"], scale=0.05)

@@ -40,5 +40,18 @@ def escape(text) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
+def wire_number(rec, unit: str) -> str:
+    """The record's original value as written in a numeric field of `unit` (yuan | wanyuan): 万元 with
+    two decimals, yuan whole; "" when the record gives none (a slipped value keeps its slip)."""
+    number = rec.written_value(unit)
+    if number is None:
+        return ""
+    return f"{number:.2f}" if isinstance(number, float) else str(number)
+
+
 def load_all():
-    from hub.simulate.families import hbkx_json, oai_pmh, sdyq_xml, yqlm_html  # noqa: F401  (registration)
+    """Import every family server declared in the group `instrument_hub.simulators` (the built-ins
+    in pyproject.toml, like an extension's)."""
+    from hub import plugins
+
+    plugins.load("simulators")

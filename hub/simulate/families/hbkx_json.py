@@ -39,6 +39,10 @@ def category_names() -> dict[str, str]:
         return {row["code"]: row["name_zh"] for row in csv.DictReader(fh)}
 
 
+#: 中类 names that several 大类 share ("其他"): a network sending one of them alone sends the 大类
+_AMBIGUOUS = frozenset({"其他"})
+
+
 def epoch_ms(local: datetime) -> int:
     return int(local.replace(tzinfo=CST).timestamp() * 1000)
 
@@ -52,12 +56,18 @@ def render_instrument(spec, rec, deleted_at: datetime | None = None) -> dict:
 
     q = rec.q
     names = category_names()
-    code = rec.kind.code
-    category = names.get(code[:2] + "0000") if q[1] < 0.1 else names.get(code)
-    zh, latin, country, _ = catalog.MAKERS[rec.maker]
-    value = float(rec.value_yuan)
-    date = rec.commissioned.isoformat()
-    if q[2] < spec.purchase_month_share:
+    code = rec.category
+    if code is None:
+        category = None
+    elif q[1] < 0.1 or code.endswith("0000") or names.get(code) in _AMBIGUOUS:
+        # the 大类 instead of the 中类 — also where the 中类 is named "其他", which says nothing alone
+        category = names.get(code[:2] + "0000")
+    else:
+        category = names.get(code)
+    country = catalog.MAKERS[rec.maker][2]
+    value = rec.written_value("yuan" if spec.value_unit == "yuan" else "wanyuan")
+    date = rec.commissioned.isoformat() if rec.date_given else None
+    if date and q[2] < spec.purchase_month_share:
         date = date[:7]
     org = {"name": rec.unit.name, "creditCode": rec.unit.credit_code, "type": ORG_TYPE[rec.unit.type]}
     if rec.unit.level != "other" and q[5] >= 0.05:
@@ -65,21 +75,21 @@ def render_instrument(spec, rec, deleted_at: datetime | None = None) -> dict:
     return {
         "id": 1001 + rec.index,
         "instrumentName": rec.name,
-        "instrumentNameEn": "" if q[0] < 0.3 else rec.name_en,
+        "instrumentNameEn": rec.name_en,
         "categoryName": category,
-        "modelSpec": rec.model,
-        "manufacturer": zh if zh and q[3] < 0.5 else latin,
+        "modelSpec": rec.model or None,
+        "manufacturer": rec.maker_name or None,
         "originCountry": country,
-        "originalValue": f"{value:.2f}" if spec.value_as_string else value,
+        "originalValue": None if value is None else f"{value:.2f}" if spec.value_as_string else float(value),
         "purchaseDate": date,
         "org": org,
         "location": {"city": rec.unit.city_name, "district": rec.unit.county_name, "address": rec.address},
-        "techSpecs": rec.specs,
-        "mainFunctions": rec.functions,
+        "techSpecs": rec.specs or None,
+        "mainFunctions": rec.functions or None,
         "serviceItems": list(rec.services),
-        "feeStandard": rec.fee,
+        "feeStandard": rec.fee or None,
         "bookingUrl": f"http://www.hbkx.example/yy/{1001 + rec.index}" if rec.booking else None,
-        "contact": {"name": rec.contact, "phone": rec.phone, "email": rec.email},
+        "contact": {"name": rec.contact or None, "phone": rec.phone or None, "email": rec.email},
         "status": STATUS[rec.status],
         "shareStatus": 1 if rec.sharing == "外部共享" else 0,
         "cmaCertified": rec.certified,

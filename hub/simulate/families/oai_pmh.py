@@ -22,7 +22,7 @@ from werkzeug.wrappers import Response
 
 from hub.oaipmh import FORMATS, NRII_NS, VERBS
 from hub.simulate import catalog
-from hub.simulate.families import escape, register
+from hub.simulate.families import escape, register, wire_number
 from hub.simulate.generator import UPDATED_FROM
 
 PAGE = 100
@@ -176,7 +176,8 @@ class OaiPmh:
         token = self._issue(query, offset + PAGE) if more else ""
         expires = ""
         if more:
-            expires = f' expirationDate="{(datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=self._lifetime())).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
+            until = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=self._lifetime())
+            expires = f' expirationDate="{until.strftime("%Y-%m-%dT%H:%M:%SZ")}"'
         tail = f'<resumptionToken completeListSize="{len(entries)}" cursor="{offset}"{expires}>{token}</resumptionToken>'
         if not more and offset == 0:
             tail = ""
@@ -328,7 +329,7 @@ class OaiPmh:
 def render_instrument(spec, rec, inner_id: str) -> str:
     """One `nrii:instrument` in the national reporting model's field names (worth in 万元)."""
     q = rec.q
-    zh, latin, _, alpha2 = catalog.MAKERS[rec.maker]
+    alpha2 = catalog.MAKERS[rec.maker][3]
     unit = rec.unit
     status = STATUS[rec.status]
     if status == "正常" and q[2] < 0.04:
@@ -342,28 +343,30 @@ def render_instrument(spec, rec, inner_id: str) -> str:
     org = f' creditCode="{escape(unit.credit_code)}"' if unit.credit_code else ""
     if unit.level != "other":
         org += f' level="{unit.level}"'
-    contact = f' name="{escape(rec.contact)}" phone="{rec.phone}"' + (f' email="{escape(rec.email)}"' if rec.email else "")
+    contact = (f' name="{escape(rec.contact)}" phone="{rec.phone}"' if rec.contact else "") + (
+        f' email="{escape(rec.email)}"' if rec.email else "")
+    worth = wire_number(rec, "wanyuan")
     parts = [
         f'<nrii:instrument xmlns:nrii="{NRII_NS}">',
         f"<nrii:innerId>{inner_id}</nrii:innerId>",
         f"<nrii:cname>{escape(rec.name)}</nrii:cname>",
-        f"<nrii:ename>{escape(rec.name_en)}</nrii:ename>" if q[0] >= 0.3 else "",
-        f"<nrii:instrCategory>{rec.kind.code}</nrii:instrCategory>",
-        f"<nrii:instrVersion>{escape(rec.model)}</nrii:instrVersion>",
-        f"<nrii:manufacturer>{escape(zh if zh and q[5] < 0.4 else latin)}</nrii:manufacturer>",
+        f"<nrii:ename>{escape(rec.name_en)}</nrii:ename>" if rec.name_en else "",
+        f"<nrii:instrCategory>{rec.category}</nrii:instrCategory>" if rec.category else "",
+        f"<nrii:instrVersion>{escape(rec.model)}</nrii:instrVersion>" if rec.model else "",
+        f"<nrii:manufacturer>{escape(rec.maker_name)}</nrii:manufacturer>" if rec.maker_name else "",
         f"<nrii:nation>{alpha2}</nrii:nation>",
-        f"<nrii:worth>{rec.value_yuan / 10000:.2f}</nrii:worth>",
-        f"<nrii:beginDate>{rec.commissioned.isoformat()}</nrii:beginDate>",
+        f"<nrii:worth>{worth}</nrii:worth>" if worth else "",
+        f"<nrii:beginDate>{rec.commissioned.isoformat()}</nrii:beginDate>" if rec.date_given else "",
         f"<nrii:orgName{org}>{escape(unit.name)}</nrii:orgName>",
         f'<nrii:location province="{spec.code}" city="{unit.city}" county="{rec.county}">'
         f"{escape(unit.county_name + rec.address)}</nrii:location>",
-        f"<nrii:technical>{escape(rec.specs)}</nrii:technical>",
-        f"<nrii:function>{escape(rec.functions)}</nrii:function>",
+        f"<nrii:technical>{escape(rec.specs)}</nrii:technical>" if rec.specs else "",
+        f"<nrii:function>{escape(rec.functions)}</nrii:function>" if rec.functions else "",
         *(f"<nrii:subject>{s}</nrii:subject>" for s in chosen),
-        f"<nrii:serviceContent>{escape('；'.join(rec.services))}</nrii:serviceContent>",
-        f"<nrii:fee>{escape(rec.fee)}</nrii:fee>",
+        f"<nrii:serviceContent>{escape('；'.join(rec.services))}</nrii:serviceContent>" if rec.services else "",
+        f"<nrii:fee>{escape(rec.fee)}</nrii:fee>" if rec.fee else "",
         f"<nrii:serviceUrl>http://{spec.id_prefix.lower()}.nrii.example.cn/yy/{inner_id}</nrii:serviceUrl>" if rec.booking else "",
-        f"<nrii:contact{contact}/>",
+        f"<nrii:contact{contact}/>" if contact else "",
         f"<nrii:status>{status}</nrii:status>",
         f"<nrii:shareMode>{rec.sharing}</nrii:shareMode>",
         f"<nrii:certification>{rec.cert}</nrii:certification>" if rec.certified else "",

@@ -14,7 +14,7 @@ from datetime import datetime
 from werkzeug.wrappers import Response
 
 from hub.simulate import catalog
-from hub.simulate.families import escape, register
+from hub.simulate.families import escape, register, wire_number
 
 USER, PASSWORD = "hub", "hub-secret"
 CHUNK = 200  # records per yielded piece of the stream
@@ -37,21 +37,21 @@ def _qyrq(d, style, u):
 def render_instrument(spec, rec) -> str:
     """One <Instrument> element, quirks drawn from the record's own uniforms."""
     q = rec.kind and rec.q
-    zh, latin, country, _ = catalog.MAKERS[rec.maker]
-    maker = zh if (zh and q[3] < 0.55) else latin
-    if q[3] > 0.97:
+    country = catalog.MAKERS[rec.maker][2]
+    maker = rec.maker_name
+    if maker and q[3] > 0.97:
         maker = catalog.AGENTS[int(q[4] * len(catalog.AGENTS))]
         country = "进口" if q[4] < 0.5 else "中国台湾" if q[4] < 0.6 else country
     elif q[4] < 0.02:
         country = "进口"
     elif q[4] < 0.035:
         country = ""
-    code = rec.kind.code
-    if q[1] < 0.01:
+    code = rec.category or ""
+    if code and q[1] < 0.01:
         code = code[:4]
-    elif q[1] < 0.017:
+    elif code and q[1] < 0.017:
         code = WRONG_CODES[int(q[2] * len(WRONG_CODES))]
-    value = f"{rec.value_yuan / 10000:.2f}" if spec.value_unit == "wanyuan" else str(rec.value_yuan)
+    value = wire_number(rec, spec.value_unit)
     unit = rec.unit
     xydm = f' xydm="{escape(unit.credit_code)}"' if unit.credit_code and q[5] >= 0.02 else ""
     lx = unit.lx.replace("鲁", spec.short) if unit.level == "central" else unit.lx
@@ -62,7 +62,8 @@ def render_instrument(spec, rec) -> str:
         jlrz = "否" if q[7] < 0.5 else ""
     booking = f"http://www.sdyq.example/book?id={ident(spec, rec)}" if rec.booking else ""
     extra = EXTRA[int(q[9] * len(EXTRA))].format(rec.index) if q[8] < 0.05 else ""
-    ywmc = "" if q[0] < 0.4 else escape(rec.name_en)
+    ywmc = escape(rec.name_en)
+    qyrq = _qyrq(rec.commissioned, spec.qyrq_style, q[10]) if rec.date_given else ""
     return (
         "  <Instrument>\n"
         f"    <YQBH>{ident(spec, rec)}</YQBH>\n"
@@ -73,7 +74,7 @@ def render_instrument(spec, rec) -> str:
         f"    <SCCS>{escape(maker)}</SCCS>\n"
         f"    <CDGB>{country}</CDGB>\n"
         f"    <YZ>{value}</YZ>\n"
-        f"    <QYRQ>{_qyrq(rec.commissioned, spec.qyrq_style, q[10])}</QYRQ>\n"
+        f"    <QYRQ>{qyrq}</QYRQ>\n"
         f'    <SSDW{xydm} lx="{lx}">{escape(unit.name)}</SSDW>\n'
         f"    <SZDQ>{szdq}</SZDQ>\n"
         f"    <AZDD>{escape(unit.city_name + unit.county_name + rec.address)}</AZDD>\n"

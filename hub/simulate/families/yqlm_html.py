@@ -30,7 +30,10 @@ TYPE_ZH = {"university": "高校", "institute": "科研院所", "enterprise": "�
 SHARE_ZH = {"外部共享": "对外开放", "内部共享": "内部使用", "不共享": "不开放"}
 STATS_HEADER = ("仪器编号", "年有效机时", "对外服务机时", "对外服务次数", "企业服务次数", "样品数", "对外样品数", "服务收入(元)")
 NOT_FOUND = '<div class="msg">该仪器不存在或已下架</div>'
-ERROR_PAGE = "<html><head><title>{status}</title></head><body><center><h1>{status} Bad Gateway</h1></center><hr><center>nginx/1.2.9</center></body></html>"
+ERROR_PAGE = (
+    "<html><head><title>{status}</title></head><body><center><h1>{status} Bad Gateway</h1></center>"
+    "<hr><center>nginx/1.2.9</center></body></html>"
+)
 
 
 def ident(spec, rec) -> str:
@@ -42,8 +45,11 @@ def index_of(ident_text: str) -> int | None:
     return int(match.group(1)) - 1 if match else None
 
 
-def value_text(spec, yuan: int, u: float) -> str:
+def value_text(spec, yuan: int, u: float, slip: bool = False) -> str:
     wan = yuan / 10000
+    if slip:  # typed in the other unit: the yuan figure labelled 万元, or the 万元 figure as yuan
+        return f"{yuan}万元" if u < 0.35 else f"{wan:g}元" if u < 0.5 else (
+            str(yuan) if spec.value_unit == "wanyuan" else f"{wan:.2f}")
     if u < 0.35:
         return f"{wan:g}万元"
     if u < 0.5:
@@ -56,13 +62,21 @@ def value_text(spec, yuan: int, u: float) -> str:
     return f"{wan:.2f}" if spec.value_unit == "wanyuan" else str(yuan)
 
 
+def _category(names, code) -> str:
+    if code is None:
+        return ""
+    if code.endswith("0000"):  # filed at the wrong level: the 大类 alone
+        return names[code]
+    return f"{names[code[:2] + '0000']} / {names[code]}"
+
+
 def detail_values(spec, rec, html: bool) -> dict[str, str]:
     """Label -> value as the site shows it (html: with <br> and entities)."""
     q = rec.q
     names = category_names()
-    zh, latin, country, _ = catalog.MAKERS[rec.maker]
+    country = catalog.MAKERS[rec.maker][2]
     d = rec.commissioned
-    date = (f"{d.year}年{d.month}月", d.isoformat(), f"{d.year}-{d.month:02d}")[int(q[10] * 3)]
+    date = (f"{d.year}年{d.month}月", d.isoformat(), f"{d.year}-{d.month:02d}")[int(q[10] * 3)] if rec.date_given else ""
     unit = rec.unit
     city = unit.city_name
     region = f"{spec.province}{city}{unit.county_name if q[6] >= 0.2 else ''}"
@@ -75,9 +89,10 @@ def detail_values(spec, rec, html: bool) -> dict[str, str]:
         specs = specs.replace("–", "-")
     cert = ("已通过" if q[7] < 0.6 else rec.cert) if rec.certified else ("未通过" if q[7] < 0.5 else "无")
     value = {
-        "仪器名称": rec.name, "英文名称": rec.name_en, "仪器类别": f"{names[rec.kind.code[:2] + '0000']} / {names[rec.kind.code]}",
-        "规格型号": rec.model, "生产厂家": zh if zh and q[3] < 0.4 else latin, "产地": country,
-        "原值": value_text(spec, rec.value_yuan, q[11]), "购置日期": date, "所属单位": unit.name,
+        "仪器名称": rec.name, "英文名称": rec.name_en, "仪器类别": _category(names, rec.category),
+        "规格型号": rec.model, "生产厂家": rec.maker_name, "产地": country,
+        "原值": value_text(spec, rec.value_yuan, q[11], rec.value_slip) if rec.value_given else "",
+        "购置日期": date, "所属单位": unit.name,
         "单位性质": f"{LEVEL_ZH[unit.level]}{TYPE_ZH[unit.type]}", "所在地区": region, "详细地址": address,
         "主要技术指标": specs, "主要功能及应用领域": rec.functions, "收费标准": rec.fee, "联系人": rec.contact,
         "联系电话": rec.phone, "共享方式": SHARE_ZH[rec.sharing], "计量认证": cert,
@@ -121,8 +136,9 @@ class YqlmHtml:
         return Response(ERROR_PAGE.format(status=status), status=status, headers=headers or {}, mimetype="text/html")
 
     def handle(self, request, path, ctx) -> Response:
-        routes = {"/yiqi/list.jsp": self._list, "/yiqi/detail.jsp": self._detail,
-                  "/download/fwtj_2012.csv": self._stats}
+        routes = {"/yiqi/list.jsp": self._list, "/yiqi/detail.jsp": self._detail}
+        # one statistics file per year, named after it (fwtj_2012.csv is the one the docs show)
+        routes.update({f"/download/fwtj_{year}.csv": self._stats for year in STATS_YEARS})
         if self.spec.csv_download:
             routes["/download/yiqi_mulu.csv"] = self._directory
         if path not in routes:
@@ -170,7 +186,8 @@ class YqlmHtml:
         rows = []
         for n, label in enumerate(order):
             value = values[label]
-            if label == "英文名称" and q[0] < 0.4 or label != "仪器名称" and _missing(q, n):
+            # a field the unit left empty is a row the site does not show
+            if not value or label != "仪器名称" and _missing(q, n):
                 continue
             colon = self.colon if q[4] >= 0.1 else "："
             rows.append(f"  <tr><th>{label}{colon}</th><td>{value}</td></tr>")
@@ -199,13 +216,18 @@ class YqlmHtml:
 
     def _stats(self, request, ctx) -> Response:
         data = self.state.data
+        year = int(request.path.rsplit("_", 1)[1].split(".")[0])
         rows = []
         for i in ([] if ctx.empty else range(data.n)):
-            s = data.stats(i, 2012)
+            s = data.stats(i, year)
             if s:
                 rows.append([ident(self.spec, data.record(i)), s.hours, s.external_hours, s.external_services,
                              s.enterprise_services, s.samples, s.external_samples, s.income])
         return self._csv(STATS_HEADER, rows)
+
+
+#: Years a site publishes statistics for (the simulated networks' "now" is 2013).
+STATS_YEARS = range(2008, 2014)
 
 
 def _missing(q, n) -> bool:

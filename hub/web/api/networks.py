@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from hub.exports.record import iso, money
 from hub.auth.web import public
 from hub.search import labels
+from hub.search.cache import cached
 from hub.search.facets import VALUE_BANDS, band_expression, band_key
 from hub.search.tables import docs
 from hub.store.models import HarvestJob, Instrument, Network
@@ -96,7 +97,7 @@ def stats():
     band = band_expression()
     group = [docs.c.network, func.substr(docs.c.category, 1, 2), docs.c.owner_type, band]
     with store().read() as conn:
-        rows = conn.execute(select(*group, func.count(), func.sum(docs.c.value)).group_by(*group)).all()
+        rows = cached(conn, ("stats", *group), lambda: conn.execute(select(*group, func.count(), func.sum(docs.c.value)).group_by(*group)).all())
         names = labels.network_names(conn)
     dims = {"by_network": 0, "by_category": 1, "by_owner_type": 2, "by_value_band": 3}
     sums = {d: defaultdict(lambda: [0, Decimal(0)]) for d in dims}

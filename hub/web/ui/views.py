@@ -15,6 +15,7 @@ from flask import Response, abort, g, render_template, request
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
 from hub.auth.web import public
 from hub.search import load_params, search
+from hub.search.cache import cached
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
 from hub.web.ui import bp, charts, facets, formatting, i18n, queries
@@ -164,7 +165,7 @@ STAT_CHARTS = {
 def _stat_rows(conn, name):
     title_key, query, label = STAT_CHARTS[name]
     rows = []
-    for row in query(conn):
+    for row in cached(conn, ("stats", name), lambda: query(conn)):
         text, fallback = label(row)
         rows.append({**row, "label": text, "fallback": fallback})
     return title_key, rows
@@ -174,7 +175,7 @@ def _stat_rows(conn, name):
 @public
 def stats_page():
     with _store().read() as conn:
-        totals = queries.totals(conn)
+        totals = cached(conn, ("stats", "totals"), lambda: queries.totals(conn))
         tables = {name: _stat_rows(conn, name) for name in STAT_CHARTS}
     return render_template("stats.html", totals=totals, tables=tables)
 

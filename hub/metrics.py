@@ -1,0 +1,96 @@
+"""Prometheus metrics of a deployment: what the web process measures itself, and what the store knows.
+
+Two sources, because the work happens in more than one process and on more than one host:
+- request counts and latencies (search, the API, pages) are measured in the web process that served
+  them (`observe_request`); under gunicorn set PROMETHEUS_MULTIPROC_DIR so every worker's figures
+  are summed (prometheus_client's multiprocess mode);
+- harvests, pushed batches and evaluations run in CLI, scheduler and worker processes, possibly on
+  other machines, and each leaves a row in the store. `StoreCollector` reads those rows at scrape time,
+  so any web process reports the figures of the whole deployment, whoever did the work.
+"""
+
+from __future__ import annotations
+
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from sqlalchemy import func, select
+
+from hub.store.models import Evaluation, HarvestJob, Instrument
+
+_JOBS, _I, _E = HarvestJob.__table__, Instrument.__table__, Evaluation.__table__
+
+#: The outcome columns of a job; every record a job saw is one of these (see hub.harvest.jobs.Counts).
+OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "rejected")
+
+#: Request latency buckets (seconds): the catalogue's targets are p50 ≤ 30 ms and p95 ≤ 100 ms.
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class RequestMetrics:
+    """Counters and latencies of the requests one web process serves, by endpoint."""
+
+    def __init__(self, registry: CollectorRegistry | None):
+        self.requests = Counter("hub_http_requests", "HTTP requests served, by endpoint and status class",
+                                ["endpoint", "status"], registry=registry)
+        self.latency = Histogram("hub_http_request_duration_seconds", "Time to answer a request, by endpoint",
+                                 ["endpoint"], buckets=LATENCY_BUCKETS, registry=registry)
+
+    def observe(self, endpoint: str, status: int, seconds: float) -> None:
+        self.requests.labels(endpoint, f"{status // 100}xx").inc()
+        self.latency.labels(endpoint).observe(seconds)
+
+
+class StoreCollector:
+    """Figures of the whole deployment, read from the store at each scrape."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def collect(self):
+        jobs = CounterMetricFamily("hub_jobs", "Finished and running jobs (harvests, pushed batches, remaps), by kind and state",
+                                   labels=["kind", "state"])
+        records = CounterMetricFamily("hub_job_records", "Records the jobs handled, by kind and outcome", labels=["kind", "outcome"])
+        seconds = CounterMetricFamily("hub_job_seconds", "Wall time of finished jobs, by kind", labels=["kind"])
+        evaluations = CounterMetricFamily("hub_evaluations", "Evaluation runs stored, by framework", labels=["framework"])
+        active = GaugeMetricFamily("hub_instruments_active", "Instruments listed and not withdrawn, by network", labels=["network"])
+        with self.store.read() as conn:
+            sums = [func.coalesce(func.sum(_JOBS.c[o]), 0) for o in OUTCOMES]
+            for kind, state, n, *outcome_sums in conn.execute(
+                select(_JOBS.c.kind, _JOBS.c.state, func.count(), *sums).group_by(_JOBS.c.kind, _JOBS.c.state)
+            ):
+                jobs.add_metric([kind, state], n)
+                for outcome, total in zip(OUTCOMES, outcome_sums):
+                    records.add_metric([kind, outcome], int(total))
+            durations: dict[str, float] = {}
+            for kind, started, finished in conn.execute(
+                select(_JOBS.c.kind, _JOBS.c.started_at, _JOBS.c.finished_at).where(_JOBS.c.finished_at.is_not(None))
+            ):
+                durations[kind] = durations.get(kind, 0.0) + max(0.0, (finished - started).total_seconds())
+            for kind, total in durations.items():
+                seconds.add_metric([kind], total)
+            for framework, n in conn.execute(select(_E.c.framework, func.count()).group_by(_E.c.framework)):
+                evaluations.add_metric([framework], n)
+            for network, n in conn.execute(
+                select(_I.c.network, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network)
+            ):
+                active.add_metric([network], n)
+        yield from (jobs, records, seconds, evaluations, active)
+
+
+def build_registry(store) -> tuple[CollectorRegistry, RequestMetrics]:
+    """The registry `/metrics` exposes: this process's requests (or all workers' in multiprocess
+    mode) and the store's figures."""
+    registry = CollectorRegistry()
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.MultiProcessCollector(registry)
+        requests = RequestMetrics(None)  # written to the shared directory, read back by the collector
+    else:
+        requests = RequestMetrics(registry)
+    registry.register(StoreCollector(store))
+    return registry, requests
+
+
+def exposition(registry: CollectorRegistry) -> bytes:
+    return generate_latest(registry)

@@ -1,0 +1,66 @@
+"""Answers computed from the search index, kept until a network's documents change.
+
+Facet counts over the whole catalogue, the ranked page of a broad query and the national statistics
+take seconds at a million instruments, and every visitor asks the same few. `cached(conn, clauses,
+compute)` keys an answer on its SQL (text and bound values) and on every network's index version
+(`hub.search.versions`): a writer bumps the versions of the networks it changed in its own
+transaction, so a reader never gets an answer older than the documents it can see, and nothing has to
+expire by time. Per process, least recently used first out.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+
+from hub.search import versions
+
+
+def cached(conn, clauses, compute):
+    """`compute()`, or what it gave for the same `clauses` (SQL expressions and plain values) when no
+    network's documents have changed since. The database is part of the key: one process may serve
+    several (tests do, one per test)."""
+    key = (conn.engine.url.render_as_string(hide_password=False), _sql_key(conn, clauses), versions.current(conn))
+    hit = _CACHE.get(key)
+    return hit if hit is not None else _CACHE.put(key, compute())
+
+
+def _sql_key(conn, clauses) -> tuple:
+    """Expressions as SQL text with their bound values: equal keys select and order equal rows."""
+    out = []
+    for clause in clauses:
+        if not hasattr(clause, "compile"):
+            out.append(repr(clause))
+            continue
+        compiled = clause.compile(dialect=conn.dialect)
+        out.append((str(compiled), tuple(sorted((k, repr(v)) for k, v in compiled.params.items()))))
+    return tuple(out)
+
+
+class _Cache:
+    """A small LRU, shared by the threads of one process."""
+
+    def __init__(self, size: int):
+        self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key, value):
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+        return value
+
+
+
+#: Facets, result pages and statistics of up to 512 distinct questions (a few KB each) per process.
+_CACHE = _Cache(512)
+
+

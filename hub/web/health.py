@@ -1,0 +1,74 @@
+"""Liveness, readiness and metrics, for a load balancer, an orchestrator and Prometheus.
+
+    GET /healthz   200 while the process answers (liveness: restart it when this fails)
+    GET /readyz    200 when the store answers and its schema is at the latest migration; 503 otherwise
+                   (readiness: send it no traffic until this passes)
+    GET /metrics   Prometheus text format (hub.metrics): requests and latencies of this process (of all
+                   workers with PROMETHEUS_MULTIPROC_DIR), and jobs, records and evaluations from the store
+
+Public by design: they say nothing a visitor cannot count from the catalogue itself, and scrapers and
+probes carry no credentials. docs/operations.md lists the metrics.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from hub.auth.web import public
+from hub.metrics import build_registry, exposition
+from hub.web import store
+
+bp = Blueprint("health", __name__)
+
+
+@bp.record_once
+def _instrument(state):
+    app = state.app
+    registry, requests = build_registry(app.extensions["hub_store"])
+    app.extensions["hub_metrics"] = (registry, requests)
+
+    @app.before_request
+    def _start_clock():
+        g.hub_started = time.perf_counter()
+
+    @app.after_request
+    def _observe(response):
+        started = g.pop("hub_started", None)
+        if started is not None:
+            # The endpoint name, not the path: paths carry ids and would make a series per instrument.
+            requests.observe(request.endpoint or "unmatched", response.status_code, time.perf_counter() - started)
+        return response
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+@public
+def readyz():
+    from hub.store.migrate import current, head
+
+    try:
+        with store().read() as conn:
+            conn.execute(text("select 1"))
+        at, latest = current(store()), head()
+    except (SQLAlchemyError, OSError) as exc:  # any failure to reach the store means: not ready
+        current_app.logger.warning("readiness: store unreachable: %s", exc)
+        return jsonify(status="unavailable", reason="the store does not answer"), 503
+    if at != latest:
+        return jsonify(status="unavailable", reason=f"schema at {at}, code expects {latest}: run `hub init`"), 503
+    return jsonify(status="ready", schema=at)
+
+
+@bp.get("/metrics")
+@public
+def metrics():
+    registry, _ = current_app.extensions["hub_metrics"]
+    return Response(exposition(registry), mimetype="text/plain; version=0.0.4; charset=utf-8")

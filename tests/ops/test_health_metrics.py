@@ -1,0 +1,62 @@
+"""Liveness, readiness and the Prometheus endpoint, read as a probe and a scraper would."""
+
+from __future__ import annotations
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from hub.auth.tokens import create_token
+from hub.config import Registry
+from hub.feed import samples
+from hub.store.db import Store
+from hub.store.migrate import upgrade
+from hub.store.networks import sync_networks
+from hub.web import create_app
+
+
+def _samples(client) -> dict[tuple, float]:
+    r = client.get("/metrics")
+    assert r.status_code == 200 and r.mimetype == "text/plain"
+    out = {}
+    for family in text_string_to_metric_families(r.get_data(as_text=True)):
+        for s in family.samples:
+            out[(s.name, tuple(sorted(s.labels.items())))] = s.value
+    return out
+
+
+@pytest.fixture
+def client(store):
+    registry = Registry.load()
+    sync_networks(store, registry)
+    return create_app({"STORE": store, "TESTING": True, "REGISTRY": registry, "FEED_WORKER": False}).test_client()
+
+
+def test_a_live_process_answers_healthz(client):
+    assert client.get("/healthz").get_json() == {"status": "ok"}
+
+
+def test_ready_only_when_the_schema_is_at_the_latest_migration(client, tmp_path):
+    assert client.get("/readyz").get_json()["status"] == "ready"
+    old = Store(f"sqlite:///{tmp_path}/old.sqlite")
+    upgrade(old, "0001")
+    r = create_app({"STORE": old, "TESTING": True}).test_client().get("/readyz")
+    assert r.status_code == 503 and "hub init" in r.get_json()["reason"]
+    old.dispose()
+
+
+def test_metrics_count_pushed_records_and_search_requests(client, store):
+    token = create_token(store, "publisher", "440000")[1]
+    r = client.post("/api/v1/networks/440000/batches?mode=upsert", data=samples.guangdong_csv(7),
+                    headers={"Content-Type": "text/csv", "Authorization": f"Bearer {token}"})
+    assert r.status_code in (200, 201), r.get_data(as_text=True)[:300]
+    for _ in range(3):
+        assert client.get("/api/v1/instruments?q=色谱").status_code == 200
+
+    m = _samples(client)
+    kind = (("kind", "push"),)
+    assert m[("hub_job_records_total", (("kind", "push"), ("outcome", "created")))] == 7
+    assert sum(v for (name, labels), v in m.items() if name == "hub_jobs_total" and labels[0] == kind[0]) == 1
+    assert m[("hub_instruments_active", (("network", "440000"),))] == 7
+    searches = [(labels, v) for (name, labels), v in m.items()
+                if name == "hub_http_request_duration_seconds_count" and "instrument" in dict(labels)["endpoint"]]
+    assert searches and sum(v for _, v in searches) >= 3, sorted(k for k in m if k[0].startswith("hub_http"))
