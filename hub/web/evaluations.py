@@ -390,6 +390,8 @@ def _section(eid: int, key: str):
 @blp.route(f"{_API}/<int:eid>/panel")
 @blp.response(200, description="The periods side by side: {periods, from, to, units: [{id, label, series: [{period, rank, score}], rank_change, score_change}]}; null for a one-period evaluation", content_type="application/json")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
+@public
 def get_panel(eid):
     """The panel of a several-period evaluation: each unit's rank and score per period and its movement between the last two."""
     return _section(eid, "panel")
@@ -398,6 +400,8 @@ def get_panel(eid):
 @blp.route(f"{_API}/<int:eid>/audit")
 @blp.response(200, description="The statistical audit: correlations, Cronbach's alpha, PCA per dimension, flags, effective weights (docs/evaluation.md)", content_type="application/json")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
+@public
 def get_audit(eid):
     """The statistical audit of an evaluation, as report.json holds it."""
     return _section(eid, "audit")

@@ -45,7 +45,7 @@ def served(request, tmp_path_factory):
     sync_networks(store, registry)
     make_instruments(store, 5)
     (tmp / "frameworks").mkdir()
-    app = create_app({"STORE": store, "TESTING": False, "REGISTRY": registry, "FEED_WORKER": False,
+    app = create_app({"STORE": store, "TESTING": False, "SECRET_KEY": "hostile-tests-key", "REGISTRY": registry, "FEED_WORKER": False,
                       # no framework to run: an evaluation POST is answered (422) without seconds of Monte Carlo
                       "EVALUATION_FRAMEWORKS": str(tmp / "frameworks")})
     tokens = {"anonymous": None, "admin": create_token(store, "admin")[1],

@@ -27,7 +27,7 @@ def store(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(store):
-    return create_app({"STORE": store, "TESTING": False, "REGISTRY": Registry.load(), "FEED_WORKER": False})
+    return create_app({"STORE": store, "TESTING": False, "SECRET_KEY": "hostile-tests-key", "REGISTRY": Registry.load(), "FEED_WORKER": False})
 
 
 @pytest.fixture(scope="module")

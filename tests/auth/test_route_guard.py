@@ -23,6 +23,7 @@ PUBLIC_ENDPOINTS = {
     "instruments.list_instruments", "instruments.get_instrument", "exports.export",
     "networks.list_networks", "networks.get_network", "networks.stats",
     "evaluations.list_evaluations", "evaluations.get_evaluation", "evaluations.get_report_csv", "evaluations.get_report_html",
+    "evaluations.get_panel", "evaluations.get_audit",
     "evaluations.pages.list_page", "evaluations.pages.evaluation_page", "evaluations.pages.score_chart", "evaluations.pages.unit_chart",
     "ui.search_page", "ui.instrument_page", "ui.networks_page", "ui.network_page", "ui.stats_page", "ui.stats_chart",
     "oai.oai", "admin.login", "admin.logout",

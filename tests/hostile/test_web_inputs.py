@@ -41,7 +41,7 @@ def served(request, tmp_path_factory):
     registry = Registry.load()
     sync_networks(store, registry)
     make_instruments(store, 3)
-    app = create_app({"STORE": store, "TESTING": False, "REGISTRY": registry, "FEED_WORKER": False})
+    app = create_app({"STORE": store, "TESTING": False, "SECRET_KEY": "hostile-tests-key", "REGISTRY": registry, "FEED_WORKER": False})
     yield app, create_token(store, "admin")[1]
     cleanup()
 
