@@ -1,5 +1,5 @@
 """Tables of authentication and audit: API tokens, admin browser sessions and the audit log
-(migrations 0003 and 0006 create them)."""
+(migrations 0003 and 0007 create them)."""
 
 from __future__ import annotations
 

@@ -34,6 +34,14 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+#: The network's public pages the hub's instrument page links to when a record has no booking link
+#: (conf/networks.yaml portal_url / apply_url): plain pages, outside the harvest's fault machinery.
+PUBLIC_PAGES = {
+    "portal": "<!doctype html><meta charset=utf-8><title>{code} 服务平台</title><h1>大型科学仪器共享服务平台（模拟 {code}）</h1><p>仪器预约、检测服务与费用。</p>",
+    "apply": "<!doctype html><meta charset=utf-8><title>{code} 如何申请</title><h1>如何申请使用仪器（模拟 {code}）</h1><ol><li>注册单位账号</li><li>选择仪器并提交预约</li><li>与管理员确认时间与费用</li></ol>",
+}
+
+
 def default_networks() -> list[str]:
     return [code for code, spec in network_table().items() if spec.simulated]
 
@@ -60,6 +68,8 @@ class SimulatorApp:
         head, _, rest = request.path.strip("/").partition("/")
         if head == "_control":
             response = self._control(request, rest)
+        elif head in self.states and rest in PUBLIC_PAGES:
+            response = Response(PUBLIC_PAGES[rest].format(code=head), mimetype="text/html")
         elif head in self.states:
             response = self._network(request, head, "/" + rest)
         else:
@@ -97,13 +107,22 @@ class SimulatorApp:
             from hub.simulate.faults import deterministic_roll
             if deterministic_roll(url, attempt, family.drop_rate):
                 return family.error(502)
-        ctx = Ctx(empty=state.active("empty", path, page, url, attempt) is not None)
+        ctx = Ctx(empty=state.active("empty", path, page, url, attempt) is not None,
+                  drop_token=state.active("drop_token", path, page, url, attempt) is not None)
         cut = state.active("truncate", path, page, url, attempt)
         ctx.truncate = float(cut.options["at"]) if cut else None
+        ctx.boundary = bool(cut and cut.options["boundary"])
+        short = state.active("short_page", path, page, url, attempt)
+        ctx.keep = float(short.options["keep"]) if short else None
         response = family.handle(request, path, ctx)
         if ctx.truncate is not None and not response.is_streamed:
             data = response.get_data()
-            response.set_data(data[: int(len(data) * ctx.truncate)])
+            at = int(len(data) * ctx.truncate)
+            marker = getattr(family, "record_end", None)
+            if ctx.boundary and marker:
+                end = data.rfind(marker, 0, at)
+                at = end + len(marker) if end >= 0 else 0
+            response.set_data(data[:at])  # Content-Length follows: nothing at the HTTP level tells
         return response
 
     # -- control -------------------------------------------------------------------------------
