@@ -1,4 +1,5 @@
-"""Tables of authentication and audit: API tokens and the audit log (migration 0003 creates them)."""
+"""Tables of authentication and audit: API tokens, admin browser sessions and the audit log
+(migrations 0003 and 0008 create them)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,20 @@ class ApiToken(Base):
     created_by: Mapped[str | None] = mapped_column(String(100))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # None: until revoked
+
+
+class AdminSession(Base):
+    """A browser signed in to /admin with an admin token. The cookie carries a random session secret;
+    only its SHA-256 is kept, so the database cannot give a live session away. The session ends at
+    `expires_at`, at logout (`ended_at`), or when its token is revoked or expires."""
+
+    __tablename__ = "admin_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's secret
+    token_id: Mapped[str] = mapped_column(String(16), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class AuditEntry(Base):

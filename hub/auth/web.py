@@ -1,4 +1,7 @@
-"""Authentication for the Flask app: `require(role, network=...)` guards a view.
+"""Authentication for the Flask app: one guard in front of every view, and the rules views declare.
+
+Every view declares who may call it, and `guard` (an app-wide `before_request`, installed by
+`init_app`) enforces it before the view runs — a view cannot forget to check:
 
     @bp.post("/networks/<code>/batches")
     @require("publisher", network="code")     # the publisher of <code>, or an admin
@@ -7,26 +10,64 @@
     @bp.get("/audit")
     @require("admin")
 
+    @bp.get("/admin")
+    @require("admin", browser=True)            # an /admin page: the sign-in cookie counts too
+
+    @bp.get("/networks")
+    @public                                    # the public catalogue
+
+A view that declares nothing is refused (403) for everyone, and tests/auth/test_route_guard.py walks
+the app's URL map so that such a route fails CI before it ships. Endpoints of libraries (static files,
+the OpenAPI document and its UI) are public through PUBLIC_ENDPOINTS.
+
 Rules (docs/push.md "Tokens and roles"):
-* no `Authorization: Bearer …` header, a malformed, unknown or revoked token → 401 (with
-  `WWW-Authenticate: Bearer`);
+* no `Authorization: Bearer …` header, a malformed, unknown, revoked or expired token → 401 (with
+  `WWW-Authenticate: Bearer` and a detail saying which);
 * a valid token whose role is not among those required → 403; an admin passes every check (the
   national centre may act for any network);
 * with `network=`, a publisher passes only for the network its token was issued for → 403 otherwise.
-`network` names the view argument that holds the network code (`"code"` for `/networks/<code>/…`).
-
-Reading the public catalogue needs no token: only views that write (or show non-public data) use this.
+* `browser=True` (the /admin pages only): a live admin session cookie (hub.auth.sessions) is accepted
+  instead of a bearer header; a form posted with it must carry the session's csrf field, or it is 403.
+  The cookie counts nowhere else, so no JSON API route can be reached with it.
 """
 
 from __future__ import annotations
 
-import functools
+import hmac
+import logging
+from dataclasses import dataclass
 
-from flask import g, request
+from flask import current_app, g, request
 from werkzeug.datastructures import WWWAuthenticate
 from werkzeug.exceptions import Forbidden, Unauthorized
 
-from hub.auth.tokens import ROLES, Principal, authenticate
+from hub.auth import sessions
+from hub.auth.tokens import ROLES, Principal, TokenRefused, verify
+
+log = logging.getLogger(__name__)
+
+#: The admin sign-in cookie (its value is a session secret, never a token).
+COOKIE = "hub_admin"
+#: Endpoints whose views are not ours to decorate; everything in them is public.
+PUBLIC_ENDPOINTS = frozenset({"static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui"})
+_ATTR = "hub_access"
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call a view: `roles` None means anyone."""
+
+    roles: tuple[str, ...] | None
+    network: str | None = None
+    browser: bool = False
+
+
+PUBLIC = Access(None)
+
+
+class SignInRequired(Unauthorized):
+    """An /admin page asked for without a live session: the admin blueprint answers with the sign-in form."""
 
 
 def _store():
@@ -48,7 +89,7 @@ def unauthorized(detail: str) -> Unauthorized:
 def authorise(principal: Principal | None, roles: tuple[str, ...], network: str | None) -> tuple[int, str] | None:
     """Pure decision: None when allowed, else (HTTP status, reason)."""
     if principal is None:
-        return 401, "a valid bearer token is required (Authorization: Bearer hub_…); this one is missing, unknown or revoked"
+        return 401, "a valid bearer token is required (Authorization: Bearer hub_…); this one is missing, unknown, revoked or expired"
     if principal.role == "admin":
         return None
     if principal.role not in roles:
@@ -58,16 +99,32 @@ def authorise(principal: Principal | None, roles: tuple[str, ...], network: str 
     return None
 
 
-def current_principal() -> Principal | None:
-    """The request's authenticated principal (looked up once per request), or None."""
+def _bearer_principal() -> Principal | None:
+    """The principal of the Authorization header (looked up once per request); the reason it was
+    refused is kept in g.hub_refusal."""
     if "hub_principal" not in g:
+        g.hub_principal, g.hub_refusal = None, None
         token = bearer_token()
-        if token is None:
-            g.hub_principal = None
-        else:
-            with _store().read() as conn:
-                g.hub_principal = authenticate(conn, token)
+        if token is not None:
+            try:
+                with _store().read() as conn:
+                    g.hub_principal = verify(conn, token)
+            except TokenRefused as exc:
+                g.hub_refusal = str(exc)
     return g.hub_principal
+
+
+def current_principal() -> Principal | None:
+    """The request's authenticated principal (bearer token, or on /admin pages the session), or None."""
+    if "hub_principal" not in g:
+        _bearer_principal()
+    return g.hub_principal
+
+
+def refusal() -> str | None:
+    """Why the bearer token sent with this request was refused (None when none was sent or it is valid)."""
+    _bearer_principal()
+    return g.get("hub_refusal")
 
 
 def check(roles: str | tuple[str, ...], network: str | None = None) -> Principal:
@@ -77,23 +134,91 @@ def check(roles: str | tuple[str, ...], network: str | None = None) -> Principal
     denied = authorise(principal, roles, network)
     if denied is not None:
         status, reason = denied
-        raise unauthorized(reason) if status == 401 else Forbidden(description=reason)
+        if status == 401:
+            raise unauthorized(refusal() or reason)
+        raise Forbidden(description=reason)
     return principal
 
 
-def require(role: str | tuple[str, ...], network: str | None = None):
-    """Decorator: `role` is a role name or a tuple of them; `network` the view argument with the code."""
+# --------------------------------------------------------------------------- declaring access
+
+
+def public(view):
+    """Anyone may call this view (it shows only public data, or checks an optional token itself)."""
+    setattr(view, _ATTR, PUBLIC)
+    return view
+
+
+def require(role: str | tuple[str, ...], network: str | None = None, *, browser: bool = False):
+    """Declare the roles a view needs; `network` names the view argument holding the network code;
+    `browser` lets an /admin page accept the sign-in cookie. The guard enforces it."""
     roles = (role,) if isinstance(role, str) else tuple(role)
     for r in roles:
         if r not in ROLES:
             raise ValueError(f"unknown role {r!r}, expected one of {ROLES}")
+    access = Access(roles, network, browser)
 
     def decorate(view):
-        @functools.wraps(view)
-        def wrapped(*args, **kwargs):
-            check(roles, kwargs.get(network) if network else None)
-            return view(*args, **kwargs)
-
-        return wrapped
+        setattr(view, _ATTR, access)
+        return view
 
     return decorate
+
+
+def access_of(app, endpoint: str) -> Access | None:
+    """The declared access of an endpoint, or None when it declares nothing (refused)."""
+    if endpoint in PUBLIC_ENDPOINTS:
+        return PUBLIC
+    view = app.view_functions.get(endpoint)
+    return getattr(view, _ATTR, None)
+
+
+# --------------------------------------------------------------------------- the guard
+
+
+def _session_principal() -> Principal | None:
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return None
+    with _store().read() as conn:
+        principal = sessions.resolve(conn, cookie)
+    if principal is not None and request.method not in _SAFE_METHODS:
+        sent = request.form.get("csrf", "")
+        if not hmac.compare_digest(sent.encode("utf-8", "replace"), sessions.csrf_for(cookie).encode()):
+            raise Forbidden("the form was not sent from the dashboard (csrf field missing or wrong); reload the page")
+    if principal is not None:
+        g.hub_session = cookie
+    return principal
+
+
+def guard():
+    """before_request: refuse the request unless the endpoint's declared access lets it through."""
+    endpoint = request.endpoint
+    if endpoint is None:  # no route matched: Flask answers 404/405 itself
+        return None
+    access = access_of(current_app, endpoint)
+    if access is None:
+        log.error("route %s (%s) declares no access rule; refused", request.url_rule, endpoint)
+        raise Forbidden("this route declares no access rule, so it is refused")
+    if access.roles is None:
+        return None
+    principal = None
+    if bearer_token() is not None:
+        principal = _bearer_principal()
+    elif access.browser:
+        principal = _session_principal()
+        g.hub_principal = principal
+    if principal is None and access.browser and bearer_token() is None:
+        raise SignInRequired("sign in at /admin/login with an admin token")
+    network = request.view_args.get(access.network) if access.network and request.view_args else None
+    denied = authorise(principal, access.roles, network)
+    if denied is not None:
+        status, reason = denied
+        if status == 401:
+            raise unauthorized(refusal() or reason)
+        raise Forbidden(description=reason)
+    return None
+
+
+def init_app(app) -> None:
+    app.before_request(guard)

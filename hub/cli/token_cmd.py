@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from hub.auth import audit
-from hub.auth.tokens import ROLES, TokenError, create_token, list_tokens, revoke_token
+from hub.auth.tokens import ROLES, TokenError, create_token, list_tokens, parse_expiry, revoke_token, utc
 from hub.cli._output import echo_table
 from hub.config import Registry
 from hub.store.db import open_store
@@ -32,29 +32,43 @@ def token():
 @click.option("--role", type=click.Choice(ROLES), required=True, help="admin (national centre), publisher (one network) or evaluator.")
 @click.option("--network", help="The one network a publisher may write (6-digit code).")
 @click.option("--label", help="Who holds it, for the list (e.g. 'Guangdong platform, ops team').")
-def create(role, network, label):
+@click.option("--expires", metavar="90d|12h|2w|YYYY-MM-DD", help="When the token stops working (from then on: 401 'expired'). Default: never.")
+def create(role, network, label, expires):
     """Create a token and print it ONCE: only its hash is stored."""
-    if network is not None and network not in Registry.load():
-        raise click.UsageError(f"network {network} is not in the registry (conf/networks.yaml)")
-    store = _store()
+    if network is not None:
+        registry = Registry.load()
+        if network not in registry:
+            raise click.UsageError(f"network {network} is not in the registry (conf/networks.yaml)")
+        if role == "publisher" and registry.get(network).pulled:
+            # The hub harvests a pulled network itself; pushed batches would compete with its harvests.
+            raise click.UsageError(f"network {network} is harvested by the hub (family {registry.get(network).family}); "
+                                   "a publisher token is only for networks that push (family push)")
     try:
-        info, secret = create_token(store, role, network, label=label, created_by=audit.cli_actor())
+        expires_at = parse_expiry(expires) if expires else None
     except TokenError as exc:
         raise click.UsageError(str(exc)) from None
-    _audit(store, "token.create", info.id, {"role": role, "network": network, "label": label})
+    store = _store()
+    try:
+        info, secret = create_token(store, role, network, label=label, created_by=audit.cli_actor(), expires_at=expires_at)
+    except TokenError as exc:
+        raise click.UsageError(str(exc)) from None
+    _audit(store, "token.create", info.id, {"role": role, "network": network, "label": label,
+                                            "expires_at": expires_at.isoformat() if expires_at else None})
     click.echo(secret)
-    click.echo(f"token {info.id}: role {role}{' for network ' + network if network else ''}. "
+    until = f", expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
+    click.echo(f"token {info.id}: role {role}{' for network ' + network if network else ''}{until}. "
                "Keep it now: it is shown only this once and cannot be recovered.", err=True)
 
 
 @token.command("list")
-@click.option("--active", is_flag=True, help="Leave out revoked tokens.")
+@click.option("--active", is_flag=True, help="Leave out revoked and expired tokens.")
 def list_(active):
     """List tokens by id (never their secrets)."""
     rows = [[t.id, t.role, t.network or "", t.label or "", f"{t.created_at:%Y-%m-%d %H:%M}",
-             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "", f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"]
-            for t in list_tokens(_store(), include_revoked=not active)]
-    echo_table(["id", "role", "network", "label", "created", "last used", "state"], rows)
+             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "", f"{utc(t.expires_at):%Y-%m-%d %H:%M}" if t.expires_at else "never",
+             f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else ("active" if t.active else "expired")]
+            for t in list_tokens(_store(), include_revoked=not active) if t.active or not active]
+    echo_table(["id", "role", "network", "label", "created", "last used", "expires", "state"], rows)
 
 
 @token.command("revoke")

@@ -81,8 +81,12 @@ class SearchParamsSchema(Schema):
     sharing = fields.String(load_default=None, validate=validate.OneOf((*SHARING, UNKNOWN)))
     certified = fields.Boolean(load_default=None)
     include_retired = fields.Boolean(load_default=None, metadata={"description": "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."})
-    min_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13), metadata={"description": "Original value in yuan, inclusive."})
-    max_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13), metadata={"description": "Original value in yuan, inclusive."})
+    # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)
+    min_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13),
+                            metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13})
+    # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)
+    max_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13),
+                            metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13})
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_WINDOW))
     page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))

@@ -27,6 +27,7 @@ BLUEPRINTS = [
     "hub.web.oai:bp",
     "hub.web.evaluations:blp",
     "hub.web.admin:bp",
+    "hub.web.api.admin:blp",
     "hub.web.health:bp",
 ]
 
@@ -38,7 +39,8 @@ def _load(spec: str):
 
 def create_app(config: dict | None = None) -> Flask:
     from hub.store.db import Store
-    from hub.web import api, errors
+    from hub.auth import web as auth_web
+    from hub.web import api, errors, headers, urls
 
     app = Flask(__name__)
     app.config.update(JSON_AS_ASCII=False, TESTING=False)
@@ -62,6 +64,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     import hub.search  # noqa: F401  (the index hook: any writer running in this process keeps it current)
 
+    urls.init_app(app)  # before any rule is added: the bounded <int:> converter is bound then
     smorest = api.init_app(app)
     for spec in BLUEPRINTS:
         bp = _load(spec)
@@ -69,6 +72,8 @@ def create_app(config: dict | None = None) -> Flask:
             smorest.register_blueprint(bp)
         else:
             app.register_blueprint(bp)
+    auth_web.init_app(app)  # the one guard in front of every view (after the language is picked)
+    headers.init_app(app)
     errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this replaces
     return app
 

@@ -34,7 +34,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from sqlalchemy import select, update
 
 from hub.auth import audit
-from hub.auth.web import bearer_token, current_principal, require, unauthorized
+from hub.auth.web import bearer_token, current_principal, public, refusal, require, unauthorized
 from hub.errors import ConfigError
 from hub.evaluation import report as report_mod
 from hub.evaluation.engine import EvaluationError
@@ -269,7 +269,7 @@ def _may_see_unpublished() -> bool:
         return False
     principal = current_principal()
     if principal is None:
-        raise unauthorized("the bearer token is unknown or revoked; send none to read the published evaluations")
+        raise unauthorized(f"{refusal()}; send none to read the published evaluations")
     return principal.role in WRITERS
 
 
@@ -323,6 +323,7 @@ def create_evaluation():
 @blp.route(_API, methods=["GET"])
 @blp.response(200, EvaluationOut(many=True))
 @blp.alt_response(401, description="A bearer token was sent but is unknown or revoked")
+@public
 def list_evaluations():
     """Stored evaluations, newest first: the published ones, and drafts too for evaluator and admin tokens."""
     query = select(*(_E.c[k] for k in ("id", "title", "framework", "period", "created_at", "created_by", "published", "report_sha256"))).order_by(_E.c.id.desc())
@@ -342,6 +343,8 @@ def _file(row, body: bytes, media_type: str, name: str) -> Response:
 @blp.route(f"{_API}/<int:eid>")
 @blp.response(200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json")
 @blp.alt_response(404, description="No such evaluation, or not published and no evaluator/admin token")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
+@public
 def get_evaluation(eid):
     """One evaluation's report.json, byte for byte as `hub evaluate` writes it (its sha256 is the ETag)."""
     row = _visible_row(eid)
@@ -353,6 +356,8 @@ def get_evaluation(eid):
 @blp.route(f"{_API}/<int:eid>/report.csv")
 @blp.response(200, description="report.csv: one row per unit", content_type="text/csv")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
+@public
 def get_report_csv(eid):
     """The ranking as CSV (rank, unit, score, rank interval, every score and indicator value)."""
     row = _visible_row(eid)
@@ -362,10 +367,16 @@ def get_report_csv(eid):
 @blp.route(f"{_API}/<int:eid>/report.html")
 @blp.response(200, description="report.html: a self-contained page with charts", content_type="text/html")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
+@public
 def get_report_html(eid):
     """The full report as one self-contained HTML file (inline SVG charts, no scripts)."""
+    from hub.web.headers import SELF_CONTAINED_CSP
+
     row = _visible_row(eid)
-    return _file(row, RENDERED.get(row, "html"), "text/html; charset=utf-8", "report.html")
+    response = _file(row, RENDERED.get(row, "html"), "text/html; charset=utf-8", "report.html")
+    response.headers["Content-Security-Policy"] = SELF_CONTAINED_CSP  # its stylesheet is inline, by design
+    return response
 
 
 def _section(eid: int, key: str):
@@ -379,6 +390,8 @@ def _section(eid: int, key: str):
 @blp.route(f"{_API}/<int:eid>/panel")
 @blp.response(200, description="The periods side by side: {periods, from, to, units: [{id, label, series: [{period, rank, score}], rank_change, score_change}]}; null for a one-period evaluation", content_type="application/json")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
+@public
 def get_panel(eid):
     """The panel of a several-period evaluation: each unit's rank and score per period and its movement between the last two."""
     return _section(eid, "panel")
@@ -387,6 +400,8 @@ def get_panel(eid):
 @blp.route(f"{_API}/<int:eid>/audit")
 @blp.response(200, description="The statistical audit: correlations, Cronbach's alpha, PCA per dimension, flags, effective weights (docs/evaluation.md)", content_type="application/json")
 @blp.alt_response(404, description="No such evaluation")
+@blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
+@public
 def get_audit(eid):
     """The statistical audit of an evaluation, as report.json holds it."""
     return _section(eid, "audit")
@@ -470,6 +485,7 @@ def _published(eid: int) -> tuple[dict, dict]:
 
 
 @pages.get("/evaluations")
+@public
 def list_page():
     query = select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256).where(_E.c.published.is_(True)).order_by(_E.c.id.desc())
     with store().read() as conn:
@@ -483,6 +499,7 @@ def _dimensions(report: dict) -> list[dict]:
 
 
 @pages.get("/evaluations/<int:eid>")
+@public
 def evaluation_page(eid):
     from hub.evaluation import wording
     from hub.evaluation.html import rank_sparkline
@@ -520,6 +537,7 @@ def evaluation_page(eid):
 
 
 @pages.get("/evaluations/<int:eid>/charts/score.svg")
+@public
 def score_chart(eid):
     row, _ = _published(eid)
     from hub.web.ui.i18n import pick_lang
@@ -531,6 +549,7 @@ def score_chart(eid):
 
 
 @pages.get("/evaluations/<int:eid>/charts/unit-<int:pos>.svg")
+@public
 def unit_chart(eid, pos):
     row, report = _published(eid)
     if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:

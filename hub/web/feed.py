@@ -16,7 +16,8 @@ conf/). docs/push.md describes every answer.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+from flask import Response, current_app, request
+from marshmallow import Schema, fields, validate
 
 from hub.auth import audit
 from hub.auth.web import check, current_principal, require
@@ -24,10 +25,50 @@ from hub.feed import batches, holds
 from hub.feed.batches import FeedError, FeedLimits
 from hub.feed.worker import BatchWorker
 from hub.web import store
+from hub.web.api import Blueprint
+from hub.web.api.params import Int
 from hub.web.errors import Problem
 from hub.web.request_body import read_body
+from hub.schema import NETWORK_CODE
 
-bp = Blueprint("feed", __name__, url_prefix="/api/v1")
+bp = Blueprint("feed", __name__, url_prefix="/api/v1", description="Pushed batches, the audit log and held withdrawals (docs/push.md)")
+_DENIED = ((401, "No valid bearer token (missing, malformed, unknown, revoked or expired)"), (403, "The token's role or network does not allow this"))
+
+
+def _documented(*statuses):
+    def decorate(view):
+        for status, text in (*_DENIED, *statuses):
+            view = bp.alt_response(status, description=text)(view)
+        return view
+
+    return decorate
+
+
+class BatchesArgs(Schema):
+    limit = Int(load_default=50, maximum=500)
+
+
+class AuditArgs(Schema):
+    limit = Int(load_default=100, maximum=1000)
+    before = Int(load_default=None, metadata={"description": "the smallest id of the previous page"})
+    network = fields.String(load_default=None, validate=validate.Regexp(NETWORK_CODE))
+    action = fields.String(load_default=None, validate=validate.Length(1, 40))
+    batch = fields.String(load_default=None, validate=validate.Length(1, 64))
+
+
+class HoldsArgs(Schema):
+    state = fields.String(load_default="held", validate=validate.OneOf(("held", "confirmed", "rejected", "all")))
+
+
+_PUSH_BODY = {"required": True, "content": {
+    media: {"schema": {"type": "string", "format": "binary"}} for media in ("text/csv", "application/json", "application/xml")}}
+_PUSH_PARAMETERS = [
+    {"name": "mode", "in": "query", "required": True, "schema": {"type": "string", "enum": ["upsert", "delete", "snapshot"]}},
+    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["instruments", "service"], "default": "instruments"}},
+    {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1990, "maximum": 2100}, "description": "with kind=service"},
+    {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}},
+]
+_REPORT = {"type": "object", "description": "the batch report (docs/push.md)"}
 
 
 def _settings():
@@ -84,7 +125,14 @@ def _answer(answer: batches.Answer) -> Response:
     return response
 
 
-@bp.post("/networks/<code>/batches")
+@bp.route("/networks/<string:code>/batches", methods=["POST"])
+@bp.doc(requestBody=_PUSH_BODY, parameters=_PUSH_PARAMETERS)
+@bp.response(200, description="A small batch, applied: the batch report", content_type="application/json")
+@bp.alt_response(202, description="A large batch, queued: {id, state, records, bytes, report}; Location is the report")
+@_documented((400, "Bad parameters or a body that is not CSV, JSON or XML"), (404, "No such network"),
+             (409, "The network is harvested, not pushed"), (413, "The body is over the batch limit"),
+             (415, "A Content-Type or Content-Encoding the feed does not read"),
+             (422, "The Idempotency-Key was used for a different batch"))
 @require("publisher", network="code")
 def push_batch(code):
     network = _network(code)
@@ -103,16 +151,20 @@ def push_batch(code):
     return _answer(answer)
 
 
-@bp.get("/networks/<code>/batches")
+@bp.route("/networks/<string:code>/batches")
+@bp.arguments(BatchesArgs, location="query", as_kwargs=True)
+@bp.response(200, description="The network's recent batches, newest first", content_type="application/json")
+@_documented((400, "A bad parameter"), (404, "No such network"))
 @require("publisher", network="code")
-def list_batches(code):
+def list_batches(code, limit):
     _network(code)
-    limit = min(max(request.args.get("limit", 50, type=int), 1), 500)
     with store().read() as conn:
         return {"network": code, "batches": batches.list_batches(conn, code, limit)}
 
 
-@bp.get("/networks/<code>/batches/<batch_id>")
+@bp.route("/networks/<string:code>/batches/<string:batch_id>")
+@bp.response(200, description="The batch report", content_type="application/json")
+@_documented((404, "No such batch of this network"))
 @require("publisher", network="code")
 def batch_report(code, batch_id):
     with store().read() as conn:
@@ -122,29 +174,33 @@ def batch_report(code, batch_id):
     return Response(batches.dumps(report), content_type="application/json; charset=utf-8")
 
 
-@bp.get("/audit")
+@bp.route("/audit")
+@bp.arguments(AuditArgs, location="query", as_kwargs=True)
+@bp.response(200, description="Audit entries, newest first, and the link to the next page", content_type="application/json")
+@_documented((400, "A bad parameter"))
 @require("admin")
-def audit_log():
-    args = request.args
-    limit = min(max(args.get("limit", 100, type=int), 1), 1000)
+def audit_log(limit, before, network, action, batch):
     with store().read() as conn:
-        entries = audit.entries(conn, network=args.get("network"), action=args.get("action"), batch_id=args.get("batch"),
-                                before_id=args.get("before", type=int), limit=limit)
+        entries = audit.entries(conn, network=network, action=action, batch_id=batch, before_id=before, limit=limit)
     for e in entries:
         e["at"] = e["at"].isoformat() if e["at"] else None
     following = f"/api/v1/audit?before={entries[-1]['id']}&limit={limit}" if len(entries) == limit else None
     return {"entries": entries, "next": following}
 
 
-@bp.get("/holds")
+@bp.route("/holds")
+@bp.arguments(HoldsArgs, location="query", as_kwargs=True)
+@bp.response(200, description="Withdrawals held for an operator", content_type="application/json")
+@_documented((400, "A bad parameter"))
 @require("admin")
-def list_holds():
-    state = request.args.get("state", "held")
+def list_holds(state):
     with store().read() as conn:
         return {"holds": [_hold_json(h) for h in holds.list_holds(conn, None if state == "all" else state)]}
 
 
-@bp.get("/holds/<int:hold_id>")
+@bp.route("/holds/<int:hold_id>")
+@bp.response(200, description="One held withdrawal", content_type="application/json")
+@_documented((404, "No such hold"))
 @require("admin")
 def get_hold(hold_id):
     with store().read() as conn:
@@ -154,7 +210,9 @@ def get_hold(hold_id):
             raise Problem(exc.status, str(exc)) from None
 
 
-@bp.post("/holds/<int:hold_id>/<decision>")
+@bp.route("/holds/<int:hold_id>/<string:decision>", methods=["POST"])
+@bp.response(200, description="The hold, decided", content_type="application/json")
+@_documented((400, "The decision is not confirm or reject"), (404, "No such hold"), (409, "The hold was already decided"))
 @require("admin")
 def decide_hold(hold_id, decision):
     principal = check("admin")

@@ -18,6 +18,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from hub.auth.web import public
 from hub.metrics import build_registry, exposition
 from hub.web import store
 
@@ -44,11 +45,13 @@ def _instrument(state):
 
 
 @bp.get("/healthz")
+@public
 def healthz():
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
+@public
 def readyz():
     from hub.store.migrate import current, head
 
@@ -65,6 +68,7 @@ def readyz():
 
 
 @bp.get("/metrics")
+@public
 def metrics():
     registry, _ = current_app.extensions["hub_metrics"]
     return Response(exposition(registry), mimetype="text/plain; version=0.0.4; charset=utf-8")

@@ -5,7 +5,11 @@ Verbs: Identify, ListMetadataFormats (`oai_dc`, `nrii`), ListSets (`network:<cod
 ListIdentifiers, ListRecords, GetRecord. Withdrawn instruments are deleted records
 (`deletedRecord` persistent: tombstones are kept forever).
 
-* Identifiers: `oai:<repository id>:<instrument id>` (`oai:hub.nrii.example.cn:370000:YQ000001`).
+* Identifiers: `oai:<repository id>:<instrument id>` (`oai:hub.nrii.example.cn:370000:YQ000001`), the
+  instrument id percent-encoded (UTF-8) wherever it holds a character the oai-identifier syntax does not
+  allow in a local identifier (space, `<`, `"`, CJK …) — and `&` and `%` too, so that an identifier
+  needs no escaping in a URL and decodes to exactly one id. GetRecord decodes it back.
+* An empty argument (`from=`) is badArgument, as the protocol says of an illegal value.
 * Datestamp: when the hub last changed the record — its withdrawal time for a withdrawn one, else
   the time its current payload was stored (`raw_records.fetched_at`, written only when the content
   hash changes or a remap rewrites it), else `first_seen`. Granularity seconds, UTC.
@@ -24,6 +28,7 @@ import re
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
+from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -32,9 +37,11 @@ from sqlalchemy import func, select
 
 from hub.characters import for_xml
 from hub.config import mappings_dir
+from hub.auth.web import public
 from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
+from hub.web.urls import ControlCharacters, has_control
 
 bp = Blueprint("oai", __name__)
 
@@ -120,21 +127,43 @@ def _q(name):
 # ------------------------------------------------------------------------------------ the endpoint
 
 
-@bp.route("/oai", methods=["GET", "POST"])
-def oai():
-    args = request.values
-    verb = args.get("verb")
+def _envelope():
     root = etree.Element(_q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
     _el(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
-    req = _el(root, _q("request"), request.base_url)
+    return root, _el(root, _q("request"), request.base_url)
+
+
+def _answer(root) -> Response:
+    return Response(etree.tostring(root, xml_declaration=True, encoding="UTF-8"), content_type="text/xml; charset=utf-8")
+
+
+@bp.errorhandler(ControlCharacters)
+def _control_characters(exc):
+    # Refused before the view (hub.web.urls); OAI-PMH says how: badArgument, the request element bare.
+    root, _ = _envelope()
+    _el(root, _q("error"), "an argument holds a control character (such as NUL, CR or LF)", code="badArgument")
+    return _answer(root)
+
+
+@bp.route("/oai", methods=["GET", "POST"])
+@public
+def oai():
+    args = request.values
+    verb = args.get("verb")
+    root, req = _envelope()
     try:
+        if any(has_control(k) or has_control(v) for k, v in args.items(multi=True)):  # a POSTed form, too
+            raise OaiError("badArgument", "an argument holds a control character (such as NUL, CR or LF)")
         if verb not in VERBS:
             raise OaiError("badVerb", f"illegal OAI verb {verb!r}" if verb else "missing verb argument")
         repeated = [k for k in args if len(args.getlist(k)) > 1]
         illegal = set(args) - VERBS[verb] - {"verb"}
         if repeated or illegal:
             raise OaiError("badArgument", f"illegal or repeated arguments: {', '.join(sorted(set(repeated) | illegal))}")
+        empty = sorted(k for k, v in args.items() if v == "")
+        if empty:
+            raise OaiError("badArgument", f"empty argument: {', '.join(empty)}")
         if "resumptionToken" in args and len(args) > 2:
             raise OaiError("badArgument", "resumptionToken is an exclusive argument")
         for key, value in args.items():
@@ -147,8 +176,7 @@ def oai():
         for child in root[2:]:
             root.remove(child)
         _el(root, _q("error"), exc.message, code=exc.code)
-    body = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
-    return Response(body, content_type="text/xml; charset=utf-8")
+    return _answer(root)
 
 
 def _identify(conn, root, args, verb):
@@ -296,10 +324,23 @@ def _select():
             .select_from(_I.outerjoin(_R, _R.c.id == _I.c.id).outerjoin(_O, _O.c.id == _I.c.owner_id)))
 
 
+#: What a local identifier keeps as it is (RFC 2396 uric, less `&` and `%`); everything else is %XX of UTF-8.
+_LOCAL_SAFE = ";/?:@=+$,-_.!~*'()"
+
+
+def oai_identifier(instrument_id: str) -> str:
+    return f"oai:{_settings()[0]}:{quote(instrument_id, safe=_LOCAL_SAFE)}"
+
+
 def _instrument_id(conn, identifier: str) -> str:
     repo = _settings()[0]
     prefix = f"oai:{repo}:"
-    iid = identifier[len(prefix):] if identifier.startswith(prefix) else None
+    iid = None
+    if identifier.startswith(prefix):
+        try:
+            iid = unquote(identifier[len(prefix):], errors="strict")
+        except UnicodeDecodeError:
+            iid = None
     if not iid or conn.execute(select(_I.c.id).where(_I.c.id == iid)).first() is None:
         raise OaiError("idDoesNotExist", f"no record {identifier!r} in this repository")
     return iid
@@ -312,7 +353,7 @@ def _record(parent, row, prefix: str, headers_only: bool):
     deleted = row.withdrawn_at is not None
     target = parent if headers_only else _el(parent, _q("record"))
     header = _el(target, _q("header"), status="deleted" if deleted else None)
-    _el(header, _q("identifier"), f"oai:{_settings()[0]}:{row.id}")
+    _el(header, _q("identifier"), oai_identifier(row.id))
     _el(header, _q("datestamp"), datestamp(row.datestamp))
     _el(header, _q("setSpec"), f"network:{row.network}")
     if row.category:

@@ -42,6 +42,21 @@ def is_api_blueprint(bp) -> bool:
     return isinstance(bp, flask_smorest.Blueprint)
 
 
+class Api(flask_smorest.Api):
+    # No catch-all `default` response: every status an operation gives is named (hub.web.api.document).
+    DEFAULT_ERROR_RESPONSE_NAME = None
+
+
+def _requires_role(app):
+    def protected(rule, method) -> bool:
+        from hub.auth.web import access_of
+
+        access = access_of(app, rule.endpoint)
+        return access is None or access.roles is not None
+
+    return protected
+
+
 def init_app(app) -> flask_smorest.Api:
     app.config.setdefault("API_TITLE", "National instrument-sharing hub")
     app.config.setdefault("API_VERSION", API_VERSION)
@@ -54,4 +69,6 @@ def init_app(app) -> flask_smorest.Api:
         "info": {"description": "The national catalogue of large scientific instruments shared by the provincial networks. "
                                 "Errors are RFC 9457 problem documents (application/problem+json)."},
     })
-    return flask_smorest.Api(app)
+    from hub.web.api.document import ProblemResponses
+
+    return Api(app, spec_kwargs={"extra_plugins": [ProblemResponses(_requires_role(app))]})

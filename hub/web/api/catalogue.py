@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import current_app
 
 from hub.exports.record import RECORD_SELECT, to_record, tombstone
+from hub.auth.web import public
 from hub.search import SearchParams, SearchParamsSchema, search
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
@@ -30,6 +31,7 @@ def with_labels(record: dict, networks: dict) -> dict:
 @blp.route("")
 @blp.arguments(SearchParamsSchema, location="query", as_kwargs=False)
 @blp.response(200, SearchOut)
+@public
 def list_instruments(args):
     """Search the catalogue.
 
@@ -57,6 +59,7 @@ def list_instruments(args):
 @blp.response(200, InstrumentOut)
 @blp.alt_response(404, description="No such instrument")
 @blp.alt_response(410, description="Withdrawn: the problem document carries the record's `tombstone`")
+@public
 def get_instrument(instrument_id):
     """One instrument: every field of the national record with its provenance."""
     with store().read() as conn:

@@ -7,6 +7,7 @@ from datetime import date
 from flask import Response
 
 from hub.exports.formats import FORMATS
+from hub.auth.web import public
 from hub.exports.stream import records
 from hub.search import SearchParams
 from hub.web import store
@@ -20,6 +21,7 @@ blp = Blueprint("exports", __name__, url_prefix="/api/v1/instruments", descripti
 @blp.arguments(ExportParams, location="query", as_kwargs=False)
 @blp.response(200, description="The file, streamed", content_type="text/csv")
 @blp.alt_response(200, description="XLSX", content_type=FORMATS["xlsx"][1])
+@public
 def export(args):
     """Every instrument a search selects (paging is ignored): CSV (UTF-8 with BOM), XLSX or JSON Lines.
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from hub.exports.record import iso, money
+from hub.auth.web import public
 from hub.search import labels
 from hub.search.cache import cached
 from hub.search.facets import VALUE_BANDS, band_expression, band_key
@@ -67,6 +68,7 @@ def _networks(conn, code=None) -> list[dict]:
 
 @blp.route("/networks")
 @blp.response(200, NetworkOut(many=True))
+@public
 def list_networks():
     """Every known network: its instruments, their total value, and its last harvest with counts."""
     with store().read() as conn:
@@ -76,6 +78,7 @@ def list_networks():
 @blp.route("/networks/<string:code>")
 @blp.response(200, NetworkOut)
 @blp.alt_response(404, description="No such network")
+@public
 def get_network(code):
     """One network."""
     with store().read() as conn:
@@ -87,6 +90,7 @@ def get_network(code):
 
 @blp.route("/stats")
 @blp.response(200, StatsOut)
+@public
 def stats():
     """National totals of active instruments (count and original value) by network, category
     (level 1), owner type and value band."""

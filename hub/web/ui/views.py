@@ -21,6 +21,7 @@ from hub.search.index import GROUPING_NAMES
 from hub.search.query import SearchResult
 
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
+from hub.auth.web import public
 from hub.search import load_params, search
 from hub.search.cache import cached
 from hub.search.labels import category_label, network_names
@@ -109,6 +110,7 @@ def _vary_on_device(response):
 
 
 @bp.get("/")
+@public
 def search_page():
     # Unknown query arguments (lang, tracking tags) are the page's business, not the search's.
     current = facets.search_params(request.args)
@@ -205,6 +207,7 @@ def _registry():
 
 
 @bp.get("/instruments/<instrument_id>")
+@public
 def instrument_page(instrument_id):
     with _store().read() as conn:
         row = conn.execute(RECORD_SELECT.where(Instrument.__table__.c.id == instrument_id)).first()
@@ -248,6 +251,7 @@ def _place(region: dict | None, county: bool = True) -> str | None:
 
 
 @bp.get("/networks")
+@public
 def networks_page():
     with _store().read() as conn:
         rows = queries.by_network(conn)
@@ -257,6 +261,7 @@ def networks_page():
 
 
 @bp.get("/networks/<code>")
+@public
 def network_page(code):
     with _store().read() as conn:
         network = queries.network(conn, code)
@@ -314,6 +319,7 @@ def _stat_rows(conn, name):
 
 
 @bp.get("/stats")
+@public
 def stats_page():
     with _store().read() as conn:
         totals = cached(conn, ("stats", "totals"), lambda: queries.totals(conn))
@@ -322,6 +328,7 @@ def stats_page():
 
 
 @bp.get("/stats/charts/<name>.svg")
+@public
 def stats_chart(name):
     if name not in STAT_CHARTS:
         abort(404)
