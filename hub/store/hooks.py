@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import importlib
 
-_PROVIDERS = ("hub.search",)
+_PROVIDERS = ("hub.search", "hub.dedup.store")
 _CHANGED: list[tuple] = []  # (fn, prepare or None)
 _loaded = False
 
