@@ -13,9 +13,11 @@ records sit in (old keys and new) and the clusters that touch them.
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from decimal import Decimal
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, delete, func, or_, select
+from sqlalchemy import delete, func, select
 
+from hub.auth import audit
 from hub.dedup.features import Rec, rec_from_row
 from hub.dedup.resolve import Result, resolve
 from hub.dedup.settings import DedupSettings
@@ -24,26 +26,8 @@ from hub.store.chunks import chunked
 from hub.store.hooks import on_instruments_changed
 from hub.store.models import Instrument, OwnerUnit
 
-metadata = MetaData()
-CLUSTERS = Table(
-    "instrument_clusters", metadata,
-    Column("instrument_id", String(140), primary_key=True),
-    Column("network", String(6)),
-    Column("cluster_id", String(140)),
-    Column("key_credit", String(300)),
-    Column("key_owner", String(300)),
-    Column("key_year", String(300)),
-)
-DIRTY = Table("dedup_dirty", metadata, Column("instrument_id", String(140), primary_key=True))
-DECISIONS = Table(
-    "cluster_decisions", metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("kind", String(10)),
-    Column("instrument_a", String(140)),
-    Column("instrument_b", String(140)),
-    Column("actor", String(200)),
-    Column("decided_at", DateTime(timezone=True)),
-)
+from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY  # noqa: E402
+
 KEY_COLUMNS = {"c": "key_credit", "o": "key_owner", "y": "key_year"}
 DECISION_KINDS = ("confirm", "split")
 
@@ -75,15 +59,13 @@ def load_recs(conn, ids=None) -> list[Rec]:
 
 
 def decisions(conn) -> tuple[list, list]:
-    confirmed, split = [], []
-    for kind, a, b in conn.execute(select(DECISIONS.c.kind, DECISIONS.c.instrument_a, DECISIONS.c.instrument_b).order_by(DECISIONS.c.id)):
-        (confirmed if kind == "confirm" else split).append((a, b))
-    # a later decision about the same pair overrides an earlier one
+    """Operators' (confirmed, split) pairs; the latest decision about a pair is the one that holds."""
     last = {}
-    for kind, pairs in (("confirm", confirmed), ("split", split)):
-        for a, b in pairs:
-            last[frozenset((a, b))] = kind
-    return ([p for p in confirmed if last[frozenset(p)] == "confirm"], [p for p in split if last[frozenset(p)] == "split"])
+    for kind, a, b in conn.execute(select(DECISIONS.c.kind, DECISIONS.c.instrument_a, DECISIONS.c.instrument_b).order_by(DECISIONS.c.id)):
+        last[frozenset((a, b))] = (kind, (a, b))
+    confirmed = [pair for kind, pair in last.values() if kind == "confirm"]
+    split = [pair for kind, pair in last.values() if kind == "split"]
+    return confirmed, split
 
 
 def _rows(recs: list[Rec], result: Result) -> list[dict]:
@@ -152,14 +134,29 @@ def resolve_pending(store, settings: DedupSettings | None = None) -> int:
         return len(recs)
 
 
-def decide(store, kind: str, a: str, b: str, actor: str) -> None:
-    """Record an operator's decision that records a and b are (confirm) or are not (split) one instrument."""
+class DecisionError(ValueError):
+    """An operator's decision that cannot be taken; `str()` says why."""
+
+
+def decide(store, kind: str, a: str, b: str, *, actor: str, role: str | None = None) -> None:
+    """Record, audited, an operator's decision that records a and b are (confirm) or are not (split)
+    one instrument, then re-resolve their blocks. Kept by record id, it holds through every later
+    harvest and every resolution from scratch, until a later decision about the same pair."""
     if kind not in DECISION_KINDS:
-        raise ValueError(f"decision kind: expected one of {DECISION_KINDS}, got {kind!r}")
+        raise DecisionError(f"decision: expected one of {DECISION_KINDS}, got {kind!r}")
+    if a == b:
+        raise DecisionError("a decision needs two different records")
     with store.write() as conn:
+        found = {i for (i,) in conn.execute(select(I.c.id).where(I.c.id.in_([a, b])))}
+        missing = [x for x in (a, b) if x not in found]
+        if missing:
+            raise DecisionError(f"no instrument {missing[0]!r}")
         conn.execute(DECISIONS.insert().values(kind=kind, instrument_a=a, instrument_b=b, actor=actor,
                                                decided_at=datetime.now(timezone.utc)))
+        audit.record(conn, actor=actor, role=role, action=f"cluster.{kind}", network=None,
+                     target=f"instruments:{a},{b}", detail={"a": a, "b": b})
         _mark_dirty(conn, [a, b], None)
+    resolve_pending(store)
 
 
 def also_listed(conn, instrument_id: str) -> list[dict]:
@@ -187,4 +184,4 @@ def national_totals(conn) -> dict:
     dn, dv = conn.execute(select(func.count(), func.coalesce(func.sum(I.c.original_value), 0))
                           .select_from(base).where(active, cid == I.c.id)).one()
     return {"instruments": int(dn), "instruments_raw": int(raw_n), "duplicates": int(raw_n) - int(dn),
-            "original_value": float(dv), "original_value_raw": float(raw_v)}
+            "original_value": Decimal(str(dv)), "original_value_raw": Decimal(str(raw_v))}

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, g, render_template, request
 
+from hub.dedup.store import national_totals
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
 from hub.search import load_params, search
 from hub.search.cache import cached
@@ -171,7 +172,8 @@ def stats_page():
     with _store().read() as conn:
         totals = cached(conn, ("stats", "totals"), lambda: queries.totals(conn))
         tables = {name: _stat_rows(conn, name) for name in STAT_CHARTS}
-    return render_template("stats.html", totals=totals, tables=tables)
+        national = national_totals(conn)  # not cached: clusters change without the index's version
+    return render_template("stats.html", totals=totals, tables=tables, national=national)
 
 
 @bp.get("/stats/charts/<name>.svg")
