@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum.cn import uscc
 
@@ -60,6 +61,7 @@ def norm_text(text: str | None) -> str:
     return _NOT_WORD.sub("", unicodedata.normalize("NFKC", text).casefold())
 
 
+@lru_cache(maxsize=65536)  # owners repeat: a unit lists hundreds of instruments
 def owner_root(name: str | None) -> str:
     """The unit an owner name belongs to: brackets dropped, cut after the first unit word."""
     if not name:
@@ -75,8 +77,14 @@ def model_key(model: str) -> str:
     return digits or model.removesuffix("型")
 
 
+@lru_cache(maxsize=65536)
 def valid_credit(code: str | None) -> str | None:
     return code if code and uscc.is_valid(code) else None
+
+
+@lru_cache(maxsize=65536)
+def _owner_text(name: str | None) -> str:
+    return norm_text(name)
 
 
 def rec_from_row(row) -> Rec:
@@ -85,7 +93,7 @@ def rec_from_row(row) -> Rec:
     value = row.get("original_value")
     return Rec(
         id=row["id"], network=row["network"], credit=valid_credit(row.get("owner_credit_code")),
-        owner=norm_text(row.get("owner_name")), root=owner_root(row.get("owner_name")),
+        owner=_owner_text(row.get("owner_name")), root=owner_root(row.get("owner_name")),
         category=row.get("category") or None, model=model, model_key=model_key(model),
         name=norm_text(row.get("name")), value=float(value) if value is not None else None,
         date=row.get("commissioned") or None)

@@ -110,3 +110,13 @@ def test_settings_are_validated_where_loaded(tmp_path, text, key, says):
     with pytest.raises(ConfigError) as exc:
         DedupSettings.load(path)
     assert exc.value.key == key and says in exc.value.problem
+
+
+def test_likely_duplicates_inside_a_network_are_a_metric():
+    from hub.evaluation.metrics import METRICS, Snapshot
+
+    metric = METRICS.get("likely_duplicate_share").fn
+    one = {"owner_id": 1, "model": "LC-20AT", "original_value": 250000, "commissioned": "2011-06-15"}
+    rows = [one, dict(one, model="lc 20at"), dict(one, commissioned="2011-09-02"), dict(one, owner_id=2)]
+    assert metric(Snapshot("x", instruments=rows)) == 0.5
+    assert metric(Snapshot("x")) is None
