@@ -62,6 +62,8 @@ def test_harvests_resolve_and_users_see_it(store, harvested):
     detail = client.get(f"/api/v1/instruments/{a}").get_json()
     assert detail["cluster_id"] == min(a, b) and b in [o["id"] for o in detail["also_listed_in"]]
     assert client.get(f"/api/v1/instruments/{b}").get_json()["also_listed_in"][0]["href"].startswith("/api/v1/instruments/")
+    html = client.get(f"/instruments/{a}").get_data(as_text=True)
+    assert 'id="also-listed"' in html and f"/instruments/{b}" in html
     page = client.get("/stats").get_data(as_text=True)
     assert f"{totals['instruments']:,}" in page and f"{totals['instruments_raw']:,}" in page
 

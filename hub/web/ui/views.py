@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 
 from flask import Response, abort, g, render_template, request
 
-from hub.dedup.store import national_totals
+from hub.dedup.store import also_listed as also_listed_in, national_totals
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
 from hub.search import load_params, search
 from hub.search.cache import cached
@@ -100,7 +100,9 @@ def instrument_page(instrument_id):
             record = tombstone(row)
             return render_template("withdrawn.html", record=record, network_name=names.get(record["network"])), 410
         record = fetch_records(conn, [instrument_id])[0]
-    return render_template("instrument.html", record=record, network_name=names.get(record["network"]), category_name=_category_name)
+        also_listed = [dict(o, network_name=names.get(o["network"], o["network"])) for o in also_listed_in(conn, instrument_id)]
+    return render_template("instrument.html", record=record, network_name=names.get(record["network"]), category_name=_category_name,
+                           also_listed=also_listed)
 
 
 @bp.get("/networks")
