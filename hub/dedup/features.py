@@ -82,18 +82,24 @@ def valid_credit(code: str | None) -> str | None:
     return code if code and uscc.is_valid(code) else None
 
 
-@lru_cache(maxsize=65536)
-def _owner_text(name: str | None) -> str:
+@lru_cache(maxsize=65536)  # names and models repeat across a catalogue far more than they vary
+def _normalised(name: str | None) -> str:
     return norm_text(name)
+
+
+@lru_cache(maxsize=65536)
+def _model(text: str | None) -> tuple[str, str]:
+    model = norm_text(text).removesuffix("型")
+    return model, model_key(model)
 
 
 def rec_from_row(row) -> Rec:
     """A Rec from a mapping with the instruments columns plus `owner_name` and `owner_credit_code`."""
-    model = norm_text(row.get("model")).removesuffix("型")
+    model, key = _model(row.get("model"))
     value = row.get("original_value")
     return Rec(
         id=row["id"], network=row["network"], credit=valid_credit(row.get("owner_credit_code")),
-        owner=_owner_text(row.get("owner_name")), root=owner_root(row.get("owner_name")),
-        category=row.get("category") or None, model=model, model_key=model_key(model),
-        name=norm_text(row.get("name")), value=float(value) if value is not None else None,
+        owner=_normalised(row.get("owner_name")), root=owner_root(row.get("owner_name")),
+        category=row.get("category") or None, model=model, model_key=key,
+        name=_normalised(row.get("name")), value=float(value) if value is not None else None,
         date=row.get("commissioned") or None)
