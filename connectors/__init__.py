@@ -3,21 +3,22 @@
     @register("sdyq-xml")
     class SdyqXmlConnector(Connector): ...
 
-`connector_class(family)` finds one; `families()` lists them. Modules named in `_BUILTINS` are imported
-on first use, so importing `connectors` stays cheap.
+`connector_class(family)` finds one; `families()` lists them. The modules are named by entry points in
+the group `instrument_hub.families` (the built-ins in this project's pyproject.toml, an extension in
+its own); they are imported on first use, so importing `connectors` stays cheap. `docs/extending.md`
+says how an outside package adds a family.
 """
 
 from __future__ import annotations
 
-import importlib
-
 from connectors.base import Connector, RawRecord, ServiceRow
 
-__all__ = ["Connector", "RawRecord", "ServiceRow", "register", "connector_class", "families"]
+__all__ = ["Connector", "RawRecord", "ServiceRow", "register", "connector_class", "families", "all_families", "WITHOUT_PULL"]
+
+#: Families whose provinces push to the feed endpoint instead of being pulled: they have no connector.
+WITHOUT_PULL = frozenset({"push"})
 
 _REGISTRY: dict[str, type[Connector]] = {}
-_BUILTINS = ("connectors.sdyq_xml", "connectors.hbkx_json", "connectors.yqlm_html", "connectors.oai_pmh")
-_loaded = False
 
 
 def register(family: str):
@@ -30,22 +31,28 @@ def register(family: str):
 
 
 def _load_builtins():
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module in _BUILTINS:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            # A family not written yet is simply absent; any other missing import is a real error.
-            if exc.name != module:
-                raise
+    # Imported here: the plugin loader needs nothing from connectors, and importing it at the top
+    # would make `connectors.base` users pay for the entry point scan.
+    from hub import plugins
+
+    plugins.load("families")
+    # The entry point's name is the family's name: one that registered something else is a mistake
+    # that would otherwise surface as "no connector family" at harvest time. (Not checked from inside
+    # a family module still being imported.)
+    missing = sorted(set(plugins.names("families")) - set(_REGISTRY))
+    if missing and plugins.loaded("families"):
+        raise LookupError(f"entry points in group instrument_hub.families registered no connector for {missing}")
 
 
 def families() -> list[str]:
     _load_builtins()
     return sorted(_REGISTRY)
+
+
+def all_families() -> list[str]:
+    """Every family a registry entry or a mapping file may name: the pulled ones and `push`. The one
+    list of families; the config, the mapping loader and the simulator all read it."""
+    return sorted(set(families()) | WITHOUT_PULL)
 
 
 def connector_class(family: str) -> type[Connector]:

@@ -43,8 +43,7 @@ from typing import ClassVar, Iterator
 
 from marshmallow import RAISE, Schema, ValidationError
 
-from hub.config import validation_error
-from hub.errors import ConfigError
+from hub.errors import ConfigError, validation_error
 
 
 @dataclass

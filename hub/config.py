@@ -14,10 +14,12 @@ from functools import lru_cache
 from pathlib import Path
 
 import yaml
-from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from hub import PROJECT_ROOT
-from hub.errors import ConfigError
+from connectors import WITHOUT_PULL as FAMILIES_WITHOUT_PULL
+from connectors import all_families, connector_class
+from hub.errors import ConfigError, validation_error
 
 _ENV_REF = re.compile(r"\$\{([A-Z0-9_]+)(?::-([^}]*))?\}")
 
@@ -58,22 +60,6 @@ def load_yaml(path: Path):
         raise ConfigError(path, None, "file not found") from None
     except yaml.YAMLError as exc:
         raise ConfigError(path, None, f"not valid YAML: {exc}") from None
-
-
-def validation_error(path, exc: ValidationError) -> ConfigError:
-    """Turn marshmallow's nested message dict into one ConfigError naming the first bad key."""
-
-    def first(messages, prefix=""):
-        if isinstance(messages, dict):
-            for k, v in messages.items():
-                return first(v, f"{prefix}.{k}" if prefix else str(k))
-        if isinstance(messages, list) and messages and isinstance(messages[0], (dict, list)):
-            return first(messages[0], prefix)
-        text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
-        return prefix, text
-
-    key, text = first(exc.messages)
-    return ConfigError(path, key, text)
 
 
 class _Strict(Schema):
@@ -183,8 +169,6 @@ def _anchor_sqlite(url: str) -> str:
 
 # --------------------------------------------------------------------------- network registry
 
-FAMILIES_WITHOUT_PULL = {"push"}
-
 
 class _ScheduleSchema(_Strict):
     cron = fields.String(load_default=None)
@@ -258,9 +242,6 @@ class Registry:
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Registry":
-        # Imported here: connectors import hub.config, and the family check needs their registry.
-        from connectors import families
-
         path = path or conf_dir() / "networks.yaml"
         raw = expand_env(load_yaml(path) or {}, path, "")
         try:
@@ -273,15 +254,12 @@ class Registry:
             if entry["code"] in seen:
                 raise ConfigError(path, where, "duplicate network code")
             seen.add(entry["code"])
-            known = set(families()) | FAMILIES_WITHOUT_PULL
-            if entry["family"] not in known:
-                raise ConfigError(path, f"{where}.family", f"unknown family {entry['family']!r}, expected one of {sorted(known)}")
+            if entry["family"] not in all_families():
+                raise ConfigError(path, f"{where}.family", f"unknown family {entry['family']!r}, expected one of {all_families()}")
             if entry["family"] not in FAMILIES_WITHOUT_PULL and not entry["base_url"]:
                 raise ConfigError(path, f"{where}.base_url", "a pulled network needs a base_url")
             network = NetworkConfig(**entry)
             if network.pulled:
-                from connectors import connector_class
-
                 connector_class(network.family).validate_options(network, path, where)
             if not network.mapping_path.exists():
                 raise ConfigError(path, f"{where}.mapping", f"mapping file {network.mapping_path} not found")

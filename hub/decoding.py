@@ -47,13 +47,13 @@ def trusted_charset(declared: str | None) -> str | None:
 def declared_charset(content_type: str | None, head: bytes = b"") -> str | None:
     """The charset a response declares: HTTP Content-Type first, then an XML declaration or a meta tag."""
     if content_type:
-        m = re.search(r"charset\s*=\s*([^\s;]+)", content_type, re.I)
-        if m:
-            return m.group(1).strip("\"'")
+        header = re.search(r"charset\s*=\s*([^\s;]+)", content_type, re.I)
+        if header:
+            return header.group(1).strip("\"'")
     for pattern in (_XML_DECL, _META):
-        m = pattern.search(head[:2048])
-        if m:
-            return m.group(1).decode("ascii")
+        inline = pattern.search(head[:2048])
+        if inline:
+            return inline.group(1).decode("ascii")
     return None
 
 

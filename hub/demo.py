@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import secrets
 import threading
 import time
 from dataclasses import dataclass, field
@@ -52,9 +53,9 @@ def start_simulator(ctx: DemoContext):
 
 
 def init_store(ctx: DemoContext):
-    from hub.cli.store_cmd import init_store as init
+    from hub.harvest.prepare import prepare_store
 
-    ctx.store = init()
+    ctx.store = prepare_store()
 
 
 def start_web(ctx: DemoContext):
@@ -62,7 +63,9 @@ def start_web(ctx: DemoContext):
 
     from hub.web import create_app
 
-    app = create_app({"STORE": ctx.store})
+    # The demo signs its resumption tokens with a key of its own run (outside the demo a missing
+    # HUB_SECRET_KEY stops start-up).
+    app = create_app({"STORE": ctx.store, "SECRET_KEY": os.environ.get("HUB_SECRET_KEY") or secrets.token_urlsafe(32)})
     server = make_server(ctx.host, ctx.web_port, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="hub-web", daemon=True)
     thread.start()
@@ -84,6 +87,28 @@ def harvest(ctx: DemoContext):
         ctx.progress.done()
 
 
+def periods() -> list[int]:
+    """The demo's two periods: the configured service year and the one before (the ranking page
+    shows the movement between them)."""
+    from hub.config import settings
+
+    year = settings().service_year
+    return [year - 1, year]
+
+
+def harvest_previous_period(ctx: DemoContext):
+    """The earlier period's service statistics of the pulled networks (the main harvest fetched the
+    service year's)."""
+    from hub.config import Registry, settings
+    from hub.harvest.pipeline import Harvester
+
+    year = periods()[0]
+    networks = [n for n in Registry.load() if n.pulled and n.enabled]
+    ctx.say(f"fetching the {year} service statistics of {len(networks)} pulled networks …")
+    harvester = Harvester(ctx.store, settings())
+    ctx.results += [harvester.harvest_service(n, year) for n in networks]
+
+
 def push(ctx: DemoContext):
     """The pushing provinces send their files through the real feed endpoint, with their own tokens."""
     from hub.config import Registry
@@ -92,21 +117,21 @@ def push(ctx: DemoContext):
     pushing = [n for n in Registry.load() if not n.pulled and n.enabled]
     if pushing:
         ctx.say(f"pushing {len(pushing)} provinces through {ctx.web_url}/api/v1/networks/…/batches …")
-        ctx.pushes = push_networks(ctx.store, ctx.web_url, pushing, scale=ctx.scale)
+        ctx.pushes = push_networks(ctx.store, ctx.web_url, pushing, scale=ctx.scale, years=periods())
 
 
 def evaluate(ctx: DemoContext):
     from hub.evaluation.service import run_evaluation, save_evaluation, write_outputs
 
     conf = PROJECT_ROOT / "conf" / "evaluation"
-    report, report_bytes = run_evaluation(ctx.store, conf / "networks-2013.yaml", period=2012, inputs=[conf / "inputs-2013-sample.csv"])
+    report, report_bytes = run_evaluation(ctx.store, conf / "networks-2013.yaml", inputs=[conf / "inputs-2013-sample.csv"], periods=periods())
     ctx.evaluation = {"id": save_evaluation(ctx.store, report, report_bytes, created_by="hub demo", published=True), "report": report}
     ctx.report_dir = PROJECT_ROOT / "var" / "demo-report"
     write_outputs(report, report_bytes, ctx.report_dir)
 
 
 STAGES = [("simulator", start_simulator), ("store", init_store), ("web", start_web), ("harvest", harvest),
-          ("push", push), ("evaluation", evaluate)]
+          ("previous period", harvest_previous_period), ("push", push), ("evaluation", evaluate)]
 
 
 def run_demo(ctx: DemoContext) -> DemoContext:

@@ -13,17 +13,17 @@ from hub.cli.push_cmd import send, wait_for
 from hub.simulate.push_files import catalogue_file, service_file
 
 
-def push_networks(store, web_url: str, networks, *, scale: float = 1.0, year: int = 2012) -> list[dict]:
+def push_networks(store, web_url: str, networks, *, scale: float = 1.0, years=(2012,)) -> list[dict]:
+    """Each network's catalogue, then its service statistics of every year in `years`."""
     reports = []
     session = requests.Session()
     with tempfile.TemporaryDirectory(prefix="hub-demo-push-") as tmp:
         for network in networks:
             _, token = create_token(store, "publisher", network.code, label="hub demo", created_by="hub demo")
-            for kind, (body, suffix), mode in (
-                ("instruments", catalogue_file(network.code, scale=scale), "snapshot"),
-                ("service", service_file(network.code, year, scale=scale), None),
-            ):
-                path = Path(tmp) / f"{network.code}-{kind}{suffix}"
+            files = [("instruments", None, catalogue_file(network.code, scale=scale), "snapshot")]
+            files += [("service", year, service_file(network.code, year, scale=scale), None) for year in years]
+            for kind, year, (body, suffix), mode in files:
+                path = Path(tmp) / f"{network.code}-{kind}{year or ''}{suffix}"
                 path.write_bytes(body)
                 r = send(web_url, network.code, path, token=token, mode=mode, kind="service" if kind == "service" else None,
                          year=year if kind == "service" else None, session=session)

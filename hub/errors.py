@@ -4,6 +4,10 @@ Errors are data: a bad record becomes a `RecordError` row and the run carries on
 becomes a `ConnectorError` that ends the listing (and so forbids withdrawals, design rule 1).
 """
 
+from __future__ import annotations
+
+from marshmallow import ValidationError
+
 
 class HubError(Exception):
     """Root of every error the hub raises on purpose."""
@@ -40,3 +44,19 @@ class RecordError(HubError):
     def __init__(self, network, source_id, field, message):
         self.network, self.source_id, self.field, self.message = network, source_id, field, message
         super().__init__(f"network {network}, record {source_id}, field {field}: {message}")
+
+
+def validation_error(path, exc: ValidationError) -> ConfigError:
+    """Turn marshmallow's nested message dict into one ConfigError naming the first bad key."""
+
+    def first(messages, prefix=""):
+        if isinstance(messages, dict):
+            for k, v in messages.items():
+                return first(v, f"{prefix}.{k}" if prefix else str(k))
+        if isinstance(messages, list) and messages and isinstance(messages[0], (dict, list)):
+            return first(messages[0], prefix)
+        text = "; ".join(map(str, messages)) if isinstance(messages, list) else str(messages)
+        return prefix, text
+
+    key, text = first(exc.messages)
+    return ConfigError(path, key, text)

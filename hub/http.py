@@ -8,18 +8,24 @@ the job's `Telemetry`. Bodies are handed out as streams so large exports are nev
 from __future__ import annotations
 
 import email.utils
+import http.client
 import os
 import time
 from datetime import datetime, timezone
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from requests.utils import get_environ_proxies
 
 from hub.errors import ConnectorError
 from hub.telemetry import Telemetry
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+#: What reading a body that breaks off can raise: urllib3's own errors (protocol, read timeout, bad
+#: gzip), http.client's (incomplete read), the socket's, and requests' wrappers. Anything else is a
+#: bug and must surface as one, not as a "truncated" network.
+_BROKEN_BODY = (urllib3.exceptions.HTTPError, http.client.HTTPException, OSError, requests.RequestException)
 
 
 class BodyTooLarge(ConnectorError):
@@ -42,9 +48,7 @@ class CappedStream:
     def read(self, size: int = -1) -> bytes:
         try:
             chunk = self._raw.read(size if size and size > 0 else 64 * 1024)
-        except (requests.RequestException, OSError, Exception) as exc:  # urllib3 raises its own types
-            if isinstance(exc, ConnectorError):
-                raise
+        except _BROKEN_BODY as exc:
             raise ConnectorError(self._network, f"body broken off while reading: {exc}", "truncated") from exc
         self.read_bytes += len(chunk)
         self._telemetry.add_bytes(len(chunk))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import time
 import uuid
 
 import pytest
@@ -51,6 +52,33 @@ def reference_simulator(scale: float):
     with SimulatorServer(networks=REFERENCE_NETWORKS, scale=scale, port=0) as server:
         server.set_fault("420000", "rate_limit", per_second=None)
         yield server
+
+
+@pytest.fixture
+def sim_scale():
+    """Scale of the reference simulator behind `sim`; a folder's conftest overrides it."""
+    return 0.1
+
+
+@pytest.fixture
+def sim(sim_scale):
+    """The reference networks on a real localhost server, fresh for each test."""
+    with reference_simulator(sim_scale) as server:
+        yield server
+
+
+def wait_until(condition, *, timeout: float = 60.0, what: str = "the condition", interval: float = 0.05):
+    """Poll `condition()` until it returns something true, and return that; fail naming `what` after
+    `timeout` seconds. Tests wait for what they need to see, never for a fixed time that a loaded
+    machine may not honour."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = condition()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(interval)
 
 
 @pytest.fixture
@@ -96,6 +124,17 @@ def store(request, tmp_path):
     upgrade(s)
     yield s
     cleanup()
+
+
+@pytest.fixture
+def client(app):
+    """A test client of the folder's `app`, with its own cookie jar."""
+    return app.test_client()
+
+
+def auth(token):
+    """Headers that present `token` as a bearer token (none for a missing token)."""
+    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import getpass
 from sqlalchemy import insert, select
 
 from hub.auth.models import AuditEntry
-from hub.harvest.jobs import now
+from hub.clock import now
 
 AUDIT = AuditEntry.__table__
 

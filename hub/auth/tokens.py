@@ -18,7 +18,7 @@ from sqlalchemy import insert, select, update
 
 from hub.auth.models import ApiToken
 from hub.errors import HubError
-from hub.harvest.jobs import now
+from hub.clock import now
 
 TOKENS = ApiToken.__table__
 ROLES = ("admin", "publisher", "evaluator")

@@ -42,6 +42,11 @@ def demo(scale, port, workers, serve):
                    f"harvest {ctx.timings.get('harvest', 0):.0f} s, pushes {ctx.timings.get('push', 0):.0f} s, "
                    f"evaluation {ctx.timings.get('evaluation', 0):.0f} s, all {time.perf_counter() - started:.0f} s")
         if ctx.evaluation:
+            panel = ctx.evaluation["report"].get("panel")
+            if panel:
+                from hub.cli.evaluate_cmd import echo_panel
+
+                echo_panel(panel, top=30)
             click.echo(f"ranking: {ctx.web_url}/evaluations/{ctx.evaluation['id']}  (report files: {ctx.report_dir})")
         click.echo(f"catalogue: {ctx.web_url}/   API: {ctx.web_url}/api/v1/instruments   API docs: {ctx.web_url}/api/docs")
         failed = [r for r in ctx.results if r.state != "succeeded"]

@@ -101,7 +101,8 @@ def check(mapping_file, sample, as_json, show, strict):
         click.echo(json.dumps({**result, "records": result["records"][:show], "mapping": str(path), "digest": m.digest}, ensure_ascii=False, indent=2, default=_jsonable))
     else:
         click.echo(f"mapping {path} (network {m.network}, {m.family}), digest {m.digest[:12]}")
-        click.echo(f"{result['accepted']} of {result['total']} records accepted, {len(result['errors'])} errors, {len(result['warnings'])} warnings")
+        click.echo(f"{result['accepted']} of {result['total']} records accepted,"
+            f" {len(result['errors'])} errors, {len(result['warnings'])} warnings")
         for record in result["records"][:show]:
             click.echo(json.dumps(record, ensure_ascii=False, default=_jsonable))
         for kind in ("errors", "warnings"):

@@ -8,25 +8,11 @@ import click
 from sqlalchemy import func, select
 
 from hub.cli._output import echo_table
-from hub.config import Registry, settings
-from hub.harvest.jobs import JOBS, recover_crashed
+from hub.config import Registry
+from hub.harvest.jobs import JOBS
+from hub.harvest.prepare import prepare_store as init_store
 from hub.store.db import open_store
-from hub.store.migrate import upgrade
 from hub.store.models import Instrument
-from hub.store.networks import sync_networks
-
-
-def init_store(store=None):
-    """Migrate the store to the latest schema, register the networks, mark crashed jobs and free
-    the leases their dead processes held."""
-    from hub.harvest.lease import recover_leases
-
-    store = store or open_store()
-    upgrade(store)
-    sync_networks(store, Registry.load())
-    recover_crashed(store)
-    recover_leases(store)
-    return store
 
 
 @click.command()

@@ -4,13 +4,17 @@ Each method is a pure, vectorised function `(x, w) -> scores` where `x` has shap
 children) and `w` (runs, children): the same code scores the nominal ranking (one run) and all Monte
 Carlo runs at once. A missing child value (NaN) is dropped and the remaining weights rescaled; a unit
 with no child value left is missing at this node.
+
+Meta flags the uncertainty analysis reads: `mean` (the result stays on the children's scale, so scores
+of runs that differ only in such methods can be compared), `positive` (a zero child makes the result
+0 whatever the other children say: the method wants strictly positive values).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from hub.evaluation.registry import MethodRegistry
+from hub.evaluation.registry import MethodRegistry, Param
 
 AGGREGATIONS = MethodRegistry("aggregation")
 
@@ -31,14 +35,14 @@ def _safe_div(num, den):
         return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
 
 
-@AGGREGATIONS.register("arithmetic", compensatory=True)
+@AGGREGATIONS.register("arithmetic", compensatory=True, mean=True)
 def arithmetic(x, w):
     """Weighted arithmetic mean Σ wᵢxᵢ / Σ wᵢ (full compensation)."""
     present, wb, wsum = _present_weights(x, w)
     return _safe_div(np.where(present, wb * np.nan_to_num(x), 0.0).sum(axis=-1), wsum)
 
 
-@AGGREGATIONS.register("geometric", compensatory=True, nonnegative=True)
+@AGGREGATIONS.register("geometric", compensatory=True, nonnegative=True, positive=True, mean=True)
 def geometric(x, w):
     """Weighted geometric mean Π xᵢ^(wᵢ/Σw) (partial compensation; needs values ≥ 0; a zero gives 0)."""
     if (x < 0).any():
@@ -49,7 +53,7 @@ def geometric(x, w):
     return np.exp(_safe_div(logs, wsum))
 
 
-@AGGREGATIONS.register("harmonic", compensatory=True, nonnegative=True)
+@AGGREGATIONS.register("harmonic", compensatory=True, nonnegative=True, positive=True, mean=True)
 def harmonic(x, w):
     """Weighted harmonic mean Σ wᵢ / Σ (wᵢ/xᵢ) (least compensation of the three; a zero gives 0)."""
     if (x < 0).any():
@@ -84,3 +88,71 @@ def copeland(x, w):
 
 def aggregate(spec, x, w):
     return AGGREGATIONS.get(spec.name).fn(x, w, **spec.params)
+
+
+# ---------------------------------------------------------------- weights from the data
+# Both ignore the framework's weights for the node. Docs: docs/evaluation.md "Weights from data".
+
+
+def _first_component_weights(x2d):
+    """Squared loadings of the first principal component of the children's correlation matrix over
+    the units that have every child (they sum to 1)."""
+    complete = x2d[np.isfinite(x2d).all(axis=1)]
+    if complete.shape[0] < 3 or (complete.std(axis=0) == 0).any():
+        raise AggregationDomainError("PCA weights need at least 3 units with every child present and no constant child")
+    values, vectors = np.linalg.eigh(np.corrcoef(complete, rowvar=False))
+    return vectors[:, np.argmax(values)] ** 2
+
+
+@AGGREGATIONS.register("pca", compensatory=True, mean=True)
+def pca(x, w):
+    """Weighted arithmetic mean with weights from the data: the squared loadings of the children's
+    first principal component (Handbook §6.1 'principal components'), one set per run. Suits children
+    that measure one latent dimension; do not use it when the children are meant to count for
+    different things (the first component rewards what correlates, not what matters), with fewer
+    than about ten units, or when the first component explains little of the variance (see the
+    audit's PCA)."""
+    weights = np.stack([_first_component_weights(x[r]) for r in range(x.shape[0])])
+    return arithmetic(x, weights)
+
+
+@AGGREGATIONS.register(
+    "bod",
+    params={"min_share": Param(0.0, lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1 else
+                               f"expected a share in [0, 1), got {v!r}", "least share of an average unit's score each child must carry")},
+    compensatory=True, positive=False,
+)
+def bod(x, w, min_share=0.0):
+    """Benefit of the doubt (Handbook §6.1, Cherchye et al. 2007): each unit gets the weights that
+    make its own score best, subject to no unit scoring above 1 with them; the score is that best
+    value × 100 (100 = on the frontier). A linear programme per unit and run (scipy's HiGHS); a
+    missing child counts 0. `min_share` stops a unit from resting its score on one child. Do not use
+    it to compare units' priorities (every unit is judged by its own weights), with negative values
+    (normalise onto a non-negative range), or as an uncertainty alternative with many runs (it
+    solves runs × units programmes)."""
+    from scipy.optimize import linprog
+
+    if (x < 0).any():
+        raise AggregationDomainError("benefit of the doubt needs values >= 0")
+    runs, units, k = x.shape
+    out = np.full((runs, units), np.nan)
+    for r in range(runs):
+        data = np.nan_to_num(x[r])
+        mean = data.mean(axis=0)
+        rows = [data]
+        if min_share > 0:
+            # min_share · Σ_j w_j x̄_j − w_i x̄_i <= 0 for each child i
+            rows.append(min_share * np.tile(mean, (k, 1)) - np.diag(mean))
+        a_ub = np.vstack(rows)
+        b_ub = np.concatenate([np.ones(units), np.zeros(a_ub.shape[0] - units)])
+        for u in range(units):
+            if np.isnan(x[r, u]).all():
+                continue
+            if not data[u].any():
+                out[r, u] = 0.0
+                continue
+            res = linprog(-data[u], A_ub=a_ub, b_ub=b_ub, bounds=[(0, None)] * k, method="highs")
+            if res.status != 0:
+                raise AggregationDomainError(f"benefit of the doubt: the programme of unit {u + 1} has no solution ({res.message})")
+            out[r, u] = -res.fun * 100
+    return out

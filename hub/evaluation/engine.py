@@ -9,6 +9,7 @@ The order follows the OECD/JRC Handbook and COINr (`Denominate`, `Screen`, `Impu
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -73,12 +74,12 @@ def evaluate(fw: Framework, data: UnitData) -> Nominal:
                 q = raw[:, j] / den[:, j]
             bad = ~np.isnan(raw[:, j]) & ~np.isfinite(q)
             for i in np.flatnonzero(bad):
-                warnings.append(f"indicator {node.id}: unit {data.ids[i]} has denominator {den[i, j]!r}; value treated as missing")
+                warnings.append(f"indicator {node.id}: unit {data.ids[i]} has denominator {number_text(den[i, j])}; value treated as missing")
             value[:, j] = np.where(np.isfinite(q), q, np.nan)
         before = ~np.isnan(value[:, j])
         value[:, j] = apply_transform(node.transform, value[:, j])
         for i in np.flatnonzero(before & np.isnan(value[:, j])):
-            warnings.append(f"indicator {node.id}: {node.transform} of {raw[i, j]!r} for unit {data.ids[i]} is undefined; value treated as missing")
+            warnings.append(f"indicator {node.id}: {node.transform} of {number_text(raw[i, j])} for unit {data.ids[i]} is undefined; value treated as missing")
 
     availability = (~np.isnan(value)).mean(axis=1) if inds else np.ones(len(data.ids))
     kept = availability >= fw.min_availability - 1e-12
@@ -101,8 +102,34 @@ def evaluate(fw: Framework, data: UnitData) -> Nominal:
     normalised = normalise_all(fw, treated)
     scores = aggregate_tree(fw, normalised[None], nominal_weights(fw))
     scores = {k: v[0] for k, v in scores.items()}
+    warnings += zero_warnings(fw, scores, kept_ids)
     ranks = {k: rank_desc(v[None])[0] for k, v in scores.items()}
     return Nominal(list(data.ids), kept, availability, raw, den, value, imputed, treated, treatment, normalised, scores, ranks, warnings)
+
+
+def number_text(v) -> str:
+    """A value inside a warning, as a person writes it (never `np.float64(nan)`)."""
+    v = float(v)
+    if math.isnan(v):
+        return "a missing value"
+    if math.isinf(v):
+        return "an infinite value"
+    return f"{v:g}"
+
+
+def zero_warnings(fw: Framework, scores: dict, ids: list[str]) -> list[str]:
+    """Units whose score at a geometric or harmonic node is forced to 0 by one zero child."""
+    out = []
+    for node in fw.aggregates:
+        if not AGGREGATIONS.get(node.aggregate.name).meta.get("positive"):
+            continue
+        for child in node.children:
+            zero = np.flatnonzero(scores[child] == 0)
+            if zero.size:
+                units = ", ".join(ids[i] for i in zero[:10]) + (f" and {zero.size - 10} more" if zero.size > 10 else "")
+                out.append(f"node {node.id}: {node.aggregate.name} mean with a zero in {child} for {units}; their {node.id} score is 0 "
+                           "whatever their other values — normalise onto a strictly positive range (e.g. minmax range [1, 100])")
+    return out
 
 
 def normalise_all(fw: Framework, treated: np.ndarray, override: MethodSpec | None = None) -> np.ndarray:

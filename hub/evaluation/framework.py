@@ -31,9 +31,12 @@ SLOTS = {
     "missing": (IMPUTATIONS, "drop"),
     "aggregate": (AGGREGATIONS, "arithmetic"),
 }
-UNIT_KINDS = ("networks", "inputs")
+UNIT_KINDS = ("networks", "inputs", "owners")
+#: Unit kinds whose metrics are computed from the store (owners: from service statistics only).
+STORE_UNITS = ("networks", "owners")
 SOURCE_KINDS = ("metric", "column")
-TOP_KEYS = {"title", "description", "units", "unit_id", "unit_label", "inputs", "defaults", "screening", "uncertainty", "index", "nodes", "metrics"}
+TOP_KEYS = {"title", "description", "units", "unit_id", "unit_label", "inputs", "defaults", "screening", "uncertainty", "index", "nodes", "metrics",
+            "network", "awards"}
 NODE_KEYS = {"name", "weight", "rationale", "description", "children", "source", "denominator", "direction", "transform", *SLOTS}
 INDICATOR_ONLY = {"source", "denominator", "direction", "transform"}
 
@@ -96,6 +99,8 @@ class Framework:
     min_availability: float
     uncertainty: Uncertainty
     metric_options: dict
+    network: str | None = None  # units: owners — the network whose owner units are appraised
+    awards: object = None  # hub.evaluation.awards.AwardRule, when the framework names an award table
 
     @property
     def indicators(self) -> list[Node]:
@@ -221,6 +226,18 @@ class _Loader:
         for k, v in (("unit_id", unit_id), ("unit_label", unit_label)):
             if v is not None and not isinstance(v, str):
                 self.fail(k, "expected the name of an input column")
+        network = raw.get("network")
+        if units == "owners" and (not isinstance(network, str) or not network):
+            self.fail("network", "a `units: owners` framework names the network whose owner units it appraises (e.g. network: \"370000\")")
+        if units != "owners" and network is not None:
+            self.fail("network", "only a `units: owners` framework takes a network")
+        awards = None
+        if raw.get("awards") is not None:
+            from hub.evaluation.awards import load_awards
+
+            if not isinstance(raw["awards"], str):
+                self.fail("awards", "expected the file name of an award table (relative to the framework file)")
+            awards = load_awards(self.path.parent / raw["awards"])
         return Framework(
             path=self.path,
             sha256=sha256,
@@ -235,6 +252,8 @@ class _Loader:
             min_availability=float(min_av),
             uncertainty=self._uncertainty(raw.get("uncertainty")),
             metric_options=metric_options,
+            network=network,
+            awards=awards,
         )
 
     def _walk(self, node_id, parent, nodes_raw, nodes, inherited, stack, units):
@@ -311,10 +330,13 @@ class _Loader:
             self.fail(key, f"expected {{metric: NAME}} or {{column: NAME}}, got {spec!r}")
         kind, name = next(iter(spec.items()))
         if kind == "metric":
-            if units != "networks":
-                self.fail(key, f"metric {name!r} needs `units: networks` (metrics are computed per network from the store)")
+            if units not in STORE_UNITS:
+                self.fail(key, f"metric {name!r} needs `units: networks` or `units: owners` (metrics are computed from the store)")
             if name not in METRICS:
                 self.fail(key, f"unknown metric {name!r}, expected one of {list(METRICS)}")
+            if units == "owners" and METRICS.get(name).meta["uses"] != "stats":
+                stats_metrics = [m.name for m in METRICS.entries() if m.meta["uses"] == "stats"]
+                self.fail(key, f"metric {name!r} is not computed from service statistics; an owner unit has {stats_metrics}")
         return Source(kind, name)
 
     def _uncertainty(self, spec) -> Uncertainty:

@@ -51,7 +51,14 @@ def _name(u):
     return f"{u['id']} {u['label']}" if u.get("label") else u["id"]
 
 
-def score_chart(report) -> str:
+def _t(lang):
+    from hub.web.ui.i18n import translate  # the UI's message catalogue: one wording for page and file
+
+    return lambda key, **values: translate(lang, key, **values)
+
+
+def score_chart(report, lang: str = "en") -> str:
+    t = _t(lang)
     ranked = [u for u in report["units"] if u["rank"] is not None]
     if not ranked:
         return ""
@@ -63,17 +70,17 @@ def score_chart(report) -> str:
     ax_s.barh(ys, [canonical(u["score"]) or 0 for u in ranked], color="#4477aa")
     ax_s.set_yticks(ys, labels, fontsize=7)
     ax_s.invert_yaxis()
-    ax_s.set_xlabel("index score")
+    ax_s.set_xlabel(t("eval.axis_score"))
     ranks = [u["rank"] for u in ranked]
-    ax_r.plot(ranks, ys, "o", color="#222222", markersize=3, label="rank")
+    ax_r.plot(ranks, ys, "o", color="#222222", markersize=3, label=t("eval.legend_rank"))
     unc = [u.get("uncertainty") for u in ranked]
     if all(unc):
         med = [x["median_rank"] for x in unc]
         lo = [x["median_rank"] - x["rank_p05"] for x in unc]
         hi = [x["rank_p95"] - x["median_rank"] for x in unc]
-        ax_r.errorbar(med, ys, xerr=[lo, hi], fmt="|", color="#cc6677", capsize=2, label="median, 5–95 %")
+        ax_r.errorbar(med, ys, xerr=[lo, hi], fmt="|", color="#cc6677", capsize=2, label=t("eval.legend_interval"))
         ax_r.legend(fontsize=7, loc="lower right")
-    ax_r.set_xlabel("rank (1 = best)")
+    ax_r.set_xlabel(t("eval.axis_rank"))
     ax_r.invert_xaxis()
     return _svg(fig, tight=True)
 
@@ -96,70 +103,178 @@ def dimension_chart(report, unit) -> str:
     return _svg(fig)
 
 
+def rank_sparkline(series: list[dict], units: int, label: str = "") -> str:
+    """A unit's rank over the periods as a small inline SVG line (best rank at the top); drawn by
+    hand, not by matplotlib — thirty of them on a page must cost nothing."""
+    width, height, pad = 64, 18, 2
+    points = [(i, s["rank"]) for i, s in enumerate(series)]
+    known = [(i, r) for i, r in points if r is not None]
+    if not known:
+        return ""
+    n = max(len(series) - 1, 1)
+    top = max(units, 2)
+
+    def xy(i, r):
+        return pad + i * (width - 2 * pad) / n, pad + (r - 1) * (height - 2 * pad) / (top - 1)
+
+    coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, r) for i, r in known))
+    dots = "".join(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='1.8'/>" for x, y in (xy(i, r) for i, r in known))
+    return (f"<svg class='spark' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' aria-label='{escape(label)}'>"
+            f"<title>{escape(label)}</title><polyline fill='none' stroke='#4477aa' stroke-width='1.2' points='{coords}'/>"
+            f"<g fill='#4477aa'>{dots}</g></svg>")
+
+
 CSS = """body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;font-size:.85em}
 td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td.l,th.l{text-align:left}
 details{margin:.4em 0}summary{cursor:pointer;font-weight:bold}code{font-size:.85em}"""
 
 
-def to_html_bytes(report: dict) -> bytes:
+def to_html_bytes(report: dict, lang: str = "en") -> bytes:
+    from hub.evaluation import wording
+
+    t = _t(lang)
     fw = report["framework"]
     index = fw["index"]
     dims = [n for n in report["nodes"] if n["parent"] == index]
     indicators = [n for n in report["nodes"] if "source" in n]
+    names = {n["id"]: n["name"] for n in report["nodes"]}
     unc = report.get("uncertainty")
-    out = [f"<!doctype html><html lang='zh'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style></head><body>"]
+    html_lang = {"zh": "zh-CN"}.get(lang, lang)
+    out = [f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style></head><body>"]
     out.append(f"<h1>{escape(fw['title'])}</h1>")
-    meta = [("framework", f"{fw['file']} (sha256 {fw['sha256']})"), ("period", report.get("period")), ("seed", report.get("seed"))]
-    meta += [(f"input {t['file']}", f"{t['rows']} rows, sha256 {t['sha256']}") for t in report["inputs"]]
-    if report.get("window"):
+    meta = [(t("eval.framework"), f"{fw['file']} (sha256 {fw['sha256']})"), (t("eval.period"), report.get("period") or "–"), (t("eval.seed"), report.get("seed"))]
+    meta += [(f"{t('eval.input')} {tb['file']}", f"{t('eval.rows', rows=tb['rows'])}, sha256 {tb['sha256']}") for tb in report["inputs"]]
+    if report.get("window") and report["window"].get("jobs_from"):
         w = report["window"]
-        meta.append(("harvest window", f"{w['jobs_from']} – {w['jobs_to']}"))
+        meta.append((t("eval.window"), f"{w['jobs_from']} – {w['jobs_to']}"))
     out.append("<table>" + "".join(f"<tr><th class=l>{escape(str(k))}</th><td class=l><code>{escape(str(v))}</code></td></tr>" for k, v in meta) + "</table>")
 
-    out.append("<h2>Ranking</h2><table><tr><th>rank</th><th class=l>unit</th><th>score</th><th>median rank</th><th>5–95 % rank</th>")
-    out.append("".join(f"<th>{escape(d['name'])}</th>" for d in dims) + "</tr>")
+    panel = report.get("panel")
+    moves = {u["id"]: u for u in panel["units"]} if panel else {}
+    ranked_count = report["counts"]["ranked"]
+    out.append(f"<h2>{t('eval.ranking')}</h2><table><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th><th>{t('eval.score')}</th>"
+               f"<th>{t('eval.median_rank')}</th><th>{t('eval.rank_interval')}</th>")
+    if panel:
+        out.append(f"<th>{t('eval.rank_change')}</th><th>{t('eval.score_change')}</th><th>{t('eval.series')}</th>")
+    out.append("".join(f"<th>{escape(d['name'])}</th>" for d in dims) + f"<th class=l>{t('eval.in_words')}</th></tr>")
     for u in report["units"]:
         x = u.get("uncertainty") or {}
         interval = f"{_num(x.get('rank_p05'), 0)}–{_num(x.get('rank_p95'), 0)}" if x else "–"
         scores = u.get("scores") or {}
-        cells = "".join(f"<td>{_num(scores.get(d['id']))}</td>" for d in dims)
-        rank = u["rank"] if u["rank"] is not None else ("screened out" if u["screened_out"] else "–")
-        out.append(f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td><td>{_num(u.get('score'))}</td>"
-                   f"<td>{_num(x.get('median_rank'), 1)}</td><td>{interval}</td>{cells}</tr>")
+        cells = "".join(f"<td>{wording.num(scores.get(d['id']), 2)}</td>" for d in dims)
+        rank = u["rank"] if u["rank"] is not None else ("–" if not u["screened_out"] else t("eval.unranked"))
+        row = (f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td><td>{wording.num(u.get('score'), 2)}</td>"
+               f"<td>{_num(x.get('median_rank'), 0)}</td><td>{interval}</td>")
+        if panel:
+            m = moves.get(u["id"]) or {}
+            change, score_change = m.get("rank_change"), m.get("score_change")
+            values = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m.get("series", []))
+            row += (f"<td>{'–' if change is None else (f'{change:+d}' if change else '0')}</td><td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
+                    f"<td>{rank_sparkline(m.get('series', []), ranked_count, t('eval.series_alt', unit=_name(u), values=values))}</td>")
+        out.append(row + cells + f"<td class=l>{escape(wording.unit_summary(u, t, lang))}</td></tr>")
     out.append("</table>")
-    out.append("<h2>Scores and rank intervals</h2>" + score_chart(report))
+    out.append(f"<h2>{t('eval.chart')}</h2>" + score_chart(report, lang))
+
+    if report.get("aggregates"):
+        out.append(_aggregates_html(report["aggregates"], t))
+    if report.get("awards"):
+        out.append(_awards_html(report["awards"], t))
 
     if unc:
-        out.append(f"<h2>Uncertainty and sensitivity</h2><p>{unc['runs']} Monte Carlo runs (seed {unc['seed']}); mean absolute rank shift "
-                   f"{_num(unc['mean_abs_rank_shift'], 2)}.</p><table><tr><th class=l>uncertain choice</th><th class=l>alternatives</th>"
-                   "<th>first-order S1</th><th>total ST</th></tr>")
+        out.append(f"<h2>{t('eval.uncertainty')}</h2><p>{escape(t('eval.uncertainty_note', runs=unc['runs'], seed=unc['seed'], shift=wording.num(unc['mean_abs_rank_shift'], 2)))}</p>")
+        if unc.get("scores_not_summarised_code"):
+            out.append(f"<p>{escape(t('eval.scores_not_summarised', reason=t('eval.reason.' + unc['scores_not_summarised_code'])))}</p>")
+        if unc.get("positive_rescale"):
+            out.append(f"<p>{escape(t('eval.positive_rescale', low=1, high=100))}</p>")
+        out.append(f"<table><tr><th class=l>{t('eval.choice')}</th><th class=l>{t('eval.alternatives')}</th><th>{t('eval.s1')}</th><th>{t('eval.st')}</th></tr>")
         for name, s in sorted(unc["sobol"].items()):  # as report.json stores them (sorted keys)
-            alt = escape(str(unc["factors"][name]))
-            out.append(f"<tr><td class=l>{name}</td><td class=l><code>{alt}</code></td><td>{_num(s['S1'])} ± {_num(s['S1_conf'])}</td><td>{_num(s['ST'])} ± {_num(s['ST_conf'])}</td></tr>")
-        out.append("</table>")
+            alt = escape(wording.factor_alternatives(name, unc["factors"][name], t))
+            out.append(f"<tr><td class=l>{escape(t('eval.factor.' + name))}</td><td class=l>{alt}</td><td>{wording.sobol_text(s, 'S1')}</td><td>{wording.sobol_text(s, 'ST')}</td></tr>")
+        out.append(f"</table><p>{escape(t('eval.sobol_note'))}</p>")
 
-    out.append("<h2>Breakdown per unit</h2>")
+    if report.get("audit"):
+        out.append(_audit_html(report["audit"], names, t))
+
+    out.append(f"<h2>{t('eval.breakdown')}</h2>")
     if len(report["units"]) > MAX_UNIT_CHARTS:
         out.append(f"<p>Dimension charts for the first {MAX_UNIT_CHARTS} units; the others have their table only.</p>")
     for pos, u in enumerate(report["units"]):
         out.append(f"<details id='u-{escape(u['id'])}'><summary>{u['rank'] if u['rank'] is not None else '–'}. {escape(_name(u))}</summary>")
         if not u["screened_out"] and pos < MAX_UNIT_CHARTS:
             out.append(dimension_chart(report, u))
-        out.append("<table><tr><th class=l>indicator</th><th>raw</th><th>value</th><th>normalised</th><th class=l>trace</th></tr>")
+        out.append(f"<table><tr><th class=l>{t('eval.indicator')}</th><th>{t('eval.raw')}</th><th>{t('eval.normalised')}</th><th class=l>trace</th></tr>")
         for n in indicators:
             e = u["indicators"][n["id"]]
-            t = (u.get("trace") or {}).get(n["source"].get("metric", ""), "")
-            out.append(f"<tr><td class=l>{escape(n['name'])}</td><td>{_num(e.get('raw'))}</td><td>{_num(e.get('value'))}</td><td>{_num(e.get('normalised'))}</td>"
-                       f"<td class=l><code>{escape(str(t)) if t else ''}</code></td></tr>")
+            tr = (u.get("trace") or {}).get(n["source"].get("metric", ""), "")
+            out.append(f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}</td>"
+                       f"<td class=l><code>{escape(str(tr)) if tr else ''}</code></td></tr>")
         out.append("</table></details>")
 
-    out.append("<h2>Method</h2><table><tr><th class=l>node</th><th class=l>parent</th><th>weight</th><th class=l>method</th><th class=l>rationale</th></tr>")
+    out.append(f"<h2>{t('eval.method')}</h2><table><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.weight')}</th>"
+               f"<th class=l>{t('eval.method')}</th><th class=l>{t('eval.rationale')}</th></tr>")
     for n in report["nodes"]:
-        method = n.get("aggregate") or n.get("normalise")
-        out.append(f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(str(n['parent'] or ''))}</td><td>{_num(n['weight'], 2)}</td>"
-                   f"<td class=l><code>{escape(str(method))}</code></td><td class=l>{escape(n.get('rationale') or '')}</td></tr>")
+        method = wording.method_sentence(n["aggregate"], "aggregation", t) if n.get("aggregate") else wording.method_sentence(n.get("normalise"), "normalisation", t)
+        out.append(f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td><td>{wording.num(n['weight'], 2)}</td>"
+                   f"<td class=l>{escape(method)}</td><td class=l>{escape(n.get('rationale') or '')}</td></tr>")
     out.append("</table>")
     if report["warnings"]:
-        out.append("<h2>Warnings</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"]) + "</ul>")
+        out.append(f"<h2>{t('eval.warnings', count=len(report['warnings']))}</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"]) + "</ul>")
     out.append("</body></html>\n")
     return "".join(out).encode("utf-8")
+
+
+def _aggregates_html(a: dict, t) -> str:
+    from hub.evaluation import wording
+
+    rows = [(t("eval.agg.units"), f"{a['units']:,}"), (t("eval.agg.instruments"), f"{a['instruments']:,}"),
+            (t("eval.agg.external_services"), f"{a['external_services']:,}"), (t("eval.agg.enterprise_share"), wording.share(a["enterprise_share"], 2)),
+            (t("eval.agg.samples"), f"{a['samples']:,}"), (t("eval.agg.external_sample_share"), wording.share(a["external_sample_share"], 2)),
+            (t("eval.agg.hours"), f"{a['effective_hours']:,}")]
+    return f"<h2>{t('eval.aggregates')}</h2><table id='aggregates'>" + "".join(f"<tr><th class=l>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+
+
+def _awards_html(awards: dict, t) -> str:
+    from hub.evaluation import wording
+
+    rule = awards["rule"]
+    note = t("eval.awards_note", budget=f"{rule['budget']:,}", cap=f"{rule['cap']:,}" if rule["cap"] else "–", step=f"{rule['step']:,}", total=f"{awards['total']:,}")
+    out = [f"<h2>{t('eval.awards')}</h2><p>{escape(note)}</p><table id='awards'><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th>"
+           f"<th class=l>{t('eval.band')}</th><th>{t('eval.score')}</th><th>{t('eval.award')}</th></tr>"]
+    for u in awards["units"]:
+        name = f"{u['id']} {u['label']}" if u.get("label") else u["id"]
+        out.append(f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}</td><td>{u['award']:,}</td></tr>")
+    return "".join(out) + "</table>"
+
+
+def _audit_html(audit: dict, names: dict, t) -> str:
+    from hub.evaluation import wording
+
+    out = [f"<h2>{t('eval.audit')}</h2><p>{escape(t('eval.audit_note', units=audit['units']))}</p>"]
+    out.append(f"<table id='audit-indicators'><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.pearson_parent')}</th>"
+               f"<th>{t('eval.spearman_parent')}</th><th>{t('eval.pearson_index')}</th><th>{t('eval.spearman_index')}</th>"
+               f"<th>{t('eval.nominal_weight')}</th><th>{t('eval.effective_weight')}</th></tr>")
+    # in the tree's order (report["nodes"]), whatever order the JSON keys came back in
+    for node_id in [n for n in names if n in audit["nodes"]]:
+        e = audit["nodes"][node_id]
+        w = audit["effective_weights"].get(node_id)
+        out.append(f"<tr><td class=l>{escape(names.get(node_id, node_id))}</td><td class=l>{escape(names.get(e['parent'], e['parent']))}</td>"
+                   f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}</td>"
+                   f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td><td>{wording.share(w['effective']) if w else ''}</td></tr>")
+    out.append(f"</table><table id='audit-dimensions'><tr><th class=l>{t('eval.dimension')}</th><th>{t('eval.cronbach')}</th><th>{t('eval.pca_first')}</th><th>{t('eval.pca_above_1')}</th></tr>")
+    for d in [n for n in names if n in audit["dimensions"]]:
+        e = audit["dimensions"][d]
+        pca = e.get("pca") or {}
+        first = wording.share(pca["variance_share"][0]) if pca else "–"
+        out.append(f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td><td>{pca.get('components_above_1', '–')}</td></tr>")
+    out.append("</table>")
+    between = audit["between_dimensions"]
+    if len(between["dimensions"]) > 1:
+        head = "".join(f"<th>{escape(names.get(d, d))}</th>" for d in between["dimensions"])
+        out.append(f"<h3>{t('eval.between_dimensions')}</h3><table id='audit-between'><tr><th></th>{head}</tr>")
+        for d, row in zip(between["dimensions"], between["pearson"]):
+            out.append(f"<tr><th class=l>{escape(names.get(d, d))}</th>" + "".join(f"<td>{wording.num(v)}</td>" for v in row) + "</tr>")
+        out.append("</table>")
+    flags = audit["flags"]
+    out.append(f"<h3>{t('eval.flags')}</h3>")
+    out.append("<ul>" + "".join(f"<li>{escape(wording.flag_sentence(f, names, t))}</li>" for f in flags) + "</ul>" if flags else f"<p>{t('eval.no_flags')}</p>")
+    return "".join(out)

@@ -111,6 +111,40 @@ def samples_per_instrument(s: Snapshot):
     return _ratio(_sum(rows, "samples"), len(rows))
 
 
+@METRICS.register("appraised_instruments", uses="stats", unit="instruments")
+def appraised_instruments(s: Snapshot):
+    """Instruments appraised: instruments with service statistics for the period."""
+    return float(len(s.stats)) if s.stats else None
+
+
+@METRICS.register("effective_hours", uses="stats", unit="hours")
+def effective_hours(s: Snapshot):
+    """Effective hours of use in the period, summed over the instruments reporting them."""
+    rows = _reported(s.stats, "effective_hours")
+    return _sum(rows, "effective_hours") if rows else None
+
+
+@METRICS.register("external_services", uses="stats", unit="services")
+def external_services(s: Snapshot):
+    """External services in the period, summed over the instruments reporting them."""
+    rows = _reported(s.stats, "external_services")
+    return _sum(rows, "external_services") if rows else None
+
+
+@METRICS.register("samples", uses="stats", unit="samples")
+def samples(s: Snapshot):
+    """Samples tested in the period, summed over the instruments reporting them."""
+    rows = _reported(s.stats, "samples")
+    return _sum(rows, "samples") if rows else None
+
+
+@METRICS.register("external_sample_share", uses="stats", unit="share")
+def external_sample_share(s: Snapshot):
+    """External share of samples: Σ external samples ÷ Σ samples (instruments reporting both)."""
+    rows = [r for r in s.stats if r.get("samples") is not None and r.get("external_samples") is not None]
+    return _ratio(_sum(rows, "external_samples"), _sum(rows, "samples"))
+
+
 @METRICS.register("completeness", uses="instruments", unit="share")
 def completeness(s: Snapshot):
     """Record completeness: share of the key fields (see KEY_FIELDS) filled, over all listed instruments."""

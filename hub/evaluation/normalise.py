@@ -5,6 +5,10 @@ units (NaN = missing, kept missing). `direction` is +1 when more is better and -
 every method returns values where higher is better. Parameters named in `value_params` are in the
 indicator's own units and pass through its transform (so HDI's income goalposts are written as 100
 and 75,000 dollars, not as their logarithms).
+
+Each method declares `bounds(params)`: the (low, high) of its results, `high` None when it depends on
+the number of units, or None when the results are unbounded. The uncertainty analysis reads it to know
+whether two methods share a scale and whether results can be zero (see `positive`).
 """
 
 from __future__ import annotations
@@ -16,18 +20,48 @@ from hub.evaluation.registry import MethodRegistry, Param, is_bool, is_number, i
 
 NORMALISATIONS = MethodRegistry("normalisation")
 
+#: Where `positive` puts values for an aggregation that needs them strictly positive (COINr's advice
+#: for the geometric mean: min-max onto [1, 100] rather than [0, 100]).
+POSITIVE_RANGE = (1.0, 100.0)
+
+
+def bounds(spec):
+    """(low, high) of the results of a chosen method; None when unbounded."""
+    return NORMALISATIONS.get(spec.name).meta["bounds"](spec.params)
+
+
+def positive(values: np.ndarray, spec_bounds) -> np.ndarray:
+    """One indicator's normalised values moved onto a strictly positive scale, keeping their order and
+    their relative distances: a known scale [low, high] with low <= 0 maps onto POSITIVE_RANGE;
+    values already known to be > 0 stay; values of an unbounded method are min-max rescaled onto
+    POSITIVE_RANGE over the units."""
+    lo1, hi1 = POSITIVE_RANGE
+    if spec_bounds is not None and spec_bounds[0] > 0:
+        return values
+    if spec_bounds is not None and spec_bounds[1] is not None:
+        lo, hi = spec_bounds
+    else:
+        finite = values[np.isfinite(values)]
+        if finite.size == 0:
+            return values
+        lo, hi = float(finite.min()), float(finite.max())
+    if hi == lo:
+        return np.where(np.isnan(values), np.nan, (lo1 + hi1) / 2)
+    return lo1 + (values - lo) / (hi - lo) * (hi1 - lo1)
+
+
 
 def _finite(x):
     return x[~np.isnan(x)]
 
 
-@NORMALISATIONS.register("none")
+@NORMALISATIONS.register("none", bounds=lambda p: None)
 def none(x, direction):
     """Leave the values as they are, multiplied by the direction (COINr's `n_none` after `Direction`)."""
     return direction * x
 
 
-@NORMALISATIONS.register("minmax", params={"range": Param((0, 100), is_range, "[low, high] of the result")})
+@NORMALISATIONS.register("minmax", params={"range": Param((0, 100), is_range, "[low, high] of the result")}, bounds=lambda p: tuple(p["range"]))
 def minmax(x, direction, range):
     """Min-max: (x − min) / (max − min) scaled onto `range` (default [0, 100]); a constant
     indicator gives the middle of the range."""
@@ -45,6 +79,7 @@ def minmax(x, direction, range):
 @NORMALISATIONS.register(
     "zscore",
     params={"mean": Param(0.0, is_number, "mean of the result"), "sd": Param(1.0, is_positive, "standard deviation of the result")},
+    bounds=lambda p: None,
 )
 def zscore(x, direction, mean, sd):
     """z-score with the sample standard deviation (n − 1), rescaled to `mean` and `sd` (default 0, 1);
@@ -67,6 +102,7 @@ def zscore(x, direction, mean, sd):
     },
     value_params=("low", "high"),
     required=("low", "high"),
+    bounds=lambda p: (0.0, p["scale"]) if p["clip"] else None,
 )
 def goalposts(x, direction, low, high, clip, scale):
     """Goalposts (UNDP): (x − low) / (high − low) × scale, or (high − x) / (high − low) × scale when less
@@ -77,7 +113,7 @@ def goalposts(x, direction, low, high, clip, scale):
     return r * scale
 
 
-@NORMALISATIONS.register("rank")
+@NORMALISATIONS.register("rank", bounds=lambda p: (1.0, None))
 def rank(x, direction):
     """Rank among units, 1 for the worst; ties share their average rank."""
     v = direction * x
@@ -87,7 +123,7 @@ def rank(x, direction):
     return out
 
 
-@NORMALISATIONS.register("percentile", params={"scale": Param(100.0, is_positive, "value of the best unit")})
+@NORMALISATIONS.register("percentile", params={"scale": Param(100.0, is_positive, "value of the best unit")}, bounds=lambda p: (0.0, p["scale"]))
 def percentile(x, direction, scale):
     """Percentile rank: (rank − 1) / (n − 1) × scale, 0 for the worst unit and `scale` for the best."""
     r = rank(x, direction)
@@ -106,6 +142,7 @@ def percentile(x, direction, scale):
     },
     value_params=("target",),
     required=("target",),
+    bounds=lambda p: (0.0, p["scale"]) if p["cap"] else None,
 )
 def target(x, direction, target, cap, scale):
     """Distance to a target (COINr `n_dist2targ`): (x − worst) / (target − worst) × scale, where worst
@@ -130,6 +167,7 @@ def target(x, direction, target, cap, scale):
         "scale": Param(100.0, is_positive, "score of a unit equal to the reference"),
     },
     value_params=("value",),
+    bounds=lambda p: None,
 )
 def reference(x, direction, value, scale):
     """Distance to a reference (Handbook 'distance to a reference'): x / reference × scale, or

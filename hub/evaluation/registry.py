@@ -4,12 +4,18 @@ Every normalisation, outlier treatment, imputation, aggregation, transform and n
 function registered under a name with the parameters it accepts; a framework file names them, the
 loader checks the name and the parameters (file, node, what was expected), and the engine calls the
 function. A new method is one decorated function, never a new branch.
+
+The modules that register methods are named by entry points in the group `instrument_hub.evaluation`
+(the built-ins in this project's pyproject.toml, an extension in its own); every lookup loads them
+first, so a framework file can name a method an installed package provides (docs/extending.md).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from hub import plugins
 
 
 @dataclass(frozen=True)
@@ -48,15 +54,19 @@ class MethodRegistry:
         return wrap
 
     def __contains__(self, name):
+        plugins.load("evaluation")
         return name in self._entries
 
     def __iter__(self):
+        plugins.load("evaluation")
         return iter(sorted(self._entries))
 
     def get(self, name: str) -> Entry:
+        plugins.load("evaluation")
         return self._entries[name]
 
     def entries(self) -> list[Entry]:
+        plugins.load("evaluation")
         return [self._entries[n] for n in sorted(self._entries)]
 
     def resolve(self, spec, where: str) -> "MethodSpec":
@@ -70,6 +80,7 @@ class MethodRegistry:
             name, given = spec["method"], {k: v for k, v in spec.items() if k != "method"}
         else:
             raise ValueError(f"{where}: expected a {self.kind} method name or a mapping with 'method', got {spec!r}")
+        plugins.load("evaluation")
         if name not in self._entries:
             raise ValueError(f"{where}: unknown {self.kind} method {name!r}, expected one of {sorted(self._entries)}")
         entry = self._entries[name]

@@ -52,7 +52,8 @@ def _rank(v):
     return None if v is None or (isinstance(v, float) and math.isnan(v)) else int(v)
 
 
-def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict | None, *, period, seed, window=None) -> dict:
+def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict | None, *, period, seed, window=None, extras=None) -> dict:
+    """The report; `extras` adds whole sections (audit, aggregates, awards, panel) as they are."""
     inds = fw.indicators
     kept_pos = {u: i for i, u in enumerate(u for u, k in zip(data.ids, nom.kept) if k)}
     units = []
@@ -108,7 +109,7 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
         "format": FORMAT,
         "engine": f"instrument-hub {__version__}",
         "framework": {"file": fw.path.name, "sha256": fw.sha256, "title": fw.title, "description": fw.description,
-                      "index": fw.index, "units": fw.units, "min_availability": fw.min_availability},
+                      "index": fw.index, "units": fw.units, "min_availability": fw.min_availability, "network": fw.network},
         "inputs": [t.describe() for t in inputs.tables],
         "period": period,
         "seed": seed,
@@ -121,6 +122,7 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
     }
     if window is not None:
         report["window"] = window.describe()
+    report.update(extras or {})
     return report
 
 

@@ -8,13 +8,19 @@ from pathlib import Path
 
 from sqlalchemy import insert, select
 
+from hub.evaluation import audit as audit_mod
 from hub.evaluation import report as report_mod
 from hub.evaluation import uncertainty
-from hub.evaluation.engine import evaluate
-from hub.evaluation.framework import Framework, load_framework
+from hub.evaluation.awards import AwardError, allocate
+from hub.evaluation.engine import EvaluationError, evaluate
+from hub.evaluation.framework import STORE_UNITS, Framework, load_framework
 from hub.evaluation.inputs import Inputs, read_table
-from hub.evaluation.snapshot import load_snapshots
-from hub.evaluation.units import from_inputs, from_store
+from hub.evaluation.metrics import METRICS
+from hub.evaluation.owners import aggregates as owner_aggregates
+from hub.evaluation.owners import load_owner_snapshots
+from hub.evaluation.periods import panel
+from hub.evaluation.snapshot import load_snapshots, stats_years
+from hub.evaluation.units import from_inputs, from_owners, from_store
 from hub.store.models import Evaluation
 
 DEFAULT_SEED = 20130101
@@ -30,27 +36,74 @@ def prepare(framework_path, inputs=None) -> tuple[Framework, Inputs]:
     return fw, tables
 
 
-def run_evaluation(store, framework_path, period: int = 2012, inputs=(), seed: int = DEFAULT_SEED, runs: int | None = None,
-                   as_of: datetime | None = None) -> tuple[dict, bytes]:
-    """Score the units of a framework and return (report dict, report.json bytes).
+def _store_units(store, fw: Framework, tables: Inputs, period: int, as_of):
+    """(UnitData, Window, extra report sections) of a framework over the store, for one period."""
+    if store is None:
+        raise ValueError(f"a `units: {fw.units}` framework needs a store")
+    stats_metrics = [m for m in fw.metrics_needed() if METRICS.get(m).meta["uses"] == "stats"]
+    if fw.units == "owners":
+        snaps, names, trace, notes, window = load_owner_snapshots(store, fw.network, period)
+        if not snaps:
+            raise EvaluationError(_no_stats(store, period, fw.network))
+        data = from_owners(fw, snaps, names, trace, notes)
+        return data, window, {"aggregates": owner_aggregates(snaps)}
+    snaps, names, trace, window = load_snapshots(store, period, fw.metric_options["harvest_window_days"], as_of)
+    if stats_metrics and not any(s.stats for s in snaps.values()):
+        # Ranking on the other indicators alone would look like an answer for a year nobody reported.
+        raise EvaluationError(_no_stats(store, period, None, stats_metrics))
+    return from_store(fw, tables, snaps, names, trace), window, {}
 
-    `store` is needed for `units: networks` frameworks (it may be None otherwise); `runs` overrides the
-    framework's Monte Carlo runs (0 switches the analysis off); `as_of` overrides the evaluation date
-    used for the harvest window (default: the end of the store's latest job).
-    """
-    fw, tables = prepare(framework_path, list(inputs) or None)
-    window = None
-    if fw.units == "networks":
-        if store is None:
-            raise ValueError("a `units: networks` framework needs a store")
-        snaps, names, trace, window = load_snapshots(store, period, fw.metric_options["harvest_window_days"], as_of)
-        data = from_store(fw, tables, snaps, names, trace)
+
+def _no_stats(store, period, network, metrics=()) -> str:
+    years = stats_years(store, network)
+    held = ", ".join(map(str, years)) if years else "none"
+    whose = f"network {network}" if network else "any network"
+    needs = f" (the framework's indicators {', '.join(metrics)} need them)" if metrics else ""
+    harvest = f"hub harvest {network} --year {period}" if network else f"hub harvest --all --year {period}"
+    return f"no service statistics for period {period} from {whose} in the store{needs}; years held: {held}. Harvest them first: `{harvest}`"
+
+
+def evaluate_period(store, fw: Framework, tables: Inputs, period, seed: int, runs: int | None, as_of=None, *, uncertainty_runs=True) -> dict:
+    """The report dict (not yet canonical) of one period."""
+    window, extras = None, {}
+    if fw.units in STORE_UNITS:
+        data, window, extras = _store_units(store, fw, tables, period, as_of)
     else:
         data = from_inputs(fw, tables)
     nom = evaluate(fw, data)
-    n_runs = fw.uncertainty.runs if runs is None else runs
+    n_runs = (fw.uncertainty.runs if runs is None else runs) if uncertainty_runs else 0
     mc = uncertainty.run(fw, nom, n_runs, seed)
-    report = report_mod.build(fw, tables, data, nom, mc, period=period if fw.units == "networks" else None, seed=seed, window=window)
+    kept_ids = [u for u, k in zip(data.ids, nom.kept) if k]
+    if len(kept_ids) >= audit_mod.MIN_UNITS:
+        extras["audit"] = audit_mod.audit(fw, nom, kept_ids)
+    report = report_mod.build(fw, tables, data, nom, mc, period=period if fw.units in STORE_UNITS else None, seed=seed, window=window,
+                              extras=extras)
+    if fw.awards is not None:
+        try:
+            report["awards"] = allocate(fw.awards, report["units"])
+        except AwardError as exc:
+            raise EvaluationError(f"{fw.path}: {exc}") from None
+    return report
+
+
+def run_evaluation(store, framework_path, period: int = 2012, inputs=(), seed: int = DEFAULT_SEED, runs: int | None = None,
+                   as_of: datetime | None = None, periods=None) -> tuple[dict, bytes]:
+    """Score the units of a framework and return (report dict, report.json bytes).
+
+    `store` is needed for `units: networks` and `units: owners` frameworks (it may be None
+    otherwise); `runs` overrides the framework's Monte Carlo runs (0 switches the analysis off);
+    `as_of` overrides the evaluation date used for the harvest window (default: the end of the
+    store's latest job). `periods` (several years) evaluates each and reports the latest with the
+    panel of all of them (hub.evaluation.periods); the Monte Carlo runs for the latest only.
+    """
+    fw, tables = prepare(framework_path, list(inputs) or None)
+    years = sorted(set(periods)) if periods else [period]
+    if len(years) > 1 and fw.units not in STORE_UNITS:
+        raise EvaluationError(f"{fw.path}: periods need a framework over the store (units: networks or owners); this one scores {fw.units}")
+    reports = [evaluate_period(store, fw, tables, y, seed, runs, as_of, uncertainty_runs=(y == years[-1])) for y in years]
+    report = reports[-1]
+    if len(years) > 1:
+        report["panel"] = panel(reports)
     # The dict handed back is exactly what report.json says (plain types, rounded floats).
     report = report_mod.canonical(report)
     return report, report_mod.to_json_bytes(report)

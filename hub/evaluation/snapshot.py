@@ -20,7 +20,7 @@ from hub.evaluation.metrics import KEY_FIELDS, METRICS, Snapshot
 from hub.store.models import HarvestJob, Instrument, Network, Probe, ServiceStats
 
 INSTRUMENT_COLUMNS = sorted(set(KEY_FIELDS) | {"id", "network", "fee_amount", "contact_email", "source_updated", "first_seen", "withdrawn_at", "last_job_id", "last_batch_id"})
-STATS_COLUMNS = ["instrument_id", "effective_hours", "external_hours", "external_services", "enterprise_services", "samples", "job_id"]
+STATS_COLUMNS = ["instrument_id", "effective_hours", "external_hours", "external_services", "enterprise_services", "samples", "external_samples", "job_id"]
 JOB_COLUMNS = ["id", "network", "kind", "state", "started_at", "finished_at", "fetched", "rejected", "telemetry"]
 
 
@@ -126,3 +126,12 @@ def provenance(uses: str, s: Snapshot) -> dict:
                 "from": iso(s.probes[0]["at"]), "to": iso(s.probes[-1]["at"])}
     return {"uses": "harvest_jobs", "records": sum(int(j["fetched"] or 0) for j in s.jobs), "jobs": [j["id"] for j in s.jobs],
             "requests": sum(int((j["telemetry"] or {}).get("requests") or 0) for j in s.jobs)}
+
+
+def stats_years(store, network: str | None = None) -> list[int]:
+    """The years the store holds service statistics for (of one network, or of any)."""
+    query = select(ServiceStats.year).distinct().order_by(ServiceStats.year)
+    if network is not None:
+        query = query.where(ServiceStats.network == network)
+    with store.read() as conn:
+        return [int(y) for (y,) in conn.execute(query)]

@@ -51,3 +51,15 @@ def from_store(fw: Framework, inputs: Inputs, snapshots: dict, names: dict, trac
     wanted = set(fw.metrics_needed())
     trace = {u: {m: t for m, t in trace.get(u, {}).items() if m in wanted} for u in ids}
     return UnitData(ids, [names.get(u) for u in ids], values, trace, notes)
+
+
+def from_owners(fw: Framework, snapshots: dict, names: dict, trace: dict, notes: list[str]) -> UnitData:
+    """Owner units of a network (hub.evaluation.owners), with metrics from their service statistics."""
+    ids = list(snapshots)
+    values = {}
+    for s in _sources(fw):
+        column = [compute_metric(s.name, snapshots[u]) for u in ids]
+        values[s] = np.array([np.nan if v is None else v for v in column], dtype=float)
+    wanted = set(fw.metrics_needed())
+    trace = {u: {m: t for m, t in trace.get(u, {}).items() if m in wanted} for u in ids}
+    return UnitData(ids, [names.get(u) for u in ids], values, trace, list(notes))

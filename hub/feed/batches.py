@@ -35,7 +35,8 @@ from hub.errors import HubError
 from hub.feed import parse
 from hub.feed.models import PushBatch
 from hub.harvest import guard
-from hub.harvest.jobs import HOST, JOBS, Counts, as_utc, finish_job, heartbeat, now, start_job
+from hub.clock import as_utc, now
+from hub.harvest.jobs import HOST, JOBS, Counts, finish_job, heartbeat, start_job
 from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, absent_since, active_count
 from hub.mapping import Mapping
 from hub.store.hooks import instruments_changed

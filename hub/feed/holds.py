@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from hub.auth import audit
 from hub.errors import HubError
-from hub.harvest.jobs import now
+from hub.clock import now
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
 from hub.store.chunks import chunked
 from hub.store.hooks import instruments_changed

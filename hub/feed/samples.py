@@ -137,14 +137,16 @@ def beijing_xml(n: int, *, bad: int = 0, start: int = 0) -> bytes:
         parts.append("<nrii:instrument>")
         for key in ("innerId", "cname", "ename", "instrCategory", "instrVersion", "manufacturer", "nation", "worth", "beginDate"):
             parts.append(f"<nrii:{key}>{escape(str(rec[key]))}</nrii:{key}>")
-        parts.append(f'<nrii:orgName creditCode={quoteattr(rec["creditCode"])} level={quoteattr(rec["orgLevel"])}>{escape(rec["orgName"])}</nrii:orgName>')
+        parts.append(f'<nrii:orgName creditCode={quoteattr(rec["creditCode"])}'
+            f' level={quoteattr(rec["orgLevel"])}>{escape(rec["orgName"])}</nrii:orgName>')
         parts.append(f'<nrii:location province="110000" county={quoteattr(rec["county"])}>{escape(rec["address"])}</nrii:location>')
         for key in ("technical", "function"):
             parts.append(f"<nrii:{key}>{escape(rec[key])}</nrii:{key}>")
         parts += [f"<nrii:subject>{s}</nrii:subject>" for s in rec["subject"]]
         for key in ("serviceContent", "fee", "serviceUrl"):
             parts.append(f"<nrii:{key}>{escape(rec[key])}</nrii:{key}>")
-        parts.append(f'<nrii:contact name={quoteattr(rec["contactName"])} phone={quoteattr(rec["contactPhone"])} email={quoteattr(rec["contactEmail"])}/>')
+        parts.append(f'<nrii:contact name={quoteattr(rec["contactName"])}'
+            f' phone={quoteattr(rec["contactPhone"])} email={quoteattr(rec["contactEmail"])}/>')
         for key in ("status", "shareMode", "certification"):
             parts.append(f"<nrii:{key}>{escape(rec[key])}</nrii:{key}>")
         parts.append("</nrii:instrument>")

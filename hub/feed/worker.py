@@ -21,7 +21,8 @@ from sqlalchemy import and_, select, update
 
 from hub.dedup.store import resolve_pending
 from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply
-from hub.harvest.jobs import HOST, JOBS, STALE_AFTER, as_utc, now, recover_crashed
+from hub.clock import as_utc, now
+from hub.harvest.jobs import HOST, JOBS, STALE_AFTER, recover_crashed
 
 log = logging.getLogger(__name__)
 

@@ -15,21 +15,23 @@ import os
 import socket
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
+from typing import cast
 
 import psutil
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 
+from hub.clock import as_utc, now
 from hub.store.models import HarvestJob
 
-JOBS = HarvestJob.__table__
+__all__ = ["JOBS", "COUNTS", "STALE_AFTER", "HOST", "Counts", "Job", "as_utc", "now", "start_job", "finish_job", "heartbeat",
+           "recover_crashed"]
+
+# A Table (declarative models type `__table__` as the wider FromClause).
+JOBS = cast(Table, HarvestJob.__table__)
 COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")
 #: A running job whose heartbeat is older than this is presumed dead, whatever host it ran on.
 STALE_AFTER = timedelta(minutes=15)
 HOST = socket.gethostname()
-
-
-def now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass
@@ -128,6 +130,3 @@ def _alive(pid: int | None, started_at: datetime) -> bool:
         return False
 
 
-def as_utc(dt: datetime) -> datetime:
-    # SQLite hands back naive datetimes; everything the hub writes is UTC.
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)

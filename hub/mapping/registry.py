@@ -114,5 +114,7 @@ def names() -> list[str]:
 
 
 def _load_builtins():
-    # Built-in transforms register themselves exactly like any extension would, on import.
-    import hub.mapping.transforms  # noqa: F401
+    # Built-in transforms are declared as entry points exactly like any extension's (hub/plugins.py).
+    from hub import plugins
+
+    plugins.load("transforms")

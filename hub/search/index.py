@@ -19,7 +19,7 @@ from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
-from hub.store.hooks import on_instruments_changed
+from hub.store.hooks import after_upgrade, on_instruments_changed
 from hub.store.models import Instrument, OwnerUnit
 
 CHUNK = 500
@@ -218,3 +218,14 @@ def _sweep_orphans(store, batch: int) -> None:
 @on_instruments_changed(prepare=_prepare_rows)
 def _keep_index_current(conn, ids, prepared):
     index_instruments(conn, ids, prepared)
+
+
+#: The migration that creates the (empty) index tables.
+_INDEX_CREATED = "0002"
+
+
+@after_upgrade
+def _fill_new_index(conn, applied):
+    # Instruments stored before the index existed are indexed with the analyser this code ships.
+    if _INDEX_CREATED in applied:
+        index_all(conn)

@@ -1,4 +1,4 @@
-"""The search index tables (created by migration 0002; keep both in step).
+"""The search index tables (created by migration 0002; the suite's schema check keeps both in step).
 
 `search_docs` holds one narrow row per active instrument: the columns every filter and facet reads,
 so a search never touches the wide `instruments` table until it fetches the page it shows. The
@@ -8,13 +8,18 @@ text index beside it is dialect-specific: an FTS5 table `search_fts` (rowid = do
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Integer, MetaData, Numeric, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, Numeric, String, Table
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
-metadata = MetaData()
+from hub.store.models import Base
+
+#: The one metadata of every table, so migrations see the search tables like any other.
+metadata = Base.metadata
+#: SQLite's FTS5 text index (and the shadow tables the module keeps beside it) is created by raw SQL
+#: in migration 0002; no model can describe a virtual table, so the schema check leaves it alone.
+metadata.info.setdefault("virtual_tables", set()).add("search_fts")
 
 _COLUMNS = (
-    ("instrument_id", String(140)),
     ("network", String(6)),
     ("city_code", String(6)),
     ("city_name", String(50)),
@@ -33,9 +38,19 @@ docs = Table(
     "search_docs",
     metadata,
     Column("docid", Integer, primary_key=True, autoincrement=True),
+    # Collated "C" on PostgreSQL (migration 0002): the id tie-break sorts bytewise there as on SQLite.
+    Column("instrument_id", String(140).with_variant(String(140, collation="C"), "postgresql"), nullable=False, unique=True),
     *(Column(n, t) for n, t in _COLUMNS),
-    Column("tsv", TSVECTOR),  # PostgreSQL only: never named in SQLite statements
+    # PostgreSQL only: never named in SQLite statements, and the schema check skips it there.
+    Column("tsv", TSVECTOR, nullable=False, server_default="", info={"dialects": ("postgresql",)}),
 )
+
+# The filters' and facets' indexes, as migration 0002 builds them; the GIN index serves the tsvector.
+Index("ix_search_docs_network", docs.c.network, docs.c.category)
+Index("ix_search_docs_category", docs.c.category)
+Index("ix_search_docs_city", docs.c.city_code, docs.c.city_name)
+Index("ix_search_docs_value", docs.c.value)
+Index("ix_search_docs_tsv", docs.c.tsv, postgresql_using="gin", info={"dialects": ("postgresql",)})
 
 #: Each network's index version, bumped in the transaction that changes any of its documents
 #: (migration 0005). Readers key cached facet counts on all of them: one row per network, so that

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from statistics import NormalDist
 
-from hub.simulate import catalog, spelling
+from hub.simulate import calibration, catalog, spelling
 from hub.simulate.fill_rates import fill_rates
 from hub.simulate.units import UnitTable, unit_table
 
@@ -149,6 +149,7 @@ class NetworkData:
         weights = [self.units[u].weight for u in range(len(self.units))]
         self._unit_cum = list(_accumulate(weights))
         self._copies: dict | None = None
+        self._calibrated: dict[int, dict] = {}  # year -> index -> ServiceStats (hub.simulate.calibration)
 
     # -- value table ---------------------------------------------------------------------------
     def _value_table(self) -> array:
@@ -285,13 +286,31 @@ class NetworkData:
 
     # -- service statistics --------------------------------------------------------------------
     def stats(self, i: int, year: int) -> ServiceStats | None:
-        """Use of instrument i in a year, or None when it was not used (or not yet bought)."""
+        """Use of instrument i in a year, or None when it was not used (or not yet bought).
+
+        A network and year with published totals (hub.simulate.calibration) get statistics that add
+        up to exactly those totals; every other year is drawn instrument by instrument."""
+        target = calibration.scaled(self.spec.code, year, self.scale)
+        if target is not None:
+            if year not in self._calibrated:
+                self._calibrated[year] = calibration.calibrate(self, year, target)
+            return self._calibrated[year].get(i)
         spec = self.spec
         r = random.Random(self._key["svc"] + year * 10_000_000 + i)
         if r.random() >= spec.used_share:
             return None
         if self.record(i).commissioned.year > year:
             return None
+        return self._draw_stats(i, year, r)
+
+    def raw_stats(self, i: int, year: int) -> ServiceStats:
+        """The instrument's usual random profile for the year, as if it was used (calibration's input)."""
+        r = random.Random(self._key["svc"] + year * 10_000_000 + i)
+        r.random()  # the same stream as `stats`: the draw that decides whether it was used
+        return self._draw_stats(i, year, r)
+
+    def _draw_stats(self, i: int, year: int, r: random.Random) -> ServiceStats:
+        spec = self.spec
         hours = min(8000, max(4, round(spec.hours_median * math.exp(r.gauss(0, spec.hours_sigma)))))
         share = min(0.95, spec.external_share * math.exp(r.gauss(0, 0.7)))
         ext_hours = round(hours * share)

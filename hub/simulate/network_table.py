@@ -15,12 +15,18 @@ from dataclasses import dataclass, fields
 from functools import lru_cache
 from pathlib import Path
 
+from connectors import all_families
 from hub.errors import ConfigError
 
 TABLE = Path(__file__).with_name("networks.csv")
 
-#: Families whose servers exist in `hub.simulate.families`; other rows wait for their server.
-SIMULATED_FAMILIES = ("sdyq-xml", "hbkx-json", "yqlm-html", "oai-pmh")
+
+def simulated_families() -> frozenset[str]:
+    """Families that have a simulated server (entry points `instrument_hub.simulators`); other rows
+    wait for theirs."""
+    from hub import plugins
+
+    return frozenset(plugins.names("simulators"))
 
 
 @dataclass(frozen=True)
@@ -66,7 +72,7 @@ class NetworkSpec:
 
     @property
     def simulated(self) -> bool:
-        return self.family in SIMULATED_FAMILIES
+        return self.family in simulated_families()
 
 
 _BOOL = {"0": False, "1": True}
@@ -117,6 +123,8 @@ def network_table(path: Path = TABLE) -> dict[str, NetworkSpec]:
                     values[name] = _convert(name, kind, row[name].strip())
                 except ValueError as exc:
                     raise ConfigError(path, f"{row['code']}.{name}", f"{exc}, got {row[name]!r}") from None
+            if values["family"] not in all_families():  # the one list of families (connectors)
+                raise ConfigError(path, f"{row['code']}.family", f"expected one of {all_families()}, got {row['family']!r}")
             spec = NetworkSpec(**values)
             specs[spec.code] = spec
     return specs

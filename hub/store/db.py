@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
@@ -73,12 +74,12 @@ class Store:
         return self.engine.dialect.name
 
     @contextlib.contextmanager
-    def read(self) -> Connection:
+    def read(self) -> Iterator[Connection]:
         with self.engine.connect() as conn:
             yield conn
 
     @contextlib.contextmanager
-    def write(self) -> Connection:
+    def write(self) -> Iterator[Connection]:
         """A write transaction: committed on success, rolled back on any exception."""
         with self._writer.begin() as conn:
             yield conn

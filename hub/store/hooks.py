@@ -8,16 +8,17 @@ to be written (`(instruments row, owner dict)` pairs; the store's dialect name) 
 only; `prepared` is None when the caller had nothing to prepare (withdrawals, tests' factories).
 `prepared` may keep the row and owner dicts themselves: the writer completes them (owner id, stamps,
 the owner unit's stored values) before it calls the hook, and calls it only for rows it wrote active.
-Modules in `_PROVIDERS` register their hooks when imported; they are imported on first use.
+Modules named by entry points in the group `instrument_hub.store_hooks` (the search index among them,
+declared in pyproject.toml like an extension's) register their hooks when imported, on first use; the
+store never names the packages above it.
 """
 
 from __future__ import annotations
 
-import importlib
+from hub import plugins
 
-_PROVIDERS = ("hub.search", "hub.dedup.store")
 _CHANGED: list[tuple] = []  # (fn, prepare or None)
-_loaded = False
+_UPGRADED: list = []
 
 
 def on_instruments_changed(fn=None, *, prepare=None):
@@ -30,16 +31,7 @@ def on_instruments_changed(fn=None, *, prepare=None):
 
 
 def _load_providers():
-    global _loaded
-    if _loaded:
-        return
-    _loaded = True
-    for module in _PROVIDERS:
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # a provider not written yet is absent; anything else is a bug
-                raise
+    plugins.load("store_hooks")
 
 
 def prepare_changes(rows: list[tuple[dict, dict]], dialect: str) -> dict:
@@ -54,3 +46,17 @@ def instruments_changed(conn, ids, prepared: dict | None = None) -> None:
     if ids:
         for fn, _ in _CHANGED:
             fn(conn, list(ids), (prepared or {}).get(fn))
+
+
+def after_upgrade(fn):
+    """Register `fn(conn, applied: set[str])`, called after `hub.store.migrate.upgrade` applied the
+    revisions `applied`, in the same transaction: derived data (an index) is rebuilt here rather than
+    in a migration, which must not import the code that builds it."""
+    _UPGRADED.append(fn)
+    return fn
+
+
+def schema_upgraded(conn, applied: set[str]) -> None:
+    _load_providers()
+    for fn in _UPGRADED:
+        fn(conn, applied)

@@ -1,4 +1,9 @@
-"""Schema migrations: `upgrade(store)` brings any database to the latest revision."""
+"""Schema migrations: `upgrade(store)` brings any database to the latest revision.
+
+After an upgrade the store hooks' `after_upgrade` functions run in the same transaction with the
+revisions it applied: derived data a migration cannot build without importing live code (the search
+index) is rebuilt there by the package that owns it.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,10 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from hub.store.hooks import schema_upgraded
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -21,13 +30,25 @@ def alembic_config(url: str | None = None) -> Config:
 def upgrade(store, revision: str = "head") -> None:
     cfg = alembic_config(store.url)
     with store.write() as conn:
+        before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
+        after = MigrationContext.configure(conn).get_current_revision()
+        if after != before:
+            script = ScriptDirectory.from_config(cfg)
+            applied = [r.revision for r in script.iterate_revisions(after, before)]
+            schema_upgraded(conn, set(applied))
+
+
+def downgrade(store, revision: str) -> None:
+    """Take the schema back to `revision` (`base`: empty). Data in dropped tables is lost."""
+    cfg = alembic_config(store.url)
+    with store.write() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
 
 
 def current(store) -> str | None:
-    from alembic.runtime.migration import MigrationContext
-
     with store.read() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 

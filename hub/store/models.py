@@ -140,7 +140,8 @@ class RecordErrorRow(Base):
     """A record that was skipped, with where and why (design rule 2)."""
 
     __tablename__ = "record_errors"
-    __table_args__ = (Index("ix_errors_job", "job_id"), Index("ix_errors_network", "network"))
+    # ix_errors_batch: a push's report reads its record errors by batch.
+    __table_args__ = (Index("ix_errors_job", "job_id"), Index("ix_errors_network", "network"), Index("ix_errors_batch", "batch_id"))
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
     job_id: Mapped[int | None] = mapped_column(Integer)
     batch_id: Mapped[str | None] = mapped_column(String(64))

@@ -47,6 +47,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.sort_keys = False
     if config:
         app.config.update(config)
+    app.config["SECRET_KEY"] = _secret_key(app.config)
     store = app.config.get("STORE")
     if store is None:
         url = app.config.get("DATABASE_URL")
@@ -71,6 +72,25 @@ def create_app(config: dict | None = None) -> Flask:
             app.register_blueprint(bp)
     errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this replaces
     return app
+
+
+def _secret_key(config) -> str:
+    """The key that signs OAI-PMH resumption tokens: the app's SECRET_KEY, else HUB_SECRET_KEY.
+
+    A missing key stops start-up: a key built into the code would let anyone forge tokens. Tests
+    (TESTING) get a fresh random key per app; the demo passes its own."""
+    import os
+    import secrets
+
+    from hub.errors import ConfigError
+
+    key = config.get("SECRET_KEY") or os.environ.get("HUB_SECRET_KEY")
+    if key:
+        return key
+    if config.get("TESTING"):
+        return secrets.token_urlsafe(32)
+    raise ConfigError("HUB_SECRET_KEY", None, "not set: it signs OAI-PMH resumption tokens; set it to a long random string "
+                      "(for example `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
 
 
 def _tune_sqlite_readers(store) -> None:

@@ -115,7 +115,10 @@ def handle(exc: BaseException):
     try:
         body = render_template("error.html", code=info["status"], title=info["title"], message=info["detail"], error=exc if isinstance(exc, HTTPException) else None, errors=info.get("errors"))
     except TemplateNotFound:
-        body = f"<!doctype html><title>{info['status']} {escape(info['title'])}</title><h1>{escape(info['title'])}</h1><p>{escape(info['detail'] or '')}</p>"
+        body = (
+            f"<!doctype html><title>{info['status']} {escape(info['title'])}</title>"
+            f"<h1>{escape(info['title'])}</h1><p>{escape(info['detail'] or '')}</p>"
+        )
     return body, info["status"], {"Content-Type": "text/html; charset=utf-8", **headers}
 
 

@@ -4,6 +4,8 @@
     GET  /api/v1/evaluations                   list (unpublished ones only for evaluator/admin tokens)
     GET  /api/v1/evaluations/{id}              report.json exactly as stored (= what `hub evaluate` writes)
     GET  /api/v1/evaluations/{id}/report.csv   …/report.html
+    GET  /api/v1/evaluations/{id}/panel        the periods side by side (several-period evaluations)
+    GET  /api/v1/evaluations/{id}/audit        the statistical audit
     POST /api/v1/evaluations/{id}/publish      evaluator or admin
     GET  /evaluations, /evaluations/{id}       the published rankings (HTML, no JavaScript)
 
@@ -75,6 +77,8 @@ class EvaluationIn(Schema):
     framework = fields.String(load_default="networks-2013", validate=validate.Length(1, 100),
                               metadata={"description": "a framework file name in conf/evaluation/ (with or without .yaml)"})
     period = fields.Integer(load_default=None, validate=validate.Range(1990, 2100), metadata={"description": "service-statistics year (default: settings service_year)"})
+    periods = fields.List(fields.Integer(validate=validate.Range(1990, 2100)), load_default=None, validate=validate.Length(1, 10),
+                          metadata={"description": "several service-statistics years side by side: the latest is ranked with uncertainty, the report's `panel` holds every period and the movement"})
     seed = fields.Integer(load_default=DEFAULT_SEED, validate=validate.Range(0, 2**32 - 1), metadata={"description": "Monte Carlo seed; same inputs and seed, same report bytes"})
     runs = fields.Integer(load_default=None, validate=validate.Range(0, MAX_RUNS), metadata={"description": f"Monte Carlo runs (default: the framework's; 0 = none; at most {MAX_RUNS})"})
     as_of = fields.DateTime(load_default=None, metadata={"description": "evaluation date for the harvest window (default: end of the store's latest job)"})
@@ -118,6 +122,7 @@ class EvaluationCreated(EvaluationOut):
     inputs = fields.List(fields.Nested(InputOut))
     counts = fields.Dict()
     ranking = fields.List(fields.Nested(RankOut))
+    panel = fields.Dict(allow_none=True, metadata={"description": "periods side by side (when several were asked): ranks, scores and movement per unit"})
     warnings = fields.List(fields.String())
 
 
@@ -195,7 +200,9 @@ def _read_request() -> tuple[dict, list[tuple[str, bytes]] | None]:
         raise Problem(413, f"the body exceeds the {MAX_BODY_BYTES:,}-byte limit of one evaluation request", limit=MAX_BODY_BYTES)
     request.max_content_length = MAX_BODY_BYTES  # also for a chunked body without Content-Length (werkzeug answers 413)
     if request.mimetype == "multipart/form-data":
-        form = {k: request.form[k] for k in request.form}
+        form = {k: request.form[k] for k in request.form if k != "periods"}
+        if request.form.getlist("periods"):
+            form["periods"] = request.form.getlist("periods")
         args = _load(EvaluationIn(exclude=("inputs",)), form)
         files = request.files.getlist("inputs")
         tables = [(f.filename or "", f.read()) for f in files] or None
@@ -246,7 +253,7 @@ def compute(args: dict, tables) -> tuple[dict, bytes]:
             if runs > MAX_RUNS:
                 raise Problem(400, f"invalid parameter runs: the framework asks for {runs} Monte Carlo runs; at most {MAX_RUNS} per request",
                               "invalid-parameter", errors=[{"parameter": "runs", "in": "body", "messages": [f"at most {MAX_RUNS}"]}])
-            return run_evaluation(store(), path, period, paths, args["seed"], args["runs"], args["as_of"])
+            return run_evaluation(store(), path, period, paths, args["seed"], args["runs"], args["as_of"], periods=args.get("periods"))
         except ConfigError as exc:
             raise _config_problem(exc, {name for name, _ in tables or ()}, tmp, directory) from None
         except EvaluationError as exc:
@@ -278,6 +285,7 @@ def _visible_row(eid: int) -> dict:
     "application/json": {"schema": EvaluationIn},
     "multipart/form-data": {"schema": {"type": "object", "properties": {
         **{k: {"type": "string"} for k in ("framework", "period", "seed", "runs", "as_of", "title", "publish")},
+        "periods": {"type": "array", "items": {"type": "integer"}},
         "inputs": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}})
 @blp.response(201, EvaluationCreated, headers={"Location": {"description": "the stored report.json", "schema": {"type": "string"}}})
 @blp.alt_response(400, description="A bad parameter (runs beyond the cap, an unknown key)")
@@ -304,7 +312,8 @@ def create_evaluation():
     row = load_evaluation(store(), eid)
     unc = report.get("uncertainty") or {}
     body = {**_summary(row), "framework_sha256": report["framework"]["sha256"], "seed": report["seed"], "runs": unc.get("runs", 0),
-            "inputs": report["inputs"], "counts": report["counts"], "ranking": ranking(report), "warnings": report["warnings"]}
+            "inputs": report["inputs"], "counts": report["counts"], "ranking": ranking(report), "panel": report.get("panel"),
+            "warnings": report["warnings"]}
     response = current_app.json.response(body)
     response.status_code = 201
     response.headers["Location"] = f"{_API}/{eid}"
@@ -359,6 +368,30 @@ def get_report_html(eid):
     return _file(row, RENDERED.get(row, "html"), "text/html; charset=utf-8", "report.html")
 
 
+def _section(eid: int, key: str):
+    row = _visible_row(eid)
+    report = RENDERED.report(row)
+    response = current_app.json.response(report.get(key))
+    response.set_etag(f"{row['report_sha256']}-{key}")
+    return response.make_conditional(request)
+
+
+@blp.route(f"{_API}/<int:eid>/panel")
+@blp.response(200, description="The periods side by side: {periods, from, to, units: [{id, label, series: [{period, rank, score}], rank_change, score_change}]}; null for a one-period evaluation", content_type="application/json")
+@blp.alt_response(404, description="No such evaluation")
+def get_panel(eid):
+    """The panel of a several-period evaluation: each unit's rank and score per period and its movement between the last two."""
+    return _section(eid, "panel")
+
+
+@blp.route(f"{_API}/<int:eid>/audit")
+@blp.response(200, description="The statistical audit: correlations, Cronbach's alpha, PCA per dimension, flags, effective weights (docs/evaluation.md)", content_type="application/json")
+@blp.alt_response(404, description="No such evaluation")
+def get_audit(eid):
+    """The statistical audit of an evaluation, as report.json holds it."""
+    return _section(eid, "audit")
+
+
 @blp.route(f"{_API}/<int:eid>/publish", methods=["POST"])
 @blp.response(200, EvaluationOut)
 @blp.alt_response(401, description="No valid bearer token")
@@ -410,14 +443,14 @@ class Rendered:
         return entry["report"]
 
     def get(self, row, what: str, *args):
-        """`what` drawn from the row's report: csv, html, score (chart), unit (chart of units[args[0]])."""
+        """`what` drawn from the row's report: csv, html, score (chart in the language args[0]), unit (chart of units[args[0]])."""
         entry, key = self._entry(row["report_sha256"]), (what, *args)
         if key not in entry:
             report = self.report(row)
             draw = {
                 "csv": lambda: report_mod.to_csv_bytes(report),
                 "html": lambda: _html().to_html_bytes(report),
-                "score": lambda: _html().score_chart(report).encode("utf-8"),
+                "score": lambda: _html().score_chart(report, *args).encode("utf-8"),
                 "unit": lambda: _html().dimension_chart(report, report["units"][args[0]]).encode("utf-8"),
             }[what]
             entry[key] = draw()  # two requests may draw the same chart at once; both get the same bytes
@@ -451,17 +484,50 @@ def _dimensions(report: dict) -> list[dict]:
 
 @pages.get("/evaluations/<int:eid>")
 def evaluation_page(eid):
+    from hub.evaluation import wording
+    from hub.evaluation.html import rank_sparkline
+    from hub.web.ui.i18n import pick_lang, translate
+
     row, report = _published(eid)
+    lang = pick_lang(request.args, request.cookies)
+
+    def t(key, **values):
+        return translate(lang, key, **values)
+
     unc = report.get("uncertainty")
+    names = {n["id"]: n["name"] for n in report["nodes"]}
+    ranked = [u for u in report["units"] if u["rank"] is not None]
+    panel = report.get("panel")
+    moves = {}
+    if panel:
+        for m in panel["units"]:
+            label = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m["series"])
+            moves[m["id"]] = {**m, "spark": rank_sparkline(m["series"], len(ranked), t("eval.series_alt", unit=m["label"] or m["id"], values=label))}
+    words = {u["id"]: wording.unit_summary(u, t, lang) for u in ranked}
+    methods = {n["id"]: (wording.method_sentence(n["aggregate"], "aggregation", t) if n.get("aggregate")
+                         else wording.method_sentence(n.get("normalise"), "normalisation", t)) for n in report["nodes"]}
+    sobol = []
+    if unc:
+        for name, s in sorted(unc["sobol"].items()):
+            sobol.append({"name": t(f"eval.factor.{name}"), "alternatives": wording.factor_alternatives(name, unc["factors"][name], t),
+                          "s1": wording.sobol_text(s, "S1"), "st": wording.sobol_text(s, "ST")})
+    audit = report.get("audit")
+    flags = [wording.flag_sentence(f, names, t) for f in audit["flags"]] if audit else []
     return render_template("evaluations_detail.html", row=row, report=report, dims=_dimensions(report), unc=unc,
-                           links=_links(eid), ranked=[u for u in report["units"] if u["rank"] is not None],
-                           unranked=[u for u in report["units"] if u["rank"] is None])
+                           links=_links(eid), ranked=ranked, unranked=[u for u in report["units"] if u["rank"] is None],
+                           panel=panel, moves=moves, words=words, methods=methods, sobol=sobol, audit=audit, flags=flags,
+                           names=names, wording=wording, lang=lang)
 
 
 @pages.get("/evaluations/<int:eid>/charts/score.svg")
 def score_chart(eid):
     row, _ = _published(eid)
-    return _svg(row, RENDERED.get(row, "score"))
+    from hub.web.ui.i18n import pick_lang
+
+    lang = pick_lang(request.args, request.cookies)
+    response = _svg(row, RENDERED.get(row, "score", lang))
+    response.set_etag(f"{row['report_sha256']}-score-{lang}")
+    return response.make_conditional(request)
 
 
 @pages.get("/evaluations/<int:eid>/charts/unit-<int:pos>.svg")

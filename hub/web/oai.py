@@ -70,7 +70,8 @@ def _settings():
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config.get("SECRET_KEY") or "hub-oai", salt="oai-resumption-token")
+    # create_app refuses to start without a key (hub.web._secret_key): never a built-in one.
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="oai-resumption-token")
 
 
 def _utc(value) -> datetime | None:

@@ -1,4 +1,4 @@
-"""Catalogue benchmark (a script a person reruns, not a timed test).
+"""Catalogue benchmark (a script a person reruns, not a timed test; needs `pip install -e '.[bench]'`).
 
     .venv/bin/python tests/bench/bench_catalogue.py                      # 300,000 instruments, SQLite
     .venv/bin/python tests/bench/bench_catalogue.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
@@ -280,20 +280,25 @@ def main():
             proc, base = start_gunicorn(url)
             try:
                 one = single_client(base, paths)
-                print(f"[{backend}] single client: p50 {one['p50_ms']:.1f} ms, p95 {one['p95_ms']:.1f} ms, max {one['max_ms']:.0f} ms over {one['requests']} requests", flush=True)
+                print(f"[{backend}] single client: p50 {one['p50_ms']:.1f} ms, p95 {one['p95_ms']:.1f} ms,"
+                    f" max {one['max_ms']:.0f} ms over {one['requests']} requests", flush=True)
                 many = concurrent(base, paths * 2)
-                print(f"[{backend}] 8 clients, gunicorn -w 2: {many['requests_per_s']:.0f} requests/s ({many['requests']} requests, {many['errors']} errors)", flush=True)
+                print(f"[{backend}] 8 clients, gunicorn -w 2: {many['requests_per_s']:.0f} requests/s"
+                    f" ({many['requests']} requests, {many['errors']} errors)", flush=True)
                 broad = single_client(base, broad_mix(60))
-                print(f"[{backend}] broad filters (q + nation-wide filters, 10k-30k matches): p50 {broad['p50_ms']:.0f} ms, p95 {broad['p95_ms']:.0f} ms", flush=True)
+                print(f"[{backend}] broad filters (q + nation-wide filters, 10k-30k matches):"
+                    f" p50 {broad['p50_ms']:.0f} ms, p95 {broad['p95_ms']:.0f} ms", flush=True)
                 browse = single_client(base, ["/api/v1/instruments", "/api/v1/instruments?" + urllib.parse.urlencode({"q": "仪"})] * 10)
-                print(f"[{backend}] worst case, facets over the whole catalogue (no q / q=仪): p50 {browse['p50_ms']:.0f} ms, p95 {browse['p95_ms']:.0f} ms", flush=True)
+                print(f"[{backend}] worst case, facets over the whole catalogue (no q / q=仪):"
+                    f" p50 {browse['p50_ms']:.0f} ms, p95 {browse['p95_ms']:.0f} ms", flush=True)
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
             if not args.skip_export:
                 for fmt in ("csv", "jsonl", "xlsx"):
                     r = export_rss(url, fmt, work / f"export-{backend}.{fmt}")
-                    print(f"[{backend}] export {fmt}: peak RSS {r['peak_rss_mb']:.0f} MB, {r['seconds']:.0f} s, {r['size_mb']:.0f} MB ({r['message']})", flush=True)
+                    print(f"[{backend}] export {fmt}: peak RSS {r['peak_rss_mb']:.0f} MB, {r['seconds']:.0f} s,"
+                        f" {r['size_mb']:.0f} MB ({r['message']})", flush=True)
         finally:
             if cleanup:
                 cleanup()

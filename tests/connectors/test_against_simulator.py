@@ -7,9 +7,9 @@ ids unique, service rows for the year, and a working probe.
 from __future__ import annotations
 
 import pytest
-from tests.connectors.conformance import network, make_http, rsps, sleeps  # noqa: F401 (fixtures)
 
 from connectors import connector_class
+from tests.connectors.conformance import network
 from hub.http import HttpClient
 from hub.telemetry import Telemetry
 

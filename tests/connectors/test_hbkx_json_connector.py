@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from tests.connectors.conformance import IDS, NAME, ConnectorConformance, make_http, rsps, sleeps  # noqa: F401 (fixtures)
+from tests.connectors.conformance import IDS, NAME, ConnectorConformance
 from tests.doc_examples import HBKX_DOC_ROW
 
 from connectors._ratelimit import RateLimiter

@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 import requests
-from tests.connectors.conformance import IDS, NAME, PROJECT_ROOT, ConnectorConformance, make_http, network, rsps, sleeps  # noqa: F401 (fixtures)
+from tests.connectors.conformance import IDS, NAME, PROJECT_ROOT, ConnectorConformance
 
 from connectors import connector_class
 from connectors.oai_pmh import format_from, local_identifier

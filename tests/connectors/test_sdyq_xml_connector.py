@@ -9,7 +9,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 import responses
-from tests.connectors.conformance import IDS, NAME, ConnectorConformance, make_http, rsps, sleeps  # noqa: F401 (fixtures)
+from tests.connectors.conformance import IDS, NAME, ConnectorConformance
 
 from connectors.sdyq_xml import format_since
 from hub.errors import ConnectorError

@@ -8,7 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 import lxml.html
 import pytest
-from tests.connectors.conformance import IDS, NAME, ConnectorConformance, make_http, rsps, sleeps  # noqa: F401 (fixtures)
+from tests.connectors.conformance import IDS, NAME, ConnectorConformance
 
 from connectors._html import cell_text, normalise_label
 from connectors.yqlm_html import detail_payload

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from sqlalchemy import func, select
 
 from hub.store.db import Store
 from hub.store.models import Evaluation, Instrument
+from tests.evaluation.invariants import assert_uncertainty_invariants
 
 HUB = str(Path(sys.executable).with_name("hub"))
 
@@ -25,11 +27,17 @@ def test_demo_brings_every_network_in_and_ranks_them(tmp_path):
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "from 30 networks" in done.stdout
+    # two periods and the movement between them (issue 16)
+    assert "movement 2011 → 2012" in done.stdout
     store = Store(url)
     try:
         with store.read() as conn:
             networks = conn.execute(select(func.count(func.distinct(Instrument.network))).where(Instrument.withdrawn_at.is_(None))).scalar_one()
             published = conn.execute(select(func.count()).select_from(Evaluation).where(Evaluation.published.is_(True))).scalar_one()
         assert networks == 30 and published == 1
+        with store.read() as conn:
+            report = json.loads(conn.execute(select(Evaluation.report)).scalar_one())
+        assert report["panel"]["periods"] == [2011, 2012] and len(report["panel"]["units"]) == 30
+        assert assert_uncertainty_invariants(report) == 30
     finally:
         store.dispose()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 
 import pytest
 import yaml
@@ -137,5 +136,12 @@ def test_non_number_in_a_used_column_names_unit_and_column(tmp_path):
 def test_the_shipped_frameworks_load():
     from hub import PROJECT_ROOT
 
-    for path in sorted((PROJECT_ROOT / "conf" / "evaluation").rglob("*.yaml")):
+    from hub.evaluation.awards import load_awards
+
+    frameworks = sorted((PROJECT_ROOT / "conf" / "evaluation").glob("*.yaml"))
+    assert len(frameworks) >= 2
+    for path in frameworks:
         prepare(path)
+    # award tables live beside them, one folder down, and are checked as award tables
+    tables = sorted((PROJECT_ROOT / "conf" / "evaluation" / "awards").glob("*.yaml"))
+    assert tables and all(load_awards(p).budget > 0 for p in tables)

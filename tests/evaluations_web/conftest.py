@@ -18,6 +18,7 @@ from hub.auth.tokens import create_token, revoke_token
 from hub.store.db import Store
 from hub.store.migrate import upgrade
 from hub.web import create_app
+from tests.conftest import auth
 
 CONF = PROJECT_ROOT / "conf" / "evaluation"
 SAMPLE = "inputs-2013-sample.csv"
@@ -87,11 +88,6 @@ def app(store, frameworks):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
 def tokens(store):
     """role name → token: admin, evaluator, publisher (110000), revoked (an evaluator's)."""
     out = {
@@ -102,10 +98,6 @@ def tokens(store):
     info, out["revoked"] = create_token(store, "evaluator")
     revoke_token(store, info.id)
     return out
-
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 @pytest.fixture

@@ -59,14 +59,15 @@ def test_ranking_page_shows_30_networks_with_rank_intervals(client, ranking, tok
     rows = doc.xpath('//*[@id="ranking"]/tbody/tr')
     assert len(rows) == 30
     dims = [n["name"] for n in report["nodes"] if n["parent"] == "overall"]
-    assert [text(th) for th in doc.xpath('//*[@id="ranking"]/thead/tr/th')][5:] == dims
+    # rank, unit, score, median, interval, the dimensions, then the sentence in words
+    assert [text(th) for th in doc.xpath('//*[@id="ranking"]/thead/tr/th')][5:-1] == dims
     for row, unit in zip(rows, report["units"]):
         cells = [text(c) for c in row.xpath("td|th")]
         unc = unit["uncertainty"]
         assert cells[0] == str(unit["rank"])
         assert cells[1].startswith(unit["label"]) and unit["id"] in cells[1]  # 北京市 110000
         assert cells[2] == f"{unit['score']:.2f}"
-        assert cells[3] == f"{unc['median_rank']:.1f}"
+        assert cells[3] == f"{unc['median_rank']:.0f}"  # an observed rank, a whole number
         assert cells[4] == f"{unc['rank_p05']:.0f}–{unc['rank_p95']:.0f}"
         assert re.fullmatch(r"\d+–\d+", cells[4])
     assert text(rows[0].xpath("th")[0]).startswith(report["units"][0]["label"])
@@ -76,7 +77,8 @@ def test_ranking_page_shows_30_networks_with_rank_intervals(client, ranking, tok
     assert report["framework"]["sha256"] in method and report["inputs"][0]["sha256"] in method
     assert client.get(f"/api/v1/evaluations/{published}").headers["ETag"].strip('"') in method
     assert re.search(r"随机种子\s*2 ", method)
-    assert [text(tr.xpath("th")[0]) for tr in doc.xpath('//*[@id="sobol"]/tbody/tr')] == sorted(report["uncertainty"]["sobol"])
+    factor = {"weights": "权重", "normalisation": "标准化方法", "aggregation": "加总方法"}
+    assert [text(tr.xpath("th")[0]) for tr in doc.xpath('//*[@id="sobol"]/tbody/tr')] == [factor[f] for f in sorted(report["uncertainty"]["sobol"])]
     assert "60 次蒙特卡洛模拟" in text(doc)
     links = {a.text: a.get("href") for a in doc.xpath('//*[@id="downloads"]/a')}
     assert links == {"report.json": f"/api/v1/evaluations/{published}", "report.csv": f"/api/v1/evaluations/{published}/report.csv",

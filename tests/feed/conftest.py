@@ -10,6 +10,7 @@ from hub.auth.tokens import create_token, revoke_token
 from hub.config import Registry, Settings
 from hub.store.networks import sync_networks
 from hub.web import create_app
+from tests.conftest import auth
 
 
 @pytest.fixture
@@ -31,11 +32,6 @@ def app(store, registry, feed_settings):
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
 def tokens(store):
     """role name → token: admin, gd (publisher 440000), bj (publisher 110000), evaluator, revoked."""
     out = {
@@ -47,10 +43,6 @@ def tokens(store):
     info, out["revoked"] = create_token(store, "publisher", "440000")
     revoke_token(store, info.id)
     return out
-
-
-def auth(token):
-    return {"Authorization": f"Bearer {token}"} if token else {}
 
 
 CONTENT_TYPES = {"csv": "text/csv", "json": "application/json", "xml": "application/xml"}

@@ -2,7 +2,6 @@
 
 import json
 
-import pytest
 from sqlalchemy import func, select, update
 
 from hub.auth.audit import AUDIT
@@ -180,7 +179,10 @@ def test_service_statistics_are_pushed_per_year(push, store):
 
 
 def test_records_without_an_id_are_reported_by_line(push):
-    body = "仪器编号,仪器名称,原值(万元),所属单位,运行状态,共享方式\n,电镜,10,中山大学,正常,外部共享\nGD9,电镜,10,中山大学,正常,外部共享\n".encode("gb18030")
+    body = (
+        "仪器编号,仪器名称,原值(万元),所属单位,运行状态,共享方式\n,电镜,10,中山大学,正常,外部共享\n"
+        "GD9,电镜,10,中山大学,正常,外部共享\n"
+    ).encode("gb18030")
     report = push("440000", body).get_json()
     assert report["counts"]["created"] == 1 and report["counts"]["rejected"] == 1
     assert report["rejected"][0]["field"] == "仪器编号" and "line 2" in report["rejected"][0]["reason"]

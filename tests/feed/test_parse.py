@@ -75,4 +75,6 @@ def test_billion_laughs_is_refused_before_parsing_and_fast():
     started = time.perf_counter()
     with pytest.raises(parse.BodyError, match="DOCTYPE"):
         parse.scan(bomb, "xml")
-    assert time.perf_counter() - started < 0.5
+    # Expanding it would never finish; refusing it takes microseconds. The bound only has to tell the
+    # two apart, with room for a loaded machine's stalls.
+    assert time.perf_counter() - started < 5

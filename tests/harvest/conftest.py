@@ -6,16 +6,10 @@ import pytest
 
 from hub.harvest.pipeline import Harvester
 from hub.store.networks import sync_networks
-from tests.conftest import fail_fast_settings, reference_simulator
+from tests.conftest import fail_fast_settings
 
-#: Small enough to be quick, large enough for several pages and batches in every family.
-SCALE = 0.1
-
-
-@pytest.fixture
-def sim():
-    with reference_simulator(SCALE) as server:
-        yield server
+#: The simulator (`sim`, tests/conftest.py) at its default scale 0.1: small enough to be quick, large
+#: enough for several pages and batches in every family.
 
 
 @pytest.fixture

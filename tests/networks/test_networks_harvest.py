@@ -16,6 +16,7 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from hub import PROJECT_ROOT
 from hub.config import Registry, Settings, settings
 from hub.harvest.pipeline import Harvester
 from hub.simulate import SimulatorServer, network_table
@@ -260,6 +261,21 @@ def test_the_evaluation_ranks_the_harvested_networks(world, tmp_path, monkeypatc
     assert set(units) == {n.code for n in world.registry}
     assert {c for c, u in units.items() if u["rank"] is not None} == set(CODES)
     assert sorted(u["rank"] for u in units.values() if u["rank"] is not None) == list(range(1, len(CODES) + 1))
+
+
+@pytest.mark.slow
+def test_the_networks_ranking_keeps_its_uncertainty_invariants(world):
+    """Issue 16 on the harvested roster: 5 % <= median <= 95 % rank, the nominal rank within the runs'
+    range, and no interval pushed to start at 4 by units tied at a geometric zero."""
+    from hub.evaluation.service import run_evaluation
+    from tests.evaluation.invariants import assert_uncertainty_invariants
+
+    for code in CODES:
+        world.harvest(code)
+    report, _ = run_evaluation(world.store, PROJECT_ROOT / "conf" / "evaluation" / "networks-2013.yaml", period=YEAR, seed=5, runs=400)
+    assert assert_uncertainty_invariants(report) == len(CODES)
+    starts = [u["uncertainty"]["rank_p05"] for u in report["units"] if u["rank"] is not None]
+    assert starts.count(min(starts)) < len(starts) // 2, starts  # before: 22 of 30 intervals started at 4
 
 
 def test_the_completeness_indicator_tells_sparse_networks_from_complete_ones(world):

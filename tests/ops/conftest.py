@@ -7,15 +7,12 @@ import dataclasses
 import pytest
 
 from tests.conftest import REFERENCE_NETWORKS as NETWORKS
-from tests.conftest import fail_fast_settings, reference_simulator
-
-SCALE = 0.05
+from tests.conftest import fail_fast_settings
 
 
 @pytest.fixture
-def sim():
-    with reference_simulator(SCALE) as server:
-        yield server
+def sim_scale():
+    return 0.05
 
 
 @pytest.fixture

@@ -16,7 +16,6 @@ from hub.harvest.jobs import JOBS
 from hub.ops.probes import ProbeResult, record
 from hub.store.models import Instrument, NetworkSchedule, RecordErrorRow, WithdrawalHold
 from hub.web import create_app
-from hub.web.admin import COOKIE
 from tests.factories import make_instruments
 
 I = Instrument.__table__

@@ -5,14 +5,15 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
-import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from hub.clock import as_utc
 from hub.harvest import lease
 from hub.harvest.lease import LEASES
+from tests.conftest import wait_until
 from tests.ops import lease_worker
 
 
@@ -36,9 +37,18 @@ def test_an_expired_lease_is_takeable_and_its_old_holder_cannot_renew_it(store):
 
 
 def test_hold_renews_in_the_background_and_releases_at_the_end(store):
-    ttl = timedelta(seconds=1.2)
+    # Renewed every ttl/3; the test waits for renewals to happen rather than for a time, so a slow
+    # machine makes it slower, never wrong. The ttl leaves a stalled renewal thread seconds of slack.
+    ttl = timedelta(seconds=6)
     with lease.hold(store, "370000", ttl=ttl, purpose="full") as mine:
-        time.sleep(2.0)  # longer than the time to live: only renewal keeps it
+        first = as_utc(lease.current(store, "370000")["expires_at"])
+
+        def renewed_twice():
+            live = lease.current(store, "370000")
+            assert live is not None and live["holder"] == mine.holder, "the lease lapsed while held"
+            return as_utc(live["expires_at"]) >= first + ttl / 3 * 1.5
+
+        wait_until(renewed_twice, what="the lease's expiry to move on by renewals")
         with pytest.raises(lease.LeaseBusy, match=r"network 370000 is already being harvested \(full by .*:\d+:"):
             with lease.hold(store, "370000", ttl=ttl):
                 pass

@@ -4,7 +4,6 @@ deletedRecord policy, expiring tokens and faults — checked over real HTTP, par
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,7 +16,9 @@ from hub.errors import ConnectorError
 from hub.http import HttpClient
 from hub.mapping import Mapping
 from hub.simulate import SimulatorServer
+from hub.simulate.families.oai_pmh import UTC_OFFSET
 from hub.telemetry import Telemetry
+from tests.conftest import wait_until
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "n": "http://nrii.example.cn/schema/instrument/1.0"}
 HTTP = {"connect_timeout": 2.0, "read_timeout": 10.0, "max_retries": 3, "max_retry_after": 5.0, "backoff": 0.01,
@@ -164,8 +165,11 @@ def test_transient_network_forgets_deletions_after_a_while(sim):
     assert sum(r.deleted for r in connector(sim, "210000").list_records(before)) == 2
     family = sim.app.families["210000"]
     family.transient_seconds = 0
-    time.sleep(1.1)  # deletions are stamped up to a second ahead (hub.simulate.state.local_now)
     try:
+        # Deletions are stamped up to a second ahead (hub.simulate.state.local_now): wait on the clock
+        # until the last of them is in the past (a listing now would be cached until the next change).
+        last = max(sim.state("210000").deleted.values())
+        wait_until(lambda: datetime.now(timezone.utc).replace(tzinfo=None) + UTC_OFFSET > last, what="the deletions to be past")
         assert sum(r.deleted for r in connector(sim, "210000").list_records(before)) == 0
     finally:
         family.transient_seconds = type(family).transient_seconds

@@ -28,7 +28,9 @@ def hubei():
 
 def test_same_seed_same_world_other_seed_other_spellings():
     a, b, c = records("130000"), records("130000"), records("130000", seed=2)
-    fields = lambda r: (r.name, r.model, r.maker_name, r.fee, r.specs, r.category, r.value_given, r.value_slip, r.date_given)
+    def fields(r):
+        return (r.name, r.model, r.maker_name, r.fee, r.specs, r.category, r.value_given, r.value_slip, r.date_given)
+
     assert [fields(r) for r in a] == [fields(r) for r in b]
     assert [r.name for r in a] != [r.name for r in c]
 

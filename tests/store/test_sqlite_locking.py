@@ -56,21 +56,27 @@ def test_concurrent_writers_and_an_open_reader_all_succeed(sqlite_store):
 
 
 def test_a_writer_waits_for_a_long_write_transaction(sqlite_store):
-    holding = threading.Event()
+    """The second writer comes while the first holds the lock, and finishes only after the first
+    released it: shown by the order of events, not by how long anything took."""
+    holding, second_started = threading.Event(), threading.Event()
+    released = []
 
     def hold_write_lock():
         with sqlite_store.write() as conn:
             conn.execute(insert(JOBS), [_job("000001")])
             holding.set()
-            time.sleep(1.5)
+            assert second_started.wait(60), "the second writer never came"
+            time.sleep(0.3)  # the second writer is now blocked on the lock (or about to be)
+            released.append(time.perf_counter())
 
     t = threading.Thread(target=hold_write_lock)
     t.start()
-    holding.wait(5)
-    started = time.perf_counter()
+    assert holding.wait(60), "the first writer never took the lock"
+    second_started.set()
     with sqlite_store.write() as conn:
         conn.execute(insert(JOBS), [_job("000002")])
-    assert time.perf_counter() - started >= 1.0  # it waited rather than failing
-    t.join()
+    done = time.perf_counter()
+    t.join(60)
+    assert released and done > released[0]  # it waited for the lock rather than failing
     with sqlite_store.read() as conn:
         assert conn.execute(text("select count(*) from harvest_jobs")).scalar() == 2

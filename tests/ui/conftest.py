@@ -80,12 +80,6 @@ def app(catalogue):
     return create_app({"STORE": store, "TESTING": True})
 
 
-@pytest.fixture
-def client(app):
-    """A test client with its own cookie jar."""
-    return app.test_client()
-
-
 @pytest.fixture(scope="module")
 def live_server(app):
     """The app on a real threaded werkzeug server at 127.0.0.1:<ephemeral port>; yields its base URL."""

@@ -19,6 +19,7 @@ DYNAMIC_PREFIXES = {
     "job_state.": ("running", "succeeded", "partial", "failed", "crashed"),
     "error.": ("400", "404", "405", "410", "500"),
     "job.": ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected"),
+    "eval.reason.": ("normalisation", "rescaled", "aggregation"),  # hub.evaluation.uncertainty's reason codes
 }
 
 

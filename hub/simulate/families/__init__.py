@@ -50,4 +50,8 @@ def wire_number(rec, unit: str) -> str:
 
 
 def load_all():
-    from hub.simulate.families import hbkx_json, oai_pmh, sdyq_xml, yqlm_html  # noqa: F401  (registration)
+    """Import every family server declared in the group `instrument_hub.simulators` (the built-ins
+    in pyproject.toml, like an extension's)."""
+    from hub import plugins
+
+    plugins.load("simulators")

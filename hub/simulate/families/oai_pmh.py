@@ -176,7 +176,8 @@ class OaiPmh:
         token = self._issue(query, offset + PAGE) if more else ""
         expires = ""
         if more:
-            expires = f' expirationDate="{(datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=self._lifetime())).strftime("%Y-%m-%dT%H:%M:%SZ")}"'
+            until = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=self._lifetime())
+            expires = f' expirationDate="{until.strftime("%Y-%m-%dT%H:%M:%SZ")}"'
         tail = f'<resumptionToken completeListSize="{len(entries)}" cursor="{offset}"{expires}>{token}</resumptionToken>'
         if not more and offset == 0:
             tail = ""

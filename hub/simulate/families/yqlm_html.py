@@ -30,7 +30,10 @@ TYPE_ZH = {"university": "高校", "institute": "科研院所", "enterprise": "�
 SHARE_ZH = {"外部共享": "对外开放", "内部共享": "内部使用", "不共享": "不开放"}
 STATS_HEADER = ("仪器编号", "年有效机时", "对外服务机时", "对外服务次数", "企业服务次数", "样品数", "对外样品数", "服务收入(元)")
 NOT_FOUND = '<div class="msg">该仪器不存在或已下架</div>'
-ERROR_PAGE = "<html><head><title>{status}</title></head><body><center><h1>{status} Bad Gateway</h1></center><hr><center>nginx/1.2.9</center></body></html>"
+ERROR_PAGE = (
+    "<html><head><title>{status}</title></head><body><center><h1>{status} Bad Gateway</h1></center>"
+    "<hr><center>nginx/1.2.9</center></body></html>"
+)
 
 
 def ident(spec, rec) -> str:
@@ -133,8 +136,9 @@ class YqlmHtml:
         return Response(ERROR_PAGE.format(status=status), status=status, headers=headers or {}, mimetype="text/html")
 
     def handle(self, request, path, ctx) -> Response:
-        routes = {"/yiqi/list.jsp": self._list, "/yiqi/detail.jsp": self._detail,
-                  "/download/fwtj_2012.csv": self._stats}
+        routes = {"/yiqi/list.jsp": self._list, "/yiqi/detail.jsp": self._detail}
+        # one statistics file per year, named after it (fwtj_2012.csv is the one the docs show)
+        routes.update({f"/download/fwtj_{year}.csv": self._stats for year in STATS_YEARS})
         if self.spec.csv_download:
             routes["/download/yiqi_mulu.csv"] = self._directory
         if path not in routes:
@@ -212,13 +216,18 @@ class YqlmHtml:
 
     def _stats(self, request, ctx) -> Response:
         data = self.state.data
+        year = int(request.path.rsplit("_", 1)[1].split(".")[0])
         rows = []
         for i in ([] if ctx.empty else range(data.n)):
-            s = data.stats(i, 2012)
+            s = data.stats(i, year)
             if s:
                 rows.append([ident(self.spec, data.record(i)), s.hours, s.external_hours, s.external_services,
                              s.enterprise_services, s.samples, s.external_samples, s.income])
         return self._csv(STATS_HEADER, rows)
+
+
+#: Years a site publishes statistics for (the simulated networks' "now" is 2013).
+STATS_YEARS = range(2008, 2014)
 
 
 def _missing(q, n) -> bool:

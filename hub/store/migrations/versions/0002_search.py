@@ -41,11 +41,10 @@ def upgrade():
     else:
         # `ascii` only splits on ASCII separators: the tokens Python wrote are kept as they are.
         op.execute("CREATE VIRTUAL TABLE search_fts USING fts5(name, brand, body, place, tags, tokenize='ascii', detail=column)")
-
-    # Index the instruments already present, with the analyser the code ships.
-    from hub.search.index import index_all
-
-    index_all(bind)
+    # The index stays empty here: filling it needs the analyser of the code that runs the upgrade, and
+    # a migration never imports live code (it would change meaning as that code changes). The search
+    # package rebuilds the index after any upgrade that applied this revision (its
+    # `after_upgrade` store hook), with whatever analyser it ships then.
 
 
 def downgrade():

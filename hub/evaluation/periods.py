@@ -1,0 +1,33 @@
+"""Several periods side by side: each network's rank and score per period, and its movement between
+the last two (the panel of report.json; the ranking page draws it as a small time series).
+
+Scores of different periods are each on their own period's scale (min-max and percentile
+normalisations are relative to the units of that period), so a score change says how a unit moved
+against the others, not how much it grew; the rank change is the plainer of the two.
+"""
+
+from __future__ import annotations
+
+
+def panel(reports: list[dict]) -> dict:
+    """From the reports of successive periods (oldest first) -> {periods, units: [...]}, units in the
+    order of the latest ranking; a unit absent from a period has null rank and score there."""
+    periods = [r["period"] for r in reports]
+    by_period = [{u["id"]: u for u in r["units"]} for r in reports]
+    latest = reports[-1]["units"]
+    ids = [u["id"] for u in latest] + sorted({i for p in by_period[:-1] for i in p} - {u["id"] for u in latest})
+    units = []
+    for uid in ids:
+        series = []
+        for period, units_of in zip(periods, by_period):
+            u = units_of.get(uid) or {}
+            series.append({"period": period, "rank": u.get("rank"), "score": u.get("score")})
+        label = next((p[uid].get("label") for p in reversed(by_period) if uid in p), None)
+        prev, last = series[-2], series[-1]
+        move = {"rank_change": None, "score_change": None}
+        if prev["rank"] is not None and last["rank"] is not None:
+            move["rank_change"] = prev["rank"] - last["rank"]  # positive: moved up the ranking
+        if prev["score"] is not None and last["score"] is not None:
+            move["score_change"] = last["score"] - prev["score"]
+        units.append({"id": uid, "label": label, "series": series, **move})
+    return {"periods": periods, "from": periods[-2], "to": periods[-1], "units": units}

@@ -1,0 +1,72 @@
+"""A body that breaks off while it streams ends the listing as `truncated`; a bug while reading
+it surfaces as the bug it is, never disguised as a network fault."""
+
+from __future__ import annotations
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from hub.errors import ConnectorError
+from hub.http import CappedStream, HttpClient
+from hub.telemetry import Telemetry
+
+HTTP = dict(user_agent="hub-test", connect_timeout=2, read_timeout=5, max_retries=0, backoff=0,
+            max_retry_after=1, max_body_bytes=1 << 20)
+
+
+class _CutOff(BaseHTTPRequestHandler):
+    """Promises 100,000 bytes, sends 1,000, and hangs up."""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        self.wfile.write(b"x" * 1000)
+        self.wfile.flush()
+        self.close_connection = True
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def cut_off_url():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CutOff)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/export.xml"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(10)
+
+
+def test_a_body_broken_off_is_truncated(cut_off_url):
+    http = HttpClient("370000", HTTP)
+    body = http.stream(http.get(cut_off_url))
+    with pytest.raises(ConnectorError) as caught:
+        while body.read():
+            pass
+    assert caught.value.kind == "truncated" and "broken off" in str(caught.value)
+
+
+class _BuggyRaw:
+    """A response whose reading fails through a programming error, not the network."""
+
+    decode_content = False
+
+    def read(self, size):
+        raise TypeError("unsupported operand type(s)")
+
+
+class _Response:
+    raw = _BuggyRaw()
+
+
+def test_a_bug_while_reading_is_not_disguised_as_a_network_fault():
+    stream = CappedStream(_Response(), 1 << 20, "370000", Telemetry())
+    with pytest.raises(TypeError):
+        stream.read()
