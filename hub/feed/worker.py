@@ -19,7 +19,6 @@ from datetime import timedelta
 import psutil
 from sqlalchemy import and_, select, update
 
-from hub.dedup.store import resolve_pending
 from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply
 from hub.clock import as_utc, now
 from hub.harvest.jobs import HOST, JOBS, STALE_AFTER, recover_crashed
@@ -79,7 +78,6 @@ def run_pending(store, settings, registry) -> int:
         with store.read() as conn:
             network = conn.execute(select(BATCHES.c.network).where(BATCHES.c.id == batch_id)).scalar_one()
         apply(store, settings, registry.get(network), batch_id)
-        resolve_pending(store)  # duplicates across networks: only the blocks this batch changed
         done += 1
     return done
 
