@@ -21,12 +21,11 @@ from hub.auth import audit
 from hub.dedup.features import Rec, rec_from_row
 from hub.dedup.resolve import Result, resolve
 from hub.dedup.settings import DedupSettings
+from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY
 from hub.store.bulk import dialect_insert, insert_many
 from hub.store.chunks import chunked
 from hub.store.hooks import on_instruments_changed
 from hub.store.models import Instrument, OwnerUnit
-
-from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY  # noqa: E402
 
 KEY_COLUMNS = {"c": "key_credit", "o": "key_owner", "y": "key_year"}
 DECISION_KINDS = ("confirm", "split")
