@@ -187,6 +187,10 @@ class _NetworkSchema(_Strict):
     options = fields.Dict(keys=fields.String(), load_default=dict)
     schedule = fields.Nested(_ScheduleSchema, load_default=lambda: _ScheduleSchema().load({}))
     enabled = fields.Boolean(load_default=True)
+    # Where the public goes when a record has no booking link: the network's own service portal and
+    # its page on how to apply for instrument time (shown on the instrument page).
+    portal_url = fields.Url(load_default=None, schemes={"http", "https"}, require_tld=False)
+    apply_url = fields.Url(load_default=None, schemes={"http", "https"}, require_tld=False)
 
 
 class _RegistrySchema(_Strict):
@@ -207,6 +211,8 @@ class NetworkConfig:
     options: dict = field(default_factory=dict)
     schedule: dict = field(default_factory=dict)
     enabled: bool = True
+    portal_url: str | None = None
+    apply_url: str | None = None
 
     @property
     def pulled(self) -> bool:

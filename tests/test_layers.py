@@ -26,7 +26,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Transport families: nothing above their base helpers.
     ("connectors", ("connectors",)),
     # Loading and validating conf/ (with the checks it borrows for notifier and cron settings).
-    ("configuration", ("hub.config", "hub.ops.notify", "hub.ops.schedule")),
+    ("configuration", ("hub.config", "hub.ops.notify", "hub.ops.schedule", "hub.subsidies")),
     # Models, migrations' runner, hooks: never search, web or the services that register hooks.
     ("store", ("hub.store",)),
     ("services", ("hub.mapping", "hub.harvest", "hub.search", "hub.exports", "hub.auth", "hub.feed", "hub.evaluation",

@@ -1,4 +1,4 @@
-"""The tables of duplicate resolution (created by migration 0005_i14_dedup), on their own so that the
+"""The tables of duplicate resolution (created by migration 0007_i14_dedup), on their own so that the
 export's record query can read a record's cluster without importing the resolver."""
 
 from __future__ import annotations

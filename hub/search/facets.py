@@ -4,7 +4,8 @@ One statement per search: the matching rows' narrow columns are read once into a
 and each facet is a GROUP BY over it, all UNIONed — so the text match is evaluated once and only
 (facet, value, count) rows come back, however many instruments match. Each facet value carries
 `filter`, the query parameters that select exactly it, so a facet click shows exactly the count the
-facet showed.
+facet showed. Instruments missing the facet's field are counted too, as an "unknown" value last
+(selected by the filter value `unknown`), so the counts of a facet always add up to the total.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import String, case, cast, func, literal, select, union_all
 
 from hub.search import labels
 from hub.search.cache import cached
+from hub.search.params import UNKNOWN
 from hub.search.tables import docs
 
 #: Original-value bands in yuan: [low, high). 大型科学仪器 start at 50万元 in the national rules.
@@ -64,11 +66,23 @@ class Facet:
     value: Callable = staticmethod(lambda raw: raw)  # text from SQL -> facet value
 
 
+def _category2_label(v, ctx):
+    # A code classified at the first level only (010000) has the prefix 0100, whose code-table row
+    # is the first level's own: name it as not subdivided rather than repeat the parent's name.
+    if v.endswith("00"):
+        return NOT_SUBDIVIDED
+    return labels.category_label(v)
+
+
+NOT_SUBDIVIDED = ("未细分", "Not subdivided")
+UNKNOWN_LABEL = ("未知", "Unknown")
+
 FACETS = (
+    Facet("status", lambda c: c.c.status, lambda v, ctx: labels.STATUSES.get(v, (v, v)), lambda v: {"status": v}),
     Facet("network", lambda c: c.c.network, lambda v, ctx: (ctx["networks"].get(v, v),) * 2, lambda v: {"network": v}),
     Facet("city", lambda c: c.c.city_code, lambda v, ctx: (ctx["cities"].get(v) or v,) * 2, lambda v: {"city": v}),
     Facet("category1", lambda c: func.substr(c.c.category, 1, 2), lambda v, ctx: labels.category_label(v), lambda v: {"category": v}),
-    Facet("category2", lambda c: func.substr(c.c.category, 1, 4), lambda v, ctx: labels.category_label(v), lambda v: {"category": v}),
+    Facet("category2", lambda c: func.substr(c.c.category, 1, 4), _category2_label, lambda v: {"category": v}),
     Facet("owner_type", lambda c: c.c.owner_type, lambda v, ctx: labels.OWNER_TYPES.get(v, (v, v)), lambda v: {"owner_type": v}),
     Facet("sharing", lambda c: c.c.sharing, lambda v, ctx: labels.SHARING.get(v, (v, v)), lambda v: {"sharing": v}, order="value"),
     Facet("certified", lambda c: case((c.c.certified.is_(True), "true"), else_="false"), lambda v, ctx: labels.CERTIFIED[v], lambda v: {"certified": v}, order="value"),
@@ -88,7 +102,7 @@ def facet_counts(conn, where) -> tuple[int, dict[str, list[dict]]]:
 
 def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`, in one statement."""
-    cols = [docs.c.network, docs.c.city_code, docs.c.category, docs.c.owner_type, docs.c.sharing, docs.c.certified, docs.c.value]
+    cols = [docs.c.status, docs.c.network, docs.c.city_code, docs.c.category, docs.c.owner_type, docs.c.sharing, docs.c.certified, docs.c.value]
     matching = select(*cols).where(*where).cte("matching").prefix_with("MATERIALIZED")
     parts = [select(literal("total").label("facet"), cast(literal(None), String).label("value"), func.count().label("n")).select_from(matching)]
     for facet in FACETS:
@@ -117,6 +131,7 @@ def roll_up(rows, context: dict) -> dict[str, list[dict]]:
     out = {}
     for facet in FACETS:
         counts = [(facet.value(v), n) for f, v, n in rows if f == facet.name and v is not None]
+        missing = sum(n for f, v, n in rows if f == facet.name and v is None)
         if facet.order == "count":
             counts.sort(key=lambda kv: (-kv[1], kv[0]))
         elif facet.order == "band":
@@ -127,5 +142,9 @@ def roll_up(rows, context: dict) -> dict[str, list[dict]]:
         for v, n in counts:
             zh, en = facet.label(v, context)
             items.append({"value": v, "label": zh, "label_en": en, "count": n, "filter": facet.filter(v)})
+        if missing:
+            # The value band of an unknown value has no filter (the value filters are ranges).
+            selecting = {} if facet.name == "value_band" else facet.filter(UNKNOWN)
+            items.append({"value": UNKNOWN, "label": UNKNOWN_LABEL[0], "label_en": UNKNOWN_LABEL[1], "count": missing, "filter": selecting, "unknown": True})
         out[facet.name] = items
     return out

@@ -14,7 +14,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
-from hub.search import versions
+from hub.search import signals, versions
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
@@ -33,6 +33,7 @@ _SOURCE = (
         _I.c.original_value, _I.c.commissioned, _I.c.province_name, _I.c.city_code, _I.c.city_name,
         _I.c.county_name, _I.c.address, _I.c.specs, _I.c.functions, _I.c.services, _I.c.status,
         _I.c.sharing, _I.c.certified, _I.c.source_updated, _I.c.withdrawn_at,
+        _I.c.fee_text, _I.c.fee_amount, _I.c.booking_url, _I.c.contact_phone, _I.c.contact_email,
         _O.c.name.label("owner_name"), _O.c.type.label("owner_type"), _O.c.level.label("owner_level"),
     )
     .select_from(_I.outerjoin(_O, _I.c.owner_id == _O.c.id))
@@ -53,6 +54,15 @@ def iso_utc(value: datetime | None) -> str | None:
     if value.tzinfo is None:  # SQLite hands back naive datetimes; the store writes UTC
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+#: Division-table parents that name no place (GB/T 2260's grouping rows): "林区" alone is not a city.
+GROUPING_NAMES = ("林区", "市辖区", "县", "郊区", "矿区", "省直辖县级行政区划", "自治区直辖县级行政区划")
+
+
+def place_name(city: str | None, county: str | None) -> str | None:
+    """The city's name for facets, or its county's where the city row is only a grouping."""
+    return county if city in GROUPING_NAMES and county else city
 
 
 def text_tokens(m) -> dict[str, list[str]]:
@@ -110,7 +120,7 @@ def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]
         "instrument_id": m["id"],
         "network": m["network"],
         "city_code": m["city_code"],
-        "city_name": m["city_name"],
+        "city_name": place_name(m["city_name"], m["county_name"]),
         "category": m["category"],
         "owner_type": m["owner_type"],
         "owner_level": m["owner_level"],
@@ -120,9 +130,11 @@ def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]
         "value": m["original_value"],
         "commissioned": m["commissioned"],
         "updated": iso_utc(m["source_updated"]),
+        "quality": signals.quality(m),
+        "tiebreak": signals.tiebreak(m["id"]),
     }
     fields = dict(tokens) if tokens is not None else text_tokens(m)
-    fields["tags"] = document_tags(columns)
+    fields["tags"] = document_tags(columns) + signals.name_kind_tags(m)
     return columns, fields
 
 
@@ -220,12 +232,13 @@ def _keep_index_current(conn, ids, prepared):
     index_instruments(conn, ids, prepared)
 
 
-#: The migration that creates the (empty) index tables.
-_INDEX_CREATED = "0002"
+#: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
+#: ranking signals (quality, tiebreak) that only the indexer can compute.
+_INDEX_REBUILT_AFTER = {"0002", "0006"}
 
 
 @after_upgrade
 def _fill_new_index(conn, applied):
-    # Instruments stored before the index existed are indexed with the analyser this code ships.
-    if _INDEX_CREATED in applied:
+    # Instruments stored before the index (or its columns) existed are indexed with the analyser this code ships.
+    if _INDEX_REBUILT_AFTER & set(applied):
         index_all(conn)

@@ -31,6 +31,16 @@ def categories() -> dict[str, tuple[str, str]]:
         return {r["code"]: (r["name_zh"], r["name_en"]) for r in csv.DictReader(fh)}
 
 
+@lru_cache(maxsize=1)
+def subjects() -> dict[str, tuple[str, str]]:
+    """GB/T 13745 first-level discipline code → (name_zh, name_en), from mappings/codes/subjects.csv."""
+    path = mappings_dir() / "codes" / "subjects.csv"
+    if not path.exists():
+        return {}
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return {r["code"]: (r["name_zh"], r["name_en"]) for r in csv.DictReader(fh)}
+
+
 def category_label(prefix: str) -> tuple[str, str]:
     """Label of a category code or prefix (01, 0105, 010500)."""
     return categories().get(prefix.ljust(6, "0"), (prefix, prefix))

@@ -15,6 +15,11 @@ MAX_PAGE_SIZE = 100
 MAX_WINDOW = 10_000  # deepest result reachable by paging; beyond it, narrow the search
 MAX_Q_CHARS = 200
 DEFAULT_PAGE_SIZE = 20
+#: The filter value that selects instruments whose field is missing (every facet's "unknown" bucket).
+UNKNOWN = "unknown"
+#: Statuses of instruments that are out of service for good: the web UI leaves them out unless
+#: asked (include_retired=true); the API includes them unless told include_retired=false.
+RETIRED = ("retired", "awaiting_retirement")
 
 
 @dataclass(frozen=True)
@@ -28,6 +33,7 @@ class SearchParams:
     status: str | None = None
     sharing: str | None = None
     certified: bool | None = None
+    include_retired: bool | None = None
     min_value: Decimal | None = None
     max_value: Decimal | None = None
     sort: str = "relevance"
@@ -40,7 +46,7 @@ class SearchParams:
 
     def filters(self) -> dict:
         """The parameters that select instruments (not q, sort or paging)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("q", "sort", "page", "page_size") and v is not None}
+        return {k: v for k, v in asdict(self).items() if k not in ("q", "sort", "page", "page_size", "include_retired") and v is not None}
 
     def as_query(self, **changes) -> dict:
         """Query-string parameters (non-default values only), with `changes` applied."""
@@ -66,13 +72,14 @@ class SearchParamsSchema(Schema):
 
     q = fields.String(load_default=None, validate=validate.Length(max=MAX_Q_CHARS), metadata={"description": "Search text (Chinese, English, model numbers)."})
     network = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit network code"))
-    city = fields.String(load_default=None, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit GB/T 2260 city code"))
-    category = fields.String(load_default=None, validate=validate.Regexp(r"^\d{2}(\d{2}(\d{2})?)?$", error="expected a category code or prefix: 01, 0105 or 010500"))
-    owner_type = fields.String(load_default=None, validate=validate.OneOf(OWNER_TYPES))
-    owner_level = fields.String(load_default=None, validate=validate.OneOf(OWNER_LEVELS))
-    status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))
-    sharing = fields.String(load_default=None, validate=validate.OneOf(SHARING))
+    city = fields.String(load_default=None, validate=validate.Regexp(r"^(\d{6}|unknown)$", error="expected a 6-digit GB/T 2260 city code or unknown"))
+    category = fields.String(load_default=None, validate=validate.Regexp(r"^(\d{2}(\d{2}(\d{2})?)?|unknown)$", error="expected a category code or prefix: 01, 0105 or 010500, or unknown"))
+    owner_type = fields.String(load_default=None, validate=validate.OneOf((*OWNER_TYPES, UNKNOWN)))
+    owner_level = fields.String(load_default=None, validate=validate.OneOf((*OWNER_LEVELS, UNKNOWN)))
+    status = fields.String(load_default=None, validate=validate.OneOf((*STATUSES, UNKNOWN)))
+    sharing = fields.String(load_default=None, validate=validate.OneOf((*SHARING, UNKNOWN)))
     certified = fields.Boolean(load_default=None)
+    include_retired = fields.Boolean(load_default=None, metadata={"description": "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."})
     min_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13), metadata={"description": "Original value in yuan, inclusive."})
     max_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13), metadata={"description": "Original value in yuan, inclusive."})
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))

@@ -2,7 +2,8 @@
 its alternatives does; an alternative matches when all its tokens are in the document.
 
 One clause per whitespace-separated word. Its alternatives are the word's tokens and the tokens of
-each synonym variant. Nothing of the user's text reaches SQL except tokens made of letters, digits
+each variant: synonyms, English word forms (conf/synonyms.yaml) and, for a Latin word that reads
+as pinyin, the catalogue term it spells (hub.search.lexicon). Nothing of the user's text reaches SQL except tokens made of letters, digits
 and CJK characters, so FTS syntax (`"` `*` `NEAR(` `AND` `-`) and SQL fragments are just words.
 """
 
@@ -21,16 +22,23 @@ MAX_TOKENS_PER_ALTERNATIVE = 24
 class Clause:
     word: str
     alternatives: tuple[tuple[str, ...], ...]
+    variants: tuple[str, ...] = ()  # the texts the alternatives were made from (the word first)
 
 
-def parse_query(q: str | None, synonyms: Synonyms) -> list[Clause]:
+def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None) -> list[Clause]:
+    """`pinyin`: word → the CJK term it spells, or None (hub.search.lexicon.Lexicon.from_pinyin);
+    `respell`: word → its correction, searched beside it (hub.search.lexicon.Lexicon.corrections)."""
     clauses: list[Clause] = []
     for word in (q or "").split():
         alternatives = []
-        for variant in synonyms.variants(word):
+        variants = synonyms.variants(word)
+        for spelled in ((pinyin(word) if pinyin else None), (respell or {}).get(word)):
+            if spelled:
+                variants = variants + [v for v in synonyms.variants(spelled) if v not in variants]
+        for variant in variants:
             tokens = tuple(dict.fromkeys(t for term in query_terms(variant) for t in term))
             if tokens and tokens not in alternatives:
                 alternatives.append(tokens[:MAX_TOKENS_PER_ALTERNATIVE])
         if alternatives and alternatives not in [list(c.alternatives) for c in clauses]:
-            clauses.append(Clause(word, tuple(alternatives)))
+            clauses.append(Clause(word, tuple(alternatives), tuple(variants)))
     return clauses[:MAX_CLAUSES]

@@ -3,7 +3,14 @@
 Scoring is deterministic and computed the same way on both backends (see docs/catalogue.md):
 every clause of the query contributes the sum of the weights of the fields that contain one of its
 alternatives completely (name 8, model/manufacturer 4, functions/specs/services 2, owner/place 1),
-or 1 when its tokens are only spread across fields. Ties are broken by instrument id (bytewise).
+or 1 when its tokens are only spread across fields; a document whose name says exactly the kind
+of instrument the query names (hub.search.signals.name_kind) gets KIND_BONUS more. Equal scores
+are ordered by the record's usefulness (signals.quality: normal status, sharing, fee, booking,
+contact, completeness), then by a hash of the id — never by the id, which put Beijing first.
+
+A query that finds fewer than FEW is tried once more with its one-character slips' corrections
+searched beside them (hub.search.lexicon); when that finds more, the result says so
+(`corrected_from`), and the page shows "did you mean".
 """
 
 from __future__ import annotations
@@ -16,8 +23,10 @@ from hub.exports.record import fetch_records
 from hub.search.backends import backend
 from hub.search.cache import cached
 from hub.search.facets import facet_counts
-from hub.search.params import SearchParams, load_params
+from hub.search.lexicon import lexicon
+from hub.search.params import RETIRED, UNKNOWN, SearchParams, load_params
 from hub.search.parse import Clause, parse_query
+from hub.search.signals import kind_tag, name_kind
 from hub.search.synonyms import default_synonyms
 from hub.search.tables import FIELDS, SCATTERED, docs
 from hub.search.tags import FILTER as TAG_FILTER
@@ -32,6 +41,8 @@ class SearchResult:
     items: list[dict] = field(default_factory=list)  # national records (hub.exports.record), each with "score"
     facets: dict[str, list[dict]] = field(default_factory=dict)
     clauses: list[Clause] = field(default_factory=list)  # how q was understood (tokens, synonyms)
+    corrected_from: str | None = None  # q as typed, when it found nothing and its correction is shown
+    q: str | None = None  # the query the items answer (the correction, when there was one)
 
 
 def _prefix_range(column, prefix: str):
@@ -44,14 +55,23 @@ def _prefix_range(column, prefix: str):
 #: Every filter as a row condition on search_docs. With a query, the selective filters are tags
 #: matched inside the text index instead (tags.FILTER); the rest stay row conditions, checked on
 #: the few rows the text index returns. Without a query, search_docs' b-tree indexes serve them.
+def _equals(column):
+    """`column = v`, or `column IS NULL` for the "unknown" bucket of a facet."""
+    return lambda v: column.is_(None) if v == UNKNOWN else column == v
+
+
+def _category(column):
+    return lambda v: column.is_(None) if v == UNKNOWN else _prefix_range(column, v)
+
+
 ROW_FILTERS = {
-    "network": lambda v: docs.c.network == v,
-    "city": lambda v: docs.c.city_code == v,
-    "category": lambda v: _prefix_range(docs.c.category, v),
-    "owner_type": lambda v: docs.c.owner_type == v,
-    "owner_level": lambda v: docs.c.owner_level == v,
-    "status": lambda v: docs.c.status == v,
-    "sharing": lambda v: docs.c.sharing == v,
+    "network": _equals(docs.c.network),
+    "city": _equals(docs.c.city_code),
+    "category": _category(docs.c.category),
+    "owner_type": _equals(docs.c.owner_type),
+    "owner_level": _equals(docs.c.owner_level),
+    "status": _equals(docs.c.status),
+    "sharing": _equals(docs.c.sharing),
     "certified": lambda v: docs.c.certified.is_(True) if v else or_(docs.c.certified.is_(False), docs.c.certified.is_(None)),
     "min_value": lambda v: docs.c.value >= v,
     "max_value": lambda v: docs.c.value <= v,
@@ -61,7 +81,7 @@ ROW_FILTERS = {
 #: planner may prefer scanning "category 01…" or "value ≥ 500000" — most of the catalogue — and
 #: probing each row against the text match.
 UNINDEXED = {
-    "category": lambda v: _prefix_range(docs.c.category.concat(""), v),
+    "category": _category(docs.c.category.concat("")),
     "min_value": lambda v: (docs.c.value + 0) >= v,
     "max_value": lambda v: (docs.c.value + 0) <= v,
 }
@@ -80,9 +100,27 @@ SORTS = {
 }
 
 
+KIND_BONUS = 10
+
+
+def query_kinds(clauses) -> list[str]:
+    """The instrument kinds the query names: the whole query, and with any one word replaced by one
+    of its variants (synonym, word form, pinyin reading)."""
+    words = [c.word for c in clauses]
+    kinds = []
+    for i, clause in enumerate(clauses):
+        for variant in clause.variants or (clause.word,):
+            kinds.append(name_kind(" ".join(words[:i] + [variant] + words[i + 1 :])))
+    return sorted({k for k in kinds if k})
+
+
 def score_expression(text, clauses):
     """The relevance score as one SQL expression (see the module docstring)."""
     parts = []
+    kinds = query_kinds(clauses)
+    if kinds:
+        kind_clause = Clause("", tuple((kind_tag(k),) for k in kinds))
+        parts.append(f"CASE WHEN {text.field_match_sql(kind_clause, 'tags')} THEN {KIND_BONUS} ELSE 0 END")
     for clause in clauses:
         hits = [text.field_match_sql(clause, name) for name, _, _ in FIELDS]
         weighted = " + ".join(f"CASE WHEN {hit} THEN {weight} ELSE 0 END" for hit, (_, _, weight) in zip(hits, FIELDS))
@@ -96,23 +134,27 @@ def conditions(text, p: SearchParams, clauses) -> list:
     filters = p.filters()
     as_tags = {k: v for k, v in filters.items() if clauses and k in TAG_FILTER and TAG_FILTER[k](v)}
     where = [(UNINDEXED if clauses else ROW_FILTERS).get(k, ROW_FILTERS[k])(v) for k, v in filters.items() if k not in as_tags]
+    if p.include_retired is False and p.status is None:
+        where.append(or_(docs.c.status.is_(None), docs.c.status.notin_(RETIRED)))
     if clauses:
         where.append(text.matches(clauses, filter_tags(as_tags)))
     return where
 
 
 def ordering(text, p: SearchParams, clauses):
-    """(score column, ORDER BY list): relevance when there is a query, else the asked sort; always
-    ending with the instrument id so every order is total and the same on both backends."""
+    """(score column, ORDER BY list): relevance when there is a query, else the asked sort; then the
+    record's usefulness and the id's hash, and the id last only so that every order is total and
+    the same on both backends."""
+    signals = [docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id]
     if p.sort == "relevance" and clauses:
         score = score_expression(text, clauses).label("score")
-        return score, [score.desc(), docs.c.instrument_id]
-    return literal(0).label("score"), [*(SORTS[p.sort]() if p.sort in SORTS else []), docs.c.instrument_id]
+        return score, [score.desc(), *signals]
+    return literal(0).label("score"), [*(SORTS[p.sort]() if p.sort in SORTS else []), *signals]
 
 
 def plan(conn, params: SearchParams):
     """(clauses, where, score, order) for a search, or None when q holds nothing searchable."""
-    clauses = parse_query(params.q, default_synonyms())
+    clauses = parse_query(params.q, default_synonyms(), _pinyin(conn, params.q))
     if params.q and not clauses:
         return None
     text = backend(conn)
@@ -124,8 +166,35 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
     """Run a catalogue search. `params` is a SearchParams, or request arguments / a dict of its
     fields, which are validated first (marshmallow.ValidationError names any bad one)."""
     p = params if isinstance(params, SearchParams) else load_params(params)
-    clauses = parse_query(p.q, synonyms or default_synonyms())
-    result = SearchResult(total=0, page=p.page, page_size=p.page_size, clauses=clauses)
+    result = _search(conn, p, synonyms)
+    if result.total < FEW and p.q:
+        # Few or no results: a one-character slip? The corrected spelling is searched beside the
+        # typed one (a record that really says 气相色普仪 is still found).
+        fixes = lexicon(conn).corrections(p.q)
+        if fixes:
+            again = _search(conn, p, synonyms, fixes)
+            if again.total > result.total:
+                again.corrected_from, again.q = p.q, " ".join(fixes.get(w, w) for w in p.q.split())
+                return again
+    return result
+
+
+#: Below this many results a query is checked for a one-character slip.
+FEW = 10
+
+
+def _pinyin(conn, q):
+    """The lexicon's pinyin reader, when a word of q could be pinyin (building the lexicon costs)."""
+    from hub.search.lexicon import is_pinyin
+
+    if q and any(is_pinyin(w.lower()) for w in q.split()):
+        return lexicon(conn).from_pinyin
+    return None
+
+
+def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
+    clauses = parse_query(p.q, synonyms or default_synonyms(), _pinyin(conn, p.q), respell)
+    result = SearchResult(total=0, page=p.page, page_size=p.page_size, clauses=clauses, q=p.q)
     if p.q and not clauses:
         return result  # nothing searchable in q (punctuation only): nothing matches
 

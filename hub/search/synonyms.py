@@ -23,14 +23,19 @@ class _SynonymsSchema(Schema):
         values=fields.List(fields.String(validate=validate.Length(min=1, max=60)), validate=validate.Length(min=1)),
         required=True,
     )
+    word_forms = fields.List(
+        fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,12}$", error="expected a lower-case Latin suffix")), validate=validate.Length(equal=2)),
+        load_default=list,
+    )
 
 
 class Synonyms:
     """Expansions by normalised key. A key made only of CJK characters matches inside a query word;
     any other key matches a whole word (separators ignored)."""
 
-    def __init__(self, table: dict[str, list[str]], source: str = ""):
+    def __init__(self, table: dict[str, list[str]], source: str = "", word_forms=()):
         self.source = source
+        self.word_forms = [tuple(pair) for pair in word_forms]
         self.cjk: dict[str, list[str]] = {}
         self.words: dict[str, list[str]] = {}
         for raw_key, expansions in table.items():
@@ -52,7 +57,23 @@ class Synonyms:
         for key, expansions in self.cjk.items():
             if key in word and not any(e in word for e in expansions):
                 out.extend(word.replace(key, e) for e in expansions)
+        out.extend(self.forms(word))
         return list(dict.fromkeys(out))[:MAX_VARIANTS]
+
+    def forms(self, word: str) -> list[str]:
+        """English word forms of a Latin word: suffix pairs both ways, then singular and plural."""
+        if not (word.isascii() and word.isalpha() and len(word) >= 4):
+            return []
+        stems = [word]
+        for a, b in self.word_forms:
+            for old, new in ((a, b), (b, a)):
+                if word.endswith(old):
+                    stems.append(word[: -len(old)] + new)
+        out = []
+        for w in stems:
+            out.append(w)
+            out.append(w[:-1] if w.endswith("s") and not w.endswith("ss") else w + "s")
+        return [w for w in dict.fromkeys(out) if w != word]
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Synonyms":
@@ -61,7 +82,7 @@ class Synonyms:
             data = _SynonymsSchema().load(load_yaml(path) or {})
         except ValidationError as exc:
             raise validation_error(path, exc) from None
-        return cls(data["synonyms"], str(path))
+        return cls(data["synonyms"], str(path), data["word_forms"])
 
 
 def _word_key(text: str) -> str:

@@ -41,6 +41,10 @@ docs = Table(
     # Collated "C" on PostgreSQL (migration 0002): the id tie-break sorts bytewise there as on SQLite.
     Column("instrument_id", String(140).with_variant(String(140, collation="C"), "postgresql"), nullable=False, unique=True),
     *(Column(n, t) for n, t in _COLUMNS),
+    # Ranking signals (migration 0006): how usable the record is (hub.search.signals), which orders
+    # equal scores; then a hash of the id, the last order key, so no province wins by its code.
+    Column("quality", Integer, nullable=False, server_default="0"),
+    Column("tiebreak", Integer, nullable=False, server_default="0"),
     # PostgreSQL only: never named in SQLite statements, and the schema check skips it there.
     Column("tsv", TSVECTOR, nullable=False, server_default="", info={"dialects": ("postgresql",)}),
 )

@@ -32,8 +32,8 @@ DOCUMENT = {
 #: on search_docs instead (hub.search.query.ROW_FILTERS), checked on the few rows that match.
 FILTER = {
     "network": lambda v: f"{MARK}n{v}",
-    "city": lambda v: f"{MARK}y{v}",
-    "category": lambda v: f"{MARK}c{v}" if len(v) >= 4 else None,  # documents carry all three levels
+    "city": lambda v: f"{MARK}y{v}" if v != "unknown" else None,  # "unknown" is a missing value: a row condition
+    "category": lambda v: f"{MARK}c{v}" if len(v) >= 4 and v != "unknown" else None,  # documents carry all three levels
 }
 
 

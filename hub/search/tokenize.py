@@ -5,7 +5,8 @@ it only splits on ASCII punctuation and spaces, leaving our tokens intact) and P
 literals, never the text parser) see exactly the same terms and can be made to agree on results.
 
 - CJK runs give overlapping bigrams, as Lucene's CJKAnalyzer does (液相色谱 → 液相 相色 色谱), and
-  at index time also every single character, so that one-character queries work.
+  at index time also every single character, so that one-character queries work, and the bigram
+  across a joiner (液相色谱-质谱 → 谱质), so the compound written without it is found.
 - Latin words and model numbers are lower-cased alphanumeric runs; a compound joined by `-` `.` `/`
   `+` (7890A-5975C, GC-MS) is indexed as its parts and as the parts joined (7890a 5975c 7890a5975c),
   and queried as the joined form, so "GC-MS", "GC/MS" and "GCMS" find each other.
@@ -71,8 +72,13 @@ def _cached_tokens(text: str) -> tuple[str, ...]:
     return _index_tokens(text)
 
 
+#: Two CJK characters joined by a hyphen or slash (液相色谱-质谱): indexed as a bigram as well, so a
+#: query that writes the compound without the joiner (液相色谱质谱联用仪) finds it.
+_JOINED = re.compile(rf"(?=([{_CJK}])\s*[-/·+–—]\s*([{_CJK}]))")
+
+
 def _index_tokens(text: str) -> tuple[str, ...]:
-    out: list[str] = []
+    out: list[str] = [a + b for a, b in _JOINED.findall(normalize(text))]
     for kind, piece in pieces(text):
         if kind == "cjk":
             out.extend(bigrams(piece))

@@ -34,6 +34,14 @@ class _QuietHandler(WSGIRequestHandler):
         pass
 
 
+#: The network's public pages the hub's instrument page links to when a record has no booking link
+#: (conf/networks.yaml portal_url / apply_url): plain pages, outside the harvest's fault machinery.
+PUBLIC_PAGES = {
+    "portal": "<!doctype html><meta charset=utf-8><title>{code} 服务平台</title><h1>大型科学仪器共享服务平台（模拟 {code}）</h1><p>仪器预约、检测服务与费用。</p>",
+    "apply": "<!doctype html><meta charset=utf-8><title>{code} 如何申请</title><h1>如何申请使用仪器（模拟 {code}）</h1><ol><li>注册单位账号</li><li>选择仪器并提交预约</li><li>与管理员确认时间与费用</li></ol>",
+}
+
+
 def default_networks() -> list[str]:
     return [code for code, spec in network_table().items() if spec.simulated]
 
@@ -60,6 +68,8 @@ class SimulatorApp:
         head, _, rest = request.path.strip("/").partition("/")
         if head == "_control":
             response = self._control(request, rest)
+        elif head in self.states and rest in PUBLIC_PAGES:
+            response = Response(PUBLIC_PAGES[rest].format(code=head), mimetype="text/html")
         elif head in self.states:
             response = self._network(request, head, "/" + rest)
         else:

@@ -22,9 +22,10 @@ def test_search_body_shape(client):
     r = client.get("/api/v1/instruments", query_string={"q": "电镜", "page_size": 2})
     assert r.status_code == 200
     body = r.json
-    assert set(body) == {"total", "page", "page_size", "items", "facets"}
+    assert set(body) == {"total", "page", "page_size", "items", "facets", "q", "corrected_from"}
+    assert body["q"] == "电镜" and body["corrected_from"] is None
     assert body["total"] == 3 and len(body["items"]) == 2
-    assert set(body["facets"]) == {"network", "city", "category1", "category2", "owner_type", "sharing", "certified", "value_band"}
+    assert set(body["facets"]) == {"status", "network", "city", "category1", "category2", "owner_type", "sharing", "certified", "value_band"}
     item = body["items"][0]
     assert item["name"] == "透射电子显微镜" and item["labels"]["category"] == "电子光学仪器"
     assert {"value", "label", "count", "filter"} <= set(body["facets"]["network"][0])
@@ -131,7 +132,7 @@ def test_openapi_document_and_offline_docs(client):
     spec = client.get("/api/openapi.json").json
     assert {"/api/v1/instruments", "/api/v1/instruments/{instrument_id}", "/api/v1/instruments/export", "/api/v1/networks", "/api/v1/networks/{code}", "/api/v1/stats"} <= set(spec["paths"])
     params = {p["name"] for p in spec["paths"]["/api/v1/instruments"]["get"]["parameters"]}
-    assert params == {"q", "network", "city", "category", "owner_type", "owner_level", "status", "sharing", "certified", "min_value", "max_value", "sort", "page", "page_size"}
+    assert params == {"q", "network", "city", "category", "owner_type", "owner_level", "status", "sharing", "certified", "include_retired", "min_value", "max_value", "sort", "page", "page_size"}
     page = client.get("/api/docs").get_data(as_text=True)
     assert "http://" not in page and "https://" not in page
     for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):

@@ -137,3 +137,19 @@ def test_the_scheduler_turns_every_schedule_into_a_trigger():
         trigger_for(job)
     assert harvests["630000"]["cron"] == "30 2 * * *"
     assert harvests["140000"] == {**harvests["140000"], "minutes": 1440, "full_every_days": 1}
+
+
+@pytest.mark.parametrize("value", ["javascript:alert(1)", "ftp://example.org/portal", "not a url"])
+def test_portal_and_apply_urls_are_checked_where_the_registry_is_loaded(tmp_path, value):
+    """A network's public pages (shown when a record has no booking link) must be http(s) URLs."""
+    from hub.errors import ConfigError
+
+    text = (conf_dir() / "networks.yaml").read_text(encoding="utf-8")
+    original = "portal_url: ${HUB_SIMULATOR_URL:-http://127.0.0.1:8790}/140000/portal"
+    assert original in text
+    bad = tmp_path / "networks.yaml"
+    bad.write_text(text.replace(original, f"portal_url: {value!r}"), encoding="utf-8")
+    with pytest.raises(ConfigError) as exc:
+        Registry.load(bad)
+    assert "portal_url" in str(exc.value) and "networks.yaml" in str(exc.value)
+    assert all(n.portal_url.startswith("http") for n in REGISTRY if n.portal_url)

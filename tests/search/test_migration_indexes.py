@@ -1,4 +1,4 @@
-"""Migration 0002 indexes the instruments already in the store."""
+"""Upgrading indexes the instruments already in the store (0002 made the index, 0006 fills it)."""
 
 from tests.factories import ensure_networks, instrument_defaults
 from sqlalchemy import insert

@@ -15,8 +15,10 @@ from hub.web.ui import facets, formatting
         pytest.param("3200000.00", "zh", "320.00 万元", id="万元"),
         pytest.param("346100000000", "zh", "3,461.00 亿元", id="亿元"),
         pytest.param("9999.5", "zh", "9,999.50 元", id="under 1万: 元"),
-        pytest.param("3200000.00", "en", "3,200,000 yuan", id="English whole"),
-        pytest.param("12.30", "en", "12.30 yuan", id="English cents"),
+        pytest.param("3200000.00", "en", "¥3.20 m", id="English millions"),
+        pytest.param("9346322900", "en", "¥9.35 bn", id="English billions"),
+        pytest.param("358000", "en", "¥358,000", id="English whole"),
+        pytest.param("12.30", "en", "¥12.30", id="English cents"),
         pytest.param(None, "zh", "", id="none"),
         pytest.param("n/a", "en", "", id="not a number"),
     ],
@@ -42,9 +44,9 @@ def test_partial_date(value, lang, expected):
 @pytest.mark.parametrize(
     "value, expected",
     [
-        pytest.param("2013-05-01T00:00:00Z", "2013-05-01 00:00 UTC", id="ISO Z"),
-        pytest.param(datetime(2013, 5, 1, 8, tzinfo=timezone(timedelta(hours=8))), "2013-05-01 00:00 UTC", id="Beijing time"),
-        pytest.param(datetime(2013, 5, 1, 8), "2013-05-01 08:00 UTC", id="naive is UTC"),
+        pytest.param("2013-05-01T00:00:00Z", "2013-05-01 08:00 北京时间（UTC+8）", id="ISO Z shown in Beijing time"),
+        pytest.param(datetime(2013, 5, 1, 8, tzinfo=timezone(timedelta(hours=8))), "2013-05-01 08:00 北京时间（UTC+8）", id="Beijing time"),
+        pytest.param(datetime(2013, 5, 1, 8), "2013-05-01 16:00 北京时间（UTC+8）", id="naive is UTC"),
         pytest.param(None, "", id="none"),
     ],
 )

@@ -40,10 +40,15 @@ def test_status(client, path, status):
     assert '<html lang="zh-CN">' in response.get_data(as_text=True)
 
 
-def test_a_refused_parameter_is_named_on_the_400_page(client):
-    body = client.get("/?page_size=1000000&lang=en").get_data(as_text=True)
-    assert "The request has a bad parameter" in body
-    assert "<code>page_size</code>" in body
+def test_a_refused_parameter_shows_the_form_again_with_the_search_and_a_message_in_the_page_language(client):
+    response = client.get("/?q=SU8010&page_size=1000000&lang=en")
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert 'data-parameter="page_size">The page size is out of range.' in body
+    assert 'value="SU8010"' in body  # the search survives
+    zh = client.get("/?q=SU8010&min_value=lots&lang=zh")
+    assert zh.status_code == 400 and "“lots”不是金额" in zh.get_data(as_text=True)
+    assert 'value="lots"' in zh.get_data(as_text=True)
 
 
 def test_tombstone_page_says_when_and_why(client):
@@ -63,7 +68,7 @@ def test_language_cookie_is_set_only_by_the_switch(client):
 def test_search_page_offers_exports_of_the_same_query(client):
     body = client.get("/?q=SU8010&network=370000&page=1").get_data(as_text=True)
     for fmt in ("csv", "xlsx", "jsonl"):
-        assert f'href="/api/v1/instruments/export?format={fmt}&amp;q=SU8010&amp;network=370000"' in body
+        assert f'href="/api/v1/instruments/export?format={fmt}&amp;q=SU8010&amp;network=370000&amp;include_retired=false"' in body
 
 
 def test_network_page_shows_its_instruments_and_value(client):

@@ -49,6 +49,8 @@ def list_instruments(args):
         "page_size": result.page_size,
         "items": [with_labels(item, networks) for item in result.items],
         "facets": result.facets,
+        "q": result.q,
+        "corrected_from": result.corrected_from,
     })
 
 

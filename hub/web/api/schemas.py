@@ -78,11 +78,12 @@ class FacetValueOut(_Out):
     label = _S()
     label_en = _S()
     count = fields.Integer()
-    filter = fields.Dict(keys=_S(), values=_S(), metadata={"description": "query parameters that select exactly this value"})
+    filter = fields.Dict(keys=_S(), values=_S(), metadata={"description": "query parameters that select exactly this value (empty for an unknown value band)"})
+    unknown = fields.Boolean(metadata={"description": "true for the bucket of instruments missing this field (value `unknown`)"})
 
 
 class FacetsOut(_Out):
-    network, city, category1, category2, owner_type, sharing, certified, value_band = (fields.List(fields.Nested(FacetValueOut)) for _ in range(8))
+    status, network, city, category1, category2, owner_type, sharing, certified, value_band = (fields.List(fields.Nested(FacetValueOut)) for _ in range(9))
 
 
 class SearchOut(_Out):
@@ -91,6 +92,8 @@ class SearchOut(_Out):
     page_size = fields.Integer()
     items = fields.List(fields.Nested(HitOut))
     facets = fields.Nested(FacetsOut)
+    corrected_from = _S(allow_none=True, metadata={"description": "q as sent, when it found nothing and the items answer its correction `q`"})
+    q = _S(allow_none=True, metadata={"description": "the query the items answer"})
 
 
 class ExportParams(SearchParamsSchema):

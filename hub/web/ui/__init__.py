@@ -35,6 +35,12 @@ def _lang() -> str:
 # `_` is a global, not a context variable, so imported macros can use it as well.
 @bp.app_template_global("_")
 def _translate(key, **values):
+    from markupsafe import Markup
+
+    if any(isinstance(v, Markup) for v in values.values()):
+        # A value already marked up (a record's value in its own language): the message is
+        # escaped and filled around it, the markup kept.
+        return Markup(i18n.translate(_lang(), key)).format(**values)
     return i18n.translate(_lang(), key, **values)
 
 
@@ -67,6 +73,39 @@ def _vocab(value, kind):
 @bp.app_template_filter("country")
 def _country(value):
     return formatting.country(value, _lang())
+
+
+@bp.app_template_filter("data")
+def _data(value):
+    """A value from the records, not from the interface: on an English page a Chinese value is
+    marked lang="zh-CN" (screen readers switch voice; the language crawl test skips it)."""
+    from markupsafe import Markup, escape
+
+    if value in (None, ""):
+        return ""
+    if _lang() != "zh" and formatting.has_cjk(str(value)):
+        return Markup('<span lang="zh-CN">') + escape(value) + Markup("</span>")
+    return value
+
+
+@bp.app_template_global("coded")
+def _coded(name, code):
+    """A name with its code: 色谱仪器（010500） / Chromatographs (010500)."""
+    return f"{name}（{code}）" if _lang() == "zh" else f"{name} ({code})"
+
+
+@bp.app_template_filter("network_name")
+def _network_name(name, code):
+    from hub.web.ui import places
+
+    return places.network_en(name, places.network_province(code)) if _lang() == "en" else name
+
+
+@bp.app_template_filter("province")
+def _province(name):
+    from hub.web.ui import places
+
+    return places.province_en(name) if _lang() == "en" else name
 
 
 @bp.app_template_filter("number")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from hub.search.params import MAX_WINDOW
+
 #: The search parameters the UI passes through to hub.search (everything else in the query string,
 #: such as `lang`, is the UI's own). Order is the order links are written in.
 SEARCH_PARAMS = (
@@ -22,6 +24,7 @@ SEARCH_PARAMS = (
     "status",
     "sharing",
     "certified",
+    "include_retired",
     "min_value",
     "max_value",
     "sort",
@@ -33,6 +36,7 @@ SORTS = ("relevance", "-value", "value", "-commissioned", "commissioned", "updat
 #: The facets the sidebar shows, in order: hub.search facet name → catalogue key of its heading.
 #: Values, labels, counts and the parameters that select each value come from hub.search.
 FACETS = (
+    ("status", "facet.status"),
     ("network", "facet.network"),
     ("category1", "facet.category"),
     ("category2", "facet.category2"),
@@ -71,13 +75,23 @@ def is_selected(current: dict, selecting: dict) -> bool:
     return bool(selecting) and all(current.get(k) == v for k, v in selecting.items())
 
 
+#: Values a facet shows before "more" (the rest sit in a closed disclosure: a phone sees the
+#: results, not 328 cities).
+TOP_VALUES = 5
+#: The city facet only once a network (a province) or a city is chosen: all cities of the country
+#: in one list help no one.
+SHOWN_WHEN = {"city": ("network", "city")}
+
+
 @dataclass(frozen=True)
 class FacetLink:
     value: str
     label: str
     count: int
-    href: str  # "?…": selects the value, or deselects it when already selected
+    href: str | None  # "?…": selects the value, or deselects it when already selected; None: no filter selects it
     selected: bool
+    key: str = ""  # the query parameter the value sets
+    unknown: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,22 @@ class FacetGroup:
     name: str
     heading: str
     links: list
+
+    @property
+    def top(self) -> list:
+        """The values shown at once: the first TOP_VALUES and any selected one."""
+        return [l for i, l in enumerate(self.links) if i < TOP_VALUES or l.selected]
+
+    @property
+    def more(self) -> list:
+        return [l for i, l in enumerate(self.links) if i >= TOP_VALUES and not l.selected]
+
+
+#: Facets whose values are Chinese names: their English form (hub.web.ui.places).
+ENGLISH_NAMES = {
+    "city": lambda places, label, value: places.city_en(label),
+    "network": lambda places, label, value: places.network_en(label, places.network_province(value)),
+}
 
 
 def facet_groups(facets: dict, current: dict, lang: str) -> list[FacetGroup]:
@@ -94,15 +124,22 @@ def facet_groups(facets: dict, current: dict, lang: str) -> list[FacetGroup]:
     where `filter` holds the query parameters that select exactly that value — so following the
     link shows exactly the count the facet showed.
     """
+    from hub.web.ui import places
+
     groups = []
     for name, heading in FACETS:
+        if name in SHOWN_WHEN and not any(current.get(k) for k in SHOWN_WHEN[name]):
+            continue
         links = []
         for entry in facets.get(name) or []:
             selecting = {k: str(v) for k, v in entry["filter"].items()}
             selected = is_selected(current, selecting)
             target = with_params(current, **{k: None for k in selecting}) if selected else with_params(current, **selecting)
             label = entry.get("label_en") if lang == "en" and entry.get("label_en") else entry.get("label")
-            links.append(FacetLink(str(entry["value"]), label or str(entry["value"]), int(entry["count"]), "?" + query_string(target), selected))
+            if lang == "en" and not entry.get("unknown") and name in ENGLISH_NAMES:
+                label = ENGLISH_NAMES[name](places, label, str(entry["value"]))
+            href = "?" + query_string(target) if selecting else None
+            links.append(FacetLink(str(entry["value"]), label or str(entry["value"]), int(entry["count"]), href, selected, next(iter(selecting), ""), bool(entry.get("unknown"))))
         if links:
             groups.append(FacetGroup(name, heading, links))
     return groups
@@ -111,6 +148,9 @@ def facet_groups(facets: dict, current: dict, lang: str) -> list[FacetGroup]:
 def page_links(current: dict, page: int, page_size: int, total: int, window: int = 2) -> dict:
     """Previous / next and a window of page numbers around the current one (with first and last)."""
     pages = max(1, -(-total // page_size)) if page_size else 1
+    pageable = max(1, MAX_WINDOW // page_size) if page_size else 1
+    truncated = pages > pageable
+    pages = min(pages, pageable)  # never a link to a page the search would refuse
     page = min(max(page, 1), pages)
 
     def href(n):
@@ -129,4 +169,6 @@ def page_links(current: dict, page: int, page_size: int, total: int, window: int
         "prev": href(page - 1) if page > 1 else None,
         "next": href(page + 1) if page < pages else None,
         "items": items,
+        "truncated": truncated,  # more results than can be paged to: the page says how to narrow
+        "window": MAX_WINDOW,
     }

@@ -1,16 +1,18 @@
 """How values read on the page, per language: money, dates, category and country names, vocabularies.
 
 Pure functions of (value, lang); the Jinja filters in `hub.web.ui` are thin wrappers. Chinese readers
-count money in 万元 and 亿元; English readers get grouped yuan. Dates keep their precision: a
+count money in 万元 and 亿元; English readers in ¥ with m and bn. Dates keep their precision: a
 commissioning date of `2011-06` is shown as a month, never invented into a day.
 """
 
 from __future__ import annotations
 
 import gettext
+import re
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from zoneinfo import ZoneInfo
 
 import pycountry
 
@@ -29,8 +31,14 @@ def _decimal(value) -> Decimal | None:
         return None
 
 
+_BN = Decimal(1_000_000_000)
+_M = Decimal(1_000_000)
+CHINA = ZoneInfo("Asia/Shanghai")
+
+
 def money(value, lang: str) -> str:
-    """A yuan amount for people: `35.80 万元` / `1.25 亿元` in Chinese, `358,000 yuan` in English."""
+    """A yuan amount for people: `35.80 万元` / `1.25 亿元` in Chinese; `¥358,000`, `¥1.36 m`,
+    `¥9.35 bn` in English."""
     amount = _decimal(value)
     if amount is None:
         return ""
@@ -40,8 +48,11 @@ def money(value, lang: str) -> str:
         if abs(amount) >= _WAN:
             return f"{amount / _WAN:,.2f} {translate(lang, 'unit.wan_yuan')}"
         return f"{amount:,.2f} {translate(lang, 'unit.yuan')}"
-    text = f"{amount:,.2f}".removesuffix(".00")
-    return f"{text} {translate(lang, 'unit.yuan')}"
+    if abs(amount) >= _BN:
+        return f"¥{amount / _BN:,.2f} bn"
+    if abs(amount) >= _M:
+        return f"¥{amount / _M:,.2f} m"
+    return "¥" + f"{amount:,.2f}".removesuffix(".00")
 
 
 def partial_date(value, lang: str) -> str:
@@ -60,7 +71,8 @@ def partial_date(value, lang: str) -> str:
 
 
 def timestamp(value, lang: str) -> str:
-    """A provenance timestamp in UTC to the minute; naive values (SQLite) are UTC already."""
+    """A provenance timestamp in China Standard Time to the minute, the zone named; naive values
+    (SQLite) are UTC."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -68,9 +80,9 @@ def timestamp(value, lang: str) -> str:
             value = datetime.fromisoformat(value)
         except ValueError:
             return value
-    if value.tzinfo is not None:
-        value = value.astimezone(timezone.utc)
-    return value.strftime("%Y-%m-%d %H:%M UTC")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M ") + translate(lang, "time.zone")
 
 
 def vocabulary(kind: str, value, lang: str) -> str:
@@ -118,3 +130,11 @@ def number(value, lang: str) -> str:
     if value is None:
         return ""
     return f"{int(value):,}"
+
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether text holds CJK characters or full-width punctuation."""
+    return bool(_CJK.search(text))

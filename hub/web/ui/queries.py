@@ -81,6 +81,14 @@ def by_owner_type(conn) -> list[dict]:
     return _nulls_last([{"key": r[0], "count": int(r[1]), "value": float(r[2])} for r in rows])
 
 
+def by_status(conn) -> list[dict]:
+    """Count and value per status, largest first; instruments without a status last, as unknown."""
+    rows = conn.execute(
+        select(I.status, func.count(), func.coalesce(func.sum(I.original_value), 0)).where(_active).group_by(I.status).order_by(func.count().desc(), I.status)
+    ).all()
+    return _nulls_last([{"key": r[0], "count": int(r[1]), "value": float(r[2])} for r in rows])
+
+
 def by_value_band(conn) -> list[dict]:
     """Count and value per band, in band order (an ordered scale, not sorted by size); every band
     appears, unknown values last when there are any. `key` is the search facet's band value."""

@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from functools import lru_cache
+
 from flask import Response, abort, g, render_template, request
+from marshmallow import ValidationError
+
+from hub import subsidies
+from hub.search import labels
+from hub.search.index import GROUPING_NAMES
+from hub.search.query import SearchResult
 
 from hub.dedup.store import also_listed as also_listed_in, national_totals
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
@@ -18,7 +26,8 @@ from hub.search import load_params, search
 from hub.search.cache import cached
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
-from hub.web.ui import bp, charts, facets, formatting, i18n, queries
+from hub.web import ui
+from hub.web.ui import amounts, bp, charts, facets, formatting, i18n, places, queries
 
 EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
 
@@ -45,20 +54,81 @@ def switch_lang_url() -> str:
 
 
 def _load(params: dict):
-    # A refused parameter raises marshmallow's ValidationError; the app's one error handler answers
-    # it with a 400 page (error.html) naming the parameter.
+    # A refused parameter raises marshmallow's ValidationError; the search page answers it itself
+    # (the form again, the user's search kept, the message in the page's language).
     return load_params(params)
+
+
+def _search_args(current: dict) -> dict:
+    """The page's query → hub.search parameters: values typed in 万元 read as yuan, and retired
+    instruments left out unless asked for (or a status is chosen)."""
+    args = dict(current)
+    for key in ("min_value", "max_value"):
+        if key in args:
+            args[key] = str(amounts.to_yuan(args[key]))
+    args.setdefault("include_retired", "false")
+    return args
+
+
+def _bad_values(current: dict) -> list[dict]:
+    errors = []
+    for key in ("min_value", "max_value"):
+        if key in current:
+            try:
+                amounts.to_yuan(current[key])
+            except amounts.AmountError:
+                errors.append({"parameter": key, "message": i18n.translate(g.lang, "invalid.amount", value=current[key])})
+    return errors
+
+
+def _translated_errors(exc: ValidationError) -> list[dict]:
+    """marshmallow's messages (English, for the API) → the page's language, one line per parameter."""
+    messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
+    out = []
+    for key, _text in messages.items():
+        message_key = f"invalid.{key}"
+        text = i18n.translate(g.lang, message_key) if i18n.has(g.lang, message_key) else i18n.translate(g.lang, "invalid.other")
+        out.append({"parameter": key, "message": text})
+    return out
+
+
+def _filters_open() -> bool:
+    """Whether the filters start open: not on a phone. A phone says so in its User-Agent ("Mobi",
+    as MDN recommends looking for) or, in Chromium, in the Sec-CH-UA-Mobile client hint it sends
+    unasked. Without script this is the one way to open the sidebar on a desktop and keep it shut
+    on a phone; pages vary on both headers."""
+    mobile = request.headers.get("Sec-CH-UA-Mobile") == "?1" or "Mobi" in request.headers.get("User-Agent", "")
+    return not mobile
+
+
+@bp.after_app_request
+def _vary_on_device(response):
+    if request.endpoint == "ui.search_page":
+        response.vary.add("User-Agent")
+        response.vary.add("Sec-CH-UA-Mobile")
+    return response
 
 
 @bp.get("/")
 def search_page():
     # Unknown query arguments (lang, tracking tags) are the page's business, not the search's.
     current = facets.search_params(request.args)
-    params = _load(current)
+    errors = _bad_values(current)
+    result = None
+    if not errors:
+        try:
+            params = _load(_search_args(current))
+        except ValidationError as exc:
+            errors = _translated_errors(exc)
+    if errors:
+        # A dead end no more: the same page, the search and filters as typed, what to change.
+        empty = SearchResult(total=0, page=1, page_size=20)
+        return render_template("search.html", params=current, result=empty, groups=[], pager=facets.page_links(current, 1, 20, 0),
+                               sorts=facets.SORTS, active=[], exports=[], category_name=_category_name, errors=errors, retired_hidden=False, filters_open=True), 400
     with _store().read() as conn:
         result = search(conn, params)
     groups = facets.facet_groups(result.facets, current, g.lang)
-    export_query = facets.query_string({k: v for k, v in current.items() if k not in ("page", "page_size")})
+    export_query = facets.query_string({k: v for k, v in _search_args(current).items() if k not in ("page", "page_size")})
     return render_template(
         "search.html",
         params=current,
@@ -69,6 +139,12 @@ def search_page():
         active=_active_filters(current, groups),
         exports=[(fmt, _export_href(fmt, export_query)) for fmt in EXPORT_FORMATS],
         category_name=_category_name,
+        errors=[],
+        filters_open=_filters_open(),
+        retired_hidden=params.include_retired is False and params.status is None,
+        include_retired_href="?" + facets.query_string(facets.with_params(current, include_retired="true")),
+        hide_retired_href="?" + facets.query_string(facets.with_params(current, include_retired=None)),
+        corrected_href=("?" + facets.query_string(facets.with_params(current, q=result.q))) if result.corrected_from else None,
     )
 
 
@@ -78,15 +154,55 @@ def _export_href(fmt: str, query: str) -> str:
 
 def _active_filters(current: dict, groups) -> list[dict]:
     """Each filter in force, with a link that removes it, labelled as its facet value where shown."""
-    selected = {link.value: link.label for group in groups for link in group.links if link.selected}
+    selected = {(link.key, link.value): link.label for group in groups for link in group.links if link.selected}
     out = []
     for key in facets.SEARCH_PARAMS:
         if key in ("q", "sort", "page", "page_size") or key not in current:
             continue
         value = current[key]
-        label = selected.get(value) or (_category_name(value) if key == "category" else f"{key} = {value}")
+        shown = selected.get((key, value))
+        label = f"{i18n.translate(g.lang, 'filter.' + key)}{i18n.translate(g.lang, 'colon')}{shown}" if shown else _filter_label(key, value)
         out.append({"key": key, "label": label, "href": "?" + facets.query_string(facets.with_params(current, **{key: None}))})
     return out
+
+
+def _filter_label(key: str, value: str) -> str:
+    """A chip's text: the filter's name and its value in words, never `status = retired`."""
+    if key == "category":
+        shown = _category_name(value) if value != "unknown" else i18n.translate(g.lang, "unknown")
+    elif key in ("min_value", "max_value"):
+        try:
+            shown = formatting.money(amounts.to_yuan(value), g.lang)
+        except amounts.AmountError:
+            shown = value
+    elif key == "include_retired":
+        return i18n.translate(g.lang, "search.including_retired")
+    else:
+        shown = formatting.vocabulary(key, value, g.lang) if value != "unknown" else i18n.translate(g.lang, "unknown")
+    return f"{i18n.translate(g.lang, 'filter.' + key)}{i18n.translate(g.lang, 'colon')}{shown}"
+
+
+def _subjects(codes) -> list[str]:
+    names = labels.subjects()
+    out = []
+    for code in codes or []:
+        zh, en = names.get(str(code), (None, None))
+        out.append(ui._coded(en if g.lang == "en" else zh, code) if zh else str(code))
+    return out
+
+
+def _network_config(code):
+    try:
+        return _registry().get(code)
+    except Exception:  # a network stored but no longer registered: no portal to offer
+        return None
+
+
+@lru_cache(maxsize=1)
+def _registry():
+    from hub.config import Registry
+
+    return Registry.load()
 
 
 @bp.get("/instruments/<instrument_id>")
@@ -98,11 +214,40 @@ def instrument_page(instrument_id):
         names = network_names(conn)
         if row._mapping["withdrawn_at"] is not None:
             record = tombstone(row)
-            return render_template("withdrawn.html", record=record, network_name=names.get(record["network"])), 410
+            return render_template("withdrawn.html", record=record, network_name=_network_name(names, record["network"])), 410
         record = fetch_records(conn, [instrument_id])[0]
-        also_listed = [dict(o, network_name=names.get(o["network"], o["network"])) for o in also_listed_in(conn, instrument_id)]
-    return render_template("instrument.html", record=record, network_name=names.get(record["network"]), category_name=_category_name,
-                           also_listed=also_listed)
+        also_listed = [dict(o, network_name=_network_name(names, o["network"])) for o in also_listed_in(conn, instrument_id)]
+    region = record.get("region") or {}
+    return render_template(
+        "instrument.html",
+        record=record,
+        network_name=_network_name(names, record["network"]),
+        network=_network_config(record["network"]),
+        subsidies=subsidies.for_province(region.get("province") or record["network"]),
+        subjects=_subjects(record.get("subjects")),
+        place=_place(region),
+        category_name=_category_name,
+        also_listed=also_listed,
+    )
+
+
+def _network_name(names: dict, code: str) -> str:
+    name = names.get(code) or code
+    if g.lang != "en":
+        return name
+    return places.network_en(name, places.network_province(code))
+
+
+@bp.app_template_global("place_of")
+def _place(region: dict | None, county: bool = True) -> str | None:
+    """Province, city, county as the reader reads them (a grouping row such as 林区 left out)."""
+    region = region or {}
+    city = region.get("city_name")
+    parts = [region.get("province_name"), city if city not in GROUPING_NAMES else None, region.get("county_name") if county or city in GROUPING_NAMES else None]
+    parts = [p for p in parts if p]
+    if g.lang == "en":
+        return ", ".join(reversed([places.province_en(parts[0])] + [places.city_en(p) for p in parts[1:]])) if parts else None
+    return " ".join(parts) or None
 
 
 @bp.get("/networks")
@@ -131,7 +276,8 @@ def network_page(code):
 
 
 def _network_label(row):
-    return row["province"] or row["name"], row["code"]
+    english = places.province_en(row["province"]) if row["province"] else row["code"]
+    return (english if g.lang == "en" else row["province"] or row["name"]), english
 
 
 def _category_row_label(row):
@@ -157,6 +303,7 @@ STAT_CHARTS = {
     "category": ("stats.by_category", queries.by_category, _category_row_label),
     "owner_type": ("stats.by_owner_type", queries.by_owner_type, _vocab_label("owner_type")),
     "value_band": ("stats.by_value_band", queries.by_value_band, _band_label),
+    "status": ("stats.by_status", queries.by_status, _vocab_label("status")),
 }
 
 

@@ -1,13 +1,13 @@
 """dedup: one national record per physical instrument (clusters, dirty marks, operators' decisions)
 
-Revision ID: 0005_i14_dedup
-Revises: 0005
+Revision ID: 0007_i14_dedup
+Revises: 0006
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0005_i14_dedup"
-down_revision = "0005"
+revision = "0007_i14_dedup"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 

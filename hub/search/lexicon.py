@@ -1,0 +1,143 @@
+"""The catalogue's own vocabulary, for a search that forgives: pinyin input and one-character slips.
+
+Terms are the CJK substrings (2–8 characters) of the active instruments' names and of the
+classification's names, each weighted by how many instruments carry it. From them:
+
+- `from_pinyin("yexiangsepu")` → 液相色谱: toneless pinyin (pypinyin, which reads polyphonic
+  characters by phrase) of every term, looked up whole. A Latin word is read as pinyin only when it
+  splits completely into pinyin syllables, so English words (mass, spectrometer) never are.
+- `correct("液象色谱")` → 液相色谱: a CJK run no name contains (or ten times fewer than its
+  neighbour), one character away from a term that many do (the most frequent wins; ties by the
+  term, so both backends agree).
+
+The lexicon is built once per store state (instrument count, last document id) and kept.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from functools import lru_cache
+
+from pypinyin import Style, lazy_pinyin
+from pypinyin.pinyin_dict import pinyin_dict
+from sqlalchemy import func, select
+
+from hub.search.labels import categories
+from hub.search.tables import docs
+from hub.search.tokenize import normalize
+from hub.store.models import Instrument
+
+MIN_TERM, MAX_TERM = 2, 8
+#: A Latin word needs this many letters to be read as pinyin (two short syllables are too often
+#: an English word or an abbreviation).
+MIN_PINYIN_LETTERS = 6
+#: A CJK run needs this many characters before a one-character slip is corrected.
+MIN_CORRECTED = 3
+#: A spelling names carry this many times less often than its neighbour is taken for a slip.
+RARER = 10
+
+_CJK_RUN = re.compile(r"[\u3400-\u9fff]+")
+_I = Instrument.__table__
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable pypinyin knows."""
+    out = set()
+    for readings in pinyin_dict.values():
+        for reading in readings.split(","):
+            out.add(lazy_pinyin_plain(reading))
+    return frozenset(s for s in out if s.isascii() and s.isalpha())
+
+
+_TONES = str.maketrans("āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüńňǹḿ", "aaaaeeeeiiiioooouuuuvvvvvnnnm")
+
+
+def lazy_pinyin_plain(reading: str) -> str:
+    return reading.translate(_TONES)
+
+
+def is_pinyin(word: str) -> bool:
+    """Whether a lower-case Latin word splits completely into pinyin syllables."""
+    if not (word.isascii() and word.isalpha() and len(word) >= MIN_PINYIN_LETTERS):
+        return False
+    syllables = _syllables()
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        reachable[end] = any(reachable[start] and word[start:end] in syllables for start in range(max(0, end - 6), end))
+    return reachable[-1]
+
+
+class Lexicon:
+    def __init__(self, names: list[tuple[str, int]]):
+        self.terms: Counter = Counter()
+        spelled: dict[str, set] = {}
+        for name, count in names:
+            for run in _CJK_RUN.findall(normalize(name or "")):
+                readings = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+                if len(readings) != len(run):
+                    readings = None  # a character pypinyin cannot read: no pinyin for this run
+                for i in range(len(run)):
+                    for j in range(i + MIN_TERM, min(len(run), i + MAX_TERM) + 1):
+                        term = run[i:j]
+                        self.terms[term] += count
+                        if readings:
+                            spelled.setdefault("".join(readings[i:j]), set()).add(term)
+        # The most frequent term of a spelling wins; ties by the term, so both backends agree.
+        self.pinyin = {key: max(terms, key=lambda t: (self.terms[t], t)) for key, terms in spelled.items()}
+
+    def from_pinyin(self, word: str) -> str | None:
+        word = word.lower()
+        if not is_pinyin(word):
+            return None
+        return self.pinyin.get(word)
+
+    def correct(self, run: str) -> str | None:
+        """A term one character away from `run` that names carry far more often than `run` itself
+        (a network's own slip, 气相色普仪, does not make 气相色普 right)."""
+        if len(run) < MIN_CORRECTED or len(run) > MAX_TERM:
+            return None
+        best = None
+        for term, count in self.terms.items():
+            if len(term) == len(run) and sum(a != b for a, b in zip(term, run)) == 1:
+                if best is None or (count, term) > best:
+                    best = (count, term)
+        if best is None or self.terms.get(run, 0) * RARER >= best[0]:
+            return None
+        return best[1]
+
+    def corrections(self, q: str) -> dict[str, str]:
+        """Each whitespace-separated word of `q` whose CJK runs hold a slip → the word corrected."""
+        out = {}
+        for word in q.split():
+            fixed = _CJK_RUN.sub(lambda m: self.correct(m.group()) or m.group(), normalize(word))
+            if fixed != normalize(word):
+                out[word] = fixed
+        return out
+
+    def correct_text(self, q: str) -> str | None:
+        """`q` with its slips corrected; None if there were none."""
+        fixes = self.corrections(q)
+        return " ".join(fixes.get(w, w) for w in q.split()) if fixes else None
+
+
+_CACHE: dict = {}
+_LOCK = threading.Lock()
+
+
+def lexicon(conn) -> Lexicon:
+    """The lexicon of the store `conn` reads, rebuilt when its documents changed."""
+    state = conn.execute(select(func.count(), func.max(docs.c.docid))).one()
+    key = (id(conn.engine), int(state[0]), state[1])
+    with _LOCK:
+        cached = _CACHE.get("lexicon")
+        if cached and cached[0] == key:
+            return cached[1]
+    rows = conn.execute(select(_I.c.name, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.name)).all()
+    names = [(name, int(n)) for name, n in rows] + [(zh, 1) for zh, _en in categories().values()]
+    built = Lexicon(sorted(names))
+    with _LOCK:
+        _CACHE["lexicon"] = (key, built)
+    return built

@@ -1,0 +1,82 @@
+"""English names of provinces, cities and networks, for English pages.
+
+Provinces: ISO 3166-2:CN from pycountry (its zh_CN translation finds the code of a Chinese name; its
+English name loses the administrative word: "Hubei Sheng" → Hubei, "Nei Mongol Zizhiqu" → Nei
+Mongol). Cities have no English list in pycountry or python-stdnum (stdnum's cn/loc is Chinese
+only), so their names are romanised with pypinyin — which is how the official English names of
+Chinese cities are written (武汉市 → Wuhan) — with the administrative suffix translated.
+"""
+
+from __future__ import annotations
+
+import gettext
+from functools import lru_cache
+
+import pycountry
+from pypinyin import Style, lazy_pinyin
+
+#: Administrative suffixes of city-level names, longest first, and how English says them.
+CITY_SUFFIXES = (
+    ("自治州", " Autonomous Prefecture"), ("地区", " Prefecture"), ("林区", " Forestry District"),
+    ("新区", " New Area"), ("盟", " League"), ("市", ""), ("县", " County"), ("区", " District"),
+)
+_PROVINCE_WORDS = (" Sheng", " Shi", " Zizhiqu", " SAR", " Huizu", " Zhuangzu", " Uygur")
+
+
+@lru_cache(maxsize=1)
+def _provinces() -> dict[str, str]:
+    """Chinese province name → English name."""
+    zh = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
+    out = {}
+    for sub in pycountry.subdivisions.get(country_code="CN") or []:
+        english = sub.name
+        for word in _PROVINCE_WORDS:
+            english = english.replace(word, "")
+        out[zh.gettext(sub.name)] = english.strip()
+    return out
+
+
+def province_en(name: str | None) -> str | None:
+    if not name:
+        return name
+    found = _provinces().get(name)
+    if found:
+        return found
+    for zh, en in _provinces().items():  # 湖北 for 湖北省
+        if zh.startswith(name) or name.startswith(zh):
+            return en
+    return city_en(name)
+
+
+def city_en(name: str | None) -> str | None:
+    if not name:
+        return name
+    for suffix, english in CITY_SUFFIXES:
+        if name.endswith(suffix) and len(name) > len(suffix):
+            return _romanise(name[: -len(suffix)]) + english
+    return _romanise(name)
+
+
+def _romanise(text: str) -> str:
+    syllables = lazy_pinyin(text, style=Style.NORMAL, errors="default")
+    return "".join(syllables).capitalize()
+
+
+def network_en(name: str | None, province: str | None) -> str | None:
+    """A network's English name, after its province (the networks' own names are Chinese only)."""
+    where = province_en(province) if province else None
+    return f"{where} instrument-sharing network" if where else name
+
+
+@lru_cache(maxsize=1)
+def _network_provinces() -> dict[str, str]:
+    from hub.config import Registry
+
+    try:
+        return {n.code: n.province for n in Registry.load()}
+    except Exception:  # the registry is validated at start-up; a label must not fail a page
+        return {}
+
+
+def network_province(code: str) -> str | None:
+    return _network_provinces().get(code)

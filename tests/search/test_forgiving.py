@@ -1,0 +1,89 @@
+"""Search that forgives, as pure functions and through search(): a one-character slip corrected,
+pinyin read, English word forms matched, exact kinds above compounds, ties by usefulness."""
+
+import pytest
+
+from hub.search import search
+from hub.search.lexicon import Lexicon, is_pinyin
+from hub.search.signals import name_kind, quality
+from hub.search.synonyms import default_synonyms
+from tests.factories import make_instruments
+
+LEXICON = Lexicon([("高效液相色谱仪", 5), ("液相色谱-质谱联用仪", 3), ("扫描电子显微镜", 2), ("气相色谱仪", 4)])
+
+
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        pytest.param("yexiangsepu", "液相色谱", id="pinyin of a term"),
+        pytest.param("qixiangsepu", "气相色谱", id="another"),
+        pytest.param("spectrometer", None, id="English is not pinyin"),
+        pytest.param("sepu", None, id="too short to be read as pinyin"),
+        pytest.param("zhongguokexue", None, id="pinyin of nothing in the catalogue"),
+    ],
+)
+def test_pinyin(word, expected):
+    assert LEXICON.from_pinyin(word) == expected
+
+
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        pytest.param("液象色谱", "液相色谱", id="one wrong character"),
+        pytest.param("液相色谱", None, id="a term names contain: left alone"),
+        pytest.param("扫描电子显微境", "扫描电子显微镜", id="seven characters"),
+        pytest.param("液象", None, id="two characters: too short to guess"),
+        pytest.param("象象色色", None, id="two slips: no guess"),
+    ],
+)
+def test_one_character_slip(q, expected):
+    assert LEXICON.correct_text(q) == expected
+
+
+def test_a_networks_own_slip_does_not_make_it_right():
+    lexicon = Lexicon([("气相色普仪", 1), ("气相色谱仪", 20)])
+    assert lexicon.correct("气相色普") == "气相色谱"
+    assert lexicon.correct("气相色谱") is None
+
+
+def test_is_pinyin_splits_whole_words_only():
+    assert is_pinyin("hecigongzhen") and not is_pinyin("microscope")
+
+
+@pytest.mark.parametrize(
+    "word, form",
+    [("spectrometry", "spectrometer"), ("spectrometer", "spectrometry"), ("microscopy", "microscope"), ("chromatographs", "chromatograph"), ("cytometry", "cytometer")],
+)
+def test_english_word_forms(word, form):
+    assert form in default_synonyms().variants(word)
+
+
+@pytest.mark.parametrize(
+    "name, kind",
+    [("高效液相色谱仪", "液相色谱"), ("超高效液相色谱仪", "液相色谱"), ("液相色谱-质谱联用仪", "液相色谱质谱"), ("Mass Spectrometers", "massspectrometer"), ("仪", None)],
+)
+def test_name_kind(name, kind):
+    assert name_kind(name) == kind
+
+
+def test_quality_prefers_a_working_bookable_instrument():
+    good = {"status": "normal", "sharing": "external", "fee_text": "300元/样", "booking_url": "https://x", "contact_phone": "1", "model": "m"}
+    assert quality(good) > quality({**good, "status": "retired"}) > quality({"status": "retired"})
+
+
+def test_search_corrects_and_ranks_the_plain_instrument_above_the_compound(store):
+    make_instruments(store, [
+        dict(source_id="LCMS", name="液相色谱-质谱联用仪"),
+        dict(source_id="HPLC", name="高效液相色谱仪"),
+        dict(source_id="OLD", name="高效液相色谱仪", status="retired", booking_url=None, fee_text=None, fee_amount=None),
+    ])
+    with store.read() as conn:
+        plain = search(conn, {"q": "液相色谱"})
+        assert [i["id"] for i in plain.items] == ["370000:HPLC", "370000:OLD", "370000:LCMS"]
+        compound = search(conn, {"q": "液相色谱质谱联用仪"})
+        assert compound.items[0]["id"] == "370000:LCMS"
+        typo = search(conn, {"q": "液象色谱"})
+        assert typo.corrected_from == "液象色谱" and typo.q == "液相色谱" and typo.total == 3
+        assert search(conn, {"q": "yexiangsepu"}).total == 3
+        hidden = search(conn, {"q": "液相色谱", "include_retired": "false"})
+        assert "370000:OLD" not in [i["id"] for i in hidden.items]

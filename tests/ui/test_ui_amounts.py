@@ -1,0 +1,28 @@
+"""Money typed into the value filter: 万元 by default, units understood, a yuan figure recognised."""
+
+import pytest
+
+from hub.web.ui.amounts import AmountError, to_yuan
+
+
+@pytest.mark.parametrize(
+    "typed, yuan",
+    [
+        pytest.param("50", "500000.00", id="bare number is 万元"),
+        pytest.param("50万", "500000.00", id="万"),
+        pytest.param("80万元", "800000.00", id="万元"),
+        pytest.param("0.5亿", "50000000.00", id="亿"),
+        pytest.param("500,000", "500000.00", id="a yuan figure with commas"),
+        pytest.param("１２０万", "1200000.00", id="full-width digits"),
+        pytest.param("4999999.99", "4999999.99", id="a facet band's bound is yuan"),
+        pytest.param("0.5m", "500000.00", id="English m"),
+    ],
+)
+def test_amounts(typed, yuan):
+    assert str(to_yuan(typed)) == yuan
+
+
+@pytest.mark.parametrize("typed", ["lots", "50万美元", "", "1.2.3", "-5"])
+def test_not_amounts(typed):
+    with pytest.raises(AmountError):
+        to_yuan(typed)

@@ -1,0 +1,129 @@
+"""The catalogue on a 390 × 844 phone and a 1366 × 900 desktop, in a real headless Chromium (the
+viewport emulated exactly, the phone with a phone's User-Agent): the first result on the phone's
+first screen, long facets collapsed behind "more", the instrument page's contact block above the
+fold, and every page type in both languages free of the other language's interface text."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+from lxml import html
+from selenium.webdriver.common.by import By
+
+from hub.web.ui.messages import CATALOGUE
+from tests.ui.conftest import _browser_missing, start_chromium
+from tests.ui.screenshots import SIZES, emulate
+
+INSTRUMENT = "/instruments/370000:UI0021"
+
+
+@pytest.fixture(scope="module", params=list(SIZES))
+def sized(request):
+    reason = _browser_missing()
+    if reason:
+        pytest.skip(reason)
+    driver, profile = start_chromium()
+    emulate(driver, request.param)
+    try:
+        yield request.param, driver
+    finally:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def viewport(driver) -> tuple[int, int]:
+    return driver.execute_script("return [window.innerWidth, window.innerHeight]")
+
+
+def test_the_viewport_is_the_size_asked_for(sized, live_server):
+    size, driver = sized
+    driver.get(live_server + "/")
+    assert tuple(viewport(driver)) == SIZES[size][:2]
+
+
+def test_first_result_is_on_the_first_screen(sized, live_server):
+    size, driver = sized
+    driver.get(live_server + "/?lang=zh")
+    first = driver.find_element(By.CSS_SELECTOR, ".result-list .result h3 a")
+    assert first.rect["y"] + first.rect["height"] <= viewport(driver)[1], f"{size}: first result at {first.rect['y']} px"
+    filters = driver.find_element(By.ID, "filters")
+    # Shut on the phone (results first), open on the desktop; both without script.
+    assert (filters.get_attribute("open") is None) == (size == "phone")
+
+
+def test_a_facet_longer_than_its_top_values_is_collapsed(sized, live_server):
+    size, driver = sized
+    driver.get(live_server + "/?lang=zh")
+    if size == "phone":
+        driver.find_element(By.CSS_SELECTOR, "#filters > summary").click()
+    more = driver.find_elements(By.CSS_SELECTOR, ".facet details.more")
+    assert more, "no facet has more values than it shows: the catalogue proves nothing"
+    for details in more:
+        assert details.get_attribute("open") is None
+        facet = details.find_element(By.XPATH, "ancestor::section[1]")
+        shown = [a for a in facet.find_elements(By.CSS_SELECTOR, ":scope > ul a") if a.is_displayed()]
+        hidden = details.find_elements(By.CSS_SELECTOR, "ul a")
+        assert len(shown) <= 5 and hidden and not any(a.is_displayed() for a in hidden)
+        details.find_element(By.TAG_NAME, "summary").click()  # one click shows the rest
+        assert all(a.is_displayed() for a in hidden)
+
+
+def test_detail_page_contact_block_is_above_the_fold(sized, live_server):
+    size, driver = sized
+    driver.get(live_server + INSTRUMENT + "?lang=zh")
+    height = viewport(driver)[1]
+    for id_ in ("s-use", "f-contact-name", "f-contact-phone"):
+        box = driver.find_element(By.ID, id_).rect
+        assert box["y"] + box["height"] <= height, f"{size}: #{id_} ends at {box['y'] + box['height']} px of {height}"
+    # Specifications come after how to use it.
+    assert driver.find_element(By.ID, "s-service").rect["y"] > driver.find_element(By.ID, "f-contact-phone").rect["y"]
+
+
+# ----------------------------------------------------------------------------- one language per page
+
+PAGE_TYPES = [
+    "/",
+    "/?q=液相色谱",
+    "/?q=液象色谱",  # did you mean
+    "/?q=液相色谱&min_value=lots",  # the form again, with the message
+    INSTRUMENT,
+    "/instruments/420000:UI0900",  # withdrawn
+    "/networks",
+    "/networks/370000",
+    "/stats",
+    "/no-such-page",
+]
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
+#: English interface texts worth looking for on Chinese pages: sentences and phrases of two words
+#: or more (single words such as "API" or "CSV" are the same in both).
+_ENGLISH = sorted({v for v in CATALOGUE["en"].values() if len(re.findall(r"[A-Za-z]{2,}", v)) >= 2 and "{" not in v}, key=len, reverse=True)
+
+
+def interface_text(page_source: str, lang: str) -> str:
+    """The page's visible text without the records' own values (marked with another language)."""
+    tree = html.fromstring(page_source)
+    for element in tree.xpath("//script|//style|//title"):
+        element.drop_tree()
+    own = "zh-CN" if lang == "zh" else "en"
+    for element in tree.xpath("//body//*[@lang]"):
+        if element.get("lang") != own:
+            element.drop_tree()
+    return " ".join(tree.body.text_content().split())
+
+
+def test_no_interface_text_in_the_other_language(sized, live_server):
+    size, driver = sized
+    if size == "desktop":
+        pytest.skip("language does not depend on the size: crawled once, on the phone")
+    leaks = []
+    for lang in ("zh", "en"):
+        for page in PAGE_TYPES:
+            driver.get(f"{live_server}{page}{'&' if '?' in page else '?'}lang={lang}")
+            text = interface_text(driver.page_source, lang)
+            if lang == "en":
+                leaks += [(lang, page, m) for m in _CJK.findall(text)]
+            else:
+                leaks += [(lang, page, e) for e in _ENGLISH if e in text]
+    assert not leaks, leaks

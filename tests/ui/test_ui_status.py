@@ -1,0 +1,103 @@
+"""What the public sees of an instrument's status, missing data, values and paging, through the app:
+retired instruments left out until asked for, "available" only when in service and shared, every
+other status on the card, an "unknown" bucket in every facet, values typed in 万元, a pager that
+never links beyond what can be paged, and the instrument page's use block with the network's portal
+and the province's subsidy."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from lxml import html
+
+from hub.web import create_app
+from tests.factories import make_instruments
+
+
+@pytest.fixture
+def client(sqlite_store):
+    specs = [
+        dict(source_id="N1", name="高效液相色谱仪", status="normal", sharing="external"),
+        dict(source_id="N2", name="高效液相色谱仪", status="normal", sharing="internal"),
+        dict(source_id="R1", name="高效液相色谱仪", status="retired", sharing="external"),
+        dict(source_id="A1", name="高效液相色谱仪", status="awaiting_repair", sharing="external"),
+        dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
+        dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
+    ]
+    make_instruments(sqlite_store, specs)
+    return create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
+
+
+def page(client, url):
+    response = client.get(url)
+    return response, html.fromstring(response.get_data(as_text=True))
+
+
+def byid(tree, id_):
+    return tree.xpath(f".//*[@id='{id_}']")[0]
+
+
+def cards(tree) -> dict[str, list[str]]:
+    return {li.get("data-id"): [b.get("data-badge") + ":" + b.text_content() for b in li.xpath(".//*[@data-badge]")] for li in tree.xpath("//ol[@class='result-list']/li")}
+
+
+def test_retired_left_out_until_one_click_brings_them_back(client):
+    _, tree = page(client, "/?q=液相色谱")
+    assert "370000:R1" not in cards(tree) and len(cards(tree)) == 4
+    link = byid(tree, "include-retired").get("href")
+    _, again = page(client, "/" + link)
+    assert "370000:R1" in cards(again)
+
+
+def test_available_only_for_normal_and_external_and_every_other_status_shown(client):
+    _, tree = page(client, "/?q=液相色谱&include_retired=true")
+    shown = cards(tree)
+    assert shown["370000:N1"] == ["available:可共享使用"]
+    assert shown["370000:N2"] == ["sharing:内部共享"]
+    assert shown["370000:R1"] == ["sharing:对外共享", "status:已报废"]
+    assert shown["370000:A1"] == ["sharing:对外共享", "status:待修"]
+    assert shown["370000:U1"] == ["status:状态未知"]
+
+
+def test_status_facet_and_unknown_buckets_add_up(client):
+    _, tree = page(client, "/?include_retired=true&lang=en")
+    total = int(tree.xpath("//*[@data-total]")[0].get("data-total"))
+    for facet in ("status", "category1", "owner_type", "sharing"):
+        counts = [int(a.get("data-count")) for a in tree.xpath(f"//*[@id='facet-{facet}']//*[@data-count]")]
+        assert sum(counts) == total, facet
+        assert tree.xpath(f"//*[@id='facet-{facet}']//*[@data-value='unknown']"), facet
+    unknown = tree.xpath("//*[@id='facet-status']//a[@data-value='unknown']")[0]
+    _, chosen = page(client, "/" + unknown.get("href"))
+    assert list(cards(chosen)) == ["370000:U1"]
+    assert "Status: Unknown" in chosen.xpath("//div[@class='active-filters']")[0].text_content()
+
+
+@pytest.mark.parametrize("typed, shown", [("50万", "50.00 万元"), ("500,000", "50.00 万元"), ("0.5亿", "5,000.00 万元"), ("85", "85.00 万元")])
+def test_value_filter_reads_wan_yuan_and_says_how_it_read_it(client, typed, shown):
+    response, tree = page(client, f"/?min_value={typed}")
+    assert response.status_code == 200
+    assert shown in tree.xpath("//div[@class='active-filters']")[0].text_content()
+    assert byid(tree, "min_value").get("value") == typed
+
+
+def test_pager_never_links_beyond_what_can_be_paged():
+    from hub.web.ui.facets import page_links
+
+    pager = page_links({"q": "仪"}, 1, 20, 78_167)
+    assert pager["pages"] == 500 and pager["truncated"]
+    assert max(i["number"] for i in pager["items"] if "number" in i) == 500
+
+
+def test_instrument_page_answers_how_to_use_it_first(client):
+    _, tree = page(client, "/instruments/420000:H1")
+    use = byid(tree, "use")
+    # No booking link: the network's own portal and how-to-apply page, from the registry.
+    assert byid(use, "portal-link").get("href").endswith("/420000/portal")
+    assert byid(use, "apply-link").get("href").endswith("/420000/apply")
+    # Hubei pays 30 % of testing fees (conf/subsidies.yaml, from the seed document).
+    assert "30%" in byid(use, "subsidy").text_content()
+    body = html.tostring(tree, encoding="unicode")
+    assert body.index('id="use"') < body.index('id="s-service"')
+    assert not tree.xpath("//*[@id='f-job']") and "采集任务" not in body
+    assert re.search(r"北京时间（UTC\+8）", byid(tree, "f-last-seen").text_content())
