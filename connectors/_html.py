@@ -54,6 +54,18 @@ def normalise_label(text: str) -> str:
     return _LABEL_JUNK.sub("", text)
 
 
+def closes(text: str, css_class: str) -> bool:
+    """Whether the raw markup of a page is whole where it matters: the table with `css_class` has its
+    closing `</table>`, or, on a page without that table, the document has its `</body>` or `</html>`.
+
+    lxml closes whatever a cut page left open without a word, so a listing page broken off after its
+    seventh row parses as a listing of seven; only the raw text shows the cut."""
+    opening = re.search(rf"""<table\b[^>]*\bclass\s*=\s*["']?[^"'>]*\b{re.escape(css_class)}\b""", text, re.I)
+    if opening is None:
+        return re.search(r"</(body|html)\s*>", text, re.I) is not None
+    return re.search(r"</table\s*>", text[opening.end():], re.I) is not None
+
+
 def find_table(doc, css_class: str):
     """The table with `css_class`; failing that, None (the caller decides what that means)."""
     tables = doc.xpath(f'//table[contains(concat(" ", normalize-space(@class), " "), " {css_class} ")]')

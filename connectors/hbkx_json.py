@@ -3,8 +3,9 @@
 Login `POST {base}/api/v3/auth/token` → token (cached until shortly before `expiresIn`); every call
 sends `X-Auth-Token`. An expired token (`code` 40101, any call) means: log in again and retry that
 page, once. `code` 40100 (wrong key) is an `auth` failure. Pages are asked `pageNo=1…` with the
-configured `page_size` and stop when `pageNo * pageSize >= total`; a listing that ends with fewer
-distinct rows than `total` is incomplete. Requests are paced client-side under
+configured `page_size` and stop when `pageNo * pageSize >= total`; a page with fewer rows than
+`pageSize` and `total` promise for it, or a listing that ends with fewer distinct rows than `total`,
+is incomplete. Requests are paced client-side under
 `max_requests_per_second`; a 429 that comes anyway is retried by `HttpClient` after `Retry-After`.
 
 Instrument payload: the JSON row as sent (nested objects kept; mappings address `"org.name"`),
@@ -280,6 +281,12 @@ class HbkxJsonConnector(Connector):
             yield page_no, rows, total
             # A server that caps pageSize lower than asked echoes its own: page by that.
             effective = int(echoed) if echoed and 0 < echoed < size else size
+            # Each page proves itself whole: a short page (valid JSON, rows missing) would otherwise
+            # be found only by the count at the very end, or not at all when the listing shifts.
+            promised = max(0, min(effective, int(total) - (page_no - 1) * effective))
+            if len(rows) < promised:
+                self._fail(f"{where} has {len(rows)} rows where pageSize={effective} and total={total} promise {promised}: "
+                           "the page is short, rows are missing", "incomplete")
             if page_no * effective >= total:
                 return
             if not rows:

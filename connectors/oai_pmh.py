@@ -6,7 +6,11 @@
 
 * `from` is the harvest's `since` minus `overlap_seconds`, in UTC at the granularity `Identify`
   declares (a day granularity floors to the day: more overlap, never less).
-* `noRecordsMatch` is an empty listing, not a failure.
+* `noRecordsMatch` is an empty listing, not a failure (on a first page; after a resumption token it
+  means the list broke off).
+* Completeness: a page after the first without a `<resumptionToken>` element (the last page of a
+  split list carries an empty one), or a list that ends with fewer records than its
+  `completeListSize`, fails the listing as `incomplete`; the records read stay valid.
 * `badResumptionToken` (tokens expire, typically after 10 minutes) restarts the listing with the
   same arguments, at most `max_restarts` times; identifiers already yielded in this run are not
   yielded again (the same dedupe keeps a record listed in two harvested sets single).
@@ -161,6 +165,13 @@ def iter_response(http, response, *, what: str, encoding: str | None = None):
         stream.close()
 
 
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 class _TokenExpired(Exception):
     """`badResumptionToken` in the middle of a listing: the caller restarts it."""
 
@@ -278,24 +289,40 @@ class OaiPmhConnector(Connector):
                                          "oai_badResumptionToken") from None
 
     def _pages(self, params: dict, what: str):
+        """Every `record` of one listing, page by page, proving the listing whole (design rule 1).
+
+        The specification ends a list split over several responses with an *empty*
+        `<resumptionToken>` element; a later page without any token element was cut or lost its tail
+        (it would otherwise pass for the last page, and the records after it for withdrawn). When a
+        token gives `completeListSize`, a list that ends with fewer records is incomplete too."""
         request, page = params, 1
+        received, size = 0, None
         while True:
             token = None
             response = self._get(request)
             for kind, element in iter_response(self.http, response, what=f"{what} page {page}", encoding=self.options["encoding"]):
                 if kind == "error":
                     code = element.get("code", "")
-                    if code == "noRecordsMatch":
+                    if code == "noRecordsMatch" and page == 1:
                         return
                     if code == "badResumptionToken" and "resumptionToken" in request:
                         raise _TokenExpired((element.text or "").strip() or "token expired")
                     self._raise_error(element, f"{what} page {page}")
                 name = etree.QName(element).localname
                 if name == "record":
+                    received += 1
                     yield element
                 elif name == "resumptionToken":
                     token = (element.text or "").strip()
+                    size = _int_or_none(element.get("completeListSize")) or size
+            if token is None and page > 1:
+                raise ConnectorError(self.network.code, f"{what} page {page} has no resumptionToken element although the list was split "
+                                     f"over pages (the last page carries an empty one): the page was cut short; {received} records "
+                                     f"arrived{f' of completeListSize={size}' if size else ''}", "incomplete")
             if not token:
+                if size is not None and received < size:
+                    raise ConnectorError(self.network.code, f"{what} ended on page {page} with {received} records of "
+                                         f"completeListSize={size}: records are missing", "incomplete")
                 return
             request, page = {"verb": params["verb"], "resumptionToken": token}, page + 1
 

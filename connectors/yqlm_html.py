@@ -8,8 +8,12 @@ decoded by `hub.decoding` (the `encoding` option overrides).
 
 Completeness. The page count comes from the pager; a page number past the end returns the last
 page again, so a page that repeats its predecessor's rows (or is empty) before the pager's count is
-reached fails the listing, and without a pager it marks the end. There is no incremental listing:
-withdrawals are visible only by absence, so every run is a full listing.
+reached fails the listing, and without a pager it marks the end. Each page must also prove itself
+whole: its `yq-list` table closed in the raw markup (a page without the table: its `</body>` or
+`</html>`), since the HTML parser silently closes a page that was cut after its seventh row; and
+every page but the last must hold as many rows as the fullest page (the site's 20). A cut page
+yields its rows but the last (which the cut may have damaged), then fails the listing. There is no
+incremental listing: withdrawals are visible only by absence, so every run is a full listing.
 
 Politeness. At most `concurrency` (≤ 4) requests are in flight at any moment: listing pages and
 detail pages go through one bounded thread pool, and listing pages are requested ahead only once
@@ -32,7 +36,7 @@ from marshmallow import Schema, fields, validate
 from connectors import register
 from connectors._csvstream import iter_csv
 from connectors._diskrows import DiskRows
-from connectors._html import cell_text, decode_page, find_table, label_value_pairs, listing_rows, normalise_label, page_count, parse
+from connectors._html import cell_text, closes, decode_page, find_table, label_value_pairs, listing_rows, normalise_label, page_count, parse
 from connectors._options import encoding_field
 from connectors.base import Connector, RawRecord, ServiceRow
 from hub.decoding import DecodingError
@@ -66,6 +70,8 @@ class ListingPage:
     number: int
     rows: list = field(default_factory=list)  # [(cells, source_id)]
     pages: int | None = None
+    #: Whether the raw page was whole (`connectors._html.closes`); a cut page fails the listing.
+    closed: bool = True
 
     @property
     def ids(self) -> tuple:
@@ -76,6 +82,9 @@ def detail_payload(text: str) -> tuple[dict, str | None]:
     """(label → value, problem) of a decoded detail page; pure."""
     doc = parse(text)
     table = find_table(doc, "yq-detail")
+    if not closes(text, "yq-detail"):
+        # The parser would close the table and the labels after the cut would just be missing.
+        return {}, "detail page is cut short (its yq-detail table is not closed): not used"
     if table is None:
         body = cell_text(doc.body) if doc.body is not None else ""
         for marker in GONE_MARKERS:
@@ -120,7 +129,7 @@ class YqlmHtmlConnector(Connector):
         except DecodingError as exc:
             raise ConnectorError(self.network.code, f"listing page {number}: {exc}", "decoding") from None
         doc = parse(text)
-        page = ListingPage(number, pages=page_count(doc))
+        page = ListingPage(number, pages=page_count(doc), closed=closes(text, "yq-list"))
         table = find_table(doc, "yq-list")
         if table is not None:
             page.rows = list(listing_rows(table, url))
@@ -143,8 +152,15 @@ class YqlmHtmlConnector(Connector):
         following = 2
         previous: ListingPage | None = None
         bound = None
+        sizes: list[tuple[int, int]] = []  # (page number, rows) of the pages yielded
         while pending:
             page = pending.popleft().result()
+            if not page.closed:
+                # Rows before the cut are whole and still land; the last one may be damaged.
+                page.rows = page.rows[:-1]
+                yield page
+                raise ConnectorError(self.network.code, f"listing page {page.number} is cut short: its yq-list table is not closed "
+                                     f"({len(page.rows) + 1} rows arrived, the rest are missing)", "truncated")
             if page.pages is not None:
                 bound = page.pages
             past_end = not page.rows or (previous is not None and page.ids == previous.ids)
@@ -152,6 +168,7 @@ class YqlmHtmlConnector(Connector):
                 if bound is not None and page.number <= bound:
                     what = "is empty" if not page.rows else f"repeats page {page.number - 1}"
                     raise ConnectorError(self.network.code, f"listing page {page.number} {what} although the pager says {bound} pages", "incomplete")
+                self._check_sizes(sizes)
                 return
             if bound is None and page.number >= MAX_PAGES_WITHOUT_PAGER:
                 raise ConnectorError(self.network.code, f"listing has no pager and no end after {page.number} pages", "incomplete")
@@ -160,7 +177,21 @@ class YqlmHtmlConnector(Connector):
                 pending.append(pool.submit(self._listing_page, following))
                 following += 1
             yield page
+            sizes.append((page.number, len(page.rows)))
             previous = page
+        self._check_sizes(sizes)
+
+    def _check_sizes(self, sizes):
+        """Every page but the last holds as many rows as the fullest one: a short page in the middle
+        lost rows (cut at a row boundary, or a half-rendered page) that the listing would not see."""
+        if len(sizes) < 2:
+            return
+        widest = max(rows for _, rows in sizes)
+        short = [(number, rows) for number, rows in sizes[:-1] if rows < widest]
+        if short:
+            number, rows = short[0]
+            raise ConnectorError(self.network.code, f"listing page {number} has {rows} rows where every page but the last has {widest}: "
+                                 "rows are missing", "incomplete")
 
     def list_records(self, since=None):
         # `since` is ignored: this family has no incremental listing (supports_incremental False).

@@ -223,6 +223,10 @@ class NetworkConfig:
         return mappings_dir() / self.mapping
 
 
+class UnknownNetwork(ConfigError):
+    """A network code that the registry does not hold (a caller's mistake, not a broken file)."""
+
+
 class Registry:
     """The networks the hub knows, by code, in registry order."""
 
@@ -244,7 +248,7 @@ class Registry:
             return self._by_code[code]
         except KeyError:
             known = ", ".join(self._by_code) or "none"
-            raise ConfigError(self.source, code, f"no such network (known: {known})") from None
+            raise UnknownNetwork(self.source, code, f"no such network (known: {known})") from None
 
     @classmethod
     def load(cls, path: Path | None = None) -> "Registry":

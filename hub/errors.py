@@ -12,6 +12,19 @@ from marshmallow import ValidationError
 class HubError(Exception):
     """Root of every error the hub raises on purpose."""
 
+    def __reduce__(self):
+        # Subclasses take their context as arguments but pass one message up, so the default pickling
+        # (call the class with `self.args`) fails in the receiving process; a worker's error would
+        # then break the whole process pool. Rebuild from the message and the attributes instead.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls, args, state):
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 class ConfigError(HubError):
     """A configuration, registry, mapping or framework file is wrong. Raised at load time."""

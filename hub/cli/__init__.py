@@ -5,18 +5,31 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import pkgutil
 import sys
+import traceback
 
 import click
 
-from hub.errors import HubError
+from hub.cli import exit_codes
+
+
+#: Set by `--debug` (or HUB_DEBUG=1): an error that ends a command shows its traceback too.
+_debug = os.environ.get("HUB_DEBUG", "") not in ("", "0")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
-def cli(verbose):
-    """National hub for the provincial large-scientific-instrument sharing networks."""
+@click.option("--debug", is_flag=True, help="Show the traceback of an error that ends a command (also HUB_DEBUG=1).")
+def cli(verbose, debug):
+    """National hub for the provincial large-scientific-instrument sharing networks.
+
+    Exit codes: 0 ok, 1 part of the work failed, 2 usage, 3 skipped (network busy), 4 configuration,
+    5 database unreachable or missing, 6 store not initialised (run `hub init`), 7 remote unreachable,
+    70 internal error, 130 interrupted (docs/operations.md)."""
+    global _debug
+    _debug = _debug or debug
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -34,19 +47,24 @@ _discover()
 
 
 def main():
+    """Run the command; every error that ends it becomes one line on stderr and a documented exit
+    code (`hub.cli.exit_codes`), with the traceback only under `--debug`."""
     try:
         # Commands return an int to set the exit status (e.g. 1 when a network failed).
         rv = cli.main(standalone_mode=False)
         if isinstance(rv, int):
             sys.exit(rv)
-    except click.exceptions.Abort:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("aborted", err=True)
-        sys.exit(130)
+        sys.exit(exit_codes.INTERRUPTED.code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except HubError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(2)
     except SystemExit:
         raise
+    except Exception as exc:
+        status, line = exit_codes.explain(exc)
+        if _debug:
+            traceback.print_exc()
+        click.echo(line, err=True)
+        sys.exit(status.code)

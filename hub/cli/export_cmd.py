@@ -23,6 +23,10 @@ def export(fmt, network, q, category, out):
     from hub.search import load_params
     from hub.store.db import open_store
 
+    if network is not None:
+        from hub.config import Registry
+
+        Registry.load().get(network)  # an unknown code is an error (exit 2), not "exported 0"
     try:
         params = load_params({k: v for k, v in {"network": network, "q": q, "category": category}.items() if v is not None})
     except ValidationError as exc:

@@ -7,6 +7,7 @@ import signal
 
 import click
 
+from hub.cli import exit_codes
 from hub.cli._output import Progress, echo_table
 from hub.cli.store_cmd import init_store
 from hub.config import Registry, settings
@@ -61,7 +62,8 @@ SUMMARY_HEADERS = ["network", "kind", "state", "fetched", "created", "updated", 
               "(default: twice the cores, at most 8).")
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (no progress line).")
 def harvest(codes, all_networks, full, year, workers, as_json):
-    """Harvest networks by code (e.g. 370000), or --all. Exits 1 if any network failed."""
+    """Harvest networks by code (e.g. 370000), or --all. Exits 1 if any network failed, else 3 if one
+    was skipped because another process is harvesting it (its lease is held), else 0."""
     if not codes and not all_networks:
         raise click.UsageError("name one or more network codes, or --all")
     terminate_cleanly()
@@ -71,7 +73,15 @@ def harvest(codes, all_networks, full, year, workers, as_json):
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
     else:
         echo_table(SUMMARY_HEADERS, summary_rows(results), right={3, 4, 5, 6, 7, 8, 9, 10})
-    return 1 if any(r.state != "succeeded" for r in results) else 0
+    return outcome_code(results)
+
+
+def outcome_code(results) -> int:
+    """`failed` when any network failed, else `skipped` when another process held one, else `ok`."""
+    states = {r.state for r in results}
+    if states - {"succeeded", "skipped"}:
+        return exit_codes.FAILED.code
+    return exit_codes.SKIPPED.code if "skipped" in states else exit_codes.OK.code
 
 
 @click.command()

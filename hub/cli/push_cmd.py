@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 import requests
 
+from hub.cli import exit_codes
 from hub.cli._output import echo_table
 
 _TYPES = {".json": "application/json", ".csv": "text/csv", ".xml": "application/xml"}
@@ -81,7 +82,8 @@ def print_report(report: dict) -> None:
 @click.option("--wait/--no-wait", default=True, show_default=True, help="For a 202 answer, poll the report until it is done.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def push(code, file, mode, token, url, kind, year, key, wait, as_json):
-    """Push FILE (.json, .csv or .xml) to network CODE. Exit 0: all accepted; 1: records rejected; 2: refused."""
+    """Push FILE (.json, .csv or .xml) to network CODE. Exit 0: all accepted; 1: records rejected or the
+    batch failed; 2: refused; 7: the hub could not be reached."""
     if kind != "service" and mode is None:
         mode = "upsert"
     r = send(url, code, file, token=token, mode=mode, kind=kind, year=year, key=key)
@@ -92,7 +94,7 @@ def push(code, file, mode, token, url, kind, year, key, wait, as_json):
     if r.status_code not in (200, 202):
         where = f" (line {data['line']}, column {data['column']})" if data.get("line") else ""
         click.echo(f"refused: HTTP {r.status_code}: {data.get('detail') or data}{'' if where in str(data.get('detail')) else where}", err=True)
-        return 2
+        return exit_codes.USAGE.code
     if r.status_code == 202 and wait:
         click.echo(f"accepted for background processing: {data['report']}", err=True)
         data = wait_for(url, data["report"], token)
@@ -103,8 +105,8 @@ def push(code, file, mode, token, url, kind, year, key, wait, as_json):
     else:
         click.echo(f"batch {data['id']} {data['state']}: report at {url.rstrip('/')}{data['report']}")
     if data.get("state") == "failed":
-        return 2
-    return 1 if data.get("rejected") else 0
+        return exit_codes.FAILED.code
+    return exit_codes.FAILED.code if data.get("rejected") else exit_codes.OK.code
 
 
 COMMANDS = [push]

@@ -238,6 +238,8 @@ class _Outcome:
     without_id: int = 0
     not_found: list = field(default_factory=list)
     withdrawal: dict | None = None
+    #: The body ended inside a record: a snapshot then withdraws nothing (design rule 1).
+    cut: bool = False
 
 
 def apply(store, settings, network, batch_id: str) -> None:
@@ -261,7 +263,7 @@ def apply(store, settings, network, batch_id: str) -> None:
                 job.counts = outcome.counts
                 heartbeat(conn, job)
         if batch.mode == "snapshot":
-            outcome.withdrawal = _snapshot_guard(store, settings, writer, job, active_before)
+            outcome.withdrawal = _snapshot_guard(store, settings, writer, job, active_before, complete=not outcome.cut)
     except (KeyboardInterrupt, SystemExit):
         finish_job(store, job, "failed", message="interrupted; the batch is queued again")
         raise
@@ -289,6 +291,7 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
     id_path = (mapping.service_id_path or mapping.source_id_path) if service else mapping.source_id_path
     records = []
     for item in chunk:
+        outcome.cut = outcome.cut or item.cut
         sid, problem = _source_id(item, mapping, id_path, batch.mode)
         if problem:
             outcome.without_id += 1
@@ -347,11 +350,11 @@ def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
     outcome.not_found += [sid for iid, sid in ids.items() if iid not in active]
 
 
-def _snapshot_guard(store, settings, writer, job, active_before) -> dict:
+def _snapshot_guard(store, settings, writer, job, active_before, *, complete: bool) -> dict:
     w = settings.withdrawal
     with store.write() as conn:
         absent = absent_since(conn, job.network, job.started_at)
-        decision = guard.decide(full=True, complete=True, listed=job.counts.fetched, active_before=active_before,
+        decision = guard.decide(full=True, complete=complete, listed=job.counts.fetched, active_before=active_before,
                                 absent=len(absent), max_share=w["max_share"], min_listing=w["min_listing"])
         result = dict(action=decision.action, reason=decision.reason, absent=len(absent), active_before=active_before)
         if decision.action == "withdraw":

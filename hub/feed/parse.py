@@ -69,6 +69,8 @@ class Item:
     line: int
     #: Set when the record is broken in a way the body as a whole is not (a CSV row with too many cells).
     problem: str | None = None
+    #: The body ends inside this record (a CSV file cut mid-row): the batch is not a whole snapshot.
+    cut: bool = False
 
 
 def detect_format(content_type: str | None, body: bytes) -> str:
@@ -265,13 +267,24 @@ def _read_csv(body, scanned):
         text = text[1:]
     rows = _csv_rows(text)
     header, _ = _header(rows)
+    # A CSV has no closing markup; a last row short of cells with no line break after it is the one
+    # sign that the file was cut short (a whole last row may well lack the final line break).
+    ends_open = not text.endswith(("\n", "\r"))
+    last = None
     for cells, line in rows:
+        if last is not None:
+            yield last
         if len(cells) != len(header):
             # Kept as a record (its id is usually in the first cells) so that the report names it.
             problem = f"the row has {len(cells)} cells but the header has {len(header)} columns"
-            yield Item(dict(zip(header, cells)), line, problem)
+            last = Item(dict(zip(header, cells)), line, problem)
         else:
-            yield Item(dict(zip(header, cells)), line)
+            last = Item(dict(zip(header, cells)), line)
+    if last is not None:
+        if ends_open and last.problem and len(last.payload) < len(header):
+            last.problem += "; the body ends inside this row: the file was cut short"
+            last.cut = True
+        yield last
 
 
 # --------------------------------------------------------------------------- XML

@@ -7,24 +7,38 @@ memory — while a feeder thread keeps `workers - 1` spawned processes busy; bot
 one queue, so a slow network never leaves the others waiting. Each process opens its own store
 connection; SQLite serialises their short per-batch write transactions (BEGIN IMMEDIATE waits, it
 does not fail). Workers report progress over a queue so one terminal line can show the whole run.
+
+A network whose lease another process holds is not an error: it comes back as a result in state
+`skipped`, wherever it ran. Workers end when this process is gone (killed with SIGKILL, say): a
+thread in each watches the parent's sentinel (`multiprocessing.parent_process()`, portable), stops
+a running harvest as interrupted, and exits; without it an orphaned worker waits for work forever.
 """
 
 from __future__ import annotations
 
 import collections
 import multiprocessing
+import multiprocessing.connection
 import os
 import queue
+import signal
 import threading
+import time
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
 from sqlalchemy import func, select
 
 from connectors import connector_class
 from hub.harvest.jobs import Counts
+from hub.harvest.lease import LeaseBusy
 from hub.harvest.writer import INSTRUMENTS
 
 _progress_queue = None
+#: In a worker: set while a harvest runs, so the parent watcher knows whether to interrupt one.
+_busy = threading.Event()
+_orphaned = threading.Event()
+#: How long an orphaned worker gives its harvest to record itself as interrupted before it exits anyway.
+ORPHAN_GRACE_SECONDS = 30.0
 
 
 def default_workers(n_networks: int) -> int:
@@ -35,6 +49,40 @@ def default_workers(n_networks: int) -> int:
 def _init_worker(q):
     global _progress_queue
     _progress_queue = q
+
+    def interrupt(signum, frame):
+        raise SystemExit(128 + signum)  # unwinds the harvest: its job is marked interrupted, its lease released
+
+    signal.signal(signal.SIGTERM, interrupt)
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_watch_parent, args=(parent.sentinel,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(sentinel):
+    """Exit when the parent process is gone. A harvest in progress is interrupted first (SIGTERM to
+    ourselves: SystemExit in the main thread) and `_harvest_one` exits once it has unwound."""
+    multiprocessing.connection.wait([sentinel])
+    _orphaned.set()
+    if _busy.is_set():
+        os.kill(os.getpid(), signal.SIGTERM)
+        # `_harvest_one` exits as soon as the harvest has unwound; this is only the backstop.
+        time.sleep(ORPHAN_GRACE_SECONDS)
+    os._exit(128 + signal.SIGTERM)
+
+
+def skipped_result(network, exc: LeaseBusy, *, full: bool):
+    """The result of a network not harvested because another process holds its lease."""
+    from hub.harvest.pipeline import RunResult
+
+    return RunResult(network.code, "full" if full else "harvest", None, "skipped", Counts(), str(exc))
+
+
+def _harvest_or_skip(harvester, network, *, full, year):
+    try:
+        return harvester.harvest(network, full=full, year=year)
+    except LeaseBusy as exc:
+        return [skipped_result(network, exc, full=full)]
 
 
 def _report(network, kind, counts):
@@ -49,11 +97,15 @@ def _harvest_one(database_url, code, full, year):
     from hub.store.db import Store
 
     store = Store(database_url)
+    _busy.set()
     try:
         network = Registry.load().get(code)
-        return Harvester(store, settings(), progress=_report).harvest(network, full=full, year=year)
+        return _harvest_or_skip(Harvester(store, settings(), progress=_report), network, full=full, year=year)
     finally:
+        _busy.clear()
         store.dispose()
+        if _orphaned.is_set():
+            os._exit(128 + signal.SIGTERM)  # nobody is left to take the result
 
 
 def harvest_many(store, settings, networks, *, full=False, year=None, workers=None, progress=None, on_result=None):
@@ -69,7 +121,7 @@ def harvest_many(store, settings, networks, *, full=False, year=None, workers=No
         results = []
         harvester = Harvester(store, settings, progress=progress)
         for network in networks:
-            done = harvester.harvest(network, full=full, year=year)
+            done = _harvest_or_skip(harvester, network, full=full, year=year)
             results += done
             if on_result:
                 on_result(done)
@@ -136,7 +188,7 @@ def harvest_many(store, settings, networks, *, full=False, year=None, workers=No
         harvester = Harvester(store, settings, progress=report)
         try:
             while not failures and (network := take()) is not None:
-                finished(harvester.harvest(network, full=full, year=year))
+                finished(_harvest_or_skip(harvester, network, full=full, year=year))
         except BaseException:
             with lock:
                 pending.clear()  # interrupted (SIGTERM, a bug): start nothing more; running ones finish

@@ -41,7 +41,7 @@ INCREMENTAL_OVERLAP = timedelta(minutes=10)
 class RunResult:
     network: str
     kind: str
-    job_id: int
+    job_id: int | None  # None: skipped, no job was started
     state: str
     counts: Counts
     message: str | None

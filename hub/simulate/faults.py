@@ -103,8 +103,25 @@ class TokenExpiry(Fault):
 
 @register("truncate")
 class Truncate(Fault):
-    """Cut the body after ``at`` (a share of it, 0–1); the XML export is cut inside an element."""
-    params = {"at": 0.5}
+    """Cut the body after ``at`` (a share of it, 0–1); the XML export is cut inside an element.
+    ``boundary``: cut instead at the last record boundary before that point (after a listing row's
+    ``</tr>``, an ``</Instrument>``, an OAI ``</record>``), so what is left parses as far as it goes."""
+    params = {"at": 0.5, "boundary": False}
+
+
+@register("short_page")
+class ShortPage(Fault):
+    """A listing page keeps only its first ``keep`` share of rows and stays well-formed, its totals
+    unchanged (a page served from a half-filled cache): hbkx-json's ``list``, yqlm-html's table,
+    an OAI-PMH page's records (its resumption token and ``completeListSize`` kept)."""
+    params = {"keep": 0.5}
+
+
+@register("drop_token")
+class DropToken(Fault):
+    """oai-pmh: the page loses its ``<resumptionToken>`` element and stays well-formed, as if it were
+    the last page of the list."""
+    params = {}
 
 
 @register("empty")

@@ -107,13 +107,22 @@ class SimulatorApp:
             from hub.simulate.faults import deterministic_roll
             if deterministic_roll(url, attempt, family.drop_rate):
                 return family.error(502)
-        ctx = Ctx(empty=state.active("empty", path, page, url, attempt) is not None)
+        ctx = Ctx(empty=state.active("empty", path, page, url, attempt) is not None,
+                  drop_token=state.active("drop_token", path, page, url, attempt) is not None)
         cut = state.active("truncate", path, page, url, attempt)
         ctx.truncate = float(cut.options["at"]) if cut else None
+        ctx.boundary = bool(cut and cut.options["boundary"])
+        short = state.active("short_page", path, page, url, attempt)
+        ctx.keep = float(short.options["keep"]) if short else None
         response = family.handle(request, path, ctx)
         if ctx.truncate is not None and not response.is_streamed:
             data = response.get_data()
-            response.set_data(data[: int(len(data) * ctx.truncate)])
+            at = int(len(data) * ctx.truncate)
+            marker = getattr(family, "record_end", None)
+            if ctx.boundary and marker:
+                end = data.rfind(marker, 0, at)
+                at = end + len(marker) if end >= 0 else 0
+            response.set_data(data[:at])  # Content-Length follows: nothing at the HTTP level tells
         return response
 
     # -- control -------------------------------------------------------------------------------

@@ -152,6 +152,18 @@ def test_a_snapshot_within_the_share_withdraws_the_absent(push, store):
     assert _active(store, "440000") == 9
 
 
+def test_a_csv_snapshot_cut_mid_row_withdraws_nothing(push, store):
+    push("440000", samples.guangdong_csv(10))
+    lines = samples.guangdong_csv(10).splitlines(keepends=True)
+    assert len(lines) == 11, "one line per row: the cut below lands where it says"
+    cut = b"".join(lines[:9]) + lines[9][:12]  # header, eight rows, then the ninth breaks off; the tenth is missing
+    report = push("440000", cut, mode="snapshot").get_json()
+    assert report["withdrawal"]["action"] == "skip" and report["counts"]["withdrawn"] == 0, report
+    assert report["counts"]["unchanged"] == 8 and report["counts"]["rejected"] == 1
+    assert any("the file was cut short" in e["reason"] for e in report["rejected"])
+    assert _active(store, "440000") == 10
+
+
 def test_a_delete_batch_withdraws_and_names_unknown_ids(push, store):
     push("110000", samples.beijing_json(5), fmt="json", token="bj")
     ids = [samples.bj_id(0), samples.bj_id(1), "BJ-NOT-THERE"]

@@ -4,7 +4,9 @@ A family class is constructed with the network's `NetworkState` and answers
 ``handle(request, path, ctx) -> werkzeug Response`` for paths below ``/{code}``; ``error(status,
 headers)`` renders an error the way that family's real servers do. `ctx` carries the per-request
 faults the family itself must act on (``empty``: listings return nothing; ``truncate``: share of a
-streamed body after which it is cut).
+streamed body after which it is cut, ``boundary`` at a record boundary; ``keep``: share of a JSON
+page's rows kept; ``drop_token``: an OAI page without its resumption token). A family whose bodies
+are built whole names its record boundary in ``record_end`` (bytes), where the server cuts them.
 """
 
 from __future__ import annotations
@@ -26,6 +28,12 @@ def register(name):
 class Ctx:
     empty: bool = False
     truncate: float | None = None
+    #: the `truncate` fault cuts at a record boundary (the family's `record_end` marker)
+    boundary: bool = False
+    #: share of a page's rows kept (`short_page`; hbkx-json)
+    keep: float | None = None
+    #: the page loses its resumption token (`drop_token`; oai-pmh)
+    drop_token: bool = False
     #: set by a family that cut a streamed body itself
     truncated: bool = False
 

@@ -176,6 +176,8 @@ class HbkxJson:
         if ctx.empty:
             rows = []
         page = rows[(page_no - 1) * size: page_no * size]
+        if ctx.keep is not None:
+            page = page[: int(len(page) * ctx.keep)]
         parts = [self._fragment(i) if at is None else
                  json.dumps(render_instrument(self.spec, self.state.record(i), deleted_at=at), ensure_ascii=False)
                  for i, at in page]

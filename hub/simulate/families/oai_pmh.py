@@ -53,6 +53,8 @@ class _Fail(Exception):
 class OaiPmh:
     #: How long a `transient` network keeps deleted headers.
     transient_seconds = 3600
+    #: where `truncate` with `boundary` cuts a page
+    record_end = b"</record>"
 
     def __init__(self, state):
         self.state = state
@@ -168,6 +170,8 @@ class OaiPmh:
         if not entries:
             raise _Fail("noRecordsMatch", "no records match the request")
         page = entries[offset: offset + PAGE]
+        if ctx.keep is not None:  # the `short_page` fault: a well-formed page that lost records
+            page = page[: int(len(page) * ctx.keep)]
         if prefix == "nrii_service":
             items = [self._service_record(s, verb) for s in page]
         else:
@@ -179,7 +183,7 @@ class OaiPmh:
             until = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(seconds=self._lifetime())
             expires = f' expirationDate="{until.strftime("%Y-%m-%dT%H:%M:%SZ")}"'
         tail = f'<resumptionToken completeListSize="{len(entries)}" cursor="{offset}"{expires}>{token}</resumptionToken>'
-        if not more and offset == 0:
+        if not more and offset == 0 or ctx.drop_token:
             tail = ""
         return f"<{verb}>{''.join(items)}{tail}</{verb}>"
 

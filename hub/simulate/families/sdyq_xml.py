@@ -169,7 +169,8 @@ class SdyqXml:
         for n, i in enumerate(indices):
             if cut is not None and n == cut:
                 text = self._fragment(i)
-                buf.append(text[: len(text) // 2])  # the connection drops inside an element
+                if not ctx.boundary:
+                    buf.append(text[: len(text) // 2])  # the connection drops inside an element
                 ctx.truncated = True
                 yield "".join(buf)
                 return
@@ -179,7 +180,7 @@ class SdyqXml:
                 buf = []
         if cut is not None:  # nothing to cut inside: cut the closing part instead
             ctx.truncated = True
-            yield "".join(buf) + "  <Instru"
+            yield "".join(buf) + ("" if ctx.boundary else "  <Instru")
             return
         buf.extend(f'  <Deleted YQBH="{ident(self.spec, self.state.record(i))}" at="{at:%Y-%m-%d %H:%M:%S}"/>\n'
                    for i, at in gone)

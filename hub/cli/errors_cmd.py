@@ -1,0 +1,68 @@
+"""`hub errors CODE [--job N] [--warnings] [--json]`: the records a harvest or push rejected, and why.
+
+The same rows as the admin API's `/api/v1/admin/networks/<code>/errors`, for an operator at a
+terminal: by default those of the network's latest job, `--job` for another one.
+"""
+
+from __future__ import annotations
+
+import json
+
+import click
+from sqlalchemy import select
+
+from hub.cli._output import echo_table
+from hub.harvest.jobs import JOBS
+from hub.ops.dashboard import jsonable
+from hub.store.models import RecordErrorRow
+
+ERRORS = RecordErrorRow.__table__
+
+
+def job_errors(conn, code: str, job_id: int | None, *, warnings: bool):
+    """(job row or None, error rows of that job in the order they were recorded)."""
+    query = select(JOBS).where(JOBS.c.network == code)
+    query = query.where(JOBS.c.id == job_id) if job_id is not None else query.order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)
+    job = conn.execute(query).first()
+    if job is None:
+        return None, []
+    where = [ERRORS.c.network == code, ERRORS.c.job_id == job.id]
+    if not warnings:
+        where.append(ERRORS.c.severity == "error")
+    rows = conn.execute(select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.severity, ERRORS.c.message, ERRORS.c.raw_excerpt)
+                        .where(*where).order_by(ERRORS.c.id))
+    return job, [dict(r._mapping) for r in rows]
+
+
+@click.command("errors")
+@click.argument("code")
+@click.option("--job", "job_id", type=click.IntRange(min=1), help="This job's records (default: the network's latest job).")
+@click.option("--warnings", is_flag=True, help="Also values that were dropped while the record was kept.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document: the job and its rejected records with their raw excerpts.")
+def errors(code, job_id, warnings, as_json):
+    """List the records of network CODE that a harvest or push rejected: source id, field (in the
+    network's own naming) and reason. Exit 2 for an unknown network or a job of another network."""
+    from hub.config import Registry
+    from hub.store.db import open_store
+
+    Registry.load().get(code)
+    with open_store().read() as conn:
+        job, rows = job_errors(conn, code, job_id, warnings=warnings)
+    if job is None and job_id is not None:
+        raise click.UsageError(f"job {job_id} is not a job of network {code} (see `hub stats` or the admin pages for its jobs)")
+    if as_json:
+        doc = {"network": code, "job": jsonable(dict(job._mapping)) if job else None, "errors": rows}
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1, default=str))
+        return 0
+    if job is None:
+        click.echo(f"network {code} has no harvest or push yet")
+        return 0
+    what = "rejected records and dropped values" if warnings else "rejected records"
+    click.echo(f"network {code}, job {job.id} ({job.kind}, {job.state}, started {jsonable(job.started_at)}): {len(rows)} {what}")
+    if rows:
+        columns = ["source id", "field", "reason"] + (["severity"] if warnings else [])
+        echo_table(columns, [[r["source_id"] or "", r["field"] or "", r["message"]] + ([r["severity"]] if warnings else []) for r in rows])
+    return 0
+
+
+COMMANDS = [errors]
