@@ -30,7 +30,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Models, migrations' runner, hooks: never search, web or the services that register hooks.
     ("store", ("hub.store",)),
     ("services", ("hub.mapping", "hub.harvest", "hub.search", "hub.exports", "hub.auth", "hub.feed", "hub.evaluation",
-                  "hub.ops", "hub.simulate", "hub.metrics")),
+                  "hub.ops", "hub.simulate", "hub.metrics", "hub.dedup")),
     ("web", ("hub.web", "hub.auth.web", "hub.ops.charts")),
     # What a person or Alembic starts: the CLI, the demo, the migration environment gathering every table.
     ("entry", ("hub.cli", "hub.demo", "hub.demo_push", "hub.store.migrations")),

@@ -154,6 +154,21 @@ def completeness(s: Snapshot):
     return filled / (len(s.instruments) * len(KEY_FIELDS))
 
 
+@METRICS.register("likely_duplicate_share", uses="instruments", unit="share")
+def likely_duplicate_share(s: Snapshot):
+    """Likely duplicates inside the network: share of listed instruments with another record of the same owner, model (normalised), value and commissioning date (a lower share is better; docs/duplicates.md)."""
+    from collections import Counter
+
+    from hub.dedup.features import norm_text
+
+    if not s.instruments:
+        return None
+    keys = [(r.get("owner_id"), norm_text(r.get("model")), str(r.get("original_value")), r.get("commissioned"))
+            for r in s.instruments if r.get("owner_id") is not None and r.get("model") and r.get("original_value") is not None and r.get("commissioned")]
+    counts = Counter(keys)
+    return sum(n for n in counts.values() if n > 1) / len(s.instruments)
+
+
 @METRICS.register("fee_share", uses="instruments", unit="share")
 def fee_share(s: Snapshot):
     """Share of listed instruments with a published fee (text or amount)."""

@@ -21,6 +21,7 @@ COLUMNS: list[tuple[str, Callable[[dict], object]]] = [
     ("id", lambda r: r["id"]),
     ("network", lambda r: r["network"]),
     ("source_id", lambda r: r["source_id"]),
+    ("cluster_id", lambda r: r["cluster_id"]),
     ("name", lambda r: r["name"]),
     ("name_en", lambda r: r["name_en"]),
     ("category", lambda r: r["category"]),

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from hub.dedup.tables import CLUSTERS
 from hub.store.models import Instrument, OwnerUnit
 
 _I = Instrument.__table__
@@ -24,6 +25,8 @@ RECORD_SELECT = select(
     _O.c.credit_code.label("owner_credit_code"),
     _O.c.type.label("owner_type"),
     _O.c.level.label("owner_level"),
+    # the national record this source record is counted under (docs/duplicates.md); itself when alone
+    select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id == _I.c.id).scalar_subquery().label("cluster_id"),
 ).select_from(_I.outerjoin(_O, _I.c.owner_id == _O.c.id))
 
 
@@ -56,6 +59,7 @@ def to_record(row) -> dict:
         "id": m["id"],
         "network": m["network"],
         "source_id": m["source_id"],
+        "cluster_id": m.get("cluster_id") or m["id"],
         "name": m["name"],
         "name_en": m["name_en"],
         "category": m["category"],

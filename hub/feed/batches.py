@@ -31,6 +31,7 @@ from connectors.base import RawRecord, ServiceRow
 from hub.auth import audit
 from hub.auth.tokens import TOKENS
 from hub.errors import HubError
+from hub.dedup.store import resolve_pending
 from hub.feed import parse
 from hub.feed.models import PushBatch
 from hub.harvest import guard
@@ -311,6 +312,7 @@ def apply(store, settings, network, batch_id: str) -> None:
             state="done", finished_at=now(), body=None, outcome=_outcome_dict(outcome)))
         audit.record(conn, actor=batch.token_id or "unknown", role=None, action="batch.applied", network=network.code,
                      batch_id=batch_id, detail=dict(counts=_counts(outcome.counts), withdrawal=outcome.withdrawal, **changed))
+    resolve_pending(store)  # duplicates across networks: only the blocks this batch changed
 
 
 def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None:

@@ -21,6 +21,7 @@ from connectors import connector_class
 from connectors.base import SourceUnchanged
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
+from hub.dedup.store import resolve_pending
 from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, start_job
 from hub.harvest.identify import identify
 from hub.harvest.readahead import read_ahead
@@ -172,6 +173,7 @@ class Harvester:
                 state = "failed"  # an empty listing of a network that had instruments is a fault, not news
         message = "; ".join(filter(None, notes))
         finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)
+        resolve_pending(self.store)  # duplicates across networks: only the blocks this run changed
         return RunResult(network.code, kind, job.id, state, job.counts, message or None, summary, time.perf_counter() - started)
 
     def _last_validators(self, code: str) -> dict:

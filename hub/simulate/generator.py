@@ -148,6 +148,7 @@ class NetworkData:
         self.n_certified = min(n_cert, self.n)
         weights = [self.units[u].weight for u in range(len(self.units))]
         self._unit_cum = list(_accumulate(weights))
+        self._copies: dict | None = None
         self._calibrated: dict[int, dict] = {}  # year -> index -> ServiceStats (hub.simulate.calibration)
 
     # -- value table ---------------------------------------------------------------------------
@@ -193,12 +194,40 @@ class NetworkData:
         # more recent updates are more frequent: a network is kept up to date unevenly
         return UPDATED_FROM + timedelta(seconds=int(span * r.random() ** 0.6))
 
+    @property
+    def copies(self) -> dict:
+        """Records of this network that are another record's instrument (`hub.simulate.crosslist`)."""
+        if self._copies is None:
+            from hub.simulate.crosslist import plan
+
+            self._copies = plan(self.spec.code, self.seed, self.scale)
+        return self._copies
+
+    def own_unit(self, i: int):
+        """The owner unit of this network's own record i (before any cross-listing), cheaply."""
+        rng = random.Random(self._key["rec"] + i)
+        self.value(i, rng)
+        rng.random(), rng.random()  # the kind and model draws record() makes before the unit
+        return self.unit_of(i, rng)
+
     def kind_of(self, i: int) -> catalog.Kind:
         """The truth behind record i's spelling: its kind (canonical name, category), cheaply."""
+        if i in self.copies:
+            return self._source_data(i).kind_of(self.copies[i][1])
         rng = random.Random(self._key["rec"] + i)
         return _kind_for(self.value(i, rng), rng.random())
 
+    def _source_data(self, i: int) -> NetworkData:
+        from hub.simulate.network_table import spec_for
+
+        return network_data(spec_for(self.copies[i][0]), self.seed, self.scale)
+
     def record(self, i: int, version: int = 0, updated: datetime | None = None) -> Instrument:
+        if i in self.copies:  # a copy of an instrument another record (maybe of another network) holds
+            from hub.simulate.crosslist import copy_of
+
+            source, k, kind = self.copies[i]
+            return copy_of(self, i, version, updated, self._source_data(i).record(k, version), kind)
         rng = random.Random(self._key["rec"] + i)
         value = self.value(i, rng)
         kind = _kind_for(value, rng.random())

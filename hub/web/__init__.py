@@ -22,6 +22,7 @@ BLUEPRINTS = [
     "hub.web.api.catalogue:blp",
     "hub.web.api.networks:blp",
     "hub.web.feed:bp",
+    "hub.web.clusters:bp",
     "hub.web.api.exports:blp",
     "hub.web.ui:bp",
     "hub.web.oai:bp",

@@ -38,6 +38,7 @@ from sqlalchemy import func, select
 from hub.characters import for_xml
 from hub.config import mappings_dir
 from hub.auth.web import public
+from hub.dedup.tables import CLUSTERS
 from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
@@ -58,6 +59,7 @@ OWNER_TYPE = {"university": "高校", "institute": "科研院所", "enterprise":
 
 _I, _O, _R, _N = Instrument.__table__, OwnerUnit.__table__, RawRecordRow.__table__, Network.__table__
 DATESTAMP = func.coalesce(_I.c.withdrawn_at, _R.c.fetched_at, _I.c.first_seen)
+CLUSTER_ID = select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id == _I.c.id).scalar_subquery()
 SET_SPEC = re.compile(r"^(network(:(\d{6}|[MACF][A-Z0-9]{5}))?|category(:\d{2}|:\d{4})?)$")
 
 
@@ -320,7 +322,8 @@ def _conditions(query) -> list:
 
 def _select():
     return (select(_I, _O.c.name.label("owner_name"), _O.c.credit_code.label("owner_credit_code"),
-                   _O.c.type.label("owner_type"), _O.c.level.label("owner_level"), DATESTAMP.label("datestamp"))
+                   _O.c.type.label("owner_type"), _O.c.level.label("owner_level"), DATESTAMP.label("datestamp"),
+                   CLUSTER_ID.label("cluster_id"))
             .select_from(_I.outerjoin(_R, _R.c.id == _I.c.id).outerjoin(_O, _O.c.id == _I.c.owner_id)))
 
 
@@ -401,6 +404,8 @@ def _nrii(metadata, row):
                         ("certification", row.certifications)):
         if value:
             _el(node, n(name), value)
+    # the national record this one is counted under (docs/duplicates.md); the hub's addition to the model
+    _el(node, n("clusterId"), row.cluster_id or row.id)
 
 
 def _oai_dc(metadata, row):
@@ -412,6 +417,7 @@ def _oai_dc(metadata, row):
                         ("description", row.functions), ("publisher", row.owner_name),
                         ("coverage", "".join(filter(None, (row.province_name, row.city_name, row.county_name))) or None),
                         ("date", row.commissioned), ("type", "PhysicalObject"), ("relation", f"network:{row.network}"),
+                        ("relation", f"cluster:{row.cluster_id or row.id}"),
                         ("rights", SHARING.get(row.sharing))):
         if value:
             _el(node, d(name), value)

@@ -12,6 +12,7 @@ from alembic import context
 
 import hub.auth.models  # noqa: F401  (api_tokens, audit)
 import hub.feed.models  # noqa: F401  (push_batches …)
+import hub.dedup.tables  # noqa: F401  (instrument_clusters, dedup_dirty, cluster_decisions)
 import hub.search.tables  # noqa: F401  (search_docs)
 from hub.store.models import Base
 

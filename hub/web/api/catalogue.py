@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import current_app
 
+from hub.dedup import store as dedup
 from hub.exports.record import RECORD_SELECT, to_record, tombstone
 from hub.auth.web import public
 from hub.search import SearchParams, SearchParamsSchema, search
@@ -68,4 +69,8 @@ def get_instrument(instrument_id):
             raise Problem(404, f"no instrument {instrument_id!r}", "not-found")
         if row._mapping["withdrawn_at"] is not None:
             raise Problem(410, f"instrument {instrument_id!r} was withdrawn from its network", "withdrawn", tombstone=tombstone(row))
-        return with_labels(to_record(row), network_names(conn))
+        names = network_names(conn)
+        record = with_labels(to_record(row), names)
+        record["also_listed_in"] = [dict(o, network_name=names.get(o["network"], o["network"]), href=f"/api/v1/instruments/{o['id']}")
+                                    for o in dedup.also_listed(conn, instrument_id)]
+        return record

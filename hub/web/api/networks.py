@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from hub.dedup.store import national_totals
 from hub.exports.record import iso, money
 from hub.auth.web import public
 from hub.search import labels
@@ -115,6 +116,10 @@ def stats():
         "by_value_band": lambda k: VALUE_BANDS[int(k)][2:],
     }
     out = {"instruments": total, "total_value": money(value), "networks": len(sums["by_network"])}
+    with store().read() as conn:  # not cached: clusters change without the search index's version
+        national = national_totals(conn)
+    out["national"] = dict(national, original_value=money(national["original_value"]),
+                           original_value_raw=money(national["original_value_raw"]))
     for d in dims:
         groups = []
         for k, (n, v) in sorted(((k, nv) for k, nv in sums[d].items() if k is not None), key=lambda kv: str(kv[0]) if d != "by_value_band" else f"{int(kv[0]):02d}"):

@@ -66,6 +66,13 @@ class InstrumentOut(_Out):
     source_updated = _T()
     provenance = fields.Nested(ProvenanceOut)
     labels = fields.Dict(metadata={"description": "names of the codes: network, category, category_level1"})
+    cluster_id = _S(metadata={"description": "the national record this one is counted under: the smallest id of the records "
+                                             "that describe the same physical instrument (docs/duplicates.md); its own id when alone"})
+    also_listed_in = fields.List(fields.Nested(lambda: AlsoListedOut()), metadata={"description": "the same instrument as other networks list it"})
+
+
+class AlsoListedOut(_Out):
+    id, network, network_name, href = _S(), _S(), _S(), _S()
 
 
 class HitOut(InstrumentOut):
@@ -122,7 +129,18 @@ class GroupOut(_Out):
     total_value = _S()
 
 
+class NationalOut(_Out):
+    """National totals with each physical instrument counted once, the networks' raw sum beside them."""
+
+    instruments = fields.Integer(metadata={"description": "instruments, duplicates across networks counted once"})
+    instruments_raw = fields.Integer(metadata={"description": "the sum of the networks' counts"})
+    duplicates = fields.Integer()
+    original_value = _S(metadata={"description": "yuan, each instrument once"})
+    original_value_raw = _S(metadata={"description": "yuan, the sum of the networks' totals"})
+
+
 class StatsOut(_Out):
+    national = fields.Nested(NationalOut)
     instruments = fields.Integer()
     total_value = _S()
     networks = fields.Integer()

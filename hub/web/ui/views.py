@@ -20,6 +20,7 @@ from hub.search import labels
 from hub.search.index import GROUPING_NAMES
 from hub.search.query import SearchResult
 
+from hub.dedup.store import also_listed as also_listed_in, national_totals
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
 from hub.auth.web import public
 from hub.search import load_params, search
@@ -218,6 +219,7 @@ def instrument_page(instrument_id):
             record = tombstone(row)
             return render_template("withdrawn.html", record=record, network_name=_network_name(names, record["network"])), 410
         record = fetch_records(conn, [instrument_id])[0]
+        also_listed = [dict(o, network_name=_network_name(names, o["network"])) for o in also_listed_in(conn, instrument_id)]
     region = record.get("region") or {}
     return render_template(
         "instrument.html",
@@ -228,6 +230,7 @@ def instrument_page(instrument_id):
         subjects=_subjects(record.get("subjects")),
         place=_place(region),
         category_name=_category_name,
+        also_listed=also_listed,
     )
 
 
@@ -324,7 +327,8 @@ def stats_page():
     with _store().read() as conn:
         totals = cached(conn, ("stats", "totals"), lambda: queries.totals(conn))
         tables = {name: _stat_rows(conn, name) for name in STAT_CHARTS}
-    return render_template("stats.html", totals=totals, tables=tables)
+        national = national_totals(conn)  # not cached: clusters change without the index's version
+    return render_template("stats.html", totals=totals, tables=tables, national=national)
 
 
 @bp.get("/stats/charts/<name>.svg")
