@@ -49,7 +49,7 @@ class _Raw(io.RawIOBase):
 
     def readinto(self, buffer) -> int:
         if self._head:
-            data, self._head = self._head[: len(buffer)], self._head[len(buffer):]
+            data, self._head = self._head[: len(buffer)], self._head[len(buffer) :]
         else:
             data = self._stream.read(len(buffer))
         buffer[: len(data)] = data
@@ -86,8 +86,12 @@ def iter_csv(http, response, *, what: str, override: str | None = None):
                     row[key] = value.strip()
                 yield reader.line_num, row
         except UnicodeDecodeError as exc:
-            raise ConnectorError(http.network, f"{what} is not valid {encoding} near line {reader.line_num}: {exc.reason} "
-                                 "(set the network's `encoding` option if it is declared wrongly)", "decoding") from None
+            raise ConnectorError(
+                http.network,
+                f"{what} is not valid {encoding} near line {reader.line_num}: {exc.reason} "
+                "(set the network's `encoding` option if it is declared wrongly)",
+                "decoding",
+            ) from None
         except csv.Error as exc:
             raise ConnectorError(http.network, f"{what} is not valid CSV at line {reader.line_num}: {exc}", "malformed") from None
         if header is None:

@@ -63,7 +63,7 @@ def closes(text: str, css_class: str) -> bool:
     opening = re.search(rf"""<table\b[^>]*\bclass\s*=\s*["']?[^"'>]*\b{re.escape(css_class)}\b""", text, re.I)
     if opening is None:
         return re.search(r"</(body|html)\s*>", text, re.I) is not None
-    return re.search(r"</table\s*>", text[opening.end():], re.I) is not None
+    return re.search(r"</table\s*>", text[opening.end() :], re.I) is not None
 
 
 def find_table(doc, css_class: str):

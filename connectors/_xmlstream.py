@@ -86,7 +86,9 @@ def safe_source(http, stream, *, what: str):
     if not head.strip():
         raise ConnectorError(network, f"{what} is empty", "malformed")
     if safexml.has_doctype(head):
-        raise ConnectorError(network, f"{what} declares a DOCTYPE or ENTITY; refused unread (XML from networks never needs one)", "unsafe_xml")
+        raise ConnectorError(
+            network, f"{what} declares a DOCTYPE or ENTITY; refused unread (XML from networks never needs one)", "unsafe_xml"
+        )
     return _Prefixed(head, source)
 
 

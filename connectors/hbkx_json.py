@@ -213,8 +213,9 @@ class HbkxJsonConnector(Connector):
     def _login(self) -> str:
         creds = self.network.credentials
         self.limiter.wait()
-        response = self.http.post(self._url(LOGIN_PATH), json={"appKey": creds.get("app_key"), "appSecret": creds.get("app_secret")},
-                                  ok_statuses={401, 403})
+        response = self.http.post(
+            self._url(LOGIN_PATH), json={"appKey": creds.get("app_key"), "appSecret": creds.get("app_secret")}, ok_statuses={401, 403}
+        )
         doc = self._json(response, "login")
         code = _code(doc)
         if code == CODE_BAD_KEY:
@@ -285,8 +286,11 @@ class HbkxJsonConnector(Connector):
             # be found only by the count at the very end, or not at all when the listing shifts.
             promised = max(0, min(effective, int(total) - (page_no - 1) * effective))
             if len(rows) < promised:
-                self._fail(f"{where} has {len(rows)} rows where pageSize={effective} and total={total} promise {promised}: "
-                           "the page is short, rows are missing", "incomplete")
+                self._fail(
+                    f"{where} has {len(rows)} rows where pageSize={effective} and total={total} promise {promised}: "
+                    "the page is short, rows are missing",
+                    "incomplete",
+                )
             if page_no * effective >= total:
                 return
             if not rows:

@@ -287,9 +287,12 @@ class OaiPmhConnector(Connector):
                 restarts += 1
                 self.restarts += 1
                 if restarts > self.options["max_restarts"]:
-                    raise ConnectorError(self.network.code, f"{what}: resumption token refused {restarts} times "
-                                         f"(badResumptionToken: {exc}); gave up after {self.options['max_restarts']} restarts",
-                                         "oai_badResumptionToken") from None
+                    raise ConnectorError(
+                        self.network.code,
+                        f"{what}: resumption token refused {restarts} times "
+                        f"(badResumptionToken: {exc}); gave up after {self.options['max_restarts']} restarts",
+                        "oai_badResumptionToken",
+                    ) from None
 
     def _pages(self, params: dict, what: str):
         """Every `record` of one listing, page by page, proving the listing whole (design rule 1).
@@ -319,13 +322,20 @@ class OaiPmhConnector(Connector):
                     token = (element.text or "").strip()
                     size = _int_or_none(element.get("completeListSize")) or size
             if token is None and page > 1:
-                raise ConnectorError(self.network.code, f"{what} page {page} has no resumptionToken element although the list was split "
-                                     f"over pages (the last page carries an empty one): the page was cut short; {received} records "
-                                     f"arrived{f' of completeListSize={size}' if size else ''}", "incomplete")
+                raise ConnectorError(
+                    self.network.code,
+                    f"{what} page {page} has no resumptionToken element although the list was split "
+                    f"over pages (the last page carries an empty one): the page was cut short; {received} records "
+                    f"arrived{f' of completeListSize={size}' if size else ''}",
+                    "incomplete",
+                )
             if not token:
                 if size is not None and received < size:
-                    raise ConnectorError(self.network.code, f"{what} ended on page {page} with {received} records of "
-                                         f"completeListSize={size}: records are missing", "incomplete")
+                    raise ConnectorError(
+                        self.network.code,
+                        f"{what} ended on page {page} with {received} records of completeListSize={size}: records are missing",
+                        "incomplete",
+                    )
                 return
             request, page = {"verb": params["verb"], "resumptionToken": token}, page + 1
 
@@ -342,15 +352,18 @@ class OaiPmhConnector(Connector):
             return RawRecord("(record without identifier)", {}, problem="OAI record header has no <identifier>")
         source_id = local_identifier(identifier)
         if header.get("status") == "deleted":
-            return RawRecord(source_id, {"@identifier": identifier, "@datestamp": datestamp}, deleted=True,
-                             source_updated=datestamp)
+            return RawRecord(source_id, {"@identifier": identifier, "@datestamp": datestamp}, deleted=True, source_updated=datestamp)
         metadata = element.find(_q("metadata"))
         instrument = metadata[0] if metadata is not None and len(metadata) and isinstance(metadata[0].tag, str) else None
         if instrument is None:
             return RawRecord(source_id, {}, source_updated=datestamp, problem=f"record {identifier} has no metadata")
         if instrument.tag != f"{{{NRII_NS}}}instrument":
-            return RawRecord(source_id, {}, source_updated=datestamp,
-                             problem=f"record {identifier}: metadata is <{instrument.tag}>, expected nrii:instrument")
+            return RawRecord(
+                source_id,
+                {},
+                source_updated=datestamp,
+                problem=f"record {identifier}: metadata is <{instrument.tag}>, expected nrii:instrument",
+            )
         return RawRecord(source_id, metadata_payload(instrument), source_updated=datestamp)
 
     # ------------------------------------------------------------------ transport
@@ -362,5 +375,6 @@ class OaiPmhConnector(Connector):
         code = element.get("code", "")
         meaning = OAI_ERRORS.get(code, "unknown OAI-PMH error code")
         text = (element.text or "").strip()
-        raise ConnectorError(self.network.code, f"{what}: OAI error {code!r} ({meaning}){': ' + text if text else ''}",
-                             f"oai_{code or 'error'}")
+        raise ConnectorError(
+            self.network.code, f"{what}: OAI error {code!r} ({meaning}){': ' + text if text else ''}", f"oai_{code or 'error'}"
+        )

@@ -98,8 +98,12 @@ class SdyqXmlConnector(Connector):
         response = self.http.get(self._url(path), params=params, auth=auth, ok_statuses={401, 403})
         if response.status_code in (401, 403):
             response.close()
-            raise ConnectorError(self.network.code, f"HTTP {response.status_code} from {path}: the network refused the account "
-                                 f"{creds.get('username')!r} (check its username/password)", "auth")
+            raise ConnectorError(
+                self.network.code,
+                f"HTTP {response.status_code} from {path}: the network refused the account "
+                f"{creds.get('username')!r} (check its username/password)",
+                "auth",
+            )
         return response
 
     def list_records(self, since: datetime | None = None):
@@ -107,8 +111,9 @@ class SdyqXmlConnector(Connector):
         response = self._get(EXPORT_PATH, params)
         instruments = 0
         expected = None
-        for root, element in iter_children(self.http, response, what="instrument export", encoding=self.options["encoding"],
-                                           tags=("{*}Instrument", "{*}Deleted")):
+        for root, element in iter_children(
+            self.http, response, what="instrument export", encoding=self.options["encoding"], tags=("{*}Instrument", "{*}Deleted")
+        ):
             if expected is None:
                 expected = _int_or_none(root.get("count"))
             name = local_name(element)
@@ -120,7 +125,9 @@ class SdyqXmlConnector(Connector):
         # A well-formed export that holds fewer instruments than it announces was cut short at the
         # source; treating it as complete would withdraw the missing ones.
         if params is None and expected is not None and instruments < expected:
-            raise ConnectorError(self.network.code, f"full export announces count={expected} but holds {instruments} instruments", "incomplete")
+            raise ConnectorError(
+                self.network.code, f"full export announces count={expected} but holds {instruments} instruments", "incomplete"
+            )
 
     def _instrument(self, element, position: int) -> RawRecord:
         payload = element_payload(element)
@@ -128,7 +135,9 @@ class SdyqXmlConnector(Connector):
         if isinstance(source_id, list):
             return RawRecord(f"(instrument #{position})", payload, problem=f"<Instrument> #{position} has {len(source_id)} YQBH elements")
         if not source_id:
-            return RawRecord(f"(instrument #{position})", payload, problem=f"<Instrument> #{position} of the export has no YQBH (instrument number)")
+            return RawRecord(
+                f"(instrument #{position})", payload, problem=f"<Instrument> #{position} of the export has no YQBH (instrument number)"
+            )
         updated = payload.get("GXSJ")
         return RawRecord(source_id, payload, source_updated=updated if isinstance(updated, str) and updated else None)
 
@@ -143,7 +152,9 @@ class SdyqXmlConnector(Connector):
         response = self._get(STATS_PATH, {"year": year})
         for root, element in iter_children(self.http, response, what=f"service statistics {year}", encoding=self.options["encoding"]):
             if root.get("year") not in (None, str(year)):
-                raise ConnectorError(self.network.code, f"asked for the service statistics of {year}, got year={root.get('year')}", "malformed")
+                raise ConnectorError(
+                    self.network.code, f"asked for the service statistics of {year}, got year={root.get('year')}", "malformed"
+                )
             if local_name(element) != "Record":
                 continue
             payload = dict(element.attrib)

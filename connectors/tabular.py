@@ -152,7 +152,9 @@ class TabularConnector(Connector):
                 incomplete.append(problem)
             validators[url] = found
         if incomplete:
-            raise ConnectorError(self.network.code, "the register is not proven complete, nothing is withdrawn: " + "; ".join(incomplete), "incomplete")
+            raise ConnectorError(
+                self.network.code, "the register is not proven complete, nothing is withdrawn: " + "; ".join(incomplete), "incomplete"
+            )
         self.validators = validators
 
     def _rows(self, url, path, response, incomplete):
@@ -164,9 +166,16 @@ class TabularConnector(Connector):
             fmt = sniff_format(head, name, response.headers.get("Content-Type"))
         info = TableFile(fmt)
         try:
-            for row in read_table(path, fmt, info, header_row=self.options["header_row"], sheet=self.options["sheet"],
-                                  delimiter=self.options["delimiter"], declared=declared_charset(response.headers.get("Content-Type")),
-                                  override=self.options["encoding"]):
+            for row in read_table(
+                path,
+                fmt,
+                info,
+                header_row=self.options["header_row"],
+                sheet=self.options["sheet"],
+                delimiter=self.options["delimiter"],
+                declared=declared_charset(response.headers.get("Content-Type")),
+                override=self.options["encoding"],
+            ):
                 where = f"{name} {'line' if fmt == 'csv' else 'row'} {row.number}"
                 yield RawRecord(f"({where})", row.cells, where=where, problem=row.problem and f"{where}: {row.problem}")
         except TableError as exc:

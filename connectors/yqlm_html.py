@@ -159,15 +159,21 @@ class YqlmHtmlConnector(Connector):
                 # Rows before the cut are whole and still land; the last one may be damaged.
                 page.rows = page.rows[:-1]
                 yield page
-                raise ConnectorError(self.network.code, f"listing page {page.number} is cut short: its yq-list table is not closed "
-                                     f"({len(page.rows) + 1} rows arrived, the rest are missing)", "truncated")
+                raise ConnectorError(
+                    self.network.code,
+                    f"listing page {page.number} is cut short: its yq-list table is not closed "
+                    f"({len(page.rows) + 1} rows arrived, the rest are missing)",
+                    "truncated",
+                )
             if page.pages is not None:
                 bound = page.pages
             past_end = not page.rows or (previous is not None and page.ids == previous.ids)
             if past_end:
                 if bound is not None and page.number <= bound:
                     what = "is empty" if not page.rows else f"repeats page {page.number - 1}"
-                    raise ConnectorError(self.network.code, f"listing page {page.number} {what} although the pager says {bound} pages", "incomplete")
+                    raise ConnectorError(
+                        self.network.code, f"listing page {page.number} {what} although the pager says {bound} pages", "incomplete"
+                    )
                 self._check_sizes(sizes)
                 return
             if bound is None and page.number >= MAX_PAGES_WITHOUT_PAGER:
@@ -190,8 +196,11 @@ class YqlmHtmlConnector(Connector):
         short = [(number, rows) for number, rows in sizes[:-1] if rows < widest]
         if short:
             number, rows = short[0]
-            raise ConnectorError(self.network.code, f"listing page {number} has {rows} rows where every page but the last has {widest}: "
-                                 "rows are missing", "incomplete")
+            raise ConnectorError(
+                self.network.code,
+                f"listing page {number} has {rows} rows where every page but the last has {widest}: rows are missing",
+                "incomplete",
+            )
 
     def list_records(self, since=None):
         # `since` is ignored: this family has no incremental listing (supports_incremental False).
@@ -236,10 +245,19 @@ class YqlmHtmlConnector(Connector):
             payload.update(pairs)
         payload.update({f"listing.{label}": value for label, value in cells.items()})
         if source_id is None:
-            return RawRecord(f"(listing page {page_no} row {index})", payload, problem=f"listing page {page_no} row {index} has no detail link with an id")
+            return RawRecord(
+                f"(listing page {page_no} row {index})",
+                payload,
+                problem=f"listing page {page_no} row {index} has no detail link with an id",
+            )
         updated = payload.get(UPDATED_LABEL) or None
-        return RawRecord(source_id, payload, source_updated=updated, problem=f"record {source_id}: {problem}" if problem else None,
-                         where=f"listing page {page_no}, row {index}")
+        return RawRecord(
+            source_id,
+            payload,
+            source_updated=updated,
+            problem=f"record {source_id}: {problem}" if problem else None,
+            where=f"listing page {page_no}, row {index}",
+        )
 
     def _directory(self) -> DiskRows:
         """The CSV directory by id (empty without `csv_directory`); an unusable directory is reported

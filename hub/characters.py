@@ -16,8 +16,15 @@ import re
 #: the C0 controls, lone surrogates, U+FFFE and U+FFFF.
 ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
-_NAMES = {0: "NUL", 0x08: "backspace", 0x0B: "vertical tab", 0x0C: "form feed", 0x1B: "escape", 0xFFFE: "noncharacter",
-          0xFFFF: "noncharacter"}
+_NAMES = {
+    0: "NUL",
+    0x08: "backspace",
+    0x0B: "vertical tab",
+    0x0C: "form feed",
+    0x1B: "escape",
+    0xFFFE: "noncharacter",
+    0xFFFF: "noncharacter",
+}
 
 
 def first_illegal(text: str) -> tuple[int, str] | None:

@@ -164,7 +164,7 @@ def _anchor_sqlite(url: str) -> str:
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
         base = Path(os.environ.get("HUB_HOME", PROJECT_ROOT))
-        return prefix + str(base / url[len(prefix):])
+        return prefix + str(base / url[len(prefix) :])
     return url
 
 

@@ -87,11 +87,14 @@ def decode(data: bytes, declared: str | None = None, override: str | None = None
             # A byte-order mark is a declaration nobody sets by accident: bytes that break it are an
             # error to report, not a reason to try other encodings.
             try:
-                return data[len(bom):].decode(enc), enc
+                return data[len(bom) :].decode(enc), enc
             except UnicodeDecodeError as exc:
                 at = len(bom) + exc.start
-                raise DecodingError(f"the bytes start with a {enc.upper()} byte-order mark, but byte {at} "
-                                    f"(0x{data[at]:02X}) is not valid {enc.upper()}: {exc.reason}", at) from None
+                raise DecodingError(
+                    f"the bytes start with a {enc.upper()} byte-order mark, but byte {at} "
+                    f"(0x{data[at]:02X}) is not valid {enc.upper()}: {exc.reason}",
+                    at,
+                ) from None
     candidates = []
     if override:
         chosen = normalise_charset(override) or override
@@ -102,8 +105,10 @@ def decode(data: bytes, declared: str | None = None, override: str | None = None
                 pass
             else:
                 if notes is not None:
-                    notes.append(f"the encoding override {override} was set aside: the bytes are valid UTF-8, which a "
-                                 f"single-byte {chosen} would have turned into mojibake; read as UTF-8")
+                    notes.append(
+                        f"the encoding override {override} was set aside: the bytes are valid UTF-8, which a "
+                        f"single-byte {chosen} would have turned into mojibake; read as UTF-8"
+                    )
                 return text, "utf-8"
         candidates.append(chosen)
     if charset := trusted_charset(declared):

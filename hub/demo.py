@@ -81,8 +81,15 @@ def harvest(ctx: DemoContext):
     # Most networks are bound by their rate limits and page times, not by our CPU: run many at once.
     workers = ctx.workers or min(8, len(networks))
     ctx.say(f"harvesting {len(networks)} pulled networks, {workers} at a time …")
-    ctx.results = harvest_many(ctx.store, settings(), networks, year=settings().service_year, workers=workers,
-                               progress=ctx.progress, on_result=getattr(ctx.progress, "finished", None))
+    ctx.results = harvest_many(
+        ctx.store,
+        settings(),
+        networks,
+        year=settings().service_year,
+        workers=workers,
+        progress=ctx.progress,
+        on_result=getattr(ctx.progress, "finished", None),
+    )
     if hasattr(ctx.progress, "done"):
         ctx.progress.done()
 
@@ -124,14 +131,23 @@ def evaluate(ctx: DemoContext):
     from hub.evaluation.service import run_evaluation, save_evaluation, write_outputs
 
     conf = PROJECT_ROOT / "conf" / "evaluation"
-    report, report_bytes = run_evaluation(ctx.store, conf / "networks-2013.yaml", inputs=[conf / "inputs-2013-sample.csv"], periods=periods())
+    report, report_bytes = run_evaluation(
+        ctx.store, conf / "networks-2013.yaml", inputs=[conf / "inputs-2013-sample.csv"], periods=periods()
+    )
     ctx.evaluation = {"id": save_evaluation(ctx.store, report, report_bytes, created_by="hub demo", published=True), "report": report}
     ctx.report_dir = PROJECT_ROOT / "var" / "demo-report"
     write_outputs(report, report_bytes, ctx.report_dir)
 
 
-STAGES = [("simulator", start_simulator), ("store", init_store), ("web", start_web), ("harvest", harvest),
-          ("previous period", harvest_previous_period), ("push", push), ("evaluation", evaluate)]
+STAGES = [
+    ("simulator", start_simulator),
+    ("store", init_store),
+    ("web", start_web),
+    ("harvest", harvest),
+    ("previous period", harvest_previous_period),
+    ("push", push),
+    ("evaluation", evaluate),
+]
 
 
 def run_demo(ctx: DemoContext) -> DemoContext:

@@ -25,8 +25,16 @@ def push_networks(store, web_url: str, networks, *, scale: float = 1.0, years=(2
             for kind, year, (body, suffix), mode in files:
                 path = Path(tmp) / f"{network.code}-{kind}{year or ''}{suffix}"
                 path.write_bytes(body)
-                r = send(web_url, network.code, path, token=token, mode=mode, kind="service" if kind == "service" else None,
-                         year=year if kind == "service" else None, session=session)
+                r = send(
+                    web_url,
+                    network.code,
+                    path,
+                    token=token,
+                    mode=mode,
+                    kind="service" if kind == "service" else None,
+                    year=year if kind == "service" else None,
+                    session=session,
+                )
                 if r.status_code not in (200, 201, 202):
                     raise RuntimeError(f"push of {network.code} {kind} answered {r.status_code}: {r.text[:500]}")
                 report = r.json()

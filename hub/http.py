@@ -114,7 +114,9 @@ class HttpClient:
                 if status not in retry_statuses:
                     raise ConnectorError(self.network, message, failure)
                 if wait is not None and wait > s["max_retry_after"]:
-                    raise ConnectorError(self.network, f"{message}: Retry-After {wait:.0f}s exceeds the {s['max_retry_after']:.0f}s limit", failure)
+                    raise ConnectorError(
+                        self.network, f"{message}: Retry-After {wait:.0f}s exceeds the {s['max_retry_after']:.0f}s limit", failure
+                    )
             if failure in ("timeout", "connection"):
                 self.telemetry.record((time.perf_counter() - started) * 1000, failure)
             if attempt == attempts:

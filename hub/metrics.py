@@ -32,10 +32,16 @@ class RequestMetrics:
     """Counters and latencies of the requests one web process serves, by endpoint."""
 
     def __init__(self, registry: CollectorRegistry | None):
-        self.requests = Counter("hub_http_requests", "HTTP requests served, by endpoint and status class",
-                                ["endpoint", "status"], registry=registry)
-        self.latency = Histogram("hub_http_request_duration_seconds", "Time to answer a request, by endpoint",
-                                 ["endpoint"], buckets=LATENCY_BUCKETS, registry=registry)
+        self.requests = Counter(
+            "hub_http_requests", "HTTP requests served, by endpoint and status class", ["endpoint", "status"], registry=registry
+        )
+        self.latency = Histogram(
+            "hub_http_request_duration_seconds",
+            "Time to answer a request, by endpoint",
+            ["endpoint"],
+            buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
 
     def observe(self, endpoint: str, status: int, seconds: float) -> None:
         self.requests.labels(endpoint, f"{status // 100}xx").inc()
@@ -49,8 +55,9 @@ class StoreCollector:
         self.store = store
 
     def collect(self):
-        jobs = CounterMetricFamily("hub_jobs", "Finished and running jobs (harvests, pushed batches, remaps), by kind and state",
-                                   labels=["kind", "state"])
+        jobs = CounterMetricFamily(
+            "hub_jobs", "Finished and running jobs (harvests, pushed batches, remaps), by kind and state", labels=["kind", "state"]
+        )
         records = CounterMetricFamily("hub_job_records", "Records the jobs handled, by kind and outcome", labels=["kind", "outcome"])
         seconds = CounterMetricFamily("hub_job_seconds", "Wall time of finished jobs, by kind", labels=["kind"])
         evaluations = CounterMetricFamily("hub_evaluations", "Evaluation runs stored, by framework", labels=["framework"])
@@ -72,9 +79,7 @@ class StoreCollector:
                 seconds.add_metric([kind], total)
             for framework, n in conn.execute(select(_E.c.framework, func.count()).group_by(_E.c.framework)):
                 evaluations.add_metric([framework], n)
-            for network, n in conn.execute(
-                select(_I.c.network, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network)
-            ):
+            for network, n in conn.execute(select(_I.c.network, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network)):
                 active.add_metric([network], n)
         yield from (jobs, records, seconds, evaluations, active)
 

@@ -24,8 +24,10 @@ NETWORK_CODE = re.compile(r"^(\d{6}|[MACF][A-Z0-9]{5})$")
 #: The pattern as text, for schemas and API parameters.
 NETWORK_CODE_PATTERN = NETWORK_CODE.pattern
 KINDS = {"M": "ministry", "A": "academy", "C": "city", "F": "foreign partner"}
-EXPECTED = ("expected a 6-digit GB/T 2260 province code, or a non-provincial code: a kind letter "
-            "(M ministry, A academy, C city, F foreign partner) and 5 capital letters or digits")
+EXPECTED = (
+    "expected a 6-digit GB/T 2260 province code, or a non-provincial code: a kind letter "
+    "(M ministry, A academy, C city, F foreign partner) and 5 capital letters or digits"
+)
 
 
 def network_code_problem(code: str) -> str | None:

@@ -100,8 +100,13 @@ class ForeignValueSchema(_Strict):
     (A value in yuan is `original_value`; CNY here would be a second, unsummed copy of it.)"""
 
     amount = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=0))
-    currency = fields.String(required=True, validate=[validate.Regexp(r"^[A-Z]{3}$", error="expected an ISO 4217 code such as GBP"),
-                                                      validate.NoneOf(["CNY"], error="a value in yuan is original_value")])
+    currency = fields.String(
+        required=True,
+        validate=[
+            validate.Regexp(r"^[A-Z]{3}$", error="expected an ISO 4217 code such as GBP"),
+            validate.NoneOf(["CNY"], error="a value in yuan is original_value"),
+        ],
+    )
 
 
 class ContactSchema(_Strict):
@@ -117,13 +122,17 @@ class InstrumentSchema(_Strict):
     source_id = Text(120, required=True, validate=validate.Length(min=1))
     name = Text(200, required=True, validate=validate.Length(min=1))
     name_en = Text(300, load_default=None, allow_none=True)
-    category = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE, error="expected a 6-digit category code"))
+    category = Text(
+        6, load_default=None, allow_none=True, validate=validate.Regexp(DIVISION_CODE, error="expected a 6-digit category code")
+    )
     model = Text(200, load_default=None, allow_none=True)
     manufacturer = Text(200, load_default=None, allow_none=True)
     country = Text(2, load_default=None, allow_none=True, validate=validate.Regexp(r"^[A-Z]{2}$"))
     original_value = fields.Decimal(load_default=None, allow_none=True, places=2, as_string=True, validate=validate.Range(min=0))
     value_foreign = fields.Nested(ForeignValueSchema, load_default=None, allow_none=True)
-    commissioned = Text(10, load_default=None, allow_none=True, validate=validate.Regexp(ISO_PARTIAL_DATE, error="expected YYYY, YYYY-MM or YYYY-MM-DD"))
+    commissioned = Text(
+        10, load_default=None, allow_none=True, validate=validate.Regexp(ISO_PARTIAL_DATE, error="expected YYYY, YYYY-MM or YYYY-MM-DD")
+    )
     owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True)
     region = fields.Nested(RegionSchema, load_default=None, allow_none=True)
     address = Text(500, load_default=None, allow_none=True)

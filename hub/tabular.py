@@ -102,8 +102,10 @@ def choose_encoding(path, declared: str | None, override: str | None) -> tuple[s
     if override:
         chosen = normalise_charset(override) or override
         if is_utf8 and not ascii_only and not overridable(chosen):
-            notes.append(f"the encoding override {override} was set aside: the file is valid UTF-8, which a single-byte "
-                         f"{chosen} would have turned into mojibake; read as UTF-8 (remove the override if the source switched)")
+            notes.append(
+                f"the encoding override {override} was set aside: the file is valid UTF-8, which a single-byte "
+                f"{chosen} would have turned into mojibake; read as UTF-8 (remove the override if the source switched)"
+            )
             return "utf-8", 0, notes
         return chosen, 0, notes
     if charset := trusted_charset(declared):
@@ -150,8 +152,9 @@ def _cells(header, values) -> dict:
     return row
 
 
-def read_csv(path, info: TableFile, *, header_row: int = 1, delimiter: str = ",", declared: str | None = None,
-             override: str | None = None) -> Iterator[Row]:
+def read_csv(
+    path, info: TableFile, *, header_row: int = 1, delimiter: str = ",", declared: str | None = None, override: str | None = None
+) -> Iterator[Row]:
     encoding, skip, notes = choose_encoding(path, declared, override)
     info.encoding = encoding
     info.notes.extend(notes)
@@ -187,8 +190,10 @@ def read_csv(path, info: TableFile, *, header_row: int = 1, delimiter: str = ","
                     yield pending
                 pending, last = Row(start, _cells(header, values), problem), raw_text
         except UnicodeDecodeError as exc:
-            raise TableError(f"not valid {encoding} after line {physical}: {exc.reason} (set the network's `encoding` "
-                             "option if the file is declared wrongly)") from None
+            raise TableError(
+                f"not valid {encoding} after line {physical}: {exc.reason} (set the network's `encoding` "
+                "option if the file is declared wrongly)"
+            ) from None
         if header is None:
             raise TableError(f"no header row (expected at line {header_row})")
         if pending is not None:
@@ -272,8 +277,17 @@ def read_xlsx(path, info: TableFile, *, header_row: int = 1, sheet: str | int | 
         fh.close()
 
 
-def read_table(path, fmt: str, info: TableFile | None = None, *, header_row: int = 1, sheet=None, delimiter: str = ",",
-               declared: str | None = None, override: str | None = None) -> Iterator[Row]:
+def read_table(
+    path,
+    fmt: str,
+    info: TableFile | None = None,
+    *,
+    header_row: int = 1,
+    sheet=None,
+    delimiter: str = ",",
+    declared: str | None = None,
+    override: str | None = None,
+) -> Iterator[Row]:
     """Rows of the file at `path` in format `fmt` (`csv` or `xlsx`); facts land in `info`."""
     info = info if info is not None else TableFile(fmt)
     if fmt == "xlsx":

@@ -94,6 +94,8 @@ def fail_fast_settings(*, max_retries: int, **changes) -> Settings:
     s = Settings.load()
     http = dict(s.http, backoff=0.01, max_retries=max_retries, read_timeout=10)
     return dataclasses.replace(s, http=http, batch_size=100, **changes)
+
+
 BACKENDS = ["sqlite"] + (["postgres"] if POSTGRES else [])
 
 

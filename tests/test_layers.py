@@ -18,19 +18,52 @@ ROOT = Path(__file__).resolve().parents[1]
 
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     # Shared helpers every layer may use: errors, the clock, the plugin loader, bytes and HTTP.
-    ("foundation", ("hub", "hub.errors", "hub.clock", "hub.plugins", "hub.decoding", "hub.safexml", "hub.telemetry",
-                    "hub.http", "hub.oaipmh", "hub.schema", "hub.characters", "hub.fonts", "hub.apportion", "hub.network_codes", "hub.tabular",
-                    # The message catalogue: pure data and a lookup, read by the web UI and by the
-                    # evaluation report alike (it lives under hub/web/ui/ for now).
-                    "hub.web.ui.i18n", "hub.web.ui.messages")),
+    (
+        "foundation",
+        (
+            "hub",
+            "hub.errors",
+            "hub.clock",
+            "hub.plugins",
+            "hub.decoding",
+            "hub.safexml",
+            "hub.telemetry",
+            "hub.http",
+            "hub.oaipmh",
+            "hub.schema",
+            "hub.characters",
+            "hub.fonts",
+            "hub.apportion",
+            "hub.network_codes",
+            "hub.tabular",
+            # The message catalogue: pure data and a lookup, read by the web UI and by the
+            # evaluation report alike (it lives under hub/web/ui/ for now).
+            "hub.web.ui.i18n",
+            "hub.web.ui.messages",
+        ),
+    ),
     # Transport families: nothing above their base helpers.
     ("connectors", ("connectors",)),
     # Loading and validating conf/ (with the checks it borrows for notifier and cron settings).
     ("configuration", ("hub.config", "hub.ops.notify", "hub.ops.schedule", "hub.subsidies")),
     # Models, migrations' runner, hooks: never search, web or the services that register hooks.
     ("store", ("hub.store",)),
-    ("services", ("hub.mapping", "hub.harvest", "hub.search", "hub.exports", "hub.auth", "hub.feed", "hub.evaluation",
-                  "hub.ops", "hub.simulate", "hub.metrics", "hub.dedup")),
+    (
+        "services",
+        (
+            "hub.mapping",
+            "hub.harvest",
+            "hub.search",
+            "hub.exports",
+            "hub.auth",
+            "hub.feed",
+            "hub.evaluation",
+            "hub.ops",
+            "hub.simulate",
+            "hub.metrics",
+            "hub.dedup",
+        ),
+    ),
     ("web", ("hub.web", "hub.auth.web", "hub.ops.charts")),
     # What a person or Alembic starts: the CLI, the demo, the migration environment gathering every table.
     ("entry", ("hub.cli", "hub.demo", "hub.demo_push", "hub.store.migrations")),

@@ -52,8 +52,15 @@ def test_push_docs_state_the_feed_limits_as_configured():
 
 #: Common field → (table, column) it is stored in.
 COLUMNS = {"owner.": OwnerUnit.__table__, "": Instrument.__table__}
-RENAMED = {"region.province": "province_code", "region.city": "city_code", "region.county": "county_code",
-           "owner.name": "name", "owner.credit_code": "credit_code", "owner.type": "type", "owner.level": "level"}
+RENAMED = {
+    "region.province": "province_code",
+    "region.city": "city_code",
+    "region.county": "county_code",
+    "owner.name": "name",
+    "owner.credit_code": "credit_code",
+    "owner.type": "type",
+    "owner.level": "level",
+}
 
 
 @pytest.mark.parametrize("field, limit", sorted(text_limits().items()))

@@ -22,8 +22,18 @@ def cli_actor() -> str:
 
 def record(conn, *, actor: str, role: str | None, action: str, network=None, batch_id=None, target=None, detail=None) -> None:
     """Add an entry inside the caller's transaction, so it is written exactly when the change is."""
-    conn.execute(insert(AUDIT).values(at=now(), actor=actor, role=role, action=action, network=network,
-                                      batch_id=batch_id, target=None if target is None else str(target), detail=detail))
+    conn.execute(
+        insert(AUDIT).values(
+            at=now(),
+            actor=actor,
+            role=role,
+            action=action,
+            network=network,
+            batch_id=batch_id,
+            target=None if target is None else str(target),
+            detail=detail,
+        )
+    )
 
 
 def entries(conn, *, network=None, action=None, batch_id=None, before_id=None, limit=100) -> list[dict]:

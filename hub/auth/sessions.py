@@ -37,8 +37,9 @@ def start(store, principal: Principal) -> str:
     secret = f"hubs_{secrets.token_urlsafe(32)}"
     at = now()
     with store.write() as conn:
-        conn.execute(insert(SESSIONS).values(id=_hash(secret), token_id=principal.token_id, created_at=at,
-                                             expires_at=at + LIFETIME, ended_at=None))
+        conn.execute(
+            insert(SESSIONS).values(id=_hash(secret), token_id=principal.token_id, created_at=at, expires_at=at + LIFETIME, ended_at=None)
+        )
     return secret
 
 
@@ -47,8 +48,15 @@ def resolve(conn, cookie: str | None) -> Principal | None:
     if not cookie or not _COOKIE.match(cookie):
         return None
     row = conn.execute(
-        select(SESSIONS.c.expires_at, SESSIONS.c.ended_at, TOKENS.c.id, TOKENS.c.role, TOKENS.c.network,
-               TOKENS.c.revoked_at, TOKENS.c.expires_at.label("token_expires_at"))
+        select(
+            SESSIONS.c.expires_at,
+            SESSIONS.c.ended_at,
+            TOKENS.c.id,
+            TOKENS.c.role,
+            TOKENS.c.network,
+            TOKENS.c.revoked_at,
+            TOKENS.c.expires_at.label("token_expires_at"),
+        )
         .join(TOKENS, TOKENS.c.id == SESSIONS.c.token_id)
         .where(SESSIONS.c.id == _hash(cookie))
     ).first()
@@ -64,8 +72,7 @@ def end(store, cookie: str | None) -> bool:
     if not cookie or not _COOKIE.match(cookie):
         return False
     with store.write() as conn:
-        done = conn.execute(update(SESSIONS).where(SESSIONS.c.id == _hash(cookie), SESSIONS.c.ended_at.is_(None))
-                            .values(ended_at=now()))
+        done = conn.execute(update(SESSIONS).where(SESSIONS.c.id == _hash(cookie), SESSIONS.c.ended_at.is_(None)).values(ended_at=now()))
     return done.rowcount == 1
 
 
@@ -73,4 +80,3 @@ def csrf_for(cookie: str) -> str:
     """The form token of a session: derived from its secret, so another site can neither read nor
     compute it (double submit without a second cookie)."""
     return hashlib.sha256(f"hub-admin-form:{cookie}".encode()).hexdigest()[:32]
-

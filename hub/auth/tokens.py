@@ -109,8 +109,15 @@ def check_grant(role: str, network: str | None) -> None:
         raise TokenError(f"a {role} token is not tied to a network; --network is only for publishers")
 
 
-def create_token(store, role: str, network: str | None = None, *, label: str | None = None, created_by: str | None = None,
-                 expires_at: datetime | None = None) -> tuple[TokenInfo, str]:
+def create_token(
+    store,
+    role: str,
+    network: str | None = None,
+    *,
+    label: str | None = None,
+    created_by: str | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[TokenInfo, str]:
     """Store a new token; return its info and the token itself (shown once, never stored)."""
     check_grant(role, network)
     with store.write() as conn:
@@ -119,8 +126,18 @@ def create_token(store, role: str, network: str | None = None, *, label: str | N
             if conn.execute(select(TOKENS.c.id).where(TOKENS.c.id == token_id)).first() is None:
                 break
         token = f"hub_{token_id}_{secrets.token_urlsafe(32)}"
-        values = dict(id=token_id, secret_hash=hash_token(token), role=role, network=network, label=label,
-                      created_at=now(), created_by=created_by, revoked_at=None, last_used_at=None, expires_at=expires_at)
+        values = dict(
+            id=token_id,
+            secret_hash=hash_token(token),
+            role=role,
+            network=network,
+            label=label,
+            created_at=now(),
+            created_by=created_by,
+            revoked_at=None,
+            last_used_at=None,
+            expires_at=expires_at,
+        )
         conn.execute(insert(TOKENS).values(**values))
     values.pop("secret_hash")
     return TokenInfo(**values), token
@@ -134,8 +151,11 @@ def verify(conn, token: str | None) -> Principal:
     m = _TOKEN.match(token.strip())
     if not m:
         raise TokenRefused("the bearer token is malformed; hub tokens read hub_<8 hex>_<secret>")
-    row = conn.execute(select(TOKENS.c.id, TOKENS.c.secret_hash, TOKENS.c.role, TOKENS.c.network, TOKENS.c.revoked_at, TOKENS.c.expires_at)
-                       .where(TOKENS.c.id == m.group(1))).first()
+    row = conn.execute(
+        select(TOKENS.c.id, TOKENS.c.secret_hash, TOKENS.c.role, TOKENS.c.network, TOKENS.c.revoked_at, TOKENS.c.expires_at).where(
+            TOKENS.c.id == m.group(1)
+        )
+    ).first()
     # Compared in constant time, so response timing says nothing about how much of a guess was right.
     if row is None or not secrets.compare_digest(row.secret_hash, hash_token(token.strip())):
         raise TokenRefused("the bearer token is unknown")

@@ -36,9 +36,12 @@ class Progress:
             return
         for r in results:
             self._latest.pop((r.network, r.kind), None)
-            self.stream.write(f"\r{r.network} {r.kind:<11} {r.state:<9} fetched {r.counts.fetched:>7,}  "
-                              f"new {r.counts.created:>6,}  changed {r.counts.updated:>6,}  withdrawn {r.counts.withdrawn:>4,}  "
-                              f"rejected {r.counts.rejected:>5,}  {r.seconds:6.1f}s".ljust(100) + "\n")
+            self.stream.write(
+                f"\r{r.network} {r.kind:<11} {r.state:<9} fetched {r.counts.fetched:>7,}  "
+                f"new {r.counts.created:>6,}  changed {r.counts.updated:>6,}  withdrawn {r.counts.withdrawn:>4,}  "
+                f"rejected {r.counts.rejected:>5,}  {r.seconds:6.1f}s".ljust(100)
+                + "\n"
+            )
         self.stream.flush()
 
     def done(self) -> None:

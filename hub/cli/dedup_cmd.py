@@ -22,8 +22,10 @@ def dedup(everything):
     if everything:
         result = resolve_all(store)
         multi = sum(1 for m in result.clusters().values() if len(m) > 1)
-        click.echo(f"resolved {len(result.cluster_of):,} records into {multi:,} clusters of more than one "
-                   f"in {time.monotonic() - started:.1f} s; {result.pairs_scored:,} pairs scored")
+        click.echo(
+            f"resolved {len(result.cluster_of):,} records into {multi:,} clusters of more than one "
+            f"in {time.monotonic() - started:.1f} s; {result.pairs_scored:,} pairs scored"
+        )
         for key, size in result.oversized:
             click.echo(f"block not compared (size {size} > max_block): {key}", err=True)
     else:

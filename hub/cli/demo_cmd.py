@@ -12,7 +12,9 @@ from hub.cli.harvest_cmd import SUMMARY_HEADERS, summary_rows, terminate_cleanly
 
 @click.command()
 @click.option("--scale", type=click.FloatRange(0.001, 100), default=1.0, show_default=True, help="Multiply every simulated network's size.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port of the web UI and API (0: any free port).")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port of the web UI and API (0: any free port)."
+)
 @click.option("--workers", type=click.IntRange(1, 32), help="Networks harvested at once (default: one per core).")
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Keep serving the UI after the run, until Ctrl-C.")
 def demo(scale, port, workers, serve):
@@ -32,15 +34,19 @@ def demo(scale, port, workers, serve):
         echo_table(SUMMARY_HEADERS, summary_rows(ctx.results), right={3, 4, 5, 6, 7, 8, 9, 10})
         for report in ctx.pushes:
             counts = report.get("counts") or {}
-            click.echo(f"pushed {report['network']} {report.get('kind')} {report.get('mode') or ''}: {report['state']} "
-                       + "  ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int)))
+            click.echo(
+                f"pushed {report['network']} {report.get('kind')} {report.get('mode') or ''}: {report['state']} "
+                + "  ".join(f"{k} {v:,}" for k, v in counts.items() if isinstance(v, int))
+            )
         from hub.cli.store_cmd import network_stats
 
         stats = network_stats(ctx.store)
         total = sum(s["instruments"] for s in stats)
-        click.echo(f"\n{total:,} instruments from {sum(1 for s in stats if s['instruments'])} networks; "
-                   f"harvest {ctx.timings.get('harvest', 0):.0f} s, pushes {ctx.timings.get('push', 0):.0f} s, "
-                   f"evaluation {ctx.timings.get('evaluation', 0):.0f} s, all {time.perf_counter() - started:.0f} s")
+        click.echo(
+            f"\n{total:,} instruments from {sum(1 for s in stats if s['instruments'])} networks; "
+            f"harvest {ctx.timings.get('harvest', 0):.0f} s, pushes {ctx.timings.get('push', 0):.0f} s, "
+            f"evaluation {ctx.timings.get('evaluation', 0):.0f} s, all {time.perf_counter() - started:.0f} s"
+        )
         if ctx.evaluation:
             panel = ctx.evaluation["report"].get("panel")
             if panel:

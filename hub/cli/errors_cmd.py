@@ -29,8 +29,11 @@ def job_errors(conn, code: str, job_id: int | None, *, warnings: bool):
     where = [ERRORS.c.network == code, ERRORS.c.job_id == job.id]
     if not warnings:
         where.append(ERRORS.c.severity == "error")
-    rows = conn.execute(select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.severity, ERRORS.c.message, ERRORS.c.raw_excerpt)
-                        .where(*where).order_by(ERRORS.c.id))
+    rows = conn.execute(
+        select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.severity, ERRORS.c.message, ERRORS.c.raw_excerpt)
+        .where(*where)
+        .order_by(ERRORS.c.id)
+    )
     return job, [dict(r._mapping) for r in rows]
 
 

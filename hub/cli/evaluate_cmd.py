@@ -25,11 +25,23 @@ def resolve_framework(name: str) -> Path:
 
 @click.command("evaluate")
 @click.argument("framework")
-@click.option("--period", "periods", type=int, multiple=True,
-              help="Service-statistics year (default: settings service_year); repeat for several periods side by side (the latest is ranked with uncertainty, the panel shows the movement).")
-@click.option("--inputs", "inputs", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Evaluator input table (CSV, first column the unit id); repeat for several. Default: the framework's own.")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output directory (default var/evaluations/<framework>).")
+@click.option(
+    "--period",
+    "periods",
+    type=int,
+    multiple=True,
+    help="Service-statistics year (default: settings service_year); repeat for several periods side by side (the latest is ranked with uncertainty, the panel shows the movement).",
+)
+@click.option(
+    "--inputs",
+    "inputs",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False),
+    help="Evaluator input table (CSV, first column the unit id); repeat for several. Default: the framework's own.",
+)
+@click.option(
+    "--out", "out_dir", type=click.Path(file_okay=False), default=None, help="Output directory (default var/evaluations/<framework>)."
+)
 @click.option("--seed", type=int, default=None, help="Seed of the Monte Carlo (same seed, same report).")
 @click.option("--runs", type=int, default=None, help="Monte Carlo runs (default: the framework's; 0 = none).")
 @click.option("--as-of", "as_of", default=None, help="Evaluation date for the harvest window, ISO (default: end of the latest job).")
@@ -91,7 +103,15 @@ def echo_panel(panel: dict, top: int):
         ranks = [s["rank"] if s["rank"] is not None else "-" for s in u["series"]]
         change = u["rank_change"]
         score = u["score_change"]
-        rows.append([u["id"], u["label"] or "", *ranks, "" if change is None else (f"{change:+d}" if change else "0"), "" if score is None else f"{score:+.2f}"])
+        rows.append(
+            [
+                u["id"],
+                u["label"] or "",
+                *ranks,
+                "" if change is None else (f"{change:+d}" if change else "0"),
+                "" if score is None else f"{score:+.2f}",
+            ]
+        )
     echo_table(["unit", "name", *map(str, periods), "rank change", "score change"], rows, right=set(range(2, len(periods) + 4)))
 
 
@@ -99,7 +119,9 @@ def echo_aggregates(a: dict, period):
     """The appraisal's totals as the province publishes them (exact sums of the appraised rows)."""
     share = lambda v: "–" if v is None else f"{v * 100:.2f} %"  # noqa: E731
     click.echo(f"\nappraisal {period}: {a['units']:,} units, {a['instruments']:,} instruments")
-    click.echo(f"  external services  {a['external_services']:,} (enterprises {a['enterprise_services']:,} = {share(a['enterprise_share'])})")
+    click.echo(
+        f"  external services  {a['external_services']:,} (enterprises {a['enterprise_services']:,} = {share(a['enterprise_share'])})"
+    )
     click.echo(f"  samples            {a['samples']:,} (external {a['external_samples']:,} = {share(a['external_sample_share'])})")
     click.echo(f"  hours of use       {a['effective_hours']:,} (external {a['external_hours']:,})")
 
@@ -107,8 +129,11 @@ def echo_aggregates(a: dict, period):
 def echo_awards(awards: dict):
     rule = awards["rule"]
     click.echo(f"\nawards: {rule['title']} — budget {rule['budget']:,} yuan, step {rule['step']:,}, cap {rule['cap'] or 0:,} per unit")
-    rows = [[u["rank"], u["id"], u["label"] or "", u["band"], f"{u['score']:.2f}", f"{u['award']:,}" + (" (cap)" if u["capped"] else "")]
-            for u in awards["units"] if u["award"]]
+    rows = [
+        [u["rank"], u["id"], u["label"] or "", u["band"], f"{u['score']:.2f}", f"{u['award']:,}" + (" (cap)" if u["capped"] else "")]
+        for u in awards["units"]
+        if u["award"]
+    ]
     echo_table(["rank", "unit", "name", "band", "score", "award (yuan)"], rows, right={0, 4, 5})
     unpaid = sum(1 for u in awards["units"] if not u["award"])
     click.echo(f"total awarded {awards['total']:,} yuan = budget {rule['budget']:,} yuan; {unpaid} ranked units without an award")

@@ -19,12 +19,22 @@ class ExitCode:
 
 
 OK = ExitCode(0, "ok", "the command did what was asked")
-FAILED = ExitCode(1, "failed", "the command ran, but part of its work failed: a network's harvest failed, pushed records "
-                  "were rejected or the batch failed, `mapping check --strict` found errors")
-USAGE = ExitCode(2, "usage", "the command line or an input named on it is wrong: an unknown option or network code, an "
-                 "invalid mapping file, a push the hub refused")
-SKIPPED = ExitCode(3, "skipped", "nothing failed, but a network was skipped because another process is harvesting it: "
-                   "run again when that harvest has finished")
+FAILED = ExitCode(
+    1,
+    "failed",
+    "the command ran, but part of its work failed: a network's harvest failed, pushed records "
+    "were rejected or the batch failed, `mapping check --strict` found errors",
+)
+USAGE = ExitCode(
+    2,
+    "usage",
+    "the command line or an input named on it is wrong: an unknown option or network code, an invalid mapping file, a push the hub refused",
+)
+SKIPPED = ExitCode(
+    3,
+    "skipped",
+    "nothing failed, but a network was skipped because another process is harvesting it: run again when that harvest has finished",
+)
 CONFIG = ExitCode(4, "config", "a configuration file or setting is invalid: `conf/*.yaml`, `HUB_DATABASE_URL`")
 DATABASE = ExitCode(5, "database", "the database cannot be reached, refuses the connection, or does not exist")
 NOT_INITIALISED = ExitCode(6, "not_initialised", "the store has no tables, or older ones than this version expects: run `hub init`")
@@ -42,6 +52,7 @@ def explains(*types):
     def register(fn):
         _EXPLAINERS.extend((t, fn) for t in types)
         return fn
+
     return register
 
 
@@ -54,7 +65,10 @@ def explain(exc: BaseException) -> tuple[ExitCode, str]:
         answer = fn(exc)
         if answer is not None:
             return answer
-    return INTERNAL, f"internal error: {type(exc).__name__}: {_first_line(exc)} (a bug; run `hub --debug …` for the traceback and report it)"
+    return (
+        INTERNAL,
+        f"internal error: {type(exc).__name__}: {_first_line(exc)} (a bug; run `hub --debug …` for the traceback and report it)",
+    )
 
 
 def _first_line(exc) -> str:
@@ -87,6 +101,7 @@ def _database_name() -> str:
 
 # ---------------------------------------------------------------------------------------- explainers
 
+
 def _register_all():
     import requests
     from sqlalchemy import exc as sa
@@ -113,8 +128,10 @@ def _register_all():
 
     @explains(sa.ArgumentError, sa.NoSuchModuleError)
     def bad_url(exc):
-        return CONFIG, (f"error: the database URL is not usable ({_first_line(exc)}); set HUB_DATABASE_URL or `database_url` "
-                        "in conf/settings.yaml to a SQLAlchemy URL such as sqlite:///var/hub.sqlite or postgresql+psycopg://user@host/db")
+        return CONFIG, (
+            f"error: the database URL is not usable ({_first_line(exc)}); set HUB_DATABASE_URL or `database_url` "
+            "in conf/settings.yaml to a SQLAlchemy URL such as sqlite:///var/hub.sqlite or postgresql+psycopg://user@host/db"
+        )
 
     @explains(sa.DBAPIError)
     def database(exc):
@@ -128,10 +145,13 @@ def _register_all():
             return DATABASE, f"error: {cause.split('FATAL:')[-1].strip()}{at}; create it (`createdb {name}`), then run `hub init`"
         # SQLite says "no such table/column"; PostgreSQL 'relation "x" does not exist', 'column x does not exist'.
         if any(m in lowered for m in ("no such table", "no such column", "relation", "column")) and (
-                "no such" in lowered or "does not exist" in lowered):
+            "no such" in lowered or "does not exist" in lowered
+        ):
             return NOT_INITIALISED, f"error: the store{at} is not initialised or is older than this version ({cause}); run `hub init`"
-        return DATABASE, (f"error: cannot use the database{at}: {cause.split('failed:')[-1].strip()}; check that the server runs "
-                          "and that HUB_DATABASE_URL is right")
+        return DATABASE, (
+            f"error: cannot use the database{at}: {cause.split('failed:')[-1].strip()}; check that the server runs "
+            "and that HUB_DATABASE_URL is right"
+        )
 
     @explains(requests.ConnectionError, requests.Timeout)
     def unreachable(exc):

@@ -8,8 +8,14 @@ import click
 
 
 @click.command("export")
-@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv", "xlsx"]), default="jsonl", show_default=True,
-              help="jsonl: one normalised record per line (common schema + id + provenance); csv: UTF-8 with BOM; xlsx.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["jsonl", "csv", "xlsx"]),
+    default="jsonl",
+    show_default=True,
+    help="jsonl: one normalised record per line (common schema + id + provenance); csv: UTF-8 with BOM; xlsx.",
+)
 @click.option("--network", help="Only this network (6-digit code).")
 @click.option("--q", "q", help="Only instruments matching this search text.")
 @click.option("--category", help="Only this category code or prefix (01, 0105, 010500).")

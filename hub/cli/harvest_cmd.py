@@ -34,8 +34,9 @@ def run_harvest(codes, *, all_networks=False, full=False, year=None, progress=No
             if not n.pulled:
                 raise click.UsageError(f"network {n.code} pushes its data (family {n.family}); it cannot be harvested")
     store = init_store(store)
-    results = harvest_many(store, settings(), networks, full=full, year=year, workers=workers, progress=progress,
-                           on_result=getattr(progress, "finished", None))
+    results = harvest_many(
+        store, settings(), networks, full=full, year=year, workers=workers, progress=progress, on_result=getattr(progress, "finished", None)
+    )
     if hasattr(progress, "done"):
         progress.done()
     return results
@@ -43,14 +44,38 @@ def run_harvest(codes, *, all_networks=False, full=False, year=None, progress=No
 
 def summary_rows(results):
     return [
-        [r.network, r.kind, r.state, f"{r.counts.fetched:,}", f"{r.counts.created:,}", f"{r.counts.updated:,}",
-         f"{r.counts.unchanged:,}", f"{r.counts.withdrawn:,}", f"{r.counts.rejected:,}", f"{r.seconds:.1f}s",
-         r.telemetry.get("requests", ""), r.message or ""]
+        [
+            r.network,
+            r.kind,
+            r.state,
+            f"{r.counts.fetched:,}",
+            f"{r.counts.created:,}",
+            f"{r.counts.updated:,}",
+            f"{r.counts.unchanged:,}",
+            f"{r.counts.withdrawn:,}",
+            f"{r.counts.rejected:,}",
+            f"{r.seconds:.1f}s",
+            r.telemetry.get("requests", ""),
+            r.message or "",
+        ]
         for r in results
     ]
 
 
-SUMMARY_HEADERS = ["network", "kind", "state", "fetched", "created", "updated", "unchanged", "withdrawn", "rejected", "time", "requests", "message"]
+SUMMARY_HEADERS = [
+    "network",
+    "kind",
+    "state",
+    "fetched",
+    "created",
+    "updated",
+    "unchanged",
+    "withdrawn",
+    "rejected",
+    "time",
+    "requests",
+    "message",
+]
 
 
 @click.command()
@@ -58,8 +83,11 @@ SUMMARY_HEADERS = ["network", "kind", "state", "fetched", "created", "updated", 
 @click.option("--all", "all_networks", is_flag=True, help="Every enabled pulled network of the registry.")
 @click.option("--full", is_flag=True, help="A full listing even where an incremental one would do.")
 @click.option("--year", type=int, help="Also fetch the service statistics of this year.")
-@click.option("--workers", type=click.IntRange(1, 32), help="Networks harvested at once: one in this process, the others in worker processes "
-              "(default: twice the cores, at most 8).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    help="Networks harvested at once: one in this process, the others in worker processes (default: twice the cores, at most 8).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (no progress line).")
 def harvest(codes, all_networks, full, year, workers, as_json):
     """Harvest networks by code (e.g. 370000), or --all. Exits 1 if any network failed, else 3 if one

@@ -75,8 +75,15 @@ def check_sample(mapping: Mapping, items: list) -> dict:
         records.append(mapped.record)
         warnings.extend({"record": label, "field": f, "message": m} for f, m in mapped.warnings)
     fill = {t: (sum(_filled(r, t) for r in records) / len(records) if records else 0.0) for t in mapping.targets}
-    return {"total": len(items), "accepted": len(records), "records": records, "errors": errors, "warnings": warnings,
-            "repeats": repeats, "fill_rates": fill}
+    return {
+        "total": len(items),
+        "accepted": len(records),
+        "records": records,
+        "errors": errors,
+        "warnings": warnings,
+        "repeats": repeats,
+        "fill_rates": fill,
+    }
 
 
 @click.group("mapping")
@@ -92,7 +99,9 @@ def mapping():
 @click.option("--strict", is_flag=True, help="Exit 1 when any record is rejected or repeats another's id.")
 @click.option("--encoding", default=None, help="Decode the sample with this codec, as a network's `encoding` option would.")
 @click.option("--sheet", default=None, help="XLSX: the sheet to read (a name or a 1-based number); default the first.")
-@click.option("--header-row", default=1, show_default=True, type=click.IntRange(1, 1000), help="CSV/XLSX: the row holding the column names.")
+@click.option(
+    "--header-row", default=1, show_default=True, type=click.IntRange(1, 1000), help="CSV/XLSX: the row holding the column names."
+)
 def check(mapping_file, sample, as_json, show, strict, encoding, sheet, header_row):
     """Map the raw payloads in SAMPLE with MAPPING (a file, or a network code in mappings/): print
     normalised records, every error, every repeated record id and the fill rate of each field.
@@ -114,11 +123,20 @@ def check(mapping_file, sample, as_json, show, strict, encoding, sheet, header_r
     result = check_sample(m, _read_sample(sample, encoding, sheet, header_row, notes))
     result["notes"] = notes
     if as_json:
-        click.echo(json.dumps({**result, "records": result["records"][:show], "mapping": str(path), "digest": m.digest}, ensure_ascii=False, indent=2, default=_jsonable))
+        click.echo(
+            json.dumps(
+                {**result, "records": result["records"][:show], "mapping": str(path), "digest": m.digest},
+                ensure_ascii=False,
+                indent=2,
+                default=_jsonable,
+            )
+        )
     else:
         click.echo(f"mapping {path} (network {m.network}, {m.family}), digest {m.digest[:12]}")
-        click.echo(f"{result['accepted']} of {result['total']} records accepted, {len(result['errors'])} errors, "
-                   f"{len(result['warnings'])} warnings, {len(result['repeats'])} repeated ids")
+        click.echo(
+            f"{result['accepted']} of {result['total']} records accepted, {len(result['errors'])} errors, "
+            f"{len(result['warnings'])} warnings, {len(result['repeats'])} repeated ids"
+        )
         for note in notes:
             click.echo(f"note: {note}")
         for record in result["records"][:show]:

@@ -26,18 +26,23 @@ def send(url, code, path: Path, *, token, mode, kind=None, year=None, key=None, 
         params["kind"] = kind
     if year is not None:
         params["year"] = year
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": _TYPES.get(path.suffix.lower(), "application/octet-stream"),
-               "Idempotency-Key": key or str(uuid.uuid4())}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "Content-Type": _TYPES.get(path.suffix.lower(), "application/octet-stream"),
+        "Idempotency-Key": key or str(uuid.uuid4()),
+    }
     body = path.read_bytes()
     for attempt in range(retries + 1):
         try:
-            r = session.post(f"{url.rstrip('/')}/api/v1/networks/{code}/batches", params=params, data=body, headers=headers, timeout=timeout)
+            r = session.post(
+                f"{url.rstrip('/')}/api/v1/networks/{code}/batches", params=params, data=body, headers=headers, timeout=timeout
+            )
             if r.status_code not in _RETRY_STATUSES or attempt == retries:
                 return r
         except (requests.ConnectionError, requests.Timeout):
             if attempt == retries:
                 raise
-        time.sleep(min(2 ** attempt, 30))
+        time.sleep(min(2**attempt, 30))
     raise AssertionError("unreachable")
 
 
@@ -93,7 +98,9 @@ def push(code, file, mode, token, url, kind, year, key, wait, as_json):
         data = {"detail": r.text[:500]}
     if r.status_code not in (200, 202):
         where = f" (line {data['line']}, column {data['column']})" if data.get("line") else ""
-        click.echo(f"refused: HTTP {r.status_code}: {data.get('detail') or data}{'' if where in str(data.get('detail')) else where}", err=True)
+        click.echo(
+            f"refused: HTTP {r.status_code}: {data.get('detail') or data}{'' if where in str(data.get('detail')) else where}", err=True
+        )
         return exit_codes.USAGE.code
     if r.status_code == 202 and wait:
         click.echo(f"accepted for background processing: {data['report']}", err=True)

@@ -9,8 +9,7 @@ import click
 
 
 @click.command("reindex")
-@click.option("--batch", type=click.IntRange(1, 100_000), default=2000, show_default=True,
-              help="Instruments per write transaction.")
+@click.option("--batch", type=click.IntRange(1, 100_000), default=2000, show_default=True, help="Instruments per write transaction.")
 @click.option("--resume-after", metavar="ID", help="Start after this instrument id (printed when a run is interrupted).")
 def reindex(batch, resume_after):
     """Rebuild the search index (after changing the analyser, or to repair it). Normally the index

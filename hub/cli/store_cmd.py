@@ -26,27 +26,35 @@ def network_stats(store) -> list[dict]:
     t = Instrument.__table__
     with store.read() as conn:
         totals = {
-            r.network: r for r in conn.execute(
+            r.network: r
+            for r in conn.execute(
                 select(t.c.network, func.count().label("n"), func.coalesce(func.sum(t.c.original_value), 0).label("value"))
-                .where(t.c.withdrawn_at.is_(None)).group_by(t.c.network)
+                .where(t.c.withdrawn_at.is_(None))
+                .group_by(t.c.network)
             )
         }
         last = {}
         for r in conn.execute(
             select(JOBS.c.network, JOBS.c.kind, JOBS.c.state, JOBS.c.finished_at, JOBS.c.started_at)
-            .where(JOBS.c.kind.in_(("full", "incremental"))).order_by(JOBS.c.started_at)
+            .where(JOBS.c.kind.in_(("full", "incremental")))
+            .order_by(JOBS.c.started_at)
         ):
             last[r.network] = r
     out = []
     for network in Registry.load():
         t_ = totals.get(network.code)
         job = last.get(network.code)
-        out.append(dict(
-            network=network.code, name=network.name, family=network.family,
-            instruments=t_.n if t_ else 0, total_value_yuan=str(t_.value if t_ else 0),
-            last_harvest=(job.finished_at or job.started_at).isoformat(timespec="seconds") if job else None,
-            last_state=job.state if job else None,
-        ))
+        out.append(
+            dict(
+                network=network.code,
+                name=network.name,
+                family=network.family,
+                instruments=t_.n if t_ else 0,
+                total_value_yuan=str(t_.value if t_ else 0),
+                last_harvest=(job.finished_at or job.started_at).isoformat(timespec="seconds") if job else None,
+                last_state=job.state if job else None,
+            )
+        )
     return out
 
 
@@ -60,7 +68,18 @@ def stats(as_json):
         return
     echo_table(
         ["network", "name", "family", "instruments", "total value (亿元)", "last harvest", "state"],
-        [[r["network"], r["name"], r["family"], f"{r['instruments']:,}", f"{float(r['total_value_yuan']) / 1e8:,.3f}", r["last_harvest"] or "never", r["last_state"] or ""] for r in rows],
+        [
+            [
+                r["network"],
+                r["name"],
+                r["family"],
+                f"{r['instruments']:,}",
+                f"{float(r['total_value_yuan']) / 1e8:,.3f}",
+                r["last_harvest"] or "never",
+                r["last_state"] or "",
+            ]
+            for r in rows
+        ],
         right={3, 4},
     )
 

@@ -20,7 +20,9 @@ def _store():
 
 def _audit(store, action, target, detail):
     with store.write() as conn:
-        audit.record(conn, actor=audit.cli_actor(), role="admin", action=action, network=detail.get("network"), target=target, detail=detail)
+        audit.record(
+            conn, actor=audit.cli_actor(), role="admin", action=action, network=detail.get("network"), target=target, detail=detail
+        )
 
 
 @click.group()
@@ -32,7 +34,9 @@ def token():
 @click.option("--role", type=click.Choice(ROLES), required=True, help="admin (national centre), publisher (one network) or evaluator.")
 @click.option("--network", help="The one network a publisher may write (6-digit code).")
 @click.option("--label", help="Who holds it, for the list (e.g. 'Guangdong platform, ops team').")
-@click.option("--expires", metavar="90d|12h|2w|YYYY-MM-DD", help="When the token stops working (from then on: 401 'expired'). Default: never.")
+@click.option(
+    "--expires", metavar="90d|12h|2w|YYYY-MM-DD", help="When the token stops working (from then on: 401 'expired'). Default: never."
+)
 def create(role, network, label, expires):
     """Create a token and print it ONCE: only its hash is stored."""
     if network is not None:
@@ -41,8 +45,10 @@ def create(role, network, label, expires):
             raise click.UsageError(f"network {network} is not in the registry (conf/networks.yaml)")
         if role == "publisher" and registry.get(network).pulled:
             # The hub harvests a pulled network itself; pushed batches would compete with its harvests.
-            raise click.UsageError(f"network {network} is harvested by the hub (family {registry.get(network).family}); "
-                                   "a publisher token is only for networks that push (family push)")
+            raise click.UsageError(
+                f"network {network} is harvested by the hub (family {registry.get(network).family}); "
+                "a publisher token is only for networks that push (family push)"
+            )
     try:
         expires_at = parse_expiry(expires) if expires else None
     except TokenError as exc:
@@ -52,22 +58,39 @@ def create(role, network, label, expires):
         info, secret = create_token(store, role, network, label=label, created_by=audit.cli_actor(), expires_at=expires_at)
     except TokenError as exc:
         raise click.UsageError(str(exc)) from None
-    _audit(store, "token.create", info.id, {"role": role, "network": network, "label": label,
-                                            "expires_at": expires_at.isoformat() if expires_at else None})
+    _audit(
+        store,
+        "token.create",
+        info.id,
+        {"role": role, "network": network, "label": label, "expires_at": expires_at.isoformat() if expires_at else None},
+    )
     click.echo(secret)
     until = f", expires {expires_at:%Y-%m-%d %H:%M} UTC" if expires_at else ""
-    click.echo(f"token {info.id}: role {role}{' for network ' + network if network else ''}{until}. "
-               "Keep it now: it is shown only this once and cannot be recovered.", err=True)
+    click.echo(
+        f"token {info.id}: role {role}{' for network ' + network if network else ''}{until}. "
+        "Keep it now: it is shown only this once and cannot be recovered.",
+        err=True,
+    )
 
 
 @token.command("list")
 @click.option("--active", is_flag=True, help="Leave out revoked and expired tokens.")
 def list_(active):
     """List tokens by id (never their secrets)."""
-    rows = [[t.id, t.role, t.network or "", t.label or "", f"{t.created_at:%Y-%m-%d %H:%M}",
-             f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "", f"{utc(t.expires_at):%Y-%m-%d %H:%M}" if t.expires_at else "never",
-             f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else ("active" if t.active else "expired")]
-            for t in list_tokens(_store(), include_revoked=not active) if t.active or not active]
+    rows = [
+        [
+            t.id,
+            t.role,
+            t.network or "",
+            t.label or "",
+            f"{t.created_at:%Y-%m-%d %H:%M}",
+            f"{t.last_used_at:%Y-%m-%d %H:%M}" if t.last_used_at else "",
+            f"{utc(t.expires_at):%Y-%m-%d %H:%M}" if t.expires_at else "never",
+            f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else ("active" if t.active else "expired"),
+        ]
+        for t in list_tokens(_store(), include_revoked=not active)
+        if t.active or not active
+    ]
     echo_table(["id", "role", "network", "label", "created", "last used", "expires", "state"], rows)
 
 

@@ -98,8 +98,15 @@ def rec_from_row(row) -> Rec:
     model, key = _model(row.get("model"))
     value = row.get("original_value")
     return Rec(
-        id=row["id"], network=row["network"], credit=valid_credit(row.get("owner_credit_code")),
-        owner=_normalised(row.get("owner_name")), root=owner_root(row.get("owner_name")),
-        category=row.get("category") or None, model=model, model_key=key,
-        name=_normalised(row.get("name")), value=float(value) if value is not None else None,
-        date=row.get("commissioned") or None)
+        id=row["id"],
+        network=row["network"],
+        credit=valid_credit(row.get("owner_credit_code")),
+        owner=_normalised(row.get("owner_name")),
+        root=owner_root(row.get("owner_name")),
+        category=row.get("category") or None,
+        model=model,
+        model_key=key,
+        name=_normalised(row.get("name")),
+        value=float(value) if value is not None else None,
+        date=row.get("commissioned") or None,
+    )

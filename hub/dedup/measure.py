@@ -39,9 +39,17 @@ def sim_row(code, spec, rec) -> dict:
         date = rec.commissioned.isoformat()
         if rec.q and rec.q[2] < spec.purchase_month_share:
             date = date[:7]
-    return {"id": f"{code}:{rec.index}", "network": code, "owner_name": rec.unit.name,
-            "owner_credit_code": rec.unit.credit_code, "category": rec.category, "model": rec.model,
-            "name": rec.name, "original_value": value, "commissioned": date}
+    return {
+        "id": f"{code}:{rec.index}",
+        "network": code,
+        "owner_name": rec.unit.name,
+        "owner_credit_code": rec.unit.credit_code,
+        "category": rec.category,
+        "model": rec.model,
+        "name": rec.name,
+        "original_value": value,
+        "commissioned": date,
+    }
 
 
 def truth_pairs(codes=LINKED, seed: int = 1, scale: float = 1.0) -> set[tuple[str, str]]:

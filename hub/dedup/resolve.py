@@ -48,7 +48,7 @@ def candidate_pairs(recs: list[Rec], settings: DedupSettings, oversized: list) -
             continue
         for x in range(len(members)):
             a = members[x]
-            for b in members[x + 1:]:
+            for b in members[x + 1 :]:
                 if recs[a].network != recs[b].network:
                     pairs.add((a, b))
     return pairs

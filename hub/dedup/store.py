@@ -31,8 +31,17 @@ KEY_COLUMNS = {"c": "key_credit", "o": "key_owner", "y": "key_year"}
 DECISION_KINDS = ("confirm", "split")
 
 I, O = Instrument.__table__, OwnerUnit.__table__
-_COLUMNS = (I.c.id, I.c.network, I.c.name, I.c.category, I.c.model, I.c.original_value, I.c.commissioned,
-            O.c.name.label("owner_name"), O.c.credit_code.label("owner_credit_code"))
+_COLUMNS = (
+    I.c.id,
+    I.c.network,
+    I.c.name,
+    I.c.category,
+    I.c.model,
+    I.c.original_value,
+    I.c.commissioned,
+    O.c.name.label("owner_name"),
+    O.c.credit_code.label("owner_credit_code"),
+)
 
 
 @on_instruments_changed
@@ -71,8 +80,16 @@ def _rows(recs: list[Rec], result: Result) -> list[dict]:
     rows = []
     for r in recs:
         keys = {KEY_COLUMNS[k[0]]: k for k in r.keys()}
-        rows.append({"instrument_id": r.id, "network": r.network, "cluster_id": result.cluster_of[r.id],
-                     "key_credit": keys.get("key_credit"), "key_owner": keys.get("key_owner"), "key_year": keys.get("key_year")})
+        rows.append(
+            {
+                "instrument_id": r.id,
+                "network": r.network,
+                "cluster_id": result.cluster_of[r.id],
+                "key_credit": keys.get("key_credit"),
+                "key_owner": keys.get("key_owner"),
+                "key_year": keys.get("key_year"),
+            }
+        )
     return rows
 
 
@@ -88,7 +105,7 @@ def resolve_all(store, settings: DedupSettings | None = None) -> Result:
         conn.execute(delete(DIRTY))
         rows = _rows(recs, result)
         for start in range(0, len(rows), 5000):
-            insert_many(conn, CLUSTERS, rows[start:start + 5000])
+            insert_many(conn, CLUSTERS, rows[start : start + 5000])
     return result
 
 
@@ -106,8 +123,9 @@ def resolve_pending(store, settings: DedupSettings | None = None) -> int:
             for k in r.keys():
                 keys[KEY_COLUMNS[k[0]]].add(k)
         for chunk in chunked(dirty):
-            for row in conn.execute(select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year)
-                                    .where(CLUSTERS.c.instrument_id.in_(chunk))):
+            for row in conn.execute(
+                select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year).where(CLUSTERS.c.instrument_id.in_(chunk))
+            ):
                 for col, k in zip(KEY_COLUMNS.values(), row):
                     if k:
                         keys[col].add(k)
@@ -127,7 +145,7 @@ def resolve_pending(store, settings: DedupSettings | None = None) -> int:
             conn.execute(delete(CLUSTERS).where(CLUSTERS.c.instrument_id.in_(chunk)))
         rows = _rows(recs, result)
         for start in range(0, len(rows), 5000):
-            insert_many(conn, CLUSTERS, rows[start:start + 5000])
+            insert_many(conn, CLUSTERS, rows[start : start + 5000])
         for chunk in chunked(dirty):
             conn.execute(delete(DIRTY).where(DIRTY.c.instrument_id.in_(chunk)))
         return len(recs)
@@ -150,10 +168,12 @@ def decide(store, kind: str, a: str, b: str, *, actor: str, role: str | None = N
         missing = [x for x in (a, b) if x not in found]
         if missing:
             raise DecisionError(f"no instrument {missing[0]!r}")
-        conn.execute(DECISIONS.insert().values(kind=kind, instrument_a=a, instrument_b=b, actor=actor,
-                                               decided_at=datetime.now(timezone.utc)))
-        audit.record(conn, actor=actor, role=role, action=f"cluster.{kind}", network=None,
-                     target=f"instruments:{a},{b}", detail={"a": a, "b": b})
+        conn.execute(
+            DECISIONS.insert().values(kind=kind, instrument_a=a, instrument_b=b, actor=actor, decided_at=datetime.now(timezone.utc))
+        )
+        audit.record(
+            conn, actor=actor, role=role, action=f"cluster.{kind}", network=None, target=f"instruments:{a},{b}", detail={"a": a, "b": b}
+        )
         _mark_dirty(conn, [a, b], None)
     resolve_pending(store)
 
@@ -163,9 +183,11 @@ def also_listed(conn, instrument_id: str) -> list[dict]:
     cid = conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id == instrument_id)).scalar()
     if cid is None:
         return []
-    rows = conn.execute(select(CLUSTERS.c.instrument_id, CLUSTERS.c.network)
-                        .where(CLUSTERS.c.cluster_id == cid, CLUSTERS.c.instrument_id != instrument_id)
-                        .order_by(CLUSTERS.c.instrument_id))
+    rows = conn.execute(
+        select(CLUSTERS.c.instrument_id, CLUSTERS.c.network)
+        .where(CLUSTERS.c.cluster_id == cid, CLUSTERS.c.instrument_id != instrument_id)
+        .order_by(CLUSTERS.c.instrument_id)
+    )
     return [{"id": i, "network": n} for i, n in rows]
 
 
@@ -180,7 +202,13 @@ def national_totals(conn) -> dict:
     base = I.outerjoin(CLUSTERS, CLUSTERS.c.instrument_id == I.c.id)
     active = I.c.withdrawn_at.is_(None)
     raw_n, raw_v = conn.execute(select(func.count(), func.coalesce(func.sum(I.c.original_value), 0)).where(active)).one()
-    dn, dv = conn.execute(select(func.count(), func.coalesce(func.sum(I.c.original_value), 0))
-                          .select_from(base).where(active, cid == I.c.id)).one()
-    return {"instruments": int(dn), "instruments_raw": int(raw_n), "duplicates": int(raw_n) - int(dn),
-            "original_value": Decimal(str(dv)), "original_value_raw": Decimal(str(raw_v))}
+    dn, dv = conn.execute(
+        select(func.count(), func.coalesce(func.sum(I.c.original_value), 0)).select_from(base).where(active, cid == I.c.id)
+    ).one()
+    return {
+        "instruments": int(dn),
+        "instruments_raw": int(raw_n),
+        "duplicates": int(raw_n) - int(dn),
+        "original_value": Decimal(str(dv)),
+        "original_value_raw": Decimal(str(raw_v)),
+    }

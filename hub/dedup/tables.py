@@ -9,7 +9,8 @@ from sqlalchemy import Column, DateTime, Integer, String, Table
 from hub.store.models import Base
 
 CLUSTERS = Table(
-    "instrument_clusters", Base.metadata,
+    "instrument_clusters",
+    Base.metadata,
     Column("instrument_id", String(140), primary_key=True),
     Column("network", String(6), nullable=False),
     Column("cluster_id", String(140), nullable=False, index=True),
@@ -20,7 +21,8 @@ CLUSTERS = Table(
 )
 DIRTY = Table("dedup_dirty", Base.metadata, Column("instrument_id", String(140), primary_key=True))
 DECISIONS = Table(
-    "cluster_decisions", Base.metadata,
+    "cluster_decisions",
+    Base.metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(10), nullable=False),  # confirm | split
     Column("instrument_a", String(140), nullable=False, index=True),

@@ -77,11 +77,11 @@ def copeland(x, w):
     runs, units, _ = x.shape
     out = np.empty((runs, units))
     for start in range(0, runs, _COPELAND_CHUNK):
-        xs, ws = x[start:start + _COPELAND_CHUNK], w[start:start + _COPELAND_CHUNK]
+        xs, ws = x[start : start + _COPELAND_CHUNK], w[start : start + _COPELAND_CHUNK]
         diff = np.sign(xs[:, :, None, :] - xs[:, None, :, :])  # (r, a, b, c)
         margin = np.nan_to_num(diff) @ ws[:, None, :, None]  # weight of children a wins − b wins
         margin = margin[..., 0]
-        out[start:start + _COPELAND_CHUNK] = (margin > 0).sum(axis=-1) - (margin < 0).sum(axis=-1)
+        out[start : start + _COPELAND_CHUNK] = (margin > 0).sum(axis=-1) - (margin < 0).sum(axis=-1)
     no_data = np.isnan(x).all(axis=-1)
     return np.where(no_data, np.nan, out)
 
@@ -118,9 +118,17 @@ def pca(x, w):
 
 @AGGREGATIONS.register(
     "bod",
-    params={"min_share": Param(0.0, lambda v: None if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1 else
-                               f"expected a share in [0, 1), got {v!r}", "least share of an average unit's score each child must carry")},
-    compensatory=True, positive=False,
+    params={
+        "min_share": Param(
+            0.0,
+            lambda v: (
+                None if isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1 else f"expected a share in [0, 1), got {v!r}"
+            ),
+            "least share of an average unit's score each child must carry",
+        )
+    },
+    compensatory=True,
+    positive=False,
 )
 def bod(x, w, min_share=0.0):
     """Benefit of the doubt (Handbook §6.1, Cherchye et al. 2007): each unit gets the weights that

@@ -78,8 +78,13 @@ def principal_components(items: np.ndarray) -> dict | None:
     order = np.argsort(values)[::-1]
     values, vectors = values[order], vectors[:, order]
     first = vectors[:, 0] * (1 if vectors[:, 0].sum() >= 0 else -1)
-    return {"units": int(n), "eigenvalues": values.tolist(), "variance_share": (values / values.sum()).tolist(),
-            "first_loadings": first.tolist(), "components_above_1": int((values > 1).sum())}
+    return {
+        "units": int(n),
+        "eigenvalues": values.tolist(),
+        "variance_share": (values / values.sum()).tolist(),
+        "first_loadings": first.tolist(),
+        "components_above_1": int((values > 1).sum()),
+    }
 
 
 def nominal_shares(fw: Framework) -> dict[str, float]:
@@ -110,8 +115,10 @@ def audit(fw: Framework, nom: Nominal, ids: list[str]) -> dict:
         x = value[node.id]
         entry = {
             "parent": node.parent,
-            "pearson_parent": pearson(x, value[node.parent]), "spearman_parent": spearman(x, value[node.parent]),
-            "pearson_index": pearson(x, index), "spearman_index": spearman(x, index),
+            "pearson_parent": pearson(x, value[node.parent]),
+            "spearman_parent": spearman(x, value[node.parent]),
+            "pearson_index": pearson(x, index),
+            "spearman_index": spearman(x, index),
         }
         nodes[node.id] = entry
         # a dimension's parent is the index: one flag, not the same one twice
@@ -136,7 +143,12 @@ def audit(fw: Framework, nom: Nominal, ids: list[str]) -> dict:
                 if r is not None and abs(r) > COLLINEAR:
                     pairs.append({"nodes": [members[a], members[b]], "r": r})
                     flags.append({"kind": "collinear", "nodes": [members[a], members[b]], "r": r})
-        dims[d.id] = {"indicators": members, "cronbach_alpha": cronbach_alpha(items), "pca": principal_components(items), "collinear": pairs}
+        dims[d.id] = {
+            "indicators": members,
+            "cronbach_alpha": cronbach_alpha(items),
+            "pca": principal_components(items),
+            "collinear": pairs,
+        }
 
     between = {"dimensions": [d.id for d in dimensions], "pearson": [], "spearman": []}
     for a in dimensions:
@@ -146,8 +158,10 @@ def audit(fw: Framework, nom: Nominal, ids: list[str]) -> dict:
     nominal = nominal_shares(fw)
     importance = {n.id: (r * r if (r := pearson(column[n.id], index)) is not None else 0.0) for n in inds}
     total = sum(importance.values())
-    effective = {n.id: {"nominal": nominal[n.id], "r_squared": importance[n.id],
-                        "effective": importance[n.id] / total if total else None} for n in inds}
+    effective = {
+        n.id: {"nominal": nominal[n.id], "r_squared": importance[n.id], "effective": importance[n.id] / total if total else None}
+        for n in inds
+    }
     return {
         "units": len(ids),
         "thresholds": {"weak": WEAK, "collinear": COLLINEAR},

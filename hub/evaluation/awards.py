@@ -46,8 +46,14 @@ class AwardRule:
     bands: tuple[Band, ...]
 
     def describe(self) -> dict:
-        return {"file": self.path.name, "title": self.title, "budget": self.budget, "step": self.step, "cap": self.cap,
-                "bands": [{"name": b.name, "up_to_share": b.up_to_share, "weight": b.weight} for b in self.bands]}
+        return {
+            "file": self.path.name,
+            "title": self.title,
+            "budget": self.budget,
+            "step": self.step,
+            "cap": self.cap,
+            "bands": [{"name": b.name, "up_to_share": b.up_to_share, "weight": b.weight} for b in self.bands],
+        }
 
 
 def _whole(v) -> bool:
@@ -122,5 +128,4 @@ def allocate(rule: AwardRule, units: list[dict]) -> dict:
         r["capped"] = bool(rule.cap and amount == rule.cap)
     total = sum(amounts)
     assert total == rule.budget, "apportion keeps the total"  # the promise of this module; never silently off
-    return {"rule": rule.describe(), "total": total, "units": rows,
-            "not_ranked": [u["id"] for u in units if u.get("rank") is None]}
+    return {"rule": rule.describe(), "total": total, "units": rows, "not_ranked": [u["id"] for u in units if u.get("rank") is None]}

@@ -74,12 +74,16 @@ def evaluate(fw: Framework, data: UnitData) -> Nominal:
                 q = raw[:, j] / den[:, j]
             bad = ~np.isnan(raw[:, j]) & ~np.isfinite(q)
             for i in np.flatnonzero(bad):
-                warnings.append(f"indicator {node.id}: unit {data.ids[i]} has denominator {number_text(den[i, j])}; value treated as missing")
+                warnings.append(
+                    f"indicator {node.id}: unit {data.ids[i]} has denominator {number_text(den[i, j])}; value treated as missing"
+                )
             value[:, j] = np.where(np.isfinite(q), q, np.nan)
         before = ~np.isnan(value[:, j])
         value[:, j] = apply_transform(node.transform, value[:, j])
         for i in np.flatnonzero(before & np.isnan(value[:, j])):
-            warnings.append(f"indicator {node.id}: {node.transform} of {number_text(raw[i, j])} for unit {data.ids[i]} is undefined; value treated as missing")
+            warnings.append(
+                f"indicator {node.id}: {node.transform} of {number_text(raw[i, j])} for unit {data.ids[i]} is undefined; value treated as missing"
+            )
 
     availability = (~np.isnan(value)).mean(axis=1) if inds else np.ones(len(data.ids))
     kept = availability >= fw.min_availability - 1e-12
@@ -96,7 +100,9 @@ def evaluate(fw: Framework, data: UnitData) -> Nominal:
             col, imputed[:, j] = impute(node.missing, x[:, j])
         except MissingData as exc:
             units = ", ".join(kept_ids[i] for i in exc.args[0])
-            raise EvaluationError(f"{fw.path}: indicator {node.id}: missing values for {units} and the missing-data policy is 'fail'") from None
+            raise EvaluationError(
+                f"{fw.path}: indicator {node.id}: missing values for {units} and the missing-data policy is 'fail'"
+            ) from None
         treated[:, j], treatment[node.id] = treat(node.outliers, col)
 
     normalised = normalise_all(fw, treated)
@@ -127,8 +133,10 @@ def zero_warnings(fw: Framework, scores: dict, ids: list[str]) -> list[str]:
             zero = np.flatnonzero(scores[child] == 0)
             if zero.size:
                 units = ", ".join(ids[i] for i in zero[:10]) + (f" and {zero.size - 10} more" if zero.size > 10 else "")
-                out.append(f"node {node.id}: {node.aggregate.name} mean with a zero in {child} for {units}; their {node.id} score is 0 "
-                           "whatever their other values — normalise onto a strictly positive range (e.g. minmax range [1, 100])")
+                out.append(
+                    f"node {node.id}: {node.aggregate.name} mean with a zero in {child} for {units}; their {node.id} score is 0 "
+                    "whatever their other values — normalise onto a strictly positive range (e.g. minmax range [1, 100])"
+                )
     return out
 
 
@@ -162,7 +170,9 @@ def aggregate_tree(fw: Framework, normalised: np.ndarray, weights: dict, overrid
         try:
             scores[node.id] = AGGREGATIONS.get(spec.name).fn(x, weights[node.id], **spec.params)
         except AggregationDomainError as exc:
-            raise EvaluationError(f"{fw.path}: node {node.id}: {exc}; choose a normalisation onto a non-negative range for the indicators below it") from None
+            raise EvaluationError(
+                f"{fw.path}: node {node.id}: {exc}; choose a normalisation onto a non-negative range for the indicators below it"
+            ) from None
     return scores
 
 

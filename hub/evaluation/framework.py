@@ -36,8 +36,23 @@ UNIT_KINDS = ("networks", "inputs", "owners")
 #: Unit kinds whose metrics are computed from the store (owners: from service statistics only).
 STORE_UNITS = ("networks", "owners")
 SOURCE_KINDS = ("metric", "column")
-TOP_KEYS = {"title", "description", "units", "unit_id", "unit_label", "inputs", "defaults", "screening", "uncertainty", "index", "nodes", "metrics",
-            "network", "awards", "include_networks"}
+TOP_KEYS = {
+    "title",
+    "description",
+    "units",
+    "unit_id",
+    "unit_label",
+    "inputs",
+    "defaults",
+    "screening",
+    "uncertainty",
+    "index",
+    "nodes",
+    "metrics",
+    "network",
+    "awards",
+    "include_networks",
+}
 NODE_KEYS = {"name", "weight", "rationale", "description", "children", "source", "denominator", "direction", "transform", *SLOTS}
 INDICATOR_ONLY = {"source", "denominator", "direction", "transform"}
 
@@ -135,7 +150,11 @@ class Framework:
         """A column named by a node must be in the inputs: ConfigError naming the node otherwise."""
         for column, node in self.columns_needed().items():
             if column not in columns:
-                raise ConfigError(self.path, f"nodes.{node}", f"input column {column!r} not found in {inputs_described} (columns: {', '.join(sorted(columns)) or 'none'})")
+                raise ConfigError(
+                    self.path,
+                    f"nodes.{node}",
+                    f"input column {column!r} not found in {inputs_described} (columns: {', '.join(sorted(columns)) or 'none'})",
+                )
 
 
 def load_framework(path, input_columns=None, inputs_described="the inputs") -> Framework:
@@ -234,7 +253,7 @@ class _Loader:
                 self.fail(k, "expected the name of an input column")
         network = raw.get("network")
         if units == "owners" and (not isinstance(network, str) or not network):
-            self.fail("network", "a `units: owners` framework names the network whose owner units it appraises (e.g. network: \"370000\")")
+            self.fail("network", 'a `units: owners` framework names the network whose owner units it appraises (e.g. network: "370000")')
         if units != "owners" and network is not None:
             self.fail("network", "only a `units: owners` framework takes a network")
         awards = None
@@ -266,7 +285,7 @@ class _Loader:
     def _walk(self, node_id, parent, nodes_raw, nodes, inherited, stack, units):
         key = f"nodes.{node_id}"
         if node_id in stack:
-            cycle = " -> ".join(stack[stack.index(node_id):] + [node_id])
+            cycle = " -> ".join(stack[stack.index(node_id) :] + [node_id])
             self.fail(key, f"cycle in the tree: {cycle}")
         if node_id in nodes:
             self.fail(key, f"listed as a child of both {nodes[node_id].parent!r} and {parent!r}; a node has one parent")
@@ -286,8 +305,13 @@ class _Loader:
             if slot in spec:
                 slots[slot] = self.method(slot, spec[slot], f"{key}.{slot}")
         node = Node(
-            id=node_id, name=str(spec.get("name") or node_id), weight=float(weight), parent=parent, level=1,
-            rationale=spec.get("rationale"), description=spec.get("description"),
+            id=node_id,
+            name=str(spec.get("name") or node_id),
+            weight=float(weight),
+            parent=parent,
+            level=1,
+            rationale=spec.get("rationale"),
+            description=spec.get("description"),
         )
         has_children, has_source = "children" in spec, "source" in spec
         if has_children and has_source:
@@ -333,7 +357,12 @@ class _Loader:
         node.transform = transform
 
     def _source(self, spec, key, units):
-        if not isinstance(spec, dict) or len(spec) != 1 or next(iter(spec)) not in SOURCE_KINDS or not isinstance(next(iter(spec.values())), str):
+        if (
+            not isinstance(spec, dict)
+            or len(spec) != 1
+            or next(iter(spec)) not in SOURCE_KINDS
+            or not isinstance(next(iter(spec.values())), str)
+        ):
             self.fail(key, f"expected {{metric: NAME}} or {{column: NAME}}, got {spec!r}")
         kind, name = next(iter(spec.items()))
         if kind == "metric":

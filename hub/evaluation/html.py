@@ -17,7 +17,6 @@ from hub.evaluation.report import canonical
 from hub.fonts import RENDER_LOCK, cjk_font
 
 
-
 def _num(v, digits=3):
     v = canonical(v)
     if v is None:
@@ -35,8 +34,10 @@ MAX_UNIT_CHARTS = 60
 def _svg(fig: Figure, tight=False) -> str:
     buf = io.StringIO()
     # Set per drawing, never globally: the UI's charts in the same process draw glyphs as paths.
-    rc = {"svg.fonttype": "none",  # text stays text: Chinese names render with the reader's fonts
-          "svg.hashsalt": "hub-evaluation"}  # stable element ids
+    rc = {
+        "svg.fonttype": "none",  # text stays text: Chinese names render with the reader's fonts
+        "svg.hashsalt": "hub-evaluation",
+    }  # stable element ids
     if font := cjk_font():
         rc["font.sans-serif"] = [font, "DejaVu Sans"]  # right layout metrics for Chinese labels
     # rc_context changes matplotlib's global settings: no other thread may draw meanwhile.
@@ -44,7 +45,7 @@ def _svg(fig: Figure, tight=False) -> str:
         warnings.simplefilter("ignore")  # with no CJK font, missing glyphs only affect layout metrics
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None}, bbox_inches="tight" if tight else None)
     text = buf.getvalue()
-    return text[text.index("<svg"):]
+    return text[text.index("<svg") :]
 
 
 def _name(u):
@@ -89,7 +90,10 @@ def dimension_chart(report, unit) -> str:
     index = report["framework"]["index"]
     dims = [n for n in report["nodes"] if n["parent"] == index]
     scores = unit.get("scores") or {}
-    values = [canonical(scores.get(d["id"])) if d["id"] in scores else canonical(unit["indicators"].get(d["id"], {}).get("normalised")) for d in dims]
+    values = [
+        canonical(scores.get(d["id"])) if d["id"] in scores else canonical(unit["indicators"].get(d["id"], {}).get("normalised"))
+        for d in dims
+    ]
     fig = Figure(figsize=(6, 0.3 + 0.3 * len(dims)))
     fig.subplots_adjust(left=0.42, right=0.9, top=0.95, bottom=0.05)
     ax = fig.subplots()
@@ -119,9 +123,11 @@ def rank_sparkline(series: list[dict], units: int, label: str = "") -> str:
 
     coords = " ".join(f"{x:.1f},{y:.1f}" for x, y in (xy(i, r) for i, r in known))
     dots = "".join(f"<circle cx='{x:.1f}' cy='{y:.1f}' r='1.8'/>" for x, y in (xy(i, r) for i, r in known))
-    return (f"<svg class='spark' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' aria-label='{escape(label)}'>"
-            f"<title>{escape(label)}</title><polyline fill='none' stroke='#4477aa' stroke-width='1.2' points='{coords}'/>"
-            f"<g fill='#4477aa'>{dots}</g></svg>")
+    return (
+        f"<svg class='spark' width='{width}' height='{height}' viewBox='0 0 {width} {height}' role='img' aria-label='{escape(label)}'>"
+        f"<title>{escape(label)}</title><polyline fill='none' stroke='#4477aa' stroke-width='1.2' points='{coords}'/>"
+        f"<g fill='#4477aa'>{dots}</g></svg>"
+    )
 
 
 CSS = """body{font-family:sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;font-size:.85em}
@@ -140,20 +146,32 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     names = {n["id"]: n["name"] for n in report["nodes"]}
     unc = report.get("uncertainty")
     html_lang = {"zh": "zh-CN"}.get(lang, lang)
-    out = [f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style></head><body>"]
+    out = [
+        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style></head><body>"
+    ]
     out.append(f"<h1>{escape(fw['title'])}</h1>")
-    meta = [(t("eval.framework"), f"{fw['file']} (sha256 {fw['sha256']})"), (t("eval.period"), report.get("period") or "–"), (t("eval.seed"), report.get("seed"))]
+    meta = [
+        (t("eval.framework"), f"{fw['file']} (sha256 {fw['sha256']})"),
+        (t("eval.period"), report.get("period") or "–"),
+        (t("eval.seed"), report.get("seed")),
+    ]
     meta += [(f"{t('eval.input')} {tb['file']}", f"{t('eval.rows', rows=tb['rows'])}, sha256 {tb['sha256']}") for tb in report["inputs"]]
     if report.get("window") and report["window"].get("jobs_from"):
         w = report["window"]
         meta.append((t("eval.window"), f"{w['jobs_from']} – {w['jobs_to']}"))
-    out.append("<table>" + "".join(f"<tr><th class=l>{escape(str(k))}</th><td class=l><code>{escape(str(v))}</code></td></tr>" for k, v in meta) + "</table>")
+    out.append(
+        "<table>"
+        + "".join(f"<tr><th class=l>{escape(str(k))}</th><td class=l><code>{escape(str(v))}</code></td></tr>" for k, v in meta)
+        + "</table>"
+    )
 
     panel = report.get("panel")
     moves = {u["id"]: u for u in panel["units"]} if panel else {}
     ranked_count = report["counts"]["ranked"]
-    out.append(f"<h2>{t('eval.ranking')}</h2><table><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th><th>{t('eval.score')}</th>"
-               f"<th>{t('eval.median_rank')}</th><th>{t('eval.rank_interval')}</th>")
+    out.append(
+        f"<h2>{t('eval.ranking')}</h2><table><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th><th>{t('eval.score')}</th>"
+        f"<th>{t('eval.median_rank')}</th><th>{t('eval.rank_interval')}</th>"
+    )
     if panel:
         out.append(f"<th>{t('eval.rank_change')}</th><th>{t('eval.score_change')}</th><th>{t('eval.series')}</th>")
     out.append("".join(f"<th>{escape(d['name'])}</th>" for d in dims) + f"<th class=l>{t('eval.in_words')}</th></tr>")
@@ -163,14 +181,18 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         scores = u.get("scores") or {}
         cells = "".join(f"<td>{wording.num(scores.get(d['id']), 2)}</td>" for d in dims)
         rank = u["rank"] if u["rank"] is not None else ("–" if not u["screened_out"] else t("eval.unranked"))
-        row = (f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td><td>{wording.num(u.get('score'), 2)}</td>"
-               f"<td>{_num(x.get('median_rank'), 0)}</td><td>{interval}</td>")
+        row = (
+            f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td><td>{wording.num(u.get('score'), 2)}</td>"
+            f"<td>{_num(x.get('median_rank'), 0)}</td><td>{interval}</td>"
+        )
         if panel:
             m = moves.get(u["id"]) or {}
             change, score_change = m.get("rank_change"), m.get("score_change")
             values = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m.get("series", []))
-            row += (f"<td>{'–' if change is None else (f'{change:+d}' if change else '0')}</td><td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
-                    f"<td>{rank_sparkline(m.get('series', []), ranked_count, t('eval.series_alt', unit=_name(u), values=values))}</td>")
+            row += (
+                f"<td>{'–' if change is None else (f'{change:+d}' if change else '0')}</td><td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
+                f"<td>{rank_sparkline(m.get('series', []), ranked_count, t('eval.series_alt', unit=_name(u), values=values))}</td>"
+            )
         out.append(row + cells + f"<td class=l>{escape(wording.unit_summary(u, t, lang))}</td></tr>")
     out.append("</table>")
     out.append(f"<h2>{t('eval.chart')}</h2>" + score_chart(report, lang))
@@ -181,15 +203,21 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         out.append(_awards_html(report["awards"], t))
 
     if unc:
-        out.append(f"<h2>{t('eval.uncertainty')}</h2><p>{escape(t('eval.uncertainty_note', runs=unc['runs'], seed=unc['seed'], shift=wording.num(unc['mean_abs_rank_shift'], 2)))}</p>")
+        out.append(
+            f"<h2>{t('eval.uncertainty')}</h2><p>{escape(t('eval.uncertainty_note', runs=unc['runs'], seed=unc['seed'], shift=wording.num(unc['mean_abs_rank_shift'], 2)))}</p>"
+        )
         if unc.get("scores_not_summarised_code"):
             out.append(f"<p>{escape(t('eval.scores_not_summarised', reason=t('eval.reason.' + unc['scores_not_summarised_code'])))}</p>")
         if unc.get("positive_rescale"):
             out.append(f"<p>{escape(t('eval.positive_rescale', low=1, high=100))}</p>")
-        out.append(f"<table><tr><th class=l>{t('eval.choice')}</th><th class=l>{t('eval.alternatives')}</th><th>{t('eval.s1')}</th><th>{t('eval.st')}</th></tr>")
+        out.append(
+            f"<table><tr><th class=l>{t('eval.choice')}</th><th class=l>{t('eval.alternatives')}</th><th>{t('eval.s1')}</th><th>{t('eval.st')}</th></tr>"
+        )
         for name, s in sorted(unc["sobol"].items()):  # as report.json stores them (sorted keys)
             alt = escape(wording.factor_alternatives(name, unc["factors"][name], t))
-            out.append(f"<tr><td class=l>{escape(t('eval.factor.' + name))}</td><td class=l>{alt}</td><td>{wording.sobol_text(s, 'S1')}</td><td>{wording.sobol_text(s, 'ST')}</td></tr>")
+            out.append(
+                f"<tr><td class=l>{escape(t('eval.factor.' + name))}</td><td class=l>{alt}</td><td>{wording.sobol_text(s, 'S1')}</td><td>{wording.sobol_text(s, 'ST')}</td></tr>"
+            )
         out.append(f"</table><p>{escape(t('eval.sobol_note'))}</p>")
 
     if report.get("audit"):
@@ -199,26 +227,44 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     if len(report["units"]) > MAX_UNIT_CHARTS:
         out.append(f"<p>Dimension charts for the first {MAX_UNIT_CHARTS} units; the others have their table only.</p>")
     for pos, u in enumerate(report["units"]):
-        out.append(f"<details id='u-{escape(u['id'])}'><summary>{u['rank'] if u['rank'] is not None else '–'}. {escape(_name(u))}</summary>")
+        out.append(
+            f"<details id='u-{escape(u['id'])}'><summary>{u['rank'] if u['rank'] is not None else '–'}. {escape(_name(u))}</summary>"
+        )
         if not u["screened_out"] and pos < MAX_UNIT_CHARTS:
             out.append(dimension_chart(report, u))
-        out.append(f"<table><tr><th class=l>{t('eval.indicator')}</th><th>{t('eval.raw')}</th><th>{t('eval.normalised')}</th><th class=l>trace</th></tr>")
+        out.append(
+            f"<table><tr><th class=l>{t('eval.indicator')}</th><th>{t('eval.raw')}</th><th>{t('eval.normalised')}</th><th class=l>trace</th></tr>"
+        )
         for n in indicators:
             e = u["indicators"][n["id"]]
             tr = (u.get("trace") or {}).get(n["source"].get("metric", ""), "")
-            out.append(f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}</td>"
-                       f"<td class=l><code>{escape(str(tr)) if tr else ''}</code></td></tr>")
+            out.append(
+                f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}</td>"
+                f"<td class=l><code>{escape(str(tr)) if tr else ''}</code></td></tr>"
+            )
         out.append("</table></details>")
 
-    out.append(f"<h2>{t('eval.method')}</h2><table><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.weight')}</th>"
-               f"<th class=l>{t('eval.method')}</th><th class=l>{t('eval.rationale')}</th></tr>")
+    out.append(
+        f"<h2>{t('eval.method')}</h2><table><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.weight')}</th>"
+        f"<th class=l>{t('eval.method')}</th><th class=l>{t('eval.rationale')}</th></tr>"
+    )
     for n in report["nodes"]:
-        method = wording.method_sentence(n["aggregate"], "aggregation", t) if n.get("aggregate") else wording.method_sentence(n.get("normalise"), "normalisation", t)
-        out.append(f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td><td>{wording.num(n['weight'], 2)}</td>"
-                   f"<td class=l>{escape(method)}</td><td class=l>{escape(n.get('rationale') or '')}</td></tr>")
+        method = (
+            wording.method_sentence(n["aggregate"], "aggregation", t)
+            if n.get("aggregate")
+            else wording.method_sentence(n.get("normalise"), "normalisation", t)
+        )
+        out.append(
+            f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td><td>{wording.num(n['weight'], 2)}</td>"
+            f"<td class=l>{escape(method)}</td><td class=l>{escape(n.get('rationale') or '')}</td></tr>"
+        )
     out.append("</table>")
     if report["warnings"]:
-        out.append(f"<h2>{t('eval.warnings', count=len(report['warnings']))}</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"]) + "</ul>")
+        out.append(
+            f"<h2>{t('eval.warnings', count=len(report['warnings']))}</h2><ul>"
+            + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"])
+            + "</ul>"
+        )
     out.append("</body></html>\n")
     return "".join(out).encode("utf-8")
 
@@ -226,23 +272,42 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
 def _aggregates_html(a: dict, t) -> str:
     from hub.evaluation import wording
 
-    rows = [(t("eval.agg.units"), f"{a['units']:,}"), (t("eval.agg.instruments"), f"{a['instruments']:,}"),
-            (t("eval.agg.external_services"), f"{a['external_services']:,}"), (t("eval.agg.enterprise_share"), wording.share(a["enterprise_share"], 2)),
-            (t("eval.agg.samples"), f"{a['samples']:,}"), (t("eval.agg.external_sample_share"), wording.share(a["external_sample_share"], 2)),
-            (t("eval.agg.hours"), f"{a['effective_hours']:,}")]
-    return f"<h2>{t('eval.aggregates')}</h2><table id='aggregates'>" + "".join(f"<tr><th class=l>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows) + "</table>"
+    rows = [
+        (t("eval.agg.units"), f"{a['units']:,}"),
+        (t("eval.agg.instruments"), f"{a['instruments']:,}"),
+        (t("eval.agg.external_services"), f"{a['external_services']:,}"),
+        (t("eval.agg.enterprise_share"), wording.share(a["enterprise_share"], 2)),
+        (t("eval.agg.samples"), f"{a['samples']:,}"),
+        (t("eval.agg.external_sample_share"), wording.share(a["external_sample_share"], 2)),
+        (t("eval.agg.hours"), f"{a['effective_hours']:,}"),
+    ]
+    return (
+        f"<h2>{t('eval.aggregates')}</h2><table id='aggregates'>"
+        + "".join(f"<tr><th class=l>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
+        + "</table>"
+    )
 
 
 def _awards_html(awards: dict, t) -> str:
     from hub.evaluation import wording
 
     rule = awards["rule"]
-    note = t("eval.awards_note", budget=f"{rule['budget']:,}", cap=f"{rule['cap']:,}" if rule["cap"] else "–", step=f"{rule['step']:,}", total=f"{awards['total']:,}")
-    out = [f"<h2>{t('eval.awards')}</h2><p>{escape(note)}</p><table id='awards'><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th>"
-           f"<th class=l>{t('eval.band')}</th><th>{t('eval.score')}</th><th>{t('eval.award')}</th></tr>"]
+    note = t(
+        "eval.awards_note",
+        budget=f"{rule['budget']:,}",
+        cap=f"{rule['cap']:,}" if rule["cap"] else "–",
+        step=f"{rule['step']:,}",
+        total=f"{awards['total']:,}",
+    )
+    out = [
+        f"<h2>{t('eval.awards')}</h2><p>{escape(note)}</p><table id='awards'><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th>"
+        f"<th class=l>{t('eval.band')}</th><th>{t('eval.score')}</th><th>{t('eval.award')}</th></tr>"
+    ]
     for u in awards["units"]:
         name = f"{u['id']} {u['label']}" if u.get("label") else u["id"]
-        out.append(f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}</td><td>{u['award']:,}</td></tr>")
+        out.append(
+            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}</td><td>{u['award']:,}</td></tr>"
+        )
     return "".join(out) + "</table>"
 
 
@@ -250,22 +315,30 @@ def _audit_html(audit: dict, names: dict, t) -> str:
     from hub.evaluation import wording
 
     out = [f"<h2>{t('eval.audit')}</h2><p>{escape(t('eval.audit_note', units=audit['units']))}</p>"]
-    out.append(f"<table id='audit-indicators'><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.pearson_parent')}</th>"
-               f"<th>{t('eval.spearman_parent')}</th><th>{t('eval.pearson_index')}</th><th>{t('eval.spearman_index')}</th>"
-               f"<th>{t('eval.nominal_weight')}</th><th>{t('eval.effective_weight')}</th></tr>")
+    out.append(
+        f"<table id='audit-indicators'><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.pearson_parent')}</th>"
+        f"<th>{t('eval.spearman_parent')}</th><th>{t('eval.pearson_index')}</th><th>{t('eval.spearman_index')}</th>"
+        f"<th>{t('eval.nominal_weight')}</th><th>{t('eval.effective_weight')}</th></tr>"
+    )
     # in the tree's order (report["nodes"]), whatever order the JSON keys came back in
     for node_id in [n for n in names if n in audit["nodes"]]:
         e = audit["nodes"][node_id]
         w = audit["effective_weights"].get(node_id)
-        out.append(f"<tr><td class=l>{escape(names.get(node_id, node_id))}</td><td class=l>{escape(names.get(e['parent'], e['parent']))}</td>"
-                   f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}</td>"
-                   f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td><td>{wording.share(w['effective']) if w else ''}</td></tr>")
-    out.append(f"</table><table id='audit-dimensions'><tr><th class=l>{t('eval.dimension')}</th><th>{t('eval.cronbach')}</th><th>{t('eval.pca_first')}</th><th>{t('eval.pca_above_1')}</th></tr>")
+        out.append(
+            f"<tr><td class=l>{escape(names.get(node_id, node_id))}</td><td class=l>{escape(names.get(e['parent'], e['parent']))}</td>"
+            f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}</td>"
+            f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td><td>{wording.share(w['effective']) if w else ''}</td></tr>"
+        )
+    out.append(
+        f"</table><table id='audit-dimensions'><tr><th class=l>{t('eval.dimension')}</th><th>{t('eval.cronbach')}</th><th>{t('eval.pca_first')}</th><th>{t('eval.pca_above_1')}</th></tr>"
+    )
     for d in [n for n in names if n in audit["dimensions"]]:
         e = audit["dimensions"][d]
         pca = e.get("pca") or {}
         first = wording.share(pca["variance_share"][0]) if pca else "–"
-        out.append(f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td><td>{pca.get('components_above_1', '–')}</td></tr>")
+        out.append(
+            f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td><td>{pca.get('components_above_1', '–')}</td></tr>"
+        )
     out.append("</table>")
     between = audit["between_dimensions"]
     if len(between["dimensions"]) > 1:
@@ -276,5 +349,9 @@ def _audit_html(audit: dict, names: dict, t) -> str:
         out.append("</table>")
     flags = audit["flags"]
     out.append(f"<h3>{t('eval.flags')}</h3>")
-    out.append("<ul>" + "".join(f"<li>{escape(wording.flag_sentence(f, names, t))}</li>" for f in flags) + "</ul>" if flags else f"<p>{t('eval.no_flags')}</p>")
+    out.append(
+        "<ul>" + "".join(f"<li>{escape(wording.flag_sentence(f, names, t))}</li>" for f in flags) + "</ul>"
+        if flags
+        else f"<p>{t('eval.no_flags')}</p>"
+    )
     return "".join(out)

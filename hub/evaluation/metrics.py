@@ -23,9 +23,24 @@ NOMINAL_HOURS = 1600.0
 #: Fields whose presence makes a record complete enough for a user to find, judge and book the
 #: instrument (the NRII reporting model's identity, value, place, description, state and contact).
 KEY_FIELDS = (
-    "name", "category", "model", "manufacturer", "original_value", "commissioned", "owner_id",
-    "province_code", "city_code", "address", "specs", "functions", "services", "fee_text",
-    "booking_url", "contact_phone", "status", "sharing",
+    "name",
+    "category",
+    "model",
+    "manufacturer",
+    "original_value",
+    "commissioned",
+    "owner_id",
+    "province_code",
+    "city_code",
+    "address",
+    "specs",
+    "functions",
+    "services",
+    "fee_text",
+    "booking_url",
+    "contact_phone",
+    "status",
+    "sharing",
 )
 
 
@@ -163,8 +178,11 @@ def likely_duplicate_share(s: Snapshot):
 
     if not s.instruments:
         return None
-    keys = [(r.get("owner_id"), norm_text(r.get("model")), str(r.get("original_value")), r.get("commissioned"))
-            for r in s.instruments if r.get("owner_id") is not None and r.get("model") and r.get("original_value") is not None and r.get("commissioned")]
+    keys = [
+        (r.get("owner_id"), norm_text(r.get("model")), str(r.get("original_value")), r.get("commissioned"))
+        for r in s.instruments
+        if r.get("owner_id") is not None and r.get("model") and r.get("original_value") is not None and r.get("commissioned")
+    ]
     counts = Counter(keys)
     return sum(n for n in counts.values() if n > 1) / len(s.instruments)
 

@@ -50,7 +50,6 @@ def positive(values: np.ndarray, spec_bounds) -> np.ndarray:
     return lo1 + (values - lo) / (hi - lo) * (hi1 - lo1)
 
 
-
 def _finite(x):
     return x[~np.isnan(x)]
 
@@ -61,7 +60,9 @@ def none(x, direction):
     return direction * x
 
 
-@NORMALISATIONS.register("minmax", params={"range": Param((0, 100), is_range, "[low, high] of the result")}, bounds=lambda p: tuple(p["range"]))
+@NORMALISATIONS.register(
+    "minmax", params={"range": Param((0, 100), is_range, "[low, high] of the result")}, bounds=lambda p: tuple(p["range"])
+)
 def minmax(x, direction, range):
     """Min-max: (x − min) / (max − min) scaled onto `range` (default [0, 100]); a constant
     indicator gives the middle of the range."""
@@ -123,7 +124,9 @@ def rank(x, direction):
     return out
 
 
-@NORMALISATIONS.register("percentile", params={"scale": Param(100.0, is_positive, "value of the best unit")}, bounds=lambda p: (0.0, p["scale"]))
+@NORMALISATIONS.register(
+    "percentile", params={"scale": Param(100.0, is_positive, "value of the best unit")}, bounds=lambda p: (0.0, p["scale"])
+)
 def percentile(x, direction, scale):
     """Percentile rank: (rank − 1) / (n − 1) × scale, 0 for the worst unit and `scale` for the best."""
     r = rank(x, direction)

@@ -79,8 +79,10 @@ def coinr(x, skew, kurtosis, winmax):
 
 @OUTLIERS.register(
     "winsorise",
-    params={"lower": Param(0.0, lambda v: None if isinstance(v, (int, float)) and 0 <= v < 0.5 else "expected a share in [0, 0.5)"),
-            "upper": Param(0.0, lambda v: None if isinstance(v, (int, float)) and 0 <= v < 0.5 else "expected a share in [0, 0.5)")},
+    params={
+        "lower": Param(0.0, lambda v: None if isinstance(v, (int, float)) and 0 <= v < 0.5 else "expected a share in [0, 0.5)"),
+        "upper": Param(0.0, lambda v: None if isinstance(v, (int, float)) and 0 <= v < 0.5 else "expected a share in [0, 0.5)"),
+    },
 )
 def winsorise(x, lower, upper):
     """Clamp values to the `lower` and `upper` quantiles (shares, e.g. 0.05) of the indicator."""

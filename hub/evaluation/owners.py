@@ -26,12 +26,25 @@ def owner_key(owner_id: int, credit_code: str | None) -> str:
 def load_owner_snapshots(store, network: str, period: int):
     """-> (snapshots by owner key, owner names, trace, notes, Window) for one network's period."""
     with store.read() as conn:
-        owners = {r.id: r for r in conn.execute(select(OwnerUnit.id, OwnerUnit.name, OwnerUnit.credit_code).where(OwnerUnit.network == network))}
-        instruments = {r.id: dict(r._mapping) for r in conn.execute(
-            select(Instrument.id, Instrument.owner_id, Instrument.last_job_id, Instrument.last_batch_id).where(Instrument.network == network))}
-        stats = [dict(r._mapping) for r in conn.execute(
-            select(*[getattr(ServiceStats, c) for c in STATS_COLUMNS]).where(ServiceStats.network == network, ServiceStats.year == period)
-            .order_by(ServiceStats.instrument_id))]
+        owners = {
+            r.id: r for r in conn.execute(select(OwnerUnit.id, OwnerUnit.name, OwnerUnit.credit_code).where(OwnerUnit.network == network))
+        }
+        instruments = {
+            r.id: dict(r._mapping)
+            for r in conn.execute(
+                select(Instrument.id, Instrument.owner_id, Instrument.last_job_id, Instrument.last_batch_id).where(
+                    Instrument.network == network
+                )
+            )
+        }
+        stats = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(*[getattr(ServiceStats, c) for c in STATS_COLUMNS])
+                .where(ServiceStats.network == network, ServiceStats.year == period)
+                .order_by(ServiceStats.instrument_id)
+            )
+        ]
     snaps: dict[str, Snapshot] = {}
     names: dict[str, str] = {}
     orphans = {"not in the catalogue": 0, "without an owner unit": 0}
@@ -49,8 +62,11 @@ def load_owner_snapshots(store, network: str, period: int):
         names[key] = owner.name
         snap.stats.append(row)
         snap.instruments.append(inst)
-    notes = [f"{n} service-statistics rows of {network} for {period} belong to instruments {why}; they are in no unit's figures"
-             for why, n in orphans.items() if n]
+    notes = [
+        f"{n} service-statistics rows of {network} for {period} belong to instruments {why}; they are in no unit's figures"
+        for why, n in orphans.items()
+        if n
+    ]
     snaps = dict(sorted(snaps.items()))
     trace = {k: {m.name: provenance(m.meta["uses"], s) for m in METRICS.entries() if m.meta["uses"] == "stats"} for k, s in snaps.items()}
     return snaps, names, trace, notes, Window(period, None, None, 0)

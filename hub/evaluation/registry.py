@@ -86,7 +86,9 @@ class MethodRegistry:
         entry = self._entries[name]
         unknown = sorted(set(given) - set(entry.params))
         if unknown:
-            raise ValueError(f"{where}: {self.kind} {name!r} has no parameter {unknown[0]!r} (parameters: {sorted(entry.params) or 'none'})")
+            raise ValueError(
+                f"{where}: {self.kind} {name!r} has no parameter {unknown[0]!r} (parameters: {sorted(entry.params) or 'none'})"
+            )
         missing = [r for r in entry.meta.get("required", ()) if r not in given]
         if missing:
             raise ValueError(f"{where}: {self.kind} {name!r} needs the parameter {missing[0]!r}")

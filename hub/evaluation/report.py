@@ -91,13 +91,26 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
 
     nodes = []
     for node in fw.nodes.values():
-        d = {"id": node.id, "name": node.name, "parent": node.parent, "level": node.level, "weight": node.weight,
-             "rationale": node.rationale, "description": node.description}
+        d = {
+            "id": node.id,
+            "name": node.name,
+            "parent": node.parent,
+            "level": node.level,
+            "weight": node.weight,
+            "rationale": node.rationale,
+            "description": node.description,
+        }
         if node.is_indicator:
-            d.update(source=node.source.describe(), direction=node.direction, transform=node.transform,
-                     denominator=node.denominator.describe() if node.denominator else None,
-                     normalise=node.normalise.describe(), outliers=node.outliers.describe(), missing=node.missing.describe(),
-                     treatment=nom.treatment.get(node.id))
+            d.update(
+                source=node.source.describe(),
+                direction=node.direction,
+                transform=node.transform,
+                denominator=node.denominator.describe() if node.denominator else None,
+                normalise=node.normalise.describe(),
+                outliers=node.outliers.describe(),
+                missing=node.missing.describe(),
+                treatment=nom.treatment.get(node.id),
+            )
         else:
             d.update(children=list(node.children), aggregate=node.aggregate.describe())
         nodes.append(d)
@@ -108,8 +121,16 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
     report = {
         "format": FORMAT,
         "engine": f"instrument-hub {__version__}",
-        "framework": {"file": fw.path.name, "sha256": fw.sha256, "title": fw.title, "description": fw.description,
-                      "index": fw.index, "units": fw.units, "min_availability": fw.min_availability, "network": fw.network},
+        "framework": {
+            "file": fw.path.name,
+            "sha256": fw.sha256,
+            "title": fw.title,
+            "description": fw.description,
+            "index": fw.index,
+            "units": fw.units,
+            "min_availability": fw.min_availability,
+            "network": fw.network,
+        },
         "inputs": [t.describe() for t in inputs.tables],
         "period": period,
         "seed": seed,
@@ -117,8 +138,12 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
         "units": units,
         "uncertainty": mc_summary,
         "warnings": nom.warnings,
-        "counts": {"units": len(data.ids), "ranked": sum(u["rank"] is not None for u in units),
-                   "screened_out": int((~nom.kept).sum()), "indicators": len(inds)},
+        "counts": {
+            "units": len(data.ids),
+            "ranked": sum(u["rank"] is not None for u in units),
+            "screened_out": int((~nom.kept).sum()),
+            "indicators": len(inds),
+        },
     }
     if window is not None:
         report["window"] = window.describe()
@@ -148,8 +173,17 @@ def to_csv_bytes(report: dict) -> bytes:
     for u in report["units"]:
         unc = u.get("uncertainty") or {}
         scores = u.get("scores") or {}
-        row = [u["rank"], u["id"], u["label"], u.get("score"), unc.get("median_rank"), unc.get("rank_p05"), unc.get("rank_p95"),
-               u["screened_out"], u["availability"]]
+        row = [
+            u["rank"],
+            u["id"],
+            u["label"],
+            u.get("score"),
+            unc.get("median_rank"),
+            unc.get("rank_p05"),
+            unc.get("rank_p95"),
+            u["screened_out"],
+            u["availability"],
+        ]
         row += [scores.get(a) for a in aggregates]
         row += [u["indicators"][i].get("normalised") for i in indicators]
         row += [u["indicators"][i].get("raw") for i in indicators]

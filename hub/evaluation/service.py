@@ -60,10 +60,14 @@ def _no_stats(store, period, network, metrics=()) -> str:
     whose = f"network {network}" if network else "any network"
     needs = f" (the framework's indicators {', '.join(metrics)} need them)" if metrics else ""
     harvest = f"hub harvest {network} --year {period}" if network else f"hub harvest --all --year {period}"
-    return f"no service statistics for period {period} from {whose} in the store{needs}; years held: {held}. Harvest them first: `{harvest}`"
+    return (
+        f"no service statistics for period {period} from {whose} in the store{needs}; years held: {held}. Harvest them first: `{harvest}`"
+    )
 
 
-def evaluate_period(store, fw: Framework, tables: Inputs, period, seed: int, runs: int | None, as_of=None, *, uncertainty_runs=True) -> dict:
+def evaluate_period(
+    store, fw: Framework, tables: Inputs, period, seed: int, runs: int | None, as_of=None, *, uncertainty_runs=True
+) -> dict:
     """The report dict (not yet canonical) of one period."""
     window, extras = None, {}
     if fw.units in STORE_UNITS:
@@ -76,8 +80,9 @@ def evaluate_period(store, fw: Framework, tables: Inputs, period, seed: int, run
     kept_ids = [u for u, k in zip(data.ids, nom.kept) if k]
     if len(kept_ids) >= audit_mod.MIN_UNITS:
         extras["audit"] = audit_mod.audit(fw, nom, kept_ids)
-    report = report_mod.build(fw, tables, data, nom, mc, period=period if fw.units in STORE_UNITS else None, seed=seed, window=window,
-                              extras=extras)
+    report = report_mod.build(
+        fw, tables, data, nom, mc, period=period if fw.units in STORE_UNITS else None, seed=seed, window=window, extras=extras
+    )
     if fw.awards is not None:
         try:
             report["awards"] = allocate(fw.awards, report["units"])
@@ -86,8 +91,16 @@ def evaluate_period(store, fw: Framework, tables: Inputs, period, seed: int, run
     return report
 
 
-def run_evaluation(store, framework_path, period: int = 2012, inputs=(), seed: int = DEFAULT_SEED, runs: int | None = None,
-                   as_of: datetime | None = None, periods=None) -> tuple[dict, bytes]:
+def run_evaluation(
+    store,
+    framework_path,
+    period: int = 2012,
+    inputs=(),
+    seed: int = DEFAULT_SEED,
+    runs: int | None = None,
+    as_of: datetime | None = None,
+    periods=None,
+) -> tuple[dict, bytes]:
     """Score the units of a framework and return (report dict, report.json bytes).
 
     `store` is needed for `units: networks` and `units: owners` frameworks (it may be None
@@ -121,8 +134,9 @@ def write_outputs(report: dict, report_bytes: bytes, out_dir) -> dict[str, Path]
     return files
 
 
-def save_evaluation(store, report: dict, report_bytes: bytes, *, created_by: str | None = None, published: bool = False,
-                    title: str | None = None) -> int:
+def save_evaluation(
+    store, report: dict, report_bytes: bytes, *, created_by: str | None = None, published: bool = False, title: str | None = None
+) -> int:
     """Store a report in the `evaluations` table exactly as written; returns its id."""
     row = {
         "framework": report["framework"]["file"],

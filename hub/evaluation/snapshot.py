@@ -19,8 +19,20 @@ from sqlalchemy import func, inspect, select
 from hub.evaluation.metrics import KEY_FIELDS, METRICS, Snapshot
 from hub.store.models import HarvestJob, Instrument, Network, Probe, ServiceStats
 
-INSTRUMENT_COLUMNS = sorted(set(KEY_FIELDS) | {"id", "network", "fee_amount", "contact_email", "source_updated", "first_seen", "withdrawn_at", "last_job_id", "last_batch_id"})
-STATS_COLUMNS = ["instrument_id", "effective_hours", "external_hours", "external_services", "enterprise_services", "samples", "external_samples", "job_id"]
+INSTRUMENT_COLUMNS = sorted(
+    set(KEY_FIELDS)
+    | {"id", "network", "fee_amount", "contact_email", "source_updated", "first_seen", "withdrawn_at", "last_job_id", "last_batch_id"}
+)
+STATS_COLUMNS = [
+    "instrument_id",
+    "effective_hours",
+    "external_hours",
+    "external_services",
+    "enterprise_services",
+    "samples",
+    "external_samples",
+    "job_id",
+]
 JOB_COLUMNS = ["id", "network", "kind", "state", "started_at", "finished_at", "fetched", "rejected", "telemetry"]
 
 
@@ -62,7 +74,12 @@ def load_snapshots(store, period: int, window_days: int = 365, as_of: datetime |
             raise EvaluationError(f"the store at {store.url} has no tables yet; run `hub init` (and a harvest) first")
         names = {r.code: r.name for r in conn.execute(select(Network.code, Network.name))}
         instruments = [dict(r._mapping) for r in conn.execute(select(*[getattr(Instrument, c) for c in INSTRUMENT_COLUMNS]))]
-        stats = [dict(r._mapping) for r in conn.execute(select(ServiceStats.network, *[getattr(ServiceStats, c) for c in STATS_COLUMNS]).where(ServiceStats.year == period))]
+        stats = [
+            dict(r._mapping)
+            for r in conn.execute(
+                select(ServiceStats.network, *[getattr(ServiceStats, c) for c in STATS_COLUMNS]).where(ServiceStats.year == period)
+            )
+        ]
         jobs = [dict(r._mapping) for r in conn.execute(select(*[getattr(HarvestJob, c) for c in JOB_COLUMNS]))]
         # Stores migrated before 0004 have no probes table: the metrics then read harvest telemetry.
         has_probes = inspect(conn).has_table("probes")
@@ -84,14 +101,27 @@ def load_snapshots(store, period: int, window_days: int = 365, as_of: datetime |
     probes = []
     if has_probes and as_of is not None:
         with store.read() as conn:
-            probes = [dict(r._mapping) for r in conn.execute(
-                select(Probe.network, Probe.at, Probe.ok, Probe.latency_ms, Probe.kind).where(Probe.at > start, Probe.at <= as_of).order_by(Probe.at, Probe.id))]
+            probes = [
+                dict(r._mapping)
+                for r in conn.execute(
+                    select(Probe.network, Probe.at, Probe.ok, Probe.latency_ms, Probe.kind)
+                    .where(Probe.at > start, Probe.at <= as_of)
+                    .order_by(Probe.at, Probe.id)
+                )
+            ]
 
-    codes = sorted(set(names) | {r["network"] for r in instruments} | {r["network"] for r in stats} | {j["network"] for j in jobs}
-                   | {p["network"] for p in probes})
+    codes = sorted(
+        set(names)
+        | {r["network"] for r in instruments}
+        | {r["network"] for r in stats}
+        | {j["network"] for j in jobs}
+        | {p["network"] for p in probes}
+    )
     snaps = {c: Snapshot(c, as_of=as_of) for c in codes}
     for row in instruments:
-        listed = as_of is None or ((row["first_seen"] is None or row["first_seen"] <= as_of) and (row["withdrawn_at"] is None or row["withdrawn_at"] > as_of))
+        listed = as_of is None or (
+            (row["first_seen"] is None or row["first_seen"] <= as_of) and (row["withdrawn_at"] is None or row["withdrawn_at"] > as_of)
+        )
         if listed:
             snaps[row["network"]].instruments.append(row)
     for row in stats:
@@ -117,15 +147,28 @@ def _ids(values):
 def provenance(uses: str, s: Snapshot) -> dict:
     """Where a metric's value came from: the records and the jobs / pushed batches behind them."""
     if uses == "instruments":
-        return {"uses": "instruments", "records": len(s.instruments), "jobs": _ids(r["last_job_id"] for r in s.instruments),
-                "batches": _ids(r["last_batch_id"] for r in s.instruments)}
+        return {
+            "uses": "instruments",
+            "records": len(s.instruments),
+            "jobs": _ids(r["last_job_id"] for r in s.instruments),
+            "batches": _ids(r["last_batch_id"] for r in s.instruments),
+        }
     if uses == "stats":
         return {"uses": "service_stats", "records": len(s.stats), "jobs": _ids(r["job_id"] for r in s.stats)}
     if uses == "probes" and s.probes:
-        return {"uses": "probes", "probes": len(s.probes), "failed": sum(1 for p in s.probes if not p["ok"]),
-                "from": iso(s.probes[0]["at"]), "to": iso(s.probes[-1]["at"])}
-    return {"uses": "harvest_jobs", "records": sum(int(j["fetched"] or 0) for j in s.jobs), "jobs": [j["id"] for j in s.jobs],
-            "requests": sum(int((j["telemetry"] or {}).get("requests") or 0) for j in s.jobs)}
+        return {
+            "uses": "probes",
+            "probes": len(s.probes),
+            "failed": sum(1 for p in s.probes if not p["ok"]),
+            "from": iso(s.probes[0]["at"]),
+            "to": iso(s.probes[-1]["at"]),
+        }
+    return {
+        "uses": "harvest_jobs",
+        "records": sum(int(j["fetched"] or 0) for j in s.jobs),
+        "jobs": [j["id"] for j in s.jobs],
+        "requests": sum(int((j["telemetry"] or {}).get("requests") or 0) for j in s.jobs),
+    }
 
 
 def stats_years(store, network: str | None = None) -> list[int]:

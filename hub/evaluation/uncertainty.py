@@ -50,7 +50,11 @@ def _choice(u, k):
 
 def factors(fw: Framework) -> list[str]:
     u = fw.uncertainty
-    return [name for name, on in (("weights", u.weight_noise > 0), ("normalisation", bool(u.normalise)), ("aggregation", bool(u.aggregate))) if on]
+    return [
+        name
+        for name, on in (("weights", u.weight_noise > 0), ("normalisation", bool(u.normalise)), ("aggregation", bool(u.aggregate)))
+        if on
+    ]
 
 
 def weight_sets(fw: Framework, noise: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -151,7 +155,11 @@ def run(fw: Framework, nom: Nominal, runs: int, seed: int) -> dict | None:
         p05, p50, p95 = np.nanpercentile(all_ranks, QUANTILES, axis=0, method="inverted_cdf")
         r_min, r_max = np.nanmin(all_ranks, axis=0), np.nanmax(all_ranks, axis=0)
     units = {
-        "median_rank": p50, "rank_p05": p05, "rank_p95": p95, "rank_min": r_min, "rank_max": r_max,
+        "median_rank": p50,
+        "rank_p05": p05,
+        "rank_p95": p95,
+        "rank_min": r_min,
+        "rank_max": r_max,
         "mean_abs_rank_shift": np.nanmean(shift, axis=0) if total else np.zeros(kept_units),
     }
     not_comparable = _comparable_scores(fw, norm_options, agg_options, bool(rescaled_pairs))
@@ -170,8 +178,10 @@ def run(fw: Framework, nom: Nominal, runs: int, seed: int) -> dict | None:
         "scores_summarised": not_comparable is None,
         "scores_not_summarised_because": not_comparable and not_comparable[1],
         "scores_not_summarised_code": not_comparable and not_comparable[0],
-        "positive_rescale": [{"normalisation": _label(norm_options[a]), "aggregation": _label(agg_options[b]), "onto": list(POSITIVE_RANGE)}
-                             for a, b in rescaled_pairs],
+        "positive_rescale": [
+            {"normalisation": _label(norm_options[a]), "aggregation": _label(agg_options[b]), "onto": list(POSITIVE_RANGE)}
+            for a, b in rescaled_pairs
+        ],
         "sobol": _sobol(problem, per_run, seed),
         "units": units,
     }
@@ -220,6 +230,6 @@ def sobol_display(value, conf, digits: int = 2) -> str:
     reaches 0 below 0.01 — a variance share below zero is estimation noise, not a finding."""
     if value is None:
         return "–"
-    if value < 0 or (value - (conf or 0.0) <= 0 and value < 10 ** -digits):
+    if value < 0 or (value - (conf or 0.0) <= 0 and value < 10**-digits):
         return "≈ 0"
     return f"{value:.{digits}f}"

@@ -32,7 +32,10 @@ COLUMNS: list[tuple[str, Callable[[dict], object]]] = [
     *((f"value_foreign_{k}", (lambda k: lambda r: (r["value_foreign"] or {}).get(k))(k)) for k in ("amount", "currency")),
     ("commissioned", lambda r: r["commissioned"]),
     *((f"owner_{k}", (lambda k: lambda r: (r["owner"] or {}).get(k))(k)) for k in ("name", "credit_code", "type", "level")),
-    *((k, (lambda k: lambda r: (r["region"] or {}).get(k))(k)) for k in ("province", "province_name", "city", "city_name", "county", "county_name")),
+    *(
+        (k, (lambda k: lambda r: (r["region"] or {}).get(k))(k))
+        for k in ("province", "province_name", "city", "city_name", "county", "county_name")
+    ),
     ("address", lambda r: r["address"]),
     ("specs", lambda r: r["specs"]),
     ("functions", lambda r: r["functions"]),
@@ -100,7 +103,16 @@ def xlsx_stream(records: Iterable[dict], chunk: int = 1 << 16) -> Iterator[bytes
     fd, path = tempfile.mkstemp(suffix=".xlsx")
     os.close(fd)
     try:
-        wb = xlsxwriter.Workbook(path, {"constant_memory": True, "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False, "tmpdir": tempfile.gettempdir()})
+        wb = xlsxwriter.Workbook(
+            path,
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+                "tmpdir": tempfile.gettempdir(),
+            },
+        )
         ws = wb.add_worksheet("instruments")
         bold = wb.add_format({"bold": True})
         headers = [h for h, _ in COLUMNS]

@@ -69,12 +69,17 @@ def to_record(row) -> dict:
         "original_value": money(m["original_value"]),
         "value_foreign": _none_if_empty({"amount": money(m["value_foreign_amount"]), "currency": m["value_foreign_currency"]}),
         "commissioned": m["commissioned"],
-        "owner": _none_if_empty({"name": m["owner_name"], "credit_code": m["owner_credit_code"], "type": m["owner_type"], "level": m["owner_level"]}),
+        "owner": _none_if_empty(
+            {"name": m["owner_name"], "credit_code": m["owner_credit_code"], "type": m["owner_type"], "level": m["owner_level"]}
+        ),
         "region": _none_if_empty(
             {
-                "province": m["province_code"], "province_name": m["province_name"],
-                "city": m["city_code"], "city_name": m["city_name"],
-                "county": m["county_code"], "county_name": m["county_name"],
+                "province": m["province_code"],
+                "province_name": m["province_name"],
+                "city": m["city_code"],
+                "city_name": m["city_name"],
+                "county": m["county_code"],
+                "county_name": m["county_name"],
             }
         ),
         "address": m["address"],
@@ -106,8 +111,12 @@ def tombstone(row) -> dict:
     """What a withdrawn record still says about itself."""
     m = row._mapping
     return {
-        "id": m["id"], "network": m["network"], "source_id": m["source_id"], "name": m["name"],
-        "withdrawn_at": iso(m["withdrawn_at"]), "withdrawn_reason": m["withdrawn_reason"],
+        "id": m["id"],
+        "network": m["network"],
+        "source_id": m["source_id"],
+        "name": m["name"],
+        "withdrawn_at": iso(m["withdrawn_at"]),
+        "withdrawn_reason": m["withdrawn_reason"],
         "last_seen": iso(m["last_seen"]),
     }
 

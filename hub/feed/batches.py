@@ -148,8 +148,20 @@ def check_request(network, *, mode: str, kind: str, year) -> tuple[str, str, int
     return mode, kind, None
 
 
-def receive(store, settings, network, principal, *, mode: str, kind: str, year, content_type: str | None,
-            body: bytes, key: str | None, limits: FeedLimits) -> Answer:
+def receive(
+    store,
+    settings,
+    network,
+    principal,
+    *,
+    mode: str,
+    kind: str,
+    year,
+    content_type: str | None,
+    body: bytes,
+    key: str | None,
+    limits: FeedLimits,
+) -> Answer:
     """Take one batch request (already authenticated and within the size limit); answer it."""
     mode, kind, year = check_request(network, mode=mode, kind=kind, year=year)
     if key is not None and not (0 < len(key) <= 200):
@@ -160,8 +172,12 @@ def receive(store, settings, network, principal, *, mode: str, kind: str, year, 
     except parse.BodyError as exc:
         raise FeedError(400, str(exc), **exc.as_dict()) from None
     if scanned.records > limits.max_records:
-        raise FeedError(413, f"the batch holds {scanned.records:,} records; at most {limits.max_records:,} are taken in one batch; "
-                             "split it into several batches", limit=limits.max_records)
+        raise FeedError(
+            413,
+            f"the batch holds {scanned.records:,} records; at most {limits.max_records:,} are taken in one batch; "
+            "split it into several batches",
+            limit=limits.max_records,
+        )
     rhash = request_hash(network.code, kind, mode, year, fmt, body)
     large = scanned.records > limits.async_records or len(body) > limits.async_bytes
 
@@ -174,26 +190,64 @@ def receive(store, settings, network, principal, *, mode: str, kind: str, year, 
         batch_id = new_batch_id(network.code)
         stamp = now()
         row = dict(
-            id=batch_id, network=network.code, kind=kind, mode=mode, year=year, format=scanned.format,
-            encoding=scanned.encoding, token_id=principal.token_id, idempotency_key=key, request_hash=rhash,
-            body=body, body_bytes=len(body), records=scanned.records, received_at=stamp, attempts=0,
+            id=batch_id,
+            network=network.code,
+            kind=kind,
+            mode=mode,
+            year=year,
+            format=scanned.format,
+            encoding=scanned.encoding,
+            token_id=principal.token_id,
+            idempotency_key=key,
+            request_hash=rhash,
+            body=body,
+            body_bytes=len(body),
+            records=scanned.records,
+            received_at=stamp,
+            attempts=0,
             state="queued" if large else "processing",
             # A small batch is claimed by this request at once, so the background worker leaves it alone.
-            claimed_at=None if large else stamp, claimed_host=None if large else HOST,
+            claimed_at=None if large else stamp,
+            claimed_host=None if large else HOST,
             claimed_pid=None if large else os.getpid(),
         )
         accepted = None
         if large:
-            accepted = dumps(dict(id=batch_id, network=network.code, kind=kind, mode=mode, year=year, state="queued",
-                                  records=scanned.records, bytes=len(body), report=report_url(network.code, batch_id)))
+            accepted = dumps(
+                dict(
+                    id=batch_id,
+                    network=network.code,
+                    kind=kind,
+                    mode=mode,
+                    year=year,
+                    state="queued",
+                    records=scanned.records,
+                    bytes=len(body),
+                    report=report_url(network.code, batch_id),
+                )
+            )
             row.update(response_status=202, response_body=accepted)
         try:
             with store.write() as conn:
                 conn.execute(insert(BATCHES).values(**row))
                 conn.execute(update(TOKENS).where(TOKENS.c.id == principal.token_id).values(last_used_at=stamp))
-                audit.record(conn, actor=principal.token_id, role=principal.role, action="batch.received", network=network.code,
-                             batch_id=batch_id, detail=dict(kind=kind, mode=mode, year=year, format=scanned.format,
-                                                            records=scanned.records, bytes=len(body), idempotency_key=key))
+                audit.record(
+                    conn,
+                    actor=principal.token_id,
+                    role=principal.role,
+                    action="batch.received",
+                    network=network.code,
+                    batch_id=batch_id,
+                    detail=dict(
+                        kind=kind,
+                        mode=mode,
+                        year=year,
+                        format=scanned.format,
+                        records=scanned.records,
+                        bytes=len(body),
+                        idempotency_key=key,
+                    ),
+                )
         except IntegrityError:
             if key is None:
                 raise
@@ -214,19 +268,31 @@ def receive(store, settings, network, principal, *, mode: str, kind: str, year, 
 
 
 def _earlier_answer(conn, network: str, key: str, rhash: str) -> Answer | None:
-    row = conn.execute(select(BATCHES.c.id, BATCHES.c.request_hash, BATCHES.c.response_status, BATCHES.c.response_body, BATCHES.c.state)
-                       .where(BATCHES.c.network == network, BATCHES.c.idempotency_key == key)).first()
+    row = conn.execute(
+        select(BATCHES.c.id, BATCHES.c.request_hash, BATCHES.c.response_status, BATCHES.c.response_body, BATCHES.c.state).where(
+            BATCHES.c.network == network, BATCHES.c.idempotency_key == key
+        )
+    ).first()
     if row is None:
         return None
     if row.request_hash != rhash:
-        raise FeedError(422, f"Idempotency-Key {key!r} was already used for a different batch ({row.id}); "
-                             "send a new key for a new batch", batch=row.id, report=report_url(network, row.id))
+        raise FeedError(
+            422,
+            f"Idempotency-Key {key!r} was already used for a different batch ({row.id}); send a new key for a new batch",
+            batch=row.id,
+            report=report_url(network, row.id),
+        )
     headers = {"Location": report_url(network, row.id), "Idempotent-Replayed": "true"}
     if row.response_body is not None:
         return Answer(row.response_status, row.response_body, row.id, replayed=True, headers=headers)
     # The first request is still being applied (or its process died and the worker will finish it).
-    return Answer(202, dumps(dict(id=row.id, network=network, state=row.state, report=report_url(network, row.id))),
-                  row.id, replayed=True, headers=headers)
+    return Answer(
+        202,
+        dumps(dict(id=row.id, network=network, state=row.state, report=report_url(network, row.id))),
+        row.id,
+        replayed=True,
+        headers=headers,
+    )
 
 
 # --------------------------------------------------------------------------- applying
@@ -301,17 +367,35 @@ def apply(store, settings, network, batch_id: str) -> None:
         message = failure_message(exc) if not isinstance(exc, HubError) else str(exc)
         finish_job(store, job, "failed", message=message)
         with store.write() as conn:
-            conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(
-                state="failed", finished_at=now(), outcome=dict(_outcome_dict(outcome, checked=False), message=message)))
+            conn.execute(
+                update(BATCHES)
+                .where(BATCHES.c.id == batch_id)
+                .values(state="failed", finished_at=now(), outcome=dict(_outcome_dict(outcome, checked=False), message=message))
+            )
         return
-    finish_job(store, job, "succeeded", listing_complete=True,
-               message=(outcome.withdrawal or {}).get("reason") if batch.mode == "snapshot" else None)
+    finish_job(
+        store,
+        job,
+        "succeeded",
+        listing_complete=True,
+        message=(outcome.withdrawal or {}).get("reason") if batch.mode == "snapshot" else None,
+    )
     with store.write() as conn:
         changed = _changed(conn, batch_id, job.started_at)
-        conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(
-            state="done", finished_at=now(), body=None, outcome=_outcome_dict(outcome)))
-        audit.record(conn, actor=batch.token_id or "unknown", role=None, action="batch.applied", network=network.code,
-                     batch_id=batch_id, detail=dict(counts=_counts(outcome.counts), withdrawal=outcome.withdrawal, **changed))
+        conn.execute(
+            update(BATCHES)
+            .where(BATCHES.c.id == batch_id)
+            .values(state="done", finished_at=now(), body=None, outcome=_outcome_dict(outcome))
+        )
+        audit.record(
+            conn,
+            actor=batch.token_id or "unknown",
+            role=None,
+            action="batch.applied",
+            network=network.code,
+            batch_id=batch_id,
+            detail=dict(counts=_counts(outcome.counts), withdrawal=outcome.withdrawal, **changed),
+        )
     resolve_pending(store)  # duplicates across networks: only the blocks this batch changed
 
 
@@ -334,8 +418,14 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
         elif batch.mode == "delete":
             records.append(RawRecord(source_id=sid, deleted=True, where=f"line {item.line}"))
         else:
-            records.append(RawRecord(source_id=sid, payload=item.payload, problem=item.problem and f"line {item.line}: {item.problem}",
-                                     where=f"line {item.line}"))
+            records.append(
+                RawRecord(
+                    source_id=sid,
+                    payload=item.payload,
+                    problem=item.problem and f"line {item.line}: {item.problem}",
+                    where=f"line {item.line}",
+                )
+            )
     if service:
         outcome.counts.add(writer.write_service_batch(records, conn))
         return
@@ -380,7 +470,9 @@ def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
     ids = {f"{network}:{sid}": sid for sid in source_ids if storable(sid)}
     if not ids:
         return
-    active = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(list(ids)), INSTRUMENTS.c.withdrawn_at.is_(None))).scalars())
+    active = set(
+        conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(list(ids)), INSTRUMENTS.c.withdrawn_at.is_(None))).scalars()
+    )
     outcome.not_found += [sid for iid, sid in ids.items() if iid not in active]
 
 
@@ -388,26 +480,45 @@ def _snapshot_guard(store, settings, writer, job, active_before, *, complete: bo
     w = settings.withdrawal
     with store.write() as conn:
         absent = absent_since(conn, job.network, job.started_at)
-        decision = guard.decide(full=True, complete=complete, listed=job.counts.fetched, active_before=active_before,
-                                absent=len(absent), max_share=w["max_share"], min_listing=w["min_listing"])
+        decision = guard.decide(
+            full=True,
+            complete=complete,
+            listed=job.counts.fetched,
+            active_before=active_before,
+            absent=len(absent),
+            max_share=w["max_share"],
+            min_listing=w["min_listing"],
+        )
         result = dict(action=decision.action, reason=decision.reason, absent=len(absent), active_before=active_before)
         if decision.action == "withdraw":
             withdrawn = writer.withdraw(conn, absent, "absent from a pushed snapshot")
             job.counts.withdrawn += len(withdrawn)
             instruments_changed(conn, withdrawn)
         elif decision.action == "hold":
-            result["hold"] = conn.execute(insert(HOLDS).values(
-                network=job.network, job_id=job.id, created_at=now(), listed=job.counts.fetched,
-                active_before=active_before, instrument_ids=absent, state="held",
-            ).returning(HOLDS.c.id)).scalar_one()
+            result["hold"] = conn.execute(
+                insert(HOLDS)
+                .values(
+                    network=job.network,
+                    job_id=job.id,
+                    created_at=now(),
+                    listed=job.counts.fetched,
+                    active_before=active_before,
+                    instrument_ids=absent,
+                    state="held",
+                )
+                .returning(HOLDS.c.id)
+            ).scalar_one()
     return result
 
 
 def _changed(conn, batch_id: str, started) -> dict:
     """What this batch changed, from the provenance columns the writer set."""
     out = {"created": [], "updated": [], "withdrawn": []}
-    rows = conn.execute(select(INSTRUMENTS.c.id, INSTRUMENTS.c.first_seen, INSTRUMENTS.c.withdrawn_at, INSTRUMENTS.c.last_job_id)
-                        .where(INSTRUMENTS.c.last_batch_id == batch_id).order_by(INSTRUMENTS.c.id))
+    rows = conn.execute(
+        select(INSTRUMENTS.c.id, INSTRUMENTS.c.first_seen, INSTRUMENTS.c.withdrawn_at, INSTRUMENTS.c.last_job_id)
+        .where(INSTRUMENTS.c.last_batch_id == batch_id)
+        .order_by(INSTRUMENTS.c.id)
+    )
     for r in rows:
         kind = "withdrawn" if r.withdrawn_at is not None else "created" if as_utc(r.first_seen) >= as_utc(started) else "updated"
         out[kind].append(r.id)
@@ -425,8 +536,12 @@ def _counts(counts: Counts, checked: bool = True) -> dict:
 
 
 def _outcome_dict(outcome: _Outcome, checked: bool = True) -> dict:
-    return dict(counts=_counts(outcome.counts, checked), without_id=outcome.without_id,
-                not_found=outcome.not_found[:1000], withdrawal=outcome.withdrawal)
+    return dict(
+        counts=_counts(outcome.counts, checked),
+        without_id=outcome.without_id,
+        not_found=outcome.not_found[:1000],
+        withdrawal=outcome.withdrawal,
+    )
 
 
 # --------------------------------------------------------------------------- reports
@@ -439,15 +554,34 @@ def build_report(conn, batch_id: str) -> dict | None:
         return None
     outcome = b.outcome or {}
     report = dict(
-        id=b.id, network=b.network, kind=b.kind, mode=b.mode, year=b.year, state=b.state,
-        format=b.format, encoding=b.encoding, records=b.records, bytes=b.body_bytes, token=b.token_id,
-        received_at=b.received_at, finished_at=b.finished_at, job_id=b.job_id,
-        counts=outcome.get("counts"), withdrawal=outcome.get("withdrawal"), not_found=outcome.get("not_found", []),
-        message=outcome.get("message"), rejected=[], warnings=[], report=report_url(b.network, b.id),
+        id=b.id,
+        network=b.network,
+        kind=b.kind,
+        mode=b.mode,
+        year=b.year,
+        state=b.state,
+        format=b.format,
+        encoding=b.encoding,
+        records=b.records,
+        bytes=b.body_bytes,
+        token=b.token_id,
+        received_at=b.received_at,
+        finished_at=b.finished_at,
+        job_id=b.job_id,
+        counts=outcome.get("counts"),
+        withdrawal=outcome.get("withdrawal"),
+        not_found=outcome.get("not_found", []),
+        message=outcome.get("message"),
+        rejected=[],
+        warnings=[],
+        report=report_url(b.network, b.id),
     )
     if b.state in ("done", "failed"):
-        rows = conn.execute(select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.message, ERRORS.c.severity)
-                            .where(ERRORS.c.batch_id == batch_id).order_by(ERRORS.c.id))
+        rows = conn.execute(
+            select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.message, ERRORS.c.severity)
+            .where(ERRORS.c.batch_id == batch_id)
+            .order_by(ERRORS.c.id)
+        )
         for r in rows:
             entry = dict(source_id=r.source_id, field=r.field, reason=r.message)
             report["rejected" if r.severity == "error" else "warnings"].append(entry)
@@ -466,4 +600,3 @@ def list_batches(conn, network: str, limit: int = 50) -> list[dict]:
 
 def job_state(conn, job_id) -> str | None:
     return conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar() if job_id else None
-

@@ -59,15 +59,27 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
         if decision == "confirm":
             batch_id = _batch_of_job(conn, hold["job_id"])
             writer = RecordWriter(store, hold["network"], None, Provenance(job_id=hold["job_id"], batch_id=batch_id))
-            still_absent = [iid for chunk in chunked(hold["instrument_ids"] or []) for iid in conn.execute(
-                select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.last_seen < hold["created_at"])).scalars()]
+            still_absent = [
+                iid
+                for chunk in chunked(hold["instrument_ids"] or [])
+                for iid in conn.execute(
+                    select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.last_seen < hold["created_at"])
+                ).scalars()
+            ]
             withdrawn = writer.withdraw(conn, still_absent, "absent from a complete listing; withdrawal confirmed by an admin")
             instruments_changed(conn, withdrawn)
         state = "confirmed" if decision == "confirm" else "rejected"
         conn.execute(update(HOLDS).where(HOLDS.c.id == hold_id).values(state=state, decided_by=actor, decided_at=now()))
-        audit.record(conn, actor=actor, role=role, action=f"hold.{decision}", network=hold["network"],
-                     batch_id=_batch_of_job(conn, hold["job_id"]), target=f"hold:{hold_id}",
-                     detail=dict(held=hold["count"], withdrawn=len(withdrawn), withdrawn_ids=withdrawn[:500]))
+        audit.record(
+            conn,
+            actor=actor,
+            role=role,
+            action=f"hold.{decision}",
+            network=hold["network"],
+            batch_id=_batch_of_job(conn, hold["job_id"]),
+            target=f"hold:{hold_id}",
+            detail=dict(held=hold["count"], withdrawn=len(withdrawn), withdrawn_ids=withdrawn[:500]),
+        )
         hold = get_hold(conn, hold_id)
     hold["withdrawn"] = withdrawn
     return hold

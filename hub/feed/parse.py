@@ -35,9 +35,13 @@ from hub.tabular import XLSX_MAGIC, TableError, TableFile, read_xlsx
 
 FORMATS = ("json", "csv", "xml", "xlsx")
 _CONTENT_TYPES = {
-    "application/json": "json", "text/json": "json",
-    "text/csv": "csv", "application/csv": "csv", "text/comma-separated-values": "csv",
-    "application/xml": "xml", "text/xml": "xml",
+    "application/json": "json",
+    "text/json": "json",
+    "text/csv": "csv",
+    "application/csv": "csv",
+    "text/comma-separated-values": "csv",
+    "application/xml": "xml",
+    "text/xml": "xml",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "xlsx",
 }
 _WS = " \t\r\n"

@@ -32,8 +32,11 @@ def claim_next(store) -> str | None:
         batch_id = conn.execute(select(BATCHES.c.id).where(BATCHES.c.state == "queued").order_by(BATCHES.c.received_at).limit(1)).scalar()
         if batch_id is None:
             return None
-        claimed = conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id, BATCHES.c.state == "queued").values(
-            state="processing", claimed_at=now(), claimed_host=HOST, claimed_pid=os.getpid())).rowcount
+        claimed = conn.execute(
+            update(BATCHES)
+            .where(BATCHES.c.id == batch_id, BATCHES.c.state == "queued")
+            .values(state="processing", claimed_at=now(), claimed_host=HOST, claimed_pid=os.getpid())
+        ).rowcount
     return batch_id if claimed else None
 
 
@@ -43,7 +46,14 @@ def recover(store, *, stale_after: timedelta = STALE_AFTER) -> list[str]:
     cutoff = now() - stale_after
     with store.read() as conn:
         rows = conn.execute(
-            select(BATCHES.c.id, BATCHES.c.claimed_host, BATCHES.c.claimed_pid, BATCHES.c.claimed_at, BATCHES.c.attempts, JOBS.c.state.label("job_state"))
+            select(
+                BATCHES.c.id,
+                BATCHES.c.claimed_host,
+                BATCHES.c.claimed_pid,
+                BATCHES.c.claimed_at,
+                BATCHES.c.attempts,
+                JOBS.c.state.label("job_state"),
+            )
             .select_from(BATCHES.outerjoin(JOBS, JOBS.c.id == BATCHES.c.job_id))
             .where(BATCHES.c.state == "processing")
         ).all()
@@ -59,11 +69,21 @@ def recover(store, *, stale_after: timedelta = STALE_AFTER) -> list[str]:
     with store.write() as conn:
         for r in lost:
             if r.attempts >= MAX_ATTEMPTS:
-                conn.execute(update(BATCHES).where(BATCHES.c.id == r.id, BATCHES.c.state == "processing").values(
-                    state="failed", finished_at=now(), outcome={"message": f"processing died {r.attempts} times; the body is kept, see the server log"}))
+                conn.execute(
+                    update(BATCHES)
+                    .where(BATCHES.c.id == r.id, BATCHES.c.state == "processing")
+                    .values(
+                        state="failed",
+                        finished_at=now(),
+                        outcome={"message": f"processing died {r.attempts} times; the body is kept, see the server log"},
+                    )
+                )
                 continue
-            n = conn.execute(update(BATCHES).where(and_(BATCHES.c.id == r.id, BATCHES.c.state == "processing")).values(
-                state="queued", claimed_at=None, claimed_host=None, claimed_pid=None)).rowcount
+            n = conn.execute(
+                update(BATCHES)
+                .where(and_(BATCHES.c.id == r.id, BATCHES.c.state == "processing"))
+                .values(state="queued", claimed_at=None, claimed_host=None, claimed_pid=None)
+            ).rowcount
             if n:
                 requeued.append(r.id)
     if requeued:

@@ -27,6 +27,9 @@ def decide(*, full: bool, complete: bool, listed: int, active_before: int, absen
         return Decision("none", "nothing absent")
     share = absent / active_before if active_before else 1.0
     if share > max_share:
-        return Decision("hold", f"{absent} of {active_before} active instruments ({share:.0%}) are absent,"
-            f" above the {max_share:.0%} limit: held for an operator's confirmation")
+        return Decision(
+            "hold",
+            f"{absent} of {active_before} active instruments ({share:.0%}) are absent,"
+            f" above the {max_share:.0%} limit: held for an operator's confirmation",
+        )
     return Decision("withdraw", f"{absent} instruments absent from a complete listing withdrawn ({share:.0%})")

@@ -24,8 +24,22 @@ from hub.clock import as_utc, now
 from hub.errors import HubError
 from hub.store.models import HarvestJob
 
-__all__ = ["JOBS", "COUNTS", "EXTRA_COUNTS", "STALE_AFTER", "HOST", "Counts", "CountsMismatch", "Job", "as_utc", "now", "start_job", "finish_job", "heartbeat",
-           "recover_crashed"]
+__all__ = [
+    "JOBS",
+    "COUNTS",
+    "EXTRA_COUNTS",
+    "STALE_AFTER",
+    "HOST",
+    "Counts",
+    "CountsMismatch",
+    "Job",
+    "as_utc",
+    "now",
+    "start_job",
+    "finish_job",
+    "heartbeat",
+    "recover_crashed",
+]
 
 # A Table (declarative models type `__table__` as the wider FromClause).
 JOBS = cast(Table, HarvestJob.__table__)
@@ -79,7 +93,8 @@ class Counts:
             raise CountsMismatch(
                 f"the counts of this {what} do not add up: fetched {self.fetched} ≠ created {self.created} + updated "
                 f"{self.updated} + unchanged {self.unchanged} + rejected {self.rejected} + repeated {self.repeated} "
-                f"+ deleted {self.deleted}")
+                f"+ deleted {self.deleted}"
+            )
         return self
 
     def report(self, what: str = "run") -> dict:
@@ -101,11 +116,26 @@ def start_job(store, network: str, kind: str, *, since=None, year=None) -> Job:
     started = now()
     with store.write() as conn:
         job_id = conn.execute(
-            insert(JOBS).values(
-                network=network, kind=kind, state="running", started_at=started, heartbeat_at=started,
-                host=HOST, pid=os.getpid(), since=since, year=year, listing_complete=False,
-                fetched=0, created=0, updated=0, unchanged=0, withdrawn=0, rejected=0,
-            ).returning(JOBS.c.id)
+            insert(JOBS)
+            .values(
+                network=network,
+                kind=kind,
+                state="running",
+                started_at=started,
+                heartbeat_at=started,
+                host=HOST,
+                pid=os.getpid(),
+                since=since,
+                year=year,
+                listing_complete=False,
+                fetched=0,
+                created=0,
+                updated=0,
+                unchanged=0,
+                withdrawn=0,
+                rejected=0,
+            )
+            .returning(JOBS.c.id)
         ).scalar_one()
     return Job(job_id, network, kind, started)
 
@@ -121,9 +151,16 @@ def heartbeat(conn, job: Job, telemetry: dict | None = None) -> None:
 def finish_job(store, job: Job, state: str, *, message=None, listing_complete=False, telemetry=None) -> None:
     with store.write() as conn:
         conn.execute(
-            update(JOBS).where(JOBS.c.id == job.id).values(
-                state=state, finished_at=now(), heartbeat_at=now(), message=message,
-                listing_complete=listing_complete, telemetry=telemetry, **job.counts.as_dict(),
+            update(JOBS)
+            .where(JOBS.c.id == job.id)
+            .values(
+                state=state,
+                finished_at=now(),
+                heartbeat_at=now(),
+                message=message,
+                listing_complete=listing_complete,
+                telemetry=telemetry,
+                **job.counts.as_dict(),
             )
         )
 
@@ -137,7 +174,9 @@ def recover_crashed(store, *, stale_after: timedelta = STALE_AFTER) -> list[int]
     cutoff = now() - stale_after
     dead = []
     with store.read() as conn:
-        rows = conn.execute(select(JOBS.c.id, JOBS.c.host, JOBS.c.pid, JOBS.c.started_at, JOBS.c.heartbeat_at).where(JOBS.c.state == "running")).all()
+        rows = conn.execute(
+            select(JOBS.c.id, JOBS.c.host, JOBS.c.pid, JOBS.c.started_at, JOBS.c.heartbeat_at).where(JOBS.c.state == "running")
+        ).all()
     for row in rows:
         beat = as_utc(row.heartbeat_at or row.started_at)
         if beat < cutoff or (row.host == HOST and not _alive(row.pid, as_utc(row.started_at))):
@@ -145,8 +184,11 @@ def recover_crashed(store, *, stale_after: timedelta = STALE_AFTER) -> list[int]
     if dead:
         with store.write() as conn:
             conn.execute(
-                update(JOBS).where(JOBS.c.id.in_(dead), JOBS.c.state == "running").values(
-                    state="crashed", finished_at=now(),
+                update(JOBS)
+                .where(JOBS.c.id.in_(dead), JOBS.c.state == "running")
+                .values(
+                    state="crashed",
+                    finished_at=now(),
                     message="the process running this job died (found by recover_crashed); what it had committed is kept",
                 )
             )
@@ -164,5 +206,3 @@ def _alive(pid: int | None, started_at: datetime) -> bool:
         return proc.status() != psutil.STATUS_ZOMBIE and created <= started_at + timedelta(seconds=1)
     except psutil.Error:
         return False
-
-

@@ -46,7 +46,9 @@ class LeaseBusy(HubError):
     def __init__(self, network: str, holder: str | None, purpose: str | None, since: datetime | None):
         self.network, self.holder = network, holder
         when = f" since {as_utc(since).isoformat(timespec='seconds')}" if since else ""
-        super().__init__(f"network {network} is already being harvested ({purpose or 'harvest'} by {holder}{when}); try again when it has finished")
+        super().__init__(
+            f"network {network} is already being harvested ({purpose or 'harvest'} by {holder}{when}); try again when it has finished"
+        )
 
 
 @dataclass(frozen=True)
@@ -79,8 +81,9 @@ def acquire(store, network: str, holder: str, *, ttl: timedelta = DEFAULT_TTL, p
 def renew(store, lease: Lease, ttl: timedelta = DEFAULT_TTL) -> bool:
     """Push the expiry on; False when the lease is no longer ours (it expired and was taken)."""
     with store.write() as conn:
-        n = conn.execute(update(LEASES).where(LEASES.c.network == lease.network, LEASES.c.holder == lease.holder)
-                         .values(expires_at=now() + ttl)).rowcount
+        n = conn.execute(
+            update(LEASES).where(LEASES.c.network == lease.network, LEASES.c.holder == lease.holder).values(expires_at=now() + ttl)
+        ).rowcount
     return n == 1
 
 
@@ -137,7 +140,9 @@ class _Keeper(threading.Thread):
             try:
                 if not renew(self.store, self.lease, self.ttl):
                     self.lost = True
-                    log.error("lost the lease of network %s (%s): another process may now harvest it", self.lease.network, self.lease.holder)
+                    log.error(
+                        "lost the lease of network %s (%s): another process may now harvest it", self.lease.network, self.lease.holder
+                    )
                     return
             except Exception:  # a database hiccup: try again next round, the lease has time left
                 log.warning("could not renew the lease of network %s", self.lease.network, exc_info=True)

@@ -52,8 +52,16 @@ class RunResult:
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
-        return dict(network=self.network, kind=self.kind, job_id=self.job_id, state=self.state,
-                    message=self.message, seconds=round(self.seconds, 2), telemetry=self.telemetry, **self.counts.report("job"))
+        return dict(
+            network=self.network,
+            kind=self.kind,
+            job_id=self.job_id,
+            state=self.state,
+            message=self.message,
+            seconds=round(self.seconds, 2),
+            telemetry=self.telemetry,
+            **self.counts.report("job"),
+        )
 
 
 #: A batch is written when it is full or when its first record is this old, so a slow network's
@@ -180,9 +188,15 @@ class Harvester:
         """The ETag / Last-Modified per URL that the last complete listing of `code` left."""
         with self.store.read() as conn:
             row = conn.execute(
-                select(JOBS.c.telemetry).where(
-                    JOBS.c.network == code, JOBS.c.kind == "full", JOBS.c.state == "succeeded", JOBS.c.listing_complete.is_(True),
-                ).order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)
+                select(JOBS.c.telemetry)
+                .where(
+                    JOBS.c.network == code,
+                    JOBS.c.kind == "full",
+                    JOBS.c.state == "succeeded",
+                    JOBS.c.listing_complete.is_(True),
+                )
+                .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc())
+                .limit(1)
             ).first()
         return dict(((row.telemetry or {}) if row else {}).get("validators") or {})
 
@@ -191,10 +205,15 @@ class Harvester:
         every = timedelta(days=network.schedule.get("full_every_days") or 7)
         with self.store.read() as conn:
             rows = conn.execute(
-                select(JOBS.c.kind, JOBS.c.started_at).where(
-                    JOBS.c.network == network.code, JOBS.c.kind.in_(("full", "incremental")),
-                    JOBS.c.state == "succeeded", JOBS.c.listing_complete.is_(True),
-                ).order_by(JOBS.c.started_at.desc()).limit(50)
+                select(JOBS.c.kind, JOBS.c.started_at)
+                .where(
+                    JOBS.c.network == network.code,
+                    JOBS.c.kind.in_(("full", "incremental")),
+                    JOBS.c.state == "succeeded",
+                    JOBS.c.listing_complete.is_(True),
+                )
+                .order_by(JOBS.c.started_at.desc())
+                .limit(50)
             ).all()
         if not rows:
             return None
@@ -207,17 +226,31 @@ class Harvester:
         w = self.settings.withdrawal
         with self.store.write() as conn:
             absent = absent_since(conn, job.network, job.started_at) if complete else []
-            decision = guard.decide(full=True, complete=complete, listed=job.counts.fetched, active_before=active_before,
-                                    absent=len(absent), max_share=w["max_share"], min_listing=w["min_listing"])
+            decision = guard.decide(
+                full=True,
+                complete=complete,
+                listed=job.counts.fetched,
+                active_before=active_before,
+                absent=len(absent),
+                max_share=w["max_share"],
+                min_listing=w["min_listing"],
+            )
             if decision.action == "withdraw":
                 withdrawn = writer.withdraw(conn, absent, "absent from a complete listing")
                 job.counts.withdrawn += len(withdrawn)
                 instruments_changed(conn, withdrawn)
             elif decision.action == "hold":
-                conn.execute(insert(WithdrawalHold.__table__).values(
-                    network=job.network, job_id=job.id, created_at=now(), listed=job.counts.fetched,
-                    active_before=active_before, instrument_ids=absent, state="held",
-                ))
+                conn.execute(
+                    insert(WithdrawalHold.__table__).values(
+                        network=job.network,
+                        job_id=job.id,
+                        created_at=now(),
+                        listed=job.counts.fetched,
+                        active_before=active_before,
+                        instrument_ids=absent,
+                        state="held",
+                    )
+                )
         return decision
 
     # ------------------------------------------------------------------ service statistics

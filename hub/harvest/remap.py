@@ -31,8 +31,15 @@ def remap(store, network, *, batch_size: int = 500, progress=None) -> RunResult:
                 rows = conn.execute(
                     select(RAW.c.id, RAW.c.source_id, RAW.c.payload, RAW.c.source_updated)
                     .select_from(RAW.outerjoin(INSTRUMENTS, INSTRUMENTS.c.id == RAW.c.id))
-                    .where(and_(RAW.c.network == network.code, RAW.c.id > last_id, or_(INSTRUMENTS.c.id.is_(None), INSTRUMENTS.c.withdrawn_at.is_(None))))
-                    .order_by(RAW.c.id).limit(batch_size)
+                    .where(
+                        and_(
+                            RAW.c.network == network.code,
+                            RAW.c.id > last_id,
+                            or_(INSTRUMENTS.c.id.is_(None), INSTRUMENTS.c.withdrawn_at.is_(None)),
+                        )
+                    )
+                    .order_by(RAW.c.id)
+                    .limit(batch_size)
                 ).all()
             if not rows:
                 break

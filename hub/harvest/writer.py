@@ -126,12 +126,12 @@ class PreparedBatch:
 
     counts: Counts
     stamp: datetime
-    seen: list = field(default_factory=list)          # instrument ids present in the batch
-    rows: list = field(default_factory=list)          # (instruments row, owner dict, stored row or None)
+    seen: list = field(default_factory=list)  # instrument ids present in the batch
+    rows: list = field(default_factory=list)  # (instruments row, owner dict, stored row or None)
     raw_rows: list = field(default_factory=list)
     errors: list = field(default_factory=list)
-    deletions: list = field(default_factory=list)     # RawRecords marked deleted
-    hook_data: dict = field(default_factory=dict)     # store hooks' preparation of `rows`
+    deletions: list = field(default_factory=list)  # RawRecords marked deleted
+    hook_data: dict = field(default_factory=dict)  # store hooks' preparation of `rows`
 
 
 class RecordWriter:
@@ -197,9 +197,18 @@ class RecordWriter:
                 counts.rejected += 1
                 continue
             # Kept even when the record is rejected, so a fixed mapping can take it in without a refetch.
-            batch.raw_rows.append(dict(id=iid, network=self.network, source_id=raw.source_id, payload=payload_json,
-                                       payload_hash=digest, source_updated=raw.source_updated, fetched_at=stamp,
-                                       job_id=self.provenance.job_id))
+            batch.raw_rows.append(
+                dict(
+                    id=iid,
+                    network=self.network,
+                    source_id=raw.source_id,
+                    payload=payload_json,
+                    payload_hash=digest,
+                    source_updated=raw.source_updated,
+                    fetched_at=stamp,
+                    job_id=self.provenance.job_id,
+                )
+            )
             if problem:
                 batch.errors.append(self._error_row(raw.source_id, *problem, payload_json, stamp))
                 counts.rejected += 1
@@ -215,8 +224,11 @@ class RecordWriter:
                 counts.warnings += 1
             row, owner = split_record(mapped.record)
             row.update(
-                content_hash=digest, withdrawn_at=None, withdrawn_reason=None,
-                last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+                content_hash=digest,
+                withdrawn_at=None,
+                withdrawn_reason=None,
+                last_job_id=self.provenance.job_id,
+                last_batch_id=self.provenance.batch_id,
             )
             batch.rows.append((row, owner, before))
         batch.hook_data = prepare_changes([(row, owner) for row, owner, _ in batch.rows], self.store.dialect)
@@ -250,9 +262,15 @@ class RecordWriter:
                 continue
             where = f" ({raw.where})" if raw.where else ""
             what = "deletion" if raw.deleted else "record"
-            batch.errors.append(self._error_row(
-                raw.source_id, "(record id)", f"repeats the id of an earlier {what} of this {self._unit} ({first}); "
-                f"the first one is taken, this one{where} is not", canonical_json(raw.payload), batch.stamp))
+            batch.errors.append(
+                self._error_row(
+                    raw.source_id,
+                    "(record id)",
+                    f"repeats the id of an earlier {what} of this {self._unit} ({first}); the first one is taken, this one{where} is not",
+                    canonical_json(raw.payload),
+                    batch.stamp,
+                )
+            )
             batch.counts.repeated += 1
         return kept
 
@@ -268,8 +286,9 @@ class RecordWriter:
             if problem is None:
                 kept.append(raw)
                 continue
-            batch.errors.append(self._error_row(raw.source_id, "(record id)", f"the record id {problem}",
-                                                canonical_json(raw.payload), batch.stamp))
+            batch.errors.append(
+                self._error_row(raw.source_id, "(record id)", f"the record id {problem}", canonical_json(raw.payload), batch.stamp)
+            )
             batch.counts.rejected += 1
         return kept
 
@@ -325,14 +344,24 @@ class RecordWriter:
         """Tombstone active instruments of this network among `ids`; return those withdrawn."""
         withdrawn, stamp = [], now()
         for chunk in chunked(ids):
-            active = conn.execute(
-                select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.withdrawn_at.is_(None))
-            ).scalars().all()
+            active = (
+                conn.execute(
+                    select(INSTRUMENTS.c.id).where(
+                        INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.withdrawn_at.is_(None)
+                    )
+                )
+                .scalars()
+                .all()
+            )
             if active:
                 conn.execute(
-                    update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(active)).values(
-                        withdrawn_at=stamp, withdrawn_reason=reason,
-                        last_job_id=self.provenance.job_id, last_batch_id=self.provenance.batch_id,
+                    update(INSTRUMENTS)
+                    .where(INSTRUMENTS.c.id.in_(active))
+                    .values(
+                        withdrawn_at=stamp,
+                        withdrawn_reason=reason,
+                        last_job_id=self.provenance.job_id,
+                        last_batch_id=self.provenance.batch_id,
                     )
                 )
                 withdrawn += active
@@ -352,7 +381,11 @@ class RecordWriter:
         stamp = now()
         out, errors = {}, []
         for row in [r for r in rows if not storable(r.source_id)]:
-            errors.append(self._error_row(row.source_id, "(record id)", f"the record id {characters.problem(row.source_id)}", canonical_json(row.payload), stamp))
+            errors.append(
+                self._error_row(
+                    row.source_id, "(record id)", f"the record id {characters.problem(row.source_id)}", canonical_json(row.payload), stamp
+                )
+            )
             counts.rejected += 1
         rows = [r for r in rows if storable(r.source_id)]
         ids = [instrument_id(self.network, r.source_id) for r in rows]
@@ -362,8 +395,16 @@ class RecordWriter:
             self._read += 1
             key = f"{row.source_id}\n{row.year}"
             if (first := self._firsts.get(key)) is not None:
-                errors.append(self._error_row(row.source_id, "(record id)", f"repeats the statistics of {row.year} for this instrument, "
-                                              f"sent earlier in this {self._unit} ({first}); the first ones are taken", excerpt, stamp))
+                errors.append(
+                    self._error_row(
+                        row.source_id,
+                        "(record id)",
+                        f"repeats the statistics of {row.year} for this instrument, "
+                        f"sent earlier in this {self._unit} ({first}); the first ones are taken",
+                        excerpt,
+                        stamp,
+                    )
+                )
                 counts.repeated += 1
                 continue
             self._firsts[key] = row.where or f"row {self._read:,} of this {self._unit}"
@@ -372,7 +413,15 @@ class RecordWriter:
                 counts.rejected += 1
                 continue
             if iid not in known:
-                errors.append(self._error_row(row.source_id, None, f"service statistics for {row.year} name an instrument the network does not list", excerpt, stamp))
+                errors.append(
+                    self._error_row(
+                        row.source_id,
+                        None,
+                        f"service statistics for {row.year} name an instrument the network does not list",
+                        excerpt,
+                        stamp,
+                    )
+                )
                 counts.rejected += 1
                 continue
             try:
@@ -393,7 +442,11 @@ class RecordWriter:
     def _existing(self, conn, ids):
         if not ids:
             return {}
-        rows = conn.execute(select(INSTRUMENTS.c.id, INSTRUMENTS.c.content_hash, INSTRUMENTS.c.withdrawn_at, INSTRUMENTS.c.last_seen).where(INSTRUMENTS.c.id.in_(ids)))
+        rows = conn.execute(
+            select(INSTRUMENTS.c.id, INSTRUMENTS.c.content_hash, INSTRUMENTS.c.withdrawn_at, INSTRUMENTS.c.last_seen).where(
+                INSTRUMENTS.c.id.in_(ids)
+            )
+        )
         return {r.id: r for r in rows}
 
     def _update_rows(self, conn, rows):
@@ -413,12 +466,16 @@ class RecordWriter:
         for owner in owners:
             known = described.get(owner["name"])
             if known is None:
-                known = described[owner["name"]] = dict(self._owners[owner["name"]][1]) if owner["name"] in self._owners else dict.fromkeys(OWNER_FIELDS)
+                known = described[owner["name"]] = (
+                    dict(self._owners[owner["name"]][1]) if owner["name"] in self._owners else dict.fromkeys(OWNER_FIELDS)
+                )
             known.update((k, owner[k]) for k in OWNER_FIELDS if owner.get(k) is not None)
         new = [dict(network=self.network, name=name, **values) for name, values in described.items() if name not in self._owners]
         if new:
             insert_many(conn, OWNERS, new)
-            ids = conn.execute(select(OWNERS.c.name, OWNERS.c.id).where(OWNERS.c.network == self.network, OWNERS.c.name.in_([o["name"] for o in new])))
+            ids = conn.execute(
+                select(OWNERS.c.name, OWNERS.c.id).where(OWNERS.c.network == self.network, OWNERS.c.name.in_([o["name"] for o in new]))
+            )
             for name, owner_id in ids:
                 self._owners[name] = (owner_id, described[name])
         for name, values in described.items():
@@ -436,9 +493,14 @@ class RecordWriter:
             return escaped(str(text))[:size] if text is not None else None
 
         return dict(
-            job_id=self.provenance.job_id, batch_id=self.provenance.batch_id, network=self.network,
-            source_id=clean(source_id, MAX_ERROR_ID), field=clean(field_name, MAX_ERROR_FIELD), severity=severity,
-            message=clean(message, 2000), raw_excerpt=clean(excerpt[:EXCERPT_CHARS], EXCERPT_CHARS) if excerpt else None,
+            job_id=self.provenance.job_id,
+            batch_id=self.provenance.batch_id,
+            network=self.network,
+            source_id=clean(source_id, MAX_ERROR_ID),
+            field=clean(field_name, MAX_ERROR_FIELD),
+            severity=severity,
+            message=clean(message, 2000),
+            raw_excerpt=clean(excerpt[:EXCERPT_CHARS], EXCERPT_CHARS) if excerpt else None,
             created_at=stamp,
         )
 
@@ -461,18 +523,27 @@ class OwnerCache(dict):
                 if name not in names:
                     del self[name]
         for chunk in chunked(missing):
-            rows = conn.execute(select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level)
-                                .where(OWNERS.c.network == network, OWNERS.c.name.in_(chunk)))
+            rows = conn.execute(
+                select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(
+                    OWNERS.c.network == network, OWNERS.c.name.in_(chunk)
+                )
+            )
             for r in rows:
                 self[r.name] = (r.id, {"credit_code": r.credit_code, "type": r.type, "level": r.level})
 
 
 def active_count(conn, network: str) -> int:
-    return conn.execute(select(func.count()).select_from(INSTRUMENTS).where(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None))).scalar_one()
+    return conn.execute(
+        select(func.count()).select_from(INSTRUMENTS).where(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None))
+    ).scalar_one()
 
 
 def absent_since(conn, network: str, since: datetime) -> list[str]:
     """Active instruments of `network` not seen in any listing since `since`."""
-    return list(conn.execute(
-        select(INSTRUMENTS.c.id).where(and_(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None), INSTRUMENTS.c.last_seen < since))
-    ).scalars())
+    return list(
+        conn.execute(
+            select(INSTRUMENTS.c.id).where(
+                and_(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None), INSTRUMENTS.c.last_seen < since)
+            )
+        ).scalars()
+    )

@@ -359,8 +359,11 @@ class Mapping:
                 loader.fail(str(key), "unknown key; expected one of: " + "; ".join(f"{k} ({d})" for k, d in TOP_KEYS.items()))
         network = raw.get("network")
         if not (isinstance(network, str) and network_code_problem(network) is None):
-            loader.fail("network", "expected a 6-digit GB/T 2260 code as a quoted string, or a non-provincial code (a kind letter "
-                                   f"M, A, C or F and 5 capital letters or digits; docs/networks.md), got {network!r}")
+            loader.fail(
+                "network",
+                "expected a 6-digit GB/T 2260 code as a quoted string, or a non-provincial code (a kind letter "
+                f"M, A, C or F and 5 capital letters or digits; docs/networks.md), got {network!r}",
+            )
         if raw.get("family") not in all_families():
             loader.fail("family", f"expected one of {all_families()}, got {raw.get('family')!r}")
         id_spec = compile_id(raw.get("source_id"), loader)

@@ -107,7 +107,10 @@ def compile_id(spec, loader) -> IdSpec:
     if isinstance(spec, str) and spec.strip():
         return IdSpec("path", [spec])
     if not isinstance(spec, dict):
-        loader.fail("source_id", f"expected the payload path of the record id, {{from: [paths], join, transform}} or {{hash: [paths]}}, got {spec!r}")
+        loader.fail(
+            "source_id",
+            f"expected the payload path of the record id, {{from: [paths], join, transform}} or {{hash: [paths]}}, got {spec!r}",
+        )
     unknown = set(spec) - {"from", "join", "transform", "hash"}
     if unknown:
         loader.fail(f"source_id.{sorted(unknown)[0]}", "unknown key; expected from, join, transform (a composed id) or hash (a digest)")

@@ -22,7 +22,24 @@ MUNICIPALITIES = {"11", "12", "31", "50"}
 _PLACEHOLDER = re.compile(r"^(市辖区|县|郊区|省直辖县级行政(单位|区划)|自治区直辖县级行政(单位|区划))$")
 _VALIDITY = re.compile(r"^\[(\d{4})?-(\d{4})?\](.+)$")
 # Suffixes stripped to make the short form people write (河北 for 河北省, 保定 for 保定市).
-_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "特别行政区", "自治区", "自治州", "自治县", "地区", "林区", "新区", "省", "市", "区", "县", "盟", "旗")
+_SUFFIXES = (
+    "维吾尔自治区",
+    "壮族自治区",
+    "回族自治区",
+    "特别行政区",
+    "自治区",
+    "自治州",
+    "自治县",
+    "地区",
+    "林区",
+    "新区",
+    "省",
+    "市",
+    "区",
+    "县",
+    "盟",
+    "旗",
+)
 
 
 @dataclass(frozen=True)
@@ -123,7 +140,14 @@ class Divisions:
         if div is None:
             raise KeyError(code)
         province = self.by_code[code[:2] + "0000"]
-        out = {"province": province.code, "province_name": province.name, "city": None, "city_name": None, "county": None, "county_name": None}
+        out = {
+            "province": province.code,
+            "province_name": province.name,
+            "city": None,
+            "city_name": None,
+            "county": None,
+            "county_name": None,
+        }
         if code.endswith("0000"):
             return out
         city_code = code[:4] + "00"

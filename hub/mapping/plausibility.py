@@ -25,17 +25,22 @@ def check(target: str):
     def wrap(fn):
         CHECKS.setdefault(target, []).append(fn)
         return fn
+
     return wrap
 
 
 @check("original_value")
 def original_value_in_range(value: Decimal) -> str | None:
     if value < MIN_ORIGINAL_VALUE:
-        return (f"original value {value} yuan is below {MIN_ORIGINAL_VALUE:,} yuan, implausible for a large "
-                f"instrument: 万元 entered where yuan were expected? The value was dropped")
+        return (
+            f"original value {value} yuan is below {MIN_ORIGINAL_VALUE:,} yuan, implausible for a large "
+            f"instrument: 万元 entered where yuan were expected? The value was dropped"
+        )
     if value > MAX_ORIGINAL_VALUE:
-        return (f"original value {value} yuan is above {MAX_ORIGINAL_VALUE:,} yuan, implausible for one "
-                f"instrument: yuan entered where 万元 were expected? The value was dropped")
+        return (
+            f"original value {value} yuan is above {MAX_ORIGINAL_VALUE:,} yuan, implausible for one "
+            f"instrument: yuan entered where 万元 were expected? The value was dropped"
+        )
     return None
 
 

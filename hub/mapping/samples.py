@@ -49,8 +49,10 @@ def _table(path: Path, encoding, sheet, header_row, notes):
         fmt = sniff_format(fh.read(8), path.name)
     info = TableFile(fmt)
     try:
-        rows = [(f"{'line' if fmt == 'csv' else 'row'} {row.number}", row.cells) for row in
-                read_table(path, fmt, info, header_row=header_row, sheet=sheet, override=encoding)]
+        rows = [
+            (f"{'line' if fmt == 'csv' else 'row'} {row.number}", row.cells)
+            for row in read_table(path, fmt, info, header_row=header_row, sheet=sheet, override=encoding)
+        ]
     except TableError as exc:
         raise SampleError(f"{path}: {exc}") from None
     notes.extend(info.notes)
@@ -85,7 +87,9 @@ def _html(path: Path, encoding):
     return [("page", payload)]
 
 
-def read_sample(path, *, encoding: str | None = None, sheet=None, header_row: int = 1, notes: list | None = None) -> list[tuple[str, object]]:
+def read_sample(
+    path, *, encoding: str | None = None, sheet=None, header_row: int = 1, notes: list | None = None
+) -> list[tuple[str, object]]:
     """[(where, payload)] of a sample file, by its suffix (see the module docstring)."""
     path = Path(path)
     notes = notes if notes is not None else []

@@ -136,7 +136,16 @@ _MONEY = re.compile(
     r"(?P<unit>亿元|亿|万元|万|元|yuan|RMB|CNY)?\s*(?:左右)?$",
     re.IGNORECASE,
 )
-_UNIT_FACTOR = {"亿元": Decimal(100_000_000), "亿": Decimal(100_000_000), "万元": Decimal(10_000), "万": Decimal(10_000), "元": Decimal(1), "yuan": Decimal(1), "rmb": Decimal(1), "cny": Decimal(1)}
+_UNIT_FACTOR = {
+    "亿元": Decimal(100_000_000),
+    "亿": Decimal(100_000_000),
+    "万元": Decimal(10_000),
+    "万": Decimal(10_000),
+    "元": Decimal(1),
+    "yuan": Decimal(1),
+    "rmb": Decimal(1),
+    "cny": Decimal(1),
+}
 _BARE = {"yuan": Decimal(1), "wanyuan": Decimal(10_000)}
 _THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 
@@ -224,7 +233,9 @@ def integer(value):
 
 # --------------------------------------------------------------------------- dates
 
-_DAY = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$")
+_DAY = re.compile(
+    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
@@ -305,7 +316,9 @@ def datetime(value):
                 digits = offset[1:].replace(":", "")
                 tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
             try:
-                when = _datetime(int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), int((frac or "0").ljust(6, "0")), tzinfo=tz)
+                when = _datetime(
+                    int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), int((frac or "0").ljust(6, "0")), tzinfo=tz
+                )
             except ValueError:
                 raise TransformError(f"impossible date or time {_short(value)}") from None
     if not 1970 <= when.year <= MAX_YEAR:

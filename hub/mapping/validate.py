@@ -42,6 +42,7 @@ def _type_check(field: fields.Field) -> Callable | None:
 
         return check_decimal
     if isinstance(field, fields.Float):
+
         def check_float(v):
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
                 return v, f"expected a number, got {_short(v)}"
@@ -49,7 +50,9 @@ def _type_check(field: fields.Field) -> Callable | None:
 
         return check_float
     if isinstance(field, fields.AwareDateTime):
-        return lambda v: (v, None) if isinstance(v, datetime) and v.tzinfo is not None else (v, f"expected a date-time with time zone, got {_short(v)}")
+        return lambda v: (
+            (v, None) if isinstance(v, datetime) and v.tzinfo is not None else (v, f"expected a date-time with time zone, got {_short(v)}")
+        )
     if isinstance(field, fields.Boolean):
         return lambda v: (v, None) if isinstance(v, bool) else (v, f"expected true or false, got {_short(v)}")
     return None
@@ -71,7 +74,16 @@ class CompiledSchema:
             self.fields.append((name, field, _type_check(field) if nested is None and inner is None else None, nested, inner))
         self.names = set(self.instance.fields)
         self.plan = [
-            (name, f.required, f.allow_none, f.load_default, tc or (None if nested or inner else _fallback(f)), nested, inner, list(f.validators))
+            (
+                name,
+                f.required,
+                f.allow_none,
+                f.load_default,
+                tc or (None if nested or inner else _fallback(f)),
+                nested,
+                inner,
+                list(f.validators),
+            )
             for name, f, tc, nested, inner in self.fields
         ]
         self.hooks = [(getattr(self.instance, attr), kw) for attr, many, kw in schema_cls._hooks.get("validates_schema", []) if not many]

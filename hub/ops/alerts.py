@@ -63,7 +63,13 @@ def decide(health: Health, open_kinds: set[str], *, failed_runs: int, unreachabl
     down = since is not None and at - since >= timedelta(minutes=unreachable_minutes)
     if down and "unreachable" not in open_kinds:
         minutes = int((at - since).total_seconds() // 60)
-        out.append(Decision("open", "unreachable", f"network {health.network} has been unreachable for {minutes} min (since {since.isoformat(timespec='minutes')})"))
+        out.append(
+            Decision(
+                "open",
+                "unreachable",
+                f"network {health.network} has been unreachable for {minutes} min (since {since.isoformat(timespec='minutes')})",
+            )
+        )
     elif since is None and "unreachable" in open_kinds:
         out.append(Decision("close", "unreachable", f"network {health.network} answers probes again"))
     return out
@@ -71,8 +77,10 @@ def decide(health: Health, open_kinds: set[str], *, failed_runs: int, unreachabl
 
 def health_of(conn, network: str, failed_runs: int) -> Health:
     runs = conn.execute(
-        select(JOBS.c.state, JOBS.c.message).where(JOBS.c.network == network, JOBS.c.kind.in_(("full", "incremental")), JOBS.c.state != "running")
-        .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(failed_runs * 3)
+        select(JOBS.c.state, JOBS.c.message)
+        .where(JOBS.c.network == network, JOBS.c.kind.in_(("full", "incremental")), JOBS.c.state != "running")
+        .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc())
+        .limit(failed_runs * 3)
     ).all()
     last_ok = conn.execute(select(func.max(PROBES.c.at)).where(PROBES.c.network == network, PROBES.c.ok.is_(True))).scalar()
     q = select(func.min(PROBES.c.at)).where(PROBES.c.network == network, PROBES.c.ok.is_(False))
@@ -112,13 +120,34 @@ def check_alerts(store, networks: list[str], settings, notifier, *, at: datetime
             changed = []
             for d in decisions:
                 if d.action == "open":
-                    alert_id = conn.execute(insert(ALERTS).values(network=code, kind=d.kind, opened_at=at, message=d.message).returning(ALERTS.c.id)).scalar_one()
-                    changed.append(dict(id=alert_id, network=code, kind=d.kind, state="opened", opened_at=at.isoformat(), closed_at=None, message=d.message))
+                    alert_id = conn.execute(
+                        insert(ALERTS).values(network=code, kind=d.kind, opened_at=at, message=d.message).returning(ALERTS.c.id)
+                    ).scalar_one()
+                    changed.append(
+                        dict(
+                            id=alert_id,
+                            network=code,
+                            kind=d.kind,
+                            state="opened",
+                            opened_at=at.isoformat(),
+                            closed_at=None,
+                            message=d.message,
+                        )
+                    )
                 else:
                     alert = current[d.kind]
                     conn.execute(update(ALERTS).where(ALERTS.c.id == alert["id"]).values(closed_at=at))
-                    changed.append(dict(id=alert["id"], network=code, kind=d.kind, state="closed", opened_at=as_utc(alert["opened_at"]).isoformat(),
-                                        closed_at=at.isoformat(), message=d.message))
+                    changed.append(
+                        dict(
+                            id=alert["id"],
+                            network=code,
+                            kind=d.kind,
+                            state="closed",
+                            opened_at=as_utc(alert["opened_at"]).isoformat(),
+                            closed_at=at.isoformat(),
+                            message=d.message,
+                        )
+                    )
         # Delivered outside the transaction: a slow webhook must not hold the database's write lock.
         for alert in changed:
             note = deliver(notifier, alert)

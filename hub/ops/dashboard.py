@@ -40,19 +40,34 @@ def overview(conn, networks, *, at: datetime | None = None) -> list[dict]:
     held = dict(conn.execute(select(HOLDS.c.network, func.count()).where(HOLDS.c.state == "held").group_by(HOLDS.c.network)).all())
     out = []
     for n in networks:
-        last = conn.execute(select(JOBS).where(JOBS.c.network == n.code, JOBS.c.kind.in_(HARVEST_KINDS))
-                            .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)).first()
+        last = conn.execute(
+            select(JOBS)
+            .where(JOBS.c.network == n.code, JOBS.c.kind.in_(HARVEST_KINDS))
+            .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc())
+            .limit(1)
+        ).first()
         window = probes.load(conn, n.code, since, at)
         s, lease = schedules.get(n.code), leases.get(n.code)
-        out.append(dict(
-            code=n.code, name=n.name, family=n.family, pulled=n.pulled, enabled=n.enabled,
-            last_run=_job(last) if last else None,
-            schedule=(s.trigger if s else None), next_run=(s.next_run if s else None),
-            requested_at=(s.requested_at if s else None), requested_by=(s.requested_by if s else None),
-            lease=dict(holder=lease.holder, purpose=lease.purpose, acquired_at=lease.acquired_at) if lease else None,
-            probes_30d=len(window), availability_30d=probes.availability(window), latency_p50_30d_ms=probes.latency(window, 50),
-            open_alerts=alerts.get(n.code, 0), held_withdrawals=held.get(n.code, 0),
-        ))
+        out.append(
+            dict(
+                code=n.code,
+                name=n.name,
+                family=n.family,
+                pulled=n.pulled,
+                enabled=n.enabled,
+                last_run=_job(last) if last else None,
+                schedule=(s.trigger if s else None),
+                next_run=(s.next_run if s else None),
+                requested_at=(s.requested_at if s else None),
+                requested_by=(s.requested_by if s else None),
+                lease=dict(holder=lease.holder, purpose=lease.purpose, acquired_at=lease.acquired_at) if lease else None,
+                probes_30d=len(window),
+                availability_30d=probes.availability(window),
+                latency_p50_30d_ms=probes.latency(window, 50),
+                open_alerts=alerts.get(n.code, 0),
+                held_withdrawals=held.get(n.code, 0),
+            )
+        )
     return out
 
 
@@ -65,9 +80,23 @@ def errors(conn, code: str, *, page: int = 1, per_page: int = 50, job_id: int | 
     """Skipped records and dropped values of `code`, newest first, a page at a time."""
     where = [ERRORS.c.network == code] + ([ERRORS.c.job_id == job_id] if job_id is not None else [])
     total = conn.execute(select(func.count()).select_from(ERRORS).where(*where)).scalar_one()
-    rows = conn.execute(select(ERRORS.c.id, ERRORS.c.job_id, ERRORS.c.batch_id, ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.severity,
-                               ERRORS.c.message, ERRORS.c.raw_excerpt, ERRORS.c.created_at)
-                        .where(*where).order_by(ERRORS.c.id.desc()).limit(per_page).offset((page - 1) * per_page))
+    rows = conn.execute(
+        select(
+            ERRORS.c.id,
+            ERRORS.c.job_id,
+            ERRORS.c.batch_id,
+            ERRORS.c.source_id,
+            ERRORS.c.field,
+            ERRORS.c.severity,
+            ERRORS.c.message,
+            ERRORS.c.raw_excerpt,
+            ERRORS.c.created_at,
+        )
+        .where(*where)
+        .order_by(ERRORS.c.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    )
     pages = max(1, -(-total // per_page))
     return dict(total=total, page=page, per_page=per_page, pages=pages, items=[dict(r._mapping) for r in rows])
 

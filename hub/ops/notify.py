@@ -74,7 +74,8 @@ class WebhookNotifier(Notifier):
 
     def send(self, alert: dict) -> str:
         response = requests.post(
-            self.config["url"], data=json.dumps(alert, ensure_ascii=False, default=str).encode("utf-8"),
+            self.config["url"],
+            data=json.dumps(alert, ensure_ascii=False, default=str).encode("utf-8"),
             headers={"Content-Type": "application/json; charset=utf-8", **self.config.get("headers", {})},
             timeout=float(self.config.get("timeout", 5)),
         )

@@ -47,7 +47,13 @@ class ProbeResult:
 
 def probe_http_settings(settings) -> dict:
     timeout = settings.operations["probe_timeout_seconds"]
-    return dict(settings.http, connect_timeout=min(timeout, settings.http["connect_timeout"]), read_timeout=timeout, max_retries=0, max_retry_after=0)
+    return dict(
+        settings.http,
+        connect_timeout=min(timeout, settings.http["connect_timeout"]),
+        read_timeout=timeout,
+        max_retries=0,
+        max_retry_after=0,
+    )
 
 
 def probe_network(network, settings, *, at: datetime | None = None, http_factory=HttpClient) -> ProbeResult:
@@ -87,7 +93,9 @@ def probe_all(store, registry, settings, *, at: datetime | None = None, http_fac
 
 def load(conn, network: str | None, start: datetime, end: datetime) -> list[dict]:
     """Probes in (start, end], oldest first."""
-    q = select(PROBES.c.network, PROBES.c.at, PROBES.c.ok, PROBES.c.latency_ms, PROBES.c.kind).where(PROBES.c.at > start, PROBES.c.at <= end)
+    q = select(PROBES.c.network, PROBES.c.at, PROBES.c.ok, PROBES.c.latency_ms, PROBES.c.kind).where(
+        PROBES.c.at > start, PROBES.c.at <= end
+    )
     if network is not None:
         q = q.where(PROBES.c.network == network)
     rows = [dict(r._mapping) for r in conn.execute(q.order_by(PROBES.c.at, PROBES.c.id))]
@@ -112,5 +120,8 @@ def daily(probes: list[dict], days: list) -> list[dict]:
     by_day: dict = {d: [] for d in days}
     for p in probes:
         by_day.setdefault(p["at"].date(), []).append(p)
-    return [{"day": d.isoformat(), "probes": len(ps), "availability": availability(ps), "p50_ms": latency(ps, 50), "p95_ms": latency(ps, 95)}
-            for d, ps in sorted(by_day.items()) if d in set(days)]
+    return [
+        {"day": d.isoformat(), "probes": len(ps), "availability": availability(ps), "p50_ms": latency(ps, 50), "p95_ms": latency(ps, 95)}
+        for d, ps in sorted(by_day.items())
+        if d in set(days)
+    ]

@@ -63,14 +63,44 @@ def job_definitions(registry, settings) -> list[dict]:
     for network in registry:
         if not (network.pulled and network.enabled):
             continue
-        jobs.append({"id": f"harvest:{network.code}", "task": "harvest", "network": network.code,
-                     "full_every_days": (network.schedule or {}).get("full_every_days") or 7, **_harvest_trigger(network, registry.source)})
-        jobs.append({"id": f"service:{network.code}", "task": "service", "network": network.code, "year": settings.service_year,
-                     "trigger": "cron", "cron": ops["service_stats_cron"], "describe": f"cron {ops['service_stats_cron']}"})
-    jobs.append({"id": "probe", "task": "probe", "trigger": "interval", "seconds": ops["probe_interval_seconds"],
-                 "describe": f"every {ops['probe_interval_seconds']} s"})
-    jobs.append({"id": "maintenance", "task": "maintenance", "trigger": "interval", "seconds": ops["poll_seconds"],
-                 "describe": f"every {ops['poll_seconds']} s"})
+        jobs.append(
+            {
+                "id": f"harvest:{network.code}",
+                "task": "harvest",
+                "network": network.code,
+                "full_every_days": (network.schedule or {}).get("full_every_days") or 7,
+                **_harvest_trigger(network, registry.source),
+            }
+        )
+        jobs.append(
+            {
+                "id": f"service:{network.code}",
+                "task": "service",
+                "network": network.code,
+                "year": settings.service_year,
+                "trigger": "cron",
+                "cron": ops["service_stats_cron"],
+                "describe": f"cron {ops['service_stats_cron']}",
+            }
+        )
+    jobs.append(
+        {
+            "id": "probe",
+            "task": "probe",
+            "trigger": "interval",
+            "seconds": ops["probe_interval_seconds"],
+            "describe": f"every {ops['probe_interval_seconds']} s",
+        }
+    )
+    jobs.append(
+        {
+            "id": "maintenance",
+            "task": "maintenance",
+            "trigger": "interval",
+            "seconds": ops["poll_seconds"],
+            "describe": f"every {ops['poll_seconds']} s",
+        }
+    )
     return jobs
 
 

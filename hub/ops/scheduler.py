@@ -122,8 +122,12 @@ class HubScheduler:
         owed = set()
         with self.store.read() as conn:
             for code in self.networks:
-                row = conn.execute(select(JOBS.c.state, JOBS.c.message).where(JOBS.c.network == code, JOBS.c.kind.in_(("full", "incremental")))
-                                   .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)).first()
+                row = conn.execute(
+                    select(JOBS.c.state, JOBS.c.message)
+                    .where(JOBS.c.network == code, JOBS.c.kind.in_(("full", "incremental")))
+                    .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc())
+                    .limit(1)
+                ).first()
                 if row and (row.state == "crashed" or (row.state == "failed" and SHUTDOWN_MARK in (row.message or ""))):
                     owed.add(code)
         return owed
@@ -161,8 +165,18 @@ class HubScheduler:
     def run_harvest(self, d: dict):
         network = self.registry.get(d["network"])
         for r in self.harvester.harvest(network, full=bool(d.get("full"))):
-            log.info("harvest %s %s: %s, %d fetched, %d created, %d updated, %d withdrawn, %d rejected%s", r.network, r.kind, r.state,
-                     r.counts.fetched, r.counts.created, r.counts.updated, r.counts.withdrawn, r.counts.rejected, f" ({r.message})" if r.message else "")
+            log.info(
+                "harvest %s %s: %s, %d fetched, %d created, %d updated, %d withdrawn, %d rejected%s",
+                r.network,
+                r.kind,
+                r.state,
+                r.counts.fetched,
+                r.counts.created,
+                r.counts.updated,
+                r.counts.withdrawn,
+                r.counts.rejected,
+                f" ({r.message})" if r.message else "",
+            )
 
     def run_service(self, d: dict):
         network = self.registry.get(d["network"])
@@ -190,20 +204,36 @@ class HubScheduler:
     def pick_up_requests(self) -> list[str]:
         """Claim pending "harvest now" requests of free networks and run them at once."""
         with self.store.read() as conn:
-            pending = conn.execute(select(SCHEDULES.c.network, SCHEDULES.c.requested_full, SCHEDULES.c.requested_by)
-                                   .where(SCHEDULES.c.requested_at.is_not(None), SCHEDULES.c.network.in_(self.networks))).all()
+            pending = conn.execute(
+                select(SCHEDULES.c.network, SCHEDULES.c.requested_full, SCHEDULES.c.requested_by).where(
+                    SCHEDULES.c.requested_at.is_not(None), SCHEDULES.c.network.in_(self.networks)
+                )
+            ).all()
         started = []
         for row in pending:
             if lease.current(self.store, row.network):
                 continue  # being harvested: the request waits for the run after this one
             with self.store.write() as conn:
                 # The conditional update is the claim: of two schedulers, one sees rowcount 1.
-                claimed = conn.execute(update(SCHEDULES).where(SCHEDULES.c.network == row.network, SCHEDULES.c.requested_at.is_not(None))
-                                       .values(requested_at=None, requested_by=None, requested_full=False)).rowcount
+                claimed = conn.execute(
+                    update(SCHEDULES)
+                    .where(SCHEDULES.c.network == row.network, SCHEDULES.c.requested_at.is_not(None))
+                    .values(requested_at=None, requested_by=None, requested_full=False)
+                ).rowcount
             if claimed:
-                log.info("harvest now: %s (%s, requested by %s)", row.network, "full" if row.requested_full else "by schedule", row.requested_by)
-                self._aps.add_job(self._run, "date", run_date=now(), args=[f"harvest:{row.network}"], kwargs={"full": bool(row.requested_full)},
-                                  id=f"now:{row.network}", replace_existing=True, misfire_grace_time=None)
+                log.info(
+                    "harvest now: %s (%s, requested by %s)", row.network, "full" if row.requested_full else "by schedule", row.requested_by
+                )
+                self._aps.add_job(
+                    self._run,
+                    "date",
+                    run_date=now(),
+                    args=[f"harvest:{row.network}"],
+                    kwargs={"full": bool(row.requested_full)},
+                    id=f"now:{row.network}",
+                    replace_existing=True,
+                    misfire_grace_time=None,
+                )
                 started.append(row.network)
         return started
 
@@ -216,7 +246,14 @@ class HubScheduler:
             if job is None:
                 continue
             d = self.definitions[job.id]
-            rows.append(dict(network=code, trigger=d["describe"], next_run=job.next_run_time.astimezone(timezone.utc) if job.next_run_time else None, updated_at=now()))
+            rows.append(
+                dict(
+                    network=code,
+                    trigger=d["describe"],
+                    next_run=job.next_run_time.astimezone(timezone.utc) if job.next_run_time else None,
+                    updated_at=now(),
+                )
+            )
         with self.store.write() as conn:
             upsert(conn, SCHEDULES, rows, ("network",))
 

@@ -62,7 +62,11 @@ class SqliteText:
         return " OR ".join("(" + " AND ".join(f'"{t}"' for t in alt) + ")" for alt in alternatives)
 
     def _matching(self, expression: str) -> ColumnElement:
-        sub = select(literal_column("rowid")).select_from(text("search_fts")).where(text("search_fts MATCH :m").bindparams(bindparam("m", expression, unique=True)))
+        sub = (
+            select(literal_column("rowid"))
+            .select_from(text("search_fts"))
+            .where(text("search_fts MATCH :m").bindparams(bindparam("m", expression, unique=True)))
+        )
         return docs.c.docid.in_(sub)
 
     def _all(self, clauses, tags) -> str:
@@ -79,9 +83,14 @@ class SqliteText:
         # Checked on the candidate's own stored tokens (space-padded, space-separated): the same
         # question as the column filter `field : (…)`, without building a posting-list set as large
         # as every document containing the words.
-        return "(" + " OR ".join(
-            "(" + " AND ".join(f"instr(search_fts.{field}, {_sql_string(' ' + t + ' ')}) > 0" for t in alt) + ")" for alt in clause.alternatives
-        ) + ")"
+        return (
+            "("
+            + " OR ".join(
+                "(" + " AND ".join(f"instr(search_fts.{field}, {_sql_string(' ' + t + ' ')}) > 0" for t in alt) + ")"
+                for alt in clause.alternatives
+            )
+            + ")"
+        )
 
 
 class PostgresText:
@@ -109,9 +118,7 @@ class PostgresText:
         for field, tokens in fields.items():
             for t in tokens:
                 labels.setdefault(t, set()).add(_WEIGHT_LABEL[field])
-        return " ".join(
-            _quote(t) + ":" + ",".join(f"{_POSITION[l]}{l}" for l in sorted(ls)) for t, ls in labels.items()
-        )
+        return " ".join(_quote(t) + ":" + ",".join(f"{_POSITION[l]}{l}" for l in sorted(ls)) for t, ls in labels.items())
 
     def encode(self, fields: dict[str, list[str]]) -> str:
         return self.vector(fields)

@@ -59,8 +59,5 @@ class _Cache:
         return value
 
 
-
 #: Facets, result pages and statistics of up to 512 distinct questions (a few KB each) per process.
 _CACHE = _Cache(512)
-
-

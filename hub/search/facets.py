@@ -85,8 +85,21 @@ FACETS = (
     Facet("category2", lambda c: func.substr(c.c.category, 1, 4), _category2_label, lambda v: {"category": v}),
     Facet("owner_type", lambda c: c.c.owner_type, lambda v, ctx: labels.OWNER_TYPES.get(v, (v, v)), lambda v: {"owner_type": v}),
     Facet("sharing", lambda c: c.c.sharing, lambda v, ctx: labels.SHARING.get(v, (v, v)), lambda v: {"sharing": v}, order="value"),
-    Facet("certified", lambda c: case((c.c.certified.is_(True), "true"), else_="false"), lambda v, ctx: labels.CERTIFIED[v], lambda v: {"certified": v}, order="value"),
-    Facet("value_band", lambda c: cast(band_expression(c.c.value), String), lambda v, ctx: VALUE_BANDS[_band_index(v)][2:], _band_filter, order="band", value=lambda raw: band_key(int(raw))),
+    Facet(
+        "certified",
+        lambda c: case((c.c.certified.is_(True), "true"), else_="false"),
+        lambda v, ctx: labels.CERTIFIED[v],
+        lambda v: {"certified": v},
+        order="value",
+    ),
+    Facet(
+        "value_band",
+        lambda c: cast(band_expression(c.c.value), String),
+        lambda v, ctx: VALUE_BANDS[_band_index(v)][2:],
+        _band_filter,
+        order="band",
+        value=lambda raw: band_key(int(raw)),
+    ),
 )
 
 
@@ -102,9 +115,20 @@ def facet_counts(conn, where) -> tuple[int, dict[str, list[dict]]]:
 
 def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`, in one statement."""
-    cols = [docs.c.status, docs.c.network, docs.c.city_code, docs.c.category, docs.c.owner_type, docs.c.sharing, docs.c.certified, docs.c.value]
+    cols = [
+        docs.c.status,
+        docs.c.network,
+        docs.c.city_code,
+        docs.c.category,
+        docs.c.owner_type,
+        docs.c.sharing,
+        docs.c.certified,
+        docs.c.value,
+    ]
     matching = select(*cols).where(*where).cte("matching").prefix_with("MATERIALIZED")
-    parts = [select(literal("total").label("facet"), cast(literal(None), String).label("value"), func.count().label("n")).select_from(matching)]
+    parts = [
+        select(literal("total").label("facet"), cast(literal(None), String).label("value"), func.count().label("n")).select_from(matching)
+    ]
     for facet in FACETS:
         expr = cast(facet.expression(matching), String)
         parts.append(select(literal(facet.name), expr, func.count()).group_by(expr))
@@ -145,6 +169,15 @@ def roll_up(rows, context: dict) -> dict[str, list[dict]]:
         if missing:
             # The value band of an unknown value has no filter (the value filters are ranges).
             selecting = {} if facet.name == "value_band" else facet.filter(UNKNOWN)
-            items.append({"value": UNKNOWN, "label": UNKNOWN_LABEL[0], "label_en": UNKNOWN_LABEL[1], "count": missing, "filter": selecting, "unknown": True})
+            items.append(
+                {
+                    "value": UNKNOWN,
+                    "label": UNKNOWN_LABEL[0],
+                    "label_en": UNKNOWN_LABEL[1],
+                    "count": missing,
+                    "filter": selecting,
+                    "unknown": True,
+                }
+            )
         out[facet.name] = items
     return out

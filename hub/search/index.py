@@ -27,17 +27,38 @@ CHUNK = 500
 _I = Instrument.__table__
 _O = OwnerUnit.__table__
 
-_SOURCE = (
-    select(
-        _I.c.id, _I.c.network, _I.c.name, _I.c.name_en, _I.c.category, _I.c.model, _I.c.manufacturer,
-        _I.c.original_value, _I.c.commissioned, _I.c.province_name, _I.c.city_code, _I.c.city_name,
-        _I.c.county_name, _I.c.address, _I.c.specs, _I.c.functions, _I.c.services, _I.c.status,
-        _I.c.sharing, _I.c.certified, _I.c.source_updated, _I.c.withdrawn_at,
-        _I.c.fee_text, _I.c.fee_amount, _I.c.booking_url, _I.c.contact_phone, _I.c.contact_email,
-        _O.c.name.label("owner_name"), _O.c.type.label("owner_type"), _O.c.level.label("owner_level"),
-    )
-    .select_from(_I.outerjoin(_O, _I.c.owner_id == _O.c.id))
-)
+_SOURCE = select(
+    _I.c.id,
+    _I.c.network,
+    _I.c.name,
+    _I.c.name_en,
+    _I.c.category,
+    _I.c.model,
+    _I.c.manufacturer,
+    _I.c.original_value,
+    _I.c.commissioned,
+    _I.c.province_name,
+    _I.c.city_code,
+    _I.c.city_name,
+    _I.c.county_name,
+    _I.c.address,
+    _I.c.specs,
+    _I.c.functions,
+    _I.c.services,
+    _I.c.status,
+    _I.c.sharing,
+    _I.c.certified,
+    _I.c.source_updated,
+    _I.c.withdrawn_at,
+    _I.c.fee_text,
+    _I.c.fee_amount,
+    _I.c.booking_url,
+    _I.c.contact_phone,
+    _I.c.contact_email,
+    _O.c.name.label("owner_name"),
+    _O.c.type.label("owner_type"),
+    _O.c.level.label("owner_level"),
+).select_from(_I.outerjoin(_O, _I.c.owner_id == _O.c.id))
 
 #: Which instrument columns feed which text field (see tables.FIELDS for their weights).
 FIELD_SOURCES = {

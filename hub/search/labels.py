@@ -10,14 +10,24 @@ from sqlalchemy import select
 from hub.config import conf_dir, load_yaml, mappings_dir
 from hub.store.models import Network
 
-OWNER_TYPES = {"university": ("高等院校", "University"), "institute": ("科研院所", "Research institute"), "enterprise": ("企业", "Enterprise"), "other": ("其他", "Other")}
+OWNER_TYPES = {
+    "university": ("高等院校", "University"),
+    "institute": ("科研院所", "Research institute"),
+    "enterprise": ("企业", "Enterprise"),
+    "other": ("其他", "Other"),
+}
 OWNER_LEVELS = {"central": ("中央", "Central"), "provincial": ("省级", "Provincial"), "municipal": ("市级", "Municipal")}
 SHARING = {"external": ("对外共享", "Shared externally"), "internal": ("内部共享", "Shared internally"), "none": ("不共享", "Not shared")}
 CERTIFIED = {"true": ("具备CMA/CNAS资质", "CMA/CNAS certified"), "false": ("无资质认定", "Not certified")}
 STATUSES = {
-    "normal": ("正常", "Normal"), "standby": ("待机", "Standby"), "remote": ("远程", "Remote"),
-    "occasional_fault": ("偶有故障", "Occasional faults"), "frequent_fault": ("故障频繁", "Frequent faults"),
-    "awaiting_repair": ("待修", "Awaiting repair"), "awaiting_retirement": ("待报废", "Awaiting retirement"), "retired": ("已报废", "Retired"),
+    "normal": ("正常", "Normal"),
+    "standby": ("待机", "Standby"),
+    "remote": ("远程", "Remote"),
+    "occasional_fault": ("偶有故障", "Occasional faults"),
+    "frequent_fault": ("故障频繁", "Frequent faults"),
+    "awaiting_repair": ("待修", "Awaiting repair"),
+    "awaiting_retirement": ("待报废", "Awaiting retirement"),
+    "retired": ("已报废", "Retired"),
 }
 
 

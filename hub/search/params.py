@@ -63,30 +63,52 @@ def _printable(value: str) -> bool:
     return all(ch.isprintable() or ch in " \u3000" for ch in value)
 
 
-
-
 class SearchParamsSchema(Schema):
     """Query parameters of GET /api/v1/instruments (and of its export). Unknown ones are refused."""
 
     class Meta:
         unknown = RAISE
 
-    q = fields.String(load_default=None, validate=validate.Length(max=MAX_Q_CHARS), metadata={"description": "Search text (Chinese, English, model numbers)."})
+    q = fields.String(
+        load_default=None,
+        validate=validate.Length(max=MAX_Q_CHARS),
+        metadata={"description": "Search text (Chinese, English, model numbers)."},
+    )
     network = fields.String(load_default=None, validate=validate.Regexp(NETWORK_CODE_PATTERN, error=EXPECTED))
-    city = fields.String(load_default=None, validate=validate.Regexp(r"^(\d{6}|unknown)$", error="expected a 6-digit GB/T 2260 city code or unknown"))
-    category = fields.String(load_default=None, validate=validate.Regexp(r"^(\d{2}(\d{2}(\d{2})?)?|unknown)$", error="expected a category code or prefix: 01, 0105 or 010500, or unknown"))
+    city = fields.String(
+        load_default=None, validate=validate.Regexp(r"^(\d{6}|unknown)$", error="expected a 6-digit GB/T 2260 city code or unknown")
+    )
+    category = fields.String(
+        load_default=None,
+        validate=validate.Regexp(
+            r"^(\d{2}(\d{2}(\d{2})?)?|unknown)$", error="expected a category code or prefix: 01, 0105 or 010500, or unknown"
+        ),
+    )
     owner_type = fields.String(load_default=None, validate=validate.OneOf((*OWNER_TYPES, UNKNOWN)))
     owner_level = fields.String(load_default=None, validate=validate.OneOf((*OWNER_LEVELS, UNKNOWN)))
     status = fields.String(load_default=None, validate=validate.OneOf((*STATUSES, UNKNOWN)))
     sharing = fields.String(load_default=None, validate=validate.OneOf((*SHARING, UNKNOWN)))
     certified = fields.Boolean(load_default=None)
-    include_retired = fields.Boolean(load_default=None, metadata={"description": "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."})
+    include_retired = fields.Boolean(
+        load_default=None,
+        metadata={
+            "description": "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."
+        },
+    )
     # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)
-    min_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13),
-                            metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13})
+    min_value = fields.Decimal(
+        load_default=None,
+        places=2,
+        validate=validate.Range(min=0, max=10**13),
+        metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13},
+    )
     # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)
-    max_value = fields.Decimal(load_default=None, places=2, validate=validate.Range(min=0, max=10**13),
-                            metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13})
+    max_value = fields.Decimal(
+        load_default=None,
+        places=2,
+        validate=validate.Range(min=0, max=10**13),
+        metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13},
+    )
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_WINDOW))
     page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))

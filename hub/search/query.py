@@ -208,9 +208,18 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
 
     score, order = ordering(text, p, clauses)
     # Ranking every match of a broad query is the costly part; the page is cached like the facets.
-    page = cached(conn, ("page", *where, *order, p.page_size, p.offset), lambda: conn.execute(
-        select(docs.c.instrument_id, score).select_from(text.scored_from() if clauses else docs)
-        .where(*where).order_by(*order).limit(p.page_size).offset(p.offset)).all())
+    page = cached(
+        conn,
+        ("page", *where, *order, p.page_size, p.offset),
+        lambda: conn.execute(
+            select(docs.c.instrument_id, score)
+            .select_from(text.scored_from() if clauses else docs)
+            .where(*where)
+            .order_by(*order)
+            .limit(p.page_size)
+            .offset(p.offset)
+        ).all(),
+    )
     scores = {i: s for i, s in page}
     result.items = [{**rec, "score": scores[rec["id"]]} for rec in fetch_records(conn, [i for i, _ in page])]
     return result

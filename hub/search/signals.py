@@ -27,9 +27,34 @@ COMPLETENESS = ("model", "manufacturer", "specs", "functions", "address", "categ
 
 #: Leading modifiers a name may carry without changing what kind of instrument it is.
 _MODIFIERS = (
-    "超高效", "超高压", "高效", "超快速", "快速", "全自动", "半自动", "自动", "台式", "便携式", "便携", "落地式",
-    "高分辨率", "高分辨", "场发射", "智能", "多功能", "数字式", "数字", "大型", "微型", "小型", "精密",
-    "high performance ", "ultra high performance ", "automatic ", "benchtop ", "portable ",
+    "超高效",
+    "超高压",
+    "高效",
+    "超快速",
+    "快速",
+    "全自动",
+    "半自动",
+    "自动",
+    "台式",
+    "便携式",
+    "便携",
+    "落地式",
+    "高分辨率",
+    "高分辨",
+    "场发射",
+    "智能",
+    "多功能",
+    "数字式",
+    "数字",
+    "大型",
+    "微型",
+    "小型",
+    "精密",
+    "high performance ",
+    "ultra high performance ",
+    "automatic ",
+    "benchtop ",
+    "portable ",
 )
 #: Generic endings (instrument, system, device, coupled): 液相色谱仪系统 and 液相色谱仪 are one kind.
 _ENDINGS = ("仪器", "系统", "联用", "装置", "设备", "仪", " system", " instrument", " analyzer", " analyser")
@@ -62,7 +87,7 @@ def name_kind(text: str | None) -> str | None:
         changed = False
         for m in _MODIFIERS:
             if kind.startswith(m) and len(kind) > len(m) + 1:
-                kind, changed = kind[len(m):].lstrip(), True
+                kind, changed = kind[len(m) :].lstrip(), True
         for e in _ENDINGS:
             if kind.endswith(e) and len(kind) > len(e) + 1:
                 kind, changed = kind[: -len(e)].rstrip(), True

@@ -24,7 +24,10 @@ class _SynonymsSchema(Schema):
         required=True,
     )
     word_forms = fields.List(
-        fields.List(fields.String(validate=validate.Regexp(r"^[a-z]{2,12}$", error="expected a lower-case Latin suffix")), validate=validate.Length(equal=2)),
+        fields.List(
+            fields.String(validate=validate.Regexp(r"^[a-z]{2,12}$", error="expected a lower-case Latin suffix")),
+            validate=validate.Length(equal=2),
+        ),
         load_default=list,
     )
 

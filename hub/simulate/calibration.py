@@ -67,13 +67,19 @@ def calibrate(data, year: int, target: dict[str, int]) -> dict:
     chosen = sorted(chosen + pool[: max(0, target["instruments"] - len(chosen))])
 
     raw = [data.raw_stats(i, year) for i in chosen]
-    hours = apportion(target["hours"], [r.hours for r in raw], caps=[MAX_HOURS] * len(raw) if MAX_HOURS * len(raw) >= target["hours"] else None)
+    hours = apportion(
+        target["hours"], [r.hours for r in raw], caps=[MAX_HOURS] * len(raw) if MAX_HOURS * len(raw) >= target["hours"] else None
+    )
     services = apportion(target["external_services"], [max(r.external_services, 0.5) for r in raw])
-    enterprise = apportion(target["enterprise_services"], [s * (r.enterprise_services / max(r.external_services, 1) or 0.05)
-                                                          for s, r in zip(services, raw)], caps=services)
+    enterprise = apportion(
+        target["enterprise_services"],
+        [s * (r.enterprise_services / max(r.external_services, 1) or 0.05) for s, r in zip(services, raw)],
+        caps=services,
+    )
     samples = apportion(target["samples"], [r.samples for r in raw])
-    external = apportion(target["external_samples"], [s * max(r.external_samples / r.samples, 0.02) for s, r in zip(samples, raw)],
-                         caps=samples)
+    external = apportion(
+        target["external_samples"], [s * max(r.external_samples / r.samples, 0.02) for s, r in zip(samples, raw)], caps=samples
+    )
     out = {}
     for k, i in enumerate(chosen):
         r = raw[k]

@@ -14,17 +14,16 @@ import click
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8790, show_default=True, type=int, help="0 picks a free port.")
 @click.option("--scale", default=1.0, show_default=True, type=float, help="Multiply every network's size.")
-@click.option("--network", "networks", multiple=True, metavar="CODE",
-              help="Serve only these networks (repeatable); default: every simulated network.")
+@click.option(
+    "--network", "networks", multiple=True, metavar="CODE", help="Serve only these networks (repeatable); default: every simulated network."
+)
 @click.option("--seed", default=1, show_default=True, type=int, help="Another seed, other (still deterministic) data.")
-@click.option("--realistic-latency", is_flag=True,
-              help="Slow pages (0.2–2 s on HTML sites) and about 1% 502s, as the real sites behave.")
+@click.option("--realistic-latency", is_flag=True, help="Slow pages (0.2–2 s on HTML sites) and about 1% 502s, as the real sites behave.")
 def simulate(host, port, scale, networks, seed, realistic_latency):
     """Serve realistic simulated provincial networks (sdyq-xml, hbkx-json, yqlm-html) until Ctrl-C."""
     from hub.simulate.server import SimulatorServer
 
-    server = SimulatorServer(networks=list(networks) or None, scale=scale, port=port, host=host, seed=seed,
-                             realistic=realistic_latency)
+    server = SimulatorServer(networks=list(networks) or None, scale=scale, port=port, host=host, seed=seed, realistic=realistic_latency)
 
     def terminate(signum, frame):
         raise KeyboardInterrupt
@@ -33,8 +32,7 @@ def simulate(host, port, scale, networks, seed, realistic_latency):
     click.echo(f"simulator listening on {server.url}")
     for code in server.networks:
         spec = server.state(code).spec
-        click.echo(f"  {code} {spec.province} {spec.family:10s} {server.state(code).total:6d} instruments  "
-                   f"{server.base_url(code)}")
+        click.echo(f"  {code} {spec.province} {spec.family:10s} {server.state(code).total:6d} instruments  {server.base_url(code)}")
     sys.stdout.flush()
     try:
         server.serve_forever()
@@ -43,5 +41,3 @@ def simulate(host, port, scale, networks, seed, realistic_latency):
     finally:
         server._server.server_close()
     click.echo("simulator stopped")
-
-

@@ -146,8 +146,9 @@ def copy_of(data, j: int, version: int, updated, source_rec, kind: str):
     given = {f: rng.random() < getattr(fill, f) for f in ("model", "maker", "specs", "functions", "services", "value", "date")}
     u_cat = rng.random()
     code = source_rec.kind.code
-    category = (None if u_cat < fill.category_missing else
-                code[:2] + "0000" if u_cat < fill.category_missing + fill.category_wrong_level else code)
+    category = (
+        None if u_cat < fill.category_missing else code[:2] + "0000" if u_cat < fill.category_missing + fill.category_wrong_level else code
+    )
     unit, value, commissioned = source_rec.unit, source_rec.value_yuan, source_rec.commissioned
     u_val, u_owner, u_day = rng.random(), rng.random(), rng.random()
     if kind == "cross":
@@ -166,11 +167,22 @@ def copy_of(data, j: int, version: int, updated, source_rec, kind: str):
         commissioned = commissioned.replace(month=1 + int(rng.random() * 12), day=1 + int(rng.random() * 28))
     q = tuple(rng.random() for _ in range(12))
     return dataclasses.replace(
-        source_rec, index=j, version=version, name=name, model=model if given["model"] else "",
+        source_rec,
+        index=j,
+        version=version,
+        name=name,
+        model=model if given["model"] else "",
         maker_name=spelling.maker_text(maker_row, rng) if given["maker"] else "",
-        value_yuan=value, commissioned=commissioned, unit=unit, category=category,
+        value_yuan=value,
+        commissioned=commissioned,
+        unit=unit,
+        category=category,
         specs=source_rec.kind.specs if given["specs"] else "",
         functions=source_rec.kind.functions if given["functions"] else "",
         services=source_rec.kind.services if given["services"] else (),
-        value_given=given["value"], value_slip=False, date_given=given["date"],
-        updated=updated or data.updated_at(j), q=q)
+        value_given=given["value"],
+        value_slip=False,
+        date_given=given["date"],
+        updated=updated or data.updated_at(j),
+        q=q,
+    )

@@ -25,6 +25,7 @@ def register(kind):
         cls.kind = kind
         FAULTS[kind] = cls
         return cls
+
     return wrap
 
 
@@ -35,8 +36,10 @@ class Fault:
     def __init__(self, path=None, page=None, nth=None, count=None, rate=None, **params):
         unknown = set(params) - set(self.params)
         if unknown:
-            raise ValueError(f"fault {self.kind!r}: unknown parameter(s) {sorted(unknown)}; "
-                             f"expected {sorted(self.params) + ['count', 'nth', 'page', 'path', 'rate']}")
+            raise ValueError(
+                f"fault {self.kind!r}: unknown parameter(s) {sorted(unknown)}; "
+                f"expected {sorted(self.params) + ['count', 'nth', 'page', 'path', 'rate']}"
+            )
         self.path, self.page, self.nth, self.count, self.rate = path, page, nth, count, rate
         self.options = {**self.params, **params}
         self.seen = 0
@@ -60,8 +63,16 @@ class Fault:
             return True
 
     def describe(self) -> dict:
-        return {"kind": self.kind, **self.options, "path": self.path, "page": self.page, "nth": self.nth,
-                "count": self.count, "rate": self.rate, "fired": self.fired}
+        return {
+            "kind": self.kind,
+            **self.options,
+            "path": self.path,
+            "page": self.page,
+            "nth": self.nth,
+            "count": self.count,
+            "rate": self.rate,
+            "fired": self.fired,
+        }
 
 
 def deterministic_roll(url: str, attempt: int, rate: float) -> bool:
@@ -72,18 +83,21 @@ def deterministic_roll(url: str, attempt: int, rate: float) -> bool:
 @register("slow")
 class Slow(Fault):
     """Answer after ``delay`` seconds."""
+
     params = {"delay": 1.0}
 
 
 @register("http_error")
 class HttpError(Fault):
     """Answer with ``status`` (default 500) in the family's own error style."""
+
     params = {"status": 500}
 
 
 @register("unavailable")
 class Unavailable(Fault):
     """503 with ``Retry-After: retry_after`` (the export is being regenerated, maintenance)."""
+
     params = {"retry_after": 5}
 
 
@@ -91,6 +105,7 @@ class Unavailable(Fault):
 class RateLimit(Fault):
     """More than ``per_second`` requests in a second get 429 with ``Retry-After: retry_after``.
     ``per_second=None`` lifts the network's own limit."""
+
     params = {"per_second": 10, "retry_after": 1}
 
 
@@ -98,6 +113,7 @@ class RateLimit(Fault):
 class TokenExpiry(Fault):
     """hbkx-json tokens expire after ``seconds`` or after ``requests`` uses; tokens issued before the
     fault was set are expired at once (``expire_now``)."""
+
     params = {"seconds": None, "requests": None, "expire_now": True}
 
 
@@ -106,6 +122,7 @@ class Truncate(Fault):
     """Cut the body after ``at`` (a share of it, 0–1); the XML export is cut inside an element.
     ``boundary``: cut instead at the last record boundary before that point (after a listing row's
     ``</tr>``, an ``</Instrument>``, an OAI ``</record>``), so what is left parses as far as it goes."""
+
     params = {"at": 0.5, "boundary": False}
 
 
@@ -114,6 +131,7 @@ class ShortPage(Fault):
     """A listing page keeps only its first ``keep`` share of rows and stays well-formed, its totals
     unchanged (a page served from a half-filled cache): hbkx-json's ``list``, yqlm-html's table,
     an OAI-PMH page's records (its resumption token and ``completeListSize`` kept)."""
+
     params = {"keep": 0.5}
 
 
@@ -121,12 +139,14 @@ class ShortPage(Fault):
 class DropToken(Fault):
     """oai-pmh: the page loses its ``<resumptionToken>`` element and stays well-formed, as if it were
     the last page of the list."""
+
     params = {}
 
 
 @register("empty")
 class Empty(Fault):
     """Listings answer with zero records (a successful-looking empty harvest)."""
+
     params = {}
 
 
@@ -135,6 +155,7 @@ class HostileValue(Fault):
     """Record ``index`` (0-based, in generation order) carries ``value`` in ``field`` (an attribute of
     `hub.simulate.generator.Instrument`: name, model, specs, address, fee, contact, phone …), rendered
     by the family as it renders that field. Standing while set; the trigger parameters do not apply."""
+
     params = {"index": 0, "field": "specs", "value": ""}
 
 
@@ -142,6 +163,7 @@ class HostileValue(Fault):
 class Repeat(Fault):
     """Record ``index`` is served as a copy of record ``of``, its id included: a listing that names
     one id twice (a vendor's join gone wrong). Standing while set; the trigger parameters do not apply."""
+
     params = {"index": 1, "of": 0}
 
 

@@ -39,13 +39,46 @@ OVER = 300_000
 SIGMA = 1.05
 
 AREA_CODES = {
-    "370100": "0531", "370200": "0532", "370300": "0533", "370400": "0632", "370500": "0546", "370600": "0535",
-    "370700": "0536", "370800": "0537", "370900": "0538", "371000": "0631", "371100": "0633", "371200": "0634",
-    "371300": "0539", "371400": "0534", "371500": "0635", "371600": "0543", "371700": "0530",
-    "420100": "027", "420200": "0714", "420300": "0719", "420500": "0717", "420600": "0710", "420700": "0711",
-    "420800": "0724", "420900": "0712", "421000": "0716", "421100": "0713", "421200": "0715", "421300": "0722",
-    "130100": "0311", "130200": "0315", "130300": "0335", "130400": "0310", "130500": "0319", "130600": "0312",
-    "130700": "0313", "130800": "0314", "130900": "0317", "131000": "0316", "131100": "0318",
+    "370100": "0531",
+    "370200": "0532",
+    "370300": "0533",
+    "370400": "0632",
+    "370500": "0546",
+    "370600": "0535",
+    "370700": "0536",
+    "370800": "0537",
+    "370900": "0538",
+    "371000": "0631",
+    "371100": "0633",
+    "371200": "0634",
+    "371300": "0539",
+    "371400": "0534",
+    "371500": "0635",
+    "371600": "0543",
+    "371700": "0530",
+    "420100": "027",
+    "420200": "0714",
+    "420300": "0719",
+    "420500": "0717",
+    "420600": "0710",
+    "420700": "0711",
+    "420800": "0724",
+    "420900": "0712",
+    "421000": "0716",
+    "421100": "0713",
+    "421200": "0715",
+    "421300": "0722",
+    "130100": "0311",
+    "130200": "0315",
+    "130300": "0335",
+    "130400": "0310",
+    "130500": "0319",
+    "130600": "0312",
+    "130700": "0313",
+    "130800": "0314",
+    "130900": "0317",
+    "131000": "0316",
+    "131100": "0318",
 }
 
 
@@ -167,8 +200,9 @@ class NetworkData:
             c = (target_upper - base * over) / sum(v - base for v in upper)
             upper = [base + c * (v - base) for v in upper]
         # whole hundreds of yuan: 万元 with two decimals is exact
-        return array("q", [max(THRESHOLD, round(v / 100) * 100) if v <= OVER else max(OVER + 100, round(v / 100) * 100)
-                           for v in lower + upper])
+        return array(
+            "q", [max(THRESHOLD, round(v / 100) * 100) if v <= OVER else max(OVER + 100, round(v / 100) * 100) for v in lower + upper]
+        )
 
     def value(self, i: int, rng: random.Random) -> int:
         if i < self.n:
@@ -262,8 +296,13 @@ class NetworkData:
         name = spelling.name_text(kind, maker_row, model, rng)
         given = {f: rng.random() < getattr(fill, f) for f in _OPTIONAL}
         u_cat = rng.random()
-        category = (None if u_cat < fill.category_missing else
-                    kind.code[:2] + "0000" if u_cat < fill.category_missing + fill.category_wrong_level else kind.code)
+        category = (
+            None
+            if u_cat < fill.category_missing
+            else kind.code[:2] + "0000"
+            if u_cat < fill.category_missing + fill.category_wrong_level
+            else kind.code
+        )
         slip = rng.random() < fill.value_unit_slip
         maker_name = spelling.maker_text(maker_row, rng) if given["maker"] else ""
         if version:  # a later edit: the unit changed its fee, status or contact
@@ -274,15 +313,39 @@ class NetworkData:
         if not given["contact"]:
             contact, phone = "", ""
         return Instrument(
-            index=i, version=version, kind=kind, name=name, name_en=kind.name_en if given["name_en"] else "",
-            model=written_model if given["model"] else "", maker=maker,
-            value_yuan=value, commissioned=commissioned, unit=unit, county=county, address=address,
-            specs=specs if given["specs"] else "", functions=kind.functions if given["functions"] else "",
-            services=kind.services if given["services"] else (), fee=fee if given["fee"] else "", booking=booking,
-            contact=contact, phone=phone, email=email if given["contact"] else None,
-            status=status, sharing=sharing, certified=certified, cert=cert,
-            updated=updated or base_updated, q=q, maker_name=maker_name, category=category,
-            value_given=given["value"], value_slip=slip and given["value"], date_given=given["date"], base_model=model)
+            index=i,
+            version=version,
+            kind=kind,
+            name=name,
+            name_en=kind.name_en if given["name_en"] else "",
+            model=written_model if given["model"] else "",
+            maker=maker,
+            value_yuan=value,
+            commissioned=commissioned,
+            unit=unit,
+            county=county,
+            address=address,
+            specs=specs if given["specs"] else "",
+            functions=kind.functions if given["functions"] else "",
+            services=kind.services if given["services"] else (),
+            fee=fee if given["fee"] else "",
+            booking=booking,
+            contact=contact,
+            phone=phone,
+            email=email if given["contact"] else None,
+            status=status,
+            sharing=sharing,
+            certified=certified,
+            cert=cert,
+            updated=updated or base_updated,
+            q=q,
+            maker_name=maker_name,
+            category=category,
+            value_given=given["value"],
+            value_slip=slip and given["value"],
+            date_given=given["date"],
+            base_model=model,
+        )
 
     # -- service statistics --------------------------------------------------------------------
     def stats(self, i: int, year: int) -> ServiceStats | None:

@@ -23,9 +23,36 @@ from hub.simulate.network_table import spec_for
 #: Which format each pushing province uses (roster.csv variant notes).
 PUSH_FORMAT = {"110000": "nrii-json", "440000": "platform-csv"}
 
-GD_HEADER = ["仪器编号", "仪器名称", "英文名称", "分类编码", "规格型号", "生产厂商", "产地国别", "原值(万元)", "启用日期",
-             "所属单位", "统一社会信用代码", "单位类型", "隶属关系", "所在地区", "安放地址", "主要技术指标", "主要功能",
-             "服务内容", "收费标准", "预约网址", "联系人", "联系电话", "电子邮箱", "运行状态", "共享方式", "资质认证", "学科领域", "更新时间"]
+GD_HEADER = [
+    "仪器编号",
+    "仪器名称",
+    "英文名称",
+    "分类编码",
+    "规格型号",
+    "生产厂商",
+    "产地国别",
+    "原值(万元)",
+    "启用日期",
+    "所属单位",
+    "统一社会信用代码",
+    "单位类型",
+    "隶属关系",
+    "所在地区",
+    "安放地址",
+    "主要技术指标",
+    "主要功能",
+    "服务内容",
+    "收费标准",
+    "预约网址",
+    "联系人",
+    "联系电话",
+    "电子邮箱",
+    "运行状态",
+    "共享方式",
+    "资质认证",
+    "学科领域",
+    "更新时间",
+]
 GD_SERVICE_HEADER = ["仪器编号", "年度", "有效机时", "对外服务机时", "对外服务次数", "服务企业次数", "测样数", "对外测样数", "服务收入(元)"]
 _TYPE_ZH = {"university": "高等院校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
 _LEVEL_ZH = {"central": "中央", "provincial": "省属", "municipal": "市属", "other": ""}
@@ -40,18 +67,34 @@ def _nrii(code, rec) -> dict:
     unit = rec.unit
     worth = wire_number(rec, "wanyuan")
     return {
-        "innerId": source_id(code, rec.index), "cname": rec.name, "ename": rec.name_en or None,
-        "instrCategory": rec.category, "instrVersion": rec.model or None, "manufacturer": rec.maker_name or None,
-        "nation": alpha2, "worth": worth or None,
-        "beginDate": rec.commissioned.isoformat() if rec.date_given else None, "orgName": unit.name,
+        "innerId": source_id(code, rec.index),
+        "cname": rec.name,
+        "ename": rec.name_en or None,
+        "instrCategory": rec.category,
+        "instrVersion": rec.model or None,
+        "manufacturer": rec.maker_name or None,
+        "nation": alpha2,
+        "worth": worth or None,
+        "beginDate": rec.commissioned.isoformat() if rec.date_given else None,
+        "orgName": unit.name,
         "creditCode": unit.credit_code,
-        "orgLevel": unit.level if unit.level != "other" else None, "orgType": _TYPE_ZH[unit.type],
-        "province": code, "city": unit.city, "county": unit.county, "address": rec.address,
-        "technical": rec.specs or None, "function": rec.functions or None, "serviceContent": list(rec.services),
+        "orgLevel": unit.level if unit.level != "other" else None,
+        "orgType": _TYPE_ZH[unit.type],
+        "province": code,
+        "city": unit.city,
+        "county": unit.county,
+        "address": rec.address,
+        "technical": rec.specs or None,
+        "function": rec.functions or None,
+        "serviceContent": list(rec.services),
         "fee": rec.fee or None,
         "serviceUrl": f"https://nrii.example.cn/{code}/book/{rec.index + 1}" if rec.booking else None,
-        "contactName": rec.contact or None, "contactPhone": rec.phone or None, "contactEmail": rec.email,
-        "status": rec.status, "shareMode": rec.sharing, "certification": rec.cert if rec.certified else "",
+        "contactName": rec.contact or None,
+        "contactPhone": rec.phone or None,
+        "contactEmail": rec.email,
+        "status": rec.status,
+        "shareMode": rec.sharing,
+        "certification": rec.cert if rec.certified else "",
         "updateTime": rec.updated.strftime("%Y-%m-%d %H:%M:%S"),
     }
 
@@ -59,12 +102,36 @@ def _nrii(code, rec) -> dict:
 def _gd_row(code, rec) -> list:
     country = catalog.MAKERS[rec.maker][2]
     unit = rec.unit
-    return [source_id(code, rec.index), rec.name, rec.name_en, rec.category or "", rec.model, rec.maker_name, country,
-            wire_number(rec, "wanyuan"), rec.commissioned.strftime("%Y/%m/%d") if rec.date_given else "", unit.name,
-            unit.credit_code or "", _TYPE_ZH[unit.type], _LEVEL_ZH[unit.level], f"广东省{unit.city_name}{unit.county_name}",
-            rec.address, rec.specs, rec.functions, "；".join(rec.services), rec.fee, "", rec.contact, rec.phone,
-            rec.email or "", rec.status, rec.sharing, rec.cert if rec.certified else "", "",
-            rec.updated.strftime("%Y-%m-%d %H:%M:%S")]
+    return [
+        source_id(code, rec.index),
+        rec.name,
+        rec.name_en,
+        rec.category or "",
+        rec.model,
+        rec.maker_name,
+        country,
+        wire_number(rec, "wanyuan"),
+        rec.commissioned.strftime("%Y/%m/%d") if rec.date_given else "",
+        unit.name,
+        unit.credit_code or "",
+        _TYPE_ZH[unit.type],
+        _LEVEL_ZH[unit.level],
+        f"广东省{unit.city_name}{unit.county_name}",
+        rec.address,
+        rec.specs,
+        rec.functions,
+        "；".join(rec.services),
+        rec.fee,
+        "",
+        rec.contact,
+        rec.phone,
+        rec.email or "",
+        rec.status,
+        rec.sharing,
+        rec.cert if rec.certified else "",
+        "",
+        rec.updated.strftime("%Y-%m-%d %H:%M:%S"),
+    ]
 
 
 def catalogue_file(code: str, *, scale: float = 1.0, seed: int = 1) -> tuple[bytes, str]:
@@ -86,13 +153,36 @@ def service_file(code: str, year: int, *, scale: float = 1.0, seed: int = 1) -> 
     data = network_data(spec_for(code), seed, scale)
     stats = [s for s in (data.stats(i, year) for i in range(data.n)) if s is not None]
     if PUSH_FORMAT[code] == "nrii-json":
-        rows = [{"innerId": source_id(code, s.index), "year": year, "effectiveHours": s.hours, "externalHours": s.external_hours,
-                 "externalServices": s.external_services, "enterpriseServices": s.enterprise_services, "samples": s.samples,
-                 "externalSamples": s.external_samples, "income": s.income} for s in stats]
+        rows = [
+            {
+                "innerId": source_id(code, s.index),
+                "year": year,
+                "effectiveHours": s.hours,
+                "externalHours": s.external_hours,
+                "externalServices": s.external_services,
+                "enterpriseServices": s.enterprise_services,
+                "samples": s.samples,
+                "externalSamples": s.external_samples,
+                "income": s.income,
+            }
+            for s in stats
+        ]
         return json.dumps(rows, ensure_ascii=False).encode("utf-8"), ".json"
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(GD_SERVICE_HEADER)
-    writer.writerows([source_id(code, s.index), year, s.hours, s.external_hours, s.external_services, s.enterprise_services,
-                      s.samples, s.external_samples, s.income] for s in stats)
+    writer.writerows(
+        [
+            source_id(code, s.index),
+            year,
+            s.hours,
+            s.external_hours,
+            s.external_services,
+            s.enterprise_services,
+            s.samples,
+            s.external_samples,
+            s.income,
+        ]
+        for s in stats
+    )
     return out.getvalue().encode("gb18030"), ".csv"

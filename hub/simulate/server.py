@@ -51,16 +51,14 @@ def default_networks() -> list[str]:
 class SimulatorApp:
     """The WSGI app: dispatches ``/{code}/...`` to the network's family server."""
 
-    def __init__(self, networks=None, scale: float = 1.0, seed: int = 1, realistic: bool = False,
-                 cache_size: int = 12_000):
+    def __init__(self, networks=None, scale: float = 1.0, seed: int = 1, realistic: bool = False, cache_size: int = 12_000):
         load_all()
         self.states: dict[str, NetworkState] = {}
         self.families = {}
         for code in networks or default_networks():
             spec = spec_for(code)
             if spec.family not in FAMILIES:
-                raise ValueError(f"network {code}: family {spec.family!r} is not simulated yet "
-                                 f"(simulated: {', '.join(sorted(FAMILIES))})")
+                raise ValueError(f"network {code}: family {spec.family!r} is not simulated yet (simulated: {', '.join(sorted(FAMILIES))})")
             state = NetworkState(spec, seed=seed, scale=scale, realistic=realistic, cache_size=cache_size)
             state.code = code  # a register generates from its base province's row but answers as itself
             self.states[code] = state
@@ -90,8 +88,11 @@ class SimulatorApp:
             attempt = state.url_attempts[url]
         if state.realistic and state.spec.page_latency:
             rnd = random.Random(f"{url}#{attempt}")
-            time.sleep(state.spec.page_latency * rnd.uniform(0.6, 6.0) if family.family == "yqlm-html"
-                       else state.spec.page_latency * rnd.uniform(0.2, 1.5))
+            time.sleep(
+                state.spec.page_latency * rnd.uniform(0.6, 6.0)
+                if family.family == "yqlm-html"
+                else state.spec.page_latency * rnd.uniform(0.2, 1.5)
+            )
         slow = state.active("slow", path, page, url, attempt)
         if slow:
             time.sleep(float(slow.options["delay"]))
@@ -108,10 +109,13 @@ class SimulatorApp:
             return family.error(int(fault.options["status"]))
         if state.realistic and getattr(family, "drop_rate", 0):
             from hub.simulate.faults import deterministic_roll
+
             if deterministic_roll(url, attempt, family.drop_rate):
                 return family.error(502)
-        ctx = Ctx(empty=state.active("empty", path, page, url, attempt) is not None,
-                  drop_token=state.active("drop_token", path, page, url, attempt) is not None)
+        ctx = Ctx(
+            empty=state.active("empty", path, page, url, attempt) is not None,
+            drop_token=state.active("drop_token", path, page, url, attempt) is not None,
+        )
         cut = state.active("truncate", path, page, url, attempt)
         ctx.truncate = float(cut.options["at"]) if cut else None
         ctx.boundary = bool(cut and cut.options["boundary"])
@@ -131,8 +135,12 @@ class SimulatorApp:
     # -- control -------------------------------------------------------------------------------
     def _control(self, request, rest) -> Response:
         if rest == "networks":
-            return _json([{"code": c, "family": s.spec.family, "province": s.spec.province, "total": s.total,
-                           "live": len(s.live())} for c, s in self.states.items()])
+            return _json(
+                [
+                    {"code": c, "family": s.spec.family, "province": s.spec.province, "total": s.total, "live": len(s.live())}
+                    for c, s in self.states.items()
+                ]
+            )
         code, _, what = rest.partition("/")
         state = self.states.get(code)
         if state is None:
@@ -162,8 +170,16 @@ def _json(obj, status=200) -> Response:
 class SimulatorServer:
     """The simulator on a background thread: ephemeral port by default, clean shutdown on exit."""
 
-    def __init__(self, networks=None, scale: float = 1.0, port: int = 0, host: str = "127.0.0.1",
-                 seed: int = 1, realistic: bool = False, cache_size: int = 12_000):
+    def __init__(
+        self,
+        networks=None,
+        scale: float = 1.0,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        seed: int = 1,
+        realistic: bool = False,
+        cache_size: int = 12_000,
+    ):
         self.app = SimulatorApp(networks, scale=scale, seed=seed, realistic=realistic, cache_size=cache_size)
         self.host = host
         self._server = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)

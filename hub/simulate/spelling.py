@@ -111,7 +111,8 @@ NAME_FIELDS = {
     "maker_zh": lambda kind, maker, model, u: _maker_zh(maker),
     "maker_latin": lambda kind, maker, model, u: _latin_unless_in(maker, model),
     "spelling": lambda kind, maker, model, u: (
-        zipf_pick(kind.spellings, vocabulary.spelling().spelling_zipf, u[1]) if kind.spellings else ""),
+        zipf_pick(kind.spellings, vocabulary.spelling().spelling_zipf, u[1]) if kind.spellings else ""
+    ),
     "stem": _stem,
     "note": _note,
 }

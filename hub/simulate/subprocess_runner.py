@@ -6,14 +6,14 @@ import subprocess
 import sys
 
 
-def start_in_subprocess(networks=None, scale: float = 1.0, port: int = 0, host: str = "127.0.0.1",
-                        seed: int = 1, realistic: bool = False, timeout: float = 60.0):
+def start_in_subprocess(
+    networks=None, scale: float = 1.0, port: int = 0, host: str = "127.0.0.1", seed: int = 1, realistic: bool = False, timeout: float = 60.0
+):
     """Start `python -m hub.simulate` and return ``(url, stop)``; ``stop()`` ends the child cleanly.
 
     Faults and mutations go over HTTP: ``POST {url}/_control/{code}/faults`` and ``…/mutate``.
     """
-    cmd = [sys.executable, "-m", "hub.simulate", "--host", host, "--port", str(port), "--scale", str(scale),
-           "--seed", str(seed)]
+    cmd = [sys.executable, "-m", "hub.simulate", "--host", host, "--port", str(port), "--scale", str(scale), "--seed", str(seed)]
     for code in networks or ():
         cmd += ["--network", code]
     if realistic:

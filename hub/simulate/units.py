@@ -93,15 +93,96 @@ REAL_UNITS = {
     ),
 }
 
-FIELDS = ("材料", "化工", "生物技术", "海洋", "环境", "能源", "食品", "药物", "农业", "机械", "电子", "信息", "地质",
-          "纺织", "冶金", "建材", "林业", "水产", "畜牧", "轻工", "光电", "激光", "新材料", "精细化工", "生态")
-CENTRAL_PREFIX = ("中国科学院", "国家海洋局", "中国地质调查局", "中国农业科学院", "中国水产科学研究院", "中国石化",
-                  "中国兵器工业集团", "中国电子科技集团公司", "中国建材集团", "中国林业科学研究院", "中国环境科学研究院")
-BRANDS = ("华鲁", "鲁信", "海泰", "科源", "华信", "瑞达", "恒通", "金诚", "正大", "宏远", "天成", "新华", "明德", "齐力",
-          "汇丰", "博远", "中科", "东方", "腾达", "卓越", "华康", "国信", "泰山", "百川", "同创")
+FIELDS = (
+    "材料",
+    "化工",
+    "生物技术",
+    "海洋",
+    "环境",
+    "能源",
+    "食品",
+    "药物",
+    "农业",
+    "机械",
+    "电子",
+    "信息",
+    "地质",
+    "纺织",
+    "冶金",
+    "建材",
+    "林业",
+    "水产",
+    "畜牧",
+    "轻工",
+    "光电",
+    "激光",
+    "新材料",
+    "精细化工",
+    "生态",
+)
+CENTRAL_PREFIX = (
+    "中国科学院",
+    "国家海洋局",
+    "中国地质调查局",
+    "中国农业科学院",
+    "中国水产科学研究院",
+    "中国石化",
+    "中国兵器工业集团",
+    "中国电子科技集团公司",
+    "中国建材集团",
+    "中国林业科学研究院",
+    "中国环境科学研究院",
+)
+BRANDS = (
+    "华鲁",
+    "鲁信",
+    "海泰",
+    "科源",
+    "华信",
+    "瑞达",
+    "恒通",
+    "金诚",
+    "正大",
+    "宏远",
+    "天成",
+    "新华",
+    "明德",
+    "齐力",
+    "汇丰",
+    "博远",
+    "中科",
+    "东方",
+    "腾达",
+    "卓越",
+    "华康",
+    "国信",
+    "泰山",
+    "百川",
+    "同创",
+)
 INDUSTRY = ("化工", "制药", "生物科技", "新材料", "电子", "精密机械", "食品", "检测技术", "环保科技", "能源科技")
-ROADS = ("文化路", "科技路", "建设路", "人民路", "学府路", "中山路", "解放路", "新华路", "工业南路", "经十路", "和平路",
-         "青年路", "光明路", "长江路", "黄河路", "高新大道", "创新大道", "东风路", "胜利路", "大学路")
+ROADS = (
+    "文化路",
+    "科技路",
+    "建设路",
+    "人民路",
+    "学府路",
+    "中山路",
+    "解放路",
+    "新华路",
+    "工业南路",
+    "经十路",
+    "和平路",
+    "青年路",
+    "光明路",
+    "长江路",
+    "黄河路",
+    "高新大道",
+    "创新大道",
+    "东风路",
+    "胜利路",
+    "大学路",
+)
 BUILDINGS = ("分析测试中心", "实验楼", "综合楼", "科研楼", "化学楼", "材料楼", "生命科学楼", "检测大楼", "中试车间")
 LX = {"central": "中央在鲁", "provincial": "省属", "municipal": "市属", "enterprise": "企业", "other": "其他"}
 LEVELS = ("central", "provincial", "municipal", "other")
@@ -132,12 +213,15 @@ class Unit:
 def unit_counts(spec, scale: float = 1.0) -> dict[str, int]:
     """Units per level: the table's figures when given, else about one unit per 5.6 instruments."""
     if spec.units_central is not None:
-        base = {"central": spec.units_central, "provincial": spec.units_provincial,
-                "municipal": spec.units_municipal, "other": spec.units_other or 0}
+        base = {
+            "central": spec.units_central,
+            "provincial": spec.units_provincial,
+            "municipal": spec.units_municipal,
+            "other": spec.units_other or 0,
+        }
     else:
         total = max(8, round(spec.instruments / 5.6))
-        base = {"central": round(total * 0.06), "provincial": round(total * 0.38),
-                "municipal": round(total * 0.48)}
+        base = {"central": round(total * 0.06), "provincial": round(total * 0.38), "municipal": round(total * 0.48)}
         base["other"] = total - sum(base.values())
     # more instruments at a larger scale come from more units, in the same proportions
     return {level: max(1 if n else 0, round(n * max(scale, 1.0) ** 0.5)) for level, n in base.items()}
@@ -210,9 +294,15 @@ class UnitTable:
             weight = 40.0 / (1 + k) ** 0.5 if kind == "university" else 12.0
         else:
             (name, city), county, code = self._generated(rng, level, province), "", ""
-            kind = ("university" if name.endswith(("学院", "大学")) else
-                    "enterprise" if name.endswith("公司") else
-                    "other" if name.endswith("医院") else "institute")
+            kind = (
+                "university"
+                if name.endswith(("学院", "大学"))
+                else "enterprise"
+                if name.endswith("公司")
+                else "other"
+                if name.endswith("医院")
+                else "institute"
+            )
             weight = {"central": 8.0, "provincial": 2.5, "municipal": 0.9, "other": 0.6}[level]
             weight *= rng.uniform(0.4, 1.6)
         city = city or self._city_of(rng, county)
@@ -228,8 +318,9 @@ class UnitTable:
         u = rng.random()
         share = fill_rates(self.spec.code).credit_code
         credit = None if u >= share else malform(rng, code) if u < 0.03 * share else code
-        return Unit(n, name, level, kind, county, city.code, self._city_name(city, county),
-                    regions.county_name(county), street, credit, weight)
+        return Unit(
+            n, name, level, kind, county, city.code, self._city_name(city, county), regions.county_name(county), street, credit, weight
+        )
 
     def _city_of(self, rng, county):
         if county:
@@ -253,21 +344,35 @@ class UnitTable:
             fld = rng.choice(FIELDS)
             patterns = {
                 "central": (f"{rng.choice(CENTRAL_PREFIX)}{cname}{fld}研究所", f"{rng.choice(CENTRAL_PREFIX)}{short}{fld}研究中心"),
-                "provincial": (f"{province}{fld}研究院", f"{province}{fld}检验检测中心", f"{short}{fld}职业学院",
-                               f"{province}{fld}工程技术研究中心", f"{rng.choice(BRANDS)}{fld}集团有限公司",
-                               f"{province}{rng.choice(('立', '人民', '中医'))}医院"),
-                "municipal": (f"{city.name}{fld}研究所", f"{city.name}产品质量监督检验所", f"{city.name}{fld}检测中心",
-                              f"{cname}职业技术学院", f"{city.name}{rng.choice(BRANDS)}{rng.choice(INDUSTRY)}有限公司",
-                              f"{city.name}{rng.choice(('第一', '第二', '中心', '人民'))}医院"),
-                "other": (f"{city.name}{rng.choice(BRANDS)}{rng.choice(INDUSTRY)}有限公司",
-                          f"{short}{rng.choice(BRANDS)}{rng.choice(INDUSTRY)}股份有限公司"),
+                "provincial": (
+                    f"{province}{fld}研究院",
+                    f"{province}{fld}检验检测中心",
+                    f"{short}{fld}职业学院",
+                    f"{province}{fld}工程技术研究中心",
+                    f"{rng.choice(BRANDS)}{fld}集团有限公司",
+                    f"{province}{rng.choice(('立', '人民', '中医'))}医院",
+                ),
+                "municipal": (
+                    f"{city.name}{fld}研究所",
+                    f"{city.name}产品质量监督检验所",
+                    f"{city.name}{fld}检测中心",
+                    f"{cname}职业技术学院",
+                    f"{city.name}{rng.choice(BRANDS)}{rng.choice(INDUSTRY)}有限公司",
+                    f"{city.name}{rng.choice(('第一', '第二', '中心', '人民'))}医院",
+                ),
+                "other": (
+                    f"{city.name}{rng.choice(BRANDS)}{rng.choice(INDUSTRY)}有限公司",
+                    f"{short}{rng.choice(BRANDS)}{rng.choice(INDUSTRY)}股份有限公司",
+                ),
             }[level]
             name = rng.choice(patterns)
             if name in self._names:
                 # the city-level combinations run thin at large scales: a county's own institute or firm
                 _, county_name = rng.choice(city.counties)
-                name = (f"{city.name}{county_name}"
-                        f"{rng.choice((fld + '研究所', fld + '检测站', rng.choice(BRANDS) + rng.choice(INDUSTRY) + '有限公司'))}")
+                name = (
+                    f"{city.name}{county_name}"
+                    f"{rng.choice((fld + '研究所', fld + '检测站', rng.choice(BRANDS) + rng.choice(INDUSTRY) + '有限公司'))}"
+                )
             if name not in self._names:
                 self._names.add(name)
                 # a unit named after a city sits in it; provincial ones mostly in the capital

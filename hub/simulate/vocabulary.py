@@ -86,7 +86,7 @@ def makers() -> dict[str, tuple[str, str, str, str]]:
     out = {}
     for key, row in data.items():
         if not (isinstance(row, list) and len(row) == 4 and all(isinstance(x, str) for x in row)):
-            raise ConfigError(path, key, f"expected [Chinese or \"\", Latin, country, alpha-2], got {row!r}")
+            raise ConfigError(path, key, f'expected [Chinese or "", Latin, country, alpha-2], got {row!r}')
         if not row[1] or len(row[3]) != 2:
             raise ConfigError(path, key, f"expected a Latin spelling and a 2-letter country code, got {row!r}")
         out[key] = tuple(row)
@@ -132,13 +132,21 @@ def kinds() -> tuple[Kind, ...]:
                 raise ConfigError(path, f"{at}.models[{m}]", f"unknown maker {pair[0]!r}; add it to makers.yaml")
         if not models:
             raise ConfigError(path, f"{at}.models", "expected at least one model")
-        out.append(Kind(
-            name=name, name_en=_need(path, f"{at}.en", row["en"], str, "text"), code=code, low=band[0], high=band[1],
-            weight=float(weight), models=tuple(tuple(p) for p in models),
-            specs=_need(path, f"{at}.specs", row["specs"], str, "text"),
-            functions=_need(path, f"{at}.functions", row["functions"], str, "text"),
-            services=_text_list(path, f"{at}.services", row["services"]),
-            spellings=_text_list(path, f"{at}.spellings", row["spellings"])))
+        out.append(
+            Kind(
+                name=name,
+                name_en=_need(path, f"{at}.en", row["en"], str, "text"),
+                code=code,
+                low=band[0],
+                high=band[1],
+                weight=float(weight),
+                models=tuple(tuple(p) for p in models),
+                specs=_need(path, f"{at}.specs", row["specs"], str, "text"),
+                functions=_need(path, f"{at}.functions", row["functions"], str, "text"),
+                services=_text_list(path, f"{at}.services", row["services"]),
+                spellings=_text_list(path, f"{at}.spellings", row["spellings"]),
+            )
+        )
     return tuple(out)
 
 
@@ -157,8 +165,9 @@ def _forms(path, key, data, placeholders) -> Forms:
             raise ConfigError(path, f"{key}.forms[{n}]", f"{exc} in {form!r}") from None
         unknown = used - set(placeholders)
         if unknown:
-            raise ConfigError(path, f"{key}.forms[{n}]",
-                              f"unknown placeholder {sorted(unknown)} in {form!r}; expected some of {sorted(placeholders)}")
+            raise ConfigError(
+                path, f"{key}.forms[{n}]", f"unknown placeholder {sorted(unknown)} in {form!r}; expected some of {sorted(placeholders)}"
+            )
     return Forms(float(zipf), forms)
 
 
@@ -184,10 +193,15 @@ def spelling() -> Spelling:
     from hub.simulate.spelling import MAKER_FIELDS, MODEL_FIELDS, NAME_FIELDS  # the code behind the placeholders
 
     return Spelling(
-        name=_forms(path, "name", name, NAME_FIELDS), spelling_zipf=float(spelling_zipf),
-        notes=_text_list(path, "name.notes", name.get("notes")), brackets=tuple(tuple(p) for p in brackets),
-        suffixes=tuple(sorted(((s, _text_list(path, f"name.suffixes.{s}", r)) for s, r in suffixes.items()),
-                              key=lambda item: -len(item[0]))),
-        typo_share=float(share), typos=tuple(typos.items()),
+        name=_forms(path, "name", name, NAME_FIELDS),
+        spelling_zipf=float(spelling_zipf),
+        notes=_text_list(path, "name.notes", name.get("notes")),
+        brackets=tuple(tuple(p) for p in brackets),
+        suffixes=tuple(
+            sorted(((s, _text_list(path, f"name.suffixes.{s}", r)) for s, r in suffixes.items()), key=lambda item: -len(item[0]))
+        ),
+        typo_share=float(share),
+        typos=tuple(typos.items()),
         model=_forms(path, "model", data.get("model"), MODEL_FIELDS),
-        maker=_forms(path, "maker", data.get("maker"), MAKER_FIELDS))
+        maker=_forms(path, "maker", data.get("maker"), MAKER_FIELDS),
+    )

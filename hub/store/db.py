@@ -100,8 +100,10 @@ def failure_message(exc: BaseException) -> str:
     or its parameters, which a store error carries in its text (and which quote the records that
     were being written). The whole exception goes to the server log instead."""
     if isinstance(exc, DBAPIError):
-        return (f"the store refused the write ({type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__}); "
-                "nothing of this transaction was kept; the server log has the details")
+        return (
+            f"the store refused the write ({type(exc.orig).__name__ if exc.orig is not None else type(exc).__name__}); "
+            "nothing of this transaction was kept; the server log has the details"
+        )
     if isinstance(exc, SQLAlchemyError):
         return f"the store failed ({type(exc).__name__}); the server log has the details"
     return f"{type(exc).__name__}: {exc}"

@@ -94,8 +94,12 @@ def _secret_key(config) -> str:
         return key
     if config.get("TESTING"):
         return secrets.token_urlsafe(32)
-    raise ConfigError("HUB_SECRET_KEY", None, "not set: it signs OAI-PMH resumption tokens; set it to a long random string "
-                      "(for example `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)")
+    raise ConfigError(
+        "HUB_SECRET_KEY",
+        None,
+        "not set: it signs OAI-PMH resumption tokens; set it to a long random string "
+        "(for example `python3 -c 'import secrets; print(secrets.token_urlsafe(32))'`)",
+    )
 
 
 def _tune_sqlite_readers(store) -> None:

@@ -74,7 +74,11 @@ def _next_target(value: str | None) -> str:
 
 
 def _login_page(failed: bool, status: int):
-    return render_template("admin/login.html", failed=failed, next=_next_target(request.args.get("next") if request.endpoint == "admin.login" else request.full_path.rstrip("?"))), status
+    return render_template(
+        "admin/login.html",
+        failed=failed,
+        next=_next_target(request.args.get("next") if request.endpoint == "admin.login" else request.full_path.rstrip("?")),
+    ), status
 
 
 @bp.errorhandler(SignInRequired)
@@ -162,8 +166,15 @@ def login():
         return _login_page(True, 401)
     response = redirect(_next_target(request.args.get("next")), 303)
     secure = request.is_secure or bool(current_app.config.get("SESSION_COOKIE_SECURE"))
-    response.set_cookie(COOKIE, sessions.start(store(), principal), max_age=int(sessions.LIFETIME.total_seconds()),
-                        httponly=True, samesite="Strict", secure=secure, path="/admin")
+    response.set_cookie(
+        COOKIE,
+        sessions.start(store(), principal),
+        max_age=int(sessions.LIFETIME.total_seconds()),
+        httponly=True,
+        samesite="Strict",
+        secure=secure,
+        path="/admin",
+    )
     return response
 
 

@@ -47,29 +47,65 @@ def _flatten(messages, location: str | None) -> list[dict]:
                 texts = value if isinstance(value, list) else [value]
                 if texts and isinstance(texts[0], dict):  # nested field: report the outer name
                     texts = [str(t) for t in texts]
-                out.append({"parameter": "(request)" if key == "_schema" else key, "in": location or "query", "messages": [str(t) for t in texts]})
+                out.append(
+                    {"parameter": "(request)" if key == "_schema" else key, "in": location or "query", "messages": [str(t) for t in texts]}
+                )
     elif messages:
-        out.append({"parameter": "(request)", "in": location or "query", "messages": [str(m) for m in (messages if isinstance(messages, list) else [messages])]})
+        out.append(
+            {
+                "parameter": "(request)",
+                "in": location or "query",
+                "messages": [str(m) for m in (messages if isinstance(messages, list) else [messages])],
+            }
+        )
     return out
 
 
 def describe(exc: BaseException) -> dict:
     """Any exception → the fields of a problem document."""
     if isinstance(exc, Problem):
-        return {"status": exc.status, "title": _title(exc.status), "detail": exc.detail, "type": exc.type, "errors": exc.extensions.pop("errors", None), "extra": exc.extensions}
+        return {
+            "status": exc.status,
+            "title": _title(exc.status),
+            "detail": exc.detail,
+            "type": exc.type,
+            "errors": exc.extensions.pop("errors", None),
+            "extra": exc.extensions,
+        }
     if isinstance(exc, ValidationError):
         errors = _flatten(exc.messages, None)
-        return {"status": 400, "title": _title(400), "detail": _invalid_detail(errors), "type": "invalid-parameter", "errors": errors, "extra": {}}
+        return {
+            "status": 400,
+            "title": _title(400),
+            "detail": _invalid_detail(errors),
+            "type": "invalid-parameter",
+            "errors": errors,
+            "extra": {},
+        }
     if isinstance(exc, HTTPException):
         status = exc.code or 500
         data = getattr(exc, "data", None) or {}
         messages = data.get("messages")
         if messages is not None or status == 422:  # webargs: a request argument failed validation
             errors = _flatten(messages or {}, None)
-            return {"status": 400, "title": _title(400), "detail": _invalid_detail(errors), "type": "invalid-parameter", "errors": errors, "extra": {}}
+            return {
+                "status": 400,
+                "title": _title(400),
+                "detail": _invalid_detail(errors),
+                "type": "invalid-parameter",
+                "errors": errors,
+                "extra": {},
+            }
         detail = data.get("message") or exc.description
         return {"status": status, "title": _title(status), "detail": detail, "type": None, "errors": None, "extra": {}}
-    return {"status": 500, "title": _title(500), "detail": "The server failed to answer this request; the error has been logged.", "type": None, "errors": None, "extra": {}}
+    return {
+        "status": 500,
+        "title": _title(500),
+        "detail": "The server failed to answer this request; the error has been logged.",
+        "type": None,
+        "errors": None,
+        "extra": {},
+    }
 
 
 def _invalid_detail(errors: list[dict]) -> str:
@@ -113,7 +149,14 @@ def handle(exc: BaseException):
         response.headers.update(headers)
         return response
     try:
-        body = render_template("error.html", code=info["status"], title=info["title"], message=info["detail"], error=exc if isinstance(exc, HTTPException) else None, errors=info.get("errors"))
+        body = render_template(
+            "error.html",
+            code=info["status"],
+            title=info["title"],
+            message=info["detail"],
+            error=exc if isinstance(exc, HTTPException) else None,
+            errors=info.get("errors"),
+        )
     except TemplateNotFound:
         body = (
             f"<!doctype html><title>{info['status']} {escape(info['title'])}</title>"

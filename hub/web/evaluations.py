@@ -68,20 +68,46 @@ _NAME = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,99}$")
 
 
 class InputIn(Schema):
-    name = fields.String(required=True, validate=validate.Regexp(_NAME, error="a plain file name (no directories, not starting with a dot, at most 100 characters)"),
-                         metadata={"description": "file name the report will show, e.g. survey.csv"})
+    name = fields.String(
+        required=True,
+        validate=validate.Regexp(_NAME, error="a plain file name (no directories, not starting with a dot, at most 100 characters)"),
+        metadata={"description": "file name the report will show, e.g. survey.csv"},
+    )
     csv = fields.String(required=True, metadata={"description": "the table as CSV text (UTF-8), first column the unit id"})
 
 
 class EvaluationIn(Schema):
-    framework = fields.String(load_default="networks-2013", validate=validate.Length(1, 100),
-                              metadata={"description": "a framework file name in conf/evaluation/ (with or without .yaml)"})
-    period = fields.Integer(load_default=None, validate=validate.Range(1990, 2100), metadata={"description": "service-statistics year (default: settings service_year)"})
-    periods = fields.List(fields.Integer(validate=validate.Range(1990, 2100)), load_default=None, validate=validate.Length(1, 10),
-                          metadata={"description": "several service-statistics years side by side: the latest is ranked with uncertainty, the report's `panel` holds every period and the movement"})
-    seed = fields.Integer(load_default=DEFAULT_SEED, validate=validate.Range(0, 2**32 - 1), metadata={"description": "Monte Carlo seed; same inputs and seed, same report bytes"})
-    runs = fields.Integer(load_default=None, validate=validate.Range(0, MAX_RUNS), metadata={"description": f"Monte Carlo runs (default: the framework's; 0 = none; at most {MAX_RUNS})"})
-    as_of = fields.DateTime(load_default=None, metadata={"description": "evaluation date for the harvest window (default: end of the store's latest job)"})
+    framework = fields.String(
+        load_default="networks-2013",
+        validate=validate.Length(1, 100),
+        metadata={"description": "a framework file name in conf/evaluation/ (with or without .yaml)"},
+    )
+    period = fields.Integer(
+        load_default=None,
+        validate=validate.Range(1990, 2100),
+        metadata={"description": "service-statistics year (default: settings service_year)"},
+    )
+    periods = fields.List(
+        fields.Integer(validate=validate.Range(1990, 2100)),
+        load_default=None,
+        validate=validate.Length(1, 10),
+        metadata={
+            "description": "several service-statistics years side by side: the latest is ranked with uncertainty, the report's `panel` holds every period and the movement"
+        },
+    )
+    seed = fields.Integer(
+        load_default=DEFAULT_SEED,
+        validate=validate.Range(0, 2**32 - 1),
+        metadata={"description": "Monte Carlo seed; same inputs and seed, same report bytes"},
+    )
+    runs = fields.Integer(
+        load_default=None,
+        validate=validate.Range(0, MAX_RUNS),
+        metadata={"description": f"Monte Carlo runs (default: the framework's; 0 = none; at most {MAX_RUNS})"},
+    )
+    as_of = fields.DateTime(
+        load_default=None, metadata={"description": "evaluation date for the harvest window (default: end of the store's latest job)"}
+    )
     title = fields.String(load_default=None, validate=validate.Length(1, 300), metadata={"description": "default: the framework's title"})
     publish = fields.Boolean(load_default=False)
     inputs = fields.List(fields.Nested(InputIn), load_default=None, metadata={"description": "input tables (default: the framework's own)"})
@@ -122,7 +148,9 @@ class EvaluationCreated(EvaluationOut):
     inputs = fields.List(fields.Nested(InputOut))
     counts = fields.Dict()
     ranking = fields.List(fields.Nested(RankOut))
-    panel = fields.Dict(allow_none=True, metadata={"description": "periods side by side (when several were asked): ranks, scores and movement per unit"})
+    panel = fields.Dict(
+        allow_none=True, metadata={"description": "periods side by side (when several were asked): ranks, scores and movement per unit"}
+    )
     warnings = fields.List(fields.String())
 
 
@@ -139,21 +167,39 @@ def _links(eid: int) -> dict:
 
 
 def _summary(row) -> dict:
-    return {"id": row["id"], "title": row["title"], "framework": row["framework"], "period": row["period"],
-            "created_at": _iso(row["created_at"]), "created_by": row["created_by"], "published": bool(row["published"]),
-            "report_sha256": row["report_sha256"], "links": _links(row["id"])}
+    return {
+        "id": row["id"],
+        "title": row["title"],
+        "framework": row["framework"],
+        "period": row["period"],
+        "created_at": _iso(row["created_at"]),
+        "created_by": row["created_by"],
+        "published": bool(row["published"]),
+        "report_sha256": row["report_sha256"],
+        "links": _links(row["id"]),
+    }
 
 
 def ranking(report: dict) -> list[dict]:
     out = []
     for u in report["units"]:
         unc = u.get("uncertainty") or {}
-        out.append({"rank": u["rank"], "id": u["id"], "label": u.get("label"), "score": u.get("score"),
-                    "median_rank": unc.get("median_rank"), "rank_p05": unc.get("rank_p05"), "rank_p95": unc.get("rank_p95")})
+        out.append(
+            {
+                "rank": u["rank"],
+                "id": u["id"],
+                "label": u.get("label"),
+                "score": u.get("score"),
+                "median_rank": unc.get("median_rank"),
+                "rank_p05": unc.get("rank_p05"),
+                "rank_p95": unc.get("rank_p95"),
+            }
+        )
     return out
 
 
 # --------------------------------------------------------------------------- running one
+
 
 def _settings():
     if current_app.config.get("SETTINGS") is None:
@@ -180,8 +226,13 @@ def resolve_framework(name: str, directory: Path) -> Path:
         if path.parent == directory and path.is_file():
             return path
     known = sorted(p.stem for p in directory.glob("*.y*ml"))
-    raise Problem(422, f"framework: no framework file {name!r}; known: {', '.join(known) or 'none'}", "evaluation-input",
-                  errors=[{"parameter": "framework", "in": "body", "messages": [f"no framework file {name!r}"]}], known=known)
+    raise Problem(
+        422,
+        f"framework: no framework file {name!r}; known: {', '.join(known) or 'none'}",
+        "evaluation-input",
+        errors=[{"parameter": "framework", "in": "body", "messages": [f"no framework file {name!r}"]}],
+        known=known,
+    )
 
 
 def _load(schema: Schema, data) -> dict:
@@ -212,8 +263,12 @@ def _read_request() -> tuple[dict, list[tuple[str, bytes]] | None]:
         return args, tables
     body = request.get_json(silent=True)
     if not isinstance(body, dict):
-        raise Problem(400, "expected a JSON object (Content-Type: application/json) or multipart/form-data with CSV files under `inputs`",
-                      "invalid-parameter", errors=[{"parameter": "(request)", "in": "body", "messages": ["not a JSON object"]}])
+        raise Problem(
+            400,
+            "expected a JSON object (Content-Type: application/json) or multipart/form-data with CSV files under `inputs`",
+            "invalid-parameter",
+            errors=[{"parameter": "(request)", "in": "body", "messages": ["not a JSON object"]}],
+        )
     args = _load(EvaluationIn(), body)
     tables = [(t["name"], t["csv"].encode("utf-8")) for t in args.pop("inputs")] if args.get("inputs") else None
     args.pop("inputs", None)
@@ -232,8 +287,15 @@ def _config_problem(exc: ConfigError, input_names, *dirs: Path) -> Problem:
     source = _scrub(exc.source, *dirs)
     parameter = "inputs" if source in input_names else "framework"
     detail = _scrub(str(exc), *dirs)
-    return Problem(422, detail, "evaluation-input", source=source, key=exc.key, problem=exc.problem,
-                   errors=[{"parameter": parameter, "in": "body", "messages": [detail]}])
+    return Problem(
+        422,
+        detail,
+        "evaluation-input",
+        source=source,
+        key=exc.key,
+        problem=exc.problem,
+        errors=[{"parameter": parameter, "in": "body", "messages": [detail]}],
+    )
 
 
 def compute(args: dict, tables) -> tuple[dict, bytes]:
@@ -251,8 +313,12 @@ def compute(args: dict, tables) -> tuple[dict, bytes]:
             fw = load_framework(path)
             runs = args["runs"] if args["runs"] is not None else fw.uncertainty.runs
             if runs > MAX_RUNS:
-                raise Problem(400, f"invalid parameter runs: the framework asks for {runs} Monte Carlo runs; at most {MAX_RUNS} per request",
-                              "invalid-parameter", errors=[{"parameter": "runs", "in": "body", "messages": [f"at most {MAX_RUNS}"]}])
+                raise Problem(
+                    400,
+                    f"invalid parameter runs: the framework asks for {runs} Monte Carlo runs; at most {MAX_RUNS} per request",
+                    "invalid-parameter",
+                    errors=[{"parameter": "runs", "in": "body", "messages": [f"at most {MAX_RUNS}"]}],
+                )
             return run_evaluation(store(), path, period, paths, args["seed"], args["runs"], args["as_of"], periods=args.get("periods"))
         except ConfigError as exc:
             raise _config_problem(exc, {name for name, _ in tables or ()}, tmp, directory) from None
@@ -261,6 +327,7 @@ def compute(args: dict, tables) -> tuple[dict, bytes]:
 
 
 # --------------------------------------------------------------------------- the API
+
 
 def _may_see_unpublished() -> bool:
     """Evaluators and admins see drafts. A token that is given must be valid: a revoked evaluator
@@ -281,12 +348,24 @@ def _visible_row(eid: int) -> dict:
 
 
 @blp.route(_API, methods=["POST"])
-@blp.doc(requestBody={"required": True, "content": {
-    "application/json": {"schema": EvaluationIn},
-    "multipart/form-data": {"schema": {"type": "object", "properties": {
-        **{k: {"type": "string"} for k in ("framework", "period", "seed", "runs", "as_of", "title", "publish")},
-        "periods": {"type": "array", "items": {"type": "integer"}},
-        "inputs": {"type": "array", "items": {"type": "string", "format": "binary"}}}}}}})
+@blp.doc(
+    requestBody={
+        "required": True,
+        "content": {
+            "application/json": {"schema": EvaluationIn},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        **{k: {"type": "string"} for k in ("framework", "period", "seed", "runs", "as_of", "title", "publish")},
+                        "periods": {"type": "array", "items": {"type": "integer"}},
+                        "inputs": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                    },
+                }
+            },
+        },
+    }
+)
 @blp.response(201, EvaluationCreated, headers={"Location": {"description": "the stored report.json", "schema": {"type": "string"}}})
 @blp.alt_response(400, description="A bad parameter (runs beyond the cap, an unknown key)")
 @blp.alt_response(401, description="No valid bearer token")
@@ -304,16 +383,36 @@ def create_evaluation():
     principal = current_principal()
     eid = save_evaluation(store(), report, report_bytes, created_by=principal.token_id, published=args["publish"], title=args["title"])
     with store().write() as conn:
-        audit.record(conn, actor=principal.token_id, role=principal.role, action="evaluation.created", target=eid,
-                     detail={"framework": report["framework"]["file"], "framework_sha256": report["framework"]["sha256"],
-                             "inputs": [{"file": t["file"], "sha256": t["sha256"]} for t in report["inputs"]],
-                             "period": report.get("period"), "seed": args["seed"], "runs": args["runs"],
-                             "published": args["publish"], "report_sha256": report_mod.sha256(report_bytes)})
+        audit.record(
+            conn,
+            actor=principal.token_id,
+            role=principal.role,
+            action="evaluation.created",
+            target=eid,
+            detail={
+                "framework": report["framework"]["file"],
+                "framework_sha256": report["framework"]["sha256"],
+                "inputs": [{"file": t["file"], "sha256": t["sha256"]} for t in report["inputs"]],
+                "period": report.get("period"),
+                "seed": args["seed"],
+                "runs": args["runs"],
+                "published": args["publish"],
+                "report_sha256": report_mod.sha256(report_bytes),
+            },
+        )
     row = load_evaluation(store(), eid)
     unc = report.get("uncertainty") or {}
-    body = {**_summary(row), "framework_sha256": report["framework"]["sha256"], "seed": report["seed"], "runs": unc.get("runs", 0),
-            "inputs": report["inputs"], "counts": report["counts"], "ranking": ranking(report), "panel": report.get("panel"),
-            "warnings": report["warnings"]}
+    body = {
+        **_summary(row),
+        "framework_sha256": report["framework"]["sha256"],
+        "seed": report["seed"],
+        "runs": unc.get("runs", 0),
+        "inputs": report["inputs"],
+        "counts": report["counts"],
+        "ranking": ranking(report),
+        "panel": report.get("panel"),
+        "warnings": report["warnings"],
+    }
     response = current_app.json.response(body)
     response.status_code = 201
     response.headers["Location"] = f"{_API}/{eid}"
@@ -326,7 +425,9 @@ def create_evaluation():
 @public
 def list_evaluations():
     """Stored evaluations, newest first: the published ones, and drafts too for evaluator and admin tokens."""
-    query = select(*(_E.c[k] for k in ("id", "title", "framework", "period", "created_at", "created_by", "published", "report_sha256"))).order_by(_E.c.id.desc())
+    query = select(
+        *(_E.c[k] for k in ("id", "title", "framework", "period", "created_at", "created_by", "published", "report_sha256"))
+    ).order_by(_E.c.id.desc())
     if not _may_see_unpublished():
         query = query.where(_E.c.published.is_(True))
     with store().read() as conn:
@@ -341,7 +442,9 @@ def _file(row, body: bytes, media_type: str, name: str) -> Response:
 
 
 @blp.route(f"{_API}/<int:eid>")
-@blp.response(200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json")
+@blp.response(
+    200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json"
+)
 @blp.alt_response(404, description="No such evaluation, or not published and no evaluator/admin token")
 @blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
 @public
@@ -388,7 +491,11 @@ def _section(eid: int, key: str):
 
 
 @blp.route(f"{_API}/<int:eid>/panel")
-@blp.response(200, description="The periods side by side: {periods, from, to, units: [{id, label, series: [{period, rank, score}], rank_change, score_change}]}; null for a one-period evaluation", content_type="application/json")
+@blp.response(
+    200,
+    description="The periods side by side: {periods, from, to, units: [{id, label, series: [{period, rank, score}], rank_change, score_change}]}; null for a one-period evaluation",
+    content_type="application/json",
+)
 @blp.alt_response(404, description="No such evaluation")
 @blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
 @public
@@ -398,7 +505,11 @@ def get_panel(eid):
 
 
 @blp.route(f"{_API}/<int:eid>/audit")
-@blp.response(200, description="The statistical audit: correlations, Cronbach's alpha, PCA per dimension, flags, effective weights (docs/evaluation.md)", content_type="application/json")
+@blp.response(
+    200,
+    description="The statistical audit: correlations, Cronbach's alpha, PCA per dimension, flags, effective weights (docs/evaluation.md)",
+    content_type="application/json",
+)
 @blp.alt_response(404, description="No such evaluation")
 @blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
 @public
@@ -427,6 +538,7 @@ def publish_evaluation(eid):
 
 
 # --------------------------------------------------------------------------- rendered files and charts
+
 
 def _html():
     from hub.evaluation import html  # matplotlib: imported when a chart is first drawn
@@ -477,6 +589,7 @@ RENDERED = Rendered()
 
 # --------------------------------------------------------------------------- the pages
 
+
 def _published(eid: int) -> tuple[dict, dict]:
     row = load_evaluation(store(), eid)
     if row is None or not row["published"]:
@@ -487,7 +600,11 @@ def _published(eid: int) -> tuple[dict, dict]:
 @pages.get("/evaluations")
 @public
 def list_page():
-    query = select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256).where(_E.c.published.is_(True)).order_by(_E.c.id.desc())
+    query = (
+        select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256)
+        .where(_E.c.published.is_(True))
+        .order_by(_E.c.id.desc())
+    )
     with store().read() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
     return render_template("evaluations.html", evaluations=rows)
@@ -519,21 +636,52 @@ def evaluation_page(eid):
     if panel:
         for m in panel["units"]:
             label = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m["series"])
-            moves[m["id"]] = {**m, "spark": rank_sparkline(m["series"], len(ranked), t("eval.series_alt", unit=m["label"] or m["id"], values=label))}
+            moves[m["id"]] = {
+                **m,
+                "spark": rank_sparkline(m["series"], len(ranked), t("eval.series_alt", unit=m["label"] or m["id"], values=label)),
+            }
     words = {u["id"]: wording.unit_summary(u, t, lang) for u in ranked}
-    methods = {n["id"]: (wording.method_sentence(n["aggregate"], "aggregation", t) if n.get("aggregate")
-                         else wording.method_sentence(n.get("normalise"), "normalisation", t)) for n in report["nodes"]}
+    methods = {
+        n["id"]: (
+            wording.method_sentence(n["aggregate"], "aggregation", t)
+            if n.get("aggregate")
+            else wording.method_sentence(n.get("normalise"), "normalisation", t)
+        )
+        for n in report["nodes"]
+    }
     sobol = []
     if unc:
         for name, s in sorted(unc["sobol"].items()):
-            sobol.append({"name": t(f"eval.factor.{name}"), "alternatives": wording.factor_alternatives(name, unc["factors"][name], t),
-                          "s1": wording.sobol_text(s, "S1"), "st": wording.sobol_text(s, "ST")})
+            sobol.append(
+                {
+                    "name": t(f"eval.factor.{name}"),
+                    "alternatives": wording.factor_alternatives(name, unc["factors"][name], t),
+                    "s1": wording.sobol_text(s, "S1"),
+                    "st": wording.sobol_text(s, "ST"),
+                }
+            )
     audit = report.get("audit")
     flags = [wording.flag_sentence(f, names, t) for f in audit["flags"]] if audit else []
-    return render_template("evaluations_detail.html", row=row, report=report, dims=_dimensions(report), unc=unc,
-                           links=_links(eid), ranked=ranked, unranked=[u for u in report["units"] if u["rank"] is None],
-                           panel=panel, moves=moves, words=words, methods=methods, sobol=sobol, audit=audit, flags=flags,
-                           names=names, wording=wording, lang=lang)
+    return render_template(
+        "evaluations_detail.html",
+        row=row,
+        report=report,
+        dims=_dimensions(report),
+        unc=unc,
+        links=_links(eid),
+        ranked=ranked,
+        unranked=[u for u in report["units"] if u["rank"] is None],
+        panel=panel,
+        moves=moves,
+        words=words,
+        methods=methods,
+        sobol=sobol,
+        audit=audit,
+        flags=flags,
+        names=names,
+        wording=wording,
+        lang=lang,
+    )
 
 
 @pages.get("/evaluations/<int:eid>/charts/score.svg")

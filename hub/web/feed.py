@@ -32,7 +32,10 @@ from hub.web.request_body import read_body
 from hub.schema import NETWORK_CODE
 
 bp = Blueprint("feed", __name__, url_prefix="/api/v1", description="Pushed batches, the audit log and held withdrawals (docs/push.md)")
-_DENIED = ((401, "No valid bearer token (missing, malformed, unknown, revoked or expired)"), (403, "The token's role or network does not allow this"))
+_DENIED = (
+    (401, "No valid bearer token (missing, malformed, unknown, revoked or expired)"),
+    (403, "The token's role or network does not allow this"),
+)
 
 
 def _documented(*statuses):
@@ -60,8 +63,10 @@ class HoldsArgs(Schema):
     state = fields.String(load_default="held", validate=validate.OneOf(("held", "confirmed", "rejected", "all")))
 
 
-_PUSH_BODY = {"required": True, "content": {
-    media: {"schema": {"type": "string", "format": "binary"}} for media in ("text/csv", "application/json", "application/xml")}}
+_PUSH_BODY = {
+    "required": True,
+    "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in ("text/csv", "application/json", "application/xml")},
+}
 _PUSH_PARAMETERS = [
     {"name": "mode", "in": "query", "required": True, "schema": {"type": "string", "enum": ["upsert", "delete", "snapshot"]}},
     {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["instruments", "service"], "default": "instruments"}},
@@ -129,20 +134,31 @@ def _answer(answer: batches.Answer) -> Response:
 @bp.doc(requestBody=_PUSH_BODY, parameters=_PUSH_PARAMETERS)
 @bp.response(200, description="A small batch, applied: the batch report", content_type="application/json")
 @bp.alt_response(202, description="A large batch, queued: {id, state, records, bytes, report}; Location is the report")
-@_documented((400, "Bad parameters or a body that is not CSV, JSON or XML"), (404, "No such network"),
-             (409, "The network is harvested, not pushed"), (413, "The body is over the batch limit"),
-             (415, "A Content-Type or Content-Encoding the feed does not read"),
-             (422, "The Idempotency-Key was used for a different batch"))
+@_documented(
+    (400, "Bad parameters or a body that is not CSV, JSON or XML"),
+    (404, "No such network"),
+    (409, "The network is harvested, not pushed"),
+    (413, "The body is over the batch limit"),
+    (415, "A Content-Type or Content-Encoding the feed does not read"),
+    (422, "The Idempotency-Key was used for a different batch"),
+)
 @require("publisher", network="code")
 def push_batch(code):
     network = _network(code)
     body = read_body(_limits().max_body_bytes)
     try:
         answer = batches.receive(
-            store(), _settings(), network, current_principal(),
-            mode=request.args.get("mode", ""), kind=request.args.get("kind", "instruments"), year=request.args.get("year"),
-            content_type=request.headers.get("Content-Type"), body=body,
-            key=request.headers.get("Idempotency-Key"), limits=_limits(),
+            store(),
+            _settings(),
+            network,
+            current_principal(),
+            mode=request.args.get("mode", ""),
+            kind=request.args.get("kind", "instruments"),
+            year=request.args.get("year"),
+            content_type=request.headers.get("Content-Type"),
+            body=body,
+            key=request.headers.get("Idempotency-Key"),
+            limits=_limits(),
         )
     except FeedError as exc:
         raise Problem(exc.status, exc.detail, "bad-batch" if exc.status == 400 else None, **exc.extra) from None

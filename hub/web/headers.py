@@ -15,22 +15,26 @@ from __future__ import annotations
 
 from flask import request
 
-CSP = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+CSP = "; ".join(
+    (
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    )
+)
 #: SVG charts carry their own <style> element and nothing else: no script of any kind.
 SVG_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"
 #: A downloadable, self-contained report (evaluation report.html): its inline stylesheet and images, no script.
-SELF_CONTAINED_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+SELF_CONTAINED_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -44,8 +48,7 @@ def private_request() -> bool:
     """Did this request carry credentials, or ask for the dashboard?"""
     from hub.auth.web import COOKIE
 
-    return (request.path.startswith(_PRIVATE_PREFIXES) or "Authorization" in request.headers
-            or COOKIE in request.cookies)
+    return request.path.startswith(_PRIVATE_PREFIXES) or "Authorization" in request.headers or COOKIE in request.cookies
 
 
 def add_headers(response):

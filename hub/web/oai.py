@@ -52,8 +52,16 @@ XSI = XSI_NS
 GRANULARITY = GRANULARITY_SECONDS
 PAGE = 100
 #: Common-schema codes → the national list's words (nrii is the national reporting model).
-STATUS = {"normal": "正常", "standby": "待机", "remote": "远程服务中", "occasional_fault": "偶有故障",
-          "frequent_fault": "故障频繁", "awaiting_repair": "待修", "awaiting_retirement": "待报废", "retired": "报废"}
+STATUS = {
+    "normal": "正常",
+    "standby": "待机",
+    "remote": "远程服务中",
+    "occasional_fault": "偶有故障",
+    "frequent_fault": "故障频繁",
+    "awaiting_repair": "待修",
+    "awaiting_retirement": "待报废",
+    "retired": "报废",
+}
 SHARING = {"external": "外部共享", "internal": "内部共享", "none": "不共享"}
 OWNER_TYPE = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
 
@@ -73,8 +81,11 @@ class OaiError(Exception):
 
 def _settings():
     cfg = current_app.config
-    return (cfg.get("OAI_REPOSITORY_ID", "hub.nrii.example.cn"), cfg.get("OAI_ADMIN_EMAIL", "hub-admin@nrii.example.cn"),
-            cfg.get("OAI_REPOSITORY_NAME", "全国大型科学仪器共享目录 National large scientific instrument sharing catalogue"))
+    return (
+        cfg.get("OAI_REPOSITORY_ID", "hub.nrii.example.cn"),
+        cfg.get("OAI_ADMIN_EMAIL", "hub-admin@nrii.example.cn"),
+        cfg.get("OAI_REPOSITORY_NAME", "全国大型科学仪器共享目录 National large scientific instrument sharing catalogue"),
+    )
 
 
 def _serializer() -> URLSafeSerializer:
@@ -247,8 +258,15 @@ def _list(conn, root, args, verb):
     else:
         if "metadataPrefix" not in args:
             raise OaiError("badArgument", f"{verb} requires metadataPrefix (or resumptionToken)")
-        query = {"p": _prefix(args["metadataPrefix"]), "f": args.get("from"), "u": args.get("until"),
-                 "s": args.get("set"), "a": None, "c": 0, "n": None}
+        query = {
+            "p": _prefix(args["metadataPrefix"]),
+            "f": args.get("from"),
+            "u": args.get("until"),
+            "s": args.get("set"),
+            "a": None,
+            "c": 0,
+            "n": None,
+        }
     where = _conditions(query)
     if query["n"] is None:
         query["n"] = conn.execute(select(func.count()).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id)).where(*where)).scalar_one()
@@ -269,8 +287,12 @@ def _list(conn, root, args, verb):
 
 
 VERB_HANDLERS = {
-    "Identify": _identify, "ListMetadataFormats": _list_metadata_formats, "ListSets": _list_sets,
-    "GetRecord": _get_record, "ListIdentifiers": _list, "ListRecords": _list,
+    "Identify": _identify,
+    "ListMetadataFormats": _list_metadata_formats,
+    "ListSets": _list_sets,
+    "GetRecord": _get_record,
+    "ListIdentifiers": _list,
+    "ListRecords": _list,
 }
 
 
@@ -321,10 +343,15 @@ def _conditions(query) -> list:
 
 
 def _select():
-    return (select(_I, _O.c.name.label("owner_name"), _O.c.credit_code.label("owner_credit_code"),
-                   _O.c.type.label("owner_type"), _O.c.level.label("owner_level"), DATESTAMP.label("datestamp"),
-                   CLUSTER_ID.label("cluster_id"))
-            .select_from(_I.outerjoin(_R, _R.c.id == _I.c.id).outerjoin(_O, _O.c.id == _I.c.owner_id)))
+    return select(
+        _I,
+        _O.c.name.label("owner_name"),
+        _O.c.credit_code.label("owner_credit_code"),
+        _O.c.type.label("owner_type"),
+        _O.c.level.label("owner_level"),
+        DATESTAMP.label("datestamp"),
+        CLUSTER_ID.label("cluster_id"),
+    ).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id).outerjoin(_O, _O.c.id == _I.c.owner_id))
 
 
 #: What a local identifier keeps as it is (RFC 2396 uric, less `&` and `%`); everything else is %XX of UTF-8.
@@ -341,7 +368,7 @@ def _instrument_id(conn, identifier: str) -> str:
     iid = None
     if identifier.startswith(prefix):
         try:
-            iid = unquote(identifier[len(prefix):], errors="strict")
+            iid = unquote(identifier[len(prefix) :], errors="strict")
         except UnicodeDecodeError:
             iid = None
     if not iid or conn.execute(select(_I.c.id).where(_I.c.id == iid)).first() is None:
@@ -378,15 +405,24 @@ def _nrii(metadata, row):
     """The instrument in the national reporting model (the format the OAI networks send)."""
     n = lambda name: f"{{{NRII_NS}}}{name}"  # noqa: E731
     node = etree.SubElement(metadata, n("instrument"), nsmap={"nrii": NRII_NS})
-    simple = [("innerId", row.source_id), ("cname", row.name), ("ename", row.name_en), ("instrCategory", row.category),
-              ("instrVersion", row.model), ("manufacturer", row.manufacturer), ("nation", row.country),
-              ("worth", _wanyuan(row.original_value)), ("beginDate", row.commissioned)]
+    simple = [
+        ("innerId", row.source_id),
+        ("cname", row.name),
+        ("ename", row.name_en),
+        ("instrCategory", row.category),
+        ("instrVersion", row.model),
+        ("manufacturer", row.manufacturer),
+        ("nation", row.country),
+        ("worth", _wanyuan(row.original_value)),
+        ("beginDate", row.commissioned),
+    ]
     for name, value in simple:
         if value is not None:
             _el(node, n(name), value)
     if row.owner_name:
-        _el(node, n("orgName"), row.owner_name, creditCode=row.owner_credit_code, level=row.owner_level,
-            type=OWNER_TYPE.get(row.owner_type))
+        _el(
+            node, n("orgName"), row.owner_name, creditCode=row.owner_credit_code, level=row.owner_level, type=OWNER_TYPE.get(row.owner_type)
+        )
     if row.address or row.province_code:
         _el(node, n("location"), row.address or "", province=row.province_code, city=row.city_code, county=row.county_code)
     for name, value in (("technical", row.specs), ("function", row.functions)):
@@ -400,8 +436,7 @@ def _nrii(metadata, row):
             _el(node, n(name), value)
     if row.contact_name or row.contact_phone or row.contact_email:
         _el(node, n("contact"), name=row.contact_name, phone=row.contact_phone, email=row.contact_email)
-    for name, value in (("status", STATUS.get(row.status)), ("shareMode", SHARING.get(row.sharing)),
-                        ("certification", row.certifications)):
+    for name, value in (("status", STATUS.get(row.status)), ("shareMode", SHARING.get(row.sharing)), ("certification", row.certifications)):
         if value:
             _el(node, n(name), value)
     # the national record this one is counted under (docs/duplicates.md); the hub's addition to the model
@@ -412,12 +447,19 @@ def _oai_dc(metadata, row):
     d = lambda name: f"{{{DC_NS}}}{name}"  # noqa: E731
     node = etree.SubElement(metadata, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
     node.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
-    for name, value in (("title", row.name), ("title", row.name_en), ("identifier", row.id),
-                        ("subject", category_names().get(row.category or "", row.category)),
-                        ("description", row.functions), ("publisher", row.owner_name),
-                        ("coverage", "".join(filter(None, (row.province_name, row.city_name, row.county_name))) or None),
-                        ("date", row.commissioned), ("type", "PhysicalObject"), ("relation", f"network:{row.network}"),
-                        ("relation", f"cluster:{row.cluster_id or row.id}"),
-                        ("rights", SHARING.get(row.sharing))):
+    for name, value in (
+        ("title", row.name),
+        ("title", row.name_en),
+        ("identifier", row.id),
+        ("subject", category_names().get(row.category or "", row.category)),
+        ("description", row.functions),
+        ("publisher", row.owner_name),
+        ("coverage", "".join(filter(None, (row.province_name, row.city_name, row.county_name))) or None),
+        ("date", row.commissioned),
+        ("type", "PhysicalObject"),
+        ("relation", f"network:{row.network}"),
+        ("relation", f"cluster:{row.cluster_id or row.id}"),
+        ("rights", SHARING.get(row.sharing)),
+    ):
         if value:
             _el(node, d(name), value)

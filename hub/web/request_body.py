@@ -58,8 +58,11 @@ def _gzipped(header: str | None) -> bool:
     codings = [c.strip().lower() for c in header.split(",") if c.strip()]
     unknown = [c for c in codings if c not in ENCODINGS]
     if unknown:
-        raise Problem(415, f"Content-Encoding {', '.join(unknown)} is not accepted; send the body as it is or gzip-compressed "
-                           f"(Content-Encoding: gzip)", accepted=sorted(ENCODINGS))
+        raise Problem(
+            415,
+            f"Content-Encoding {', '.join(unknown)} is not accepted; send the body as it is or gzip-compressed (Content-Encoding: gzip)",
+            accepted=sorted(ENCODINGS),
+        )
     gzips = [c for c in codings if ENCODINGS[c]]
     if len(gzips) > 1:
         raise Problem(415, "the body is gzip-compressed more than once; compress it once")

@@ -29,10 +29,12 @@ from tests.hostile.corpus import LEAK_MARKERS
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 4
-CONFIG = schemathesis.Config.from_dict({
-    "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
-    "generation": {"max-examples": EXAMPLES},
-})
+CONFIG = schemathesis.Config.from_dict(
+    {
+        "phases": {"coverage": {"enabled": False}, "stateful": {"enabled": False}},
+        "generation": {"max-examples": EXAMPLES},
+    }
+)
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -45,11 +47,23 @@ def served(request, tmp_path_factory):
     sync_networks(store, registry)
     make_instruments(store, 5)
     (tmp / "frameworks").mkdir()
-    app = create_app({"STORE": store, "TESTING": False, "SECRET_KEY": "hostile-tests-key", "REGISTRY": registry, "FEED_WORKER": False,
-                      # no framework to run: an evaluation POST is answered (422) without seconds of Monte Carlo
-                      "EVALUATION_FRAMEWORKS": str(tmp / "frameworks")})
-    tokens = {"anonymous": None, "admin": create_token(store, "admin")[1],
-              "publisher": create_token(store, "publisher", "440000")[1], "evaluator": create_token(store, "evaluator")[1]}
+    app = create_app(
+        {
+            "STORE": store,
+            "TESTING": False,
+            "SECRET_KEY": "hostile-tests-key",
+            "REGISTRY": registry,
+            "FEED_WORKER": False,
+            # no framework to run: an evaluation POST is answered (422) without seconds of Monte Carlo
+            "EVALUATION_FRAMEWORKS": str(tmp / "frameworks"),
+        }
+    )
+    tokens = {
+        "anonymous": None,
+        "admin": create_token(store, "admin")[1],
+        "publisher": create_token(store, "publisher", "440000")[1],
+        "evaluator": create_token(store, "evaluator")[1],
+    }
     yield app, tokens
     cleanup()
 
@@ -75,8 +89,14 @@ def test_the_api_keeps_its_document(api_schema, served, mode):
     for operation in operations(api_schema):
         seen.append(operation.label)
 
-        @settings(max_examples=EXAMPLES, deadline=None, database=None, derandomize=True,
-                  suppress_health_check=list(HealthCheck), phases=[Phase.explicit, Phase.generate])
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
         @given(case=operation.as_strategy(generation_mode=mode))
         def exercise(case):
             for role, token in tokens.items():

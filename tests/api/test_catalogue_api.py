@@ -25,7 +25,17 @@ def test_search_body_shape(client):
     assert set(body) == {"total", "page", "page_size", "items", "facets", "q", "corrected_from"}
     assert body["q"] == "电镜" and body["corrected_from"] is None
     assert body["total"] == 3 and len(body["items"]) == 2
-    assert set(body["facets"]) == {"status", "network", "city", "category1", "category2", "owner_type", "sharing", "certified", "value_band"}
+    assert set(body["facets"]) == {
+        "status",
+        "network",
+        "city",
+        "category1",
+        "category2",
+        "owner_type",
+        "sharing",
+        "certified",
+        "value_band",
+    }
     item = body["items"][0]
     assert item["name"] == "透射电子显微镜" and item["labels"]["category"] == "电子光学仪器"
     assert {"value", "label", "count", "filter"} <= set(body["facets"]["network"][0])
@@ -104,7 +114,10 @@ def test_chinese_sent_as_raw_bytes_is_told_to_percent_encode(client):
     assert "percent-encoded UTF-8" in r.json["detail"] and "--data-urlencode" in r.json["detail"]
 
 
-@pytest.mark.parametrize("q", ['"', "*", "NEAR(", "NEAR(a b)", "a AND b", "-x", "a OR b", "col:val", "' OR 1=1 --", "%_", "\\", "^", "{name}:x", "电镜*", "“引号”"])
+@pytest.mark.parametrize(
+    "q",
+    ['"', "*", "NEAR(", "NEAR(a b)", "a AND b", "-x", "a OR b", "col:val", "' OR 1=1 --", "%_", "\\", "^", "{name}:x", "电镜*", "“引号”"],
+)
 def test_fts_syntax_and_sql_in_q_never_fail(client, q):
     r = client.get("/api/v1/instruments", query_string={"q": q})
     assert r.status_code == 200
@@ -130,9 +143,32 @@ def test_networks_and_stats(client):
 
 def test_openapi_document_and_offline_docs(client):
     spec = client.get("/api/openapi.json").json
-    assert {"/api/v1/instruments", "/api/v1/instruments/{instrument_id}", "/api/v1/instruments/export", "/api/v1/networks", "/api/v1/networks/{code}", "/api/v1/stats"} <= set(spec["paths"])
+    assert {
+        "/api/v1/instruments",
+        "/api/v1/instruments/{instrument_id}",
+        "/api/v1/instruments/export",
+        "/api/v1/networks",
+        "/api/v1/networks/{code}",
+        "/api/v1/stats",
+    } <= set(spec["paths"])
     params = {p["name"] for p in spec["paths"]["/api/v1/instruments"]["get"]["parameters"]}
-    assert params == {"q", "network", "city", "category", "owner_type", "owner_level", "status", "sharing", "certified", "include_retired", "min_value", "max_value", "sort", "page", "page_size"}
+    assert params == {
+        "q",
+        "network",
+        "city",
+        "category",
+        "owner_type",
+        "owner_level",
+        "status",
+        "sharing",
+        "certified",
+        "include_retired",
+        "min_value",
+        "max_value",
+        "sort",
+        "page",
+        "page_size",
+    }
     page = client.get("/api/docs").get_data(as_text=True)
     assert "http://" not in page and "https://" not in page
     for asset in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-standalone-preset.js"):

@@ -18,7 +18,18 @@ from hub.web import create_app
 @pytest.fixture
 def client(store):
     make_corpus(store)
-    make_instruments(store, [{"source_id": "EVIL1", "name": "=HYPERLINK(\"http://x\",\"点击\")", "model": "+1-2", "functions": "@SUM(A1)", "contact_phone": "-0531"}])
+    make_instruments(
+        store,
+        [
+            {
+                "source_id": "EVIL1",
+                "name": '=HYPERLINK("http://x","点击")',
+                "model": "+1-2",
+                "functions": "@SUM(A1)",
+                "contact_phone": "-0531",
+            }
+        ],
+    )
     return create_app({"STORE": store, "TESTING": True}).test_client()
 
 
@@ -46,7 +57,12 @@ def test_csv_has_bom_chinese_and_neutralised_cells(client):
     rows = list(csv.DictReader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert len(rows) == 8 and {row["network"] for row in rows} == {"370000"}
     evil = next(row for row in rows if row["source_id"] == "EVIL1")
-    assert evil["name"].startswith("'=") and evil["model"] == "'+1-2" and evil["functions"] == "'@SUM(A1)" and evil["contact_phone"] == "'-0531"
+    assert (
+        evil["name"].startswith("'=")
+        and evil["model"] == "'+1-2"
+        and evil["functions"] == "'@SUM(A1)"
+        and evil["contact_phone"] == "'-0531"
+    )
     assert any(row["name"] == "高效液相色谱仪" for row in rows)
 
 
@@ -83,7 +99,9 @@ def test_cli_export_jsonl(sqlite_store, tmp_path):
     env = {**os.environ, "HUB_DATABASE_URL": store.url}
     hub = [sys.executable, "-c", "from hub.cli import main; main()", "export"]
     out = tmp_path / "hb.jsonl"
-    done = subprocess.run([*hub, "--format", "jsonl", "--network", "420000", "--out", str(out)], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [*hub, "--format", "jsonl", "--network", "420000", "--out", str(out)], env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     assert "exported 5 instruments" in done.stderr
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]

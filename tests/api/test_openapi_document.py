@@ -45,8 +45,13 @@ def test_every_api_route_is_described(app, spec):
             if method.lower() not in spec["paths"].get(path, {}):
                 missing.append(f"{method} {path}")
     assert missing == []
-    for path in ("/api/v1/networks/{code}/batches", "/api/v1/holds/{hold_id}", "/api/v1/audit",
-                 "/api/v1/admin/networks", "/api/v1/evaluations/{eid}"):
+    for path in (
+        "/api/v1/networks/{code}/batches",
+        "/api/v1/holds/{hold_id}",
+        "/api/v1/audit",
+        "/api/v1/admin/networks",
+        "/api/v1/evaluations/{eid}",
+    ):
         assert path in spec["paths"], path
 
 

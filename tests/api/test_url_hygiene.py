@@ -27,7 +27,9 @@ def store(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app(store):
-    return create_app({"STORE": store, "TESTING": False, "SECRET_KEY": "hostile-tests-key", "REGISTRY": Registry.load(), "FEED_WORKER": False})
+    return create_app(
+        {"STORE": store, "TESTING": False, "SECRET_KEY": "hostile-tests-key", "REGISTRY": Registry.load(), "FEED_WORKER": False}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -66,12 +68,25 @@ def test_reported_urls(app, admin, url):
     assert_refused(app.test_client().get(url, headers=admin))
 
 
-INT_PATHS = ["/api/v1/evaluations/{}", "/api/v1/evaluations/{}/report.csv", "/api/v1/holds/{}", "/evaluations/{}",
-             "/evaluations/1/charts/unit-{}.svg"]
-INT_QUERIES = ["/api/v1/admin/networks/370000/errors?page={}", "/api/v1/admin/networks/370000/errors?per_page={}",
-               "/api/v1/admin/networks/370000/errors?job={}", "/api/v1/audit?before={}", "/api/v1/audit?limit={}",
-               "/api/v1/networks/440000/batches?limit={}", "/api/v1/instruments?page={}", "/api/v1/instruments?page_size={}",
-               "/?page={}", "/admin/networks/370000?page={}"]
+INT_PATHS = [
+    "/api/v1/evaluations/{}",
+    "/api/v1/evaluations/{}/report.csv",
+    "/api/v1/holds/{}",
+    "/evaluations/{}",
+    "/evaluations/1/charts/unit-{}.svg",
+]
+INT_QUERIES = [
+    "/api/v1/admin/networks/370000/errors?page={}",
+    "/api/v1/admin/networks/370000/errors?per_page={}",
+    "/api/v1/admin/networks/370000/errors?job={}",
+    "/api/v1/audit?before={}",
+    "/api/v1/audit?limit={}",
+    "/api/v1/networks/440000/batches?limit={}",
+    "/api/v1/instruments?page={}",
+    "/api/v1/instruments?page_size={}",
+    "/?page={}",
+    "/admin/networks/370000?page={}",
+]
 
 
 @pytest.mark.parametrize("template", INT_PATHS + INT_QUERIES)
@@ -82,20 +97,33 @@ def test_numbers_beyond_range_in_any_path_or_query(app, admin, template):
     assert [p for p in problems if p] == []
 
 
-@pytest.mark.parametrize("template", ["/api/v1/instruments/{}", "/api/v1/networks/{}", "/instruments/{}", "/networks/{}",
-                                      "/api/v1/networks/{}/batches", "/api/v1/admin/networks/{}", "/admin/networks/{}"])
+@pytest.mark.parametrize(
+    "template",
+    [
+        "/api/v1/instruments/{}",
+        "/api/v1/networks/{}",
+        "/instruments/{}",
+        "/networks/{}",
+        "/api/v1/networks/{}/batches",
+        "/api/v1/admin/networks/{}",
+        "/admin/networks/{}",
+    ],
+)
 def test_hostile_path_segments(app, admin, template):
     client = app.test_client()
     problems = [refused(client.get(template.format(seg), headers=admin), allowed=(400, 404, 410)) for seg in PATH_SEGMENTS.values()]
     assert [p for p in problems if p] == []
 
 
-@pytest.mark.parametrize("query", [
-    "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:hub.nrii.example.cn:370000:a%00b",
-    "verb=ListRecords&metadataPrefix=oai_dc&set=network:37%00",
-    "verb=ListIdentifiers&metadataPrefix=nrii&from=2020-01-01%0D%0A",
-    "verb=Identify%00",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "verb=GetRecord&metadataPrefix=oai_dc&identifier=oai:hub.nrii.example.cn:370000:a%00b",
+        "verb=ListRecords&metadataPrefix=oai_dc&set=network:37%00",
+        "verb=ListIdentifiers&metadataPrefix=nrii&from=2020-01-01%0D%0A",
+        "verb=Identify%00",
+    ],
+)
 def test_control_characters_in_oai_arguments_are_bad_arguments(app, query):
     r = app.test_client().get(f"/oai?{query}")
     body = r.get_data(as_text=True)

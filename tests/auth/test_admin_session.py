@@ -16,9 +16,13 @@ from hub.clock import now
 from hub.web import create_app
 
 COOKIE = "hub_admin"
-ADMIN_JSON = [("get", "/api/v1/admin/networks"), ("get", "/api/v1/admin/networks/370000"),
-              ("get", "/api/v1/admin/networks/370000/errors"), ("get", "/api/v1/admin/alerts"),
-              ("post", "/api/v1/admin/networks/370000/harvest")]
+ADMIN_JSON = [
+    ("get", "/api/v1/admin/networks"),
+    ("get", "/api/v1/admin/networks/370000"),
+    ("get", "/api/v1/admin/networks/370000/errors"),
+    ("get", "/api/v1/admin/alerts"),
+    ("post", "/api/v1/admin/networks/370000/harvest"),
+]
 
 
 @pytest.fixture
@@ -112,18 +116,24 @@ def test_harvest_now_from_the_dashboard_queues_with_the_session(raw, admin):
 
 def test_admin_answers_are_never_cached(raw, admin):
     cookie, _ = sign_in(raw, admin[1])
-    for r in (raw.get("/admin", headers={"Cookie": f"{COOKIE}={cookie}"}),
-              raw.get("/api/v1/admin/networks", headers={"Authorization": f"Bearer {admin[1]}"}),
-              raw.get("/admin/login"), raw.get("/api/v1/admin/networks")):
+    for r in (
+        raw.get("/admin", headers={"Cookie": f"{COOKIE}={cookie}"}),
+        raw.get("/api/v1/admin/networks", headers={"Authorization": f"Bearer {admin[1]}"}),
+        raw.get("/admin/login"),
+        raw.get("/api/v1/admin/networks"),
+    ):
         assert r.headers["Cache-Control"] == "no-store", r.request.path
 
 
-@pytest.mark.parametrize("next_, expected", [
-    ("/admin/networks/370000", "/admin/networks/370000"),
-    ("//evil.example/", "/admin"),
-    ("https://evil.example/admin", "/admin"),
-    ("/admin/../../x", "/admin"),
-])
+@pytest.mark.parametrize(
+    "next_, expected",
+    [
+        ("/admin/networks/370000", "/admin/networks/370000"),
+        ("//evil.example/", "/admin"),
+        ("https://evil.example/admin", "/admin"),
+        ("/admin/../../x", "/admin"),
+    ],
+)
 def test_sign_in_sends_the_browser_on_only_within_the_dashboard(raw, admin, next_, expected):
     r = raw.post("/admin/login", query_string={"next": next_}, data={"token": admin[1]})
     assert r.status_code == 303 and r.headers["Location"] == expected

@@ -19,20 +19,28 @@ from hub.web import create_app
 AT = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
 
 
-@pytest.mark.parametrize("text, expected", [
-    pytest.param("90d", AT + timedelta(days=90), id="days"),
-    pytest.param("12h", AT + timedelta(hours=12), id="hours"),
-    pytest.param("2w", AT + timedelta(weeks=2), id="weeks"),
-    pytest.param("2027-06-30", datetime(2027, 6, 30, tzinfo=timezone.utc), id="a date"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        pytest.param("90d", AT + timedelta(days=90), id="days"),
+        pytest.param("12h", AT + timedelta(hours=12), id="hours"),
+        pytest.param("2w", AT + timedelta(weeks=2), id="weeks"),
+        pytest.param("2027-06-30", datetime(2027, 6, 30, tzinfo=timezone.utc), id="a date"),
+    ],
+)
 def test_parse_expiry(text, expected):
     assert parse_expiry(text, at=AT) == expected
 
 
-@pytest.mark.parametrize("text, problem", [
-    pytest.param("0d", "longer", id="zero"), pytest.param("2020-01-01", "passed", id="past date"),
-    pytest.param("soon", "expected a duration", id="words"), pytest.param("90", "expected a duration", id="no unit"),
-])
+@pytest.mark.parametrize(
+    "text, problem",
+    [
+        pytest.param("0d", "longer", id="zero"),
+        pytest.param("2020-01-01", "passed", id="past date"),
+        pytest.param("soon", "expected a duration", id="words"),
+        pytest.param("90", "expected a duration", id="no unit"),
+    ],
+)
 def test_parse_expiry_refuses(text, problem):
     with pytest.raises(TokenError, match=problem):
         parse_expiry(text, at=AT)

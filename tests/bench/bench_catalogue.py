@@ -44,14 +44,26 @@ from hub.store.models import Instrument, Network, OwnerUnit  # noqa: E402
 
 # (name, name_en, category, manufacturers/models, functions)
 TYPES = [
-    ("高效液相色谱仪", "HPLC", "010500", [("Agilent", "1260 Infinity II"), ("Waters", "e2695"), ("岛津", "LC-20AT")], "药物成分分析、食品添加剂检测"),
+    (
+        "高效液相色谱仪",
+        "HPLC",
+        "010500",
+        [("Agilent", "1260 Infinity II"), ("Waters", "e2695"), ("岛津", "LC-20AT")],
+        "药物成分分析、食品添加剂检测",
+    ),
     ("超高效液相色谱仪", "UPLC", "010500", [("Waters", "ACQUITY H-Class")], "中药指纹图谱、杂质分析"),
     ("气相色谱仪", "Gas chromatograph", "010500", [("Agilent", "7890B"), ("岛津", "GC-2014")], "农药残留、挥发性成分检测"),
     ("离子色谱仪", "Ion chromatograph", "010500", [("Thermo Fisher", "ICS-5000+")], "水中阴阳离子分析"),
     ("气相色谱-质谱联用仪", "GC-MS", "010200", [("Agilent", "7890A-5975C"), ("岛津", "GCMS-QP2020")], "挥发性有机物定性定量"),
     ("液相色谱-质谱联用仪", "LC-MS", "010200", [("Agilent", "6470"), ("AB Sciex", "Triple Quad 5500")], "药物代谢、兽药残留分析"),
     ("电感耦合等离子体质谱仪", "ICP-MS", "010200", [("Thermo Fisher", "iCAP RQ"), ("Agilent", "7900")], "痕量元素分析，可与液相色谱联用"),
-    ("场发射扫描电子显微镜", "FE-SEM", "010100", [("Hitachi", "SU8010"), ("Zeiss", "Sigma 300"), ("FEI", "Nova NanoSEM 450")], "材料表面形貌观察与能谱分析"),
+    (
+        "场发射扫描电子显微镜",
+        "FE-SEM",
+        "010100",
+        [("Hitachi", "SU8010"), ("Zeiss", "Sigma 300"), ("FEI", "Nova NanoSEM 450")],
+        "材料表面形貌观察与能谱分析",
+    ),
     ("扫描电子显微镜", "SEM", "010100", [("Hitachi", "SU3500"), ("JEOL", "JSM-7800F")], "微观形貌观察"),
     ("透射电子显微镜", "TEM", "010100", [("JEOL", "JEM-2100F"), ("FEI", "Talos F200X")], "晶体结构与纳米材料表征"),
     ("核磁共振波谱仪", "NMR spectrometer", "010600", [("Bruker", "AVANCE III 400"), ("Bruker", "AVANCE NEO 600")], "有机化合物结构鉴定"),
@@ -82,9 +94,55 @@ OWNER_TYPES = ["university"] * 5 + ["institute"] * 3 + ["enterprise"] * 2 + ["ot
 LEVELS = ["central", "provincial", "provincial", "municipal", None]
 STATUSES = ["normal"] * 8 + ["standby", "awaiting_repair"]
 SHARING = ["external"] * 7 + ["internal"] * 2 + ["none"]
-PROVINCES = ["110000", "120000", "130000", "140000", "150000", "210000", "220000", "230000", "310000", "320000", "330000", "340000", "350000", "360000", "370000",
-             "410000", "420000", "430000", "440000", "450000", "460000", "500000", "510000", "520000", "530000", "540000", "610000", "620000", "630000", "640000"]
-QUERIES = ["液相色谱", "电镜", "SU8010", "核磁", "HPLC", "质谱", "显微镜", "色谱", "GC-MS", "X射线", "PCR", "热分析", "Bruker", "光谱", "粒度"]
+PROVINCES = [
+    "110000",
+    "120000",
+    "130000",
+    "140000",
+    "150000",
+    "210000",
+    "220000",
+    "230000",
+    "310000",
+    "320000",
+    "330000",
+    "340000",
+    "350000",
+    "360000",
+    "370000",
+    "410000",
+    "420000",
+    "430000",
+    "440000",
+    "450000",
+    "460000",
+    "500000",
+    "510000",
+    "520000",
+    "530000",
+    "540000",
+    "610000",
+    "620000",
+    "630000",
+    "640000",
+]
+QUERIES = [
+    "液相色谱",
+    "电镜",
+    "SU8010",
+    "核磁",
+    "HPLC",
+    "质谱",
+    "显微镜",
+    "色谱",
+    "GC-MS",
+    "X射线",
+    "PCR",
+    "热分析",
+    "Bruker",
+    "光谱",
+    "粒度",
+]
 
 
 def generate(store: Store, n: int, seed: int = 7) -> None:
@@ -92,11 +150,15 @@ def generate(store: Store, n: int, seed: int = 7) -> None:
     now = datetime(2026, 1, 1, tzinfo=timezone.utc)
     I, O = Instrument.__table__, OwnerUnit.__table__
     with store.write() as conn:
-        conn.execute(insert(Network), [{"code": p, "name": f"{p}大型科学仪器共享网", "province": p, "family": "sdyq-xml"} for p in PROVINCES])
+        conn.execute(
+            insert(Network), [{"code": p, "name": f"{p}大型科学仪器共享网", "province": p, "family": "sdyq-xml"} for p in PROVINCES]
+        )
         owners = []
         for p in PROVINCES:
             for k in range(100):
-                owners.append({"network": p, "name": f"{p[:2]}省第{k}研究单位", "type": rnd.choice(OWNER_TYPES), "level": rnd.choice(LEVELS)})
+                owners.append(
+                    {"network": p, "name": f"{p[:2]}省第{k}研究单位", "type": rnd.choice(OWNER_TYPES), "level": rnd.choice(LEVELS)}
+                )
         conn.execute(insert(O), owners)
         owner_ids = {}
         for oid, net in conn.execute(text("SELECT id, network FROM owner_units")):
@@ -107,19 +169,54 @@ def generate(store: Store, n: int, seed: int = 7) -> None:
         maker, model = rnd.choice(makers)
         net = rnd.choice(PROVINCES)
         city = f"{net[:2]}{rnd.randint(1, 12):02d}00"
-        value = Decimal(rnd.choice([rnd.randint(300_000, 900_000), rnd.randint(500_000, 3_000_000), rnd.randint(1_000_000, 15_000_000)])) if rnd.random() > 0.03 else None
+        value = (
+            Decimal(rnd.choice([rnd.randint(300_000, 900_000), rnd.randint(500_000, 3_000_000), rnd.randint(1_000_000, 15_000_000)]))
+            if rnd.random() > 0.03
+            else None
+        )
         upd = now - timedelta(days=rnd.randint(0, 2000))
         row = {
-            "id": f"{net}:B{i:07d}", "network": net, "source_id": f"B{i:07d}", "name": rnd.choice(PREFIXES) + name, "name_en": name_en,
-            "category": cat, "model": model, "manufacturer": maker, "country": rnd.choice(["CN", "US", "JP", "DE"]),
-            "original_value": value, "commissioned": f"{rnd.randint(2000, 2025)}-{rnd.randint(1, 12):02d}",
-            "owner_id": rnd.choice(owner_ids[net]), "province_code": net, "province_name": f"{net}省", "city_code": city, "city_name": f"{city}市",
-            "county_code": None, "county_name": None, "address": f"科技路{rnd.randint(1, 999)}号", "specs": f"分辨率 {rnd.randint(1, 99)} nm；功率 {rnd.randint(1, 50)} kW",
-            "functions": functions, "services": "对外提供测试服务", "fee_text": f"{rnd.randint(50, 2000)}元/样", "fee_amount": Decimal(rnd.randint(50, 2000)), "fee_unit": "样",
-            "booking_url": None, "contact_name": "联系人", "contact_phone": "010-12345678", "contact_email": None,
-            "status": rnd.choice(STATUSES), "sharing": rnd.choice(SHARING), "certifications": "CMA" if rnd.random() < 0.3 else None,
-            "subjects": None, "source_updated": upd, "first_seen": upd, "last_seen": now, "withdrawn_at": None, "withdrawn_reason": None,
-            "content_hash": hashlib.sha256(str(i).encode()).hexdigest(), "last_job_id": 1, "last_batch_id": None,
+            "id": f"{net}:B{i:07d}",
+            "network": net,
+            "source_id": f"B{i:07d}",
+            "name": rnd.choice(PREFIXES) + name,
+            "name_en": name_en,
+            "category": cat,
+            "model": model,
+            "manufacturer": maker,
+            "country": rnd.choice(["CN", "US", "JP", "DE"]),
+            "original_value": value,
+            "commissioned": f"{rnd.randint(2000, 2025)}-{rnd.randint(1, 12):02d}",
+            "owner_id": rnd.choice(owner_ids[net]),
+            "province_code": net,
+            "province_name": f"{net}省",
+            "city_code": city,
+            "city_name": f"{city}市",
+            "county_code": None,
+            "county_name": None,
+            "address": f"科技路{rnd.randint(1, 999)}号",
+            "specs": f"分辨率 {rnd.randint(1, 99)} nm；功率 {rnd.randint(1, 50)} kW",
+            "functions": functions,
+            "services": "对外提供测试服务",
+            "fee_text": f"{rnd.randint(50, 2000)}元/样",
+            "fee_amount": Decimal(rnd.randint(50, 2000)),
+            "fee_unit": "样",
+            "booking_url": None,
+            "contact_name": "联系人",
+            "contact_phone": "010-12345678",
+            "contact_email": None,
+            "status": rnd.choice(STATUSES),
+            "sharing": rnd.choice(SHARING),
+            "certifications": "CMA" if rnd.random() < 0.3 else None,
+            "subjects": None,
+            "source_updated": upd,
+            "first_seen": upd,
+            "last_seen": now,
+            "withdrawn_at": None,
+            "withdrawn_reason": None,
+            "content_hash": hashlib.sha256(str(i).encode()).hexdigest(),
+            "last_job_id": 1,
+            "last_batch_id": None,
         }
         row["certified"] = row["certifications"] is not None
         batch.append(row)
@@ -174,7 +271,9 @@ def start_gunicorn(url: str, workers: int = 2):
     port = free_port()
     env = {**os.environ, "HUB_DATABASE_URL": url}
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    proc = subprocess.Popen([gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "hub.web.wsgi:app"], env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "hub.web.wsgi:app"], env=env, cwd=ROOT
+    )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):
         try:
@@ -198,7 +297,12 @@ def single_client(base: str, paths: list[str]) -> dict:
     for p in paths[:20]:
         fetch(base + p)  # warm caches and connections
     times = sorted(fetch(base + p) for p in paths)
-    return {"p50_ms": 1000 * statistics.median(times), "p95_ms": 1000 * times[int(0.95 * len(times)) - 1], "max_ms": 1000 * times[-1], "requests": len(times)}
+    return {
+        "p50_ms": 1000 * statistics.median(times),
+        "p95_ms": 1000 * times[int(0.95 * len(times)) - 1],
+        "max_ms": 1000 * times[-1],
+        "requests": len(times),
+    }
 
 
 def concurrent(base: str, paths: list[str], clients: int = 8) -> dict:
@@ -225,13 +329,24 @@ def concurrent(base: str, paths: list[str], clients: int = 8) -> dict:
 def export_rss(url: str, fmt: str, out: Path) -> dict:
     env = {**os.environ, "HUB_DATABASE_URL": url}
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-c", "from hub.cli import main; main()", "export", "--format", fmt, "--out", str(out)], env=env, cwd=ROOT, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", "from hub.cli import main; main()", "export", "--format", fmt, "--out", str(out)],
+        env=env,
+        cwd=ROOT,
+        stderr=subprocess.PIPE,
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     message = proc.stderr.read().decode().strip()
     if proc.returncode:
         raise SystemExit(f"export failed: {message}")
-    return {"format": fmt, "peak_rss_mb": usage.ru_maxrss / 1024, "seconds": time.perf_counter() - t, "size_mb": out.stat().st_size / 2**20, "message": message}
+    return {
+        "format": fmt,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "seconds": time.perf_counter() - t,
+        "size_mb": out.stat().st_size / 2**20,
+        "message": message,
+    }
 
 
 def main():
@@ -265,6 +380,7 @@ def main():
                 with admin.begin() as conn:
                     conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
                 admin.dispose()
+
         try:
             db_path = Path(url.split("///", 1)[-1]) if backend == "sqlite" else None
             if not (args.reuse and db_path and db_path.exists()):
@@ -280,25 +396,40 @@ def main():
             proc, base = start_gunicorn(url)
             try:
                 one = single_client(base, paths)
-                print(f"[{backend}] single client: p50 {one['p50_ms']:.1f} ms, p95 {one['p95_ms']:.1f} ms,"
-                    f" max {one['max_ms']:.0f} ms over {one['requests']} requests", flush=True)
+                print(
+                    f"[{backend}] single client: p50 {one['p50_ms']:.1f} ms, p95 {one['p95_ms']:.1f} ms,"
+                    f" max {one['max_ms']:.0f} ms over {one['requests']} requests",
+                    flush=True,
+                )
                 many = concurrent(base, paths * 2)
-                print(f"[{backend}] 8 clients, gunicorn -w 2: {many['requests_per_s']:.0f} requests/s"
-                    f" ({many['requests']} requests, {many['errors']} errors)", flush=True)
+                print(
+                    f"[{backend}] 8 clients, gunicorn -w 2: {many['requests_per_s']:.0f} requests/s"
+                    f" ({many['requests']} requests, {many['errors']} errors)",
+                    flush=True,
+                )
                 broad = single_client(base, broad_mix(60))
-                print(f"[{backend}] broad filters (q + nation-wide filters, 10k-30k matches):"
-                    f" p50 {broad['p50_ms']:.0f} ms, p95 {broad['p95_ms']:.0f} ms", flush=True)
+                print(
+                    f"[{backend}] broad filters (q + nation-wide filters, 10k-30k matches):"
+                    f" p50 {broad['p50_ms']:.0f} ms, p95 {broad['p95_ms']:.0f} ms",
+                    flush=True,
+                )
                 browse = single_client(base, ["/api/v1/instruments", "/api/v1/instruments?" + urllib.parse.urlencode({"q": "仪"})] * 10)
-                print(f"[{backend}] worst case, facets over the whole catalogue (no q / q=仪):"
-                    f" p50 {browse['p50_ms']:.0f} ms, p95 {browse['p95_ms']:.0f} ms", flush=True)
+                print(
+                    f"[{backend}] worst case, facets over the whole catalogue (no q / q=仪):"
+                    f" p50 {browse['p50_ms']:.0f} ms, p95 {browse['p95_ms']:.0f} ms",
+                    flush=True,
+                )
             finally:
                 proc.terminate()
                 proc.wait(timeout=30)
             if not args.skip_export:
                 for fmt in ("csv", "jsonl", "xlsx"):
                     r = export_rss(url, fmt, work / f"export-{backend}.{fmt}")
-                    print(f"[{backend}] export {fmt}: peak RSS {r['peak_rss_mb']:.0f} MB, {r['seconds']:.0f} s,"
-                        f" {r['size_mb']:.0f} MB ({r['message']})", flush=True)
+                    print(
+                        f"[{backend}] export {fmt}: peak RSS {r['peak_rss_mb']:.0f} MB, {r['seconds']:.0f} s,"
+                        f" {r['size_mb']:.0f} MB ({r['message']})",
+                        flush=True,
+                    )
         finally:
             if cleanup:
                 cleanup()

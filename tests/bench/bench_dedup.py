@@ -63,14 +63,29 @@ def load(store, rows):
     for r in rows:
         key = (r["network"], r["owner_name"])  # the store keeps one owner unit per network and name
         oid, _ = owners.setdefault(key, (len(owners) + 1, r["owner_credit_code"]))
-        instruments.append({"id": r["id"], "network": r["network"], "source_id": r["id"].split(":")[1], "name": r["name"],
-                            "category": r["category"], "model": r["model"] or None, "original_value": r["original_value"],
-                            "commissioned": r["commissioned"], "owner_id": oid, "first_seen": now, "last_seen": now,
-                            "content_hash": "x", "certified": False})
+        instruments.append(
+            {
+                "id": r["id"],
+                "network": r["network"],
+                "source_id": r["id"].split(":")[1],
+                "name": r["name"],
+                "category": r["category"],
+                "model": r["model"] or None,
+                "original_value": r["original_value"],
+                "commissioned": r["commissioned"],
+                "owner_id": oid,
+                "first_seen": now,
+                "last_seen": now,
+                "content_hash": "x",
+                "certified": False,
+            }
+        )
     with store.write() as conn:
-        conn.execute(insert(OwnerUnit.__table__), [{"id": oid, "network": k[0], "name": k[1], "credit_code": cc} for k, (oid, cc) in owners.items()])
+        conn.execute(
+            insert(OwnerUnit.__table__), [{"id": oid, "network": k[0], "name": k[1], "credit_code": cc} for k, (oid, cc) in owners.items()]
+        )
         for start in range(0, len(instruments), 10_000):
-            conn.execute(insert(Instrument.__table__), instruments[start:start + 10_000])
+            conn.execute(insert(Instrument.__table__), instruments[start : start + 10_000])
 
 
 def main(argv=None):
@@ -95,21 +110,28 @@ def main(argv=None):
     result = resolve_all(store)
     scratch, scratch_cpu = time.perf_counter() - t, time.process_time() - cpu
     p, r = precision_recall(predicted_pairs(result.clusters()), truth)
-    print(f"from scratch: {scratch:.1f} s (target < 60 s), {scratch_cpu:.1f} s of CPU; pairs scored {result.pairs_scored:,}; "
-          f"oversized blocks {len(result.oversized)}")
+    print(
+        f"from scratch: {scratch:.1f} s (target < 60 s), {scratch_cpu:.1f} s of CPU; pairs scored {result.pairs_scored:,}; "
+        f"oversized blocks {len(result.oversized)}"
+    )
     print(f"pair precision {p:.4f} (target ≥ 0.98), recall {r:.4f} (target ≥ 0.90)")
 
     changed = random.Random(1).sample([row["id"] for row in rows], len(rows) // 100)
     with store.write() as conn:
         for rid in changed:
-            conn.execute(update(Instrument.__table__).where(Instrument.__table__.c.id == rid)
-                         .values(original_value=Instrument.__table__.c.original_value + 100))
+            conn.execute(
+                update(Instrument.__table__)
+                .where(Instrument.__table__.c.id == rid)
+                .values(original_value=Instrument.__table__.c.original_value + 100)
+            )
         conn.execute(insert(DIRTY), [{"instrument_id": rid} for rid in changed])
     t, cpu = time.perf_counter(), time.process_time()
     redone = resolve_pending(store)
-    print(f"after a 1 % change ({len(changed):,} records): {time.perf_counter() - t:.2f} s (target < 5 s), "
-          f"{time.process_time() - cpu:.2f} s of CPU; "
-          f"{redone:,} records re-resolved")
+    print(
+        f"after a 1 % change ({len(changed):,} records): {time.perf_counter() - t:.2f} s (target < 5 s), "
+        f"{time.process_time() - cpu:.2f} s of CPU; "
+        f"{redone:,} records re-resolved"
+    )
     with store.read() as conn:
         n_clusters = conn.execute(CLUSTERS.select().where(CLUSTERS.c.cluster_id != CLUSTERS.c.instrument_id)).fetchall()
     print(f"records counted under another record's cluster: {len(n_clusters):,}")

@@ -37,11 +37,18 @@ def build(tmp: Path, runs: int) -> Path:
         for c in members:
             nodes[c] = {"source": {"column": c}, "direction": 1 if int(c[1:]) % 5 else -1, "weight": 1 + int(c[1:]) % 3}
     fw = {
-        "title": "benchmark", "units": "inputs", "inputs": ["bench.csv"], "index": "index",
+        "title": "benchmark",
+        "units": "inputs",
+        "inputs": ["bench.csv"],
+        "index": "index",
         "defaults": {"normalise": {"method": "minmax", "range": [0, 100]}, "outliers": "coinr", "missing": "drop"},
         "screening": {"min_availability": 0.5},
-        "uncertainty": {"runs": runs, "weights": {"noise": 0.25}, "normalise": [{"method": "percentile"}, {"method": "rank"}],
-                        "aggregate": ["geometric", "copeland"]},
+        "uncertainty": {
+            "runs": runs,
+            "weights": {"noise": 0.25},
+            "normalise": [{"method": "percentile"}, {"method": "rank"}],
+            "aggregate": ["geometric", "copeland"],
+        },
         "nodes": nodes,
     }
     path = tmp / "bench.yaml"
@@ -67,9 +74,11 @@ def main():
             report, data = run_evaluation(None, path, seed=1, runs=args.runs)
             times.append(time.perf_counter() - t)
     best, worst = min(times), max(times)
-    print(f"cpus={os.cpu_count()} units={UNITS} indicators={INDICATORS} runs={report['uncertainty']['runs']} "
-          f"imports={imports:.2f}s best={best:.2f}s worst={worst:.2f}s report={len(data):,} bytes "
-          f"mean_abs_rank_shift={report['uncertainty']['mean_abs_rank_shift']:.2f}")
+    print(
+        f"cpus={os.cpu_count()} units={UNITS} indicators={INDICATORS} runs={report['uncertainty']['runs']} "
+        f"imports={imports:.2f}s best={best:.2f}s worst={worst:.2f}s report={len(data):,} bytes "
+        f"mean_abs_rank_shift={report['uncertainty']['mean_abs_rank_shift']:.2f}"
+    )
     verdict = "PASS" if worst + imports < LIMIT_S else "FAIL"
     print(f"{verdict}: worst run plus imports {worst + imports:.2f}s (limit {LIMIT_S:.0f}s)")
     return 0 if verdict == "PASS" else 1

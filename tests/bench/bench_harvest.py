@@ -64,7 +64,9 @@ def cpu_seconds(processes) -> float:
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scale", type=float, default=10.0)
-    ap.add_argument("--workers", type=int, default=3, help="networks at once (default 3: what `hub harvest` picks for 3 networks on 2 cores)")
+    ap.add_argument(
+        "--workers", type=int, default=3, help="networks at once (default 3: what `hub harvest` picks for 3 networks on 2 cores)"
+    )
     ap.add_argument("--database-url", help="default: a fresh SQLite file in a temporary folder")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (and its database) afterwards")
     args = ap.parse_args()
@@ -104,14 +106,22 @@ def main():
     results = json.loads(out)
     fetched = sum(r["fetched"] for r in results)
     for r in results:
-        print(f"  {r['network']} {r['kind']:<11} {r['state']:<9} fetched {r['fetched']:>7,} created {r['created']:>7,} "
-              f"rejected {r['rejected']:>5,} {r['seconds']:>6.1f}s  requests {r['telemetry'].get('requests')}")
-    print(f"records: {fetched:,} in {seconds:.1f} s = {fetched / seconds:,.0f} records/s end to end "
-          f"(workers {args.workers}, cores {os.cpu_count()})")
-    print(f"peak memory: RSS {mem.get('peak_process_mb', 0):.0f} MB largest process, {mem.get('peak_tree_mb', 0):.0f} MB summed over "
-          f"the harvest's processes; PSS {mem.get('peak_pss_mb', 0):.0f} MB summed (shared pages counted once)")
-    print(f"CPU: harvest {harvest_cpu:.1f} s ({1000 * harvest_cpu / fetched:.2f} ms a record), simulator {sim_cpu:.1f} s, "
-          f"of {seconds * (os.cpu_count() or 1):.1f} core-seconds available")
+        print(
+            f"  {r['network']} {r['kind']:<11} {r['state']:<9} fetched {r['fetched']:>7,} created {r['created']:>7,} "
+            f"rejected {r['rejected']:>5,} {r['seconds']:>6.1f}s  requests {r['telemetry'].get('requests')}"
+        )
+    print(
+        f"records: {fetched:,} in {seconds:.1f} s = {fetched / seconds:,.0f} records/s end to end "
+        f"(workers {args.workers}, cores {os.cpu_count()})"
+    )
+    print(
+        f"peak memory: RSS {mem.get('peak_process_mb', 0):.0f} MB largest process, {mem.get('peak_tree_mb', 0):.0f} MB summed over "
+        f"the harvest's processes; PSS {mem.get('peak_pss_mb', 0):.0f} MB summed (shared pages counted once)"
+    )
+    print(
+        f"CPU: harvest {harvest_cpu:.1f} s ({1000 * harvest_cpu / fetched:.2f} ms a record), simulator {sim_cpu:.1f} s, "
+        f"of {seconds * (os.cpu_count() or 1):.1f} core-seconds available"
+    )
 
 
 if __name__ == "__main__":

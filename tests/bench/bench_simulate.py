@@ -38,8 +38,7 @@ def json_listing(url, code):
     start, page, count = time.perf_counter(), 1, 0
     with requests.Session() as s:
         while True:
-            data = s.get(f"{base}/instruments", params={"pageNo": page, "pageSize": 200},
-                         headers={"X-Auth-Token": token}).json()["data"]
+            data = s.get(f"{base}/instruments", params={"pageNo": page, "pageSize": 200}, headers={"X-Auth-Token": token}).json()["data"]
             count += len(data["list"])
             if page * data["pageSize"] >= data["total"]:
                 break
@@ -80,8 +79,10 @@ def main():
                 if count % 5000 == 0:
                     peak = max(peak, rss_of_children())
         secs = time.perf_counter() - start
-        print(f"sdyq-xml export at scale {args.scale}: {count} records in {secs:.2f} s = {count / secs:,.0f} records/s; "
-              f"simulator RSS {before:.0f} MiB before, peak {peak:.0f} MiB")
+        print(
+            f"sdyq-xml export at scale {args.scale}: {count} records in {secs:.2f} s = {count / secs:,.0f} records/s; "
+            f"simulator RSS {before:.0f} MiB before, peak {peak:.0f} MiB"
+        )
     finally:
         stop()
 

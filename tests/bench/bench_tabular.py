@@ -28,8 +28,16 @@ print(json.dumps({"rows": n, "seconds": round(time.perf_counter() - t, 1), "base
                   "peak_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024), "complete": info.complete}))
 """
 
-ROW = ["Equipment", "Scanning Electron Microscope {i}", "Zeiss ULTRA 55 field-emission SEM, 1 nm at 15 kV; EDX, EBSD",
-       "Zoë Brontë", "zoe.{j}@york.example.ac.uk", "Chemistry", "Heslington West", "Dalton Building room {k}"]
+ROW = [
+    "Equipment",
+    "Scanning Electron Microscope {i}",
+    "Zeiss ULTRA 55 field-emission SEM, 1 nm at 15 kV; EDX, EBSD",
+    "Zoë Brontë",
+    "zoe.{j}@york.example.ac.uk",
+    "Chemistry",
+    "Heslington West",
+    "Dalton Building room {k}",
+]
 
 
 def main():

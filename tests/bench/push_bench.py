@@ -31,8 +31,19 @@ def main():
     registry, s = Registry.load(), settings()
     body = samples.guangdong_csv(args.n, bad=args.bad)
     t0 = time.perf_counter()
-    answer = batches.receive(store, s, registry.get("440000"), Principal("bench", "admin"), mode="upsert", kind="instruments",
-                             year=None, content_type="text/csv", body=body, key=None, limits=batches.FeedLimits(async_records=0))
+    answer = batches.receive(
+        store,
+        s,
+        registry.get("440000"),
+        Principal("bench", "admin"),
+        mode="upsert",
+        kind="instruments",
+        year=None,
+        content_type="text/csv",
+        body=body,
+        key=None,
+        limits=batches.FeedLimits(async_records=0),
+    )
     t1 = time.perf_counter()
     run_pending(store, s, registry)
     t2 = time.perf_counter()
@@ -40,9 +51,11 @@ def main():
         report = batches.build_report(conn, answer.batch_id)
     c = report["counts"]
     assert c["created"] == args.n - args.bad and c["rejected"] == args.bad, c
-    print(f"{args.n:,} records, {len(body) / 1e6:.1f} MB GB18030 CSV on {store.dialect}: "
-          f"received (HTTP {answer.status}) in {t1 - t0:.2f}s, applied in {t2 - t1:.1f}s "
-          f"({args.n / (t2 - t1):,.0f} records/s); created {c['created']:,}, rejected {c['rejected']}")
+    print(
+        f"{args.n:,} records, {len(body) / 1e6:.1f} MB GB18030 CSV on {store.dialect}: "
+        f"received (HTTP {answer.status}) in {t1 - t0:.2f}s, applied in {t2 - t1:.1f}s "
+        f"({args.n / (t2 - t1):,.0f} records/s); created {c['created']:,}, rejected {c['rejected']}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,11 +34,16 @@ from tests.hostile.corpus import TEXT  # noqa: E402
 def hostile_body(target_bytes: int) -> tuple[bytes, int]:
     """A JSON array of about `target_bytes`: every record carries one hostile value (or is valid)."""
     kinds = [
-        ("technical", TEXT["long_10mb"]),                 # over the record cap: rejected before mapping
+        ("technical", TEXT["long_10mb"]),  # over the record cap: rejected before mapping
         ("technical", "x" * (MAX_RECORD_CHARS - 3_000)),  # under the cap, over the field's 10,000
-        ("technical", TEXT["nul"]), ("innerId", "BJ\x00{i}"), ("subject", [TEXT["control_chars"]]),
-        ("cname", TEXT["lone_surrogate"]), ("cname", TEXT["formula"]), ("cname", TEXT["zero_width"]),
-        (None, None), (None, None),
+        ("technical", TEXT["nul"]),
+        ("innerId", "BJ\x00{i}"),
+        ("subject", [TEXT["control_chars"]]),
+        ("cname", TEXT["lone_surrogate"]),
+        ("cname", TEXT["formula"]),
+        ("cname", TEXT["zero_width"]),
+        (None, None),
+        (None, None),
     ]
     parts, size, i = [], 2, 0  # parts: encoded records
     while size < target_bytes - 200_000:
@@ -99,8 +104,9 @@ def main():
     args = ap.parse_args()
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite"
     body, n = hostile_body(int(args.mib * 1024 * 1024) - 1024)
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, url], stdout=subprocess.PIPE, cwd=ROOT, text=True,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, url], stdout=subprocess.PIPE, cwd=ROOT, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
     try:
         port, token = proc.stdout.readline().split()
         base = f"http://127.0.0.1:{port}"
@@ -118,10 +124,14 @@ def main():
             time.sleep(0.5)
         t2 = time.perf_counter()
         c = report["counts"]
-        print(f"{len(body) / 2**20:.1f} MiB JSON body{' (gzip, ' + format(len(data) / 2**20, '.1f') + ' MiB sent)' if args.gzip else ''}, "
-              f"{n:,} records on {url.split(':')[0]}: HTTP {r.status_code} in {t1 - t0:.1f}s, {report['state']} in {t2 - t1:.1f}s")
+        print(
+            f"{len(body) / 2**20:.1f} MiB JSON body{' (gzip, ' + format(len(data) / 2**20, '.1f') + ' MiB sent)' if args.gzip else ''}, "
+            f"{n:,} records on {url.split(':')[0]}: HTTP {r.status_code} in {t1 - t0:.1f}s, {report['state']} in {t2 - t1:.1f}s"
+        )
         print(f"counts: {json.dumps(c)}")
-        print(f"server peak RSS (VmHWM): idle {idle:.0f} MiB, after receiving {received:.0f} MiB, after applying {hwm_mib(proc.pid):.0f} MiB")
+        print(
+            f"server peak RSS (VmHWM): idle {idle:.0f} MiB, after receiving {received:.0f} MiB, after applying {hwm_mib(proc.pid):.0f} MiB"
+        )
     finally:
         proc.terminate()
         proc.wait(10)

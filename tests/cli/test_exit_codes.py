@@ -46,8 +46,12 @@ def free_port() -> int:
     [
         pytest.param("nonsense", exit_codes.CONFIG, ["database URL is not usable", "HUB_DATABASE_URL"], id="not a URL"),
         pytest.param("postgresq://u@h/db", exit_codes.CONFIG, ["database URL is not usable", "postgresq"], id="unknown dialect"),
-        pytest.param(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test", exit_codes.DATABASE,
-                     ["cannot use the database", "refused", "check that the server runs"], id="PostgreSQL unreachable"),
+        pytest.param(
+            f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test",
+            exit_codes.DATABASE,
+            ["cannot use the database", "refused", "check that the server runs"],
+            id="PostgreSQL unreachable",
+        ),
     ],
 )
 def test_a_bad_or_unreachable_database_is_one_line(url, code, words):
@@ -113,8 +117,10 @@ def rejected(store, tmp_path):
     network = Registry.load().get("370000")
     job = start_job(store, "370000", "full")
     writer = RecordWriter(store, "370000", Mapping.load(network.mapping_path), Provenance(job_id=job.id))
-    raws = [RawRecord("SD-1", {"YQBH": "SD-1"}, problem="record SD-1: detail page is cut short"),
-            RawRecord("SD-2", {"YQBH": "SD-2"}, problem="record SD-2: no name")]
+    raws = [
+        RawRecord("SD-1", {"YQBH": "SD-1"}, problem="record SD-1: detail page is cut short"),
+        RawRecord("SD-2", {"YQBH": "SD-2"}, problem="record SD-2: no name"),
+    ]
     prepared = writer.prepare(raws)
     with store.write() as conn:
         job.counts.add(writer.apply(conn, prepared))

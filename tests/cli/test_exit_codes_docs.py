@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def _section(text: str, heading: str) -> str:
     start = text.index(heading)
     end = text.find("\n## ", start + len(heading))
-    return text[start: end if end > 0 else None]
+    return text[start : end if end > 0 else None]
 
 
 def test_operations_doc_lists_every_exit_code_with_its_name():
@@ -27,7 +27,7 @@ def test_operations_doc_lists_every_exit_code_with_its_name():
 
 def test_readme_lists_the_same_codes():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("every command exits with one of these codes"):]
+    section = readme[readme.index("every command exits with one of these codes") :]
     section = section[: section.index("\n\n", section.index("| code |"))]
     assert [int(c) for c in re.findall(r"^\| (\d+) \|", section, re.M)] == [c.code for c in EXIT_CODES]
 

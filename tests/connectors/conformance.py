@@ -187,8 +187,16 @@ class ConnectorConformance:
 
 
 def network(code: str, family: str, base_url: str, credentials=None, **options) -> NetworkConfig:
-    return NetworkConfig(code=code, name=f"network {code}", province="省", family=family, mapping=f"{code}.yaml",
-                         base_url=base_url, credentials=credentials or {}, options=options)
+    return NetworkConfig(
+        code=code,
+        name=f"network {code}",
+        province="省",
+        family=family,
+        mapping=f"{code}.yaml",
+        base_url=base_url,
+        credentials=credentials or {},
+        options=options,
+    )
 
 
 def _raise(exc):

@@ -22,8 +22,15 @@ CASES = [
     pytest.param("420000", "hbkx-json", {"app_key": "hub", "app_secret": "hub-secret"}, {}, id="hbkx-json"),
     pytest.param("130000", "yqlm-html", {}, {"csv_directory": True}, id="yqlm-html"),
 ]
-HTTP = {"connect_timeout": 2.0, "read_timeout": 10.0, "max_retries": 4, "max_retry_after": 5.0, "backoff": 0.01,
-        "max_body_bytes": 64 * 1024 * 1024, "user_agent": "hub-tests"}
+HTTP = {
+    "connect_timeout": 2.0,
+    "read_timeout": 10.0,
+    "max_retries": 4,
+    "max_retry_after": 5.0,
+    "backoff": 0.01,
+    "max_body_bytes": 64 * 1024 * 1024,
+    "user_agent": "hub-tests",
+}
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,18 @@ BASE = "http://hbkx.test/420000"
 CREDS = {"app_key": "hub", "app_secret": "hub-secret"}
 
 DOC_ROW = HBKX_DOC_ROW
-DOC_SERVICE = {"id": 88121, "instrumentId": 1042, "serviceDate": "2012-05-14", "userOrgName": "武汉某药业有限公司",
-               "userType": "企业", "external": True, "hours": 3.5, "samples": 12, "fee": 2100.0, "satisfaction": 5}
+DOC_SERVICE = {
+    "id": 88121,
+    "instrumentId": 1042,
+    "serviceDate": "2012-05-14",
+    "userOrgName": "武汉某药业有限公司",
+    "userType": "企业",
+    "external": True,
+    "hours": 3.5,
+    "samples": 12,
+    "fee": 2100.0,
+    "satisfaction": 5,
+}
 
 
 def row(source_id, **extra) -> dict:
@@ -46,7 +56,11 @@ class FakeHbkx:
         return self
 
     def answer(self, doc, status=200):
-        return status, {"Content-Type": f"application/json; charset={self.charset}"}, json.dumps(doc, ensure_ascii=False).encode(self.charset)
+        return (
+            status,
+            {"Content-Type": f"application/json; charset={self.charset}"},
+            json.dumps(doc, ensure_ascii=False).encode(self.charset),
+        )
 
     def login(self, request):
         body = json.loads(request.body)
@@ -71,8 +85,13 @@ class FakeHbkx:
         size = min(int(q["pageSize"]), self.page_cap)
         start = (int(q["pageNo"]) - 1) * size
         total = len(rows) if self.total is None else self.total
-        return self.answer({"code": 0, "msg": "ok", "data": {"total": total, "pageNo": int(q["pageNo"]), "pageSize": size,
-                                                              "list": rows[start:start + size]}})
+        return self.answer(
+            {
+                "code": 0,
+                "msg": "ok",
+                "data": {"total": total, "pageNo": int(q["pageNo"]), "pageSize": size, "list": rows[start : start + size]},
+            }
+        )
 
 
 class TestHbkxConformance(ConnectorConformance):
@@ -128,8 +147,19 @@ def test_doc_example_service_record_summed(rsps, hbkx):
     FakeHbkx(services=[DOC_SERVICE]).install(rsps)
     [stats] = hbkx().service_stats(2012)
     assert (stats.source_id, stats.year) == ("1042", 2012)
-    assert stats.payload == {"instrumentId": "1042", "serviceCount": 1, "hours": 3.5, "externalHours": 3.5, "externalServices": 1, "enterpriseServices": 1,
-                             "samples": 12, "externalSamples": 12, "fee": 2100, "satisfaction": 5, "ratedServices": 1}
+    assert stats.payload == {
+        "instrumentId": "1042",
+        "serviceCount": 1,
+        "hours": 3.5,
+        "externalHours": 3.5,
+        "externalServices": 1,
+        "enterpriseServices": 1,
+        "samples": 12,
+        "externalSamples": 12,
+        "fee": 2100,
+        "satisfaction": 5,
+        "ratedServices": 1,
+    }
     assert set(stats.payload) == set(SERVICE_KEYS)
 
 
@@ -143,8 +173,19 @@ def test_service_events_are_summed_per_instrument(rsps, hbkx):
     ]
     FakeHbkx(services=events).install(rsps)
     rows = {r.source_id: r.payload for r in hbkx().service_stats(2012)}
-    assert rows["1042"] == {"instrumentId": "1042", "serviceCount": 3, "hours": 6.75, "externalHours": 4.75, "externalServices": 2, "enterpriseServices": 1,
-                            "samples": 16, "externalSamples": 15, "fee": 2200.1, "satisfaction": 3.5, "ratedServices": 2}
+    assert rows["1042"] == {
+        "instrumentId": "1042",
+        "serviceCount": 3,
+        "hours": 6.75,
+        "externalHours": 4.75,
+        "externalServices": 2,
+        "enterpriseServices": 1,
+        "samples": 16,
+        "externalSamples": 15,
+        "fee": 2200.1,
+        "satisfaction": 3.5,
+        "ratedServices": 2,
+    }
     assert rows["2001"]["hours"] == 0.3 and rows["2001"]["externalServices"] == 1 and rows["2001"]["satisfaction"] is None
 
 
@@ -154,8 +195,10 @@ def test_unreadable_event_fields_and_rows_without_instrument_are_reported(rsps, 
     connector = hbkx()
     [stats] = connector.service_stats(2012)
     assert stats.payload["hours"] == 0 and stats.payload["serviceCount"] == 1
-    assert connector.skipped == ["service records 2012 page 1 row 1 (id 1): unreadable hours; counted as absent",
-                                 "service records 2012 page 1 row 2: no instrumentId; dropped"]
+    assert connector.skipped == [
+        "service records 2012 page 1 row 1 (id 1): unreadable hours; counted as absent",
+        "service records 2012 page 1 row 2: no instrumentId; dropped",
+    ]
 
 
 def test_paging_stops_when_pageno_times_pagesize_reaches_total(rsps, hbkx):
@@ -233,11 +276,16 @@ def test_token_is_renewed_before_it_expires(rsps, hbkx):
     assert len(rest) == 25 and fake.logins == 2 and fake.calls == 3  # no 40101 was needed
 
 
-@pytest.mark.parametrize("fault, kind", [
-    pytest.param((200, {"Content-Type": "application/json"}, json.dumps({"code": 50001, "msg": "db down"})), "api_error", id="non-zero code"),
-    pytest.param((200, {"Content-Type": "text/html"}, "<html>网关错误</html>"), "malformed", id="HTML with 200"),
-    pytest.param((200, {"Content-Type": "application/json"}, json.dumps({"code": 0, "msg": "ok"})), "malformed", id="no data"),
-])
+@pytest.mark.parametrize(
+    "fault, kind",
+    [
+        pytest.param(
+            (200, {"Content-Type": "application/json"}, json.dumps({"code": 50001, "msg": "db down"})), "api_error", id="non-zero code"
+        ),
+        pytest.param((200, {"Content-Type": "text/html"}, "<html>网关错误</html>"), "malformed", id="HTML with 200"),
+        pytest.param((200, {"Content-Type": "application/json"}, json.dumps({"code": 0, "msg": "ok"})), "malformed", id="no data"),
+    ],
+)
 def test_bad_pages_fail_the_listing_after_the_good_ones(rsps, hbkx, fault, kind):
     fake = FakeHbkx([row(i) for i in IDS]).install(rsps)
     fake.faults = {2: fault}
@@ -248,10 +296,13 @@ def test_bad_pages_fail_the_listing_after_the_good_ones(rsps, hbkx, fault, kind)
     assert len(got) == 20
 
 
-@pytest.mark.parametrize("status, headers, waits", [
-    pytest.param(429, {"Retry-After": "1"}, [1.0], id="429 Retry-After"),
-    pytest.param(500, {"Content-Type": "text/html"}, [0.5], id="500 HTML page, back-off"),
-])
+@pytest.mark.parametrize(
+    "status, headers, waits",
+    [
+        pytest.param(429, {"Retry-After": "1"}, [1.0], id="429 Retry-After"),
+        pytest.param(500, {"Content-Type": "text/html"}, [0.5], id="500 HTML page, back-off"),
+    ],
+)
 def test_transient_faults_are_retried_and_counted(rsps, hbkx, sleeps, status, headers, waits):
     fake = FakeHbkx([row(i) for i in IDS]).install(rsps)
     fake.faults = {2: (status, headers, "<html>busy</html>")}
@@ -265,8 +316,11 @@ def test_a_row_without_id_is_yielded_with_a_problem(rsps, hbkx):
     FakeHbkx([row("A"), {"instrumentName": "无编号"}, "junk", row("C")]).install(rsps)
     records = list(hbkx().list_records(None))
     assert [(r.source_id, r.problem) for r in records] == [
-        ("A", None), ("(page 1 row 2)", "instrument row (page 1 row 2) has no id"),
-        ("(page 1 row 3)", "instrument row (page 1 row 3) is not a JSON object"), ("C", None)]
+        ("A", None),
+        ("(page 1 row 2)", "instrument row (page 1 row 2) has no id"),
+        ("(page 1 row 3)", "instrument row (page 1 row 3) is not a JSON object"),
+        ("C", None),
+    ]
 
 
 def test_numeric_strings_are_kept_as_sent_and_ids_are_stable(rsps, hbkx):
@@ -277,13 +331,16 @@ def test_numeric_strings_are_kept_as_sent_and_ids_are_stable(rsps, hbkx):
     assert [r.deleted for r in records] == [False, False, True]
 
 
-@pytest.mark.parametrize("value, expected", [
-    pytest.param(3250000.0, 3250000.0, id="float"),
-    pytest.param("3250000.00", 3250000.0, id="numeric string"),
-    pytest.param("1,200", 1200, id="thousands comma"),
-    pytest.param("", None, id="empty"),
-    pytest.param(None, None, id="null"),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        pytest.param(3250000.0, 3250000.0, id="float"),
+        pytest.param("3250000.00", 3250000.0, id="numeric string"),
+        pytest.param("1,200", 1200, id="thousands comma"),
+        pytest.param("", None, id="empty"),
+        pytest.param(None, None, id="null"),
+    ],
+)
 def test_number(value, expected):
     assert number(value) == expected
 
@@ -325,10 +382,13 @@ def test_connector_paces_its_requests(rsps, make_http):
     assert sum(waits) == pytest.approx(5 / 5)
 
 
-@pytest.mark.parametrize("options, key", [
-    pytest.param({"page_size": 500}, "page_size", id="page over 200"),
-    pytest.param({"max_requests_per_second": 0}, "max_requests_per_second", id="zero rate"),
-])
+@pytest.mark.parametrize(
+    "options, key",
+    [
+        pytest.param({"page_size": 500}, "page_size", id="page over 200"),
+        pytest.param({"max_requests_per_second": 0}, "max_requests_per_second", id="zero rate"),
+    ],
+)
 def test_bad_options_are_refused(make_http, options, key):
     with pytest.raises(ConfigError, match=key):
         TestHbkxConformance().build(make_http, "420000", BASE, CREDS, **options)

@@ -12,8 +12,7 @@ from hub.errors import ConnectorError
 from hub.http import CappedStream, HttpClient
 from hub.telemetry import Telemetry
 
-HTTP = dict(user_agent="hub-test", connect_timeout=2, read_timeout=5, max_retries=0, backoff=0,
-            max_retry_after=1, max_body_bytes=1 << 20)
+HTTP = dict(user_agent="hub-test", connect_timeout=2, read_timeout=5, max_retries=0, backoff=0, max_retry_after=1, max_body_bytes=1 << 20)
 
 
 class _CutOff(BaseHTTPRequestHandler):

@@ -46,24 +46,46 @@ DOC_RECORD = """<record><header><identifier>oai:js.nrii.example.cn:NJU-2009-0311
 </nrii:instrument></metadata></record>"""
 
 DOC_PAYLOAD = {
-    "innerId": "NJU-2009-0311", "cname": "X射线衍射仪", "ename": "X-ray Diffractometer", "instrCategory": "010300",
-    "instrVersion": "D8 ADVANCE", "manufacturer": "Bruker AXS", "nation": "DE", "worth": "152.30",
-    "beginDate": "2009-11-02", "orgName": "南京大学", "orgName@creditCode": "12100000466006770Q",
-    "orgName@level": "central", "location": "栖霞区仙林大道163号", "location@province": "320000",
-    "location@city": "320100", "location@county": "320113", "technical": "测角仪半径 ≥ 200 mm",
-    "function": "物相分析", "subject": ["140"], "serviceContent": "委托测试", "fee": "300元/样",
-    "serviceUrl": "https://yq.nju.example.cn/xrd", "contact": "", "contact@name": "陈老师",
-    "contact@phone": "025-8968xxxx", "contact@email": "xrd@nju.example.cn", "status": "正常",
-    "shareMode": "外部共享", "certification": "CMA",
+    "innerId": "NJU-2009-0311",
+    "cname": "X射线衍射仪",
+    "ename": "X-ray Diffractometer",
+    "instrCategory": "010300",
+    "instrVersion": "D8 ADVANCE",
+    "manufacturer": "Bruker AXS",
+    "nation": "DE",
+    "worth": "152.30",
+    "beginDate": "2009-11-02",
+    "orgName": "南京大学",
+    "orgName@creditCode": "12100000466006770Q",
+    "orgName@level": "central",
+    "location": "栖霞区仙林大道163号",
+    "location@province": "320000",
+    "location@city": "320100",
+    "location@county": "320113",
+    "technical": "测角仪半径 ≥ 200 mm",
+    "function": "物相分析",
+    "subject": ["140"],
+    "serviceContent": "委托测试",
+    "fee": "300元/样",
+    "serviceUrl": "https://yq.nju.example.cn/xrd",
+    "contact": "",
+    "contact@name": "陈老师",
+    "contact@phone": "025-8968xxxx",
+    "contact@email": "xrd@nju.example.cn",
+    "status": "正常",
+    "shareMode": "外部共享",
+    "certification": "CMA",
 }
 
 
 def envelope(inner: str, verb: str = "ListRecords", encoding: str = "UTF-8") -> bytes:
-    return (f'<?xml version="1.0" encoding="{encoding}"?>\n'
-            '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
-            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f'<responseDate>2013-10-27T02:00:00Z</responseDate><request verb="{verb}">{OAI}</request>'
-            f"{inner}</OAI-PMH>").encode(encoding)
+    return (
+        f'<?xml version="1.0" encoding="{encoding}"?>\n'
+        '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
+        'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+        f'<responseDate>2013-10-27T02:00:00Z</responseDate><request verb="{verb}">{OAI}</request>'
+        f"{inner}</OAI-PMH>"
+    ).encode(encoding)
 
 
 def error(code: str, text: str = "", verb: str = "ListRecords") -> bytes:
@@ -71,22 +93,29 @@ def error(code: str, text: str = "", verb: str = "ListRecords") -> bytes:
 
 
 def identify(deleted="persistent", granularity="YYYY-MM-DDThh:mm:ssZ") -> bytes:
-    return envelope("<Identify><repositoryName>江苏省大型科学仪器设备共享服务平台</repositoryName>"
-                    f"<baseURL>{OAI}</baseURL><protocolVersion>2.0</protocolVersion>"
-                    "<adminEmail>admin@js.example.cn</adminEmail><earliestDatestamp>2009-01-01T00:00:00Z</earliestDatestamp>"
-                    f"<deletedRecord>{deleted}</deletedRecord><granularity>{granularity}</granularity></Identify>", "Identify")
+    return envelope(
+        "<Identify><repositoryName>江苏省大型科学仪器设备共享服务平台</repositoryName>"
+        f"<baseURL>{OAI}</baseURL><protocolVersion>2.0</protocolVersion>"
+        "<adminEmail>admin@js.example.cn</adminEmail><earliestDatestamp>2009-01-01T00:00:00Z</earliestDatestamp>"
+        f"<deletedRecord>{deleted}</deletedRecord><granularity>{granularity}</granularity></Identify>",
+        "Identify",
+    )
 
 
 def record(source_id: str, *, deleted=False, name=None, datestamp="2013-10-01T02:00:00Z", sets=("320100",), subjects=("140",)) -> str:
-    head = (f'<header{" status=" + quoteattr("deleted") if deleted else ""}><identifier>oai:{REPO}:{escape(source_id)}</identifier>'
-            f"<datestamp>{datestamp}</datestamp>{''.join(f'<setSpec>{s}</setSpec>' for s in sets)}</header>")
+    head = (
+        f"<header{' status=' + quoteattr('deleted') if deleted else ''}><identifier>oai:{REPO}:{escape(source_id)}</identifier>"
+        f"<datestamp>{datestamp}</datestamp>{''.join(f'<setSpec>{s}</setSpec>' for s in sets)}</header>"
+    )
     if deleted:
         return f"<record>{head}</record>"
     subject = "".join(f"<nrii:subject>{s}</nrii:subject>" for s in subjects)
-    return (f'<record>{head}<metadata><nrii:instrument xmlns:nrii="http://nrii.example.cn/schema/instrument/1.0">'
-            f"<nrii:innerId>{escape(source_id)}</nrii:innerId><nrii:cname>{escape(name or NAME + source_id)}</nrii:cname>"
-            f'<nrii:worth>152.30</nrii:worth><nrii:orgName creditCode="12100000466006770Q">南京大学</nrii:orgName>{subject}'
-            "</nrii:instrument></metadata></record>")
+    return (
+        f'<record>{head}<metadata><nrii:instrument xmlns:nrii="http://nrii.example.cn/schema/instrument/1.0">'
+        f"<nrii:innerId>{escape(source_id)}</nrii:innerId><nrii:cname>{escape(name or NAME + source_id)}</nrii:cname>"
+        f'<nrii:worth>152.30</nrii:worth><nrii:orgName creditCode="12100000466006770Q">南京大学</nrii:orgName>{subject}'
+        "</nrii:instrument></metadata></record>"
+    )
 
 
 def page(records: list[str], token: str | None = None, size: int | None = None, cursor: int = 0, encoding="UTF-8") -> bytes:
@@ -99,8 +128,18 @@ class FakeOai:
     """A small OAI-PMH provider as a `responses` callback: pages of `per_page`, tokens `t<offset>`
     (stateful `expire` lets a token fail once), Identify, from/set filtering and error answers."""
 
-    def __init__(self, ids, *, per_page=20, deleted=(), deleted_record="persistent", granularity="YYYY-MM-DDThh:mm:ssZ",
-                 sets=None, encoding="UTF-8", stamps=None):
+    def __init__(
+        self,
+        ids,
+        *,
+        per_page=20,
+        deleted=(),
+        deleted_record="persistent",
+        granularity="YYYY-MM-DDThh:mm:ssZ",
+        sets=None,
+        encoding="UTF-8",
+        stamps=None,
+    ):
         self.ids, self.per_page, self.deleted = list(ids), per_page, set(deleted)
         self.deleted_record, self.granularity, self.sets, self.encoding = deleted_record, granularity, sets or {}, encoding
         self.stamps = stamps or {}
@@ -131,7 +170,7 @@ class FakeOai:
         chosen = [i for i in self.ids if self._match(i, args)]
         if not chosen:
             return 200, {}, error("noRecordsMatch")
-        batch = chosen[offset: offset + self.per_page]
+        batch = chosen[offset : offset + self.per_page]
         query = "&".join(f"{k}={v}" for k, v in args.items() if k in ("from", "set", "metadataPrefix"))
         more = offset + self.per_page < len(chosen)
         token = f"t{offset + self.per_page}~{query}" if more else ""
@@ -180,11 +219,12 @@ class TestOaiPmhConformance(ConnectorConformance):
 
     def serve_stats(self, rsps, year, hours):
         rows = "".join(
-            f'<record><header><identifier>oai:{REPO}:service:{year}:{i}</identifier><datestamp>2013-01-10</datestamp>'
+            f"<record><header><identifier>oai:{REPO}:service:{year}:{i}</identifier><datestamp>2013-01-10</datestamp>"
             f'<setSpec>year:{year}</setSpec></header><metadata><nrii:service xmlns:nrii="http://nrii.example.cn/schema/instrument/1.0" '
             f'innerId="{i}" year="{year}" effectiveHours="{h}" externalHours="1" externalServices="2" enterpriseServices="1" '
             f'samples="10" externalSamples="3" income="8640"/></metadata></record>'
-            for i, h in hours.items())
+            for i, h in hours.items()
+        )
         rsps.add("GET", OAI, body=page([rows]), match=[responses_query({"metadataPrefix": "nrii_service", "set": f"year:{year}"})])
 
     def hours_of(self, row):
@@ -234,12 +274,15 @@ def test_repeated_subjects_are_a_list(rsps, make_http):
     assert rec.payload["subject"] == ["140", "150", "710"]
 
 
-@pytest.mark.parametrize("identifier, local", [
-    pytest.param("oai:js.nrii.example.cn:NJU-2009-0311", "NJU-2009-0311", id="oai-identifier"),
-    pytest.param("oai:hub.example.cn:370000:YQ000001", "370000:YQ000001", id="local part with a colon"),
-    pytest.param("urn:nrii:320000:42", "urn:nrii:320000:42", id="not an oai identifier"),
-    pytest.param("oai:bare", "oai:bare", id="malformed oai identifier kept whole"),
-])
+@pytest.mark.parametrize(
+    "identifier, local",
+    [
+        pytest.param("oai:js.nrii.example.cn:NJU-2009-0311", "NJU-2009-0311", id="oai-identifier"),
+        pytest.param("oai:hub.example.cn:370000:YQ000001", "370000:YQ000001", id="local part with a colon"),
+        pytest.param("urn:nrii:320000:42", "urn:nrii:320000:42", id="not an oai identifier"),
+        pytest.param("oai:bare", "oai:bare", id="malformed oai identifier kept whole"),
+    ],
+)
 def test_source_id_is_the_local_identifier(identifier, local):
     assert local_identifier(identifier) == local
 
@@ -290,13 +333,16 @@ def test_a_token_refused_too_often_fails_the_listing(rsps, make_http):
     assert seen == IDS[:10]
 
 
-@pytest.mark.parametrize("code, kind", [
-    pytest.param("cannotDisseminateFormat", "oai_cannotDisseminateFormat", id="format"),
-    pytest.param("badArgument", "oai_badArgument", id="argument"),
-    pytest.param("noSetHierarchy", "oai_noSetHierarchy", id="sets"),
-    pytest.param("badResumptionToken", "oai_badResumptionToken", id="token on the first request"),
-    pytest.param("somethingElse", "oai_somethingElse", id="unknown code"),
-])
+@pytest.mark.parametrize(
+    "code, kind",
+    [
+        pytest.param("cannotDisseminateFormat", "oai_cannotDisseminateFormat", id="format"),
+        pytest.param("badArgument", "oai_badArgument", id="argument"),
+        pytest.param("noSetHierarchy", "oai_noSetHierarchy", id="sets"),
+        pytest.param("badResumptionToken", "oai_badResumptionToken", id="token on the first request"),
+        pytest.param("somethingElse", "oai_somethingElse", id="unknown code"),
+    ],
+)
 def test_oai_errors_are_connector_errors_of_their_kind(rsps, make_http, code, kind):
     rsps.add("GET", OAI, body=error(code, "explained"))
     with pytest.raises(ConnectorError) as exc:
@@ -311,11 +357,14 @@ def test_503_with_retry_after_is_waited_for(rsps, make_http, sleeps):
     assert sleeps == [7.0]
 
 
-@pytest.mark.parametrize("body, kind", [
-    pytest.param(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><OAI-PMH/>', "unsafe_xml", id="XXE"),
-    pytest.param(b"<html><body>maintenance</body></html>", "malformed", id="HTML page"),
-    pytest.param(b"", "malformed", id="empty body"),
-])
+@pytest.mark.parametrize(
+    "body, kind",
+    [
+        pytest.param(b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><OAI-PMH/>', "unsafe_xml", id="XXE"),
+        pytest.param(b"<html><body>maintenance</body></html>", "malformed", id="HTML page"),
+        pytest.param(b"", "malformed", id="empty body"),
+    ],
+)
 def test_hostile_or_foreign_bodies_are_refused(rsps, make_http, body, kind):
     rsps.add("GET", OAI, body=body)
     with pytest.raises(ConnectorError) as exc:
@@ -333,10 +382,13 @@ def test_record_without_metadata_is_a_problem_not_a_failure(rsps, make_http):
 # ---------------------------------------------------------------------------------- incremental, sets, deletedRecord
 
 
-@pytest.mark.parametrize("granularity, expected", [
-    pytest.param("YYYY-MM-DDThh:mm:ssZ", "2013-10-19T23:59:00Z", id="seconds, minus the overlap"),
-    pytest.param("YYYY-MM-DD", "2013-10-19", id="days floor"),
-])
+@pytest.mark.parametrize(
+    "granularity, expected",
+    [
+        pytest.param("YYYY-MM-DDThh:mm:ssZ", "2013-10-19T23:59:00Z", id="seconds, minus the overlap"),
+        pytest.param("YYYY-MM-DD", "2013-10-19", id="days floor"),
+    ],
+)
 def test_incremental_from_is_utc_at_the_declared_granularity(rsps, make_http, granularity, expected):
     fake = serve(rsps, FakeOai(IDS, granularity=granularity))
     since = datetime(2013, 10, 20, 8, 0, tzinfo=timezone(timedelta(hours=8)))  # 00:00 UTC
@@ -351,13 +403,16 @@ def test_format_from_takes_naive_as_utc_and_converts_offsets():
     assert format_from(datetime(2013, 10, 1, 8, 30, tzinfo=cst), "YYYY-MM-DDThh:mm:ssZ") == "2013-10-01T00:30:00Z"
 
 
-@pytest.mark.parametrize("declared, option, incremental", [
-    pytest.param("persistent", {}, True, id="persistent"),
-    pytest.param("transient", {}, True, id="transient: incremental plus scheduled full listings"),
-    pytest.param("no", {}, False, id="no: every run a full listing"),
-    pytest.param("persistent", {"deleted_record": "no"}, False, id="option overrides what Identify claims"),
-    pytest.param("no", {"incremental": True}, True, id="explicit incremental wins"),
-])
+@pytest.mark.parametrize(
+    "declared, option, incremental",
+    [
+        pytest.param("persistent", {}, True, id="persistent"),
+        pytest.param("transient", {}, True, id="transient: incremental plus scheduled full listings"),
+        pytest.param("no", {}, False, id="no: every run a full listing"),
+        pytest.param("persistent", {"deleted_record": "no"}, False, id="option overrides what Identify claims"),
+        pytest.param("no", {"incremental": True}, True, id="explicit incremental wins"),
+    ],
+)
 def test_incremental_follows_deleted_record(rsps, make_http, declared, option, incremental):
     serve(rsps, FakeOai(IDS, deleted_record=declared))
     assert connector(make_http, **option).incremental is incremental
@@ -391,9 +446,17 @@ def test_probe_is_identify(rsps, make_http):
 def test_service_stats_rows(rsps, make_http):
     TestOaiPmhConformance().serve_stats(rsps, 2012, {"A": 5, "B": 6})
     rows = list(connector(make_http).service_stats(2012))
-    assert [r.payload for r in rows][0] == {"innerId": "A", "year": "2012", "effectiveHours": "5", "externalHours": "1",
-                                            "externalServices": "2", "enterpriseServices": "1", "samples": "10",
-                                            "externalSamples": "3", "income": "8640"}
+    assert [r.payload for r in rows][0] == {
+        "innerId": "A",
+        "year": "2012",
+        "effectiveHours": "5",
+        "externalHours": "1",
+        "externalServices": "2",
+        "enterpriseServices": "1",
+        "samples": "10",
+        "externalSamples": "3",
+        "income": "8640",
+    }
 
 
 def test_service_stats_of_a_year_without_records_are_empty(rsps, make_http):

@@ -52,13 +52,32 @@ DOC_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
 """.encode()
 
 DOC_PAYLOAD = {
-    "YQBH": "SD0101-2011-0042", "YQMC": "高效液相色谱仪", "YWMC": "High Performance Liquid Chromatograph",
-    "FLDM": "010500", "GGXH": "1260 Infinity", "SCCS": "安捷伦科技有限公司", "CDGB": "美国", "YZ": "45.80",
-    "QYRQ": "2011-06-15", "SSDW": "山东大学", "SSDW@xydm": "12100000400000624D", "SSDW@lx": "中央在鲁",
-    "SZDQ": "370102", "AZDD": "济南市历下区山大南路27号 化学楼305", "ZYJSZB": "流速范围0.001–5 mL/min；波长范围190–950 nm",
-    "ZYGN": "药物、食品、环境样品中有机组分的分离与定量分析", "FWNR": "委托测试；机时共享", "SFBZ": "200元/样",
-    "YYWZ": "http://www.sdyq.example/book?id=SD0101-2011-0042", "LXR": "张工", "LXDH": "0531-88361234",
-    "DZYX": "hplc@sdu.example.cn", "YXZT": "正常", "GXMS": "外部共享", "JLRZ": "CMA", "GXSJ": "2013-09-12 10:22:01",
+    "YQBH": "SD0101-2011-0042",
+    "YQMC": "高效液相色谱仪",
+    "YWMC": "High Performance Liquid Chromatograph",
+    "FLDM": "010500",
+    "GGXH": "1260 Infinity",
+    "SCCS": "安捷伦科技有限公司",
+    "CDGB": "美国",
+    "YZ": "45.80",
+    "QYRQ": "2011-06-15",
+    "SSDW": "山东大学",
+    "SSDW@xydm": "12100000400000624D",
+    "SSDW@lx": "中央在鲁",
+    "SZDQ": "370102",
+    "AZDD": "济南市历下区山大南路27号 化学楼305",
+    "ZYJSZB": "流速范围0.001–5 mL/min；波长范围190–950 nm",
+    "ZYGN": "药物、食品、环境样品中有机组分的分离与定量分析",
+    "FWNR": "委托测试；机时共享",
+    "SFBZ": "200元/样",
+    "YYWZ": "http://www.sdyq.example/book?id=SD0101-2011-0042",
+    "LXR": "张工",
+    "LXDH": "0531-88361234",
+    "DZYX": "hplc@sdu.example.cn",
+    "YXZT": "正常",
+    "GXMS": "外部共享",
+    "JLRZ": "CMA",
+    "GXSJ": "2013-09-12 10:22:01",
 }
 
 DOC_STATS = """<FWTJ year="2012" count="1">
@@ -71,8 +90,10 @@ def instrument(source_id: str, **extra) -> dict:
 
 
 def export(records, deleted=(), *, encoding="UTF-8", count=None) -> bytes:
-    parts = [f'<?xml version="1.0" encoding="{encoding}"?>',
-             f'<SDYQExport version="2.1" count="{len(records) if count is None else count}">']
+    parts = [
+        f'<?xml version="1.0" encoding="{encoding}"?>',
+        f'<SDYQExport version="2.1" count="{len(records) if count is None else count}">',
+    ]
     for rec in records:
         parts.append("<Instrument>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in rec.items()) + "</Instrument>")
     parts += [f'<Deleted YQBH="{i}" at="2013-10-02 08:00:00"/>' for i in deleted]
@@ -90,8 +111,11 @@ class TestSdyqConformance(ConnectorConformance):
         rsps.get(EXPORT, body=export([instrument(i) for i in ids]))
 
     def serve_changes(self, rsps, changed, deleted):
-        rsps.get(EXPORT, body=export([instrument(i) for i in changed], deleted),
-                 match=[responses.matchers.query_param_matcher({"since": "2013-10-01T08:00:00"})])
+        rsps.get(
+            EXPORT,
+            body=export([instrument(i) for i in changed], deleted),
+            match=[responses.matchers.query_param_matcher({"since": "2013-10-01T08:00:00"})],
+        )
 
     def serve_broken(self, rsps, ids):
         body = export([instrument(i) for i in ids])
@@ -104,8 +128,11 @@ class TestSdyqConformance(ConnectorConformance):
 
     def serve_stats(self, rsps, year, hours):
         records = "".join(f'<Record YQBH="{i}" ZJS="{h}"/>' for i, h in hours.items())
-        rsps.get(STATS, body=f'<FWTJ year="{year}" count="{len(hours)}">{records}</FWTJ>'.encode(),
-                 match=[responses.matchers.query_param_matcher({"year": str(year)})])
+        rsps.get(
+            STATS,
+            body=f'<FWTJ year="{year}" count="{len(hours)}">{records}</FWTJ>'.encode(),
+            match=[responses.matchers.query_param_matcher({"year": str(year)})],
+        )
 
     def hours_of(self, row):
         return int(row.payload["ZJS"])
@@ -137,8 +164,16 @@ def test_doc_service_statistics_payload(rsps, sdyq):
     rsps.get(STATS, body=DOC_STATS)
     [row] = sdyq().service_stats(2012)
     assert (row.source_id, row.year) == ("SD0101-2011-0042", 2012)
-    assert row.payload == {"YQBH": "SD0101-2011-0042", "ZJS": "1630", "DWFWJS": "410", "DWFWCS": "96", "QYFWCS": "61",
-                           "YPS": "2310", "DWYPS": "820", "SR": "86400"}
+    assert row.payload == {
+        "YQBH": "SD0101-2011-0042",
+        "ZJS": "1630",
+        "DWFWJS": "410",
+        "DWFWCS": "96",
+        "QYFWCS": "61",
+        "YPS": "2310",
+        "DWYPS": "820",
+        "SR": "86400",
+    }
 
 
 def test_service_statistics_of_another_year_are_refused(rsps, sdyq):
@@ -147,11 +182,18 @@ def test_service_statistics_of_another_year_are_refused(rsps, sdyq):
         list(sdyq().service_stats(2013))
 
 
-@pytest.mark.parametrize("since, expected", [
-    pytest.param(datetime(2013, 9, 30, 16, 0, tzinfo=timezone.utc), "2013-10-01T00:00:00", id="UTC to UTC+8 across midnight"),
-    pytest.param(datetime(2013, 10, 1, 0, 0), "2013-10-01T08:00:00", id="naive is UTC"),
-    pytest.param(datetime(2013, 10, 1, 9, 30, 5, 123, tzinfo=timezone.utc).astimezone(timezone.utc), "2013-10-01T17:30:05", id="seconds, no micro"),
-])
+@pytest.mark.parametrize(
+    "since, expected",
+    [
+        pytest.param(datetime(2013, 9, 30, 16, 0, tzinfo=timezone.utc), "2013-10-01T00:00:00", id="UTC to UTC+8 across midnight"),
+        pytest.param(datetime(2013, 10, 1, 0, 0), "2013-10-01T08:00:00", id="naive is UTC"),
+        pytest.param(
+            datetime(2013, 10, 1, 9, 30, 5, 123, tzinfo=timezone.utc).astimezone(timezone.utc),
+            "2013-10-01T17:30:05",
+            id="seconds, no micro",
+        ),
+    ],
+)
 def test_since_is_local_china_time_in_the_doc_form(since, expected):
     assert format_since(since) == expected
 
@@ -194,11 +236,14 @@ def test_503_for_ever_fails_the_listing(rsps, sdyq):
     assert exc.value.kind == "http_503"
 
 
-@pytest.mark.parametrize("headers, body", [
-    pytest.param({"Content-Encoding": "gzip"}, lambda b: gzip.compress(b), id="Content-Encoding gzip"),
-    pytest.param({"Content-Type": "application/gzip"}, lambda b: gzip.compress(b), id="gzip file without Content-Encoding"),
-    pytest.param({}, lambda b: b, id="plain"),
-])
+@pytest.mark.parametrize(
+    "headers, body",
+    [
+        pytest.param({"Content-Encoding": "gzip"}, lambda b: gzip.compress(b), id="Content-Encoding gzip"),
+        pytest.param({"Content-Type": "application/gzip"}, lambda b: gzip.compress(b), id="gzip file without Content-Encoding"),
+        pytest.param({}, lambda b: b, id="plain"),
+    ],
+)
 def test_gzip_is_inflated_on_the_way(rsps, sdyq, headers, body):
     rsps.get(EXPORT, body=body(export([instrument(i) for i in IDS])), headers=headers)
     assert [r.source_id for r in sdyq().list_records(None)] == IDS
@@ -245,14 +290,26 @@ def test_short_full_export_against_its_count_is_incomplete(rsps, sdyq):
     assert exc.value.kind == "incomplete" and "count=4117" in str(exc.value)
 
 
-@pytest.mark.parametrize("body", [
-    pytest.param(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
-                 b"<SDYQExport><Instrument><YQBH>A</YQBH><YQMC>&x;</YQMC></Instrument></SDYQExport>", id="XXE"),
-    pytest.param(b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
-                 b"<SDYQExport><Instrument><YQBH>A</YQBH><YQMC>&b;</YQMC></Instrument></SDYQExport>", id="entity expansion"),
-    pytest.param(b'<?xml version="1.0"?><!--' + b"x" * 6000 + b'--><!DOCTYPE r SYSTEM "file:///etc/passwd">'
-                 b"<SDYQExport><Instrument><YQBH>A</YQBH></Instrument></SDYQExport>", id="DOCTYPE behind a long comment"),
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param(
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+            b"<SDYQExport><Instrument><YQBH>A</YQBH><YQMC>&x;</YQMC></Instrument></SDYQExport>",
+            id="XXE",
+        ),
+        pytest.param(
+            b'<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]>'
+            b"<SDYQExport><Instrument><YQBH>A</YQBH><YQMC>&b;</YQMC></Instrument></SDYQExport>",
+            id="entity expansion",
+        ),
+        pytest.param(
+            b'<?xml version="1.0"?><!--' + b"x" * 6000 + b'--><!DOCTYPE r SYSTEM "file:///etc/passwd">'
+            b"<SDYQExport><Instrument><YQBH>A</YQBH></Instrument></SDYQExport>",
+            id="DOCTYPE behind a long comment",
+        ),
+    ],
+)
 def test_hostile_xml_is_refused_without_reading_files(rsps, sdyq, body):
     rsps.get(EXPORT, body=body)
     got = []
@@ -289,9 +346,11 @@ def test_a_record_without_yqbh_is_yielded_with_a_problem_and_the_listing_goes_on
 
 
 def test_unknown_nested_and_repeated_elements_are_kept(rsps, sdyq):
-    body = ('<?xml version="1.0" encoding="UTF-8"?><SDYQExport count="1"><Instrument code="x">'
-            "<YQBH> A </YQBH><YWMC/><XZYS>新</XZYS><LXFS><DH>1</DH></LXFS><FL>a</FL><FL>b</FL>"
-            "</Instrument></SDYQExport>").encode()
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><SDYQExport count="1"><Instrument code="x">'
+        "<YQBH> A </YQBH><YWMC/><XZYS>新</XZYS><LXFS><DH>1</DH></LXFS><FL>a</FL><FL>b</FL>"
+        "</Instrument></SDYQExport>"
+    ).encode()
     rsps.get(EXPORT, body=body)
     [record] = sdyq().list_records(None)
     assert record.source_id == "A"

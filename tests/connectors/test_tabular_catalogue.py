@@ -35,7 +35,9 @@ def world(store, monkeypatch):
         monkeypatch.setenv("HUB_SIMULATOR_URL", sim.url)
         network = Registry.load().get("FGBUK1")
         with store.write() as conn:
-            conn.execute(insert(Network), [{"code": network.code, "name": network.name, "province": network.province, "family": network.family}])
+            conn.execute(
+                insert(Network), [{"code": network.code, "name": network.name, "province": network.province, "family": network.family}]
+            )
         result = Harvester(store, fail_fast_settings(max_retries=1)).harvest_instruments(network)
     assert result.state == "succeeded" and result.counts.created == 570
     return store, create_app({"STORE": store, "TESTING": True}).test_client()
@@ -94,15 +96,27 @@ def test_a_value_in_another_currency_is_kept_with_it_and_never_shown_as_yuan(sto
     from hub.mapping import Mapping
 
     path = tmp_path / "FGBUK2.yaml"
-    path.write_text(yaml.safe_dump({
-        "network": "FGBUK2", "family": "tabular", "source_id": "Name",
-        "fields": {"name": "Name", "value_foreign.amount": {"from": "Value (GBP)", "transform": "decimal"},
-                   "value_foreign.currency": {"const": "GBP"}},
-    }), encoding="utf-8")
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "network": "FGBUK2",
+                "family": "tabular",
+                "source_id": "Name",
+                "fields": {
+                    "name": "Name",
+                    "value_foreign.amount": {"from": "Value (GBP)", "transform": "decimal"},
+                    "value_foreign.currency": {"const": "GBP"},
+                },
+            }
+        ),
+        encoding="utf-8",
+    )
     mapping = Mapping.load(path)
     with store.write() as conn:
         conn.execute(insert(Network), [{"code": "FGBUK2", "name": "Partner", "province": "境外伙伴", "family": "tabular"}])
-    counts = RecordWriter(store, "FGBUK2", mapping, Provenance()).write_batch([RawRecord("NMR 600", {"Name": "NMR 600", "Value (GBP)": "12,500"})])
+    counts = RecordWriter(store, "FGBUK2", mapping, Provenance()).write_batch(
+        [RawRecord("NMR 600", {"Name": "NMR 600", "Value (GBP)": "12,500"})]
+    )
     assert counts.created == 1
     client = create_app({"STORE": store, "TESTING": True}).test_client()
     record = client.get("/api/v1/instruments/FGBUK2:NMR 600").get_json()

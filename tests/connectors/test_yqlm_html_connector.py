@@ -16,8 +16,10 @@ from hub.errors import ConfigError, ConnectorError
 
 BASE = "http://yqlm.test/130000"
 
-DOC_LISTING_ROW = ('<tr><td>1</td><td><a href="detail.jsp?id=HE-2010-00123">气相色谱质谱联用仪</a></td>'
-                   "<td>7890A-5975C</td><td>河北大学</td><td>保定市</td><td>正常</td></tr>")
+DOC_LISTING_ROW = (
+    '<tr><td>1</td><td><a href="detail.jsp?id=HE-2010-00123">气相色谱质谱联用仪</a></td>'
+    "<td>7890A-5975C</td><td>河北大学</td><td>保定市</td><td>正常</td></tr>"
+)
 DOC_DETAIL = """<table class="yq-detail">
   <tr><th>仪器名称</th><td>气相色谱质谱联用仪</td></tr>
   <tr><th>英文名称</th><td>GC-MS</td></tr>
@@ -41,13 +43,32 @@ DOC_DETAIL = """<table class="yq-detail">
   <tr><th>最后更新</th><td>2013-08-30</td></tr>
 </table>"""
 DOC_PAYLOAD = {
-    "仪器名称": "气相色谱质谱联用仪", "英文名称": "GC-MS", "仪器类别": "分析仪器 / 质谱仪器", "规格型号": "7890A-5975C",
-    "生产厂家": "Agilent", "产地": "美国", "原值": "68.5万元", "购置日期": "2010年9月", "所属单位": "河北大学", "单位性质": "省属高校",
-    "所在地区": "河北省保定市莲池区", "详细地址": "五四东路180号 分析测试中心", "主要技术指标": "质量范围1.6–1050 u\n分辨率：单位质量",
-    "主要功能及应用领域": "有机物定性&定量分析", "收费标准": "面议", "联系人": "王老师", "联系电话": "0312-5079xxx", "共享方式": "对外开放",
-    "计量认证": "已通过", "最后更新": "2013-08-30",
-    "listing.序号": "1", "listing.仪器名称": "气相色谱质谱联用仪", "listing.规格型号": "7890A-5975C", "listing.所属单位": "河北大学",
-    "listing.所在城市": "保定市", "listing.状态": "正常",
+    "仪器名称": "气相色谱质谱联用仪",
+    "英文名称": "GC-MS",
+    "仪器类别": "分析仪器 / 质谱仪器",
+    "规格型号": "7890A-5975C",
+    "生产厂家": "Agilent",
+    "产地": "美国",
+    "原值": "68.5万元",
+    "购置日期": "2010年9月",
+    "所属单位": "河北大学",
+    "单位性质": "省属高校",
+    "所在地区": "河北省保定市莲池区",
+    "详细地址": "五四东路180号 分析测试中心",
+    "主要技术指标": "质量范围1.6–1050 u\n分辨率：单位质量",
+    "主要功能及应用领域": "有机物定性&定量分析",
+    "收费标准": "面议",
+    "联系人": "王老师",
+    "联系电话": "0312-5079xxx",
+    "共享方式": "对外开放",
+    "计量认证": "已通过",
+    "最后更新": "2013-08-30",
+    "listing.序号": "1",
+    "listing.仪器名称": "气相色谱质谱联用仪",
+    "listing.规格型号": "7890A-5975C",
+    "listing.所属单位": "河北大学",
+    "listing.所在城市": "保定市",
+    "listing.状态": "正常",
 }
 LIST_HEADER = "<tr><th>序号</th><th>仪器名称</th><th>规格型号</th><th>所属单位</th><th>所在城市</th><th>状态</th></tr>"
 GONE = "<html><body><div class='msg'>该仪器不存在或已下架</div></body></html>"
@@ -66,8 +87,20 @@ class FakeYqlm:
     """An alliance website over `responses`: listing with pager, details, CSV downloads, slowness,
     502s, the past-the-end quirk, and a count of requests in flight."""
 
-    def __init__(self, instruments: dict, *, per_page=20, declare="header", pager=True, pages_claimed=None, gone=(),
-                 directory=None, stats=None, delay=0.0, fail_502=None):
+    def __init__(
+        self,
+        instruments: dict,
+        *,
+        per_page=20,
+        declare="header",
+        pager=True,
+        pages_claimed=None,
+        gone=(),
+        directory=None,
+        stats=None,
+        delay=0.0,
+        fail_502=None,
+    ):
         self.instruments, self.per_page, self.pager, self.pages_claimed = instruments, per_page, pager, pages_claimed
         self.content_type, self.meta, self.encoding = DECLARATIONS[declare] if isinstance(declare, str) else declare
         self.gone, self.directory, self.stats, self.delay = set(gone), directory, stats, delay
@@ -110,11 +143,17 @@ class FakeYqlm:
         number = min(int(q.get("page", 1)), count)  # past the end: the last page again
         self.list_pages.append(int(q.get("page", 1)))
         rows = []
-        for n, source_id in enumerate(ids[(number - 1) * self.per_page:number * self.per_page], (number - 1) * self.per_page + 1):
+        for n, source_id in enumerate(ids[(number - 1) * self.per_page : number * self.per_page], (number - 1) * self.per_page + 1):
             fields = self.instruments[source_id]
-            rows.append(f'<tr><td>{n}</td><td><a href="detail.jsp?id={source_id}">{fields["仪器名称"]}</a></td>'
-                        f'<td>{fields.get("规格型号", "")}</td><td>{fields.get("所属单位", "")}</td><td>保定市</td><td>正常</td></tr>')
-        pager = f'<div class="pager">共 {self.pages_claimed or count} 页 <a href="list.jsp?page={number + 1}">下一页</a></div>' if self.pager else ""
+            rows.append(
+                f'<tr><td>{n}</td><td><a href="detail.jsp?id={source_id}">{fields["仪器名称"]}</a></td>'
+                f"<td>{fields.get('规格型号', '')}</td><td>{fields.get('所属单位', '')}</td><td>保定市</td><td>正常</td></tr>"
+            )
+        pager = (
+            f'<div class="pager">共 {self.pages_claimed or count} 页 <a href="list.jsp?page={number + 1}">下一页</a></div>'
+            if self.pager
+            else ""
+        )
         return self.page(f'<table class="yq-list">{LIST_HEADER}{"".join(rows)}</table>{pager}')
 
     def detail(self, q):
@@ -175,11 +214,16 @@ def yqlm(make_http):
 
 
 def test_doc_example_listing_and_detail_give_the_whole_payload(rsps, yqlm):
-    listing = (f'<html><body><table class="yq-list">{LIST_HEADER}{DOC_LISTING_ROW}</table>'
-               '<div class="pager">共 1 页 … <a href="list.jsp?page=2">下一页</a></div></body></html>')
+    listing = (
+        f'<html><body><table class="yq-list">{LIST_HEADER}{DOC_LISTING_ROW}</table>'
+        '<div class="pager">共 1 页 … <a href="list.jsp?page=2">下一页</a></div></body></html>'
+    )
     rsps.get(BASE + "/yiqi/list.jsp", body=listing.encode("gbk"), content_type="text/html; charset=GBK")
-    rsps.get(BASE + "/yiqi/detail.jsp?id=HE-2010-00123", body=f"<html><body>{DOC_DETAIL}</body></html>".encode("gbk"),
-             content_type="text/html; charset=GBK")
+    rsps.get(
+        BASE + "/yiqi/detail.jsp?id=HE-2010-00123",
+        body=f"<html><body>{DOC_DETAIL}</body></html>".encode("gbk"),
+        content_type="text/html; charset=GBK",
+    )
     [record] = yqlm().list_records(None)
     assert (record.source_id, record.deleted, record.source_updated, record.problem) == ("HE-2010-00123", False, "2013-08-30", None)
     assert record.payload == DOC_PAYLOAD
@@ -219,29 +263,41 @@ def test_missing_rows_colons_padding_entities_and_side_by_side_pairs():
     </tbody></table></body></html>"""
     pairs, problem = detail_payload(html)
     assert problem is None
-    assert pairs == {"仪器名称": "扫描电镜", "规格型号": "SU8010", "联系人": "李 老师", "主要技术指标": "分辨率1.0 nm\n放大倍数<100万", "备注": ""}
+    assert pairs == {
+        "仪器名称": "扫描电镜",
+        "规格型号": "SU8010",
+        "联系人": "李 老师",
+        "主要技术指标": "分辨率1.0 nm\n放大倍数<100万",
+        "备注": "",
+    }
 
 
-@pytest.mark.parametrize("label, expected", [
-    pytest.param("仪器名称：", "仪器名称", id="full-width colon"),
-    pytest.param("仪器名称:", "仪器名称", id="ASCII colon"),
-    pytest.param(" 联 系 人 ： ", "联系人", id="padding"),
-    pytest.param("服务收入(元)", "服务收入(元)", id="brackets kept"),
-    pytest.param("\u3000产地\xa0", "产地", id="ideographic and no-break spaces"),
-])
+@pytest.mark.parametrize(
+    "label, expected",
+    [
+        pytest.param("仪器名称：", "仪器名称", id="full-width colon"),
+        pytest.param("仪器名称:", "仪器名称", id="ASCII colon"),
+        pytest.param(" 联 系 人 ： ", "联系人", id="padding"),
+        pytest.param("服务收入(元)", "服务收入(元)", id="brackets kept"),
+        pytest.param("\u3000产地\xa0", "产地", id="ideographic and no-break spaces"),
+    ],
+)
 def test_normalise_label(label, expected):
     assert normalise_label(label) == expected
 
 
-@pytest.mark.parametrize("declared, expected", [
-    pytest.param("ISO-8859-1", None, id="ISO-8859-1"),
-    pytest.param("latin1", None, id="latin1"),
-    pytest.param("windows-1252", None, id="cp1252"),
-    pytest.param("GBK", "gb18030", id="GBK read as GB18030"),
-    pytest.param("gb2312", "gb18030", id="GB2312 read as GB18030"),
-    pytest.param("UTF-8", "utf-8", id="UTF-8"),
-    pytest.param("x-nonsense", None, id="unknown"),
-])
+@pytest.mark.parametrize(
+    "declared, expected",
+    [
+        pytest.param("ISO-8859-1", None, id="ISO-8859-1"),
+        pytest.param("latin1", None, id="latin1"),
+        pytest.param("windows-1252", None, id="cp1252"),
+        pytest.param("GBK", "gb18030", id="GBK read as GB18030"),
+        pytest.param("gb2312", "gb18030", id="GB2312 read as GB18030"),
+        pytest.param("UTF-8", "utf-8", id="UTF-8"),
+        pytest.param("x-nonsense", None, id="unknown"),
+    ],
+)
 def test_which_declarations_are_trusted(declared, expected):
     from hub.decoding import trusted_charset
 
@@ -284,8 +340,10 @@ def test_pager_claiming_more_pages_than_the_site_has_fails_the_listing(rsps, yql
 
 
 def test_a_listing_row_without_link_is_a_problem_record(rsps, yqlm):
-    html = (f'<html><body><table class="yq-list">{LIST_HEADER}<tr><td>1</td><td>无链接仪器</td><td></td><td></td><td></td><td></td></tr>'
-            '</table><div class="pager">共 1 页</div></body></html>')
+    html = (
+        f'<html><body><table class="yq-list">{LIST_HEADER}<tr><td>1</td><td>无链接仪器</td><td></td><td></td><td></td><td></td></tr>'
+        '</table><div class="pager">共 1 页</div></body></html>'
+    )
     rsps.get(BASE + "/yiqi/list.jsp", body=html.encode("gbk"))
     [record] = yqlm().list_records(None)
     assert record.source_id == "(listing page 1 row 1)" and "no detail link" in record.problem
@@ -311,10 +369,12 @@ def test_a_502_is_retried_and_counted(rsps, yqlm, sleeps):
     assert sleeps == [0.5]
 
 
-DIRECTORY = ("仪器编号,仪器名称,规格型号,所属单位,原值,产地,最后更新\r\n"
-             f"A,{NAME}A,7890A,河北大学,68.5万元,美国,2013-07-01\r\n"
-             f'B,{NAME}B,OLD-MODEL,河北大学,"12万元",日本,2013-07-01\r\n'
-             f'Z,已下架仪器,X,河北大学,1,中国,2013-07-01\r\n')
+DIRECTORY = (
+    "仪器编号,仪器名称,规格型号,所属单位,原值,产地,最后更新\r\n"
+    f"A,{NAME}A,7890A,河北大学,68.5万元,美国,2013-07-01\r\n"
+    f'B,{NAME}B,OLD-MODEL,河北大学,"12万元",日本,2013-07-01\r\n'
+    f"Z,已下架仪器,X,河北大学,1,中国,2013-07-01\r\n"
+)
 
 
 def test_directory_fills_labels_the_page_lacks_and_the_page_wins(rsps, yqlm):
@@ -347,16 +407,26 @@ def test_unusable_directory_falls_back_to_the_pages(rsps, yqlm):
 
 
 def test_doc_service_statistics_csv(rsps, yqlm):
-    text = ("仪器编号,年有效机时,对外服务机时,对外服务次数,企业服务次数,样品数,对外样品数,服务收入(元)\r\n"
-            "HE-2010-00123,1630,410,96,61,2310,820,86400\r\n"
-            ',5,0,0,0,0,0,0\r\n'
-            '"HE-2011-00007","12","0","0","0","3","0","1,200"\r\n')
+    text = (
+        "仪器编号,年有效机时,对外服务机时,对外服务次数,企业服务次数,样品数,对外样品数,服务收入(元)\r\n"
+        "HE-2010-00123,1630,410,96,61,2310,820,86400\r\n"
+        ",5,0,0,0,0,0,0\r\n"
+        '"HE-2011-00007","12","0","0","0","3","0","1,200"\r\n'
+    )
     site([], stats={2012: text}).install(rsps)
     connector = yqlm()
     rows = list(connector.service_stats(2012))
     assert [(r.source_id, r.year) for r in rows] == [("HE-2010-00123", 2012), ("HE-2011-00007", 2012)]
-    assert rows[0].payload == {"仪器编号": "HE-2010-00123", "年有效机时": "1630", "对外服务机时": "410", "对外服务次数": "96",
-                               "企业服务次数": "61", "样品数": "2310", "对外样品数": "820", "服务收入(元)": "86400"}
+    assert rows[0].payload == {
+        "仪器编号": "HE-2010-00123",
+        "年有效机时": "1630",
+        "对外服务机时": "410",
+        "对外服务次数": "96",
+        "企业服务次数": "61",
+        "样品数": "2310",
+        "对外样品数": "820",
+        "服务收入(元)": "86400",
+    }
     assert rows[1].payload["服务收入(元)"] == "1,200"
     assert connector.skipped == ["fwtj_2012.csv line 3: no 仪器编号; dropped"]
 

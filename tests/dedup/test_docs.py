@@ -18,8 +18,16 @@ def test_settings_and_evidence_are_documented():
 
 
 def test_endpoints_command_and_metric_are_documented():
-    for name in ("/api/v1/clusters/decisions", "/api/v1/clusters/{instrument id}", "also_listed_in", "cluster_id",
-                 "hub dedup --all", "likely_duplicate_share", "bench_dedup.py", "instruments_raw"):
+    for name in (
+        "/api/v1/clusters/decisions",
+        "/api/v1/clusters/{instrument id}",
+        "also_listed_in",
+        "cluster_id",
+        "hub dedup --all",
+        "likely_duplicate_share",
+        "bench_dedup.py",
+        "instruments_raw",
+    ):
         assert name in DOC, name
 
 

@@ -31,8 +31,9 @@ def test_precision_and_recall_at_the_default_thresholds(world):
 
 def test_twins_of_one_unit_are_never_merged(world):
     recs, _ = world
-    twins = [(code, j, i) for code in ("410000", "430000", "120000")
-             for j, (src, i, kind) in plan(code, 1, SCALE).items() if kind == "twin"]
+    twins = [
+        (code, j, i) for code in ("410000", "430000", "120000") for j, (src, i, kind) in plan(code, 1, SCALE).items() if kind == "twin"
+    ]
     assert twins
     cluster_of = resolve(recs, DedupSettings.load()).cluster_of
     for code, j, i in twins:
@@ -49,12 +50,15 @@ def test_truth_keeps_the_pinned_network_sizes():
     assert not plan("370000") and len(same_instrument(["370000", "410000"])) > 50
 
 
-@pytest.mark.parametrize("name, root", [
-    pytest.param("山东大学化学与化工学院", "山东大学", id="faculty"),
-    pytest.param("中国石油大学（华东）", "中国石油大学", id="campus in brackets"),
-    pytest.param("中国科学院青岛生物能源与过程研究所", "中国科学院青岛生物能源与过程研究所", id="academy institute stays whole"),
-    pytest.param("中国建材集团烟台化工研究所分析测试中心", "中国建材集团烟台化工研究所", id="test centre of an institute"),
-])
+@pytest.mark.parametrize(
+    "name, root",
+    [
+        pytest.param("山东大学化学与化工学院", "山东大学", id="faculty"),
+        pytest.param("中国石油大学（华东）", "中国石油大学", id="campus in brackets"),
+        pytest.param("中国科学院青岛生物能源与过程研究所", "中国科学院青岛生物能源与过程研究所", id="academy institute stays whole"),
+        pytest.param("中国建材集团烟台化工研究所分析测试中心", "中国建材集团烟台化工研究所", id="test centre of an institute"),
+    ],
+)
 def test_owner_root(name, root):
     assert owner_root(name) == root
 
@@ -65,19 +69,33 @@ def test_model_spellings_share_a_key(model):
 
 
 def _rec(**kw):
-    row = {"id": "a:1", "network": "a", "owner_name": "山东大学", "owner_credit_code": None, "category": "010100",
-           "model": "SU8010", "name": "扫描电子显微镜", "original_value": 2_000_000, "commissioned": "2011-06-15"}
+    row = {
+        "id": "a:1",
+        "network": "a",
+        "owner_name": "山东大学",
+        "owner_credit_code": None,
+        "category": "010100",
+        "model": "SU8010",
+        "name": "扫描电子显微镜",
+        "original_value": 2_000_000,
+        "commissioned": "2011-06-15",
+    }
     row.update(kw)
     return rec_from_row(row)
 
 
-@pytest.mark.parametrize("other, same", [
-    pytest.param(dict(name="场发射扫描电镜", model="su 8010", original_value=2_000_000, commissioned="2011-06"), True, id="spelling, month"),
-    pytest.param(dict(original_value=2_040_000), True, id="rounded to 万元"),
-    pytest.param(dict(owner_name="山东大学化学与化工学院", commissioned="2011"), True, id="faculty, year"),
-    pytest.param(dict(commissioned="2011-09-02"), False, id="twin bought the same year"),
-    pytest.param(dict(original_value=3_000_000), False, id="another value"),
-])
+@pytest.mark.parametrize(
+    "other, same",
+    [
+        pytest.param(
+            dict(name="场发射扫描电镜", model="su 8010", original_value=2_000_000, commissioned="2011-06"), True, id="spelling, month"
+        ),
+        pytest.param(dict(original_value=2_040_000), True, id="rounded to 万元"),
+        pytest.param(dict(owner_name="山东大学化学与化工学院", commissioned="2011"), True, id="faculty, year"),
+        pytest.param(dict(commissioned="2011-09-02"), False, id="twin bought the same year"),
+        pytest.param(dict(original_value=3_000_000), False, id="another value"),
+    ],
+)
 def test_score_table(other, same):
     s = DedupSettings.load()
     assert (score(_rec(), _rec(id="b:1", network="b", **other), s) >= s.threshold) is same
@@ -98,12 +116,15 @@ def test_split_and_confirm_are_honoured():
     assert resolve([a, far], s, confirmed=[("c:1", "a:1")]).cluster_of["c:1"] == "a:1"
 
 
-@pytest.mark.parametrize("text, key, says", [
-    ("threshold: 2\n", "threshold", "between 0 and 1"),
-    ("weights: {colour: 1}\n", "weights.colour", "unknown evidence"),
-    ("max_block: 1\n", "max_block", "whole number"),
-    ("thresold: 0.8\n", "thresold", "unknown key"),
-])
+@pytest.mark.parametrize(
+    "text, key, says",
+    [
+        ("threshold: 2\n", "threshold", "between 0 and 1"),
+        ("weights: {colour: 1}\n", "weights.colour", "unknown evidence"),
+        ("max_block: 1\n", "max_block", "whole number"),
+        ("thresold: 0.8\n", "thresold", "unknown key"),
+    ],
+)
 def test_settings_are_validated_where_loaded(tmp_path, text, key, says):
     path = tmp_path / "dedup.yaml"
     path.write_text(text, encoding="utf-8")

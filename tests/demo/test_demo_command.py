@@ -23,8 +23,9 @@ def test_demo_brings_every_network_in_and_ranks_them(tmp_path):
     url = f"sqlite:///{tmp_path}/demo.sqlite"
     env = dict(os.environ, HUB_DATABASE_URL=url)
     env.pop("HUB_SIMULATOR_URL", None)
-    done = subprocess.run([HUB, "demo", "--scale", "0.02", "--no-serve", "--port", "0"], env=env,
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [HUB, "demo", "--scale", "0.02", "--no-serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     assert "from 32 networks" in done.stdout  # the 30 provinces and the two spreadsheet registers
     # two periods and the movement between them (issue 16)
@@ -32,7 +33,9 @@ def test_demo_brings_every_network_in_and_ranks_them(tmp_path):
     store = Store(url)
     try:
         with store.read() as conn:
-            networks = conn.execute(select(func.count(func.distinct(Instrument.network))).where(Instrument.withdrawn_at.is_(None))).scalar_one()
+            networks = conn.execute(
+                select(func.count(func.distinct(Instrument.network))).where(Instrument.withdrawn_at.is_(None))
+            ).scalar_one()
             published = conn.execute(select(func.count()).select_from(Evaluation).where(Evaluation.published.is_(True))).scalar_one()
         assert networks == 32 and published == 1
         with store.read() as conn:

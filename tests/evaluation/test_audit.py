@@ -110,7 +110,7 @@ def test_effective_weights_and_flags(asem):
     for dim, e in audit["dimensions"].items():
         members = e["indicators"]
         for i, a in enumerate(members):
-            for b in members[i + 1:]:
+            for b in members[i + 1 :]:
                 x, y = _pair(value[a], value[b])
                 if abs(stats.pearsonr(x, y).statistic) > COLLINEAR:
                     expected.add(("collinear", a, b))
@@ -141,7 +141,8 @@ def test_a_dimension_against_the_index_is_flagged_once(tmp_path):
     (tmp_path / "f.yaml").write_text(
         "units: inputs\ninputs: [t.csv]\nindex: i\nnodes:\n  i: {children: [d1, d2]}\n"
         "  d1: {children: [a], weight: 3}\n  d2: {children: [b], weight: 1}\n  a: {source: {column: a}}\n  b: {source: {column: b}}\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     flags = run_evaluation(None, tmp_path / "f.yaml", runs=0)[0]["audit"]["flags"]
     about_d2 = [f for f in flags if f["nodes"] == ["d2", "i"]]
     assert len(about_d2) == 1 and about_d2[0]["kind"] == "negative"

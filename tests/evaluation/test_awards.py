@@ -28,15 +28,18 @@ def units(*scores):
     return [{"id": f"u{i}", "label": None, "rank": i + 1, "score": s} for i, s in enumerate(scores)]
 
 
-@pytest.mark.parametrize("change, key, problem", [
-    pytest.param(("budget: 10000", "budget: -5"), "budget", "whole number of yuan > 0", id="negative budget"),
-    pytest.param(("step: 100", "step: 300"), "step", "divides the budget 10000", id="step not dividing"),
-    pytest.param(("cap: 3000", "cap: 50"), "cap", ">= the step 100", id="cap below step"),
-    pytest.param(("up_to_share: 0.75", "up_to_share: 0.2"), "bands[1].up_to_share", "growing band by band", id="shares shrink"),
-    pytest.param(("up_to_share: 1.0", "up_to_share: 0.9"), "bands[2].up_to_share", "must reach 1", id="last below 1"),
-    pytest.param(("weight: 3}", "weight: -3}"), "bands[0].weight", "number >= 0", id="negative weight"),
-    pytest.param(("cap: 3000", "cap: 3000\nbonus: 1"), "bonus", "unknown key", id="typo"),
-])
+@pytest.mark.parametrize(
+    "change, key, problem",
+    [
+        pytest.param(("budget: 10000", "budget: -5"), "budget", "whole number of yuan > 0", id="negative budget"),
+        pytest.param(("step: 100", "step: 300"), "step", "divides the budget 10000", id="step not dividing"),
+        pytest.param(("cap: 3000", "cap: 50"), "cap", ">= the step 100", id="cap below step"),
+        pytest.param(("up_to_share: 0.75", "up_to_share: 0.2"), "bands[1].up_to_share", "growing band by band", id="shares shrink"),
+        pytest.param(("up_to_share: 1.0", "up_to_share: 0.9"), "bands[2].up_to_share", "must reach 1", id="last below 1"),
+        pytest.param(("weight: 3}", "weight: -3}"), "bands[0].weight", "number >= 0", id="negative weight"),
+        pytest.param(("cap: 3000", "cap: 3000\nbonus: 1"), "bonus", "unknown key", id="typo"),
+    ],
+)
 def test_a_bad_table_fails_at_load_naming_the_key(tmp_path, change, key, problem):
     with pytest.raises(ConfigError) as info:
         load_awards(table(tmp_path, GOOD.replace(*change)))
@@ -61,12 +64,15 @@ def test_caps_too_tight_for_the_budget_fail_saying_so(tmp_path):
         allocate(rule, units(90, 80, 70, 60, 50, 40, 30, 20))
 
 
-@pytest.mark.parametrize("total, weights, caps, step, expected", [
-    pytest.param(10, [1, 1, 1], None, 1, [4, 3, 3], id="largest remainder, first on ties"),
-    pytest.param(100, [5, 1, 1], [50, None, None], 1, [50, 25, 25], id="cap passes the excess on"),
-    pytest.param(48483, [0.3, 2.2, 7.1, 0.001], None, 1, None, id="exact sum, odd weights"),
-    pytest.param(1000, [1, 2], None, 100, [300, 700], id="steps"),
-])
+@pytest.mark.parametrize(
+    "total, weights, caps, step, expected",
+    [
+        pytest.param(10, [1, 1, 1], None, 1, [4, 3, 3], id="largest remainder, first on ties"),
+        pytest.param(100, [5, 1, 1], [50, None, None], 1, [50, 25, 25], id="cap passes the excess on"),
+        pytest.param(48483, [0.3, 2.2, 7.1, 0.001], None, 1, None, id="exact sum, odd weights"),
+        pytest.param(1000, [1, 2], None, 100, [300, 700], id="steps"),
+    ],
+)
 def test_apportion(total, weights, caps, step, expected):
     got = apportion(total, weights, caps, step)
     assert sum(got) == total and all(v % step == 0 for v in got)

@@ -39,6 +39,7 @@ def _set(path, value):
         for k in path[:-1]:
             node = node[k]
         node[path[-1]] = value
+
     return change
 
 
@@ -48,21 +49,48 @@ def _del(path):
         for k in path[:-1]:
             node = node[k]
         del node[path[-1]]
+
     return change
 
 
 CASES = [
-    pytest.param(_set(["nodes", "d1", "aggregate"], "median"), "nodes.d1.aggregate", "unknown aggregation method 'median'", id="unknown aggregation"),
-    pytest.param(_set(["nodes", "a", "normalise"], {"method": "minmax", "rnage": [0, 1]}), "nodes.a.normalise", "no parameter 'rnage'", id="misspelt parameter"),
-    pytest.param(_set(["nodes", "a", "normalise"], {"method": "goalposts", "low": 0}), "nodes.a.normalise", "needs the parameter 'high'", id="goalposts without high"),
-    pytest.param(_set(["defaults"], {"outliers": "trim"}), "defaults.outliers", "unknown outlier treatment method 'trim'", id="unknown default"),
+    pytest.param(
+        _set(["nodes", "d1", "aggregate"], "median"), "nodes.d1.aggregate", "unknown aggregation method 'median'", id="unknown aggregation"
+    ),
+    pytest.param(
+        _set(["nodes", "a", "normalise"], {"method": "minmax", "rnage": [0, 1]}),
+        "nodes.a.normalise",
+        "no parameter 'rnage'",
+        id="misspelt parameter",
+    ),
+    pytest.param(
+        _set(["nodes", "a", "normalise"], {"method": "goalposts", "low": 0}),
+        "nodes.a.normalise",
+        "needs the parameter 'high'",
+        id="goalposts without high",
+    ),
+    pytest.param(
+        _set(["defaults"], {"outliers": "trim"}), "defaults.outliers", "unknown outlier treatment method 'trim'", id="unknown default"
+    ),
     pytest.param(_set(["nodes", "d2", "children"], ["c", "idx"]), "nodes.idx", "cycle in the tree: idx -> d2 -> idx", id="cycle"),
     pytest.param(_set(["nodes", "d2", "children"], ["c", "a"]), "nodes.a", "child of both 'd1' and 'd2'", id="two parents"),
     pytest.param(_set(["nodes", "d2", "children"], []), "nodes.d2", "has no indicators", id="dimension with empty children"),
-    pytest.param(lambda d: (d["nodes"].update(d3={"name": "empty"}), d["nodes"]["idx"]["children"].append("d3")), "nodes.d3", "has no indicators", id="dimension without children"),
+    pytest.param(
+        lambda d: (d["nodes"].update(d3={"name": "empty"}), d["nodes"]["idx"]["children"].append("d3")),
+        "nodes.d3",
+        "has no indicators",
+        id="dimension without children",
+    ),
     pytest.param(_set(["nodes", "d2", "children"], ["c", "zz"]), "nodes.d2.children", "unknown node 'zz'", id="unknown child"),
-    pytest.param(_set(["nodes", "a", "source"], {"metric": "utilisation"}), "nodes.a.source", "needs `units: networks`", id="metric for inputs units"),
-    pytest.param(lambda d: (d.update(units="networks"), d["nodes"]["a"].update(source={"metric": "happiness"})), "nodes.a.source", "unknown metric 'happiness'", id="unknown metric"),
+    pytest.param(
+        _set(["nodes", "a", "source"], {"metric": "utilisation"}), "nodes.a.source", "needs `units: networks`", id="metric for inputs units"
+    ),
+    pytest.param(
+        lambda d: (d.update(units="networks"), d["nodes"]["a"].update(source={"metric": "happiness"})),
+        "nodes.a.source",
+        "unknown metric 'happiness'",
+        id="unknown metric",
+    ),
     pytest.param(_set(["nodes", "c", "weight"], -1), "nodes.c.weight", "expected a number >= 0", id="negative weight"),
     pytest.param(_set(["nodes", "c", "weight"], "heavy"), "nodes.c.weight", "expected a number >= 0", id="text weight"),
     pytest.param(_set(["nodes", "c", "weight"], 0), "nodes.d2.children", "sum to zero", id="all-zero sibling weights"),
@@ -75,7 +103,12 @@ CASES = [
     pytest.param(_set(["nodes", "orphan"], {"source": {"column": "a"}}), "nodes.orphan", "not reachable", id="orphan node"),
     pytest.param(_set(["screening"], {"min_availability": 1.5}), "screening.min_availability", "between 0 and 1", id="bad screening"),
     pytest.param(_set(["uncertainty"], {"weights": {"noise": 2}}), "uncertainty.weights.noise", "[0, 1)", id="bad noise"),
-    pytest.param(_set(["uncertainty"], {"aggregate": ["mode"]}), "uncertainty.aggregate[0]", "unknown aggregation method 'mode'", id="bad alternative"),
+    pytest.param(
+        _set(["uncertainty"], {"aggregate": ["mode"]}),
+        "uncertainty.aggregate[0]",
+        "unknown aggregation method 'mode'",
+        id="bad alternative",
+    ),
     pytest.param(_del(["nodes"]), "nodes", "expected a mapping", id="no nodes"),
     pytest.param(_set(["units"], "provinces"), "units", "expected one of", id="bad units"),
 ]

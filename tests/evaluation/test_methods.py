@@ -24,7 +24,9 @@ X = np.array([1.0, 2.0, 3.0, nan, 5.0])
         pytest.param("zscore", 1, {"mean": 0, "sd": 1}, (X - np.nanmean(X)) / np.nanstd(X, ddof=1), id="zscore sample sd"),
         pytest.param("goalposts", 1, {"low": 2, "high": 4, "clip": True, "scale": 1}, [0, 0, 0.5, nan, 1], id="goalposts clipped"),
         pytest.param("goalposts", 1, {"low": 2, "high": 4, "clip": False, "scale": 1}, [-0.5, 0, 0.5, nan, 1.5], id="goalposts unclipped"),
-        pytest.param("goalposts", -1, {"low": 1, "high": 5, "clip": True, "scale": 100}, [100, 75, 50, nan, 0], id="goalposts less is better"),
+        pytest.param(
+            "goalposts", -1, {"low": 1, "high": 5, "clip": True, "scale": 100}, [100, 75, 50, nan, 0], id="goalposts less is better"
+        ),
         pytest.param("rank", 1, {}, [1, 2, 3, nan, 4], id="rank"),
         pytest.param("percentile", -1, {"scale": 100}, [100, 200 / 3, 100 / 3, nan, 0], id="percentile reversed"),
         pytest.param("target", 1, {"target": 3, "cap": True, "scale": 100}, [0, 50, 100, nan, 100], id="distance to target, capped"),
@@ -58,7 +60,7 @@ def test_aggregation_is_vectorised_over_runs():
     w = np.random.default_rng(2).uniform(0.5, 1.5, size=(5, 3))
     for name in AGGREGATIONS:
         batch = AGGREGATIONS.get(name).fn(x, w)
-        single = np.stack([AGGREGATIONS.get(name).fn(x[r:r + 1], w[r:r + 1])[0] for r in range(5)])
+        single = np.stack([AGGREGATIONS.get(name).fn(x[r : r + 1], w[r : r + 1])[0] for r in range(5)])
         np.testing.assert_allclose(batch, single)
 
 

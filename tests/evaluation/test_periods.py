@@ -66,15 +66,25 @@ def test_hub_evaluate_with_a_period_without_data_exits_non_zero(tmp_path):
     populate(store)
     env = dict(os.environ, HUB_DATABASE_URL=store.url)
     out = tmp_path / "out"
-    done = subprocess.run([HUB, "evaluate", "networks-2013", "--period", "1999", "--runs", "0", "--out", str(out)],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [HUB, "evaluate", "networks-2013", "--period", "1999", "--runs", "0", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2, done.stdout + done.stderr
     assert "error: no service statistics for period 1999" in done.stderr and "years held: 2012" in done.stderr
     assert not (out / "report.json").exists()
     # and two periods through the CLI print the movement
     add_2011(store)
-    done = subprocess.run([HUB, "evaluate", "networks-2013", "--period", "2011", "--period", "2012", "--runs", "0", "--out", str(out)],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [HUB, "evaluate", "networks-2013", "--period", "2011", "--period", "2012", "--runs", "0", "--out", str(out)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert "movement 2011 → 2012" in done.stdout
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["panel"]["periods"] == [2011, 2012]

@@ -28,12 +28,14 @@ def test_same_inputs_and_seed_give_byte_identical_report(asem_report):
 def test_report_carries_checksums_and_every_step(asem_report):
     report, data = asem_report
     assert json.loads(data) == report
-    assert b"Z\"" not in data.replace(b"Z\",\n", b"")  # no timestamps anywhere
+    assert b'Z"' not in data.replace(b'Z",\n', b"")  # no timestamps anywhere
     assert len(report["framework"]["sha256"]) == 64 and report["inputs"][0]["file"] == "asem_iData.csv"
     che = report["units"][0]
     assert che["id"] == "CHE" and che["rank"] == 1
     assert set(che["indicators"]["Flights"]) == {"raw", "denominator", "value", "imputed", "treated", "normalised"}
-    assert che["indicators"]["Flights"]["value"] == pytest.approx(che["indicators"]["Flights"]["raw"] / che["indicators"]["Flights"]["denominator"])
+    assert che["indicators"]["Flights"]["value"] == pytest.approx(
+        che["indicators"]["Flights"]["raw"] / che["indicators"]["Flights"]["denominator"]
+    )
     screened = [u for u in report["units"] if u["screened_out"]]
     assert len(screened) == 5 and all(u["rank"] is None for u in screened)
 
@@ -63,8 +65,24 @@ def test_cli_writes_the_three_files(tmp_path):
     rows = (DATA / "hdi2021_raw_and_published.csv").read_text(encoding="utf-8").splitlines()
     (tmp_path / "five.csv").write_text("\n".join(rows[:6]) + "\n", encoding="utf-8")
     out = tmp_path / "out"
-    result = subprocess.run([str(hub), "evaluate", str(DATA / "hdi2021.yaml"), "--inputs", str(tmp_path / "five.csv"), "--out", str(out),
-                             "--runs", "0", "--top", "3"], capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [
+            str(hub),
+            "evaluate",
+            str(DATA / "hdi2021.yaml"),
+            "--inputs",
+            str(tmp_path / "five.csv"),
+            "--out",
+            str(out),
+            "--runs",
+            "0",
+            "--top",
+            "3",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert "ARE" in result.stdout and "United Arab Emirates" in result.stdout
     assert {p.name for p in out.iterdir()} == {"report.json", "report.csv", "report.html"}

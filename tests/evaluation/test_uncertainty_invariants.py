@@ -40,7 +40,9 @@ def test_asem_first_unit_is_not_thrown_to_20th_by_a_zero(asem):
     the ties at 0 put CHE (1st) at a 95 % rank of 20. Now the alternative sees values on [1, 100]."""
     che = next(u for u in asem["units"] if u["id"] == "CHE")
     assert che["rank"] == 1 and che["uncertainty"]["rank_p95"] <= 5
-    assert {"normalisation": "nominal", "aggregation": {"method": "geometric"}, "onto": [1.0, 100.0]} in asem["uncertainty"]["positive_rescale"]
+    assert {"normalisation": "nominal", "aggregation": {"method": "geometric"}, "onto": [1.0, 100.0]} in asem["uncertainty"][
+        "positive_rescale"
+    ]
 
 
 def test_asem_scores_are_not_summarised_across_scales(asem):
@@ -60,8 +62,13 @@ def test_hdi_keeps_the_invariants_and_summarises_scores_on_its_one_scale(tmp_pat
 
 
 def test_hdi_with_a_harmonic_alternative_keeps_the_invariants(tmp_path):
-    path = hdi_with_uncertainty(tmp_path, runs=120, weights={"noise": 0.3}, aggregate=["harmonic", "arithmetic"],
-                                normalise=[{"method": "minmax", "range": [0, 100]}])
+    path = hdi_with_uncertainty(
+        tmp_path,
+        runs=120,
+        weights={"noise": 0.3},
+        aggregate=["harmonic", "arithmetic"],
+        normalise=[{"method": "minmax", "range": [0, 100]}],
+    )
     report = run_evaluation(None, path, seed=5)[0]
     assert assert_uncertainty_invariants(report) == 191
     # min-max puts the worst country at 0: the harmonic runs got [1, 100] instead, and say so
@@ -72,7 +79,9 @@ def test_a_nominal_geometric_mean_over_zeros_is_warned_about(tmp_path):
     (tmp_path / "t.csv").write_text("id,a,b\nx,1,5\ny,2,4\nz,3,1\n", encoding="utf-8")
     (tmp_path / "f.yaml").write_text(
         "units: inputs\ninputs: [t.csv]\ndefaults: {normalise: {method: minmax, range: [0, 100]}}\nindex: i\n"
-        "nodes:\n  i: {children: [a, b], aggregate: geometric}\n  a: {source: {column: a}}\n  b: {source: {column: b}}\n", encoding="utf-8")
+        "nodes:\n  i: {children: [a, b], aggregate: geometric}\n  a: {source: {column: a}}\n  b: {source: {column: b}}\n",
+        encoding="utf-8",
+    )
     report = run_evaluation(None, tmp_path / "f.yaml", runs=0)[0]
     assert any("geometric mean with a zero in a for x" in w and "[1, 100]" in w for w in report["warnings"]), report["warnings"]
     assert any("zero in b for z" in w for w in report["warnings"])
@@ -82,18 +91,23 @@ def test_warnings_never_print_numpy_reprs(tmp_path):
     (tmp_path / "t.csv").write_text("id,a,d\nx,1,0\ny,2,1\nz,-3,1\n", encoding="utf-8")
     (tmp_path / "f.yaml").write_text(
         "units: inputs\ninputs: [t.csv]\nindex: i\nnodes:\n  i: {children: [a]}\n"
-        "  a: {source: {column: a}, denominator: {column: d}, transform: ln}\n", encoding="utf-8")
+        "  a: {source: {column: a}, denominator: {column: d}, transform: ln}\n",
+        encoding="utf-8",
+    )
     warnings = run_evaluation(None, tmp_path / "f.yaml", runs=0)[0]["warnings"]
     assert warnings and not any("np." in w or "nan" in w for w in warnings), warnings
     assert any("has denominator 0;" in w for w in warnings) and any("ln of -3 for unit z" in w for w in warnings)
 
 
-@pytest.mark.parametrize("value, conf, shown", [
-    pytest.param(-0.002, 0.01, "≈ 0", id="small negative"),
-    pytest.param(-0.0234, 0.125, "≈ 0", id="negative within its interval"),
-    pytest.param(0.004, 0.02, "≈ 0", id="tiny, interval reaches zero"),
-    pytest.param(0.47, 0.17, "0.47", id="clear"),
-    pytest.param(0.03, 0.01, "0.03", id="small but clear of zero"),
-])
+@pytest.mark.parametrize(
+    "value, conf, shown",
+    [
+        pytest.param(-0.002, 0.01, "≈ 0", id="small negative"),
+        pytest.param(-0.0234, 0.125, "≈ 0", id="negative within its interval"),
+        pytest.param(0.004, 0.02, "≈ 0", id="tiny, interval reaches zero"),
+        pytest.param(0.47, 0.17, "0.47", id="clear"),
+        pytest.param(0.03, 0.01, "0.03", id="small but clear of zero"),
+    ],
+)
 def test_sobol_indices_are_shown_for_people(value, conf, shown):
     assert sobol_display(value, conf) == shown

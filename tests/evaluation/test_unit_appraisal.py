@@ -48,8 +48,13 @@ def test_hub_evaluate_prints_the_seed_aggregates_and_awards_the_whole_budget(har
     store, sim_url = harvested
     out = tmp_path / "out"
     env = dict(os.environ, HUB_DATABASE_URL=store.url, HUB_SIMULATOR_URL=sim_url)
-    done = subprocess.run([HUB, "evaluate", "units-shandong-2012", "--period", "2012", "--runs", "100", "--out", str(out), "--top", "5"],
-                          env=env, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [HUB, "evaluate", "units-shandong-2012", "--period", "2012", "--runs", "100", "--out", str(out), "--top", "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     printed = done.stdout
     assert "appraisal 2012: 76 units, 342 instruments" in printed

@@ -40,14 +40,21 @@ def main() -> None:
     headers = {"Authorization": f"Bearer {create_token(store, 'evaluator')[1]}"}
     for runs in args.runs:
         t = time.perf_counter()
-        r = client.post("/api/v1/evaluations", json={"framework": "networks-2013", "runs": runs, "seed": 1, "publish": True}, headers=headers)
+        r = client.post(
+            "/api/v1/evaluations", json={"framework": "networks-2013", "runs": runs, "seed": 1, "publish": True}, headers=headers
+        )
         elapsed = time.perf_counter() - t
         assert r.status_code == 201, r.get_json()
         body = r.get_json()
         print(f"POST runs={runs:>5}: {elapsed:6.2f} s  ({body['counts']['ranked']} of {body['counts']['units']} networks ranked)")
     eid = body["id"]
-    for path in (f"/api/v1/evaluations/{eid}", f"/evaluations/{eid}", f"/evaluations/{eid}/charts/score.svg",
-                 f"/api/v1/evaluations/{eid}/report.html", f"/api/v1/evaluations/{eid}/report.html"):
+    for path in (
+        f"/api/v1/evaluations/{eid}",
+        f"/evaluations/{eid}",
+        f"/evaluations/{eid}/charts/score.svg",
+        f"/api/v1/evaluations/{eid}/report.html",
+        f"/api/v1/evaluations/{eid}/report.html",
+    ):
         t = time.perf_counter()
         assert client.get(path).status_code == 200
         print(f"GET {path}: {time.perf_counter() - t:6.2f} s")

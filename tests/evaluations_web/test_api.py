@@ -36,6 +36,7 @@ def audit_entries(store, action):
 
 # --------------------------------------------------------------------------- who may
 
+
 @pytest.mark.parametrize(
     "token, status",
     [
@@ -72,6 +73,7 @@ def test_who_may_publish(client, post, tokens, token, status):
 
 
 # --------------------------------------------------------------------------- stored and served as computed
+
 
 def test_created_evaluation_is_stored_and_served_byte_identical(client, post, store, tokens, frameworks, tmp_path):
     r = post(small(title="机制与体验 2013", inputs=[{"name": "survey.csv", "csv": SAMPLE_TEXT}]))
@@ -126,9 +128,12 @@ def test_multipart_upload_hashes_the_bytes_sent(client, tokens, frameworks, tmp_
     import io
 
     raw = "\ufeff".encode() + SAMPLE_TEXT.replace("\n", "\r\n").encode("utf-8")  # as Excel saves it
-    r = client.post("/api/v1/evaluations", headers=auth(tokens["admin"]), content_type="multipart/form-data",
-                    data={"framework": "provinces", "runs": "0", "seed": "3", "publish": "true",
-                          "inputs": [(io.BytesIO(raw), "调查 2013.csv")]})
+    r = client.post(
+        "/api/v1/evaluations",
+        headers=auth(tokens["admin"]),
+        content_type="multipart/form-data",
+        data={"framework": "provinces", "runs": "0", "seed": "3", "publish": "true", "inputs": [(io.BytesIO(raw), "调查 2013.csv")]},
+    )
     assert r.status_code == 201, r.get_json()
     (tmp_path / "调查 2013.csv").write_bytes(raw)
     _, expected = run_evaluation(None, frameworks / "provinces.yaml", inputs=[tmp_path / "调查 2013.csv"], seed=3, runs=0)
@@ -168,14 +173,26 @@ nodes:
         pytest.param({"framework": "nope"}, ["framework", "nope", "provinces"], id="unknown framework lists the known ones"),
         pytest.param({"framework": "../../conf/settings"}, ["framework"], id="no path outside the framework directory"),
         pytest.param({"framework": "broken"}, ["broken.yaml", "nodes.policies", "minmaxx"], id="framework with an unknown method"),
-        pytest.param({"inputs": [{"name": "survey.csv", "csv": SAMPLE_TEXT.replace("86.9", "good")}]},
-                     ["survey.csv", "unit 110000, column survey_score", "expected a number"], id="text in a numeric column"),
-        pytest.param({"inputs": [{"name": "survey.csv", "csv": SAMPLE_TEXT.replace("120000,天津市,4,", "120000,天津市,")}]},
-                     ["survey.csv", "row 3", "expected 7 cells"], id="short row"),
-        pytest.param({"inputs": [{"name": "survey.csv", "csv": "network,province,policies_issued\n110000,北京市,3\n"}]},
-                     ["provinces.yaml", "nodes.funds", "incentive_funds_wanyuan", "survey.csv"], id="missing input column"),
-        pytest.param({"inputs": [{"name": "a.csv", "csv": SAMPLE_TEXT}, {"name": "b.csv", "csv": SAMPLE_TEXT}]},
-                     ["b.csv", "also given by a.csv"], id="a column in two tables"),
+        pytest.param(
+            {"inputs": [{"name": "survey.csv", "csv": SAMPLE_TEXT.replace("86.9", "good")}]},
+            ["survey.csv", "unit 110000, column survey_score", "expected a number"],
+            id="text in a numeric column",
+        ),
+        pytest.param(
+            {"inputs": [{"name": "survey.csv", "csv": SAMPLE_TEXT.replace("120000,天津市,4,", "120000,天津市,")}]},
+            ["survey.csv", "row 3", "expected 7 cells"],
+            id="short row",
+        ),
+        pytest.param(
+            {"inputs": [{"name": "survey.csv", "csv": "network,province,policies_issued\n110000,北京市,3\n"}]},
+            ["provinces.yaml", "nodes.funds", "incentive_funds_wanyuan", "survey.csv"],
+            id="missing input column",
+        ),
+        pytest.param(
+            {"inputs": [{"name": "a.csv", "csv": SAMPLE_TEXT}, {"name": "b.csv", "csv": SAMPLE_TEXT}]},
+            ["b.csv", "also given by a.csv"],
+            id="a column in two tables",
+        ),
     ],
 )
 def test_bad_framework_or_inputs_are_422_naming_file_and_key(post, store, frameworks, request_body, names):
@@ -199,7 +216,9 @@ def test_bad_framework_or_inputs_are_422_naming_file_and_key(post, store, framew
         pytest.param(small(colour="red"), "colour", id="unknown key"),
         pytest.param(small(inputs=[{"name": "../x.csv", "csv": "a\n"}]), "inputs", id="a path as input name"),
         pytest.param(small(inputs=[{"name": ".env", "csv": "a\n"}]), "inputs", id="a hidden file name"),
-        pytest.param(small(inputs=[{"name": "a.csv", "csv": "a\n"}, {"name": "a.csv", "csv": "a\n"}]), "inputs", id="two inputs with one name"),
+        pytest.param(
+            small(inputs=[{"name": "a.csv", "csv": "a\n"}, {"name": "a.csv", "csv": "a\n"}]), "inputs", id="two inputs with one name"
+        ),
         pytest.param(small(period="last year"), "period", id="period not a year"),
         pytest.param(["not", "an", "object"], "(request)", id="not a JSON object"),
     ],
@@ -221,6 +240,7 @@ def test_a_framework_asking_for_too_many_runs_needs_runs_given(post, frameworks)
 
 
 # --------------------------------------------------------------------------- listing and publishing
+
 
 def test_drafts_are_visible_to_evaluators_only_until_published(client, post, store, tokens):
     published = post(small(title="public", publish=True)).get_json()["id"]
@@ -259,8 +279,13 @@ def test_drafts_are_visible_to_evaluators_only_until_published(client, post, sto
 def test_openapi_describes_the_endpoints(client):
     spec = client.get("/api/openapi.json").get_json()
     paths = spec["paths"]
-    assert {"/api/v1/evaluations", "/api/v1/evaluations/{eid}", "/api/v1/evaluations/{eid}/report.csv",
-            "/api/v1/evaluations/{eid}/report.html", "/api/v1/evaluations/{eid}/publish"} <= set(paths)
+    assert {
+        "/api/v1/evaluations",
+        "/api/v1/evaluations/{eid}",
+        "/api/v1/evaluations/{eid}/report.csv",
+        "/api/v1/evaluations/{eid}/report.html",
+        "/api/v1/evaluations/{eid}/publish",
+    } <= set(paths)
     create = paths["/api/v1/evaluations"]["post"]
     assert {"201", "401", "403", "422"} <= set(create["responses"])
     assert {"application/json", "multipart/form-data"} <= set(create["requestBody"]["content"])
@@ -270,7 +295,9 @@ def test_openapi_describes_the_endpoints(client):
 def test_a_body_beyond_the_limit_is_refused_before_it_is_read(client, tokens):
     from hub.web.evaluations import MAX_BODY_BYTES
 
-    r = client.post("/api/v1/evaluations", data=b"x" * (MAX_BODY_BYTES + 1), content_type="application/json", headers=auth(tokens["evaluator"]))
+    r = client.post(
+        "/api/v1/evaluations", data=b"x" * (MAX_BODY_BYTES + 1), content_type="application/json", headers=auth(tokens["evaluator"])
+    )
     assert r.status_code == 413 and r.get_json()["limit"] == MAX_BODY_BYTES
 
 

@@ -49,6 +49,9 @@ def test_ranking_page_in_a_browser_without_javascript(chromium_nojs, live, post)
     first.find_element(By.TAG_NAME, "summary").click()
     assert first.get_attribute("open") is not None
     hub = urlparse(live)
-    urls = [json.loads(e["message"])["message"]["params"]["request"]["url"] for e in driver.get_log("performance")
-            if json.loads(e["message"])["message"]["method"] == "Network.requestWillBeSent"]
+    urls = [
+        json.loads(e["message"])["message"]["params"]["request"]["url"]
+        for e in driver.get_log("performance")
+        if json.loads(e["message"])["message"]["method"] == "Network.requestWillBeSent"
+    ]
     assert urls and all(urlparse(u).netloc == hub.netloc for u in urls if u.startswith(("http:", "https:", "//"))), urls

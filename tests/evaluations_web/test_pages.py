@@ -78,11 +78,16 @@ def test_ranking_page_shows_30_networks_with_rank_intervals(client, ranking, tok
     assert client.get(f"/api/v1/evaluations/{published}").headers["ETag"].strip('"') in method
     assert re.search(r"随机种子\s*2 ", method)
     factor = {"weights": "权重", "normalisation": "标准化方法", "aggregation": "加总方法"}
-    assert [text(tr.xpath("th")[0]) for tr in doc.xpath('//*[@id="sobol"]/tbody/tr')] == [factor[f] for f in sorted(report["uncertainty"]["sobol"])]
+    assert [text(tr.xpath("th")[0]) for tr in doc.xpath('//*[@id="sobol"]/tbody/tr')] == [
+        factor[f] for f in sorted(report["uncertainty"]["sobol"])
+    ]
     assert "60 次蒙特卡洛模拟" in text(doc)
     links = {a.text: a.get("href") for a in doc.xpath('//*[@id="downloads"]/a')}
-    assert links == {"report.json": f"/api/v1/evaluations/{published}", "report.csv": f"/api/v1/evaluations/{published}/report.csv",
-                     "report.html": f"/api/v1/evaluations/{published}/report.html"}
+    assert links == {
+        "report.json": f"/api/v1/evaluations/{published}",
+        "report.csv": f"/api/v1/evaluations/{published}/report.csv",
+        "report.html": f"/api/v1/evaluations/{published}/report.html",
+    }
     assert len(doc.xpath('//details[starts-with(@id, "unit-")]')) == 30
 
     # no scripts, nothing from elsewhere

@@ -51,7 +51,10 @@ def test_english_page_has_sentences_movement_and_audit(client, two_periods):
     assert sd.xpath('.//svg[@class="spark"]/title')[0].text == "Ranks of 山东省大型科学仪器设备协作共用网 by period: 2011: 2, 2012: 1"
     # the sentence per unit, from its own numbers
     words = text(sd.xpath('.//td[@class="in-words"]')[0])
-    assert re.fullmatch(r"Ranks 1st; between \d+(st|nd|rd|th) and \d+(st|nd|rd|th) in 90 % of the alternatives\.|Ranks 1st, and keeps that rank in at least 90 % of the alternatives\.", words), words
+    assert re.fullmatch(
+        r"Ranks 1st; between \d+(st|nd|rd|th) and \d+(st|nd|rd|th) in 90 % of the alternatives\.|Ranks 1st, and keeps that rank in at least 90 % of the alternatives\.",
+        words,
+    ), words
     # the audit: correlations, alpha, flags as sentences
     assert doc.xpath('//*[@id="audit-indicators"]/tbody/tr') and doc.xpath('//*[@id="audit-dimensions"]/tbody/tr')
     assert "Statistical audit" in text(doc)
@@ -62,7 +65,9 @@ def test_chinese_page_and_chart_axes_follow_the_language(client, two_periods):
     headings = [text(th) for th in doc.xpath('//*[@id="ranking"]/thead/tr/th')]
     assert {"排名变动", "得分变动", "历年排名", "不确定性说明"} <= set(headings)
     assert "统计审核" in text(doc)
-    assert "不同的标准化方法使总指数处于不同的量纲" in text(doc.xpath('//*[@id="scores-not-summarised"]')[0]) and "加权算术平均（完全补偿）" in text(doc.xpath('//*[@id="weights"]')[0])
+    assert "不同的标准化方法使总指数处于不同的量纲" in text(
+        doc.xpath('//*[@id="scores-not-summarised"]')[0]
+    ) and "加权算术平均（完全补偿）" in text(doc.xpath('//*[@id="weights"]')[0])
     src = doc.xpath('//img[@id="score-chart"]')[0].get("src")
     zh = client.get(src).get_data(as_text=True)
     en = client.get(src.replace("lang=zh", "lang=en")).get_data(as_text=True)

@@ -88,8 +88,14 @@ def test_an_installed_package_adds_a_family_and_a_transform(example_installed):
 def test_harvest_through_the_extension_family(example_installed, export_server, store, tmp_path):
     mapping = tmp_path / "460000.yaml"
     mapping.write_text(MAPPING, encoding="utf-8")
-    network = NetworkConfig(code="460000", name="海南省大型科学仪器共享平台 (example)", province="海南省",
-                            family="example-ndjson", mapping=str(mapping), base_url=f"{export_server}/hainan")
+    network = NetworkConfig(
+        code="460000",
+        name="海南省大型科学仪器共享平台 (example)",
+        province="海南省",
+        family="example-ndjson",
+        mapping=str(mapping),
+        base_url=f"{export_server}/hainan",
+    )
     sync_networks(store, Registry([network]))
 
     [result] = Harvester(store, fail_fast_settings(max_retries=0)).harvest(network, full=True)

@@ -27,8 +27,15 @@ def feed_settings(tmp_path):
 @pytest.fixture
 def app(store, registry, feed_settings):
     sync_networks(store, registry)
-    return create_app({"STORE": store, "TESTING": True, "REGISTRY": registry, "SETTINGS": feed_settings,
-                       "FEED_LIMITS": {"max_body_bytes": 8 * 1024 * 1024, "async_records": 5000}})
+    return create_app(
+        {
+            "STORE": store,
+            "TESTING": True,
+            "REGISTRY": registry,
+            "SETTINGS": feed_settings,
+            "FEED_LIMITS": {"max_body_bytes": 8 * 1024 * 1024, "async_records": 5000},
+        }
+    )
 
 
 @pytest.fixture

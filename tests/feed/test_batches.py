@@ -38,7 +38,9 @@ def test_bad_records_are_reported_in_the_provinces_own_ids_and_fields(push, stor
     assert _active(store, "440000") == 963
     assert _count(store, INSTRUMENTS, INSTRUMENTS.c.id.in_([f"440000:{i}" for i in expected])) == 0
     with store.read() as conn:
-        after = conn.execute(select(INSTRUMENTS.c.id, INSTRUMENTS.c.content_hash, INSTRUMENTS.c.last_seen).where(INSTRUMENTS.c.network == "110000")).all()
+        after = conn.execute(
+            select(INSTRUMENTS.c.id, INSTRUMENTS.c.content_hash, INSTRUMENTS.c.last_seen).where(INSTRUMENTS.c.network == "110000")
+        ).all()
     assert sorted(after) == sorted(before)
 
 
@@ -111,7 +113,11 @@ def test_a_batch_whose_process_died_is_applied_again(push, app, store, registry,
     batch_id = r.get_json()["id"]
     # A worker on this host claimed it and died before its job started.
     with store.write() as conn:
-        conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(state="processing", claimed_host=__import__("socket").gethostname(), claimed_pid=2**22 + 7))
+        conn.execute(
+            update(BATCHES)
+            .where(BATCHES.c.id == batch_id)
+            .values(state="processing", claimed_host=__import__("socket").gethostname(), claimed_pid=2**22 + 7)
+        )
     assert run_pending(store, feed_settings, registry) == 0  # not queued: nobody takes it yet
     assert recover(store) == [batch_id]
     assert run_pending(store, feed_settings, registry) == 1
@@ -192,8 +198,7 @@ def test_service_statistics_are_pushed_per_year(push, store):
 
 def test_records_without_an_id_are_reported_by_line(push):
     body = (
-        "仪器编号,仪器名称,原值(万元),所属单位,运行状态,共享方式\n,电镜,10,中山大学,正常,外部共享\n"
-        "GD9,电镜,10,中山大学,正常,外部共享\n"
+        "仪器编号,仪器名称,原值(万元),所属单位,运行状态,共享方式\n,电镜,10,中山大学,正常,外部共享\nGD9,电镜,10,中山大学,正常,外部共享\n"
     ).encode("gb18030")
     report = push("440000", body).get_json()
     assert report["counts"]["created"] == 1 and report["counts"]["rejected"] == 1

@@ -61,10 +61,13 @@ def test_other_content_encodings_get_415_saying_what_is_accepted(client, tokens,
     assert _count(store, BATCHES) == 0
 
 
-@pytest.mark.parametrize("body, words", [
-    pytest.param(b"this is not gzip", "not valid gzip", id="not gzip"),
-    pytest.param(gzip.compress(samples.beijing_json(3))[:-12], "truncated", id="truncated gzip"),
-])
+@pytest.mark.parametrize(
+    "body, words",
+    [
+        pytest.param(b"this is not gzip", "not valid gzip", id="not gzip"),
+        pytest.param(gzip.compress(samples.beijing_json(3))[:-12], "truncated", id="truncated gzip"),
+    ],
+)
 def test_a_broken_gzip_body_gets_400(client, tokens, store, body, words):
     r = _post(client, tokens, body, encoding="gzip")
     assert r.status_code == 400 and words in r.get_json()["detail"]

@@ -28,17 +28,30 @@ def _seed(store, network: str, n: int) -> None:
     stamp = now() - timedelta(days=1)
     with store.write() as conn:
         for start in range(0, n, 10_000):
-            insert_many(conn, INSTRUMENTS, [
-                dict(id=f"{network}:seed-{i:06d}", network=network, source_id=f"seed-{i:06d}", name="气相色谱仪",
-                     first_seen=stamp, last_seen=stamp, content_hash=f"{i:064d}", certified=False)
-                for i in range(start, min(n, start + 10_000))
-            ])
+            insert_many(
+                conn,
+                INSTRUMENTS,
+                [
+                    dict(
+                        id=f"{network}:seed-{i:06d}",
+                        network=network,
+                        source_id=f"seed-{i:06d}",
+                        name="气相色谱仪",
+                        first_seen=stamp,
+                        last_seen=stamp,
+                        content_hash=f"{i:064d}",
+                        certified=False,
+                    )
+                    for i in range(start, min(n, start + 10_000))
+                ],
+            )
 
 
 def _active(store, network):
     with store.read() as conn:
-        return conn.execute(select(func.count()).select_from(INSTRUMENTS).where(
-            INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None))).scalar_one()
+        return conn.execute(
+            select(func.count()).select_from(INSTRUMENTS).where(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None))
+        ).scalar_one()
 
 
 @pytest.mark.slow

@@ -13,7 +13,18 @@ from hub.web import create_app
 from tests.conftest import make_store
 
 #: What legitimately differs between two arrivals of the same record: when, and through which run.
-PROVENANCE = {"batch_id", "first_seen", "last_seen", "last_job_id", "last_batch_id", "source_updated_at", "fetched_at", "job_id", "harvested_at", "updated"}
+PROVENANCE = {
+    "batch_id",
+    "first_seen",
+    "last_seen",
+    "last_job_id",
+    "last_batch_id",
+    "source_updated_at",
+    "fetched_at",
+    "job_id",
+    "harvested_at",
+    "updated",
+}
 
 
 def _strip(value):

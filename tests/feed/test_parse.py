@@ -56,22 +56,35 @@ def test_csv_header_problems(body, problem):
 
 
 def test_nrii_xml_payload_shape():
-    body = ('<x:instruments xmlns:x="http://nrii.example.cn/schema/instrument/1.0"><x:instrument>'
-            '<x:innerId>A</x:innerId><x:orgName creditCode="C" level="central">北京大学</x:orgName>'
-            '<x:subject>140</x:subject><x:subject>150</x:subject><x:contact name="王" phone="1"/></x:instrument>'
-            '<x:service innerId="A" year="2012" effectiveHours="10"/></x:instruments>').encode()
+    body = (
+        '<x:instruments xmlns:x="http://nrii.example.cn/schema/instrument/1.0"><x:instrument>'
+        '<x:innerId>A</x:innerId><x:orgName creditCode="C" level="central">北京大学</x:orgName>'
+        '<x:subject>140</x:subject><x:subject>150</x:subject><x:contact name="王" phone="1"/></x:instrument>'
+        '<x:service innerId="A" year="2012" effectiveHours="10"/></x:instruments>'
+    ).encode()
     scanned, items = _read(body, "xml")
     assert scanned.records == 2
-    assert items[0].payload == {"innerId": "A", "orgName": "北京大学", "orgName@creditCode": "C", "orgName@level": "central",
-                                "subject": ["140", "150"], "contact": "", "contact@name": "王", "contact@phone": "1"}
+    assert items[0].payload == {
+        "innerId": "A",
+        "orgName": "北京大学",
+        "orgName@creditCode": "C",
+        "orgName@level": "central",
+        "subject": ["140", "150"],
+        "contact": "",
+        "contact@name": "王",
+        "contact@phone": "1",
+    }
     assert items[1].payload == {"innerId": "A", "year": "2012", "effectiveHours": "10"}
 
 
 def test_billion_laughs_is_refused_before_parsing_and_fast():
     import time
 
-    bomb = b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">' + b"".join(
-        b'<!ENTITY a%d "%s">' % (i, (b"&a%d;" % (i - 1) if i > 1 else b"&a;") * 10) for i in range(1, 30)) + b"]><r>&a29;</r>"
+    bomb = (
+        b'<?xml version="1.0"?><!DOCTYPE l [<!ENTITY a "aaaaaaaaaa">'
+        + b"".join(b'<!ENTITY a%d "%s">' % (i, (b"&a%d;" % (i - 1) if i > 1 else b"&a;") * 10) for i in range(1, 30))
+        + b"]><r>&a29;</r>"
+    )
     started = time.perf_counter()
     with pytest.raises(parse.BodyError, match="DOCTYPE"):
         parse.scan(bomb, "xml")

@@ -34,9 +34,12 @@ def test_an_oversized_body_gets_413(app, push, store):
 def test_an_oversized_body_without_content_length_gets_413(app, client, tokens, store):
     app.config["FEED_LIMITS"] = {"max_body_bytes": 10_000}
     body = io.BytesIO(samples.guangdong_csv(100))
-    r = client.post("/api/v1/networks/440000/batches?mode=upsert", input_stream=body,
-                    headers={"Content-Type": "text/csv", "Transfer-Encoding": "chunked", **auth(tokens["gd"])},
-                    environ_overrides={"wsgi.input_terminated": True})
+    r = client.post(
+        "/api/v1/networks/440000/batches?mode=upsert",
+        input_stream=body,
+        headers={"Content-Type": "text/csv", "Transfer-Encoding": "chunked", **auth(tokens["gd"])},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert r.status_code == 413
 
 
@@ -73,9 +76,12 @@ def test_hostile_xml_is_refused_unread(push, store, tmp_path, kind):
     secret_file.write_text(secret)
     bodies = {
         "xxe": f'<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret_file}">]>\n<r><i><innerId>&x;</innerId><cname>&x;</cname></i></r>',
-        "billion laughs": '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">' + "".join(
-            f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10)) + ']>\n<r><i><innerId>&lol9;</innerId></i></r>',
-        "doctype after a long prolog": "<?xml version=\"1.0\"?>\n<!--" + "x" * 70000 + f'-->\n<!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret_file}">]>\n<r><i><innerId>&x;</innerId></i></r>',
+        "billion laughs": '<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
+        + "".join(f'<!ENTITY lol{i} "{("&lol" + (str(i - 1) if i > 1 else "") + ";") * 10}">' for i in range(1, 10))
+        + "]>\n<r><i><innerId>&lol9;</innerId></i></r>",
+        "doctype after a long prolog": '<?xml version="1.0"?>\n<!--'
+        + "x" * 70000
+        + f'-->\n<!DOCTYPE r [<!ENTITY x SYSTEM "file://{secret_file}">]>\n<r><i><innerId>&x;</innerId></i></r>',
     }
     r = push("110000", bodies[kind].encode(), fmt="xml", token="bj")
     assert r.status_code == 400

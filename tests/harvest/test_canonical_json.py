@@ -7,7 +7,10 @@ import pytest
 from hub.harvest.writer import canonical_json
 
 PAYLOADS = [
-    pytest.param({"仪器名称": "气相色谱质谱联用仪", "原值": "68.5万元", "b": [1, 2.5, 685000.0, -3, True, None], "a": {"z": 1, "y": {}}}, id="typical"),
+    pytest.param(
+        {"仪器名称": "气相色谱质谱联用仪", "原值": "68.5万元", "b": [1, 2.5, 685000.0, -3, True, None], "a": {"z": 1, "y": {}}},
+        id="typical",
+    ),
     pytest.param({"s": 'quote " backslash \\ newline \n tab \t bell \x07 del \x7f line-sep \u2028 emoji 😀'}, id="escapes"),
     pytest.param({"big": 2**70, "n": 1}, id="integer beyond 64 bits"),
     pytest.param({"v": 123456789.125, "w": 1e16}, id="floats"),

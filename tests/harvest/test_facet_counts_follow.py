@@ -30,14 +30,15 @@ def fresh_counts(store, network=None) -> dict:
 def served_counts(client, **filters) -> dict:
     body = client.get("/api/v1/instruments", query_string=filters).get_json()
     facets = body["facets"]
-    return {"total": body["total"],
-            "network": {f["value"]: f["count"] for f in facets["network"]},
-            "city": {f["value"]: f["count"] for f in facets["city"]}}
+    return {
+        "total": body["total"],
+        "network": {f["value"]: f["count"] for f in facets["network"]},
+        "city": {f["value"]: f["count"] for f in facets["city"]},
+    }
 
 
 def test_served_counts_equal_a_fresh_group_by_after_every_kind_of_write(harvester, registry, sim, store, settings):
-    client = create_app({"STORE": store, "TESTING": True, "REGISTRY": registry, "SETTINGS": settings,
-                         "FEED_WORKER": False}).test_client()
+    client = create_app({"STORE": store, "TESTING": True, "REGISTRY": registry, "SETTINGS": settings, "FEED_WORKER": False}).test_client()
 
     def check(step):
         fresh = fresh_counts(store)

@@ -29,9 +29,9 @@ def test_a_missing_value_never_erases_one_and_the_newest_wins(store):
     for r in (a, b, c):
         r["orgName"] = "北京大学"
     a.update(orgType="高校", orgLevel="中央")
-    b.pop("creditCode"), b.pop("orgType"), b.pop("orgLevel")   # says nothing of the unit but its name
-    c.update(orgType="科研院所", orgLevel="中央")                  # later in the same batch: it wins
-    d.update(orgName="清华大学", orgType="高校", orgLevel="中央")   # another unit, new in the same batch
+    b.pop("creditCode"), b.pop("orgType"), b.pop("orgLevel")  # says nothing of the unit but its name
+    c.update(orgType="科研院所", orgLevel="中央")  # later in the same batch: it wins
+    d.update(orgName="清华大学", orgType="高校", orgLevel="中央")  # another unit, new in the same batch
     writer = _writer(store)
     writer.write_batch(_raws([a]))
     writer.write_batch(_raws([b, c, d]))

@@ -23,8 +23,9 @@ def _run(store, settings, registry, workers):
         seen.add(network)
         threads.add(threading.current_thread().name)
 
-    results = harvest_many(store, settings, [registry.get(c) for c in REFERENCE_NETWORKS], workers=workers,
-                           progress=progress, on_result=finished.append)
+    results = harvest_many(
+        store, settings, [registry.get(c) for c in REFERENCE_NETWORKS], workers=workers, progress=progress, on_result=finished.append
+    )
     return results, seen, finished, threads
 
 

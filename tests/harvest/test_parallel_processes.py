@@ -62,8 +62,14 @@ def test_a_busy_network_in_a_worker_process_comes_back_skipped(store, registry, 
 
 def test_hub_harvest_skips_the_busy_network_harvests_the_other_and_says_so(store, sim):
     _hold(store, "130000")
-    done = subprocess.run([HUB, "harvest", "370000", "130000", "--workers", "2", "--json"], env=_env(store, sim), cwd=ROOT,
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        [HUB, "harvest", "370000", "130000", "--workers", "2", "--json"],
+        env=_env(store, sim),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "Traceback" not in done.stderr, done.stderr
     assert done.returncode == exit_codes.SKIPPED.code, (done.returncode, done.stderr[-2000:])
     results = {r["network"]: r for r in json.loads(done.stdout)}
@@ -79,8 +85,14 @@ def test_workers_end_when_hub_harvest_is_killed(store, sim):
     # blocked on a socket.
     for code, delay in (("370000", 120.0), ("420000", 8.0), ("130000", 8.0)):
         sim.set_fault(code, "slow", delay=delay)
-    proc = subprocess.Popen([HUB, "harvest", "370000", "420000", "130000", "--workers", "3", "--full"], env=_env(store, sim),
-                            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [HUB, "harvest", "370000", "420000", "130000", "--workers", "3", "--full"],
+        env=_env(store, sim),
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         parent = psutil.Process(proc.pid)
 
@@ -96,8 +108,11 @@ def test_workers_end_when_hub_harvest_is_killed(store, sim):
         # timeout) or its 30 s grace period, whichever comes first; before the fix it waited forever.
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
-        gone = wait_for("every worker to end after its parent was killed",
-                        lambda: all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in descendants), timeout=60)
+        gone = wait_for(
+            "every worker to end after its parent was killed",
+            lambda: all(not p.is_running() or p.status() == psutil.STATUS_ZOMBIE for p in descendants),
+            timeout=60,
+        )
         assert gone
     finally:
         if proc.poll() is None:

@@ -26,9 +26,12 @@ def index_snapshot(store) -> dict:
     with store.read() as conn:
         rows = {r.instrument_id: tuple(r) for r in conn.execute(select(*COLUMNS))}
         if store.dialect == "sqlite":
-            texts = conn.execute(text(
-                "SELECT d.instrument_id, f.name, f.brand, f.body, f.place, f.tags "
-                "FROM search_docs d JOIN search_fts f ON f.rowid = d.docid")).all()
+            texts = conn.execute(
+                text(
+                    "SELECT d.instrument_id, f.name, f.brand, f.body, f.place, f.tags "
+                    "FROM search_docs d JOIN search_fts f ON f.rowid = d.docid"
+                )
+            ).all()
         else:
             texts = conn.execute(text("SELECT instrument_id, tsv::text FROM search_docs")).all()
     assert len(texts) == len(rows)
@@ -62,10 +65,13 @@ def test_rows_indexed_as_written_agree_with_a_rebuild(store):
     first, second, third = samples.beijing_records(3)
     first["orgType"], second["orgName"] = "高校", first["orgName"]
     second.pop("orgType")
-    writer = RecordWriter(store, "110000", Mapping.load(registry.get("110000").mapping_path), Provenance(job_id=start_job(store, "110000", "full").id))
+    writer = RecordWriter(
+        store, "110000", Mapping.load(registry.get("110000").mapping_path), Provenance(job_id=start_job(store, "110000", "full").id)
+    )
     writer.write_batch([RawRecord(source_id=first["innerId"], payload=first)])
-    counts = writer.write_batch([RawRecord(source_id=r["innerId"], payload=r) for r in (second, third)]
-                                + [RawRecord(source_id=third["innerId"], deleted=True)])
+    counts = writer.write_batch(
+        [RawRecord(source_id=r["innerId"], payload=r) for r in (second, third)] + [RawRecord(source_id=third["innerId"], deleted=True)]
+    )
     assert (counts.created, counts.withdrawn) == (2, 1)
 
     harvested = index_snapshot(store)

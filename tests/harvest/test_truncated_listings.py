@@ -58,8 +58,7 @@ def _harvest_then_break(harvester, registry, sim, store, code, fault, network=No
 
 @pytest.mark.parametrize("boundary", [False, True], ids=["cut inside a row", "cut after a row"])
 def test_a_yqlm_listing_page_cut_mid_table_withdraws_nothing(harvester, registry, sim, store, boundary):
-    run = _harvest_then_break(harvester, registry, sim, store, "130000", "truncate", at=0.5, page=3, path="list.jsp",
-                              boundary=boundary)
+    run = _harvest_then_break(harvester, registry, sim, store, "130000", "truncate", at=0.5, page=3, path="list.jsp", boundary=boundary)
     # A cut inside a GBK character fails the page's strict decoding instead: the page is named either way.
     assert "listing page 3 is cut short" in run.message or "listing page 3: bytes are not valid" in run.message
     if boundary:

@@ -20,7 +20,7 @@ TEXT: dict[str, str] = {
     "zero_width": "液\u200b相\u200d色\ufeff谱",
     "right_to_left": "\u202egnp.exe",
     "cr_lf": "line\r\nSet-Cookie: x=1",
-    "formula": "=HYPERLINK(\"http://127.0.0.1/\",\"x\")",
+    "formula": '=HYPERLINK("http://127.0.0.1/","x")',
     "formula_plus": "+cmd|' /C calc'!A0",
     "sql_quote": "' OR 1=1 --",
     "fts_syntax": '"NEAR( AND OR * ^ :',

@@ -26,8 +26,11 @@ FAMILIES = {"sdyq-xml": "150000", "hbkx-json": "450000", "yqlm-html": "460000", 
 VALUES = ["nul", "control_chars", "xml_illegal", "lone_surrogate", "zero_width", "formula", "long_10mb"]
 INDEX = 3
 #: Values an XML family cannot carry in a well-formed document: the document ends there.
-NOT_XML = {(family, value) for family in ("sdyq-xml", "oai-pmh")
-           for value in ("nul", "control_chars", "xml_illegal", "lone_surrogate", "long_10mb")}
+NOT_XML = {
+    (family, value)
+    for family in ("sdyq-xml", "oai-pmh")
+    for value in ("nul", "control_chars", "xml_illegal", "lone_surrogate", "long_10mb")
+}
 
 
 @pytest.fixture(scope="module")
@@ -114,8 +117,11 @@ def test_a_listing_naming_one_id_twice_takes_the_first_and_reports_the_repeat(ha
     assert c.created + c.rejected == c.fetched - 1
     assert run.as_dict()["repeated"] == 1
     with store.read() as conn:
-        errors = conn.execute(select(RecordErrorRow.__table__).where(RecordErrorRow.__table__.c.job_id == run.job_id,
-                                                                      RecordErrorRow.__table__.c.field == "(record id)")).all()
+        errors = conn.execute(
+            select(RecordErrorRow.__table__).where(
+                RecordErrorRow.__table__.c.job_id == run.job_id, RecordErrorRow.__table__.c.field == "(record id)"
+            )
+        ).all()
     (error,) = errors
     first = "(listing page 1, row 3)" if family == "yqlm-html" else "(record 3 of this run)"
     assert f"repeats the id of an earlier record of this run {first}" in error.message, error.message

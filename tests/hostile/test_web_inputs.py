@@ -30,7 +30,10 @@ from tests.hostile.corpus import LEAK_MARKERS, NUMBERS, TEXT
 HUGE_SEARCH = "/api/v1/instruments"
 #: The entries that differ in how they can break a parameter (the rest of the corpus repeats these
 #: classes): bytes no database or XML holds, header injection, SQL/FTS/HTML syntax, out-of-range numbers.
-VALUES = {f"text:{k}": TEXT[k] for k in ("nul", "control_chars", "xml_illegal", "lone_surrogate", "cr_lf", "sql_quote", "fts_syntax", "zero_width")}
+VALUES = {
+    f"text:{k}": TEXT[k]
+    for k in ("nul", "control_chars", "xml_illegal", "lone_surrogate", "cr_lf", "sql_quote", "fts_syntax", "zero_width")
+}
 VALUES |= {f"number:{k}": NUMBERS[k] for k in ("huge_int", "int64_overflow", "exponent", "nan")}
 
 
@@ -104,7 +107,11 @@ def test_every_oai_argument(served):
                     r = client.get(f"/oai?{query}") if method == "get" else client.post("/oai", data=query, headers=FORM)
                     problems.append(check(r))
                     if r.status_code == 200:
-                        assert b"<error" in r.data or argument in ("from", "until", "set", "metadataPrefix", "identifier"), (verb, argument, label)
+                        assert b"<error" in r.data or argument in ("from", "until", "set", "metadataPrefix", "identifier"), (
+                            verb,
+                            argument,
+                            label,
+                        )
     problems.append(check(client.get("/oai?" + qs({"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": TEXT["long_10mb"]}))))
     assert [p for p in problems if p] == []
 

@@ -62,7 +62,9 @@ def test_check_text_output_and_strict_exit(tmp_path):
 
 def test_check_exits_2_on_an_invalid_mapping(tmp_path):
     bad = tmp_path / "bad.yaml"
-    bad.write_text('network: "370000"\nfamily: sdyq-xml\nsource_id: YQBH\nfields:\n  name: {from: YQMC, transform: trimm}\n', encoding="utf-8")
+    bad.write_text(
+        'network: "370000"\nfamily: sdyq-xml\nsource_id: YQBH\nfields:\n  name: {from: YQMC, transform: trimm}\n', encoding="utf-8"
+    )
     sample = tmp_path / "s.json"
     sample.write_text("[]", encoding="utf-8")
     result = CliRunner().invoke(cli, ["mapping", "check", str(bad), str(sample)], standalone_mode=False)
@@ -71,7 +73,14 @@ def test_check_exits_2_on_an_invalid_mapping(tmp_path):
     assert "fields.name.transform: unknown transform 'trimm'" in result.stderr
 
 
-GOOD = {"network": "370000", "source_id": "A1", "name": "x", "original_value": Decimal("1.00"), "owner": {"name": "y"}, "certifications": ["CMA"]}
+GOOD = {
+    "network": "370000",
+    "source_id": "A1",
+    "name": "x",
+    "original_value": Decimal("1.00"),
+    "owner": {"name": "y"},
+    "certifications": ["CMA"],
+}
 
 
 @pytest.mark.parametrize(

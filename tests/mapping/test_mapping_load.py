@@ -29,19 +29,63 @@ def write(tmp_path, text) -> Path:
     [
         pytest.param("  colour: YS\n", "fields.colour", "unknown common-schema field 'colour'", id="unknown field"),
         pytest.param("  owner.colour: SSDW@ys\n", "fields.owner.colour", "unknown common-schema field", id="unknown nested field"),
-        pytest.param("  status: {from: YXZT, transform: statuz}\n", "fields.status.transform", "unknown transform 'statuz'; expected one of:", id="unknown transform"),
-        pytest.param("  original_value: {from: YZ, transform: {money: {unit: wanyuan}}}\n", "fields.original_value.transform.money.unit", "unknown option of transform 'money' (its options: bare_unit)", id="unknown option"),
-        pytest.param("  original_value: {from: YZ, transform: {money: {bare_unit: 10000}}}\n", "fields.original_value.transform.money.bare_unit", "expected str, got int 10000", id="ill-typed option"),
-        pytest.param("  original_value: {from: YZ, transform: {money: {bare_unit: jin}}}\n", "fields.original_value.transform.money.bare_unit", "expected one of ['yuan', 'wanyuan']", id="option not a choice"),
-        pytest.param("  status: {from: YXZT, transform: vocab}\n", "fields.status.transform.vocab.table", "requires option 'table'", id="missing required option"),
-        pytest.param("  status: {from: YXZT, transform: {vocab: {table: statuses}}}\n", "fields.status.transform.vocab.table", "no vocabulary 'statuses'", id="unknown vocabulary"),
-        pytest.param("  region: {from: SZDQ, transform: {region: {default_province: '130100'}}}\n", "fields.region.transform.region.default_province", "province code", id="default province not a province"),
+        pytest.param(
+            "  status: {from: YXZT, transform: statuz}\n",
+            "fields.status.transform",
+            "unknown transform 'statuz'; expected one of:",
+            id="unknown transform",
+        ),
+        pytest.param(
+            "  original_value: {from: YZ, transform: {money: {unit: wanyuan}}}\n",
+            "fields.original_value.transform.money.unit",
+            "unknown option of transform 'money' (its options: bare_unit)",
+            id="unknown option",
+        ),
+        pytest.param(
+            "  original_value: {from: YZ, transform: {money: {bare_unit: 10000}}}\n",
+            "fields.original_value.transform.money.bare_unit",
+            "expected str, got int 10000",
+            id="ill-typed option",
+        ),
+        pytest.param(
+            "  original_value: {from: YZ, transform: {money: {bare_unit: jin}}}\n",
+            "fields.original_value.transform.money.bare_unit",
+            "expected one of ['yuan', 'wanyuan']",
+            id="option not a choice",
+        ),
+        pytest.param(
+            "  status: {from: YXZT, transform: vocab}\n",
+            "fields.status.transform.vocab.table",
+            "requires option 'table'",
+            id="missing required option",
+        ),
+        pytest.param(
+            "  status: {from: YXZT, transform: {vocab: {table: statuses}}}\n",
+            "fields.status.transform.vocab.table",
+            "no vocabulary 'statuses'",
+            id="unknown vocabulary",
+        ),
+        pytest.param(
+            "  region: {from: SZDQ, transform: {region: {default_province: '130100'}}}\n",
+            "fields.region.transform.region.default_province",
+            "province code",
+            id="default province not a province",
+        ),
         pytest.param("  status: {transform: trim}\n", "fields.status", "missing required `from`", id="missing from"),
-        pytest.param("  status: {from: YXZT, form: x}\n", "fields.status.form", "unknown key; expected one of: from", id="unknown field key"),
-        pytest.param("  status: {from: YXZT, on_error: ignore}\n", "fields.status.on_error", "expected one of ['reject', 'drop']", id="bad on_error"),
+        pytest.param(
+            "  status: {from: YXZT, form: x}\n", "fields.status.form", "unknown key; expected one of: from", id="unknown field key"
+        ),
+        pytest.param(
+            "  status: {from: YXZT, on_error: ignore}\n", "fields.status.on_error", "expected one of ['reject', 'drop']", id="bad on_error"
+        ),
         pytest.param("  status: {from: $updated}\n", "fields.status.from", "unknown record path", id="unknown record path"),
         pytest.param("  region: SZDQ\n  region.city: SZDQ\n", "fields.region.city", "mapped whole", id="object and its part"),
-        pytest.param("  status: {from: YXZT, transform: [trim, {vocab: {table: status}, x: 1}]}\n", "fields.status.transform[1]", "expected a transform name", id="malformed step"),
+        pytest.param(
+            "  status: {from: YXZT, transform: [trim, {vocab: {table: status}, x: 1}]}\n",
+            "fields.status.transform[1]",
+            "expected a transform name",
+            id="malformed step",
+        ),
     ],
 )
 def test_field_mistakes_fail_at_load(tmp_path, extra, key, expected):
@@ -60,8 +104,18 @@ def test_field_mistakes_fail_at_load(tmp_path, extra, key, expected):
         pytest.param(BASE.replace('"370000"', "370000"), "network", "6-digit GB/T 2260 code as a quoted string", id="network not quoted"),
         pytest.param(BASE.replace("sdyq-xml", "sdyq"), "family", "expected one of", id="unknown family"),
         pytest.param(BASE + "colour: red\n", "colour", "unknown key; expected one of: network", id="unknown top-level key"),
-        pytest.param(BASE.replace("  name: YQMC\n", "  model: GGXH\n"), "fields.name", "required common-schema field is not mapped", id="required field unmapped"),
-        pytest.param(BASE + "service:\n  fields:\n    hours: ZJS\n", "service.fields.hours", "unknown common-schema field 'hours'", id="unknown service field"),
+        pytest.param(
+            BASE.replace("  name: YQMC\n", "  model: GGXH\n"),
+            "fields.name",
+            "required common-schema field is not mapped",
+            id="required field unmapped",
+        ),
+        pytest.param(
+            BASE + "service:\n  fields:\n    hours: ZJS\n",
+            "service.fields.hours",
+            "unknown common-schema field 'hours'",
+            id="unknown service field",
+        ),
         pytest.param(BASE.replace("source_id: YQBH\n", ""), "source_id", "expected the payload path", id="missing source id"),
         pytest.param("network: [\n", None, "not valid YAML", id="broken YAML"),
     ],

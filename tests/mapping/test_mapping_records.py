@@ -62,7 +62,14 @@ SDYQ_EXPECTED = {
     "value_foreign": None,
     "commissioned": "2011-06-15",
     "owner": {"name": "山东大学", "credit_code": "12100000400000624D", "type": None, "level": "central"},
-    "region": {"province": "370000", "province_name": "山东省", "city": "370100", "city_name": "济南市", "county": "370102", "county_name": "历下区"},
+    "region": {
+        "province": "370000",
+        "province_name": "山东省",
+        "city": "370100",
+        "city_name": "济南市",
+        "county": "370102",
+        "county_name": "历下区",
+    },
     "address": "济南市历下区山大南路27号 化学楼305",
     "specs": "流速范围0.001–5 mL/min；波长范围190–950 nm",
     "functions": "药物、食品、环境样品中有机组分的分离与定量分析",
@@ -93,7 +100,14 @@ HBKX_EXPECTED = {
     "commissioned": "2012-03-20",
     # The example's credit code fails the GB 32100 check: dropped with a warning, record kept.
     "owner": {"name": "武汉大学", "credit_code": None, "type": "university", "level": "central"},
-    "region": {"province": "420000", "province_name": "湖北省", "city": "420100", "city_name": "武汉市", "county": "420106", "county_name": "武昌区"},
+    "region": {
+        "province": "420000",
+        "province_name": "湖北省",
+        "city": "420100",
+        "city_name": "武汉市",
+        "county": "420106",
+        "county_name": "武昌区",
+    },
     "address": "珞珈山 测试中心",
     "specs": "分辨率1.0 nm(15 kV)",
     "functions": "材料表面形貌观察与微区成分分析",
@@ -151,7 +165,14 @@ YQLM_EXPECTED = {
     "value_foreign": None,
     "commissioned": "2010-09",
     "owner": {"name": "河北大学", "credit_code": None, "type": "university", "level": "provincial"},
-    "region": {"province": "130000", "province_name": "河北省", "city": "130600", "city_name": "保定市", "county": "130606", "county_name": "莲池区"},
+    "region": {
+        "province": "130000",
+        "province_name": "河北省",
+        "city": "130600",
+        "city_name": "保定市",
+        "county": "130606",
+        "county_name": "莲池区",
+    },
     "address": "五四东路180号 分析测试中心",
     "specs": "质量范围1.6–1050 u\n分辨率：单位质量",
     "functions": "挥发性有机物的定性定量分析",
@@ -217,7 +238,12 @@ def test_nrii_example_maps_for_oai_and_push():
     assert oai["region"]["county_name"] == "栖霞区" and oai["address"] == "栖霞区仙林大道163号"
     assert oai["subjects"] == ["140", "150"] and oai["owner"]["level"] == "central"
     assert oai["source_updated"] == datetime(2013, 10, 1, 2, tzinfo=timezone.utc)
-    flat = {k: v for k, v in NRII.items() if "@" not in k} | {"creditCode": "12100000466006770Q", "county": "320113", "contactName": "陈老师", "address": "仙林大道163号"}
+    flat = {k: v for k, v in NRII.items() if "@" not in k} | {
+        "creditCode": "12100000466006770Q",
+        "county": "320113",
+        "contactName": "陈老师",
+        "address": "仙林大道163号",
+    }
     push = mapping("110000").map_payload(flat).record
     assert push["source_id"] == "NJU-2009-0311" and push["owner"]["credit_code"] == "12100000466006770Q"
     assert push["region"]["city"] == "320100" and push["contact"]["name"] == "陈老师"
@@ -240,7 +266,9 @@ def test_hbkx_numeric_string_value_and_month_date():
         pytest.param("420000", HBKX | {"originalValue": "abc"}, "originalValue", "'abc'", id="hbkx bad originalValue"),
         pytest.param("420000", HBKX | {"originalValue": float("nan")}, "originalValue", "finite", id="hbkx NaN value"),
         pytest.param("420000", HBKX | {"status": 9}, "status", "unknown status_hbkx value 9", id="hbkx unknown status code"),
-        pytest.param("420000", HBKX | {"instrumentName": {"zh": "x"}}, "instrumentName", "expected text, got dict", id="hbkx name of wrong type"),
+        pytest.param(
+            "420000", HBKX | {"instrumentName": {"zh": "x"}}, "instrumentName", "expected text, got dict", id="hbkx name of wrong type"
+        ),
         pytest.param("130000", YQLM | {"原值": "六十八万"}, "原值", "'六十八万'", id="yqlm bad 原值"),
         pytest.param("130000", YQLM | {"共享方式": "看情况"}, "共享方式", "看情况", id="yqlm unknown sharing"),
     ],
@@ -282,12 +310,22 @@ def test_droppable_values_warn_and_keep_the_record(changes, warned, dropped):
     "changes, field, value",
     [
         pytest.param({"FLDM": "0105"}, "category", "010500", id="4-digit category"),
-        pytest.param({"SZDQ": "370100"}, "region", {"province": "370000", "province_name": "山东省", "city": "370100", "city_name": "济南市", "county": None, "county_name": None}, id="city-level SZDQ"),
+        pytest.param(
+            {"SZDQ": "370100"},
+            "region",
+            {"province": "370000", "province_name": "山东省", "city": "370100", "city_name": "济南市", "county": None, "county_name": None},
+            id="city-level SZDQ",
+        ),
         pytest.param({"CDGB": "进口"}, "country", None, id="进口"),
         pytest.param({"CDGB": ""}, "country", None, id="empty country"),
         pytest.param({"JLRZ": "CMA,CNAS"}, "certifications", ["CMA", "CNAS"], id="two certifications"),
         pytest.param({"JLRZ": "否"}, "certifications", [], id="否"),
-        pytest.param({"SSDW@lx": "企业"}, "owner", {"name": "山东大学", "credit_code": "12100000400000624D", "type": "enterprise", "level": None}, id="lx 企业"),
+        pytest.param(
+            {"SSDW@lx": "企业"},
+            "owner",
+            {"name": "山东大学", "credit_code": "12100000400000624D", "type": "enterprise", "level": None},
+            id="lx 企业",
+        ),
         pytest.param({"QYRQ": "2011年6月"}, "commissioned", "2011-06", id="年月 date"),
         pytest.param({"YWMC": ""}, "name_en", None, id="empty English name"),
         pytest.param({"unknown": "ignored"}, "name", "高效液相色谱仪", id="unknown element ignored"),
@@ -310,12 +348,68 @@ def test_raw_problem_and_non_object_payload_are_record_errors():
 @pytest.mark.parametrize(
     "code, payload, expected",
     [
-        pytest.param("370000", {"YQBH": "SD1", "ZJS": "1630", "DWFWJS": "410", "DWFWCS": "96", "QYFWCS": "61", "YPS": "2310", "DWYPS": "820", "SR": "86400"},
-                     {"effective_hours": 1630.0, "external_hours": 410.0, "external_services": 96, "enterprise_services": 61, "samples": 2310, "external_samples": 820, "income": Decimal("86400.00")}, id="sdyq Record attributes"),
-        pytest.param("420000", {"serviceCount": 4, "hours": 12.5, "externalHours": 3.5, "externalServices": 1, "enterpriseServices": 1, "samples": 40, "externalSamples": 12, "fee": 2100.0, "satisfaction": 5, "ratedServices": 1},
-                     {"effective_hours": 12.5, "external_hours": 3.5, "external_services": 1, "enterprise_services": 1, "samples": 40, "external_samples": 12, "income": Decimal("2100.00")}, id="hbkx summed events"),
-        pytest.param("130000", {"仪器编号": "HE1", "年有效机时": "1200", "对外服务机时": "300", "对外服务次数": "40", "企业服务次数": "22", "样品数": "900", "对外样品数": "310", "服务收入(元)": "45,000"},
-                     {"effective_hours": 1200.0, "external_hours": 300.0, "external_services": 40, "enterprise_services": 22, "samples": 900, "external_samples": 310, "income": Decimal("45000.00")}, id="yqlm CSV row"),
+        pytest.param(
+            "370000",
+            {"YQBH": "SD1", "ZJS": "1630", "DWFWJS": "410", "DWFWCS": "96", "QYFWCS": "61", "YPS": "2310", "DWYPS": "820", "SR": "86400"},
+            {
+                "effective_hours": 1630.0,
+                "external_hours": 410.0,
+                "external_services": 96,
+                "enterprise_services": 61,
+                "samples": 2310,
+                "external_samples": 820,
+                "income": Decimal("86400.00"),
+            },
+            id="sdyq Record attributes",
+        ),
+        pytest.param(
+            "420000",
+            {
+                "serviceCount": 4,
+                "hours": 12.5,
+                "externalHours": 3.5,
+                "externalServices": 1,
+                "enterpriseServices": 1,
+                "samples": 40,
+                "externalSamples": 12,
+                "fee": 2100.0,
+                "satisfaction": 5,
+                "ratedServices": 1,
+            },
+            {
+                "effective_hours": 12.5,
+                "external_hours": 3.5,
+                "external_services": 1,
+                "enterprise_services": 1,
+                "samples": 40,
+                "external_samples": 12,
+                "income": Decimal("2100.00"),
+            },
+            id="hbkx summed events",
+        ),
+        pytest.param(
+            "130000",
+            {
+                "仪器编号": "HE1",
+                "年有效机时": "1200",
+                "对外服务机时": "300",
+                "对外服务次数": "40",
+                "企业服务次数": "22",
+                "样品数": "900",
+                "对外样品数": "310",
+                "服务收入(元)": "45,000",
+            },
+            {
+                "effective_hours": 1200.0,
+                "external_hours": 300.0,
+                "external_services": 40,
+                "enterprise_services": 22,
+                "samples": 900,
+                "external_samples": 310,
+                "income": Decimal("45000.00"),
+            },
+            id="yqlm CSV row",
+        ),
     ],
 )
 def test_service_rows(code, payload, expected):

@@ -271,8 +271,22 @@ def test_category_rejects(value, message):
         run("category", value)
 
 
-HEBEI_LIANCHI = {"province": "130000", "province_name": "河北省", "city": "130600", "city_name": "保定市", "county": "130606", "county_name": "莲池区"}
-JINAN_LIXIA = {"province": "370000", "province_name": "山东省", "city": "370100", "city_name": "济南市", "county": "370102", "county_name": "历下区"}
+HEBEI_LIANCHI = {
+    "province": "130000",
+    "province_name": "河北省",
+    "city": "130600",
+    "city_name": "保定市",
+    "county": "130606",
+    "county_name": "莲池区",
+}
+JINAN_LIXIA = {
+    "province": "370000",
+    "province_name": "山东省",
+    "city": "370100",
+    "city_name": "济南市",
+    "county": "370102",
+    "county_name": "历下区",
+}
 
 
 @pytest.mark.parametrize(
@@ -283,12 +297,77 @@ JINAN_LIXIA = {"province": "370000", "province_name": "山东省", "city": "3701
         pytest.param("370102", {}, JINAN_LIXIA, id="county code"),
         pytest.param("370100", {}, {**JINAN_LIXIA, "county": None, "county_name": None}, id="city-level code"),
         pytest.param("济南市历下区山大南路27号", {}, JINAN_LIXIA, id="address after the county"),
-        pytest.param(["武汉市", "武昌区"], {"default_province": "420000"}, {"province": "420000", "province_name": "湖北省", "city": "420100", "city_name": "武汉市", "county": "420106", "county_name": "武昌区"}, id="parts joined"),
-        pytest.param("北京市海淀区", {}, {"province": "110000", "province_name": "北京市", "city": "110100", "city_name": "北京市", "county": "110108", "county_name": "海淀区"}, id="municipality"),
-        pytest.param("湖北省仙桃市", {}, {"province": "420000", "province_name": "湖北省", "city": None, "city_name": None, "county": "429004", "county_name": "仙桃市"}, id="county-level city under the province"),
-        pytest.param("河北省定州市", {}, {"province": "130000", "province_name": "河北省", "city": "130600", "city_name": "保定市", "county": "130682", "county_name": "定州市"}, id="county without its city"),
-        pytest.param("110103", {}, {"province": "110000", "province_name": "北京市", "city": "110100", "city_name": "北京市", "county": "110103", "county_name": "崇文区"}, id="code valid in 2013 only"),
-        pytest.param("武汉市武昌区", {"default_province": "130000"}, {"province": "420000", "province_name": "湖北省", "city": "420100", "city_name": "武汉市", "county": "420106", "county_name": "武昌区"}, id="other province despite default"),
+        pytest.param(
+            ["武汉市", "武昌区"],
+            {"default_province": "420000"},
+            {
+                "province": "420000",
+                "province_name": "湖北省",
+                "city": "420100",
+                "city_name": "武汉市",
+                "county": "420106",
+                "county_name": "武昌区",
+            },
+            id="parts joined",
+        ),
+        pytest.param(
+            "北京市海淀区",
+            {},
+            {
+                "province": "110000",
+                "province_name": "北京市",
+                "city": "110100",
+                "city_name": "北京市",
+                "county": "110108",
+                "county_name": "海淀区",
+            },
+            id="municipality",
+        ),
+        pytest.param(
+            "湖北省仙桃市",
+            {},
+            {"province": "420000", "province_name": "湖北省", "city": None, "city_name": None, "county": "429004", "county_name": "仙桃市"},
+            id="county-level city under the province",
+        ),
+        pytest.param(
+            "河北省定州市",
+            {},
+            {
+                "province": "130000",
+                "province_name": "河北省",
+                "city": "130600",
+                "city_name": "保定市",
+                "county": "130682",
+                "county_name": "定州市",
+            },
+            id="county without its city",
+        ),
+        pytest.param(
+            "110103",
+            {},
+            {
+                "province": "110000",
+                "province_name": "北京市",
+                "city": "110100",
+                "city_name": "北京市",
+                "county": "110103",
+                "county_name": "崇文区",
+            },
+            id="code valid in 2013 only",
+        ),
+        pytest.param(
+            "武汉市武昌区",
+            {"default_province": "130000"},
+            {
+                "province": "420000",
+                "province_name": "湖北省",
+                "city": "420100",
+                "city_name": "武汉市",
+                "county": "420106",
+                "county_name": "武昌区",
+            },
+            id="other province despite default",
+        ),
     ],
 )
 def test_region(value, options, expected):

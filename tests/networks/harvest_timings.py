@@ -62,8 +62,10 @@ def main(argv=None):
                 end = time.perf_counter()
                 c = instruments.counts
                 secs = middle - start
-                print(f"{code:8} {network.family:10} {c.fetched:7d} {c.rejected:8d} {instruments.telemetry['requests']:8d} "
-                      f"{secs:8.1f} {end - middle:8.1f} {c.fetched / secs:7.0f}  {instruments.state}/{service.state}")
+                print(
+                    f"{code:8} {network.family:10} {c.fetched:7d} {c.rejected:8d} {instruments.telemetry['requests']:8d} "
+                    f"{secs:8.1f} {end - middle:8.1f} {c.fetched / secs:7.0f}  {instruments.state}/{service.state}"
+                )
             store.dispose()
     finally:
         stop()

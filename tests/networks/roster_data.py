@@ -27,4 +27,3 @@ def roster() -> dict[str, dict]:
 
 def sim_table() -> dict[str, dict]:
     return _rows(SIM_TABLE_PATH)
-

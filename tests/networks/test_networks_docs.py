@@ -12,8 +12,14 @@ from hub.config import Registry
 DOC = (PROJECT_ROOT / "docs" / "networks.md").read_text(encoding="utf-8")
 REGISTRY = Registry.load()
 #: code → the cells of its row in the table of all networks
-ROWS = {cells[0]: cells for cells in (
-    [c.strip() for c in line.strip().strip("|").split("|")] for line in DOC.splitlines() if re.match(r"^\| (\d{6}|[MACF][A-Z0-9]{5}) \|", line))}
+ROWS = {
+    cells[0]: cells
+    for cells in (
+        [c.strip() for c in line.strip().strip("|").split("|")]
+        for line in DOC.splitlines()
+        if re.match(r"^\| (\d{6}|[MACF][A-Z0-9]{5}) \|", line)
+    )
+}
 
 
 def _option(key, value):

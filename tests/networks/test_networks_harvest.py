@@ -111,8 +111,7 @@ def test_a_full_harvest_brings_every_instrument_in_and_rejects_none(world, code)
     assert (instruments.counts.fetched, instruments.counts.created, instruments.counts.rejected) == (total, total, 0)
     assert len(world.rows(code, I.c.id)) == total
     with world.store.read() as conn:
-        errors = conn.execute(select(E.c.source_id, E.c.field, E.c.message)
-                              .where(E.c.network == code, E.c.severity == "error")).all()
+        errors = conn.execute(select(E.c.source_id, E.c.field, E.c.message).where(E.c.network == code, E.c.severity == "error")).all()
     assert errors == []
     assert service.state == "succeeded", service.message
     assert service.counts.rejected == 0
@@ -129,8 +128,11 @@ def _truth(sim, code) -> list:
 
 def _value_warnings(world, code) -> int:
     with world.store.read() as conn:
-        return conn.execute(select(func.count()).select_from(E).where(
-            E.c.network == code, E.c.severity == "warning", E.c.message.like("original value % implausible %"))).scalar_one()
+        return conn.execute(
+            select(func.count())
+            .select_from(E)
+            .where(E.c.network == code, E.c.severity == "warning", E.c.message.like("original value % implausible %"))
+        ).scalar_one()
 
 
 @pytest.mark.parametrize("code", [c for c in CODES if FAMILY[c] != "yqlm-html"])
@@ -155,8 +157,7 @@ def test_html_sites_give_values_in_yuan_within_the_plausible_range(world, code):
     and the hub drops such a value with a warning instead of storing it."""
     world.harvest(code)
     with world.store.read() as conn:
-        rows = conn.execute(select(I.c.original_value, R.c.payload).join(R, R.c.id == I.c.id)
-                            .where(I.c.network == code)).all()
+        rows = conn.execute(select(I.c.original_value, R.c.payload).join(R, R.c.id == I.c.id).where(I.c.network == code)).all()
     truth = _truth(world.sim, code)
     grouped = 0
     values = []
@@ -180,8 +181,7 @@ def test_thousands_separated_yuan_on_a_wanyuan_site_is_yuan(world):
     code = "130000"  # the family's reference network: bare 原值 in 万元, some written as 1,544,200
     world.harvest(code)
     with world.store.read() as conn:
-        rows = conn.execute(select(I.c.original_value, R.c.payload).join(R, R.c.id == I.c.id)
-                            .where(I.c.network == code)).all()
+        rows = conn.execute(select(I.c.original_value, R.c.payload).join(R, R.c.id == I.c.id).where(I.c.network == code)).all()
     grouped = [(value, json.loads(payload)["原值"]) for value, payload in rows if "," in (json.loads(payload).get("原值") or "")]
     assert grouped
     assert all(value == Decimal(text.replace(",", "")) for value, text in grouped), grouped[:3]

@@ -63,7 +63,9 @@ def test_the_mapping_reads_values_in_the_roster_unit_and_regions_in_the_network_
     assert money is not None
     assert money.get("bare_unit", "yuan") == SIM[code]["value_unit"]
     region = raw["fields"]["region"]
-    options = _transform_options(region, "region") if isinstance(region, dict) and isinstance(region.get("transform"), (dict, list)) else None
+    options = (
+        _transform_options(region, "region") if isinstance(region, dict) and isinstance(region.get("transform"), (dict, list)) else None
+    )
     if options and "default_province" in options:
         assert str(options["default_province"]) == code
 
@@ -82,6 +84,7 @@ def test_pulled_networks_point_at_the_simulator_with_credentials_from_the_enviro
         variable = re.match(r"\$\{(\w+):-", reference).group(1)
         monkeypatch.setenv(variable, "from-the-environment")
         assert expand_env(reference, "test", key) == "from-the-environment"
+
 
 @pytest.mark.parametrize("code", [c for c in CODES if SIM[c]["family"] != "push"])
 def test_pulled_networks_are_scheduled(code):

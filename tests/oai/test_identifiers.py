@@ -16,8 +16,10 @@ from tests.oai.test_provider import REPO, _serve
 
 #: oai-identifier (http://www.openarchives.org/OAI/2.0/guidelines-oai-identifier.htm): scheme,
 #: namespace (a domain name) and a local identifier of RFC 2396 uric characters.
-OAI_IDENTIFIER = re.compile(r"^oai:[A-Za-z][A-Za-z0-9\-]*(\.[A-Za-z][A-Za-z0-9\-]*)+:"
-                            r"([A-Za-z0-9;/?:@&=+$,\-_.!~*'()]|%[0-9A-Fa-f]{2})+$")
+OAI_IDENTIFIER = re.compile(
+    r"^oai:[A-Za-z][A-Za-z0-9\-]*(\.[A-Za-z][A-Za-z0-9\-]*)+:"
+    r"([A-Za-z0-9;/?:@&=+$,\-_.!~*'()]|%[0-9A-Fa-f]{2})+$"
+)
 SOURCE_IDS = ["YQ 0001", "<x>", 'q"uote', "a&b", "仪器-1", "50%", "plain-ID_1.2"]
 
 
@@ -50,8 +52,14 @@ def test_identifiers_follow_the_syntax_and_round_trip(server):
     assert {sickle.GetRecord(identifier=h.identifier, metadataPrefix="oai_dc").metadata["identifier"][0] for h in headers} == set(ids)
 
 
-@pytest.mark.parametrize("query", ["verb=ListRecords&metadataPrefix=oai_dc&from=", "verb=ListRecords&metadataPrefix=oai_dc&until=",
-                                   "verb=ListIdentifiers&metadataPrefix=oai_dc&set="])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "verb=ListRecords&metadataPrefix=oai_dc&from=",
+        "verb=ListRecords&metadataPrefix=oai_dc&until=",
+        "verb=ListIdentifiers&metadataPrefix=oai_dc&set=",
+    ],
+)
 def test_an_empty_argument_is_bad(server, query):
     import requests
 

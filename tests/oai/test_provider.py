@@ -46,10 +46,16 @@ def harvested(request, tmp_path_factory):
     networks and five categories (three pages), one withdrawn."""
     store, cleanup = make_store(request.param, tmp_path_factory.mktemp("oai"))
     upgrade(store)
-    specs = [dict(network=("370000", "420000", "130000")[n % 3], category=CATEGORIES[n % 5],
-                  subjects="150,140" if n % 4 == 0 else "150", status=("normal", "standby", "awaiting_repair")[n % 3],
-                  owner=dict(name=f"单位{n % 7}", credit_code=CREDIT if n % 2 else None, type="university", level="central"))
-             for n in range(230)]
+    specs = [
+        dict(
+            network=("370000", "420000", "130000")[n % 3],
+            category=CATEGORIES[n % 5],
+            subjects="150,140" if n % 4 == 0 else "150",
+            status=("normal", "standby", "awaiting_repair")[n % 3],
+            owner=dict(name=f"单位{n % 7}", credit_code=CREDIT if n % 2 else None, type="university", level="central"),
+        )
+        for n in range(230)
+    ]
     ids = make_instruments(store, specs)
     withdraw(store, [ids[17]], "deleted at source")
     httpd = _serve(store)
@@ -147,25 +153,39 @@ def test_from_until_select_on_the_change_datestamp(catalogue, server):
     assert len(everything) == 230
     with pytest.raises(oaiexceptions.NoRecordsMatch):
         list(sickle.ListIdentifiers(metadataPrefix="nrii", **{"from": "2026-01-15T08:00:01Z"}))
-    exact = list(sickle.ListIdentifiers(metadataPrefix="nrii", ignore_deleted=False,
-                                        **{"from": "2026-01-15T08:00:00Z", "until": "2026-01-15T08:00:00Z"}))
+    exact = list(
+        sickle.ListIdentifiers(
+            metadataPrefix="nrii", ignore_deleted=False, **{"from": "2026-01-15T08:00:00Z", "until": "2026-01-15T08:00:00Z"}
+        )
+    )
     assert len(exact) == 230 and NOW.hour == 8
 
 
-@pytest.mark.parametrize("params, code", [
-    pytest.param({"verb": "Frobnicate"}, "badVerb", id="bad verb"),
-    pytest.param({}, "badVerb", id="no verb"),
-    pytest.param({"verb": "ListRecords"}, "badArgument", id="missing metadataPrefix"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "15.01.2026"}, "badArgument", id="bad datestamp"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "2026-01-01", "until": "2026-02-01T00:00:00Z"}, "badArgument", id="mixed granularity"),
-    pytest.param({"verb": "Identify", "extra": "1"}, "badArgument", id="illegal argument"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat", id="unknown format"),
-    pytest.param({"verb": "ListRecords", "resumptionToken": "forged"}, "badResumptionToken", id="forged token"),
-    pytest.param({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "nrii"}, "badArgument", id="token not exclusive"),
-    pytest.param({"verb": "GetRecord", "metadataPrefix": "nrii", "identifier": "oai:hub.nrii.example.cn:999999:nope"}, "idDoesNotExist", id="unknown id"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "set": "network:650000"}, "noRecordsMatch", id="empty set"),
-    pytest.param({"verb": "ListSets", "resumptionToken": "x"}, "badResumptionToken", id="ListSets token"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        pytest.param({"verb": "Frobnicate"}, "badVerb", id="bad verb"),
+        pytest.param({}, "badVerb", id="no verb"),
+        pytest.param({"verb": "ListRecords"}, "badArgument", id="missing metadataPrefix"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "15.01.2026"}, "badArgument", id="bad datestamp"),
+        pytest.param(
+            {"verb": "ListRecords", "metadataPrefix": "nrii", "from": "2026-01-01", "until": "2026-02-01T00:00:00Z"},
+            "badArgument",
+            id="mixed granularity",
+        ),
+        pytest.param({"verb": "Identify", "extra": "1"}, "badArgument", id="illegal argument"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat", id="unknown format"),
+        pytest.param({"verb": "ListRecords", "resumptionToken": "forged"}, "badResumptionToken", id="forged token"),
+        pytest.param({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "nrii"}, "badArgument", id="token not exclusive"),
+        pytest.param(
+            {"verb": "GetRecord", "metadataPrefix": "nrii", "identifier": "oai:hub.nrii.example.cn:999999:nope"},
+            "idDoesNotExist",
+            id="unknown id",
+        ),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "set": "network:650000"}, "noRecordsMatch", id="empty set"),
+        pytest.param({"verb": "ListSets", "resumptionToken": "x"}, "badResumptionToken", id="ListSets token"),
+    ],
+)
 def test_protocol_errors_as_the_specification_defines(catalogue, server, params, code):
     response = requests.get(server + "/oai", params=params)
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("text/xml")
@@ -192,28 +212,83 @@ def test_post_is_answered_like_get(catalogue, server):
 
 # ---------------------------------------------------------------------------------- round trip
 
-ROUND_TRIP = ("name", "name_en", "category", "model", "manufacturer", "country", "original_value", "commissioned",
-              "address", "specs", "functions", "services", "booking_url", "status", "sharing", "certifications", "subjects")
+ROUND_TRIP = (
+    "name",
+    "name_en",
+    "category",
+    "model",
+    "manufacturer",
+    "country",
+    "original_value",
+    "commissioned",
+    "address",
+    "specs",
+    "functions",
+    "services",
+    "booking_url",
+    "status",
+    "sharing",
+    "certifications",
+    "subjects",
+)
 
 
 def test_round_trip_through_our_own_connector(store, own_server):
     specs = [
-        dict(source_id="RT-1", original_value=Decimal("1523000.00"), commissioned="2009-11-02", certifications="CMA,CNAS",
-             subjects="140,150", status="remote", county_code="370102", county_name="历下区",
-             owner=dict(name="山东大学", credit_code=CREDIT, type="university", level="central")),
-        dict(source_id="RT-2", network="420000", name_en=None, original_value=Decimal("123456.78"), commissioned="2011",
-             status="awaiting_retirement", sharing="internal", certifications=None, certified=False, booking_url=None,
-             owner=dict(name="武汉某检测有限公司", type="enterprise", level=None)),
-        dict(source_id="RT-3", network="130000", status="frequent_fault", sharing="none", contact_email=None,
-             owner=dict(name="河北省药品检验研究院", type="institute", level="provincial")),
+        dict(
+            source_id="RT-1",
+            original_value=Decimal("1523000.00"),
+            commissioned="2009-11-02",
+            certifications="CMA,CNAS",
+            subjects="140,150",
+            status="remote",
+            county_code="370102",
+            county_name="历下区",
+            owner=dict(name="山东大学", credit_code=CREDIT, type="university", level="central"),
+        ),
+        dict(
+            source_id="RT-2",
+            network="420000",
+            name_en=None,
+            original_value=Decimal("123456.78"),
+            commissioned="2011",
+            status="awaiting_retirement",
+            sharing="internal",
+            certifications=None,
+            certified=False,
+            booking_url=None,
+            owner=dict(name="武汉某检测有限公司", type="enterprise", level=None),
+        ),
+        dict(
+            source_id="RT-3",
+            network="130000",
+            status="frequent_fault",
+            sharing="none",
+            contact_email=None,
+            owner=dict(name="河北省药品检验研究院", type="institute", level="provincial"),
+        ),
     ]
     ids = make_instruments(store, specs)
     withdraw(store, [make_instruments(store, [dict(source_id="RT-GONE")])[0]])
-    config = NetworkConfig(code="320000", name="hub", province="全国", family="oai-pmh", mapping="320000.yaml",
-                           base_url=own_server, credentials={}, options={})
-    connector = connector_class("oai-pmh")(config, HttpClient("320000", {
-        "connect_timeout": 2.0, "read_timeout": 10.0, "max_retries": 1, "max_retry_after": 5.0, "backoff": 0.01,
-        "max_body_bytes": 8 * 1024 * 1024, "user_agent": "hub-tests"}, Telemetry()))
+    config = NetworkConfig(
+        code="320000", name="hub", province="全国", family="oai-pmh", mapping="320000.yaml", base_url=own_server, credentials={}, options={}
+    )
+    connector = connector_class("oai-pmh")(
+        config,
+        HttpClient(
+            "320000",
+            {
+                "connect_timeout": 2.0,
+                "read_timeout": 10.0,
+                "max_retries": 1,
+                "max_retry_after": 5.0,
+                "backoff": 0.01,
+                "max_body_bytes": 8 * 1024 * 1024,
+                "user_agent": "hub-tests",
+            },
+            Telemetry(),
+        ),
+    )
     assert connector.deleted_record == "persistent" and connector.incremental
     raws = {r.source_id: r for r in connector.list_records(None)}
     assert raws["370000:RT-GONE"].deleted
@@ -223,10 +298,20 @@ def test_round_trip_through_our_own_connector(store, own_server):
 
         from hub.store.models import Instrument, OwnerUnit
 
-        rows = {r.id: r for r in conn.execute(
-            select(Instrument.__table__, OwnerUnit.name.label("o_name"), OwnerUnit.credit_code.label("o_cc"),
-                   OwnerUnit.type.label("o_type"), OwnerUnit.level.label("o_level"))
-            .outerjoin(OwnerUnit.__table__, OwnerUnit.id == Instrument.owner_id).where(Instrument.id.in_(ids)))}
+        rows = {
+            r.id: r
+            for r in conn.execute(
+                select(
+                    Instrument.__table__,
+                    OwnerUnit.name.label("o_name"),
+                    OwnerUnit.credit_code.label("o_cc"),
+                    OwnerUnit.type.label("o_type"),
+                    OwnerUnit.level.label("o_level"),
+                )
+                .outerjoin(OwnerUnit.__table__, OwnerUnit.id == Instrument.owner_id)
+                .where(Instrument.id.in_(ids))
+            )
+        }
     for iid in ids:
         mapped = mapping.map_record(raws[iid]).record
         row = rows[iid]
@@ -235,12 +320,19 @@ def test_round_trip_through_our_own_connector(store, own_server):
         stored["certifications"] = row.certifications.split(",") if row.certifications else None
         got = {k: mapped.get(k) or None for k in ROUND_TRIP}  # an absent list maps to []
         assert got == {k: v for k, v in stored.items()}, iid
-        assert {k: v for k, v in mapped["owner"].items() if v is not None} == {k: v for k, v in {"name": row.o_name, "credit_code": row.o_cc, "type": row.o_type,
-                                                     "level": row.o_level}.items() if v is not None}
-        assert (mapped["region"]["province"], mapped["region"].get("city"), mapped["region"].get("county")) == \
-            (row.province_code, row.city_code, row.county_code)
-        assert {k: v for k, v in mapped["contact"].items() if v is not None} == {k: v for k, v in {"name": row.contact_name, "phone": row.contact_phone,
-                                                       "email": row.contact_email}.items() if v is not None}
+        assert {k: v for k, v in mapped["owner"].items() if v is not None} == {
+            k: v
+            for k, v in {"name": row.o_name, "credit_code": row.o_cc, "type": row.o_type, "level": row.o_level}.items()
+            if v is not None
+        }
+        assert (mapped["region"]["province"], mapped["region"].get("city"), mapped["region"].get("county")) == (
+            row.province_code,
+            row.city_code,
+            row.county_code,
+        )
+        assert {k: v for k, v in mapped["contact"].items() if v is not None} == {
+            k: v for k, v in {"name": row.contact_name, "phone": row.contact_phone, "email": row.contact_email}.items() if v is not None
+        }
         assert mapped["fee"]["text"] == row.fee_text
     # Incremental: nothing changed after the last change datestamp.
     later = datetime.now(timezone.utc) + timedelta(hours=1)

@@ -27,8 +27,14 @@ def test_no_key_is_a_start_up_error(sqlite_store, monkeypatch):
 def test_hub_serve_refuses_to_start_without_a_key(tmp_path):
     env = {k: v for k, v in os.environ.items() if k != "HUB_SECRET_KEY"}
     env["HUB_DATABASE_URL"] = f"sqlite:///{tmp_path}/hub.sqlite"
-    done = subprocess.run([sys.executable, "-c", "from hub.cli import main; main()", "serve", "--port", "8999"],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", "from hub.cli import main; main()", "serve", "--port", "8999"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 4, done.stderr  # a configuration error (hub/cli/exit_codes.py)
     assert "HUB_SECRET_KEY" in done.stderr
 

@@ -21,9 +21,12 @@ def test_a_stored_illegal_character_does_not_turn_pages_into_500(store, kind):
     value = STORED[kind]
     ids = make_instruments(store, [dict(specs=value, model=value[:20], name="液相色谱仪" + value[:3]), {}, {}])
     client = create_app({"STORE": store, "TESTING": True}).test_client()
-    for query in ("verb=ListRecords&metadataPrefix=nrii", "verb=ListRecords&metadataPrefix=oai_dc",
-                  "verb=ListIdentifiers&metadataPrefix=nrii",
-                  f"verb=GetRecord&metadataPrefix=nrii&identifier=oai:hub.nrii.example.cn:{ids[0]}"):
+    for query in (
+        "verb=ListRecords&metadataPrefix=nrii",
+        "verb=ListRecords&metadataPrefix=oai_dc",
+        "verb=ListIdentifiers&metadataPrefix=nrii",
+        f"verb=GetRecord&metadataPrefix=nrii&identifier=oai:hub.nrii.example.cn:{ids[0]}",
+    ):
         r = client.get(f"/oai?{query}")
         assert r.status_code == 200, (query, r.status_code)
         doc = etree.fromstring(r.get_data())  # well-formed XML, whatever the row holds

@@ -46,8 +46,11 @@ def test_ready_only_when_the_schema_is_at_the_latest_migration(client, tmp_path)
 
 def test_metrics_count_pushed_records_and_search_requests(client, store):
     token = create_token(store, "publisher", "440000")[1]
-    r = client.post("/api/v1/networks/440000/batches?mode=upsert", data=samples.guangdong_csv(7),
-                    headers={"Content-Type": "text/csv", "Authorization": f"Bearer {token}"})
+    r = client.post(
+        "/api/v1/networks/440000/batches?mode=upsert",
+        data=samples.guangdong_csv(7),
+        headers={"Content-Type": "text/csv", "Authorization": f"Bearer {token}"},
+    )
     assert r.status_code in (200, 201), r.get_data(as_text=True)[:300]
     for _ in range(3):
         assert client.get("/api/v1/instruments?q=色谱").status_code == 200
@@ -57,6 +60,9 @@ def test_metrics_count_pushed_records_and_search_requests(client, store):
     assert m[("hub_job_records_total", (("kind", "push"), ("outcome", "created")))] == 7
     assert sum(v for (name, labels), v in m.items() if name == "hub_jobs_total" and labels[0] == kind[0]) == 1
     assert m[("hub_instruments_active", (("network", "440000"),))] == 7
-    searches = [(labels, v) for (name, labels), v in m.items()
-                if name == "hub_http_request_duration_seconds_count" and "instrument" in dict(labels)["endpoint"]]
+    searches = [
+        (labels, v)
+        for (name, labels), v in m.items()
+        if name == "hub_http_request_duration_seconds_count" and "instrument" in dict(labels)["endpoint"]
+    ]
     assert searches and sum(v for _, v in searches) >= 3, sorted(k for k in m if k[0].startswith("hub_http"))

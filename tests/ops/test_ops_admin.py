@@ -46,23 +46,77 @@ def filled(store):
     """A failed run with 120 skipped records, probes for 3 days (one bad hour), a held withdrawal."""
     ids = make_instruments(store, 10, network="130000")
     with store.write() as conn:
-        job = conn.execute(insert(JOBS).values(network="370000", kind="full", state="failed", started_at=NOW - timedelta(hours=1),
-                                               finished_at=NOW - timedelta(minutes=50), fetched=4117, created=4000, updated=0, unchanged=0,
-                                               withdrawn=0, rejected=120, listing_complete=False, message="network 370000: body broken off")
-                           .returning(JOBS.c.id)).scalar_one()
-        conn.execute(insert(RecordErrorRow.__table__), [
-            dict(job_id=job, network="370000", source_id=f"SD{i:05d}", field="YZ", severity="error", message=f"YZ: not a number: '{i}万'",
-                 raw_excerpt=f"<Record><YQBH>SD{i:05d}</YQBH><YZ>{i}万</YZ></Record>", created_at=NOW) for i in range(120)])
-        hold = conn.execute(insert(WithdrawalHold.__table__).values(network="130000", job_id=None, created_at=NOW + timedelta(seconds=1), listed=2,
-                                                                       active_before=10, instrument_ids=ids[:8], state="held")
-                            .returning(WithdrawalHold.id)).scalar_one()
-    record(store, [ProbeResult("420000", NOW - timedelta(hours=h), h not in (5, 6), None if h in (5, 6) else 40.0 + h, "ok" if h not in (5, 6) else "http_503")
-                   for h in range(72)])
+        job = conn.execute(
+            insert(JOBS)
+            .values(
+                network="370000",
+                kind="full",
+                state="failed",
+                started_at=NOW - timedelta(hours=1),
+                finished_at=NOW - timedelta(minutes=50),
+                fetched=4117,
+                created=4000,
+                updated=0,
+                unchanged=0,
+                withdrawn=0,
+                rejected=120,
+                listing_complete=False,
+                message="network 370000: body broken off",
+            )
+            .returning(JOBS.c.id)
+        ).scalar_one()
+        conn.execute(
+            insert(RecordErrorRow.__table__),
+            [
+                dict(
+                    job_id=job,
+                    network="370000",
+                    source_id=f"SD{i:05d}",
+                    field="YZ",
+                    severity="error",
+                    message=f"YZ: not a number: '{i}万'",
+                    raw_excerpt=f"<Record><YQBH>SD{i:05d}</YQBH><YZ>{i}万</YZ></Record>",
+                    created_at=NOW,
+                )
+                for i in range(120)
+            ],
+        )
+        hold = conn.execute(
+            insert(WithdrawalHold.__table__)
+            .values(
+                network="130000",
+                job_id=None,
+                created_at=NOW + timedelta(seconds=1),
+                listed=2,
+                active_before=10,
+                instrument_ids=ids[:8],
+                state="held",
+            )
+            .returning(WithdrawalHold.id)
+        ).scalar_one()
+    record(
+        store,
+        [
+            ProbeResult(
+                "420000",
+                NOW - timedelta(hours=h),
+                h not in (5, 6),
+                None if h in (5, 6) else 40.0 + h,
+                "ok" if h not in (5, 6) else "http_503",
+            )
+            for h in range(72)
+        ],
+    )
     return dict(job=job, hold=hold, ids=ids)
 
 
-ADMIN_API = [("get", "/api/v1/admin/networks"), ("get", "/api/v1/admin/networks/370000"), ("get", "/api/v1/admin/networks/370000/errors"),
-             ("post", "/api/v1/admin/networks/370000/harvest"), ("get", "/api/v1/admin/alerts")]
+ADMIN_API = [
+    ("get", "/api/v1/admin/networks"),
+    ("get", "/api/v1/admin/networks/370000"),
+    ("get", "/api/v1/admin/networks/370000/errors"),
+    ("post", "/api/v1/admin/networks/370000/harvest"),
+    ("get", "/api/v1/admin/alerts"),
+]
 
 
 def test_the_admin_api_needs_an_admin_token(client, store):

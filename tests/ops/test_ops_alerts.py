@@ -25,18 +25,21 @@ T = datetime(2030, 6, 1, 12, 0, tzinfo=timezone.utc)
 FAIL, OK, SHUT = ("failed", "http 500"), ("succeeded", None), ("failed", "interrupted: Shutdown: interrupted by shutdown")
 
 
-@pytest.mark.parametrize("runs, since, open_kinds, expected", [
-    pytest.param([FAIL, FAIL, FAIL], None, set(), [("open", "failed_runs")], id="three failures in a row open"),
-    pytest.param([FAIL, FAIL, OK], None, set(), [], id="two are not enough"),
-    pytest.param([FAIL, ("crashed", None), FAIL], None, set(), [("open", "failed_runs")], id="a crash counts"),
-    pytest.param([FAIL, SHUT, FAIL, OK], None, set(), [], id="our own shutdown is not the network's failure"),
-    pytest.param([FAIL, FAIL, FAIL], None, {"failed_runs"}, [], id="already open: not again"),
-    pytest.param([OK, FAIL, FAIL], None, {"failed_runs"}, [("close", "failed_runs")], id="a success closes"),
-    pytest.param([], T - timedelta(minutes=61), set(), [("open", "unreachable")], id="down an hour opens"),
-    pytest.param([], T - timedelta(minutes=59), set(), [], id="down 59 minutes does not"),
-    pytest.param([], None, {"unreachable"}, [("close", "unreachable")], id="a good probe closes"),
-    pytest.param([], T - timedelta(minutes=90), {"unreachable"}, [], id="still down: stays open"),
-])
+@pytest.mark.parametrize(
+    "runs, since, open_kinds, expected",
+    [
+        pytest.param([FAIL, FAIL, FAIL], None, set(), [("open", "failed_runs")], id="three failures in a row open"),
+        pytest.param([FAIL, FAIL, OK], None, set(), [], id="two are not enough"),
+        pytest.param([FAIL, ("crashed", None), FAIL], None, set(), [("open", "failed_runs")], id="a crash counts"),
+        pytest.param([FAIL, SHUT, FAIL, OK], None, set(), [], id="our own shutdown is not the network's failure"),
+        pytest.param([FAIL, FAIL, FAIL], None, {"failed_runs"}, [], id="already open: not again"),
+        pytest.param([OK, FAIL, FAIL], None, {"failed_runs"}, [("close", "failed_runs")], id="a success closes"),
+        pytest.param([], T - timedelta(minutes=61), set(), [("open", "unreachable")], id="down an hour opens"),
+        pytest.param([], T - timedelta(minutes=59), set(), [], id="down 59 minutes does not"),
+        pytest.param([], None, {"unreachable"}, [("close", "unreachable")], id="a good probe closes"),
+        pytest.param([], T - timedelta(minutes=90), {"unreachable"}, [], id="still down: stays open"),
+    ],
+)
 def test_the_alert_rule(runs, since, open_kinds, expected):
     got = decide(Health("370000", runs, since), open_kinds, failed_runs=3, unreachable_minutes=60, at=T)
     assert [(d.action, d.kind) for d in got] == expected
@@ -75,8 +78,16 @@ def _settings(**ops):
 def _fail_runs(store, network, n, start):
     with store.write() as conn:
         for i in range(n):
-            conn.execute(insert(JOBS).values(network=network, kind="incremental", state="failed", started_at=start + timedelta(minutes=i),
-                                             finished_at=start + timedelta(minutes=i, seconds=5), message="network 370000: HTTP 500"))
+            conn.execute(
+                insert(JOBS).values(
+                    network=network,
+                    kind="incremental",
+                    state="failed",
+                    started_at=start + timedelta(minutes=i),
+                    finished_at=start + timedelta(minutes=i, seconds=5),
+                    message="network 370000: HTTP 500",
+                )
+            )
 
 
 def test_failing_runs_and_an_outage_open_alerts_sent_to_the_webhook_and_the_log(store, webhook, caplog):
@@ -84,11 +95,19 @@ def test_failing_runs_and_an_outage_open_alerts_sent_to_the_webhook_and_the_log(
     settings = _settings(notifier={"kind": "webhook", "url": url, "timeout": 5})
     notifier = make_notifier(settings.operations["notifier"])
     _fail_runs(store, "370000", 3, T - timedelta(hours=2))
-    probes.record(store, [ProbeResult("420000", T - timedelta(minutes=m), m > 70, 12.0 if m > 70 else None, "ok" if m > 70 else "http_503")
-                          for m in range(0, 120, 10)])
+    probes.record(
+        store,
+        [
+            ProbeResult("420000", T - timedelta(minutes=m), m > 70, 12.0 if m > 70 else None, "ok" if m > 70 else "http_503")
+            for m in range(0, 120, 10)
+        ],
+    )
     with caplog.at_level(logging.WARNING, logger="hub.alerts"):
         sent = alerts.check_alerts(store, ["370000", "420000", "130000"], settings, notifier, at=T)
-    assert sorted((a["network"], a["kind"], a["state"]) for a in sent) == [("370000", "failed_runs", "opened"), ("420000", "unreachable", "opened")]
+    assert sorted((a["network"], a["kind"], a["state"]) for a in sent) == [
+        ("370000", "failed_runs", "opened"),
+        ("420000", "unreachable", "opened"),
+    ]
     assert sorted((body["network"], body["kind"]) for _, body in hook.received) == [("370000", "failed_runs"), ("420000", "unreachable")]
     assert all(ct.startswith("application/json") for ct, _ in hook.received)
     assert "unreachable for 70 min" in next(b["message"] for _, b in hook.received if b["kind"] == "unreachable")
@@ -120,15 +139,25 @@ def test_a_failing_webhook_is_logged_and_never_stops_the_check(store, webhook, c
     assert row["notified"].startswith("webhook failed: 500")
 
 
-@pytest.mark.parametrize("operations, key, words", [
-    pytest.param({"notifier": {"kind": "pager"}}, "operations.notifier", "unknown notifier kind 'pager'", id="unknown notifier"),
-    pytest.param({"notifier": {"kind": "webhook"}}, "operations.notifier", "needs option 'url'", id="webhook without url"),
-    pytest.param({"notifier": {"kind": "webhook", "url": "http://x", "timeout": "soon"}}, "operations.notifier", "expected int or float", id="bad timeout"),
-    pytest.param({"probe_interval_seconds": 1}, "operations.probe_interval_seconds", "greater than or equal to 10", id="probing too often"),
-    pytest.param({"service_stats_cron": "0 4 31 2 * *"}, "operations.service_stats_cron", "five fields", id="six-field cron"),
-    pytest.param({"service_stats_cron": "0 25 * * *"}, "operations.service_stats_cron", "not a valid crontab", id="hour 25"),
-    pytest.param({"alerts": {"failed_run": 3}}, "operations.alerts.failed_run", "Unknown field", id="typo in alerts"),
-])
+@pytest.mark.parametrize(
+    "operations, key, words",
+    [
+        pytest.param({"notifier": {"kind": "pager"}}, "operations.notifier", "unknown notifier kind 'pager'", id="unknown notifier"),
+        pytest.param({"notifier": {"kind": "webhook"}}, "operations.notifier", "needs option 'url'", id="webhook without url"),
+        pytest.param(
+            {"notifier": {"kind": "webhook", "url": "http://x", "timeout": "soon"}},
+            "operations.notifier",
+            "expected int or float",
+            id="bad timeout",
+        ),
+        pytest.param(
+            {"probe_interval_seconds": 1}, "operations.probe_interval_seconds", "greater than or equal to 10", id="probing too often"
+        ),
+        pytest.param({"service_stats_cron": "0 4 31 2 * *"}, "operations.service_stats_cron", "five fields", id="six-field cron"),
+        pytest.param({"service_stats_cron": "0 25 * * *"}, "operations.service_stats_cron", "not a valid crontab", id="hour 25"),
+        pytest.param({"alerts": {"failed_run": 3}}, "operations.alerts.failed_run", "Unknown field", id="typo in alerts"),
+    ],
+)
 def test_operations_settings_are_validated_at_load(tmp_path, operations, key, words):
     path = tmp_path / "settings.yaml"
     path.write_text(json.dumps({"operations": operations}), encoding="utf-8")

@@ -18,24 +18,36 @@ FRAMEWORK = PROJECT_ROOT / "conf" / "evaluation" / "networks-2013.yaml"
 
 
 def P(ok, latency=None, minute=0):
-    return {"network": "370000", "at": datetime(2030, 1, 1, 0, minute, tzinfo=timezone.utc), "ok": ok, "latency_ms": latency, "kind": "ok" if ok else "http_503"}
+    return {
+        "network": "370000",
+        "at": datetime(2030, 1, 1, 0, minute, tzinfo=timezone.utc),
+        "ok": ok,
+        "latency_ms": latency,
+        "kind": "ok" if ok else "http_503",
+    }
 
 
-@pytest.mark.parametrize("rows, availability, p50, p95", [
-    pytest.param([], None, None, None, id="no probes: no figure"),
-    pytest.param([P(True, 10), P(True, 30), P(False), P(True, 20)], 0.75, 20.0, 30.0, id="a failure lowers availability, not latency"),
-    pytest.param([P(False), P(False)], 0.0, None, None, id="all down: no latency"),
-    pytest.param([P(True, v) for v in range(1, 101)], 1.0, 50.0, 95.0, id="nearest-rank percentiles"),
-])
+@pytest.mark.parametrize(
+    "rows, availability, p50, p95",
+    [
+        pytest.param([], None, None, None, id="no probes: no figure"),
+        pytest.param([P(True, 10), P(True, 30), P(False), P(True, 20)], 0.75, 20.0, 30.0, id="a failure lowers availability, not latency"),
+        pytest.param([P(False), P(False)], 0.0, None, None, id="all down: no latency"),
+        pytest.param([P(True, v) for v in range(1, 101)], 1.0, 50.0, 95.0, id="nearest-rank percentiles"),
+    ],
+)
 def test_availability_and_latency_of_a_period(rows, availability, p50, p95):
     assert probes.availability(rows) == availability
     assert probes.latency(rows, 50) == p50 and probes.latency(rows, 95) == p95
 
 
-@pytest.mark.parametrize("fault, kind", [
-    pytest.param({"kind": "unavailable", "retry_after": 1}, "http_503", id="503 with Retry-After"),
-    pytest.param({"kind": "http_error", "status": 500}, "http_500", id="500"),
-])
+@pytest.mark.parametrize(
+    "fault, kind",
+    [
+        pytest.param({"kind": "unavailable", "retry_after": 1}, "http_503", id="503 with Retry-After"),
+        pytest.param({"kind": "http_error", "status": 500}, "http_500", id="500"),
+    ],
+)
 def test_a_probe_records_reachability_and_latency_per_network(registry, settings, sim, store, fault, kind):
     sim.set_fault("370000", **fault)
     results = {r.network: r for r in probes.probe_all(store, pulled(registry), settings)}
@@ -87,7 +99,13 @@ def test_an_hour_of_outage_shows_in_availability_and_lowers_the_environment_scor
     after, _ = run_evaluation(store, FRAMEWORK, runs=0, as_of=day1 + timedelta(days=2))
     avail_before, env_before, trace_before = _env(before, "420000")
     avail_after, env_after, trace_after = _env(after, "420000")
-    assert avail_before == 1.0 and trace_before == {"uses": "probes", "probes": 48, "failed": 0, "from": trace_before["from"], "to": trace_before["to"]}
+    assert avail_before == 1.0 and trace_before == {
+        "uses": "probes",
+        "probes": 48,
+        "failed": 0,
+        "from": trace_before["from"],
+        "to": trace_before["to"],
+    }
     assert avail_after == pytest.approx(94 / 96) and trace_after["failed"] == 2
     assert env_after < env_before
     for code in ("370000", "130000"):  # the others were up throughout

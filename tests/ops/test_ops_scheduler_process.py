@@ -72,8 +72,12 @@ class Scheduler:
         env = dict(os.environ, HUB_HOME=str(home), HUB_DATABASE_URL=store.url, HUB_SIMULATOR_URL=sim.url)
         args = [a for code in networks for a in ("--network", code)]
         self.log = log
-        self.proc = subprocess.Popen([sys.executable, "-c", "from hub.cli import main; main()", "scheduler", *args],
-                                     env=env, stdout=subprocess.DEVNULL, stderr=open(log, "ab"))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", "from hub.cli import main; main()", "scheduler", *args],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(log, "ab"),
+        )
 
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
@@ -188,11 +192,17 @@ def test_two_schedulers_on_one_database_never_harvest_a_network_twice_at_once(ho
     else:
         raise AssertionError("the schedulers never both started within 64 s")
     try:
-        wait_for("every network harvested", lambda: {j["network"] for j in jobs(store) if j["state"] == "succeeded"} == {"370000", "420000", "130000"}, 60)
+        wait_for(
+            "every network harvested",
+            lambda: {j["network"] for j in jobs(store) if j["state"] == "succeeded"} == {"370000", "420000", "130000"},
+            60,
+        )
         wait_for("no harvest running", lambda: not any(j["state"] == "running" for j in jobs(store)), 30)
         assert sorted(j["network"] for j in jobs(store)) == ["130000", "370000", "420000"], "each due run happened once"
         request_harvest(store, "370000", by="test")  # both schedulers see the request; one claims it
-        wait_for("the request picked up and run", lambda: len(jobs(store, "370000")) == 2 and jobs(store, "370000")[-1]["state"] != "running", 30)
+        wait_for(
+            "the request picked up and run", lambda: len(jobs(store, "370000")) == 2 and jobs(store, "370000")[-1]["state"] != "running", 30
+        )
         time.sleep(1.0)  # time for a second, wrong, run to show up if the claim were not atomic
     finally:
         codes = []

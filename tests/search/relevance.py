@@ -89,10 +89,17 @@ def evaluate(store, kinds: dict[str, str]) -> list[dict]:
             grades = [grades_by_kind.get(kinds.get(i), 0) for i in ranked]
             ideal = sorted((grades_by_kind.get(k, 0) for k in kinds.values()), reverse=True)
             best = dcg(ideal)
-            out.append({
-                "query": query, "typed": typed, "ndcg": dcg(grades) / best if best else 0.0, "ids": ranked,
-                "grades": grades, "total": result.total, "corrected_from": result.corrected_from,
-            })
+            out.append(
+                {
+                    "query": query,
+                    "typed": typed,
+                    "ndcg": dcg(grades) / best if best else 0.0,
+                    "ids": ranked,
+                    "grades": grades,
+                    "total": result.total,
+                    "corrected_from": result.corrected_from,
+                }
+            )
     return out
 
 

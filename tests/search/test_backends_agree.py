@@ -8,10 +8,24 @@ from hub.search import search
 from hub.store.migrate import upgrade
 
 QUERIES = [
-    {"q": "液相色谱"}, {"q": "电镜"}, {"q": "SU8010"}, {"q": "谱"}, {"q": "HPLC"}, {"q": "GC-MS"}, {"q": "核磁"},
-    {"q": "色谱", "network": "370000"}, {"q": "分析", "sort": "-value"}, {"q": "显微镜", "category": "01"},
-    {"q": "仪", "page": "2", "page_size": "3"}, {"sort": "commissioned"}, {"sort": "updated"}, {"sort": "-value", "certified": "false"},
-    {"min_value": "500000", "max_value": "2000000"}, {"q": "Agilent"}, {"q": "武汉 色谱"}, {"q": '" NEAR( *'},
+    {"q": "液相色谱"},
+    {"q": "电镜"},
+    {"q": "SU8010"},
+    {"q": "谱"},
+    {"q": "HPLC"},
+    {"q": "GC-MS"},
+    {"q": "核磁"},
+    {"q": "色谱", "network": "370000"},
+    {"q": "分析", "sort": "-value"},
+    {"q": "显微镜", "category": "01"},
+    {"q": "仪", "page": "2", "page_size": "3"},
+    {"sort": "commissioned"},
+    {"sort": "updated"},
+    {"sort": "-value", "certified": "false"},
+    {"min_value": "500000", "max_value": "2000000"},
+    {"q": "Agilent"},
+    {"q": "武汉 色谱"},
+    {"q": '" NEAR( *'},
 ]
 
 
@@ -34,7 +48,14 @@ def test_sqlite_and_postgres_agree(tmp_path):
             upgrade(store)
             make_corpus(store)
             # ties on score resolved by id: many near-identical records
-            make_instruments(store, [{"source_id": f"T{i:03d}", "name": "气相色谱仪", "commissioned": f"20{10 + i % 9}", "source_updated": None} for i in range(25)], network="130000")
+            make_instruments(
+                store,
+                [
+                    {"source_id": f"T{i:03d}", "name": "气相色谱仪", "commissioned": f"20{10 + i % 9}", "source_updated": None}
+                    for i in range(25)
+                ],
+                network="130000",
+            )
             snapshots.append(_snapshot(store))
         finally:
             cleanup()

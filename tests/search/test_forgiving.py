@@ -52,7 +52,13 @@ def test_is_pinyin_splits_whole_words_only():
 
 @pytest.mark.parametrize(
     "word, form",
-    [("spectrometry", "spectrometer"), ("spectrometer", "spectrometry"), ("microscopy", "microscope"), ("chromatographs", "chromatograph"), ("cytometry", "cytometer")],
+    [
+        ("spectrometry", "spectrometer"),
+        ("spectrometer", "spectrometry"),
+        ("microscopy", "microscope"),
+        ("chromatographs", "chromatograph"),
+        ("cytometry", "cytometer"),
+    ],
 )
 def test_english_word_forms(word, form):
     assert form in default_synonyms().variants(word)
@@ -60,23 +66,39 @@ def test_english_word_forms(word, form):
 
 @pytest.mark.parametrize(
     "name, kind",
-    [("高效液相色谱仪", "液相色谱"), ("超高效液相色谱仪", "液相色谱"), ("液相色谱-质谱联用仪", "液相色谱质谱"), ("Mass Spectrometers", "massspectrometer"), ("仪", None)],
+    [
+        ("高效液相色谱仪", "液相色谱"),
+        ("超高效液相色谱仪", "液相色谱"),
+        ("液相色谱-质谱联用仪", "液相色谱质谱"),
+        ("Mass Spectrometers", "massspectrometer"),
+        ("仪", None),
+    ],
 )
 def test_name_kind(name, kind):
     assert name_kind(name) == kind
 
 
 def test_quality_prefers_a_working_bookable_instrument():
-    good = {"status": "normal", "sharing": "external", "fee_text": "300元/样", "booking_url": "https://x", "contact_phone": "1", "model": "m"}
+    good = {
+        "status": "normal",
+        "sharing": "external",
+        "fee_text": "300元/样",
+        "booking_url": "https://x",
+        "contact_phone": "1",
+        "model": "m",
+    }
     assert quality(good) > quality({**good, "status": "retired"}) > quality({"status": "retired"})
 
 
 def test_search_corrects_and_ranks_the_plain_instrument_above_the_compound(store):
-    make_instruments(store, [
-        dict(source_id="LCMS", name="液相色谱-质谱联用仪"),
-        dict(source_id="HPLC", name="高效液相色谱仪"),
-        dict(source_id="OLD", name="高效液相色谱仪", status="retired", booking_url=None, fee_text=None, fee_amount=None),
-    ])
+    make_instruments(
+        store,
+        [
+            dict(source_id="LCMS", name="液相色谱-质谱联用仪"),
+            dict(source_id="HPLC", name="高效液相色谱仪"),
+            dict(source_id="OLD", name="高效液相色谱仪", status="retired", booking_url=None, fee_text=None, fee_amount=None),
+        ],
+    )
     with store.read() as conn:
         plain = search(conn, {"q": "液相色谱"})
         assert [i["id"] for i in plain.items] == ["370000:HPLC", "370000:OLD", "370000:LCMS"]

@@ -15,7 +15,9 @@ def test_upgrade_indexes_existing_rows(tmp_path):
     try:
         upgrade(store, "0001")
         rows = []
-        for n, (name, model) in enumerate([("场发射扫描电子显微镜", "SU8010"), ("高效液相色谱仪", "1260"), ("核磁共振波谱仪", "AVANCE III")]):
+        for n, (name, model) in enumerate(
+            [("场发射扫描电子显微镜", "SU8010"), ("高效液相色谱仪", "1260"), ("核磁共振波谱仪", "AVANCE III")]
+        ):
             row = instrument_defaults(900 + n)
             row.update(name=name, model=model, id=f"370000:M{n}", source_id=f"M{n}", content_hash="x" * 64, owner_id=None)
             rows.append(row)

@@ -138,10 +138,12 @@ def test_reindex_in_batches_resumes_and_sweeps_what_is_gone(writable):
     seen = []
     # Interrupted after the second batch of three: what was indexed so far stays searchable.
     with pytest.raises(KeyboardInterrupt):
+
         def stop(last, done):
             seen.append((last, done))
             if len(seen) == 2:
                 raise KeyboardInterrupt
+
         reindex_all(corpus, batch=3, progress=stop)
     assert seen[-1][1] == 6 and run(corpus, page_size=100).total == 6
     assert reindex_all(corpus, batch=3, resume_after=seen[-1][0]) == 9  # the other 15 − 6 active instruments

@@ -21,8 +21,20 @@ def test_docs_name_every_fault_family_option_and_column():
         assert f"`{name}`" in DOC, name
     for option in simulate.params:
         assert option.opts[0] in DOC, option.opts[0]
-    for column in ("gzip", "since", "charset_decl", "csv_download", "token_lifetime", "rate_limit", "page_cap",
-                   "value_as_string", "qyrq_style", "szdq_city_share", "hours_median", "enterprise_share"):
+    for column in (
+        "gzip",
+        "since",
+        "charset_decl",
+        "csv_download",
+        "token_lifetime",
+        "rate_limit",
+        "page_cap",
+        "value_as_string",
+        "qyrq_style",
+        "szdq_city_share",
+        "hours_median",
+        "enterprise_share",
+    ):
         assert f"`{column}`" in DOC and column in NetworkSpec.__dataclass_fields__
 
 

@@ -41,10 +41,30 @@ def test_login_and_record_shape(hubei):
     data = body["data"]
     assert data["total"] == 3500 and data["pageSize"] == 200 and len(data["list"]) == 200
     row = data["list"][0]
-    assert set(row) == {"id", "instrumentName", "instrumentNameEn", "categoryName", "modelSpec", "manufacturer",
-                        "originCountry", "originalValue", "purchaseDate", "org", "location", "techSpecs",
-                        "mainFunctions", "serviceItems", "feeStandard", "bookingUrl", "contact", "status",
-                        "shareStatus", "cmaCertified", "updateTime", "deleted"}
+    assert set(row) == {
+        "id",
+        "instrumentName",
+        "instrumentNameEn",
+        "categoryName",
+        "modelSpec",
+        "manufacturer",
+        "originCountry",
+        "originalValue",
+        "purchaseDate",
+        "org",
+        "location",
+        "techSpecs",
+        "mainFunctions",
+        "serviceItems",
+        "feeStandard",
+        "bookingUrl",
+        "contact",
+        "status",
+        "shareStatus",
+        "cmaCertified",
+        "updateTime",
+        "deleted",
+    }
     rows = data["list"]
     # Hubei gives nearly every value (fill_rates.csv); a value typed in 万元 by mistake is 10⁴ too small
     given = [r["originalValue"] for r in rows if r["originalValue"] is not None]
@@ -127,7 +147,7 @@ def test_rate_limit_gives_429_with_retry_after(sim, hubei):
     # from the earliest sending to the latest answer (each arrived in between).
     ok = sorted((sent, answered) for sent, answered, r in answers if r.status_code == 200)
     for i in range(len(ok) - 10):
-        assert max(answered for _, answered in ok[i:i + 11]) - ok[i][0] >= 1.0
+        assert max(answered for _, answered in ok[i : i + 11]) - ok[i][0] >= 1.0
     # A client that waits as told is served again.
     assert get(base, token, pageNo=1, pageSize=1).status_code == 200
 
@@ -148,6 +168,16 @@ def test_service_records_are_paged(hubei):
     ids = [r["id"] for r in first["list"] + second["list"]]
     assert ids == list(range(ids[0], ids[0] + 400))
     row = first["list"][0]
-    assert set(row) == {"id", "instrumentId", "serviceDate", "userOrgName", "userType", "external", "hours",
-                        "samples", "fee", "satisfaction"}
+    assert set(row) == {
+        "id",
+        "instrumentId",
+        "serviceDate",
+        "userOrgName",
+        "userType",
+        "external",
+        "hours",
+        "samples",
+        "fee",
+        "satisfaction",
+    }
     assert {r["userType"] for r in first["list"]} <= {"企业", "高校", "科研院所", "个人", "其他"}

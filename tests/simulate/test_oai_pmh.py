@@ -21,8 +21,15 @@ from hub.telemetry import Telemetry
 from tests.conftest import wait_until
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/", "n": "http://nrii.example.cn/schema/instrument/1.0"}
-HTTP = {"connect_timeout": 2.0, "read_timeout": 10.0, "max_retries": 3, "max_retry_after": 5.0, "backoff": 0.01,
-        "max_body_bytes": 64 * 1024 * 1024, "user_agent": "hub-tests"}
+HTTP = {
+    "connect_timeout": 2.0,
+    "read_timeout": 10.0,
+    "max_retries": 3,
+    "max_retry_after": 5.0,
+    "backoff": 0.01,
+    "max_body_bytes": 64 * 1024 * 1024,
+    "user_agent": "hub-tests",
+}
 SCALE = 0.05  # Jiangsu 310 instruments, Liaoning 145, Fujian 95: several pages each, fast
 
 
@@ -50,16 +57,27 @@ def error_code(root):
 
 
 def connector(sim, code, **options):
-    config = NetworkConfig(code=code, name=code, province="省", family="oai-pmh", mapping=f"{code}.yaml",
-                           base_url=sim.base_url(code), credentials={}, options=options)
+    config = NetworkConfig(
+        code=code,
+        name=code,
+        province="省",
+        family="oai-pmh",
+        mapping=f"{code}.yaml",
+        base_url=sim.base_url(code),
+        credentials={},
+        options=options,
+    )
     return connector_class("oai-pmh")(config, HttpClient(code, HTTP, Telemetry(), sleep=lambda s: None))
 
 
-@pytest.mark.parametrize("code, policy", [
-    pytest.param("320000", "persistent", id="Jiangsu persistent"),
-    pytest.param("210000", "transient", id="Liaoning transient"),
-    pytest.param("350000", "no", id="Fujian no"),
-])
+@pytest.mark.parametrize(
+    "code, policy",
+    [
+        pytest.param("320000", "persistent", id="Jiangsu persistent"),
+        pytest.param("210000", "transient", id="Liaoning transient"),
+        pytest.param("350000", "no", id="Fujian no"),
+    ],
+)
 def test_identify_declares_the_network_policy(sim, code, policy):
     root = oai(sim, code, verb="Identify")
     assert root.findtext("o:Identify/o:deletedRecord", namespaces=NS) == policy
@@ -92,8 +110,15 @@ def test_full_harvest_with_the_connector_maps_with_the_jiangsu_mapping(sim):
             assert [f for f, _ in result.warnings] == ["worth"], result.warnings
         else:  # Jiangsu gives every value (fill_rates.csv)
             assert result.record["original_value"] == truth.value_yuan
-    assert {m["status"] for m in mapped} <= {"normal", "standby", "remote", "occasional_fault", "frequent_fault",
-                                             "awaiting_repair", "awaiting_retirement"}
+    assert {m["status"] for m in mapped} <= {
+        "normal",
+        "standby",
+        "remote",
+        "occasional_fault",
+        "frequent_fault",
+        "awaiting_repair",
+        "awaiting_retirement",
+    }
     assert all(m["region"]["province"] == "320000" for m in mapped)
 
 
@@ -111,21 +136,30 @@ def test_from_and_until_are_inclusive(sim):
     assert stamp in [d.text for d in day.findall(".//o:datestamp", NS)]
 
 
-@pytest.mark.parametrize("params, code", [
-    pytest.param({"verb": "Explode"}, "badVerb", id="bad verb"),
-    pytest.param({}, "badVerb", id="no verb"),
-    pytest.param({"verb": "ListRecords"}, "badArgument", id="missing metadataPrefix"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "yesterday"}, "badArgument", id="bad datestamp"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "2013-01-01", "until": "2013-02-01T00:00:00Z"},
-                 "badArgument", id="mixed granularities"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "colour": "red"}, "badArgument", id="unknown argument"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat", id="unknown format"),
-    pytest.param({"verb": "ListRecords", "resumptionToken": "nonsense"}, "badResumptionToken", id="bad token"),
-    pytest.param({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "nrii"}, "badArgument", id="token not exclusive"),
-    pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "2030-01-01"}, "noRecordsMatch", id="from in the future"),
-    pytest.param({"verb": "GetRecord", "metadataPrefix": "nrii", "identifier": "oai:js.nrii.example.cn:JS9999-2000-9999"},
-                 "idDoesNotExist", id="unknown identifier"),
-])
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        pytest.param({"verb": "Explode"}, "badVerb", id="bad verb"),
+        pytest.param({}, "badVerb", id="no verb"),
+        pytest.param({"verb": "ListRecords"}, "badArgument", id="missing metadataPrefix"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "yesterday"}, "badArgument", id="bad datestamp"),
+        pytest.param(
+            {"verb": "ListRecords", "metadataPrefix": "nrii", "from": "2013-01-01", "until": "2013-02-01T00:00:00Z"},
+            "badArgument",
+            id="mixed granularities",
+        ),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "colour": "red"}, "badArgument", id="unknown argument"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "marc21"}, "cannotDisseminateFormat", id="unknown format"),
+        pytest.param({"verb": "ListRecords", "resumptionToken": "nonsense"}, "badResumptionToken", id="bad token"),
+        pytest.param({"verb": "ListRecords", "resumptionToken": "x", "metadataPrefix": "nrii"}, "badArgument", id="token not exclusive"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "2030-01-01"}, "noRecordsMatch", id="from in the future"),
+        pytest.param(
+            {"verb": "GetRecord", "metadataPrefix": "nrii", "identifier": "oai:js.nrii.example.cn:JS9999-2000-9999"},
+            "idDoesNotExist",
+            id="unknown identifier",
+        ),
+    ],
+)
 def test_protocol_errors(sim, params, code):
     assert error_code(oai(sim, "320000", **params)) == code
 

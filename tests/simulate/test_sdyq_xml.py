@@ -12,10 +12,37 @@ from stdnum.cn import uscc
 from hub.simulate import SimulatorServer
 
 AUTH = ("hub", "hub-secret")
-ELEMENTS = ["YQBH", "YQMC", "YWMC", "FLDM", "GGXH", "SCCS", "CDGB", "YZ", "QYRQ", "SSDW", "SZDQ", "AZDD", "ZYJSZB",
-            "ZYGN", "FWNR", "SFBZ", "YYWZ", "LXR", "LXDH", "DZYX", "YXZT", "GXMS", "JLRZ", "GXSJ"]
+ELEMENTS = [
+    "YQBH",
+    "YQMC",
+    "YWMC",
+    "FLDM",
+    "GGXH",
+    "SCCS",
+    "CDGB",
+    "YZ",
+    "QYRQ",
+    "SSDW",
+    "SZDQ",
+    "AZDD",
+    "ZYJSZB",
+    "ZYGN",
+    "FWNR",
+    "SFBZ",
+    "YYWZ",
+    "LXR",
+    "LXDH",
+    "DZYX",
+    "YXZT",
+    "GXMS",
+    "JLRZ",
+    "GXSJ",
+]
 QYRQ_FORMS = {
-    "iso": r"^\d{4}-\d{2}-\d{2}$", "month": r"^\d{4}-\d{2}$", "slash": r"^\d{4}/\d{1,2}/\d{1,2}$", "cn": r"^\d{4}年\d{1,2}月$",
+    "iso": r"^\d{4}-\d{2}-\d{2}$",
+    "month": r"^\d{4}-\d{2}$",
+    "slash": r"^\d{4}/\d{1,2}/\d{1,2}$",
+    "cn": r"^\d{4}年\d{1,2}月$",
 }
 
 
@@ -102,15 +129,17 @@ def test_since_returns_mutations_and_deletions(sim):
 
 def test_gb18030_and_gzip_variants():
     with SimulatorServer(networks=["410000"], scale=0.05) as sim:  # Henan: GB18030 and gzip
-        r = requests.get(f"{sim.base_url('410000')}/exchange/instruments.xml", auth=AUTH, timeout=30, stream=True,
-                         headers={"Accept-Encoding": "gzip"})
+        r = requests.get(
+            f"{sim.base_url('410000')}/exchange/instruments.xml", auth=AUTH, timeout=30, stream=True, headers={"Accept-Encoding": "gzip"}
+        )
         assert r.headers["Content-Encoding"] == "gzip"
         raw = gzip.decompress(r.raw.read())
         assert raw.startswith(b'<?xml version="1.0" encoding="GB18030"?>')
         root = etree.fromstring(raw)
         assert root.find("Instrument/YQMC").text == raw.split(b"<YQMC>")[1].split(b"</YQMC>")[0].decode("gb18030")
-        plain = requests.get(f"{sim.base_url('410000')}/exchange/instruments.xml", auth=AUTH, timeout=30,
-                             headers={"Accept-Encoding": "identity"})
+        plain = requests.get(
+            f"{sim.base_url('410000')}/exchange/instruments.xml", auth=AUTH, timeout=30, headers={"Accept-Encoding": "identity"}
+        )
         assert "Content-Encoding" not in plain.headers and plain.content == raw
 
 

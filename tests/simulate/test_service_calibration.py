@@ -22,8 +22,15 @@ def totals(data, year):
 
 def test_shandong_2012_hits_the_seed_figures_exactly():
     got, rows = totals(network_data(spec_for("370000")), 2012)
-    assert got == {"instruments": 342, "units": 76, "hours": 937_700, "external_services": 48_483, "enterprise_services": 27_829,
-                   "samples": 2_950_000, "external_samples": 1_018_045}
+    assert got == {
+        "instruments": 342,
+        "units": 76,
+        "hours": 937_700,
+        "external_services": 48_483,
+        "enterprise_services": 27_829,
+        "samples": 2_950_000,
+        "external_samples": 1_018_045,
+    }
     assert round(got["enterprise_services"] / got["external_services"] * 100, 1) == 57.4
     assert round(got["external_samples"] / got["samples"] * 100, 2) == 34.51
     # each row is a plausible year of one instrument

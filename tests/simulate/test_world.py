@@ -28,6 +28,7 @@ def hubei():
 
 def test_same_seed_same_world_other_seed_other_spellings():
     a, b, c = records("130000"), records("130000"), records("130000", seed=2)
+
     def fields(r):
         return (r.name, r.model, r.maker_name, r.fee, r.specs, r.category, r.value_given, r.value_slip, r.date_given)
 
@@ -76,9 +77,12 @@ def test_fields_are_given_at_the_network_rate(code):
     recs = records(code, scale=1.0 if code != "630000" else 3.0)
     rates = fill_rates(code)
     observed = {
-        "model": sum(bool(r.model) for r in recs), "fee": sum(bool(r.fee) for r in recs),
-        "contact": sum(bool(r.phone) for r in recs), "booking": sum(r.booking for r in recs),
-        "specs": sum(bool(r.specs) for r in recs), "value": sum(r.value_given for r in recs),
+        "model": sum(bool(r.model) for r in recs),
+        "fee": sum(bool(r.fee) for r in recs),
+        "contact": sum(bool(r.phone) for r in recs),
+        "booking": sum(r.booking for r in recs),
+        "specs": sum(bool(r.specs) for r in recs),
+        "value": sum(r.value_given for r in recs),
         "date": sum(r.date_given for r in recs),
     }
     for field, n in observed.items():
@@ -122,14 +126,21 @@ def vocab_copy(tmp_path, monkeypatch):
         fn.cache_clear()
 
 
-@pytest.mark.parametrize("file, old, new, key, says", [
-    pytest.param("kinds.yaml", 'code: "010500"', 'code: "010000"', "kinds[0].code", "中类 code", id="a 大类 code"),
-    pytest.param("kinds.yaml", "band: [150000, 900000]", "band: [900000, 150000]", "kinds[0].band", "low < high", id="band reversed"),
-    pytest.param("kinds.yaml", "[agilent, \"1260 Infinity\"]", "[agilant, \"1260 Infinity\"]", "kinds[0].models[0]", "unknown maker", id="maker typo"),
-    pytest.param("spelling.yaml", "typo_share: 0.006", "typo_share: 6", "name.typo_share", "between 0 and 1", id="share as percent"),
-    pytest.param("makers.yaml", "agilent: [", "agilent: [\"\", ", "agilent", "expected", id="five columns"),
-    pytest.param("spelling.yaml", '- "{name}{note}"', '- "{name}{nots}"', "name.forms[2]", "unknown placeholder", id="placeholder typo"),
-])
+@pytest.mark.parametrize(
+    "file, old, new, key, says",
+    [
+        pytest.param("kinds.yaml", 'code: "010500"', 'code: "010000"', "kinds[0].code", "中类 code", id="a 大类 code"),
+        pytest.param("kinds.yaml", "band: [150000, 900000]", "band: [900000, 150000]", "kinds[0].band", "low < high", id="band reversed"),
+        pytest.param(
+            "kinds.yaml", '[agilent, "1260 Infinity"]', '[agilant, "1260 Infinity"]', "kinds[0].models[0]", "unknown maker", id="maker typo"
+        ),
+        pytest.param("spelling.yaml", "typo_share: 0.006", "typo_share: 6", "name.typo_share", "between 0 and 1", id="share as percent"),
+        pytest.param("makers.yaml", "agilent: [", 'agilent: ["", ', "agilent", "expected", id="five columns"),
+        pytest.param(
+            "spelling.yaml", '- "{name}{note}"', '- "{name}{nots}"', "name.forms[2]", "unknown placeholder", id="placeholder typo"
+        ),
+    ],
+)
 def test_a_bad_vocabulary_fails_at_load_naming_file_and_key(vocab_copy, file, old, new, key, says):
     path = vocab_copy / file
     text = path.read_text(encoding="utf-8")

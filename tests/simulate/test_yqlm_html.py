@@ -60,12 +60,15 @@ def test_directory_and_service_csv(hebei):
     assert len(stats) > 1000
 
 
-@pytest.mark.parametrize("code,content_type,meta,encoding", [
-    pytest.param("120000", "text/html; charset=GBK", None, "gbk", id="header GBK"),
-    pytest.param("230000", "text/html", None, "gbk", id="no charset"),
-    pytest.param("530000", "text/html; charset=ISO-8859-1", None, "gbk", id="wrongly latin-1"),
-    pytest.param("460000", "text/html; charset=UTF-8", '<meta charset="utf-8">', "utf-8", id="Hainan UTF-8"),
-])
+@pytest.mark.parametrize(
+    "code,content_type,meta,encoding",
+    [
+        pytest.param("120000", "text/html; charset=GBK", None, "gbk", id="header GBK"),
+        pytest.param("230000", "text/html", None, "gbk", id="no charset"),
+        pytest.param("530000", "text/html; charset=ISO-8859-1", None, "gbk", id="wrongly latin-1"),
+        pytest.param("460000", "text/html; charset=UTF-8", '<meta charset="utf-8">', "utf-8", id="Hainan UTF-8"),
+    ],
+)
 def test_charset_variants(code, content_type, meta, encoding):
     with SimulatorServer(networks=[code], scale=0.05) as sim:
         r = page(f"{sim.base_url(code)}/yiqi/list.jsp")

@@ -15,23 +15,33 @@ CST = timezone(timedelta(hours=8))
 
 def _tables(metadata, *names):
     return [
-        Table(name, metadata,
-              Column("id", String(20), primary_key=True),
-              Column("value", Numeric(16, 2)),
-              Column("certified", Boolean),
-              Column("seen", DateTime(timezone=True)),
-              Column("tags", JSON),
-              Column("note", String(50)),
-              Column("count", Integer, default=7))
+        Table(
+            name,
+            metadata,
+            Column("id", String(20), primary_key=True),
+            Column("value", Numeric(16, 2)),
+            Column("certified", Boolean),
+            Column("seen", DateTime(timezone=True)),
+            Column("tags", JSON),
+            Column("note", String(50)),
+            Column("count", Integer, default=7),
+        )
         for name in names
     ]
 
 
 ROWS = [
-    dict(id="a", value=Decimal("685000.00"), certified=True, seen=datetime(2026, 11, 27, 8, 0, 1, 5, tzinfo=timezone.utc),
-         tags=["CMA", "质谱"], note="气相色谱质谱联用仪", count=1),
+    dict(
+        id="a",
+        value=Decimal("685000.00"),
+        certified=True,
+        seen=datetime(2026, 11, 27, 8, 0, 1, 5, tzinfo=timezone.utc),
+        tags=["CMA", "质谱"],
+        note="气相色谱质谱联用仪",
+        count=1,
+    ),
     dict(id="b", value=None, certified=False, seen=None, tags=None, note=None, count=None),
-    dict(id="c", value=Decimal("0.1"), certified=None, seen=datetime(2026, 1, 2, 3, 4, 5), tags={"k": 1}, note="O'Brien \"q\"", count=3),
+    dict(id="c", value=Decimal("0.1"), certified=None, seen=datetime(2026, 1, 2, 3, 4, 5), tags={"k": 1}, note='O\'Brien "q"', count=3),
 ]
 
 
@@ -58,7 +68,7 @@ def test_insert_many_stores_what_sqlalchemy_stores(store, tables):
         assert _stored(conn, fast) == _stored(conn, reference)
         back = {r.id: r for r in conn.execute(select(fast))}
     assert back["a"].value == Decimal("685000.00") and back["a"].certified is True
-    assert back["a"].tags == ["CMA", "质谱"] and back["c"].note == "O'Brien \"q\""
+    assert back["a"].tags == ["CMA", "质谱"] and back["c"].note == 'O\'Brien "q"'
     assert back["b"].value is None and back["b"].tags is None
 
 

@@ -17,7 +17,9 @@ from sqlalchemy import inspect
 from hub.store.migrate import MIGRATIONS, current, downgrade, upgrade
 
 ROOT = Path(__file__).resolve().parents[2]
-_CHECK = "import sys\nfrom alembic import command\nfrom hub.store.migrate import alembic_config\ncommand.check(alembic_config(sys.argv[1]))\n"
+_CHECK = (
+    "import sys\nfrom alembic import command\nfrom hub.store.migrate import alembic_config\ncommand.check(alembic_config(sys.argv[1]))\n"
+)
 
 
 def _tables(store) -> set[str]:

@@ -13,8 +13,19 @@ JOBS = HarvestJob.__table__
 
 def _job(network):
     t = datetime.now(timezone.utc)
-    return dict(network=network, kind="full", state="running", started_at=t, fetched=0, created=0, updated=0,
-                unchanged=0, withdrawn=0, rejected=0, listing_complete=False)
+    return dict(
+        network=network,
+        kind="full",
+        state="running",
+        started_at=t,
+        fetched=0,
+        created=0,
+        updated=0,
+        unchanged=0,
+        withdrawn=0,
+        rejected=0,
+        listing_complete=False,
+    )
 
 
 def test_wal_mode(sqlite_store):

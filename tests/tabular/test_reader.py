@@ -36,15 +36,20 @@ def _read(tmp_path, data: bytes, fmt="csv", **kw):
     return [r.cells for r in read_table(path, fmt, info, **kw)], info
 
 
-@pytest.mark.parametrize("encoding, override, expected, noted", [
-    pytest.param("mac_roman", "mac_roman", "mac-roman", False, id="Mac Roman file, Mac Roman override"),
-    pytest.param("utf-8", "mac_roman", "utf-8", True, id="UTF-8 file, Mac Roman override: set aside, warned"),
-    pytest.param("utf-8", "latin-1", "utf-8", True, id="UTF-8 file, Latin-1 override: set aside, warned"),
-    pytest.param("cp1252", "cp1252", "cp1252", False, id="cp1252 file, cp1252 override"),
-    pytest.param("utf-8", None, "utf-8", False, id="UTF-8 file, no override"),
-])
+@pytest.mark.parametrize(
+    "encoding, override, expected, noted",
+    [
+        pytest.param("mac_roman", "mac_roman", "mac-roman", False, id="Mac Roman file, Mac Roman override"),
+        pytest.param("utf-8", "mac_roman", "utf-8", True, id="UTF-8 file, Mac Roman override: set aside, warned"),
+        pytest.param("utf-8", "latin-1", "utf-8", True, id="UTF-8 file, Latin-1 override: set aside, warned"),
+        pytest.param("cp1252", "cp1252", "cp1252", False, id="cp1252 file, cp1252 override"),
+        pytest.param("utf-8", None, "utf-8", False, id="UTF-8 file, no override"),
+    ],
+)
 def test_a_single_byte_override_never_garbles_a_utf8_file(tmp_path, encoding, override, expected, noted):
-    rows, info = _read(tmp_path, _csv(ROWS if encoding != "cp1252" else [("Name", "Contact Name"), ("HPLC/MS", "José Núñez")], encoding), override=override)
+    rows, info = _read(
+        tmp_path, _csv(ROWS if encoding != "cp1252" else [("Name", "Contact Name"), ("HPLC/MS", "José Núñez")], encoding), override=override
+    )
     assert info.encoding == expected
     assert rows[-1] == {"Name": "HPLC/MS", "Contact Name": "José Núñez"}
     assert bool(info.notes) is noted

@@ -95,8 +95,19 @@ FILLERS = [
 def records() -> list[dict]:
     out = []
     for network, n, name, model, maker in LIQUID_CHROMATOGRAPHS:
-        out.append(_record(network, n, name, "010500", model, maker, 380_000 + 10_000 * n,
-                           functions="用于药物成分检测、有关物质与含量测定", specs="流速 0.001–10 mL/min"))
+        out.append(
+            _record(
+                network,
+                n,
+                name,
+                "010500",
+                model,
+                maker,
+                380_000 + 10_000 * n,
+                functions="用于药物成分检测、有关物质与含量测定",
+                specs="流速 0.001–10 mL/min",
+            )
+        )
     for network, n, name, category, model, maker, functions in PASSING_MENTIONS:
         out.append(_record(network, n, name, category, model, maker, 1_200_000, functions=functions))
     for network, n, name, model, maker, value in ELECTRON_MICROSCOPES:

@@ -21,7 +21,6 @@ import pytest
 from werkzeug.serving import make_server
 
 
-
 from hub.harvest.flatten import split_record
 from hub.schema import InstrumentSchema
 from hub.store.db import Store

@@ -31,11 +31,27 @@ def emulate(driver, size: str) -> None:
     """The viewport of `size`, exactly (a headless window's size is not its viewport), and for the
     phone a phone's User-Agent and client hint."""
     width, height, mobile = SIZES[size]
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}
+    )
     if mobile:
-        driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": PHONE_UA, "userAgentMetadata": {"mobile": True, "platform": "Android", "platformVersion": "14", "architecture": "", "model": "Pixel 8"}})
+        driver.execute_cdp_cmd(
+            "Emulation.setUserAgentOverride",
+            {
+                "userAgent": PHONE_UA,
+                "userAgentMetadata": {
+                    "mobile": True,
+                    "platform": "Android",
+                    "platformVersion": "14",
+                    "architecture": "",
+                    "model": "Pixel 8",
+                },
+            },
+        )
     else:
-        driver.execute_cdp_cmd("Emulation.setUserAgentOverride", {"userAgent": driver.execute_script("return navigator.userAgent").replace(" Mobile", "")})
+        driver.execute_cdp_cmd(
+            "Emulation.setUserAgentOverride", {"userAgent": driver.execute_script("return navigator.userAgent").replace(" Mobile", "")}
+        )
 
 
 def pages(driver, base: str) -> list[tuple[str, str]]:

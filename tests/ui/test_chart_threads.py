@@ -8,8 +8,10 @@ import threading
 from hub.evaluation.html import dimension_chart
 from hub.web.ui import charts
 
-REPORT = {"framework": {"index": "I"},
-          "nodes": [{"id": f"D{i}", "parent": "I", "name": name} for i, name in enumerate(["体制建设", "运行服务", "用户体验", "网络环境"])]}
+REPORT = {
+    "framework": {"index": "I"},
+    "nodes": [{"id": f"D{i}", "parent": "I", "name": name} for i, name in enumerate(["体制建设", "运行服务", "用户体验", "网络环境"])],
+}
 UNIT = {"scores": {"D0": 0.5, "D1": 0.25, "D2": 0.75, "D3": 0.1}, "indicators": {}}
 
 

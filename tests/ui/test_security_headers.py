@@ -34,9 +34,25 @@ def client(store):
     return create_app({"STORE": store, "TESTING": True, "REGISTRY": Registry.load(), "FEED_WORKER": False}).test_client()
 
 
-PAGES = ["/", "/?lang=en", "/instruments/370000:YQ000001", "/networks", "/networks/370000", "/stats", "/evaluations",
-         "/no-such-page", "/api/v1/instruments", "/api/v1/instruments/nope", "/api/openapi.json", "/api/docs",
-         "/oai?verb=Identify", "/admin", "/admin/login", "/static/ui/ui.css", "/stats/charts/category.svg"]
+PAGES = [
+    "/",
+    "/?lang=en",
+    "/instruments/370000:YQ000001",
+    "/networks",
+    "/networks/370000",
+    "/stats",
+    "/evaluations",
+    "/no-such-page",
+    "/api/v1/instruments",
+    "/api/v1/instruments/nope",
+    "/api/openapi.json",
+    "/api/docs",
+    "/oai?verb=Identify",
+    "/admin",
+    "/admin/login",
+    "/static/ui/ui.css",
+    "/stats/charts/category.svg",
+]
 
 
 def directives(csp: str) -> dict[str, str]:

@@ -225,7 +225,9 @@ def test_every_request_a_page_makes_stays_on_the_hub(fresh, live_server):
     seen = []
     for page in PAGES:
         fresh.get(live_server + page)
-        WebDriverWait(fresh, 10, poll_frequency=0.05).until(lambda d: d.execute_script("return [...document.images].every(i => i.complete)"))
+        WebDriverWait(fresh, 10, poll_frequency=0.05).until(
+            lambda d: d.execute_script("return [...document.images].every(i => i.complete)")
+        )
         for url in requested_urls(fresh):
             parsed = urlparse(url)
             assert parsed.scheme == "data" or (parsed.hostname, parsed.port) == (hub.hostname, hub.port), f"{page} requested {url}"
@@ -235,7 +237,9 @@ def test_every_request_a_page_makes_stays_on_the_hub(fresh, live_server):
     # The charts really drew (SVG images of some width; the last page loaded was /stats's 404
     # neighbour, so go back), and the stylesheet applied.
     fresh.get(live_server + "/stats")
-    WebDriverWait(fresh, 10, poll_frequency=0.05).until(lambda d: d.execute_script("return [...document.images].every(i => i.complete && i.naturalWidth > 0)"))
+    WebDriverWait(fresh, 10, poll_frequency=0.05).until(
+        lambda d: d.execute_script("return [...document.images].every(i => i.complete && i.naturalWidth > 0)")
+    )
     assert fresh.execute_script("return getComputedStyle(document.querySelector('header.site')).backgroundColor") == "rgb(19, 74, 110)"
 
 

@@ -84,18 +84,38 @@ def test_vocabulary(kind, value, lang, expected):
 
 FACETS = {
     "category1": [{"value": "01", "label": "分析仪器", "label_en": "Analytical instruments", "count": 7, "filter": {"category": "01"}}],
-    "value_band": [{"value": "500000-1000000", "label": "50–100万元", "label_en": "¥0.5–1M", "count": 3, "filter": {"min_value": "500000", "max_value": "999999.99"}}],
+    "value_band": [
+        {
+            "value": "500000-1000000",
+            "label": "50–100万元",
+            "label_en": "¥0.5–1M",
+            "count": 3,
+            "filter": {"min_value": "500000", "max_value": "999999.99"},
+        }
+    ],
 }
 
 
 @pytest.mark.parametrize(
     "current, facet, expected_href, selected",
     [
-        pytest.param({"q": "液相色谱", "page": "3"}, "category1", "?q=%E6%B6%B2%E7%9B%B8%E8%89%B2%E8%B0%B1&category=01", False, id="select, back to page 1"),
+        pytest.param(
+            {"q": "液相色谱", "page": "3"},
+            "category1",
+            "?q=%E6%B6%B2%E7%9B%B8%E8%89%B2%E8%B0%B1&category=01",
+            False,
+            id="select, back to page 1",
+        ),
         pytest.param({"category": "01"}, "category1", "?", True, id="selected: link removes it"),
         pytest.param({"category": "0105"}, "category1", "?category=01", False, id="a subcategory selected: broaden"),
         pytest.param({}, "value_band", "?min_value=500000&max_value=999999.99", False, id="band sets both bounds"),
-        pytest.param({"min_value": "500000", "max_value": "999999.99", "sort": "-value"}, "value_band", "?sort=-value", True, id="band deselect keeps sort"),
+        pytest.param(
+            {"min_value": "500000", "max_value": "999999.99", "sort": "-value"},
+            "value_band",
+            "?sort=-value",
+            True,
+            id="band deselect keeps sort",
+        ),
     ],
 )
 def test_facet_links(current, facet, expected_href, selected):

@@ -39,7 +39,10 @@ def byid(tree, id_):
 
 
 def cards(tree) -> dict[str, list[str]]:
-    return {li.get("data-id"): [b.get("data-badge") + ":" + b.text_content() for b in li.xpath(".//*[@data-badge]")] for li in tree.xpath("//ol[@class='result-list']/li")}
+    return {
+        li.get("data-id"): [b.get("data-badge") + ":" + b.text_content() for b in li.xpath(".//*[@data-badge]")]
+        for li in tree.xpath("//ol[@class='result-list']/li")
+    }
 
 
 def test_retired_left_out_until_one_click_brings_them_back(client):
@@ -73,7 +76,9 @@ def test_status_facet_and_unknown_buckets_add_up(client):
     assert "Status: Unknown" in chosen.xpath("//div[@class='active-filters']")[0].text_content()
 
 
-@pytest.mark.parametrize("typed, shown", [("50万", "50.00 万元"), ("500,000", "50.00 万元"), ("0.5亿", "5,000.00 万元"), ("85", "85.00 万元")])
+@pytest.mark.parametrize(
+    "typed, shown", [("50万", "50.00 万元"), ("500,000", "50.00 万元"), ("0.5亿", "5,000.00 万元"), ("85", "85.00 万元")]
+)
 def test_value_filter_reads_wan_yuan_and_says_how_it_read_it(client, typed, shown):
     response, tree = page(client, f"/?min_value={typed}")
     assert response.status_code == 200

@@ -21,6 +21,7 @@ def register(name):
         cls.family = name
         FAMILIES[name] = cls
         return cls
+
     return wrap
 
 

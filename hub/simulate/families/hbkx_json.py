@@ -27,9 +27,11 @@ APP_KEY, APP_SECRET = "hub", "hub-secret"
 ORG_TYPE = {"university": 1, "institute": 2, "enterprise": 3, "other": 4}
 STATUS = {"正常": 1, "待机": 1, "故障": 2, "待修": 2, "待报废": 3, "报废": 4}
 USER_TYPES = ("企业", "高校", "科研院所", "个人", "其他")
-ERROR_PAGE = ("<!DOCTYPE html><html><head><title>{status} Internal Server Error</title></head><body>"
-              "<h1>HTTP Status {status} - Internal Server Error</h1><hr><p>java.lang.NullPointerException</p>"
-              "<p>Apache Tomcat/7.0.42</p></body></html>")
+ERROR_PAGE = (
+    "<!DOCTYPE html><html><head><title>{status} Internal Server Error</title></head><body>"
+    "<h1>HTTP Status {status} - Internal Server Error</h1><hr><p>java.lang.NullPointerException</p>"
+    "<p>Apache Tomcat/7.0.42</p></body></html>"
+)
 
 #: A lone surrogate (a `hostile_value` fault) cannot be UTF-8: it goes out as the JSON escape `\ud800`,
 #: as JSON libraries write it; no other character is affected.
@@ -112,8 +114,9 @@ class HbkxJson:
 
     def error(self, status: int, headers=None) -> Response:
         if status == 429:
-            return Response(json.dumps({"code": 42900, "msg": "too many requests"}), status=429,
-                            headers=headers or {}, mimetype="application/json")
+            return Response(
+                json.dumps({"code": 42900, "msg": "too many requests"}), status=429, headers=headers or {}, mimetype="application/json"
+            )
         return Response(ERROR_PAGE.format(status=status), status=status, headers=headers or {}, mimetype="text/html")
 
     def handle(self, request, path, ctx) -> Response:
@@ -138,8 +141,7 @@ class HbkxJson:
         if body.get("appKey") != APP_KEY or body.get("appSecret") != APP_SECRET:
             return _ok({"code": 40100, "msg": "invalid appKey"})
         expiry = self.state.standing("token_expiry")
-        lifetime = (expiry.options["seconds"] if expiry and expiry.options["seconds"] is not None
-                    else self.spec.token_lifetime or 7200)
+        lifetime = expiry.options["seconds"] if expiry and expiry.options["seconds"] is not None else self.spec.token_lifetime or 7200
         max_uses = expiry.options["requests"] if expiry else None
         token = uuid.uuid4().hex
         with self.state.lock:
@@ -179,14 +181,19 @@ class HbkxJson:
             rows = [(i, None) for i in self.state.live()]
         if ctx.empty:
             rows = []
-        page = rows[(page_no - 1) * size: page_no * size]
+        page = rows[(page_no - 1) * size : page_no * size]
         if ctx.keep is not None:
             page = page[: int(len(page) * ctx.keep)]
-        parts = [self._fragment(i) if at is None else
-                 json.dumps(render_instrument(self.spec, self.state.record(i), deleted_at=at), ensure_ascii=False)
-                 for i, at in page]
-        text = (f'{{"code": 0, "msg": "ok", "data": {{"total": {len(rows)}, "pageNo": {page_no}, '
-                f'"pageSize": {size}, "list": [{", ".join(parts)}]}}}}')
+        parts = [
+            self._fragment(i)
+            if at is None
+            else json.dumps(render_instrument(self.spec, self.state.record(i), deleted_at=at), ensure_ascii=False)
+            for i, at in page
+        ]
+        text = (
+            f'{{"code": 0, "msg": "ok", "data": {{"total": {len(rows)}, "pageNo": {page_no}, '
+            f'"pageSize": {size}, "list": [{", ".join(parts)}]}}}}'
+        )
         return Response(text.encode("utf-8", _JSON_ESCAPE), mimetype="application/json")
 
     # -- service records -----------------------------------------------------------------------
@@ -213,20 +220,44 @@ class HbkxJson:
         for k in range(n):
             enterprise = k < s.enterprise_services
             user_type = "企业" if enterprise else rng.choice(USER_TYPES[1:])
-            org = (f"{rec.unit.city_name.removesuffix('市')}某{rng.choice(('药业', '化工', '材料', '食品', '电子'))}有限公司"
-                   if enterprise else "个人用户" if user_type == "个人" else f"{rng.choice(('某高校', '某研究所', '某中心'))}")
+            org = (
+                f"{rec.unit.city_name.removesuffix('市')}某{rng.choice(('药业', '化工', '材料', '食品', '电子'))}有限公司"
+                if enterprise
+                else "个人用户"
+                if user_type == "个人"
+                else f"{rng.choice(('某高校', '某研究所', '某中心'))}"
+            )
             day = datetime(s.year, 1, 1) + timedelta(days=rng.randrange(365))
-            rows.append({"id": first_id + k, "instrumentId": 1001 + s.index, "serviceDate": day.date().isoformat(),
-                         "userOrgName": org, "userType": user_type, "external": True,
-                         "hours": round(s.external_hours / n, 1), "samples": s.external_samples // n,
-                         "fee": round(s.income / n, 1), "satisfaction": rng.choice((5, 5, 4, 4, 3, None))})
+            rows.append(
+                {
+                    "id": first_id + k,
+                    "instrumentId": 1001 + s.index,
+                    "serviceDate": day.date().isoformat(),
+                    "userOrgName": org,
+                    "userType": user_type,
+                    "external": True,
+                    "hours": round(s.external_hours / n, 1),
+                    "samples": s.external_samples // n,
+                    "fee": round(s.income / n, 1),
+                    "satisfaction": rng.choice((5, 5, 4, 4, 3, None)),
+                }
+            )
         internal = "高校" if rec.unit.type == "university" else "科研院所" if rec.unit.type == "institute" else "其他"
         for quarter in range(4):
-            rows.append({"id": first_id + n + quarter, "instrumentId": 1001 + s.index,
-                         "serviceDate": f"{s.year}-{3 * quarter + 3:02d}-28", "userOrgName": rec.unit.name,
-                         "userType": internal, "external": False,
-                         "hours": round((s.hours - s.external_hours) / 4, 1),
-                         "samples": (s.samples - s.external_samples) // 4, "fee": 0.0, "satisfaction": None})
+            rows.append(
+                {
+                    "id": first_id + n + quarter,
+                    "instrumentId": 1001 + s.index,
+                    "serviceDate": f"{s.year}-{3 * quarter + 3:02d}-28",
+                    "userOrgName": rec.unit.name,
+                    "userType": internal,
+                    "external": False,
+                    "hours": round((s.hours - s.external_hours) / 4, 1),
+                    "samples": (s.samples - s.external_samples) // 4,
+                    "fee": 0.0,
+                    "satisfaction": None,
+                }
+            )
         return rows
 
     def _service_records(self, request, page_no, size, ctx) -> Response:
@@ -242,7 +273,7 @@ class HbkxJson:
         while start < stop and k < len(used):
             first = cum[k - 1] if k else 0
             events = self._events_of(used[k], 88001 + first)
-            rows.extend(events[start - first: stop - first])
+            rows.extend(events[start - first : stop - first])
             start = cum[k]
             k += 1
         return _ok({"code": 0, "msg": "ok", "data": {"total": total, "pageNo": page_no, "pageSize": size, "list": rows}})

@@ -31,8 +31,7 @@ UTC_OFFSET = timedelta(hours=8)  # network clocks are China time; OAI datestamps
 #: The generator's status spellings → the national list the nrii format uses.
 STATUS = {"正常": "正常", "待机": "待机", "故障": "偶有故障", "待修": "待修", "待报废": "待报废", "报废": "待报废"}
 #: GB/T 13745 discipline codes by category group (first two digits of the instrument category).
-SUBJECTS = {"01": ("150", "140", "180", "430"), "02": ("460", "430", "140"), "03": ("170", "610"),
-            "11": ("180", "310", "320")}
+SUBJECTS = {"01": ("150", "140", "180", "430"), "02": ("460", "430", "140"), "03": ("170", "610"), "11": ("180", "310", "320")}
 DATESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}:\d{2}Z)?$")
 
 
@@ -67,8 +66,9 @@ class OaiPmh:
 
     # -- helpers -------------------------------------------------------------------------------
     def error(self, status: int, headers=None) -> Response:
-        return Response(f"<html><body><h1>{status}</h1>系统维护中</body></html>", status=status, headers=headers or {},
-                        mimetype="text/html")
+        return Response(
+            f"<html><body><h1>{status}</h1>系统维护中</body></html>", status=status, headers=headers or {}, mimetype="text/html"
+        )
 
     def ident(self, i: int) -> str:
         rec = self.state.record(i)
@@ -85,11 +85,13 @@ class OaiPmh:
 
     def _envelope(self, request, verb_attrs: str, inner: str) -> Response:
         now = datetime.now(timezone.utc).replace(tzinfo=None).strftime("%Y-%m-%dT%H:%M:%SZ")
-        body = ('<?xml version="1.0" encoding="UTF-8"?>\n'
-                '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
-                'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/ http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd">\n'
-                f"<responseDate>{now}</responseDate>\n<request{verb_attrs}>{escape(request.base_url)}</request>\n{inner}\n</OAI-PMH>\n")
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            '<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/" '
+            'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+            'xsi:schemaLocation="http://www.openarchives.org/OAI/2.0/ http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd">\n'
+            f"<responseDate>{now}</responseDate>\n<request{verb_attrs}>{escape(request.base_url)}</request>\n{inner}\n</OAI-PMH>\n"
+        )
         return Response(body.encode("utf-8", "xmlcharrefreplace"), content_type="text/xml; charset=UTF-8")
 
     # -- routes --------------------------------------------------------------------------------
@@ -113,20 +115,27 @@ class OaiPmh:
         return self._envelope(request, attrs, inner)
 
     def _Identify(self, args, ctx) -> str:
-        return ("<Identify>"
-                f"<repositoryName>{escape(self.spec.province)}大型科学仪器共享平台</repositoryName>"
-                f"<baseURL>http://{self.host}/oai</baseURL><protocolVersion>2.0</protocolVersion>"
-                f"<adminEmail>admin@{self.host}</adminEmail><earliestDatestamp>{utc(UPDATED_FROM)}</earliestDatestamp>"
-                f"<deletedRecord>{self.spec.deleted_record or 'persistent'}</deletedRecord>"
-                "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>")
+        return (
+            "<Identify>"
+            f"<repositoryName>{escape(self.spec.province)}大型科学仪器共享平台</repositoryName>"
+            f"<baseURL>http://{self.host}/oai</baseURL><protocolVersion>2.0</protocolVersion>"
+            f"<adminEmail>admin@{self.host}</adminEmail><earliestDatestamp>{utc(UPDATED_FROM)}</earliestDatestamp>"
+            f"<deletedRecord>{self.spec.deleted_record or 'persistent'}</deletedRecord>"
+            "<granularity>YYYY-MM-DDThh:mm:ssZ</granularity></Identify>"
+        )
 
     def _ListMetadataFormats(self, args, ctx) -> str:
         if "identifier" in args:
             self._index_of(args["identifier"])
-        return "<ListMetadataFormats>" + "".join(
-            f"<metadataFormat><metadataPrefix>{p}</metadataPrefix><schema>{s}</schema>"
-            f"<metadataNamespace>{ns}</metadataNamespace></metadataFormat>" for p, (s, ns) in FORMATS.items()
-        ) + "</ListMetadataFormats>"
+        return (
+            "<ListMetadataFormats>"
+            + "".join(
+                f"<metadataFormat><metadataPrefix>{p}</metadataPrefix><schema>{s}</schema>"
+                f"<metadataNamespace>{ns}</metadataNamespace></metadataFormat>"
+                for p, (s, ns) in FORMATS.items()
+            )
+            + "</ListMetadataFormats>"
+        )
 
     def _ListSets(self, args, ctx) -> str:
         if "resumptionToken" in args:
@@ -169,7 +178,7 @@ class OaiPmh:
         entries = [] if ctx.empty else (self._service_entries(query) if prefix == "nrii_service" else self._entries(query))
         if not entries:
             raise _Fail("noRecordsMatch", "no records match the request")
-        page = entries[offset: offset + PAGE]
+        page = entries[offset : offset + PAGE]
         if ctx.keep is not None:  # the `short_page` fault: a well-formed page that lost records
             page = page[: int(len(page) * ctx.keep)]
         if prefix == "nrii_service":
@@ -285,7 +294,7 @@ class OaiPmh:
 
     def _index_of(self, identifier: str) -> int:
         prefix = f"oai:{self.host}:"
-        m = re.fullmatch(r"[A-Z]+\d{4}-\d{4}-(\d{4,})", identifier[len(prefix):]) if identifier.startswith(prefix) else None
+        m = re.fullmatch(r"[A-Z]+\d{4}-\d{4}-(\d{4,})", identifier[len(prefix) :]) if identifier.startswith(prefix) else None
         i = int(m.group(1)) - 1 if m else -1
         if not (0 <= i < self.state.total) or self.identifier(i) != identifier:
             raise _Fail("idDoesNotExist", f"no record {identifier!r}")
@@ -296,12 +305,16 @@ class OaiPmh:
     # -- rendering -----------------------------------------------------------------------------
     def _record(self, i: int, deleted_at, prefix: str, headers_only=False) -> str:
         if deleted_at is not None:
-            header = (f'<header status="deleted"><identifier>{self.identifier(i)}</identifier>'
-                      f"<datestamp>{utc(deleted_at)}</datestamp><setSpec>{self.city(i)}</setSpec></header>")
+            header = (
+                f'<header status="deleted"><identifier>{self.identifier(i)}</identifier>'
+                f"<datestamp>{utc(deleted_at)}</datestamp><setSpec>{self.city(i)}</setSpec></header>"
+            )
             return header if headers_only else f"<record>{header}</record>"
         rec = self.state.record(i)
-        header = (f"<header><identifier>{self.identifier(i)}</identifier><datestamp>{utc(rec.updated)}</datestamp>"
-                  f"<setSpec>{rec.unit.city}</setSpec></header>")
+        header = (
+            f"<header><identifier>{self.identifier(i)}</identifier><datestamp>{utc(rec.updated)}</datestamp>"
+            f"<setSpec>{rec.unit.city}</setSpec></header>"
+        )
         if headers_only:
             return header
         if prefix == "oai_dc":
@@ -314,20 +327,26 @@ class OaiPmh:
         return f"<record>{header}<metadata>{body}</metadata></record>"
 
     def _dc(self, rec) -> str:
-        return ('<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
-                f"<dc:title>{escape(rec.name)}</dc:title><dc:publisher>{escape(rec.unit.name)}</dc:publisher>"
-                f"<dc:type>PhysicalObject</dc:type><dc:identifier>{self.ident(rec.index)}</dc:identifier></oai_dc:dc>")
+        return (
+            '<oai_dc:dc xmlns:oai_dc="http://www.openarchives.org/OAI/2.0/oai_dc/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+            f"<dc:title>{escape(rec.name)}</dc:title><dc:publisher>{escape(rec.unit.name)}</dc:publisher>"
+            f"<dc:type>PhysicalObject</dc:type><dc:identifier>{self.ident(rec.index)}</dc:identifier></oai_dc:dc>"
+        )
 
     def _service_record(self, s, verb) -> str:
         rid = self.ident(s.index)
-        header = (f"<header><identifier>oai:{self.host}:service:{s.year}:{rid}</identifier>"
-                  f"<datestamp>{s.year + 1}-01-15T00:00:00Z</datestamp><setSpec>year:{s.year}</setSpec></header>")
+        header = (
+            f"<header><identifier>oai:{self.host}:service:{s.year}:{rid}</identifier>"
+            f"<datestamp>{s.year + 1}-01-15T00:00:00Z</datestamp><setSpec>year:{s.year}</setSpec></header>"
+        )
         if verb == "ListIdentifiers":
             return header
-        return (f'<record>{header}<metadata><nrii:service xmlns:nrii="{NRII_NS}" innerId="{rid}" year="{s.year}" '
-                f'effectiveHours="{s.hours}" externalHours="{s.external_hours}" externalServices="{s.external_services}" '
-                f'enterpriseServices="{s.enterprise_services}" samples="{s.samples}" externalSamples="{s.external_samples}" '
-                f'income="{s.income}"/></metadata></record>')
+        return (
+            f'<record>{header}<metadata><nrii:service xmlns:nrii="{NRII_NS}" innerId="{rid}" year="{s.year}" '
+            f'effectiveHours="{s.hours}" externalHours="{s.external_hours}" externalServices="{s.external_services}" '
+            f'enterpriseServices="{s.enterprise_services}" samples="{s.samples}" externalSamples="{s.external_samples}" '
+            f'income="{s.income}"/></metadata></record>'
+        )
 
 
 def render_instrument(spec, rec, inner_id: str) -> str:
@@ -348,7 +367,8 @@ def render_instrument(spec, rec, inner_id: str) -> str:
     if unit.level != "other":
         org += f' level="{unit.level}"'
     contact = (f' name="{escape(rec.contact)}" phone="{rec.phone}"' if rec.contact else "") + (
-        f' email="{escape(rec.email)}"' if rec.email else "")
+        f' email="{escape(rec.email)}"' if rec.email else ""
+    )
     worth = wire_number(rec, "wanyuan")
     parts = [
         f'<nrii:instrument xmlns:nrii="{NRII_NS}">',

@@ -136,8 +136,7 @@ class SdyqXml:
         if self.spec.gzip and "gzip" in request.headers.get("Accept-Encoding", ""):
             headers["Content-Encoding"] = "gzip"
             body = _gzip(body)
-        return Response(body, headers=headers, content_type=f"application/xml; charset={encoding}",
-                        direct_passthrough=True)
+        return Response(body, headers=headers, content_type=f"application/xml; charset={encoding}", direct_passthrough=True)
 
     # -- routes --------------------------------------------------------------------------------
     def handle(self, request, path, ctx) -> Response:
@@ -162,8 +161,10 @@ class SdyqXml:
 
     def _document(self, indices, gone, ctx):
         encoding = self.spec.encoding
-        yield (f'<?xml version="1.0" encoding="{encoding}"?>\n'
-               f'<SDYQExport version="2.1" generated="{self.state.as_of:%Y-%m-%dT%H:%M:%S}+08:00" count="{len(indices)}">\n')
+        yield (
+            f'<?xml version="1.0" encoding="{encoding}"?>\n'
+            f'<SDYQExport version="2.1" generated="{self.state.as_of:%Y-%m-%dT%H:%M:%S}+08:00" count="{len(indices)}">\n'
+        )
         cut = int(len(indices) * ctx.truncate) if ctx.truncate is not None else None
         buf = []
         for n, i in enumerate(indices):
@@ -182,8 +183,7 @@ class SdyqXml:
             ctx.truncated = True
             yield "".join(buf) + ("" if ctx.boundary else "  <Instru")
             return
-        buf.extend(f'  <Deleted YQBH="{ident(self.spec, self.state.record(i))}" at="{at:%Y-%m-%d %H:%M:%S}"/>\n'
-                   for i, at in gone)
+        buf.extend(f'  <Deleted YQBH="{ident(self.spec, self.state.record(i))}" at="{at:%Y-%m-%d %H:%M:%S}"/>\n' for i, at in gone)
         buf.append("</SDYQExport>\n")
         yield "".join(buf)
 
@@ -196,8 +196,10 @@ class SdyqXml:
         pieces = [f'<?xml version="1.0" encoding="{self.spec.encoding}"?>\n<FWTJ year="{year}" count="{len(rows)}">\n']
         for s in rows:
             rid = ident(self.spec, self.state.data.record(s.index))
-            pieces.append(f'  <Record YQBH="{rid}" ZJS="{s.hours}" DWFWJS="{s.external_hours}" DWFWCS="{s.external_services}" '
-                          f'QYFWCS="{s.enterprise_services}" YPS="{s.samples}" DWYPS="{s.external_samples}" SR="{s.income}"/>\n')
+            pieces.append(
+                f'  <Record YQBH="{rid}" ZJS="{s.hours}" DWFWJS="{s.external_hours}" DWFWCS="{s.external_services}" '
+                f'QYFWCS="{s.enterprise_services}" YPS="{s.samples}" DWYPS="{s.external_samples}" SR="{s.income}"/>\n'
+            )
         pieces.append("</FWTJ>\n")
         return self._respond(request, pieces, ctx)
 

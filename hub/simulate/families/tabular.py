@@ -21,21 +21,77 @@ from hub.simulate import catalog
 from hub.simulate.families import register
 from hub.simulate.registers import REGISTERS
 
-UNIQUIP_COLUMNS = ("Type", "Name", "Description", "Related Facility ID", "Technique", "Location", "Contact Name",
-                   "Contact Telephone", "Contact URL", "Contact Email", "Secondary Contact Name", "Secondary Contact Telephone",
-                   "Secondary Contact URL", "Secondary Contact Email", "ID", "Photo", "Department", "Site Location", "Building",
-                   "Service Level", "Web Address")
+UNIQUIP_COLUMNS = (
+    "Type",
+    "Name",
+    "Description",
+    "Related Facility ID",
+    "Technique",
+    "Location",
+    "Contact Name",
+    "Contact Telephone",
+    "Contact URL",
+    "Contact Email",
+    "Secondary Contact Name",
+    "Secondary Contact Telephone",
+    "Secondary Contact URL",
+    "Secondary Contact Email",
+    "ID",
+    "Photo",
+    "Department",
+    "Site Location",
+    "Building",
+    "Service Level",
+    "Web Address",
+)
 #: The 8 columns the UK register fills, as the real one did.
 UK_COLUMNS = ("Type", "Name", "Description", "Contact Name", "Contact Email", "Department", "Site Location", "Building")
-UK_DEPARTMENTS = ("Chemistry", "Physics", "Biology", "Electronic Engineering", "Environment and Geography", "Archaeology",
-                  "Computer Science", "Health Sciences", "Psychology", "Mathematics", "Bioscience Technology Facility", "Centre for Hyperpolarisation")
+UK_DEPARTMENTS = (
+    "Chemistry",
+    "Physics",
+    "Biology",
+    "Electronic Engineering",
+    "Environment and Geography",
+    "Archaeology",
+    "Computer Science",
+    "Health Sciences",
+    "Psychology",
+    "Mathematics",
+    "Bioscience Technology Facility",
+    "Centre for Hyperpolarisation",
+)
 UK_PEOPLE = ("Zoë Brontë", "José Núñez", "Siân Evans", "Chloé Dupré", "Martin Hughes", "Amélie Rousseau", "Ian Smith", "Rhiannon Ó Briain")
 UK_BUILDINGS = ("Dalton Building", "Biology Block B", "Physics Tower", "Wentworth Annexe", "Ron Cooke Hub", "Berrick Saul Building")
 UK_SITES = ("Heslington West", "Heslington East", "King's Manor")
 #: The Chinese template's columns: the national reporting fields (reference/README.md), in Chinese.
-NRII_COLUMNS = ("单位内部编号", "仪器名称", "英文名称", "仪器分类", "规格型号", "生产制造商", "产地国别", "原值(万元)", "启用日期",
-                "主要技术指标", "主要功能", "服务内容", "运行状态", "共享模式", "参考收费标准", "预约网址", "资质认证", "所属单位",
-                "统一社会信用代码", "所在省份", "所在城市", "所在区县", "安放地址", "联系人", "联系电话", "电子邮箱")
+NRII_COLUMNS = (
+    "单位内部编号",
+    "仪器名称",
+    "英文名称",
+    "仪器分类",
+    "规格型号",
+    "生产制造商",
+    "产地国别",
+    "原值(万元)",
+    "启用日期",
+    "主要技术指标",
+    "主要功能",
+    "服务内容",
+    "运行状态",
+    "共享模式",
+    "参考收费标准",
+    "预约网址",
+    "资质认证",
+    "所属单位",
+    "统一社会信用代码",
+    "所在省份",
+    "所在城市",
+    "所在区县",
+    "安放地址",
+    "联系人",
+    "联系电话",
+    "电子邮箱",
+)
 CONTENT_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 
 
@@ -60,8 +116,16 @@ def uk_rows(state) -> list[tuple]:
         description = (rec.name_en + (" at 4 °C" if i % 5 == 0 else " µ-range" if i % 7 == 0 else ""))[:20]
         person = UK_PEOPLE[i % len(UK_PEOPLE)]
         email_name = person.split()[0].encode("ascii", "ignore").decode().lower()
-        row = ("Equipment", name, description, person, f"{email_name}.{i % 40}@york.example.ac.uk", department,
-               UK_SITES[i % len(UK_SITES)], building)
+        row = (
+            "Equipment",
+            name,
+            description,
+            person,
+            f"{email_name}.{i % 40}@york.example.ac.uk",
+            department,
+            UK_SITES[i % len(UK_SITES)],
+            building,
+        )
         row = tuple(unicodedata.normalize("NFKC", cell) for cell in row)
         rows.append(row)
         if reg.repeat_every and n % reg.repeat_every == reg.repeat_every - 1:
@@ -75,11 +139,36 @@ def nrii_rows(state) -> list[tuple]:
         rec = state.record(i)
         zh, latin, country, _ = catalog.MAKERS[rec.maker]
         unit = rec.unit
-        rows.append((f"{state.code}-{i + 1:05d}", rec.name, rec.name_en, rec.kind.code, rec.model, latin, country,
-                     f"{rec.value_yuan / 10000:.2f}", rec.commissioned.isoformat(), rec.specs, rec.functions, "；".join(rec.services),
-                     rec.status, rec.sharing, rec.fee, "", rec.cert if rec.certified else "", unit.name, unit.credit_code or "",
-                     unit.province_name if hasattr(unit, "province_name") else "", unit.city_name, unit.county_name, rec.address,
-                     rec.contact, rec.phone, rec.email or ""))
+        rows.append(
+            (
+                f"{state.code}-{i + 1:05d}",
+                rec.name,
+                rec.name_en,
+                rec.kind.code,
+                rec.model,
+                latin,
+                country,
+                f"{rec.value_yuan / 10000:.2f}",
+                rec.commissioned.isoformat(),
+                rec.specs,
+                rec.functions,
+                "；".join(rec.services),
+                rec.status,
+                rec.sharing,
+                rec.fee,
+                "",
+                rec.cert if rec.certified else "",
+                unit.name,
+                unit.credit_code or "",
+                unit.province_name if hasattr(unit, "province_name") else "",
+                unit.city_name,
+                unit.county_name,
+                rec.address,
+                rec.contact,
+                rec.phone,
+                rec.email or "",
+            )
+        )
     return rows
 
 
@@ -143,7 +232,9 @@ class TabularFamily:
         headers = {"ETag": etag, "Last-Modified": modified, "Content-Length": str(len(data))}
         if request.headers.get("If-None-Match") == etag:
             return Response(status=304, headers={"ETag": etag, "Last-Modified": modified})
-        content_type = CONTENT_TYPES[fmt] + ("; charset=" + self.register.encoding.replace("-sig", "") if fmt == "csv" and self.register.template == "nrii-sheet" else "")
+        content_type = CONTENT_TYPES[fmt] + (
+            "; charset=" + self.register.encoding.replace("-sig", "") if fmt == "csv" and self.register.template == "nrii-sheet" else ""
+        )
         if ctx.truncate is not None:
             cut = data[: int(len(data) * ctx.truncate)]
             ctx.truncated = True

@@ -22,9 +22,28 @@ from hub.simulate.families.hbkx_json import category_names
 from hub.simulate.generator import AS_OF
 
 PAGE_ROWS = 20
-LABELS = ("仪器名称", "英文名称", "仪器类别", "规格型号", "生产厂家", "产地", "原值", "购置日期", "所属单位", "单位性质",
-          "所在地区", "详细地址", "主要技术指标", "主要功能及应用领域", "收费标准", "联系人", "联系电话", "共享方式",
-          "计量认证", "最后更新")
+LABELS = (
+    "仪器名称",
+    "英文名称",
+    "仪器类别",
+    "规格型号",
+    "生产厂家",
+    "产地",
+    "原值",
+    "购置日期",
+    "所属单位",
+    "单位性质",
+    "所在地区",
+    "详细地址",
+    "主要技术指标",
+    "主要功能及应用领域",
+    "收费标准",
+    "联系人",
+    "联系电话",
+    "共享方式",
+    "计量认证",
+    "最后更新",
+)
 LEVEL_ZH = {"central": "部属", "provincial": "省属", "municipal": "市属", "other": ""}
 TYPE_ZH = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "事业单位"}
 SHARE_ZH = {"外部共享": "对外开放", "内部共享": "内部使用", "不共享": "不开放"}
@@ -48,8 +67,7 @@ def index_of(ident_text: str) -> int | None:
 def value_text(spec, yuan: int, u: float, slip: bool = False) -> str:
     wan = yuan / 10000
     if slip:  # typed in the other unit: the yuan figure labelled 万元, or the 万元 figure as yuan
-        return f"{yuan}万元" if u < 0.35 else f"{wan:g}元" if u < 0.5 else (
-            str(yuan) if spec.value_unit == "wanyuan" else f"{wan:.2f}")
+        return f"{yuan}万元" if u < 0.35 else f"{wan:g}元" if u < 0.5 else (str(yuan) if spec.value_unit == "wanyuan" else f"{wan:.2f}")
     if u < 0.35:
         return f"{wan:g}万元"
     if u < 0.5:
@@ -81,7 +99,7 @@ def detail_values(spec, rec, html: bool) -> dict[str, str]:
     city = unit.city_name
     region = f"{spec.province}{city}{unit.county_name if q[6] >= 0.2 else ''}"
     specs = rec.specs
-    address = unit.street + ("" if not rec.address[len(unit.street):] else rec.address[len(unit.street):])
+    address = unit.street + ("" if not rec.address[len(unit.street) :] else rec.address[len(unit.street) :])
     if html:
         specs = escape(specs).replace("；", "；<br>" if q[8] < 0.5 else "<br>").replace("–", "&#8211;")
         address = escape(address).replace(" ", "&nbsp;")
@@ -89,13 +107,25 @@ def detail_values(spec, rec, html: bool) -> dict[str, str]:
         specs = specs.replace("–", "-")
     cert = ("已通过" if q[7] < 0.6 else rec.cert) if rec.certified else ("未通过" if q[7] < 0.5 else "无")
     value = {
-        "仪器名称": rec.name, "英文名称": rec.name_en, "仪器类别": _category(names, rec.category),
-        "规格型号": rec.model, "生产厂家": rec.maker_name, "产地": country,
+        "仪器名称": rec.name,
+        "英文名称": rec.name_en,
+        "仪器类别": _category(names, rec.category),
+        "规格型号": rec.model,
+        "生产厂家": rec.maker_name,
+        "产地": country,
         "原值": value_text(spec, rec.value_yuan, q[11], rec.value_slip) if rec.value_given else "",
-        "购置日期": date, "所属单位": unit.name,
-        "单位性质": f"{LEVEL_ZH[unit.level]}{TYPE_ZH[unit.type]}", "所在地区": region, "详细地址": address,
-        "主要技术指标": specs, "主要功能及应用领域": rec.functions, "收费标准": rec.fee, "联系人": rec.contact,
-        "联系电话": rec.phone, "共享方式": SHARE_ZH[rec.sharing], "计量认证": cert,
+        "购置日期": date,
+        "所属单位": unit.name,
+        "单位性质": f"{LEVEL_ZH[unit.level]}{TYPE_ZH[unit.type]}",
+        "所在地区": region,
+        "详细地址": address,
+        "主要技术指标": specs,
+        "主要功能及应用领域": rec.functions,
+        "收费标准": rec.fee,
+        "联系人": rec.contact,
+        "联系电话": rec.phone,
+        "共享方式": SHARE_ZH[rec.sharing],
+        "计量认证": cert,
         "最后更新": rec.updated.date().isoformat(),
     }
     if html:
@@ -127,10 +157,15 @@ class YqlmHtml:
     def _page(self, body: str, status: int = 200, headers=None) -> Response:
         decl = self.spec.charset_decl or "header"
         meta = {"meta": '<meta charset="gbk">', "utf8": '<meta charset="utf-8">'}.get(decl, "")
-        content_type = {"header": "text/html; charset=GBK", "latin1": "text/html; charset=ISO-8859-1",
-                        "utf8": "text/html; charset=UTF-8"}.get(decl, "text/html")
-        html = (f"<!DOCTYPE html>\n<html><head>{meta}<title>{escape(self.spec.province)}大型科学仪器资源共享服务平台</title>"
-                f"</head>\n<body>\n{body}\n</body></html>\n")
+        content_type = {
+            "header": "text/html; charset=GBK",
+            "latin1": "text/html; charset=ISO-8859-1",
+            "utf8": "text/html; charset=UTF-8",
+        }.get(decl, "text/html")
+        html = (
+            f"<!DOCTYPE html>\n<html><head>{meta}<title>{escape(self.spec.province)}大型科学仪器资源共享服务平台</title>"
+            f"</head>\n<body>\n{body}\n</body></html>\n"
+        )
         data = html.encode(self._encoding, errors="xmlcharrefreplace")
         return Response(data, status=status, headers={"Content-Type": content_type, **(headers or {})})
 
@@ -157,14 +192,16 @@ class YqlmHtml:
             page = 1
         page = min(max(page, 1), max(pages, 1))  # past the end: the last page again
         rows = ["<tr><th>序号</th><th>仪器名称</th><th>规格型号</th><th>所属单位</th><th>所在城市</th><th>状态</th></tr>"]
-        shown = live[(page - 1) * PAGE_ROWS: page * PAGE_ROWS]
+        shown = live[(page - 1) * PAGE_ROWS : page * PAGE_ROWS]
         if ctx.keep is not None:  # the `short_page` fault: a whole page that lost rows
             shown = shown[: int(len(shown) * ctx.keep)]
         for n, i in enumerate(shown, start=(page - 1) * PAGE_ROWS + 1):
             rec = self.state.record(i)
-            rows.append(f'<tr><td>{n}</td><td><a href="detail.jsp?id={ident(self.spec, rec)}">{escape(rec.name)}</a></td>'
-                        f"<td>{escape(rec.model)}</td><td>{escape(rec.unit.name)}</td><td>{rec.unit.city_name}</td>"
-                        f"<td>{rec.status}</td></tr>")
+            rows.append(
+                f'<tr><td>{n}</td><td><a href="detail.jsp?id={ident(self.spec, rec)}">{escape(rec.name)}</a></td>'
+                f"<td>{escape(rec.model)}</td><td>{escape(rec.unit.name)}</td><td>{rec.unit.city_name}</td>"
+                f"<td>{rec.status}</td></tr>"
+            )
         pager = f'<div class="pager">共 {pages} 页 当前第 {page} 页 <a href="list.jsp?page=1">首页</a>'
         if page > 1:
             pager += f' <a href="list.jsp?page={page - 1}">上一页</a>'
@@ -206,14 +243,16 @@ class YqlmHtml:
         writer.writerow(header)
         writer.writerows(rows)
         data = buf.getvalue().encode(self._encoding, errors="replace")
-        return Response(data, headers={"Content-Type": f"text/csv; charset={self._encoding.upper()}",
-                                       "Content-Disposition": "attachment; filename=data.csv"})
+        return Response(
+            data,
+            headers={"Content-Type": f"text/csv; charset={self._encoding.upper()}", "Content-Disposition": "attachment; filename=data.csv"},
+        )
 
     def _directory(self, request, ctx) -> Response:
         """The monthly directory: the base catalogue as of the last regeneration, before later changes."""
         data = self.state.data
         rows = []
-        for i in ([] if ctx.empty else range(data.n)):
+        for i in [] if ctx.empty else range(data.n):
             rec = data.record(i)
             values = detail_values(self.spec, rec, html=False)
             rows.append([ident(self.spec, rec)] + [values[label] for label in LABELS])
@@ -223,11 +262,21 @@ class YqlmHtml:
         data = self.state.data
         year = int(request.path.rsplit("_", 1)[1].split(".")[0])
         rows = []
-        for i in ([] if ctx.empty else range(data.n)):
+        for i in [] if ctx.empty else range(data.n):
             s = data.stats(i, year)
             if s:
-                rows.append([ident(self.spec, data.record(i)), s.hours, s.external_hours, s.external_services,
-                             s.enterprise_services, s.samples, s.external_samples, s.income])
+                rows.append(
+                    [
+                        ident(self.spec, data.record(i)),
+                        s.hours,
+                        s.external_hours,
+                        s.external_services,
+                        s.enterprise_services,
+                        s.samples,
+                        s.external_samples,
+                        s.income,
+                    ]
+                )
         return self._csv(STATS_HEADER, rows)
 
 

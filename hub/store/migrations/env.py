@@ -53,8 +53,9 @@ def run():
 
 def _migrate(connection):
     # render_as_batch: SQLite cannot ALTER most things; batch mode rebuilds tables instead.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True,
-                      include_object=include_object)
+    context.configure(
+        connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True, include_object=include_object
+    )
     with context.begin_transaction():
         context.run_migrations()
 

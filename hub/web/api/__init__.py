@@ -34,8 +34,12 @@ def _refuse_repeated_parameters():
     # Every parameter of this API takes one value; `page=1&page=9` is a mistake, not a choice.
     repeated = sorted(k for k in request.args if len(request.args.getlist(k)) > 1)
     if repeated:
-        raise Problem(400, f"invalid parameter {', '.join(repeated)}: given more than once", "invalid-parameter",
-                      errors=[{"parameter": k, "in": "query", "messages": ["given more than once"]} for k in repeated])
+        raise Problem(
+            400,
+            f"invalid parameter {', '.join(repeated)}: given more than once",
+            "invalid-parameter",
+            errors=[{"parameter": k, "in": "query", "messages": ["given more than once"]} for k in repeated],
+        )
 
 
 def is_api_blueprint(bp) -> bool:
@@ -65,10 +69,15 @@ def init_app(app) -> flask_smorest.Api:
     app.config.setdefault("OPENAPI_JSON_PATH", "openapi.json")
     app.config.setdefault("OPENAPI_SWAGGER_UI_PATH", "docs")
     app.config.setdefault("OPENAPI_SWAGGER_UI_URL", "/static/apidocs/")
-    app.config.setdefault("API_SPEC_OPTIONS", {
-        "info": {"description": "The national catalogue of large scientific instruments shared by the provincial networks. "
-                                "Errors are RFC 9457 problem documents (application/problem+json)."},
-    })
+    app.config.setdefault(
+        "API_SPEC_OPTIONS",
+        {
+            "info": {
+                "description": "The national catalogue of large scientific instruments shared by the provincial networks. "
+                "Errors are RFC 9457 problem documents (application/problem+json)."
+            },
+        },
+    )
     from hub.web.api.document import ProblemResponses
 
     return Api(app, spec_kwargs={"extra_plugins": [ProblemResponses(_requires_role(app))]})

@@ -42,12 +42,22 @@ class AlertsArgs(_Args):
 
 class HarvestIn(_Args):
     # true or false only: "yes" or 1 is a mistake to point out, not a wish to guess at
-    full = fields.Boolean(load_default=False, truthy={True}, falsy={False}, metadata={"description": "a full listing (may withdraw by absence) instead of an incremental one"})
+    full = fields.Boolean(
+        load_default=False,
+        truthy={True},
+        falsy={False},
+        metadata={"description": "a full listing (may withdraw by absence) instead of an incremental one"},
+    )
 
 
 class NetworksOut(Schema):
-    networks = fields.List(fields.Dict(), metadata={"description": "per network: code, name, family, pulled, last_run, schedule, next_run, "
-                                                                     "lease, probes_30d, availability_30d, latency_p50_30d_ms, open_alerts, held_withdrawals"})
+    networks = fields.List(
+        fields.Dict(),
+        metadata={
+            "description": "per network: code, name, family, pulled, last_run, schedule, next_run, "
+            "lease, probes_30d, availability_30d, latency_p50_30d_ms, open_alerts, held_withdrawals"
+        },
+    )
 
 
 class NetworkDetailOut(Schema):
@@ -138,14 +148,24 @@ def errors(code, page, per_page, job):
 @blp.route("/networks/<string:code>/harvest", methods=["POST"])
 @blp.arguments(HarvestIn, location="json", required=False)
 @blp.response(202, HarvestQueued)
-@_documented((400, "The body is not a JSON object like {\"full\": false}"), (404, "No such network in the registry"),
-             (409, "The network pushes its data; it cannot be harvested"))
+@_documented(
+    (400, 'The body is not a JSON object like {"full": false}'),
+    (404, "No such network in the registry"),
+    (409, "The network pushes its data; it cannot be harvested"),
+)
 @require("admin")
 def harvest_now(body, code):
     """Queue a "harvest now": a running `hub scheduler` starts it within operations.poll_seconds."""
     row = queue_harvest(admin_network(code), current_principal(), full=body.get("full", False))
-    return _json({"network": code, "requested_at": row["requested_at"], "full": row["requested_full"],
-                  "note": "queued: a running `hub scheduler` starts it within operations.poll_seconds"}, 202)
+    return _json(
+        {
+            "network": code,
+            "requested_at": row["requested_at"],
+            "full": row["requested_full"],
+            "note": "queued: a running `hub scheduler` starts it within operations.poll_seconds",
+        },
+        202,
+    )
 
 
 @blp.route("/alerts")

@@ -45,15 +45,17 @@ def list_instruments(args):
         networks = network_names(conn)
     # Returned as a ready Response: the records are JSON-ready already, and flask-smorest passes a
     # Response through instead of re-serialising 100 records through marshmallow (SearchOut documents it).
-    return current_app.json.response({
-        "total": result.total,
-        "page": result.page,
-        "page_size": result.page_size,
-        "items": [with_labels(item, networks) for item in result.items],
-        "facets": result.facets,
-        "q": result.q,
-        "corrected_from": result.corrected_from,
-    })
+    return current_app.json.response(
+        {
+            "total": result.total,
+            "page": result.page,
+            "page_size": result.page_size,
+            "items": [with_labels(item, networks) for item in result.items],
+            "facets": result.facets,
+            "q": result.q,
+            "corrected_from": result.corrected_from,
+        }
+    )
 
 
 @blp.route("/<string:instrument_id>")
@@ -71,6 +73,8 @@ def get_instrument(instrument_id):
             raise Problem(410, f"instrument {instrument_id!r} was withdrawn from its network", "withdrawn", tombstone=tombstone(row))
         names = network_names(conn)
         record = with_labels(to_record(row), names)
-        record["also_listed_in"] = [dict(o, network_name=names.get(o["network"], o["network"]), href=f"/api/v1/instruments/{o['id']}")
-                                    for o in dedup.also_listed(conn, instrument_id)]
+        record["also_listed_in"] = [
+            dict(o, network_name=names.get(o["network"], o["network"]), href=f"/api/v1/instruments/{o['id']}")
+            for o in dedup.also_listed(conn, instrument_id)
+        ]
         return record

@@ -39,9 +39,12 @@ class Problem(Schema):
     errors = fields.List(fields.Nested(ParameterProblem), metadata={"description": "with 400: every bad parameter"})
 
 
-_PHRASES = {400: "Bad request: a parameter is invalid, repeated or unknown, or the URL holds a control character",
-            401: "No valid bearer token: missing, malformed, unknown, revoked or expired",
-            403: "The token's role (or network) does not allow this", 404: "Not found"}
+_PHRASES = {
+    400: "Bad request: a parameter is invalid, repeated or unknown, or the URL holds a control character",
+    401: "No valid bearer token: missing, malformed, unknown, revoked or expired",
+    403: "The token's role (or network) does not allow this",
+    404: "Not found",
+}
 
 
 class ProblemResponses(BasePlugin):

@@ -33,4 +33,10 @@ def export(args):
     writer, media_type, ext = FORMATS[fmt]
     body = writer(records(store(), SearchParams(**args)))
     name = f"instruments-{date.today():%Y%m%d}.{ext}"
-    return Response(body, mimetype=media_type.split(";")[0], content_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}, direct_passthrough=True)
+    return Response(
+        body,
+        mimetype=media_type.split(";")[0],
+        content_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        direct_passthrough=True,
+    )

@@ -32,13 +32,18 @@ def _last_harvests(conn, codes=None) -> dict:
     if codes is not None:
         latest = latest.where(_J.c.network.in_(codes))
     latest = latest.subquery()
-    rows = conn.execute(select(_J).join(latest, (_J.c.network == latest.c.network) & (_J.c.started_at == latest.c.started)).order_by(_J.c.id))
+    rows = conn.execute(
+        select(_J).join(latest, (_J.c.network == latest.c.network) & (_J.c.started_at == latest.c.started)).order_by(_J.c.id)
+    )
     out = {}
     for r in rows:
         m = r._mapping
         out[m["network"]] = {
-            "job_id": m["id"], "kind": m["kind"], "state": m["state"],
-            "started_at": iso(m["started_at"]), "finished_at": iso(m["finished_at"]),
+            "job_id": m["id"],
+            "kind": m["kind"],
+            "state": m["state"],
+            "started_at": iso(m["started_at"]),
+            "finished_at": iso(m["finished_at"]),
             **{k: m[k] for k in ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")},
         }
     return out
@@ -47,7 +52,12 @@ def _last_harvests(conn, codes=None) -> dict:
 def _networks(conn, code=None) -> list[dict]:
     names = labels.network_names(conn)
     meta = {r.code: r for r in conn.execute(select(Network))}
-    counts = select(_I.c.network, func.count().filter(_I.c.withdrawn_at.is_(None)), func.count().filter(_I.c.withdrawn_at.is_not(None)), func.sum(_I.c.original_value).filter(_I.c.withdrawn_at.is_(None))).group_by(_I.c.network)
+    counts = select(
+        _I.c.network,
+        func.count().filter(_I.c.withdrawn_at.is_(None)),
+        func.count().filter(_I.c.withdrawn_at.is_not(None)),
+        func.sum(_I.c.original_value).filter(_I.c.withdrawn_at.is_(None)),
+    ).group_by(_I.c.network)
     if code:
         counts = counts.where(_I.c.network == code)
     stats = {n: (a, w, v) for n, a, w, v in conn.execute(counts)}
@@ -59,11 +69,18 @@ def _networks(conn, code=None) -> list[dict]:
     for c in codes:
         active, withdrawn, value = stats.get(c, (0, 0, None))
         m = meta.get(c)
-        out.append({
-            "code": c, "name": names.get(c, c), "province": m.province if m else None, "family": m.family if m else None,
-            "instruments": active, "withdrawn": withdrawn, "total_value": money(value),  # null: no instrument states a value (unknown, not 0)
-            "last_harvest": harvests.get(c),
-        })
+        out.append(
+            {
+                "code": c,
+                "name": names.get(c, c),
+                "province": m.province if m else None,
+                "family": m.family if m else None,
+                "instruments": active,
+                "withdrawn": withdrawn,
+                "total_value": money(value),  # null: no instrument states a value (unknown, not 0)
+                "last_harvest": harvests.get(c),
+            }
+        )
     return out
 
 
@@ -98,7 +115,9 @@ def stats():
     band = band_expression()
     group = [docs.c.network, func.substr(docs.c.category, 1, 2), docs.c.owner_type, band]
     with store().read() as conn:
-        rows = cached(conn, ("stats", *group), lambda: conn.execute(select(*group, func.count(), func.sum(docs.c.value)).group_by(*group)).all())
+        rows = cached(
+            conn, ("stats", *group), lambda: conn.execute(select(*group, func.count(), func.sum(docs.c.value)).group_by(*group)).all()
+        )
         names = labels.network_names(conn)
     dims = {"by_network": 0, "by_category": 1, "by_owner_type": 2, "by_value_band": 3}
     sums = {d: defaultdict(lambda: [0, Decimal(0)]) for d in dims}
@@ -118,12 +137,24 @@ def stats():
     out = {"instruments": total, "total_value": money(value), "networks": len(sums["by_network"])}
     with store().read() as conn:  # not cached: clusters change without the search index's version
         national = national_totals(conn)
-    out["national"] = dict(national, original_value=money(national["original_value"]),
-                           original_value_raw=money(national["original_value_raw"]))
+    out["national"] = dict(
+        national, original_value=money(national["original_value"]), original_value_raw=money(national["original_value_raw"])
+    )
     for d in dims:
         groups = []
-        for k, (n, v) in sorted(((k, nv) for k, nv in sums[d].items() if k is not None), key=lambda kv: str(kv[0]) if d != "by_value_band" else f"{int(kv[0]):02d}"):
+        for k, (n, v) in sorted(
+            ((k, nv) for k, nv in sums[d].items() if k is not None),
+            key=lambda kv: str(kv[0]) if d != "by_value_band" else f"{int(kv[0]):02d}",
+        ):
             zh, en = label[d](k)
-            groups.append({"value": band_key(int(k)) if d == "by_value_band" else k, "label": zh, "label_en": en, "instruments": n, "total_value": money(v)})
+            groups.append(
+                {
+                    "value": band_key(int(k)) if d == "by_value_band" else k,
+                    "label": zh,
+                    "label_en": en,
+                    "instruments": n,
+                    "total_value": money(v),
+                }
+            )
         out[d] = groups
     return out

@@ -52,7 +52,9 @@ class InstrumentOut(_Out):
     network, source_id, name = _S(), _S(), _S()
     name_en, category, model, manufacturer, country = (_S(allow_none=True) for _ in range(5))
     original_value = _S(allow_none=True, metadata={"description": "yuan, decimal string"})
-    value_foreign = fields.Nested(ForeignValueOut, allow_none=True, metadata={"description": "a value stated in another currency, kept as stated"})
+    value_foreign = fields.Nested(
+        ForeignValueOut, allow_none=True, metadata={"description": "a value stated in another currency, kept as stated"}
+    )
     commissioned = _S(allow_none=True, metadata={"description": "ISO date keeping its precision: YYYY, YYYY-MM or YYYY-MM-DD"})
     owner = fields.Nested(OwnerOut, allow_none=True)
     region = fields.Nested(RegionOut, allow_none=True)
@@ -66,9 +68,15 @@ class InstrumentOut(_Out):
     source_updated = _T()
     provenance = fields.Nested(ProvenanceOut)
     labels = fields.Dict(metadata={"description": "names of the codes: network, category, category_level1"})
-    cluster_id = _S(metadata={"description": "the national record this one is counted under: the smallest id of the records "
-                                             "that describe the same physical instrument (docs/duplicates.md); its own id when alone"})
-    also_listed_in = fields.List(fields.Nested(lambda: AlsoListedOut()), metadata={"description": "the same instrument as other networks list it"})
+    cluster_id = _S(
+        metadata={
+            "description": "the national record this one is counted under: the smallest id of the records "
+            "that describe the same physical instrument (docs/duplicates.md); its own id when alone"
+        }
+    )
+    also_listed_in = fields.List(
+        fields.Nested(lambda: AlsoListedOut()), metadata={"description": "the same instrument as other networks list it"}
+    )
 
 
 class AlsoListedOut(_Out):
@@ -84,12 +92,18 @@ class FacetValueOut(_Out):
     label = _S()
     label_en = _S()
     count = fields.Integer()
-    filter = fields.Dict(keys=_S(), values=_S(), metadata={"description": "query parameters that select exactly this value (empty for an unknown value band)"})
+    filter = fields.Dict(
+        keys=_S(),
+        values=_S(),
+        metadata={"description": "query parameters that select exactly this value (empty for an unknown value band)"},
+    )
     unknown = fields.Boolean(metadata={"description": "true for the bucket of instruments missing this field (value `unknown`)"})
 
 
 class FacetsOut(_Out):
-    status, network, city, category1, category2, owner_type, sharing, certified, value_band = (fields.List(fields.Nested(FacetValueOut)) for _ in range(9))
+    status, network, city, category1, category2, owner_type, sharing, certified, value_band = (
+        fields.List(fields.Nested(FacetValueOut)) for _ in range(9)
+    )
 
 
 class SearchOut(_Out):
@@ -98,7 +112,9 @@ class SearchOut(_Out):
     page_size = fields.Integer()
     items = fields.List(fields.Nested(HitOut))
     facets = fields.Nested(FacetsOut)
-    corrected_from = _S(allow_none=True, metadata={"description": "q as sent, when it found nothing and the items answer its correction `q`"})
+    corrected_from = _S(
+        allow_none=True, metadata={"description": "q as sent, when it found nothing and the items answer its correction `q`"}
+    )
     q = _S(allow_none=True, metadata={"description": "the query the items answer"})
 
 
@@ -119,7 +135,9 @@ class NetworkOut(_Out):
     family = _S(allow_none=True)
     instruments = fields.Integer(metadata={"description": "active (not withdrawn) instruments"})
     withdrawn = fields.Integer()
-    total_value = _S(allow_none=True, metadata={"description": "sum of original values, yuan; null when no instrument states a value (unknown, not 0)"})
+    total_value = _S(
+        allow_none=True, metadata={"description": "sum of original values, yuan; null when no instrument states a value (unknown, not 0)"}
+    )
     last_harvest = fields.Nested(LastHarvestOut, allow_none=True)
 
 

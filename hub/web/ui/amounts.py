@@ -12,7 +12,19 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
-UNITS = {"": None, "万": Decimal(10_000), "万元": Decimal(10_000), "w": Decimal(10_000), "亿": Decimal(100_000_000), "亿元": Decimal(100_000_000), "元": Decimal(1), "yuan": Decimal(1), "k": Decimal(1_000), "m": Decimal(1_000_000), "bn": Decimal(1_000_000_000)}
+UNITS = {
+    "": None,
+    "万": Decimal(10_000),
+    "万元": Decimal(10_000),
+    "w": Decimal(10_000),
+    "亿": Decimal(100_000_000),
+    "亿元": Decimal(100_000_000),
+    "元": Decimal(1),
+    "yuan": Decimal(1),
+    "k": Decimal(1_000),
+    "m": Decimal(1_000_000),
+    "bn": Decimal(1_000_000_000),
+}
 BARE_YUAN_FROM = Decimal(100_000)
 _AMOUNT = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>[^\d.]*)$")
 

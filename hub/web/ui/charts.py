@@ -71,7 +71,9 @@ def bar_chart_svg(title: str, bars: list[Bar], *, value_format: str = "{:,.0f}")
     font = cjk_font()
     labels = chart_labels(bars, font)
     key = hashlib.sha256(json.dumps([title, labels, [b.value for b in bars], value_format, font]).encode()).hexdigest()
-    return CACHE.get_or_render(key, lambda: _render(title if font or not _needs_cjk(title) else "", labels, [b.value for b in bars], value_format, font))
+    return CACHE.get_or_render(
+        key, lambda: _render(title if font or not _needs_cjk(title) else "", labels, [b.value for b in bars], value_format, font)
+    )
 
 
 def _render(title: str, labels: list[str], values: list[float], value_format: str, font: str | None) -> str:

@@ -139,7 +139,17 @@ def facet_groups(facets: dict, current: dict, lang: str) -> list[FacetGroup]:
             if lang == "en" and not entry.get("unknown") and name in ENGLISH_NAMES:
                 label = ENGLISH_NAMES[name](places, label, str(entry["value"]))
             href = "?" + query_string(target) if selecting else None
-            links.append(FacetLink(str(entry["value"]), label or str(entry["value"]), int(entry["count"]), href, selected, next(iter(selecting), ""), bool(entry.get("unknown"))))
+            links.append(
+                FacetLink(
+                    str(entry["value"]),
+                    label or str(entry["value"]),
+                    int(entry["count"]),
+                    href,
+                    selected,
+                    next(iter(selecting), ""),
+                    bool(entry.get("unknown")),
+                )
+            )
         if links:
             groups.append(FacetGroup(name, heading, links))
     return groups

@@ -21,7 +21,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nav.rankings": "排名",
         "eval.heading": "第三方评估排名",
         "eval.intro": "已发布的各省大型科学仪器共享网络综合评估：得分、排名及其不确定性（蒙特卡洛 5–95% 排名区间）。"
-            "方法、数据校验和与随机种子一并公开，可以复现。",
+        "方法、数据校验和与随机种子一并公开，可以复现。",
         "eval.none": "还没有发布的评估。",
         "eval.title": "评估",
         "eval.framework": "指标体系文件",
@@ -60,7 +60,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "eval.rationale": "权重依据",
         "eval.uncertainty": "不确定性与敏感性分析",
         "eval.uncertainty_note": "{runs} 次蒙特卡洛模拟（种子 {seed}）；相对名义排名的平均绝对排名变动 {shift}。"
-            "Sobol 指数说明每一项不确定选择对排名变动的贡献。",
+        "Sobol 指数说明每一项不确定选择对排名变动的贡献。",
         "eval.choice": "不确定选择",
         "eval.alternatives": "备选方案",
         "eval.s1": "一阶 Sobol 指数 S1",
@@ -394,8 +394,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "nav.rankings": "Rankings",
         "eval.heading": "Third-party evaluation rankings",
         "eval.intro": "Published composite evaluations of the provincial instrument-sharing networks: "
-            "scores, ranks and their uncertainty (Monte Carlo 5–95 % rank intervals)."
-            " Method, checksums and seed are public, so each ranking can be reproduced.",
+        "scores, ranks and their uncertainty (Monte Carlo 5–95 % rank intervals)."
+        " Method, checksums and seed are public, so each ranking can be reproduced.",
         "eval.none": "No evaluation has been published yet.",
         "eval.title": "Evaluation",
         "eval.framework": "Framework file",
@@ -408,7 +408,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "eval.downloads": "Downloads",
         "eval.ranking": "Ranking",
         "eval.ranking_note": "Rank interval: the 5th to 95th percentile of the rank under uncertain weights, normalisation and aggregation;"
-            " dimension ranks in brackets.",
+        " dimension ranks in brackets.",
         "eval.rank": "Rank",
         "eval.unit": "Unit",
         "eval.score": "Score",
@@ -418,7 +418,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "eval.availability": "data availability",
         "eval.chart": "Scores and rank intervals",
         "eval.chart_alt": "Index score of each unit (bars) and its rank with the 5–95 % rank interval (whiskers);"
-            " the data are in the ranking table above",
+        " the data are in the ranking table above",
         "eval.breakdown": "Breakdown per unit",
         "eval.unit_chart_alt": "Dimension scores of {unit} (bar chart; the data are in the table below)",
         "eval.indicator": "Indicator",
@@ -436,7 +436,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "eval.rationale": "Rationale",
         "eval.uncertainty": "Uncertainty and sensitivity",
         "eval.uncertainty_note": "{runs} Monte Carlo runs (seed {seed}); mean absolute rank shift from the nominal ranking {shift}."
-            " The Sobol indices give each uncertain choice's share of the rank shifts.",
+        " The Sobol indices give each uncertain choice's share of the rank shifts.",
         "eval.choice": "Uncertain choice",
         "eval.alternatives": "Alternatives",
         "eval.s1": "First-order Sobol S1",

@@ -17,8 +17,14 @@ from pypinyin import Style, lazy_pinyin
 
 #: Administrative suffixes of city-level names, longest first, and how English says them.
 CITY_SUFFIXES = (
-    ("自治州", " Autonomous Prefecture"), ("地区", " Prefecture"), ("林区", " Forestry District"),
-    ("新区", " New Area"), ("盟", " League"), ("市", ""), ("县", " County"), ("区", " District"),
+    ("自治州", " Autonomous Prefecture"),
+    ("地区", " Prefecture"),
+    ("林区", " Forestry District"),
+    ("新区", " New Area"),
+    ("盟", " League"),
+    ("市", ""),
+    ("县", " County"),
+    ("区", " District"),
 )
 _PROVINCE_WORDS = (" Sheng", " Shi", " Zizhiqu", " SAR", " Huizu", " Zhuangzu", " Uygur")
 

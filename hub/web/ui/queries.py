@@ -53,20 +53,27 @@ def totals(conn) -> Totals:
 def by_network(conn) -> list[dict]:
     """Instrument count and total value per network, largest first; networks without instruments too."""
     # A sum over no known value is unknown (None), not 0: a register that states no values has no total.
-    counts = select(I.network, func.count().label("n"), func.sum(I.original_value).label("value")).where(_active).group_by(I.network).subquery()
+    counts = (
+        select(I.network, func.count().label("n"), func.sum(I.original_value).label("value")).where(_active).group_by(I.network).subquery()
+    )
     rows = conn.execute(
         select(N.code, N.name, N.province, func.coalesce(counts.c.n, 0), counts.c.value)
         .select_from(NETWORKS.outerjoin(counts, counts.c.network == N.code))
         .order_by(func.coalesce(counts.c.n, 0).desc(), N.code)
     ).all()
-    return [{"code": r[0], "name": r[1], "province": r[2], "count": int(r[3]), "value": None if r[4] is None else float(r[4])} for r in rows]
+    return [
+        {"code": r[0], "name": r[1], "province": r[2], "count": int(r[3]), "value": None if r[4] is None else float(r[4])} for r in rows
+    ]
 
 
 def by_category(conn) -> list[dict]:
     """Count and value per top-level category (two-digit prefix), largest first; null last."""
     prefix = func.substr(I.category, 1, 2)
     rows = conn.execute(
-        select(prefix, func.count(), func.coalesce(func.sum(I.original_value), 0)).where(_active).group_by(prefix).order_by(func.count().desc(), prefix)
+        select(prefix, func.count(), func.coalesce(func.sum(I.original_value), 0))
+        .where(_active)
+        .group_by(prefix)
+        .order_by(func.count().desc(), prefix)
     ).all()
     return _nulls_last([{"key": r[0], "count": int(r[1]), "value": float(r[2])} for r in rows])
 
@@ -85,7 +92,10 @@ def by_owner_type(conn) -> list[dict]:
 def by_status(conn) -> list[dict]:
     """Count and value per status, largest first; instruments without a status last, as unknown."""
     rows = conn.execute(
-        select(I.status, func.count(), func.coalesce(func.sum(I.original_value), 0)).where(_active).group_by(I.status).order_by(func.count().desc(), I.status)
+        select(I.status, func.count(), func.coalesce(func.sum(I.original_value), 0))
+        .where(_active)
+        .group_by(I.status)
+        .order_by(func.count().desc(), I.status)
     ).all()
     return _nulls_last([{"key": r[0], "count": int(r[1]), "value": float(r[2])} for r in rows])
 
@@ -94,8 +104,14 @@ def by_value_band(conn) -> list[dict]:
     """Count and value per band, in band order (an ordered scale, not sorted by size); every band
     appears, unknown values last when there are any. `key` is the search facet's band value."""
     band = _value_band()
-    found = {r[0]: (int(r[1]), float(r[2])) for r in conn.execute(select(band, func.count(), func.coalesce(func.sum(I.original_value), 0)).where(_active).group_by(band))}
-    rows = [{"key": band_key(i), "count": found.get(i, (0, 0))[0], "value": found.get(i, (0, 0))[1], "labels": VALUE_BANDS[i][2:]} for i in range(len(VALUE_BANDS))]
+    found = {
+        r[0]: (int(r[1]), float(r[2]))
+        for r in conn.execute(select(band, func.count(), func.coalesce(func.sum(I.original_value), 0)).where(_active).group_by(band))
+    }
+    rows = [
+        {"key": band_key(i), "count": found.get(i, (0, 0))[0], "value": found.get(i, (0, 0))[1], "labels": VALUE_BANDS[i][2:]}
+        for i in range(len(VALUE_BANDS))
+    ]
     if None in found:
         rows.append({"key": None, "count": found[None][0], "value": 0.0, "labels": None})
     return rows

@@ -125,8 +125,20 @@ def search_page():
     if errors:
         # A dead end no more: the same page, the search and filters as typed, what to change.
         empty = SearchResult(total=0, page=1, page_size=20)
-        return render_template("search.html", params=current, result=empty, groups=[], pager=facets.page_links(current, 1, 20, 0),
-                               sorts=facets.SORTS, active=[], exports=[], category_name=_category_name, errors=errors, retired_hidden=False, filters_open=True), 400
+        return render_template(
+            "search.html",
+            params=current,
+            result=empty,
+            groups=[],
+            pager=facets.page_links(current, 1, 20, 0),
+            sorts=facets.SORTS,
+            active=[],
+            exports=[],
+            category_name=_category_name,
+            errors=errors,
+            retired_hidden=False,
+            filters_open=True,
+        ), 400
     with _store().read() as conn:
         result = search(conn, params)
     groups = facets.facet_groups(result.facets, current, g.lang)
@@ -246,7 +258,11 @@ def _place(region: dict | None, county: bool = True) -> str | None:
     """Province, city, county as the reader reads them (a grouping row such as 林区 left out)."""
     region = region or {}
     city = region.get("city_name")
-    parts = [region.get("province_name"), city if city not in GROUPING_NAMES else None, region.get("county_name") if county or city in GROUPING_NAMES else None]
+    parts = [
+        region.get("province_name"),
+        city if city not in GROUPING_NAMES else None,
+        region.get("county_name") if county or city in GROUPING_NAMES else None,
+    ]
     parts = [p for p in parts if p]
     if g.lang == "en":
         return ", ".join(reversed([places.province_en(parts[0])] + [places.city_en(p) for p in parts[1:]])) if parts else None

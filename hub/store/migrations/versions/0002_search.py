@@ -3,6 +3,7 @@
 Revision ID: 0002
 Revises: 0001
 """
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -33,7 +34,12 @@ def upgrade():
         sa.Column("commissioned", sa.String(10)),
         sa.Column("updated", sa.String(32)),
     )
-    for name, cols in (("network", ["network", "category"]), ("category", ["category"]), ("city", ["city_code", "city_name"]), ("value", ["value"])):
+    for name, cols in (
+        ("network", ["network", "category"]),
+        ("category", ["category"]),
+        ("city", ["city_code", "city_name"]),
+        ("value", ["value"]),
+    ):
         op.create_index(f"ix_search_docs_{name}", "search_docs", cols)
     if pg:
         op.execute("ALTER TABLE search_docs ADD COLUMN tsv tsvector NOT NULL DEFAULT ''::tsvector")

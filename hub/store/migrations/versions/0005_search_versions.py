@@ -3,6 +3,7 @@
 Revision ID: 0005
 Revises: 0004
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -9,6 +9,7 @@ the id: no region wins by its code) are computed in Python at index time (hub.se
 so SQLite and PostgreSQL order alike. The search package rebuilds the index after this revision
 (its `after_upgrade` hook) to fill them: a migration never imports live code.
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -3,6 +3,7 @@
 Revision ID: 0007
 Revises: 0006
 """
+
 from alembic import op
 import sqlalchemy as sa
 

@@ -3,6 +3,7 @@
 Revision ID: 0009
 Revises: 0008
 """
+
 from alembic import op
 import sqlalchemy as sa
 
