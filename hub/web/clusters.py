@@ -3,36 +3,70 @@ POST /api/v1/clusters/decisions (confirm or split two records), admin only, audi
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from marshmallow import Schema, fields, validate
 
 from hub.auth.web import check, require
 from hub.dedup import store as dedup
 from hub.web import store
+from hub.web.api import Blueprint
 from hub.web.errors import Problem
 
-bp = Blueprint("clusters", __name__, url_prefix="/api/v1/clusters")
+bp = Blueprint(
+    "clusters", __name__, url_prefix="/api/v1/clusters", description="Duplicate clusters and operators' decisions (docs/duplicates.md)"
+)
+_DENIED = ((401, "No valid admin bearer token"), (403, "The token's role is not admin"))
 
 
-@bp.get("/<path:instrument_id>")
+def _documented(*statuses):
+    def decorate(view):
+        for status, text in (*_DENIED, *statuses):
+            view = bp.alt_response(status, description=text)(view)
+        return view
+
+    return decorate
+
+
+class ClusterOut(Schema):
+    instrument = fields.String()
+    cluster_id = fields.String(allow_none=True)
+    also_listed_in = fields.List(fields.Dict(), metadata={"description": "the other records of the cluster, with links"})
+
+
+class DecisionIn(Schema):
+    decision = fields.String(required=True, validate=validate.OneOf(("confirm", "split")))
+    a = fields.String(required=True, validate=validate.Length(1, 140), metadata={"description": "an instrument id"})
+    b = fields.String(required=True, validate=validate.Length(1, 140), metadata={"description": "another instrument id"})
+
+
+class DecisionOut(Schema):
+    decision, a, b = fields.String(), fields.String(), fields.String()
+    cluster_a, cluster_b = fields.String(allow_none=True), fields.String(allow_none=True)
+
+
+@bp.route("/<path:instrument_id>", methods=["GET"])
+@bp.response(200, ClusterOut)
+@_documented()
 @require("admin")
 def get_cluster(instrument_id):
+    """The cluster of one record: its id and the other networks' records of the same instrument."""
     with store().read() as conn:
         cid = dedup.cluster_id(conn, instrument_id)
         others = dedup.also_listed(conn, instrument_id)
     return {"instrument": instrument_id, "cluster_id": cid, "also_listed_in": others}
 
 
-@bp.post("/decisions")
+@bp.route("/decisions", methods=["POST"])
+@bp.arguments(DecisionIn)
+@bp.response(201, DecisionOut)
+@_documented((404, "No such instrument"))
 @require("admin")
-def post_decision():
+def post_decision(body):
+    """Confirm that two records are one instrument, or split them; audited, and kept through every later harvest."""
     principal = check("admin")
-    body = request.get_json(silent=True) or {}
-    kind, a, b = body.get("decision"), body.get("a"), body.get("b")
-    if not all(isinstance(x, str) and x for x in (kind, a, b)):
-        raise Problem(400, 'expected a JSON object {"decision": "confirm" | "split", "a": instrument id, "b": instrument id}')
+    kind, a, b = body["decision"], body["a"], body["b"]
     try:
         dedup.decide(store(), kind, a, b, actor=principal.token_id, role=principal.role)
     except dedup.DecisionError as exc:
         raise Problem(404 if str(exc).startswith("no instrument") else 400, str(exc)) from None
     with store().read() as conn:
-        return {"decision": kind, "a": a, "b": b, "cluster_a": dedup.cluster_id(conn, a), "cluster_b": dedup.cluster_id(conn, b)}, 201
+        return {"decision": kind, "a": a, "b": b, "cluster_a": dedup.cluster_id(conn, a), "cluster_b": dedup.cluster_id(conn, b)}

@@ -102,8 +102,11 @@ def test_bad_parameters_are_400_naming_them(client, params, bad):
     r = client.get("/api/v1/instruments", query_string=params)
     assert r.status_code == 400, r.json
     assert r.content_type == "application/problem+json"
-    assert bad in [e["parameter"] for e in r.json["errors"]]
+    # A control character is refused before the arguments are parsed (hub/web/urls.py), with the
+    # parameter named in `detail`; the other refusals also list every bad parameter in `errors`.
     assert bad in r.json["detail"]
+    if "control character" not in r.json["detail"]:
+        assert bad in [e["parameter"] for e in r.json["errors"]]
 
 
 def test_chinese_sent_as_raw_bytes_is_told_to_percent_encode(client):

@@ -71,8 +71,9 @@ def test_an_hour_of_outage_shows_in_availability_and_lowers_the_environment_scor
     sync_networks(store, registry)
     harvester = Harvester(store, settings)
     for network in pulled(registry):
-        [run] = harvester.harvest(network)
-        assert run.state == "succeeded", run.message
+        # with 2012's service statistics: an evaluation over a period without them fails (issue 16)
+        for run in harvester.harvest(network, year=2012):
+            assert run.state == "succeeded", run.message
     # Two days of probes every 30 minutes, in the future of the harvest so the evaluation dates are
     # after it. On day 2, 420000 answers 503 from 10:00 to 11:00.
     day1 = (datetime.now(timezone.utc) + timedelta(days=2)).replace(hour=0, minute=0, second=0, microsecond=0)

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
+import pytest
+
 from hub.cli import cli
+from hub.config import settings
 from tests.factories import make_corpus
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings():
+    """The commands read the database URL through the cached settings: read it again per test."""
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
 
 
 def test_reindex_command_rebuilds_in_batches(sqlite_store, monkeypatch):
     make_corpus(sqlite_store)
     monkeypatch.setenv("HUB_DATABASE_URL", sqlite_store.url)
+    settings.cache_clear()
     r = CliRunner().invoke(cli, ["reindex", "--batch", "100"])
     assert r.exit_code == 0, r.output
     assert "indexed 16 active instruments" in r.output
@@ -21,6 +33,7 @@ def test_an_interrupted_reindex_says_how_to_resume(sqlite_store, monkeypatch):
 
     make_corpus(sqlite_store)
     monkeypatch.setenv("HUB_DATABASE_URL", sqlite_store.url)
+    settings.cache_clear()
     real = index.index_instruments
     calls = []
 
