@@ -15,6 +15,7 @@ import csv
 import io
 import json
 
+from hub.feed.samples import GD_HEADER  # Guangdong's column template, written once for samples and this server
 from hub.simulate import catalog
 from hub.simulate.families import wire_number
 from hub.simulate.generator import network_data
@@ -23,36 +24,6 @@ from hub.simulate.network_table import spec_for
 #: Which format each pushing province uses (roster.csv variant notes).
 PUSH_FORMAT = {"110000": "nrii-json", "440000": "platform-csv"}
 
-GD_HEADER = [
-    "仪器编号",
-    "仪器名称",
-    "英文名称",
-    "分类编码",
-    "规格型号",
-    "生产厂商",
-    "产地国别",
-    "原值(万元)",
-    "启用日期",
-    "所属单位",
-    "统一社会信用代码",
-    "单位类型",
-    "隶属关系",
-    "所在地区",
-    "安放地址",
-    "主要技术指标",
-    "主要功能",
-    "服务内容",
-    "收费标准",
-    "预约网址",
-    "联系人",
-    "联系电话",
-    "电子邮箱",
-    "运行状态",
-    "共享方式",
-    "资质认证",
-    "学科领域",
-    "更新时间",
-]
 GD_SERVICE_HEADER = ["仪器编号", "年度", "有效机时", "对外服务机时", "对外服务次数", "服务企业次数", "测样数", "对外测样数", "服务收入(元)"]
 _TYPE_ZH = {"university": "高等院校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
 _LEVEL_ZH = {"central": "中央", "provincial": "省属", "municipal": "市属", "other": ""}
