@@ -104,3 +104,17 @@ def resolve(recs: list[Rec], settings: DedupSettings, confirmed=(), split=()) ->
         for rid in ids:
             cluster_of[rid] = cid
     return Result(cluster_of, len(pairs), oversized)
+
+
+def weakest_links(recs: list[Rec], cluster_of: dict[str, str], settings: DedupSettings) -> dict[str, float]:
+    """Per cluster of two records or more, the lowest score between two of its records of different
+    networks (1.0 when an operator joined records of one network): how sure the cluster is."""
+    members: dict[str, list[Rec]] = defaultdict(list)
+    for r in recs:
+        members[cluster_of[r.id]].append(r)
+    out = {}
+    for cid, rs in members.items():
+        if len(rs) > 1:
+            scores = [score(a, b, settings) for i, a in enumerate(rs) for b in rs[i + 1 :] if a.network != b.network]
+            out[cid] = round(min(scores), 4) if scores else 1.0
+    return out

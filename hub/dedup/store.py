@@ -26,7 +26,7 @@ from sqlalchemy import case, delete, func, select, update
 from hub.auth import audit
 from hub.dedup.features import Rec, rec_from_row
 from hub.dedup.representative import representatives
-from hub.dedup.resolve import Result, resolve
+from hub.dedup.resolve import Result, resolve, weakest_links
 from hub.dedup.settings import DedupSettings
 from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY
 from hub.search import versions
@@ -86,7 +86,7 @@ def decisions(conn) -> tuple[list, list]:
     return confirmed, split
 
 
-def _rows(recs: list[Rec], result: Result, old: dict, now: datetime) -> tuple[list[dict], set[str]]:
+def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: DedupSettings) -> tuple[list[dict], set[str]]:
     """The cluster rows of `recs`, and the ids whose cluster changed. `old`: id -> (cluster id,
     clustered_at) as stored before, covering every old cluster any of `recs` was in."""
     before: dict[str, set] = {}
@@ -94,6 +94,7 @@ def _rows(recs: list[Rec], result: Result, old: dict, now: datetime) -> tuple[li
         before.setdefault(cid, set()).add(rid)
     after = result.clusters()
     primary = representatives(recs, result.cluster_of)
+    weakest = weakest_links(recs, result.cluster_of, settings)
     rows, moved = [], set()
     for r in recs:
         cid = result.cluster_of[r.id]
@@ -111,6 +112,7 @@ def _rows(recs: list[Rec], result: Result, old: dict, now: datetime) -> tuple[li
                 "key_year": keys.get("key_year"),
                 "representative": r.id in primary,
                 "clustered_at": now if r.id in moved else (old[r.id][1] if r.id in old else None),
+                "weakest_score": weakest.get(cid),
             }
         )
     return rows, moved
@@ -128,10 +130,10 @@ def _old_rows(conn, ids=None) -> dict:
     return out
 
 
-def _write(conn, recs: list[Rec], result: Result, old: dict, scope=None) -> None:
+def _write(conn, recs: list[Rec], result: Result, old: dict, settings: DedupSettings, scope=None) -> None:
     """Replace the cluster rows of `scope` (None: all) by those of `recs`, then the search flags,
     then bump the versions of the networks whose records' cluster or flag changed."""
-    rows, moved = _rows(recs, result, old, datetime.now(timezone.utc))
+    rows, moved = _rows(recs, result, old, datetime.now(timezone.utc), settings)
     if scope is None:
         conn.execute(delete(CLUSTERS))
     else:
@@ -170,7 +172,7 @@ def resolve_all(store, settings: DedupSettings | None = None) -> Result:
     result = resolve(recs, settings, confirmed, split)
     with store.write() as conn:
         conn.execute(delete(DIRTY))
-        _write(conn, recs, result, _old_rows(conn))
+        _write(conn, recs, result, _old_rows(conn), settings)
     return result
 
 
@@ -206,7 +208,7 @@ def resolve_pending(store, settings: DedupSettings | None = None) -> int:
         recs = load_recs(conn, affected)  # withdrawn records drop out here, and out of their clusters
         confirmed, split = decisions(conn)
         result = resolve(recs, settings, confirmed, split)
-        _write(conn, recs, result, _old_rows(conn, affected), affected)
+        _write(conn, recs, result, _old_rows(conn, affected), settings, affected)
         for chunk in chunked(dirty):
             conn.execute(delete(DIRTY).where(DIRTY.c.instrument_id.in_(chunk)))
         return len(recs)
@@ -216,26 +218,35 @@ class DecisionError(ValueError):
     """An operator's decision that cannot be taken; `str()` says why."""
 
 
-def decide(store, kind: str, a: str, b: str, *, actor: str, role: str | None = None) -> None:
+def decide(store, kind: str, a: str, b: str, *, actor: str, role: str | None = None, reason: str | None = None) -> None:
     """Record, audited, an operator's decision that records a and b are (confirm) or are not (split)
     one instrument, then re-resolve their blocks. Kept by record id, it holds through every later
     harvest and every resolution from scratch, until a later decision about the same pair."""
+    decide_pairs(store, kind, [(a, b)], actor=actor, role=role, reason=reason)
+
+
+def decide_pairs(store, kind: str, pairs, *, actor: str, role: str | None = None, reason: str | None = None, cluster=None) -> None:
+    """`decide` for several pairs in one transaction and one re-resolution (a whole cluster confirmed
+    or split, one record detached from the others); one audit entry per pair."""
     if kind not in DECISION_KINDS:
         raise DecisionError(f"decision: expected one of {DECISION_KINDS}, got {kind!r}")
-    if a == b:
+    pairs = list(pairs)
+    if not pairs:
+        raise DecisionError("a decision needs two records")
+    if any(a == b for a, b in pairs):
         raise DecisionError("a decision needs two different records")
+    ids = sorted({i for pair in pairs for i in pair})
     with store.write() as conn:
-        found = {i for (i,) in conn.execute(select(I.c.id).where(I.c.id.in_([a, b])))}
-        missing = [x for x in (a, b) if x not in found]
+        found = {i for (i,) in conn.execute(select(I.c.id).where(I.c.id.in_(ids)))}
+        missing = [x for x in ids if x not in found]
         if missing:
             raise DecisionError(f"no instrument {missing[0]!r}")
-        conn.execute(
-            DECISIONS.insert().values(kind=kind, instrument_a=a, instrument_b=b, actor=actor, decided_at=datetime.now(timezone.utc))
-        )
-        audit.record(
-            conn, actor=actor, role=role, action=f"cluster.{kind}", network=None, target=f"instruments:{a},{b}", detail={"a": a, "b": b}
-        )
-        _mark_dirty(conn, [a, b], None)
+        at = datetime.now(timezone.utc)
+        for a, b in pairs:
+            conn.execute(DECISIONS.insert().values(kind=kind, instrument_a=a, instrument_b=b, actor=actor, decided_at=at))
+            detail = {"a": a, "b": b, **({"reason": reason} if reason else {}), **({"cluster": cluster} if cluster else {})}
+            audit.record(conn, actor=actor, role=role, action=f"cluster.{kind}", network=None, target=f"instruments:{a},{b}", detail=detail)
+        _mark_dirty(conn, ids, None)
     resolve_pending(store)
 
 

@@ -4,7 +4,7 @@ a record's cluster without importing the resolver."""
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, Integer, String, Table, true
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table, true
 
 from hub.store.models import Base
 
@@ -22,6 +22,8 @@ CLUSTERS = Table(
     # (hub.dedup.representative), and when the record's cluster last changed (its OAI datestamp follows)
     Column("representative", Boolean, nullable=False, server_default=true()),
     Column("clustered_at", DateTime(timezone=True)),
+    # the lowest similarity between two records of the cluster (NULL alone): operators review the weakest first
+    Column("weakest_score", Float),
 )
 DIRTY = Table("dedup_dirty", Base.metadata, Column("instrument_id", String(140), primary_key=True))
 DECISIONS = Table(
