@@ -13,6 +13,8 @@ nothing keeps the same representative.
 
 from __future__ import annotations
 
+from collections import Counter
+
 from hub.dedup.features import Rec
 
 
@@ -33,9 +35,11 @@ def rank(r: Rec) -> tuple:
 
 def representatives(recs: list[Rec], cluster_of: dict[str, str]) -> set[str]:
     """The ids of the records that stand for their cluster (every record outside one stands for itself)."""
+    sizes = Counter(cluster_of[r.id] for r in recs)
+    alone = {r.id for r in recs if sizes[cluster_of[r.id]] == 1}
     best: dict[str, Rec] = {}
     for r in recs:
         cid = cluster_of[r.id]
-        if cid not in best or rank(r) < rank(best[cid]):
+        if sizes[cid] > 1 and (cid not in best or rank(r) < rank(best[cid])):
             best[cid] = r
-    return {r.id for r in best.values()}
+    return alone | {r.id for r in best.values()}

@@ -18,6 +18,7 @@ are bumped, so cached facets, pages and statistics are recomputed exactly when t
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -89,18 +90,29 @@ def decisions(conn) -> tuple[list, list]:
 def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: DedupSettings) -> tuple[list[dict], set[str]]:
     """The cluster rows of `recs`, and the ids whose cluster changed. `old`: id -> (cluster id,
     clustered_at) as stored before, covering every old cluster any of `recs` was in."""
-    before: dict[str, set] = {}
+    # Only records in a cluster of two or more, before or after, can have changed cluster: sets are
+    # built for those alone (building one per record of 300,000 cost seconds).
+    n_before = Counter(cid for cid, _ in old.values())
+    n_after = Counter(result.cluster_of.values())
+    before: dict[str, set] = defaultdict(set)
     for rid, (cid, _) in old.items():
-        before.setdefault(cid, set()).add(rid)
-    after = result.clusters()
+        if n_before[cid] > 1:
+            before[cid].add(rid)
+    after: dict[str, set] = defaultdict(set)
+    for rid, cid in result.cluster_of.items():
+        if n_after[cid] > 1:
+            after[cid].add(rid)
     primary = representatives(recs, result.cluster_of)
     weakest = weakest_links(recs, result.cluster_of, settings)
     rows, moved = [], set()
     for r in recs:
         cid = result.cluster_of[r.id]
-        was = before[old[r.id][0]] if r.id in old else {r.id}
-        if set(after[cid]) != was:
-            moved.add(r.id)
+        old_cid = old[r.id][0] if r.id in old else r.id
+        if n_after[cid] > 1 or n_before[old_cid] > 1:
+            was = before[old_cid] if n_before[old_cid] > 1 else {r.id}
+            now_in = after[cid] if n_after[cid] > 1 else {r.id}
+            if now_in != was:
+                moved.add(r.id)
         keys = {KEY_COLUMNS[k[0]]: k for k in r.keys()}
         rows.append(
             {
