@@ -97,7 +97,9 @@ class SearchParamsSchema(Schema):
     include_retired = fields.Boolean(
         load_default=None,
         metadata={
-            "description": "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."
+            "description": (
+                "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."
+            )
         },
     )
     all_sources = fields.Boolean(
