@@ -80,7 +80,7 @@ def post_decision(body):
 @bp.route("/cluster-decisions", methods=["POST"])
 @bp.arguments(ClusterDecisionIn)
 @bp.response(201, ClusterDecisionOut)
-@_documented((404, "No such cluster"))
+@bp.documented((404, "No such cluster"))
 @require("admin")
 def post_cluster_decision(body):
     """Confirm a whole cluster, split it, or detach one record from it (hub.dedup.review, as the admin pages)."""
