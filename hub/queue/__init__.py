@@ -57,6 +57,10 @@ class JobQueue(ABC):
     def run_worker(self, *, concurrency: int = 1, stop=None) -> None:
         """Run jobs in the foreground until `stop` (a threading.Event) is set or a signal ends it."""
 
+    @abstractmethod
+    def run_pending(self) -> int:
+        """Run every job waiting now in this thread, then return (tests, `hub demo`); how many ran."""
+
     def counts(self) -> dict[str, int]:
         """Jobs by state (todo, doing, …): what `/metrics` and the tests read."""
         return {}

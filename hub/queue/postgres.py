@@ -133,6 +133,12 @@ class ProcrastinateQueue(JobQueue):
             install_signal_handlers=True,
         )
 
+    def run_pending(self) -> int:
+        before = self.counts()
+        self.app.run_worker(concurrency=1, wait=False, install_signal_handlers=False, listen_notify=False)
+        after = self.counts()
+        return sum(after.get(s, 0) - before.get(s, 0) for s in ("succeeded", "failed"))
+
     def counts(self) -> dict[str, int]:
         with self.store.read() as conn:
             return {status: n for status, n in conn.execute(text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status"))}

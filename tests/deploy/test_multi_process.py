@@ -104,7 +104,13 @@ def home(tmp_path, sim):
 
 class Deployment:
     def __init__(self, home, url, sim, logs):
-        self.env = dict(os.environ, HUB_HOME=str(home), HUB_DATABASE_URL=url, HUB_SIMULATOR_URL=sim.url, HUB_SECRET_KEY="deploy-test-" + uuid.uuid4().hex)
+        self.env = dict(
+            os.environ,
+            HUB_HOME=str(home),
+            HUB_DATABASE_URL=url,
+            HUB_SIMULATOR_URL=sim.url,
+            HUB_SECRET_KEY="deploy-test-" + uuid.uuid4().hex,
+        )
         self.logs = logs
         self.procs: dict[str, subprocess.Popen] = {}
 
@@ -227,9 +233,7 @@ def test_two_of_each_process_share_one_database(home, database, sim, tmp_path):
         # No two harvests of one network overlapped (a crashed run ends at its last heartbeat).
         harvests = [j for j in jobs if j.network == "420000" and j.kind in ("full", "incremental")]
         assert len(harvests) >= 2, "fewer harvests than asked for"
-        spans = sorted(
-            (as_utc(j.started_at), as_utc(j.heartbeat_at if j.state == "crashed" else j.finished_at), j.id) for j in harvests
-        )
+        spans = sorted((as_utc(j.started_at), as_utc(j.heartbeat_at if j.state == "crashed" else j.finished_at), j.id) for j in harvests)
         for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
             assert start >= end, f"harvest jobs {first} and {second} of 420000 ran at the same time"
         assert all(j.state in ("succeeded", "crashed") for j in harvests), [(j.id, j.state, j.message) for j in harvests]

@@ -1,11 +1,10 @@
 """job queue: procrastinate's tables and functions, on PostgreSQL only (hub.queue.postgres)
 
 The embedded SQLite default runs its jobs in-process and needs nothing. On PostgreSQL the schema is
-procrastinate's own `schema.sql`, from the installed package, applied here so that `hub init` (or
-`alembic upgrade`) builds the whole database in one step and records it in one version table.
-A later procrastinate release that changes its schema ships SQL migrations
-(`procrastinate.schema.SchemaManager.get_migrations_path()`): each becomes an alembic migration of
-ours that runs that file, after this one.
+procrastinate's own, as of its migration 03.04.00 (unchanged from release 3.4 to 3.10), copied into
+migrations/sql/ so this migration means the same whatever procrastinate is installed later. A
+procrastinate release that adds a migration file (`SchemaManager.get_migrations_path()`) needs an
+alembic migration of ours running that file; tests/deploy/test_queue_schema.py says when.
 
 Revision ID: 0010
 Revises: 0009
@@ -18,15 +17,17 @@ down_revision = "0009"
 branch_labels = None
 depends_on = None
 
+# Beside versions/ (built-in file handling only: a migration imports nothing but alembic and SQLAlchemy).
+SCHEMA = __file__.rsplit("versions", 1)[0] + "sql/procrastinate-03.04.00.sql"
+
 
 def upgrade():
     bind = op.get_bind()
     if bind.dialect.name != "postgresql":
         return
-    from procrastinate.schema import SchemaManager
-
     # Run on the driver's cursor: the file holds many statements and `%` signs no parameter uses.
-    bind.connection.dbapi_connection.cursor().execute(SchemaManager.get_schema())
+    with open(SCHEMA, encoding="utf-8") as f:
+        bind.connection.dbapi_connection.cursor().execute(f.read())
 
 
 def downgrade():
