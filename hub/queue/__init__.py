@@ -62,14 +62,24 @@ class JobQueue(ABC):
         """Run every job waiting now in this thread, then return (tests, `hub demo`); how many ran."""
 
     def counts(self) -> dict[str, int]:
-        """Jobs by state (todo, doing, …): what `/metrics` and the tests read."""
+        """Jobs by state (todo, doing, …) of this queue."""
         return {}
+
+    @staticmethod
+    def stored_jobs(conn) -> list[tuple[str, str, int]]:
+        """(task, status, count) of the jobs the database holds, for `/metrics` in any process: none
+        for a queue that keeps its jobs in memory."""
+        return []
+
+
+def queue_class(dialect: str) -> type[JobQueue]:
+    spec = QUEUES.get(dialect)
+    if spec is None:
+        raise ValueError(f"no job queue for a {dialect} database (known: {', '.join(sorted(QUEUES))})")
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
 def open_queue(store, settings, registry) -> JobQueue:
     """The queue of the store's database."""
-    spec = QUEUES.get(store.dialect)
-    if spec is None:
-        raise ValueError(f"no job queue for a {store.dialect} database (known: {', '.join(sorted(QUEUES))})")
-    module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)(store, settings, registry)
+    return queue_class(store.dialect)(store, settings, registry)

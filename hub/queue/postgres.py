@@ -141,4 +141,13 @@ class ProcrastinateQueue(JobQueue):
 
     def counts(self) -> dict[str, int]:
         with self.store.read() as conn:
-            return {status: n for status, n in conn.execute(text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status"))}
+            return self._by_status(conn)
+
+    @staticmethod
+    def _by_status(conn) -> dict[str, int]:
+        return {status: n for status, n in conn.execute(text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status"))}
+
+    @staticmethod
+    def stored_jobs(conn) -> list[tuple[str, str, int]]:
+        rows = conn.execute(text("SELECT task_name, status, count(*) FROM procrastinate_jobs GROUP BY task_name, status"))
+        return [(task, status, n) for task, status, n in rows]
