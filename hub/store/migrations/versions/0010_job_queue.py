@@ -26,8 +26,10 @@ def upgrade():
     if bind.dialect.name != "postgresql":
         return
     # Run on the driver's cursor: the file holds many statements and `%` signs no parameter uses.
+    driver = bind.connection.dbapi_connection
+    assert driver is not None  # an open connection, inside alembic's transaction
     with open(SCHEMA, encoding="utf-8") as f:
-        bind.connection.dbapi_connection.cursor().execute(f.read())
+        driver.cursor().execute(f.read())
 
 
 def downgrade():
