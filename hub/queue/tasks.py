@@ -129,7 +129,8 @@ TASKS: dict[str, Task] = {
     "harvest": Task(
         harvest,
         lock=lambda kw: f"network:{kw['network']}",
-        queueing_lock=lambda kw: f"harvest:{kw['network']}",
+        # A full listing asked for while an incremental one waits is queued too: it is not the same work.
+        queueing_lock=lambda kw: f"harvest:{kw['network']}:{'full' if kw.get('full') else 'incremental'}",
     ),
 }
 
