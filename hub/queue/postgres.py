@@ -5,7 +5,7 @@ run, back up or watch), a job is a row written in a transaction like any other, 
 hub needs built in — locks (one harvest per network), queueing locks (a "harvest now" pressed twice
 queues once), LISTEN/NOTIFY so a deferred job starts at once, and worker heartbeats in the database,
 from which a job whose worker died is found from any host. Its tables are created by our alembic
-migration 0010 (docs/operations.md, "More than one machine").
+migration 0011 (docs/operations.md, "More than one machine").
 
 Every task of `hub.queue.tasks.TASKS` is registered as `hub.<name>`. Besides them, `hub.sweep` runs
 every `operations.worker_sweep_seconds` on one worker: it retries the jobs of workers that stopped

@@ -6,14 +6,14 @@ migrations/sql/ so this migration means the same whatever procrastinate is insta
 procrastinate release that adds a migration file (`SchemaManager.get_migrations_path()`) needs an
 alembic migration of ours running that file; tests/deploy/test_queue_schema.py says when.
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 """
 
 from alembic import op
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
