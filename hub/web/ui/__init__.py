@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from hub.web.ui import formatting, i18n
+from hub.web.ui import formatting, i18n, vocabulary
 
 bp = Blueprint("ui", __name__)
 
@@ -56,6 +56,14 @@ def _timestamp(value):
 @bp.app_template_filter("vocab")
 def _vocab(value, kind):
     return formatting.vocabulary(kind, value, _lang())
+
+
+@bp.app_template_filter("refusal")
+def _refusal(parameter):
+    """Why a request parameter was refused, in the page's language (the validators' own messages
+    are English, for the API)."""
+    msgid = vocabulary.label("invalid", parameter)
+    return i18n.gettext(msgid) if msgid else i18n.gettext("invalid.other")
 
 
 @bp.app_template_filter("country")
