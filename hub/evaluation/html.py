@@ -240,7 +240,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         if not u["screened_out"] and pos < MAX_UNIT_CHARTS:
             out.append(dimension_chart(report, u))
         out.append(
-            f"<table><tr><th class=l>{_('eval.indicator')}</th><th>{_('eval.raw')}</th><th>{_('eval.normalised')}</th><th class=l>trace</th></tr>"
+            f"<table><tr><th class=l>{_('eval.indicator')}</th><th>{_('eval.raw')}</th><th>{_('eval.normalised')}</th><th class=l>{_('eval.trace')}</th></tr>"
         )
         for n in indicators:
             e = u["indicators"][n["id"]]
