@@ -240,7 +240,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         if not u["screened_out"] and pos < MAX_UNIT_CHARTS:
             out.append(dimension_chart(report, u))
         out.append(
-            f"<table><tr><th class=l>{_('eval.indicator')}</th><th>{_('eval.raw')}</th><th>{_('eval.normalised')}</th><th class=l>{_('eval.trace')}</th></tr>"
+            f"<table><tr><th class=l>{_('eval.indicator')}</th><th>{_('eval.raw')}</th><th>{_('eval.normalised')}</th>"
+            f"<th class=l>{_('eval.trace')}</th></tr>"
         )
         for n in indicators:
             e = u["indicators"][n["id"]]
@@ -268,9 +269,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     out.append("</table>")
     if report["warnings"]:
         out.append(
-            f"<h2>{translate_plural(lang, 'eval.warnings', 'eval.warnings', len(report['warnings']), count=len(report['warnings']))}</h2><ul>"
-            + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"])
-            + "</ul>"
+            f"<h2>{translate_plural(lang, 'eval.warnings', 'eval.warnings', len(report['warnings']), count=len(report['warnings']))}"
+            "</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"]) + "</ul>"
         )
     out.append("</body></html>\n")
     return "".join(out).encode("utf-8")

@@ -107,15 +107,22 @@ def extract_python(fileobj, keywords: Collection[str], comment_tags: Collection[
 
 
 def _write(path: Path, catalog: Catalog) -> None:
+    """Write a catalogue so that re-running `update` on unchanged source changes nothing, and two
+    branches adding messages touch only their own entries: the .po files carry no `#:` source
+    locations (every edit elsewhere in a template would move them; messages.pot keeps them for
+    context), and the creation date is the one already written."""
     language = catalog.locale.english_name if catalog.locale else "the template"
     catalog.header_comment = (
         f"# The hub's web interface: {language}.\n"
-        "# Message ids are stable keys, translated in every language (docs/ui.md, \"Language\").\n"
+        '# Message ids are stable keys, translated in every language (docs/ui.md, "Language").\n'
         "# Refreshed by `python -m hub.web.catalogues update`; translations are edited here by hand."
     )
+    if path.exists():
+        with path.open("rb") as f:
+            catalog.creation_date = read_po(f).creation_date
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
-        write_po(f, catalog, width=HEADER["width"], omit_header=False, sort_output=False, include_previous=False)
+        write_po(f, catalog, width=HEADER["width"], sort_output=False, include_previous=False, no_location=path.suffix == ".po")
 
 
 def update() -> None:
