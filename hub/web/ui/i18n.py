@@ -21,7 +21,7 @@ from babel.support import NullTranslations, Translations
 from flask import g, has_request_context
 from flask_babel import Babel, Domain
 
-import hub.web.catalogues as catalogues  # (a plain import: `from hub.web` would name the web layer)
+import hub.web.catalogues as catalogues  # by full name: tests/test_layers.py reads `from hub.web import` as the web layer
 
 LANGS = catalogues.LANGS
 DEFAULT_LANG = "zh"
