@@ -59,6 +59,15 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "failed_runs": N_("admin.alert.failed_runs"),
         "unreachable": N_("admin.alert.unreachable"),
     },
+    "cluster_decision": {
+        "confirm": N_("clusters.confirm"),
+        "split": N_("clusters.split"),
+        "detach": N_("clusters.detach"),
+    },
+    "cluster_order": {
+        "newest": N_("clusters.newest"),
+        "uncertain": N_("clusters.uncertain"),
+    },
     "sort": {
         "relevance": N_("sort.relevance"),
         "value": N_("sort.value"),
