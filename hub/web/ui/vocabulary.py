@@ -105,6 +105,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "page_size": N_("invalid.page_size"),
         "certified": N_("invalid.certified"),
         "include_retired": N_("invalid.include_retired"),
+        "all_sources": N_("invalid.all_sources"),
     },
 }
 
