@@ -37,7 +37,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.network_codes",
             "hub.tabular",
             # The gettext catalogues and the lookup, read by the web UI and by the evaluation
-            # report alike (they live under hub/web/ for now); the labels of coded values.
+            # report alike (they live under hub/web/ for now).
             "hub.web.ui.i18n",
             "hub.web.catalogues",
         ),
@@ -62,6 +62,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.simulate",
             "hub.metrics",
             "hub.dedup",
+            # the job queue runs the services' work (batches, harvests) for web, scheduler and worker
+            "hub.queue",
         ),
     ),
     ("web", ("hub.web", "hub.auth.web", "hub.ops.charts")),
