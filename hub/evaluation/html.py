@@ -148,7 +148,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     unc = report.get("uncertainty")
     html_lang = {"zh": "zh-CN"}.get(lang, lang)
     out = [
-        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style></head><body>"
+        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style>"
+        f"</head><body>"
     ]
     out.append(f"<h1>{escape(fw['title'])}</h1>")
     meta = [
@@ -189,7 +190,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         cells = "".join(f"<td>{wording.num(scores.get(d['id']), 2)}</td>" for d in dims)
         rank = u["rank"] if u["rank"] is not None else ("–" if not u["screened_out"] else _("eval.unranked"))
         row = (
-            f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td><td>{wording.num(u.get('score'), 2)}</td>"
+            f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td>"
+            f"<td>{wording.num(u.get('score'), 2)}</td>"
             f"<td>{_num(x.get('median_rank'), 0)}</td><td>{interval}</td>"
         )
         if panel:
@@ -197,7 +199,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             change, score_change = m.get("rank_change"), m.get("score_change")
             values = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m.get("series", []))
             row += (
-                f"<td>{'–' if change is None else (f'{change:+d}' if change else '0')}</td><td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
+                f"<td>{'–' if change is None else (f'{change:+d}' if change else '0')}</td>"
+                f"<td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
                 f"<td>{rank_sparkline(m.get('series', []), ranked_count, _('eval.series_alt', unit=_name(u), values=values))}</td>"
             )
         out.append(row + cells + f"<td class=l>{escape(wording.unit_summary(u, _, lang))}</td></tr>")
@@ -210,20 +213,22 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         out.append(_awards_html(report["awards"], _))
 
     if unc:
-        out.append(
-            f"<h2>{_('eval.uncertainty')}</h2><p>{escape(_('eval.uncertainty_note', runs=unc['runs'], seed=unc['seed'], shift=wording.num(unc['mean_abs_rank_shift'], 2)))}</p>"
-        )
+        shift = wording.num(unc["mean_abs_rank_shift"], 2)
+        note = _("eval.uncertainty_note", runs=unc["runs"], seed=unc["seed"], shift=shift)
+        out.append(f"<h2>{_('eval.uncertainty')}</h2><p>{escape(note)}</p>")
         if unc.get("scores_not_summarised_code"):
             out.append(f"<p>{escape(_('eval.scores_not_summarised', reason=wording.reason(unc['scores_not_summarised_code'], _)))}</p>")
         if unc.get("positive_rescale"):
             out.append(f"<p>{escape(_('eval.positive_rescale', low=1, high=100))}</p>")
         out.append(
-            f"<table><tr><th class=l>{_('eval.choice')}</th><th class=l>{_('eval.alternatives')}</th><th>{_('eval.s1')}</th><th>{_('eval.st')}</th></tr>"
+            f"<table><tr><th class=l>{_('eval.choice')}</th><th class=l>{_('eval.alternatives')}</th><th>{_('eval.s1')}</th>"
+            f"<th>{_('eval.st')}</th></tr>"
         )
         for name, s in sorted(unc["sobol"].items()):  # as report.json stores them (sorted keys)
             alt = escape(wording.factor_alternatives(name, unc["factors"][name], _))
             out.append(
-                f"<tr><td class=l>{escape(wording.factor_name(name, _))}</td><td class=l>{alt}</td><td>{wording.sobol_text(s, 'S1')}</td><td>{wording.sobol_text(s, 'ST')}</td></tr>"
+                f"<tr><td class=l>{escape(wording.factor_name(name, _))}</td><td class=l>{alt}</td><td>{wording.sobol_text(s, 'S1')}</td>"
+                f"<td>{wording.sobol_text(s, 'ST')}</td></tr>"
             )
         out.append(f"</table><p>{escape(_('eval.sobol_note'))}</p>")
 
@@ -247,13 +252,15 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             e = u["indicators"][n["id"]]
             tr = (u.get("trace") or {}).get(n["source"].get("metric", ""), "")
             out.append(
-                f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}</td>"
+                f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}"
+                f"</td>"
                 f"<td class=l><code>{escape(str(tr)) if tr else ''}</code></td></tr>"
             )
         out.append("</table></details>")
 
     out.append(
-        f"<h2>{_('eval.method')}</h2><table><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th><th>{_('eval.weight')}</th>"
+        f"<h2>{_('eval.method')}</h2><table><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th>"
+        f"<th>{_('eval.weight')}</th>"
         f"<th class=l>{_('eval.method')}</th><th class=l>{_('eval.rationale')}</th></tr>"
     )
     for n in report["nodes"]:
@@ -263,7 +270,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             else wording.method_sentence(n.get("normalise"), "normalisation", _)
         )
         out.append(
-            f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td><td>{wording.num(n['weight'], 2)}</td>"
+            f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td>"
+            f"<td>{wording.num(n['weight'], 2)}</td>"
             f"<td class=l>{escape(method)}</td><td class=l>{escape(n.get('rationale') or '')}</td></tr>"
         )
     out.append("</table>")
@@ -313,7 +321,8 @@ def _awards_html(awards: dict, _) -> str:
     for u in awards["units"]:
         name = f"{u['id']} {u['label']}" if u.get("label") else u["id"]
         out.append(
-            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}</td><td>{u['award']:,}</td></tr>"
+            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}"
+            f"</td><td>{u['award']:,}</td></tr>"
         )
     return "".join(out) + "</table>"
 
@@ -323,7 +332,8 @@ def _audit_html(audit: dict, names: dict, _) -> str:
 
     out = [f"<h2>{_('eval.audit')}</h2><p>{escape(_('eval.audit_note', units=audit['units']))}</p>"]
     out.append(
-        f"<table id='audit-indicators'><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th><th>{_('eval.pearson_parent')}</th>"
+        f"<table id='audit-indicators'><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th>"
+        f"<th>{_('eval.pearson_parent')}</th>"
         f"<th>{_('eval.spearman_parent')}</th><th>{_('eval.pearson_index')}</th><th>{_('eval.spearman_index')}</th>"
         f"<th>{_('eval.nominal_weight')}</th><th>{_('eval.effective_weight')}</th></tr>"
     )
@@ -333,18 +343,22 @@ def _audit_html(audit: dict, names: dict, _) -> str:
         w = audit["effective_weights"].get(node_id)
         out.append(
             f"<tr><td class=l>{escape(names.get(node_id, node_id))}</td><td class=l>{escape(names.get(e['parent'], e['parent']))}</td>"
-            f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}</td>"
-            f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td><td>{wording.share(w['effective']) if w else ''}</td></tr>"
+            f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}"
+            f"</td>"
+            f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td>"
+            f"<td>{wording.share(w['effective']) if w else ''}</td></tr>"
         )
     out.append(
-        f"</table><table id='audit-dimensions'><tr><th class=l>{_('eval.dimension')}</th><th>{_('eval.cronbach')}</th><th>{_('eval.pca_first')}</th><th>{_('eval.pca_above_1')}</th></tr>"
+        f"</table><table id='audit-dimensions'><tr><th class=l>{_('eval.dimension')}</th><th>{_('eval.cronbach')}</th>"
+        f"<th>{_('eval.pca_first')}</th><th>{_('eval.pca_above_1')}</th></tr>"
     )
     for d in [n for n in names if n in audit["dimensions"]]:
         e = audit["dimensions"][d]
         pca = e.get("pca") or {}
         first = wording.share(pca["variance_share"][0]) if pca else "–"
         out.append(
-            f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td><td>{pca.get('components_above_1', '–')}</td></tr>"
+            f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td>"
+            f"<td>{pca.get('components_above_1', '–')}</td></tr>"
         )
     out.append("</table>")
     between = audit["between_dimensions"]
