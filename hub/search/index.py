@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from hub.dedup.tables import CLUSTERS
 from hub.search import signals, versions
 from hub.search.backends import backend
 from hub.search.tables import docs
@@ -177,7 +178,17 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
             documents += [_encoded(text, r._mapping) for r in rows]
         if documents:
             text.insert(conn, documents)
+            _hide_represented(conn, chunk)
     versions.bump(conn, ids)
+
+
+def _hide_represented(conn, ids) -> None:
+    """A rewritten document keeps its cluster's choice (hub.dedup.store keeps the flag when clusters
+    change; a document written anew starts shown): hidden when another record represents its cluster."""
+    hidden = conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.instrument_id.in_(ids), CLUSTERS.c.representative.is_(False)))
+    hidden_ids = hidden.scalars().all()
+    if hidden_ids:
+        conn.execute(update(docs).where(docs.c.instrument_id.in_(hidden_ids)).values(cluster_primary=False))
 
 
 def index_all(conn, chunk: int = 2000) -> int:
@@ -196,6 +207,7 @@ def index_all(conn, chunk: int = 2000) -> int:
             return done
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
         text.insert(conn, [_encoded(text, r._mapping) for r in rows])
+        _hide_represented(conn, batch)
         done += len(rows)
         last = batch[-1]
 

@@ -1,7 +1,7 @@
 """listings: a complete listing no longer rewrites `last_seen` on every row it finds unchanged
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0011
+Revises: 0010
 
 `network_listings` keeps each network's last settled complete listing; `instruments.absent_since`
 marks the few active records a complete listing lacked. A record's last sighting is its own
@@ -13,8 +13,8 @@ change: without a `network_listings` row, `last_seen` alone counts, as before.
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0010"
-down_revision = "0009"
+revision = "0011"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
