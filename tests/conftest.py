@@ -12,10 +12,12 @@ import dataclasses
 import os
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
+from hub import PROJECT_ROOT
 from hub.config import Registry, Settings
 from hub.simulate import SimulatorServer
 from hub.store.db import Store
@@ -65,6 +67,17 @@ def sim(sim_scale):
     """The reference networks on a real localhost server, fresh for each test."""
     with reference_simulator(sim_scale) as server:
         yield server
+
+
+def hub_home(root: Path, networks_yaml: str, settings_yaml: str) -> Path:
+    """A HUB_HOME for `hub` subprocesses: its own conf/ (networks and settings), the repository's
+    mappings."""
+    conf = root / "conf"
+    conf.mkdir(parents=True)
+    (conf / "networks.yaml").write_text(networks_yaml, encoding="utf-8")
+    (conf / "settings.yaml").write_text(settings_yaml, encoding="utf-8")
+    (root / "mappings").symlink_to(PROJECT_ROOT / "mappings")
+    return root
 
 
 def wait_until(condition, *, timeout: float = 60.0, what: str = "the condition", interval: float = 0.05):

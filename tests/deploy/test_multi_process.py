@@ -18,14 +18,13 @@ import pytest
 import requests
 from sqlalchemy import create_engine, select, text
 
-from hub import PROJECT_ROOT
 from hub.auth.tokens import create_token
 from hub.clock import as_utc
 from hub.feed import samples
 from hub.feed.batches import BATCHES
 from hub.harvest.jobs import JOBS
 from hub.store.db import Store
-from tests.conftest import PG_URL, POSTGRES, reference_simulator, wait_until
+from tests.conftest import PG_URL, POSTGRES, hub_home, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -88,19 +87,8 @@ def database():
 
 
 @pytest.fixture
-def sim():
-    with reference_simulator(0.1) as server:
-        yield server
-
-
-@pytest.fixture
 def home(tmp_path, sim):
-    conf = tmp_path / "home" / "conf"
-    conf.mkdir(parents=True)
-    (conf / "networks.yaml").write_text(NETWORKS_YAML, encoding="utf-8")
-    (conf / "settings.yaml").write_text(SETTINGS_YAML, encoding="utf-8")
-    (tmp_path / "home" / "mappings").symlink_to(PROJECT_ROOT / "mappings")
-    return tmp_path / "home"
+    return hub_home(tmp_path / "home", NETWORKS_YAML, SETTINGS_YAML)
 
 
 class Deployment:

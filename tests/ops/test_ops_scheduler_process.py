@@ -13,10 +13,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from hub import PROJECT_ROOT
 from hub.harvest.jobs import JOBS, as_utc
 from hub.harvest.lease import LEASES
 from hub.store.models import NetworkSchedule
+from tests.conftest import hub_home
 
 SCHEDULES = NetworkSchedule.__table__
 
@@ -57,12 +57,7 @@ operations: {poll_seconds: 0.3, probe_interval_seconds: 3600, lease_ttl_seconds:
 
 @pytest.fixture
 def home(tmp_path, sim):
-    conf = tmp_path / "home" / "conf"
-    conf.mkdir(parents=True)
-    (conf / "networks.yaml").write_text(NETWORKS_YAML, encoding="utf-8")
-    (conf / "settings.yaml").write_text(SETTINGS_YAML, encoding="utf-8")
-    (tmp_path / "home" / "mappings").symlink_to(PROJECT_ROOT / "mappings")
-    return tmp_path / "home"
+    return hub_home(tmp_path / "home", NETWORKS_YAML, SETTINGS_YAML)
 
 
 class Scheduler:
