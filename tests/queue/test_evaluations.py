@@ -7,6 +7,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, text, update
 
 from hub.auth.tokens import create_token
@@ -61,6 +62,13 @@ def test_the_web_process_queues_and_a_worker_computes(store, web, jobs, framewor
     _, expected = run_evaluation(None, frameworks / "provinces.yaml", seed=7, runs=40)
     assert client.get(doc["links"]["evaluation"], headers=headers).data == expected
     assert evaluations(store) == 1
+    # Its run time is the job's, read from the store by any web process's /metrics.
+    scraped = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(client.get("/metrics").get_data(as_text=True))
+        for s in family.samples
+    }
+    assert scraped[("hub_evaluation_duration_seconds_count", (("state", "succeeded"),))] == 1
 
 
 def _queued(store, web, body=None) -> int:
