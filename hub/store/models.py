@@ -211,7 +211,7 @@ class Evaluation(Base):
 
 class EvaluationRequest(Base):
     """An evaluation asked for through the API, run by the job queue (task `evaluate`): the validated
-    arguments and the input tables as sent, then its state and outcome (migration 0012)."""
+    arguments and the input tables as sent, then its state and outcome (migration 0013)."""
 
     __tablename__ = "evaluation_requests"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

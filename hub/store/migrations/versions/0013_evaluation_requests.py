@@ -1,7 +1,7 @@
 """evaluation requests: an evaluation asked for through the API waits here for the job queue
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0013
+Revises: 0012
 
 POST /api/v1/evaluations no longer computes within the request: it stores the request (arguments and
 input tables) and defers the `evaluate` task (hub.queue.tasks); a `hub worker` (PostgreSQL) or the
@@ -11,8 +11,8 @@ in-process queue (SQLite) runs it and records the outcome here.
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0012"
-down_revision = "0011"
+revision = "0013"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
