@@ -28,7 +28,7 @@ from hub.errors import ConfigError
 from hub.evaluation import report as report_mod
 from hub.evaluation.engine import EvaluationError
 from hub.evaluation.framework import STORE_UNITS, Framework
-from hub.evaluation.service import evaluation_row, insert_evaluation, prepare, run_evaluation
+from hub.evaluation.service import check_periods, evaluation_row, insert_evaluation, prepare, run_evaluation
 from hub.evaluation.units import from_inputs
 from hub.store.models import EvaluationRequest
 
@@ -89,7 +89,7 @@ class Refused(Exception):
         self.problem = problem
 
 
-def check(framework_path: Path, tables: Tables | None) -> Framework:
+def check(framework_path: Path, tables: Tables | None, periods=None) -> Framework:
     """Load the framework and read the tables as the run will (milliseconds), so the request answers
     a bad input itself: `Refused` names the file and key at fault. The values of a framework over
     input tables are read too; over the store, only the rows of units in the store are read (by the
@@ -97,9 +97,10 @@ def check(framework_path: Path, tables: Tables | None) -> Framework:
     with staged(tables) as (directory, paths):
         try:
             fw, inputs = prepare(framework_path, paths or None)
+            check_periods(fw, periods or ())
             if fw.units not in STORE_UNITS:
                 from_inputs(fw, inputs)
-        except ConfigError as exc:
+        except (ConfigError, EvaluationError) as exc:
             raise Refused(problem_of(exc, {name for name, _ in tables or ()}, directory, framework_path.parent)) from None
     return fw
 

@@ -91,6 +91,12 @@ def evaluate_period(
     return report
 
 
+def check_periods(fw: Framework, years) -> None:
+    """Several periods side by side need a framework over the store."""
+    if len(set(years)) > 1 and fw.units not in STORE_UNITS:
+        raise EvaluationError(f"{fw.path}: periods need a framework over the store (units: networks or owners); this one scores {fw.units}")
+
+
 def run_evaluation(
     store,
     framework_path,
@@ -111,8 +117,7 @@ def run_evaluation(
     """
     fw, tables = prepare(framework_path, list(inputs) or None)
     years = sorted(set(periods)) if periods else [period]
-    if len(years) > 1 and fw.units not in STORE_UNITS:
-        raise EvaluationError(f"{fw.path}: periods need a framework over the store (units: networks or owners); this one scores {fw.units}")
+    check_periods(fw, years)
     reports = [evaluate_period(store, fw, tables, y, seed, runs, as_of, uncertainty_runs=(y == years[-1])) for y in years]
     report = reports[-1]
     if len(years) > 1:

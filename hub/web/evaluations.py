@@ -300,7 +300,7 @@ def check(args: dict, tables) -> Path:
     if args["period"] is None:
         args["period"] = _settings().service_year
     try:
-        fw = evaluation_requests.check(path, tables)
+        fw = evaluation_requests.check(path, tables, args.get("periods"))
     except evaluation_requests.Refused as exc:
         info = dict(exc.problem)
         raise Problem(info.pop("status"), info.pop("detail"), info.pop("type"), **info) from None

@@ -321,3 +321,11 @@ def test_422_says_which_parameter_is_at_fault(post, name, csv, parameter):
     doc = r.get_json()
     assert r.status_code == 422 and doc["errors"][0]["parameter"] == parameter
     assert doc["source"] == (name if parameter == "inputs" else "provinces.yaml")
+
+
+def test_periods_of_a_framework_over_input_tables_are_refused_at_once(post, store):
+    """Found by the check before queuing (it was the run's refusal): nothing is queued or stored."""
+    r = post(small(periods=[2011, 2012]))
+    assert r.status_code == 422 and "periods need a framework over the store" in r.get_json()["detail"], r.get_json()
+    assert r.get_json()["type"].endswith("evaluation-failed") and "provinces.yaml" in r.get_json()["detail"]
+    assert stored(store) == []
