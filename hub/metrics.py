@@ -18,9 +18,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from sqlalchemy import func, select
 
 from hub.queue import queue_class
-from hub.store.models import Evaluation, HarvestJob, Instrument
+from hub.store.models import Evaluation, EvaluationRequest, HarvestJob, Instrument
 
-_JOBS, _I, _E = HarvestJob.__table__, Instrument.__table__, Evaluation.__table__
+_JOBS, _I, _E, _ER = HarvestJob.__table__, Instrument.__table__, Evaluation.__table__, EvaluationRequest.__table__
 
 #: The outcome columns of a job; every record a job saw is one of these (see hub.harvest.jobs.Counts).
 OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "rejected")
@@ -68,6 +68,11 @@ class StoreCollector:
         latency = HistogramMetricFamily(
             "hub_job_duration_seconds", "Wall time of finished jobs (harvests, pushed batches, remaps), by kind", labels=["kind"]
         )
+        evaluation_latency = HistogramMetricFamily(
+            "hub_evaluation_duration_seconds",
+            "Wall time of evaluation runs asked for through the API (run by the job queue), by outcome",
+            labels=["state"],
+        )
         queued = GaugeMetricFamily(
             "hub_queue_jobs", "Jobs of the job queue (PostgreSQL: hub worker), by task and status", labels=["task", "status"]
         )
@@ -87,13 +92,22 @@ class StoreCollector:
             for kind, values in durations.items():
                 seconds.add_metric([kind], sum(values))
                 latency.add_metric([kind], _buckets(values, JOB_BUCKETS), sum(values))
+            runs: dict[str, list[float]] = {}
+            for state, started, finished in conn.execute(
+                select(_ER.c.state, _ER.c.started_at, _ER.c.finished_at).where(
+                    _ER.c.finished_at.is_not(None), _ER.c.started_at.is_not(None)
+                )
+            ):
+                runs.setdefault(state, []).append(max(0.0, (finished - started).total_seconds()))
+            for state, values in runs.items():
+                evaluation_latency.add_metric([state], _buckets(values, JOB_BUCKETS), sum(values))
             for task, status, n in queue_class(conn.dialect.name).stored_jobs(conn):
                 queued.add_metric([task, status], n)
             for framework, n in conn.execute(select(_E.c.framework, func.count()).group_by(_E.c.framework)):
                 evaluations.add_metric([framework], n)
             for network, n in conn.execute(select(_I.c.network, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network)):
                 active.add_metric([network], n)
-        yield from (jobs, records, seconds, latency, evaluations, active, queued)
+        yield from (jobs, records, seconds, latency, evaluations, evaluation_latency, active, queued)
 
 
 def _buckets(values: list[float], bounds) -> list[tuple[str, int]]:

@@ -91,6 +91,12 @@ def evaluate_period(
     return report
 
 
+def check_periods(fw: Framework, years) -> None:
+    """Several periods side by side need a framework over the store."""
+    if len(set(years)) > 1 and fw.units not in STORE_UNITS:
+        raise EvaluationError(f"{fw.path}: periods need a framework over the store (units: networks or owners); this one scores {fw.units}")
+
+
 def run_evaluation(
     store,
     framework_path,
@@ -111,8 +117,7 @@ def run_evaluation(
     """
     fw, tables = prepare(framework_path, list(inputs) or None)
     years = sorted(set(periods)) if periods else [period]
-    if len(years) > 1 and fw.units not in STORE_UNITS:
-        raise EvaluationError(f"{fw.path}: periods need a framework over the store (units: networks or owners); this one scores {fw.units}")
+    check_periods(fw, years)
     reports = [evaluate_period(store, fw, tables, y, seed, runs, as_of, uncertainty_runs=(y == years[-1])) for y in years]
     report = reports[-1]
     if len(years) > 1:
@@ -138,7 +143,16 @@ def save_evaluation(
     store, report: dict, report_bytes: bytes, *, created_by: str | None = None, published: bool = False, title: str | None = None
 ) -> int:
     """Store a report in the `evaluations` table exactly as written; returns its id."""
-    row = {
+    row = evaluation_row(report, report_bytes, created_by=created_by, published=published, title=title)
+    with store.write() as conn:
+        return insert_evaluation(conn, row)
+
+
+def evaluation_row(
+    report: dict, report_bytes: bytes, *, created_by: str | None = None, published: bool = False, title: str | None = None
+) -> dict:
+    """The `evaluations` row of a report, exactly as written."""
+    return {
         "framework": report["framework"]["file"],
         "title": title or report["framework"]["title"],
         "period": None if report.get("period") is None else str(report["period"]),
@@ -148,8 +162,11 @@ def save_evaluation(
         "report_sha256": report_mod.sha256(report_bytes),
         "report": report_bytes.decode("utf-8"),
     }
-    with store.write() as conn:
-        return int(conn.execute(insert(Evaluation).values(**row).returning(Evaluation.id)).scalar_one())
+
+
+def insert_evaluation(conn, row: dict) -> int:
+    """Insert an `evaluation_row` within the caller's transaction; returns its id."""
+    return int(conn.execute(insert(Evaluation).values(**row).returning(Evaluation.id)).scalar_one())
 
 
 def load_evaluation(store, evaluation_id: int) -> dict | None:

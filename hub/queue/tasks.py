@@ -15,6 +15,7 @@ from typing import Callable
 from sqlalchemy import select, update
 
 from hub.clock import now
+from hub.evaluation import requests as evaluation_requests
 from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply
 from hub.feed.worker import recover as recover_batches
 from hub.harvest.jobs import HOST, JOBS
@@ -117,6 +118,21 @@ def harvest(ctx: Context, network: str, full: bool = False) -> str:
     return "; ".join(f"{r.network} {r.kind} {r.state}: {r.counts.fetched} fetched" for r in results)
 
 
+# --------------------------------------------------------------------------- evaluations
+
+
+def evaluate(ctx: Context, request_id: int) -> str:
+    """Run an evaluation asked for through the API (hub.evaluation.requests): the Monte Carlo takes
+    seconds to minutes, which no web request should hold. A request found `running` was being run
+    by a worker that died: it is run again (the evaluation is stored with the outcome, in one
+    transaction, so never twice)."""
+    return evaluation_requests.run(ctx.store, request_id)
+
+
+def waiting_evaluations(ctx: Context) -> list[dict]:
+    return [{"request_id": rid} for rid in evaluation_requests.waiting(ctx.store)]
+
+
 TASKS: dict[str, Task] = {
     "apply_batch": Task(
         apply_batch,
@@ -131,6 +147,12 @@ TASKS: dict[str, Task] = {
         lock=lambda kw: f"network:{kw['network']}",
         # A full listing asked for while an incremental one waits is queued too: it is not the same work.
         queueing_lock=lambda kw: f"harvest:{kw['network']}:{'full' if kw.get('full') else 'incremental'}",
+    ),
+    "evaluate": Task(
+        evaluate,
+        lock=lambda kw: f"evaluation:{kw['request_id']}",
+        queueing_lock=lambda kw: f"evaluation:{kw['request_id']}",
+        recover=waiting_evaluations,
     ),
 }
 

@@ -209,6 +209,26 @@ class Evaluation(Base):
     report: Mapped[str] = mapped_column(Text)  # report.json exactly as written
 
 
+class EvaluationRequest(Base):
+    """An evaluation asked for through the API, run by the job queue (task `evaluate`): the validated
+    arguments and the input tables as sent, then its state and outcome (migration 0013)."""
+
+    __tablename__ = "evaluation_requests"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    state: Mapped[str] = mapped_column(String(16), index=True)  # queued, running, succeeded, failed
+    arguments: Mapped[dict] = mapped_column(JSON)  # framework_path, period(s), seed, runs, as_of, title, publish
+    # [{name, base64}]: the bytes as sent (the report hashes them), in the row so any worker host reads them
+    inputs: Mapped[list] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str | None] = mapped_column(String(100))
+    created_role: Mapped[str | None] = mapped_column(String(32))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"))
+    problem: Mapped[dict | None] = mapped_column(JSON)  # a failed one's problem document (status, type, detail, …)
+
+
 # --------------------------------------------------------------------------- operations (migration 0004)
 # Unattended operation (docs/operations.md): the lease that keeps one harvest per network at a time,
 # each network's schedule as data, health probes, and alerts.

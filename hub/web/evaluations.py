@@ -1,6 +1,7 @@
 """Evaluations on the web: the API that runs and serves them, and the pages of published rankings.
 
-    POST /api/v1/evaluations                   evaluator or admin: run a framework, store the report
+    POST /api/v1/evaluations                   evaluator or admin: check and queue a run; 202 + Location
+    GET  /api/v1/evaluations/requests/{id}     evaluator or admin: a queued run's state, then its evaluation or problem
     GET  /api/v1/evaluations                   list (unpublished ones only for evaluator/admin tokens)
     GET  /api/v1/evaluations/{id}              report.json exactly as stored (= what `hub evaluate` writes)
     GET  /api/v1/evaluations/{id}/report.csv   …/report.html
@@ -9,10 +10,10 @@
     POST /api/v1/evaluations/{id}/publish      evaluator or admin
     GET  /evaluations, /evaluations/{id}       the published rankings (HTML, no JavaScript)
 
-An evaluation is computed synchronously inside the POST (the built-in framework takes seconds; see
-docs/evaluation.md "API and pages"). Input tables arrive as JSON text or multipart files and are
-written under their own names into a private temporary directory, so the report names them — and
-hashes their bytes — exactly as the CLI would for files of those names.
+The POST checks the request and stores it; the job queue runs it (hub.evaluation.requests, task
+`evaluate`; see docs/evaluation.md "API and pages"). Input tables arrive as JSON text or multipart
+files and are kept as sent, so the report names them — and hashes their bytes — exactly as the CLI
+would for files of those names.
 
 App config: EVALUATION_FRAMEWORKS (directory of framework files; default conf/evaluation),
 SETTINGS (hub.config.Settings; its service_year is the default period).
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 import threading
 from datetime import timezone
 from collections import OrderedDict
@@ -35,18 +35,18 @@ from sqlalchemy import select, update
 
 from hub.auth import audit
 from hub.auth.web import bearer_token, current_principal, public, refusal, require, unauthorized
-from hub.errors import ConfigError
 from hub.evaluation import report as report_mod
-from hub.evaluation.engine import EvaluationError
-from hub.evaluation.framework import load_framework
-from hub.evaluation.service import DEFAULT_SEED, load_evaluation, run_evaluation, save_evaluation
+from hub.evaluation import requests as evaluation_requests
+from hub.evaluation.service import DEFAULT_SEED, load_evaluation
 from hub.store.models import Evaluation
 from hub.web import store
 from hub.web.api import Blueprint
 from hub.web.errors import Problem, describe
+from hub.web.feed import worker as job_queue
+from hub.web.feed import worker_enabled
 
 #: Monte Carlo runs one request may ask for: 5,000 runs of the built-in framework take a few
-#: seconds, and the POST holds a worker for that long.
+#: seconds of a queue worker.
 MAX_RUNS = 5000
 #: Bytes of one POST (input tables included): evaluator tables are a few kB per 30 networks.
 MAX_BODY_BYTES = 10 * 1024 * 1024
@@ -155,6 +155,20 @@ class EvaluationCreated(EvaluationOut):
         allow_none=True, metadata={"description": "periods side by side (when several were asked): ranks, scores and movement per unit"}
     )
     warnings = fields.List(fields.String())
+
+
+class EvaluationRequestOut(Schema):
+    id = fields.Integer()
+    state = fields.String(metadata={"enum": ["queued", "running", "succeeded", "failed"]})
+    created_at = fields.String(metadata={"format": "date-time"})
+    created_by = fields.String(allow_none=True)
+    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
+    links = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "self; evaluation when succeeded"})
+    evaluation = fields.Nested(EvaluationCreated, metadata={"description": "when succeeded: the evaluation and its ranking"})
+    problem = fields.Dict(
+        metadata={"description": "when failed: the problem document (status, type, detail; source, key and problem for a bad input)"}
+    )
 
 
 def _iso(value) -> str | None:
@@ -278,55 +292,27 @@ def _read_request() -> tuple[dict, list[tuple[str, bytes]] | None]:
     return args, tables
 
 
-def _scrub(text: str, *dirs: Path) -> str:
-    """Server paths out of a message: files are named as the client knows them."""
-    for d in dirs:
-        for form in {str(d), str(d.resolve())}:
-            text = text.replace(form + "/", "")
-    return text
-
-
-def _config_problem(exc: ConfigError, input_names, *dirs: Path) -> Problem:
-    source = _scrub(exc.source, *dirs)
-    parameter = "inputs" if source in input_names else "framework"
-    detail = _scrub(str(exc), *dirs)
-    return Problem(
-        422,
-        detail,
-        "evaluation-input",
-        source=source,
-        key=exc.key,
-        problem=exc.problem,
-        errors=[{"parameter": parameter, "in": "body", "messages": [detail]}],
-    )
-
-
-def compute(args: dict, tables) -> tuple[dict, bytes]:
-    """Run the evaluation the request asks for; every failure of the framework or inputs is a 422."""
+def check(args: dict, tables) -> Path:
+    """What is cheap to check before the request is queued: the framework exists and loads, the input
+    tables parse and hold its columns, the runs are within the cap; a failure is a 400 or 422 at once."""
     directory = frameworks_dir()
     path = resolve_framework(args["framework"], directory)
-    period = args["period"] if args["period"] is not None else _settings().service_year
-    with tempfile.TemporaryDirectory(prefix="hub-evaluation-") as tmp:
-        tmp = Path(tmp)
-        paths = []
-        for name, data in tables or ():
-            (tmp / name).write_bytes(data)
-            paths.append(tmp / name)
-        try:
-            fw = load_framework(path)
-            runs = args["runs"] if args["runs"] is not None else fw.uncertainty.runs
-            if runs > MAX_RUNS:
-                raise Problem(
-                    400,
-                    f"invalid parameter runs: the framework asks for {runs} Monte Carlo runs; at most {MAX_RUNS} per request",
-                    "invalid-parameter",
-                    errors=[{"parameter": "runs", "in": "body", "messages": [f"at most {MAX_RUNS}"]}],
-                )
-            return run_evaluation(store(), path, period, paths, args["seed"], args["runs"], args["as_of"], periods=args.get("periods"))
-        except ConfigError as exc:
-            raise _config_problem(exc, {name for name, _ in tables or ()}, tmp, directory) from None
-        except EvaluationError as exc:
-            raise Problem(422, _scrub(str(exc), tmp, directory), "evaluation-failed") from None
+    if args["period"] is None:
+        args["period"] = _settings().service_year
+    try:
+        fw = evaluation_requests.check(path, tables, args.get("periods"))
+    except evaluation_requests.Refused as exc:
+        info = dict(exc.problem)
+        raise Problem(info.pop("status"), info.pop("detail"), info.pop("type"), **info) from None
+    runs = args["runs"] if args["runs"] is not None else fw.uncertainty.runs
+    if runs > MAX_RUNS:
+        raise Problem(
+            400,
+            f"invalid parameter runs: the framework asks for {runs} Monte Carlo runs; at most {MAX_RUNS} per request",
+            "invalid-parameter",
+            errors=[{"parameter": "runs", "in": "body", "messages": [f"at most {MAX_RUNS}"]}],
+        )
+    return path
 
 
 # --------------------------------------------------------------------------- the API
@@ -369,43 +355,42 @@ def _visible_row(eid: int) -> dict:
         },
     }
 )
-@blp.response(201, EvaluationCreated, headers={"Location": {"description": "the stored report.json", "schema": {"type": "string"}}})
+@blp.response(
+    202,
+    EvaluationRequestOut,
+    headers={"Location": {"description": "the request's status resource", "schema": {"type": "string"}}},
+)
 @blp.alt_response(400, description="A bad parameter (runs beyond the cap, an unknown key)")
 @blp.alt_response(401, description="No valid bearer token")
 @blp.alt_response(403, description="The token's role is not evaluator or admin")
 @blp.alt_response(422, description="The framework or an input table is wrong: `source`, `key` and `problem` name it")
 @require(WRITERS)
 def create_evaluation():
-    """Run a framework over the store (and input tables), store the report, answer its ranking.
+    """Check the request, queue it, answer 202 with its status resource (Location).
 
-    Computed within the request (seconds for the built-in framework). The stored report.json is
-    byte-identical to what `hub evaluate` writes for the same framework, input files and seed.
+    The Monte Carlo runs in the job queue (a `hub worker` on PostgreSQL, the web process's own queue
+    on SQLite), never within the request. What is cheap is checked here: parameters (400), the
+    framework and the input tables (422). The stored report.json is byte-identical to what
+    `hub evaluate` writes for the same framework, input files and seed.
     """
     args, tables = _read_request()
-    report, report_bytes = compute(args, tables)
+    path = check(args, tables)
     principal = current_principal()
-    eid = save_evaluation(store(), report, report_bytes, created_by=principal.token_id, published=args["publish"], title=args["title"])
-    with store().write() as conn:
-        audit.record(
-            conn,
-            actor=principal.token_id,
-            role=principal.role,
-            action="evaluation.created",
-            target=eid,
-            detail={
-                "framework": report["framework"]["file"],
-                "framework_sha256": report["framework"]["sha256"],
-                "inputs": [{"file": t["file"], "sha256": t["sha256"]} for t in report["inputs"]],
-                "period": report.get("period"),
-                "seed": args["seed"],
-                "runs": args["runs"],
-                "published": args["publish"],
-                "report_sha256": report_mod.sha256(report_bytes),
-            },
-        )
-    row = load_evaluation(store(), eid)
+    rid = evaluation_requests.submit(store(), path, args, tables, created_by=principal.token_id, role=principal.role)
+    q = job_queue()
+    if q.runs_elsewhere or worker_enabled(current_app):
+        q.start().defer("evaluate", request_id=rid)
+    response = current_app.json.response(_request_status(evaluation_requests.load_request(store(), rid)))
+    response.status_code = 202
+    response.headers["Location"] = f"{_API}/requests/{rid}"
+    return response
+
+
+def _created(row) -> dict:
+    """An evaluation's summary with its ranking, from the stored report."""
+    report = RENDERED.report(row)
     unc = report.get("uncertainty") or {}
-    body = {
+    return {
         **_summary(row),
         "framework_sha256": report["framework"]["sha256"],
         "seed": report["seed"],
@@ -416,10 +401,39 @@ def create_evaluation():
         "panel": report.get("panel"),
         "warnings": report["warnings"],
     }
-    response = current_app.json.response(body)
-    response.status_code = 201
-    response.headers["Location"] = f"{_API}/{eid}"
-    return response
+
+
+def _request_status(row) -> dict:
+    body = {
+        "id": row["id"],
+        "state": row["state"],
+        "created_at": _iso(row["created_at"]),
+        "created_by": row["created_by"],
+        "started_at": _iso(row["started_at"]),
+        "finished_at": _iso(row["finished_at"]),
+        "links": {"self": f"{_API}/requests/{row['id']}"},
+    }
+    if row["state"] == "succeeded":
+        body["links"]["evaluation"] = f"{_API}/{row['evaluation_id']}"
+        body["evaluation"] = _created(load_evaluation(store(), row["evaluation_id"]))
+    if row["state"] == "failed":
+        body["problem"] = row["problem"]
+    return body
+
+
+@blp.route(f"{_API}/requests/<int:rid>")
+@blp.response(200, EvaluationRequestOut)
+@blp.alt_response(401, description="No valid bearer token")
+@blp.alt_response(403, description="The token's role is not evaluator or admin")
+@blp.alt_response(404, description="No such request")
+@require(WRITERS)
+def get_evaluation_request(rid):
+    """An evaluation request's state: queued, running, succeeded (with the evaluation and its
+    ranking, `links.evaluation`) or failed (with the problem document a synchronous run answered)."""
+    row = evaluation_requests.load_request(store(), rid)
+    if row is None:
+        raise Problem(404, f"no evaluation request {rid}", "not-found")
+    return _request_status(row)
 
 
 @blp.route(_API, methods=["GET"])

@@ -99,14 +99,14 @@ def worker() -> JobQueue:
     return q
 
 
-def _worker_enabled(app) -> bool:
+def worker_enabled(app) -> bool:
     return bool(app.config.get("FEED_WORKER", not app.testing))
 
 
 @bp.record_once
 def _start_worker(state):
     app = state.app
-    if _worker_enabled(app) and "hub_store" in app.extensions:
+    if worker_enabled(app) and "hub_store" in app.extensions:
         # Started with the app so that a restart finds queued and crashed batches without a request
         # (in-process queue; procrastinate's `start` does nothing: its workers are `hub worker`).
         with app.app_context():
@@ -160,7 +160,7 @@ def push_batch(code):
         raise Problem(exc.status, exc.detail, "bad-batch" if exc.status == 400 else None, **exc.extra) from None
     if answer.queued:
         q = worker()
-        if q.runs_elsewhere or _worker_enabled(current_app):
+        if q.runs_elsewhere or worker_enabled(current_app):
             q.start().defer("apply_batch", batch_id=answer.batch_id, network=code)
     return _answer(answer)
 

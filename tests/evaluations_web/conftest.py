@@ -18,7 +18,7 @@ from hub.auth.tokens import create_token, revoke_token
 from hub.store.db import Store
 from hub.store.migrate import upgrade
 from hub.web import create_app
-from tests.conftest import auth
+from tests.conftest import auth, wait_until
 
 CONF = PROJECT_ROOT / "conf" / "evaluation"
 SAMPLE = "inputs-2013-sample.csv"
@@ -84,7 +84,11 @@ def store(migrated, tmp_path):
 
 @pytest.fixture
 def app(store, frameworks):
-    return create_app({"STORE": store, "TESTING": True, "EVALUATION_FRAMEWORKS": str(frameworks)})
+    # FEED_WORKER: the app's in-process job queue runs the queued evaluations, as under `hub serve`.
+    app = create_app({"STORE": store, "TESTING": True, "EVALUATION_FRAMEWORKS": str(frameworks), "FEED_WORKER": True})
+    yield app
+    if "hub_jobs" in app.extensions:
+        app.extensions["hub_jobs"].stop()
 
 
 @pytest.fixture
@@ -108,3 +112,37 @@ def post(client, tokens):
         return client.post("/api/v1/evaluations", json=body, headers=auth(tokens.get(token, token)), **kw)
 
     return _post
+
+
+def finished(client, response, token: str, *, timeout: float = 120) -> dict:
+    """The status document of a 202-queued evaluation request, once it succeeded or failed."""
+    assert response.status_code == 202, response.get_data(as_text=True)
+    location = response.headers["Location"]
+
+    def done():
+        doc = client.get(location, headers=auth(token)).get_json()
+        return doc if doc["state"] in ("succeeded", "failed") else None
+
+    return wait_until(done, timeout=timeout, what=f"evaluation request {location} to finish")
+
+
+@pytest.fixture
+def evaluate(client, tokens, post):
+    """evaluate(body, token="evaluator") → the finished request's status document (POST, then poll)."""
+
+    def _evaluate(body, token="evaluator", **kw):
+        return finished(client, post(body, token=token, **kw), tokens.get(token, token))
+
+    return _evaluate
+
+
+@pytest.fixture
+def created(evaluate):
+    """created(body) → the evaluation a request made (its summary and ranking); fails if it failed."""
+
+    def _created(body, token="evaluator", **kw):
+        doc = evaluate(body, token=token, **kw)
+        assert doc["state"] == "succeeded", doc
+        return doc["evaluation"]
+
+    return _created

@@ -30,10 +30,10 @@ def chromium_nojs():
 
 
 @pytest.mark.slow
-def test_ranking_page_in_a_browser_without_javascript(chromium_nojs, live, post):
+def test_ranking_page_in_a_browser_without_javascript(chromium_nojs, live, created):
     from selenium.webdriver.common.by import By
 
-    eid = post({"framework": "provinces", "runs": 60, "seed": 2, "publish": True}).get_json()["id"]
+    eid = created({"framework": "provinces", "runs": 60, "seed": 2, "publish": True})["id"]
     driver = chromium_nojs
     driver.get(f"{live}/static/ui/favicon.svg")
     driver.get_log("performance")  # the browser's own start-up requests (chrome://) are not the page's

@@ -22,7 +22,7 @@ def routes(app):
 
 def test_every_route_is_documented(app):
     found = list(routes(app))
-    assert len(found) == 10  # … and the panel and the audit of an evaluation (issue 16)
+    assert len(found) == 11  # … the panel and the audit of an evaluation (issue 16), a queued request's state (issue 17)
     for route in found:
         assert f"`{route}`" in DOC, route
 

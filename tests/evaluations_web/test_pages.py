@@ -14,10 +14,10 @@ from tests.evaluations_web.conftest import auth
 
 
 @pytest.fixture
-def ranking(post):
+def ranking(created):
     """(published id, draft id, the published report) for the 30-network test framework."""
-    published = post({"framework": "provinces", "runs": 60, "seed": 2, "title": "三十个网络 2013", "publish": True}).get_json()["id"]
-    draft = post({"framework": "provinces", "runs": 0, "title": "草稿 draft"}).get_json()["id"]
+    published = created({"framework": "provinces", "runs": 60, "seed": 2, "title": "三十个网络 2013", "publish": True})["id"]
+    draft = created({"framework": "provinces", "runs": 0, "title": "草稿 draft"})["id"]
     return published, draft
 
 

@@ -14,13 +14,11 @@ from tests.evaluations_web.test_pages import page, text
 
 
 @pytest.fixture
-def two_periods(store, post):
+def two_periods(store, created):
     """The built-in framework over a store with 2011 and 2012 statistics, published with its panel."""
     populate(store)
     add_2011(store)
-    r = post({"framework": "networks-2013", "periods": [2011, 2012], "runs": 40, "seed": 4, "publish": True})
-    assert r.status_code == 201, r.get_json()
-    body = r.get_json()
+    body = created({"framework": "networks-2013", "periods": [2011, 2012], "runs": 40, "seed": 4, "publish": True})
     assert body["panel"]["periods"] == [2011, 2012]
     return body["id"]
 

@@ -3,26 +3,14 @@ locks, and lost work found again."""
 
 from __future__ import annotations
 
-import pytest
 from sqlalchemy import select, text, update
 
 from hub.auth.tokens import create_token
-from hub.config import Registry, Settings
 from hub.feed import samples
 from hub.feed.batches import BATCHES, MAX_ATTEMPTS
-from hub.queue import QUEUES, open_queue
+from hub.queue import QUEUES
 from hub.queue.tasks import TASKS, Context, apply_batch
-from hub.store.networks import sync_networks
 from hub.web import create_app
-
-
-@pytest.fixture
-def jobs(store):
-    registry = Registry.load()
-    sync_networks(store, registry)
-    q = open_queue(store, Settings.load(), registry)
-    yield q
-    q.stop()
 
 
 def test_the_registry_picks_the_queue_of_the_database(store, jobs):
