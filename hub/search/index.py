@@ -9,12 +9,13 @@ The writer has the documents of the rows it is about to write built before it ta
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from typing import NamedTuple
 
 from sqlalchemy import delete, select
 
-from hub.search import signals, versions
+from hub.search import counts, signals, versions
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
@@ -166,8 +167,10 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
     ids = list(dict.fromkeys(ids))
     prepared = prepared or {}
     text = backend(conn)
+    delta: Counter = Counter()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
+        delta.subtract(counts.tally(counts.old_rows(conn, chunk)))
         text.remove(conn, chunk)
         conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
         documents = [_settled(text, prepared[i]) for i in chunk if i in prepared]
@@ -177,6 +180,8 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
             documents += [_encoded(text, r._mapping) for r in rows]
         if documents:
             text.insert(conn, documents)
+        delta.update(counts.tally(cols for cols, _ in documents))
+    counts.apply_delta(conn, delta)
     versions.bump(conn, ids)
 
 
@@ -193,6 +198,7 @@ def index_all(conn, chunk: int = 2000) -> int:
         batch = conn.execute(q).scalars().all()
         if not batch:
             text.optimize(conn)
+            counts.rebuild(conn)
             return done
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
         text.insert(conn, [_encoded(text, r._mapping) for r in rows])
@@ -256,10 +262,14 @@ def _keep_index_current(conn, ids, prepared):
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
 #: ranking signals (quality, tiebreak) that only the indexer can compute.
 _INDEX_REBUILT_AFTER = {"0002", "0006"}
+#: Migrations after which the kept facet counts are counted again from the index: 0010 creates them.
+_COUNTS_REBUILT_AFTER = {"0010"}
 
 
 @after_upgrade
 def _fill_new_index(conn, applied):
     # Instruments stored before the index (or its columns) existed are indexed with the analyser this code ships.
     if _INDEX_REBUILT_AFTER & set(applied):
-        index_all(conn)
+        index_all(conn)  # counts them too
+    elif _COUNTS_REBUILT_AFTER & set(applied):
+        counts.rebuild(conn)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import Integer, and_, literal, literal_column, or_, select
 
 from hub.exports.record import fetch_records
+from hub.search import counts
 from hub.search.backends import backend
 from hub.search.cache import cached
 from hub.search.facets import facet_counts
@@ -202,7 +203,8 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     where = conditions(text, p, clauses)
 
     # Total and facets: one statement, the matching rows' narrow columns read once.
-    result.total, result.facets = facet_counts(conn, where)
+    # Without a query and with at most one filter, from the counts the writers keep (hub.search.counts).
+    result.total, result.facets = facet_counts(conn, where, counts.scope_of(p) if not clauses else None)
     if result.total == 0 or p.offset >= result.total:
         return result
 
