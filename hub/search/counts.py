@@ -186,9 +186,25 @@ def tally(rows) -> Counter:
     return out
 
 
-def old_rows(conn, ids) -> list:
-    """The counted columns of the documents of `ids` now in the index (before a writer replaces them)."""
-    return [r._mapping for r in conn.execute(select(*(docs.c[c] for c in COLUMNS)).where(docs.c.instrument_id.in_(ids)))]
+def old_rows(conn, ids) -> dict:
+    """instrument id → the counted columns of its document now in the index (before a writer replaces it)."""
+    q = select(docs.c.instrument_id, *(docs.c[c] for c in COLUMNS)).where(docs.c.instrument_id.in_(ids))
+    return {r.instrument_id: r._mapping for r in conn.execute(q)}
+
+
+def add_change(delta: Counter, before: dict, after: list) -> None:
+    """Add to `delta` what replacing the documents `before` (id → row) by `after` (rows with
+    instrument_id) changes. A document rewritten with the same counted values (most of a re-harvest)
+    changes nothing and costs nothing."""
+    after_by_id = {r["instrument_id"]: r for r in after}
+
+    def same(a, b) -> bool:
+        return all(a[c] == b[c] for c in COLUMNS)
+
+    gone = [r for i, r in before.items() if i not in after_by_id or not same(r, after_by_id[i])]
+    new = [r for i, r in after_by_id.items() if i not in before or not same(before[i], r)]
+    delta.subtract(tally(gone))
+    delta.update(tally(new))
 
 
 def apply_delta(conn, delta: Counter) -> None:

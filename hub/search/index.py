@@ -170,7 +170,7 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
     delta: Counter = Counter()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        delta.subtract(counts.tally(counts.old_rows(conn, chunk)))
+        before = counts.old_rows(conn, chunk)
         text.remove(conn, chunk)
         conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
         documents = [_settled(text, prepared[i]) for i in chunk if i in prepared]
@@ -180,7 +180,7 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
             documents += [_encoded(text, r._mapping) for r in rows]
         if documents:
             text.insert(conn, documents)
-        delta.update(counts.tally(cols for cols, _ in documents))
+        counts.add_change(delta, before, [cols for cols, _ in documents])
     counts.apply_delta(conn, delta)
     versions.bump(conn, ids)
 
@@ -212,7 +212,7 @@ def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, pr
     One transaction over a million instruments would hold SQLite's write lock (and every harvest
     behind it) for minutes and lose everything to an interruption. Here each batch of active
     instruments, in id order, replaces its own documents (after a first pass that drops text rows
-    without a document), so searches keep answering from the old
+    without a document and counts the kept facet counts again from the documents), so searches keep answering from the old
     documents until theirs are rewritten, and a run stopped after id X is resumed with
     `resume_after=X`. A last pass removes documents of instruments that are gone or withdrawn.
     `progress(last_id, indexed)` is called after every batch. Returns the instruments indexed.
@@ -220,6 +220,9 @@ def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, pr
     done, last = 0, resume_after
     with store.write() as conn:
         backend(conn).prune(conn)
+        # Counted again from the documents as they are: a repair follows writes that bypassed the
+        # hooks (raw SQL on search_docs), and each batch below then changes the counts by its own delta.
+        counts.rebuild(conn)
     while True:
         with store.read() as conn:
             q = select(_I.c.id).where(_I.c.withdrawn_at.is_(None)).order_by(_I.c.id).limit(batch)

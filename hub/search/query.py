@@ -129,12 +129,22 @@ def score_expression(text, clauses):
     return literal_column("(" + " + ".join(parts) + ")", Integer)
 
 
-def conditions(text, p: SearchParams, clauses) -> list:
+#: Without a query, a page of at least this many matches in the default order is read along the rank
+#: index (tables.ix_search_docs_rank), its filters checked row by row: at most 1 row in
+#: catalogue/BROAD is skipped per row shown. Left indexed, "category 01" or a value band (hundreds of
+#: thousands of rows) made planners fetch every match through the filter's index and sort them all.
+BROAD = 50_000
+ALONG_RANK = {**UNINDEXED, "city": lambda v: docs.c.city_code.is_(None) if v == UNKNOWN else docs.c.city_code.concat("") == v}
+
+
+def conditions(text, p: SearchParams, clauses, broad: bool = False) -> list:
     """WHERE conditions on search_docs: with a query, one text-index match for the clauses and
-    the selective filters (as tags), plus row conditions for the others."""
+    the selective filters (as tags), plus row conditions for the others. `broad`: the same rows,
+    written for a page read along the rank index (BROAD)."""
     filters = p.filters()
     as_tags = {k: v for k, v in filters.items() if clauses and k in TAG_FILTER and TAG_FILTER[k](v)}
-    where = [(UNINDEXED if clauses else ROW_FILTERS).get(k, ROW_FILTERS[k])(v) for k, v in filters.items() if k not in as_tags]
+    forms = UNINDEXED if clauses else ALONG_RANK if broad else ROW_FILTERS
+    where = [forms.get(k, ROW_FILTERS[k])(v) for k, v in filters.items() if k not in as_tags]
     if p.include_retired is False and p.status is None:
         where.append(or_(docs.c.status.is_(None), docs.c.status.notin_(RETIRED)))
     if clauses:
@@ -209,6 +219,8 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
         return result
 
     score, order = ordering(text, p, clauses)
+    if not clauses and p.sort == "relevance" and result.total >= BROAD:
+        where = conditions(text, p, clauses, broad=True)
     # Ranking every match of a broad query is the costly part; the page is cached like the facets.
     page = cached(
         conn,
