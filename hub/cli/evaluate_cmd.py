@@ -30,7 +30,10 @@ def resolve_framework(name: str) -> Path:
     "periods",
     type=int,
     multiple=True,
-    help="Service-statistics year (default: settings service_year); repeat for several periods side by side (the latest is ranked with uncertainty, the panel shows the movement).",
+    help=(
+        "Service-statistics year (default: settings service_year); repeat for several periods side by side (the latest is ranked with "
+        "uncertainty, the panel shows the movement)."
+    ),
 )
 @click.option(
     "--inputs",

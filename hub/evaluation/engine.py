@@ -82,7 +82,8 @@ def evaluate(fw: Framework, data: UnitData) -> Nominal:
         value[:, j] = apply_transform(node.transform, value[:, j])
         for i in np.flatnonzero(before & np.isnan(value[:, j])):
             warnings.append(
-                f"indicator {node.id}: {node.transform} of {number_text(raw[i, j])} for unit {data.ids[i]} is undefined; value treated as missing"
+                f"indicator {node.id}: {node.transform} of {number_text(raw[i, j])} for unit {data.ids[i]} is undefined; value "
+                f"treated as missing"
             )
 
     availability = (~np.isnan(value)).mean(axis=1) if inds else np.ones(len(data.ids))

@@ -171,7 +171,9 @@ def completeness(s: Snapshot):
 
 @METRICS.register("likely_duplicate_share", uses="instruments", unit="share")
 def likely_duplicate_share(s: Snapshot):
-    """Likely duplicates inside the network: share of listed instruments with another record of the same owner, model (normalised), value and commissioning date (a lower share is better; docs/duplicates.md)."""
+    """Likely duplicates inside the network: share of listed instruments with another record of the
+    same owner, model (normalised), value and commissioning date (a lower share is better;
+    docs/duplicates.md)."""
     from collections import Counter
 
     from hub.dedup.features import norm_text

@@ -308,7 +308,10 @@ TOP_KEYS = {
     "network": "the network's code: a 6-digit GB/T 2260 province code, or a non-provincial code (docs/networks.md)",
     "family": "the interface family: a registered connector family, or push",
     "description": "free text",
-    "source_id": "payload path of the network's own record id, or {from: [paths], join, transform} to compose one, or {hash: [paths]} for a stable digest",
+    "source_id": (
+        "payload path of the network's own record id, or {from: [paths], join, transform} to compose one, or {hash: [paths]} for a "
+        "stable digest"
+    ),
     "fields": "common-schema field → source",
     "service": "service statistics: {source_id: path, fields: {...}}",
 }

@@ -92,7 +92,9 @@ class SearchParamsSchema(Schema):
     include_retired = fields.Boolean(
         load_default=None,
         metadata={
-            "description": "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."
+            "description": (
+                "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."
+            )
         },
     )
     # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)

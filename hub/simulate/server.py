@@ -37,8 +37,14 @@ class _QuietHandler(WSGIRequestHandler):
 #: The network's public pages the hub's instrument page links to when a record has no booking link
 #: (conf/networks.yaml portal_url / apply_url): plain pages, outside the harvest's fault machinery.
 PUBLIC_PAGES = {
-    "portal": "<!doctype html><meta charset=utf-8><title>{code} 服务平台</title><h1>大型科学仪器共享服务平台（模拟 {code}）</h1><p>仪器预约、检测服务与费用。</p>",
-    "apply": "<!doctype html><meta charset=utf-8><title>{code} 如何申请</title><h1>如何申请使用仪器（模拟 {code}）</h1><ol><li>注册单位账号</li><li>选择仪器并提交预约</li><li>与管理员确认时间与费用</li></ol>",
+    "portal": (
+        "<!doctype html><meta charset=utf-8><title>{code} 服务平台</title>"
+        "<h1>大型科学仪器共享服务平台（模拟 {code}）</h1><p>仪器预约、检测服务与费用。</p>"
+    ),
+    "apply": (
+        "<!doctype html><meta charset=utf-8><title>{code} 如何申请</title><h1>如何申请使用仪器（模拟 {code}）</h1>"
+        "<ol><li>注册单位账号</li><li>选择仪器并提交预约</li><li>与管理员确认时间与费用</li></ol>"
+    ),
 }
 
 

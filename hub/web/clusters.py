@@ -14,16 +14,6 @@ from hub.web.errors import Problem
 bp = Blueprint(
     "clusters", __name__, url_prefix="/api/v1/clusters", description="Duplicate clusters and operators' decisions (docs/duplicates.md)"
 )
-_DENIED = ((401, "No valid admin bearer token"), (403, "The token's role is not admin"))
-
-
-def _documented(*statuses):
-    def decorate(view):
-        for status, text in (*_DENIED, *statuses):
-            view = bp.alt_response(status, description=text)(view)
-        return view
-
-    return decorate
 
 
 class ClusterOut(Schema):
@@ -45,7 +35,7 @@ class DecisionOut(Schema):
 
 @bp.route("/<path:instrument_id>", methods=["GET"])
 @bp.response(200, ClusterOut)
-@_documented()
+@bp.documented()
 @require("admin")
 def get_cluster(instrument_id):
     """The cluster of one record: its id and the other networks' records of the same instrument."""
@@ -58,7 +48,7 @@ def get_cluster(instrument_id):
 @bp.route("/decisions", methods=["POST"])
 @bp.arguments(DecisionIn)
 @bp.response(201, DecisionOut)
-@_documented((404, "No such instrument"))
+@bp.documented((404, "No such instrument"))
 @require("admin")
 def post_decision(body):
     """Confirm that two records are one instrument, or split them; audited, and kept through every later harvest."""

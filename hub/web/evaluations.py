@@ -92,7 +92,10 @@ class EvaluationIn(Schema):
         load_default=None,
         validate=validate.Length(1, 10),
         metadata={
-            "description": "several service-statistics years side by side: the latest is ranked with uncertainty, the report's `panel` holds every period and the movement"
+            "description": (
+                "several service-statistics years side by side: the latest is ranked with uncertainty, the report's `panel` holds every "
+                "period and the movement"
+            )
         },
     )
     seed = fields.Integer(
@@ -493,7 +496,10 @@ def _section(eid: int, key: str):
 @blp.route(f"{_API}/<int:eid>/panel")
 @blp.response(
     200,
-    description="The periods side by side: {periods, from, to, units: [{id, label, series: [{period, rank, score}], rank_change, score_change}]}; null for a one-period evaluation",
+    description=(
+        "The periods side by side: {periods, from, to, units: [{id, label, series: [{period, rank, score}], rank_change, "
+        "score_change}]}; null for a one-period evaluation"
+    ),
     content_type="application/json",
 )
 @blp.alt_response(404, description="No such evaluation")

@@ -31,20 +31,13 @@ from hub.web.errors import Problem
 from hub.web.request_body import read_body
 from hub.schema import NETWORK_CODE
 
-bp = Blueprint("feed", __name__, url_prefix="/api/v1", description="Pushed batches, the audit log and held withdrawals (docs/push.md)")
 _DENIED = (
     (401, "No valid bearer token (missing, malformed, unknown, revoked or expired)"),
     (403, "The token's role or network does not allow this"),
 )
-
-
-def _documented(*statuses):
-    def decorate(view):
-        for status, text in (*_DENIED, *statuses):
-            view = bp.alt_response(status, description=text)(view)
-        return view
-
-    return decorate
+bp = Blueprint(
+    "feed", __name__, url_prefix="/api/v1", denied=_DENIED, description="Pushed batches, the audit log and held withdrawals (docs/push.md)"
+)
 
 
 class BatchesArgs(Schema):
@@ -134,7 +127,7 @@ def _answer(answer: batches.Answer) -> Response:
 @bp.doc(requestBody=_PUSH_BODY, parameters=_PUSH_PARAMETERS)
 @bp.response(200, description="A small batch, applied: the batch report", content_type="application/json")
 @bp.alt_response(202, description="A large batch, queued: {id, state, records, bytes, report}; Location is the report")
-@_documented(
+@bp.documented(
     (400, "Bad parameters or a body that is not CSV, JSON or XML"),
     (404, "No such network"),
     (409, "The network is harvested, not pushed"),
@@ -170,7 +163,7 @@ def push_batch(code):
 @bp.route("/networks/<string:code>/batches")
 @bp.arguments(BatchesArgs, location="query", as_kwargs=True)
 @bp.response(200, description="The network's recent batches, newest first", content_type="application/json")
-@_documented((400, "A bad parameter"), (404, "No such network"))
+@bp.documented((400, "A bad parameter"), (404, "No such network"))
 @require("publisher", network="code")
 def list_batches(code, limit):
     _network(code)
@@ -180,7 +173,7 @@ def list_batches(code, limit):
 
 @bp.route("/networks/<string:code>/batches/<string:batch_id>")
 @bp.response(200, description="The batch report", content_type="application/json")
-@_documented((404, "No such batch of this network"))
+@bp.documented((404, "No such batch of this network"))
 @require("publisher", network="code")
 def batch_report(code, batch_id):
     with store().read() as conn:
@@ -193,7 +186,7 @@ def batch_report(code, batch_id):
 @bp.route("/audit")
 @bp.arguments(AuditArgs, location="query", as_kwargs=True)
 @bp.response(200, description="Audit entries, newest first, and the link to the next page", content_type="application/json")
-@_documented((400, "A bad parameter"))
+@bp.documented((400, "A bad parameter"))
 @require("admin")
 def audit_log(limit, before, network, action, batch):
     with store().read() as conn:
@@ -207,7 +200,7 @@ def audit_log(limit, before, network, action, batch):
 @bp.route("/holds")
 @bp.arguments(HoldsArgs, location="query", as_kwargs=True)
 @bp.response(200, description="Withdrawals held for an operator", content_type="application/json")
-@_documented((400, "A bad parameter"))
+@bp.documented((400, "A bad parameter"))
 @require("admin")
 def list_holds(state):
     with store().read() as conn:
@@ -216,7 +209,7 @@ def list_holds(state):
 
 @bp.route("/holds/<int:hold_id>")
 @bp.response(200, description="One held withdrawal", content_type="application/json")
-@_documented((404, "No such hold"))
+@bp.documented((404, "No such hold"))
 @require("admin")
 def get_hold(hold_id):
     with store().read() as conn:
@@ -228,7 +221,7 @@ def get_hold(hold_id):
 
 @bp.route("/holds/<int:hold_id>/<string:decision>", methods=["POST"])
 @bp.response(200, description="The hold, decided", content_type="application/json")
-@_documented((400, "The decision is not confirm or reject"), (404, "No such hold"), (409, "The hold was already decided"))
+@bp.documented((400, "The decision is not confirm or reject"), (404, "No such hold"), (409, "The hold was already decided"))
 @require("admin")
 def decide_hold(hold_id, decision):
     principal = check("admin")

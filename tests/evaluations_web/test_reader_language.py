@@ -52,7 +52,8 @@ def test_english_page_has_sentences_movement_and_audit(client, two_periods):
     # the sentence per unit, from its own numbers
     words = text(sd.xpath('.//td[@class="in-words"]')[0])
     assert re.fullmatch(
-        r"Ranks 1st; between \d+(st|nd|rd|th) and \d+(st|nd|rd|th) in 90 % of the alternatives\.|Ranks 1st, and keeps that rank in at least 90 % of the alternatives\.",
+        r"Ranks 1st; between \d+(st|nd|rd|th) and \d+(st|nd|rd|th) in 90 % of the alternatives\.|Ranks 1st, and keeps that rank in "
+        r"at least 90 % of the alternatives\.",
         words,
     ), words
     # the audit: correlations, alpha, flags as sentences

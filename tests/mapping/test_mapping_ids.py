@@ -114,8 +114,8 @@ def test_mapping_check_reads_a_mac_roman_csv_sample(tmp_path):
     assert "2 of 4 records accepted, 1 errors, 0 warnings, 1 repeated ids" in out
     assert "record Chemistry | NMR%2FEPR 600 | Dalton at line 4 repeats line 2" in out
     assert (
-        "record (line 5), field Department | Name | Building: the record id (Department | Name | Building) is missing its parts Name, Building"
-        in out
+        "record (line 5), field Department | Name | Building: the record id (Department | Name | Building) is missing its parts "
+        "Name, Building" in out
     )
     assert "fill rates:" in out and "contact.name" in out and "100.0%" in out
     assert "Zoë Brontë" in out
@@ -153,13 +153,16 @@ def test_mapping_check_warns_when_a_single_byte_encoding_would_garble_utf8(tmp_p
     [
         pytest.param(
             ".xml",
-            "<?xml version='1.0' encoding='UTF-8'?><SDYQExport><Instrument><YQBH>SD-1</YQBH><YQMC>液相色谱仪</YQMC></Instrument></SDYQExport>",
+            "<?xml version='1.0' encoding='UTF-8'?>"
+            "<SDYQExport><Instrument><YQBH>SD-1</YQBH><YQMC>液相色谱仪</YQMC></Instrument></SDYQExport>",
             "370000",
             id="xml",
         ),
         pytest.param(
             ".html",
-            "<html><head><meta charset='gbk'></head><body><table class='yq-detail'><tr><th>仪器编号</th><td>HE-1</td></tr><tr><th>仪器名称：</th><td>气相色谱仪</td></tr></table></body></html>",
+            "<html><head><meta charset='gbk'></head><body>"
+            "<table class='yq-detail'><tr><th>仪器编号</th><td>HE-1</td></tr>"
+            "<tr><th>仪器名称：</th><td>气相色谱仪</td></tr></table></body></html>",
             "130000",
             id="html",
         ),

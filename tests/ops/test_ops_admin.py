@@ -207,3 +207,12 @@ def test_confirming_a_held_withdrawal_tombstones_the_instruments(client, store, 
     again = client.post(f"/admin/holds/{filled['hold']}/confirm", data={"csrf": csrf})
     assert again.status_code == 409
     assert "No withdrawals held" in client.get("/admin?lang=en").get_data(as_text=True)
+
+
+def test_the_alerts_filter_takes_every_kind_of_network_code(client, admin):
+    # Ministries, academies, cities and foreign partners have codes like M00001 (hub/network_codes.py).
+    for code in ("370000", "M00001", "A0CAS1"):
+        r = client.get(f"/api/v1/admin/alerts?network={code}", headers=bearer(admin))
+        assert r.status_code == 200, (code, r.get_json())
+    r = client.get("/api/v1/admin/alerts?network=37000", headers=bearer(admin))
+    assert r.status_code == 400 and "network code" in r.get_data(as_text=True)

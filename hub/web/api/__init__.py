@@ -15,6 +15,9 @@ from hub.web.errors import Problem
 
 API_VERSION = "v1"
 
+#: What a view guarded by `@require("admin")` answers when the token is wrong (documented, not enforced, here).
+ADMIN_DENIED = ((401, "No valid admin bearer token"), (403, "The token's role is not admin"))
+
 
 class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
@@ -25,9 +28,21 @@ class _Parser(FlaskParser):
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, denied=ADMIN_DENIED, **kwargs):
         super().__init__(*args, **kwargs)
+        self.denied = denied
         self.before_request(_refuse_repeated_parameters)
+
+    def documented(self, *statuses):
+        """Document a guarded view's answers: the blueprint's refusals (the guard itself is
+        `@require`, hub/auth) and the view's own error statuses."""
+
+        def decorate(view):
+            for status, text in (*self.denied, *statuses):
+                view = self.alt_response(status, description=text)(view)
+            return view
+
+        return decorate
 
 
 def _refuse_repeated_parameters():

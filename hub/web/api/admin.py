@@ -14,6 +14,7 @@ from flask import current_app
 from marshmallow import Schema, fields, validate
 
 from hub.auth.web import current_principal, require
+from hub.network_codes import NETWORK_CODE
 from hub.ops import alerts as alerts_mod
 from hub.ops import dashboard
 from hub.web import store
@@ -22,7 +23,7 @@ from hub.web.api import Blueprint
 from hub.web.api.params import Int
 
 blp = Blueprint("admin_api", __name__, url_prefix="/api/v1/admin", description="The harvest dashboard as JSON (admin tokens)")
-_NETWORK = validate.Regexp(r"^\d{6}$", error="a 6-digit network code")
+_NETWORK = validate.Regexp(NETWORK_CODE, error="a network code: six digits, or M/A/C/F and five letters or digits")
 
 
 class _Args(Schema):
@@ -96,21 +97,9 @@ def _json(body, status: int = 200):
     return response
 
 
-_DENIED = ((401, "No valid admin bearer token"), (403, "The token's role is not admin"))
-
-
-def _documented(*statuses):
-    def decorate(view):
-        for status, text in (*_DENIED, *statuses):
-            view = blp.alt_response(status, description=text)(view)
-        return view
-
-    return decorate
-
-
 @blp.route("/networks")
 @blp.response(200, NetworksOut)
-@_documented()
+@blp.documented()
 @require("admin")
 def networks():
     """Every network of the registry: last run, next run, 30-day health, alerts, held withdrawals."""
@@ -120,7 +109,7 @@ def networks():
 
 @blp.route("/networks/<string:code>")
 @blp.response(200, NetworkDetailOut)
-@_documented((404, "No such network in the registry"))
+@blp.documented((404, "No such network in the registry"))
 @require("admin")
 def network(code):
     """One network: its overview row, recent runs, 30 daily probe figures and its alerts."""
@@ -136,7 +125,7 @@ def network(code):
 @blp.route("/networks/<string:code>/errors")
 @blp.arguments(ErrorsArgs, location="query", as_kwargs=True)
 @blp.response(200, ErrorsOut)
-@_documented((400, "A bad parameter"), (404, "No such network in the registry"))
+@blp.documented((400, "A bad parameter"), (404, "No such network in the registry"))
 @require("admin")
 def errors(code, page, per_page, job):
     """The records harvests skipped, newest first, with their raw excerpts, a page at a time."""
@@ -148,7 +137,7 @@ def errors(code, page, per_page, job):
 @blp.route("/networks/<string:code>/harvest", methods=["POST"])
 @blp.arguments(HarvestIn, location="json", required=False)
 @blp.response(202, HarvestQueued)
-@_documented(
+@blp.documented(
     (400, 'The body is not a JSON object like {"full": false}'),
     (404, "No such network in the registry"),
     (409, "The network pushes its data; it cannot be harvested"),
@@ -171,7 +160,7 @@ def harvest_now(body, code):
 @blp.route("/alerts")
 @blp.arguments(AlertsArgs, location="query", as_kwargs=True)
 @blp.response(200, AlertsOut)
-@_documented((400, "A bad parameter"))
+@blp.documented((400, "A bad parameter"))
 @require("admin")
 def alerts(state, network):
     """Alerts of every network (or one), newest first."""
