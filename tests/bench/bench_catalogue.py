@@ -2,14 +2,24 @@
 
     .venv/bin/python tests/bench/bench_catalogue.py                      # 300,000 instruments, SQLite
     .venv/bin/python tests/bench/bench_catalogue.py --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
-    .venv/bin/python tests/bench/bench_catalogue.py --n 30000 --reuse   # smaller; reuse an existing database
+    # a million, built once and kept (the PostgreSQL database must exist and be named *bench*):
+    createdb -h 127.0.0.1 -U postgres bench1m
+    PG=postgresql+psycopg://postgres@127.0.0.1:5432/bench1m
+    .venv/bin/python tests/bench/bench_catalogue.py --n 1000000 --dir /data/bench --reuse --build-only --postgres $PG
+    .venv/bin/python tests/bench/bench_catalogue.py --n 1000000 --dir /data/bench --reuse --skip-export --postgres $PG
 
-Steps: generate N realistic instruments straight into a fresh store (bulk Core inserts, then one
-`index_all`), then
-1. single client: GET /api/v1/instruments with q + two filters (+ facets, always returned) against
-   gunicorn (2 workers): p50 / p95 over a fixed mix of queries;         targets p50 ≤ 30 ms, p95 ≤ 100 ms (SQLite)
-2. 8 concurrent clients against the same server: requests per second; target ≥ 150/s
-3. `hub export` of the whole catalogue in csv, jsonl and xlsx: peak RSS of the process; target < 300 MB
+Steps: generate N realistic instruments straight into a store (bulk Core inserts, then one
+`index_all`; with --reuse kept, resumed when stopped during indexing, and upgraded to the code's
+migrations when reused), then, against gunicorn (2 workers), each figure with the load average:
+1. the home page cold: the first request (API and HTML) after each of 20 catalogue changes;
+2. the whole catalogue repeated (no q, and q=仪);
+3. single client: GET /api/v1/instruments with q + a province or city + one more filter (+ facets,
+   always returned): p50 / p95 over a fixed mix;                             target p95 ≤ 100 ms
+4. broad: q + nation-wide filters (10,000–110,000 matches);                 target p95 ≤ 100 ms
+5. wide: no q, one or two filters (a province, a category, a value band: up to 800,000 matches),
+   pages 1–50;                                                               target p95 ≤ 100 ms
+6. 8 concurrent clients: requests per second, and gunicorn's CPU per request; target ≥ 150/s
+7. `hub export` of the whole catalogue in csv, jsonl and xlsx: peak RSS of the process; target < 300 MB
 """
 
 from __future__ import annotations
