@@ -116,6 +116,11 @@ class _OperationsSchema(_Strict):
     poll_seconds = fields.Float(load_default=5.0, validate=validate.Range(min=0.1, max=3600))
     lease_ttl_seconds = fields.Integer(load_default=600, validate=validate.Range(min=5))
     scheduler_workers = fields.Integer(load_default=4, validate=validate.Range(1, 64))
+    # `hub worker` on PostgreSQL (hub.queue.postgres): how often it beats, when a silent worker's jobs
+    # are retried by another, how often one of them looks for stalled jobs and lost batches.
+    worker_heartbeat_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.5, max=600))
+    worker_stalled_seconds = fields.Float(load_default=30.0, validate=validate.Range(min=2, max=3600))
+    worker_sweep_seconds = fields.Integer(load_default=10, validate=validate.Range(1, 59))
     service_stats_cron = fields.String(load_default="0 4 1 * *", validate=_check_cron)
     alerts = fields.Nested(_AlertsSchema, load_default=lambda: _AlertsSchema().load({}))
     notifier = fields.Dict(keys=fields.String(), load_default=lambda: {"kind": "log"}, validate=_check_notifier)

@@ -14,9 +14,10 @@ from __future__ import annotations
 import os
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import func, select
 
+from hub.queue import queue_class
 from hub.store.models import Evaluation, HarvestJob, Instrument
 
 _JOBS, _I, _E = HarvestJob.__table__, Instrument.__table__, Evaluation.__table__
@@ -26,6 +27,8 @@ OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "rejected")
 
 #: Request latency buckets (seconds): the catalogue's targets are p50 ≤ 30 ms and p95 ≤ 100 ms.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+#: Job duration buckets (seconds): a small pushed batch takes under a second, a full harvest hours.
+JOB_BUCKETS = (0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 4 * 3600)
 
 
 class RequestMetrics:
@@ -62,6 +65,12 @@ class StoreCollector:
         seconds = CounterMetricFamily("hub_job_seconds", "Wall time of finished jobs, by kind", labels=["kind"])
         evaluations = CounterMetricFamily("hub_evaluations", "Evaluation runs stored, by framework", labels=["framework"])
         active = GaugeMetricFamily("hub_instruments_active", "Instruments listed and not withdrawn, by network", labels=["network"])
+        latency = HistogramMetricFamily(
+            "hub_job_duration_seconds", "Wall time of finished jobs (harvests, pushed batches, remaps), by kind", labels=["kind"]
+        )
+        queued = GaugeMetricFamily(
+            "hub_queue_jobs", "Jobs of the job queue (PostgreSQL: hub worker), by task and status", labels=["task", "status"]
+        )
         with self.store.read() as conn:
             sums = [func.coalesce(func.sum(_JOBS.c[o]), 0) for o in OUTCOMES]
             for kind, state, n, *outcome_sums in conn.execute(
@@ -70,18 +79,27 @@ class StoreCollector:
                 jobs.add_metric([kind, state], n)
                 for outcome, total in zip(OUTCOMES, outcome_sums):
                     records.add_metric([kind, outcome], int(total))
-            durations: dict[str, float] = {}
+            durations: dict[str, list[float]] = {}
             for kind, started, finished in conn.execute(
                 select(_JOBS.c.kind, _JOBS.c.started_at, _JOBS.c.finished_at).where(_JOBS.c.finished_at.is_not(None))
             ):
-                durations[kind] = durations.get(kind, 0.0) + max(0.0, (finished - started).total_seconds())
-            for kind, total in durations.items():
-                seconds.add_metric([kind], total)
+                durations.setdefault(kind, []).append(max(0.0, (finished - started).total_seconds()))
+            for kind, values in durations.items():
+                seconds.add_metric([kind], sum(values))
+                latency.add_metric([kind], _buckets(values, JOB_BUCKETS), sum(values))
+            for task, status, n in queue_class(conn.dialect.name).stored_jobs(conn):
+                queued.add_metric([task, status], n)
             for framework, n in conn.execute(select(_E.c.framework, func.count()).group_by(_E.c.framework)):
                 evaluations.add_metric([framework], n)
             for network, n in conn.execute(select(_I.c.network, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network)):
                 active.add_metric([network], n)
-        yield from (jobs, records, seconds, evaluations, active)
+        yield from (jobs, records, seconds, latency, evaluations, active, queued)
+
+
+def _buckets(values: list[float], bounds) -> list[tuple[str, int]]:
+    """Cumulative bucket counts of a Prometheus histogram, +Inf last."""
+    out = [(str(float(b)), sum(1 for v in values if v <= b)) for b in bounds]
+    return [*out, ("+Inf", len(values))]
 
 
 def build_registry(store) -> tuple[CollectorRegistry, RequestMetrics]:

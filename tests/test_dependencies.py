@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 OWN = {"hub", "connectors"}
 #: Imports allowed to come from an extra rather than the base install: module → extra.
-FROM_EXTRAS = {"psycopg": "postgres"}
+FROM_EXTRAS = {"psycopg": "postgres", "procrastinate": "postgres"}
 
 
 def _name(requirement: str) -> str:

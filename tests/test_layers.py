@@ -62,6 +62,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.simulate",
             "hub.metrics",
             "hub.dedup",
+            # the job queue runs the services' work (batches, harvests) for web, scheduler and worker
+            "hub.queue",
         ),
     ),
     ("web", ("hub.web", "hub.auth.web", "hub.ops.charts")),

@@ -15,12 +15,18 @@ from hub.config import Registry, settings
 
 @click.command()
 @click.option("--network", "networks", multiple=True, help="Only these networks (repeatable); default: every enabled pulled network.")
-def scheduler(networks):
+@click.option(
+    "--harvest-here",
+    is_flag=True,
+    help="Run harvests in this process even on PostgreSQL (a deployment without `hub worker`); by default they are queued for the workers.",
+)
+def scheduler(networks, harvest_here):
     """Run the scheduler in the foreground until SIGTERM or Ctrl-C.
 
     Harvests every network by its schedule (conf/networks.yaml), probes them, recovers crashed jobs,
     picks up "harvest now" requests and raises alerts. Run one or several (on any hosts) against the
-    same database: a lease per network keeps each harvest single."""
+    same database: a lease per network keeps each harvest single. On PostgreSQL due harvests are
+    queued for `hub worker` processes (see --harvest-here)."""
     from hub.ops.scheduler import HubScheduler
 
     root = logging.getLogger("hub")
@@ -42,7 +48,7 @@ def scheduler(networks):
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    sched = HubScheduler(store, registry, settings(), networks=list(networks) or None)
+    sched = HubScheduler(store, registry, settings(), networks=list(networks) or None, harvest_here=harvest_here)
     sched.start()
     click.echo(f"scheduler running: {', '.join(sched.networks) or 'no networks'} (SIGTERM or Ctrl-C to stop)", err=True)
     while not stop.wait(1.0):

@@ -41,6 +41,7 @@ class Rec:
     name: str  # normalised name
     value: float | None  # yuan
     date: str | None  # ISO, precision kept
+    province: str | None = None  # 2-digit GB/T 2260 province of the owner: its credit code's, else the record's city's
 
     def keys(self) -> tuple[str, ...]:
         out = []
@@ -109,4 +110,11 @@ def rec_from_row(row) -> Rec:
         name=_normalised(row.get("name")),
         value=float(value) if value is not None else None,
         date=row.get("commissioned") or None,
+        province=_province(valid_credit(row.get("owner_credit_code")), row.get("city_code")),
     )
+
+
+def _province(credit: str | None, city_code: str | None) -> str | None:
+    # A credit code's 3rd to 8th characters are the division that registered the unit (GB 32100).
+    code = credit[2:4] if credit else (city_code or "")[:2]
+    return code if code.isdigit() and len(code) == 2 else None

@@ -13,7 +13,7 @@ A cluster's id is the smallest id of its records, so it is stable while its memb
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from hub.dedup.features import Rec
@@ -66,15 +66,20 @@ def resolve(recs: list[Rec], settings: DedupSettings, confirmed=(), split=()) ->
     index = {r.id: r for r in recs}
     confirmed = [(a, b) for a, b in confirmed if a in index and b in index]
     scored.sort(key=lambda t: (-t[0], t[1], t[2]))  # ties broken by id: the same input, the same clusters
-    parent = {r.id: r.id for r in recs}
-    members = {r.id: {r.id} for r in recs}
-    networks = {r.id: {r.network} for r in recs}
+    # Union-find over the records some pair names only: most records meet no pair, and building
+    # three dicts over all 300,000 cost seconds.
+    parent: dict[str, str] = {}
+    members: dict[str, set] = {}
+    networks: dict[str, set] = {}
     apart = defaultdict(set)
     for a, b in split:
         apart[a].add(b)
         apart[b].add(a)
 
     def find(x):
+        if x not in parent:
+            parent[x], members[x], networks[x] = x, {x}, {index[x].network}
+            return x
         while parent[x] != x:
             parent[x] = parent[parent[x]]
             x = parent[x]
@@ -98,9 +103,26 @@ def resolve(recs: list[Rec], settings: DedupSettings, confirmed=(), split=()) ->
         join(a, b, forced=True)
     for _, a, b in scored:
         join(a, b, forced=False)
-    cluster_of = {}
-    for root, ids in members.items():
-        cid = min(ids)
-        for rid in ids:
-            cluster_of[rid] = cid
+    cluster_of = {r.id: r.id for r in recs}
+    for ids in members.values():
+        if len(ids) > 1:
+            cid = min(ids)
+            for rid in ids:
+                cluster_of[rid] = cid
     return Result(cluster_of, len(pairs), oversized)
+
+
+def weakest_links(recs: list[Rec], cluster_of: dict[str, str], settings: DedupSettings) -> dict[str, float]:
+    """Per cluster of two records or more, the lowest score between two of its records of different
+    networks (1.0 when an operator joined records of one network): how sure the cluster is."""
+    sizes = Counter(cluster_of[r.id] for r in recs)
+    members: dict[str, list[Rec]] = defaultdict(list)
+    for r in recs:
+        if sizes[cluster_of[r.id]] > 1:
+            members[cluster_of[r.id]].append(r)
+    out = {}
+    for cid, rs in members.items():
+        if len(rs) > 1:
+            scores = [score(a, b, settings) for i, a in enumerate(rs) for b in rs[i + 1 :] if a.network != b.network]
+            out[cid] = round(min(scores), 4) if scores else 1.0
+    return out

@@ -8,20 +8,30 @@ would hold SQLite's one write lock for the reads too. The hook only records the 
 same transaction (so no change is ever missed, even if the process dies), and `resolve_pending`
 runs once after a harvest job or a pushed batch finishes, re-resolving only the blocks those
 records sit in (old keys and new) and the clusters that touch them.
+
+Writing a resolution also keeps what depends on it: each cluster's representative
+(`hub.dedup.representative`) and the search index's `cluster_primary` flag that the default search
+filters on; a record's `clustered_at` moves when the set of records in its cluster changes (so its
+OAI-PMH datestamp does); and the search versions of the networks whose records changed either way
+are bumped, so cached facets, pages and statistics are recomputed exactly when they must be.
 """
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from datetime import datetime, timezone
 from decimal import Decimal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import case, delete, func, select, update
 
 from hub.auth import audit
 from hub.dedup.features import Rec, rec_from_row
-from hub.dedup.resolve import Result, resolve
+from hub.dedup.representative import representatives
+from hub.dedup.resolve import Result, resolve, weakest_links
 from hub.dedup.settings import DedupSettings
 from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY
+from hub.search import counts, versions
+from hub.search.tables import docs
 from hub.store.bulk import dialect_insert, insert_many
 from hub.store.chunks import chunked
 from hub.store.hooks import on_instruments_changed
@@ -39,6 +49,7 @@ _COLUMNS = (
     I.c.model,
     I.c.original_value,
     I.c.commissioned,
+    I.c.city_code,
     O.c.name.label("owner_name"),
     O.c.credit_code.label("owner_credit_code"),
 )
@@ -76,21 +87,96 @@ def decisions(conn) -> tuple[list, list]:
     return confirmed, split
 
 
-def _rows(recs: list[Rec], result: Result) -> list[dict]:
-    rows = []
+def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: DedupSettings) -> tuple[list[dict], set[str]]:
+    """The cluster rows of `recs`, and the ids whose cluster changed. `old`: id -> (cluster id,
+    clustered_at) as stored before, covering every old cluster any of `recs` was in."""
+    # Only records in a cluster of two or more, before or after, can have changed cluster: sets are
+    # built for those alone (building one per record of 300,000 cost seconds).
+    n_before = Counter(cid for cid, _ in old.values())
+    n_after = Counter(result.cluster_of.values())
+    before: dict[str, set] = defaultdict(set)
+    for rid, (cid, _) in old.items():
+        if n_before[cid] > 1:
+            before[cid].add(rid)
+    after: dict[str, set] = defaultdict(set)
+    for rid, cid in result.cluster_of.items():
+        if n_after[cid] > 1:
+            after[cid].add(rid)
+    primary = representatives(recs, result.cluster_of)
+    weakest = weakest_links(recs, result.cluster_of, settings)
+    rows, moved = [], set()
     for r in recs:
+        cid = result.cluster_of[r.id]
+        old_cid = old[r.id][0] if r.id in old else r.id
+        if n_after[cid] > 1 or n_before[old_cid] > 1:
+            was = before[old_cid] if n_before[old_cid] > 1 else {r.id}
+            now_in = after[cid] if n_after[cid] > 1 else {r.id}
+            if now_in != was:
+                moved.add(r.id)
         keys = {KEY_COLUMNS[k[0]]: k for k in r.keys()}
         rows.append(
             {
                 "instrument_id": r.id,
                 "network": r.network,
-                "cluster_id": result.cluster_of[r.id],
+                "cluster_id": cid,
                 "key_credit": keys.get("key_credit"),
                 "key_owner": keys.get("key_owner"),
                 "key_year": keys.get("key_year"),
+                "representative": r.id in primary,
+                "clustered_at": now if r.id in moved else (old[r.id][1] if r.id in old else None),
+                "weakest_score": weakest.get(cid),
             }
         )
-    return rows
+    return rows, moved
+
+
+_OLD = select(CLUSTERS.c.instrument_id, CLUSTERS.c.cluster_id, CLUSTERS.c.clustered_at)
+
+
+def _old_rows(conn, ids=None) -> dict:
+    if ids is None:
+        return {i: (c, t) for i, c, t in conn.execute(_OLD)}
+    out = {}
+    for chunk in chunked(sorted(ids)):
+        out.update({i: (c, t) for i, c, t in conn.execute(_OLD.where(CLUSTERS.c.instrument_id.in_(chunk)))})
+    return out
+
+
+def _write(conn, recs: list[Rec], result: Result, old: dict, settings: DedupSettings, scope=None) -> None:
+    """Replace the cluster rows of `scope` (None: all) by those of `recs`, then the search flags,
+    then bump the versions of the networks whose records' cluster or flag changed."""
+    rows, moved = _rows(recs, result, old, datetime.now(timezone.utc), settings)
+    if scope is None:
+        conn.execute(delete(CLUSTERS))
+    else:
+        for chunk in chunked(sorted(scope)):
+            conn.execute(delete(CLUSTERS).where(CLUSTERS.c.instrument_id.in_(chunk)))
+    for start in range(0, len(rows), 5000):
+        insert_many(conn, CLUSTERS, rows[start : start + 5000])
+    hidden = {row["instrument_id"] for row in rows if not row["representative"]}
+    flipped = _set_search_flags(conn, hidden, scope)
+    versions.bump(conn, moved | flipped)
+
+
+def _set_search_flags(conn, hidden: set[str], scope=None) -> set[str]:
+    """Make `cluster_primary` false exactly for `hidden` among `scope` (None: every document);
+    return the ids whose flag changed."""
+    q = select(docs.c.instrument_id).where(docs.c.cluster_primary.is_(False))
+    if scope is None:
+        was = set(conn.execute(q).scalars())
+    else:
+        was = set()
+        for chunk in chunked(sorted(scope)):
+            was.update(conn.execute(q.where(docs.c.instrument_id.in_(chunk))).scalars())
+    shown, hide = was - hidden, hidden - was
+    for ids, flag in ((shown, True), (hide, False)):
+        # The flag is a condition of the default search: its kept facet counts follow (hub.search.counts).
+        counts.recount(
+            conn,
+            sorted(ids),
+            lambda chunk, flag=flag: conn.execute(update(docs).where(docs.c.instrument_id.in_(chunk)).values(cluster_primary=flag)),
+        )
+    return shown | hide
 
 
 def resolve_all(store, settings: DedupSettings | None = None) -> Result:
@@ -101,11 +187,8 @@ def resolve_all(store, settings: DedupSettings | None = None) -> Result:
         confirmed, split = decisions(conn)
     result = resolve(recs, settings, confirmed, split)
     with store.write() as conn:
-        conn.execute(delete(CLUSTERS))
         conn.execute(delete(DIRTY))
-        rows = _rows(recs, result)
-        for start in range(0, len(rows), 5000):
-            insert_many(conn, CLUSTERS, rows[start : start + 5000])
+        _write(conn, recs, result, _old_rows(conn), settings)
     return result
 
 
@@ -141,11 +224,7 @@ def resolve_pending(store, settings: DedupSettings | None = None) -> int:
         recs = load_recs(conn, affected)  # withdrawn records drop out here, and out of their clusters
         confirmed, split = decisions(conn)
         result = resolve(recs, settings, confirmed, split)
-        for chunk in chunked(sorted(affected)):
-            conn.execute(delete(CLUSTERS).where(CLUSTERS.c.instrument_id.in_(chunk)))
-        rows = _rows(recs, result)
-        for start in range(0, len(rows), 5000):
-            insert_many(conn, CLUSTERS, rows[start : start + 5000])
+        _write(conn, recs, result, _old_rows(conn, affected), settings, affected)
         for chunk in chunked(dirty):
             conn.execute(delete(DIRTY).where(DIRTY.c.instrument_id.in_(chunk)))
         return len(recs)
@@ -155,26 +234,35 @@ class DecisionError(ValueError):
     """An operator's decision that cannot be taken; `str()` says why."""
 
 
-def decide(store, kind: str, a: str, b: str, *, actor: str, role: str | None = None) -> None:
+def decide(store, kind: str, a: str, b: str, *, actor: str, role: str | None = None, reason: str | None = None) -> None:
     """Record, audited, an operator's decision that records a and b are (confirm) or are not (split)
     one instrument, then re-resolve their blocks. Kept by record id, it holds through every later
     harvest and every resolution from scratch, until a later decision about the same pair."""
+    decide_pairs(store, kind, [(a, b)], actor=actor, role=role, reason=reason)
+
+
+def decide_pairs(store, kind: str, pairs, *, actor: str, role: str | None = None, reason: str | None = None, cluster=None) -> None:
+    """`decide` for several pairs in one transaction and one re-resolution (a whole cluster confirmed
+    or split, one record detached from the others); one audit entry per pair."""
     if kind not in DECISION_KINDS:
         raise DecisionError(f"decision: expected one of {DECISION_KINDS}, got {kind!r}")
-    if a == b:
+    pairs = list(pairs)
+    if not pairs:
+        raise DecisionError("a decision needs two records")
+    if any(a == b for a, b in pairs):
         raise DecisionError("a decision needs two different records")
+    ids = sorted({i for pair in pairs for i in pair})
     with store.write() as conn:
-        found = {i for (i,) in conn.execute(select(I.c.id).where(I.c.id.in_([a, b])))}
-        missing = [x for x in (a, b) if x not in found]
+        found = {i for (i,) in conn.execute(select(I.c.id).where(I.c.id.in_(ids)))}
+        missing = [x for x in ids if x not in found]
         if missing:
             raise DecisionError(f"no instrument {missing[0]!r}")
-        conn.execute(
-            DECISIONS.insert().values(kind=kind, instrument_a=a, instrument_b=b, actor=actor, decided_at=datetime.now(timezone.utc))
-        )
-        audit.record(
-            conn, actor=actor, role=role, action=f"cluster.{kind}", network=None, target=f"instruments:{a},{b}", detail={"a": a, "b": b}
-        )
-        _mark_dirty(conn, [a, b], None)
+        at = datetime.now(timezone.utc)
+        for a, b in pairs:
+            conn.execute(DECISIONS.insert().values(kind=kind, instrument_a=a, instrument_b=b, actor=actor, decided_at=at))
+            detail = {"a": a, "b": b, **({"reason": reason} if reason else {}), **({"cluster": cluster} if cluster else {})}
+            audit.record(conn, actor=actor, role=role, action=f"cluster.{kind}", network=None, target=f"instruments:{a},{b}", detail=detail)
+        _mark_dirty(conn, ids, None)
     resolve_pending(store)
 
 
@@ -197,18 +285,23 @@ def cluster_id(conn, instrument_id: str) -> str:
 
 def national_totals(conn) -> dict:
     """Active instruments and their value, as the networks' raw sum and with each cluster counted once
-    (by its representative, the record whose id is the cluster id; an unresolved record counts itself)."""
-    cid = func.coalesce(CLUSTERS.c.cluster_id, I.c.id)
-    base = I.outerjoin(CLUSTERS, CLUSTERS.c.instrument_id == I.c.id)
-    active = I.c.withdrawn_at.is_(None)
-    raw_n, raw_v = conn.execute(select(func.count(), func.coalesce(func.sum(I.c.original_value), 0)).where(active)).one()
-    dn, dv = conn.execute(
-        select(func.count(), func.coalesce(func.sum(I.c.original_value), 0)).select_from(base).where(active, cid == I.c.id)
+    (by its representative: the search index's `cluster_primary` rows), read from the narrow search
+    table. Callers cache it on the search versions, which every change of a cluster bumps."""
+    hidden = docs.c.cluster_primary.is_(False)
+    value = func.coalesce(docs.c.value, 0)
+    raw_n, raw_v, hidden_n, hidden_v = conn.execute(
+        select(
+            func.count(),
+            func.coalesce(func.sum(value), 0),
+            func.coalesce(func.sum(case((hidden, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((hidden, value), else_=0)), 0),
+        )
     ).one()
+    raw_v, hidden_v = Decimal(str(raw_v)), Decimal(str(hidden_v))
     return {
-        "instruments": int(dn),
+        "instruments": int(raw_n) - int(hidden_n),
         "instruments_raw": int(raw_n),
-        "duplicates": int(raw_n) - int(dn),
-        "original_value": Decimal(str(dv)),
-        "original_value_raw": Decimal(str(raw_v)),
+        "duplicates": int(hidden_n),
+        "original_value": raw_v - hidden_v,
+        "original_value_raw": raw_v,
     }

@@ -4,7 +4,7 @@ a record's cluster without importing the resolver."""
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Table
+from sqlalchemy import Boolean, Column, DateTime, Float, Integer, String, Table, true
 
 from hub.store.models import Base
 
@@ -18,6 +18,12 @@ CLUSTERS = Table(
     Column("key_credit", String(300), index=True),
     Column("key_owner", String(300), index=True),
     Column("key_year", String(300), index=True),
+    # migration 0010: the record that stands for its cluster in search and national totals
+    # (hub.dedup.representative), and when the record's cluster last changed (its OAI datestamp follows)
+    Column("representative", Boolean, nullable=False, server_default=true()),
+    Column("clustered_at", DateTime(timezone=True)),
+    # the lowest similarity between two records of the cluster (NULL alone): operators review the weakest first
+    Column("weakest_score", Float),
 )
 DIRTY = Table("dedup_dirty", Base.metadata, Column("instrument_id", String(140), primary_key=True))
 DECISIONS = Table(

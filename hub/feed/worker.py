@@ -1,19 +1,17 @@
-"""The background worker: applies large batches outside the request, and finds lost ones again.
+"""Large batches outside the request: claiming a queued one, and finding lost ones again.
 
-It is a daemon thread in the web process. It claims a queued batch with a conditional UPDATE (so any
-number of processes, on any number of hosts, apply each batch once), applies it, and looks again;
-`wake()` makes it look at once when a batch was just queued, otherwise it polls. At start and on
-every poll it runs `recover`: a batch left `processing` by a process that died (its job marked
-crashed by `recover_crashed`, or its claim older than the stale limit with no live job) is queued
-again. Because the body was stored before anything was applied, and unchanged records cost a hash,
-applying a batch a second time after a crash gives the same catalogue.
+The job queue (hub.queue) runs them: its `apply_batch` task, deferred by the web process that took
+the batch. `recover` finds the batches whose processing died (its job marked crashed, or its claim
+older than the stale limit with no live job) and queues them again; the queue's `recover` hook
+calls it. Because the body was stored before anything was applied, and unchanged records cost a
+hash, applying a batch a second time after a crash gives the same catalogue. `run_pending` applies
+every queued batch in the calling thread (tests, benchmarks).
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import threading
 from datetime import timedelta
 
 import psutil
@@ -100,42 +98,3 @@ def run_pending(store, settings, registry) -> int:
         apply(store, settings, registry.get(network), batch_id)
         done += 1
     return done
-
-
-class BatchWorker:
-    """One daemon thread per web process. `start()` is idempotent; `stop()` waits for the thread."""
-
-    def __init__(self, store, settings, registry, *, poll_seconds: float = 5.0):
-        self.store, self.settings, self.registry = store, settings, registry
-        self.poll_seconds = poll_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-
-    def start(self) -> "BatchWorker":
-        with self._lock:
-            if self._thread is None or not self._thread.is_alive():
-                self._stop.clear()
-                self._thread = threading.Thread(target=self._run, name="hub-feed-worker", daemon=True)
-                self._thread.start()
-        return self
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                recover(self.store)
-                run_pending(self.store, self.settings, self.registry)
-            except Exception:  # the database may be briefly unreachable; try again at the next poll
-                log.exception("feed worker")
-            self._wake.wait(self.poll_seconds)
-            self._wake.clear()

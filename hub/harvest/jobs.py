@@ -39,6 +39,7 @@ __all__ = [
     "finish_job",
     "heartbeat",
     "recover_crashed",
+    "recover_orphans",
 ]
 
 # A Table (declarative models type `__table__` as the wider FromClause).
@@ -193,6 +194,32 @@ def recover_crashed(store, *, stale_after: timedelta = STALE_AFTER) -> list[int]
                 )
             )
     return dead
+
+
+#: The kinds of job that run only under the network's lease (hub.harvest.lease).
+LEASED_KINDS = ("full", "incremental", "service")
+
+
+def recover_orphans(store, network: str) -> list[int]:
+    """Mark crashed the leased jobs of `network` still `running`; the caller holds the network's lease,
+    so no live process can be running them. The liveness test every host can make: no process ids."""
+    with store.write() as conn:
+        ids = list(
+            conn.execute(
+                select(JOBS.c.id).where(JOBS.c.network == network, JOBS.c.state == "running", JOBS.c.kind.in_(LEASED_KINDS))
+            ).scalars()
+        )
+        if ids:
+            conn.execute(
+                update(JOBS)
+                .where(JOBS.c.id.in_(ids), JOBS.c.state == "running")
+                .values(
+                    state="crashed",
+                    finished_at=now(),
+                    message="the process running this job died (found by the next holder of the network's lease); what it had committed is kept",
+                )
+            )
+    return ids
 
 
 def _alive(pid: int | None, started_at: datetime) -> bool:

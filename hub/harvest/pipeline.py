@@ -22,7 +22,7 @@ from connectors.base import SourceUnchanged
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
 from hub.dedup.store import resolve_pending
-from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, start_job
+from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, recover_orphans, start_job
 from hub.harvest.identify import identify
 from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, absent_since, active_count
@@ -107,13 +107,18 @@ class Harvester:
         self.progress = progress or (lambda network, kind, counts: None)
         self.http_factory = http_factory
 
-    def harvest(self, network, *, full: bool = False, year: int | None = None) -> list[RunResult]:
+    def harvest(self, network, *, full: bool = False, year: int | None = None, holder: str | None = None) -> list[RunResult]:
         """Harvest instruments (incremental where possible unless `full`), then the year's statistics.
 
-        Raises `hub.harvest.lease.LeaseBusy` when another process is harvesting the network."""
+        `holder` names the lease's holder (a queue job retried after its worker died takes its lease
+        back). Raises `hub.harvest.lease.LeaseBusy` when another process is harvesting the network."""
         # One harvest per network at a time, whoever starts it (scheduler, `hub harvest`, "harvest
-        # now"): the network's lease in the database is held for the whole run (hub.harvest.lease).
-        with lease.hold(self.store, network.code, ttl=lease.ttl_of(self.settings), purpose="full" if full else "harvest"):
+        # now", a queue job): the network's lease in the database is held for the whole run.
+        purpose = "full" if full else "harvest"
+        with lease.hold(self.store, network.code, ttl=lease.ttl_of(self.settings), purpose=purpose, holder=holder):
+            # Whoever holds the lease is the network's only harvester: a harvest of it still marked
+            # running was left by a process that died. Found here through the database, from any host.
+            recover_orphans(self.store, network.code)
             results = [self.harvest_instruments(network, full=full)]
             if year is not None:
                 results.append(self.harvest_service(network, year))

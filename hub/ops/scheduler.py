@@ -1,6 +1,8 @@
 """The scheduler process: APScheduler 3 running the job definitions of `hub.ops.schedule`.
 
-It runs on its own (`hub scheduler`), never inside web workers. Per job: coalesce (runs missed while
+It runs on its own (`hub scheduler`), never inside web workers. On PostgreSQL it harvests nothing
+itself: a due harvest is deferred to the job queue (hub.queue) and run by a `hub worker`, whose job
+lock and queueing lock keep one harvest per network; on SQLite it runs the harvests in its threads. Per job: coalesce (runs missed while
 the process was down or busy become one), at most one instance, no misfire limit (a late run still
 runs). Harvests go through `Harvester.harvest`, which holds the network's lease, so any number of
 schedulers against one database harvest each network once at a time; a run whose lease is taken is
@@ -34,6 +36,7 @@ from hub.ops import alerts, probes
 from hub.ops.alerts import SHUTDOWN_MARK
 from hub.ops.notify import make_notifier
 from hub.ops.schedule import job_definitions, trigger_for
+from hub.queue import open_queue
 from hub.store.bulk import upsert
 from hub.store.models import NetworkSchedule
 
@@ -49,7 +52,7 @@ class Shutdown(Exception):
 
 
 class HubScheduler:
-    def __init__(self, store, registry, settings, *, networks: list[str] | None = None, http_factory=None):
+    def __init__(self, store, registry, settings, *, networks: list[str] | None = None, http_factory=None, harvest_here: bool = False):
         self.store, self.registry, self.settings = store, registry, settings
         defs = job_definitions(registry, settings)
         if networks:
@@ -60,6 +63,9 @@ class HubScheduler:
         self.notifier = make_notifier(settings.operations["notifier"])
         extra = {"http_factory": http_factory} if http_factory else {}
         self.harvester = Harvester(store, settings, progress=self._between_batches, **extra)
+        self.jobs = open_queue(store, settings, registry)
+        #: Enqueue harvests for `hub worker` processes (PostgreSQL), unless told to run them here.
+        self.enqueue = self.jobs.runs_elsewhere and not harvest_here
         self._aps = None
         self._running = 0
         self._idle = threading.Condition()
@@ -97,6 +103,7 @@ class HubScheduler:
                 with self._idle:
                     self._idle.wait_for(lambda: self._running == 0)
             self._aps.shutdown(wait=wait)
+        self.jobs.stop()
         log.info("scheduler stopped")
 
     def _first_runs(self) -> dict[str, datetime]:
@@ -164,6 +171,10 @@ class HubScheduler:
 
     def run_harvest(self, d: dict):
         network = self.registry.get(d["network"])
+        if self.enqueue:
+            queued = self.jobs.defer("harvest", network=network.code, full=bool(d.get("full")))
+            log.info("harvest %s %s", network.code, "queued for a worker" if queued else "already waiting in the queue")
+            return
         for r in self.harvester.harvest(network, full=bool(d.get("full"))):
             log.info(
                 "harvest %s %s: %s, %d fetched, %d created, %d updated, %d withdrawn, %d rejected%s",
@@ -224,6 +235,10 @@ class HubScheduler:
                 log.info(
                     "harvest now: %s (%s, requested by %s)", row.network, "full" if row.requested_full else "by schedule", row.requested_by
                 )
+                if self.enqueue:
+                    self.jobs.defer("harvest", network=row.network, full=bool(row.requested_full))
+                    started.append(row.network)
+                    continue
                 self._aps.add_job(
                     self._run,
                     "date",

@@ -9,9 +9,11 @@ removes and those it writes (`apply_delta`): what a reader sums is always what a
 documents it can see would give (tests/search/test_counts.py checks it after every kind of write).
 
 - `scope` names the rows counted: the filter (`network=370000`, `category=0105`, `value=500000-1000000`,
-  or nothing) behind the default conditions in force (FLAGS: `live` leaves out retired instruments).
-  A scope is the whole set of conditions, so a new default condition (a `cluster_primary` flag, for
-  instance) is one more entry of FLAGS: each document then also counts in the scopes with that flag.
+  or nothing) behind the default conditions in force (FLAGS: `live` leaves out retired instruments,
+  `primary` the records another network's record stands for). A scope is the whole set of
+  conditions, so a new default condition is one more entry of FLAGS: each document then also counts
+  in the scopes with that flag. Whoever changes a counted column outside `index_instruments` (the
+  cluster flag: hub.dedup.store) applies the change too (`recount`).
 - `network` partitions every count by the document's network, so concurrent writers of different
   networks never update the same row (as with search_versions); readers sum the partitions.
 - `value` is the facet value as the live count's SQL gives it as text, '' for a missing one.
@@ -35,10 +37,13 @@ from hub.search.tables import counts, docs
 from hub.store.bulk import dialect_insert, insert_many
 
 #: search_docs columns a document is counted by.
-COLUMNS = ("network", "city_code", "category", "owner_type", "owner_level", "status", "sharing", "certified", "value")
+COLUMNS = ("network", "city_code", "category", "owner_type", "owner_level", "status", "sharing", "certified", "value", "cluster_primary")
 
 #: Default conditions a search applies on its own (not a filter a user picks): name → (row → holds).
-FLAGS = {"live": lambda r: r["status"] not in RETIRED}
+FLAGS = {
+    "live": lambda r: r["status"] not in RETIRED,  # retired instruments left out (include_retired=false)
+    "primary": lambda r: r["cluster_primary"] is not False,  # one result per duplicate cluster (unless all_sources)
+}
 
 
 def _band(value) -> int | None:
@@ -132,6 +137,8 @@ def scope_of(p: SearchParams) -> str | None:
     if p.q:
         return None
     flags = ["live"] if p.include_retired is False and p.status is None else []
+    if not p.all_sources:
+        flags.append("primary")
     filters = {k: v for k, v in p.filters().items() if k not in ("min_value", "max_value")}
     if p.min_value is not None or p.max_value is not None:
         band = _band_of(p)
@@ -205,6 +212,18 @@ def add_change(delta: Counter, before: dict, after: list) -> None:
     new = [r for i, r in after_by_id.items() if i not in before or not same(before[i], r)]
     delta.subtract(tally(gone))
     delta.update(tally(new))
+
+
+def recount(conn, ids, change) -> None:
+    """Run `change()` (an UPDATE of counted columns of the documents of `ids`) and change the counts by
+    what it changed."""
+    delta: Counter = Counter()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        before = old_rows(conn, chunk)
+        change(chunk)
+        add_change(delta, before, list(old_rows(conn, chunk).values()))
+    apply_delta(conn, delta)
 
 
 def apply_delta(conn, delta: Counter) -> None:

@@ -13,8 +13,9 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 
+from hub.dedup.tables import CLUSTERS
 from hub.search import counts, signals, versions
 from hub.search.backends import backend
 from hub.search.tables import docs
@@ -180,9 +181,20 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
             documents += [_encoded(text, r._mapping) for r in rows]
         if documents:
             text.insert(conn, documents)
-        counts.add_change(delta, before, [cols for cols, _ in documents])
+            _hide_represented(conn, chunk)
+        # Read back as written: the cluster flag is settled after the insert.
+        counts.add_change(delta, before, list(counts.old_rows(conn, chunk).values()))
     counts.apply_delta(conn, delta)
     versions.bump(conn, ids)
+
+
+def _hide_represented(conn, ids) -> None:
+    """A rewritten document keeps its cluster's choice (hub.dedup.store keeps the flag when clusters
+    change; a document written anew starts shown): hidden when another record represents its cluster."""
+    hidden = conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.instrument_id.in_(ids), CLUSTERS.c.representative.is_(False)))
+    hidden_ids = hidden.scalars().all()
+    if hidden_ids:
+        conn.execute(update(docs).where(docs.c.instrument_id.in_(hidden_ids)).values(cluster_primary=False))
 
 
 def index_all(conn, chunk: int = 2000) -> int:
@@ -202,6 +214,7 @@ def index_all(conn, chunk: int = 2000) -> int:
             return done
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
         text.insert(conn, [_encoded(text, r._mapping) for r in rows])
+        _hide_represented(conn, batch)
         done += len(rows)
         last = batch[-1]
 
@@ -265,8 +278,8 @@ def _keep_index_current(conn, ids, prepared):
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
 #: ranking signals (quality, tiebreak) that only the indexer can compute.
 _INDEX_REBUILT_AFTER = {"0002", "0006"}
-#: Migrations after which the kept facet counts are counted again from the index: 0010 creates them.
-_COUNTS_REBUILT_AFTER = {"0010"}
+#: Migrations after which the kept facet counts are counted again from the index: 0012 creates them.
+_COUNTS_REBUILT_AFTER = {"0012"}
 
 
 @after_upgrade

@@ -35,6 +35,7 @@ class SearchParams:
     sharing: str | None = None
     certified: bool | None = None
     include_retired: bool | None = None
+    all_sources: bool | None = None
     min_value: Decimal | None = None
     max_value: Decimal | None = None
     sort: str = "relevance"
@@ -47,7 +48,11 @@ class SearchParams:
 
     def filters(self) -> dict:
         """The parameters that select instruments (not q, sort or paging)."""
-        return {k: v for k, v in asdict(self).items() if k not in ("q", "sort", "page", "page_size", "include_retired") and v is not None}
+        return {
+            k: v
+            for k, v in asdict(self).items()
+            if k not in ("q", "sort", "page", "page_size", "include_retired", "all_sources") and v is not None
+        }
 
     def as_query(self, **changes) -> dict:
         """Query-string parameters (non-default values only), with `changes` applied."""
@@ -95,6 +100,13 @@ class SearchParamsSchema(Schema):
             "description": (
                 "false: leave out retired instruments and those awaiting retirement (the web UI's default). Ignored when status is given."
             )
+        },
+    )
+    all_sources = fields.Boolean(
+        load_default=None,
+        metadata={
+            "description": "true: every network's record of an instrument listed by several (docs/duplicates.md); "
+            "by default one result per instrument, its cluster's representative."
         },
     )
     # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)

@@ -17,7 +17,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import Integer, and_, literal, literal_column, or_, select
+from sqlalchemy import Integer, and_, distinct, func, literal, literal_column, or_, select
+
+from hub.dedup.tables import CLUSTERS
 
 from hub.exports.record import fetch_records
 from hub.search import counts
@@ -39,8 +41,11 @@ class SearchResult:
     total: int
     page: int
     page_size: int
-    items: list[dict] = field(default_factory=list)  # national records (hub.exports.record), each with "score"
+    # national records (hub.exports.record), each with "score" and "also_listed_networks" (how many other
+    # networks list the same instrument)
+    items: list[dict] = field(default_factory=list)
     facets: dict[str, list[dict]] = field(default_factory=dict)
+    all_sources: bool = False  # every network's record shown, not one per instrument
     clauses: list[Clause] = field(default_factory=list)  # how q was understood (tokens, synonyms)
     corrected_from: str | None = None  # q as typed, when it found nothing and its correction is shown
     q: str | None = None  # the query the items answer (the correction, when there was one)
@@ -147,6 +152,10 @@ def conditions(text, p: SearchParams, clauses, broad: bool = False) -> list:
     where = [forms.get(k, ROW_FILTERS[k])(v) for k, v in filters.items() if k not in as_tags]
     if p.include_retired is False and p.status is None:
         where.append(or_(docs.c.status.is_(None), docs.c.status.notin_(RETIRED)))
+    if not p.all_sources:
+        # One result per instrument. `IS NOT false` is a row check no index serves: nearly every row
+        # passes, so the text match, or the filters' indexes, must choose the rows.
+        where.append(docs.c.cluster_primary.is_not(False))
     if clauses:
         where.append(text.matches(clauses, filter_tags(as_tags)))
     return where
@@ -205,7 +214,7 @@ def _pinyin(conn, q):
 
 def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     clauses = parse_query(p.q, synonyms or default_synonyms(), _pinyin(conn, p.q), respell)
-    result = SearchResult(total=0, page=p.page, page_size=p.page_size, clauses=clauses, q=p.q)
+    result = SearchResult(total=0, page=p.page, page_size=p.page_size, clauses=clauses, q=p.q, all_sources=bool(p.all_sources))
     if p.q and not clauses:
         return result  # nothing searchable in q (punctuation only): nothing matches
 
@@ -235,5 +244,22 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
         ).all(),
     )
     scores = {i: s for i, s in page}
-    result.items = [{**rec, "score": scores[rec["id"]]} for rec in fetch_records(conn, [i for i, _ in page])]
+    others = other_networks(conn, list(scores))
+    result.items = [
+        {**rec, "score": scores[rec["id"]], "also_listed_networks": others.get(rec["id"], 0)} for rec in fetch_records(conn, list(scores))
+    ]
     return result
+
+
+def other_networks(conn, ids: list[str]) -> dict[str, int]:
+    """For each of `ids` in a cluster, how many other networks list the same instrument (one statement
+    for a page: read when shown, so never stale in a cached page)."""
+    if not ids:
+        return {}
+    mine = select(CLUSTERS.c.instrument_id, CLUSTERS.c.cluster_id, CLUSTERS.c.network).where(CLUSTERS.c.instrument_id.in_(ids)).subquery()
+    q = (
+        select(mine.c.instrument_id, func.count(distinct(CLUSTERS.c.network)))
+        .select_from(mine.join(CLUSTERS, and_(CLUSTERS.c.cluster_id == mine.c.cluster_id, CLUSTERS.c.network != mine.c.network)))
+        .group_by(mine.c.instrument_id)
+    )
+    return dict(conn.execute(q).all())

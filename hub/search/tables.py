@@ -8,7 +8,7 @@ text index beside it is dialect-specific: an FTS5 table `search_fts` (rowid = do
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, Numeric, String, Table
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, Numeric, String, Table, true
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from hub.store.models import Base
@@ -45,6 +45,9 @@ docs = Table(
     # equal scores; then a hash of the id, the last order key, so no province wins by its code.
     Column("quality", Integer, nullable=False, server_default="0"),
     Column("tiebreak", Integer, nullable=False, server_default="0"),
+    # Migration 0010: false for a record another network's record stands for (hub.dedup.representative),
+    # kept by the dedup store whenever clusters change; the default search shows only true ones.
+    Column("cluster_primary", Boolean, nullable=False, server_default=true()),
     # PostgreSQL only: never named in SQLite statements, and the schema check skips it there.
     Column("tsv", TSVECTOR, nullable=False, server_default="", info={"dialects": ("postgresql",)}),
 )
@@ -55,9 +58,12 @@ Index("ix_search_docs_category", docs.c.category)
 Index("ix_search_docs_city", docs.c.city_code, docs.c.city_name)
 Index("ix_search_docs_value", docs.c.value)
 # The default order (query.ordering: usefulness, then the id's hash), whole and within a network: a page
-# without a query reads its rows in index order and stops (migration 0010), instead of sorting every match.
+# without a query reads its rows in index order and stops (migration 0012), instead of sorting every match.
 Index("ix_search_docs_rank", docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id)
 Index("ix_search_docs_network_rank", docs.c.network, docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id)
+# Finds the few hidden records (cluster_primary false) when clusters change; searches never use it
+# (their condition, `IS NOT false`, is a row check on rows another index or the text match found).
+Index("ix_search_docs_cluster_primary", docs.c.cluster_primary)
 Index("ix_search_docs_tsv", docs.c.tsv, postgresql_using="gin", info={"dialects": ("postgresql",)})
 
 #: Each network's index version, bumped in the transaction that changes any of its documents
@@ -71,7 +77,7 @@ versions = Table(
 )
 
 #: Facet counts of the whole catalogue and of every single filter, kept by the writers
-#: (hub.search.counts; migration 0010). One row per network of each (scope, facet, value): writers of
+#: (hub.search.counts; migration 0012). One row per network of each (scope, facet, value): writers of
 #: different networks never update the same row; readers sum the networks.
 counts = Table(
     "search_counts",

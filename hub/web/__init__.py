@@ -28,6 +28,7 @@ BLUEPRINTS = [
     "hub.web.oai:bp",
     "hub.web.evaluations:blp",
     "hub.web.admin:bp",
+    "hub.web.admin_clusters:bp",
     "hub.web.api.admin:blp",
     "hub.web.health:bp",
 ]

@@ -34,6 +34,7 @@ from hub.ops import alerts as alerts_mod
 from hub.ops import charts, dashboard
 from hub.ops.scheduler import request_harvest
 from hub.web import store
+from hub.web.feed import worker as job_queue
 from hub.web.api.params import Int
 from hub.web.errors import Problem
 
@@ -61,7 +62,13 @@ def admin_network(code: str):
 def queue_harvest(net, principal, *, full: bool) -> dict:
     if not net.pulled:
         raise Problem(409, f"network {net.code} pushes its data (family {net.family}); it cannot be harvested")
-    return request_harvest(store(), net.code, full=full, by=principal.token_id)
+    row = request_harvest(store(), net.code, full=full, by=principal.token_id)
+    jobs = job_queue()
+    if jobs.runs_elsewhere:
+        # On PostgreSQL a `hub worker` takes it at once; the request row stays for the dashboard until
+        # the job starts (on SQLite a running `hub scheduler` picks the row up, as before).
+        jobs.defer("harvest", network=net.code, full=full)
+    return row
 
 
 def _csrf() -> str:

@@ -9,9 +9,10 @@
     GET  /api/v1/holds/{id}                                             admin
     POST /api/v1/holds/{id}/confirm | /reject                           admin
 
-App config: FEED_LIMITS (dict: max_body_bytes, async_records, async_bytes), FEED_WORKER (start the
-background worker; default on unless TESTING), SETTINGS / REGISTRY (objects to use instead of
-conf/). docs/push.md describes every answer.
+App config: FEED_LIMITS (dict: max_body_bytes, async_records, async_bytes), FEED_WORKER (run the
+job queue's in-process runner in this process, on SQLite; default on unless TESTING. On PostgreSQL
+large batches go to `hub worker` processes and the web process runs nothing in the background),
+SETTINGS / REGISTRY (objects to use instead of conf/). docs/push.md describes every answer.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from hub.auth import audit
 from hub.auth.web import check, current_principal, require
 from hub.feed import batches, holds
 from hub.feed.batches import FeedError, FeedLimits
-from hub.feed.worker import BatchWorker
+from hub.queue import JobQueue, open_queue
 from hub.web import store
 from hub.web.api import Blueprint
 from hub.web.api.params import Int
@@ -89,12 +90,13 @@ def _limits() -> FeedLimits:
     return FeedLimits.from_mapping(current_app.config.get("FEED_LIMITS"))
 
 
-def worker() -> BatchWorker:
+def worker() -> JobQueue:
+    """The app's job queue (hub.queue): in-process on SQLite, procrastinate on PostgreSQL."""
     app = current_app._get_current_object()
-    w = app.extensions.get("hub_feed_worker")
-    if w is None:
-        w = app.extensions["hub_feed_worker"] = BatchWorker(store(), _settings(), _registry())
-    return w
+    q = app.extensions.get("hub_jobs")
+    if q is None:
+        q = app.extensions["hub_jobs"] = open_queue(store(), _settings(), _registry())
+    return q
 
 
 def _worker_enabled(app) -> bool:
@@ -105,7 +107,8 @@ def _worker_enabled(app) -> bool:
 def _start_worker(state):
     app = state.app
     if _worker_enabled(app) and "hub_store" in app.extensions:
-        # Started with the app so that a restart finds queued and crashed batches without a request.
+        # Started with the app so that a restart finds queued and crashed batches without a request
+        # (in-process queue; procrastinate's `start` does nothing: its workers are `hub worker`).
         with app.app_context():
             worker().start()
 
@@ -155,8 +158,10 @@ def push_batch(code):
         )
     except FeedError as exc:
         raise Problem(exc.status, exc.detail, "bad-batch" if exc.status == 400 else None, **exc.extra) from None
-    if answer.queued and _worker_enabled(current_app):
-        worker().start().wake()
+    if answer.queued:
+        q = worker()
+        if q.runs_elsewhere or _worker_enabled(current_app):
+            q.start().defer("apply_batch", batch_id=answer.batch_id, network=code)
     return _answer(answer)
 
 

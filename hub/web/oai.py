@@ -33,7 +33,7 @@ from urllib.parse import quote, unquote
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from lxml import etree
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from hub.characters import for_xml
 from hub.config import mappings_dir
@@ -66,8 +66,12 @@ SHARING = {"external": "外部共享", "internal": "内部共享", "none": "不�
 OWNER_TYPE = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
 
 _I, _O, _R, _N = Instrument.__table__, OwnerUnit.__table__, RawRecordRow.__table__, Network.__table__
-DATESTAMP = func.coalesce(_I.c.withdrawn_at, _R.c.fetched_at, _I.c.first_seen)
 CLUSTER_ID = select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id == _I.c.id).scalar_subquery()
+#: When the set of records in the record's cluster last changed: the record as disseminated (its
+#: clusterId, its relation) changed then, so incremental harvesters must see it again.
+CLUSTERED_AT = select(CLUSTERS.c.clustered_at).where(CLUSTERS.c.instrument_id == _I.c.id).scalar_subquery()
+_FETCHED = func.coalesce(_R.c.fetched_at, _I.c.first_seen)
+DATESTAMP = func.coalesce(_I.c.withdrawn_at, case((CLUSTERED_AT > _FETCHED, CLUSTERED_AT), else_=_FETCHED))
 SET_SPEC = re.compile(r"^(network(:(\d{6}|[MACF][A-Z0-9]{5}))?|category(:\d{2}|:\d{4})?)$")
 
 

@@ -22,7 +22,7 @@ def test_search_body_shape(client):
     r = client.get("/api/v1/instruments", query_string={"q": "电镜", "page_size": 2})
     assert r.status_code == 200
     body = r.json
-    assert set(body) == {"total", "page", "page_size", "items", "facets", "q", "corrected_from"}
+    assert set(body) == {"total", "page", "page_size", "items", "facets", "q", "corrected_from", "all_sources"}
     assert body["q"] == "电镜" and body["corrected_from"] is None
     assert body["total"] == 3 and len(body["items"]) == 2
     assert set(body["facets"]) == {
@@ -166,6 +166,7 @@ def test_openapi_document_and_offline_docs(client):
         "sharing",
         "certified",
         "include_retired",
+        "all_sources",
         "min_value",
         "max_value",
         "sort",

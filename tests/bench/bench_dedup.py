@@ -2,7 +2,9 @@
 
     .venv/bin/python tests/bench/bench_dedup.py                 # 300,000 records, SQLite under var/
     .venv/bin/python tests/bench/bench_dedup.py --n 30000       # smaller
-    .venv/bin/python tests/bench/bench_dedup.py --reuse         # reuse the generated records (var/bench-dedup.pickle)
+    .venv/bin/python tests/bench/bench_dedup.py --reuse         # reuse the generated records (var/bench-dedup-N.pickle)
+
+It prints one table: wall and CPU seconds of both resolutions, pair precision and recall.
 
 Records come from the simulator's cross-linked networks (`hub/simulate/crosslist.csv`) scaled up to
 N, written as the store holds them after mapping (`hub.dedup.measure.sim_row`), inserted into a fresh
@@ -25,7 +27,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, update
+from sqlalchemy import func, insert, select, update
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -92,8 +94,9 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--n", type=int, default=300_000)
     ap.add_argument("--reuse", action="store_true")
+    ap.add_argument("--dir", type=Path, default=ROOT / "var", help="where the records and the SQLite store are written")
     args = ap.parse_args(argv)
-    var = ROOT / "var"
+    var = args.dir
     t = time.perf_counter()
     rows, truth = generate(args.n, var / f"bench-dedup-{args.n}.pickle", args.reuse)
     print(f"records generated: {len(rows):,} ({time.perf_counter() - t:.1f} s); true duplicate pairs: {len(truth):,}")
@@ -103,18 +106,12 @@ def main(argv=None):
     upgrade(store)
     t = time.perf_counter()
     load(store, rows)
-    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (the machine is shared; CPU seconds are the steadier figure)")
     print(f"loaded into {db.name}: {time.perf_counter() - t:.1f} s")
 
     t, cpu = time.perf_counter(), time.process_time()
     result = resolve_all(store)
     scratch, scratch_cpu = time.perf_counter() - t, time.process_time() - cpu
     p, r = precision_recall(predicted_pairs(result.clusters()), truth)
-    print(
-        f"from scratch: {scratch:.1f} s (target < 60 s), {scratch_cpu:.1f} s of CPU; pairs scored {result.pairs_scored:,}; "
-        f"oversized blocks {len(result.oversized)}"
-    )
-    print(f"pair precision {p:.4f} (target ≥ 0.98), recall {r:.4f} (target ≥ 0.90)")
 
     changed = random.Random(1).sample([row["id"] for row in rows], len(rows) // 100)
     with store.write() as conn:
@@ -127,14 +124,27 @@ def main(argv=None):
         conn.execute(insert(DIRTY), [{"instrument_id": rid} for rid in changed])
     t, cpu = time.perf_counter(), time.process_time()
     redone = resolve_pending(store)
-    print(
-        f"after a 1 % change ({len(changed):,} records): {time.perf_counter() - t:.2f} s (target < 5 s), "
-        f"{time.process_time() - cpu:.2f} s of CPU; "
-        f"{redone:,} records re-resolved"
-    )
+    pending, pending_cpu = time.perf_counter() - t, time.process_time() - cpu
     with store.read() as conn:
-        n_clusters = conn.execute(CLUSTERS.select().where(CLUSTERS.c.cluster_id != CLUSTERS.c.instrument_id)).fetchall()
-    print(f"records counted under another record's cluster: {len(n_clusters):,}")
+        counted_under = conn.execute(
+            select(func.count()).select_from(CLUSTERS).where(CLUSTERS.c.cluster_id != CLUSTERS.c.instrument_id)
+        ).scalar()
+    loadavg = os.getloadavg()[0]
+    print()
+    print(f"| {len(rows):,} records, {os.cpu_count()} cores, load average {loadavg:.1f} | wall | CPU | target |")
+    print("|---|---:|---:|---|")
+    print(
+        f"| resolve from scratch ({result.pairs_scored:,} pairs scored, {len(result.oversized)} oversized blocks) "
+        f"| {scratch:.1f} s | {scratch_cpu:.1f} s | < 60 s |"
+    )
+    print(
+        f"| resolve after a 1 % change ({len(changed):,} records changed, {redone:,} re-resolved) "
+        f"| {pending:.2f} s | {pending_cpu:.2f} s | < 5 s |"
+    )
+    print(f"| pair precision ({len(truth):,} true pairs) | {p:.4f} | | ≥ 0.98 |")
+    print(f"| pair recall | {r:.4f} | | ≥ 0.90 |")
+    print(f"| records counted under another record's cluster | {counted_under:,} | | |")
+    print("(wall time depends on what else the machine runs; CPU seconds are the steadier figure)")
 
 
 if __name__ == "__main__":

@@ -66,3 +66,28 @@ def test_metrics_count_pushed_records_and_search_requests(client, store):
         if name == "hub_http_request_duration_seconds_count" and "instrument" in dict(labels)["endpoint"]
     ]
     assert searches and sum(v for _, v in searches) >= 3, sorted(k for k in m if k[0].startswith("hub_http"))
+
+
+def test_metrics_show_job_latencies_and_the_queue(client, store):
+    """A large batch goes through the job queue: its wait shows in `hub_queue_jobs` on PostgreSQL (the
+    queue of SQLite lives in memory), its run in `hub_job_duration_seconds`."""
+    client.application.config.update(FEED_LIMITS={"async_records": 2})
+    token = create_token(store, "publisher", "440000")[1]
+    r = client.post(
+        "/api/v1/networks/440000/batches?mode=upsert",
+        data=samples.guangdong_csv(5),
+        headers={"Content-Type": "text/csv", "Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 202
+    with client.application.app_context():
+        from hub.web.feed import worker
+
+        jobs = worker()
+    if jobs.runs_elsewhere:
+        assert _samples(client)[("hub_queue_jobs", (("status", "todo"), ("task", "hub.apply_batch")))] == 1
+    assert jobs.run_pending() >= 1
+    m = _samples(client)
+    assert m[("hub_job_duration_seconds_count", (("kind", "push"),))] == 1
+    assert m[("hub_job_duration_seconds_bucket", (("kind", "push"), ("le", "+Inf")))] == 1
+    if jobs.runs_elsewhere:
+        assert m[("hub_queue_jobs", (("status", "succeeded"), ("task", "hub.apply_batch")))] == 1

@@ -53,3 +53,15 @@ def test_the_command_and_its_options_are_documented():
     source = (PROJECT_ROOT / "hub" / "cli" / "scheduler_cmd.py").read_text(encoding="utf-8")
     options = set(re.findall(r'"(--[a-z-]+)"', source))
     assert "hub scheduler" in DOC and options and all(o in DOC for o in options)
+
+
+def test_the_worker_command_and_its_options_are_documented():
+    source = (PROJECT_ROOT / "hub" / "cli" / "worker_cmd.py").read_text(encoding="utf-8")
+    options = set(re.findall(r'"(--[a-z-]+)"', source))
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    assert "hub worker" in DOC and "`hub worker" in readme and options and all(o in DOC and o in readme for o in options)
+
+
+@pytest.mark.parametrize("name", ["compose.yaml", "Dockerfile", "systemd/hub-web@.service", "systemd/hub-worker@.service"])
+def test_the_deployment_files_exist_and_are_documented(name):
+    assert (PROJECT_ROOT / "conf" / "deploy" / name).is_file() and name.rsplit("/", 1)[-1] in DOC

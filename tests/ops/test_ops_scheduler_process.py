@@ -73,7 +73,7 @@ class Scheduler:
         args = [a for code in networks for a in ("--network", code)]
         self.log = log
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", "from hub.cli import main; main()", "scheduler", *args],
+            [sys.executable, "-c", "from hub.cli import main; main()", "scheduler", "--harvest-here", *args],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=open(log, "ab"),

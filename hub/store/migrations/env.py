@@ -30,6 +30,8 @@ def include_object(obj, name, type_, reflected, compare_to):
     SQLite) and the virtual tables a database module owns (SQLite's FTS5 and its shadow tables)."""
     dialect = context.get_context().dialect.name
     if type_ == "table" and reflected and compare_to is None:
+        if name.startswith("procrastinate_"):
+            return False  # the job queue's own tables (migration 0011), described by procrastinate, not by models
         virtual = target_metadata.info.get("virtual_tables", ())
         return not any(name == v or name.startswith(f"{v}_") for v in virtual)
     model = compare_to if reflected else obj

@@ -4,7 +4,7 @@ are hub.web.admin). What each answer holds is described in docs/operations.md.
     GET  /api/v1/admin/networks                   the overview
     GET  /api/v1/admin/networks/<code>            runs, schedule, 30 daily probe figures, alerts
     GET  /api/v1/admin/networks/<code>/errors     ?page=&per_page=&job= (per_page ≤ 200)
-    POST /api/v1/admin/networks/<code>/harvest    {"full": false} → 202, picked up by the scheduler
+    POST /api/v1/admin/networks/<code>/harvest    {"full": false} → 202, run by a `hub worker` (PostgreSQL) or the scheduler
     GET  /api/v1/admin/alerts                     ?state=open|closed|all&network=
 """
 
@@ -144,14 +144,15 @@ def errors(code, page, per_page, job):
 )
 @require("admin")
 def harvest_now(body, code):
-    """Queue a "harvest now": a running `hub scheduler` starts it within operations.poll_seconds."""
+    """Queue a "harvest now": on PostgreSQL a `hub worker` starts it at once; on SQLite a running
+    `hub scheduler` starts it within operations.poll_seconds."""
     row = queue_harvest(admin_network(code), current_principal(), full=body.get("full", False))
     return _json(
         {
             "network": code,
             "requested_at": row["requested_at"],
             "full": row["requested_full"],
-            "note": "queued: a running `hub scheduler` starts it within operations.poll_seconds",
+            "note": "queued: a `hub worker` (PostgreSQL) or a running `hub scheduler` (SQLite, within operations.poll_seconds) starts it",
         },
         202,
     )

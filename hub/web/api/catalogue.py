@@ -37,7 +37,9 @@ def list_instruments(args):
     """Search the catalogue.
 
     `q` is matched as Chinese bigrams, words and model numbers, with synonyms (电镜, HPLC, 核磁…);
-    without `q` every active instrument matching the filters is listed. Facets count the current
+    without `q` every active instrument matching the filters is listed. An instrument that several
+    networks list is shown once, as its cluster's representative, unless `all_sources=true`
+    (docs/duplicates.md); the total and the facets count what is shown. Facets count the current
     result set; each facet value carries the `filter` parameters that select it.
     """
     with store().read() as conn:
@@ -54,6 +56,7 @@ def list_instruments(args):
             "facets": result.facets,
             "q": result.q,
             "corrected_from": result.corrected_from,
+            "all_sources": result.all_sources,
         }
     )
 

@@ -135,8 +135,8 @@ def stats():
         "by_value_band": lambda k: VALUE_BANDS[int(k)][2:],
     }
     out = {"instruments": total, "total_value": money(value), "networks": len(sums["by_network"])}
-    with store().read() as conn:  # not cached: clusters change without the search index's version
-        national = national_totals(conn)
+    with store().read() as conn:  # every change of a cluster bumps the search versions the cache keys on
+        national = cached(conn, ("stats", "national"), lambda: national_totals(conn))
     out["national"] = dict(
         national, original_value=money(national["original_value"]), original_value_raw=money(national["original_value_raw"])
     )

@@ -85,6 +85,9 @@ class AlsoListedOut(_Out):
 
 class HitOut(InstrumentOut):
     score = fields.Integer(metadata={"description": "relevance (0 without q); see docs/catalogue.md"})
+    also_listed_networks = fields.Integer(
+        metadata={"description": "how many other networks list the same instrument (docs/duplicates.md); 0 when none"}
+    )
 
 
 class FacetValueOut(_Out):
@@ -116,6 +119,9 @@ class SearchOut(_Out):
         allow_none=True, metadata={"description": "q as sent, when it found nothing and the items answer its correction `q`"}
     )
     q = _S(allow_none=True, metadata={"description": "the query the items answer"})
+    all_sources = fields.Boolean(
+        metadata={"description": "true: every network's record is shown; false: one per instrument (its cluster's representative)"}
+    )
 
 
 class ExportParams(SearchParamsSchema):

@@ -25,6 +25,7 @@ SEARCH_PARAMS = (
     "sharing",
     "certified",
     "include_retired",
+    "all_sources",
     "min_value",
     "max_value",
     "sort",

@@ -821,3 +821,59 @@ _ADMIN = {
 for _key, (_zh, _en) in _ADMIN.items():
     CATALOGUE["zh"].setdefault(_key, _zh)
     CATALOGUE["en"].setdefault(_key, _en)
+
+
+# --------------------------------------------------------------------------- duplicates (search, /admin/clusters)
+# One result per instrument on the search page, and the operators' cluster pages (hub/web/admin_clusters.py).
+_DEDUP = {
+    "search.one_per_instrument_shown": (
+        "每台仪器显示一条结果：多个网络收录的同一台仪器只列出一次。",
+        "One result per instrument: an instrument several networks list is shown once.",
+    ),
+    "search.show_all_sources": ("显示各网络的全部记录", "Show every network's record"),
+    "search.all_sources_shown": (
+        "正在显示各网络的全部记录，同一台仪器可能出现多次。",
+        "Every network's record is shown: one instrument may appear several times.",
+    ),
+    "search.one_per_instrument": ("每台仪器只显示一条", "One result per instrument"),
+    "search.also_listed": ("还被另外 {n} 个网络收录", "Same instrument also listed in {n} other network(s)"),
+    "clusters.heading": ("重复收录的仪器", "Instruments listed more than once"),
+    "clusters.intro": (
+        "多个网络收录同一台仪器时自动归为一组。请确认或拆分；决定会记入审计日志，并在以后的每次采集中保持。",
+        "Records of one instrument in several networks are grouped automatically. Confirm or split them; "
+        "decisions are audited and hold through every later harvest.",
+    ),
+    "clusters.link": ("重复收录", "Duplicates"),
+    "clusters.order": ("排序", "Order"),
+    "clusters.newest": ("最新变化", "Newest first"),
+    "clusters.uncertain": ("最不确定", "Most uncertain first"),
+    "clusters.none": ("没有重复收录的仪器。", "No instrument is listed more than once."),
+    "clusters.cluster": ("组", "Cluster"),
+    "clusters.records": ("记录数", "Records"),
+    "clusters.networks": ("网络", "Networks"),
+    "clusters.score": ("最低相似度", "Lowest similarity"),
+    "clusters.changed": ("变化时间", "Changed"),
+    "clusters.decided": ("已由管理员确认", "confirmed by an operator"),
+    "clusters.representative": ("代表记录", "Representative"),
+    "clusters.record": ("记录", "Record"),
+    "clusters.network": ("网络", "Network"),
+    "clusters.name": ("名称", "Name"),
+    "clusters.model": ("型号", "Model"),
+    "clusters.owner": ("所属单位", "Owner"),
+    "clusters.credit": ("统一社会信用代码", "Credit code"),
+    "clusters.category": ("分类", "Category"),
+    "clusters.value": ("原值（元）", "Original value (yuan)"),
+    "clusters.date": ("启用日期", "Commissioned"),
+    "clusters.reason": ("理由", "Reason"),
+    "clusters.reason_hint": ("必填，记入审计日志", "Required; kept in the audit log"),
+    "clusters.confirm": ("确认是同一台仪器", "Confirm: one instrument"),
+    "clusters.split": ("全部拆开", "Split them all"),
+    "clusters.detach": ("移出此记录", "Detach this record"),
+    "clusters.done": ("已记录：{decision}。", "Recorded: {decision}."),
+    "clusters.reason_missing": ("请填写理由。", "Give a reason."),
+    "clusters.gone": ("这组记录已不存在（可能已被重新归组）。", "This cluster no longer exists (it may have been regrouped)."),
+    "clusters.back": ("返回列表", "Back to the list"),
+}
+for _key, (_zh, _en) in _DEDUP.items():
+    CATALOGUE["zh"].setdefault(_key, _zh)
+    CATALOGUE["en"].setdefault(_key, _en)

@@ -158,6 +158,8 @@ def search_page():
         retired_hidden=params.include_retired is False and params.status is None,
         include_retired_href="?" + facets.query_string(facets.with_params(current, include_retired="true")),
         hide_retired_href="?" + facets.query_string(facets.with_params(current, include_retired=None)),
+        all_sources_href="?" + facets.query_string(facets.with_params(current, all_sources="true", page=None)),
+        one_per_instrument_href="?" + facets.query_string(facets.with_params(current, all_sources=None, page=None)),
         corrected_href=("?" + facets.query_string(facets.with_params(current, q=result.q))) if result.corrected_from else None,
     )
 
@@ -171,7 +173,7 @@ def _active_filters(current: dict, groups) -> list[dict]:
     selected = {(link.key, link.value): link.label for group in groups for link in group.links if link.selected}
     out = []
     for key in facets.SEARCH_PARAMS:
-        if key in ("q", "sort", "page", "page_size") or key not in current:
+        if key in ("q", "sort", "page", "page_size", "all_sources") or key not in current:  # all_sources: the mode line says it
             continue
         value = current[key]
         shown = selected.get((key, value))
@@ -343,7 +345,8 @@ def stats_page():
     with _store().read() as conn:
         totals = cached(conn, ("stats", "totals"), lambda: queries.totals(conn))
         tables = {name: _stat_rows(conn, name) for name in STAT_CHARTS}
-        national = national_totals(conn)  # not cached: clusters change without the index's version
+        # cached like the rest: every change of a cluster bumps the search versions the cache keys on
+        national = cached(conn, ("stats", "national"), lambda: national_totals(conn))
     return render_template("stats.html", totals=totals, tables=tables, national=national)
 
 

@@ -1,0 +1,153 @@
+"""The job queue on PostgreSQL: procrastinate, in the hub's own database.
+
+Why procrastinate: it needs nothing beyond the PostgreSQL the deployment already has (no broker to
+run, back up or watch), a job is a row written in a transaction like any other, and it has what the
+hub needs built in — locks (one harvest per network), queueing locks (a "harvest now" pressed twice
+queues once), LISTEN/NOTIFY so a deferred job starts at once, and worker heartbeats in the database,
+from which a job whose worker died is found from any host. Its tables are created by our alembic
+migration 0011 (docs/operations.md, "More than one machine").
+
+Every task of `hub.queue.tasks.TASKS` is registered as `hub.<name>`. Besides them, `hub.sweep` runs
+every `operations.worker_sweep_seconds` on one worker: it retries the jobs of workers that stopped
+beating (killed, host lost) and defers the work the tasks' `recover` finds (a batch whose job was
+never deferred, or whose inline apply died with its web process).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import threading
+
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from hub.queue import JobQueue
+from hub.queue.tasks import TASKS, Context, call
+
+log = logging.getLogger(__name__)
+
+#: The operations settings the worker reads, with their defaults (seconds).
+DEFAULTS = {"worker_heartbeat_seconds": 10.0, "worker_stalled_seconds": 30.0, "worker_sweep_seconds": 10}
+
+
+def conninfo(url: str) -> str:
+    """libpq's URI for the store's SQLAlchemy URL (query options such as search_path are kept)."""
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class ProcrastinateQueue(JobQueue):
+    runs_elsewhere = True
+
+    def __init__(self, store, settings, registry):
+        super().__init__(store, settings, registry)
+        ops = {**DEFAULTS, **(getattr(settings, "operations", None) or {})}
+        self.heartbeat = float(ops["worker_heartbeat_seconds"])
+        self.stalled = float(ops["worker_stalled_seconds"])
+        self.sweep_every = int(ops["worker_sweep_seconds"])
+        self.app = self._build_app()
+        self._opened = False
+        self._open_lock = threading.Lock()
+        from procrastinate.exceptions import AlreadyEnqueued
+
+        self._already_enqueued = AlreadyEnqueued
+
+    def _build_app(self):
+        import procrastinate
+        from procrastinate.exceptions import UniqueViolation
+        from procrastinate.jobs import Status
+
+        app = procrastinate.App(connector=procrastinate.PsycopgConnector(conninfo=conninfo(self.store.url)))
+        for name in TASKS:
+            app.task(name=f"hub.{name}", pass_context=True)(self._runner(name))
+
+        @app.periodic(cron=f"*/{self.sweep_every} * * * * *", periodic_id="sweep")
+        @app.task(name="hub.sweep", queueing_lock="hub.sweep", pass_context=True)
+        async def sweep(context, timestamp):
+            stalled = await context.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled)
+            for job in stalled:
+                try:
+                    await context.app.job_manager.retry_job(job)
+                    log.warning("retrying job %s (%s): its worker stopped beating", job.id, job.task_name)
+                except UniqueViolation:
+                    # The same work already waits under the same queueing lock (a harvest asked for
+                    # again): that job will do it, this one ends.
+                    await context.app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
+                    log.warning("job %s (%s) of a dead worker ended: the same job waits in the queue", job.id, job.task_name)
+            # The store is synchronous: the database work of `recover` runs in a thread, the deferring here.
+            for name, kwargs in await asyncio.to_thread(self.lost_work):
+                with contextlib.suppress(self._already_enqueued):
+                    await self._configure(context.app, name, kwargs).defer_async(**kwargs)
+
+        return app
+
+    def _runner(self, name: str):
+        def run(context, **kwargs):
+            log.info("job %s %s: %s", context.job.id, name, kwargs)
+            return call(Context(self.store, self.settings, self.registry), name, kwargs)
+
+        run.__name__ = name
+        return run
+
+    def lost_work(self) -> list[tuple[str, dict]]:
+        """The jobs each task's `recover` finds wanting (deferred again: a waiting one is not doubled)."""
+        ctx = Context(self.store, self.settings, self.registry)
+        return [(name, kwargs) for name, task in TASKS.items() if task.recover for kwargs in task.recover(ctx)]
+
+    @staticmethod
+    def _configure(app, task: str, kwargs: dict):
+        spec = TASKS[task]
+        return app.configure_task(name=f"hub.{task}", lock=spec.lock(kwargs), queueing_lock=spec.queueing_lock(kwargs))
+
+    def defer(self, task: str, **kwargs) -> bool:
+        self._open()
+        try:
+            self._configure(self.app, task, kwargs).defer(**kwargs)
+        except self._already_enqueued:
+            return False
+        return True
+
+    def _open(self) -> None:
+        # Opened on first use, never at import or app creation: a web process that defers nothing
+        # holds no connection pool of the queue's.
+        with self._open_lock:
+            if not self._opened:
+                self.app.open()
+                self._opened = True
+
+    def stop(self, timeout: float = 30) -> None:
+        with self._open_lock:
+            if self._opened:
+                self.app.close()
+                self._opened = False
+
+    def run_worker(self, *, concurrency: int = 1, stop=None) -> None:
+        """Run jobs until SIGTERM/SIGINT (procrastinate's own handlers: the running jobs finish)."""
+        with self._open_lock:
+            self._opened = True  # run_worker opens the app itself, asynchronously
+        self.app.run_worker(
+            concurrency=concurrency,
+            update_heartbeat_interval=self.heartbeat,
+            stalled_worker_timeout=self.stalled,
+            install_signal_handlers=True,
+        )
+
+    def run_pending(self) -> int:
+        before = self.counts()
+        self.app.run_worker(concurrency=1, wait=False, install_signal_handlers=False, listen_notify=False)
+        after = self.counts()
+        return sum(after.get(s, 0) - before.get(s, 0) for s in ("succeeded", "failed"))
+
+    def counts(self) -> dict[str, int]:
+        with self.store.read() as conn:
+            return self._by_status(conn)
+
+    @staticmethod
+    def _by_status(conn) -> dict[str, int]:
+        return {status: n for status, n in conn.execute(text("SELECT status, count(*) FROM procrastinate_jobs GROUP BY status"))}
+
+    @staticmethod
+    def stored_jobs(conn) -> list[tuple[str, str, int]]:
+        rows = conn.execute(text("SELECT task_name, status, count(*) FROM procrastinate_jobs GROUP BY task_name, status"))
+        return [(task, status, n) for task, status, n in rows]

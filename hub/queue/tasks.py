@@ -1,0 +1,139 @@
+"""What the job queue runs: every task, its locks and how lost work is found again.
+
+A task is `fn(ctx, **kwargs)`; its arguments are JSON (they are stored in the queue's table on
+PostgreSQL). `lock(kwargs)` names what two jobs must not do at once, `queueing_lock(kwargs)` what need
+not wait twice; `recover(ctx)` lists the jobs that stand for work left behind by a process that died
+(the in-process queue calls it when it starts and on every poll; `hub worker` on its sweep).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Callable
+
+from sqlalchemy import select, update
+
+from hub.clock import now
+from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply
+from hub.feed.worker import recover as recover_batches
+from hub.harvest.jobs import HOST, JOBS
+from hub.harvest.lease import LeaseBusy
+from hub.harvest.pipeline import Harvester
+from hub.store.models import NetworkSchedule
+
+log = logging.getLogger(__name__)
+SCHEDULES = NetworkSchedule.__table__
+
+
+@dataclass(frozen=True)
+class Context:
+    store: object
+    settings: object
+    registry: object
+
+
+@dataclass(frozen=True)
+class Task:
+    fn: Callable[..., object]
+    lock: Callable[[dict], str | None] = lambda kwargs: None
+    queueing_lock: Callable[[dict], str | None] = lambda kwargs: None
+    recover: Callable[[Context], list[dict]] | None = None
+
+
+# --------------------------------------------------------------------------- pushed batches
+
+
+def apply_batch(ctx: Context, batch_id: str, network: str) -> str:
+    """Apply a queued batch of `network` (named for the job's lock). A batch still `processing` here was being applied by an attempt of this
+    job whose worker died (jobs of one network run one at a time): its push job is marked crashed and
+    the batch applied again, which gives the same catalogue (unchanged records cost a hash)."""
+    with ctx.store.write() as conn:
+        row = conn.execute(
+            select(BATCHES.c.network, BATCHES.c.state, BATCHES.c.job_id, BATCHES.c.attempts).where(BATCHES.c.id == batch_id)
+        ).first()
+        if row is None or row.state not in ("queued", "processing"):
+            return f"batch {batch_id}: nothing to do ({row.state if row else 'no such batch'})"
+        if row.job_id is not None:
+            conn.execute(
+                update(JOBS)
+                .where(JOBS.c.id == row.job_id, JOBS.c.state == "running")
+                .values(state="crashed", finished_at=now(), message="the worker applying this batch died; the batch is applied again")
+            )
+        if row.attempts >= MAX_ATTEMPTS:
+            conn.execute(
+                update(BATCHES)
+                .where(BATCHES.c.id == batch_id)
+                .values(
+                    state="failed",
+                    finished_at=now(),
+                    outcome={"message": f"processing died {row.attempts} times; the body is kept, see the server log"},
+                )
+            )
+            return f"batch {batch_id}: failed after {row.attempts} attempts"
+        # The claim is conditional: of two in-process queues (two processes on one SQLite file) that
+        # both found the batch queued, one applies it.
+        claimed = conn.execute(
+            update(BATCHES)
+            .where(BATCHES.c.id == batch_id, BATCHES.c.state == row.state, BATCHES.c.attempts == row.attempts)
+            .values(state="processing", claimed_at=now(), claimed_host=HOST, claimed_pid=None)
+        ).rowcount
+        if not claimed:
+            return f"batch {batch_id}: taken by another process"
+    apply(ctx.store, ctx.settings, ctx.registry.get(row.network), batch_id)
+    return f"batch {batch_id} applied"
+
+
+def queued_batches(ctx: Context) -> list[dict]:
+    """Batches waiting for a job: queued again after a crash, or whose job was never deferred."""
+    recover_batches(ctx.store)
+    with ctx.store.read() as conn:
+        rows = conn.execute(
+            select(BATCHES.c.id, BATCHES.c.network).where(BATCHES.c.state == "queued").order_by(BATCHES.c.received_at)
+        ).all()
+    return [{"batch_id": r.id, "network": r.network} for r in rows]
+
+
+# --------------------------------------------------------------------------- harvests
+
+
+def harvest(ctx: Context, network: str, full: bool = False) -> str:
+    """Harvest one network (instruments, incremental unless `full`); a "harvest now" request of the
+    network is answered by it. Busy (someone else holds the lease): skipped, as in the scheduler."""
+    code = ctx.registry.get(network).code
+    with ctx.store.write() as conn:
+        conn.execute(
+            update(SCHEDULES)
+            .where(SCHEDULES.c.network == code, SCHEDULES.c.requested_at.is_not(None))
+            .values(requested_at=None, requested_by=None, requested_full=False)
+        )
+    try:
+        # One holder name for every queue job of the network: the queue's lock already lets only one
+        # run at a time, and a job that follows a dead worker's job takes its lease back at once.
+        results = Harvester(ctx.store, ctx.settings).harvest(ctx.registry.get(code), full=full, holder=f"queue:{code}")
+    except LeaseBusy as exc:
+        log.info("harvest %s skipped: %s", code, exc)
+        return f"skipped: {exc}"
+    return "; ".join(f"{r.network} {r.kind} {r.state}: {r.counts.fetched} fetched" for r in results)
+
+
+TASKS: dict[str, Task] = {
+    "apply_batch": Task(
+        apply_batch,
+        # Batches of one network are applied one at a time, in the order they came (an upsert then a
+        # deletion of the same record must not swap).
+        lock=lambda kw: f"push:{kw['network']}",
+        queueing_lock=lambda kw: f"batch:{kw['batch_id']}",
+        recover=queued_batches,
+    ),
+    "harvest": Task(
+        harvest,
+        lock=lambda kw: f"network:{kw['network']}",
+        # A full listing asked for while an incremental one waits is queued too: it is not the same work.
+        queueing_lock=lambda kw: f"harvest:{kw['network']}:{'full' if kw.get('full') else 'incremental'}",
+    ),
+}
+
+
+def call(ctx: Context, name: str, kwargs: dict):
+    return TASKS[name].fn(ctx, **kwargs)

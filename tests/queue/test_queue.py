@@ -1,0 +1,87 @@
+"""The job queue's interface on both databases: the implementation picked by the registry, queueing
+locks, and lost work found again."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select, text, update
+
+from hub.auth.tokens import create_token
+from hub.config import Registry, Settings
+from hub.feed import samples
+from hub.feed.batches import BATCHES, MAX_ATTEMPTS
+from hub.queue import QUEUES, open_queue
+from hub.queue.tasks import TASKS, Context, apply_batch
+from hub.store.networks import sync_networks
+from hub.web import create_app
+
+
+@pytest.fixture
+def jobs(store):
+    registry = Registry.load()
+    sync_networks(store, registry)
+    q = open_queue(store, Settings.load(), registry)
+    yield q
+    q.stop()
+
+
+def test_the_registry_picks_the_queue_of_the_database(store, jobs):
+    assert type(jobs).__module__ + ":" + type(jobs).__name__ == QUEUES[store.dialect]
+    assert jobs.runs_elsewhere is (store.dialect == "postgresql")
+
+
+def test_every_task_names_its_locks_from_its_arguments():
+    assert TASKS["harvest"].lock({"network": "420000"}) == "network:420000"
+    assert TASKS["harvest"].queueing_lock({"network": "420000", "full": True}) != TASKS["harvest"].queueing_lock({"network": "420000"})
+    assert TASKS["apply_batch"].lock({"network": "440000", "batch_id": "x"}) == "push:440000"
+
+
+def test_a_harvest_waits_once_however_often_it_is_asked_for(jobs):
+    assert jobs.defer("harvest", network="420000") is True
+    assert jobs.defer("harvest", network="420000") is False  # the same job already waits
+    assert jobs.defer("harvest", network="420000", full=True) is True  # a full listing is other work
+
+
+def test_a_batch_left_queued_by_a_dead_process_is_applied(store, jobs):
+    """The web process stored the batch and died before its job ran (or, on SQLite, with the job in
+    its memory): the queue's recovery finds the batch and applies it."""
+    batch_id = _queued_batch(store, 4)
+    if jobs.runs_elsewhere:  # the web process deferred it: lose that job, as a crash before the defer would
+        with store.write() as conn:
+            conn.execute(text("DELETE FROM procrastinate_jobs"))
+        assert jobs.lost_work() == [("apply_batch", {"batch_id": batch_id, "network": "440000"})]
+        for name, kwargs in jobs.lost_work():
+            jobs.defer(name, **kwargs)
+    assert jobs.run_pending() >= 1
+    with store.read() as conn:
+        assert conn.execute(select(BATCHES.c.state).where(BATCHES.c.id == batch_id)).scalar() == "done"
+
+
+def _queued_batch(store, records: int) -> str:
+    token = create_token(store, "publisher", "440000")[1]
+    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False, "FEED_LIMITS": {"async_records": 2}})
+    r = app.test_client().post(
+        "/api/v1/networks/440000/batches?mode=upsert",
+        data=samples.guangdong_csv(records),
+        headers={"Content-Type": "text/csv", "Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 202
+    return r.get_json()["id"]
+
+
+def test_a_batch_job_that_comes_again_does_nothing(store, jobs):
+    """A second job for a batch already applied (the sweep queued it while the first ran) is a no-op."""
+    batch_id = _queued_batch(store, 3)
+    ctx = Context(store, jobs.settings, jobs.registry)
+    assert apply_batch(ctx, batch_id, "440000").endswith("applied")
+    assert "nothing to do" in apply_batch(ctx, batch_id, "440000")
+
+
+def test_a_batch_whose_processing_keeps_dying_fails(store, jobs):
+    """A batch left `processing` MAX_ATTEMPTS times (its worker killed each time) is failed, not retried forever."""
+    batch_id = _queued_batch(store, 3)
+    with store.write() as conn:
+        conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(state="processing", attempts=MAX_ATTEMPTS))
+    assert "failed" in apply_batch(Context(store, jobs.settings, jobs.registry), batch_id, "440000")
+    with store.read() as conn:
+        assert conn.execute(select(BATCHES.c.state).where(BATCHES.c.id == batch_id)).scalar() == "failed"
