@@ -43,6 +43,11 @@ class StorableText(validate.Validator):
             raise ValidationError(problem)
         return value
 
+    def passes(self, value) -> bool:
+        """True when `self(value)` would not raise: the same check without building a message
+        (`hub.mapping.validate` asks this first; it runs for every text of every record)."""
+        return len(value) <= self.max_length and characters.ILLEGAL.search(value) is None
+
 
 class Text(fields.String):
     """A common-schema text field. Every one has a maximum length (docs/catalogue.md "Limits"; never

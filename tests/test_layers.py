@@ -36,10 +36,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.apportion",
             "hub.network_codes",
             "hub.tabular",
-            # The message catalogue: pure data and a lookup, read by the web UI and by the
-            # evaluation report alike (it lives under hub/web/ui/ for now).
+            # The gettext catalogues and the lookup, read by the web UI and by the evaluation
+            # report alike (they live under hub/web/ for now).
             "hub.web.ui.i18n",
-            "hub.web.ui.messages",
+            "hub.web.catalogues",
         ),
     ),
     # Transport families: nothing above their base helpers.

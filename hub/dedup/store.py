@@ -32,7 +32,7 @@ from hub.dedup.settings import DedupSettings
 from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY
 from hub.search import counts, versions
 from hub.search.tables import docs
-from hub.store.bulk import dialect_insert, insert_many
+from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
 from hub.store.hooks import on_instruments_changed
 from hub.store.models import Instrument, OwnerUnit
@@ -57,9 +57,9 @@ _COLUMNS = (
 
 @on_instruments_changed
 def _mark_dirty(conn, ids, prepared):
-    stmt = dialect_insert(conn.dialect.name, DIRTY).on_conflict_do_nothing(index_elements=["instrument_id"])
+    # Straight to the driver's executemany on SQLite (`hub.store.bulk`): a mark a record, every batch.
     for chunk in chunked(sorted(set(ids))):
-        conn.execute(stmt, [{"instrument_id": i} for i in chunk])
+        upsert(conn, DIRTY, [{"instrument_id": i} for i in chunk], ("instrument_id",))
 
 
 def _query(ids=None):
@@ -221,7 +221,11 @@ def resolve_pending(store, settings: DedupSettings | None = None) -> int:
             clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
         for chunk in chunked(sorted(clusters)):
             affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
-        recs = load_recs(conn, affected)  # withdrawn records drop out here, and out of their clusters
+        # The changed records were read above: only the others of their blocks and clusters are read
+        # now (a first harvest's are nearly all changed). Withdrawn records drop out in `load_recs`,
+        # and so out of their clusters; the order is by id, whichever way the records were read.
+        unread = affected.difference(dirty)
+        recs = sorted(changed + load_recs(conn, unread), key=lambda r: r.id) if unread else sorted(changed, key=lambda r: r.id)
         confirmed, split = decisions(conn)
         result = resolve(recs, settings, confirmed, split)
         _write(conn, recs, result, _old_rows(conn, affected), settings, affected)

@@ -59,7 +59,7 @@ def _t(lang):
 
 
 def score_chart(report, lang: str = "en") -> str:
-    t = _t(lang)
+    _ = _t(lang)
     ranked = [u for u in report["units"] if u["rank"] is not None]
     if not ranked:
         return ""
@@ -71,17 +71,17 @@ def score_chart(report, lang: str = "en") -> str:
     ax_s.barh(ys, [canonical(u["score"]) or 0 for u in ranked], color="#4477aa")
     ax_s.set_yticks(ys, labels, fontsize=7)
     ax_s.invert_yaxis()
-    ax_s.set_xlabel(t("eval.axis_score"))
+    ax_s.set_xlabel(_("eval.axis_score"))
     ranks = [u["rank"] for u in ranked]
-    ax_r.plot(ranks, ys, "o", color="#222222", markersize=3, label=t("eval.legend_rank"))
+    ax_r.plot(ranks, ys, "o", color="#222222", markersize=3, label=_("eval.legend_rank"))
     unc = [u.get("uncertainty") for u in ranked]
     if all(unc):
         med = [x["median_rank"] for x in unc]
         lo = [x["median_rank"] - x["rank_p05"] for x in unc]
         hi = [x["rank_p95"] - x["median_rank"] for x in unc]
-        ax_r.errorbar(med, ys, xerr=[lo, hi], fmt="|", color="#cc6677", capsize=2, label=t("eval.legend_interval"))
+        ax_r.errorbar(med, ys, xerr=[lo, hi], fmt="|", color="#cc6677", capsize=2, label=_("eval.legend_interval"))
         ax_r.legend(fontsize=7, loc="lower right")
-    ax_r.set_xlabel(t("eval.axis_rank"))
+    ax_r.set_xlabel(_("eval.axis_rank"))
     ax_r.invert_xaxis()
     return _svg(fig, tight=True)
 
@@ -137,8 +137,9 @@ details{margin:.4em 0}summary{cursor:pointer;font-weight:bold}code{font-size:.85
 
 def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     from hub.evaluation import wording
+    from hub.web.ui.i18n import translate_plural
 
-    t = _t(lang)
+    _ = _t(lang)
     fw = report["framework"]
     index = fw["index"]
     dims = [n for n in report["nodes"] if n["parent"] == index]
@@ -147,18 +148,25 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     unc = report.get("uncertainty")
     html_lang = {"zh": "zh-CN"}.get(lang, lang)
     out = [
-        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style></head><body>"
+        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style>"
+        f"</head><body>"
     ]
     out.append(f"<h1>{escape(fw['title'])}</h1>")
     meta = [
-        (t("eval.framework"), f"{fw['file']} (sha256 {fw['sha256']})"),
-        (t("eval.period"), report.get("period") or "–"),
-        (t("eval.seed"), report.get("seed")),
+        (_("eval.framework"), f"{fw['file']} (sha256 {fw['sha256']})"),
+        (_("eval.period"), report.get("period") or "–"),
+        (_("eval.seed"), report.get("seed")),
     ]
-    meta += [(f"{t('eval.input')} {tb['file']}", f"{t('eval.rows', rows=tb['rows'])}, sha256 {tb['sha256']}") for tb in report["inputs"]]
+    meta += [
+        (
+            f"{_('eval.input')} {tb['file']}",
+            f"{translate_plural(lang, 'eval.rows', 'eval.rows', tb['rows'], rows=tb['rows'])}, sha256 {tb['sha256']}",
+        )
+        for tb in report["inputs"]
+    ]
     if report.get("window") and report["window"].get("jobs_from"):
         w = report["window"]
-        meta.append((t("eval.window"), f"{w['jobs_from']} – {w['jobs_to']}"))
+        meta.append((_("eval.window"), f"{w['jobs_from']} – {w['jobs_to']}"))
     out.append(
         "<table>"
         + "".join(f"<tr><th class=l>{escape(str(k))}</th><td class=l><code>{escape(str(v))}</code></td></tr>" for k, v in meta)
@@ -169,20 +177,21 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     moves = {u["id"]: u for u in panel["units"]} if panel else {}
     ranked_count = report["counts"]["ranked"]
     out.append(
-        f"<h2>{t('eval.ranking')}</h2><table><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th><th>{t('eval.score')}</th>"
-        f"<th>{t('eval.median_rank')}</th><th>{t('eval.rank_interval')}</th>"
+        f"<h2>{_('eval.ranking')}</h2><table><tr><th>{_('eval.rank')}</th><th class=l>{_('eval.unit')}</th><th>{_('eval.score')}</th>"
+        f"<th>{_('eval.median_rank')}</th><th>{_('eval.rank_interval')}</th>"
     )
     if panel:
-        out.append(f"<th>{t('eval.rank_change')}</th><th>{t('eval.score_change')}</th><th>{t('eval.series')}</th>")
-    out.append("".join(f"<th>{escape(d['name'])}</th>" for d in dims) + f"<th class=l>{t('eval.in_words')}</th></tr>")
+        out.append(f"<th>{_('eval.rank_change')}</th><th>{_('eval.score_change')}</th><th>{_('eval.series')}</th>")
+    out.append("".join(f"<th>{escape(d['name'])}</th>" for d in dims) + f"<th class=l>{_('eval.in_words')}</th></tr>")
     for u in report["units"]:
         x = u.get("uncertainty") or {}
         interval = f"{_num(x.get('rank_p05'), 0)}–{_num(x.get('rank_p95'), 0)}" if x else "–"
         scores = u.get("scores") or {}
         cells = "".join(f"<td>{wording.num(scores.get(d['id']), 2)}</td>" for d in dims)
-        rank = u["rank"] if u["rank"] is not None else ("–" if not u["screened_out"] else t("eval.unranked"))
+        rank = u["rank"] if u["rank"] is not None else ("–" if not u["screened_out"] else _("eval.unranked"))
         row = (
-            f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td><td>{wording.num(u.get('score'), 2)}</td>"
+            f"<tr><td>{rank}</td><td class=l><a href='#u-{escape(u['id'])}'>{escape(_name(u))}</a></td>"
+            f"<td>{wording.num(u.get('score'), 2)}</td>"
             f"<td>{_num(x.get('median_rank'), 0)}</td><td>{interval}</td>"
         )
         if panel:
@@ -190,40 +199,43 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             change, score_change = m.get("rank_change"), m.get("score_change")
             values = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m.get("series", []))
             row += (
-                f"<td>{'–' if change is None else (f'{change:+d}' if change else '0')}</td><td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
-                f"<td>{rank_sparkline(m.get('series', []), ranked_count, t('eval.series_alt', unit=_name(u), values=values))}</td>"
+                f"<td>{'–' if change is None else (f'{change:+d}' if change else '0')}</td>"
+                f"<td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
+                f"<td>{rank_sparkline(m.get('series', []), ranked_count, _('eval.series_alt', unit=_name(u), values=values))}</td>"
             )
-        out.append(row + cells + f"<td class=l>{escape(wording.unit_summary(u, t, lang))}</td></tr>")
+        out.append(row + cells + f"<td class=l>{escape(wording.unit_summary(u, _, lang))}</td></tr>")
     out.append("</table>")
-    out.append(f"<h2>{t('eval.chart')}</h2>" + score_chart(report, lang))
+    out.append(f"<h2>{_('eval.chart')}</h2>" + score_chart(report, lang))
 
     if report.get("aggregates"):
-        out.append(_aggregates_html(report["aggregates"], t))
+        out.append(_aggregates_html(report["aggregates"], _))
     if report.get("awards"):
-        out.append(_awards_html(report["awards"], t))
+        out.append(_awards_html(report["awards"], _))
 
     if unc:
-        out.append(
-            f"<h2>{t('eval.uncertainty')}</h2><p>{escape(t('eval.uncertainty_note', runs=unc['runs'], seed=unc['seed'], shift=wording.num(unc['mean_abs_rank_shift'], 2)))}</p>"
-        )
+        shift = wording.num(unc["mean_abs_rank_shift"], 2)
+        note = _("eval.uncertainty_note", runs=unc["runs"], seed=unc["seed"], shift=shift)
+        out.append(f"<h2>{_('eval.uncertainty')}</h2><p>{escape(note)}</p>")
         if unc.get("scores_not_summarised_code"):
-            out.append(f"<p>{escape(t('eval.scores_not_summarised', reason=t('eval.reason.' + unc['scores_not_summarised_code'])))}</p>")
+            out.append(f"<p>{escape(_('eval.scores_not_summarised', reason=wording.reason(unc['scores_not_summarised_code'], _)))}</p>")
         if unc.get("positive_rescale"):
-            out.append(f"<p>{escape(t('eval.positive_rescale', low=1, high=100))}</p>")
+            out.append(f"<p>{escape(_('eval.positive_rescale', low=1, high=100))}</p>")
         out.append(
-            f"<table><tr><th class=l>{t('eval.choice')}</th><th class=l>{t('eval.alternatives')}</th><th>{t('eval.s1')}</th><th>{t('eval.st')}</th></tr>"
+            f"<table><tr><th class=l>{_('eval.choice')}</th><th class=l>{_('eval.alternatives')}</th><th>{_('eval.s1')}</th>"
+            f"<th>{_('eval.st')}</th></tr>"
         )
         for name, s in sorted(unc["sobol"].items()):  # as report.json stores them (sorted keys)
-            alt = escape(wording.factor_alternatives(name, unc["factors"][name], t))
+            alt = escape(wording.factor_alternatives(name, unc["factors"][name], _))
             out.append(
-                f"<tr><td class=l>{escape(t('eval.factor.' + name))}</td><td class=l>{alt}</td><td>{wording.sobol_text(s, 'S1')}</td><td>{wording.sobol_text(s, 'ST')}</td></tr>"
+                f"<tr><td class=l>{escape(wording.factor_name(name, _))}</td><td class=l>{alt}</td><td>{wording.sobol_text(s, 'S1')}</td>"
+                f"<td>{wording.sobol_text(s, 'ST')}</td></tr>"
             )
-        out.append(f"</table><p>{escape(t('eval.sobol_note'))}</p>")
+        out.append(f"</table><p>{escape(_('eval.sobol_note'))}</p>")
 
     if report.get("audit"):
-        out.append(_audit_html(report["audit"], names, t))
+        out.append(_audit_html(report["audit"], names, _))
 
-    out.append(f"<h2>{t('eval.breakdown')}</h2>")
+    out.append(f"<h2>{_('eval.breakdown')}</h2>")
     if len(report["units"]) > MAX_UNIT_CHARTS:
         out.append(f"<p>Dimension charts for the first {MAX_UNIT_CHARTS} units; the others have their table only.</p>")
     for pos, u in enumerate(report["units"]):
@@ -233,66 +245,69 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         if not u["screened_out"] and pos < MAX_UNIT_CHARTS:
             out.append(dimension_chart(report, u))
         out.append(
-            f"<table><tr><th class=l>{t('eval.indicator')}</th><th>{t('eval.raw')}</th><th>{t('eval.normalised')}</th><th class=l>trace</th></tr>"
+            f"<table><tr><th class=l>{_('eval.indicator')}</th><th>{_('eval.raw')}</th><th>{_('eval.normalised')}</th>"
+            f"<th class=l>{_('eval.trace')}</th></tr>"
         )
         for n in indicators:
             e = u["indicators"][n["id"]]
             tr = (u.get("trace") or {}).get(n["source"].get("metric", ""), "")
             out.append(
-                f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}</td>"
+                f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}"
+                f"</td>"
                 f"<td class=l><code>{escape(str(tr)) if tr else ''}</code></td></tr>"
             )
         out.append("</table></details>")
 
     out.append(
-        f"<h2>{t('eval.method')}</h2><table><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.weight')}</th>"
-        f"<th class=l>{t('eval.method')}</th><th class=l>{t('eval.rationale')}</th></tr>"
+        f"<h2>{_('eval.method')}</h2><table><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th>"
+        f"<th>{_('eval.weight')}</th>"
+        f"<th class=l>{_('eval.method')}</th><th class=l>{_('eval.rationale')}</th></tr>"
     )
     for n in report["nodes"]:
         method = (
-            wording.method_sentence(n["aggregate"], "aggregation", t)
+            wording.method_sentence(n["aggregate"], "aggregation", _)
             if n.get("aggregate")
-            else wording.method_sentence(n.get("normalise"), "normalisation", t)
+            else wording.method_sentence(n.get("normalise"), "normalisation", _)
         )
         out.append(
-            f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td><td>{wording.num(n['weight'], 2)}</td>"
+            f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td>"
+            f"<td>{wording.num(n['weight'], 2)}</td>"
             f"<td class=l>{escape(method)}</td><td class=l>{escape(n.get('rationale') or '')}</td></tr>"
         )
     out.append("</table>")
     if report["warnings"]:
         out.append(
-            f"<h2>{t('eval.warnings', count=len(report['warnings']))}</h2><ul>"
-            + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"])
-            + "</ul>"
+            f"<h2>{translate_plural(lang, 'eval.warnings', 'eval.warnings', len(report['warnings']), count=len(report['warnings']))}"
+            "</h2><ul>" + "".join(f"<li>{escape(w)}</li>" for w in report["warnings"]) + "</ul>"
         )
     out.append("</body></html>\n")
     return "".join(out).encode("utf-8")
 
 
-def _aggregates_html(a: dict, t) -> str:
+def _aggregates_html(a: dict, _) -> str:
     from hub.evaluation import wording
 
     rows = [
-        (t("eval.agg.units"), f"{a['units']:,}"),
-        (t("eval.agg.instruments"), f"{a['instruments']:,}"),
-        (t("eval.agg.external_services"), f"{a['external_services']:,}"),
-        (t("eval.agg.enterprise_share"), wording.share(a["enterprise_share"], 2)),
-        (t("eval.agg.samples"), f"{a['samples']:,}"),
-        (t("eval.agg.external_sample_share"), wording.share(a["external_sample_share"], 2)),
-        (t("eval.agg.hours"), f"{a['effective_hours']:,}"),
+        (_("eval.agg.units"), f"{a['units']:,}"),
+        (_("eval.agg.instruments"), f"{a['instruments']:,}"),
+        (_("eval.agg.external_services"), f"{a['external_services']:,}"),
+        (_("eval.agg.enterprise_share"), wording.share(a["enterprise_share"], 2)),
+        (_("eval.agg.samples"), f"{a['samples']:,}"),
+        (_("eval.agg.external_sample_share"), wording.share(a["external_sample_share"], 2)),
+        (_("eval.agg.hours"), f"{a['effective_hours']:,}"),
     ]
     return (
-        f"<h2>{t('eval.aggregates')}</h2><table id='aggregates'>"
+        f"<h2>{_('eval.aggregates')}</h2><table id='aggregates'>"
         + "".join(f"<tr><th class=l>{escape(k)}</th><td>{v}</td></tr>" for k, v in rows)
         + "</table>"
     )
 
 
-def _awards_html(awards: dict, t) -> str:
+def _awards_html(awards: dict, _) -> str:
     from hub.evaluation import wording
 
     rule = awards["rule"]
-    note = t(
+    note = _(
         "eval.awards_note",
         budget=f"{rule['budget']:,}",
         cap=f"{rule['cap']:,}" if rule["cap"] else "–",
@@ -300,25 +315,27 @@ def _awards_html(awards: dict, t) -> str:
         total=f"{awards['total']:,}",
     )
     out = [
-        f"<h2>{t('eval.awards')}</h2><p>{escape(note)}</p><table id='awards'><tr><th>{t('eval.rank')}</th><th class=l>{t('eval.unit')}</th>"
-        f"<th class=l>{t('eval.band')}</th><th>{t('eval.score')}</th><th>{t('eval.award')}</th></tr>"
+        f"<h2>{_('eval.awards')}</h2><p>{escape(note)}</p><table id='awards'><tr><th>{_('eval.rank')}</th><th class=l>{_('eval.unit')}</th>"
+        f"<th class=l>{_('eval.band')}</th><th>{_('eval.score')}</th><th>{_('eval.award')}</th></tr>"
     ]
     for u in awards["units"]:
         name = f"{u['id']} {u['label']}" if u.get("label") else u["id"]
         out.append(
-            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}</td><td>{u['award']:,}</td></tr>"
+            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}"
+            f"</td><td>{u['award']:,}</td></tr>"
         )
     return "".join(out) + "</table>"
 
 
-def _audit_html(audit: dict, names: dict, t) -> str:
+def _audit_html(audit: dict, names: dict, _) -> str:
     from hub.evaluation import wording
 
-    out = [f"<h2>{t('eval.audit')}</h2><p>{escape(t('eval.audit_note', units=audit['units']))}</p>"]
+    out = [f"<h2>{_('eval.audit')}</h2><p>{escape(_('eval.audit_note', units=audit['units']))}</p>"]
     out.append(
-        f"<table id='audit-indicators'><tr><th class=l>{t('eval.indicator')}</th><th class=l>{t('eval.dimension')}</th><th>{t('eval.pearson_parent')}</th>"
-        f"<th>{t('eval.spearman_parent')}</th><th>{t('eval.pearson_index')}</th><th>{t('eval.spearman_index')}</th>"
-        f"<th>{t('eval.nominal_weight')}</th><th>{t('eval.effective_weight')}</th></tr>"
+        f"<table id='audit-indicators'><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th>"
+        f"<th>{_('eval.pearson_parent')}</th>"
+        f"<th>{_('eval.spearman_parent')}</th><th>{_('eval.pearson_index')}</th><th>{_('eval.spearman_index')}</th>"
+        f"<th>{_('eval.nominal_weight')}</th><th>{_('eval.effective_weight')}</th></tr>"
     )
     # in the tree's order (report["nodes"]), whatever order the JSON keys came back in
     for node_id in [n for n in names if n in audit["nodes"]]:
@@ -326,32 +343,36 @@ def _audit_html(audit: dict, names: dict, t) -> str:
         w = audit["effective_weights"].get(node_id)
         out.append(
             f"<tr><td class=l>{escape(names.get(node_id, node_id))}</td><td class=l>{escape(names.get(e['parent'], e['parent']))}</td>"
-            f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}</td>"
-            f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td><td>{wording.share(w['effective']) if w else ''}</td></tr>"
+            f"<td>{wording.num(e['pearson_parent'])}</td><td>{wording.num(e['spearman_parent'])}</td><td>{wording.num(e['pearson_index'])}"
+            f"</td>"
+            f"<td>{wording.num(e['spearman_index'])}</td><td>{wording.share(w['nominal']) if w else ''}</td>"
+            f"<td>{wording.share(w['effective']) if w else ''}</td></tr>"
         )
     out.append(
-        f"</table><table id='audit-dimensions'><tr><th class=l>{t('eval.dimension')}</th><th>{t('eval.cronbach')}</th><th>{t('eval.pca_first')}</th><th>{t('eval.pca_above_1')}</th></tr>"
+        f"</table><table id='audit-dimensions'><tr><th class=l>{_('eval.dimension')}</th><th>{_('eval.cronbach')}</th>"
+        f"<th>{_('eval.pca_first')}</th><th>{_('eval.pca_above_1')}</th></tr>"
     )
     for d in [n for n in names if n in audit["dimensions"]]:
         e = audit["dimensions"][d]
         pca = e.get("pca") or {}
         first = wording.share(pca["variance_share"][0]) if pca else "–"
         out.append(
-            f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td><td>{pca.get('components_above_1', '–')}</td></tr>"
+            f"<tr><td class=l>{escape(names.get(d, d))}</td><td>{wording.num(e['cronbach_alpha'])}</td><td>{first}</td>"
+            f"<td>{pca.get('components_above_1', '–')}</td></tr>"
         )
     out.append("</table>")
     between = audit["between_dimensions"]
     if len(between["dimensions"]) > 1:
         head = "".join(f"<th>{escape(names.get(d, d))}</th>" for d in between["dimensions"])
-        out.append(f"<h3>{t('eval.between_dimensions')}</h3><table id='audit-between'><tr><th></th>{head}</tr>")
+        out.append(f"<h3>{_('eval.between_dimensions')}</h3><table id='audit-between'><tr><th></th>{head}</tr>")
         for d, row in zip(between["dimensions"], between["pearson"]):
             out.append(f"<tr><th class=l>{escape(names.get(d, d))}</th>" + "".join(f"<td>{wording.num(v)}</td>" for v in row) + "</tr>")
         out.append("</table>")
     flags = audit["flags"]
-    out.append(f"<h3>{t('eval.flags')}</h3>")
+    out.append(f"<h3>{_('eval.flags')}</h3>")
     out.append(
-        "<ul>" + "".join(f"<li>{escape(wording.flag_sentence(f, names, t))}</li>" for f in flags) + "</ul>"
+        "<ul>" + "".join(f"<li>{escape(wording.flag_sentence(f, names, _))}</li>" for f in flags) + "</ul>"
         if flags
-        else f"<p>{t('eval.no_flags')}</p>"
+        else f"<p>{_('eval.no_flags')}</p>"
     )
     return "".join(out)

@@ -1,7 +1,8 @@
 """An evaluation report in the reader's words: methods as sentences, uncertainty as a sentence per
-unit, numbers as people write them. Pure functions of report data and a `t(key, **values)` lookup
-(the UI's message catalogue, hub.web.ui.messages), so the web page and report.html say the same
-thing in the same language.
+unit, numbers as people write them. Pure functions of report data and a `_(key, **values)` lookup
+(the UI's gettext catalogues, through hub.web.ui.i18n), so the web page and report.html say the same
+thing in the same language. Ids chosen by a code (a method, a factor, a reason, a flag) are written
+out in tables below, so Babel's extraction sees each of them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import math
 from typing import Callable
 
 from hub.evaluation.uncertainty import sobol_display
+from hub.web.ui.i18n import N_
 
 Translate = Callable[..., str]
 
@@ -23,8 +25,45 @@ def _en_ordinal(n: int) -> str:
 ORDINALS: dict[str, Callable[[int], str]] = {"en": _en_ordinal, "zh": str}
 
 
-def ordinal(n, t: Translate, lang: str) -> str:
-    return t("eval.ordinal", n=ORDINALS.get(lang, str)(int(n)))
+#: (slot, method) → the sentence naming it; its parameters fill the placeholders.
+METHODS: dict[tuple[str, str], str] = {
+    ("normalisation", "none"): N_("method.normalisation.none"),
+    ("normalisation", "minmax"): N_("method.normalisation.minmax"),
+    ("normalisation", "zscore"): N_("method.normalisation.zscore"),
+    ("normalisation", "goalposts"): N_("method.normalisation.goalposts"),
+    ("normalisation", "rank"): N_("method.normalisation.rank"),
+    ("normalisation", "percentile"): N_("method.normalisation.percentile"),
+    ("normalisation", "target"): N_("method.normalisation.target"),
+    ("normalisation", "reference"): N_("method.normalisation.reference"),
+    ("aggregation", "arithmetic"): N_("method.aggregation.arithmetic"),
+    ("aggregation", "geometric"): N_("method.aggregation.geometric"),
+    ("aggregation", "harmonic"): N_("method.aggregation.harmonic"),
+    ("aggregation", "copeland"): N_("method.aggregation.copeland"),
+    ("aggregation", "pca"): N_("method.aggregation.pca"),
+    ("aggregation", "bod"): N_("method.aggregation.bod"),
+}
+#: An uncertain choice's name.
+FACTORS = {
+    "weights": N_("eval.factor.weights"),
+    "normalisation": N_("eval.factor.normalisation"),
+    "aggregation": N_("eval.factor.aggregation"),
+}
+#: Why score quantiles are not summarised (hub.evaluation.uncertainty's reason codes).
+REASONS = {
+    "normalisation": N_("eval.reason.normalisation"),
+    "rescaled": N_("eval.reason.rescaled"),
+    "aggregation": N_("eval.reason.aggregation"),
+}
+#: An audit flag's sentence, by kind.
+FLAGS = {
+    "negative": N_("eval.flag.negative"),
+    "weak": N_("eval.flag.weak"),
+    "collinear": N_("eval.flag.collinear"),
+}
+
+
+def ordinal(n, _: Translate, lang: str) -> str:
+    return _("eval.ordinal", n=ORDINALS.get(lang, str)(int(n)))
 
 
 def num(value, digits: int = 2) -> str:
@@ -43,7 +82,7 @@ def share(value, digits: int = 1) -> str:
     return "–" if value is None else f"{float(value) * 100:.{digits}f} %"
 
 
-def unit_summary(unit: dict, t: Translate, lang: str) -> str:
+def unit_summary(unit: dict, _: Translate, lang: str) -> str:
     """'Ranks 1st; between 1st and 4th in 90 % of the alternatives.' from the unit's own numbers."""
     x = unit.get("uncertainty") or {}
     rank = unit.get("rank")
@@ -51,11 +90,11 @@ def unit_summary(unit: dict, t: Translate, lang: str) -> str:
         return ""
     low, high = int(x["rank_p05"]), int(x["rank_p95"])
     if low == high == rank:
-        text = t("eval.summary_stable", rank=ordinal(rank, t, lang))
+        text = _("eval.summary_stable", rank=ordinal(rank, _, lang))
     else:
-        text = t("eval.summary", rank=ordinal(rank, t, lang), low=ordinal(low, t, lang), high=ordinal(high, t, lang))
+        text = _("eval.summary", rank=ordinal(rank, _, lang), low=ordinal(low, _, lang), high=ordinal(high, _, lang))
     if not low <= rank <= high:
-        text += " " + t("eval.summary_outside")
+        text += " " + _("eval.summary_outside")
     return text
 
 
@@ -73,25 +112,24 @@ def _params(spec: dict) -> dict:
     return values
 
 
-def method_sentence(spec, kind: str, t: Translate) -> str:
+def method_sentence(spec, kind: str, _: Translate) -> str:
     """A method choice ({'method': 'minmax', 'range': [0, 100]}) as a phrase: 'min-max rescaled onto 0–100'."""
     if spec is None or spec == "nominal":
-        return t("eval.nominal")
+        return _("eval.nominal")
     if isinstance(spec, str):
         spec = {"method": spec}
-    key = f"method.{kind}.{spec['method']}"
-    text = t(key, **_params(spec))
-    if text == key:  # a method the catalogue does not know yet: its name, never a dict
+    msgid = METHODS.get((kind, spec["method"]))
+    if msgid is None:  # a method the catalogue does not know yet: its name, never a dict
         return spec["method"]
-    return text
+    return _(msgid, **_params(spec))
 
 
-def factor_alternatives(name: str, factor: dict, t: Translate) -> str:
+def factor_alternatives(name: str, factor: dict, _: Translate) -> str:
     """An uncertain choice's alternatives as a sentence."""
     if name == "weights":
-        return t("eval.factor.weights_desc", noise=f"{factor['noise'] * 100:g} %", sets=factor["sets"])
+        return _("eval.factor.weights_desc", noise=f"{factor['noise'] * 100:g} %", sets=factor["sets"])
     kind = "normalisation" if name == "normalisation" else "aggregation"
-    return "; ".join(method_sentence(c, kind, t) for c in factor["choices"])
+    return "; ".join(method_sentence(c, kind, _) for c in factor["choices"])
 
 
 def sobol_text(s: dict, key: str) -> str:
@@ -102,6 +140,18 @@ def sobol_text(s: dict, key: str) -> str:
     return f"{shown} ({interval[0]:.2f}–{interval[1]:.2f})" if interval else shown
 
 
-def flag_sentence(flag: dict, names: dict, t: Translate) -> str:
+def flag_sentence(flag: dict, names: dict, _: Translate) -> str:
     a, b = flag["nodes"]
-    return t(f"eval.flag.{flag['kind']}", a=names.get(a, a), b=names.get(b, b), r=num(flag["r"], 2))
+    msgid = FLAGS.get(flag["kind"])
+    if msgid is None:
+        return flag["kind"]
+    return _(msgid, a=names.get(a, a), b=names.get(b, b), r=num(flag["r"], 2))
+
+
+def factor_name(name: str, _: Translate) -> str:
+    """An uncertain choice's name ('weights' → 权重); an unknown one as it is."""
+    return _(FACTORS[name]) if name in FACTORS else name
+
+
+def reason(code: str, _: Translate) -> str:
+    return _(REASONS[code]) if code in REASONS else code

@@ -13,6 +13,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from hub.dedup.tables import CLUSTERS
+from hub.store.listings import LISTINGS, last_sighting
 from hub.store.models import Instrument, OwnerUnit
 
 _I = Instrument.__table__
@@ -27,6 +28,8 @@ RECORD_SELECT = select(
     _O.c.level.label("owner_level"),
     # the national record this source record is counted under (docs/duplicates.md); itself when alone
     select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id == _I.c.id).scalar_subquery().label("cluster_id"),
+    # the network's last complete listing: the last sighting of the records it found unchanged
+    select(LISTINGS.c.listed_at).where(LISTINGS.c.network == _I.c.network).scalar_subquery().label("listed_at"),
 ).select_from(_I.outerjoin(_O, _I.c.owner_id == _O.c.id))
 
 
@@ -100,11 +103,15 @@ def to_record(row) -> dict:
             "batch_id": m["last_batch_id"],
             "source_updated": iso(m["source_updated"]),
             "first_seen": iso(m["first_seen"]),
-            "last_seen": iso(m["last_seen"]),
+            "last_seen": iso(_last_seen(m)),
             "withdrawn_at": iso(m["withdrawn_at"]),
             "withdrawn_reason": m["withdrawn_reason"],
         },
     }
+
+
+def _last_seen(m):
+    return last_sighting(m["last_seen"], m.get("listed_at"), absent=m["absent_since"] is not None, withdrawn=m["withdrawn_at"] is not None)
 
 
 def tombstone(row) -> dict:

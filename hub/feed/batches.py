@@ -37,10 +37,11 @@ from hub.feed.models import PushBatch
 from hub.harvest import guard
 from hub.clock import as_utc, now
 from hub.harvest.jobs import COUNTS, EXTRA_COUNTS, HOST, JOBS, Counts, finish_job, heartbeat, start_job
-from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, absent_since, active_count, storable
+from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, active_count, storable
 from hub.mapping import Mapping
 from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
+from hub.store.listings import absent_from, settle
 from hub.store.models import WithdrawalHold
 
 log = logging.getLogger(__name__)
@@ -479,7 +480,7 @@ def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
 def _snapshot_guard(store, settings, writer, job, active_before, *, complete: bool) -> dict:
     w = settings.withdrawal
     with store.write() as conn:
-        absent = absent_since(conn, job.network, job.started_at)
+        absent = absent_from(conn, job.network, writer.listed, job.started_at)
         decision = guard.decide(
             full=True,
             complete=complete,
@@ -508,6 +509,9 @@ def _snapshot_guard(store, settings, writer, job, active_before, *, complete: bo
                 )
                 .returning(HOLDS.c.id)
             ).scalar_one()
+        if decision.action in guard.SETTLED:
+            # The snapshot is on record as the network's listing; absent records left active are marked.
+            settle(conn, job.network, job.id, absent if decision.action == "hold" else [], now())
     return result
 
 

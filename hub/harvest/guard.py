@@ -10,6 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+#: Decisions after which a complete listing counts as the last sighting of every record it did not
+#: find absent (`hub.store.listings.settle`); a listing the guard distrusts ("skip") proves nothing.
+SETTLED = ("withdraw", "hold", "none")
+
+
 @dataclass(frozen=True)
 class Decision:
     action: str  # "withdraw" | "hold" | "skip" (withdrawals refused) | "none" (nothing to withdraw)

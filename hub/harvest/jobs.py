@@ -216,7 +216,9 @@ def recover_orphans(store, network: str) -> list[int]:
                 .values(
                     state="crashed",
                     finished_at=now(),
-                    message="the process running this job died (found by the next holder of the network's lease); what it had committed is kept",
+                    message=(
+                        "the process running this job died (found by the next holder of the network's lease); what it had committed is kept"
+                    ),
                 )
             )
     return ids

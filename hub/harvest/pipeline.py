@@ -25,11 +25,12 @@ from hub.dedup.store import resolve_pending
 from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, recover_orphans, start_job
 from hub.harvest.identify import identify
 from hub.harvest.readahead import read_ahead
-from hub.harvest.writer import Provenance, RecordWriter, absent_since, active_count
+from hub.harvest.writer import Provenance, RecordWriter, active_count
 from hub.http import HttpClient
 from hub.mapping import Mapping
 from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
+from hub.store.listings import absent_from, settle
 from hub.store.models import WithdrawalHold
 from hub.telemetry import Telemetry
 
@@ -230,7 +231,7 @@ class Harvester:
     def _apply_guard(self, job: Job, writer: RecordWriter, complete: bool, active_before: int):
         w = self.settings.withdrawal
         with self.store.write() as conn:
-            absent = absent_since(conn, job.network, job.started_at) if complete else []
+            absent = absent_from(conn, job.network, writer.listed, job.started_at) if complete else []
             decision = guard.decide(
                 full=True,
                 complete=complete,
@@ -256,6 +257,9 @@ class Harvester:
                         state="held",
                     )
                 )
+            if decision.action in guard.SETTLED:
+                # The listing is on record; the absent records it leaves active are marked as such.
+                settle(conn, job.network, job.id, absent if decision.action == "hold" else [], now())
         return decision
 
     # ------------------------------------------------------------------ service statistics

@@ -5,8 +5,9 @@ meet the same mapping, the same validation and the same tables. Per batch it
 * refuses a record whose id came earlier in the same run (a repeat: an error naming the first
   occurrence; before, the last one silently won), a record larger than `MAX_RECORD_CHARS`, and an
   id or update time holding characters no store can hold (`hub.characters`),
-* recognises unchanged records by content hash (payload + mapping digest) and only touches their
-  `last_seen` (design rule 4),
+* recognises unchanged records by content hash (payload + mapping digest) and leaves them alone
+  (design rule 4): a listing proves them present without writing them (`hub.store.listings`), so
+  only one that comes back after a complete listing lacked it is written (its `last_seen`),
 * maps and validates the rest; a bad record becomes a `record_errors` row and is skipped (rule 2) —
   the stored version, if any, stays as it was,
 * upserts owner units, instruments and the raw payloads (so `hub remap` needs no refetch),
@@ -17,13 +18,14 @@ meet the same mapping, the same validation and the same tables. Per batch it
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Container
 import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import orjson
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from hub import characters
 from hub.errors import RecordError
@@ -33,6 +35,7 @@ from hub.schema import MAX_RECORD_CHARS, instrument_id
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
 from hub.store.hooks import instruments_changed, prepare_changes
+from hub.store.listings import write_out
 from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
 
 INSTRUMENTS = Instrument.__table__
@@ -127,6 +130,7 @@ class PreparedBatch:
     counts: Counts
     stamp: datetime
     seen: list = field(default_factory=list)  # instrument ids present in the batch
+    reappeared: list = field(default_factory=list)  # ids of `seen` stored as absent from a complete listing
     rows: list = field(default_factory=list)  # (instruments row, owner dict, stored row or None)
     raw_rows: list = field(default_factory=list)
     errors: list = field(default_factory=list)
@@ -184,6 +188,7 @@ class RecordWriter:
         batch.seen = [instrument_id(self.network, raw.source_id) for raw, *_ in hashed]
         with self.store.read() as conn:
             existing = self._existing(conn, batch.seen)
+        batch.reappeared = [iid for iid, before in existing.items() if before.absent_since is not None]
 
         counts, stamp = batch.counts, batch.stamp
         for (raw, payload_json, digest, problem), iid in zip(hashed, batch.seen):
@@ -275,6 +280,12 @@ class RecordWriter:
         return kept
 
     @property
+    def listed(self) -> Container[str]:
+        """Source ids of the records this run has read so far (deletions apart): its listing, for
+        `hub.store.listings.absent_from`. Kept anyway to name where a repeated id came first."""
+        return self._firsts.keys()
+
+    @property
     def _unit(self) -> str:
         return "batch" if self.provenance.batch_id else "run"
 
@@ -310,6 +321,7 @@ class RecordWriter:
         for row, owner, before in batch.rows:
             row["owner_id"] = self._owners[owner["name"]][0] if owner else None
             row["last_seen"] = stamp if listing or before is None else before.last_seen
+            row["absent_since"] = None if listing or before is None else before.absent_since
             changed_ids.append(row["id"])
             if before is None and row["id"] not in created_meanwhile:
                 row["first_seen"] = stamp
@@ -322,13 +334,13 @@ class RecordWriter:
         if changed_rows:
             self._update_rows(conn, changed_rows)
         upsert(conn, RAW, batch.raw_rows, ("id",))
-        if listing:
-            # Present in the listing, changed or not (even if rejected): not a candidate for withdrawal.
-            # Rows just written carry the stamp already.
+        if listing and batch.reappeared:
+            # Unchanged (or rejected) records a complete listing had lacked are back: stamped, unmarked.
+            # The others present are not written: the listing proves them (`hub.store.listings`).
             written = set(changed_ids)
-            untouched = [iid for iid in batch.seen if iid not in written]
-            if untouched:
-                conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(untouched)).values(last_seen=stamp))
+            back = [iid for iid in batch.reappeared if iid not in written]
+            if back:
+                conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(back)).values(last_seen=stamp, absent_since=None))
         insert_many(conn, ERRORS, batch.errors)
         withdrawn = []
         if batch.deletions:
@@ -342,6 +354,7 @@ class RecordWriter:
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
         """Tombstone active instruments of this network among `ids`; return those withdrawn."""
+        write_out(conn, self.network, ids)  # their last sighting, which the listing alone held so far
         withdrawn, stamp = [], now()
         for chunk in chunked(ids):
             active = (
@@ -443,9 +456,13 @@ class RecordWriter:
         if not ids:
             return {}
         rows = conn.execute(
-            select(INSTRUMENTS.c.id, INSTRUMENTS.c.content_hash, INSTRUMENTS.c.withdrawn_at, INSTRUMENTS.c.last_seen).where(
-                INSTRUMENTS.c.id.in_(ids)
-            )
+            select(
+                INSTRUMENTS.c.id,
+                INSTRUMENTS.c.content_hash,
+                INSTRUMENTS.c.withdrawn_at,
+                INSTRUMENTS.c.last_seen,
+                INSTRUMENTS.c.absent_since,
+            ).where(INSTRUMENTS.c.id.in_(ids))
         )
         return {r.id: r for r in rows}
 
@@ -536,14 +553,3 @@ def active_count(conn, network: str) -> int:
     return conn.execute(
         select(func.count()).select_from(INSTRUMENTS).where(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None))
     ).scalar_one()
-
-
-def absent_since(conn, network: str, since: datetime) -> list[str]:
-    """Active instruments of `network` not seen in any listing since `since`."""
-    return list(
-        conn.execute(
-            select(INSTRUMENTS.c.id).where(
-                and_(INSTRUMENTS.c.network == network, INSTRUMENTS.c.withdrawn_at.is_(None), INSTRUMENTS.c.last_seen < since)
-            )
-        ).scalars()
-    )

@@ -7,22 +7,24 @@ import hashlib
 import io
 import json
 
+from hub.fonts import cjk_font
 from hub.web.ui.charts import BAR_COLOUR, CACHE, TEXT_COLOUR
 
 DOWN_COLOUR = "#b3261e"
 
 
-def availability_svg(series: list[dict], title: str = "") -> str:
-    return _cached("availability", series, title, _render_availability)
+def availability_svg(series: list[dict], title: str = "", axis: str = "% probes OK") -> str:
+    """`axis` labels the y axis, in the page's language (the caller translates it)."""
+    return _cached("availability", series, title, axis, _render_availability)
 
 
-def latency_svg(series: list[dict], title: str = "") -> str:
-    return _cached("latency", series, title, _render_latency)
+def latency_svg(series: list[dict], title: str = "", axis: str = "ms") -> str:
+    return _cached("latency", series, title, axis, _render_latency)
 
 
-def _cached(kind, series, title, render):
-    key = hashlib.sha256(json.dumps([kind, title, series], default=str).encode()).hexdigest()
-    return CACHE.get_or_render(key, lambda: render(series, title))
+def _cached(kind, series, title, axis, render):
+    key = hashlib.sha256(json.dumps([kind, title, axis, series], default=str).encode()).hexdigest()
+    return CACHE.get_or_render(key, lambda: render(series, title, axis))
 
 
 def _figure():
@@ -38,6 +40,15 @@ def _figure():
     ax.set_axisbelow(True)
     ax.tick_params(labelsize=8, colors="#555555")
     return fig, ax
+
+
+def _label_y(ax, axis: str) -> None:
+    """The y axis's label, in the page's language: with the server's CJK font where one is installed."""
+    from matplotlib.font_manager import FontProperties
+
+    font = cjk_font()
+    props = FontProperties(family=[font, "DejaVu Sans"] if font else ["DejaVu Sans"], size=8)
+    ax.set_ylabel(axis, fontproperties=props, color="#555555")
 
 
 def _days(series):
@@ -56,7 +67,7 @@ def _finish(fig, ax, series, title) -> str:
     return out.getvalue()
 
 
-def _render_availability(series, title) -> str:
+def _render_availability(series, title, axis) -> str:
     fig, ax = _figure()
     values = [100 * s["availability"] if s["availability"] is not None else 0 for s in series]
     colours = [BAR_COLOUR if (s["availability"] or 0) >= 0.99 else DOWN_COLOUR for s in series]
@@ -65,16 +76,16 @@ def _render_availability(series, title) -> str:
         if not s["probes"]:
             ax.text(i, 2, "–", ha="center", color="#999999", fontsize=8)  # no probes that day
     ax.set_ylim(0, 105)
-    ax.set_ylabel("% probes OK", fontsize=8, color="#555555")
+    _label_y(ax, axis)
     return _finish(fig, ax, series, title)
 
 
-def _render_latency(series, title) -> str:
+def _render_latency(series, title, axis) -> str:
     fig, ax = _figure()
     x = range(len(series))
     for key, style, label in (("p50_ms", "-", "p50"), ("p95_ms", "--", "p95")):
         ax.plot(list(x), [s[key] if s[key] is not None else float("nan") for s in series], style, color=BAR_COLOUR, marker=".", label=label)
     ax.set_ylim(bottom=0)
-    ax.set_ylabel("ms", fontsize=8, color="#555555")
+    _label_y(ax, axis)
     ax.legend(fontsize=8, frameon=False)
     return _finish(fig, ax, series, title)

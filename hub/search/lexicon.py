@@ -20,8 +20,6 @@ import threading
 from collections import Counter
 from functools import lru_cache
 
-from pypinyin import Style, lazy_pinyin
-from pypinyin.pinyin_dict import pinyin_dict
 from sqlalchemy import func, select
 
 from hub.search import versions
@@ -45,6 +43,8 @@ _I = Instrument.__table__
 @lru_cache(maxsize=1)
 def _syllables() -> frozenset[str]:
     """Every toneless pinyin syllable pypinyin knows."""
+    from pypinyin.pinyin_dict import pinyin_dict  # see `_pinyin`
+
     out = set()
     for readings in pinyin_dict.values():
         for reading in readings.split(","):
@@ -70,13 +70,22 @@ def is_pinyin(word: str) -> bool:
     return reachable[-1]
 
 
+def _pinyin(run: str) -> list[str]:
+    # pypinyin is imported when a query first needs it: loading its phrase dictionary costs ~0.5 s of
+    # CPU and ~60 MB, which every harvest process paid for nothing (it imports the search package
+    # for the index hook, never a query).
+    from pypinyin import Style, lazy_pinyin
+
+    return lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+
+
 class Lexicon:
     def __init__(self, names: list[tuple[str, int]]):
         self.terms: Counter = Counter()
         spelled: dict[str, set] = {}
         for name, count in names:
             for run in _CJK_RUN.findall(normalize(name or "")):
-                readings = lazy_pinyin(run, style=Style.NORMAL, errors="ignore")
+                readings = _pinyin(run)
                 if len(readings) != len(run):
                     readings = None  # a character pypinyin cannot read: no pinyin for this run
                 for i in range(len(run)):

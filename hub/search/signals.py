@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from functools import lru_cache
 
 from hub.search.tags import MARK
 from hub.search.tokenize import normalize
@@ -81,6 +82,16 @@ def name_kind(text: str | None) -> str | None:
     """The kind a name or a query names: modifiers and generic endings off, separators gone."""
     if not text:
         return None
+    return _name_kind(text) if len(text) <= _CACHE_TEXT else _name_kind.__wrapped__(text)
+
+
+#: Instrument names repeat across thousands of records (液相色谱仪 …): the kind of a short one is
+#: memoised (it is asked twice a record at index time, and for every query).
+_CACHE_TEXT = 120
+
+
+@lru_cache(maxsize=4096)
+def _name_kind(text: str) -> str | None:
     kind = " ".join(normalize(text).split())
     changed = True
     while changed:

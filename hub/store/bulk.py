@@ -68,7 +68,10 @@ def _statement(dialect_name, table, columns, keys):
     if not keys:
         return insert(table)
     stmt = dialect_insert(dialect_name, table)
-    return stmt.on_conflict_do_update(index_elements=list(keys), set_={c: stmt.excluded[c] for c in columns if c not in keys})
+    updates = {c: stmt.excluded[c] for c in columns if c not in keys}
+    if not updates:  # rows of keys alone: insert the new ones, leave the others (as the SQLite plan does)
+        return stmt.on_conflict_do_nothing(index_elements=list(keys))
+    return stmt.on_conflict_do_update(index_elements=list(keys), set_=updates)
 
 
 @functools.lru_cache(maxsize=128)

@@ -87,7 +87,13 @@ class Instrument(Base):
     # provenance
     source_updated: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     first_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the record was last written or came back into its network's listing. A complete listing
+    # that finds it unchanged does not write it: `network_listings.listed_at` says when that listing
+    # was, and the record's last sighting is the later of the two (`hub.harvest.listing`).
     last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Set when a complete listing lacked the record but it stayed active (the withdrawal was held, or
+    # nothing was withdrawn): its `last_seen` is then exact. Cleared when the record is listed again.
+    absent_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_reason: Mapped[str | None] = mapped_column(String(200))
     content_hash: Mapped[str] = mapped_column(String(64))
@@ -218,6 +224,16 @@ class NetworkLease(Base):
     purpose: Mapped[str | None] = mapped_column(String(40))
     acquired_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class NetworkListing(Base):
+    """Each network's last complete listing whose absences were settled (withdrawn, held or none):
+    every active record of the network without `absent_since` was in it (`hub.harvest.listing`)."""
+
+    __tablename__ = "network_listings"
+    network: Mapped[str] = mapped_column(String(6), primary_key=True)
+    job_id: Mapped[int | None] = mapped_column(Integer)
+    listed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class NetworkSchedule(Base):

@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     from hub.store.db import Store
     from hub.auth import web as auth_web
     from hub.web import api, errors, headers, urls
+    from hub.web.ui import i18n
 
     app = Flask(__name__)
     app.config.update(JSON_AS_ASCII=False, TESTING=False)
@@ -66,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     import hub.search  # noqa: F401  (the index hook: any writer running in this process keeps it current)
 
+    i18n.init_app(app)  # Flask-Babel: the templates' _() and ngettext()
     urls.init_app(app)  # before any rule is added: the bounded <int:> converter is bound then
     smorest = api.init_app(app)
     for spec in BLUEPRINTS:

@@ -32,6 +32,7 @@ from hub.auth.web import COOKIE, SignInRequired, current_principal, public, requ
 from hub.feed import holds
 from hub.ops import alerts as alerts_mod
 from hub.ops import charts, dashboard
+from hub.web.ui.i18n import N_, gettext
 from hub.ops.scheduler import request_harvest
 from hub.web import store
 from hub.web.feed import worker as job_queue
@@ -40,6 +41,8 @@ from hub.web.errors import Problem
 
 bp = Blueprint("admin", __name__)
 CHARTS = {"availability": charts.availability_svg, "latency": charts.latency_svg}
+#: Each chart's y axis, in the page's language.
+AXES = {"availability": N_("admin.axis_availability"), "latency": N_("admin.axis_latency")}
 #: Where a sign-in may send the browser on: a path of the dashboard, nothing else (no open redirect).
 _NEXT = re.compile(r"^/admin(/[A-Za-z0-9_\-./]*)?(\?[A-Za-z0-9_\-.=&%]*)?$")
 
@@ -135,7 +138,9 @@ def chart(code, chart):
         raise NotFound(f"no chart {chart}; charts: {', '.join(CHARTS)}")
     with store().read() as conn:
         series = dashboard.probe_series(conn, code)
-    return Response(CHARTS[chart](series), mimetype="image/svg+xml")
+    response = Response(CHARTS[chart](series, axis=gettext(AXES[chart])), mimetype="image/svg+xml")
+    response.vary.add("Cookie")  # the language is the cookie's
+    return response
 
 
 @bp.post("/admin/networks/<code>/harvest")

@@ -631,7 +631,7 @@ def evaluation_page(eid):
     row, report = _published(eid)
     lang = pick_lang(request.args, request.cookies)
 
-    def t(key, **values):
+    def _(key, **values):  # the page's language, for the wording shared with report.html
         return translate(lang, key, **values)
 
     unc = report.get("uncertainty")
@@ -644,14 +644,14 @@ def evaluation_page(eid):
             label = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m["series"])
             moves[m["id"]] = {
                 **m,
-                "spark": rank_sparkline(m["series"], len(ranked), t("eval.series_alt", unit=m["label"] or m["id"], values=label)),
+                "spark": rank_sparkline(m["series"], len(ranked), _("eval.series_alt", unit=m["label"] or m["id"], values=label)),
             }
-    words = {u["id"]: wording.unit_summary(u, t, lang) for u in ranked}
+    words = {u["id"]: wording.unit_summary(u, _, lang) for u in ranked}
     methods = {
         n["id"]: (
-            wording.method_sentence(n["aggregate"], "aggregation", t)
+            wording.method_sentence(n["aggregate"], "aggregation", _)
             if n.get("aggregate")
-            else wording.method_sentence(n.get("normalise"), "normalisation", t)
+            else wording.method_sentence(n.get("normalise"), "normalisation", _)
         )
         for n in report["nodes"]
     }
@@ -660,14 +660,14 @@ def evaluation_page(eid):
         for name, s in sorted(unc["sobol"].items()):
             sobol.append(
                 {
-                    "name": t(f"eval.factor.{name}"),
-                    "alternatives": wording.factor_alternatives(name, unc["factors"][name], t),
+                    "name": wording.factor_name(name, _),
+                    "alternatives": wording.factor_alternatives(name, unc["factors"][name], _),
                     "s1": wording.sobol_text(s, "S1"),
                     "st": wording.sobol_text(s, "ST"),
                 }
             )
     audit = report.get("audit")
-    flags = [wording.flag_sentence(f, names, t) for f in audit["flags"]] if audit else []
+    flags = [wording.flag_sentence(f, names, _) for f in audit["flags"]] if audit else []
     return render_template(
         "evaluations_detail.html",
         row=row,
@@ -686,6 +686,7 @@ def evaluation_page(eid):
         flags=flags,
         names=names,
         wording=wording,
+        reasons={code: wording.reason(code, _) for code in wording.REASONS},
         lang=lang,
     )
 

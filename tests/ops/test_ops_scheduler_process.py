@@ -203,7 +203,6 @@ def test_two_schedulers_on_one_database_never_harvest_a_network_twice_at_once(ho
         wait_for(
             "the request picked up and run", lambda: len(jobs(store, "370000")) == 2 and jobs(store, "370000")[-1]["state"] != "running", 30
         )
-        time.sleep(1.0)  # time for a second, wrong, run to show up if the claim were not atomic
     finally:
         codes = []
         for proc in (a, b):
@@ -212,6 +211,10 @@ def test_two_schedulers_on_one_database_never_harvest_a_network_twice_at_once(ho
             except AssertionError as exc:
                 codes.append(str(exc))
     assert codes == [0, 0]
+    # Each scheduler logs a claim as it makes it, and a stopped scheduler has logged all it made: one
+    # line between the two logs means one claim, however slowly the other scheduler polled.
+    claims = a.text().count("harvest now: 370000") + b.text().count("harvest now: 370000")
+    assert claims == 1, f"the request was claimed {claims} times"
     every = jobs(store)
     assert all(j["state"] == "succeeded" for j in every), [(j["network"], j["state"], j["message"]) for j in every]
     assert len(jobs(store, "370000")) == 2

@@ -51,6 +51,19 @@ def test_a_refused_parameter_shows_the_form_again_with_the_search_and_a_message_
     assert 'value="lots"' in zh.get_data(as_text=True)
 
 
+@pytest.mark.parametrize(
+    "lang, shown, hidden",
+    [
+        pytest.param("zh", "没有找到这个页面", "The requested URL", id="Chinese: our heading, not werkzeug's English"),
+        pytest.param("en", "The requested URL was not found", "没有", id="English: the detail too"),
+    ],
+)
+def test_an_error_page_speaks_one_language(client, lang, shown, hidden):
+    body = client.get(f"/no-such-page?lang={lang}").get_data(as_text=True)
+    main = body[body.index("<main") : body.index("</main>")]
+    assert shown in main and hidden not in main
+
+
 def test_tombstone_page_says_when_and_why(client):
     body = client.get("/instruments/420000:UI0900").get_data(as_text=True)
     assert "该仪器已从目录撤销" in body and "deleted at source" in body

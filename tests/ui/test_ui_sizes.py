@@ -12,7 +12,7 @@ import pytest
 from lxml import html
 from selenium.webdriver.common.by import By
 
-from hub.web.ui.messages import CATALOGUE
+from hub.web import catalogues
 from tests.ui.conftest import _browser_missing, start_chromium
 from tests.ui.screenshots import SIZES, emulate
 
@@ -98,7 +98,17 @@ PAGE_TYPES = [
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 #: English interface texts worth looking for on Chinese pages: sentences and phrases of two words
 #: or more (single words such as "API" or "CSV" are the same in both).
-_ENGLISH = sorted({v for v in CATALOGUE["en"].values() if len(re.findall(r"[A-Za-z]{2,}", v)) >= 2 and "{" not in v}, key=len, reverse=True)
+_ENGLISH = sorted(
+    {
+        v.replace("%%", "%")
+        for m in catalogues.read("en")
+        if m.id
+        for v in (m.string if isinstance(m.string, tuple) else (m.string,))
+        if len(re.findall(r"[A-Za-z]{2,}", v)) >= 2 and "%(" not in v
+    },
+    key=len,
+    reverse=True,
+)
 
 
 def interface_text(page_source: str, lang: str) -> str:

@@ -2,14 +2,15 @@
 
 Chinese by default, English through `?lang=en` (kept in a cookie); every page works without
 JavaScript and loads nothing from outside the hub. Views are in `views.py`; this module assembles the
-blueprint and what every template may use (`_`, `lang`, the formatting filters).
+blueprint and what every template may use (`lang`, the formatting filters); `_` and `ngettext` are
+Flask-Babel's (hub.web.ui.i18n.init_app, called by the app factory).
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, g, request
 
-from hub.web.ui import formatting, i18n
+from hub.web.ui import formatting, i18n, vocabulary
 
 bp = Blueprint("ui", __name__)
 
@@ -29,19 +30,6 @@ def _remember_language(response):
 
 def _lang() -> str:
     return getattr(g, "lang", i18n.DEFAULT_LANG)
-
-
-# App-wide (not blueprint-only): the app's HTML error handler renders error.html with these too.
-# `_` is a global, not a context variable, so imported macros can use it as well.
-@bp.app_template_global("_")
-def _translate(key, **values):
-    from markupsafe import Markup
-
-    if any(isinstance(v, Markup) for v in values.values()):
-        # A value already marked up (a record's value in its own language): the message is
-        # escaped and filled around it, the markup kept.
-        return Markup(i18n.translate(_lang(), key)).format(**values)
-    return i18n.translate(_lang(), key, **values)
 
 
 @bp.app_context_processor
@@ -68,6 +56,14 @@ def _timestamp(value):
 @bp.app_template_filter("vocab")
 def _vocab(value, kind):
     return formatting.vocabulary(kind, value, _lang())
+
+
+@bp.app_template_filter("refusal")
+def _refusal(parameter):
+    """Why a request parameter was refused, in the page's language (the validators' own messages
+    are English, for the API)."""
+    msgid = vocabulary.label("invalid", parameter)
+    return i18n.gettext(msgid) if msgid else i18n.gettext("invalid.other")
 
 
 @bp.app_template_filter("country")

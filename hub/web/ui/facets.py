@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from hub.search.params import MAX_WINDOW
+from hub.web.ui.i18n import N_
 
 #: The search parameters the UI passes through to hub.search (everything else in the query string,
 #: such as `lang`, is the UI's own). Order is the order links are written in.
@@ -37,15 +38,15 @@ SORTS = ("relevance", "-value", "value", "-commissioned", "commissioned", "updat
 #: The facets the sidebar shows, in order: hub.search facet name → catalogue key of its heading.
 #: Values, labels, counts and the parameters that select each value come from hub.search.
 FACETS = (
-    ("status", "facet.status"),
-    ("network", "facet.network"),
-    ("category1", "facet.category"),
-    ("category2", "facet.category2"),
-    ("city", "facet.city"),
-    ("owner_type", "facet.owner_type"),
-    ("sharing", "facet.sharing"),
-    ("certified", "facet.certified"),
-    ("value_band", "facet.value_band"),
+    ("status", N_("facet.status")),
+    ("network", N_("facet.network")),
+    ("category1", N_("facet.category")),
+    ("category2", N_("facet.category2")),
+    ("city", N_("facet.city")),
+    ("owner_type", N_("facet.owner_type")),
+    ("sharing", N_("facet.sharing")),
+    ("certified", N_("facet.certified")),
+    ("value_band", N_("facet.value_band")),
 )
 
 

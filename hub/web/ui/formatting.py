@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 import pycountry
 
-from hub.web.ui.i18n import has, translate
+from hub.web.ui import vocabulary as vocabularies
+from hub.web.ui.i18n import translate
 
 _WAN = Decimal(10_000)
 _YI = Decimal(100_000_000)
@@ -44,10 +45,10 @@ def money(value, lang: str) -> str:
         return ""
     if lang == "zh":
         if abs(amount) >= _YI:
-            return f"{amount / _YI:,.2f} {translate(lang, 'unit.yi_yuan')}"
+            return translate(lang, "unit.yi_yuan", amount=f"{amount / _YI:,.2f}")
         if abs(amount) >= _WAN:
-            return f"{amount / _WAN:,.2f} {translate(lang, 'unit.wan_yuan')}"
-        return f"{amount:,.2f} {translate(lang, 'unit.yuan')}"
+            return translate(lang, "unit.wan_yuan", amount=f"{amount / _WAN:,.2f}")
+        return translate(lang, "unit.yuan", amount=f"{amount:,.2f}")
     if abs(amount) >= _BN:
         return f"¥{amount / _BN:,.2f} bn"
     if abs(amount) >= _M:
@@ -92,8 +93,8 @@ def vocabulary(kind: str, value, lang: str) -> str:
     """
     if value is None or value == "":
         return translate(lang, "unknown")
-    key = f"{kind}.{str(value).lower() if isinstance(value, bool) else value}"
-    return translate(lang, key) if has(lang, key) else str(value)
+    msgid = vocabularies.label(kind, value)
+    return translate(lang, msgid) if msgid else str(value)
 
 
 def category(code, lang: str, categories: dict) -> str:

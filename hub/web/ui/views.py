@@ -28,7 +28,8 @@ from hub.search.cache import cached
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
 from hub.web import ui
-from hub.web.ui import amounts, bp, charts, facets, formatting, i18n, places, queries
+from hub.web.ui import amounts, bp, charts, facets, formatting, i18n, places, queries, vocabulary
+from hub.web.ui.i18n import N_
 
 EXPORT_FORMATS = ("csv", "xlsx", "jsonl")
 
@@ -41,7 +42,7 @@ def _store():
 
 def _category_name(code) -> str:
     if not code:
-        return i18n.translate(g.lang, "unknown")
+        return i18n.gettext("unknown")
     zh, en = category_label(str(code))
     return en if g.lang == "en" else zh
 
@@ -78,7 +79,7 @@ def _bad_values(current: dict) -> list[dict]:
             try:
                 amounts.to_yuan(current[key])
             except amounts.AmountError:
-                errors.append({"parameter": key, "message": i18n.translate(g.lang, "invalid.amount", value=current[key])})
+                errors.append({"parameter": key, "message": i18n.gettext("invalid.amount", value=current[key])})
     return errors
 
 
@@ -87,8 +88,8 @@ def _translated_errors(exc: ValidationError) -> list[dict]:
     messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
     out = []
     for key, _text in messages.items():
-        message_key = f"invalid.{key}"
-        text = i18n.translate(g.lang, message_key) if i18n.has(g.lang, message_key) else i18n.translate(g.lang, "invalid.other")
+        msgid = vocabulary.label("invalid", key)
+        text = i18n.gettext(msgid) if msgid else i18n.gettext("invalid.other")
         out.append({"parameter": key, "message": text})
     return out
 
@@ -177,7 +178,7 @@ def _active_filters(current: dict, groups) -> list[dict]:
             continue
         value = current[key]
         shown = selected.get((key, value))
-        label = f"{i18n.translate(g.lang, 'filter.' + key)}{i18n.translate(g.lang, 'colon')}{shown}" if shown else _filter_label(key, value)
+        label = _chip(key, shown) if shown else _filter_label(key, value)
         out.append({"key": key, "label": label, "href": "?" + facets.query_string(facets.with_params(current, **{key: None}))})
     return out
 
@@ -185,17 +186,21 @@ def _active_filters(current: dict, groups) -> list[dict]:
 def _filter_label(key: str, value: str) -> str:
     """A chip's text: the filter's name and its value in words, never `status = retired`."""
     if key == "category":
-        shown = _category_name(value) if value != "unknown" else i18n.translate(g.lang, "unknown")
+        shown = _category_name(value) if value != "unknown" else i18n.gettext("unknown")
     elif key in ("min_value", "max_value"):
         try:
             shown = formatting.money(amounts.to_yuan(value), g.lang)
         except amounts.AmountError:
             shown = value
     elif key == "include_retired":
-        return i18n.translate(g.lang, "search.including_retired")
+        return i18n.gettext("search.including_retired")
     else:
-        shown = formatting.vocabulary(key, value, g.lang) if value != "unknown" else i18n.translate(g.lang, "unknown")
-    return f"{i18n.translate(g.lang, 'filter.' + key)}{i18n.translate(g.lang, 'colon')}{shown}"
+        shown = formatting.vocabulary(key, value, g.lang) if value != "unknown" else i18n.gettext("unknown")
+    return _chip(key, shown)
+
+
+def _chip(key: str, shown: str) -> str:
+    return f"{formatting.vocabulary('filter', key, g.lang)}{i18n.gettext('colon')}{shown}"
 
 
 def _subjects(codes) -> list[str]:
@@ -305,14 +310,14 @@ def _network_label(row):
 
 def _category_row_label(row):
     if not row["key"]:
-        return i18n.translate(g.lang, "unknown"), "unknown"
+        return i18n.gettext("unknown"), "unknown"
     zh, en = category_label(row["key"])
     return (en if g.lang == "en" else zh), en
 
 
 def _band_label(row):
     if row["labels"] is None:
-        return i18n.translate(g.lang, "unknown"), "unknown"
+        return i18n.gettext("unknown"), "unknown"
     zh, en = row["labels"]
     return (en if g.lang == "en" else zh), en
 
@@ -322,11 +327,11 @@ def _vocab_label(kind):
 
 
 STAT_CHARTS = {
-    "network": ("stats.by_network", queries.by_network, _network_label),
-    "category": ("stats.by_category", queries.by_category, _category_row_label),
-    "owner_type": ("stats.by_owner_type", queries.by_owner_type, _vocab_label("owner_type")),
-    "value_band": ("stats.by_value_band", queries.by_value_band, _band_label),
-    "status": ("stats.by_status", queries.by_status, _vocab_label("status")),
+    "network": (N_("stats.by_network"), queries.by_network, _network_label),
+    "category": (N_("stats.by_category"), queries.by_category, _category_row_label),
+    "owner_type": (N_("stats.by_owner_type"), queries.by_owner_type, _vocab_label("owner_type")),
+    "value_band": (N_("stats.by_value_band"), queries.by_value_band, _band_label),
+    "status": (N_("stats.by_status"), queries.by_status, _vocab_label("status")),
 }
 
 

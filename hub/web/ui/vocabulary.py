@@ -1,0 +1,116 @@
+"""The labels of coded values — a record's status, a job's state, a sort order, a refused filter —
+as message ids written out one by one, so Babel's extraction sees every id a value can pick.
+
+`label(kind, value)` is the one lookup; a value a table lacks has no label (the caller shows it as
+sent). `tests/ui/test_ui_i18n.py` checks every national vocabulary value has one.
+"""
+
+from __future__ import annotations
+
+from hub.web.ui.i18n import N_
+
+#: kind → value → message id.
+VOCABULARIES: dict[str, dict[str, str]] = {
+    "status": {
+        "normal": N_("status.normal"),
+        "standby": N_("status.standby"),
+        "remote": N_("status.remote"),
+        "occasional_fault": N_("status.occasional_fault"),
+        "frequent_fault": N_("status.frequent_fault"),
+        "awaiting_repair": N_("status.awaiting_repair"),
+        "awaiting_retirement": N_("status.awaiting_retirement"),
+        "retired": N_("status.retired"),
+    },
+    "sharing": {
+        "external": N_("sharing.external"),
+        "internal": N_("sharing.internal"),
+        "none": N_("sharing.none"),
+    },
+    "owner_type": {
+        "university": N_("owner_type.university"),
+        "institute": N_("owner_type.institute"),
+        "enterprise": N_("owner_type.enterprise"),
+        "other": N_("owner_type.other"),
+    },
+    "owner_level": {
+        "central": N_("owner_level.central"),
+        "provincial": N_("owner_level.provincial"),
+        "municipal": N_("owner_level.municipal"),
+    },
+    "certified": {
+        "true": N_("certified.true"),
+        "false": N_("certified.false"),
+    },
+    "job_kind": {
+        "full": N_("job_kind.full"),
+        "incremental": N_("job_kind.incremental"),
+        "service": N_("job_kind.service"),
+        "remap": N_("job_kind.remap"),
+        "push": N_("job_kind.push"),
+    },
+    "job_state": {
+        "running": N_("job_state.running"),
+        "succeeded": N_("job_state.succeeded"),
+        "partial": N_("job_state.partial"),
+        "failed": N_("job_state.failed"),
+        "crashed": N_("job_state.crashed"),
+    },
+    "admin_alert": {
+        "failed_runs": N_("admin.alert.failed_runs"),
+        "unreachable": N_("admin.alert.unreachable"),
+    },
+    "cluster_decision": {
+        "confirm": N_("clusters.confirm"),
+        "split": N_("clusters.split"),
+        "detach": N_("clusters.detach"),
+    },
+    "cluster_order": {
+        "newest": N_("clusters.newest"),
+        "uncertain": N_("clusters.uncertain"),
+    },
+    "sort": {
+        "relevance": N_("sort.relevance"),
+        "value": N_("sort.value"),
+        "-value": N_("sort.-value"),
+        "commissioned": N_("sort.commissioned"),
+        "-commissioned": N_("sort.-commissioned"),
+        "updated": N_("sort.updated"),
+    },
+    "filter": {
+        "network": N_("filter.network"),
+        "city": N_("filter.city"),
+        "category": N_("filter.category"),
+        "owner_type": N_("filter.owner_type"),
+        "owner_level": N_("filter.owner_level"),
+        "status": N_("filter.status"),
+        "sharing": N_("filter.sharing"),
+        "certified": N_("filter.certified"),
+        "min_value": N_("filter.min_value"),
+        "max_value": N_("filter.max_value"),
+        "include_retired": N_("filter.include_retired"),
+    },
+    "invalid": {
+        "min_value": N_("invalid.min_value"),
+        "max_value": N_("invalid.max_value"),
+        "page": N_("invalid.page"),
+        "q": N_("invalid.q"),
+        "city": N_("invalid.city"),
+        "category": N_("invalid.category"),
+        "network": N_("invalid.network"),
+        "status": N_("invalid.status"),
+        "sharing": N_("invalid.sharing"),
+        "owner_type": N_("invalid.owner_type"),
+        "owner_level": N_("invalid.owner_level"),
+        "sort": N_("invalid.sort"),
+        "page_size": N_("invalid.page_size"),
+        "certified": N_("invalid.certified"),
+        "include_retired": N_("invalid.include_retired"),
+        "all_sources": N_("invalid.all_sources"),
+    },
+}
+
+
+def label(kind: str, value) -> str | None:
+    """The message id labelling `value` of vocabulary `kind` (booleans as `true` / `false`), or None."""
+    key = str(value).lower() if isinstance(value, bool) else str(value)
+    return VOCABULARIES.get(kind, {}).get(key)
