@@ -30,7 +30,7 @@ from hub.dedup.representative import representatives
 from hub.dedup.resolve import Result, resolve, weakest_links
 from hub.dedup.settings import DedupSettings
 from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY
-from hub.search import versions
+from hub.search import counts, versions
 from hub.search.tables import docs
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
@@ -170,8 +170,12 @@ def _set_search_flags(conn, hidden: set[str], scope=None) -> set[str]:
             was.update(conn.execute(q.where(docs.c.instrument_id.in_(chunk))).scalars())
     shown, hide = was - hidden, hidden - was
     for ids, flag in ((shown, True), (hide, False)):
-        for chunk in chunked(sorted(ids)):
-            conn.execute(update(docs).where(docs.c.instrument_id.in_(chunk)).values(cluster_primary=flag))
+        # The flag is a condition of the default search: its kept facet counts follow (hub.search.counts).
+        counts.recount(
+            conn,
+            sorted(ids),
+            lambda chunk, flag=flag: conn.execute(update(docs).where(docs.c.instrument_id.in_(chunk)).values(cluster_primary=flag)),
+        )
     return shown | hide
 
 

@@ -48,7 +48,7 @@ def _band_index(key: str) -> int:
     return next(i for i in range(len(VALUE_BANDS)) if band_key(i) == key)
 
 
-def _band_filter(key: str) -> dict:
+def band_filter(key: str) -> dict:
     lo, hi = VALUE_BANDS[_band_index(key)][:2]
     out = {"min_value": str(lo)}
     if hi is not None:
@@ -96,21 +96,29 @@ FACETS = (
         "value_band",
         lambda c: cast(band_expression(c.c.value), String),
         lambda v, ctx: VALUE_BANDS[_band_index(v)][2:],
-        _band_filter,
+        band_filter,
         order="band",
         value=lambda raw: band_key(int(raw)),
     ),
 )
 
 
-def facet_counts(conn, where) -> tuple[int, dict[str, list[dict]]]:
+def facet_counts(conn, where, scope: str | None = None) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`: from the cache when the index has
-    not changed since they were counted (`hub.search.versions`), else counted in one statement.
+    not changed since they were counted (`hub.search.versions`), else read from the kept counts of
+    `scope` (hub.search.counts: the same rows as `where`), else counted in one statement.
 
     Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
     million instruments; the answer only changes when a network's documents do."""
-    total, facets = cached(conn, ("facets", *where), lambda: _count(conn, where))
+    compute = (lambda: _kept(conn, scope)) if scope is not None else (lambda: _count(conn, where))
+    total, facets = cached(conn, ("facets", *where), compute)
     return total, copy.deepcopy(facets)  # callers decorate what they are given
+
+
+def _kept(conn, scope: str) -> tuple[int, dict[str, list[dict]]]:
+    from hub.search import counts  # counts builds on this module's bands
+
+    return _rolled(conn, counts.read(conn, scope))
 
 
 def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
@@ -132,7 +140,10 @@ def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
     for facet in FACETS:
         expr = cast(facet.expression(matching), String)
         parts.append(select(literal(facet.name), expr, func.count()).group_by(expr))
-    rows = conn.execute(union_all(*parts)).all()
+    return _rolled(conn, conn.execute(union_all(*parts)).all())
+
+
+def _rolled(conn, rows) -> tuple[int, dict[str, list[dict]]]:
     total = next(n for f, v, n in rows if f == "total")
     city_codes = [v for f, v, n in rows if f == "city" and v]
     context = {"networks": labels.network_names(conn), "cities": _city_names(conn, city_codes)}

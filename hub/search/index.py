@@ -9,13 +9,14 @@ The writer has the documents of the rows it is about to write built before it ta
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timezone
 from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 
 from hub.dedup.tables import CLUSTERS
-from hub.search import signals, versions
+from hub.search import counts, signals, versions
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
@@ -167,8 +168,10 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
     ids = list(dict.fromkeys(ids))
     prepared = prepared or {}
     text = backend(conn)
+    delta: Counter = Counter()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
+        before = counts.old_rows(conn, chunk)
         text.remove(conn, chunk)
         conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
         documents = [_settled(text, prepared[i]) for i in chunk if i in prepared]
@@ -179,6 +182,9 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
         if documents:
             text.insert(conn, documents)
             _hide_represented(conn, chunk)
+        # Read back as written: the cluster flag is settled after the insert.
+        counts.add_change(delta, before, list(counts.old_rows(conn, chunk).values()))
+    counts.apply_delta(conn, delta)
     versions.bump(conn, ids)
 
 
@@ -204,6 +210,7 @@ def index_all(conn, chunk: int = 2000) -> int:
         batch = conn.execute(q).scalars().all()
         if not batch:
             text.optimize(conn)
+            counts.rebuild(conn)
             return done
         rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
         text.insert(conn, [_encoded(text, r._mapping) for r in rows])
@@ -218,7 +225,7 @@ def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, pr
     One transaction over a million instruments would hold SQLite's write lock (and every harvest
     behind it) for minutes and lose everything to an interruption. Here each batch of active
     instruments, in id order, replaces its own documents (after a first pass that drops text rows
-    without a document), so searches keep answering from the old
+    without a document and counts the kept facet counts again from the documents), so searches keep answering from the old
     documents until theirs are rewritten, and a run stopped after id X is resumed with
     `resume_after=X`. A last pass removes documents of instruments that are gone or withdrawn.
     `progress(last_id, indexed)` is called after every batch. Returns the instruments indexed.
@@ -226,6 +233,9 @@ def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, pr
     done, last = 0, resume_after
     with store.write() as conn:
         backend(conn).prune(conn)
+        # Counted again from the documents as they are: a repair follows writes that bypassed the
+        # hooks (raw SQL on search_docs), and each batch below then changes the counts by its own delta.
+        counts.rebuild(conn)
     while True:
         with store.read() as conn:
             q = select(_I.c.id).where(_I.c.withdrawn_at.is_(None)).order_by(_I.c.id).limit(batch)
@@ -268,10 +278,14 @@ def _keep_index_current(conn, ids, prepared):
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
 #: ranking signals (quality, tiebreak) that only the indexer can compute.
 _INDEX_REBUILT_AFTER = {"0002", "0006"}
+#: Migrations after which the kept facet counts are counted again from the index: 0013 creates them.
+_COUNTS_REBUILT_AFTER = {"0013"}
 
 
 @after_upgrade
 def _fill_new_index(conn, applied):
     # Instruments stored before the index (or its columns) existed are indexed with the analyser this code ships.
     if _INDEX_REBUILT_AFTER & set(applied):
-        index_all(conn)
+        index_all(conn)  # counts them too
+    elif _COUNTS_REBUILT_AFTER & set(applied):
+        counts.rebuild(conn)

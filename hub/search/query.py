@@ -22,6 +22,7 @@ from sqlalchemy import Integer, and_, distinct, func, literal, literal_column, o
 from hub.dedup.tables import CLUSTERS
 
 from hub.exports.record import fetch_records
+from hub.search import counts
 from hub.search.backends import backend
 from hub.search.cache import cached
 from hub.search.facets import facet_counts
@@ -133,12 +134,22 @@ def score_expression(text, clauses):
     return literal_column("(" + " + ".join(parts) + ")", Integer)
 
 
-def conditions(text, p: SearchParams, clauses) -> list:
+#: Without a query, a page of at least this many matches in the default order is read along the rank
+#: index (tables.ix_search_docs_rank), its filters checked row by row: at most 1 row in
+#: catalogue/BROAD is skipped per row shown. Left indexed, "category 01" or a value band (hundreds of
+#: thousands of rows) made planners fetch every match through the filter's index and sort them all.
+BROAD = 50_000
+ALONG_RANK = {**UNINDEXED, "city": lambda v: docs.c.city_code.is_(None) if v == UNKNOWN else docs.c.city_code.concat("") == v}
+
+
+def conditions(text, p: SearchParams, clauses, broad: bool = False) -> list:
     """WHERE conditions on search_docs: with a query, one text-index match for the clauses and
-    the selective filters (as tags), plus row conditions for the others."""
+    the selective filters (as tags), plus row conditions for the others. `broad`: the same rows,
+    written for a page read along the rank index (BROAD)."""
     filters = p.filters()
     as_tags = {k: v for k, v in filters.items() if clauses and k in TAG_FILTER and TAG_FILTER[k](v)}
-    where = [(UNINDEXED if clauses else ROW_FILTERS).get(k, ROW_FILTERS[k])(v) for k, v in filters.items() if k not in as_tags]
+    forms = UNINDEXED if clauses else ALONG_RANK if broad else ROW_FILTERS
+    where = [forms.get(k, ROW_FILTERS[k])(v) for k, v in filters.items() if k not in as_tags]
     if p.include_retired is False and p.status is None:
         where.append(or_(docs.c.status.is_(None), docs.c.status.notin_(RETIRED)))
     if not p.all_sources:
@@ -211,11 +222,14 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     where = conditions(text, p, clauses)
 
     # Total and facets: one statement, the matching rows' narrow columns read once.
-    result.total, result.facets = facet_counts(conn, where)
+    # Without a query and with at most one filter, from the counts the writers keep (hub.search.counts).
+    result.total, result.facets = facet_counts(conn, where, counts.scope_of(p) if not clauses else None)
     if result.total == 0 or p.offset >= result.total:
         return result
 
     score, order = ordering(text, p, clauses)
+    if not clauses and p.sort == "relevance" and result.total >= BROAD:
+        where = conditions(text, p, clauses, broad=True)
     # Ranking every match of a broad query is the costly part; the page is cached like the facets.
     page = cached(
         conn,

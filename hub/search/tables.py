@@ -57,6 +57,10 @@ Index("ix_search_docs_network", docs.c.network, docs.c.category)
 Index("ix_search_docs_category", docs.c.category)
 Index("ix_search_docs_city", docs.c.city_code, docs.c.city_name)
 Index("ix_search_docs_value", docs.c.value)
+# The default order (query.ordering: usefulness, then the id's hash), whole and within a network: a page
+# without a query reads its rows in index order and stops (migration 0013), instead of sorting every match.
+Index("ix_search_docs_rank", docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id)
+Index("ix_search_docs_network_rank", docs.c.network, docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id)
 # Finds the few hidden records (cluster_primary false) when clusters change; searches never use it
 # (their condition, `IS NOT false`, is a row check on rows another index or the text match found).
 Index("ix_search_docs_cluster_primary", docs.c.cluster_primary)
@@ -70,6 +74,19 @@ versions = Table(
     metadata,
     Column("network", String(40), primary_key=True),
     Column("version", BigInteger, nullable=False),
+)
+
+#: Facet counts of the whole catalogue and of every single filter, kept by the writers
+#: (hub.search.counts; migration 0013). One row per network of each (scope, facet, value): writers of
+#: different networks never update the same row; readers sum the networks.
+counts = Table(
+    "search_counts",
+    metadata,
+    Column("scope", String(80), primary_key=True),
+    Column("facet", String(20), primary_key=True),
+    Column("value", String(40), primary_key=True),  # '' for a missing value (key columns cannot be NULL)
+    Column("network", String(40), primary_key=True),
+    Column("n", BigInteger, nullable=False),
 )
 
 #: Text fields, their PostgreSQL weight label and their score weight: name above model and
