@@ -278,8 +278,8 @@ def _keep_index_current(conn, ids, prepared):
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
 #: ranking signals (quality, tiebreak) that only the indexer can compute.
 _INDEX_REBUILT_AFTER = {"0002", "0006"}
-#: Migrations after which the kept facet counts are counted again from the index: 0013 creates them.
-_COUNTS_REBUILT_AFTER = {"0013"}
+#: Migrations after which the kept facet counts are counted again from the index: 0014 creates them.
+_COUNTS_REBUILT_AFTER = {"0014"}
 
 
 @after_upgrade

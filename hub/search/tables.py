@@ -58,7 +58,7 @@ Index("ix_search_docs_category", docs.c.category)
 Index("ix_search_docs_city", docs.c.city_code, docs.c.city_name)
 Index("ix_search_docs_value", docs.c.value)
 # The default order (query.ordering: usefulness, then the id's hash), whole and within a network: a page
-# without a query reads its rows in index order and stops (migration 0013), instead of sorting every match.
+# without a query reads its rows in index order and stops (migration 0014), instead of sorting every match.
 Index("ix_search_docs_rank", docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id)
 Index("ix_search_docs_network_rank", docs.c.network, docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id)
 # Finds the few hidden records (cluster_primary false) when clusters change; searches never use it
@@ -77,7 +77,7 @@ versions = Table(
 )
 
 #: Facet counts of the whole catalogue and of every single filter, kept by the writers
-#: (hub.search.counts; migration 0013). One row per network of each (scope, facet, value): writers of
+#: (hub.search.counts; migration 0014). One row per network of each (scope, facet, value): writers of
 #: different networks never update the same row; readers sum the networks.
 counts = Table(
     "search_counts",
