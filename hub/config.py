@@ -185,6 +185,9 @@ class _ScheduleSchema(_Strict):
 class _NetworkSchema(_Strict):
     code = fields.String(required=True, validate=validate.Regexp(NETWORK_CODE_PATTERN, error=EXPECTED))
     name = fields.String(required=True)
+    # English pages name a provincial network after its province; a register that is no province's
+    # (an academy's, a foreign partner's) says its English name here.
+    name_en = fields.String(load_default=None)
     province = fields.String(required=True)
     family = fields.String(required=True)
     base_url = fields.String(load_default=None)
@@ -217,6 +220,7 @@ class NetworkConfig:
     options: dict = field(default_factory=dict)
     schedule: dict = field(default_factory=dict)
     enabled: bool = True
+    name_en: str | None = None
     portal_url: str | None = None
     apply_url: str | None = None
 

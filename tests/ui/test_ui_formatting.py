@@ -142,3 +142,20 @@ def test_page_links(page, total, numbers, prev, next_):
     pager = facets.page_links({"q": "x", "page": str(page)}, page, 20, total)
     assert [i.get("number", "…") for i in pager["items"]] == numbers
     assert (pager["prev"], pager["next"]) == (prev, next_)
+
+
+@pytest.mark.parametrize(
+    "code, name, expected",
+    [
+        ("420000", "湖北省大型科学仪器协作共用平台", "Hubei instrument-sharing network"),
+        # pycountry's zh_CN catalogue has no 宁夏回族自治区: it must not be romanised as a district.
+        ("640000", "宁夏大型科学仪器协作共用网", "Ningxia instrument-sharing network"),
+        # No province's register: the registry's own English name.
+        ("ACAS01", "中国科学院所属单位大型仪器登记表", "Chinese Academy of Sciences instrument register"),
+        ("FGBUK1", "University equipment register (Uniquip)", "University equipment register (Uniquip)"),
+    ],
+)
+def test_network_names_on_english_pages(code, name, expected):
+    from hub.web.ui import places
+
+    assert places.network_label_en(code, name) == expected

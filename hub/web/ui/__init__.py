@@ -94,7 +94,7 @@ def _coded(name, code):
 def _network_name(name, code):
     from hub.web.ui import places
 
-    return places.network_en(name, places.network_province(code)) if _lang() == "en" else name
+    return places.network_label_en(code, name) if _lang() == "en" else name
 
 
 @bp.app_template_filter("province")

@@ -115,7 +115,7 @@ class FacetGroup:
 #: Facets whose values are Chinese names: their English form (hub.web.ui.places).
 ENGLISH_NAMES = {
     "city": lambda places, label, value: places.city_en(label),
-    "network": lambda places, label, value: places.network_en(label, places.network_province(value)),
+    "network": lambda places, label, value: places.network_label_en(value, label),
 }
 
 

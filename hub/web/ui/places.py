@@ -27,6 +27,9 @@ CITY_SUFFIXES = (
     ("区", " District"),
 )
 _PROVINCE_WORDS = (" Sheng", " Shi", " Zizhiqu", " SAR", " Huizu", " Zhuangzu", " Uygur")
+#: Chinese names pycountry's zh_CN catalogue lacks (checked with pycountry 24): without this,
+#: 宁夏回族自治区 would be romanised as a district.
+_ZH_MISSING = {"CN-NX": "宁夏回族自治区"}
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +41,7 @@ def _provinces() -> dict[str, str]:
         english = sub.name
         for word in _PROVINCE_WORDS:
             english = english.replace(word, "")
-        out[zh.gettext(sub.name)] = english.strip()
+        out[_ZH_MISSING.get(sub.code) or zh.gettext(sub.name)] = english.strip()
     return out
 
 
@@ -75,14 +78,21 @@ def network_en(name: str | None, province: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _network_provinces() -> dict[str, str]:
+def _registry_names() -> dict[str, tuple[str, str | None]]:
+    """Network code → (province, English name if the registry gives one)."""
     from hub.config import Registry
 
     try:
-        return {n.code: n.province for n in Registry.load()}
+        return {n.code: (n.province, n.name_en) for n in Registry.load()}
     except Exception:  # the registry is validated at start-up; a label must not fail a page
         return {}
 
 
 def network_province(code: str) -> str | None:
-    return _network_provinces().get(code)
+    return (_registry_names().get(code) or (None, None))[0]
+
+
+def network_label_en(code: str, name: str | None) -> str | None:
+    """A network's name on English pages: the registry's `name_en`, else named after its province."""
+    province, english = _registry_names().get(code) or (None, None)
+    return english or network_en(name, province)

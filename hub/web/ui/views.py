@@ -257,7 +257,7 @@ def _network_name(names: dict, code: str) -> str:
     name = names.get(code) or code
     if g.lang != "en":
         return name
-    return places.network_en(name, places.network_province(code))
+    return places.network_label_en(code, name)
 
 
 @bp.app_template_global("place_of")
