@@ -56,6 +56,10 @@ def test_an_operator_lists_reviews_and_detaches_a_record(store, browser, three):
     assert f'data-cluster="{cid}"' in browser.get("/admin/clusters?order=uncertain").get_data(as_text=True)
     page = browser.get(f"/admin/clusters/{cid}?lang=en").get_data(as_text=True)
     assert all(f'data-record="{i}"' in page for i in three) and "Representative" in page
+    # One language per page: the networks by their English names, in the list and side by side.
+    for text in (listing, page):
+        assert "Shandong instrument-sharing network" in text and "Hubei instrument-sharing network" in text
+        assert "山东省大型科学仪器" not in text
     form = {"cluster_id": cid, "action": "detach", "record": c, "reason": "different serial numbers"}
     assert browser.post("/admin/clusters/decision", data=form).status_code == 403  # no csrf field
     assert browser.post("/admin/clusters/decision", data=dict(form, csrf=_csrf(page), reason=" ")).status_code == 303
