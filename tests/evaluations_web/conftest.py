@@ -52,14 +52,20 @@ nodes:
 """
 
 
-@pytest.fixture
-def frameworks(tmp_path) -> Path:
-    d = tmp_path / "frameworks"
+def make_frameworks(root: Path) -> Path:
+    """The evaluation API's frameworks folder for tests: the built-in framework, the sample and
+    `provinces` (tests/queue uses it too)."""
+    d = root / "frameworks"
     d.mkdir()
     (d / "provinces.yaml").write_text(PROVINCES, encoding="utf-8")
     for name in ("networks-2013.yaml", SAMPLE):
         shutil.copy(CONF / name, d / name)
     return d
+
+
+@pytest.fixture
+def frameworks(tmp_path) -> Path:
+    return make_frameworks(tmp_path)
 
 
 @pytest.fixture(scope="session")

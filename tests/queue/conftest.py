@@ -7,6 +7,7 @@ import pytest
 from hub.config import Registry, Settings
 from hub.queue import open_queue
 from hub.store.networks import sync_networks
+from tests.evaluations_web.conftest import make_frameworks
 
 
 @pytest.fixture
@@ -16,3 +17,8 @@ def jobs(store):
     q = open_queue(store, Settings.load(), registry)
     yield q
     q.stop()
+
+
+@pytest.fixture
+def frameworks(tmp_path):
+    return make_frameworks(tmp_path)

@@ -4,7 +4,6 @@ keeps dying, or fails, ends `failed` with its problem."""
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -17,17 +16,6 @@ from hub.queue.tasks import Context, evaluate
 from hub.store.models import Evaluation
 from hub.web import create_app
 from tests.conftest import auth
-from tests.evaluations_web.conftest import CONF, PROVINCES, SAMPLE
-
-
-@pytest.fixture
-def frameworks(tmp_path):
-    d = tmp_path / "frameworks"
-    d.mkdir()
-    (d / "provinces.yaml").write_text(PROVINCES, encoding="utf-8")
-    for name in ("networks-2013.yaml", SAMPLE):
-        shutil.copy(CONF / name, d / name)
-    return d
 
 
 @pytest.fixture
