@@ -19,9 +19,17 @@ import click
 @click.option("--network", help="Only this network (6-digit code).")
 @click.option("--q", "q", help="Only instruments matching this search text.")
 @click.option("--category", help="Only this category code or prefix (01, 0105, 010500).")
+@click.option(
+    "--all-sources",
+    is_flag=True,
+    help="Every network's record of an instrument several networks list (default: one record per instrument, as search shows).",
+)
 @click.option("--out", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: standard output).")
-def export(fmt, network, q, category, out):
-    """Export active instruments, streamed in constant memory. Withdrawn instruments are not exported."""
+def export(fmt, network, q, category, all_sources, out):
+    """Export active instruments, streamed in constant memory. Withdrawn instruments are not exported.
+
+    An instrument listed by several networks is exported once (its cluster's representative, with
+    its cluster_id), unless --all-sources is given (docs/duplicates.md)."""
     from marshmallow import ValidationError
 
     from hub.exports.formats import FORMATS
@@ -34,7 +42,8 @@ def export(fmt, network, q, category, out):
 
         Registry.load().get(network)  # an unknown code is an error (exit 2), not "exported 0"
     try:
-        params = load_params({k: v for k, v in {"network": network, "q": q, "category": category}.items() if v is not None})
+        given = {"network": network, "q": q, "category": category, "all_sources": all_sources or None}
+        params = load_params({k: v for k, v in given.items() if v is not None})
     except ValidationError as exc:
         raise click.BadParameter("; ".join(f"{k}: {', '.join(v)}" for k, v in exc.messages.items())) from None
     if fmt == "xlsx" and out is None and sys.stdout.isatty():
