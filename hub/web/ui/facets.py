@@ -7,32 +7,16 @@ of hub.search to `facet_groups` and `page_links`, and the template only loops.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
-from hub.search.params import MAX_WINDOW
+from hub.search.params import MAX_WINDOW, SearchParams
 from hub.web.ui.i18n import N_
 
 #: The search parameters the UI passes through to hub.search (everything else in the query string,
-#: such as `lang`, is the UI's own). Order is the order links are written in.
-SEARCH_PARAMS = (
-    "q",
-    "network",
-    "city",
-    "category",
-    "owner_type",
-    "owner_level",
-    "status",
-    "sharing",
-    "certified",
-    "include_retired",
-    "all_sources",
-    "min_value",
-    "max_value",
-    "sort",
-    "page",
-    "page_size",
-)
+#: such as `lang`, is the UI's own): SearchParams' fields, in the order links are written in, so a
+#: new search parameter reaches the page's links without being named twice.
+SEARCH_PARAMS = tuple(f.name for f in fields(SearchParams))
 SORTS = ("relevance", "-value", "value", "-commissioned", "commissioned", "updated")
 
 #: The facets the sidebar shows, in order: hub.search facet name → catalogue key of its heading.

@@ -88,10 +88,6 @@ def _registry_names() -> dict[str, tuple[str, str | None]]:
         return {}
 
 
-def network_province(code: str) -> str | None:
-    return (_registry_names().get(code) or (None, None))[0]
-
-
 def network_label_en(code: str, name: str | None) -> str | None:
     """A network's name on English pages: the registry's `name_en`, else named after its province."""
     province, english = _registry_names().get(code) or (None, None)
