@@ -35,10 +35,12 @@ from hub.search.tables import docs
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
 from hub.store.hooks import on_instruments_changed
+from hub.store.locks import hold
 from hub.store.models import Instrument, OwnerUnit
 
 KEY_COLUMNS = {"c": "key_credit", "o": "key_owner", "y": "key_year"}
 DECISION_KINDS = ("confirm", "split")
+RESOLVING = "hub.dedup.resolve"  # the lock every resolution holds (`hub.store.locks`)
 
 I, O = Instrument.__table__, OwnerUnit.__table__
 _COLUMNS = (
@@ -187,6 +189,7 @@ def resolve_all(store, settings: DedupSettings | None = None) -> Result:
         confirmed, split = decisions(conn)
     result = resolve(recs, settings, confirmed, split)
     with store.write() as conn:
+        hold(conn, RESOLVING)
         conn.execute(delete(DIRTY))
         _write(conn, recs, result, _old_rows(conn), settings)
     return result
@@ -197,6 +200,8 @@ def resolve_pending(store, settings: DedupSettings | None = None) -> int:
     were resolved again. One write transaction: a harvest marking records meanwhile waits for it."""
     settings = settings or DedupSettings.load()
     with store.write() as conn:
+        # Two workers resolving at once would replace overlapping cluster rows: one at a time.
+        hold(conn, RESOLVING)
         dirty = [r for (r,) in conn.execute(select(DIRTY.c.instrument_id))]
         if not dirty:
             return 0

@@ -4,11 +4,13 @@ operator splits one, and the split holds through a re-harvest and a resolution f
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from hub.auth.tokens import create_token
-from hub.dedup.store import CLUSTERS, DIRTY, national_totals, resolve_all, resolve_pending
+from hub.dedup.store import CLUSTERS, DIRTY, _mark_dirty, national_totals, resolve_all, resolve_pending
 from hub.harvest.pipeline import Harvester
 from hub.simulate import SimulatorServer
 from hub.simulate.crosslist import same_instrument
@@ -96,3 +98,32 @@ def test_an_operators_split_survives_reharvests(store, harvested, registry, sim)
     # and a confirmation joins them again
     r = client.post("/api/v1/clusters/decisions", json=dict(body, decision="confirm"), headers=auth)
     assert r.status_code == 201 and r.get_json()["cluster_a"] == r.get_json()["cluster_b"]
+
+
+def test_workers_resolving_at_once_wait_for_each_other(store, harvested):
+    # Two harvest workers finish together and both resolve what they changed. On PostgreSQL they
+    # replaced overlapping cluster rows side by side and one failed on the primary key (CI, two
+    # workers); now the second waits for the first, and the clusters are those of one resolution.
+    expected = clusters(store)
+    with store.read() as conn:
+        ids = [i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id))]
+    failures = []
+
+    def resolve():
+        try:
+            resolve_pending(store)
+        except Exception as exc:  # noqa: BLE001 - the test reports whichever failure a thread met
+            failures.append(exc)
+
+    for _ in range(3):
+        with store.write() as conn:
+            _mark_dirty(conn, ids, None)
+        threads = [threading.Thread(target=resolve) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert failures == []
+        assert clusters(store) == expected
+    with store.read() as conn:
+        assert conn.execute(select(DIRTY)).first() is None
