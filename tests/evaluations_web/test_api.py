@@ -300,7 +300,7 @@ def test_openapi_describes_the_endpoints(client):
 
 
 def test_a_body_beyond_the_limit_is_refused_before_it_is_read(client, tokens):
-    from hub.web.evaluations import MAX_BODY_BYTES
+    from hub.web.api.evaluations import MAX_BODY_BYTES
 
     r = client.post(
         "/api/v1/evaluations", data=b"x" * (MAX_BODY_BYTES + 1), content_type="application/json", headers=auth(tokens["evaluator"])

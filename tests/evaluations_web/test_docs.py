@@ -7,14 +7,14 @@ import re
 import pytest
 
 from hub import PROJECT_ROOT
-from hub.web.evaluations import EvaluationIn
+from hub.web.api.evaluations import EvaluationIn
 
 DOC = (PROJECT_ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8").split("## API and pages", 1)[-1]
 
 
 def routes(app):
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith("evaluations.") and "/charts/" not in rule.rule:
+        if rule.endpoint.startswith(("evaluations.", "evaluation_pages.")) and "/charts/" not in rule.rule:
             path = re.sub(r"<(?:\w+:)?(\w+)>", "{id}", rule.rule)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
                 yield f"{method} {path}"

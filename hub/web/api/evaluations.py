@@ -1,4 +1,5 @@
-"""Evaluations on the web: the API that runs and serves them, and the pages of published rankings.
+"""The evaluation API: it runs evaluations and serves them (the pages of published rankings are
+`hub.web.evaluation_pages`).
 
     POST /api/v1/evaluations                   evaluator or admin: check and queue a run; 202 + Location
     GET  /api/v1/evaluations/requests/{id}     evaluator or admin: a queued run's state, then its evaluation or problem
@@ -8,7 +9,6 @@
     GET  /api/v1/evaluations/{id}/panel        the periods side by side (several-period evaluations)
     GET  /api/v1/evaluations/{id}/audit        the statistical audit
     POST /api/v1/evaluations/{id}/publish      evaluator or admin
-    GET  /evaluations, /evaluations/{id}       the published rankings (HTML, no JavaScript)
 
 The POST checks the request and stores it; the job queue runs it (hub.evaluation.requests, task
 `evaluate`; see docs/evaluation.md "API and pages"). Input tables arrive as JSON text or multipart
@@ -21,21 +21,16 @@ SETTINGS (hub.config.Settings; its service_year is the default period).
 
 from __future__ import annotations
 
-import json
 import re
-import threading
 from datetime import timezone
-from collections import OrderedDict
 from pathlib import Path
 
-from flask import Blueprint as PlainBlueprint
-from flask import Response, abort, current_app, render_template, request
+from flask import Response, current_app, request
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 from sqlalchemy import select, update
 
 from hub.auth import audit
 from hub.auth.web import bearer_token, current_principal, public, refusal, require, unauthorized
-from hub.evaluation import report as report_mod
 from hub.evaluation import requests as evaluation_requests
 from hub.evaluation.service import DEFAULT_SEED, load_evaluation
 from hub.store.models import Evaluation
@@ -44,6 +39,7 @@ from hub.web.api import Blueprint
 from hub.web.errors import Problem, describe
 from hub.web.feed import worker as job_queue
 from hub.web.feed import worker_enabled
+from hub.web.rendered_reports import RENDERED
 
 #: Monte Carlo runs one request may ask for: 5,000 runs of the built-in framework take a few
 #: seconds of a queue worker.
@@ -53,10 +49,6 @@ MAX_BODY_BYTES = 10 * 1024 * 1024
 WRITERS = ("evaluator", "admin")
 
 blp = Blueprint("evaluations", __name__, description="Composite scoring and ranking of the networks (docs/evaluation.md)")
-pages = PlainBlueprint("pages", __name__)
-# One entry in BLUEPRINTS serves the API and its pages. Flask's own register_blueprint: the pages are
-# plain Flask views, kept out of the OpenAPI document (flask-smorest's override expects API views).
-PlainBlueprint.register_blueprint(blp, pages)
 
 _E = Evaluation.__table__
 _API = "/api/v1/evaluations"
@@ -179,7 +171,7 @@ def _iso(value) -> str | None:
     return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _links(eid: int) -> dict:
+def links(eid: int) -> dict:
     return {"self": f"{_API}/{eid}", "csv": f"{_API}/{eid}/report.csv", "html": f"{_API}/{eid}/report.html", "page": f"/evaluations/{eid}"}
 
 
@@ -193,7 +185,7 @@ def _summary(row) -> dict:
         "created_by": row["created_by"],
         "published": bool(row["published"]),
         "report_sha256": row["report_sha256"],
-        "links": _links(row["id"]),
+        "links": links(row["id"]),
     }
 
 
@@ -555,188 +547,3 @@ def publish_evaluation(eid):
             conn.execute(update(_E).where(_E.c.id == eid).values(published=True))
             audit.record(conn, actor=principal.token_id, role=principal.role, action="evaluation.published", target=eid)
     return _summary(load_evaluation(store(), eid))
-
-
-# --------------------------------------------------------------------------- rendered files and charts
-
-
-def _html():
-    from hub.evaluation import html  # matplotlib: imported when a chart is first drawn
-
-    return html
-
-
-class Rendered:
-    """Files and charts drawn from a stored report, kept per report sha256 (a report never changes,
-    and drawing 30 charts takes seconds); the least recently used reports are dropped first."""
-
-    def __init__(self, reports: int = 8):
-        self._reports = reports
-        self._items: OrderedDict[str, dict] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def _entry(self, sha: str) -> dict:
-        with self._lock:
-            entry = self._items.setdefault(sha, {})
-            self._items.move_to_end(sha)
-            while len(self._items) > self._reports:
-                self._items.popitem(last=False)
-            return entry
-
-    def report(self, row) -> dict:
-        entry = self._entry(row["report_sha256"])
-        if "report" not in entry:
-            entry["report"] = json.loads(row["report"])
-        return entry["report"]
-
-    def get(self, row, what: str, *args):
-        """`what` drawn from the row's report: csv, html, score (chart in the language args[0]), unit (chart of units[args[0]])."""
-        entry, key = self._entry(row["report_sha256"]), (what, *args)
-        if key not in entry:
-            report = self.report(row)
-            draw = {
-                "csv": lambda: report_mod.to_csv_bytes(report),
-                "html": lambda: _html().to_html_bytes(report),
-                "score": lambda: _html().score_chart(report, *args).encode("utf-8"),
-                "unit": lambda: _html().dimension_chart(report, report["units"][args[0]]).encode("utf-8"),
-            }[what]
-            entry[key] = draw()  # two requests may draw the same chart at once; both get the same bytes
-        return entry[key]
-
-
-RENDERED = Rendered()
-
-
-# --------------------------------------------------------------------------- the pages
-
-
-def _published(eid: int) -> tuple[dict, dict]:
-    row = load_evaluation(store(), eid)
-    if row is None or not row["published"]:
-        abort(404)
-    return row, RENDERED.report(row)
-
-
-@pages.get("/evaluations")
-@public
-def list_page():
-    query = (
-        select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256)
-        .where(_E.c.published.is_(True))
-        .order_by(_E.c.id.desc())
-    )
-    with store().read() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-    return render_template("evaluations.html", evaluations=rows)
-
-
-def _dimensions(report: dict) -> list[dict]:
-    index = report["framework"]["index"]
-    return [n for n in report["nodes"] if n["parent"] == index]
-
-
-@pages.get("/evaluations/<int:eid>")
-@public
-def evaluation_page(eid):
-    from hub.evaluation import wording
-    from hub.evaluation.html import rank_sparkline
-    from hub.web.ui.i18n import pick_lang, translate
-
-    row, report = _published(eid)
-    lang = pick_lang(request.args, request.cookies)
-
-    def _(key, **values):  # the page's language, for the wording shared with report.html
-        return translate(lang, key, **values)
-
-    unc = report.get("uncertainty")
-    names = {n["id"]: n["name"] for n in report["nodes"]}
-    ranked = [u for u in report["units"] if u["rank"] is not None]
-    panel = report.get("panel")
-    moves = {}
-    if panel:
-        for m in panel["units"]:
-            label = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m["series"])
-            moves[m["id"]] = {
-                **m,
-                "spark": rank_sparkline(m["series"], len(ranked), _("eval.series_alt", unit=m["label"] or m["id"], values=label)),
-            }
-    words = {u["id"]: wording.unit_summary(u, _, lang) for u in ranked}
-    methods = {
-        n["id"]: (
-            wording.method_sentence(n["aggregate"], "aggregation", _)
-            if n.get("aggregate")
-            else wording.method_sentence(n.get("normalise"), "normalisation", _)
-        )
-        for n in report["nodes"]
-    }
-    sobol = []
-    if unc:
-        for name, s in sorted(unc["sobol"].items()):
-            sobol.append(
-                {
-                    "name": wording.factor_name(name, _),
-                    "alternatives": wording.factor_alternatives(name, unc["factors"][name], _),
-                    "s1": wording.sobol_text(s, "S1"),
-                    "st": wording.sobol_text(s, "ST"),
-                }
-            )
-    audit = report.get("audit")
-    flags = [wording.flag_sentence(f, names, _) for f in audit["flags"]] if audit else []
-    return render_template(
-        "evaluations_detail.html",
-        row=row,
-        report=report,
-        dims=_dimensions(report),
-        unc=unc,
-        links=_links(eid),
-        ranked=ranked,
-        unranked=[u for u in report["units"] if u["rank"] is None],
-        panel=panel,
-        moves=moves,
-        words=words,
-        methods=methods,
-        sobol=sobol,
-        audit=audit,
-        flags=flags,
-        names=names,
-        wording=wording,
-        reasons={code: wording.reason(code, _) for code in wording.REASONS},
-        lang=lang,
-    )
-
-
-@pages.get("/evaluations/<int:eid>/charts/score.svg")
-@public
-def score_chart(eid):
-    row, _ = _published(eid)
-    from hub.web.ui.i18n import pick_lang
-
-    lang = pick_lang(request.args, request.cookies)
-    response = _svg(row, RENDERED.get(row, "score", lang))
-    response.set_etag(f"{row['report_sha256']}-score-{lang}")
-    return response.make_conditional(request)
-
-
-@pages.get("/evaluations/<int:eid>/charts/unit-<int:pos>.svg")
-@public
-def unit_chart(eid, pos):
-    row, report = _published(eid)
-    if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:
-        abort(404)
-    return _svg(row, RENDERED.get(row, "unit", pos))
-
-
-def _svg(row, body: bytes) -> Response:
-    response = Response(body, content_type="image/svg+xml")
-    response.set_etag(f"{row['report_sha256']}-{request.path.rsplit('/', 1)[-1]}")
-    response.cache_control.public = True
-    response.cache_control.max_age = 3600
-    return response.make_conditional(request)
-
-
-@pages.app_template_filter("fixed")
-def fixed(value, digits: int = 2) -> str:
-    """A number with `digits` decimals; – for a missing one."""
-    if value is None or isinstance(value, bool):
-        return "–"
-    return f"{float(value):,.{digits}f}"

@@ -1,0 +1,150 @@
+"""The public pages of published rankings: GET /evaluations, /evaluations/{id} and its SVG charts
+(HTML, no JavaScript). Drafts are never shown here, whatever token is sent; the API
+(`hub.web.api.evaluations`) is where evaluators read them."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+from sqlalchemy import select
+
+from hub.auth.web import public
+from hub.evaluation.service import load_evaluation
+from hub.store.models import Evaluation
+from hub.web import store
+from hub.web.api.evaluations import links
+from hub.web.rendered_reports import RENDERED
+
+bp = Blueprint("evaluation_pages", __name__)
+_E = Evaluation.__table__
+
+
+def _published(eid: int) -> tuple[dict, dict]:
+    row = load_evaluation(store(), eid)
+    if row is None or not row["published"]:
+        abort(404)
+    return row, RENDERED.report(row)
+
+
+@bp.get("/evaluations")
+@public
+def list_page():
+    query = (
+        select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256)
+        .where(_E.c.published.is_(True))
+        .order_by(_E.c.id.desc())
+    )
+    with store().read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(query)]
+    return render_template("evaluations.html", evaluations=rows)
+
+
+def _dimensions(report: dict) -> list[dict]:
+    index = report["framework"]["index"]
+    return [n for n in report["nodes"] if n["parent"] == index]
+
+
+@bp.get("/evaluations/<int:eid>")
+@public
+def evaluation_page(eid):
+    from hub.evaluation import wording
+    from hub.evaluation.html import rank_sparkline
+    from hub.web.ui.i18n import pick_lang, translate
+
+    row, report = _published(eid)
+    lang = pick_lang(request.args, request.cookies)
+
+    def _(key, **values):  # the page's language, for the wording shared with report.html
+        return translate(lang, key, **values)
+
+    unc = report.get("uncertainty")
+    names = {n["id"]: n["name"] for n in report["nodes"]}
+    ranked = [u for u in report["units"] if u["rank"] is not None]
+    panel = report.get("panel")
+    moves = {}
+    if panel:
+        for m in panel["units"]:
+            label = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m["series"])
+            moves[m["id"]] = {
+                **m,
+                "spark": rank_sparkline(m["series"], len(ranked), _("eval.series_alt", unit=m["label"] or m["id"], values=label)),
+            }
+    words = {u["id"]: wording.unit_summary(u, _, lang) for u in ranked}
+    methods = {
+        n["id"]: (
+            wording.method_sentence(n["aggregate"], "aggregation", _)
+            if n.get("aggregate")
+            else wording.method_sentence(n.get("normalise"), "normalisation", _)
+        )
+        for n in report["nodes"]
+    }
+    sobol = []
+    if unc:
+        for name, s in sorted(unc["sobol"].items()):
+            sobol.append(
+                {
+                    "name": wording.factor_name(name, _),
+                    "alternatives": wording.factor_alternatives(name, unc["factors"][name], _),
+                    "s1": wording.sobol_text(s, "S1"),
+                    "st": wording.sobol_text(s, "ST"),
+                }
+            )
+    audit = report.get("audit")
+    flags = [wording.flag_sentence(f, names, _) for f in audit["flags"]] if audit else []
+    return render_template(
+        "evaluations_detail.html",
+        row=row,
+        report=report,
+        dims=_dimensions(report),
+        unc=unc,
+        links=links(eid),
+        ranked=ranked,
+        unranked=[u for u in report["units"] if u["rank"] is None],
+        panel=panel,
+        moves=moves,
+        words=words,
+        methods=methods,
+        sobol=sobol,
+        audit=audit,
+        flags=flags,
+        names=names,
+        wording=wording,
+        reasons={code: wording.reason(code, _) for code in wording.REASONS},
+        lang=lang,
+    )
+
+
+@bp.get("/evaluations/<int:eid>/charts/score.svg")
+@public
+def score_chart(eid):
+    row, _ = _published(eid)
+    from hub.web.ui.i18n import pick_lang
+
+    lang = pick_lang(request.args, request.cookies)
+    response = _svg(row, RENDERED.get(row, "score", lang))
+    response.set_etag(f"{row['report_sha256']}-score-{lang}")
+    return response.make_conditional(request)
+
+
+@bp.get("/evaluations/<int:eid>/charts/unit-<int:pos>.svg")
+@public
+def unit_chart(eid, pos):
+    row, report = _published(eid)
+    if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:
+        abort(404)
+    return _svg(row, RENDERED.get(row, "unit", pos))
+
+
+def _svg(row, body: bytes) -> Response:
+    response = Response(body, content_type="image/svg+xml")
+    response.set_etag(f"{row['report_sha256']}-{request.path.rsplit('/', 1)[-1]}")
+    response.cache_control.public = True
+    response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.app_template_filter("fixed")
+def fixed(value, digits: int = 2) -> str:
+    """A number with `digits` decimals; – for a missing one."""
+    if value is None or isinstance(value, bool):
+        return "–"
+    return f"{float(value):,.{digits}f}"
