@@ -137,9 +137,15 @@ def load_request(store, request_id: int) -> dict | None:
     return dict(row) if row else None
 
 
+#: What a finished request keeps of its input tables: nothing. The tables (up to 10 MB a request)
+#: were kept only to run it, or run it again; its report names and hashes them, and its problem
+#: names the file at fault, so without this the table would grow by every upload forever.
+DROPPED_INPUTS: list = []
+
+
 def _finish(store, request_id: int, **values) -> None:
     with store.write() as conn:
-        conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(finished_at=now(), **values))
+        conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(finished_at=now(), inputs=DROPPED_INPUTS, **values))
 
 
 def _claim(store, request_id: int):
@@ -150,7 +156,11 @@ def _claim(store, request_id: int):
             return None
         if row.attempts >= MAX_ATTEMPTS:
             problem = {"status": 500, "type": "evaluation-died", "detail": f"the run died {row.attempts} times; see the worker's log"}
-            conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(state="failed", finished_at=now(), problem=problem))
+            conn.execute(
+                update(REQUESTS)
+                .where(REQUESTS.c.id == request_id)
+                .values(state="failed", finished_at=now(), problem=problem, inputs=DROPPED_INPUTS)
+            )
             return None
         # Conditional: of two queues that found the request waiting (two processes on one SQLite
         # file), one runs it. A `running` row here is an attempt whose worker died (the task's lock
@@ -207,7 +217,11 @@ def run(store, request_id: int) -> str:
                 "report_sha256": report_mod.sha256(report_bytes),
             },
         )
-        conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(state="succeeded", finished_at=now(), evaluation_id=eid))
+        conn.execute(
+            update(REQUESTS)
+            .where(REQUESTS.c.id == request_id)
+            .values(state="succeeded", finished_at=now(), evaluation_id=eid, inputs=DROPPED_INPUTS)
+        )
     return f"evaluation request {request_id}: evaluation {eid}"
 
 

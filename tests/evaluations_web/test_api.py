@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from hub.auth.audit import AUDIT
 from hub.evaluation.report import to_csv_bytes
+from hub.evaluation.requests import REQUESTS
 from hub.evaluation.service import run_evaluation, write_outputs
 from hub.store.models import Evaluation
 from tests.evaluations_web.conftest import CONF, SAMPLE, auth, finished
@@ -92,6 +93,8 @@ def test_created_evaluation_is_stored_and_served_byte_identical(client, post, st
     assert body["seed"] == 7 and body["runs"] == 40
     assert [t["file"] for t in body["inputs"]] == ["survey.csv"]
     assert body["inputs"][0]["sha256"] == hashlib.sha256(SAMPLE_TEXT.encode()).hexdigest()
+    with store.read() as conn:  # the uploaded table served its run: the report keeps its name and hash
+        assert conn.execute(select(REQUESTS.c.inputs).where(REQUESTS.c.id == rid)).scalar_one() == []
     assert len(body["ranking"]) == 30 and [u["rank"] for u in body["ranking"]] == list(range(1, 31))
     assert all(u["rank_p05"] <= u["median_rank"] <= u["rank_p95"] for u in body["ranking"])
 
