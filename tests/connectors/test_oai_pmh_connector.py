@@ -14,6 +14,7 @@ from tests.connectors.conformance import IDS, NAME, PROJECT_ROOT, ConnectorConfo
 from connectors import connector_class
 from connectors.oai_pmh import format_from, local_identifier
 from hub.errors import ConfigError, ConnectorError
+from tests.doc_examples import NRII_DOC_PAYLOAD
 
 BASE = "http://oai.test/320000"
 OAI = BASE + "/oai"
@@ -45,37 +46,7 @@ DOC_RECORD = """<record><header><identifier>oai:js.nrii.example.cn:NJU-2009-0311
   <nrii:certification>CMA</nrii:certification>
 </nrii:instrument></metadata></record>"""
 
-DOC_PAYLOAD = {
-    "innerId": "NJU-2009-0311",
-    "cname": "X射线衍射仪",
-    "ename": "X-ray Diffractometer",
-    "instrCategory": "010300",
-    "instrVersion": "D8 ADVANCE",
-    "manufacturer": "Bruker AXS",
-    "nation": "DE",
-    "worth": "152.30",
-    "beginDate": "2009-11-02",
-    "orgName": "南京大学",
-    "orgName@creditCode": "12100000466006770Q",
-    "orgName@level": "central",
-    "location": "栖霞区仙林大道163号",
-    "location@province": "320000",
-    "location@city": "320100",
-    "location@county": "320113",
-    "technical": "测角仪半径 ≥ 200 mm",
-    "function": "物相分析",
-    "subject": ["140"],
-    "serviceContent": "委托测试",
-    "fee": "300元/样",
-    "serviceUrl": "https://yq.nju.example.cn/xrd",
-    "contact": "",
-    "contact@name": "陈老师",
-    "contact@phone": "025-8968xxxx",
-    "contact@email": "xrd@nju.example.cn",
-    "status": "正常",
-    "shareMode": "外部共享",
-    "certification": "CMA",
-}
+DOC_PAYLOAD = NRII_DOC_PAYLOAD
 
 
 def envelope(inner: str, verb: str = "ListRecords", encoding: str = "UTF-8") -> bytes:

@@ -13,6 +13,7 @@ from tests.connectors.conformance import IDS, NAME, ConnectorConformance
 
 from connectors.sdyq_xml import format_since
 from hub.errors import ConnectorError
+from tests.doc_examples import SDYQ_DOC_PAYLOAD
 
 BASE = "http://sdyq.test/370000"
 EXPORT = BASE + "/exchange/instruments.xml"
@@ -51,34 +52,7 @@ DOC_EXPORT = """<?xml version="1.0" encoding="UTF-8"?>
 </SDYQExport>
 """.encode()
 
-DOC_PAYLOAD = {
-    "YQBH": "SD0101-2011-0042",
-    "YQMC": "高效液相色谱仪",
-    "YWMC": "High Performance Liquid Chromatograph",
-    "FLDM": "010500",
-    "GGXH": "1260 Infinity",
-    "SCCS": "安捷伦科技有限公司",
-    "CDGB": "美国",
-    "YZ": "45.80",
-    "QYRQ": "2011-06-15",
-    "SSDW": "山东大学",
-    "SSDW@xydm": "12100000400000624D",
-    "SSDW@lx": "中央在鲁",
-    "SZDQ": "370102",
-    "AZDD": "济南市历下区山大南路27号 化学楼305",
-    "ZYJSZB": "流速范围0.001–5 mL/min；波长范围190–950 nm",
-    "ZYGN": "药物、食品、环境样品中有机组分的分离与定量分析",
-    "FWNR": "委托测试；机时共享",
-    "SFBZ": "200元/样",
-    "YYWZ": "http://www.sdyq.example/book?id=SD0101-2011-0042",
-    "LXR": "张工",
-    "LXDH": "0531-88361234",
-    "DZYX": "hplc@sdu.example.cn",
-    "YXZT": "正常",
-    "GXMS": "外部共享",
-    "JLRZ": "CMA",
-    "GXSJ": "2013-09-12 10:22:01",
-}
+DOC_PAYLOAD = SDYQ_DOC_PAYLOAD
 
 DOC_STATS = """<FWTJ year="2012" count="1">
   <Record YQBH="SD0101-2011-0042" ZJS="1630" DWFWJS="410" DWFWCS="96" QYFWCS="61" YPS="2310" DWYPS="820" SR="86400"/>

@@ -13,6 +13,7 @@ from tests.connectors.conformance import IDS, NAME, ConnectorConformance
 from connectors._html import cell_text, normalise_label
 from connectors.yqlm_html import detail_payload
 from hub.errors import ConfigError, ConnectorError
+from tests.doc_examples import YQLM_DOC_PAYLOAD
 
 BASE = "http://yqlm.test/130000"
 
@@ -42,34 +43,7 @@ DOC_DETAIL = """<table class="yq-detail">
   <tr><th>计量认证</th><td>已通过</td></tr>
   <tr><th>最后更新</th><td>2013-08-30</td></tr>
 </table>"""
-DOC_PAYLOAD = {
-    "仪器名称": "气相色谱质谱联用仪",
-    "英文名称": "GC-MS",
-    "仪器类别": "分析仪器 / 质谱仪器",
-    "规格型号": "7890A-5975C",
-    "生产厂家": "Agilent",
-    "产地": "美国",
-    "原值": "68.5万元",
-    "购置日期": "2010年9月",
-    "所属单位": "河北大学",
-    "单位性质": "省属高校",
-    "所在地区": "河北省保定市莲池区",
-    "详细地址": "五四东路180号 分析测试中心",
-    "主要技术指标": "质量范围1.6–1050 u\n分辨率：单位质量",
-    "主要功能及应用领域": "有机物定性&定量分析",
-    "收费标准": "面议",
-    "联系人": "王老师",
-    "联系电话": "0312-5079xxx",
-    "共享方式": "对外开放",
-    "计量认证": "已通过",
-    "最后更新": "2013-08-30",
-    "listing.序号": "1",
-    "listing.仪器名称": "气相色谱质谱联用仪",
-    "listing.规格型号": "7890A-5975C",
-    "listing.所属单位": "河北大学",
-    "listing.所在城市": "保定市",
-    "listing.状态": "正常",
-}
+DOC_PAYLOAD = YQLM_DOC_PAYLOAD
 LIST_HEADER = "<tr><th>序号</th><th>仪器名称</th><th>规格型号</th><th>所属单位</th><th>所在城市</th><th>状态</th></tr>"
 GONE = "<html><body><div class='msg'>该仪器不存在或已下架</div></body></html>"
 

@@ -11,7 +11,7 @@ from hub.config import mappings_dir
 from hub.errors import RecordError
 from hub.mapping import Mapping
 from hub.schema import InstrumentSchema, ServiceStatsSchema
-from tests.doc_examples import HBKX_DOC_ROW
+from tests.doc_examples import HBKX_DOC_ROW, NRII_DOC_PAYLOAD, SDYQ_DOC_PAYLOAD, YQLM_DOC_PAYLOAD
 
 CN = timezone(timedelta(hours=8))
 
@@ -20,34 +20,7 @@ def mapping(code):
     return Mapping.load(mappings_dir() / f"{code}.yaml")
 
 
-SDYQ = {
-    "YQBH": "SD0101-2011-0042",
-    "YQMC": "高效液相色谱仪",
-    "YWMC": "High Performance Liquid Chromatograph",
-    "FLDM": "010500",
-    "GGXH": "1260 Infinity",
-    "SCCS": "安捷伦科技有限公司",
-    "CDGB": "美国",
-    "YZ": "45.80",
-    "QYRQ": "2011-06-15",
-    "SSDW": "山东大学",
-    "SSDW@xydm": "12100000400000624D",
-    "SSDW@lx": "中央在鲁",
-    "SZDQ": "370102",
-    "AZDD": "济南市历下区山大南路27号 化学楼305",
-    "ZYJSZB": "流速范围0.001–5 mL/min；波长范围190–950 nm",
-    "ZYGN": "药物、食品、环境样品中有机组分的分离与定量分析",
-    "FWNR": "委托测试；机时共享",
-    "SFBZ": "200元/样",
-    "YYWZ": "http://www.sdyq.example/book?id=SD0101-2011-0042",
-    "LXR": "张工",
-    "LXDH": "0531-88361234",
-    "DZYX": "hplc@sdu.example.cn",
-    "YXZT": "正常",
-    "GXMS": "外部共享",
-    "JLRZ": "CMA",
-    "GXSJ": "2013-09-12 10:22:01",
-}
+SDYQ = SDYQ_DOC_PAYLOAD
 
 SDYQ_EXPECTED = {
     "network": "370000",
@@ -122,35 +95,8 @@ HBKX_EXPECTED = {
     "source_updated": datetime(2013, 9, 12, 10, 22, 1, tzinfo=CN),
 }
 
-YQLM = {
-    "仪器编号": "HE-2010-00123",
-    "仪器名称": "气相色谱质谱联用仪",
-    "英文名称": "GC-MS",
-    "仪器类别": "分析仪器 / 质谱仪器",
-    "规格型号": "7890A-5975C",
-    "生产厂家": "Agilent",
-    "产地": "美国",
-    "原值": "68.5万元",
-    "购置日期": "2010年9月",
-    "所属单位": "河北大学",
-    "单位性质": "省属高校",
-    "所在地区": "河北省保定市莲池区",
-    "详细地址": "五四东路180号 分析测试中心",
-    "主要技术指标": "质量范围1.6–1050 u\n分辨率：单位质量",
-    "主要功能及应用领域": "挥发性有机物的定性定量分析",
-    "收费标准": "面议",
-    "联系人": "王老师",
-    "联系电话": "0312-5079xxx",
-    "共享方式": "对外开放",
-    "计量认证": "已通过",
-    "最后更新": "2013-08-30",
-    "listing.序号": "1",
-    "listing.仪器名称": "气相色谱质谱联用仪",
-    "listing.规格型号": "7890A-5975C",
-    "listing.所属单位": "河北大学",
-    "listing.所在城市": "保定市",
-    "listing.状态": "正常",
-}
+# The list page gives the id; the detail page's functions in a longer wording.
+YQLM = {"仪器编号": "HE-2010-00123"} | YQLM_DOC_PAYLOAD | {"主要功能及应用领域": "挥发性有机物的定性定量分析"}
 
 YQLM_EXPECTED = {
     "network": "130000",
@@ -187,31 +133,9 @@ YQLM_EXPECTED = {
     "source_updated": datetime(2013, 8, 30, tzinfo=CN),
 }
 
-NRII = {
-    "innerId": "NJU-2009-0311",
-    "cname": "X射线衍射仪",
-    "ename": "X-ray Diffractometer",
-    "instrCategory": "010300",
-    "instrVersion": "D8 ADVANCE",
-    "manufacturer": "Bruker AXS",
-    "nation": "DE",
-    "worth": "152.30",
-    "beginDate": "2009-11-02",
-    "orgName": "南京大学",
-    "orgName@creditCode": "12100000466006770Q",
-    "orgName@level": "central",
-    "location": "栖霞区仙林大道163号",
-    "location@province": "320000",
-    "location@city": "320100",
-    "location@county": "320113",
-    "subject": ["140", "150"],
-    "fee": "300元/样",
-    "contact@name": "陈老师",
-    "contact@email": "xrd@nju.example.cn",
-    "status": "正常",
-    "shareMode": "外部共享",
-    "certification": "CMA",
-}
+# The example record without its optional texts, service link and phone, in a second subject.
+_NRII_OPTIONAL = ("technical", "function", "serviceContent", "serviceUrl", "contact", "contact@phone")
+NRII = {k: v for k, v in NRII_DOC_PAYLOAD.items() if k not in _NRII_OPTIONAL} | {"subject": ["140", "150"]}
 
 
 @pytest.mark.parametrize(
