@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import create_engine, select, text
 
 from hub.auth.tokens import create_token
@@ -57,11 +58,9 @@ operations: {poll_seconds: 0.5, probe_interval_seconds: 3600, lease_ttl_seconds:
              worker_heartbeat_seconds: 0.5, worker_stalled_seconds: 3, worker_sweep_seconds: 1}
 """
 
-# A real web process: the app of `hub serve`, with batches of more than 30 records sent to the queue.
-WEB = (
-    "import sys; from hub.web import create_app; "
-    "create_app({'FEED_LIMITS': {'async_records': 30}}).run(host='127.0.0.1', port=int(sys.argv[1]), threaded=True)"
-)
+# A web process as conf/deploy runs one: gunicorn, two workers, their /metrics summed through one
+# directory; batches of more than 30 records go to the queue.
+WEB_APP = "hub.web:create_app({'FEED_LIMITS': {'async_records': 30}})"
 HARVESTS = ("full", "incremental")
 PUSHES, RECORDS = 8, 60  # batches of 60 distinct records each, all queued for the workers
 
@@ -106,9 +105,9 @@ class Deployment:
     def hub(self, *args) -> list[str]:
         return [sys.executable, "-c", "from hub.cli import main; main()", *args]
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen:
+    def start(self, name: str, argv: list[str], **env) -> subprocess.Popen:
         log = open(self.logs / f"{name}.log", "ab")
-        self.procs[name] = subprocess.Popen(argv, env=self.env, stdout=log, stderr=log)
+        self.procs[name] = subprocess.Popen(argv, env={**self.env, **env}, stdout=log, stderr=log)
         return self.procs[name]
 
     def stop_all(self):
@@ -135,7 +134,10 @@ def test_two_of_each_process_share_one_database(home, database, sim, tmp_path):
     ports = [_free_port(), _free_port()]
     try:
         for i, port in enumerate(ports):
-            deploy.start(f"web{i}", [sys.executable, "-c", WEB, str(port)])
+            metrics = tmp_path / f"metrics-web{i}"
+            metrics.mkdir()
+            gunicorn = [sys.executable, "-m", "gunicorn", "-w", "2", "--threads", "2", "-b", f"127.0.0.1:{port}", WEB_APP]
+            deploy.start(f"web{i}", gunicorn, PROMETHEUS_MULTIPROC_DIR=str(metrics))
         workers = [deploy.start(f"worker{i}", deploy.hub("worker")) for i in range(2)]
         for i in range(2):
             deploy.start(f"scheduler{i}", deploy.hub("scheduler", "--network", "420000"))
@@ -145,7 +147,7 @@ def test_two_of_each_process_share_one_database(home, database, sim, tmp_path):
             assert all(p.poll() is None for p in deploy.procs.values()), "a process of the deployment ended"
             try:
                 return requests.get(f"{base}/healthz", timeout=2).ok
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # gunicorn listens before its workers load the app
                 return False
 
         for base in bases:
@@ -229,6 +231,18 @@ def test_two_of_each_process_share_one_database(home, database, sim, tmp_path):
         for (_, end, first), (start, _, second) in zip(spans, spans[1:]):
             assert start >= end, f"harvest jobs {first} and {second} of 420000 ran at the same time"
         assert all(j.state in ("succeeded", "crashed") for j in harvests), [(j.id, j.state, j.message) for j in harvests]
+
+        # Each web process's /metrics sums its gunicorn workers: every search it was sent is counted
+        # once, whichever worker answered it.
+        for i, base in enumerate(bases):
+            scraped = text_string_to_metric_families(requests.get(f"{base}/metrics", timeout=30).text)
+            searches = sum(
+                s.value
+                for family in scraped
+                for s in family.samples
+                if s.name == "hub_http_requests_total" and s.labels == {"endpoint": "instruments.list_instruments", "status": "2xx"}
+            )
+            assert searches == PUSHES // 2, f"web{i} counted {searches} searches"
     except AssertionError as exc:
         raise AssertionError(f"{exc}\n{deploy.log_tail()}") from None
     finally:
