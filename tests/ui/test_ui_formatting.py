@@ -150,6 +150,8 @@ def test_page_links(page, total, numbers, prev, next_):
         ("420000", "湖北省大型科学仪器协作共用平台", "Hubei instrument-sharing network"),
         # pycountry's zh_CN catalogue has no 宁夏回族自治区: it must not be romanised as a district.
         ("640000", "宁夏大型科学仪器协作共用网", "Ningxia instrument-sharing network"),
+        # As English names it, not ISO's romanisation "Nei Mongol".
+        ("150000", "内蒙古自治区大型科学仪器协作共用网", "Inner Mongolia instrument-sharing network"),
         # No province's register: the registry's own English name.
         ("ACAS01", "中国科学院所属单位大型仪器登记表", "Chinese Academy of Sciences instrument register"),
         ("FGBUK1", "University equipment register (Uniquip)", "University equipment register (Uniquip)"),

@@ -1,9 +1,9 @@
 """English names of provinces, cities and networks, for English pages.
 
 Provinces: ISO 3166-2:CN from pycountry (its zh_CN translation finds the code of a Chinese name; its
-English name loses the administrative word: "Hubei Sheng" → Hubei, "Nei Mongol Zizhiqu" → Nei
-Mongol). Cities have no English list in pycountry or python-stdnum (stdnum's cn/loc is Chinese
-only), so their names are romanised with pypinyin — which is how the official English names of
+English name loses the administrative word: "Hubei Sheng" → Hubei), but Inner Mongolia as English
+names it, not ISO's "Nei Mongol". Cities have no English list in pycountry or python-stdnum
+(stdnum's cn/loc is Chinese only), so their names are romanised with pypinyin — which is how the official English names of
 Chinese cities are written (武汉市 → Wuhan) — with the administrative suffix translated.
 """
 
@@ -30,6 +30,9 @@ _PROVINCE_WORDS = (" Sheng", " Shi", " Zizhiqu", " SAR", " Huizu", " Zhuangzu", 
 #: Chinese names pycountry's zh_CN catalogue lacks (checked with pycountry 24): without this,
 #: 宁夏回族自治区 would be romanised as a district.
 _ZH_MISSING = {"CN-NX": "宁夏回族自治区"}
+#: Where English says a province otherwise than ISO's romanisation: the region's own government
+#: writes "Inner Mongolia Autonomous Region" (ISO: Nei Mongol Zizhiqu); readers would not know "Nei Mongol".
+_ENGLISH_USAGE = {"CN-NM": "Inner Mongolia"}
 
 
 @lru_cache(maxsize=1)
@@ -38,7 +41,7 @@ def _provinces() -> dict[str, str]:
     zh = gettext.translation("iso3166-2", pycountry.LOCALES_DIR, languages=["zh_CN"], fallback=True)
     out = {}
     for sub in pycountry.subdivisions.get(country_code="CN") or []:
-        english = sub.name
+        english = _ENGLISH_USAGE.get(sub.code, sub.name)
         for word in _PROVINCE_WORDS:
             english = english.replace(word, "")
         out[_ZH_MISSING.get(sub.code) or zh.gettext(sub.name)] = english.strip()
