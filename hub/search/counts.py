@@ -29,7 +29,6 @@ from collections import Counter
 from decimal import Decimal
 from itertools import combinations
 
-import numpy as np
 from sqlalchemy import delete, func, select, union_all
 
 from hub.search.facets import VALUE_BANDS, band_filter, band_key
@@ -157,87 +156,74 @@ def scope_of(p: SearchParams) -> str | None:
     return scope_name(flags, dimension, value)
 
 
-def _codes(values: list) -> tuple[list, "np.ndarray"]:
+def _codes(values: list) -> tuple[list, list[int]]:
     """(distinct values in order of first sight, each value's index into them)."""
     index: dict = {}
     codes = [index.setdefault(v, len(index)) for v in values]
-    return list(index), np.fromiter(codes, dtype=np.int64, count=len(codes))
+    return list(index), codes
 
 
-def _slots(selected: list[list]) -> list[tuple[list, "np.ndarray"]]:
-    """A dimension's selecting values per row → one (values, codes) per position (-1: the row has
-    no value at that position): a row selected by several values of one dimension (category 01,
-    0105, 010500) is counted once under each."""
+def _slots(selected: list[list]) -> list[tuple[list, list]]:
+    """A dimension's selecting values per row → one (values, codes) per position (code None: the
+    row has no value at that position): a row selected by several values of one dimension
+    (category 01, 0105, 010500) is counted once under each."""
     out = []
     for k in range(max((len(v) for v in selected), default=0)):
-        values, codes = _codes([v[k] if len(v) > k else None for v in selected])
-        if None in values:
-            gap = values.index(None)
-            codes = np.where(codes == gap, -1, codes - (codes > gap))
-            values.remove(None)
-        out.append((values, codes))
+        index: dict = {}
+        codes = [index.setdefault(v[k], len(index)) if len(v) > k else None for v in selected]
+        out.append((list(index), codes))
     return out
-
-
-def _counted(keys: "np.ndarray", size: int) -> tuple["np.ndarray", "np.ndarray"]:
-    """(distinct keys, how many times each occurs) of non-negative integer keys below `size`."""
-    if size <= 4 * len(keys) + 1024:
-        n = np.bincount(keys, minlength=size)
-        where = np.flatnonzero(n)
-        return where, n[where]
-    return np.unique(keys, return_counts=True)
 
 
 def tally(rows) -> Counter:
     """(network, scope, facet, value) → number of `rows` (mappings with COLUMNS) counted there.
 
-    Column-wise in numpy: each row's flags, filter values and facet values become small integer
-    codes once, and each (filter, facet) pair is one count of combined codes over every row (its
-    flag state part of the code, so the four flag combinations cost one pass); Python only loops
-    over the distinct cells counted. Dict-of-Counter counting cost ~150 µs a document, which
-    made the kept counts nearly half of a harvest's CPU."""
+    Column-wise: each row's flags, filter values and facet values become small integer codes once,
+    and each (filter, facet) pair is one C-level Counter over combined integer codes of every row
+    (the row's flag state part of the code, so the four flag combinations cost one pass); Python
+    only loops over the distinct cells counted. A Counter of string tuples per (flags, filter,
+    facet) cost ~150 µs a document: nearly half of a harvest's CPU."""
     rows = list(rows)
     out: Counter = Counter()
     if not rows:
         return out
     flag_names = sorted(FLAGS)
-    state = np.zeros(len(rows), dtype=np.int64)  # bit i: the row meets flag_names[i]
-    for bit, name in enumerate(flag_names):
-        test = FLAGS[name]
-        state |= np.fromiter((bool(test(r)) for r in rows), dtype=np.bool_, count=len(rows)).astype(np.int64) << bit
+    tests = [FLAGS[name] for name in flag_names]
+    states = [sum(1 << bit for bit, test in enumerate(tests) if test(r)) for r in rows]
     n_states = 1 << len(flag_names)
     networks, net = _codes([_str(r["network"]) for r in rows])
     facets = [(name, *_codes([value(r) for r in rows])) for name, value in FACET_VALUES.items()]
-    facets.append((TOTAL, [""], np.zeros(len(rows), dtype=np.int64)))
+    facets.append((TOTAL, [""], [0] * len(rows)))
     # (dimension or None for the unfiltered scope, values, codes) per slot.
-    slots = [(None, [None], np.zeros(len(rows), dtype=np.int64))]
+    slots = [(None, [None], [0] * len(rows))]
     for dimension, select_ in DIMENSIONS.items():
         slots += [(dimension, values, codes) for values, codes in _slots([select_(r) for r in rows])]
     # A scope's flags are a subset of the row's: flag combination → the states whose rows it counts.
     combos = [
-        (flags, [s for s in range(n_states) if all(s >> flag_names.index(f) & 1 for f in flags)])
+        (flags, {s for s in range(n_states) if all(s >> flag_names.index(f) & 1 for f in flags)})
         for size in range(len(flag_names) + 1)
         for flags in combinations(flag_names, size)
     ]
+    row_base = [s * len(networks) + n for s, n in zip(states, net)]
     for dimension, d_values, d_codes in slots:
-        selected = d_codes >= 0
+        width_d = len(d_values)
+        chosen = [i for i, d in enumerate(d_codes) if d is not None] if None in d_codes else None
+        if chosen is None:
+            base = [b * width_d + d for b, d in zip(row_base, d_codes)]
+        else:
+            base = [row_base[i] * width_d + d_codes[i] for i in chosen]
         names = {flags: [scope_name(flags, dimension, v) for v in d_values] for flags, _ in combos}
+        per_state = len(networks) * width_d
         for facet, f_values, f_codes in facets:
             width = len(f_values)
-            keys = ((state * len(networks) + net) * len(d_values) + d_codes) * width + f_codes
-            size = n_states * len(networks) * len(d_values) * width
-            cells, n = _counted(keys[selected], size)
-            cell_state, rest = np.divmod(cells, size // n_states)
-            for flags, states in combos:
-                taken = np.isin(cell_state, states)
-                if not taken.any():
-                    continue
-                distinct, where = np.unique(rest[taken], return_inverse=True)
-                sums = np.bincount(where, weights=n[taken])  # exact: float64 holds integers below 2**53
-                for cell, c in zip(distinct.tolist(), sums.tolist()):
-                    rest_, f = divmod(cell, width)
-                    n_, d = divmod(rest_, len(d_values))
-                    out[(networks[n_], names[flags][d], facet, f_values[f])] += int(c)
+            column = f_codes if chosen is None else [f_codes[i] for i in chosen]
+            for cell, c in Counter([b * width + f for b, f in zip(base, column)]).items():
+                rest, f = divmod(cell, width)
+                state, rest = divmod(rest, per_state)
+                n, d = divmod(rest, width_d)
+                for flags, held in combos:
+                    if state in held:
+                        out[(networks[n], names[flags][d], facet, f_values[f])] += c
     return out
 
 
