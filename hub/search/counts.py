@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from collections import Counter
 from decimal import Decimal
-from itertools import combinations
+from itertools import combinations, islice
 
 from sqlalchemy import delete, func, select, union_all
 
@@ -281,13 +281,17 @@ def lock_name(network: str) -> str:
     return f"search_counts:{network}"
 
 
-def _insert_counted(conn, total: Counter) -> None:
-    rows = [{"network": k[0], "scope": k[1], "facet": k[2], "value": k[3], "n": n} for k, n in sorted(total.items()) if n]
-    for start in range(0, len(rows), 10_000):
-        insert_many(conn, counts, rows[start : start + 10_000])
+def _insert_counted(conn, total: Counter, chunk: int = 5_000) -> None:
+    """Insert `total` as count rows, a chunk at a time (a whole network's rows as dicts at once were
+    the largest allocation of a harvest)."""
+    items = iter(total.items())
+    while part := list(islice(items, chunk)):
+        rows = [{"network": k[0], "scope": k[1], "facet": k[2], "value": k[3], "n": n} for k, n in part if n]
+        if rows:
+            insert_many(conn, counts, rows)
 
 
-def _counted_documents(conn, where=(), chunk: int = 100_000) -> Counter:
+def _counted_documents(conn, where=(), chunk: int = 10_000) -> Counter:
     """`tally` of the documents matching `where`, read a chunk at a time."""
     total: Counter = Counter()
     last = 0
@@ -300,10 +304,16 @@ def _counted_documents(conn, where=(), chunk: int = 100_000) -> Counter:
         last = batch[-1]["docid"]
 
 
-def recount_network(conn, network: str) -> None:
-    """Count one network's partition again from its documents (its rows replaced), under its lock."""
+def count_network(conn, network: str) -> Counter:
+    """`tally` of one network's documents (read only: callable before the write lock)."""
+    return _counted_documents(conn, [docs.c.network == network])
+
+
+def recount_network(conn, network: str, counted: Counter | None = None) -> None:
+    """Replace one network's partition by `counted` (`count_network` of the documents as they are
+    in this transaction; counted here when not given), under the network's counts lock."""
     locks.hold(conn, lock_name(network))
-    total = _counted_documents(conn, [docs.c.network == network])
+    total = count_network(conn, network) if counted is None else counted
     conn.execute(delete(counts).where(counts.c.network == network))
     _insert_counted(conn, total)
 
