@@ -31,7 +31,7 @@ from itertools import combinations, islice
 
 from sqlalchemy import delete, func, select, union_all
 
-from hub.search.facets import VALUE_BANDS, band_expression, band_filter, band_key
+from hub.search.facets import VALUE_BANDS, band_filter, band_key
 from hub.search.params import RETIRED, UNKNOWN, SearchParams
 from hub.search.tables import counts, docs, stale
 from hub.store import locks
@@ -176,24 +176,17 @@ def _slots(selected: list[list]) -> list[tuple[list, list]]:
 
 
 def tally(rows) -> Counter:
-    """(network, scope, facet, value) → number of `rows` (mappings with COLUMNS) counted there."""
-    out: Counter = Counter()
-    for group in _groups(list(rows)):
-        out.update(group)
-    return out
-
-
-def _groups(rows: list, weights: list[int] | None = None):
-    """`tally` of `rows` (each standing for `weights[i]` documents, 1 when not given), one Counter
-    per (filter, facet) pair, so that a caller can write them as they come.
+    """(network, scope, facet, value) → number of `rows` (mappings with COLUMNS) counted there.
 
     Column-wise: each row's flags, filter values and facet values become small integer codes once,
     and each (filter, facet) pair is one C-level Counter over combined integer codes of every row
     (the row's flag state part of the code, so the four flag combinations cost one pass); Python
     only loops over the distinct cells counted. A Counter of string tuples per (flags, filter,
     facet) cost ~150 µs a document: nearly half of a harvest's CPU."""
+    rows = list(rows)
+    out: Counter = Counter()
     if not rows:
-        return
+        return out
     flag_names = sorted(FLAGS)
     tests = [FLAGS[name] for name in flag_names]
     states = [sum(1 << bit for bit, test in enumerate(tests) if test(r)) for r in rows]
@@ -219,30 +212,18 @@ def _groups(rows: list, weights: list[int] | None = None):
             base = [b * width_d + d for b, d in zip(row_base, d_codes)]
         else:
             base = [row_base[i] * width_d + d_codes[i] for i in chosen]
-        weight = weights if chosen is None or weights is None else [weights[i] for i in chosen]
         names = {flags: [scope_name(flags, dimension, v) for v in d_values] for flags, _ in combos}
         per_state = len(networks) * width_d
         for facet, f_values, f_codes in facets:
             width = len(f_values)
             column = f_codes if chosen is None else [f_codes[i] for i in chosen]
-            cells = _summed([b * width + f for b, f in zip(base, column)], weight)
-            group: Counter = Counter()
-            for cell, c in cells.items():
+            for cell, c in Counter([b * width + f for b, f in zip(base, column)]).items():
                 rest, f = divmod(cell, width)
                 state, rest = divmod(rest, per_state)
                 n, d = divmod(rest, width_d)
                 for flags, held in combos:
                     if state in held:
-                        group[(networks[n], names[flags][d], facet, f_values[f])] += c
-            yield group
-
-
-def _summed(keys: list[int], weights: list[int] | None) -> Counter:
-    if weights is None:
-        return Counter(keys)
-    out: Counter = Counter()
-    for k, w in zip(keys, weights):
-        out[k] += w
+                        out[(networks[n], names[flags][d], facet, f_values[f])] += c
     return out
 
 
@@ -301,7 +282,8 @@ def lock_name(network: str) -> str:
 
 
 def _insert_counted(conn, total: Counter, chunk: int = 5_000) -> None:
-    """Insert `total` as count rows, a chunk at a time."""
+    """Insert `total` as count rows, a chunk at a time (a whole network's rows as dicts at once were
+    the largest allocation of a harvest)."""
     items = iter(total.items())
     while part := list(islice(items, chunk)):
         rows = [{"network": k[0], "scope": k[1], "facet": k[2], "value": k[3], "n": n} for k, n in part if n]
@@ -324,26 +306,18 @@ def _counted_documents(conn, where=(), chunk: int = 10_000) -> Counter:
         last = batch[-1]["docid"]
 
 
-def recount_network(conn, network: str) -> None:
-    """Count one network's partition again from its documents (its rows replaced), under its lock.
+def count_network(conn, network: str) -> Counter:
+    """`tally` of one network's documents (read only: callable before the write lock)."""
+    return _counted_documents(conn, [docs.c.network == network])
 
-    The documents are read grouped by everything the counts look at (the value only by its band),
-    and each (filter, facet) pair's counts are written as soon as they are counted: a whole
-    network's counts held at once (~120,000 for 40,000 documents) raised a harvest's peak RSS."""
+
+def recount_network(conn, network: str, counted: Counter | None = None) -> None:
+    """Replace one network's partition by `counted` (`count_network` of the documents as they are
+    in this transaction; counted here when not given), under the network's counts lock."""
     locks.hold(conn, lock_name(network))
-    signature = [docs.c[c] for c in COLUMNS if c != "value"] + [band_expression(docs.c.value)]
-    q = select(*(docs.c[c] for c in COLUMNS if c != "value"), func.min(docs.c.value).label("value"), func.count().label("n"))
-    result = conn.execute(q.where(docs.c.network == network).group_by(*signature))
-    keys = list(result.keys())
-    rows = [dict(zip(keys, r)) for r in result]
+    total = count_network(conn, network) if counted is None else counted
     conn.execute(delete(counts).where(counts.c.network == network))
-    ins = dialect_insert(conn.dialect.name, counts)
-    # A key can come in two groups (one category code at two prefix positions): added, not replaced.
-    stmt = ins.on_conflict_do_update(index_elements=["scope", "facet", "value", "network"], set_={"n": counts.c.n + ins.excluded.n})
-    for group in _groups(rows, [r["n"] for r in rows]):
-        items = [{"network": k[0], "scope": k[1], "facet": k[2], "value": k[3], "n": n} for k, n in group.items() if n]
-        for start in range(0, len(items), 5000):
-            conn.execute(stmt, items[start : start + 5000])
+    _insert_counted(conn, total)
 
 
 def rebuild(conn, chunk: int = 100_000) -> None:

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 
 from hub.clock import now
-from hub.search import counts
+from hub.search import counts, versions
 from hub.search.tables import stale
 from hub.store import locks
 from hub.store.bulk import dialect_insert
@@ -92,9 +92,18 @@ def deferring(store, network: str, job_id: int | None):
 
 
 def settle(store, network: str, job_id: int | None) -> None:
-    """Count `network` again from its documents and remove its mark, if it is still `job_id`'s."""
+    """Count `network` again from its documents and remove its mark, if it is still `job_id`'s.
+
+    The documents are counted before the write transaction (the counting is most of the work, and
+    SQLite's write lock would hold every other writer back meanwhile); the write transaction takes
+    that count only if the network's index version is still the one read with it, and counts
+    again under the lock otherwise (another writer changed its documents in between)."""
+    with store.read() as conn:
+        seen = versions.of(conn, network)
+        counted = counts.count_network(conn, network)
     with store.write() as conn:
-        counts.recount_network(conn, network)
+        locks.hold(conn, counts.lock_name(network))
+        counts.recount_network(conn, network, counted if versions.of(conn, network) == seen else None)
         conn.execute(delete(stale).where(stale.c.network == network, _marked_by(job_id)))
 
 
