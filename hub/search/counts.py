@@ -7,6 +7,8 @@ one paid for it. Here the counts are a table, `search_counts(scope, facet, value
 changed by the writer in its own transaction by exactly the difference between the documents it
 removes and those it writes (`apply_delta`): what a reader sums is always what a GROUP BY over the
 documents it can see would give (tests/search/test_counts.py checks it after every kind of write).
+A harvest leaves its own network's counts to its end instead (hub.search.stale_counts): that
+network is marked stale meanwhile, and `read` counts it live.
 
 - `scope` names the rows counted: the filter (`network=370000`, `category=0105`, `value=500000-1000000`,
   or nothing) behind the default conditions in force (FLAGS: `live` leaves out retired instruments,
