@@ -28,6 +28,7 @@ from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, active_count
 from hub.http import HttpClient
 from hub.mapping import Mapping
+from hub.search import stale_counts
 from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
 from hub.store.listings import absent_from, settle
@@ -120,6 +121,8 @@ class Harvester:
             # Whoever holds the lease is the network's only harvester: a harvest of it still marked
             # running was left by a process that died. Found here through the database, from any host.
             recover_orphans(self.store, network.code)
+            # Kept counts a dead harvest left stale (of this network or another) are counted again.
+            stale_counts.heal(self.store)
             results = [self.harvest_instruments(network, full=full)]
             if year is not None:
                 results.append(self.harvest_service(network, year))
@@ -146,45 +149,47 @@ class Harvester:
         if connector.ids_from_mapping:
             records = identify(records, mapping)
         batches = _source(connector, records, self.settings.batch_size)
-        try:
-            for batch in batches:
-                prepared = writer.prepare(batch)
-                with self.store.write() as conn:
-                    job.counts.add(writer.apply(conn, prepared))
-                    heartbeat(conn, job, telemetry.summary())
-                self.progress(network.code, kind, job.counts)
-            complete = True
-        except SourceUnchanged as exc:
-            # Nothing was read, so nothing can have changed, been listed or gone missing.
-            complete, unchanged = True, f"unchanged since the last complete listing: {exc}"
-        except ConnectorError as exc:
-            failure = str(exc)
-            log.warning("%s", exc)
-        except BaseException as exc:
-            # A bug or an interruption: record it, then let it propagate (the job must not stay running).
-            finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=telemetry.summary())
-            raise
-        finally:
-            batches.close()  # the reader stops before its HTTP session closes
-            http.close()
+        # The network's kept facet counts are counted once at the end, not batch by batch.
+        with stale_counts.deferring(self.store, network.code, job.id):
+            try:
+                for batch in batches:
+                    prepared = writer.prepare(batch)
+                    with self.store.write() as conn:
+                        job.counts.add(writer.apply(conn, prepared))
+                        heartbeat(conn, job, telemetry.summary())
+                    self.progress(network.code, kind, job.counts)
+                complete = True
+            except SourceUnchanged as exc:
+                # Nothing was read, so nothing can have changed, been listed or gone missing.
+                complete, unchanged = True, f"unchanged since the last complete listing: {exc}"
+            except ConnectorError as exc:
+                failure = str(exc)
+                log.warning("%s", exc)
+            except BaseException as exc:
+                # A bug or an interruption: record it, then let it propagate (the job must not stay running).
+                finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=telemetry.summary())
+                raise
+            finally:
+                batches.close()  # the reader stops before its HTTP session closes
+                http.close()
 
-        notes = [failure, unchanged, *connector.notes]
-        if job.counts.repeated:
-            notes.append(f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)")
-        state = "succeeded" if complete else "failed"
-        summary = telemetry.summary()
-        if connector.conditional:
-            # Kept with the run that proved them: the next run asks "changed since these?".
-            summary["validators"] = connector.validators if complete else {}
-        if unchanged:
-            finish_job(self.store, job, state, message="; ".join(filter(None, notes)), listing_complete=True, telemetry=summary)
-            return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
-        if kind == "full":
-            decision = self._apply_guard(job, writer, complete, active_before)
-            if decision.action != "none":
-                notes.append(decision.reason)
-            if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
-                state = "failed"  # an empty listing of a network that had instruments is a fault, not news
+            notes = [failure, unchanged, *connector.notes]
+            if job.counts.repeated:
+                notes.append(f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)")
+            state = "succeeded" if complete else "failed"
+            summary = telemetry.summary()
+            if connector.conditional:
+                # Kept with the run that proved them: the next run asks "changed since these?".
+                summary["validators"] = connector.validators if complete else {}
+            if unchanged:
+                finish_job(self.store, job, state, message="; ".join(filter(None, notes)), listing_complete=True, telemetry=summary)
+                return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
+            if kind == "full":
+                decision = self._apply_guard(job, writer, complete, active_before)
+                if decision.action != "none":
+                    notes.append(decision.reason)
+                if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
+                    state = "failed"  # an empty listing of a network that had instruments is a fault, not news
         message = "; ".join(filter(None, notes))
         finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)
         resolve_pending(self.store)  # duplicates across networks: only the blocks this run changed

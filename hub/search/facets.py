@@ -110,19 +110,25 @@ def facet_counts(conn, where, scope: str | None = None) -> tuple[int, dict[str, 
 
     Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
     million instruments; the answer only changes when a network's documents do."""
-    compute = (lambda: _kept(conn, scope)) if scope is not None else (lambda: _count(conn, where))
+    compute = (lambda: _kept(conn, scope, where)) if scope is not None else (lambda: _count(conn, where))
     total, facets = cached(conn, ("facets", *where), compute)
     return total, copy.deepcopy(facets)  # callers decorate what they are given
 
 
-def _kept(conn, scope: str) -> tuple[int, dict[str, list[dict]]]:
+def _kept(conn, scope: str, where) -> tuple[int, dict[str, list[dict]]]:
     from hub.search import counts  # counts builds on this module's bands
 
-    return _rolled(conn, counts.read(conn, scope))
+    return _rolled(conn, counts.read(conn, scope, where))
 
 
 def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`, in one statement."""
+    return _rolled(conn, conn.execute(union_all(*count_parts(where))).all())
+
+
+def count_parts(where) -> list:
+    """The (facet, value, count) selects of the rows matching `where`, to be UNIONed: the total
+    (value NULL) and each facet's GROUP BY over one materialised read of the matching rows."""
     cols = [
         docs.c.status,
         docs.c.network,
@@ -140,7 +146,7 @@ def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
     for facet in FACETS:
         expr = cast(facet.expression(matching), String)
         parts.append(select(literal(facet.name), expr, func.count()).group_by(expr))
-    return _rolled(conn, conn.execute(union_all(*parts)).all())
+    return parts
 
 
 def _rolled(conn, rows) -> tuple[int, dict[str, list[dict]]]:

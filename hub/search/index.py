@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, select, update
 
 from hub.dedup.tables import CLUSTERS
-from hub.search import counts, signals, versions
+from hub.search import counts, signals, stale_counts, versions
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
@@ -169,9 +169,14 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
     prepared = prepared or {}
     text = backend(conn)
     delta: Counter = Counter()
+    # A harvest counts its own network again at its end (hub.search.stale_counts): not counted here.
+    deferred = stale_counts.deferred_network()
+    if deferred is not None and any(versions.network_of(i) == deferred for i in ids):
+        stale_counts.mark_deferred(conn)
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        before = counts.old_rows(conn, chunk)
+        counted = [i for i in chunk if versions.network_of(i) != deferred] if deferred else chunk
+        before = counts.old_rows(conn, counted) if counted else {}
         text.remove(conn, chunk)
         conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
         documents = [_settled(text, prepared[i]) for i in chunk if i in prepared]
@@ -182,8 +187,8 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
         if documents:
             text.insert(conn, documents)
             _hide_represented(conn, chunk)
-        # Read back as written: the cluster flag is settled after the insert.
-        counts.add_change(delta, before, list(counts.old_rows(conn, chunk).values()))
+        if counted:  # read back as written: the cluster flag is settled after the insert
+            counts.add_change(delta, before, list(counts.old_rows(conn, counted).values()))
     counts.apply_delta(conn, delta)
     versions.bump(conn, ids)
 
@@ -250,6 +255,7 @@ def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, pr
     _sweep_orphans(store, batch)
     with store.write() as conn:
         backend(conn).optimize(conn)
+    stale_counts.heal(store)  # counts a dead harvest left stale, counted again
     return done
 
 

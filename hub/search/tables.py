@@ -8,7 +8,7 @@ text index beside it is dialect-specific: an FTS5 table `search_fts` (rowid = do
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, Numeric, String, Table, true
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, Numeric, String, Table, true
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from hub.store.models import Base
@@ -87,6 +87,18 @@ counts = Table(
     Column("value", String(40), primary_key=True),  # '' for a missing value (key columns cannot be NULL)
     Column("network", String(40), primary_key=True),
     Column("n", BigInteger, nullable=False),
+)
+
+#: Networks whose rows of search_counts are not kept current right now (migration 0015): a harvest
+#: changes their documents without counting each batch and counts them again once at its end
+#: (hub.search.stale_counts). Readers count these networks live instead. `job_id`: the harvest that
+#: marked it; a mark left by a harvest that is no longer running is healed by a recount.
+stale = Table(
+    "search_counts_stale",
+    metadata,
+    Column("network", String(40), primary_key=True),
+    Column("job_id", Integer, nullable=True),
+    Column("since", DateTime(timezone=True), nullable=False),
 )
 
 #: Text fields, their PostgreSQL weight label and their score weight: name above model and

@@ -29,3 +29,8 @@ def bump(conn, instrument_ids) -> None:
 def current(conn) -> tuple:
     """The versions of every network, as one hashable value."""
     return tuple(conn.execute(select(versions.c.network, versions.c.version).order_by(versions.c.network)).all())
+
+
+def of(conn, network: str) -> int | None:
+    """One network's version (None before its first document)."""
+    return conn.execute(select(versions.c.version).where(versions.c.network == network)).scalar()
