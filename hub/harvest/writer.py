@@ -34,7 +34,7 @@ from hub.harvest.jobs import Counts, now
 from hub.schema import MAX_RECORD_CHARS, instrument_id
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
-from hub.store.hooks import instruments_changed, prepare_changes
+from hub.store.hooks import instruments_changed, prepare_changes, records_shown_changed
 from hub.store.listings import write_out
 from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
 
@@ -341,6 +341,7 @@ class RecordWriter:
             back = [iid for iid in batch.reappeared if iid not in written]
             if back:
                 conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(back)).values(last_seen=stamp, absent_since=None))
+                records_shown_changed(conn, [self.network])  # their last sighting, no document
         insert_many(conn, ERRORS, batch.errors)
         withdrawn = []
         if batch.deletions:
@@ -495,11 +496,15 @@ class RecordWriter:
             )
             for name, owner_id in ids:
                 self._owners[name] = (owner_id, described[name])
+        changed = False
         for name, values in described.items():
             owner_id, stored = self._owners[name]
             if values != stored:
                 conn.execute(update(OWNERS).where(OWNERS.c.id == owner_id).values(**{k: v for k, v in values.items() if v != stored[k]}))
                 self._owners[name] = (owner_id, values)
+                changed = True
+        if changed:
+            records_shown_changed(conn, [self.network])  # every record of those owners shows them
         for owner in owners:
             owner.update(self._owners[owner["name"]][1])
 

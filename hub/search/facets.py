@@ -103,15 +103,17 @@ FACETS = (
 )
 
 
-def facet_counts(conn, where, scope: str | None = None) -> tuple[int, dict[str, list[dict]]]:
+def facet_counts(conn, where, scope: str | None = None, asked: tuple | None = None) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`: from the cache when the index has
     not changed since they were counted (`hub.search.versions`), else read from the kept counts of
-    `scope` (hub.search.counts: the same rows as `where`), else counted in one statement.
+    `scope` (hub.search.counts: the same rows as `where`), else counted in one statement. `asked`:
+    plain values `where` is made from (the search's parameters and clauses), a cheaper cache key
+    than the SQL itself.
 
     Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
     million instruments; the answer only changes when a network's documents do."""
     compute = (lambda: _kept(conn, scope)) if scope is not None else (lambda: _count(conn, where))
-    total, facets = cached(conn, ("facets", *where), compute)
+    total, facets = cached(conn, ("facets", *(asked if asked is not None else where)), compute)
     return total, copy.deepcopy(facets)  # callers decorate what they are given
 
 

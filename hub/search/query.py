@@ -15,7 +15,7 @@ searched beside them (hub.search.lexicon); when that finds more, the result says
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Integer, and_, distinct, func, literal, literal_column, or_, select
 
@@ -27,7 +27,7 @@ from hub.search.backends import backend
 from hub.search.cache import cached
 from hub.search.facets import facet_counts
 from hub.search.lexicon import lexicon
-from hub.search.params import RETIRED, UNKNOWN, SearchParams, load_params
+from hub.search.params import DEFAULT_PAGE_SIZE, RETIRED, UNKNOWN, SearchParams, load_params
 from hub.search.parse import Clause, parse_query
 from hub.search.signals import kind_tag, name_kind
 from hub.search.synonyms import default_synonyms
@@ -223,7 +223,10 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
 
     # Total and facets: one statement, the matching rows' narrow columns read once.
     # Without a query and with at most one filter, from the counts the writers keep (hub.search.counts).
-    result.total, result.facets = facet_counts(conn, where, counts.scope_of(p) if not clauses else None)
+    # Cache keys: what `where` and the order are made from (compiling them to SQL for a key cost more
+    # than a cached answer's look-up); q is fully in its clauses, paging only in the page's key.
+    asked = (replace(p, q=None, sort="relevance", page=1, page_size=DEFAULT_PAGE_SIZE), *clauses)
+    result.total, result.facets = facet_counts(conn, where, counts.scope_of(p) if not clauses else None, asked)
     if result.total == 0 or p.offset >= result.total:
         return result
 
@@ -233,7 +236,7 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     # Ranking every match of a broad query is the costly part; the page is cached like the facets.
     page = cached(
         conn,
-        ("page", *where, *order, p.page_size, p.offset),
+        ("page", replace(p, q=None), *clauses),
         lambda: conn.execute(
             select(docs.c.instrument_id, score)
             .select_from(text.scored_from() if clauses else docs)
