@@ -128,10 +128,21 @@ def score_expression(text, clauses):
         kind_clause = Clause("", tuple((kind_tag(k),) for k in kinds))
         parts.append(f"CASE WHEN {text.field_match_sql(kind_clause, 'tags')} THEN {KIND_BONUS} ELSE 0 END")
     for clause in clauses:
-        hits = [text.field_match_sql(clause, name) for name, _, _ in FIELDS]
-        weighted = " + ".join(f"CASE WHEN {hit} THEN {weight} ELSE 0 END" for hit, (_, _, weight) in zip(hits, FIELDS))
-        parts.append(f"{weighted} + CASE WHEN {' OR '.join(hits)} THEN 0 ELSE {SCATTERED} END")
+        parts.append(_clause_score([(text.field_match_sql(clause, name), weight) for name, _, weight in FIELDS]))
     return literal_column("(" + " + ".join(parts) + ")", Integer)
+
+
+def _clause_score(hits: list[tuple[str, int]]) -> str:
+    """One clause's score: the weights of the fields it is found in, or SCATTERED in none. Written
+    so that each field is tested once per document (the first field found decides the branch; the
+    later ones are added inside it): testing them once for the weights and again for "in none"
+    made the score twice as costly, and it is computed for every match of a broad query."""
+
+    def weight(hit, w):
+        return f"CASE WHEN {hit} THEN {w} ELSE 0 END"
+
+    branches = [f"WHEN {hit} THEN {' + '.join([str(w), *(weight(h, v) for h, v in hits[i + 1 :])])}" for i, (hit, w) in enumerate(hits)]
+    return f"CASE {' '.join(branches)} ELSE {SCATTERED} END"
 
 
 #: Without a query, a page of at least this many matches in the default order is read along the rank
