@@ -111,3 +111,18 @@ def test_an_owner_renamed_by_a_writer_is_shown_renamed(app_store):
         records_shown_changed(conn, [target["network"]])
     shown = item(client.get("/api/v1/instruments", query_string={"q": "色谱"}).json, target["id"])
     assert shown["owner"]["credit_code"] == "91370000MA3C5XYZ1K" == fresh(store, target["id"])["owner"]["credit_code"]
+
+
+def test_processes_serving_one_store_share_their_answers(app_store, tmp_path, searches):
+    _, store = app_store
+    # Two apps as two gunicorn workers would build them, sharing one answers directory.
+    config = {"STORE": store, "TESTING": True, "ANSWERS_DIR": str(tmp_path / "answers")}
+    first, second = (create_app(config).test_client() for _ in range(2))
+    asked = first.get("/api/v1/instruments", query_string={"q": "电镜"})
+    shared = second.get("/api/v1/instruments", query_string={"q": "电镜"})
+    assert shared.get_data() == asked.get_data() and len(searches) == 1, "the second process searched again"
+
+    withdraw(store, [asked.json["items"][0]["id"]], reason="deleted at source")
+    after = [client.get("/api/v1/instruments", query_string={"q": "电镜"}).json for client in (second, first)]
+    assert after[0] == after[1] and after[0]["total"] == asked.json["total"] - 1
+    assert len(searches) == 2  # searched once more, by the first process to be asked, and shared again

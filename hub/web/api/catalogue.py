@@ -49,7 +49,7 @@ def list_instruments(args):
         tag = answers.etag("instruments", params, answers.catalogue_state(conn))
         if tag in request.if_none_match:
             return _answered(current_app.response_class(status=304), tag)
-        body = answers.kept(tag, lambda: _search_answer(conn, params))
+        body = current_app.extensions["hub_answers"].kept(tag, lambda: _search_answer(conn, params))
     return _answered(current_app.response_class(body, mimetype="application/json"), tag)
 
 
