@@ -496,15 +496,11 @@ class RecordWriter:
             )
             for name, owner_id in ids:
                 self._owners[name] = (owner_id, described[name])
-        changed = False
         for name, values in described.items():
             owner_id, stored = self._owners[name]
             if values != stored:
                 conn.execute(update(OWNERS).where(OWNERS.c.id == owner_id).values(**{k: v for k, v in values.items() if v != stored[k]}))
                 self._owners[name] = (owner_id, values)
-                changed = True
-        if changed:
-            records_shown_changed(conn, [self.network])  # every record of those owners shows them
         for owner in owners:
             owner.update(self._owners[owner["name"]][1])
 

@@ -24,8 +24,8 @@ def bump(conn, instrument_ids) -> None:
 
 
 def bump_networks(conn, networks) -> None:
-    """Advance the version of each of these networks (a write that changes what their records show
-    without changing a document: an owner's name, a record's last sighting)."""
+    """Advance the version of each of these networks (also for a write that changes what their
+    records show without writing a document: a record's last sighting)."""
     networks = sorted(set(networks))  # sorted: concurrent writers lock rows in one order
     if networks:
         ins = dialect_insert(conn.dialect.name, versions).values([{"network": n, "version": 1} for n in networks])

@@ -51,8 +51,8 @@ def instruments_changed(conn, ids, prepared: dict | None = None) -> None:
 
 def on_records_shown_changed(fn):
     """Register `fn(conn, networks)`, called when what some records of these networks show changed
-    without their documents changing (an owner unit renamed, a record stamped as seen again): whoever
-    keeps whole answers must not serve the old ones."""
+    without any document being written (records a listing had lacked, stamped as seen again):
+    whoever keeps whole answers must not serve the old ones."""
     _SHOWN.append(fn)
     return fn
 
