@@ -1,6 +1,7 @@
 """Whole search answers are kept until the catalogue changes (hub/web/api/answers.py): a repeated
 question is not searched again, its ETag answers 304, and every change a user could see in the
-answer — a document, a record's last sighting, an owner's name — gives a new answer at once."""
+answer — a document, a record's last sighting, a write that says records show otherwise — gives a
+new answer at once."""
 
 from __future__ import annotations
 
@@ -100,13 +101,13 @@ def test_a_settled_listing_moves_the_last_sighting_shown(app_store):
     assert shown == fresh(store, target)["provenance"]["last_seen"] == "2030-01-02T00:00:00Z" != before
 
 
-def test_an_owner_renamed_by_a_writer_is_shown_renamed(app_store):
+def test_a_write_that_tells_records_show_otherwise_is_shown_at_once(app_store):
     client, store = app_store
     body = client.get("/api/v1/instruments", query_string={"q": "色谱"}).json
     target = item(body, body["items"][0]["id"])
     with store.write() as conn:
         owner_id = conn.execute(select(_I.c.owner_id).where(_I.c.id == target["id"])).scalar_one()
-        # What the harvest writer does when a network renames an owner unit (hub.harvest.writer).
+        # A write outside the index that changes what records show says so (hub.store.hooks).
         conn.execute(update(OwnerUnit.__table__).where(OwnerUnit.__table__.c.id == owner_id).values(credit_code="91370000MA3C5XYZ1K"))
         records_shown_changed(conn, [target["network"]])
     shown = item(client.get("/api/v1/instruments", query_string={"q": "色谱"}).json, target["id"])
