@@ -34,7 +34,7 @@ from hub.harvest.jobs import Counts, now
 from hub.schema import MAX_RECORD_CHARS, instrument_id
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
-from hub.store.hooks import instruments_changed, prepare_changes
+from hub.store.hooks import instruments_changed, prepare_changes, records_shown_changed
 from hub.store.listings import write_out
 from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
 
@@ -341,6 +341,7 @@ class RecordWriter:
             back = [iid for iid in batch.reappeared if iid not in written]
             if back:
                 conn.execute(update(INSTRUMENTS).where(INSTRUMENTS.c.id.in_(back)).values(last_seen=stamp, absent_since=None))
+                records_shown_changed(conn, [self.network])  # their last sighting, no document
         insert_many(conn, ERRORS, batch.errors)
         withdrawn = []
         if batch.deletions:

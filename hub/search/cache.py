@@ -37,7 +37,7 @@ def _sql_key(conn, clauses) -> tuple:
     return tuple(out)
 
 
-class _Cache:
+class Lru:
     """A small LRU, shared by the threads of one process."""
 
     def __init__(self, size: int):
@@ -60,4 +60,4 @@ class _Cache:
 
 
 #: Facets, result pages and statistics of up to 512 distinct questions (a few KB each) per process.
-_CACHE = _Cache(512)
+_CACHE = Lru(512)

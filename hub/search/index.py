@@ -21,7 +21,7 @@ from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
-from hub.store.hooks import after_upgrade, on_instruments_changed
+from hub.store.hooks import after_upgrade, on_instruments_changed, on_records_shown_changed
 from hub.store.models import Instrument, OwnerUnit
 
 CHUNK = 500
@@ -279,6 +279,11 @@ def _sweep_orphans(store, batch: int) -> None:
 @on_instruments_changed(prepare=_prepare_rows)
 def _keep_index_current(conn, ids, prepared):
     index_instruments(conn, ids, prepared)
+
+
+@on_records_shown_changed
+def _answers_outdated(conn, networks):
+    versions.bump_networks(conn, networks)  # answers cached on the versions show records too
 
 
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the

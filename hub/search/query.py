@@ -15,7 +15,7 @@ searched beside them (hub.search.lexicon); when that finds more, the result says
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Integer, and_, distinct, func, literal, literal_column, or_, select
 
@@ -27,7 +27,7 @@ from hub.search.backends import backend
 from hub.search.cache import cached
 from hub.search.facets import facet_counts
 from hub.search.lexicon import lexicon
-from hub.search.params import RETIRED, UNKNOWN, SearchParams, load_params
+from hub.search.params import DEFAULT_PAGE_SIZE, RETIRED, UNKNOWN, SearchParams, load_params
 from hub.search.parse import Clause, parse_query
 from hub.search.signals import kind_tag, name_kind
 from hub.search.synonyms import default_synonyms
@@ -128,10 +128,21 @@ def score_expression(text, clauses):
         kind_clause = Clause("", tuple((kind_tag(k),) for k in kinds))
         parts.append(f"CASE WHEN {text.field_match_sql(kind_clause, 'tags')} THEN {KIND_BONUS} ELSE 0 END")
     for clause in clauses:
-        hits = [text.field_match_sql(clause, name) for name, _, _ in FIELDS]
-        weighted = " + ".join(f"CASE WHEN {hit} THEN {weight} ELSE 0 END" for hit, (_, _, weight) in zip(hits, FIELDS))
-        parts.append(f"{weighted} + CASE WHEN {' OR '.join(hits)} THEN 0 ELSE {SCATTERED} END")
+        parts.append(_clause_score([(text.field_match_sql(clause, name), weight) for name, _, weight in FIELDS]))
     return literal_column("(" + " + ".join(parts) + ")", Integer)
+
+
+def _clause_score(hits: list[tuple[str, int]]) -> str:
+    """One clause's score: the weights of the fields it is found in, or SCATTERED in none. Written
+    so that each field is tested once per document (the first field found decides the branch; the
+    later ones are added inside it): testing them once for the weights and again for "in none"
+    made the score twice as costly, and it is computed for every match of a broad query."""
+
+    def weight(hit, w):
+        return f"CASE WHEN {hit} THEN {w} ELSE 0 END"
+
+    branches = [f"WHEN {hit} THEN {' + '.join([str(w), *(weight(h, v) for h, v in hits[i + 1 :])])}" for i, (hit, w) in enumerate(hits)]
+    return f"CASE {' '.join(branches)} ELSE {SCATTERED} END"
 
 
 #: Without a query, a page of at least this many matches in the default order is read along the rank
@@ -223,7 +234,10 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
 
     # Total and facets: one statement, the matching rows' narrow columns read once.
     # Without a query and with at most one filter, from the counts the writers keep (hub.search.counts).
-    result.total, result.facets = facet_counts(conn, where, counts.scope_of(p) if not clauses else None)
+    # Cache keys: what `where` and the order are made from (compiling them to SQL for a key cost more
+    # than a cached answer's look-up); q is fully in its clauses, paging only in the page's key.
+    asked = (replace(p, q=None, sort="relevance", page=1, page_size=DEFAULT_PAGE_SIZE), *clauses)
+    result.total, result.facets = facet_counts(conn, where, counts.scope_of(p) if not clauses else None, asked)
     if result.total == 0 or p.offset >= result.total:
         return result
 
@@ -233,7 +247,7 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     # Ranking every match of a broad query is the costly part; the page is cached like the facets.
     page = cached(
         conn,
-        ("page", *where, *order, p.page_size, p.offset),
+        ("page", replace(p, q=None), *clauses),
         lambda: conn.execute(
             select(docs.c.instrument_id, score)
             .select_from(text.scored_from() if clauses else docs)

@@ -20,7 +20,13 @@ def network_of(instrument_id: str) -> str:
 
 def bump(conn, instrument_ids) -> None:
     """Advance the version of every network among `instrument_ids` (ids are "<network>:<source id>")."""
-    networks = sorted({network_of(i) for i in instrument_ids})  # sorted: concurrent writers lock rows in one order
+    bump_networks(conn, {network_of(i) for i in instrument_ids})
+
+
+def bump_networks(conn, networks) -> None:
+    """Advance the version of each of these networks (also for a write that changes what their
+    records show without writing a document: a record's last sighting)."""
+    networks = sorted(set(networks))  # sorted: concurrent writers lock rows in one order
     if networks:
         ins = dialect_insert(conn.dialect.name, versions).values([{"network": n, "version": 1} for n in networks])
         conn.execute(ins.on_conflict_do_update(index_elements=["network"], set_={"version": versions.c.version + 1}))

@@ -18,6 +18,7 @@ from __future__ import annotations
 from hub import plugins
 
 _CHANGED: list[tuple] = []  # (fn, prepare or None)
+_SHOWN: list = []
 _UPGRADED: list = []
 
 
@@ -46,6 +47,22 @@ def instruments_changed(conn, ids, prepared: dict | None = None) -> None:
     if ids:
         for fn, _ in _CHANGED:
             fn(conn, list(ids), (prepared or {}).get(fn))
+
+
+def on_records_shown_changed(fn):
+    """Register `fn(conn, networks)`, called when what some records of these networks show changed
+    without any document being written (records a listing had lacked, stamped as seen again):
+    whoever keeps whole answers must not serve the old ones."""
+    _SHOWN.append(fn)
+    return fn
+
+
+def records_shown_changed(conn, networks) -> None:
+    _load_providers()
+    networks = set(networks)
+    if networks:
+        for fn in _SHOWN:
+            fn(conn, networks)
 
 
 def after_upgrade(fn):

@@ -8,6 +8,9 @@ Config keys (besides Flask's own):
 - DATABASE_URL: the store's SQLAlchemy URL (default: hub.config.settings().database_url)
 - STORE: an already-open hub.store.db.Store to use instead (tests share their fixture's store)
 - TESTING: Flask's flag; unexpected exceptions propagate instead of becoming a 500 page
+- ANSWERS_DIR: where the processes serving the store on this host share kept search answers
+  (hub.web.api.answers; default: a directory of the system's temporary directory named after the
+  store's URL; "" keeps them in each process's memory only, as tests do unless they name one)
 """
 
 from __future__ import annotations
@@ -63,6 +66,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["DATABASE_URL"] = url
         store = Store(url)
     app.extensions["hub_store"] = store
+    app.extensions["hub_answers"] = _answers(app.config, store)
     if store.dialect == "sqlite":
         _tune_sqlite_readers(store)
 
@@ -81,6 +85,15 @@ def create_app(config: dict | None = None) -> Flask:
     headers.init_app(app)
     errors.init_app(app)  # after flask-smorest, whose own HTTPException handler this replaces
     return app
+
+
+def _answers(config, store):
+    from hub.web.api.answers import Answers, default_directory
+
+    directory = config.get("ANSWERS_DIR")
+    if directory is None and not config.get("TESTING"):
+        directory = default_directory(store.url)
+    return Answers(directory or None)
 
 
 def _secret_key(config) -> str:

@@ -299,13 +299,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Seconds gunicorn lets one request run before it kills the worker (its default is 30). The first
+#: q=仪 (every instrument matches: facets and ranking of a million) is a warm-up, not a measured
+#: request, and took more than 30 s on a loaded 2-core machine: the killed worker ended the run.
+WORKER_TIMEOUT = 120
+
+
 def start_gunicorn(url: str, workers: int = 2):
     port = free_port()
     # A benchmark's own key (the app refuses to start without one: it signs OAI-PMH resumption tokens).
     env = {"HUB_SECRET_KEY": "bench-" + uuid.uuid4().hex, **os.environ, "HUB_DATABASE_URL": url}
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     proc = subprocess.Popen(
-        [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level", "warning", "hub.web.wsgi:app"], env=env, cwd=ROOT
+        [gunicorn, "-w", str(workers), "-b", f"127.0.0.1:{port}", "--timeout", str(WORKER_TIMEOUT)]
+        + ["--log-level", "warning", "hub.web.wsgi:app"],
+        env=env,
+        cwd=ROOT,
     )
     base = f"http://127.0.0.1:{port}"
     for _ in range(300):

@@ -65,6 +65,24 @@ def test_absence_from_a_complete_listing_still_withdraws_and_the_tombstone_keeps
     assert [_shown(store, iid) for iid in active] == [iso(now_listed)] * 2
 
 
+def _served_by_the_api(store):
+    """The last sighting the search API shows for a record (answers are kept until the catalogue changes)."""
+    from hub.web import create_app
+
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+
+    def served(iid):
+        page = 1
+        while True:
+            body = client.get("/api/v1/instruments", query_string={"network": CODE, "page_size": 100, "page": page}).json
+            found = [i["provenance"]["last_seen"] for i in body["items"] if i["id"] == iid]
+            if found or page * 100 >= body["total"]:
+                return found[0] if found else None
+            page += 1
+
+    return served
+
+
 def test_held_absent_records_keep_their_last_sighting_and_one_listed_again_is_not_withdrawn(harvester, registry, sim, store):
     network = registry.get(CODE)
     harvester.harvest(network, full=True)
@@ -84,6 +102,8 @@ def test_held_absent_records_keep_their_last_sighting_and_one_listed_again_is_no
 
     # One held record is listed again, unchanged (a push, a later listing): it is stamped and unmarked.
     back = held[0]
+    served = _served_by_the_api(store)
+    assert served(back) == _shown(store, back) == iso(proved)  # the API keeps this answer from here on
     with store.read() as conn:
         raw = conn.execute(select(RawRecordRow.__table__).where(RawRecordRow.__table__.c.id == back)).one()
     writer = RecordWriter(store, CODE, Mapping.load(network.mapping_path), Provenance(job_id=None))
@@ -91,6 +111,7 @@ def test_held_absent_records_keep_their_last_sighting_and_one_listed_again_is_no
     assert counts.unchanged == 1
     last_seen, absent, _ = _columns(store)[back]
     assert absent is None and last_seen > proved
+    assert served(back) == _shown(store, back) != iso(proved)  # no document changed, yet the answer did
 
     decided = holds.decide(store, hold.id, "confirm", actor="test")
     assert sorted(decided["withdrawn"]) == held[1:]

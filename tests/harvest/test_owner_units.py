@@ -73,3 +73,26 @@ def test_the_owner_cache_stays_bounded_and_a_dropped_unit_is_read_again(store):
         owner_of = dict(conn.execute(select(INSTRUMENTS.c.source_id, INSTRUMENTS.c.owner_id)).all())
     assert len(units) == 20  # the second pass over 单位00… found the units again instead of duplicating them
     assert all(owner_of[r["innerId"]] == units[r["orgName"]] for r in records)
+
+
+def test_a_unit_described_anew_shows_at_once_in_kept_search_answers(store):
+    """The API keeps whole answers until the catalogue changes (hub/web/api/answers.py): a unit that a
+    later record describes anew changes what the earlier records show, though none of them is written
+    (the record that describes it is written, which moves its network's search version)."""
+    from hub.web import create_app
+
+    a, b = samples.beijing_records(2)
+    a.update(orgName="北京大学", orgType="高校", orgLevel="中央")
+    b.update(orgName="北京大学", orgType="科研院所", orgLevel="中央")
+    writer = _writer(store)
+    writer.write_batch(_raws([a]))
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+
+    def shown_type():
+        body = client.get("/api/v1/instruments", query_string={"network": "110000"}).json
+        return next(i["owner"]["type"] for i in body["items"] if i["source_id"] == a["innerId"])
+
+    assert shown_type() == "university"
+    assert shown_type() == "university"  # kept
+    writer.write_batch(_raws([b]))
+    assert shown_type() == "institute"

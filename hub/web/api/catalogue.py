@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import orjson
+from flask import current_app, request
 
 from hub.dedup import store as dedup
 from hub.exports.record import RECORD_SELECT, to_record, tombstone
@@ -11,7 +12,7 @@ from hub.search import SearchParams, SearchParamsSchema, search
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
 from hub.web import store
-from hub.web.api import Blueprint
+from hub.web.api import Blueprint, answers
 from hub.web.api.schemas import InstrumentOut, SearchOut
 from hub.web.errors import Problem
 
@@ -32,6 +33,7 @@ def with_labels(record: dict, networks: dict) -> dict:
 @blp.route("")
 @blp.arguments(SearchParamsSchema, location="query", as_kwargs=False)
 @blp.response(200, SearchOut)
+@blp.alt_response(304, description="Not modified: the catalogue has not changed since the answer whose `ETag` was sent in `If-None-Match`")
 @public
 def list_instruments(args):
     """Search the catalogue.
@@ -42,12 +44,26 @@ def list_instruments(args):
     (docs/duplicates.md); the total and the facets count what is shown. Facets count the current
     result set; each facet value carries the `filter` parameters that select it.
     """
+    params = SearchParams(**args)
     with store().read() as conn:
-        result = search(conn, SearchParams(**args))
-        networks = network_names(conn)
-    # Returned as a ready Response: the records are JSON-ready already, and flask-smorest passes a
-    # Response through instead of re-serialising 100 records through marshmallow (SearchOut documents it).
-    return current_app.json.response(
+        tag = answers.etag("instruments", params, answers.catalogue_state(conn))
+        if tag in request.if_none_match:
+            return _answered(current_app.response_class(status=304), tag)
+        body = current_app.extensions["hub_answers"].kept(tag, lambda: _search_answer(conn, params))
+    return _answered(current_app.response_class(body, mimetype="application/json"), tag)
+
+
+def _answered(response, tag: str):
+    response.set_etag(tag)
+    return response
+
+
+def _search_answer(conn, params: SearchParams) -> bytes:
+    result = search(conn, params)
+    networks = network_names(conn)
+    # Sent as bytes: the records are JSON-ready already, and flask-smorest passes a Response through
+    # instead of re-serialising 100 records through marshmallow (SearchOut documents it).
+    return orjson.dumps(
         {
             "total": result.total,
             "page": result.page,

@@ -1,0 +1,129 @@
+"""Whole search answers are kept until the catalogue changes (hub/web/api/answers.py): a repeated
+question is not searched again, its ETag answers 304, and every change a user could see in the
+answer — a document, a record's last sighting, a write that says records show otherwise — gives a
+new answer at once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select, update
+from tests.conftest import BACKENDS, make_store
+from tests.factories import change, make_corpus, withdraw
+
+from hub.exports.record import RECORD_SELECT, to_record
+from hub.store.hooks import records_shown_changed
+from hub.store.listings import settle
+from hub.store.migrate import upgrade
+from hub.store.models import Instrument, OwnerUnit
+from hub.web import create_app
+from hub.web.api import catalogue
+
+_I = Instrument.__table__
+
+
+@pytest.fixture(params=BACKENDS)
+def app_store(request, tmp_path):
+    store, cleanup = make_store(request.param, tmp_path)
+    upgrade(store)
+    make_corpus(store)
+    yield create_app({"STORE": store, "TESTING": True}).test_client(), store
+    cleanup()
+
+
+@pytest.fixture
+def searches(monkeypatch):
+    """How many times the view really searched."""
+    calls = []
+    real = catalogue.search
+
+    def counted(conn, params):
+        calls.append(params)
+        return real(conn, params)
+
+    monkeypatch.setattr(catalogue, "search", counted)
+    return calls
+
+
+def fresh(store, instrument_id) -> dict:
+    with store.read() as conn:
+        return to_record(conn.execute(RECORD_SELECT.where(_I.c.id == instrument_id)).one())
+
+
+def item(body, instrument_id) -> dict:
+    return next(i for i in body["items"] if i["id"] == instrument_id)
+
+
+def test_a_repeated_question_is_answered_from_the_kept_answer(app_store, searches):
+    client, _ = app_store
+    first = client.get("/api/v1/instruments", query_string={"q": "色谱"})
+    again = client.get("/api/v1/instruments", query_string={"q": "色谱"})
+    assert first.status_code == again.status_code == 200
+    assert again.get_data() == first.get_data() and again.headers["ETag"] == first.headers["ETag"]
+    assert len(searches) == 1, "the repeated question was searched again"
+    other = client.get("/api/v1/instruments", query_string={"q": "色谱", "page_size": 2})
+    assert len(other.json["items"]) == 2 and len(searches) == 2  # another question is another answer
+
+
+def test_the_etag_answers_304_until_the_catalogue_changes(app_store, searches):
+    client, store = app_store
+    first = client.get("/api/v1/instruments", query_string={"q": "色谱"})
+    tag = first.headers["ETag"]
+    same = client.get("/api/v1/instruments", query_string={"q": "色谱"}, headers={"If-None-Match": tag})
+    assert same.status_code == 304 and same.headers["ETag"] == tag and not same.get_data()
+    assert len(searches) == 1
+
+    withdraw(store, [first.json["items"][0]["id"]], reason="deleted at source")
+    after = client.get("/api/v1/instruments", query_string={"q": "色谱"}, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["ETag"] != tag
+    assert after.json["total"] == first.json["total"] - 1
+    assert first.json["items"][0]["id"] not in [i["id"] for i in after.json["items"]]
+
+
+def test_a_changed_document_is_shown_changed(app_store):
+    client, store = app_store
+    body = client.get("/api/v1/instruments", query_string={"q": "色谱"}).json
+    target = body["items"][0]["id"]
+    change(store, target, model="NEW-MODEL-9")
+    shown = item(client.get("/api/v1/instruments", query_string={"q": "色谱"}).json, target)
+    assert shown["model"] == "NEW-MODEL-9" == fresh(store, target)["model"]
+
+
+def test_a_settled_listing_moves_the_last_sighting_shown(app_store):
+    client, store = app_store
+    body = client.get("/api/v1/instruments", query_string={"q": "色谱"}).json
+    target = body["items"][0]["id"]
+    before = item(body, target)["provenance"]["last_seen"]
+    with store.write() as conn:
+        settle(conn, target.split(":")[0], None, [], datetime(2030, 1, 2, tzinfo=timezone.utc))
+    shown = item(client.get("/api/v1/instruments", query_string={"q": "色谱"}).json, target)["provenance"]["last_seen"]
+    assert shown == fresh(store, target)["provenance"]["last_seen"] == "2030-01-02T00:00:00Z" != before
+
+
+def test_a_write_that_tells_records_show_otherwise_is_shown_at_once(app_store):
+    client, store = app_store
+    body = client.get("/api/v1/instruments", query_string={"q": "色谱"}).json
+    target = item(body, body["items"][0]["id"])
+    with store.write() as conn:
+        owner_id = conn.execute(select(_I.c.owner_id).where(_I.c.id == target["id"])).scalar_one()
+        # A write outside the index that changes what records show says so (hub.store.hooks).
+        conn.execute(update(OwnerUnit.__table__).where(OwnerUnit.__table__.c.id == owner_id).values(credit_code="91370000MA3C5XYZ1K"))
+        records_shown_changed(conn, [target["network"]])
+    shown = item(client.get("/api/v1/instruments", query_string={"q": "色谱"}).json, target["id"])
+    assert shown["owner"]["credit_code"] == "91370000MA3C5XYZ1K" == fresh(store, target["id"])["owner"]["credit_code"]
+
+
+def test_processes_serving_one_store_share_their_answers(app_store, tmp_path, searches):
+    _, store = app_store
+    # Two apps as two gunicorn workers would build them, sharing one answers directory.
+    config = {"STORE": store, "TESTING": True, "ANSWERS_DIR": str(tmp_path / "answers")}
+    first, second = (create_app(config).test_client() for _ in range(2))
+    asked = first.get("/api/v1/instruments", query_string={"q": "电镜"})
+    shared = second.get("/api/v1/instruments", query_string={"q": "电镜"})
+    assert shared.get_data() == asked.get_data() and len(searches) == 1, "the second process searched again"
+
+    withdraw(store, [asked.json["items"][0]["id"]], reason="deleted at source")
+    after = [client.get("/api/v1/instruments", query_string={"q": "电镜"}).json for client in (second, first)]
+    assert after[0] == after[1] and after[0]["total"] == asked.json["total"] - 1
+    assert len(searches) == 2  # searched once more, by the first process to be asked, and shared again
