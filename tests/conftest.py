@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from hub import PROJECT_ROOT
-from hub.config import Registry, Settings
+from hub.config import Registry, Settings, settings
 from hub.simulate import SimulatorServer
 from hub.store.db import Store
 from hub.store.migrate import upgrade
@@ -42,6 +42,17 @@ def _postgres_reachable() -> bool:
 
 
 POSTGRES = _postgres_reachable()
+
+
+@pytest.fixture(autouse=True)
+def _settings_read_afresh():
+    """`hub.config.settings()` is read once a process. A test that points HUB_DATABASE_URL or
+    HUB_HOME elsewhere (a CLI test on its own store) must not get the settings an earlier test of the
+    same worker loaded: it exported an empty default store instead of its own (CI, xdist)."""
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
+
 
 #: Shandong, Hubei, Hebei: the three reference networks the harvest and operations tests run against.
 REFERENCE_NETWORKS = ["370000", "420000", "130000"]
