@@ -184,16 +184,19 @@ def recover_crashed(store, *, stale_after: timedelta = STALE_AFTER) -> list[int]
             dead.append(row.id)
     if dead:
         with store.write() as conn:
-            conn.execute(
-                update(JOBS)
-                .where(JOBS.c.id.in_(dead), JOBS.c.state == "running")
-                .values(
-                    state="crashed",
-                    finished_at=now(),
-                    message="the process running this job died (found by recover_crashed); what it had committed is kept",
-                )
-            )
+            _mark_crashed(conn, dead, "found by recover_crashed")
     return dead
+
+
+def _mark_crashed(conn, ids, found_by: str) -> None:
+    """End `ids` crashed, those still running (another process may have finished one meanwhile)."""
+    conn.execute(
+        update(JOBS)
+        .where(JOBS.c.id.in_(ids), JOBS.c.state == "running")
+        .values(
+            state="crashed", finished_at=now(), message=f"the process running this job died ({found_by}); what it had committed is kept"
+        )
+    )
 
 
 #: The kinds of job that run only under the network's lease (hub.harvest.lease).
@@ -210,17 +213,7 @@ def recover_orphans(store, network: str) -> list[int]:
             ).scalars()
         )
         if ids:
-            conn.execute(
-                update(JOBS)
-                .where(JOBS.c.id.in_(ids), JOBS.c.state == "running")
-                .values(
-                    state="crashed",
-                    finished_at=now(),
-                    message=(
-                        "the process running this job died (found by the next holder of the network's lease); what it had committed is kept"
-                    ),
-                )
-            )
+            _mark_crashed(conn, ids, "found by the next holder of the network's lease")
     return ids
 
 
