@@ -251,7 +251,7 @@ def test_the_registry_pacing_keeps_chongqing_under_its_rate_limit(world):
 
 
 @pytest.mark.slow
-def test_the_evaluation_ranks_the_harvested_networks(world, tmp_path, monkeypatch, request):
+def test_the_evaluation_ranks_the_harvested_networks(world, tmp_path, monkeypatch):
     """`hub evaluate networks-2013` over a store holding every pulled network of the roster."""
     from hub.cli import cli
 
@@ -259,7 +259,6 @@ def test_the_evaluation_ranks_the_harvested_networks(world, tmp_path, monkeypatc
         world.harvest(code)
     monkeypatch.setenv("HUB_DATABASE_URL", world.store.url)
     settings.cache_clear()  # `hub.config.settings()` is cached per process: read the URL above
-    request.addfinalizer(settings.cache_clear)
     out = tmp_path / "eval"
     result = CliRunner().invoke(cli, ["evaluate", "networks-2013", "--runs", "0", "--out", str(out), "--top", "40"])
     assert result.exit_code == 0, result.output

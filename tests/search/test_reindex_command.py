@@ -4,19 +4,10 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-import pytest
 
 from hub.cli import cli
 from hub.config import settings
 from tests.factories import make_corpus
-
-
-@pytest.fixture(autouse=True)
-def _fresh_settings():
-    """The commands read the database URL through the cached settings: read it again per test."""
-    settings.cache_clear()
-    yield
-    settings.cache_clear()
 
 
 def test_reindex_command_rebuilds_in_batches(sqlite_store, monkeypatch):
