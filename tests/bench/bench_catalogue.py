@@ -338,13 +338,25 @@ def fetch(url: str) -> float:
 def single_client(base: str, paths: list[str]) -> dict:
     for p in paths[:20]:
         fetch(base + p)  # warm caches and connections
-    times = sorted(fetch(base + p) for p in paths)
+    timed = sorted((fetch(base + p), p) for p in paths)
+    times = [t for t, _ in timed]
     return {
         "p50_ms": 1000 * statistics.median(times),
         "p95_ms": 1000 * times[int(0.95 * len(times)) - 1],
         "max_ms": 1000 * times[-1],
         "requests": len(times),
+        # What the tail is made of (the p95 is one of these when fewer than 100 requests were made).
+        "slowest": [(round(1000 * t), urllib.parse.unquote(p)) for t, p in timed[-SLOWEST:][::-1]],
     }
+
+
+#: How many of a phase's slowest requests are printed after its figures, to show what the tail is made of.
+SLOWEST = 5
+
+
+def print_slowest(backend: str, figures: dict) -> None:
+    for ms, path in figures.get("slowest", []):
+        print(f"[{backend}]     {ms:>6} ms  {path}", flush=True)
 
 
 def concurrent(base: str, paths: list[str], clients: int = 8) -> dict:
@@ -514,18 +526,21 @@ def measure(backend: str, url: str, args, paths: list[str]) -> None:
             f" max {one['max_ms']:.0f} ms over {one['requests']} requests ({load()})",
             flush=True,
         )
+        print_slowest(backend, one)
         broad = single_client(base, broad_mix(args.broad))
         print(
             f"[{backend}] broad filters (q + nation-wide filters, 10k-30k matches):"
             f" p50 {broad['p50_ms']:.0f} ms, p95 {broad['p95_ms']:.0f} ms, max {broad['max_ms']:.0f} ms ({load()})",
             flush=True,
         )
+        print_slowest(backend, broad)
         wide = single_client(base, wide_mix(args.broad))
         print(
             f"[{backend}] wide filters, no q (a province or a category: up to 500k matches), deep pages:"
             f" p50 {wide['p50_ms']:.0f} ms, p95 {wide['p95_ms']:.0f} ms, max {wide['max_ms']:.0f} ms ({load()})",
             flush=True,
         )
+        print_slowest(backend, wide)
         before = server_cpu(proc)
         many = concurrent(base, paths * 2)
         spent = server_cpu(proc) - before
