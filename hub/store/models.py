@@ -42,7 +42,8 @@ class Instrument(Base):
     __tablename__ = "instruments"
     __table_args__ = (
         UniqueConstraint("network", "source_id", name="uq_instrument_network_source"),
-        Index("ix_instruments_network_withdrawn", "network", "withdrawn_at"),
+        # With the name: one network's active names are counted from the index alone (hub.search.lexicon).
+        Index("ix_instruments_network_withdrawn_name", "network", "withdrawn_at", "name"),
         Index("ix_instruments_category", "category"),
         Index("ix_instruments_city", "city_code"),
         Index("ix_instruments_value", "original_value"),

@@ -109,3 +109,37 @@ def test_search_corrects_and_ranks_the_plain_instrument_above_the_compound(store
         assert search(conn, {"q": "yexiangsepu"}).total == 3
         hidden = search(conn, {"q": "液相色谱", "include_retired": "false"})
         assert "370000:OLD" not in [i["id"] for i in hidden.items]
+
+
+def test_the_lexicon_follows_writes_network_by_network(store):
+    """Kept between calls and read again only for the networks a write changed: after new names,
+    a renamed record and a withdrawal it equals a lexicon built afresh from every active name."""
+    from sqlalchemy import func, select
+
+    from hub.search import lexicon as lexicon_module
+    from hub.search.labels import categories
+    from hub.store.models import Instrument
+    from tests.factories import change, withdraw
+
+    def fresh(conn):
+        table = Instrument.__table__
+        q = select(table.c.name, func.count()).where(table.c.withdrawn_at.is_(None)).group_by(table.c.name)
+        names = {name: int(n) for name, n in conn.execute(q)}
+        for zh, _en in categories().values():
+            names[zh] = names.get(zh, 0) + 1
+        return lexicon_module.Lexicon(sorted(names.items()))
+
+    shandong = make_instruments(store, [{"name": "高效液相色谱仪"}, {"name": "气相色谱仪"}], network="370000")
+    hubei = make_instruments(store, [{"name": "扫描电子显微镜"}], network="420000")
+    with store.read() as conn:
+        first = lexicon_module.lexicon(conn)
+        assert lexicon_module.lexicon(conn) is first  # nothing changed: kept
+        assert first.terms == fresh(conn).terms
+    make_instruments(store, [{"name": "激光粒度分析仪"}], network="420000")
+    change(store, shandong[1], name="离子色谱仪")
+    withdraw(store, hubei)
+    with store.read() as conn:
+        again = lexicon_module.lexicon(conn)
+        assert again is not first
+        assert again.terms == fresh(conn).terms and again.pinyin == fresh(conn).pinyin
+        assert again.correct_text("激光粒渡") == "激光粒度" and "扫描电子显微镜" not in again.terms
