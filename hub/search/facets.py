@@ -153,21 +153,29 @@ def _count_each(conn, where) -> list[tuple]:
     return conn.execute(union_all(*count_parts(where))).all()
 
 
+#: The narrow columns facets are counted from.
+COUNTED = (
+    docs.c.status,
+    docs.c.network,
+    docs.c.city_code,
+    docs.c.category,
+    docs.c.owner_type,
+    docs.c.sharing,
+    docs.c.certified,
+    docs.c.value,
+)
+
+
 def count_parts(where) -> list:
     """The (facet, value, count) selects of the rows matching `where`, to be UNIONed: the total
-    (value NULL) and each facet's GROUP BY over one materialised read of the matching rows (also
-    how the kept counts count a network live while its harvest leaves them stale)."""
-    cols = [
-        docs.c.status,
-        docs.c.network,
-        docs.c.city_code,
-        docs.c.category,
-        docs.c.owner_type,
-        docs.c.sharing,
-        docs.c.certified,
-        docs.c.value,
-    ]
-    matching = select(*cols).where(*where).cte("matching").prefix_with("MATERIALIZED")
+    (value NULL) and each facet's GROUP BY over one materialised read of the matching rows."""
+    return count_rows(select(*COUNTED).where(*where))
+
+
+def count_rows(read) -> list:
+    """count_parts of the rows `read` selects (COUNTED's columns, by name): also how the kept
+    counts count a network live while its harvest leaves them stale."""
+    matching = read.cte("matching").prefix_with("MATERIALIZED")
     parts = [
         select(literal("total").label("facet"), cast(literal(None), String).label("value"), func.count().label("n")).select_from(matching)
     ]

@@ -50,13 +50,17 @@ def make_engine(url: str) -> Engine:
     if engine.dialect.name == "postgresql":
 
         @event.listens_for(engine, "connect")
-        def _custom_plans(dbapi_conn, _record):
+        def _session_settings(dbapi_conn, _record):
             # psycopg prepares a statement once it has run five times, and PostgreSQL may then switch
             # to a generic plan. For our chunked `id IN (…5,000 ids…)` statements the generic plan
             # filters every row of a network against the whole list: 25 s a chunk instead of 0.1 s
             # (tests/feed/test_large_withdrawal.py). Custom plans keep the savings of preparing.
             with dbapi_conn.cursor() as cur:
                 cur.execute("SET plan_cache_mode = force_custom_plan")
+                # No JIT compilation: a statement whose estimated cost passes jit_above_cost (a facet
+                # count over a large estimate, say) spent ~500 ms compiling before reading a row, on
+                # every run — the cold home page took 0.9 s at a million for a count that reads nothing.
+                cur.execute("SET jit = off")
             dbapi_conn.commit()
 
     return engine

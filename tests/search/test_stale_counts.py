@@ -96,4 +96,4 @@ def test_with_nothing_marked_a_reader_never_reads_the_documents(store):
     if store.dialect == "sqlite":
         assert scans == [], scans  # nothing marked: the documents are not read at all
     else:
-        assert all("= ANY (ARRAY((SELECT" in s.upper() for s in scans), scans  # an init plan drives the network index
+        assert all("LATERAL" in s for s in scans), scans  # the (empty) mark table is the outer loop
