@@ -298,3 +298,13 @@ class Alert(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     message: Mapped[str] = mapped_column(Text)
     notified: Mapped[str | None] = mapped_column(Text)  # what the notifier said (delivery or its failure)
+
+
+class StoreIdentity(Base):
+    """One row, written by the migration that creates it: tells this store from another created later
+    at the same URL (a demo store removed and built again), whose index versions start over and can
+    repeat this one's. Kept search answers are filed under it (hub.web.api.answers)."""
+
+    __tablename__ = "store_identity"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

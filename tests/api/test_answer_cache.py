@@ -6,9 +6,10 @@ new answer at once."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from tests.conftest import BACKENDS, make_store
 from tests.factories import change, make_corpus, withdraw
 
@@ -127,3 +128,43 @@ def test_processes_serving_one_store_share_their_answers(app_store, tmp_path, se
     after = [client.get("/api/v1/instruments", query_string={"q": "电镜"}).json for client in (second, first)]
     assert after[0] == after[1] and after[0]["total"] == asked.json["total"] - 1
     assert len(searches) == 2  # searched once more, by the first process to be asked, and shared again
+
+
+def _recreated(store):
+    """The store removed and created again, empty, at the same URL (a demo store built anew)."""
+    store.dispose()
+    if store.dialect == "sqlite":
+        Path(store.engine.url.database).unlink()
+    else:
+        schema = store.engine.url.query["options"].split("=", 1)[1]
+        with store.engine.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        store.dispose()
+    upgrade(store)
+    return store
+
+
+def test_a_store_created_again_at_the_same_url_is_never_served_the_old_ones_answers(app_store, tmp_path):
+    _, store = app_store
+    config = {"STORE": store, "TESTING": True, "ANSWERS_DIR": str(tmp_path / "answers")}
+    first_id, second_id = make_corpus_ids(store)[:2]
+    ask = {"network": first_id.split(":", 1)[0], "page_size": 100}
+    change(store, first_id, name="旧库里的名字")
+    before = create_app(config).test_client().get("/api/v1/instruments", query_string=ask)
+    assert "旧库里的名字" in before.get_data(as_text=True)
+
+    # Built again the same way, but another record renamed: the index versions are the same as before.
+    _recreated(store)
+    make_corpus(store)
+    change(store, second_id, name="新库里的名字")
+    after = create_app(config).test_client().get("/api/v1/instruments", query_string=ask)
+    assert "新库里的名字" in after.get_data(as_text=True) and "旧库里的名字" not in after.get_data(as_text=True)
+    assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def make_corpus_ids(store) -> list[str]:
+    """The corpus's ids of one network, in id order."""
+    with store.read() as conn:
+        first = conn.execute(select(_I.c.network).order_by(_I.c.id).limit(1)).scalar_one()
+        return list(conn.execute(select(_I.c.id).where(_I.c.network == first).order_by(_I.c.id)).scalars())

@@ -32,9 +32,10 @@ from sqlalchemy import String, cast, literal, select, union_all
 from hub.search.cache import Lru
 from hub.search.tables import versions as _V
 from hub.store.listings import LISTINGS
-from hub.store.models import Network
+from hub.store.models import Network, StoreIdentity
 
 _N = Network.__table__
+_IDENTITY = StoreIdentity.__table__
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,16 @@ SHARED_BUSY_SECONDS = 0.1
 
 
 def catalogue_state(conn) -> tuple:
-    """What every answer depends on besides its parameters: the store, its networks' search versions,
-    last listings and names (one statement). Read before the answer is computed."""
+    """What every answer depends on besides its parameters: the store (its URL and identity), its
+    networks' search versions, last listings and names (one statement). Read before the answer is
+    computed."""
     rows = conn.execute(_STATE).all()
     return (conn.engine.url.render_as_string(hide_password=False), tuple(sorted(rows)))
 
 
 _STATE = union_all(
+    # Which store: versions start over in a store created again at the same URL.
+    select(literal("store"), literal(""), _IDENTITY.c.id),
     select(literal("version"), _V.c.network, cast(_V.c.version, String)),
     select(literal("listed"), LISTINGS.c.network, cast(LISTINGS.c.listed_at, String)),
     select(literal("name"), _N.c.code, _N.c.name),
