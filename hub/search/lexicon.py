@@ -127,7 +127,7 @@ class Lexicon:
         return " ".join(fixes.get(w, w) for w in q.split()) if fixes else None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)  # ~20 terms a name: a few MB at most
 def _terms_of(name: str) -> tuple[tuple[str, str | None], ...]:
     """Each term of a name with its toneless pinyin (None when a character has no reading). Memoised:
     names repeat across networks and rebuilds, and reading pinyin is the costly part."""
