@@ -3,6 +3,10 @@
 Settings come from conf/settings.yaml and HUB_DATABASE_URL, as for every `hub` command.
 """
 
+from hub.search.lexicon import load_pinyin
 from hub.web import create_app
 
 app = create_app()
+# Loaded as a worker starts (once in the master with `gunicorn --preload`), not by the first visitor
+# whose query is checked for slips. Harvest processes never load it.
+load_pinyin()
