@@ -7,7 +7,8 @@ write transaction, and resolving a block reads its other records; doing that for
 would hold SQLite's one write lock for the reads too. The hook only records the changed ids, in the
 same transaction (so no change is ever missed, even if the process dies), and `resolve_pending`
 runs once after a harvest job or a pushed batch finishes, re-resolving only the blocks those
-records sit in (old keys and new) and the clusters that touch them.
+records sit in (old keys and new) and the clusters that touch them — read and computed before the
+write lock, and written under it only if nothing it rests on changed meanwhile.
 
 Writing a resolution also keeps what depends on it: each cluster's representative
 (`hub.dedup.representative`) and the search index's `cluster_primary` flag that the default search
@@ -19,6 +20,7 @@ are bumped, so cached facets, pages and statistics are recomputed exactly when t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -76,6 +78,24 @@ def load_recs(conn, ids=None) -> list[Rec]:
     out = []
     for chunk in chunked(sorted(ids)):
         out += [rec_from_row(r._mapping) for r in conn.execute(_query(chunk))]
+    return out
+
+
+def _read_marked(conn, ids) -> tuple[list[Rec], dict[str, int]]:
+    """(`load_recs(conn, ids)`, id → a hash of the row each Rec was made from), from the same rows."""
+    recs, seen = [], {}
+    for chunk in chunked(sorted(ids)):
+        for r in conn.execute(_query(chunk)):
+            recs.append(rec_from_row(r._mapping))
+            seen[r[0]] = hash(tuple(r))
+    return recs, seen
+
+
+def _fingerprints(conn, ids) -> dict[str, int]:
+    """id → the hash `_read_marked` gives, for the active records among `ids`."""
+    out = {}
+    for chunk in chunked(sorted(ids)):
+        out.update((r[0], hash(tuple(r))) for r in conn.execute(_query(chunk)))
     return out
 
 
@@ -144,10 +164,9 @@ def _old_rows(conn, ids=None) -> dict:
     return out
 
 
-def _write(conn, recs: list[Rec], result: Result, old: dict, settings: DedupSettings, scope=None) -> None:
-    """Replace the cluster rows of `scope` (None: all) by those of `recs`, then the search flags,
+def _write(conn, rows: list[dict], moved: set[str], scope=None) -> None:
+    """Replace the cluster rows of `scope` (None: all) by `rows` (`_rows`), then the search flags,
     then bump the versions of the networks whose records' cluster or flag changed."""
-    rows, moved = _rows(recs, result, old, datetime.now(timezone.utc), settings)
     if scope is None:
         conn.execute(delete(CLUSTERS))
     else:
@@ -191,52 +210,95 @@ def resolve_all(store, settings: DedupSettings | None = None) -> Result:
     with store.write() as conn:
         hold(conn, RESOLVING)
         conn.execute(delete(DIRTY))
-        _write(conn, recs, result, _old_rows(conn), settings)
+        _write(conn, *_rows(recs, result, _old_rows(conn), datetime.now(timezone.utc), settings))
     return result
+
+
+@dataclass
+class _Resolution:
+    """What one pass of `resolve_pending` writes, and what it rests on."""
+
+    dirty: list[str]  # the marks it resolves (and removes)
+    seen: dict[str, int]  # their records as read: `_fingerprints` (withdrawn or gone ones absent)
+    affected: set[str]  # the records whose cluster rows it replaces
+    rows: list[dict]
+    moved: set[str]
+
+
+def _resolution(conn, settings: DedupSettings) -> _Resolution | None:
+    """Re-resolve the blocks of the records marked dirty, in `conn`'s snapshot, writing nothing;
+    None when nothing is marked."""
+    dirty = [r for (r,) in conn.execute(select(DIRTY.c.instrument_id))]
+    if not dirty:
+        return None
+    changed, seen = _read_marked(conn, dirty)
+    keys = {col: set() for col in KEY_COLUMNS.values()}
+    for r in changed:
+        for k in r.keys():
+            keys[KEY_COLUMNS[k[0]]].add(k)
+    for chunk in chunked(dirty):
+        for row in conn.execute(
+            select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year).where(CLUSTERS.c.instrument_id.in_(chunk))
+        ):
+            for col, k in zip(KEY_COLUMNS.values(), row):
+                if k:
+                    keys[col].add(k)
+    affected = set(dirty)
+    for col, ks in keys.items():
+        for chunk in chunked(sorted(ks)):
+            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c[col].in_(chunk))))
+    clusters = set()
+    for chunk in chunked(sorted(affected)):
+        clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
+    for chunk in chunked(sorted(clusters)):
+        affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
+    # The changed records were read above: only the others of their blocks and clusters are read
+    # now (a first harvest's are nearly all changed). Withdrawn records drop out in `load_recs`,
+    # and so out of their clusters; the order is by id, whichever way the records were read.
+    unread = affected.difference(dirty)
+    recs = sorted(changed + load_recs(conn, unread), key=lambda r: r.id) if unread else sorted(changed, key=lambda r: r.id)
+    confirmed, split = decisions(conn)
+    result = resolve(recs, settings, confirmed, split)
+    rows, moved = _rows(recs, result, _old_rows(conn, affected), datetime.now(timezone.utc), settings)
+    return _Resolution(dirty, seen, affected, rows, moved)
+
+
+def _still_holds(conn, resolution: _Resolution) -> bool:
+    """Whether `resolution`, made in an earlier snapshot, is what resolving now would write: every
+    mark it read is still there (another resolution would have removed some: every resolution
+    takes all marks) and each marked record reads as it did (one changed since would keep its mark
+    and lose its change). Records of its blocks changed since are marked again: the next pass
+    takes them."""
+    still = 0
+    for chunk in chunked(resolution.dirty):
+        still += conn.execute(select(func.count()).select_from(DIRTY).where(DIRTY.c.instrument_id.in_(chunk))).scalar_one()
+    return still == len(resolution.dirty) and _fingerprints(conn, resolution.dirty) == resolution.seen
 
 
 def resolve_pending(store, settings: DedupSettings | None = None) -> int:
     """Re-resolve the blocks of records changed since the last resolution; return how many records
-    were resolved again. One write transaction: a harvest marking records meanwhile waits for it."""
+    were resolved again.
+
+    The reading and resolving happen before the write lock (a first harvest's resolution reads and
+    scores every record it brought, seconds in which SQLite's one write lock would hold every other
+    harvest back): the write transaction takes the resolution when nothing it rests on changed
+    meanwhile (`_still_holds`) and otherwise resolves again under the lock, as one transaction."""
     settings = settings or DedupSettings.load()
+    with store.read() as conn:
+        resolution = _resolution(conn, settings)
+    if resolution is None:
+        return 0
     with store.write() as conn:
         # Two workers resolving at once would replace overlapping cluster rows: one at a time.
         hold(conn, RESOLVING)
-        dirty = [r for (r,) in conn.execute(select(DIRTY.c.instrument_id))]
-        if not dirty:
-            return 0
-        changed = load_recs(conn, dirty)
-        keys = {col: set() for col in KEY_COLUMNS.values()}
-        for r in changed:
-            for k in r.keys():
-                keys[KEY_COLUMNS[k[0]]].add(k)
-        for chunk in chunked(dirty):
-            for row in conn.execute(
-                select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year).where(CLUSTERS.c.instrument_id.in_(chunk))
-            ):
-                for col, k in zip(KEY_COLUMNS.values(), row):
-                    if k:
-                        keys[col].add(k)
-        affected = set(dirty)
-        for col, ks in keys.items():
-            for chunk in chunked(sorted(ks)):
-                affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c[col].in_(chunk))))
-        clusters = set()
-        for chunk in chunked(sorted(affected)):
-            clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
-        for chunk in chunked(sorted(clusters)):
-            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
-        # The changed records were read above: only the others of their blocks and clusters are read
-        # now (a first harvest's are nearly all changed). Withdrawn records drop out in `load_recs`,
-        # and so out of their clusters; the order is by id, whichever way the records were read.
-        unread = affected.difference(dirty)
-        recs = sorted(changed + load_recs(conn, unread), key=lambda r: r.id) if unread else sorted(changed, key=lambda r: r.id)
-        confirmed, split = decisions(conn)
-        result = resolve(recs, settings, confirmed, split)
-        _write(conn, recs, result, _old_rows(conn, affected), settings, affected)
-        for chunk in chunked(dirty):
+        if not _still_holds(conn, resolution):
+            resolution = _resolution(conn, settings)
+            if resolution is None:
+                return 0
+        _write(conn, resolution.rows, resolution.moved, resolution.affected)
+        for chunk in chunked(resolution.dirty):
             conn.execute(delete(DIRTY).where(DIRTY.c.instrument_id.in_(chunk)))
-        return len(recs)
+        return len(resolution.rows)
 
 
 class DecisionError(ValueError):

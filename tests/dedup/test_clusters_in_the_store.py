@@ -127,3 +127,53 @@ def test_workers_resolving_at_once_wait_for_each_other(store, harvested):
         assert clusters(store) == expected
     with store.read() as conn:
         assert conn.execute(select(DIRTY)).first() is None
+
+
+def test_a_record_changed_while_its_blocks_were_resolved_is_resolved_as_changed(store, harvested, monkeypatch):
+    # The resolution is read and computed before the write lock. A marked record that changes in
+    # between keeps a mark that looks the same; the write must see the change and resolve again.
+    from hub.dedup import store as dedup_store
+    from hub.store.models import Instrument
+
+    a, b = next(iter(clusters(store).values()))[:2]
+    with store.write() as conn:
+        _mark_dirty(conn, [a, b], None)
+    computed = []
+    original = dedup_store._resolution
+
+    def resolution_then_a_change(conn, settings):
+        out = original(conn, settings)
+        computed.append(out)
+        if len(computed) == 1:
+            with store.write() as other:  # another writer, between the read and the write
+                other.execute(
+                    Instrument.__table__.update().where(Instrument.__table__.c.id == a).values(model="QX-990077", commissioned="1961")
+                )
+                _mark_dirty(other, [a], None)
+        return out
+
+    monkeypatch.setattr(dedup_store, "_resolution", resolution_then_a_change)
+    resolve_pending(store)
+    assert len(computed) == 2, "the change between the read and the write went unnoticed"
+    after = clusters(store)
+    assert not any(a in m and b in m for m in after.values()), "resolved from the record as it was"
+    with store.read() as conn:
+        assert conn.execute(select(DIRTY)).first() is None
+    monkeypatch.setattr(dedup_store, "_resolution", original)
+    resolve_all(store)
+    assert clusters(store) == after
+
+
+def test_a_resolution_nothing_changed_under_is_computed_once(store, harvested, monkeypatch):
+    from hub.dedup import store as dedup_store
+
+    a, b = next(iter(clusters(store).values()))[:2]
+    expected = clusters(store)
+    with store.write() as conn:
+        _mark_dirty(conn, [a, b], None)
+    computed = []
+    original = dedup_store._resolution
+    monkeypatch.setattr(dedup_store, "_resolution", lambda conn, settings: computed.append(1) or original(conn, settings))
+    assert resolve_pending(store) >= 2
+    assert len(computed) == 1  # before the write lock, and taken as it was
+    assert clusters(store) == expected
