@@ -219,20 +219,53 @@ class _Resolution:
     """What one pass of `resolve_pending` writes, and what it rests on."""
 
     dirty: list[str]  # the marks it resolves (and removes)
-    seen: dict[str, int]  # their records as read: `_fingerprints` (withdrawn or gone ones absent)
-    affected: set[str]  # the records whose cluster rows it replaces
+    seen: dict[str, int]  # their records as read: `_read_marked` (withdrawn or gone ones absent)
+    keys: dict[str, set]  # blocking keys of those records, as they are and as stored
+    affected: set[str]  # the records whose cluster rows it replaces: `_closure`
+    stored: dict[str, int]  # their cluster rows as read: `_closure`
+    decided: tuple  # operators' decisions as read
     rows: list[dict]
     moved: set[str]
 
 
-def _resolution(conn, settings: DedupSettings) -> _Resolution | None:
-    """Re-resolve the blocks of the records marked dirty, in `conn`'s snapshot, writing nothing;
-    None when nothing is marked."""
-    dirty = [r for (r,) in conn.execute(select(DIRTY.c.instrument_id))]
+_STORED = select(CLUSTERS)
+
+
+def _closure(conn, dirty: list[str], keys: dict[str, set]) -> tuple[set[str], dict[str, int]]:
+    """(the marked records, those sharing a blocking key with them and the other records of the
+    clusters any of these is in; id → a hash of each one's stored cluster row)."""
+    affected = set(dirty)
+    for col, ks in keys.items():
+        for chunk in chunked(sorted(ks)):
+            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c[col].in_(chunk))))
+    clusters = set()
+    for chunk in chunked(sorted(affected)):
+        clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
+    for chunk in chunked(sorted(clusters)):
+        affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
+    stored = {}
+    for chunk in chunked(sorted(affected)):
+        stored.update((r[0], hash(tuple(r))) for r in conn.execute(_STORED.where(CLUSTERS.c.instrument_id.in_(chunk))))
+    return affected, stored
+
+
+def _marked(conn, network: str | None) -> list[str]:
+    if network is None:
+        return [r for (r,) in conn.execute(select(DIRTY.c.instrument_id))]
+    prefix = f"{network}:"  # ids are "<network>:<source id>"; LIKE is case-blind on SQLite, startswith is not
+    return [
+        r for (r,) in conn.execute(select(DIRTY.c.instrument_id).where(DIRTY.c.instrument_id.like(prefix + "%"))) if r.startswith(prefix)
+    ]
+
+
+def _resolution(conn, settings: DedupSettings, network: str | None = None) -> _Resolution | None:
+    """Re-resolve the blocks of the records marked dirty (of `network`, or all), in `conn`'s
+    snapshot, writing nothing; None when nothing is marked."""
+    dirty = _marked(conn, network)
     if not dirty:
         return None
     changed, seen = _read_marked(conn, dirty)
-    keys = {col: set() for col in KEY_COLUMNS.values()}
+    keys: dict[str, set] = {col: set() for col in KEY_COLUMNS.values()}
     for r in changed:
         for k in r.keys():
             keys[KEY_COLUMNS[k[0]]].add(k)
@@ -243,56 +276,59 @@ def _resolution(conn, settings: DedupSettings) -> _Resolution | None:
             for col, k in zip(KEY_COLUMNS.values(), row):
                 if k:
                     keys[col].add(k)
-    affected = set(dirty)
-    for col, ks in keys.items():
-        for chunk in chunked(sorted(ks)):
-            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c[col].in_(chunk))))
-    clusters = set()
-    for chunk in chunked(sorted(affected)):
-        clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
-    for chunk in chunked(sorted(clusters)):
-        affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
+    affected, stored = _closure(conn, dirty, keys)
     # The changed records were read above: only the others of their blocks and clusters are read
     # now (a first harvest's are nearly all changed). Withdrawn records drop out in `load_recs`,
     # and so out of their clusters; the order is by id, whichever way the records were read.
     unread = affected.difference(dirty)
     recs = sorted(changed + load_recs(conn, unread), key=lambda r: r.id) if unread else sorted(changed, key=lambda r: r.id)
-    confirmed, split = decisions(conn)
-    result = resolve(recs, settings, confirmed, split)
+    del changed
+    decided = decisions(conn)
+    result = resolve(recs, settings, *decided)
     rows, moved = _rows(recs, result, _old_rows(conn, affected), datetime.now(timezone.utc), settings)
-    return _Resolution(dirty, seen, affected, rows, moved)
+    return _Resolution(dirty, seen, keys, affected, stored, (tuple(decided[0]), tuple(decided[1])), rows, moved)
 
 
 def _still_holds(conn, resolution: _Resolution) -> bool:
     """Whether `resolution`, made in an earlier snapshot, is what resolving now would write: every
-    mark it read is still there (another resolution would have removed some: every resolution
-    takes all marks) and each marked record reads as it did (one changed since would keep its mark
-    and lose its change). Records of its blocks changed since are marked again: the next pass
-    takes them."""
+    mark it read is still there (a resolution of the same marks would have removed them), each
+    marked record reads as it did (one changed since would keep its mark and lose its change), its
+    blocks and clusters hold the same records with the same cluster rows (another network's
+    resolution may have written into them meanwhile), and no operator decided anything since.
+    Other records of its blocks changed since are marked again: the next pass takes them."""
     still = 0
     for chunk in chunked(resolution.dirty):
         still += conn.execute(select(func.count()).select_from(DIRTY).where(DIRTY.c.instrument_id.in_(chunk))).scalar_one()
-    return still == len(resolution.dirty) and _fingerprints(conn, resolution.dirty) == resolution.seen
+    if still != len(resolution.dirty) or _fingerprints(conn, resolution.dirty) != resolution.seen:
+        return False
+    decided = decisions(conn)
+    if (tuple(decided[0]), tuple(decided[1])) != resolution.decided:
+        return False
+    return _closure(conn, resolution.dirty, resolution.keys) == (resolution.affected, resolution.stored)
 
 
-def resolve_pending(store, settings: DedupSettings | None = None) -> int:
-    """Re-resolve the blocks of records changed since the last resolution; return how many records
-    were resolved again.
+def resolve_pending(store, settings: DedupSettings | None = None, *, network: str | None = None) -> int:
+    """Re-resolve the blocks of records changed since the last resolution (those of `network`, or
+    all); return how many records were resolved again.
 
     The reading and resolving happen before the write lock (a first harvest's resolution reads and
     scores every record it brought, seconds in which SQLite's one write lock would hold every other
     harvest back): the write transaction takes the resolution when nothing it rests on changed
-    meanwhile (`_still_holds`) and otherwise resolves again under the lock, as one transaction."""
+    meanwhile (`_still_holds`) and otherwise resolves again under the lock, as one transaction.
+    A harvest resolves its own network's marks: the records of other networks' running harvests
+    are theirs to resolve when they end (their blocks then find this network's records), and one
+    resolution of every mark at once held them all in memory (~2.5 KB a record)."""
     settings = settings or DedupSettings.load()
     with store.read() as conn:
-        resolution = _resolution(conn, settings)
+        resolution = _resolution(conn, settings, network)
     if resolution is None:
         return 0
     with store.write() as conn:
         # Two workers resolving at once would replace overlapping cluster rows: one at a time.
         hold(conn, RESOLVING)
         if not _still_holds(conn, resolution):
-            resolution = _resolution(conn, settings)
+            resolution = None  # freed before it is made again
+            resolution = _resolution(conn, settings, network)
             if resolution is None:
                 return 0
         _write(conn, resolution.rows, resolution.moved, resolution.affected)

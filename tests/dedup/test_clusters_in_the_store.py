@@ -141,8 +141,8 @@ def test_a_record_changed_while_its_blocks_were_resolved_is_resolved_as_changed(
     computed = []
     original = dedup_store._resolution
 
-    def resolution_then_a_change(conn, settings):
-        out = original(conn, settings)
+    def resolution_then_a_change(conn, settings, network=None):
+        out = original(conn, settings, network)
         computed.append(out)
         if len(computed) == 1:
             with store.write() as other:  # another writer, between the read and the write
@@ -173,7 +173,41 @@ def test_a_resolution_nothing_changed_under_is_computed_once(store, harvested, m
         _mark_dirty(conn, [a, b], None)
     computed = []
     original = dedup_store._resolution
-    monkeypatch.setattr(dedup_store, "_resolution", lambda conn, settings: computed.append(1) or original(conn, settings))
+    monkeypatch.setattr(dedup_store, "_resolution", lambda *args: computed.append(1) or original(*args))
     assert resolve_pending(store) >= 2
     assert len(computed) == 1  # before the write lock, and taken as it was
     assert clusters(store) == expected
+
+
+def test_another_networks_resolution_between_the_read_and_the_write_is_seen(store, harvested, monkeypatch):
+    # Each harvest resolves its own network's marks; two harvests ending together may resolve
+    # overlapping blocks. The later write must not replace what the other wrote from an older read.
+    from hub.dedup import store as dedup_store
+    from hub.store.models import Instrument
+
+    a, b = next(m for m in clusters(store).values() if m[0].startswith("420000:") and m[1].startswith("430000:"))[:2]
+    with store.write() as conn:
+        _mark_dirty(conn, [a], None)
+    computed = []
+    original = dedup_store._resolution
+
+    def resolution_then_the_other_network(conn, settings, network=None):
+        out = original(conn, settings, network)
+        computed.append(network)
+        if computed == ["420000"]:
+            with store.write() as other:  # the other harvest changes b and resolves its network
+                other.execute(
+                    Instrument.__table__.update().where(Instrument.__table__.c.id == b).values(model="QX-990077", commissioned="1961")
+                )
+                _mark_dirty(other, [b], None)
+            resolve_pending(store, network="430000")
+        return out
+
+    monkeypatch.setattr(dedup_store, "_resolution", resolution_then_the_other_network)
+    resolve_pending(store, network="420000")
+    assert computed == ["420000", "430000", "420000"], computed  # the first read was not taken
+    after = clusters(store)
+    assert not any(a in m and b in m for m in after.values())
+    monkeypatch.setattr(dedup_store, "_resolution", original)
+    resolve_all(store)
+    assert clusters(store) == after
