@@ -109,9 +109,26 @@ def decisions(conn) -> tuple[list, list]:
     return confirmed, split
 
 
-def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: DedupSettings) -> tuple[list[dict], set[str]]:
-    """The cluster rows of `recs`, and the ids whose cluster changed. `old`: id -> (cluster id,
-    clustered_at) as stored before, covering every old cluster any of `recs` was in."""
+#: The columns of a cluster row, in the order `_rows` gives them (tuples: a dict a row was the
+#: largest part of a harvest's resolution in memory).
+ROW_COLUMNS = (
+    "instrument_id",
+    "network",
+    "cluster_id",
+    "key_credit",
+    "key_owner",
+    "key_year",
+    "representative",
+    "clustered_at",
+    "weakest_score",
+)
+_REPRESENTATIVE = ROW_COLUMNS.index("representative")
+
+
+def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: DedupSettings) -> tuple[list[tuple], set[str]]:
+    """The cluster rows of `recs` (tuples of ROW_COLUMNS), and the ids whose cluster changed.
+    `old`: id -> (cluster id, clustered_at) as stored before, covering every old cluster any of
+    `recs` was in."""
     # Only records in a cluster of two or more, before or after, can have changed cluster: sets are
     # built for those alone (building one per record of 300,000 cost seconds).
     n_before = Counter(cid for cid, _ in old.values())
@@ -137,17 +154,17 @@ def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: D
                 moved.add(r.id)
         keys = {KEY_COLUMNS[k[0]]: k for k in r.keys()}
         rows.append(
-            {
-                "instrument_id": r.id,
-                "network": r.network,
-                "cluster_id": cid,
-                "key_credit": keys.get("key_credit"),
-                "key_owner": keys.get("key_owner"),
-                "key_year": keys.get("key_year"),
-                "representative": r.id in primary,
-                "clustered_at": now if r.id in moved else (old[r.id][1] if r.id in old else None),
-                "weakest_score": weakest.get(cid),
-            }
+            (
+                r.id,
+                r.network,
+                cid,
+                keys.get("key_credit"),
+                keys.get("key_owner"),
+                keys.get("key_year"),
+                r.id in primary,
+                now if r.id in moved else (old[r.id][1] if r.id in old else None),
+                weakest.get(cid),
+            )
         )
     return rows, moved
 
@@ -164,7 +181,7 @@ def _old_rows(conn, ids=None) -> dict:
     return out
 
 
-def _write(conn, rows: list[dict], moved: set[str], scope=None) -> None:
+def _write(conn, rows: list[tuple], moved: set[str], scope=None) -> None:
     """Replace the cluster rows of `scope` (None: all) by `rows` (`_rows`), then the search flags,
     then bump the versions of the networks whose records' cluster or flag changed."""
     if scope is None:
@@ -173,8 +190,8 @@ def _write(conn, rows: list[dict], moved: set[str], scope=None) -> None:
         for chunk in chunked(sorted(scope)):
             conn.execute(delete(CLUSTERS).where(CLUSTERS.c.instrument_id.in_(chunk)))
     for start in range(0, len(rows), 5000):
-        insert_many(conn, CLUSTERS, rows[start : start + 5000])
-    hidden = {row["instrument_id"] for row in rows if not row["representative"]}
+        insert_many(conn, CLUSTERS, [dict(zip(ROW_COLUMNS, row)) for row in rows[start : start + 5000]])
+    hidden = {row[0] for row in rows if not row[_REPRESENTATIVE]}
     flipped = _set_search_flags(conn, hidden, scope)
     versions.bump(conn, moved | flipped)
 
@@ -224,7 +241,7 @@ class _Resolution:
     affected: set[str]  # the records whose cluster rows it replaces: `_closure`
     stored: dict[str, int]  # their cluster rows as read: `_closure`
     decided: tuple  # operators' decisions as read
-    rows: list[dict]
+    rows: list[tuple]
     moved: set[str]
 
 
