@@ -324,26 +324,36 @@ def _still_holds(conn, resolution: _Resolution) -> bool:
     return _closure(conn, resolution.dirty, resolution.keys) == (resolution.affected, resolution.stored)
 
 
+#: Stores whose write transactions exclude one another (SQLite's one write lock): there a resolution
+#: is read and computed before its write transaction, and checked in it. On PostgreSQL writers run
+#: side by side and a resolution waits only for other resolutions (RESOLVING), so it is computed in
+#: its write transaction, once: checking an earlier read there cost more than it saved.
+RESOLVED_BEFORE_WRITING = frozenset({"sqlite"})
+
+
 def resolve_pending(store, settings: DedupSettings | None = None, *, network: str | None = None) -> int:
     """Re-resolve the blocks of records changed since the last resolution (those of `network`, or
     all); return how many records were resolved again.
 
-    The reading and resolving happen before the write lock (a first harvest's resolution reads and
-    scores every record it brought, seconds in which SQLite's one write lock would hold every other
-    harvest back): the write transaction takes the resolution when nothing it rests on changed
-    meanwhile (`_still_holds`) and otherwise resolves again under the lock, as one transaction.
+    On SQLite the reading and resolving happen before the write lock (a first harvest's resolution
+    reads and scores every record it brought, seconds in which SQLite's one write lock would hold
+    every other harvest back): the write transaction takes the resolution when nothing it rests on
+    changed meanwhile (`_still_holds`) and otherwise resolves again under the lock, as one
+    transaction (RESOLVED_BEFORE_WRITING).
     A harvest resolves its own network's marks: the records of other networks' running harvests
     are theirs to resolve when they end (their blocks then find this network's records), and one
     resolution of every mark at once held them all in memory (~2.5 KB a record)."""
     settings = settings or DedupSettings.load()
-    with store.read() as conn:
-        resolution = _resolution(conn, settings, network)
-    if resolution is None:
-        return 0
+    resolution = None
+    if store.dialect in RESOLVED_BEFORE_WRITING:
+        with store.read() as conn:
+            resolution = _resolution(conn, settings, network)
+        if resolution is None:
+            return 0
     with store.write() as conn:
         # Two workers resolving at once would replace overlapping cluster rows: one at a time.
         hold(conn, RESOLVING)
-        if not _still_holds(conn, resolution):
+        if resolution is None or not _still_holds(conn, resolution):
             resolution = None  # freed before it is made again
             resolution = _resolution(conn, settings, network)
             if resolution is None:
