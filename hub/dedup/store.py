@@ -7,7 +7,8 @@ write transaction, and resolving a block reads its other records; doing that for
 would hold SQLite's one write lock for the reads too. The hook only records the changed ids, in the
 same transaction (so no change is ever missed, even if the process dies), and `resolve_pending`
 runs once after a harvest job or a pushed batch finishes, re-resolving only the blocks those
-records sit in (old keys and new) and the clusters that touch them.
+records sit in (old keys and new) and the clusters that touch them — read and computed before the
+write lock, and written under it only if nothing it rests on changed meanwhile.
 
 Writing a resolution also keeps what depends on it: each cluster's representative
 (`hub.dedup.representative`) and the search index's `cluster_primary` flag that the default search
@@ -19,6 +20,7 @@ are bumped, so cached facets, pages and statistics are recomputed exactly when t
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from decimal import Decimal
 
@@ -79,6 +81,24 @@ def load_recs(conn, ids=None) -> list[Rec]:
     return out
 
 
+def _read_marked(conn, ids) -> tuple[list[Rec], dict[str, int]]:
+    """(`load_recs(conn, ids)`, id → a hash of the row each Rec was made from), from the same rows."""
+    recs, seen = [], {}
+    for chunk in chunked(sorted(ids)):
+        for r in conn.execute(_query(chunk)):
+            recs.append(rec_from_row(r._mapping))
+            seen[r[0]] = hash(tuple(r))
+    return recs, seen
+
+
+def _fingerprints(conn, ids) -> dict[str, int]:
+    """id → the hash `_read_marked` gives, for the active records among `ids`."""
+    out = {}
+    for chunk in chunked(sorted(ids)):
+        out.update((r[0], hash(tuple(r))) for r in conn.execute(_query(chunk)))
+    return out
+
+
 def decisions(conn) -> tuple[list, list]:
     """Operators' (confirmed, split) pairs; the latest decision about a pair is the one that holds."""
     last = {}
@@ -89,9 +109,26 @@ def decisions(conn) -> tuple[list, list]:
     return confirmed, split
 
 
-def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: DedupSettings) -> tuple[list[dict], set[str]]:
-    """The cluster rows of `recs`, and the ids whose cluster changed. `old`: id -> (cluster id,
-    clustered_at) as stored before, covering every old cluster any of `recs` was in."""
+#: The columns of a cluster row, in the order `_rows` gives them (tuples: a dict a row was the
+#: largest part of a harvest's resolution in memory).
+ROW_COLUMNS = (
+    "instrument_id",
+    "network",
+    "cluster_id",
+    "key_credit",
+    "key_owner",
+    "key_year",
+    "representative",
+    "clustered_at",
+    "weakest_score",
+)
+_REPRESENTATIVE = ROW_COLUMNS.index("representative")
+
+
+def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: DedupSettings) -> tuple[list[tuple], set[str]]:
+    """The cluster rows of `recs` (tuples of ROW_COLUMNS), and the ids whose cluster changed.
+    `old`: id -> (cluster id, clustered_at) as stored before, covering every old cluster any of
+    `recs` was in."""
     # Only records in a cluster of two or more, before or after, can have changed cluster: sets are
     # built for those alone (building one per record of 300,000 cost seconds).
     n_before = Counter(cid for cid, _ in old.values())
@@ -117,17 +154,17 @@ def _rows(recs: list[Rec], result: Result, old: dict, now: datetime, settings: D
                 moved.add(r.id)
         keys = {KEY_COLUMNS[k[0]]: k for k in r.keys()}
         rows.append(
-            {
-                "instrument_id": r.id,
-                "network": r.network,
-                "cluster_id": cid,
-                "key_credit": keys.get("key_credit"),
-                "key_owner": keys.get("key_owner"),
-                "key_year": keys.get("key_year"),
-                "representative": r.id in primary,
-                "clustered_at": now if r.id in moved else (old[r.id][1] if r.id in old else None),
-                "weakest_score": weakest.get(cid),
-            }
+            (
+                r.id,
+                r.network,
+                cid,
+                keys.get("key_credit"),
+                keys.get("key_owner"),
+                keys.get("key_year"),
+                r.id in primary,
+                now if r.id in moved else (old[r.id][1] if r.id in old else None),
+                weakest.get(cid),
+            )
         )
     return rows, moved
 
@@ -144,18 +181,17 @@ def _old_rows(conn, ids=None) -> dict:
     return out
 
 
-def _write(conn, recs: list[Rec], result: Result, old: dict, settings: DedupSettings, scope=None) -> None:
-    """Replace the cluster rows of `scope` (None: all) by those of `recs`, then the search flags,
+def _write(conn, rows: list[tuple], moved: set[str], scope=None) -> None:
+    """Replace the cluster rows of `scope` (None: all) by `rows` (`_rows`), then the search flags,
     then bump the versions of the networks whose records' cluster or flag changed."""
-    rows, moved = _rows(recs, result, old, datetime.now(timezone.utc), settings)
     if scope is None:
         conn.execute(delete(CLUSTERS))
     else:
         for chunk in chunked(sorted(scope)):
             conn.execute(delete(CLUSTERS).where(CLUSTERS.c.instrument_id.in_(chunk)))
     for start in range(0, len(rows), 5000):
-        insert_many(conn, CLUSTERS, rows[start : start + 5000])
-    hidden = {row["instrument_id"] for row in rows if not row["representative"]}
+        insert_many(conn, CLUSTERS, [dict(zip(ROW_COLUMNS, row)) for row in rows[start : start + 5000]])
+    hidden = {row[0] for row in rows if not row[_REPRESENTATIVE]}
     flipped = _set_search_flags(conn, hidden, scope)
     versions.bump(conn, moved | flipped)
 
@@ -191,52 +227,141 @@ def resolve_all(store, settings: DedupSettings | None = None) -> Result:
     with store.write() as conn:
         hold(conn, RESOLVING)
         conn.execute(delete(DIRTY))
-        _write(conn, recs, result, _old_rows(conn), settings)
+        _write(conn, *_rows(recs, result, _old_rows(conn), datetime.now(timezone.utc), settings))
     return result
 
 
-def resolve_pending(store, settings: DedupSettings | None = None) -> int:
-    """Re-resolve the blocks of records changed since the last resolution; return how many records
-    were resolved again. One write transaction: a harvest marking records meanwhile waits for it."""
+@dataclass
+class _Resolution:
+    """What one pass of `resolve_pending` writes, and what it rests on."""
+
+    dirty: list[str]  # the marks it resolves (and removes)
+    seen: dict[str, int]  # their records as read: `_read_marked` (withdrawn or gone ones absent)
+    keys: dict[str, set]  # blocking keys of those records, as they are and as stored
+    affected: set[str]  # the records whose cluster rows it replaces: `_closure`
+    stored: dict[str, int]  # their cluster rows as read: `_closure`
+    decided: tuple  # operators' decisions as read
+    rows: list[tuple]
+    moved: set[str]
+
+
+_STORED = select(CLUSTERS)
+
+
+def _closure(conn, dirty: list[str], keys: dict[str, set]) -> tuple[set[str], dict[str, int]]:
+    """(the marked records, those sharing a blocking key with them and the other records of the
+    clusters any of these is in; id → a hash of each one's stored cluster row)."""
+    affected = set(dirty)
+    for col, ks in keys.items():
+        for chunk in chunked(sorted(ks)):
+            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c[col].in_(chunk))))
+    clusters = set()
+    for chunk in chunked(sorted(affected)):
+        clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
+    for chunk in chunked(sorted(clusters)):
+        affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
+    stored = {}
+    for chunk in chunked(sorted(affected)):
+        stored.update((r[0], hash(tuple(r))) for r in conn.execute(_STORED.where(CLUSTERS.c.instrument_id.in_(chunk))))
+    return affected, stored
+
+
+def _marked(conn, network: str | None) -> list[str]:
+    if network is None:
+        return [r for (r,) in conn.execute(select(DIRTY.c.instrument_id))]
+    prefix = f"{network}:"  # ids are "<network>:<source id>"; LIKE is case-blind on SQLite, startswith is not
+    return [
+        r for (r,) in conn.execute(select(DIRTY.c.instrument_id).where(DIRTY.c.instrument_id.like(prefix + "%"))) if r.startswith(prefix)
+    ]
+
+
+def _resolution(conn, settings: DedupSettings, network: str | None = None) -> _Resolution | None:
+    """Re-resolve the blocks of the records marked dirty (of `network`, or all), in `conn`'s
+    snapshot, writing nothing; None when nothing is marked."""
+    dirty = _marked(conn, network)
+    if not dirty:
+        return None
+    changed, seen = _read_marked(conn, dirty)
+    keys: dict[str, set] = {col: set() for col in KEY_COLUMNS.values()}
+    for r in changed:
+        for k in r.keys():
+            keys[KEY_COLUMNS[k[0]]].add(k)
+    for chunk in chunked(dirty):
+        for row in conn.execute(
+            select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year).where(CLUSTERS.c.instrument_id.in_(chunk))
+        ):
+            for col, k in zip(KEY_COLUMNS.values(), row):
+                if k:
+                    keys[col].add(k)
+    affected, stored = _closure(conn, dirty, keys)
+    # The changed records were read above: only the others of their blocks and clusters are read
+    # now (a first harvest's are nearly all changed). Withdrawn records drop out in `load_recs`,
+    # and so out of their clusters; the order is by id, whichever way the records were read.
+    unread = affected.difference(dirty)
+    recs = sorted(changed + load_recs(conn, unread), key=lambda r: r.id) if unread else sorted(changed, key=lambda r: r.id)
+    del changed
+    decided = decisions(conn)
+    result = resolve(recs, settings, *decided)
+    rows, moved = _rows(recs, result, _old_rows(conn, affected), datetime.now(timezone.utc), settings)
+    return _Resolution(dirty, seen, keys, affected, stored, (tuple(decided[0]), tuple(decided[1])), rows, moved)
+
+
+def _still_holds(conn, resolution: _Resolution) -> bool:
+    """Whether `resolution`, made in an earlier snapshot, is what resolving now would write: every
+    mark it read is still there (a resolution of the same marks would have removed them), each
+    marked record reads as it did (one changed since would keep its mark and lose its change), its
+    blocks and clusters hold the same records with the same cluster rows (another network's
+    resolution may have written into them meanwhile), and no operator decided anything since.
+    Other records of its blocks changed since are marked again: the next pass takes them."""
+    still = 0
+    for chunk in chunked(resolution.dirty):
+        still += conn.execute(select(func.count()).select_from(DIRTY).where(DIRTY.c.instrument_id.in_(chunk))).scalar_one()
+    if still != len(resolution.dirty) or _fingerprints(conn, resolution.dirty) != resolution.seen:
+        return False
+    decided = decisions(conn)
+    if (tuple(decided[0]), tuple(decided[1])) != resolution.decided:
+        return False
+    return _closure(conn, resolution.dirty, resolution.keys) == (resolution.affected, resolution.stored)
+
+
+#: Stores whose write transactions exclude one another (SQLite's one write lock): there a resolution
+#: is read and computed before its write transaction, and checked in it. On PostgreSQL writers run
+#: side by side and a resolution waits only for other resolutions (RESOLVING), so it is computed in
+#: its write transaction, once: checking an earlier read there cost more than it saved.
+RESOLVED_BEFORE_WRITING = frozenset({"sqlite"})
+
+
+def resolve_pending(store, settings: DedupSettings | None = None, *, network: str | None = None) -> int:
+    """Re-resolve the blocks of records changed since the last resolution (those of `network`, or
+    all); return how many records were resolved again.
+
+    On SQLite the reading and resolving happen before the write lock (a first harvest's resolution
+    reads and scores every record it brought, seconds in which SQLite's one write lock would hold
+    every other harvest back): the write transaction takes the resolution when nothing it rests on
+    changed meanwhile (`_still_holds`) and otherwise resolves again under the lock, as one
+    transaction (RESOLVED_BEFORE_WRITING).
+    A harvest resolves its own network's marks: the records of other networks' running harvests
+    are theirs to resolve when they end (their blocks then find this network's records), and one
+    resolution of every mark at once held them all in memory (~2.5 KB a record)."""
     settings = settings or DedupSettings.load()
+    resolution = None
+    if store.dialect in RESOLVED_BEFORE_WRITING:
+        with store.read() as conn:
+            resolution = _resolution(conn, settings, network)
+        if resolution is None:
+            return 0
     with store.write() as conn:
         # Two workers resolving at once would replace overlapping cluster rows: one at a time.
         hold(conn, RESOLVING)
-        dirty = [r for (r,) in conn.execute(select(DIRTY.c.instrument_id))]
-        if not dirty:
-            return 0
-        changed = load_recs(conn, dirty)
-        keys = {col: set() for col in KEY_COLUMNS.values()}
-        for r in changed:
-            for k in r.keys():
-                keys[KEY_COLUMNS[k[0]]].add(k)
-        for chunk in chunked(dirty):
-            for row in conn.execute(
-                select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year).where(CLUSTERS.c.instrument_id.in_(chunk))
-            ):
-                for col, k in zip(KEY_COLUMNS.values(), row):
-                    if k:
-                        keys[col].add(k)
-        affected = set(dirty)
-        for col, ks in keys.items():
-            for chunk in chunked(sorted(ks)):
-                affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c[col].in_(chunk))))
-        clusters = set()
-        for chunk in chunked(sorted(affected)):
-            clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
-        for chunk in chunked(sorted(clusters)):
-            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
-        # The changed records were read above: only the others of their blocks and clusters are read
-        # now (a first harvest's are nearly all changed). Withdrawn records drop out in `load_recs`,
-        # and so out of their clusters; the order is by id, whichever way the records were read.
-        unread = affected.difference(dirty)
-        recs = sorted(changed + load_recs(conn, unread), key=lambda r: r.id) if unread else sorted(changed, key=lambda r: r.id)
-        confirmed, split = decisions(conn)
-        result = resolve(recs, settings, confirmed, split)
-        _write(conn, recs, result, _old_rows(conn, affected), settings, affected)
-        for chunk in chunked(dirty):
+        if resolution is None or not _still_holds(conn, resolution):
+            resolution = None  # freed before it is made again
+            resolution = _resolution(conn, settings, network)
+            if resolution is None:
+                return 0
+        _write(conn, resolution.rows, resolution.moved, resolution.affected)
+        for chunk in chunked(resolution.dirty):
             conn.execute(delete(DIRTY).where(DIRTY.c.instrument_id.in_(chunk)))
-        return len(recs)
+        return len(resolution.rows)
 
 
 class DecisionError(ValueError):

@@ -192,7 +192,8 @@ class Harvester:
                     state = "failed"  # an empty listing of a network that had instruments is a fault, not news
         message = "; ".join(filter(None, notes))
         finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)
-        resolve_pending(self.store)  # duplicates across networks: only the blocks this run changed
+        # Duplicates across networks: only the blocks of the records this run changed.
+        resolve_pending(self.store, network=network.code)
         return RunResult(network.code, kind, job.id, state, job.counts, message or None, summary, time.perf_counter() - started)
 
     def _last_validators(self, code: str) -> dict:

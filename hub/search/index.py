@@ -90,7 +90,13 @@ def place_name(city: str | None, county: str | None) -> str | None:
 
 def text_tokens(m) -> dict[str, list[str]]:
     """Tokens per text field of an instrument (a mapping with `_SOURCE`'s text columns). Pure."""
-    return {f: [t for col in cols for t in index_tokens(m[col])] for f, cols in FIELD_SOURCES.items()}
+    out = {}
+    for f, cols in FIELD_SOURCES.items():
+        tokens: list[str] = []
+        for col in cols:
+            tokens += index_tokens(m[col])  # extended in C, not token by token
+        out[f] = tokens
+    return out
 
 
 class _Prepared(NamedTuple):

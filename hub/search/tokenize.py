@@ -80,18 +80,21 @@ _JOINED = re.compile(rf"(?=([{_CJK}])\s*[-/·+–—]\s*([{_CJK}]))")
 def _index_tokens(text: str) -> tuple[str, ...]:
     text = normalize(text)  # once for both passes (it was a tenth of tokenising)
     out: list[str] = [a + b for a, b in _JOINED.findall(text)]
-    for m in _PIECE.finditer(text):
-        kind, piece = m.lastgroup, m.group()
-        if kind == "cjk":
-            out.extend(bigrams(piece))
-            if len(piece) > 1:
-                out.extend(piece)  # unigrams: one-character queries
+    # findall's (cjk, word) pairs and C-level bigrams: no match object or token filter per token
+    # (tokenising was a sixth of a harvest). Only a word can be too long: a CJK token is 1 or 2 characters.
+    for cjk, word in _PIECE.findall(text):
+        if cjk:
+            if len(cjk) == 1:
+                out.append(cjk)
+            else:
+                out += map(str.__add__, cjk[:-1], cjk[1:])  # bigrams
+                out += cjk  # unigrams: one-character queries
         else:
-            parts = [p for p in _SPLIT.split(piece) if p]
-            out.extend(parts)
-            if len(parts) > 1:
-                out.append("".join(parts))
-    return tuple(t for t in out if _ok(t))
+            parts = _SPLIT.split(word)  # never empty: the pattern puts one joiner between runs
+            out += [p for p in parts if len(p) <= MAX_TOKEN_CHARS]
+            if len(parts) > 1 and _ok(joined := "".join(parts)):
+                out.append(joined)
+    return tuple(out)
 
 
 def query_terms(text: str) -> list[list[str]]:

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.auth.tokens import create_token
-from hub.dedup.store import CLUSTERS, DIRTY, _mark_dirty, national_totals, resolve_all, resolve_pending
+from hub.dedup.store import CLUSTERS, DIRTY, RESOLVED_BEFORE_WRITING, _mark_dirty, national_totals, resolve_all, resolve_pending
 from hub.harvest.pipeline import Harvester
 from hub.simulate import SimulatorServer
 from hub.simulate.crosslist import same_instrument
@@ -127,3 +127,93 @@ def test_workers_resolving_at_once_wait_for_each_other(store, harvested):
         assert clusters(store) == expected
     with store.read() as conn:
         assert conn.execute(select(DIRTY)).first() is None
+
+
+def test_a_record_changed_while_its_blocks_were_resolved_is_resolved_as_changed(store, harvested, monkeypatch):
+    if store.dialect not in RESOLVED_BEFORE_WRITING:
+        pytest.skip("resolved in its write transaction: nothing is read before it")
+    # The resolution is read and computed before the write lock. A marked record that changes in
+    # between keeps a mark that looks the same; the write must see the change and resolve again.
+    from hub.dedup import store as dedup_store
+    from hub.store.models import Instrument
+
+    a, b = next(iter(clusters(store).values()))[:2]
+    with store.write() as conn:
+        _mark_dirty(conn, [a, b], None)
+    computed = []
+    original = dedup_store._resolution
+
+    def resolution_then_a_change(conn, settings, network=None):
+        out = original(conn, settings, network)
+        computed.append(out)
+        if len(computed) == 1:
+            with store.write() as other:  # another writer, between the read and the write
+                other.execute(
+                    Instrument.__table__.update().where(Instrument.__table__.c.id == a).values(model="QX-990077", commissioned="1961")
+                )
+                _mark_dirty(other, [a], None)
+        return out
+
+    monkeypatch.setattr(dedup_store, "_resolution", resolution_then_a_change)
+    resolve_pending(store)
+    assert len(computed) == 2, "the change between the read and the write went unnoticed"
+    after = clusters(store)
+    assert not any(a in m and b in m for m in after.values()), "resolved from the record as it was"
+    with store.read() as conn:
+        assert conn.execute(select(DIRTY)).first() is None
+    monkeypatch.setattr(dedup_store, "_resolution", original)
+    resolve_all(store)
+    assert clusters(store) == after
+
+
+def test_a_resolution_nothing_changed_under_is_computed_once(store, harvested, monkeypatch):
+    if store.dialect not in RESOLVED_BEFORE_WRITING:
+        pytest.skip("resolved in its write transaction: nothing is read before it")
+    from hub.dedup import store as dedup_store
+
+    a, b = next(iter(clusters(store).values()))[:2]
+    expected = clusters(store)
+    with store.write() as conn:
+        _mark_dirty(conn, [a, b], None)
+    computed = []
+    original = dedup_store._resolution
+    monkeypatch.setattr(dedup_store, "_resolution", lambda *args: computed.append(1) or original(*args))
+    assert resolve_pending(store) >= 2
+    assert len(computed) == 1  # before the write lock, and taken as it was
+    assert clusters(store) == expected
+
+
+def test_another_networks_resolution_between_the_read_and_the_write_is_seen(store, harvested, monkeypatch):
+    if store.dialect not in RESOLVED_BEFORE_WRITING:
+        pytest.skip("resolved in its write transaction: nothing is read before it")
+    # Each harvest resolves its own network's marks; two harvests ending together may resolve
+    # overlapping blocks. The later write must not replace what the other wrote from an older read.
+    from hub.dedup import store as dedup_store
+    from hub.store.models import Instrument
+
+    a, b = next(m for m in clusters(store).values() if m[0].startswith("420000:") and m[1].startswith("430000:"))[:2]
+    with store.write() as conn:
+        _mark_dirty(conn, [a], None)
+    computed = []
+    original = dedup_store._resolution
+
+    def resolution_then_the_other_network(conn, settings, network=None):
+        out = original(conn, settings, network)
+        computed.append(network)
+        if computed == ["420000"]:
+            with store.write() as other:  # the other harvest changes b and resolves its network
+                other.execute(
+                    Instrument.__table__.update().where(Instrument.__table__.c.id == b).values(model="QX-990077", commissioned="1961")
+                )
+                _mark_dirty(other, [b], None)
+            resolve_pending(store, network="430000")
+        return out
+
+    monkeypatch.setattr(dedup_store, "_resolution", resolution_then_the_other_network)
+    resolve_pending(store, network="420000")
+    assert computed == ["420000", "430000", "420000"], computed  # the first read was not taken
+    after = clusters(store)
+    assert not any(a in m and b in m for m in after.values())
+    monkeypatch.setattr(dedup_store, "_resolution", original)
+    resolve_all(store)
+    assert clusters(store) == after
