@@ -29,6 +29,8 @@ def records(store, params: SearchParams) -> Iterator[dict]:
             .where(*where)
             .order_by(*order)
         )
-        result = conn.execution_options(stream_results=True, yield_per=YIELD_PER).execute(stmt)
+        # Options on the statement: Connection.execution_options would set them on the whole connection,
+        # and a later statement on it (a batch insert, say) would run on a server-side cursor too.
+        result = conn.execute(stmt.execution_options(stream_results=True, yield_per=YIELD_PER))
         for row in result:
             yield to_record(row)
