@@ -139,9 +139,15 @@ def _decimal(v):
     return None if v is None else Decimal(v)
 
 
+#: Joins a scope to the one network whose rows of it are read. Counts are partitioned by network, so
+#: "network 370000 and owner type university" is the scope owner_type=university read in 370000's
+#: rows alone: a province and one more filter (a visitor's second facet click) need no scope of their own.
+IN_NETWORK = "@"
+
+
 def scope_of(p: SearchParams) -> str | None:
     """The scope whose counts answer the facets of `p`, or None when they must be counted live: a
-    query, or more than one filter."""
+    query, or more than one filter besides a network."""
     if p.q:
         return None
     flags = ["live"] if p.include_retired is False and p.status is None else []
@@ -153,14 +159,17 @@ def scope_of(p: SearchParams) -> str | None:
         if band is None:
             return None
         filters["value"] = band
+    network = filters.pop("network") if len(filters) == 2 and "network" in filters else None
     if len(filters) > 1:
         return None
     if not filters:
-        return scope_name(flags)
-    [(dimension, value)] = filters.items()
-    if isinstance(value, bool):
-        value = "true" if value else "false"
-    return scope_name(flags, dimension, value)
+        name = scope_name(flags)
+    else:
+        [(dimension, value)] = filters.items()
+        if isinstance(value, bool):
+            value = "true" if value else "false"
+        name = scope_name(flags, dimension, value)
+    return name + IN_NETWORK + network if network else name
 
 
 def _codes(values) -> tuple[list, list[int]]:
@@ -375,10 +384,13 @@ def read(conn, scope: str, where=None) -> list[tuple]:
 
     if where is None:
         where = conditions_of(conn, scope)
+    stored, _, network = scope.partition(IN_NETWORK)
     marked = select(stale.c.network).subquery("marked")
     kept = (
         select(counts.c.facet, counts.c.value, func.sum(counts.c.n))
-        .where(counts.c.scope == scope, counts.c.network.not_in(select(marked.c.network)))
+        .where(
+            counts.c.scope == stored, counts.c.network.not_in(select(marked.c.network)), *([counts.c.network == network] if network else [])
+        )
         .group_by(counts.c.facet, counts.c.value)
     )
     rows = MARKED_ROWS.get(conn.dialect.name, _marked_listed)(conn, where, marked)
@@ -422,9 +434,12 @@ MARKED_ROWS = {"postgresql": _marked_lateral, "sqlite": _marked_listed}
 
 def params_of(scope: str) -> SearchParams:
     """The search whose facets `scope` counts (the inverse of `scope_of`)."""
+    scope, _, network = scope.partition(IN_NETWORK)
     flags, _, selected = scope.partition("/")
     flags = set(filter(None, flags.split("+")))
     fields: dict = {"include_retired": False if "live" in flags else True, "all_sources": None if "primary" in flags else True}
+    if network:
+        fields["network"] = network
     if selected:
         dimension, _, value = selected.partition("=")
         if dimension == "value":

@@ -41,7 +41,13 @@ def _every_single_filter(conn) -> list[SearchParams]:
                 if item["filter"]:
                     out.append(SearchParams(**{**base.__dict__, **_typed(item["filter"])}))
     out += [SearchParams(owner_level="central"), SearchParams(owner_level="unknown"), SearchParams(category="010500")]
-    return out
+    return out + _within_each_network(conn, out)
+
+
+def _within_each_network(conn, searches: list[SearchParams]) -> list[SearchParams]:
+    """Each search without a network filter again within each network (a province, then a facet)."""
+    networks = [item["value"] for item in _live(conn, SearchParams())[1]["network"]] + ["999999"]
+    return [SearchParams(**{**p.__dict__, "network": n}) for p in searches if p.network is None for n in networks]
 
 
 def _typed(f: dict) -> dict:
@@ -107,7 +113,10 @@ def test_searches_answered_from_kept_counts_equal_the_live_answer(store):
         ({"network": "370000"}, True),
         ({"min_value": Decimal("500000"), "max_value": Decimal("999999.99")}, True),
         ({"min_value": Decimal("500000")}, False),  # not one band
-        ({"network": "370000", "sharing": "external"}, False),  # two filters
+        ({"network": "370000", "sharing": "external"}, True),  # one filter within a network
+        ({"network": "370000", "min_value": Decimal("500000"), "max_value": Decimal("999999.99")}, True),
+        ({"sharing": "external", "certified": False}, False),  # two filters
+        ({"network": "370000", "sharing": "external", "certified": True}, False),
         ({"q": "色谱"}, False),
     ],
 )
