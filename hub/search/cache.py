@@ -20,9 +20,15 @@ def cached(conn, clauses, compute):
     """`compute()`, or what it gave for the same `clauses` (SQL expressions and plain values) when no
     network's documents have changed since. The database is part of the key: one process may serve
     several (tests do, one per test)."""
-    key = (conn.engine.url.render_as_string(hide_password=False), _sql_key(conn, clauses), versions.current(conn))
+    key = (*question_key(conn, clauses), versions.current(conn))
     hit = _CACHE.get(key)
     return hit if hit is not None else _CACHE.put(key, compute())
+
+
+def question_key(conn, clauses) -> tuple:
+    """The store and the question, whatever the index versions: the key of what is kept across
+    changes (hub.search.facets keeps counts by network under it)."""
+    return (conn.engine.url.render_as_string(hide_password=False), _sql_key(conn, clauses))
 
 
 def _sql_key(conn, clauses) -> tuple:
