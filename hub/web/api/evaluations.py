@@ -22,7 +22,6 @@ SETTINGS (hub.config.Settings; its service_year is the default period).
 from __future__ import annotations
 
 import re
-from datetime import timezone
 from pathlib import Path
 
 from flask import Response, current_app, request
@@ -33,6 +32,7 @@ from hub.auth import audit
 from hub.auth.web import bearer_token, current_principal, public, refusal, require, unauthorized
 from hub.evaluation import requests as evaluation_requests
 from hub.evaluation.service import DEFAULT_SEED, load_evaluation
+from hub.exports.record import iso
 from hub.store.models import Evaluation
 from hub.web import store
 from hub.web.api import Blueprint
@@ -163,14 +163,6 @@ class EvaluationRequestOut(Schema):
     )
 
 
-def _iso(value) -> str | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite hands back naive datetimes; the hub stores UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
-
-
 def links(eid: int) -> dict:
     return {"self": f"{_API}/{eid}", "csv": f"{_API}/{eid}/report.csv", "html": f"{_API}/{eid}/report.html", "page": f"/evaluations/{eid}"}
 
@@ -181,7 +173,7 @@ def _summary(row) -> dict:
         "title": row["title"],
         "framework": row["framework"],
         "period": row["period"],
-        "created_at": _iso(row["created_at"]),
+        "created_at": iso(row["created_at"]),
         "created_by": row["created_by"],
         "published": bool(row["published"]),
         "report_sha256": row["report_sha256"],
@@ -399,10 +391,10 @@ def _request_status(row) -> dict:
     body = {
         "id": row["id"],
         "state": row["state"],
-        "created_at": _iso(row["created_at"]),
+        "created_at": iso(row["created_at"]),
         "created_by": row["created_by"],
-        "started_at": _iso(row["started_at"]),
-        "finished_at": _iso(row["finished_at"]),
+        "started_at": iso(row["started_at"]),
+        "finished_at": iso(row["finished_at"]),
         "links": {"self": f"{_API}/requests/{row['id']}"},
     }
     if row["state"] == "succeeded":
