@@ -226,16 +226,11 @@ COUNTED = (
 )
 
 
-def count_parts(where) -> list:
-    """The (facet, value, count) selects of the rows matching `where`, to be UNIONed: the total
-    (value NULL) and each facet's GROUP BY over one materialised read of the matching rows."""
-    return count_rows(select(*COUNTED).where(*where))
-
-
 def count_rows(read, by_network: bool = False) -> list:
-    """count_parts of the rows `read` selects (COUNTED's columns, by name): also how the kept
-    counts count a network live while its harvest leaves them stale. `by_network`: each row led by
-    its network (and no total row for a network with no matching row)."""
+    """The (facet, value, count) selects of the rows `read` selects (COUNTED's columns, by name), to
+    be UNIONed: the total (value NULL) and each facet's GROUP BY over one materialised read of them
+    (also how the kept counts count a network live while its harvest leaves them stale).
+    `by_network`: each row led by its network (and no total row for a network with no matching row)."""
     matching = read.cte("matching").prefix_with("MATERIALIZED")
     network = [matching.c.network] if by_network else []
     total = select(*network, literal("total").label("facet"), cast(literal(None), String).label("value"), func.count().label("n"))
