@@ -16,11 +16,11 @@ from collections import OrderedDict
 from hub.search import versions
 
 
-def cached(conn, clauses, compute):
+def cached(conn, clauses, compute, state: tuple | None = None):
     """`compute()`, or what it gave for the same `clauses` (SQL expressions and plain values) when no
     network's documents have changed since. The database is part of the key: one process may serve
-    several (tests do, one per test)."""
-    key = (*question_key(conn, clauses), versions.current(conn))
+    several (tests do, one per test). `state`: the index versions, when the caller has read them."""
+    key = (*question_key(conn, clauses), versions.current(conn) if state is None else state)
     hit = _CACHE.get(key)
     return hit if hit is not None else _CACHE.put(key, compute())
 

@@ -115,8 +115,11 @@ def facet_counts(conn, where, scope: str | None = None, asked: tuple | None = No
     Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
     million instruments; the answer only changes when a network's documents do."""
     question = ("facets", *(asked if asked is not None else where))
-    compute = (lambda: _kept(conn, scope, where)) if scope is not None else (lambda: _rolled(conn, _count_changed(conn, where, question)))
-    total, facets = cached(conn, question, compute)
+    state = versions.current(conn)  # read once: the cache's key, and what a live count is kept under
+    compute = (
+        (lambda: _kept(conn, scope, where)) if scope is not None else (lambda: _rolled(conn, _count_changed(conn, where, question, state)))
+    )
+    total, facets = cached(conn, question, compute, state)
     return total, copy.deepcopy(facets)  # callers decorate what they are given
 
 
@@ -161,10 +164,11 @@ _ASKED = object()
 _NEVER = object()
 
 
-def _count_changed(conn, where, question) -> list[tuple]:
+def _count_changed(conn, where, question, state: tuple) -> list[tuple]:
     """(facet, value, count) rows of the rows matching `where`: the networks counted for `question`
-    before and unchanged since (same index version) from then, the others counted now."""
-    now = dict(versions.current(conn))
+    before and unchanged since (same index version in `state`, `versions.current`) from then, the
+    others counted now."""
+    now = dict(state)
     key = question_key(conn, question)
     parts = _BY_NETWORK.get(key)
     if parts is None:
