@@ -171,12 +171,12 @@ def lexicon(conn) -> Lexicon:
     if kept is None:
         # Every network's names in one read, each filed under its version (None: never bumped, as
         # after a bulk build; its first change bumps it).
-        per_network = {network: (version.get(network), counted) for network, counted in _all_names(conn).items()}
+        per_network = {network: (version.get(network), counted) for network, counted in _names(conn).items()}
     else:
         per_network = dict(kept["networks"])
-        for network in set(per_network) | set(version):
-            if network not in per_network or per_network[network][0] != version.get(network):
-                per_network[network] = (version.get(network), _names(conn, network))
+        changed = sorted(n for n in set(per_network) | set(version) if n not in per_network or per_network[n][0] != version.get(n))
+        read = _names(conn, changed) if changed else {}
+        per_network.update({n: (version.get(n), read.get(n, Counter())) for n in changed})
     names: Counter = Counter()
     for _version, counted in per_network.values():
         names.update(counted)
@@ -187,14 +187,12 @@ def lexicon(conn) -> Lexicon:
     return built
 
 
-def _all_names(conn) -> dict[str, Counter]:
+def _names(conn, networks: list[str] | None = None) -> dict[str, Counter]:
+    """network → its active instruments' names counted (of `networks`, or of every network)."""
     q = select(_I.c.network, _I.c.name, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network, _I.c.name)
+    if networks is not None:
+        q = q.where(_I.c.network.in_(networks))
     out: dict[str, Counter] = {}
     for network, name, n in conn.execute(q):
         out.setdefault(network, Counter())[name] = int(n)
     return out
-
-
-def _names(conn, network: str) -> Counter:
-    q = select(_I.c.name, func.count()).where(_I.c.network == network, _I.c.withdrawn_at.is_(None)).group_by(_I.c.name)
-    return Counter({name: int(n) for name, n in conn.execute(q)})
