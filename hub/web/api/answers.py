@@ -20,8 +20,6 @@ The same key, hashed, is the answer's ETag: a client that sends it back in `If-N
 from __future__ import annotations
 
 import hashlib
-import logging
-import os
 import tempfile
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +28,7 @@ from typing import Callable
 from sqlalchemy import String, cast, literal, select, union_all
 
 from hub.search.cache import Lru
+from hub.search.shelf import Shelf
 from hub.search.tables import versions as _V
 from hub.store.listings import LISTINGS
 from hub.store.models import Network, StoreIdentity
@@ -37,14 +36,10 @@ from hub.store.models import Network, StoreIdentity
 _N = Network.__table__
 _IDENTITY = StoreIdentity.__table__
 
-log = logging.getLogger(__name__)
-
 #: This process's answers in memory (a page of 20 records with its facets is 30–60 KB).
 MEMORY_ANSWERS = 256
 #: The shared directory's size bound: older answers are dropped first beyond it.
 SHARED_BYTES = 256 * 2**20
-#: How long a process waits for another's write to the shared directory before it goes without.
-SHARED_BUSY_SECONDS = 0.1
 
 
 def catalogue_state(conn) -> tuple:
@@ -99,49 +94,16 @@ class Answers:
     def __init__(self, directory: str | Path | None = None):
         self.directory = Path(directory) if directory else None
         self._memory = Lru(MEMORY_ANSWERS)
-        self._disk, self._pid = None, None
+        self._shelf = Shelf(self.directory, SHARED_BYTES)
 
     def kept(self, tag: str, compute: Callable[[], bytes]) -> bytes:
         """The answer filed under `tag`, or `compute()`'s, filed."""
         body = self._memory.get(tag)
         if body is None:
-            body = self._shared("get", tag)
+            body = self._shelf.get(tag)
             if body is not None:
                 self._memory.put(tag, body)
         if body is None:
             body = self._memory.put(tag, compute())
-            self._shared("set", tag, body)
+            self._shelf.set(tag, body)
         return body
-
-    def _shared(self, method: str, *args):
-        disk = self._open()
-        if disk is None:
-            return None
-        try:
-            return getattr(disk, method)(*args)
-        except Exception as exc:  # busy, full, removed: an answer not shared is only computed again
-            log.debug("shared answers at %s: %s %s", self.directory, method, exc)
-            return None
-
-    def _open(self):
-        # Opened in the process that uses it: gunicorn forks its workers, and an SQLite connection
-        # must not cross a fork.
-        if self.directory is None:
-            return None
-        if self._pid != os.getpid():
-            self._disk, self._pid = self._opened(), os.getpid()
-        return self._disk
-
-    def _opened(self):
-        import diskcache
-
-        try:
-            self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-            if self.directory.stat().st_uid != os.getuid():
-                # Another user's directory (a shared /tmp): its answers could be anything.
-                log.warning("shared answers: %s belongs to another user; answers are kept in memory only", self.directory)
-                return None
-            return diskcache.Cache(str(self.directory), size_limit=SHARED_BYTES, timeout=SHARED_BUSY_SECONDS)
-        except Exception as exc:
-            log.warning("shared answers: cannot use %s (%s); answers are kept in memory only", self.directory, exc)
-            return None
