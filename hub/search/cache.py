@@ -10,10 +10,15 @@ expire by time. Per process, least recently used first out.
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
+from pathlib import Path
+
+from sqlalchemy import select
 
 from hub.search import versions
+from hub.search.shelf import Shelf
 
 
 def cached(conn, clauses, compute, state: tuple | None = None):
@@ -67,3 +72,49 @@ class Lru:
 
 #: Facets, result pages and statistics of up to 512 distinct questions (a few KB each) per process.
 _CACHE = Lru(512)
+
+
+class Kept:
+    """What is kept across catalogue changes, network by network (hub.search.facets, hub.search.pages):
+    this process's most recent values in memory, and — when `share` named a directory — on the
+    host's shelf, so that a question one gunicorn worker counted is recounted by the next only in the
+    networks that changed since. Each value carries the index versions it was computed at; the
+    callers use only what still holds."""
+
+    def __init__(self, size: int):
+        self._memory = Lru(size)
+
+    def get(self, conn, key):
+        value = self._memory.get(key)
+        if value is None and _SHARED["shelf"] is not None:
+            value = _SHARED["shelf"].get(_shelf_key(conn, key))
+            if value is not None:
+                self._memory.put(key, value)
+        return value
+
+    def put(self, conn, key, value):
+        self._memory.put(key, value)
+        if _SHARED["shelf"] is not None:
+            _SHARED["shelf"].set(_shelf_key(conn, key), value)
+        return value
+
+
+#: The shelf `Kept` shares through, and what else its keys must hold (`share`).
+_SHARED: dict = {"shelf": None, "salt": ""}
+#: Kept parts are small (a network's facet rows, a page's 20–200 rows).
+SHELF_BYTES = 64 * 2**20
+
+
+def share(directory: str | Path | None, salt: str = "") -> None:
+    """Keep `Kept` values on a shelf in `directory` (None: in each process's memory only). `salt`:
+    what else shapes them (the code's and configuration's fingerprint), so that a shelf left by an
+    older deployment is never read as this one's."""
+    _SHARED.update(shelf=Shelf(directory, SHELF_BYTES) if directory else None, salt=salt)
+
+
+def _shelf_key(conn, key) -> str:
+    # The store's identity too: versions start over in a store created again at the same URL.
+    from hub.store.models import StoreIdentity
+
+    identity = conn.execute(select(StoreIdentity.id)).scalar()
+    return hashlib.blake2b(repr((_SHARED["salt"], identity, key)).encode("utf-8"), digest_size=16).hexdigest()

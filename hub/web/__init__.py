@@ -16,6 +16,7 @@ Config keys (besides Flask's own):
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 from flask import Flask, current_app
 
@@ -88,11 +89,15 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def _answers(config, store):
-    from hub.web.api.answers import Answers, default_directory
+    from hub.search import cache
+    from hub.web.api.answers import Answers, code_and_configuration, default_directory
 
     directory = config.get("ANSWERS_DIR")
     if directory is None and not config.get("TESTING"):
         directory = default_directory(store.url)
+    # Beside the whole answers, the parts they are assembled from: counts and pages kept network by
+    # network, which a worker can reuse after a change another worker has not seen yet.
+    cache.share(Path(directory) / "by-network" if directory else None, code_and_configuration())
     return Answers(directory or None)
 
 

@@ -9,7 +9,9 @@ from sqlalchemy import event
 from hub.search import SearchParams, search
 from hub.search.backends import backend
 from hub.search.facets import _count
+from hub.search.parse import parse_query
 from hub.search.query import conditions
+from hub.search.synonyms import default_synonyms
 from tests.factories import change, make_corpus, make_instruments, withdraw
 
 
@@ -60,3 +62,19 @@ def test_after_a_write_only_the_changed_network_is_counted_again(store):
     assert served == fresh
     served, fresh, counting = _asked(store, p)
     assert served == fresh and counting == []  # nothing changed: not counted at all
+
+
+def test_with_a_query_a_changed_network_is_counted_through_its_tag_in_the_text_index(store):
+    make_corpus(store)
+    p = SearchParams(q="色谱", sharing="external")
+    _asked(store, p)
+    make_instruments(store, [{"name": "液相色谱仪", "sharing": "external"}], network="420000")
+    _asked(store, p)  # counted by network from now on
+    make_instruments(store, [{"name": "气相色谱仪", "sharing": "external"}], network="370000")
+    with store.read() as conn:
+        expected = _count(conn, conditions(backend(conn), p, parse_query(p.q, default_synonyms())))
+    served, _fresh_without_query, counting = _asked(store, p)
+    assert served == expected
+    [(_statement, params)] = counting
+    # Not `network IN (…)` checked on every match of 色谱: the network's own postings.
+    assert "§n370000" in params and "420000" not in params, params
