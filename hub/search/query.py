@@ -22,11 +22,11 @@ from sqlalchemy import Integer, and_, distinct, func, literal, literal_column, o
 from hub.dedup.tables import CLUSTERS
 
 from hub.exports.record import fetch_records
-from hub.search import counts
+from hub.search import counts, versions
 from hub.search.backends import backend
-from hub.search.cache import cached
 from hub.search.facets import facet_counts
 from hub.search.lexicon import lexicon
+from hub.search.pages import ranked_page
 from hub.search.params import DEFAULT_PAGE_SIZE, RETIRED, UNKNOWN, SearchParams, load_params
 from hub.search.parse import Clause, parse_query
 from hub.search.signals import kind_tag, name_kind
@@ -237,32 +237,37 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     # Cache keys: what `where` and the order are made from (compiling them to SQL for a key cost more
     # than a cached answer's look-up); q is fully in its clauses, paging only in the page's key.
     asked = (replace(p, q=None, sort="relevance", page=1, page_size=DEFAULT_PAGE_SIZE), *clauses)
-    result.total, result.facets = facet_counts(conn, where, counts.scope_of(p) if not clauses else None, asked)
+    state = versions.current(conn)  # read once: the key of the facets and of the page
+    scope = counts.scope_of(p) if not clauses else None
+    # A network changed since the question was counted is counted again through its own index entries.
+    narrowed = (lambda network: conditions(text, replace(p, network=network), clauses)) if p.network is None else None
+    result.total, result.facets = facet_counts(conn, where, scope, asked, state, narrowed)
     if result.total == 0 or p.offset >= result.total:
         return result
 
-    score, order = ordering(text, p, clauses)
-    if not clauses and p.sort == "relevance" and result.total >= BROAD:
-        where = conditions(text, p, clauses, broad=True)
-    # Ranking every match of a broad query is the costly part; the page is cached like the facets.
-    page = cached(
-        conn,
-        ("page", replace(p, q=None), *clauses),
-        lambda: conn.execute(
-            select(docs.c.instrument_id, score)
-            .select_from(text.scored_from() if clauses else docs)
-            .where(*where)
-            .order_by(*order)
-            .limit(p.page_size)
-            .offset(p.offset)
-        ).all(),
-    )
+    # Ranking every match of a broad query is the costly part; the page is kept like the facets.
+    page = ranked_page(conn, p, clauses, lambda asked: page_select(text, asked, clauses, result.total), state)
     scores = {i: s for i, s in page}
     others = other_networks(conn, list(scores))
     result.items = [
         {**rec, "score": scores[rec["id"]], "also_listed_networks": others.get(rec["id"], 0)} for rec in fetch_records(conn, list(scores))
     ]
     return result
+
+
+def page_select(text, p: SearchParams, clauses, total: int):
+    """The select of page `p` (instrument_id, score), in its order. `total`: how many match (a page of
+    at least BROAD matches with no query is read along the rank index)."""
+    score, order = ordering(text, p, clauses)
+    broad = not clauses and p.sort == "relevance" and total >= BROAD
+    return (
+        select(docs.c.instrument_id, score)
+        .select_from(text.scored_from() if clauses else docs)
+        .where(*conditions(text, p, clauses, broad=broad))
+        .order_by(*order)
+        .limit(p.page_size)
+        .offset(p.offset)
+    )
 
 
 def other_networks(conn, ids: list[str]) -> dict[str, int]:

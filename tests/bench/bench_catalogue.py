@@ -16,6 +16,8 @@ migrations when reused), then, against gunicorn (2 workers), each figure with th
 3. single client: GET /api/v1/instruments with q + a province or city + one more filter (+ facets,
    always returned): p50 / p95 over a fixed mix;                             target p95 ≤ 100 ms
 4. broad: q + nation-wide filters (10,000–110,000 matches);                 target p95 ≤ 100 ms
+   and the same questions asked again after one network's documents change (what a visitor meets
+   while a harvest commits its batches):                                     target p95 ≤ 100 ms
 5. wide: no q, one or two filters (a province, a category, a value band: up to 800,000 matches),
    pages 1–50;                                                               target p95 ≤ 100 ms
 6. 8 concurrent clients: requests per second, and gunicorn's CPU per request; target ≥ 150/s
@@ -483,6 +485,25 @@ def cold(base: str, url: str, paths: list[str], rounds: int) -> dict:
     }
 
 
+def after_changes(base: str, url: str, paths: list[str], rounds: int, per_round: int = 6) -> dict:
+    """Questions asked before, asked again after a change in one network: each of `rounds` rounds
+    changes a network's document, then asks `per_round` of `paths` (all of them were asked before)."""
+    for p in dict.fromkeys(paths):
+        fetch(base + p)
+    times = []
+    for r in range(rounds):
+        touch(url, 1000 * r + 7)
+        times += [(fetch(base + p), p) for p in paths[r * per_round % len(paths) :][:per_round]]
+    times.sort()
+    return {
+        "p50_ms": 1000 * statistics.median(t for t, _ in times),
+        "p95_ms": 1000 * times[max(0, int(0.95 * len(times)) - 1)][0],
+        "max_ms": 1000 * times[-1][0],
+        "requests": len(times),
+        "slowest": [(round(1000 * t), urllib.parse.unquote(p)) for t, p in times[-SLOWEST:][::-1]],
+    }
+
+
 def load() -> str:
     """The machine's load average and this process tree's CPU seconds: the machine is shared."""
     return f"load {os.getloadavg()[0]:.2f}"
@@ -534,6 +555,13 @@ def measure(backend: str, url: str, args, paths: list[str]) -> None:
             flush=True,
         )
         print_slowest(backend, broad)
+        again = after_changes(base, url, broad_mix(args.broad), args.cold_rounds)
+        print(
+            f"[{backend}] broad filters again after a change in one network (asked before; a harvest's batch committed):"
+            f" p50 {again['p50_ms']:.0f} ms, p95 {again['p95_ms']:.0f} ms, max {again['max_ms']:.0f} ms over {again['requests']} ({load()})",
+            flush=True,
+        )
+        print_slowest(backend, again)
         wide = single_client(base, wide_mix(args.broad))
         print(
             f"[{backend}] wide filters, no q (a province or a category: up to 500k matches), deep pages:"

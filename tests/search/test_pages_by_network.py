@@ -1,0 +1,114 @@
+"""The ranked page of a query is kept network by network (hub.search.pages): after a write, a question
+asked before is ranked again only in the networks whose index version moved, and the page served is
+still the one a fresh ranking of every match gives."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import event
+
+from hub.search import SearchParams, cache, facets, pages, search
+from hub.search.backends import backend
+from hub.search.cache import Lru
+from hub.search.params import load_params
+from hub.search.parse import parse_query
+from hub.search.query import page_select
+from hub.search.synonyms import default_synonyms
+from tests.factories import change, make_corpus, make_instruments, withdraw
+
+
+def _fresh(conn, p: SearchParams, total: int) -> list[tuple]:
+    """The page as one statement ranks it over every match, no kept part."""
+    clauses = parse_query(p.q, default_synonyms())
+    return [tuple(r) for r in conn.execute(page_select(backend(conn), p, clauses, total)).all()]
+
+
+def _asked(store, p: SearchParams):
+    """(page served, fresh page, the statements that ranked: their SQL and parameters)."""
+    statements: list[tuple[str, str]] = []
+
+    def seen(conn, cursor, statement, parameters, *args):
+        statements.append((statement, repr(parameters)))
+
+    with store.read() as conn:
+        event.listen(conn, "before_cursor_execute", seen)
+        result = search(conn, p)
+        event.remove(conn, "before_cursor_execute", seen)
+        fresh = _fresh(conn, p, result.total)
+    served = [(item["id"], item["score"]) for item in result.items]
+    ranking = [(s, params) for s, params in statements if "ORDER BY" in s and "search_docs.quality" in s]
+    return served, fresh, ranking
+
+
+def test_after_a_write_only_the_changed_network_is_ranked_again(store):
+    ids = make_corpus(store)
+    networks = {i.split(":", 1)[0] for i in ids}
+    # Pages of 2: every network has more matches than the page holds, so the parts must be merged.
+    p = load_params({"q": "色谱", "page_size": "2"})
+    served, fresh, ranking = _asked(store, p)
+    assert served == fresh and len(ranking) == 1
+
+    # Asked again after a change: every network ranked (one statement, numbered within each network).
+    make_instruments(store, [{"name": "液相色谱仪"}], network="420000")
+    served, fresh, ranking = _asked(store, p)
+    assert served == fresh and len(ranking) == 1 and "row_number" in ranking[0][0].lower()
+
+    # A change in one network: only that network's matches are ranked, found through its tag.
+    shandong = [i for i in ids if i.startswith("370000:")]
+    change(store, shandong[0], name="高效液相色谱仪 色谱")
+    served, fresh, ranking = _asked(store, p)
+    assert served == fresh
+    [(statement, params)] = ranking
+    assert "row_number" not in statement.lower()
+    assert "370000" in params and not any(n in params for n in networks - {"370000"}), params
+
+    # A better match written in another network moves to the top; withdrawn ones leave the page.
+    make_instruments(store, [{"name": "色谱仪", "model": "色谱", "functions": "色谱"}], network="130000")
+    withdraw(store, [i for i, _s in fresh][:1])
+    served, fresh, _ = _asked(store, p)
+    assert served == fresh
+    served, fresh, ranking = _asked(store, p)
+    assert served == fresh and ranking == []  # nothing changed: not ranked at all
+
+
+def test_later_pages_and_other_orders_are_merged_in_the_database_order(store):
+    make_corpus(store)
+    make_instruments(store, [{"name": "液相色谱仪", "original_value": v} for v in (None, 300000, 2500000, 2500000)], network="420000")
+    questions = (
+        {"q": "色谱", "page_size": "3", "page": "2"},
+        {"q": "色谱", "sort": "-value", "page_size": "4"},
+        {"q": "仪", "sort": "value"},
+    )
+    for asked in questions:
+        p = load_params(asked)
+        _asked(store, p)
+        for network in ("420000", "370000", "130000"):
+            make_instruments(store, [{"name": "气相色谱仪", "original_value": 2500000}], network=network)
+            served, fresh, _ = _asked(store, p)
+            assert served == fresh, asked
+        assert served  # the pages compared were not empty
+        again = replace(p, page=p.page + 1)
+        assert _asked(store, again)[0] == _asked(store, again)[1]
+
+
+def test_another_process_on_the_host_reuses_the_parts(store, tmp_path):
+    """Gunicorn's workers share what one ranked and counted (hub.search.cache.share): a worker that
+    never saw a question ranks and counts again only the network changed since another did."""
+    cache.share(tmp_path / "by-network", salt="this code")
+    try:
+        ids = make_corpus(store)
+        p = load_params({"q": "色谱", "page_size": "2"})
+        _asked(store, p)
+        make_instruments(store, [{"name": "液相色谱仪"}], network="420000")
+        _asked(store, p)  # ranked and counted by network, the parts put on the shelf
+        for kept in (pages._BY_NETWORK, facets._BY_NETWORK):
+            kept._memory = Lru(kept._memory.size)  # another worker: nothing in its memory
+        cache._CACHE._items.clear()
+        change(store, next(i for i in ids if i.startswith("370000:")), name="气相色谱仪")
+        served, fresh, ranking = _asked(store, p)
+        assert served == fresh
+        [(_statement, params)] = ranking
+        assert "370000" in params and "420000" not in params, params
+    finally:
+        cache.share(None)
