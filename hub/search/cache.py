@@ -98,18 +98,27 @@ class Kept:
             _SHARED["shelf"].set(_shelf_key(conn, key), value)
         return value
 
+    def mark(self, conn, key, value) -> None:
+        """Put `value` unless the shelf holds something under `key` already: a marker must never
+        replace what another process kept there (this one may only have failed to read it)."""
+        self._memory.put(key, value)
+        if _SHARED["shelf"] is not None:
+            _SHARED["shelf"].add(_shelf_key(conn, key), value)
+
 
 #: The shelf `Kept` shares through, and what else its keys must hold (`share`).
 _SHARED: dict = {"shelf": None, "salt": ""}
 #: Kept parts are small (a network's facet rows, a page's 20–200 rows).
 SHELF_BYTES = 64 * 2**20
+#: A part lost to a busy shelf costs a recount of every network (seconds at a million): worth a wait.
+SHELF_BUSY_SECONDS = 1.0
 
 
 def share(directory: str | Path | None, salt: str = "") -> None:
     """Keep `Kept` values on a shelf in `directory` (None: in each process's memory only). `salt`:
     what else shapes them (the code's and configuration's fingerprint), so that a shelf left by an
     older deployment is never read as this one's."""
-    _SHARED.update(shelf=Shelf(directory, SHELF_BYTES) if directory else None, salt=salt)
+    _SHARED.update(shelf=Shelf(directory, SHELF_BYTES, SHELF_BUSY_SECONDS) if directory else None, salt=salt)
 
 
 def _shelf_key(conn, key) -> str:

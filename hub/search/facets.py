@@ -181,7 +181,7 @@ def _count_changed(conn, where, question, state: tuple, narrowed: Callable | Non
     key = question_key(conn, question)
     parts = _BY_NETWORK.get(conn, key)
     if parts is None:
-        _BY_NETWORK.put(conn, key, ASKED)
+        _BY_NETWORK.mark(conn, key, ASKED)
         return _whole(conn, where)
     if parts == ASKED:
         counted, rows, parts = set(now), _by_network(conn, where), {}

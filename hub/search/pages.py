@@ -50,7 +50,7 @@ def _by_network(conn, p, question, statement, state: tuple, whole) -> list[tuple
     key = question_key(conn, question)
     parts = _BY_NETWORK.get(conn, key)
     if parts is None:
-        _BY_NETWORK.put(conn, key, ASKED)
+        _BY_NETWORK.mark(conn, key, ASKED)
         return whole()
     depth = p.offset + p.page_size
     top = replace(p, page=1, page_size=depth)

@@ -15,16 +15,17 @@ from pathlib import Path
 
 log = logging.getLogger(__name__)
 
-#: How long a process waits for another's write before it goes without.
+#: How long a process waits for another's write before it goes without, by default.
 BUSY_SECONDS = 0.1
 
 
 class Shelf:
-    """get / set by key in `directory` (None: a shelf that never keeps anything)."""
+    """get / set / add by key in `directory` (None: a shelf that never keeps anything). `busy_seconds`:
+    how long to wait for another process's write — longer where what is lost costs more to compute."""
 
-    def __init__(self, directory: str | Path | None, size_bytes: int):
+    def __init__(self, directory: str | Path | None, size_bytes: int, busy_seconds: float = BUSY_SECONDS):
         self.directory = Path(directory) if directory else None
-        self.size_bytes = size_bytes
+        self.size_bytes, self.busy_seconds = size_bytes, busy_seconds
         self._disk, self._pid = None, None
 
     def get(self, key):
@@ -32,6 +33,10 @@ class Shelf:
 
     def set(self, key, value) -> None:
         self._call("set", key, value)
+
+    def add(self, key, value) -> None:
+        """Set `key` only if the shelf holds nothing under it."""
+        self._call("add", key, value)
 
     def _call(self, method: str, *args):
         disk = self._open()
@@ -61,7 +66,7 @@ class Shelf:
                 # Another user's directory (a shared /tmp): what it holds could be anything.
                 log.warning("shelf: %s belongs to another user; kept in memory only", self.directory)
                 return None
-            return diskcache.Cache(str(self.directory), size_limit=self.size_bytes, timeout=BUSY_SECONDS)
+            return diskcache.Cache(str(self.directory), size_limit=self.size_bytes, timeout=self.busy_seconds)
         except Exception as exc:
             log.warning("shelf: cannot use %s (%s); kept in memory only", self.directory, exc)
             return None
