@@ -4,13 +4,13 @@ Ranking every match of a broad query (质谱 with a nation-wide filter: 30,000�
 0.5–2 s at a million instruments, and a harvest changes one network and commits a batch every few
 seconds, each making every kept page stale. The page of a question is the first `offset + size`
 rows of the union of every network's first `offset + size` rows, in the same order: so after a first
-recount has ranked each network's share once (one statement, numbered within each network), a change
-costs ranking the changed networks' matches only — found through the network's tag in the text
-index, a thirtieth of the work — and merging. Each network's rows carry their sort keys and the
-index version they were ranked at (hub.search.versions); a part is used only at that version.
+recount has ranked each network's share once, a change costs ranking the changed networks' matches
+only — found through the network's tag in the text index, a thirtieth of the work — and merging.
+Each network's rows carry their sort keys and the index version they were ranked at
+(hub.search.versions); a part is used only at that version.
 
-A question asked once is ranked whole (numbering within networks costs a sort of every match), and
-kept by network from its first recount on, as the facet counts are (hub.search.facets).
+A question asked once is ranked whole (ranking each network apart costs up to half as much again),
+and kept by network from its first recount on, as the facet counts are (hub.search.facets).
 """
 
 from __future__ import annotations
@@ -18,18 +18,19 @@ from __future__ import annotations
 import functools
 from dataclasses import replace
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import Label, _label_reference
 
 from hub.search.cache import Kept, cached, question_key
-from hub.search.facets import ASKED, FEW_CHANGED
-from hub.search.tables import docs
+from hub.search.facets import ASKED
+from hub.store.models import Network
 
 #: Deeper pages are ranked whole: a network's part holds `offset + size` rows.
 DEEPEST = 200
 
 _BY_NETWORK = Kept(128)
+_NETWORKS = Network.__table__
 
 
 def ranked_page(conn, p, clauses, statement, state: tuple) -> list[tuple]:
@@ -56,20 +57,15 @@ def _by_network(conn, p, question, statement, state: tuple, whole) -> list[tuple
     top = replace(p, page=1, page_size=depth)
     keys = _sort_keys(statement(top))
     if parts == ASKED:
-        parts, changed = {}, set(now)
-        rows = conn.execute(_numbered(statement(top), depth)).all()
+        parts, changed = {}, set(now) | set(conn.execute(select(_NETWORKS.c.code)).scalars())
     else:
         changed = {n for n in set(parts) | set(now) if parts.get(n, (None,))[0] != now.get(n)}
-        if len(changed) > FEW_CHANGED:
-            rows = conn.execute(_numbered(statement(top), depth)).all()
-        else:
-            # Each through its network's tag: the text index finds that network's matches alone.
-            rows = [(n, *r) for n in sorted(changed) for r in conn.execute(_keyed(statement(replace(top, network=n)), keys)).all()]
-    fresh: dict = {}
-    for network, *row in rows:
-        fresh.setdefault(network, []).append(tuple(row))
+    # Each network ranked through its tag in the text index, which finds that network's matches
+    # alone: every network so costs about one ranking of every match (numbering every match within
+    # its network in one statement sorted them all, up to twice that).
+    fresh = {n: tuple(tuple(r) for r in conn.execute(_keyed(statement(replace(top, network=n)), keys))) for n in sorted(changed)}
     # The versions were read before the ranking: a network changed in between is ranked again next time.
-    parts = {**parts, **{n: (now.get(n), tuple(fresh.get(n, ()))) for n in changed | set(fresh)}}
+    parts = {**parts, **{n: (now.get(n), rows) for n, rows in fresh.items()}}
     _BY_NETWORK.put(conn, key, parts)
     merged = sorted((row for _version, rows in parts.values() for row in rows), key=functools.cmp_to_key(_compare(statement(top))))
     return [(instrument_id, score) for instrument_id, score, *_keys in merged[p.offset : depth]]
@@ -93,20 +89,6 @@ def _keyed(stmt, keys: list[tuple]):
     """`stmt` selecting, after its own columns, each sort key that is not one of them (the score is
     computed once, not again as a key: it is the costly part)."""
     return stmt.add_columns(*(expr.label(f"sort_{i}") for i, (expr, _d, label) in enumerate(keys) if label is None))
-
-
-def _numbered(stmt, depth: int):
-    """(network, instrument_id, score, sort keys…) of the first `depth` rows of `stmt` in each network,
-    each match scored once (in the inner select) and numbered within its network (outside it)."""
-    keys = _sort_keys(stmt)
-    inner = _keyed(stmt.order_by(None).limit(None).offset(None), keys).add_columns(docs.c.network.label("network_")).subquery()
-    own = [inner.c[label] if label else inner.c[f"sort_{i}"] for i, (_e, _d, label) in enumerate(keys)]
-    order = [c.desc() if d else c.asc() for c, (_e, d, _l) in zip(own, keys)]
-    window = func.row_number().over(partition_by=inner.c.network_, order_by=order)
-    selected = [c for c in inner.c if c.key != "network_" and not c.key.startswith("sort_")]  # instrument_id, score
-    extra = [inner.c[f"sort_{i}"] for i, (_e, _d, label) in enumerate(keys) if label is None]
-    numbered = select(inner.c.network_, *selected, *extra, window.label("rank_")).subquery()
-    return select(*(c for c in numbered.c if c.key != "rank_")).where(numbered.c.rank_ <= depth)
 
 
 def _compare(stmt):
