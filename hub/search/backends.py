@@ -76,7 +76,7 @@ class SqliteText:
         return docs.c.docid.in_(sub)
 
     def _all(self, clauses, tags) -> str:
-        return " AND ".join([f"({self._expr(c.alternatives)})" for c in clauses] + [f'"{t}"' for t in tags])
+        return " AND ".join([f"({self._expr(c.essential)})" for c in clauses] + [f'"{t}"' for t in tags])
 
     def matches(self, clauses, tags) -> ColumnElement:
         return self._matching(self._all(clauses, tags))
@@ -93,7 +93,7 @@ class SqliteText:
             "("
             + " OR ".join(
                 "(" + " AND ".join(f"instr(search_fts.{field}, {_sql_string(' ' + t + ' ')}) > 0" for t in alt) + ")"
-                for alt in clause.alternatives
+                for alt in clause.essential
             )
             + ")"
         )
@@ -146,14 +146,14 @@ class PostgresText:
         return docs.c.tsv.op("@@")(cast(bindparam("m", expression, unique=True), _TSQUERY))
 
     def matches(self, clauses, tags) -> ColumnElement:
-        return self._matching(" & ".join([f"({self._expr(c.alternatives)})" for c in clauses] + [_quote(t) for t in tags]))
+        return self._matching(" & ".join([f"({self._expr(c.essential)})" for c in clauses] + [_quote(t) for t in tags]))
 
     def scored_from(self):
         return docs
 
     def field_match_sql(self, clause, field: str) -> str:
         # Checked row by row on the candidates the GIN index found; no second index scan.
-        return f"(search_docs.tsv @@ CAST({_sql_string(self._expr(clause.alternatives, _WEIGHT_LABEL[field]))} AS tsquery))"
+        return f"(search_docs.tsv @@ CAST({_sql_string(self._expr(clause.essential, _WEIGHT_LABEL[field]))} AS tsquery))"
 
 
 def _sql_string(value: str) -> str:
