@@ -49,6 +49,9 @@ class SearchResult:
     clauses: list[Clause] = field(default_factory=list)  # how q was understood (tokens, synonyms)
     corrected_from: str | None = None  # q as typed, when it found nothing and its correction is shown
     q: str | None = None  # the query the items answer (the correction, when there was one)
+    # The lexicon of every network's names was read (q spelt in pinyin, or checked for a slip): the
+    # answer then depends on more than the documents its filters select.
+    read_lexicon: bool = False
 
 
 def _prefix_range(column, prefix: str):
@@ -198,14 +201,17 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
     fields, which are validated first (marshmallow.ValidationError names any bad one)."""
     p = params if isinstance(params, SearchParams) else load_params(params)
     result = _search(conn, p, synonyms)
+    result.read_lexicon = _could_be_pinyin(p.q)
     if result.total < FEW and p.q:
         # Few or no results: a one-character slip? The corrected spelling is searched beside the
         # typed one (a record that really says 气相色普仪 is still found).
+        result.read_lexicon = True
         fixes = lexicon(conn).corrections(p.q)
         if fixes:
             again = _search(conn, p, synonyms, fixes)
             if again.total > result.total:
                 again.corrected_from, again.q = p.q, " ".join(fixes.get(w, w) for w in p.q.split())
+                again.read_lexicon = True
                 return again
     return result
 
@@ -216,11 +222,13 @@ FEW = 10
 
 def _pinyin(conn, q):
     """The lexicon's pinyin reader, when a word of q could be pinyin (building the lexicon costs)."""
+    return lexicon(conn).from_pinyin if _could_be_pinyin(q) else None
+
+
+def _could_be_pinyin(q) -> bool:
     from hub.search.lexicon import is_pinyin
 
-    if q and any(is_pinyin(w.lower()) for w in q.split()):
-        return lexicon(conn).from_pinyin
-    return None
+    return bool(q) and any(is_pinyin(w.lower()) for w in q.split())
 
 
 def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:

@@ -13,6 +13,7 @@ from sqlalchemy import select, text, update
 from tests.conftest import BACKENDS, make_store
 from tests.factories import change, make_corpus, withdraw
 
+from hub.dedup import store as dedup
 from hub.exports.record import RECORD_SELECT, to_record
 from hub.store.hooks import records_shown_changed
 from hub.store.listings import settle
@@ -168,3 +169,49 @@ def make_corpus_ids(store) -> list[str]:
     with store.read() as conn:
         first = conn.execute(select(_I.c.network).order_by(_I.c.id).limit(1)).scalar_one()
         return list(conn.execute(select(_I.c.id).where(_I.c.network == first).order_by(_I.c.id)).scalars())
+
+
+def _in(store, network: str) -> list[str]:
+    with store.read() as conn:
+        return list(conn.execute(select(_I.c.id).where(_I.c.network == network).order_by(_I.c.id)).scalars())
+
+
+def test_an_answer_confined_to_one_network_stands_while_another_network_changes(app_store, searches):
+    client, store = app_store
+    first = client.get("/api/v1/instruments", query_string={"network": "370000"})
+    tag = first.headers["ETag"]
+
+    change(store, _in(store, "420000")[0], model="ELSEWHERE-1")  # a harvest's batch in another province
+    again = client.get("/api/v1/instruments", query_string={"network": "370000"}, headers={"If-None-Match": tag})
+    assert again.status_code == 304 and again.headers["ETag"] == tag and len(searches) == 1
+    assert client.get("/api/v1/instruments", query_string={"network": "370000"}).get_data() == first.get_data()
+    assert len(searches) == 1, "a change in another network searched the confined question again"
+
+    target = first.json["items"][0]["id"]
+    change(store, target, model="HERE-2")
+    after = client.get("/api/v1/instruments", query_string={"network": "370000"}, headers={"If-None-Match": tag})
+    assert after.status_code == 200 and after.headers["ETag"] != tag and len(searches) == 2
+    assert item(after.json, target)["model"] == "HERE-2" == fresh(store, target)["model"]
+
+
+def test_a_confined_answer_that_read_every_networks_names_follows_every_network(app_store, searches):
+    client, store = app_store
+    # Few results, so the question was checked for a slip against every network's names.
+    asked = {"network": "370000", "q": "色谱"}
+    first = client.get("/api/v1/instruments", query_string=asked)
+    assert first.json["total"] < 10
+    change(store, _in(store, "420000")[0], model="ELSEWHERE-1")
+    again = client.get("/api/v1/instruments", query_string=asked, headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 200 and again.headers["ETag"] != first.headers["ETag"] and len(searches) == 2
+    assert client.get("/api/v1/instruments", query_string=asked).headers["ETag"] == again.headers["ETag"]
+    assert len(searches) == 2  # then kept under the whole catalogue's state, as any answer
+
+
+def test_a_confined_answer_shows_at_once_that_another_network_lists_the_same_instrument(app_store):
+    client, store = app_store
+    mine, theirs = _in(store, "370000")[0], _in(store, "420000")[0]
+    before = item(client.get("/api/v1/instruments", query_string={"network": "370000"}).json, mine)
+    dedup.decide(store, "confirm", mine, theirs, actor="test")  # changes the clusters, not 370000's records
+    after = item(client.get("/api/v1/instruments", query_string={"network": "370000", "all_sources": "true"}).json, mine)
+    shown = item(client.get("/api/v1/instruments", query_string={"network": "370000"}).json, mine)
+    assert after["also_listed_networks"] == shown["also_listed_networks"] == before["also_listed_networks"] + 1

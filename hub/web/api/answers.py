@@ -15,12 +15,21 @@ out). A process that cannot use the directory keeps answers in memory only.
 
 The same key, hashed, is the answer's ETag: a client that sends it back in `If-None-Match` gets a
 304 without a search as long as the catalogue has not changed.
+
+A question confined to one network (`network=…`) is first filed under that network's part of the
+state alone (its version and last listing, the store and the names): a harvest committing batches
+in another province every few seconds then leaves its answers standing. Its documents are then all
+the answer reads, unless it reads the lexicon of every network's names (q spelt in pinyin, or too
+few results, so checked for a slip); whether it does is decided by the question and that network's
+documents alone, so the confined tag then holds a note saying so and the answer is filed under the
+whole state as any other.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tempfile
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -59,6 +68,31 @@ _STATE = union_all(
 )
 
 
+def confined_to(state: tuple, network: str) -> tuple:
+    """The part of `state` an answer about `network`'s documents alone depends on."""
+    url, rows = state
+    return (url, tuple(row for row in rows if row[0] in ("store", "name") or row[1] == network))
+
+
+@dataclass(frozen=True)
+class Tags:
+    """The tags an answer may be filed under: `whole` (the whole catalogue's state) and, for a question
+    confined to one network, `confined` (that network's part of it)."""
+
+    whole: str
+    confined: str | None = None
+
+    def any_of(self, tags) -> str | None:
+        """The tag among `tags` (an If-None-Match) that still names the answer, if one does: a
+        confined tag is only ever sent with an answer that read nothing else."""
+        return next((t for t in (self.confined, self.whole) if t is not None and t in tags), None)
+
+
+def tags(kind: str, params, state: tuple, network: str | None) -> Tags:
+    confined = etag(kind, params, confined_to(state, network)) if network else None
+    return Tags(etag(kind, params, state), confined)
+
+
 def etag(kind: str, params, state: tuple) -> str:
     """A strong validator of the answer to `params` in `state` given by this code and configuration:
     equal only when all are."""
@@ -88,6 +122,11 @@ def default_directory(database_url: str) -> Path:
     return Path(tempfile.gettempdir()) / f"hub-answers-{digest}"
 
 
+#: Filed under a confined tag when the answer read every network: look under the whole tag.
+#: (An answer is a JSON object: it never starts with a NUL.)
+READ_EVERY_NETWORK = b"\0read every network"
+
+
 class Answers:
     """Answers by tag (an `etag`): in memory, and in `directory` when one is given."""
 
@@ -98,12 +137,35 @@ class Answers:
 
     def kept(self, tag: str, compute: Callable[[], bytes]) -> bytes:
         """The answer filed under `tag`, or `compute()`'s, filed."""
+        body = self._get(tag)
+        return body if body is not None else self._put(tag, compute())
+
+    def answer(self, tags: Tags, compute: Callable[[], tuple[bytes, bool]]) -> tuple[str, bytes]:
+        """(tag, answer): kept under the confined tag when there is one and the answer read no other
+        network, else under the whole tag. `compute()` gives the answer and whether it read every
+        network."""
+        if tags.confined is None:
+            return tags.whole, self.kept(tags.whole, lambda: compute()[0])
+        body = self._get(tags.confined)
+        if body is None:
+            body, every_network = compute()
+            if not every_network:
+                return tags.confined, self._put(tags.confined, body)
+            self._put(tags.confined, READ_EVERY_NETWORK)
+            return tags.whole, self._put(tags.whole, body)
+        if body == READ_EVERY_NETWORK:
+            return tags.whole, self.kept(tags.whole, lambda: compute()[0])
+        return tags.confined, body
+
+    def _get(self, tag: str) -> bytes | None:
         body = self._memory.get(tag)
         if body is None:
             body = self._shelf.get(tag)
             if body is not None:
                 self._memory.put(tag, body)
-        if body is None:
-            body = self._memory.put(tag, compute())
-            self._shelf.set(tag, body)
+        return body
+
+    def _put(self, tag: str, body: bytes) -> bytes:
+        self._memory.put(tag, body)
+        self._shelf.set(tag, body)
         return body

@@ -46,10 +46,10 @@ def list_instruments(args):
     """
     params = SearchParams(**args)
     with store().read() as conn:
-        tag = answers.etag("instruments", params, answers.catalogue_state(conn))
-        if tag in request.if_none_match:
-            return _answered(current_app.response_class(status=304), tag)
-        body = current_app.extensions["hub_answers"].kept(tag, lambda: _search_answer(conn, params))
+        tags = answers.tags("instruments", params, answers.catalogue_state(conn), params.network)
+        if still := tags.any_of(request.if_none_match):
+            return _answered(current_app.response_class(status=304), still)
+        tag, body = current_app.extensions["hub_answers"].answer(tags, lambda: _search_answer(conn, params))
     return _answered(current_app.response_class(body, mimetype="application/json"), tag)
 
 
@@ -58,7 +58,8 @@ def _answered(response, tag: str):
     return response
 
 
-def _search_answer(conn, params: SearchParams) -> bytes:
+def _search_answer(conn, params: SearchParams) -> tuple[bytes, bool]:
+    """The answer's bytes, and whether it read every network (hub.web.api.answers)."""
     result = search(conn, params)
     networks = network_names(conn)
     # Sent as bytes: the records are JSON-ready already, and flask-smorest passes a Response through
@@ -74,7 +75,7 @@ def _search_answer(conn, params: SearchParams) -> bytes:
             "corrected_from": result.corrected_from,
             "all_sources": result.all_sources,
         }
-    )
+    ), result.read_lexicon
 
 
 @blp.route("/<string:instrument_id>")
