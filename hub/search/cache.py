@@ -85,12 +85,14 @@ class Kept:
         self._memory = Lru(size)
 
     def get(self, conn, key):
-        value = self._memory.get(key)
-        if value is None and _SHARED["shelf"] is not None:
+        # The shelf first: another worker may have kept newer parts since this one's memory was
+        # filled — above all where this one noted only "asked once", which would rank every network
+        # again. Memory answers when the shelf does not (none, busy, evicted).
+        if _SHARED["shelf"] is not None:
             value = _SHARED["shelf"].get(_shelf_key(conn, key))
             if value is not None:
-                self._memory.put(key, value)
-        return value
+                return self._memory.put(key, value)
+        return self._memory.get(key)
 
     def put(self, conn, key, value):
         self._memory.put(key, value)
