@@ -123,15 +123,16 @@ def query_kinds(clauses) -> list[str]:
     return sorted({k for k in kinds if k})
 
 
-def score_expression(text, clauses):
-    """The relevance score as one SQL expression (see the module docstring)."""
+def score_expression(text, clauses, many: bool = False):
+    """The relevance score as one SQL expression (see the module docstring). `many`: scoring many
+    candidates (MANY), which the text index may answer differently (hub.search.backends)."""
     parts = []
     kinds = query_kinds(clauses)
     if kinds:
         kind_clause = Clause("", tuple((kind_tag(k),) for k in kinds))
-        parts.append(f"CASE WHEN {text.field_match_sql(kind_clause, 'tags')} THEN {KIND_BONUS} ELSE 0 END")
+        parts.append(f"CASE WHEN {text.field_match_sql(kind_clause, 'tags', many)} THEN {KIND_BONUS} ELSE 0 END")
     for clause in clauses:
-        parts.append(_clause_score([(text.field_match_sql(clause, name), weight) for name, _, weight in FIELDS]))
+        parts.append(_clause_score([(text.field_match_sql(clause, name, many), weight) for name, _, weight in FIELDS]))
     return literal_column("(" + " + ".join(parts) + ")", Integer)
 
 
@@ -153,6 +154,9 @@ def _clause_score(hits: list[tuple[str, int]]) -> str:
 #: catalogue/BROAD is skipped per row shown. Left indexed, "category 01" or a value band (hundreds of
 #: thousands of rows) made planners fetch every match through the filter's index and sort them all.
 BROAD = 50_000
+#: A query's page of at least this many matches is scored as many (score_expression): on SQLite, at a
+#: million, the index's sets cost ~0.1 s whatever the matches, the stored text ~15 µs a match.
+MANY = 20_000
 ALONG_RANK = {**UNINDEXED, "city": lambda v: docs.c.city_code.is_(None) if v == UNKNOWN else docs.c.city_code.concat("") == v}
 
 
@@ -175,13 +179,13 @@ def conditions(text, p: SearchParams, clauses, broad: bool = False) -> list:
     return where
 
 
-def ordering(text, p: SearchParams, clauses):
+def ordering(text, p: SearchParams, clauses, many: bool = False):
     """(score column, ORDER BY list): relevance when there is a query, else the asked sort; then the
     record's usefulness and the id's hash, and the id last only so that every order is total and
-    the same on both backends."""
+    the same on both backends. `many`: see score_expression."""
     signals = [docs.c.quality.desc(), docs.c.tiebreak, docs.c.instrument_id]
     if p.sort == "relevance" and clauses:
-        score = score_expression(text, clauses).label("score")
+        score = score_expression(text, clauses, many).label("score")
         return score, [score.desc(), *signals]
     return literal(0).label("score"), [*(SORTS[p.sort]() if p.sort in SORTS else []), *signals]
 
@@ -265,12 +269,16 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
 
 def page_select(text, p: SearchParams, clauses, total: int):
     """The select of page `p` (instrument_id, score), in its order. `total`: how many match (a page of
-    at least BROAD matches with no query is read along the rank index)."""
-    score, order = ordering(text, p, clauses)
+    at least BROAD matches with no query is read along the rank index; with a query, one of at least
+    MANY is scored as many)."""
+    # A network's or a city's share of a question (pages by network rank one network at a time) is
+    # never scored as many, whatever the question's total.
+    many = bool(clauses) and p.network is None and p.city is None and total >= MANY
+    score, order = ordering(text, p, clauses, many)
     broad = not clauses and p.sort == "relevance" and total >= BROAD
     return (
         select(docs.c.instrument_id, score)
-        .select_from(text.scored_from() if clauses else docs)
+        .select_from(text.scored_from(many) if clauses else docs)
         .where(*conditions(text, p, clauses, broad=broad))
         .order_by(*order)
         .limit(p.page_size)

@@ -63,3 +63,31 @@ def test_sqlite_and_postgres_agree(tmp_path):
     for params, a, b in zip(QUERIES, sqlite, postgres):
         assert a == b, params
     assert any(total > 20 for total, _, _ in sqlite)  # the tie-heavy queries really ran
+
+
+def test_a_question_of_many_matches_is_scored_as_one_of_few(store, monkeypatch):
+    """A nation-wide question of many matches (query.MANY) is scored from the text index's sets of each
+    field's matches, not each match's stored text: the same scores, in the same order."""
+    from sqlalchemy import event
+
+    from hub.search import cache, pages, query
+    from hub.search.cache import Lru
+
+    make_corpus(store)
+    make_instruments(store, [{"source_id": f"T{i:03d}", "name": "气相色谱仪 色谱柱"} for i in range(25)], network="130000")
+
+    def fresh_snapshot():
+        cache._CACHE._items.clear()  # ranked again, and whole (not network by network)
+        pages._BY_NETWORK._memory = Lru(pages._BY_NETWORK._memory.size)
+        return _snapshot(store)
+
+    few = fresh_snapshot()
+    monkeypatch.setattr(query, "MANY", 0)
+    statements = []
+    with store.read() as conn:
+        event.listen(conn.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    many = fresh_snapshot()
+    for params, a, b in zip(QUERIES, few, many):
+        assert a == b, params
+    if store.url.startswith("sqlite"):
+        assert any("search_fts MATCH 'name : (" in s for s in statements)
