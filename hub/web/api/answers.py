@@ -59,6 +59,10 @@ def catalogue_state(conn) -> tuple:
     return (conn.engine.url.render_as_string(hide_password=False), tuple(sorted(rows)))
 
 
+#: The state's rows every answer depends on, whichever networks it reads: the store, and the
+#: networks' names (labels of every network are sent). The others are one network's each.
+EVERY_ANSWER = ("store", "name")
+
 _STATE = union_all(
     # Which store: versions start over in a store created again at the same URL.
     select(literal("store"), literal(""), _IDENTITY.c.id),
@@ -71,7 +75,7 @@ _STATE = union_all(
 def confined_to(state: tuple, network: str) -> tuple:
     """The part of `state` an answer about `network`'s documents alone depends on."""
     url, rows = state
-    return (url, tuple(row for row in rows if row[0] in ("store", "name") or row[1] == network))
+    return (url, tuple(row for row in rows if row[0] in EVERY_ANSWER or row[1] == network))
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ class Answers:
         self._memory = Lru(MEMORY_ANSWERS)
         self._shelf = Shelf(self.directory, SHARED_BYTES)
 
-    def kept(self, tag: str, compute: Callable[[], bytes]) -> bytes:
+    def _kept(self, tag: str, compute: Callable[[], bytes]) -> bytes:
         """The answer filed under `tag`, or `compute()`'s, filed."""
         body = self._get(tag)
         return body if body is not None else self._put(tag, compute())
@@ -145,7 +149,7 @@ class Answers:
         network, else under the whole tag. `compute()` gives the answer and whether it read every
         network."""
         if tags.confined is None:
-            return tags.whole, self.kept(tags.whole, lambda: compute()[0])
+            return tags.whole, self._kept(tags.whole, lambda: compute()[0])
         body = self._get(tags.confined)
         if body is None:
             body, every_network = compute()
@@ -154,7 +158,7 @@ class Answers:
             self._put(tags.confined, READ_EVERY_NETWORK)
             return tags.whole, self._put(tags.whole, body)
         if body == READ_EVERY_NETWORK:
-            return tags.whole, self.kept(tags.whole, lambda: compute()[0])
+            return tags.whole, self._kept(tags.whole, lambda: compute()[0])
         return tags.confined, body
 
     def _get(self, tag: str) -> bytes | None:
