@@ -1,5 +1,6 @@
 """The production entry point (hub.web.wsgi) builds, as the process starts, what a search would
-otherwise build for its first visitor: the slip lexicon of every network's names."""
+otherwise build for its first visitor: the slip lexicon of every network's names and the names of
+the cities the whole catalogue's facets show."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ import sys
 from tests.factories import make_corpus
 
 from hub import PROJECT_ROOT
+from hub.web import create_app
 
-#: Imports the entry point as gunicorn does and says whose names its slip lexicon holds.
+#: Imports the entry point as gunicorn does and says whose names its slip lexicon holds (first
+#: line) and which cities it knows by name (second line), before any request.
 PROBE = """
 import hub.web.wsgi
-from hub.search import lexicon
+from hub.search import facets, lexicon
+print(" ".join(sorted(facets._CITY_NAMES)))
 [kept] = lexicon._CACHE.values()
 print(" ".join(sorted(kept["networks"])))
 """
@@ -29,10 +33,19 @@ def test_the_slip_lexicon_is_built_as_a_web_process_starts(sqlite_store):
     networks = {i.split(":", 1)[0] for i in make_corpus(sqlite_store)}
     started = _started(sqlite_store.url)
     assert started.returncode == 0, started.stderr
-    assert set(started.stdout.split()) == networks
+    assert set(started.stdout.splitlines()[1].split()) == networks
+
+
+def test_the_city_names_of_the_home_page_are_read_as_a_web_process_starts(sqlite_store):
+    make_corpus(sqlite_store)
+    started = _started(sqlite_store.url)
+    assert started.returncode == 0, started.stderr
+    client = create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
+    shown = {item["value"] for item in client.get("/api/v1/instruments").get_json()["facets"]["city"] if not item.get("unknown")}
+    assert shown and set(started.stdout.splitlines()[0].split()) == shown
 
 
 def test_a_store_not_yet_initialised_still_starts_and_says_so(tmp_path):
     started = _started(f"sqlite:///{tmp_path}/empty.sqlite")
-    assert "slip lexicon not built at start" in started.stderr
+    assert "slip lexicon and city names not built at start" in started.stderr
     assert "ValueError" in started.stderr  # the probe's: nothing was kept, the app itself started
