@@ -19,7 +19,6 @@ from sqlalchemy import create_engine, text
 
 from hub import PROJECT_ROOT
 from hub.config import Registry, Settings, settings
-from hub.search import cache
 from hub.simulate import SimulatorServer
 from hub.store.db import Store
 from hub.store.migrate import upgrade
@@ -53,15 +52,6 @@ def _settings_read_afresh():
     settings.cache_clear()
     yield
     settings.cache_clear()
-
-
-@pytest.fixture(autouse=True)
-def _no_shelf_left_behind():
-    """An app built with an answers directory shares counts and pages through a shelf set for the
-    whole process (hub.search.cache.share). A later test of the same worker must start without it: a
-    test that empties a process's memory to see a question ranked again was answered from the shelf."""
-    yield
-    cache.share(None)
 
 
 #: Shandong, Hubei, Hebei: the three reference networks the harvest and operations tests run against.

@@ -14,8 +14,10 @@ import hashlib
 import threading
 from collections import OrderedDict
 from pathlib import Path
+from typing import NamedTuple
 
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 
 from hub.search import versions
 from hub.search.shelf import Shelf
@@ -76,9 +78,9 @@ _CACHE = Lru(512)
 
 class Kept:
     """What is kept across catalogue changes, network by network (hub.search.facets, hub.search.pages):
-    this process's most recent values in memory, and — when `share` named a directory — on the
-    host's shelf, so that a question one gunicorn worker counted is recounted by the next only in the
-    networks that changed since. Each value carries the index versions it was computed at; the
+    this process's most recent values in memory, and — when `share` gave the store a directory — on
+    the host's shelf, so that a question one gunicorn worker counted is recounted by the next only in
+    the networks that changed since. Each value carries the index versions it was computed at; the
     callers use only what still holds."""
 
     def __init__(self, size: int):
@@ -88,44 +90,62 @@ class Kept:
         # The shelf first: another worker may have kept newer parts since this one's memory was
         # filled — above all where this one noted only "asked once", which would rank every network
         # again. Memory answers when the shelf does not (none, busy, evicted).
-        if _SHARED["shelf"] is not None:
-            value = _SHARED["shelf"].get(_shelf_key(conn, key))
+        shared = _shelf(conn)
+        if shared is not None:
+            value = shared.shelf.get(_shelf_key(conn, shared.salt, key))
             if value is not None:
                 return self._memory.put(key, value)
         return self._memory.get(key)
 
     def put(self, conn, key, value):
         self._memory.put(key, value)
-        if _SHARED["shelf"] is not None:
-            _SHARED["shelf"].set(_shelf_key(conn, key), value)
+        shared = _shelf(conn)
+        if shared is not None:
+            shared.shelf.set(_shelf_key(conn, shared.salt, key), value)
         return value
 
     def mark(self, conn, key, value) -> None:
         """Put `value` unless the shelf holds something under `key` already: a marker must never
         replace what another process kept there (this one may only have failed to read it)."""
         self._memory.put(key, value)
-        if _SHARED["shelf"] is not None:
-            _SHARED["shelf"].add(_shelf_key(conn, key), value)
+        shared = _shelf(conn)
+        if shared is not None:
+            shared.shelf.add(_shelf_key(conn, shared.salt, key), value)
 
 
-#: The shelf `Kept` shares through, and what else its keys must hold (`share`).
-_SHARED: dict = {"shelf": None, "salt": ""}
+class _Shared(NamedTuple):
+    shelf: Shelf
+    salt: str  # what else shapes the values kept (`share`)
+
+
+#: The shelf of each store whose `Kept` values are shared (`share`), by its URL: set per store, not
+#: for the whole process, so that a process serving another store (a test, a command run beside an
+#: app) never reads or fills it.
+_SHELVES: dict[str, _Shared] = {}
 #: Kept parts are small (a network's facet rows, a page's 20–200 rows).
 SHELF_BYTES = 64 * 2**20
 #: A part lost to a busy shelf costs a recount of every network (seconds at a million): worth a wait.
 SHELF_BUSY_SECONDS = 1.0
 
 
-def share(directory: str | Path | None, salt: str = "") -> None:
-    """Keep `Kept` values on a shelf in `directory` (None: in each process's memory only). `salt`:
-    what else shapes them (the code's and configuration's fingerprint), so that a shelf left by an
-    older deployment is never read as this one's."""
-    _SHARED.update(shelf=Shelf(directory, SHELF_BYTES, SHELF_BUSY_SECONDS) if directory else None, salt=salt)
+def share(store_url: str, directory: str | Path | None, salt: str = "") -> None:
+    """Keep the `Kept` values of the store at `store_url` on a shelf in `directory` (None: in each
+    process's memory only). `salt`: what else shapes them (the code's and configuration's
+    fingerprint), so that a shelf left by an older deployment is never read as this one's."""
+    url = make_url(store_url).render_as_string(hide_password=False)
+    if directory:
+        _SHELVES[url] = _Shared(Shelf(directory, SHELF_BYTES, SHELF_BUSY_SECONDS), salt)
+    else:
+        _SHELVES.pop(url, None)
 
 
-def _shelf_key(conn, key) -> str:
+def _shelf(conn) -> _Shared | None:
+    return _SHELVES.get(conn.engine.url.render_as_string(hide_password=False)) if _SHELVES else None
+
+
+def _shelf_key(conn, salt: str, key) -> str:
     # The store's identity too: versions start over in a store created again at the same URL.
     from hub.store.models import StoreIdentity
 
     identity = conn.execute(select(StoreIdentity.id)).scalar()
-    return hashlib.blake2b(repr((_SHARED["salt"], identity, key)).encode("utf-8"), digest_size=16).hexdigest()
+    return hashlib.blake2b(repr((salt, identity, key)).encode("utf-8"), digest_size=16).hexdigest()

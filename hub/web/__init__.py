@@ -97,7 +97,7 @@ def _answers(config, store):
         directory = default_directory(store.url)
     # Beside the whole answers, the parts they are assembled from: counts and pages kept network by
     # network, which a worker can reuse after a change another worker has not seen yet.
-    cache.share(Path(directory) / "by-network" if directory else None, code_and_configuration())
+    cache.share(store.url, Path(directory) / "by-network" if directory else None, code_and_configuration())
     return Answers(directory or None)
 
 

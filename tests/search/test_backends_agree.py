@@ -75,7 +75,6 @@ def test_a_question_of_many_matches_is_scored_as_one_of_few(store, monkeypatch):
 
     make_corpus(store)
     make_instruments(store, [{"source_id": f"T{i:03d}", "name": "气相色谱仪 色谱柱"} for i in range(25)], network="130000")
-    monkeypatch.setitem(cache._SHARED, "shelf", None)  # what is kept lives in this process's memory alone
 
     def fresh_snapshot():
         cache._CACHE._items.clear()  # ranked again, and whole (not network by network)

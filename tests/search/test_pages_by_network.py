@@ -10,11 +10,13 @@ from sqlalchemy import event
 
 from hub.search import SearchParams, cache, facets, pages, search
 from hub.search.backends import backend
-from hub.search.cache import Lru
+from hub.search.cache import Kept, Lru, question_key
 from hub.search.params import load_params
 from hub.search.parse import parse_query
 from hub.search.query import page_select
 from hub.search.synonyms import default_synonyms
+from hub.store.migrate import upgrade
+from tests.conftest import make_store
 from tests.factories import change, make_corpus, make_instruments, withdraw
 
 
@@ -109,7 +111,7 @@ def test_every_worker_on_the_host_reuses_the_parts_another_kept(store, tmp_path)
     never saw a question, or saw it only once, ranks and counts again only the network changed since
     another kept its parts. (A worker whose memory said "asked once" was believed over the shelf:
     every network ranked again, 2 s at a million.)"""
-    cache.share(tmp_path / "by-network", salt="this code")
+    cache.share(store.url, tmp_path / "by-network", salt="this code")
     try:
         ids = make_corpus(store)
         shandong = next(i for i in ids if i.startswith("370000:"))
@@ -127,4 +129,31 @@ def test_every_worker_on_the_host_reuses_the_parts_another_kept(store, tmp_path)
             [(_statement, params)] = ranking
             assert "370000" in params and "420000" not in params, params
     finally:
-        cache.share(None)
+        cache.share(store.url, None)
+
+
+def test_a_store_s_shelf_serves_that_store_alone(tmp_path):
+    """The shelf an app with an answers directory shares its kept parts through is its store's: a
+    process that serves another store too (a command, the next test) keeps that one's parts in its
+    memory alone. (The shelf was set for the whole process: a test that emptied its memory to see a
+    question counted again was answered from the shelf an earlier test's app had set.)"""
+    from hub.web import create_app
+
+    stores = [make_store("sqlite", tmp_path / name) for name in ("with-shelf", "without")]
+    (shelved, _), (other, _) = stores
+    for store, _cleanup in stores:
+        upgrade(store)
+    create_app({"STORE": shelved, "ANSWERS_DIR": str(tmp_path / "answers"), "TESTING": True})
+    try:
+        one_worker, next_worker = Kept(8), Kept(8)
+        for store in (shelved, other):
+            with store.read() as conn:
+                one_worker.put(conn, question_key(conn, "q"), store.url)
+        with shelved.read() as conn:
+            assert next_worker.get(conn, question_key(conn, "q")) == shelved.url
+        with other.read() as conn:
+            assert next_worker.get(conn, question_key(conn, "q")) is None
+    finally:
+        cache.share(shelved.url, None)
+        for _store, cleanup in stores:
+            cleanup()
