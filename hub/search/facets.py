@@ -274,9 +274,9 @@ _CITY_NAMES: dict[str, str] = {}  # city code → name, filled on first sight (n
 
 
 def city_names(conn, codes=None) -> dict[str, str]:
-    """City code → name for `codes` (None: every city of the catalogue, read once per process — what
-    a web process does as it starts, since the whole catalogue's facets name nearly all of them and
-    reading them cost its first visitor ~0.15 s at a million instruments)."""
+    """City code → name, read for those of `codes` not known yet (None: for every city of the
+    catalogue — what a web process reads as it starts, since the whole catalogue's facets name nearly
+    all of them and reading them cost its first visitor ~0.15 s at a million instruments)."""
     missing = None if codes is None else [c for c in codes if c not in _CITY_NAMES]
     if missing is None or missing:
         q = select(docs.c.city_code, func.max(docs.c.city_name)).group_by(docs.c.city_code)
