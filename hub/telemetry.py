@@ -1,11 +1,14 @@
-"""Request telemetry of one harvest job: requests, failures by kind, latency percentiles, bytes.
+"""Telemetry of one harvest job: its requests (failures by kind, latency percentiles, bytes) and
+where its time went, phase by phase.
 
-Thread-safe, because the HTML family fetches detail pages four at a time.
+Request telemetry is thread-safe, because the HTML family fetches detail pages four at a time.
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
+import time
 from collections import Counter
 
 
@@ -55,3 +58,56 @@ class Telemetry:
 
 def _round(v):
     return None if v is None else round(v, 1)
+
+
+class Phases:
+    """Wall seconds of one harvest by phase, so that an operator (and the harvest benchmark) sees
+    whether a slow harvest waits for its source, maps and indexes, queues for the store, or writes:
+    `reading` (the connector: fetching and parsing, as far as the harvest waits for it),
+    `preparing` (hashing, mapping, validating, tokenising), `write_lock` (waiting for SQLite's one
+    write lock; near 0 on PostgreSQL, where writers wait inside their statements), `writing` (the
+    writes and commits), `withdrawals` (the withdrawal guard after a full listing), `counting` (the
+    network's facet counts, once at the end) and `duplicates` (resolving the blocks it changed).
+    Only the harvest's own thread uses it."""
+
+    def __init__(self):
+        self.seconds: Counter[str] = Counter()
+
+    @contextlib.contextmanager
+    def timing(self, phase: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] += time.perf_counter() - started
+
+    def timed(self, phase: str, items):
+        """`items`, the time spent waiting for each one counted to `phase`."""
+        it = iter(items)
+        while True:
+            started = time.perf_counter()
+            try:
+                item = next(it)
+            except StopIteration:
+                return
+            finally:
+                self.seconds[phase] += time.perf_counter() - started
+            yield item
+
+    @contextlib.contextmanager
+    def writing(self, store):
+        """`store.write()`, its wait for the write lock counted apart from the writing (commit included)."""
+        asked = time.perf_counter()
+        granted = None
+        try:
+            with store.write() as conn:
+                granted = time.perf_counter()
+                yield conn
+        finally:
+            ended = time.perf_counter()
+            self.seconds["write_lock"] += (granted or ended) - asked
+            if granted is not None:
+                self.seconds["writing"] += ended - granted
+
+    def summary(self) -> dict[str, float]:
+        return {phase: round(seconds, 2) for phase, seconds in self.seconds.items()}

@@ -33,7 +33,7 @@ from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
 from hub.store.listings import absent_from, settle
 from hub.store.models import WithdrawalHold
-from hub.telemetry import Telemetry
+from hub.telemetry import Phases, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -100,6 +100,11 @@ def _source(connector, records, batch_size):
     return iter(batches)
 
 
+def _summary(telemetry: Telemetry, phases: Phases) -> dict:
+    """A job's telemetry: its requests, and the wall seconds of each phase so far (`phases_s`)."""
+    return {**telemetry.summary(), "phases_s": phases.summary()}
+
+
 class Harvester:
     """Runs harvests for the networks of one deployment."""
 
@@ -132,7 +137,7 @@ class Harvester:
 
     def harvest_instruments(self, network, *, full: bool = False) -> RunResult:
         mapping = Mapping.load(network.mapping_path)
-        telemetry = Telemetry()
+        telemetry, phases = Telemetry(), Phases()
         http = self.http_factory(network.code, self.settings.http, telemetry)
         connector = connector_class(network.family)(network, http)
         since = None if full or not connector.incremental else self._incremental_since(network)
@@ -152,11 +157,12 @@ class Harvester:
         # The network's kept facet counts are counted once at the end, not batch by batch.
         with stale_counts.deferring(self.store, network.code, job.id):
             try:
-                for batch in batches:
-                    prepared = writer.prepare(batch)
-                    with self.store.write() as conn:
+                for batch in phases.timed("reading", batches):
+                    with phases.timing("preparing"):
+                        prepared = writer.prepare(batch)
+                    with phases.writing(self.store) as conn:
                         job.counts.add(writer.apply(conn, prepared))
-                        heartbeat(conn, job, telemetry.summary())
+                        heartbeat(conn, job, _summary(telemetry, phases))
                     self.progress(network.code, kind, job.counts)
                 complete = True
             except SourceUnchanged as exc:
@@ -167,7 +173,7 @@ class Harvester:
                 log.warning("%s", exc)
             except BaseException as exc:
                 # A bug or an interruption: record it, then let it propagate (the job must not stay running).
-                finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=telemetry.summary())
+                finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=_summary(telemetry, phases))
                 raise
             finally:
                 batches.close()  # the reader stops before its HTTP session closes
@@ -177,7 +183,7 @@ class Harvester:
             if job.counts.repeated:
                 notes.append(f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)")
             state = "succeeded" if complete else "failed"
-            summary = telemetry.summary()
+            summary = _summary(telemetry, phases)
             if connector.conditional:
                 # Kept with the run that proved them: the next run asks "changed since these?".
                 summary["validators"] = connector.validators if complete else {}
@@ -185,15 +191,22 @@ class Harvester:
                 finish_job(self.store, job, state, message="; ".join(filter(None, notes)), listing_complete=True, telemetry=summary)
                 return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
             if kind == "full":
-                decision = self._apply_guard(job, writer, complete, active_before)
+                with phases.timing("withdrawals"):
+                    decision = self._apply_guard(job, writer, complete, active_before)
                 if decision.action != "none":
                     notes.append(decision.reason)
                 if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
                     state = "failed"  # an empty listing of a network that had instruments is a fault, not news
+            counting = time.perf_counter()  # the block's end counts the network's facets again
+        phases.seconds["counting"] += time.perf_counter() - counting
+        summary["phases_s"] = phases.summary()
         message = "; ".join(filter(None, notes))
         finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)
-        # Duplicates across networks: only the blocks of the records this run changed.
-        resolve_pending(self.store, network=network.code)
+        # Duplicates across networks: only the blocks of the records this run changed. After the job
+        # has ended, so its row holds the phases before; the run's result adds this one.
+        with phases.timing("duplicates"):
+            resolve_pending(self.store, network=network.code)
+        summary = {**summary, "phases_s": phases.summary()}
         return RunResult(network.code, kind, job.id, state, job.counts, message or None, summary, time.perf_counter() - started)
 
     def _last_validators(self, code: str) -> dict:

@@ -9,7 +9,8 @@ For each backend — SQLite (a fresh file) and PostgreSQL (a fresh database, whe
   plain lxml iterparse (one dict a record, its JSON) and bulk-inserted with the driver's executemany
   into a table of the same database, 1,000 rows a transaction: what no harvest can beat;
 * the hub: `hub harvest` of every network end to end, in its own process (and the workers it
-  spawns), with its peak memory: the largest process's RSS, the tree's summed RSS and summed PSS.
+  spawns), with its peak memory: the largest process's RSS, the tree's summed RSS and summed PSS,
+  and under each network where its wall time went (the job's `phases_s`, `hub.telemetry.Phases`).
 Both rates are records/s; CPU seconds are given beside wall time because the machine is shared
 (another process's load moves wall time, much less CPU time).
 
@@ -188,6 +189,8 @@ def report(backend: str, hub: dict, low: dict | None, workers: int) -> None:
             f"  {r['network']} {r['kind']:<11} {r['state']:<9} fetched {r['fetched']:>7,} created {r['created']:>7,} "
             f"rejected {r['rejected']:>5,} {r['seconds']:>6.1f}s  requests {r['telemetry'].get('requests')}"
         )
+        phases = r["telemetry"].get("phases_s") or {}
+        print("         " + ", ".join(f"{phase.replace('_', ' ')} {seconds:.1f} s" for phase, seconds in phases.items()))
     n = hub["records"]
     if low:
         print(
