@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 
 
 def percentile(values, q: float):
@@ -71,7 +71,7 @@ class Phases:
     Only the harvest's own thread uses it."""
 
     def __init__(self):
-        self.seconds: Counter[str] = Counter()
+        self.seconds: defaultdict[str, float] = defaultdict(float)
 
     @contextlib.contextmanager
     def timing(self, phase: str):
