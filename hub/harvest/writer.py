@@ -316,7 +316,7 @@ class RecordWriter:
         # Another writer may have created some of these since `prepare` looked: those become updates.
         fresh = [row["id"] for row, _, before in batch.rows if before is None]
         created_meanwhile = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(fresh))).scalars()) if fresh else set()
-        self._settle_owners(conn, [owner for _, owner, _ in batch.rows if owner])
+        redescribed = self._settle_owners(conn, [owner for _, owner, _ in batch.rows if owner])
         new_rows, changed_rows, changed_ids = [], [], []
         for row, owner, before in batch.rows:
             row["owner_id"] = self._owners[owner["name"]][0] if owner else None
@@ -351,6 +351,17 @@ class RecordWriter:
         # the store (a record listed and deleted in the same batch ends withdrawn).
         instruments_changed(conn, changed_ids, batch.hook_data)
         instruments_changed(conn, withdrawn)
+        if redescribed:
+            # The unit's other instruments show its new description (records join owner_units), so
+            # their documents (owner type and level are search filters) and duplicate keys (its credit
+            # code) follow it, in this transaction.
+            written = set(changed_ids)
+            others = [
+                i
+                for chunk in chunked(redescribed)
+                for i in conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.owner_id.in_(chunk))).scalars()
+            ]
+            instruments_changed(conn, [i for i in others if i not in written])
         return counts.check("batch")
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
@@ -472,10 +483,11 @@ class RecordWriter:
         stmt = update(INSTRUMENTS).where(INSTRUMENTS.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
         conn.execute(stmt, [dict(r, _id=r["id"]) for r in rows])
 
-    def _settle_owners(self, conn, owners: list[dict]) -> None:
+    def _settle_owners(self, conn, owners: list[dict]) -> list[int]:
         """Create or complete the owner units (network, name) of a batch; cached per network. Each
         owner dict is then updated to what its unit holds, which the store hooks read (an owner's
-        type and level are search filters)."""
+        type and level are search filters). Returns the ids of the units stored before and described
+        anew: their other instruments' documents are then stale."""
         if self._owners is None:
             self._owners = OwnerCache()
         self._owners.load(conn, self.network, {o["name"] for o in owners})
@@ -496,13 +508,16 @@ class RecordWriter:
             )
             for name, owner_id in ids:
                 self._owners[name] = (owner_id, described[name])
+        redescribed = []
         for name, values in described.items():
             owner_id, stored = self._owners[name]
             if values != stored:
                 conn.execute(update(OWNERS).where(OWNERS.c.id == owner_id).values(**{k: v for k, v in values.items() if v != stored[k]}))
                 self._owners[name] = (owner_id, values)
+                redescribed.append(owner_id)
         for owner in owners:
             owner.update(self._owners[owner["name"]][1])
+        return redescribed
 
     def _error_row(self, source_id, field_name, message, excerpt, stamp, severity="error"):
         # Every text of an error row is made storable here, the one place they are built: a message

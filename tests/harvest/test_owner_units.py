@@ -96,3 +96,27 @@ def test_a_unit_described_anew_shows_at_once_in_kept_search_answers(store):
     assert shown_type() == "university"  # kept
     writer.write_batch(_raws([b]))
     assert shown_type() == "institute"
+
+
+def test_a_unit_described_anew_is_searched_as_described_in_every_record_of_it(store):
+    """A later record that describes a unit anew is not the only one its description changes: the
+    unit's earlier records show the new type too, so the owner-type filter and facet must find them
+    under it (their documents were left with the old type; `owner_type=university` still found one)."""
+    from hub.web import create_app
+
+    a, b = samples.beijing_records(2)
+    a.update(orgName="北京大学", orgType="高校", orgLevel="中央")
+    b.update(orgName="北京大学", orgType="科研院所", orgLevel="中央")
+    writer = _writer(store)
+    writer.write_batch(_raws([a]))
+    writer.write_batch(_raws([b]))
+    client = create_app({"STORE": store, "TESTING": True}).test_client()
+
+    def search(**filters):
+        return client.get("/api/v1/instruments", query_string={"network": "110000", **filters}).json
+
+    body = search()
+    assert sorted(i["owner"]["type"] for i in body["items"]) == ["institute", "institute"]
+    assert {f["value"]: f["count"] for f in body["facets"]["owner_type"]} == {"institute": 2}
+    assert search(owner_type="university")["total"] == 0
+    assert search(owner_type="institute")["total"] == 2
