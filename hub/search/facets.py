@@ -118,7 +118,8 @@ def facet_counts(
 
     Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
     million instruments; the answer only changes when a network's documents do."""
-    question = ("facets", *(asked if asked is not None else where))
+    # The registry too: the network facet is labelled with the networks' names.
+    question = ("facets", labels.registry(conn), *(asked if asked is not None else where))
     if state is None:
         state = versions.current(conn)  # read once: the cache's key, and what a live count is kept under
     if scope is not None:

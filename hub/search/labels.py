@@ -66,6 +66,13 @@ def _registry_names() -> dict[str, str]:
         return {}
 
 
+def registry(conn) -> tuple:
+    """The registered networks as the `networks` table holds them, (code, name, province) each, as one
+    hashable value: part of the key of any kept answer that shows their names, since registering or
+    renaming a network changes no document and so moves no index version."""
+    return tuple(conn.execute(select(Network.code, Network.name, Network.province).order_by(Network.code)).all())
+
+
 def network_names(conn) -> dict[str, str]:
     """Network code → name: the `networks` table first, the registry file for any it lacks."""
     names = dict(_registry_names())

@@ -338,7 +338,8 @@ STAT_CHARTS = {
 def _stat_rows(conn, name):
     title_key, query, label = STAT_CHARTS[name]
     rows = []
-    for row in cached(conn, ("stats", name), lambda: query(conn)):
+    # The registry too: the table by network lists every registered network under its name.
+    for row in cached(conn, ("stats", name, labels.registry(conn)), lambda: query(conn)):
         text, fallback = label(row)
         rows.append({**row, "label": text, "fallback": fallback})
     return title_key, rows
