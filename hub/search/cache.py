@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import weakref
 from collections import OrderedDict
 from pathlib import Path
 from typing import NamedTuple
@@ -21,6 +22,7 @@ from sqlalchemy.engine import make_url
 
 from hub.search import versions
 from hub.search.shelf import Shelf
+from hub.store.models import StoreIdentity
 
 
 def cached(conn, clauses, compute, state: tuple | None = None):
@@ -35,7 +37,21 @@ def cached(conn, clauses, compute, state: tuple | None = None):
 def question_key(conn, clauses) -> tuple:
     """The store and the question, whatever the index versions: the key of what is kept across
     changes (hub.search.facets keeps counts by network under it)."""
-    return (conn.engine.url.render_as_string(hide_password=False), _sql_key(conn, clauses))
+    return (conn.engine.url.render_as_string(hide_password=False), store_identity(conn), _sql_key(conn, clauses))
+
+
+_IDENTITIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def store_identity(conn) -> str | None:
+    """Which store `conn` reads: the random id migration 0017 wrote. The index versions start over in
+    a store created again at the same URL, so whatever is kept by question must know which store
+    answered it (the old store's totals and pages were served from memory). Read once per checkout
+    of a connection (`conn`), not once per key."""
+    identity = _IDENTITIES.get(conn)
+    if identity is None:
+        identity = _IDENTITIES[conn] = conn.execute(select(StoreIdentity.id)).scalar()
+    return identity
 
 
 def _sql_key(conn, clauses) -> tuple:
@@ -144,8 +160,5 @@ def _shelf(conn) -> _Shared | None:
 
 
 def _shelf_key(conn, salt: str, key) -> str:
-    # The store's identity too: versions start over in a store created again at the same URL.
-    from hub.store.models import StoreIdentity
-
-    identity = conn.execute(select(StoreIdentity.id)).scalar()
-    return hashlib.blake2b(repr((salt, identity, key)).encode("utf-8"), digest_size=16).hexdigest()
+    # `key` holds the store's identity (question_key): versions start over in a store created again.
+    return hashlib.blake2b(repr((salt, key)).encode("utf-8"), digest_size=16).hexdigest()

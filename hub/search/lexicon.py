@@ -24,6 +24,7 @@ from functools import lru_cache
 from sqlalchemy import func, select
 
 from hub.search import versions
+from hub.search.cache import store_identity
 from hub.search.labels import categories
 from hub.search.tokenize import normalize
 from hub.store.models import Instrument
@@ -161,7 +162,7 @@ def lexicon(conn) -> Lexicon:
     where counting search_docs on every call read a million. Names are counted per network and only a
     changed network's are read again (through its index): after a harvest of one network, counting
     every name of a million instruments cost 1.4 s for the first slip-checked query of each process."""
-    store = (id(conn.engine), conn.engine.url.render_as_string(hide_password=False))
+    store = (id(conn.engine), conn.engine.url.render_as_string(hide_password=False), store_identity(conn))
     now = versions.current(conn)
     with _LOCK:
         kept = _CACHE.get(store)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, text, update
 from tests.conftest import BACKENDS, make_store
-from tests.factories import change, make_corpus, withdraw
+from tests.factories import change, make_corpus, make_instruments, withdraw
 
 from hub.dedup import store as dedup
 from hub.exports.record import RECORD_SELECT, to_record
@@ -162,6 +162,24 @@ def test_a_store_created_again_at_the_same_url_is_never_served_the_old_ones_answ
     after = create_app(config).test_client().get("/api/v1/instruments", query_string=ask)
     assert "新库里的名字" in after.get_data(as_text=True) and "旧库里的名字" not in after.get_data(as_text=True)
     assert after.headers["ETag"] != before.headers["ETag"]
+
+
+def test_a_store_created_again_at_the_same_url_is_counted_and_ranked_afresh(store, tmp_path):
+    """Its index versions start over: one batch of 370000 is version 1 in both stores. Counts, ranked
+    pages and the lexicon kept in this process's memory were the old store's (total 3, no items)."""
+    make_instruments(store, [{"name": f"旧液相色谱仪{i}"} for i in range(3)], network="370000")
+    config = {"STORE": store, "TESTING": True, "ANSWERS_DIR": str(tmp_path / "answers")}
+    asked = ({"network": "370000"}, {"q": "色谱"})
+    for ask in asked:
+        assert create_app(config).test_client().get("/api/v1/instruments", query_string=ask).json["total"] == 3
+
+    _recreated(store)
+    make_instruments(store, [{"name": f"新气相色谱仪{i}"} for i in range(5)], network="370000")
+    client = create_app({**config, "ANSWERS_DIR": str(tmp_path / "answers-of-the-new-store")}).test_client()
+    for ask in asked:
+        answer = client.get("/api/v1/instruments", query_string=ask).json
+        assert answer["total"] == 5, ask
+        assert sorted(i["name"] for i in answer["items"]) == [f"新气相色谱仪{i}" for i in range(5)], ask
 
 
 def make_corpus_ids(store) -> list[str]:
