@@ -81,6 +81,11 @@ class Phases:
         finally:
             self.seconds[phase] += time.perf_counter() - started
 
+    def since(self, phase: str, started: float) -> None:
+        """Count the wall time from `started` (time.perf_counter()) to now to `phase`: for a phase
+        that ends where no block of ours does (the counting a `with` statement's exit runs)."""
+        self.seconds[phase] += time.perf_counter() - started
+
     def timed(self, phase: str, items):
         """`items`, the time spent waiting for each one counted to `phase`."""
         it = iter(items)

@@ -198,7 +198,7 @@ class Harvester:
                 if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
                     state = "failed"  # an empty listing of a network that had instruments is a fault, not news
             counting = time.perf_counter()  # the block's end counts the network's facets again
-        phases.seconds["counting"] += time.perf_counter() - counting
+        phases.since("counting", counting)
         summary["phases_s"] = phases.summary()
         message = "; ".join(filter(None, notes))
         finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)

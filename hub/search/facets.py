@@ -119,21 +119,22 @@ def facet_counts(
     Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
     million instruments; the answer only changes when a network's documents do."""
     # The registry too: the network facet is labelled with the networks' names.
-    question = ("facets", labels.registry(conn), *(asked if asked is not None else where))
+    registered = labels.registry(conn)
+    question = ("facets", registered, *(asked if asked is not None else where))
     if state is None:
         state = versions.current(conn)  # read once: the cache's key, and what a live count is kept under
     if scope is not None:
-        compute = lambda: _kept(conn, scope, where)  # noqa: E731
+        compute = lambda: _kept(conn, scope, where, registered)  # noqa: E731
     else:
-        compute = lambda: _rolled(conn, _count_changed(conn, where, question, state, narrowed))  # noqa: E731
+        compute = lambda: _rolled(conn, _count_changed(conn, where, question, state, narrowed), registered)  # noqa: E731
     total, facets = cached(conn, question, compute, state)
     return total, copy.deepcopy(facets)  # callers decorate what they are given
 
 
-def _kept(conn, scope: str, where) -> tuple[int, dict[str, list[dict]]]:
+def _kept(conn, scope: str, where, registered: tuple) -> tuple[int, dict[str, list[dict]]]:
     from hub.search import counts  # counts builds on this module's bands
 
-    return _rolled(conn, counts.read(conn, scope, where))
+    return _rolled(conn, counts.read(conn, scope, where), registered)
 
 
 def _count(conn, where) -> tuple[int, dict[str, list[dict]]]:
@@ -264,10 +265,12 @@ def count_rows(read, by_network: bool = False) -> list:
 COUNTERS = {"postgresql": _count_in_one_pass, "sqlite": _count_each}
 
 
-def _rolled(conn, rows) -> tuple[int, dict[str, list[dict]]]:
+def _rolled(conn, rows, registered: tuple | None = None) -> tuple[int, dict[str, list[dict]]]:
+    """(total, facets) of (facet, value, count) rows, labelled. `registered`: labels.registry, when
+    the caller has read it (the facets' cache key holds it)."""
     total = next(n for f, v, n in rows if f == "total")
     city_codes = [v for f, v, n in rows if f == "city" and v]
-    context = {"networks": labels.network_names(conn), "cities": city_names(conn, city_codes)}
+    context = {"networks": labels.network_names(conn, registered), "cities": city_names(conn, city_codes)}
     return total, roll_up(rows, context)
 
 

@@ -73,8 +73,9 @@ def registry(conn) -> tuple:
     return tuple(conn.execute(select(Network.code, Network.name, Network.province).order_by(Network.code)).all())
 
 
-def network_names(conn) -> dict[str, str]:
-    """Network code → name: the `networks` table first, the registry file for any it lacks."""
+def network_names(conn, registered: tuple | None = None) -> dict[str, str]:
+    """Network code → name: the `networks` table first, the registry file for any it lacks.
+    `registered`: what `registry(conn)` returned, when the caller has read it already."""
     names = dict(_registry_names())
-    names.update({code: name for code, name in conn.execute(select(Network.code, Network.name))})
+    names.update({code: name for code, name, _province in (registry(conn) if registered is None else registered)})
     return names
