@@ -85,7 +85,7 @@ def _read_marked(conn, ids) -> tuple[list[Rec], dict[str, int]]:
     """(`load_recs(conn, ids)`, id → a hash of the row each Rec was made from), from the same rows."""
     recs, seen = [], {}
     for chunk in chunked(sorted(ids)):
-        for r in conn.execute(_query(chunk)):
+        for r in conn.execute(_query(chunk)).all():  # all at once: row by row was a fetch call each
             recs.append(rec_from_row(r._mapping))
             seen[r[0]] = hash(tuple(r))
     return recs, seen
@@ -95,7 +95,7 @@ def _fingerprints(conn, ids) -> dict[str, int]:
     """id → the hash `_read_marked` gives, for the active records among `ids`."""
     out = {}
     for chunk in chunked(sorted(ids)):
-        out.update((r[0], hash(tuple(r))) for r in conn.execute(_query(chunk)))
+        out.update((r[0], hash(tuple(r))) for r in conn.execute(_query(chunk)).all())
     return out
 
 
