@@ -31,15 +31,15 @@ from hub import characters
 from hub.errors import RecordError
 from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
+from hub.harvest.owners import OwnerCache, settle_owners
 from hub.schema import MAX_RECORD_CHARS, instrument_id
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import chunked
 from hub.store.hooks import instruments_changed, prepare_changes, records_shown_changed
 from hub.store.listings import write_out
-from hub.store.models import Instrument, OwnerUnit, RawRecordRow, RecordErrorRow, ServiceStats
+from hub.store.models import Instrument, RawRecordRow, RecordErrorRow, ServiceStats
 
 INSTRUMENTS = Instrument.__table__
-OWNERS = OwnerUnit.__table__
 RAW = RawRecordRow.__table__
 ERRORS = RecordErrorRow.__table__
 SERVICE = ServiceStats.__table__
@@ -47,7 +47,6 @@ SERVICE = ServiceStats.__table__
 EXCERPT_CHARS = 2000
 #: Sizes of record_errors.source_id and .field.
 MAX_ERROR_ID, MAX_ERROR_FIELD = 120, 100
-OWNER_FIELDS = ("credit_code", "type", "level")
 
 
 def canonical_json(payload: dict) -> str:
@@ -316,7 +315,9 @@ class RecordWriter:
         # Another writer may have created some of these since `prepare` looked: those become updates.
         fresh = [row["id"] for row, _, before in batch.rows if before is None]
         created_meanwhile = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(fresh))).scalars()) if fresh else set()
-        redescribed = self._settle_owners(conn, [owner for _, owner, _ in batch.rows if owner])
+        if self._owners is None:
+            self._owners = OwnerCache()
+        redescribed = settle_owners(conn, self.network, self._owners, [owner for _, owner, _ in batch.rows if owner])
         new_rows, changed_rows, changed_ids = [], [], []
         for row, owner, before in batch.rows:
             row["owner_id"] = self._owners[owner["name"]][0] if owner else None
@@ -483,42 +484,6 @@ class RecordWriter:
         stmt = update(INSTRUMENTS).where(INSTRUMENTS.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
         conn.execute(stmt, [dict(r, _id=r["id"]) for r in rows])
 
-    def _settle_owners(self, conn, owners: list[dict]) -> list[int]:
-        """Create or complete the owner units (network, name) of a batch; cached per network. Each
-        owner dict is then updated to what its unit holds, which the store hooks read (an owner's
-        type and level are search filters). Returns the ids of the units stored before and described
-        anew: their other instruments' documents are then stale."""
-        if self._owners is None:
-            self._owners = OwnerCache()
-        self._owners.load(conn, self.network, {o["name"] for o in owners})
-        # The newest record's description of its owner wins, but a missing value never erases one.
-        described: dict[str, dict] = {}
-        for owner in owners:
-            known = described.get(owner["name"])
-            if known is None:
-                known = described[owner["name"]] = (
-                    dict(self._owners[owner["name"]][1]) if owner["name"] in self._owners else dict.fromkeys(OWNER_FIELDS)
-                )
-            known.update((k, owner[k]) for k in OWNER_FIELDS if owner.get(k) is not None)
-        new = [dict(network=self.network, name=name, **values) for name, values in described.items() if name not in self._owners]
-        if new:
-            insert_many(conn, OWNERS, new)
-            ids = conn.execute(
-                select(OWNERS.c.name, OWNERS.c.id).where(OWNERS.c.network == self.network, OWNERS.c.name.in_([o["name"] for o in new]))
-            )
-            for name, owner_id in ids:
-                self._owners[name] = (owner_id, described[name])
-        redescribed = []
-        for name, values in described.items():
-            owner_id, stored = self._owners[name]
-            if values != stored:
-                conn.execute(update(OWNERS).where(OWNERS.c.id == owner_id).values(**{k: v for k, v in values.items() if v != stored[k]}))
-                self._owners[name] = (owner_id, values)
-                redescribed.append(owner_id)
-        for owner in owners:
-            owner.update(self._owners[owner["name"]][1])
-        return redescribed
-
     def _error_row(self, source_id, field_name, message, excerpt, stamp, severity="error"):
         # Every text of an error row is made storable here, the one place they are built: a message
         # may quote the bad value, and a rejected id may be the bad value.
@@ -536,33 +501,6 @@ class RecordWriter:
             raw_excerpt=clean(excerpt[:EXCERPT_CHARS], EXCERPT_CHARS) if excerpt else None,
             created_at=stamp,
         )
-
-
-class OwnerCache(dict):
-    """Owner units of one network a writer has met: name -> (id, stored description).
-
-    Filled per batch with the names that batch mentions and not yet held, and bounded: past
-    `limit` names the oldest half is dropped (a network with a million owners must not become a
-    million-entry dict in every harvest process; a dropped name is simply read again when met)."""
-
-    def __init__(self, limit: int = 20_000):
-        super().__init__()
-        self.limit = limit
-
-    def load(self, conn, network: str, names: set[str]) -> None:
-        missing = [n for n in names if n not in self]
-        if len(self) + len(missing) > self.limit:
-            for name in list(self)[: len(self) // 2]:
-                if name not in names:
-                    del self[name]
-        for chunk in chunked(missing):
-            rows = conn.execute(
-                select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(
-                    OWNERS.c.network == network, OWNERS.c.name.in_(chunk)
-                )
-            )
-            for r in rows:
-                self[r.name] = (r.id, {"credit_code": r.credit_code, "type": r.type, "level": r.level})
 
 
 def active_count(conn, network: str) -> int:

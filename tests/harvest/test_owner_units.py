@@ -8,7 +8,8 @@ from connectors.base import RawRecord
 from hub.config import Registry
 from hub.feed import samples
 from hub.harvest.jobs import start_job
-from hub.harvest.writer import INSTRUMENTS, OWNERS, Provenance, RecordWriter
+from hub.harvest.owners import OWNERS
+from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
 from hub.mapping import Mapping
 from hub.store.networks import sync_networks
 
@@ -58,7 +59,7 @@ def test_a_fresh_writer_finds_the_units_already_stored(store):
 
 
 def test_the_owner_cache_stays_bounded_and_a_dropped_unit_is_read_again(store):
-    from hub.harvest.writer import OwnerCache
+    from hub.harvest.owners import OwnerCache
 
     records = samples.beijing_records(40)
     for i, r in enumerate(records):
