@@ -34,10 +34,11 @@ from hub.errors import HubError
 from hub.dedup.store import resolve_pending
 from hub.feed import parse
 from hub.feed.models import PushBatch
+from hub.feed.reports import build_report, report_url
 from hub.harvest import guard
 from hub.clock import as_utc, now
-from hub.harvest.jobs import COUNTS, EXTRA_COUNTS, HOST, JOBS, Counts, finish_job, heartbeat, start_job
-from hub.harvest.writer import ERRORS, INSTRUMENTS, Provenance, RecordWriter, active_count, storable
+from hub.harvest.jobs import COUNTS, EXTRA_COUNTS, HOST, Counts, finish_job, heartbeat, start_job
+from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter, active_count, storable
 from hub.mapping import Mapping
 from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
@@ -50,7 +51,6 @@ BATCHES = PushBatch.__table__
 HOLDS = WithdrawalHold.__table__
 MODES = ("upsert", "delete", "snapshot")
 KINDS = ("instruments", "service")
-REPORT_PATH = "/api/v1/networks/{network}/batches/{id}"
 #: Longest record id the store keeps (instruments.source_id).
 MAX_SOURCE_ID = 120
 #: Changed ids listed per category in an audit entry; the rest are counted (and findable by
@@ -95,10 +95,6 @@ class Answer:
     replayed: bool = False
     queued: bool = False
     headers: dict = field(default_factory=dict)
-
-
-def report_url(network: str, batch_id: str) -> str:
-    return REPORT_PATH.format(network=network, id=batch_id)
 
 
 def request_hash(network: str, kind: str, mode: str, year, fmt: str, body: bytes) -> str:
@@ -546,61 +542,3 @@ def _outcome_dict(outcome: _Outcome, checked: bool = True) -> dict:
         not_found=outcome.not_found[:1000],
         withdrawal=outcome.withdrawal,
     )
-
-
-# --------------------------------------------------------------------------- reports
-
-
-def build_report(conn, batch_id: str) -> dict | None:
-    """The batch report a province reads: counts, and every rejected record with its own id and field."""
-    b = conn.execute(select(*[c for c in BATCHES.c if c.name not in ("body", "response_body")]).where(BATCHES.c.id == batch_id)).first()
-    if b is None:
-        return None
-    outcome = b.outcome or {}
-    report = dict(
-        id=b.id,
-        network=b.network,
-        kind=b.kind,
-        mode=b.mode,
-        year=b.year,
-        state=b.state,
-        format=b.format,
-        encoding=b.encoding,
-        records=b.records,
-        bytes=b.body_bytes,
-        token=b.token_id,
-        received_at=b.received_at,
-        finished_at=b.finished_at,
-        job_id=b.job_id,
-        counts=outcome.get("counts"),
-        withdrawal=outcome.get("withdrawal"),
-        not_found=outcome.get("not_found", []),
-        message=outcome.get("message"),
-        rejected=[],
-        warnings=[],
-        report=report_url(b.network, b.id),
-    )
-    if b.state in ("done", "failed"):
-        rows = conn.execute(
-            select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.message, ERRORS.c.severity)
-            .where(ERRORS.c.batch_id == batch_id)
-            .order_by(ERRORS.c.id)
-        )
-        for r in rows:
-            entry = dict(source_id=r.source_id, field=r.field, reason=r.message)
-            report["rejected" if r.severity == "error" else "warnings"].append(entry)
-    return report
-
-
-def batch_network(conn, batch_id: str) -> str | None:
-    return conn.execute(select(BATCHES.c.network).where(BATCHES.c.id == batch_id)).scalar()
-
-
-def list_batches(conn, network: str, limit: int = 50) -> list[dict]:
-    cols = [BATCHES.c[n] for n in ("id", "kind", "mode", "year", "state", "records", "received_at", "finished_at", "token_id")]
-    rows = conn.execute(select(*cols).where(BATCHES.c.network == network).order_by(BATCHES.c.received_at.desc()).limit(limit))
-    return [dict(r._mapping, report=report_url(network, r.id)) for r in rows]
-
-
-def job_state(conn, job_id) -> str | None:
-    return conn.execute(select(JOBS.c.state).where(JOBS.c.id == job_id)).scalar() if job_id else None

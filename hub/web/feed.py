@@ -22,7 +22,7 @@ from marshmallow import Schema, fields, validate
 
 from hub.auth import audit
 from hub.auth.web import check, current_principal, require
-from hub.feed import batches, holds
+from hub.feed import batches, holds, reports
 from hub.feed.batches import FeedError, FeedLimits
 from hub.queue import JobQueue, open_queue
 from hub.web import store
@@ -173,7 +173,7 @@ def push_batch(code):
 def list_batches(code, limit):
     _network(code)
     with store().read() as conn:
-        return {"network": code, "batches": batches.list_batches(conn, code, limit)}
+        return {"network": code, "batches": reports.list_batches(conn, code, limit)}
 
 
 @bp.route("/networks/<string:code>/batches/<string:batch_id>")
@@ -182,9 +182,9 @@ def list_batches(code, limit):
 @require("publisher", network="code")
 def batch_report(code, batch_id):
     with store().read() as conn:
-        if batches.batch_network(conn, batch_id) != code:
+        if reports.batch_network(conn, batch_id) != code:
             raise Problem(404, f"no batch {batch_id} of network {code}")
-        report = batches.build_report(conn, batch_id)
+        report = reports.build_report(conn, batch_id)
     return Response(batches.dumps(report), content_type="application/json; charset=utf-8")
 
 

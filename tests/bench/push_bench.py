@@ -14,7 +14,7 @@ import time
 
 from hub.auth.tokens import Principal
 from hub.config import Registry, settings
-from hub.feed import batches, samples
+from hub.feed import batches, reports, samples
 from hub.feed.worker import run_pending
 from hub.store.db import Store
 from hub.store.migrate import upgrade
@@ -48,7 +48,7 @@ def main():
     run_pending(store, s, registry)
     t2 = time.perf_counter()
     with store.read() as conn:
-        report = batches.build_report(conn, answer.batch_id)
+        report = reports.build_report(conn, answer.batch_id)
     c = report["counts"]
     assert c["created"] == args.n - args.bad and c["rejected"] == args.bad, c
     print(

@@ -1,0 +1,68 @@
+"""What a province reads back about its pushed batches: one batch's report (counts, every rejected
+record with its own id, field and reason) and the list of its latest batches. Read-only: the
+batches are received and applied in hub.feed.batches."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from hub.feed.models import PushBatch
+from hub.harvest.writer import ERRORS
+
+BATCHES = PushBatch.__table__
+REPORT_PATH = "/api/v1/networks/{network}/batches/{id}"
+
+
+def report_url(network: str, batch_id: str) -> str:
+    return REPORT_PATH.format(network=network, id=batch_id)
+
+
+def build_report(conn, batch_id: str) -> dict | None:
+    """The batch report a province reads: counts, and every rejected record with its own id and field."""
+    b = conn.execute(select(*[c for c in BATCHES.c if c.name not in ("body", "response_body")]).where(BATCHES.c.id == batch_id)).first()
+    if b is None:
+        return None
+    outcome = b.outcome or {}
+    report = dict(
+        id=b.id,
+        network=b.network,
+        kind=b.kind,
+        mode=b.mode,
+        year=b.year,
+        state=b.state,
+        format=b.format,
+        encoding=b.encoding,
+        records=b.records,
+        bytes=b.body_bytes,
+        token=b.token_id,
+        received_at=b.received_at,
+        finished_at=b.finished_at,
+        job_id=b.job_id,
+        counts=outcome.get("counts"),
+        withdrawal=outcome.get("withdrawal"),
+        not_found=outcome.get("not_found", []),
+        message=outcome.get("message"),
+        rejected=[],
+        warnings=[],
+        report=report_url(b.network, b.id),
+    )
+    if b.state in ("done", "failed"):
+        rows = conn.execute(
+            select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.message, ERRORS.c.severity)
+            .where(ERRORS.c.batch_id == batch_id)
+            .order_by(ERRORS.c.id)
+        )
+        for r in rows:
+            entry = dict(source_id=r.source_id, field=r.field, reason=r.message)
+            report["rejected" if r.severity == "error" else "warnings"].append(entry)
+    return report
+
+
+def batch_network(conn, batch_id: str) -> str | None:
+    return conn.execute(select(BATCHES.c.network).where(BATCHES.c.id == batch_id)).scalar()
+
+
+def list_batches(conn, network: str, limit: int = 50) -> list[dict]:
+    cols = [BATCHES.c[n] for n in ("id", "kind", "mode", "year", "state", "records", "received_at", "finished_at", "token_id")]
+    rows = conn.execute(select(*cols).where(BATCHES.c.network == network).order_by(BATCHES.c.received_at.desc()).limit(limit))
+    return [dict(r._mapping, report=report_url(network, r.id)) for r in rows]
