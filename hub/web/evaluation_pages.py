@@ -11,7 +11,7 @@ from hub.auth.web import public
 from hub.evaluation.service import load_evaluation
 from hub.store.models import Evaluation
 from hub.web import store
-from hub.web.api.evaluations import links
+from hub.web.api.evaluation_schemas import links
 from hub.web.rendered_reports import RENDERED
 
 bp = Blueprint("evaluation_pages", __name__)

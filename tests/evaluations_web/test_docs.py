@@ -7,7 +7,7 @@ import re
 import pytest
 
 from hub import PROJECT_ROOT
-from hub.web.api.evaluations import EvaluationIn
+from hub.web.api.evaluation_schemas import EvaluationIn
 
 DOC = (PROJECT_ROOT / "docs" / "evaluation.md").read_text(encoding="utf-8").split("## API and pages", 1)[-1]
 

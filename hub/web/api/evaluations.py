@@ -21,29 +21,26 @@ SETTINGS (hub.config.Settings; its service_year is the default period).
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from flask import Response, current_app, request
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError
 from sqlalchemy import select, update
 
 from hub.auth import audit
 from hub.auth.web import bearer_token, current_principal, public, refusal, require, unauthorized
 from hub.evaluation import requests as evaluation_requests
-from hub.evaluation.service import DEFAULT_SEED, load_evaluation
+from hub.evaluation.service import load_evaluation
 from hub.exports.record import iso
 from hub.store.models import Evaluation
 from hub.web import store
 from hub.web.api import Blueprint
+from hub.web.api.evaluation_schemas import API, MAX_RUNS, EvaluationIn, EvaluationOut, EvaluationRequestOut, ranking, summary
 from hub.web.errors import Problem, describe
 from hub.web.feed import worker as job_queue
 from hub.web.feed import worker_enabled
 from hub.web.rendered_reports import RENDERED
 
-#: Monte Carlo runs one request may ask for: 5,000 runs of the built-in framework take a few
-#: seconds of a queue worker.
-MAX_RUNS = 5000
 #: Bytes of one POST (input tables included): evaluator tables are a few kB per 30 networks.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 WRITERS = ("evaluator", "admin")
@@ -51,152 +48,6 @@ WRITERS = ("evaluator", "admin")
 blp = Blueprint("evaluations", __name__, description="Composite scoring and ranking of the networks (docs/evaluation.md)")
 
 _E = Evaluation.__table__
-_API = "/api/v1/evaluations"
-
-
-# --------------------------------------------------------------------------- request and answers
-
-_NAME = re.compile(r"^[^/\\\x00-\x1f.][^/\\\x00-\x1f]{0,99}$")
-
-
-class InputIn(Schema):
-    name = fields.String(
-        required=True,
-        validate=validate.Regexp(_NAME, error="a plain file name (no directories, not starting with a dot, at most 100 characters)"),
-        metadata={"description": "file name the report will show, e.g. survey.csv"},
-    )
-    csv = fields.String(required=True, metadata={"description": "the table as CSV text (UTF-8), first column the unit id"})
-
-
-class EvaluationIn(Schema):
-    framework = fields.String(
-        load_default="networks-2013",
-        validate=validate.Length(1, 100),
-        metadata={"description": "a framework file name in conf/evaluation/ (with or without .yaml)"},
-    )
-    period = fields.Integer(
-        load_default=None,
-        validate=validate.Range(1990, 2100),
-        metadata={"description": "service-statistics year (default: settings service_year)"},
-    )
-    periods = fields.List(
-        fields.Integer(validate=validate.Range(1990, 2100)),
-        load_default=None,
-        validate=validate.Length(1, 10),
-        metadata={
-            "description": (
-                "several service-statistics years side by side: the latest is ranked with uncertainty, the report's `panel` holds every "
-                "period and the movement"
-            )
-        },
-    )
-    seed = fields.Integer(
-        load_default=DEFAULT_SEED,
-        validate=validate.Range(0, 2**32 - 1),
-        metadata={"description": "Monte Carlo seed; same inputs and seed, same report bytes"},
-    )
-    runs = fields.Integer(
-        load_default=None,
-        validate=validate.Range(0, MAX_RUNS),
-        metadata={"description": f"Monte Carlo runs (default: the framework's; 0 = none; at most {MAX_RUNS})"},
-    )
-    as_of = fields.DateTime(
-        load_default=None, metadata={"description": "evaluation date for the harvest window (default: end of the store's latest job)"}
-    )
-    title = fields.String(load_default=None, validate=validate.Length(1, 300), metadata={"description": "default: the framework's title"})
-    publish = fields.Boolean(load_default=False)
-    inputs = fields.List(fields.Nested(InputIn), load_default=None, metadata={"description": "input tables (default: the framework's own)"})
-
-    @validates_schema
-    def _distinct_names(self, data, **kwargs):
-        names = [t["name"] for t in data.get("inputs") or []]
-        if len(set(names)) != len(names):
-            raise ValidationError("two input tables with the same name", "inputs")
-
-
-class RankOut(Schema):
-    rank = fields.Integer(allow_none=True)
-    id, label = fields.String(), fields.String(allow_none=True)
-    score, median_rank, rank_p05, rank_p95 = (fields.Float(allow_none=True) for _ in range(4))
-
-
-class InputOut(Schema):
-    file, sha256 = fields.String(), fields.String()
-    rows, columns = fields.Integer(), fields.Integer()
-
-
-class EvaluationOut(Schema):
-    id = fields.Integer()
-    title, framework = fields.String(), fields.String()
-    period = fields.String(allow_none=True)
-    created_at = fields.String(metadata={"format": "date-time"})
-    created_by = fields.String(allow_none=True)
-    published = fields.Boolean()
-    report_sha256 = fields.String()
-    links = fields.Dict(keys=fields.String(), values=fields.String())
-
-
-class EvaluationCreated(EvaluationOut):
-    framework_sha256 = fields.String()
-    seed = fields.Integer()
-    runs = fields.Integer(allow_none=True)
-    inputs = fields.List(fields.Nested(InputOut))
-    counts = fields.Dict()
-    ranking = fields.List(fields.Nested(RankOut))
-    panel = fields.Dict(
-        allow_none=True, metadata={"description": "periods side by side (when several were asked): ranks, scores and movement per unit"}
-    )
-    warnings = fields.List(fields.String())
-
-
-class EvaluationRequestOut(Schema):
-    id = fields.Integer()
-    state = fields.String(metadata={"enum": ["queued", "running", "succeeded", "failed"]})
-    created_at = fields.String(metadata={"format": "date-time"})
-    created_by = fields.String(allow_none=True)
-    started_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    finished_at = fields.String(allow_none=True, metadata={"format": "date-time"})
-    links = fields.Dict(keys=fields.String(), values=fields.String(), metadata={"description": "self; evaluation when succeeded"})
-    evaluation = fields.Nested(EvaluationCreated, metadata={"description": "when succeeded: the evaluation and its ranking"})
-    problem = fields.Dict(
-        metadata={"description": "when failed: the problem document (status, type, detail; source, key and problem for a bad input)"}
-    )
-
-
-def links(eid: int) -> dict:
-    return {"self": f"{_API}/{eid}", "csv": f"{_API}/{eid}/report.csv", "html": f"{_API}/{eid}/report.html", "page": f"/evaluations/{eid}"}
-
-
-def _summary(row) -> dict:
-    return {
-        "id": row["id"],
-        "title": row["title"],
-        "framework": row["framework"],
-        "period": row["period"],
-        "created_at": iso(row["created_at"]),
-        "created_by": row["created_by"],
-        "published": bool(row["published"]),
-        "report_sha256": row["report_sha256"],
-        "links": links(row["id"]),
-    }
-
-
-def ranking(report: dict) -> list[dict]:
-    out = []
-    for u in report["units"]:
-        unc = u.get("uncertainty") or {}
-        out.append(
-            {
-                "rank": u["rank"],
-                "id": u["id"],
-                "label": u.get("label"),
-                "score": u.get("score"),
-                "median_rank": unc.get("median_rank"),
-                "rank_p05": unc.get("rank_p05"),
-                "rank_p95": unc.get("rank_p95"),
-            }
-        )
-    return out
 
 
 # --------------------------------------------------------------------------- running one
@@ -320,7 +171,7 @@ def _visible_row(eid: int) -> dict:
     return row
 
 
-@blp.route(_API, methods=["POST"])
+@blp.route(API, methods=["POST"])
 @blp.doc(
     requestBody={
         "required": True,
@@ -366,7 +217,7 @@ def create_evaluation():
         q.start().defer("evaluate", request_id=rid)
     response = current_app.json.response(_request_status(evaluation_requests.load_request(store(), rid)))
     response.status_code = 202
-    response.headers["Location"] = f"{_API}/requests/{rid}"
+    response.headers["Location"] = f"{API}/requests/{rid}"
     return response
 
 
@@ -375,7 +226,7 @@ def _created(row) -> dict:
     report = RENDERED.report(row)
     unc = report.get("uncertainty") or {}
     return {
-        **_summary(row),
+        **summary(row),
         "framework_sha256": report["framework"]["sha256"],
         "seed": report["seed"],
         "runs": unc.get("runs", 0),
@@ -395,17 +246,17 @@ def _request_status(row) -> dict:
         "created_by": row["created_by"],
         "started_at": iso(row["started_at"]),
         "finished_at": iso(row["finished_at"]),
-        "links": {"self": f"{_API}/requests/{row['id']}"},
+        "links": {"self": f"{API}/requests/{row['id']}"},
     }
     if row["state"] == "succeeded":
-        body["links"]["evaluation"] = f"{_API}/{row['evaluation_id']}"
+        body["links"]["evaluation"] = f"{API}/{row['evaluation_id']}"
         body["evaluation"] = _created(load_evaluation(store(), row["evaluation_id"]))
     if row["state"] == "failed":
         body["problem"] = row["problem"]
     return body
 
 
-@blp.route(f"{_API}/requests/<int:rid>")
+@blp.route(f"{API}/requests/<int:rid>")
 @blp.response(200, EvaluationRequestOut)
 @blp.alt_response(401, description="No valid bearer token")
 @blp.alt_response(403, description="The token's role is not evaluator or admin")
@@ -420,7 +271,7 @@ def get_evaluation_request(rid):
     return _request_status(row)
 
 
-@blp.route(_API, methods=["GET"])
+@blp.route(API, methods=["GET"])
 @blp.response(200, EvaluationOut(many=True))
 @blp.alt_response(401, description="A bearer token was sent but is unknown or revoked")
 @public
@@ -432,7 +283,7 @@ def list_evaluations():
     if not _may_see_unpublished():
         query = query.where(_E.c.published.is_(True))
     with store().read() as conn:
-        return [_summary(r._mapping) for r in conn.execute(query)]
+        return [summary(r._mapping) for r in conn.execute(query)]
 
 
 def _file(row, body: bytes, media_type: str, name: str) -> Response:
@@ -442,7 +293,7 @@ def _file(row, body: bytes, media_type: str, name: str) -> Response:
     return response.make_conditional(request)
 
 
-@blp.route(f"{_API}/<int:eid>")
+@blp.route(f"{API}/<int:eid>")
 @blp.response(
     200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json"
 )
@@ -457,7 +308,7 @@ def get_evaluation(eid):
     return response.make_conditional(request)
 
 
-@blp.route(f"{_API}/<int:eid>/report.csv")
+@blp.route(f"{API}/<int:eid>/report.csv")
 @blp.response(200, description="report.csv: one row per unit", content_type="text/csv")
 @blp.alt_response(404, description="No such evaluation")
 @blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
@@ -468,7 +319,7 @@ def get_report_csv(eid):
     return _file(row, RENDERED.get(row, "csv"), "text/csv; charset=utf-8", "report.csv")
 
 
-@blp.route(f"{_API}/<int:eid>/report.html")
+@blp.route(f"{API}/<int:eid>/report.html")
 @blp.response(200, description="report.html: a self-contained page with charts", content_type="text/html")
 @blp.alt_response(404, description="No such evaluation")
 @blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
@@ -491,7 +342,7 @@ def _section(eid: int, key: str):
     return response.make_conditional(request)
 
 
-@blp.route(f"{_API}/<int:eid>/panel")
+@blp.route(f"{API}/<int:eid>/panel")
 @blp.response(
     200,
     description=(
@@ -508,7 +359,7 @@ def get_panel(eid):
     return _section(eid, "panel")
 
 
-@blp.route(f"{_API}/<int:eid>/audit")
+@blp.route(f"{API}/<int:eid>/audit")
 @blp.response(
     200,
     description="The statistical audit: correlations, Cronbach's alpha, PCA per dimension, flags, effective weights (docs/evaluation.md)",
@@ -522,7 +373,7 @@ def get_audit(eid):
     return _section(eid, "audit")
 
 
-@blp.route(f"{_API}/<int:eid>/publish", methods=["POST"])
+@blp.route(f"{API}/<int:eid>/publish", methods=["POST"])
 @blp.response(200, EvaluationOut)
 @blp.alt_response(401, description="No valid bearer token")
 @blp.alt_response(403, description="The token's role is not evaluator or admin")
@@ -538,4 +389,4 @@ def publish_evaluation(eid):
         if not found.published:
             conn.execute(update(_E).where(_E.c.id == eid).values(published=True))
             audit.record(conn, actor=principal.token_id, role=principal.role, action="evaluation.published", target=eid)
-    return _summary(load_evaluation(store(), eid))
+    return summary(load_evaluation(store(), eid))
