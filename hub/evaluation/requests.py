@@ -143,13 +143,21 @@ def load_request(store, request_id: int) -> dict | None:
 DROPPED_INPUTS: list = []
 
 
-def _finish(store, request_id: int, **values) -> None:
+def _finish(store, request_id: int, attempt: int, **values) -> None:
     with store.write() as conn:
-        conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(finished_at=now(), inputs=DROPPED_INPUTS, **values))
+        conn.execute(_own(request_id, attempt).values(finished_at=now(), inputs=DROPPED_INPUTS, **values))
+
+
+def _own(request_id: int, attempt: int):
+    """An UPDATE of the request that takes effect only while `attempt` is the request's latest and
+    it still runs: an attempt given up for dead (a frozen worker, a lost heartbeat) that comes back
+    after a later one has claimed the request must change nothing."""
+    return update(REQUESTS).where(REQUESTS.c.id == request_id, REQUESTS.c.state == "running", REQUESTS.c.attempts == attempt)
 
 
 def _claim(store, request_id: int):
-    """The request's row, now `running` for this attempt; None when there is nothing to run."""
+    """The request's row, now `running` for this attempt (its number: the row's `attempts` + 1);
+    None when there is nothing to run."""
     with store.write() as conn:
         row = conn.execute(select(REQUESTS).where(REQUESTS.c.id == request_id)).first()
         if row is None or row.state not in ("queued", "running"):
@@ -178,6 +186,7 @@ def run(store, request_id: int) -> str:
     row = _claim(store, request_id)
     if row is None:
         return f"evaluation request {request_id}: nothing to do"
+    attempt = row.attempts + 1
     args = row.arguments
     tables = [(t["name"], base64.b64decode(t["base64"])) for t in row.inputs]
     framework_path = Path(args["framework_path"])
@@ -189,14 +198,22 @@ def run(store, request_id: int) -> str:
             )
         except (ConfigError, EvaluationError) as exc:
             problem = problem_of(exc, {name for name, _ in tables}, directory, framework_path.parent)
-            _finish(store, request_id, state="failed", problem=problem)
+            _finish(store, request_id, attempt, state="failed", problem=problem)
             return f"evaluation request {request_id} failed: {problem['detail']}"
         except Exception:
             _finish(
-                store, request_id, state="failed", problem={"status": 500, "type": "evaluation-error", "detail": "see the worker's log"}
+                store,
+                request_id,
+                attempt,
+                state="failed",
+                problem={"status": 500, "type": "evaluation-error", "detail": "see the worker's log"},
             )
             raise
     with store.write() as conn:
+        # Claimed for the outcome first, in the transaction that stores the evaluation: of two
+        # attempts that both ran to the end, only the request's latest stores one.
+        if not conn.execute(_own(request_id, attempt).values(state="succeeded", finished_at=now(), inputs=DROPPED_INPUTS)).rowcount:
+            return f"evaluation request {request_id}: attempt {attempt} superseded by a later one; nothing stored"
         eid = insert_evaluation(
             conn, evaluation_row(report, report_bytes, created_by=row.created_by, published=args["publish"], title=args["title"])
         )
@@ -217,11 +234,7 @@ def run(store, request_id: int) -> str:
                 "report_sha256": report_mod.sha256(report_bytes),
             },
         )
-        conn.execute(
-            update(REQUESTS)
-            .where(REQUESTS.c.id == request_id)
-            .values(state="succeeded", finished_at=now(), evaluation_id=eid, inputs=DROPPED_INPUTS)
-        )
+        conn.execute(update(REQUESTS).where(REQUESTS.c.id == request_id).values(evaluation_id=eid))
     return f"evaluation request {request_id}: evaluation {eid}"
 
 

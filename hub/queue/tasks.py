@@ -125,7 +125,8 @@ def evaluate(ctx: Context, request_id: int) -> str:
     """Run an evaluation asked for through the API (hub.evaluation.requests): the Monte Carlo takes
     seconds to minutes, which no web request should hold. A request found `running` was being run
     by a worker that died: it is run again (the evaluation is stored with the outcome, in one
-    transaction, so never twice)."""
+    transaction, by the request's latest attempt alone: one taken for dead that wakes up stores
+    nothing, so never twice)."""
     return evaluation_requests.run(ctx.store, request_id)
 
 

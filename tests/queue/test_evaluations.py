@@ -107,3 +107,34 @@ def test_an_unknown_request_is_404_and_a_publisher_may_not_see_one(store, web):
     assert client.get("/api/v1/evaluations/requests/999", headers=headers).status_code == 404
     publisher = auth(create_token(store, "publisher", "440000")[1])
     assert client.get(f"/api/v1/evaluations/requests/{rid}", headers=publisher).status_code == 403
+
+
+@pytest.mark.parametrize("stale_attempt_ends", ["with a report", "with an error"])
+def test_an_attempt_given_up_for_dead_that_comes_back_changes_nothing(store, web, jobs, monkeypatch, stale_attempt_ends):
+    """A worker frozen mid-run (SIGSTOP, a paused VM, a partition) is taken for dead and the request
+    run again by another; when the first one wakes up and ends, the request keeps the later attempt's
+    one evaluation and outcome."""
+    from hub.evaluation import requests as evaluation_requests
+
+    rid = _queued(store, web)
+    ctx = Context(store, jobs.settings, jobs.registry)
+    real, calls, later = evaluation_requests.run_evaluation, [], []
+
+    def frozen_then_woken(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:  # attempt 1, frozen here while attempt 2 runs to the end
+            later.append(evaluate(ctx, rid))
+            if stale_attempt_ends == "with an error":
+                raise RuntimeError("the stale attempt's own failure")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(evaluation_requests, "run_evaluation", frozen_then_woken)
+    try:
+        outcome = evaluate(ctx, rid)
+    except RuntimeError:
+        outcome = "raised"
+    assert "evaluation" in later[0] and "superseded" not in later[0]
+    assert outcome == "raised" if stale_attempt_ends == "with an error" else "superseded" in outcome
+    row = _state(store, rid)
+    assert row.state == "succeeded" and row.evaluation_id is not None and row.problem is None
+    assert evaluations(store) == 1
