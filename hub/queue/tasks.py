@@ -100,21 +100,31 @@ def queued_batches(ctx: Context) -> list[dict]:
 
 def harvest(ctx: Context, network: str, full: bool = False) -> str:
     """Harvest one network (instruments, incremental unless `full`); a "harvest now" request of the
-    network is answered by it. Busy (someone else holds the lease): skipped, as in the scheduler."""
+    network is answered by it. Busy (someone else holds the lease: a `hub harvest` on a terminal, the
+    scheduler's service statistics): skipped, and the request it took is put back, to wait for the
+    network to be free as a request does on SQLite (a scheduler's maintenance queues it then)."""
     code = ctx.registry.get(network).code
     with ctx.store.write() as conn:
-        conn.execute(
-            update(SCHEDULES)
-            .where(SCHEDULES.c.network == code, SCHEDULES.c.requested_at.is_not(None))
-            .values(requested_at=None, requested_by=None, requested_full=False)
-        )
+        asked = conn.execute(
+            select(SCHEDULES.c.requested_at, SCHEDULES.c.requested_by, SCHEDULES.c.requested_full).where(
+                SCHEDULES.c.network == code, SCHEDULES.c.requested_at.is_not(None)
+            )
+        ).first()
+        if asked is not None:
+            taken = dict(requested_at=None, requested_by=None, requested_full=False)
+            conn.execute(update(SCHEDULES).where(SCHEDULES.c.network == code).values(**taken))
     try:
         # One holder name for every queue job of the network: the queue's lock already lets only one
         # run at a time, and a job that follows a dead worker's job takes its lease back at once.
         results = Harvester(ctx.store, ctx.settings).harvest(ctx.registry.get(code), full=full, holder=f"queue:{code}")
     except LeaseBusy as exc:
+        if asked is not None:
+            with ctx.store.write() as conn:  # unless a newer request came meanwhile
+                conn.execute(
+                    update(SCHEDULES).where(SCHEDULES.c.network == code, SCHEDULES.c.requested_at.is_(None)).values(**asked._mapping)
+                )
         log.info("harvest %s skipped: %s", code, exc)
-        return f"skipped: {exc}"
+        return f"skipped: {exc}" + ("; the harvest-now request waits for the network to be free" if asked is not None else "")
     return "; ".join(f"{r.network} {r.kind} {r.state}: {r.counts.fetched} fetched" for r in results)
 
 

@@ -73,3 +73,22 @@ def test_a_batch_whose_processing_keeps_dying_fails(store, jobs):
     assert "failed" in apply_batch(Context(store, jobs.settings, jobs.registry), batch_id, "440000")
     with store.read() as conn:
         assert conn.execute(select(BATCHES.c.state).where(BATCHES.c.id == batch_id)).scalar() == "failed"
+
+
+def test_a_harvest_now_that_meets_a_busy_network_waits_instead_of_vanishing(store, jobs):
+    """The network's lease is held by someone other than a queue job (the scheduler's service
+    statistics, a `hub harvest` on a terminal): the queued harvest is skipped, and the request it
+    took is back in its row — on the dashboard, and for a scheduler to queue when the network is free."""
+    from hub.harvest import lease
+    from hub.ops.scheduler import SCHEDULES, request_harvest
+    from hub.queue.tasks import harvest
+
+    code = next(n.code for n in jobs.registry if n.pulled)
+    asked = request_harvest(store, code, full=True, by="token-7")
+    ctx = Context(store, jobs.settings, jobs.registry)
+    with lease.hold(store, code, purpose="service"):
+        outcome = harvest(ctx, code, full=True)
+    assert outcome.startswith("skipped") and "waits" in outcome
+    with store.read() as conn:
+        row = conn.execute(select(SCHEDULES).where(SCHEDULES.c.network == code)).one()
+    assert (row.requested_at, row.requested_by, row.requested_full) == (asked["requested_at"], "token-7", True)
