@@ -37,6 +37,11 @@ def conninfo(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def sweep_cron(seconds: int) -> str:
+    """The cron of a task run every `seconds` (1–59, a divisor of 60 for even spacing)."""
+    return f"* * * * * */{seconds}"
+
+
 class ProcrastinateQueue(JobQueue):
     runs_elsewhere = True
 
@@ -62,7 +67,9 @@ class ProcrastinateQueue(JobQueue):
         for name in TASKS:
             app.task(name=f"hub.{name}", pass_context=True)(self._runner(name))
 
-        @app.periodic(cron=f"*/{self.sweep_every} * * * * *", periodic_id="sweep")
+        # Six fields, seconds LAST (croniter, which procrastinate reads crons with): "*/10 * * * * *"
+        # was every second of every tenth minute, so the sweep was absent for nine minutes in ten.
+        @app.periodic(cron=sweep_cron(self.sweep_every), periodic_id="sweep")
         @app.task(name="hub.sweep", queueing_lock="hub.sweep", pass_context=True)
         async def sweep(context, timestamp):
             stalled = await context.app.job_manager.get_stalled_jobs(seconds_since_heartbeat=self.stalled)

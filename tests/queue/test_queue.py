@@ -92,3 +92,23 @@ def test_a_harvest_now_that_meets_a_busy_network_waits_instead_of_vanishing(stor
     with store.read() as conn:
         row = conn.execute(select(SCHEDULES).where(SCHEDULES.c.network == code)).one()
     assert (row.requested_at, row.requested_by, row.requested_full) == (asked["requested_at"], "token-7", True)
+
+
+def test_the_sweep_runs_every_worker_sweep_seconds(store, jobs):
+    """Read as procrastinate reads it (croniter: six fields, seconds last). The cron once read
+    "*/10 * * * * *": every second of every tenth minute, nothing for the nine between, so a dead
+    worker's jobs waited up to ten minutes for the sweep."""
+    from datetime import datetime
+
+    import croniter
+
+    from hub.queue.postgres import sweep_cron
+
+    crons = {10: sweep_cron(10), 1: sweep_cron(1)}
+    if store.dialect == "postgresql":
+        (task,) = [t for t in jobs.app.periodic_registry.periodic_tasks.values() if t.periodic_id == "sweep"]
+        crons[jobs.sweep_every] = task.cron
+    for every, cron in crons.items():
+        it = croniter.croniter(cron, datetime(2026, 12, 5, 8, 0, 57))
+        fires = [it.get_next(datetime) for _ in range(13)]
+        assert {(b - a).total_seconds() for a, b in zip(fires, fires[1:])} == {every}, cron
