@@ -57,6 +57,8 @@ MAX_SOURCE_ID = 120
 #: `instruments.last_batch_id`).
 AUDIT_IDS = 500
 MAX_ATTEMPTS = 3
+#: The states of a batch not yet applied.
+UNFINISHED = ("queued", "processing")
 
 
 @dataclass(frozen=True)
@@ -176,7 +178,7 @@ def receive(
             limit=limits.max_records,
         )
     rhash = request_hash(network.code, kind, mode, year, fmt, body)
-    large = scanned.records > limits.async_records or len(body) > limits.async_bytes
+    big = scanned.records > limits.async_records or len(body) > limits.async_bytes
 
     while True:
         if key is not None:
@@ -186,6 +188,11 @@ def receive(
                 return earlier
         batch_id = new_batch_id(network.code)
         stamp = now()
+        # A small batch is applied within the request, unless an earlier batch of the network still
+        # waits or is being applied: then it queues behind it, so the network's batches apply in the
+        # order received (an upsert, then a deletion of the same record, must not swap).
+        with store.read() as conn:
+            large = big or _unfinished(conn, network.code)
         row = dict(
             id=batch_id,
             network=network.code,
@@ -262,6 +269,25 @@ def receive(
         if status == 200:
             conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(response_status=status, response_body=text))
     return Answer(status, text, batch_id, headers=headers)
+
+
+def _unfinished(conn, network: str) -> bool:
+    """Whether a batch of `network` is queued or being applied."""
+    unfinished = select(BATCHES.c.id).where(BATCHES.c.network == network, BATCHES.c.state.in_(UNFINISHED)).limit(1)
+    return conn.execute(unfinished).first() is not None
+
+
+def waiting_before(conn, batch_id: str) -> list[str]:
+    """The queued batches of `batch_id`'s network received before it, oldest first."""
+    this = select(BATCHES.c.network, BATCHES.c.received_at).where(BATCHES.c.id == batch_id).subquery()
+    return list(
+        conn.execute(
+            select(BATCHES.c.id)
+            .join(this, BATCHES.c.network == this.c.network)
+            .where(BATCHES.c.state == "queued", BATCHES.c.received_at < this.c.received_at)
+            .order_by(BATCHES.c.received_at, BATCHES.c.id)
+        ).scalars()
+    )
 
 
 def _earlier_answer(conn, network: str, key: str, rhash: str) -> Answer | None:

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 
 from hub.clock import now
 from hub.evaluation import requests as evaluation_requests
-from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply
+from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply, waiting_before
 from hub.feed.worker import recover as recover_batches
 from hub.harvest.jobs import HOST, JOBS
 from hub.harvest.lease import LeaseBusy
@@ -46,8 +46,18 @@ class Task:
 
 
 def apply_batch(ctx: Context, batch_id: str, network: str) -> str:
-    """Apply a queued batch of `network` (named for the job's lock). A batch still `processing` here was being applied by an attempt of this
-    job whose worker died (jobs of one network run one at a time): its push job is marked crashed and
+    """Apply a queued batch of `network` (named for the job's lock), after the network's batches
+    queued before it: jobs run in the order they were deferred, and a batch whose worker died is
+    deferred again by the sweep, behind the jobs of the batches received after it (an upsert, then a
+    deletion of the same records, swapped: the deleted records came back)."""
+    with ctx.store.read() as conn:
+        earlier = waiting_before(conn, batch_id)
+    return "; ".join(_apply_one(ctx, b) for b in [*earlier, batch_id])
+
+
+def _apply_one(ctx: Context, batch_id: str) -> str:
+    """Apply one batch. A batch still `processing` here was being applied by an attempt of its job
+    whose worker died (jobs of one network run one at a time): its push job is marked crashed and
     the batch applied again, which gives the same catalogue (unchanged records cost a hash)."""
     with ctx.store.write() as conn:
         row = conn.execute(

@@ -112,3 +112,34 @@ def test_the_sweep_runs_every_worker_sweep_seconds(store, jobs):
         it = croniter.croniter(cron, datetime(2026, 12, 5, 8, 0, 57))
         fires = [it.get_next(datetime) for _ in range(13)]
         assert {(b - a).total_seconds() for a, b in zip(fires, fires[1:])} == {every}, cron
+
+
+def test_a_network_s_batches_apply_in_the_order_received_whichever_job_runs_first(store, jobs):
+    """An upsert, then a deletion of the same records. The deletion is small, but an earlier batch
+    of the network waits: it is queued behind it, not applied within its request. Its job runs first
+    (the upsert's worker died and the sweep deferred that batch again, behind it): it applies the
+    upsert first, so the deleted records stay deleted."""
+    import json
+
+    from hub.feed.batches import INSTRUMENTS
+
+    upsert = _queued_batch(store, 4)
+    token = create_token(store, "publisher", "440000")[1]
+    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False})
+    r = app.test_client().post(
+        "/api/v1/networks/440000/batches?mode=delete",
+        data=json.dumps([samples.gd_id(i) for i in range(4)]).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 202, r.get_json()
+    deletion = r.get_json()["id"]
+    outcome = apply_batch(Context(store, jobs.settings, jobs.registry), deletion, "440000")
+    assert outcome.index(upsert) < outcome.index(deletion)
+    with store.read() as conn:
+        assert dict(conn.execute(select(BATCHES.c.id, BATCHES.c.state).where(BATCHES.c.id.in_([upsert, deletion]))).all()) == {
+            upsert: "done",
+            deletion: "done",
+        }
+        active = conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == "440000", INSTRUMENTS.c.withdrawn_at.is_(None)))
+        assert active.all() == []
+    assert "nothing to do" in apply_batch(Context(store, jobs.settings, jobs.registry), upsert, "440000")  # its own job, later
