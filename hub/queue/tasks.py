@@ -15,6 +15,7 @@ from typing import Callable
 from sqlalchemy import select, update
 
 from hub.clock import now
+from hub.config import UnknownNetwork
 from hub.evaluation import requests as evaluation_requests
 from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply, waiting_before
 from hub.feed.worker import recover as recover_batches
@@ -72,16 +73,18 @@ def _apply_one(ctx: Context, batch_id: str) -> str:
                 .values(state="crashed", finished_at=now(), message="the worker applying this batch died; the batch is applied again")
             )
         if row.attempts >= MAX_ATTEMPTS:
-            conn.execute(
-                update(BATCHES)
-                .where(BATCHES.c.id == batch_id)
-                .values(
-                    state="failed",
-                    finished_at=now(),
-                    outcome={"message": f"processing died {row.attempts} times; the body is kept, see the server log"},
-                )
+            return _fail(conn, batch_id, f"processing died {row.attempts} times; the body is kept, see the server log")
+        try:
+            network = ctx.registry.get(row.network)
+        except UnknownNetwork:
+            # Before the claim: claimed, it stayed `processing` with no job, and the sweep queued it
+            # again every STALE_AFTER, forever (its attempts count only inside `apply`).
+            return _fail(
+                conn,
+                batch_id,
+                f"network {row.network} is not in the registry of the worker that took the batch ({HOST}): removed from "
+                "conf/networks.yaml, or that host's configuration lags the web host's; the body is kept",
             )
-            return f"batch {batch_id}: failed after {row.attempts} attempts"
         # The claim is conditional: of two in-process queues (two processes on one SQLite file) that
         # both found the batch queued, one applies it.
         claimed = conn.execute(
@@ -91,8 +94,14 @@ def _apply_one(ctx: Context, batch_id: str) -> str:
         ).rowcount
         if not claimed:
             return f"batch {batch_id}: taken by another process"
-    apply(ctx.store, ctx.settings, ctx.registry.get(row.network), batch_id)
+    apply(ctx.store, ctx.settings, network, batch_id)
     return f"batch {batch_id} applied"
+
+
+def _fail(conn, batch_id: str, message: str) -> str:
+    """End a batch `failed` with `message` for the province's report."""
+    conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(state="failed", finished_at=now(), outcome={"message": message}))
+    return f"batch {batch_id} failed: {message}"
 
 
 def queued_batches(ctx: Context) -> list[dict]:

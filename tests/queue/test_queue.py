@@ -143,3 +143,18 @@ def test_a_network_s_batches_apply_in_the_order_received_whichever_job_runs_firs
         active = conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == "440000", INSTRUMENTS.c.withdrawn_at.is_(None)))
         assert active.all() == []
     assert "nothing to do" in apply_batch(Context(store, jobs.settings, jobs.registry), upsert, "440000")  # its own job, later
+
+
+def test_a_batch_of_a_network_the_worker_does_not_know_fails_with_the_reason(store, jobs):
+    """The network left conf/networks.yaml after the batch was queued, or the worker's host has an
+    older configuration than the web host's: the province reads why, instead of a batch left
+    `processing` and queued again forever."""
+    from hub.config import Registry
+
+    batch_id = _queued_batch(store, 3)
+    lagging = Registry([n for n in jobs.registry if n.code != "440000"])
+    outcome = apply_batch(Context(store, jobs.settings, lagging), batch_id, "440000")
+    assert "failed" in outcome
+    with store.read() as conn:
+        state, outcome_doc = conn.execute(select(BATCHES.c.state, BATCHES.c.outcome).where(BATCHES.c.id == batch_id)).one()
+    assert state == "failed" and "not in the registry" in outcome_doc["message"] and "440000" in outcome_doc["message"]
