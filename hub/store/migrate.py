@@ -14,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from hub.store import locks
 from hub.store.hooks import schema_upgraded
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -30,6 +31,11 @@ def alembic_config(url: str | None = None) -> Config:
 def upgrade(store, revision: str = "head") -> None:
     cfg = alembic_config(store.url)
     with store.write() as conn:
+        # Every host's `hub init` (the scheduler unit's ExecStartPre) may run at once: on PostgreSQL
+        # the second waits for the first's commit, then finds the schema upgraded (two at once on a
+        # fresh database failed one with a duplicate pg_type row). Keyed by the URL, whose options
+        # name the schema. SQLite's write transaction is already exclusive.
+        locks.hold(conn, f"schema upgrade {store.url}")
         before = MigrationContext.configure(conn).get_current_revision()
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
