@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 BUSY_TIMEOUT_MS = 60_000
+#: Seconds a PostgreSQL connection may take to open (libpq's connect_timeout; the URL may set its own).
+CONNECT_TIMEOUT_S = 10
 
 
 def make_engine(url: str) -> Engine:
@@ -46,7 +48,12 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN")
 
         return engine
-    engine = create_engine(url, pool_pre_ping=True, pool_size=int(os.environ.get("HUB_POOL_SIZE", 5)))
+    # A server that accepts and never answers (hung, or a partition that drops packets) must fail a
+    # connection in seconds, not hang the process that asked (a web process's start, its /readyz).
+    parsed = make_url(url)
+    timeout = parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
+    connect = {"connect_timeout": CONNECT_TIMEOUT_S} if timeout else {}
+    engine = create_engine(url, pool_pre_ping=True, pool_size=int(os.environ.get("HUB_POOL_SIZE", 5)), connect_args=connect)
     if engine.dialect.name == "postgresql":
 
         @event.listens_for(engine, "connect")

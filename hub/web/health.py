@@ -12,7 +12,11 @@ probes carry no credentials. docs/operations.md lists the metrics.
 
 from __future__ import annotations
 
+import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from functools import partial
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from sqlalchemy import text
@@ -50,15 +54,46 @@ def healthz():
     return jsonify(status="ok")
 
 
+#: Seconds /readyz waits for the store: a probe that hangs tells the orchestrator nothing, and each
+#: hanging probe held a request thread.
+READY_DEADLINE_S = 2.0
+
+
+class _OneAtATime:
+    """Runs a check in a thread of its own, never two at once, and waits for it at most a deadline.
+    A check the store never answers (a partition that drops packets, a hung server) keeps its thread;
+    later probes wait on that same check instead of starting another, so threads stay bounded."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="readiness")
+        self._running: Future | None = None
+
+    def __call__(self, check, deadline: float):
+        with self._lock:
+            if self._running is None or self._running.done():
+                self._running = self._pool.submit(check)
+            running = self._running
+        return running.result(timeout=deadline)
+
+
+def _schema_versions(s) -> tuple:
+    from hub.store.migrate import current, head
+
+    with s.read() as conn:
+        conn.execute(text("select 1"))
+    return current(s), head()
+
+
 @bp.get("/readyz")
 @public
 def readyz():
-    from hub.store.migrate import current, head
-
     try:
-        with store().read() as conn:
-            conn.execute(text("select 1"))
-        at, latest = current(store()), head()
+        readiness = current_app.extensions.setdefault("hub_readiness", _OneAtATime())  # one check at a time per app
+        at, latest = readiness(partial(_schema_versions, store()), READY_DEADLINE_S)
+    except FutureTimeout:
+        current_app.logger.warning("readiness: the store did not answer within %s s", READY_DEADLINE_S)
+        return jsonify(status="unavailable", reason=f"the store did not answer within {READY_DEADLINE_S:g} s"), 503
     except (SQLAlchemyError, OSError) as exc:  # any failure to reach the store means: not ready
         current_app.logger.warning("readiness: store unreachable: %s", exc)
         return jsonify(status="unavailable", reason="the store does not answer"), 503

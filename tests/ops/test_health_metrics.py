@@ -91,3 +91,66 @@ def test_metrics_show_job_latencies_and_the_queue(client, store):
     assert m[("hub_job_duration_seconds_bucket", (("kind", "push"), ("le", "+Inf")))] == 1
     if jobs.runs_elsewhere:
         assert m[("hub_queue_jobs", (("status", "succeeded"), ("task", "hub.apply_batch")))] == 1
+
+
+def test_ready_answers_503_within_its_deadline_when_the_store_hangs(client, monkeypatch):
+    """A store that stops answering (a hung server, a partition that drops packets): /readyz says so
+    within its deadline, and probes that follow wait on the same check instead of each holding a
+    thread of their own."""
+    import threading
+    import time
+
+    from hub.store import migrate
+    from hub.web import health
+
+    release, calls = threading.Event(), []
+
+    def hanging(store):
+        calls.append(1)
+        release.wait(30)
+        return "0001"
+
+    monkeypatch.setattr(migrate, "current", hanging)
+    monkeypatch.setattr(health, "READY_DEADLINE_S", 0.5)
+    try:
+        for _ in range(3):
+            started = time.perf_counter()
+            r = client.get("/readyz")
+            assert r.status_code == 503 and "did not answer within 0.5 s" in r.get_json()["reason"]
+            assert time.perf_counter() - started < 2
+        assert len(calls) == 1
+    finally:
+        release.set()
+    monkeypatch.undo()
+    for _ in range(50):  # the hung check ended: the next probe checks afresh
+        if client.get("/readyz").status_code == 200:
+            break
+        time.sleep(0.1)
+    assert client.get("/readyz").get_json()["status"] == "ready"
+
+
+def test_a_database_that_never_answers_fails_a_connection_in_seconds(monkeypatch):
+    """A server that accepts the connection and says nothing: the process is told within the
+    connect timeout, instead of waiting on the socket for as long as the operating system lets it."""
+    import socket
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import OperationalError
+
+    from hub.store import db
+
+    monkeypatch.setattr(db, "CONNECT_TIMEOUT_S", 2)  # libpq's least
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(4)
+    try:
+        store = Store(f"postgresql+psycopg://postgres@127.0.0.1:{silent.getsockname()[1]}/hub")
+        started = time.perf_counter()
+        with pytest.raises(OperationalError, match="timeout"):
+            with store.read() as conn:
+                conn.execute(text("select 1"))
+        assert time.perf_counter() - started < 8
+        store.dispose()
+    finally:
+        silent.close()
