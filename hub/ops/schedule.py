@@ -22,6 +22,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 from hub.errors import ConfigError
 
 DEFAULT_INTERVAL_MINUTES = 1440
@@ -111,3 +113,15 @@ def trigger_for(definition: dict):
     if definition["trigger"] == "cron":
         return CronTrigger.from_crontab(definition["cron"], timezone=SCHEDULE_TZ)
     return IntervalTrigger(minutes=definition.get("minutes", 0), seconds=definition.get("seconds", 0), timezone="UTC")
+
+
+def period_of(definition: dict) -> timedelta:
+    """The shortest time between two runs of a job's trigger (an interval, or a crontab's closest
+    fire times over its next dozen): how far apart two due times of one job can be."""
+    if definition["trigger"] != "cron":
+        return timedelta(minutes=definition.get("minutes", 0), seconds=definition.get("seconds", 0))
+    trigger = trigger_for(definition)
+    fires = [trigger.get_next_fire_time(None, datetime.now(timezone.utc))]
+    for _ in range(12):
+        fires.append(trigger.get_next_fire_time(fires[-1], fires[-1] + timedelta(seconds=1)))
+    return min(b - a for a, b in zip(fires, fires[1:]))

@@ -27,7 +27,7 @@ import logging
 import threading
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, true, update
 
 from hub.harvest import lease
 from hub.harvest.jobs import JOBS, as_utc, now, recover_crashed
@@ -35,7 +35,7 @@ from hub.harvest.pipeline import Harvester
 from hub.ops import alerts, probes
 from hub.ops.alerts import SHUTDOWN_MARK
 from hub.ops.notify import make_notifier
-from hub.ops.schedule import job_definitions, trigger_for
+from hub.ops.schedule import job_definitions, period_of, trigger_for
 from hub.queue import open_queue
 from hub.store.bulk import upsert
 from hub.store.models import NetworkSchedule
@@ -124,11 +124,12 @@ class HubScheduler:
                 out[job_id] = by_trigger
         return out
 
-    def _owed(self) -> set[str]:
-        """Networks whose latest harvest crashed or was cut short by a shutdown: they are due again."""
+    def _owed(self, codes=None) -> set[str]:
+        """Networks (of `codes`, or all) whose latest harvest crashed or was cut short by a shutdown:
+        they are due again."""
         owed = set()
         with self.store.read() as conn:
-            for code in self.networks:
+            for code in self.networks if codes is None else codes:
                 row = conn.execute(
                     select(JOBS.c.state, JOBS.c.message)
                     .where(JOBS.c.network == code, JOBS.c.kind.in_(("full", "incremental")))
@@ -171,6 +172,11 @@ class HubScheduler:
 
     def run_harvest(self, d: dict):
         network = self.registry.get(d["network"])
+        # A harvest owed (the claimed one crashed or was cut short) is due again whatever was claimed.
+        owed = network.code in self._owed([network.code])
+        if not d.get("requested") and not claim_due(self.store, network.code, now(), period_of(d), again=owed):
+            log.info("harvest %s due now was taken by another scheduler", network.code)
+            return
         if self.enqueue:
             queued = self.jobs.defer("harvest", network=network.code, full=bool(d.get("full")))
             log.info("harvest %s %s", network.code, "queued for a worker" if queued else "already waiting in the queue")
@@ -244,7 +250,7 @@ class HubScheduler:
                     "date",
                     run_date=now(),
                     args=[f"harvest:{row.network}"],
-                    kwargs={"full": bool(row.requested_full)},
+                    kwargs={"full": bool(row.requested_full), "requested": True},
                     id=f"now:{row.network}",
                     replace_existing=True,
                     misfire_grace_time=None,
@@ -282,6 +288,27 @@ TASKS = {
     "probe": HubScheduler.run_probes,
     "maintenance": HubScheduler.run_maintenance,
 }
+
+
+def claim_due(store, network: str, due: datetime, period: timedelta, *, again: bool = False) -> bool:
+    """Claim the scheduled harvest of `network` due at `due` for this scheduler: False when another
+    scheduler claimed one due less than half a `period` (the trigger's) before or after. Several
+    schedulers run the same timetable (their interval triggers started apart); on PostgreSQL each
+    queued the due harvest, and when a worker had already taken the first, the queue's queueing lock
+    (which covers waiting jobs only) let the second through: the network was harvested twice.
+    `again`: the claimed run did not complete (crashed, cut short): claimed anew whatever was claimed."""
+    with store.write() as conn:
+        upsert(conn, SCHEDULES, [{"network": network}], ("network",))  # its row, if no scheduler wrote it yet
+        return bool(
+            conn.execute(
+                update(SCHEDULES)
+                .where(
+                    SCHEDULES.c.network == network,
+                    true() if again else or_(SCHEDULES.c.claimed_for.is_(None), SCHEDULES.c.claimed_for <= due - period / 2),
+                )
+                .values(claimed_for=due)
+            ).rowcount
+        )
 
 
 def request_harvest(store, network: str, *, full: bool = False, by: str | None = None) -> dict:

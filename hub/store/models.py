@@ -269,6 +269,9 @@ class NetworkSchedule(Base):
     requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     requested_by: Mapped[str | None] = mapped_column(String(100))
     requested_full: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The due time of the last scheduled harvest a scheduler claimed: of several schedulers, one
+    # harvests each due time (hub.ops.scheduler.claim_due).
+    claimed_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Probe(Base):
