@@ -63,16 +63,28 @@ def new_holder() -> str:
     return f"{HOST}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def acquire(store, network: str, holder: str, *, ttl: timedelta = DEFAULT_TTL, purpose: str | None = None) -> Lease | None:
-    """Take the network's lease if it is free or expired (or already ours); None if someone holds it."""
+class LeaseLost(HubError):
+    """The lease this run held was taken by another (it was given up for dead): the run stops before
+    writing anything more."""
+
+
+def acquire(
+    store, network: str, holder: str, *, ttl: timedelta = DEFAULT_TTL, purpose: str | None = None, takes_over: str | None = None
+) -> Lease | None:
+    """Take the network's lease if it is free or expired (or already ours); None if someone holds it.
+    `takes_over`: a holder prefix whose live leases are taken too — another attempt of the same queue
+    work, which the queue runs one at a time, so one still holding it was given up for dead."""
     t = now()
     values = dict(network=network, holder=holder, purpose=purpose, acquired_at=t, expires_at=t + ttl)
+    free = (LEASES.c.expires_at < t) | (LEASES.c.holder == holder)
+    if takes_over:
+        free = free | LEASES.c.holder.startswith(takes_over, autoescape=True)
     with store.write() as conn:
         stmt = dialect_insert(conn.dialect.name, LEASES).values(**values)
         stmt = stmt.on_conflict_do_update(
             index_elements=["network"],
             set_={k: stmt.excluded[k] for k in ("holder", "purpose", "acquired_at", "expires_at")},
-            where=(LEASES.c.expires_at < t) | (LEASES.c.holder == holder),
+            where=free,
         ).returning(LEASES.c.holder)
         won = conn.execute(stmt).scalar()
     return Lease(network, holder, purpose, t + ttl) if won == holder else None
@@ -85,6 +97,16 @@ def renew(store, lease: Lease, ttl: timedelta = DEFAULT_TTL) -> bool:
             update(LEASES).where(LEASES.c.network == lease.network, LEASES.c.holder == lease.holder).values(expires_at=now() + ttl)
         ).rowcount
     return n == 1
+
+
+def check(conn, lease: Lease) -> None:
+    """Inside a write transaction: raise LeaseLost unless `lease` is still the network's. The row is
+    locked until the transaction ends (PostgreSQL; SQLite's write lock already excludes), so a
+    takeover waits for this write and the run's next write finds it lost: a run given up for dead
+    that wakes up writes nothing after the run that replaced it began."""
+    holder = conn.execute(select(LEASES.c.holder).where(LEASES.c.network == lease.network).with_for_update()).scalar()
+    if holder != lease.holder:
+        raise LeaseLost(f"network {lease.network}: the lease of this run ({lease.holder}) is now {holder or 'nobody'}'s; stopped")
 
 
 def release(store, lease: Lease) -> None:
@@ -149,10 +171,19 @@ class _Keeper(threading.Thread):
 
 
 @contextlib.contextmanager
-def hold(store, network: str, *, ttl: timedelta = DEFAULT_TTL, purpose: str | None = None, holder: str | None = None):
-    """Hold the network's lease for the block (renewed in the background); LeaseBusy if taken."""
+def hold(
+    store,
+    network: str,
+    *,
+    ttl: timedelta = DEFAULT_TTL,
+    purpose: str | None = None,
+    holder: str | None = None,
+    takes_over: str | None = None,
+):
+    """Hold the network's lease for the block (renewed in the background); LeaseBusy if taken.
+    `takes_over`: see `acquire`."""
     holder = holder or new_holder()
-    lease = acquire(store, network, holder, ttl=ttl, purpose=purpose)
+    lease = acquire(store, network, holder, ttl=ttl, purpose=purpose, takes_over=takes_over)
     if lease is None:
         other = current(store, network) or {}
         raise LeaseBusy(network, other.get("holder"), other.get("purpose"), other.get("acquired_at"))

@@ -114,28 +114,36 @@ class Harvester:
         self.progress = progress or (lambda network, kind, counts: None)
         self.http_factory = http_factory
 
-    def harvest(self, network, *, full: bool = False, year: int | None = None, holder: str | None = None) -> list[RunResult]:
+    def harvest(
+        self, network, *, full: bool = False, year: int | None = None, holder: str | None = None, takes_over: str | None = None
+    ) -> list[RunResult]:
         """Harvest instruments (incremental where possible unless `full`), then the year's statistics.
 
-        `holder` names the lease's holder (a queue job retried after its worker died takes its lease
-        back). Raises `hub.harvest.lease.LeaseBusy` when another process is harvesting the network."""
+        `holder` names the lease's holder and `takes_over` a holder prefix whose lease it may take (a
+        queue job retried after its worker died or froze takes the lease of the attempt before, which
+        then writes nothing more: `lease.check` in each of its writes). Raises
+        `hub.harvest.lease.LeaseBusy` when another process is harvesting the network."""
         # One harvest per network at a time, whoever starts it (scheduler, `hub harvest`, "harvest
         # now", a queue job): the network's lease in the database is held for the whole run.
         purpose = "full" if full else "harvest"
-        with lease.hold(self.store, network.code, ttl=lease.ttl_of(self.settings), purpose=purpose, holder=holder):
+        ttl = lease.ttl_of(self.settings)
+        with lease.hold(self.store, network.code, ttl=ttl, purpose=purpose, holder=holder, takes_over=takes_over) as held:
             # Whoever holds the lease is the network's only harvester: a harvest of it still marked
             # running was left by a process that died. Found here through the database, from any host.
             recover_orphans(self.store, network.code)
             # Kept counts a dead harvest left stale (of this network or another) are counted again.
             stale_counts.heal(self.store)
-            results = [self.harvest_instruments(network, full=full)]
+            results = [self.harvest_instruments(network, full=full, held=held)]
             if year is not None:
                 results.append(self.harvest_service(network, year))
         return results
 
     # ------------------------------------------------------------------ instruments
 
-    def harvest_instruments(self, network, *, full: bool = False) -> RunResult:
+    def harvest_instruments(self, network, *, full: bool = False, held: lease.Lease | None = None) -> RunResult:
+        """One harvest of `network`'s instruments. `held`: the network's lease this run holds, checked
+        in every write transaction (a run whose lease was taken over stops: `lease.LeaseLost`)."""
+        fence = (lambda conn: lease.check(conn, held)) if held is not None else (lambda conn: None)  # noqa: E731
         mapping = Mapping.load(network.mapping_path)
         telemetry, phases = Telemetry(), Phases()
         http = self.http_factory(network.code, self.settings.http, telemetry)
@@ -161,6 +169,7 @@ class Harvester:
                     with phases.timing("preparing"):
                         prepared = writer.prepare(batch)
                     with phases.writing(self.store) as conn:
+                        fence(conn)
                         job.counts.add(writer.apply(conn, prepared))
                         heartbeat(conn, job, _summary(telemetry, phases))
                     self.progress(network.code, kind, job.counts)
@@ -192,7 +201,7 @@ class Harvester:
                 return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
             if kind == "full":
                 with phases.timing("withdrawals"):
-                    decision = self._apply_guard(job, writer, complete, active_before)
+                    decision = self._apply_guard(job, writer, complete, active_before, fence)
                 if decision.action != "none":
                     notes.append(decision.reason)
                 if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
@@ -247,9 +256,10 @@ class Harvester:
             return None
         return as_utc(rows[0].started_at) - INCREMENTAL_OVERLAP
 
-    def _apply_guard(self, job: Job, writer: RecordWriter, complete: bool, active_before: int):
+    def _apply_guard(self, job: Job, writer: RecordWriter, complete: bool, active_before: int, fence=lambda conn: None):
         w = self.settings.withdrawal
         with self.store.write() as conn:
+            fence(conn)
             absent = absent_from(conn, job.network, writer.listed, job.started_at) if complete else []
             decision = guard.decide(
                 full=True,

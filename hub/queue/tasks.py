@@ -9,6 +9,7 @@ not wait twice; `recover(ctx)` lists the jobs that stand for work left behind by
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from typing import Callable
 
@@ -20,7 +21,7 @@ from hub.evaluation import requests as evaluation_requests
 from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply, waiting_before
 from hub.feed.worker import recover as recover_batches
 from hub.harvest.jobs import HOST, JOBS
-from hub.harvest.lease import LeaseBusy
+from hub.harvest.lease import LeaseBusy, LeaseLost
 from hub.harvest.pipeline import Harvester
 from hub.store.models import NetworkSchedule
 
@@ -133,9 +134,13 @@ def harvest(ctx: Context, network: str, full: bool = False) -> str:
             taken = dict(requested_at=None, requested_by=None, requested_full=False)
             conn.execute(update(SCHEDULES).where(SCHEDULES.c.network == code).values(**taken))
     try:
-        # One holder name for every queue job of the network: the queue's lock already lets only one
-        # run at a time, and a job that follows a dead worker's job takes its lease back at once.
-        results = Harvester(ctx.store, ctx.settings).harvest(ctx.registry.get(code), full=full, holder=f"queue:{code}")
+        # A holder of its own for each attempt, and the lease of any other queue attempt of the network
+        # taken over: the queue's lock runs one job of a network at a time, so another attempt still
+        # holding it was given up for dead (killed, or frozen: it then stops at its next write, where
+        # one shared name let both run side by side and the first to end released the other's lease).
+        prefix = f"queue:{code}"
+        harvester = Harvester(ctx.store, ctx.settings)
+        results = harvester.harvest(ctx.registry.get(code), full=full, holder=f"{prefix}:{uuid.uuid4().hex[:12]}", takes_over=prefix)
     except LeaseBusy as exc:
         if asked is not None:
             with ctx.store.write() as conn:  # unless a newer request came meanwhile
@@ -144,6 +149,9 @@ def harvest(ctx: Context, network: str, full: bool = False) -> str:
                 )
         log.info("harvest %s skipped: %s", code, exc)
         return f"skipped: {exc}" + ("; the harvest-now request waits for the network to be free" if asked is not None else "")
+    except LeaseLost as exc:  # given up for dead and run again by another worker, which goes on
+        log.warning("harvest %s stopped: %s", code, exc)
+        return f"stopped: {exc}"
     return "; ".join(f"{r.network} {r.kind} {r.state}: {r.counts.fetched} fetched" for r in results)
 
 
