@@ -22,6 +22,7 @@ import logging
 import os
 import secrets
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime
 
 from sqlalchemy import insert, select, update
@@ -368,6 +369,8 @@ def apply(store, settings, network, batch_id: str) -> None:
     job = start_job(store, network.code, "push", year=batch.year)
     with store.write() as conn:
         conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(job_id=job.id, attempts=BATCHES.c.attempts + 1))
+        attempt = conn.execute(select(BATCHES.c.attempts).where(BATCHES.c.id == batch_id)).scalar_one()
+    fence = partial(_still_ours, batch_id=batch_id, attempt=attempt)
     outcome = _Outcome()
     try:
         mapping = Mapping.load(network.mapping_path)
@@ -377,11 +380,16 @@ def apply(store, settings, network, batch_id: str) -> None:
         scanned = parse.Scanned(batch.format, batch.encoding, batch.records)
         for chunk in _chunks(parse.items(batch.body, scanned), settings.batch_size):
             with store.write() as conn:
+                fence(conn)
                 _apply_chunk(conn, writer, mapping, batch, chunk, outcome)
                 job.counts = outcome.counts
                 heartbeat(conn, job)
         if batch.mode == "snapshot":
-            outcome.withdrawal = _snapshot_guard(store, settings, writer, job, active_before, complete=not outcome.cut)
+            outcome.withdrawal = _snapshot_guard(store, settings, writer, job, active_before, complete=not outcome.cut, fence=fence)
+    except Superseded as exc:  # given up for dead and applied again by a later attempt, which goes on
+        log.warning("push batch %s: %s", batch_id, exc)
+        finish_job(store, job, "failed", message=str(exc))
+        return
     except (KeyboardInterrupt, SystemExit):
         finish_job(store, job, "failed", message="interrupted; the batch is queued again")
         raise
@@ -390,11 +398,18 @@ def apply(store, settings, network, batch_id: str) -> None:
         message = failure_message(exc) if not isinstance(exc, HubError) else str(exc)
         finish_job(store, job, "failed", message=message)
         with store.write() as conn:
+            if not _is_ours(conn, batch_id, attempt):
+                return  # a later attempt has the batch: its outcome is the batch's
             conn.execute(
                 update(BATCHES)
                 .where(BATCHES.c.id == batch_id)
                 .values(state="failed", finished_at=now(), outcome=dict(_outcome_dict(outcome, checked=False), message=message))
             )
+        return
+    with store.read() as conn:
+        superseded = not _is_ours(conn, batch_id, attempt)
+    if superseded:  # the last chance to tell; the transaction below checks again before it writes
+        finish_job(store, job, "failed", message=f"batch {batch_id}: attempt {attempt} was superseded by a later one")
         return
     finish_job(
         store,
@@ -404,6 +419,8 @@ def apply(store, settings, network, batch_id: str) -> None:
         message=(outcome.withdrawal or {}).get("reason") if batch.mode == "snapshot" else None,
     )
     with store.write() as conn:
+        if not _is_ours(conn, batch_id, attempt):
+            return
         changed = _changed(conn, batch_id, job.started_at)
         conn.execute(
             update(BATCHES)
@@ -420,6 +437,25 @@ def apply(store, settings, network, batch_id: str) -> None:
             detail=dict(counts=_counts(outcome.counts), withdrawal=outcome.withdrawal, **changed),
         )
     resolve_pending(store)  # duplicates across networks: only the blocks this batch changed
+
+
+class Superseded(Exception):
+    """A later attempt has claimed the batch this attempt was applying: this one writes nothing more."""
+
+
+def _is_ours(conn, batch_id: str, attempt: int) -> bool:
+    """Inside a write transaction, the batch's row locked until it ends (PostgreSQL; SQLite's write
+    lock already excludes): whether `attempt` is still the batch's latest and it is being applied."""
+    row = conn.execute(select(BATCHES.c.state, BATCHES.c.attempts).where(BATCHES.c.id == batch_id).with_for_update()).first()
+    return row is not None and row.state == "processing" and row.attempts == attempt
+
+
+def _still_ours(conn, *, batch_id: str, attempt: int) -> None:
+    """The fence of every write of an attempt: a worker given up for dead (killed, or frozen and
+    retried) whose batch a later attempt claimed must not go on writing when it wakes up — it put
+    deleted records back after the retry had applied a later deletion."""
+    if not _is_ours(conn, batch_id, attempt):
+        raise Superseded(f"batch {batch_id}: attempt {attempt} was superseded by a later one; it stopped before writing more")
 
 
 def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None:
@@ -499,9 +535,10 @@ def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
     outcome.not_found += [sid for iid, sid in ids.items() if iid not in active]
 
 
-def _snapshot_guard(store, settings, writer, job, active_before, *, complete: bool) -> dict:
+def _snapshot_guard(store, settings, writer, job, active_before, *, complete: bool, fence=lambda conn: None) -> dict:
     w = settings.withdrawal
     with store.write() as conn:
+        fence(conn)
         absent = absent_from(conn, job.network, writer.listed, job.started_at)
         decision = guard.decide(
             full=True,

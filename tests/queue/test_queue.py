@@ -158,3 +158,49 @@ def test_a_batch_of_a_network_the_worker_does_not_know_fails_with_the_reason(sto
     with store.read() as conn:
         state, outcome_doc = conn.execute(select(BATCHES.c.state, BATCHES.c.outcome).where(BATCHES.c.id == batch_id)).one()
     assert state == "failed" and "not in the registry" in outcome_doc["message"] and "440000" in outcome_doc["message"]
+
+
+def test_a_batch_attempt_given_up_for_dead_writes_nothing_after_its_retry_began(store, jobs, monkeypatch):
+    """The worker applying an upsert froze between two chunks (SIGSTOP, a paused VM, a partition) and
+    the batch was applied again by another; the province then deleted the records. When the frozen
+    worker wakes up it must not write its remaining chunks: they put deleted records back."""
+    import dataclasses
+    import json
+    import threading
+
+    from hub.feed import batches
+    from hub.feed.batches import INSTRUMENTS
+    from hub.harvest.jobs import JOBS
+
+    upsert = _queued_batch(store, 6)
+    ctx = Context(store, dataclasses.replace(jobs.settings, batch_size=2), jobs.registry)
+    frozen, woken, real_chunks = threading.Event(), threading.Event(), batches._chunks
+
+    def chunks(items, size, **kw):
+        for i, chunk in enumerate(real_chunks(items, size, **kw)):
+            if i == 1 and threading.current_thread().name == "frozen":
+                frozen.set()
+                woken.wait(30)
+            yield chunk
+
+    monkeypatch.setattr(batches, "_chunks", chunks)
+    first = threading.Thread(target=apply_batch, args=(ctx, upsert, "440000"), name="frozen")
+    first.start()
+    assert frozen.wait(30)
+    assert apply_batch(ctx, upsert, "440000").endswith("applied")  # the retry, after the worker was given up
+    token = create_token(store, "publisher", "440000")[1]
+    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False})
+    r = app.test_client().post(
+        "/api/v1/networks/440000/batches?mode=delete",
+        data=json.dumps([samples.gd_id(i) for i in range(6)]).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200 and r.get_json()["counts"]["withdrawn"] == 6
+    woken.set()
+    first.join(30)
+    with store.read() as conn:
+        active = conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == "440000", INSTRUMENTS.c.withdrawn_at.is_(None)))
+        assert active.all() == []
+        assert conn.execute(select(BATCHES.c.state).where(BATCHES.c.id == upsert)).scalar() == "done"
+        messages = conn.execute(select(JOBS.c.message).where(JOBS.c.kind == "push", JOBS.c.state == "failed")).scalars().all()
+    assert any("superseded" in (m or "") for m in messages)
