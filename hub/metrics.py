@@ -58,9 +58,11 @@ class StoreCollector:
         self.store = store
 
     def collect(self):
+        # Finished jobs alone: a counter must never go down, and a running job's row leaves `running`.
         jobs = CounterMetricFamily(
-            "hub_jobs", "Finished and running jobs (harvests, pushed batches, remaps), by kind and state", labels=["kind", "state"]
+            "hub_jobs", "Finished jobs (harvests, pushed batches, remaps), by kind and final state", labels=["kind", "state"]
         )
+        running = GaugeMetricFamily("hub_jobs_running", "Jobs running now (harvests, pushed batches, remaps), by kind", labels=["kind"])
         records = CounterMetricFamily("hub_job_records", "Records the jobs handled, by kind and outcome", labels=["kind", "outcome"])
         seconds = CounterMetricFamily("hub_job_seconds", "Wall time of finished jobs, by kind", labels=["kind"])
         evaluations = CounterMetricFamily("hub_evaluations", "Evaluation runs stored, by framework", labels=["framework"])
@@ -81,7 +83,7 @@ class StoreCollector:
             for kind, state, n, *outcome_sums in conn.execute(
                 select(_JOBS.c.kind, _JOBS.c.state, func.count(), *sums).group_by(_JOBS.c.kind, _JOBS.c.state)
             ):
-                jobs.add_metric([kind, state], n)
+                (running.add_metric([kind], n) if state == "running" else jobs.add_metric([kind, state], n))
                 for outcome, total in zip(OUTCOMES, outcome_sums):
                     records.add_metric([kind, outcome], int(total))
             durations: dict[str, list[float]] = {}
@@ -107,7 +109,7 @@ class StoreCollector:
                 evaluations.add_metric([framework], n)
             for network, n in conn.execute(select(_I.c.network, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network)):
                 active.add_metric([network], n)
-        yield from (jobs, records, seconds, latency, evaluations, evaluation_latency, active, queued)
+        yield from (jobs, running, records, seconds, latency, evaluations, evaluation_latency, active, queued)
 
 
 def _buckets(values: list[float], bounds) -> list[tuple[str, int]]:

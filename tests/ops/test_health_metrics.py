@@ -154,3 +154,21 @@ def test_a_database_that_never_answers_fails_a_connection_in_seconds(monkeypatch
         store.dispose()
     finally:
         silent.close()
+
+
+def test_the_jobs_counter_never_goes_down_and_running_jobs_are_a_gauge(client, store):
+    """Prometheus reads a counter that falls as a reset (rate() then invents work): a job counted
+    `running` and later `succeeded` made `hub_jobs_total{state="running"}` fall."""
+    from hub.harvest.jobs import finish_job, start_job
+
+    job = start_job(store, "370000", "full")
+    during = _samples(client)
+    assert during[("hub_jobs_running", (("kind", "full"),))] == 1
+    assert not any(name == "hub_jobs_total" and dict(labels).get("state") == "running" for name, labels in during)
+    finish_job(store, job, "succeeded")
+    after = _samples(client)
+    assert after[("hub_jobs_total", (("kind", "full"), ("state", "succeeded")))] == 1
+    assert after.get(("hub_jobs_running", (("kind", "full"),)), 0) == 0
+    for key, value in during.items():
+        if key[0] == "hub_jobs_total":
+            assert after[key] >= value
