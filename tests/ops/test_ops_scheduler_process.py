@@ -60,8 +60,21 @@ def home(tmp_path, sim):
     return hub_home(tmp_path / "home", NETWORKS_YAML, SETTINGS_YAML)
 
 
+@pytest.fixture(autouse=True)
+def _no_scheduler_left():
+    """A test that fails half-way leaves no `hub scheduler` running on (it harvested on, for good)."""
+    yield
+    while Scheduler.started:
+        proc = Scheduler.started.pop()
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+
+
 class Scheduler:
     """One `hub scheduler` process; its log goes to a file the test can read."""
+
+    started: list[subprocess.Popen] = []
 
     def __init__(self, home, store, sim, log, *networks):
         env = dict(os.environ, HUB_HOME=str(home), HUB_DATABASE_URL=store.url, HUB_SIMULATOR_URL=sim.url)
@@ -73,6 +86,7 @@ class Scheduler:
             stdout=subprocess.DEVNULL,
             stderr=open(log, "ab"),
         )
+        Scheduler.started.append(self.proc)
 
     def text(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
