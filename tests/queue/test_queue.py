@@ -57,6 +57,19 @@ def _queued_batch(store, records: int) -> str:
     return r.get_json()["id"]
 
 
+def _deletion(store, records: int):
+    """The province's push of `mode=delete` for the first `records` ids of `_queued_batch`'s."""
+    import json
+
+    token = create_token(store, "publisher", "440000")[1]
+    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False})
+    return app.test_client().post(
+        "/api/v1/networks/440000/batches?mode=delete",
+        data=json.dumps([samples.gd_id(i) for i in range(records)]).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
+    )
+
+
 def test_a_batch_job_that_comes_again_does_nothing(store, jobs):
     """A second job for a batch already applied (the sweep queued it while the first ran) is a no-op."""
     batch_id = _queued_batch(store, 3)
@@ -119,18 +132,11 @@ def test_a_network_s_batches_apply_in_the_order_received_whichever_job_runs_firs
     of the network waits: it is queued behind it, not applied within its request. Its job runs first
     (the upsert's worker died and the sweep deferred that batch again, behind it): it applies the
     upsert first, so the deleted records stay deleted."""
-    import json
 
     from hub.feed.batches import INSTRUMENTS
 
     upsert = _queued_batch(store, 4)
-    token = create_token(store, "publisher", "440000")[1]
-    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False})
-    r = app.test_client().post(
-        "/api/v1/networks/440000/batches?mode=delete",
-        data=json.dumps([samples.gd_id(i) for i in range(4)]).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
+    r = _deletion(store, 4)
     assert r.status_code == 202, r.get_json()
     deletion = r.get_json()["id"]
     outcome = apply_batch(Context(store, jobs.settings, jobs.registry), deletion, "440000")
@@ -165,7 +171,6 @@ def test_a_batch_attempt_given_up_for_dead_writes_nothing_after_its_retry_began(
     the batch was applied again by another; the province then deleted the records. When the frozen
     worker wakes up it must not write its remaining chunks: they put deleted records back."""
     import dataclasses
-    import json
     import threading
 
     from hub.feed import batches
@@ -188,13 +193,7 @@ def test_a_batch_attempt_given_up_for_dead_writes_nothing_after_its_retry_began(
     first.start()
     assert frozen.wait(30)
     assert apply_batch(ctx, upsert, "440000").endswith("applied")  # the retry, after the worker was given up
-    token = create_token(store, "publisher", "440000")[1]
-    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False})
-    r = app.test_client().post(
-        "/api/v1/networks/440000/batches?mode=delete",
-        data=json.dumps([samples.gd_id(i) for i in range(6)]).encode(),
-        headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-    )
+    r = _deletion(store, 6)
     assert r.status_code == 200 and r.get_json()["counts"]["withdrawn"] == 6
     woken.set()
     first.join(30)
