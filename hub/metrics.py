@@ -15,7 +15,7 @@ import os
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
 from hub.queue import queue_class
 from hub.store.models import Evaluation, EvaluationRequest, HarvestJob, Instrument
@@ -86,23 +86,11 @@ class StoreCollector:
                 (running.add_metric([kind], n) if state == "running" else jobs.add_metric([kind, state], n))
                 for outcome, total in zip(OUTCOMES, outcome_sums):
                     records.add_metric([kind, outcome], int(total))
-            durations: dict[str, list[float]] = {}
-            for kind, started, finished in conn.execute(
-                select(_JOBS.c.kind, _JOBS.c.started_at, _JOBS.c.finished_at).where(_JOBS.c.finished_at.is_not(None))
-            ):
-                durations.setdefault(kind, []).append(max(0.0, (finished - started).total_seconds()))
-            for kind, values in durations.items():
-                seconds.add_metric([kind], sum(values))
-                latency.add_metric([kind], _buckets(values, JOB_BUCKETS), sum(values))
-            runs: dict[str, list[float]] = {}
-            for state, started, finished in conn.execute(
-                select(_ER.c.state, _ER.c.started_at, _ER.c.finished_at).where(
-                    _ER.c.finished_at.is_not(None), _ER.c.started_at.is_not(None)
-                )
-            ):
-                runs.setdefault(state, []).append(max(0.0, (finished - started).total_seconds()))
-            for state, values in runs.items():
-                evaluation_latency.add_metric([state], _buckets(values, JOB_BUCKETS), sum(values))
+            for kind, (buckets, total) in _histograms(conn, _JOBS, _JOBS.c.kind).items():
+                seconds.add_metric([kind], total)
+                latency.add_metric([kind], buckets, total)
+            for state, (buckets, total) in _histograms(conn, _ER, _ER.c.state).items():
+                evaluation_latency.add_metric([state], buckets, total)
             for task, status, n in queue_class(conn.dialect.name).stored_jobs(conn):
                 queued.add_metric([task, status], n)
             for framework, n in conn.execute(select(_E.c.framework, func.count()).group_by(_E.c.framework)):
@@ -112,10 +100,30 @@ class StoreCollector:
         yield from (jobs, running, records, seconds, latency, evaluations, evaluation_latency, active, queued)
 
 
-def _buckets(values: list[float], bounds) -> list[tuple[str, int]]:
-    """Cumulative bucket counts of a Prometheus histogram, +Inf last."""
-    out = [(str(float(b)), sum(1 for v in values if v <= b)) for b in bounds]
-    return [*out, ("+Inf", len(values))]
+def _epoch_seconds(finished, started):
+    return func.extract("epoch", finished - started)
+
+
+#: The wall seconds between two timestamp columns, by dialect (others: EXTRACT(EPOCH …), as PostgreSQL).
+#: SQLite keeps timestamps as text.
+SECONDS_BETWEEN = {"sqlite": lambda finished, started: (func.julianday(finished) - func.julianday(started)) * 86400.0}
+
+
+def _histograms(conn, table, group) -> dict[str, tuple[list[tuple[str, int]], float]]:
+    """Per value of `group`, the Prometheus histogram (cumulative buckets of JOB_BUCKETS, +Inf last)
+    and the summed seconds of `table`'s finished rows, counted in the database: reading every row's
+    times into Python made a scrape cost 0.3 s at 100,000 finished jobs and 2 s at 700,000."""
+    between = SECONDS_BETWEEN.get(conn.dialect.name, _epoch_seconds)(table.c.finished_at, table.c.started_at)
+    finished = (table.c.finished_at.is_not(None), table.c.started_at.is_not(None))
+    # Each row's seconds computed once (materialised), not once per bucket: SQLite parses the text
+    # timestamps again for every expression that names them.
+    rows = select(group.label("key"), between.label("s")).where(*finished).cte("finished").prefix_with("MATERIALIZED")
+    wall = case((rows.c.s < 0, 0.0), else_=rows.c.s)  # clocks of different hosts
+    counted = [func.count(), func.coalesce(func.sum(wall), 0.0), *(func.sum(case((wall <= b, 1), else_=0)) for b in JOB_BUCKETS)]
+    out = {}
+    for key, n, total, *cumulative in conn.execute(select(rows.c.key, *counted).group_by(rows.c.key)):
+        out[key] = ([*((str(float(b)), int(c)) for b, c in zip(JOB_BUCKETS, cumulative)), ("+Inf", n)], float(total))
+    return out
 
 
 def build_registry(store) -> tuple[CollectorRegistry, RequestMetrics]:

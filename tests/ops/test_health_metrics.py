@@ -172,3 +172,26 @@ def test_the_jobs_counter_never_goes_down_and_running_jobs_are_a_gauge(client, s
     for key, value in during.items():
         if key[0] == "hub_jobs_total":
             assert after[key] >= value
+
+
+def test_job_durations_are_counted_in_the_database_into_the_right_buckets(client, store):
+    """Three finished pushes of 0.2 s, 3 s and 100 s (and one whose hosts' clocks disagree): the
+    histogram a scrape shows, counted by the database on either backend."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from hub.harvest.jobs import JOBS, finish_job, now, start_job
+
+    t = now()
+    for seconds in (0.2, 3, 100, -5):
+        job = start_job(store, "440000", "push")
+        finish_job(store, job, "succeeded")
+        with store.write() as conn:
+            conn.execute(update(JOBS).where(JOBS.c.id == job.id).values(started_at=t, finished_at=t + timedelta(seconds=seconds)))
+    m = _samples(client)
+    bucket = lambda le: m[("hub_job_duration_seconds_bucket", (("kind", "push"), ("le", le)))]  # noqa: E731
+    assert (bucket("0.5"), bucket("2.5"), bucket("5.0"), bucket("60.0"), bucket("300.0"), bucket("+Inf")) == (2, 2, 3, 3, 4, 4)
+    assert m[("hub_job_duration_seconds_count", (("kind", "push"),))] == 4
+    assert abs(m[("hub_job_duration_seconds_sum", (("kind", "push"),))] - 103.2) < 0.01
+    assert abs(m[("hub_job_seconds_total", (("kind", "push"),))] - 103.2) < 0.01
