@@ -138,3 +138,20 @@ def test_an_attempt_given_up_for_dead_that_comes_back_changes_nothing(store, web
     row = _state(store, rid)
     assert row.state == "succeeded" and row.evaluation_id is not None and row.problem is None
     assert evaluations(store) == 1
+
+
+def test_a_request_nobody_takes_says_so(store, web):
+    """No `hub worker` runs: the evaluator polling the request is told after two minutes, instead
+    of reading `queued` for ever."""
+    from datetime import timedelta
+
+    from hub.clock import now
+
+    client, headers = web
+    rid = _queued(store, web)
+    doc = client.get(f"/api/v1/evaluations/requests/{rid}", headers=headers).get_json()
+    assert doc["state"] == "queued" and doc["attempts"] == 0 and "note" not in doc
+    with store.write() as conn:
+        conn.execute(update(REQUESTS).where(REQUESTS.c.id == rid).values(created_at=now() - timedelta(minutes=3)))
+    doc = client.get(f"/api/v1/evaluations/requests/{rid}", headers=headers).get_json()
+    assert "no worker has started this request in 2 minutes" in doc["note"]

@@ -121,6 +121,8 @@ class EvaluationRequestOut(Schema):
     problem = fields.Dict(
         metadata={"description": "when failed: the problem document (status, type, detail; source, key and problem for a bad input)"}
     )
+    attempts = fields.Integer(metadata={"description": "runs started so far (a run whose worker died is started again, at most 3 times)"})
+    note = fields.String(metadata={"description": "when still queued after 2 minutes: no worker has started it"})
 
 
 def links(eid: int) -> dict:

@@ -21,6 +21,7 @@ SETTINGS (hub.config.Settings; its service_year is the default period).
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Response, current_app, request
@@ -28,6 +29,7 @@ from marshmallow import Schema, ValidationError
 from sqlalchemy import select, update
 
 from hub.auth import audit
+from hub.clock import as_utc, now
 from hub.auth.web import bearer_token, current_principal, public, refusal, require, unauthorized
 from hub.evaluation import requests as evaluation_requests
 from hub.evaluation.service import load_evaluation
@@ -44,6 +46,8 @@ from hub.web.rendered_reports import RENDERED
 #: Bytes of one POST (input tables included): evaluator tables are a few kB per 30 networks.
 MAX_BODY_BYTES = 10 * 1024 * 1024
 WRITERS = ("evaluator", "admin")
+#: A request still queued after this long is noted as unclaimed (no `hub worker` running?).
+UNCLAIMED = timedelta(minutes=2)
 
 blp = Blueprint("evaluations", __name__, description="Composite scoring and ranking of the networks (docs/evaluation.md)")
 
@@ -253,6 +257,11 @@ def _request_status(row) -> dict:
         body["evaluation"] = _created(load_evaluation(store(), row["evaluation_id"]))
     if row["state"] == "failed":
         body["problem"] = row["problem"]
+    body["attempts"] = row["attempts"]
+    if row["state"] == "queued" and now() - as_utc(row["created_at"]) > UNCLAIMED:
+        # A run takes seconds once a worker starts it: an evaluator polling a request nobody takes
+        # is told, as the dashboard tells an administrator of a "harvest now" nobody picked up.
+        body["note"] = f"no worker has started this request in {UNCLAIMED.total_seconds() / 60:g} minutes: is `hub worker` running?"
     return body
 
 
