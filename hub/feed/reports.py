@@ -42,10 +42,18 @@ def build_report(conn, batch_id: str) -> dict | None:
         withdrawal=outcome.get("withdrawal"),
         not_found=outcome.get("not_found", []),
         message=outcome.get("message"),
+        attempts=b.attempts,
         rejected=[],
         warnings=[],
         report=report_url(b.network, b.id),
     )
+    if b.attempts > 1 and b.state == "done":
+        # The counts are what the attempt that completed did: records an earlier attempt (its worker
+        # died) had written already count as unchanged or updated there.
+        report["note"] = (
+            f"applied in {b.attempts} attempts (a worker stopped during an earlier one); the counts are the last attempt's, "
+            "so records the earlier attempt wrote count as unchanged or updated"
+        )
     if b.state in ("done", "failed"):
         rows = conn.execute(
             select(ERRORS.c.source_id, ERRORS.c.field, ERRORS.c.message, ERRORS.c.severity)

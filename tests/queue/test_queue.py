@@ -203,3 +203,15 @@ def test_a_batch_attempt_given_up_for_dead_writes_nothing_after_its_retry_began(
         assert conn.execute(select(BATCHES.c.state).where(BATCHES.c.id == upsert)).scalar() == "done"
         messages = conn.execute(select(JOBS.c.message).where(JOBS.c.kind == "push", JOBS.c.state == "failed")).scalars().all()
     assert any("superseded" in (m or "") for m in messages)
+
+
+def test_a_batch_applied_again_after_its_worker_died_says_so_in_its_report(store, jobs):
+    batch_id = _queued_batch(store, 3)
+    with store.write() as conn:  # an attempt started, then its worker was killed
+        conn.execute(update(BATCHES).where(BATCHES.c.id == batch_id).values(state="processing", attempts=1))
+    apply_batch(Context(store, jobs.settings, jobs.registry), batch_id, "440000")
+    from hub.feed.reports import build_report
+
+    with store.read() as conn:
+        report = build_report(conn, batch_id)
+    assert report["state"] == "done" and report["attempts"] == 2 and "the last attempt's" in report["note"]
