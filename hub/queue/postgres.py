@@ -143,6 +143,8 @@ class ProcrastinateQueue(JobQueue):
     def run_pending(self) -> int:
         before = self.counts()
         self.app.run_worker(concurrency=1, wait=False, install_signal_handlers=False, listen_notify=False)
+        with self._open_lock:
+            self._opened = False  # run_worker closes the app as it ends: the next defer opens it again
         after = self.counts()
         return sum(after.get(s, 0) - before.get(s, 0) for s in ("succeeded", "failed"))
 

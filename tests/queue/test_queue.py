@@ -215,3 +215,11 @@ def test_a_batch_applied_again_after_its_worker_died_says_so_in_its_report(store
     with store.read() as conn:
         report = build_report(conn, batch_id)
     assert report["state"] == "done" and report["attempts"] == 2 and "the last attempt's" in report["note"]
+
+
+def test_the_queue_defers_again_after_running_what_waited(jobs):
+    """`run_pending` leaves the queue usable: a later defer raised procrastinate's AppNotOpen on
+    PostgreSQL."""
+    assert jobs.defer("apply_batch", batch_id="no-such-batch", network="440000") is True
+    assert jobs.run_pending() >= 1
+    assert jobs.defer("apply_batch", batch_id="another", network="440000") is True
