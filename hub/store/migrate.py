@@ -64,3 +64,15 @@ def head() -> str | None:
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+def known(revision: str | None) -> bool:
+    """Whether this code ships `revision` (a schema upgraded by a newer release is not)."""
+    if revision is None:
+        return True
+    from alembic.util.exc import CommandError
+
+    try:
+        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+    except CommandError:
+        return False

@@ -98,7 +98,12 @@ def readyz():
         current_app.logger.warning("readiness: store unreachable: %s", exc)
         return jsonify(status="unavailable", reason="the store does not answer"), 503
     if at != latest:
-        return jsonify(status="unavailable", reason=f"schema at {at}, code expects {latest}: run `hub init`"), 503
+        # During a rolling upgrade the hosts not yet upgraded meet a schema newer than their code:
+        # `hub init` would not help them; the new release would.
+        from hub.store.migrate import known
+
+        fix = "run `hub init`" if known(at) else "the schema is newer than this code: deploy the new release on this host"
+        return jsonify(status="unavailable", reason=f"schema at {at}, code expects {latest}: {fix}"), 503
     return jsonify(status="ready", schema=at)
 
 

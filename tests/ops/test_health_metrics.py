@@ -195,3 +195,17 @@ def test_job_durations_are_counted_in_the_database_into_the_right_buckets(client
     assert m[("hub_job_duration_seconds_count", (("kind", "push"),))] == 4
     assert abs(m[("hub_job_duration_seconds_sum", (("kind", "push"),))] - 103.2) < 0.01
     assert abs(m[("hub_job_seconds_total", (("kind", "push"),))] - 103.2) < 0.01
+
+
+def test_a_schema_newer_than_the_code_asks_for_the_new_release_not_hub_init(tmp_path):
+    """A rolling upgrade: another host migrated the store; this host's older code is not ready, and
+    telling its operator to run `hub init` (which it just did) would send them the wrong way."""
+    from sqlalchemy import text
+
+    newer = Store(f"sqlite:///{tmp_path}/newer.sqlite")
+    upgrade(newer)
+    with newer.write() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9001'"))
+    r = create_app({"STORE": newer, "TESTING": True}).test_client().get("/readyz")
+    assert r.status_code == 503 and "newer than this code" in r.get_json()["reason"] and "hub init" not in r.get_json()["reason"]
+    newer.dispose()
