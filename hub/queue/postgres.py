@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import threading
+from datetime import timedelta
 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -35,6 +36,10 @@ DEFAULTS = {"worker_heartbeat_seconds": 10.0, "worker_stalled_seconds": 30.0, "w
 def conninfo(url: str) -> str:
     """libpq's URI for the store's SQLAlchemy URL (query options such as search_path are kept)."""
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+#: How long the queue keeps a succeeded job's row (for an operator looking at what just ran).
+KEEP_SUCCEEDED = timedelta(hours=24)
 
 
 def sweep_cron(seconds: int) -> str:
@@ -82,6 +87,10 @@ class ProcrastinateQueue(JobQueue):
                     # again): that job will do it, this one ends.
                     await context.app.job_manager.finish_job(job, status=Status.FAILED, delete_job=False)
                     log.warning("job %s (%s) of a dead worker ended: the same job waits in the queue", job.id, job.task_name)
+            if timestamp % 3600 < self.sweep_every:  # once an hour: the queue's finished rows go
+                pruned = await asyncio.to_thread(self.prune)
+                if pruned:
+                    log.info("pruned %d succeeded queue jobs older than %s", pruned, KEEP_SUCCEEDED)
             # The store is synchronous: the database work of `recover` runs in a thread, the deferring here.
             for name, kwargs in await asyncio.to_thread(self.lost_work):
                 with contextlib.suppress(self._already_enqueued):
@@ -139,6 +148,23 @@ class ProcrastinateQueue(JobQueue):
             stalled_worker_timeout=self.stalled,
             install_signal_handlers=True,
         )
+
+    def prune(self, older_than: timedelta | None = None) -> int:
+        """Delete the queue's succeeded jobs (and their events) finished longer than `older_than`
+        ago (KEEP_SUCCEEDED); return how many. The sweep alone leaves a job a tick (8,640 a day at
+        10 s), and what a job did is kept in the hub's own tables (harvest_jobs, push_batches,
+        evaluation_requests). The periodic task's latest job stays: procrastinate refers to it."""
+        with self.store.write() as conn:
+            return conn.execute(
+                text(
+                    """
+                    DELETE FROM procrastinate_jobs WHERE status = 'succeeded'
+                    AND id IN (SELECT job_id FROM procrastinate_events GROUP BY job_id HAVING max(at) < now() - :age)
+                    AND id NOT IN (SELECT job_id FROM procrastinate_periodic_defers WHERE job_id IS NOT NULL)
+                    """
+                ),
+                {"age": older_than if older_than is not None else KEEP_SUCCEEDED},
+            ).rowcount
 
     def run_pending(self) -> int:
         before = self.counts()

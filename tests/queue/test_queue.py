@@ -3,6 +3,7 @@ locks, and lost work found again."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select, text, update
 
 from hub.auth.tokens import create_token
@@ -223,3 +224,24 @@ def test_the_queue_defers_again_after_running_what_waited(jobs):
     assert jobs.defer("apply_batch", batch_id="no-such-batch", network="440000") is True
     assert jobs.run_pending() >= 1
     assert jobs.defer("apply_batch", batch_id="another", network="440000") is True
+
+
+def test_the_queue_prunes_succeeded_jobs_after_a_day(store, jobs):
+    """The sweep alone leaves a succeeded job every tick; what jobs did is kept in the hub's own
+    tables, so the queue's rows go after KEEP_SUCCEEDED (the sweep prunes once an hour)."""
+    if not jobs.runs_elsewhere:
+        pytest.skip("SQLite's queue keeps its jobs in memory")
+    for batch in ("old", "new"):
+        jobs.defer("apply_batch", batch_id=batch, network="440000")
+    assert jobs.run_pending() >= 2  # and a sweep, maybe
+    with store.write() as conn:
+        conn.execute(
+            text(
+                "UPDATE procrastinate_events SET at = at - interval '25 hours' WHERE job_id IN "
+                "(SELECT id FROM procrastinate_jobs WHERE args->>'batch_id' = 'old')"
+            )
+        )
+    assert jobs.prune() == 1
+    with store.read() as conn:
+        left = conn.execute(text("SELECT args->>'batch_id', status FROM procrastinate_jobs WHERE task_name = 'hub.apply_batch'")).all()
+    assert left == [("new", "succeeded")]
