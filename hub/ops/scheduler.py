@@ -172,9 +172,7 @@ class HubScheduler:
 
     def run_harvest(self, d: dict):
         network = self.registry.get(d["network"])
-        # A harvest owed (the claimed one crashed or was cut short) is due again whatever was claimed.
-        owed = network.code in self._owed([network.code])
-        if not d.get("requested") and not claim_due(self.store, network.code, now(), period_of(d), again=owed):
+        if not d.get("requested") and not self._claim(network.code, d):
             log.info("harvest %s due now was taken by another scheduler", network.code)
             return
         if self.enqueue:
@@ -194,6 +192,14 @@ class HubScheduler:
                 r.counts.rejected,
                 f" ({r.message})" if r.message else "",
             )
+
+    def _claim(self, code: str, d: dict) -> bool:
+        """Claim the harvest of `code` due now (claim_due). One owed — the claimed run crashed or
+        was cut short — is due again whatever was claimed; that is looked up only when the claim fails."""
+        due, period = now(), period_of(d)
+        if claim_due(self.store, code, due, period):
+            return True
+        return code in self._owed([code]) and claim_due(self.store, code, due, period, again=True)
 
     def run_service(self, d: dict):
         network = self.registry.get(d["network"])
