@@ -406,9 +406,26 @@ def apply(store, settings, network, batch_id: str) -> None:
                 .values(state="failed", finished_at=now(), outcome=dict(_outcome_dict(outcome, checked=False), message=message))
             )
         return
-    with store.read() as conn:
+    with store.write() as conn:
+        # The batch's outcome, and only then the job's: the job of an attempt a later one superseded fails.
         superseded = not _is_ours(conn, batch_id, attempt)
-    if superseded:  # the last chance to tell; the transaction below checks again before it writes
+        if not superseded:
+            changed = _changed(conn, batch_id, job.started_at)
+            conn.execute(
+                update(BATCHES)
+                .where(BATCHES.c.id == batch_id)
+                .values(state="done", finished_at=now(), body=None, outcome=_outcome_dict(outcome))
+            )
+            audit.record(
+                conn,
+                actor=batch.token_id or "unknown",
+                role=None,
+                action="batch.applied",
+                network=network.code,
+                batch_id=batch_id,
+                detail=dict(counts=_counts(outcome.counts), withdrawal=outcome.withdrawal, **changed),
+            )
+    if superseded:  # a later attempt has the batch: its outcome is the batch's
         finish_job(store, job, "failed", message=f"batch {batch_id}: attempt {attempt} was superseded by a later one")
         return
     finish_job(
@@ -418,24 +435,6 @@ def apply(store, settings, network, batch_id: str) -> None:
         listing_complete=True,
         message=(outcome.withdrawal or {}).get("reason") if batch.mode == "snapshot" else None,
     )
-    with store.write() as conn:
-        if not _is_ours(conn, batch_id, attempt):
-            return
-        changed = _changed(conn, batch_id, job.started_at)
-        conn.execute(
-            update(BATCHES)
-            .where(BATCHES.c.id == batch_id)
-            .values(state="done", finished_at=now(), body=None, outcome=_outcome_dict(outcome))
-        )
-        audit.record(
-            conn,
-            actor=batch.token_id or "unknown",
-            role=None,
-            action="batch.applied",
-            network=network.code,
-            batch_id=batch_id,
-            detail=dict(counts=_counts(outcome.counts), withdrawal=outcome.withdrawal, **changed),
-        )
     resolve_pending(store)  # duplicates across networks: only the blocks this batch changed
 
 
