@@ -59,11 +59,14 @@ def current(store) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+def _scripts() -> ScriptDirectory:
+    """The revisions this code ships."""
+    return ScriptDirectory.from_config(alembic_config())
+
+
 def head() -> str | None:
     """The latest revision the code ships."""
-    from alembic.script import ScriptDirectory
-
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+    return _scripts().get_current_head()
 
 
 def known(revision: str | None) -> bool:
@@ -73,6 +76,6 @@ def known(revision: str | None) -> bool:
     from alembic.util.exc import CommandError
 
     try:
-        return ScriptDirectory.from_config(alembic_config()).get_revision(revision) is not None
+        return _scripts().get_revision(revision) is not None
     except CommandError:
         return False
