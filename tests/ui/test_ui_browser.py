@@ -10,8 +10,8 @@ import json
 from urllib.parse import urlparse
 
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from tests.ui import catalogue_data as data
@@ -21,7 +21,26 @@ def navigate(driver, action):
     """Do `action` (a click, a submit) and wait until the next page has replaced this one."""
     old = driver.find_element(By.TAG_NAME, "html")
     action()
-    WebDriverWait(driver, 10, poll_frequency=0.02).until(EC.staleness_of(old))
+    WebDriverWait(driver, 10, poll_frequency=0.02).until(_replaced(old))
+
+
+def _replaced(old):
+    """EC.staleness_of, also for the way Chromium sometimes says the element is gone: a plain
+    WebDriverException "Node with given id does not belong to the document" while the old page is
+    being torn down (a CI run failed on it), instead of StaleElementReferenceException."""
+
+    def gone(_driver) -> bool:
+        try:
+            old.is_enabled()
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as exc:
+            if "does not belong to the document" in str(exc):
+                return True
+            raise
+        return False
+
+    return gone
 
 
 def search_for(driver, text):
