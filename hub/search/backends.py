@@ -10,6 +10,7 @@ quoted; user text never reaches either query language.
 
 from __future__ import annotations
 
+import numpy as np
 from sqlalchemy import bindparam, cast, column, delete, insert, literal_column, select, table, text
 from sqlalchemy.dialects.postgresql import TSVECTOR
 from sqlalchemy.sql.elements import ColumnElement
@@ -86,13 +87,34 @@ class SqliteText:
         none, see field_match_sql)."""
         return docs if many else docs.join(self.fts, self.fts.c.rowid == docs.c.docid)
 
+    def _in_field(self, clause, field: str) -> str:
+        return f"{field} : ({self._expr(clause.essential)})"
+
+    def hits(self, conn, clauses, probes) -> tuple[np.ndarray, np.ndarray]:
+        """(docids, bits) of the documents matching every clause, docids ascending; bit i of a
+        document's bits says whether it matches probe i, a (field, clause) pair. Each set is read from
+        the index as one string of rowids and intersected in memory (hub.search.columns)."""
+        found = self._rowids(conn, self._all(clauses, []))
+        bits = np.zeros(len(found), dtype=np.int64)
+        for i, (field, clause) in enumerate(probes):
+            if len(found):
+                bits |= _members(found, self._rowids(conn, self._in_field(clause, field))).astype(np.int64) << i
+        return found, bits
+
+    def _rowids(self, conn, expression: str) -> np.ndarray:
+        # One value, not a row per match: fetching 100,000 rows cost more than the index's lookup.
+        joined = conn.execute(text("SELECT group_concat(rowid) FROM search_fts WHERE search_fts MATCH :m"), {"m": expression}).scalar()
+        return (
+            np.sort(np.fromstring(joined, dtype=np.int64, sep=",")) if joined else np.empty(0, dtype=np.int64)
+        )  # sorted: already, in practice
+
     def field_match_sql(self, clause, field: str, many: bool = False) -> str:
         if many:
             # Many candidates (a nation-wide question): the column filter `field : (…)` answered once
             # by the index, each candidate looked up in its rowids. Searching the stored text of each
             # of 30,000–60,000 candidates was 0.5–1 s at a million; the index's set, even of 650,000
             # rowids, ~0.1 s. For a few thousand candidates the stored text is the cheaper.
-            expression = _sql_string(f"{field} : ({self._expr(clause.essential)})")
+            expression = _sql_string(self._in_field(clause, field))
             return f"(search_docs.docid IN (SELECT rowid FROM search_fts WHERE search_fts MATCH {expression}))"
         # Checked on the candidate's own stored tokens (space-padded, space-separated): the same
         # question as the column filter `field : (…)`, without building a posting-list set as large
@@ -153,8 +175,22 @@ class PostgresText:
     def _matching(self, expression: str) -> ColumnElement:
         return docs.c.tsv.op("@@")(cast(bindparam("m", expression, unique=True), _TSQUERY))
 
+    def _all(self, clauses, tags) -> str:
+        return " & ".join([f"({self._expr(c.essential)})" for c in clauses] + [_quote(t) for t in tags])
+
     def matches(self, clauses, tags) -> ColumnElement:
-        return self._matching(" & ".join([f"({self._expr(c.essential)})" for c in clauses] + [_quote(t) for t in tags]))
+        return self._matching(self._all(clauses, tags))
+
+    def hits(self, conn, clauses, probes) -> tuple[np.ndarray, np.ndarray]:
+        """As SqliteText.hits: the probes are tested on each match's tsvector in the one scan."""
+        bits = " + ".join(f"(CASE WHEN search_docs.tsv @@ CAST(:p{i} AS tsquery) THEN {1 << i} ELSE 0 END)" for i in range(len(probes)))
+        stmt = text(f"SELECT docid, {bits or '0'} FROM search_docs WHERE tsv @@ CAST(:m AS tsquery) ORDER BY docid")
+        asked = {f"p{i}": self._expr(clause.essential, _WEIGHT_LABEL[field]) for i, (field, clause) in enumerate(probes)}
+        rows = conn.execute(stmt, {"m": self._all(clauses, []), **asked}).all()
+        if not rows:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
+        found, bits_of = zip(*rows)
+        return np.array(found, dtype=np.int64), np.array(bits_of, dtype=np.int64)
 
     def scored_from(self, many: bool = False):
         return docs
@@ -162,6 +198,16 @@ class PostgresText:
     def field_match_sql(self, clause, field: str, many: bool = False) -> str:
         # Checked row by row on the candidates the GIN index found; no second index scan.
         return f"(search_docs.tsv @@ CAST({_sql_string(self._expr(clause.essential, _WEIGHT_LABEL[field]))} AS tsquery))"
+
+
+def _members(found: np.ndarray, of: np.ndarray) -> np.ndarray:
+    """Which of `found` are in `of` (docids), through a mark per docid: a few hundred kilobytes, and
+    several times cheaper than a search of `of` for each one."""
+    if not len(of) or not len(found):
+        return np.zeros(len(found), dtype=bool)
+    marked = np.zeros(max(int(found.max()), int(of.max())) + 1, dtype=bool)
+    marked[of] = True
+    return marked[found]
 
 
 def _sql_string(value: str) -> str:

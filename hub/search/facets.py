@@ -106,7 +106,13 @@ FACETS = (
 
 
 def facet_counts(
-    conn, where, scope: str | None = None, asked: tuple | None = None, state: tuple | None = None, narrowed: Callable | None = None
+    conn,
+    where,
+    scope: str | None = None,
+    asked: tuple | None = None,
+    state: tuple | None = None,
+    narrowed: Callable | None = None,
+    whole: Callable | None = None,
 ) -> tuple[int, dict[str, list[dict]]]:
     """(total, facets) of the search_docs rows matching `where`: from the cache when the index has
     not changed since they were counted (`hub.search.versions`), else read from the kept counts of
@@ -115,6 +121,8 @@ def facet_counts(
     than the SQL itself. `state`: the index versions (versions.current), when the caller has read them.
     `narrowed(network)`: `where` for that network's rows alone, written so that an index finds them
     (with a query: the network's tag in the text index), for recounting a changed network.
+    `whole()`: the (facet, value, count) rows of `where` counted another way (hub.search.in_memory),
+    or None when it cannot; used where the rows would be counted whole.
 
     Counting the whole catalogue is what every visitor's first page asks for, and takes seconds at a
     million instruments; the answer only changes when a network's documents do."""
@@ -126,7 +134,7 @@ def facet_counts(
     if scope is not None:
         compute = lambda: _kept(conn, scope, where, registered)  # noqa: E731
     else:
-        compute = lambda: _rolled(conn, _count_changed(conn, where, question, state, narrowed), registered)  # noqa: E731
+        compute = lambda: _rolled(conn, _count_changed(conn, where, question, state, narrowed, whole), registered)  # noqa: E731
     total, facets = cached(conn, question, compute, state)
     return total, copy.deepcopy(facets)  # callers decorate what they are given
 
@@ -175,16 +183,17 @@ FEW_CHANGED = 3
 _NEVER = object()
 
 
-def _count_changed(conn, where, question, state: tuple, narrowed: Callable | None = None) -> list[tuple]:
+def _count_changed(conn, where, question, state: tuple, narrowed: Callable | None = None, whole: Callable | None = None) -> list[tuple]:
     """(facet, value, count) rows of the rows matching `where`: the networks counted for `question`
     before and unchanged since (same index version in `state`, `versions.current`) from then, the
-    others counted now."""
+    others counted now. `whole`: see facet_counts."""
     now = dict(state)
     key = question_key(conn, question)
     parts = _BY_NETWORK.get(conn, key)
     if parts is None:
         _BY_NETWORK.mark(conn, key, ASKED)
-        return _whole(conn, where)
+        rows = whole() if whole is not None else None
+        return rows if rows is not None else _whole(conn, where)
     if parts == ASKED:
         counted, rows, parts = set(now), _by_network(conn, where), {}
     else:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import replace
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.sql import operators
@@ -33,12 +34,17 @@ _BY_NETWORK = Kept(128)
 _NETWORKS = Network.__table__
 
 
-def ranked_page(conn, p, clauses, statement, state: tuple) -> list[tuple]:
+def ranked_page(conn, p, clauses, statement, state: tuple, ranked: Callable | None = None) -> list[tuple]:
     """(instrument_id, score) rows of the page `p` asks for. `statement(params)` is the page's select
     for those parameters: its columns (instrument_id, score) and its ORDER BY, LIMIT and OFFSET.
-    `state`: the index versions (versions.current), read before."""
+    `state`: the index versions (versions.current), read before. `ranked(p)`: the same rows ranked
+    another way (hub.search.in_memory), or None when it cannot; used where every match is ranked."""
     question = ("page", replace(p, q=None), *clauses)
-    whole = lambda: conn.execute(statement(p)).all()  # noqa: E731
+
+    def whole():
+        rows = ranked(p) if ranked is not None else None
+        return rows if rows is not None else conn.execute(statement(p)).all()
+
     if not clauses or p.network is not None or p.city is not None or p.offset + p.page_size > DEEPEST:
         # One network's question, the order of no query (read along the rank index: milliseconds),
         # or a page too deep to keep by network.

@@ -17,12 +17,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+import numpy as np
+
 from sqlalchemy import Integer, and_, distinct, func, literal, literal_column, or_, select
 
 from hub.dedup.tables import CLUSTERS
 
 from hub.exports.record import fetch_records
-from hub.search import counts, versions
+from hub.search import counts, in_memory, versions
 from hub.search.backends import backend
 from hub.search.facets import facet_counts
 from hub.search.lexicon import lexicon
@@ -123,17 +125,40 @@ def query_kinds(clauses) -> list[str]:
     return sorted({k for k in kinds if k})
 
 
+def score_probes(clauses) -> list[tuple[str, Clause]]:
+    """The (field, clause) questions a document's score is made of: whether its tags name a kind the
+    query names (when it names one), then each clause in each of FIELDS, in that order."""
+    kinds = query_kinds(clauses)
+    probes = [("tags", Clause("", tuple((kind_tag(k),) for k in kinds)))] if kinds else []
+    return probes + [(name, clause) for clause in clauses for name, _, _ in FIELDS]
+
+
 def score_expression(text, clauses, many: bool = False):
     """The relevance score as one SQL expression (see the module docstring). `many`: scoring many
     candidates (MANY), which the text index may answer differently (hub.search.backends)."""
-    parts = []
-    kinds = query_kinds(clauses)
-    if kinds:
-        kind_clause = Clause("", tuple((kind_tag(k),) for k in kinds))
-        parts.append(f"CASE WHEN {text.field_match_sql(kind_clause, 'tags', many)} THEN {KIND_BONUS} ELSE 0 END")
-    for clause in clauses:
-        parts.append(_clause_score([(text.field_match_sql(clause, name, many), weight) for name, _, weight in FIELDS]))
+    hits = [text.field_match_sql(clause, name, many) for name, clause in score_probes(clauses)]
+    parts = [f"CASE WHEN {hits.pop(0)} THEN {KIND_BONUS} ELSE 0 END"] if query_kinds(clauses) else []
+    for at in range(0, len(hits), len(FIELDS)):
+        parts.append(_clause_score([(hit, weight) for hit, (_, _, weight) in zip(hits[at : at + len(FIELDS)], FIELDS)]))
     return literal_column("(" + " + ".join(parts) + ")", Integer)
+
+
+def scores_of_hits(bits: np.ndarray, clauses) -> np.ndarray:
+    """score_expression's score of each document, from its bits of score_probes (bit i: probe i)."""
+    scores = np.zeros(len(bits), dtype=np.int64)
+    bit = 0
+    if query_kinds(clauses):
+        scores += KIND_BONUS * (bits & 1)
+        bit = 1
+    for _clause in clauses:
+        found, anywhere = np.zeros(len(bits), dtype=np.int64), np.zeros(len(bits), dtype=bool)
+        for _, _, weight in FIELDS:
+            hit = (bits >> bit) & 1
+            found += weight * hit
+            anywhere |= hit.astype(bool)
+            bit += 1
+        scores += np.where(anywhere, found, SCATTERED)
+    return scores
 
 
 def _clause_score(hits: list[tuple[str, int]]) -> str:
@@ -253,12 +278,17 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     scope = counts.scope_of(p) if not clauses else None
     # A network changed since the question was counted is counted again through its own index entries.
     narrowed = (lambda network: conditions(text, replace(p, network=network), clauses)) if p.network is None else None
-    result.total, result.facets = facet_counts(conn, where, scope, asked, state, narrowed)
+    # A nation-wide question counted or ranked whole: from the columns held in memory, when they are.
+    held = None
+    if clauses and p.network is None and p.city is None:
+        held = in_memory.answer(conn, p, clauses, score_probes(clauses), lambda bits: scores_of_hits(bits, clauses), state)
+    whole = held.facet_rows if held is not None else None
+    result.total, result.facets = facet_counts(conn, where, scope, asked, state, narrowed, whole)
     if result.total == 0 or p.offset >= result.total:
         return result
 
     # Ranking every match of a broad query is the costly part; the page is kept like the facets.
-    page = ranked_page(conn, p, clauses, lambda asked: page_select(text, asked, clauses, result.total), state)
+    page = ranked_page(conn, p, clauses, lambda asked: page_select(text, asked, clauses, result.total), state, held and held.page)
     scores = {i: s for i, s in page}
     others = other_networks(conn, list(scores))
     result.items = [

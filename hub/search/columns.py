@@ -1,0 +1,187 @@
+"""The search documents' filter, facet and ranking columns, held in memory as arrays by docid.
+
+A broad question with a query, asked for the first time (液相色谱 across the nation, category 01, not
+certified: 100,000 of a million), cost the database ~4 µs a match for its facets and ~3 µs for its
+ranked page: every match's row of search_docs read by docid. Here the text index only names the
+matches (hub.search.backends: `hits`), and their filters, facets and sort keys are read from these
+arrays — a few bytes a document, ~30 MB a web process at a million instruments, loaded as the process
+starts (hub.web.wsgi) in ~3 s.
+
+Kept exact network by network, as the kept answers are: a network whose index version
+(hub.search.versions) differs from the one its rows were read at is read again before an answer is
+given from the arrays. The version is read before the rows, so rows newer than their version are
+only read once more. A store whose index has never been versioned (a fresh bulk build) holds
+"no version" for every network until its first write.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Callable
+
+import numpy as np
+from sqlalchemy import Float, cast, select
+
+from hub.search.cache import question_key
+from hub.search.params import RETIRED, UNKNOWN
+from hub.search.tables import docs
+
+#: Columns held as codes into a list of their distinct values (None included).
+CODED = ("network", "city_code", "category", "owner_type", "owner_level", "status", "sharing")
+_READ = select(
+    docs.c.docid,
+    *(docs.c[name] for name in CODED),
+    docs.c.certified,
+    cast(docs.c.value, Float),  # compared as the database compares a float; no Decimal per row
+    docs.c.quality,
+    docs.c.tiebreak,
+    docs.c.cluster_primary,
+)
+_CHUNK = 10_000
+
+
+class Columns:
+    """Every document of one store, as arrays indexed by docid (`alive` marks the docids in use)."""
+
+    def __init__(self):
+        self.versions: dict[str, int | None] = {}
+        self.values: dict[str, list] = {name: [] for name in CODED}
+        self._codes: dict[str, dict] = {name: {} for name in CODED}
+        self.lock = threading.Lock()
+        self._size = 0
+        self._grow(1 << 16)
+
+    def _grow(self, size: int) -> None:
+        def grown(old, dtype, fill=0):
+            new = np.full(size, fill, dtype=dtype)
+            new[: len(old)] = old
+            return new
+
+        empty = np.empty(0)
+        self.alive = grown(getattr(self, "alive", empty), bool, False)
+        self.coded = {name: grown(getattr(self, "coded", {}).get(name, empty), np.int32) for name in CODED}
+        self.certified = grown(getattr(self, "certified", empty), bool, False)
+        self.value = grown(getattr(self, "value", empty), np.float64, np.nan)
+        self.quality = grown(getattr(self, "quality", empty), np.int64)
+        self.tiebreak = grown(getattr(self, "tiebreak", empty), np.int64)
+        self.primary = grown(getattr(self, "primary", empty), bool, False)
+        self._size = size
+
+    def _code(self, name: str, values) -> np.ndarray:
+        codes = self._codes[name]
+        for v in set(values) - codes.keys():
+            codes[v] = len(self.values[name])
+            self.values[name].append(v)
+        return np.fromiter(map(codes.__getitem__, values), dtype=np.int32, count=len(values))
+
+    def _put(self, rows: list) -> None:
+        columns = list(zip(*rows))
+        ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
+        if ids.max() >= self._size:
+            self._grow(max(self._size * 2, int(ids.max()) + 1))
+        for i, name in enumerate(CODED, start=1):
+            self.coded[name][ids] = self._code(name, columns[i])
+        at = len(CODED) + 1
+        self.certified[ids] = np.fromiter((c is True for c in columns[at]), dtype=bool, count=len(rows))
+        self.value[ids] = np.array([np.nan if v is None else v for v in columns[at + 1]], dtype=np.float64)
+        self.quality[ids] = np.fromiter(columns[at + 2], dtype=np.int64, count=len(rows))
+        self.tiebreak[ids] = np.fromiter(columns[at + 3], dtype=np.int64, count=len(rows))
+        self.primary[ids] = np.fromiter((bool(c) for c in columns[at + 4]), dtype=bool, count=len(rows))
+        self.alive[ids] = True
+
+    def _read(self, conn, where=()) -> None:
+        result = conn.execute(_READ.where(*where))
+        while rows := result.fetchmany(_CHUNK):
+            self._put(rows)
+
+    def load(self, conn, state: tuple) -> None:
+        """Read every document; `state` (versions.current) was read before."""
+        self.versions = dict(state)
+        self._read(conn)
+
+    def refresh(self, conn, state: tuple) -> None:
+        """Read again the networks whose version in `state` (read before) is not the one held."""
+        now = dict(state)
+        for network in sorted(n for n in set(now) | set(self.versions) if now.get(n) != self.versions.get(n)):
+            code = self._codes["network"].get(network)
+            if code is not None:
+                self.alive[self.alive & (self.coded["network"] == code)] = False
+            self._read(conn, [docs.c.network == network])
+            self.versions[network] = now.get(network)
+
+    def known(self, docids: np.ndarray) -> bool:
+        """Whether every one of `docids` is a document held (one written after the arrays were read
+        is not: the answer is then the database's)."""
+        return bool(len(docids) == 0 or (docids.max() < self._size and self.alive[docids].all()))
+
+    # ---- filters -------------------------------------------------------------------------------
+
+    def where(self, name: str, test: Callable) -> np.ndarray:
+        """A lookup table code → bool of coded column `name`: which of its values pass `test`."""
+        return np.fromiter((test(v) for v in self.values[name]), dtype=bool, count=len(self.values[name]))
+
+    def selected_mask(self, docids: np.ndarray, params) -> np.ndarray:
+        """Which documents of `docids` the search's filters keep (hub.search.query.ROW_FILTERS,
+        with the retired and one-per-instrument rules of query.conditions)."""
+        keep = np.ones(len(docids), dtype=bool)
+        for key, v in params.filters().items():
+            keep &= FILTERS[key](self, docids, v)
+        if params.include_retired is False and params.status is None:
+            keep &= self.where("status", lambda s: s is None or s not in RETIRED)[self.coded["status"][docids]]
+        if not params.all_sources:
+            keep &= self.primary[docids]
+        return keep
+
+
+def _prefix(v: str) -> Callable:
+    """The category filter as query._prefix_range compares: the codes between the prefix and the next."""
+    if len(v) == 6:
+        return lambda c: c == v
+    upper = str(int(v) + 1).zfill(len(v))
+    return lambda c: c is not None and v <= c < upper
+
+
+def _coded(name: str, test_of: Callable = lambda v: lambda c: c == v) -> Callable:
+    def select_(columns: Columns, docids, v):
+        test = (lambda c: c is None) if v == UNKNOWN else test_of(v)
+        return columns.where(name, test)[columns.coded[name][docids]]
+
+    return select_
+
+
+#: Every search filter as a mask over documents: the same rows as query.ROW_FILTERS selects.
+FILTERS: dict[str, Callable] = {
+    "network": _coded("network"),
+    "city": _coded("city_code"),
+    "category": _coded("category", _prefix),
+    "owner_type": _coded("owner_type"),
+    "owner_level": _coded("owner_level"),
+    "status": _coded("status"),
+    "sharing": _coded("sharing"),
+    "certified": lambda c, ids, v: c.certified[ids] if v else ~c.certified[ids],
+    "min_value": lambda c, ids, v: c.value[ids] >= float(v),  # NaN (no value) passes neither bound, as NULL
+    "max_value": lambda c, ids, v: c.value[ids] <= float(v),
+}
+
+_HELD: dict[tuple, Columns] = {}
+_HELD_LOCK = threading.Lock()
+
+
+def load(conn, state: tuple) -> Columns:
+    """Read the store's documents into memory (as a web process starts); `state`: versions.current,
+    read before."""
+    columns = Columns()
+    columns.load(conn, state)
+    with _HELD_LOCK:
+        _HELD[question_key(conn, ())] = columns
+    return columns
+
+
+def held(conn) -> Columns | None:
+    """The store's columns, when this process has loaded them."""
+    return _HELD.get(question_key(conn, ()))
+
+
+def forget(conn) -> None:
+    with _HELD_LOCK:
+        _HELD.pop(question_key(conn, ()), None)
