@@ -59,20 +59,27 @@ class Columns:
 
         empty = np.empty(0)
         self.alive = grown(getattr(self, "alive", empty), bool, False)
-        self.coded = {name: grown(getattr(self, "coded", {}).get(name, empty), np.int32) for name in CODED}
+        self.coded = {name: grown(getattr(self, "coded", {}).get(name, empty), self._dtype(name)) for name in CODED}
         self.certified = grown(getattr(self, "certified", empty), bool, False)
         self.value = grown(getattr(self, "value", empty), np.float64, np.nan)
-        self.quality = grown(getattr(self, "quality", empty), np.int64)
-        self.tiebreak = grown(getattr(self, "tiebreak", empty), np.int64)
+        self.quality = grown(getattr(self, "quality", empty), np.int32)
+        self.tiebreak = grown(getattr(self, "tiebreak", empty), np.int32)  # a CRC-32 masked to 31 bits
         self.primary = grown(getattr(self, "primary", empty), bool, False)
         self._size = size
+
+    def _dtype(self, name: str):
+        """Two bytes a code while a column has fewer than 65,536 distinct values (cities, categories:
+        hundreds), four beyond."""
+        return np.uint16 if len(self.values.get(name, ())) <= np.iinfo(np.uint16).max else np.int32
 
     def _code(self, name: str, values) -> np.ndarray:
         codes = self._codes[name]
         for v in set(values) - codes.keys():
             codes[v] = len(self.values[name])
             self.values[name].append(v)
-        return np.fromiter(map(codes.__getitem__, values), dtype=np.int32, count=len(values))
+        if self._dtype(name) != self.coded[name].dtype:
+            self.coded[name] = self.coded[name].astype(self._dtype(name))
+        return np.fromiter(map(codes.__getitem__, values), dtype=self.coded[name].dtype, count=len(values))
 
     def _put(self, rows: list) -> None:
         columns = list(zip(*rows))
@@ -84,8 +91,8 @@ class Columns:
         at = len(CODED) + 1
         self.certified[ids] = np.fromiter((c is True for c in columns[at]), dtype=bool, count=len(rows))
         self.value[ids] = np.array([np.nan if v is None else v for v in columns[at + 1]], dtype=np.float64)
-        self.quality[ids] = np.fromiter(columns[at + 2], dtype=np.int64, count=len(rows))
-        self.tiebreak[ids] = np.fromiter(columns[at + 3], dtype=np.int64, count=len(rows))
+        self.quality[ids] = np.fromiter(columns[at + 2], dtype=np.int32, count=len(rows))
+        self.tiebreak[ids] = np.fromiter(columns[at + 3], dtype=np.int32, count=len(rows))
         self.primary[ids] = np.fromiter((bool(c) for c in columns[at + 4]), dtype=bool, count=len(rows))
         self.alive[ids] = True
 

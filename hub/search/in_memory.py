@@ -145,7 +145,7 @@ class Answer:
                 ids, scores = found[keep], self.score_of(bits[keep])
                 rows = [("total", None, len(ids))]
                 rows += [(facet.name, value, n) for facet in FACETS for value, n in COUNTERS[facet.name](columns, ids)]
-                quality, tiebreak = columns.quality[ids], columns.tiebreak[ids]
+                quality, tiebreak = columns.quality[ids].astype(np.int64), columns.tiebreak[ids].astype(np.int64)
             self._read = (rows, *_ranked(ids, scores, quality, tiebreak, self.params.offset + self.params.page_size))
         return None if self._read[0] is None else self._read
 
