@@ -90,15 +90,17 @@ class SqliteText:
     def _in_field(self, clause, field: str) -> str:
         return f"{field} : ({self._expr(clause.essential)})"
 
-    def hits(self, conn, clauses, probes) -> tuple[np.ndarray, np.ndarray]:
-        """(docids, bits) of the documents matching every clause, docids ascending; bit i of a
-        document's bits says whether it matches probe i, a (field, clause) pair. Each set is read from
-        the index as one string of rowids and intersected in memory (hub.search.columns)."""
-        found = self._rowids(conn, self._all(clauses, []))
+    def hits(self, conn, clauses, probes, tags=()) -> tuple[np.ndarray, np.ndarray]:
+        """(docids, bits) of the documents matching every clause and carrying every tag, docids
+        ascending; bit i of a document's bits says whether it matches probe i, a (field, clause) pair.
+        Each set is read from the index as one string of rowids and intersected in memory
+        (hub.search.in_memory)."""
+        found = self._rowids(conn, self._all(clauses, tags))
         bits = np.zeros(len(found), dtype=np.int64)
         for i, (field, clause) in enumerate(probes):
             if len(found):
-                bits |= _members(found, self._rowids(conn, self._in_field(clause, field))).astype(np.int64) << i
+                probe = " AND ".join([self._in_field(clause, field), *(f'"{t}"' for t in tags)])
+                bits |= _members(found, self._rowids(conn, probe)).astype(np.int64) << i
         return found, bits
 
     def _rowids(self, conn, expression: str) -> np.ndarray:
@@ -181,12 +183,12 @@ class PostgresText:
     def matches(self, clauses, tags) -> ColumnElement:
         return self._matching(self._all(clauses, tags))
 
-    def hits(self, conn, clauses, probes) -> tuple[np.ndarray, np.ndarray]:
+    def hits(self, conn, clauses, probes, tags=()) -> tuple[np.ndarray, np.ndarray]:
         """As SqliteText.hits: the probes are tested on each match's tsvector in the one scan."""
         bits = " + ".join(f"(CASE WHEN search_docs.tsv @@ CAST(:p{i} AS tsquery) THEN {1 << i} ELSE 0 END)" for i in range(len(probes)))
         stmt = text(f"SELECT docid, {bits or '0'} FROM search_docs WHERE tsv @@ CAST(:m AS tsquery) ORDER BY docid")
         asked = {f"p{i}": self._expr(clause.essential, _WEIGHT_LABEL[field]) for i, (field, clause) in enumerate(probes)}
-        rows = conn.execute(stmt, {"m": self._all(clauses, []), **asked}).all()
+        rows = conn.execute(stmt, {"m": self._all(clauses, tags), **asked}).all()
         if not rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         found, bits_of = zip(*rows)

@@ -17,6 +17,7 @@ only read once more. A store whose index has never been versioned (a fresh bulk 
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from typing import Callable
 
 import numpy as np
@@ -38,13 +39,16 @@ _READ = select(
     docs.c.cluster_primary,
 )
 _CHUNK = 10_000
+_IN = 500  # docids in one IN list
 
 
 class Columns:
     """Every document of one store, as arrays indexed by docid (`alive` marks the docids in use)."""
 
     def __init__(self):
-        self.versions: dict[str, int | None] = {}
+        self.versions: dict[str, int | None] = {}  # each network's version its rows were read at
+        self.stale: dict[str, int] = {}  # networks changed since, with the rows of each read since
+        self.sizes: Counter = Counter()  # each network's rows, as last read whole
         self.values: dict[str, list] = {name: [] for name in CODED}
         self._codes: dict[str, dict] = {name: {} for name in CODED}
         self.lock = threading.Lock()
@@ -81,7 +85,8 @@ class Columns:
             self.coded[name] = self.coded[name].astype(self._dtype(name))
         return np.fromiter(map(codes.__getitem__, values), dtype=self.coded[name].dtype, count=len(values))
 
-    def _put(self, rows: list) -> None:
+    def _put(self, rows: list) -> Counter:
+        """Write rows of _READ; returns how many of each network's."""
         columns = list(zip(*rows))
         ids = np.fromiter(columns[0], dtype=np.int64, count=len(rows))
         if ids.max() >= self._size:
@@ -95,31 +100,55 @@ class Columns:
         self.tiebreak[ids] = np.fromiter(columns[at + 3], dtype=np.int32, count=len(rows))
         self.primary[ids] = np.fromiter((bool(c) for c in columns[at + 4]), dtype=bool, count=len(rows))
         self.alive[ids] = True
+        return Counter(columns[1])
 
-    def _read(self, conn, where=()) -> None:
+    def _read(self, conn, where=()) -> Counter:
         result = conn.execute(_READ.where(*where))
+        read: Counter = Counter()
         while rows := result.fetchmany(_CHUNK):
-            self._put(rows)
+            read += self._put(rows)
+        return read
 
     def load(self, conn, state: tuple) -> None:
         """Read every document; `state` (versions.current) was read before."""
-        self.versions = dict(state)
-        self._read(conn)
+        self.versions, self.stale = dict(state), {}
+        self.sizes = self._read(conn)
 
     def refresh(self, conn, state: tuple) -> None:
-        """Read again the networks whose version in `state` (read before) is not the one held."""
+        """Note the networks whose version in `state` (read before) is not the one their rows were
+        read at: their documents are read again where a question meets them (`settle`: a harvest's
+        batch rewrites a few hundred of a network's 30,000, and reading them all again cost ~0.15 s
+        at a million), and the whole network once that has read as many rows as it holds."""
         now = dict(state)
-        for network in sorted(n for n in set(now) | set(self.versions) if now.get(n) != self.versions.get(n)):
-            code = self._codes["network"].get(network)
-            if code is not None:
-                self.alive[self.alive & (self.coded["network"] == code)] = False
-            self._read(conn, [docs.c.network == network])
-            self.versions[network] = now.get(network)
+        for network in set(now) | set(self.versions):
+            if now.get(network) != self.versions.get(network):
+                self.stale.setdefault(network, 0)
+        for network, read in sorted(self.stale.items()):
+            if read >= self.sizes.get(network, 0):
+                code = self._codes["network"].get(network)
+                if code is not None:
+                    self.alive[self.alive & (self.coded["network"] == code)] = False
+                self.sizes[network] = self._read(conn, [docs.c.network == network]).get(network, 0)
+                self.versions[network] = now.get(network)
+                del self.stale[network]
 
-    def known(self, docids: np.ndarray) -> bool:
-        """Whether every one of `docids` is a document held (one written after the arrays were read
-        is not: the answer is then the database's)."""
-        return bool(len(docids) == 0 or (docids.max() < self._size and self.alive[docids].all()))
+    def settle(self, conn, docids: np.ndarray) -> bool:
+        """Make the rows of `docids` current: those of networks changed since they were read, and those
+        never read, are read now. False when one is gone (written over since the index named it)."""
+        unknown = docids >= self._size
+        held = docids[~unknown]
+        stale = [self._codes["network"][n] for n in self.stale if n in self._codes["network"]]
+        again = ~self.alive[held] | np.isin(self.coded["network"][held], stale)
+        todo = np.concatenate([docids[unknown], held[again]]).tolist()
+        found = 0
+        for start in range(0, len(todo), _IN):
+            rows = conn.execute(_READ.where(docs.c.docid.in_(todo[start : start + _IN]))).all()
+            if rows:
+                found += len(rows)
+                for network, n in self._put(rows).items():
+                    if network in self.stale:
+                        self.stale[network] += n
+        return found == len(todo)
 
     # ---- filters -------------------------------------------------------------------------------
 

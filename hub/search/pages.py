@@ -34,11 +34,14 @@ _BY_NETWORK = Kept(128)
 _NETWORKS = Network.__table__
 
 
-def ranked_page(conn, p, clauses, statement, state: tuple, ranked: Callable | None = None) -> list[tuple]:
+def ranked_page(
+    conn, p, clauses, statement, state: tuple, ranked: Callable | None = None, ranked_by_network: Callable | None = None
+) -> list[tuple]:
     """(instrument_id, score) rows of the page `p` asks for. `statement(params)` is the page's select
     for those parameters: its columns (instrument_id, score) and its ORDER BY, LIMIT and OFFSET.
     `state`: the index versions (versions.current), read before. `ranked(p)`: the same rows ranked
-    another way (hub.search.in_memory), or None when it cannot; used where every match is ranked."""
+    another way (hub.search.in_memory), or None when it cannot; used where every match is ranked.
+    `ranked_by_network(p, networks)`: each network's rows as kept here, ranked that way (or None)."""
     question = ("page", replace(p, q=None), *clauses)
 
     def whole():
@@ -49,10 +52,10 @@ def ranked_page(conn, p, clauses, statement, state: tuple, ranked: Callable | No
         # One network's question, the order of no query (read along the rank index: milliseconds),
         # or a page too deep to keep by network.
         return cached(conn, question, whole, state)
-    return cached(conn, question, lambda: _by_network(conn, p, question, statement, state, whole), state)
+    return cached(conn, question, lambda: _by_network(conn, p, question, statement, state, whole, ranked_by_network), state)
 
 
-def _by_network(conn, p, question, statement, state: tuple, whole) -> list[tuple]:
+def _by_network(conn, p, question, statement, state: tuple, whole, ranked_by_network: Callable | None = None) -> list[tuple]:
     now = dict(state)
     key = question_key(conn, question)
     parts = _BY_NETWORK.get(conn, key)
@@ -69,7 +72,9 @@ def _by_network(conn, p, question, statement, state: tuple, whole) -> list[tuple
     # Each network ranked through its tag in the text index, which finds that network's matches
     # alone: every network so costs about one ranking of every match (numbering every match within
     # its network in one statement sorted them all, up to twice that).
-    fresh = {n: tuple(tuple(r) for r in conn.execute(_keyed(statement(replace(top, network=n)), keys))) for n in sorted(changed)}
+    fresh = ranked_by_network(top, sorted(changed)) if ranked_by_network is not None else None
+    if fresh is None:
+        fresh = {n: tuple(tuple(r) for r in conn.execute(_keyed(statement(replace(top, network=n)), keys))) for n in sorted(changed)}
     # The versions were read before the ranking: a network changed in between is ranked again next time.
     parts = {**parts, **{n: (now.get(n), rows) for n, rows in fresh.items()}}
     _BY_NETWORK.put(conn, key, parts)

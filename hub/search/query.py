@@ -282,13 +282,14 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
     held = None
     if clauses and p.network is None and p.city is None:
         held = in_memory.answer(conn, p, clauses, score_probes(clauses), lambda bits: scores_of_hits(bits, clauses), state)
-    whole = held.facet_rows if held is not None else None
-    result.total, result.facets = facet_counts(conn, where, scope, asked, state, narrowed, whole)
+    whole, by_network = (held.facet_rows, held.facet_rows_by_network) if held is not None else (None, None)
+    result.total, result.facets = facet_counts(conn, where, scope, asked, state, narrowed, whole, by_network)
     if result.total == 0 or p.offset >= result.total:
         return result
 
     # Ranking every match of a broad query is the costly part; the page is kept like the facets.
-    page = ranked_page(conn, p, clauses, lambda asked: page_select(text, asked, clauses, result.total), state, held and held.page)
+    ranked, ranked_by_network = (held.page, held.pages_by_network) if held is not None else (None, None)
+    page = ranked_page(conn, p, clauses, lambda asked: page_select(text, asked, clauses, result.total), state, ranked, ranked_by_network)
     scores = {i: s for i, s in page}
     others = other_networks(conn, list(scores))
     result.items = [
