@@ -156,8 +156,8 @@ def by_network(monkeypatch):
 
 
 def test_questions_asked_again_after_writes_are_answered_by_network(store, by_network):
-    """Asked again after a write, a question is counted and ranked by network from the columns (the
-    first time in every network, then in the changed ones), and is still the database's answer."""
+    """Asked again after a write, a question is counted and ranked in every network from the columns,
+    then kept by network; after later writes it is still the database's answer."""
     ids = make_corpus(store)
     make_instruments(store, EXTRA, network="420000")
     _load(store)
@@ -172,8 +172,13 @@ def test_questions_asked_again_after_writes_are_answered_by_network(store, by_ne
         for asked in relevant:
             by_network.clear()
             assert _served(store, asked) == _database(store, asked), (round_, asked)
-            # (a question differing only in its page shares the counts the one before it kept)
-            assert by_network and all(answered for _name, answered in by_network), (round_, asked, by_network)
+            # The first recount is every network's, from the columns; later ones count the changed
+            # network through its tag in the database. (A question differing only in its page shares
+            # the counts the one before it kept.)
+            if round_ == 0:
+                assert by_network and all(answered for _name, answered in by_network), (asked, by_network)
+            else:
+                assert by_network == [], (round_, asked, by_network)
 
 
 def test_documents_the_columns_do_not_hold_are_read_where_a_question_meets_them(store, answered):
