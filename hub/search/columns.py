@@ -4,12 +4,13 @@ A broad question with a query, asked for the first time (液相色谱 across the
 certified: 100,000 of a million), cost the database ~4 µs a match for its facets and ~3 µs for its
 ranked page: every match's row of search_docs read by docid. Here the text index only names the
 matches (hub.search.backends: `hits`), and their filters, facets and sort keys are read from these
-arrays — a few bytes a document, ~30 MB a web process at a million instruments, loaded as the process
-starts (hub.web.wsgi) in ~3 s.
+arrays — 33 bytes a document, ~35 MB a web process at a million instruments, read as the process
+starts (hub.web.wsgi) in ~5 s.
 
 Kept exact network by network, as the kept answers are: a network whose index version
-(hub.search.versions) differs from the one its rows were read at is read again before an answer is
-given from the arrays. The version is read before the rows, so rows newer than their version are
+(hub.search.versions) differs from the one its rows were read at is stale, and its documents are
+read again where a question meets them (`settle`), the whole network once that has read as many rows
+as it holds (`refresh`). The version is read before the rows, so rows newer than their version are
 only read once more. A store whose index has never been versioned (a fresh bulk build) holds
 "no version" for every network until its first write.
 """
