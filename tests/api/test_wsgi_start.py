@@ -1,6 +1,6 @@
 """The production entry point (hub.web.wsgi) builds, as the process starts, what a search would
 otherwise build for its first visitor: the slip lexicon of every network's names and the names of
-the cities the whole catalogue's facets show."""
+the cities the whole catalogue's facets show, and the search columns nation-wide questions are counted from."""
 
 from __future__ import annotations
 
@@ -13,12 +13,14 @@ from tests.factories import make_corpus
 from hub import PROJECT_ROOT
 from hub.web import create_app
 
-#: Imports the entry point as gunicorn does and says whose names its slip lexicon holds (first
-#: line) and which cities it knows by name (second line), before any request.
+#: Imports the entry point as gunicorn does and says which cities it knows by name (first line),
+#: how many documents its search columns hold (second line) and whose names its slip lexicon holds
+#: (third line), before any request.
 PROBE = """
 import hub.web.wsgi
-from hub.search import facets, lexicon
+from hub.search import columns, facets, lexicon
 print(" ".join(sorted(facets._CITY_NAMES)))
+print(sum(int(c.alive.sum()) for c in columns._HELD.values()))
 [kept] = lexicon._CACHE.values()
 print(" ".join(sorted(kept["networks"])))
 """
@@ -33,7 +35,16 @@ def test_the_slip_lexicon_is_built_as_a_web_process_starts(sqlite_store):
     networks = {i.split(":", 1)[0] for i in make_corpus(sqlite_store)}
     started = _started(sqlite_store.url)
     assert started.returncode == 0, started.stderr
-    assert set(started.stdout.splitlines()[1].split()) == networks
+    assert set(started.stdout.splitlines()[2].split()) == networks
+
+
+def test_the_search_columns_are_read_as_a_web_process_starts(sqlite_store):
+    make_corpus(sqlite_store)
+    with sqlite_store.read() as conn:
+        documents = conn.exec_driver_sql("SELECT count(*) FROM search_docs").scalar()
+    started = _started(sqlite_store.url)
+    assert started.returncode == 0, started.stderr
+    assert documents and int(started.stdout.splitlines()[1]) == documents
 
 
 def test_the_city_names_of_the_home_page_are_read_as_a_web_process_starts(sqlite_store):
@@ -47,5 +58,5 @@ def test_the_city_names_of_the_home_page_are_read_as_a_web_process_starts(sqlite
 
 def test_a_store_not_yet_initialised_still_starts_and_says_so(tmp_path):
     started = _started(f"sqlite:///{tmp_path}/empty.sqlite")
-    assert "slip lexicon and city names not built at start" in started.stderr
+    assert "slip lexicon, city names and search columns not built at start" in started.stderr
     assert "ValueError" in started.stderr  # the probe's: nothing was kept, the app itself started
