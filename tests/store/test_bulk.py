@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, Numeric, String, Table, insert, select, text
 
-from hub.store.bulk import insert_many, upsert
+from hub.store.bulk import dialect_insert, insert_many, upsert
 
 CST = timezone(timedelta(hours=8))
 
@@ -42,6 +42,9 @@ ROWS = [
     ),
     dict(id="b", value=None, certified=False, seen=None, tags=None, note=None, count=None),
     dict(id="c", value=Decimal("0.1"), certified=None, seen=datetime(2026, 1, 2, 3, 4, 5), tags={"k": 1}, note='O\'Brien "q"', count=3),
+    # What array literals and JSON must escape, and text that reads like NULL.
+    dict(id="e", value=Decimal("-3"), certified=True, seen=None, tags=[], note='{a,b} \\ NULL "', count=0),
+    dict(id="f", value=None, certified=None, seen=None, tags="text", note="", count=None),
 ]
 
 
@@ -72,6 +75,16 @@ def test_insert_many_stores_what_sqlalchemy_stores(store, tables):
     assert back["b"].value is None and back["b"].tags is None
 
 
+def test_columns_holding_only_nulls_are_stored_as_nulls(store, tables):
+    fast, reference = tables
+    nothing = [dict(id="n1", value=None, certified=None, seen=None, tags=None, note=None, count=None), dict(ROWS[1], id="n2")]
+    with store.write() as conn:
+        insert_many(conn, fast, nothing)
+        conn.execute(insert(reference), nothing)
+    with store.read() as conn:
+        assert _stored(conn, fast) == _stored(conn, reference)
+
+
 def test_upsert_overwrites_the_given_columns_and_keeps_the_others(store, tables):
     fast, _ = tables
     with store.write() as conn:
@@ -81,7 +94,20 @@ def test_upsert_overwrites_the_given_columns_and_keeps_the_others(store, tables)
         rows = {r.id: r for r in conn.execute(select(fast))}
     assert rows["a"].note == "改名" and rows["a"].value == Decimal("1.50")
     assert rows["a"].tags == ["CMA", "质谱"], "a column the upsert did not name keeps its value"
-    assert rows["d"].note == "新" and len(rows) == 4
+    assert rows["d"].note == "新" and len(rows) == len(ROWS) + 1
+
+
+def test_a_key_repeated_in_one_upsert_keeps_its_last_row(store, tables):
+    fast, reference = tables
+    repeated = [dict(id="a", note="first", count=1), dict(id="b", note="other", count=2), dict(id="a", note="last", count=3)]
+    with store.write() as conn:
+        upsert(conn, fast, repeated, ("id",))
+        for row in repeated:  # SQLAlchemy's path, a statement a row
+            stmt = dialect_insert(conn.dialect.name, reference).values(**row)
+            conn.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={"note": stmt.excluded.note, "count": stmt.excluded.count}))
+    with store.read() as conn:
+        assert _stored(conn, fast) == _stored(conn, reference)
+        assert conn.execute(select(fast.c.note).where(fast.c.id == "a")).scalar_one() == "last"
 
 
 def test_a_column_default_still_applies_when_rows_leave_it_out(store, tables):
