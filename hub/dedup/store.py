@@ -35,7 +35,7 @@ from hub.dedup.tables import CLUSTERS, DECISIONS, DIRTY
 from hub.search import counts, versions
 from hub.search.tables import docs
 from hub.store.bulk import insert_many, upsert
-from hub.store.chunks import chunked
+from hub.store.chunks import among, chunked
 from hub.store.hooks import on_instruments_changed
 from hub.store.locks import hold
 from hub.store.models import Instrument, OwnerUnit
@@ -68,7 +68,7 @@ def _mark_dirty(conn, ids, prepared):
 
 def _query(ids=None):
     q = select(*_COLUMNS).select_from(I.outerjoin(O, I.c.owner_id == O.c.id)).where(I.c.withdrawn_at.is_(None))
-    return q if ids is None else q.where(I.c.id.in_(ids))
+    return q if ids is None else q.where(among(I.c.id, ids))
 
 
 def load_recs(conn, ids=None) -> list[Rec]:
@@ -177,7 +177,7 @@ def _old_rows(conn, ids=None) -> dict:
         return {i: (c, t) for i, c, t in conn.execute(_OLD)}
     out = {}
     for chunk in chunked(sorted(ids)):
-        out.update({i: (c, t) for i, c, t in conn.execute(_OLD.where(CLUSTERS.c.instrument_id.in_(chunk)))})
+        out.update({i: (c, t) for i, c, t in conn.execute(_OLD.where(among(CLUSTERS.c.instrument_id, chunk)))})
     return out
 
 
@@ -188,7 +188,7 @@ def _write(conn, rows: list[tuple], moved: set[str], scope=None) -> None:
         conn.execute(delete(CLUSTERS))
     else:
         for chunk in chunked(sorted(scope)):
-            conn.execute(delete(CLUSTERS).where(CLUSTERS.c.instrument_id.in_(chunk)))
+            conn.execute(delete(CLUSTERS).where(among(CLUSTERS.c.instrument_id, chunk)))
     for start in range(0, len(rows), 5000):
         insert_many(conn, CLUSTERS, [dict(zip(ROW_COLUMNS, row)) for row in rows[start : start + 5000]])
     hidden = {row[0] for row in rows if not row[_REPRESENTATIVE]}
@@ -205,14 +205,14 @@ def _set_search_flags(conn, hidden: set[str], scope=None) -> set[str]:
     else:
         was = set()
         for chunk in chunked(sorted(scope)):
-            was.update(conn.execute(q.where(docs.c.instrument_id.in_(chunk))).scalars())
+            was.update(conn.execute(q.where(among(docs.c.instrument_id, chunk))).scalars())
     shown, hide = was - hidden, hidden - was
     for ids, flag in ((shown, True), (hide, False)):
         # The flag is a condition of the default search: its kept facet counts follow (hub.search.counts).
         counts.recount(
             conn,
             sorted(ids),
-            lambda chunk, flag=flag: conn.execute(update(docs).where(docs.c.instrument_id.in_(chunk)).values(cluster_primary=flag)),
+            lambda chunk, flag=flag: conn.execute(update(docs).where(among(docs.c.instrument_id, chunk)).values(cluster_primary=flag)),
         )
     return shown | hide
 
@@ -254,15 +254,15 @@ def _closure(conn, dirty: list[str], keys: dict[str, set]) -> tuple[set[str], di
     affected = set(dirty)
     for col, ks in keys.items():
         for chunk in chunked(sorted(ks)):
-            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c[col].in_(chunk))))
+            affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(among(CLUSTERS.c[col], chunk))))
     clusters = set()
     for chunk in chunked(sorted(affected)):
-        clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id.in_(chunk))))
+        clusters.update(c for (c,) in conn.execute(select(CLUSTERS.c.cluster_id).where(among(CLUSTERS.c.instrument_id, chunk))))
     for chunk in chunked(sorted(clusters)):
-        affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.cluster_id.in_(chunk))))
+        affected.update(i for (i,) in conn.execute(select(CLUSTERS.c.instrument_id).where(among(CLUSTERS.c.cluster_id, chunk))))
     stored = {}
     for chunk in chunked(sorted(affected)):
-        stored.update((r[0], hash(tuple(r))) for r in conn.execute(_STORED.where(CLUSTERS.c.instrument_id.in_(chunk))))
+        stored.update((r[0], hash(tuple(r))) for r in conn.execute(_STORED.where(among(CLUSTERS.c.instrument_id, chunk))))
     return affected, stored
 
 
@@ -288,7 +288,7 @@ def _resolution(conn, settings: DedupSettings, network: str | None = None) -> _R
             keys[KEY_COLUMNS[k[0]]].add(k)
     for chunk in chunked(dirty):
         for row in conn.execute(
-            select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year).where(CLUSTERS.c.instrument_id.in_(chunk))
+            select(CLUSTERS.c.key_credit, CLUSTERS.c.key_owner, CLUSTERS.c.key_year).where(among(CLUSTERS.c.instrument_id, chunk))
         ):
             for col, k in zip(KEY_COLUMNS.values(), row):
                 if k:
@@ -315,7 +315,7 @@ def _still_holds(conn, resolution: _Resolution) -> bool:
     Other records of its blocks changed since are marked again: the next pass takes them."""
     still = 0
     for chunk in chunked(resolution.dirty):
-        still += conn.execute(select(func.count()).select_from(DIRTY).where(DIRTY.c.instrument_id.in_(chunk))).scalar_one()
+        still += conn.execute(select(func.count()).select_from(DIRTY).where(among(DIRTY.c.instrument_id, chunk))).scalar_one()
     if still != len(resolution.dirty) or _fingerprints(conn, resolution.dirty) != resolution.seen:
         return False
     decided = decisions(conn)
@@ -360,7 +360,7 @@ def resolve_pending(store, settings: DedupSettings | None = None, *, network: st
                 return 0
         _write(conn, resolution.rows, resolution.moved, resolution.affected)
         for chunk in chunked(resolution.dirty):
-            conn.execute(delete(DIRTY).where(DIRTY.c.instrument_id.in_(chunk)))
+            conn.execute(delete(DIRTY).where(among(DIRTY.c.instrument_id, chunk)))
         return len(resolution.rows)
 
 
@@ -387,7 +387,7 @@ def decide_pairs(store, kind: str, pairs, *, actor: str, role: str | None = None
         raise DecisionError("a decision needs two different records")
     ids = sorted({i for pair in pairs for i in pair})
     with store.write() as conn:
-        found = {i for (i,) in conn.execute(select(I.c.id).where(I.c.id.in_(ids)))}
+        found = {i for (i,) in conn.execute(select(I.c.id).where(among(I.c.id, ids)))}
         missing = [x for x in ids if x not in found]
         if missing:
             raise DecisionError(f"no instrument {missing[0]!r}")

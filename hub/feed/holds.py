@@ -14,7 +14,7 @@ from hub.auth import audit
 from hub.errors import HubError
 from hub.clock import now
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
-from hub.store.chunks import chunked
+from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed
 from hub.store.models import WithdrawalHold
 
@@ -63,7 +63,7 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
                 iid
                 for chunk in chunked(hold["instrument_ids"] or [])
                 for iid in conn.execute(
-                    select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.last_seen < hold["created_at"])
+                    select(INSTRUMENTS.c.id).where(among(INSTRUMENTS.c.id, chunk), INSTRUMENTS.c.last_seen < hold["created_at"])
                 ).scalars()
             ]
             withdrawn = writer.withdraw(conn, still_absent, "absent from a complete listing; withdrawal confirmed by an admin")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from hub.store.bulk import insert_many
-from hub.store.chunks import chunked
+from hub.store.chunks import among, chunked
 from hub.store.models import OwnerUnit
 
 OWNERS = OwnerUnit.__table__
@@ -36,7 +36,7 @@ class OwnerCache(dict):
         for chunk in chunked(missing):
             rows = conn.execute(
                 select(OWNERS.c.id, OWNERS.c.name, OWNERS.c.credit_code, OWNERS.c.type, OWNERS.c.level).where(
-                    OWNERS.c.network == network, OWNERS.c.name.in_(chunk)
+                    OWNERS.c.network == network, among(OWNERS.c.name, chunk)
                 )
             )
             for r in rows:

@@ -34,7 +34,7 @@ from hub.harvest.jobs import Counts, now
 from hub.harvest.owners import OwnerCache, settle_owners
 from hub.schema import MAX_RECORD_CHARS, instrument_id
 from hub.store.bulk import insert_many, upsert
-from hub.store.chunks import chunked
+from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed, prepare_changes, records_shown_changed
 from hub.store.listings import write_out
 from hub.store.models import Instrument, RawRecordRow, RecordErrorRow, ServiceStats
@@ -360,7 +360,7 @@ class RecordWriter:
             others = [
                 i
                 for chunk in chunked(redescribed)
-                for i in conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.owner_id.in_(chunk))).scalars()
+                for i in conn.execute(select(INSTRUMENTS.c.id).where(among(INSTRUMENTS.c.owner_id, chunk))).scalars()
             ]
             instruments_changed(conn, [i for i in others if i not in written])
         return counts.check("batch")
@@ -373,7 +373,7 @@ class RecordWriter:
             active = (
                 conn.execute(
                     select(INSTRUMENTS.c.id).where(
-                        INSTRUMENTS.c.network == self.network, INSTRUMENTS.c.id.in_(chunk), INSTRUMENTS.c.withdrawn_at.is_(None)
+                        INSTRUMENTS.c.network == self.network, among(INSTRUMENTS.c.id, chunk), INSTRUMENTS.c.withdrawn_at.is_(None)
                     )
                 )
                 .scalars()
@@ -415,7 +415,7 @@ class RecordWriter:
             counts.rejected += 1
         rows = [r for r in rows if storable(r.source_id)]
         ids = [instrument_id(self.network, r.source_id) for r in rows]
-        known = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(ids))).scalars()) if ids else set()
+        known = set(conn.execute(select(INSTRUMENTS.c.id).where(among(INSTRUMENTS.c.id, ids))).scalars()) if ids else set()
         for row, iid in zip(rows, ids):
             excerpt = canonical_json(row.payload)
             self._read += 1
@@ -475,7 +475,7 @@ class RecordWriter:
                 INSTRUMENTS.c.withdrawn_at,
                 INSTRUMENTS.c.last_seen,
                 INSTRUMENTS.c.absent_since,
-            ).where(INSTRUMENTS.c.id.in_(ids))
+            ).where(among(INSTRUMENTS.c.id, ids))
         )
         return {r.id: r for r in rows}
 

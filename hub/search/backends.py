@@ -11,13 +11,13 @@ quoted; user text never reaches either query language.
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import bindparam, cast, column, delete, insert, literal_column, select, table, text
-from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy import bindparam, cast, column, delete, literal_column, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
 from hub.search.tables import FIELDS, docs
 from hub.store.bulk import insert_many
+from hub.store.chunks import among
 
 _WEIGHT_LABEL = {name: label for name, label, _ in FIELDS} | {"tags": "D"}  # tags never collide with words
 _POSITION = {"A": 1, "B": 2, "C": 3, "D": 4}
@@ -47,7 +47,7 @@ class SqliteText:
         conn.execute(text("DELETE FROM search_fts WHERE rowid NOT IN (SELECT docid FROM search_docs)"))
 
     def remove(self, conn, ids):
-        conn.execute(delete(self.fts).where(self.fts.c.rowid.in_(select(docs.c.docid).where(docs.c.instrument_id.in_(ids)))))
+        conn.execute(delete(self.fts).where(self.fts.c.rowid.in_(select(docs.c.docid).where(among(docs.c.instrument_id, ids)))))
 
     @staticmethod
     def encode(fields: dict[str, list[str]]) -> dict[str, str]:
@@ -61,7 +61,7 @@ class SqliteText:
         # make SQLite run one INSERT per row.
         insert_many(conn, docs, rows)
         ids = [cols["instrument_id"] for cols in rows]
-        docid_of = dict(conn.execute(select(docs.c.instrument_id, docs.c.docid).where(docs.c.instrument_id.in_(ids))).all())
+        docid_of = dict(conn.execute(select(docs.c.instrument_id, docs.c.docid).where(among(docs.c.instrument_id, ids))).all())
         insert_many(conn, self.fts, [{"rowid": docid_of[cols["instrument_id"]], **text} for cols, text in documents])
 
     @staticmethod
@@ -165,8 +165,7 @@ class PostgresText:
 
     def insert(self, conn, documents):
         """Write `(search_docs columns, encode(fields))` pairs."""
-        stmt = insert(docs).values(tsv=cast(bindparam("tsv_src"), TSVECTOR))
-        conn.execute(stmt, [{**cols, "tsv_src": vector} for cols, vector in documents])
+        insert_many(conn, docs, [{**cols, "tsv": vector} for cols, vector in documents])  # the literal cast to tsvector
 
     @staticmethod
     def _expr(alternatives, label: str = "") -> str:

@@ -40,6 +40,7 @@ from hub.search.params import RETIRED, UNKNOWN, SearchParams
 from hub.search.tables import counts, docs, stale
 from hub.store import locks
 from hub.store.bulk import dialect_insert, insert_many
+from hub.store.chunks import among
 
 #: search_docs columns a document is counted by.
 COLUMNS = ("network", "city_code", "category", "owner_type", "owner_level", "status", "sharing", "certified", "value", "cluster_primary")
@@ -279,7 +280,7 @@ def tally(rows) -> Counter:
 
 def old_rows(conn, ids) -> dict:
     """instrument id → the counted columns of its document now in the index (before a writer replaces it)."""
-    q = select(docs.c.instrument_id, *(docs.c[c] for c in COLUMNS)).where(docs.c.instrument_id.in_(ids))
+    q = select(docs.c.instrument_id, *(docs.c[c] for c in COLUMNS)).where(among(docs.c.instrument_id, ids))
     return {r.instrument_id: r._mapping for r in conn.execute(q)}
 
 

@@ -23,6 +23,7 @@ from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
 from hub.store.hooks import after_upgrade, on_instruments_changed, on_records_shown_changed
 from hub.store.models import Instrument, OwnerUnit
+from hub.store.chunks import among
 
 CHUNK = 500
 
@@ -184,7 +185,7 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
         counted = [i for i in chunk if versions.network_of(i) != deferred] if deferred else chunk
         before = counts.old_rows(conn, counted) if counted else {}
         text.remove(conn, chunk)
-        conn.execute(delete(docs).where(docs.c.instrument_id.in_(chunk)))
+        conn.execute(delete(docs).where(among(docs.c.instrument_id, chunk)))
         documents = [_settled(text, prepared[i]) for i in chunk if i in prepared]
         unread = [i for i in chunk if i not in prepared]
         if unread:
@@ -202,10 +203,10 @@ def index_instruments(conn, ids, prepared: dict | None = None) -> None:
 def _hide_represented(conn, ids) -> None:
     """A rewritten document keeps its cluster's choice (hub.dedup.store keeps the flag when clusters
     change; a document written anew starts shown): hidden when another record represents its cluster."""
-    hidden = conn.execute(select(CLUSTERS.c.instrument_id).where(CLUSTERS.c.instrument_id.in_(ids), CLUSTERS.c.representative.is_(False)))
-    hidden_ids = hidden.scalars().all()
+    hidden = select(CLUSTERS.c.instrument_id).where(among(CLUSTERS.c.instrument_id, ids), CLUSTERS.c.representative.is_(False))
+    hidden_ids = conn.execute(hidden).scalars().all()
     if hidden_ids:
-        conn.execute(update(docs).where(docs.c.instrument_id.in_(hidden_ids)).values(cluster_primary=False))
+        conn.execute(update(docs).where(among(docs.c.instrument_id, hidden_ids)).values(cluster_primary=False))
 
 
 def index_all(conn, chunk: int = 2000) -> int:
@@ -223,7 +224,7 @@ def index_all(conn, chunk: int = 2000) -> int:
             text.optimize(conn)
             counts.rebuild(conn)
             return done
-        rows = conn.execute(_SOURCE.where(_I.c.id.in_(batch))).all()
+        rows = conn.execute(_SOURCE.where(among(_I.c.id, batch))).all()
         text.insert(conn, [_encoded(text, r._mapping) for r in rows])
         _hide_represented(conn, batch)
         done += len(rows)

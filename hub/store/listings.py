@@ -26,7 +26,7 @@ from datetime import datetime, timezone
 from sqlalchemy import select, update
 
 from hub.store.bulk import upsert
-from hub.store.chunks import ID_CHUNK, chunked
+from hub.store.chunks import ID_CHUNK, among, chunked
 from hub.store.models import Instrument, NetworkListing
 
 _I = Instrument.__table__
@@ -67,7 +67,7 @@ def write_out(conn, network: str, ids: list[str]) -> None:
     for chunk in chunked(ids):
         conn.execute(
             update(Instrument)
-            .where(_I.c.id.in_(chunk), _I.c.absent_since.is_(None), _I.c.last_seen < at, _I.c.withdrawn_at.is_(None))
+            .where(among(_I.c.id, chunk), _I.c.absent_since.is_(None), _I.c.last_seen < at, _I.c.withdrawn_at.is_(None))
             .values(last_seen=at)
         )
 
@@ -77,7 +77,7 @@ def settle(conn, network: str, job_id: int | None, kept_absent: list[str], at: d
     stay active (held, or not withdrawn): they are marked absent, their last sighting written out."""
     write_out(conn, network, kept_absent)
     for chunk in chunked(kept_absent):
-        conn.execute(update(Instrument).where(_I.c.id.in_(chunk), _I.c.absent_since.is_(None)).values(absent_since=at))
+        conn.execute(update(Instrument).where(among(_I.c.id, chunk), _I.c.absent_since.is_(None)).values(absent_since=at))
     upsert(conn, LISTINGS, [dict(network=network, job_id=job_id, listed_at=at)], ("network",))
 
 

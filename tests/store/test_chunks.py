@@ -1,0 +1,47 @@
+"""`among(column, ids)`: the rows whose column is one of the ids, on every backend, whatever the ids
+hold, and through the index a long list needs."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from hub.search.tables import docs
+from hub.store.chunks import ID_CHUNK, among, chunked
+from hub.store.models import Instrument
+from tests.factories import make_corpus
+
+I = Instrument.__table__
+
+
+def test_among_finds_exactly_the_listed_ids(store):
+    ids = make_corpus(store)
+    wanted = sorted(ids)[::3] + ["nowhere:1", "a,b", '{"q"}', "it's", "back\\slash", "NULL", ""]
+    with store.read() as conn:
+        found = set(conn.execute(select(I.c.id).where(among(I.c.id, wanted))).scalars())
+        docids = dict(conn.execute(select(docs.c.instrument_id, docs.c.docid)).all())
+        by_docid = set(conn.execute(select(docs.c.instrument_id).where(among(docs.c.docid, [docids[i] for i in sorted(ids)[:5]]))).scalars())
+        nothing = conn.execute(select(I.c.id).where(among(I.c.id, []))).all()
+    assert found == set(sorted(ids)[::3])
+    assert by_docid == set(sorted(ids)[:5])
+    assert nothing == []
+
+
+@pytest.mark.parametrize("size", [1, 2, ID_CHUNK + 1])
+def test_chunked_keeps_every_id_once_in_order(size):
+    ids = [f"n:{i}" for i in range(size)]
+    chunks = list(chunked(ids))
+    assert [i for c in chunks for i in c] == ids and all(len(c) <= ID_CHUNK for c in chunks)
+
+
+def test_on_postgresql_a_long_list_is_one_array_the_index_serves(store):
+    if store.dialect != "postgresql":
+        pytest.skip("PostgreSQL's plan")
+    make_corpus(store)
+    statement = select(docs.c.docid).where(among(docs.c.instrument_id, [f"x:{i}" for i in range(ID_CHUNK)]))
+    with store.read() as conn:
+        compiled = statement.compile(conn)
+        assert "ANY" in str(compiled) and len(compiled.params) == 1
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        plan = "\n".join(r[0] for r in conn.exec_driver_sql("EXPLAIN " + compiled.string, compiled.params))
+    assert "Index" in plan, plan
