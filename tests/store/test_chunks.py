@@ -20,7 +20,8 @@ def test_among_finds_exactly_the_listed_ids(store):
     with store.read() as conn:
         found = set(conn.execute(select(I.c.id).where(among(I.c.id, wanted))).scalars())
         docids = dict(conn.execute(select(docs.c.instrument_id, docs.c.docid)).all())
-        by_docid = set(conn.execute(select(docs.c.instrument_id).where(among(docs.c.docid, [docids[i] for i in sorted(ids)[:5]]))).scalars())
+        first = [docids[i] for i in sorted(ids)[:5]]
+        by_docid = set(conn.execute(select(docs.c.instrument_id).where(among(docs.c.docid, first))).scalars())
         nothing = conn.execute(select(I.c.id).where(among(I.c.id, []))).all()
     assert found == set(sorted(ids)[::3])
     assert by_docid == set(sorted(ids)[:5])
