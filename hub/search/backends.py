@@ -165,7 +165,7 @@ class PostgresText:
 
     def insert(self, conn, documents):
         """Write `(search_docs columns, encode(fields))` pairs."""
-        insert_many(conn, docs, [{**cols, "tsv": vector} for cols, vector in documents])  # the literal cast to tsvector
+        insert_many(conn, docs, [{**cols, "tsv": vector} for cols, vector in documents])  # the literal, cast by bulk's plan
 
     @staticmethod
     def _expr(alternatives, label: str = "") -> str:

@@ -21,9 +21,9 @@ from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
+from hub.store.chunks import among
 from hub.store.hooks import after_upgrade, on_instruments_changed, on_records_shown_changed
 from hub.store.models import Instrument, OwnerUnit
-from hub.store.chunks import among
 
 CHUNK = 500
 

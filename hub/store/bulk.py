@@ -6,7 +6,8 @@ stored is exactly what SQLAlchemy's path would store (tests/store/test_bulk.py c
 * SQLite: the driver's `executemany`, a tuple a row. SQLAlchemy's path builds every row's
   parameters through the compiled statement one by one, which was ~15 % of a harvest's CPU
   (tests/bench/bench_harvest.py).
-* PostgreSQL: one statement, `INSERT … SELECT * FROM unnest(%s::type[], …)`, a list a column.
+* PostgreSQL: one statement, `INSERT … SELECT * FROM unnest(%b::type[], …)`, a binary array a
+  column.
   SQLAlchemy's path sends psycopg's pipelined `executemany`, a statement a row: the server plans
   and runs each, and the client built each row's parameters twice (SQLAlchemy's, then psycopg's)
   — a third of a PostgreSQL harvest's writing.
@@ -127,9 +128,9 @@ def _sqlite_plan(dialect, table, columns: tuple[str, ...], keys: tuple[str, ...]
 
 
 def _as_text(value):
-    # A column's values go as one array of one element type: psycopg would write an aware and a
-    # naive time with the type of the first, so times go as text and the server reads each as
-    # SQLAlchemy's path would have it read (a naive one in the session's time zone).
+    # A column's values go as one binary array, which psycopg cannot make of aware and naive times
+    # together (TypeError), so times go as text and the server reads each as SQLAlchemy's path
+    # would have it read (a naive one in the session's time zone).
     return value.isoformat() if isinstance(value, datetime) else value
 
 

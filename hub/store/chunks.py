@@ -18,12 +18,11 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 import orjson
-
 from sqlalchemy import BigInteger, Text, any_, bindparam
-from sqlalchemy.types import NullType
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.types import NullType
 
 #: Ids per statement: far below both backends' limits, large enough that round trips don't dominate.
 ID_CHUNK = 5_000
