@@ -10,11 +10,14 @@ quoted; user text never reaches either query language.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from sqlalchemy import bindparam, cast, column, delete, literal_column, select, table, text
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
+from hub.search import lanes
 from hub.search.tables import FIELDS, docs
 from hub.store.bulk import insert_many
 from hub.store.chunks import among
@@ -90,20 +93,29 @@ class SqliteText:
     def _in_field(self, clause, field: str) -> str:
         return f"{field} : ({self._expr(clause.essential)})"
 
-    def hits(self, conn, clauses, probes, tags=()) -> tuple[np.ndarray, np.ndarray]:
+    def hits(self, conn, clauses, probes, tags=(), state: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(docids, bits) of the documents matching every clause and carrying every tag, docids
         ascending; bit i of a document's bits says whether it matches probe i, a (field, clause) pair.
         Each set is read from the index as one string of rowids and intersected in memory
-        (hub.search.in_memory)."""
-        found = self._rowids(conn, self._all(clauses, tags))
+        (hub.search.in_memory). `state`: the index versions `conn` read, when given the reads are
+        spread over connections that hold the same (`hub.search.lanes`)."""
+        expressions = [self._all(clauses, tags)]
+        expressions += [" AND ".join([self._in_field(clause, field), *(f'"{t}"' for t in tags)]) for field, clause in probes]
+        reads = [partial(self._rowids, expression=e) for e in expressions]
+        if state is None:
+            sets = [reads[0](conn)]
+            sets += [read(conn) for read in reads[1:]] if len(sets[0]) else [None] * len(probes)
+        else:
+            sets = lanes.spread(conn, state, reads, enough=lambda i, found: i == 0 and not len(found))
+        found = sets[0]
         bits = np.zeros(len(found), dtype=np.int64)
-        for i, (field, clause) in enumerate(probes):
-            if len(found):
-                probe = " AND ".join([self._in_field(clause, field), *(f'"{t}"' for t in tags)])
-                bits |= _members(found, self._rowids(conn, probe)).astype(np.int64) << i
+        if len(found):
+            for i, of in enumerate(sets[1:]):
+                bits |= _members(found, of).astype(np.int64) << i
         return found, bits
 
-    def _rowids(self, conn, expression: str) -> np.ndarray:
+    @staticmethod
+    def _rowids(conn, expression: str) -> np.ndarray:
         # One value, not a row per match: fetching 100,000 rows cost more than the index's lookup.
         joined = conn.execute(text("SELECT group_concat(rowid) FROM search_fts WHERE search_fts MATCH :m"), {"m": expression}).scalar()
         # Sorted, though the index gives rowids in order: nothing documents that group_concat keeps it.
@@ -181,8 +193,9 @@ class PostgresText:
     def matches(self, clauses, tags) -> ColumnElement:
         return self._matching(self._all(clauses, tags))
 
-    def hits(self, conn, clauses, probes, tags=()) -> tuple[np.ndarray, np.ndarray]:
-        """As SqliteText.hits: the probes are tested on each match's tsvector in the one scan."""
+    def hits(self, conn, clauses, probes, tags=(), state: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """As SqliteText.hits: the probes are tested on each match's tsvector in the one scan (so
+        `state` is not needed: there is nothing to spread)."""
         bits = " + ".join(f"(CASE WHEN search_docs.tsv @@ CAST(:p{i} AS tsquery) THEN {1 << i} ELSE 0 END)" for i in range(len(probes)))
         stmt = text(f"SELECT docid, {bits or '0'} FROM search_docs WHERE tsv @@ CAST(:m AS tsquery) ORDER BY docid")
         asked = {f"p{i}": self._expr(clause.essential, _WEIGHT_LABEL[field]) for i, (field, clause) in enumerate(probes)}

@@ -120,7 +120,7 @@ def _hits(conn, columns: Columns, clauses, probes: list, state: tuple) -> tuple[
     text = backend(conn)
     changed = None if parts is None else {n for n in set(parts) | set(now) if parts.get(n, (_NEVER,))[0] != now.get(n)}
     if changed is None or len(changed) > FEW_CHANGED:
-        found, bits = text.hits(conn, clauses, probes)
+        found, bits = text.hits(conn, clauses, probes, state=state)
         if not columns.settle(conn, found):
             return found, bits  # a document gone since the index named it: not kept, the database answers
         networks = columns.coded["network"][found]
@@ -132,7 +132,7 @@ def _hits(conn, columns: Columns, clauses, probes: list, state: tuple) -> tuple[
     else:
         parts = dict(parts)
         for network in changed:
-            parts[network] = (now.get(network), *text.hits(conn, clauses, probes, [TAG_FILTER["network"](network)]))
+            parts[network] = (now.get(network), *text.hits(conn, clauses, probes, [TAG_FILTER["network"](network)], state=state))
     _HITS.put(key, parts)
     return np.concatenate([p[1] for p in parts.values()]), np.concatenate([p[2] for p in parts.values()])
 

@@ -198,8 +198,8 @@ def test_a_document_gone_since_the_index_named_it_leaves_the_answer_to_the_datab
     text = backend(store.dialect)
     hits = type(text).hits
 
-    def with_a_ghost(self, conn, clauses, probes, tags=()):
-        found, bits = hits(self, conn, clauses, probes, tags)
+    def with_a_ghost(self, conn, clauses, probes, tags=(), state=None):
+        found, bits = hits(self, conn, clauses, probes, tags, state)
         return np.append(found, found.max() + 1000), np.append(bits, 0)  # a docid no row has
 
     monkeypatch.setattr(type(text), "hits", with_a_ghost)
