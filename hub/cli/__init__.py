@@ -12,6 +12,7 @@ import traceback
 
 import click
 
+from hub import collector
 from hub.cli import exit_codes
 
 
@@ -30,6 +31,7 @@ def cli(verbose, debug):
     70 internal error, 130 interrupted (docs/operations.md)."""
     global _debug
     _debug = _debug or debug
+    collector.for_batches()  # every command may write batches: harvest, push, remap, worker …
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 

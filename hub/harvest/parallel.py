@@ -29,6 +29,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from sqlalchemy import func, select
 
 from connectors import connector_class
+from hub import collector
 from hub.harvest.jobs import Counts
 from hub.harvest.lease import LeaseBusy
 from hub.harvest.writer import INSTRUMENTS
@@ -49,6 +50,7 @@ def default_workers(n_networks: int) -> int:
 def _init_worker(q):
     global _progress_queue
     _progress_queue = q
+    collector.for_batches()  # a spawned process starts with Python's defaults
 
     def interrupt(signum, frame):
         raise SystemExit(128 + signum)  # unwinds the harvest: its job is marked interrupted, its lease released
