@@ -10,8 +10,9 @@ measures whole questions (docs/catalogue.md).
 Exact, not approximately current: a helper connection reads only when its snapshot holds the very
 index versions the question's own transaction read (`hub.search.versions`: every write of documents
 bumps its networks' versions in the same transaction, so equal versions mean the same documents).
-A helper that sees other versions, or that cannot get a connection at once, reads nothing; the
-question's own connection reads whatever no helper took. An in-memory database, whose every
+A helper that sees other versions reads nothing, and one still waiting for a connection when the
+question's own connection has read the rest takes nothing; that connection reads whatever no helper
+took, and never waits for a helper that has not started a read. An in-memory database, whose every
 connection is a database of its own, is never spread.
 """
 
