@@ -102,11 +102,8 @@ class SqliteText:
         expressions = [self._all(clauses, tags)]
         expressions += [" AND ".join([self._in_field(clause, field), *(f'"{t}"' for t in tags)]) for field, clause in probes]
         reads = [partial(self._rowids, expression=e) for e in expressions]
-        if state is None:
-            sets = [reads[0](conn)]
-            sets += [read(conn) for read in reads[1:]] if len(sets[0]) else [None] * len(probes)
-        else:
-            sets = lanes.spread(conn, state, reads, enough=lambda i, found: i == 0 and not len(found))
+        # No match: the probes are not needed.
+        sets = lanes.spread(conn, state, reads, enough=lambda i, found: i == 0 and not len(found))
         found = sets[0]
         bits = np.zeros(len(found), dtype=np.int64)
         if len(found):

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from hub.search import versions
+from hub.store.db import sqlite_file
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,6 @@ log = logging.getLogger(__name__)
 #: answer in Python, holding the GIL, while the others read.
 _CORES = os.cpu_count() or 1
 LANES = 1 if _CORES < 2 else min(4, _CORES + 1)
-
-#: Dialects whose reads run outside the GIL on separate connections. PostgreSQL's `hits` is one
-#: statement (its probes are tested on each match's row), so it has nothing to spread.
-SPREADS = {"sqlite"}
 
 _pool: ThreadPoolExecutor | None = None
 _pool_pid = 0
@@ -58,10 +55,9 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def _spreadable(conn) -> bool:
-    if LANES < 2 or conn.dialect.name not in SPREADS:
-        return False
-    database = conn.engine.url.database
-    return bool(database) and database != ":memory:" and "mode=memory" not in str(conn.engine.url)
+    # A SQLite file only: there each read runs outside the GIL, and every connection opens the same
+    # database. (PostgreSQL's `hits` is one statement, its probes tested on each match's row.)
+    return LANES > 1 and sqlite_file(conn.engine.url) is not None
 
 
 class _Work:
@@ -113,13 +109,13 @@ def _help(engine, state: tuple, work: _Work) -> None:
         log.warning("a search lane failed; its reads are made on the question's own connection", exc_info=True)
 
 
-def spread(conn, state: tuple, reads: Sequence[Callable[[Any], Any]], enough: Callable[[int, Any], bool] | None = None) -> list:
+def spread(conn, state: tuple | None, reads: Sequence[Callable[[Any], Any]], enough: Callable[[int, Any], bool] | None = None) -> list:
     """The result of each `read(connection)`, in order, each run on `conn` or on a helper connection
-    whose snapshot holds the index versions `state` (read on `conn`). `conn` takes the reads from the
-    front; `enough(index, result)`, asked for each result `conn` reads, True when the remaining reads
-    are not needed (their results are then None)."""
+    whose snapshot holds the index versions `state` (read on `conn`; None: all on `conn`). `conn`
+    takes the reads from the front; `enough(index, result)`, asked for each result `conn` reads, True
+    when the remaining reads are not needed (their results are then None)."""
     work = _Work(reads)
-    if len(reads) > 1 and _spreadable(conn):
+    if state is not None and len(reads) > 1 and _spreadable(conn):
         pool = _executor()
         for _ in range(min(LANES - 1, len(reads) - 1)):
             pool.submit(_help, conn.engine, state, work)

@@ -22,10 +22,18 @@ BUSY_TIMEOUT_MS = 60_000
 CONNECT_TIMEOUT_S = 10
 
 
+def sqlite_file(url) -> str | None:
+    """The file a SQLite URL (text or URL) names; None for an in-memory database or another backend."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory":
+        return None
+    return parsed.database
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
+        path = sqlite_file(url)
+        if path:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
