@@ -3,9 +3,9 @@
 Settings come from conf/settings.yaml and HUB_DATABASE_URL, as for every `hub` command.
 """
 
-import gc
 import logging
 
+from hub import collector
 from hub.search import columns, versions
 from hub.search.facets import city_names
 from hub.search.lexicon import lexicon, load_pinyin
@@ -33,11 +33,7 @@ def _warmed(app):
         log.warning("slip lexicon, city names and search columns not built at start: %s", exc)
     finally:
         store.dispose()  # no connection of this process crosses gunicorn's fork
-    # What start-up built lives as long as the process: out of the collector's sight. A full
-    # collection walked its ~385,000 objects for 75–90 ms at a million instruments, a pause that
-    # fell inside whichever request allocated past the threshold. (It also keeps the pages a
-    # forked gunicorn worker shares with its master from being copied by the collector's writes.)
-    gc.freeze()
+    collector.freeze_start_up()
     return app
 
 
