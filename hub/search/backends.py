@@ -17,8 +17,9 @@ from sqlalchemy import bindparam, cast, column, delete, literal_column, select, 
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
-from hub.search import lanes
+from hub.search import lanes, postings
 from hub.search.tables import FIELDS, docs
+from hub.search.tags import FILTER as _TAG_FILTER
 from hub.store.bulk import insert_many
 from hub.store.chunks import among
 
@@ -191,12 +192,31 @@ class PostgresText:
         return self._matching(self._all(clauses, tags))
 
     def hits(self, conn, clauses, probes, tags=(), state: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
-        """As SqliteText.hits: the probes are tested on each match's tsvector in the one scan (so
-        `state` is not needed: there is nothing to spread)."""
+        """As SqliteText.hits. Networks whose posting lists hold the version in `state` are answered
+        from their lists (hub.search.postings); the others by the GIN index, through their tags."""
+        if state is None:
+            return self._scanned(conn, clauses, probes, tags)
+        fresh, older, lists = postings.read(conn, postings.tokens_of(clauses, probes, tags), state)
+        if not fresh:
+            return self._scanned(conn, clauses, probes, tags)
+        found, bits = postings.answer(lists, clauses, probes, tags)
+        others = sorted(({n for n, _ in state} | older) - fresh)
+        if others:
+            network = _TAG_FILTER["network"]
+            scanned, scanned_bits = self._scanned(conn, clauses, probes, tags, among=[network(n) for n in others])
+            found, bits = np.concatenate([found, scanned]), np.concatenate([bits, scanned_bits])
+            order = np.argsort(found, kind="stable")
+            found, bits = found[order], bits[order]
+        return found, bits
+
+    def _scanned(self, conn, clauses, probes, tags=(), among=()) -> tuple[np.ndarray, np.ndarray]:
+        """(docids, bits) from the GIN index: the probes tested on each match's tsvector in the one
+        scan. `among`: tags of which the documents carry one (the networks without current lists)."""
         bits = " + ".join(f"(CASE WHEN search_docs.tsv @@ CAST(:p{i} AS tsquery) THEN {1 << i} ELSE 0 END)" for i in range(len(probes)))
         stmt = text(f"SELECT docid, {bits or '0'} FROM search_docs WHERE tsv @@ CAST(:m AS tsquery) ORDER BY docid")
         asked = {f"p{i}": self._expr(clause.essential, _WEIGHT_LABEL[field]) for i, (field, clause) in enumerate(probes)}
-        rows = conn.execute(stmt, {"m": self._all(clauses, tags), **asked}).all()
+        m = self._all(clauses, tags) + (f" & ({' | '.join(_quote(t) for t in among)})" if among else "")
+        rows = conn.execute(stmt, {"m": m, **asked}).all()
         if not rows:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64)
         found, bits_of = zip(*rows)

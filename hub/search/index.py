@@ -16,7 +16,7 @@ from typing import NamedTuple
 from sqlalchemy import delete, select, update
 
 from hub.dedup.tables import CLUSTERS
-from hub.search import counts, signals, stale_counts, versions
+from hub.search import counts, postings, signals, stale_counts, versions
 from hub.search.backends import backend
 from hub.search.tables import docs
 from hub.search.tags import document_tags
@@ -223,6 +223,7 @@ def index_all(conn, chunk: int = 2000) -> int:
         if not batch:
             text.optimize(conn)
             counts.rebuild(conn)
+            postings.build_all(conn)
             return done
         rows = conn.execute(_SOURCE.where(among(_I.c.id, batch))).all()
         text.insert(conn, [_encoded(text, r._mapping) for r in rows])
@@ -263,6 +264,7 @@ def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, pr
     with store.write() as conn:
         backend(conn).optimize(conn)
     stale_counts.heal(store)  # counts a dead harvest left stale, counted again
+    postings.refresh(store)
     return done
 
 
@@ -298,6 +300,8 @@ def _answers_outdated(conn, networks):
 _INDEX_REBUILT_AFTER = {"0002", "0006"}
 #: Migrations after which the kept facet counts are counted again from the index: 0014 creates them.
 _COUNTS_REBUILT_AFTER = {"0014"}
+#: Migrations after which PostgreSQL's posting lists are written: 0019 creates them.
+_POSTINGS_BUILT_AFTER = {"0019"}
 
 
 @after_upgrade
@@ -305,5 +309,8 @@ def _fill_new_index(conn, applied):
     # Instruments stored before the index (or its columns) existed are indexed with the analyser this code ships.
     if _INDEX_REBUILT_AFTER & set(applied):
         index_all(conn)  # counts them too
-    elif _COUNTS_REBUILT_AFTER & set(applied):
-        counts.rebuild(conn)
+    else:
+        if _COUNTS_REBUILT_AFTER & set(applied):
+            counts.rebuild(conn)
+        if _POSTINGS_BUILT_AFTER & set(applied):
+            postings.build_all(conn)

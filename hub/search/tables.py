@@ -8,7 +8,7 @@ text index beside it is dialect-specific: an FTS5 table `search_fts` (rowid = do
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, Numeric, String, Table, true
+from sqlalchemy import BigInteger, Boolean, Column, DateTime, Index, Integer, LargeBinary, Numeric, String, Table, Text, true
 from sqlalchemy.dialects.postgresql import TSVECTOR
 
 from hub.store.models import Base
@@ -111,3 +111,27 @@ FIELDS = (
 )
 #: Score of a clause matched only across fields (its tokens spread over several of them).
 SCATTERED = 1
+
+#: PostgreSQL only (migration 0019; hub.search.postings): each network's text index as one row per
+#: token, its documents' docids (4 bytes each, ascending) and the weight labels it carries in each (a
+#: byte each), read by a nation-wide question instead of each match's row.
+postings = Table(
+    "search_postings",
+    metadata,
+    Column("token", Text().with_variant(Text(collation="C"), "postgresql"), primary_key=True),
+    Column("network", String(40), primary_key=True),
+    Column("docids", LargeBinary, nullable=False),
+    Column("labels", LargeBinary, nullable=False),
+    info={"dialects": ("postgresql",)},
+)
+
+#: The networks that have lists, each with the index version (search_versions) its lists hold and when
+#: they were written: a question trusts a network's lists only at the version it read itself.
+posting_sets = Table(
+    "search_posting_sets",
+    metadata,
+    Column("network", String(40), primary_key=True),
+    Column("version", BigInteger, nullable=True),  # None: the network had no version yet (a bulk build)
+    Column("built", DateTime(timezone=True), nullable=False),
+    info={"dialects": ("postgresql",)},
+)
