@@ -28,7 +28,7 @@ from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, active_count
 from hub.http import HttpClient
 from hub.mapping import Mapping
-from hub.search import stale_counts
+from hub.search import postings, stale_counts
 from hub.store.db import failure_message
 from hub.store.hooks import instruments_changed
 from hub.store.listings import absent_from, settle
@@ -215,6 +215,9 @@ class Harvester:
         # has ended, so its row holds the phases before; the run's result adds this one.
         with phases.timing("duplicates"):
             resolve_pending(self.store, network=network.code)
+        if postings.kept(self.store):  # the network's lists, stale since its first batch
+            with phases.timing("search lists"):
+                postings.refresh(self.store, [network.code])
         summary = {**summary, "phases_s": phases.summary()}
         return RunResult(network.code, kind, job.id, state, job.counts, message or None, summary, time.perf_counter() - started)
 

@@ -5,7 +5,8 @@
         "describe": "every 360 min"},
        {"id": "service:370000", "task": "service", "network": "370000", "trigger": "cron", "cron": "0 4 1 * *", ...},
        {"id": "probe", "task": "probe", "trigger": "interval", "seconds": 300},
-       {"id": "maintenance", "task": "maintenance", "trigger": "interval", "seconds": 5}]
+       {"id": "maintenance", "task": "maintenance", "trigger": "interval", "seconds": 5},
+       {"id": "search_lists", "task": "search_lists", "trigger": "interval", "seconds": 60}]
 
 * `harvest:<code>` for every enabled pulled network: `schedule.cron` (crontab, five fields) or
   `schedule.interval_minutes` (default 1440). The run is incremental where the family allows it;
@@ -16,6 +17,8 @@
 * `probe`: one light request to every pulled network each `operations.probe_interval_seconds`.
 * `maintenance`: every `operations.poll_seconds` — crashed jobs and dead leases recovered,
   "harvest now" requests picked up, alerts checked, next runs written to `network_schedules`.
+* `search_lists`: every minute, PostgreSQL's posting lists of networks changed other than by a
+  harvest (pushes, remaps, duplicate resolution) written again (hub.search.postings; nothing on SQLite).
 
 `trigger_for(definition)` turns one into an APScheduler trigger; nothing else here touches APScheduler.
 """
@@ -27,6 +30,9 @@ from datetime import datetime, timedelta, timezone
 from hub.errors import ConfigError
 
 DEFAULT_INTERVAL_MINUTES = 1440
+#: How often stale posting lists are looked for (each network's are written at most once a
+#: hub.search.postings.REFRESH_AFTER, so a network taking pushes every few seconds is not rebuilt on each).
+SEARCH_LISTS_SECONDS = 60
 #: Crontab times are Beijing time, as the operators and the provinces read a clock; stored times are UTC.
 SCHEDULE_TZ = "Asia/Shanghai"
 
@@ -103,6 +109,8 @@ def job_definitions(registry, settings) -> list[dict]:
             "describe": f"every {ops['poll_seconds']} s",
         }
     )
+    every = SEARCH_LISTS_SECONDS
+    jobs.append({"id": "search_lists", "task": "search_lists", "trigger": "interval", "seconds": every, "describe": f"every {every} s"})
     return jobs
 
 

@@ -36,6 +36,7 @@ from hub.ops import alerts, probes
 from hub.ops.alerts import SHUTDOWN_MARK
 from hub.ops.notify import make_notifier
 from hub.ops.schedule import job_definitions, period_of, trigger_for
+from hub.search import postings
 from hub.queue import open_queue
 from hub.store.bulk import upsert
 from hub.store.models import NetworkSchedule
@@ -222,6 +223,13 @@ class HubScheduler:
         alerts.check_alerts(self.store, self.networks, self.settings, self.notifier)
         self.write_next_runs()
 
+    def run_search_lists(self, d: dict):
+        # Lists a push, a remap or duplicate resolution left stale (a harvest writes its own at its
+        # end); a job of its own, as writing one network's lists takes seconds at a million.
+        written = postings.refresh(self.store, quiet_for=postings.REFRESH_AFTER)
+        if written:
+            log.info("search posting lists written again: %s", ", ".join(written))
+
     # ------------------------------------------------------------------ "harvest now" and next runs
 
     def pick_up_requests(self) -> list[str]:
@@ -293,6 +301,7 @@ TASKS = {
     "service": HubScheduler.run_service,
     "probe": HubScheduler.run_probes,
     "maintenance": HubScheduler.run_maintenance,
+    "search_lists": HubScheduler.run_search_lists,
 }
 
 

@@ -3,6 +3,7 @@ rebuild from the stored instruments gives: nothing stale, nothing missing, on bo
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import func, select, text
 
 from connectors.base import RawRecord
@@ -11,8 +12,8 @@ from hub.feed import samples
 from hub.harvest.jobs import start_job
 from hub.harvest.writer import Provenance, RecordWriter
 from hub.mapping import Mapping
-from hub.search import reindex_all
-from hub.search.tables import docs
+from hub.search import postings, reindex_all, versions
+from hub.search.tables import docs, posting_sets
 from hub.store.models import Instrument
 from hub.store.networks import sync_networks
 
@@ -81,3 +82,25 @@ def test_rows_indexed_as_written_agree_with_a_rebuild(store):
     assert types[f"110000:{second['innerId']}"] == types[f"110000:{first['innerId']}"] is not None
     reindex_all(store)
     assert index_snapshot(store) == harvested
+
+
+def test_a_harvest_ends_with_its_network_s_posting_lists_current(harvester, registry, sim, store):
+    """PostgreSQL: the lists a nation-wide question reads (hub.search.postings) hold the harvest's
+    documents once it ends, so questions about the network are not asked of each matching row."""
+    if store.dialect != "postgresql":
+        pytest.skip("the posting lists are PostgreSQL's")
+    for code in ("370000", "420000"):
+        [run] = harvester.harvest(registry.get(code))
+        assert run.state == "succeeded", run.message
+        assert "search lists" in run.telemetry["phases_s"]
+        with store.read() as conn:
+            assert postings.stale_networks(conn) == []
+            listed = conn.execute(select(posting_sets.c.network)).scalars().all()
+        assert code in listed
+    sim.mutate("370000", update=5, delete=2, add=3)
+    with store.read() as conn:
+        before = dict(conn.execute(select(posting_sets.c.network, posting_sets.c.version)).all())
+    harvester.harvest(registry.get("370000"))
+    with store.read() as conn:
+        after = dict(conn.execute(select(posting_sets.c.network, posting_sets.c.version)).all())
+        assert postings.stale_networks(conn) == [] and after["370000"] == versions.of(conn, "370000") != before["370000"]
