@@ -45,16 +45,18 @@ _FIELD_BIT = {name: LABEL_BIT[label] for name, label, _ in FIELDS} | {"tags": LA
 #: push every few seconds would otherwise be rebuilt on every tick: ~5 s each at a million).
 REFRESH_AFTER = timedelta(minutes=1)
 
-# One row per (token, network): the token's documents in ascending docid, and its labels in each.
+# One row per (token, network): the token's documents and its labels in each, in one order (the two
+# aggregates see the rows of a group in the same order). No order asked for: a question scatters them
+# into arrays by docid, and sorting 3 million postings per network doubled the build (5.2 → 2.8 s).
 _BUILD = text(
     """
     INSERT INTO search_postings (token, network, docids, labels)
     SELECT u.lexeme, d.network,
-           string_agg(int4send(d.docid), ''::bytea ORDER BY d.docid),
+           string_agg(int4send(d.docid), ''::bytea),
            string_agg(set_byte('\\x00'::bytea, 0,
                         ('A' = ANY(u.weights))::int | (('B' = ANY(u.weights))::int << 1)
                         | (('C' = ANY(u.weights))::int << 2) | (('D' = ANY(u.weights))::int << 3)),
-                      ''::bytea ORDER BY d.docid)
+                      ''::bytea)
     FROM search_docs AS d, unnest(d.tsv) AS u
     WHERE d.network = :network
     GROUP BY u.lexeme, d.network
@@ -83,6 +85,8 @@ def build(conn, network: str) -> None:
     )
     conn.execute(up, {"n": network, "v": version, "t": now()})
     conn.execute(delete(postings).where(postings.c.network == network))
+    # Room to aggregate a network in memory (~15 MB at 33,000 documents) rather than spill to disk.
+    conn.execute(text("SET LOCAL work_mem = '64MB'"))
     conn.execute(_BUILD, {"network": network})
 
 
@@ -124,16 +128,17 @@ def kept(store) -> bool:
 
 def refresh(store, networks=None, *, quiet_for: timedelta | None = None) -> list[str]:
     """Write again the lists of every stale network (of `networks`, when given); each network in a
-    REPEATABLE READ transaction of its own. Returns the networks written. PostgreSQL only. A store
-    without any lists yet has all its networks written: a question trusts only networks that have
-    lists and asks the text index about the others by their tags, so every network must have lists
-    or a version."""
+    REPEATABLE READ transaction of its own. Returns the networks written. PostgreSQL only.
+
+    A question asks the text index about every network without current lists by its tag, found in
+    its versions or its lists' row: a network with documents always has one or the other, as every
+    write bumps the version and the bulk build that does not (`index_all`) writes every list."""
     if not kept(store):
         return []
     with store.read() as conn:
         todo = stale_networks(conn, quiet_for=quiet_for)
-        if networks is not None and conn.execute(select(posting_sets.c.network).limit(1)).first() is not None:
-            todo = [n for n in todo if n in set(networks)]
+    if networks is not None:
+        todo = [n for n in todo if n in set(networks)]
     done = []
     for network in todo:
         try:

@@ -113,7 +113,7 @@ FIELDS = (
 SCATTERED = 1
 
 #: PostgreSQL only (migration 0019; hub.search.postings): each network's text index as one row per
-#: token, its documents' docids (4 bytes each, ascending) and the weight labels it carries in each (a
+#: token, its documents' docids (4 bytes each) and the weight labels it carries in each (a
 #: byte each), read by a nation-wide question instead of each match's row.
 postings = Table(
     "search_postings",
