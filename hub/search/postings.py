@@ -31,7 +31,7 @@ from datetime import timedelta
 
 import numpy as np
 from sqlalchemy import delete, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from hub.clock import now
 from hub.search.tables import FIELDS, docs, posting_sets, postings, stale, versions
@@ -145,7 +145,7 @@ def refresh(store, networks=None, *, quiet_for: timedelta | None = None) -> list
             with store.engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
                 build(conn, network)
             done.append(network)
-        except OperationalError as exc:
+        except DBAPIError as exc:
             if getattr(exc.orig, "sqlstate", None) != "40001":
                 # Never wrong, only slower: questions ask the text index about a network without current lists.
                 log.warning("posting lists of %s not written: %s", network, exc.orig)
