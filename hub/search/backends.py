@@ -25,7 +25,9 @@ from hub.store.chunks import among
 
 _WEIGHT_LABEL = {name: label for name, label, _ in FIELDS} | {"tags": "D"}  # tags never collide with words
 _POSITION = {"A": 1, "B": 2, "C": 3, "D": 4}
-_LABEL_BIT = {label: 1 << i for i, label in enumerate(sorted(_POSITION))}
+#: A weight label's bit: in the masks the tsvector literal is written from, and in the label byte of
+#: PostgreSQL's posting lists (one definition, so the two agree).
+_LABEL_BIT = postings.LABEL_BIT
 #: A set of labels (bit mask of _LABEL_BIT) → its lexeme's positions in a tsvector literal (":1A,3C").
 _POSITIONS_OF = {
     mask: ":" + ",".join(f"{_POSITION[label]}{label}" for label in sorted(_POSITION) if mask & _LABEL_BIT[label])

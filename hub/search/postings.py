@@ -1,12 +1,13 @@
 """Each network's text index as posting lists packed by token, on PostgreSQL: what a nation-wide
 question with a query reads instead of each match's row.
 
-PostgreSQL's GIN index finds HPLC's 43,000 matches among a million in ~30 ms, but naming them (their
-docid) and testing the score's field probes reads each match's heap row, 1.3 KB of tsvector: about a
-second (docs/catalogue.md, "Where PostgreSQL's first-time second goes"). Here one row holds a token's
-documents in one network: their docids (4 bytes each, ascending) and the weight labels the token
-carries in each (1 byte, `backends._LABEL_BIT`). A question reads its tokens' rows by primary key —
-HPLC's are ~200 KB — and answers the match and every probe with array operations (`answer`).
+PostgreSQL's GIN index finds a word's matches in milliseconds, but naming them (their docid) and
+testing the score's field probes reads each match's heap row, 1.3 KB of tsvector: a second or more
+for HPLC's 156,000 matches among a million (docs/catalogue.md, "Where PostgreSQL's first-time second
+goes"). Here one row holds a token's documents in one network: their docids (4 bytes each) and the
+weight labels the token carries in each (1 byte, `LABEL_BIT`), in the same order. A
+question reads its tokens' rows by primary key — HPLC's seven tokens are 3.7 MB — and answers the
+match and every probe with array operations (`answer`): ~30 ms.
 
 Exact, as the kept answers are. A network's lists are written in one transaction together with the
 index version they were read at (`search_posting_sets`), so they hold exactly the documents of that
@@ -17,9 +18,9 @@ once and are written again:
 
 - by `index_all` (a rebuild, and the migration that creates them), for every network;
 - at the end of each harvest, for its network (hub.harvest.pipeline);
-- by the scheduler's maintenance tick, for networks that changed otherwise (pushes, duplicate
-  resolution, remaps), at most once a `REFRESH_AFTER` per network and never while a harvest of the
-  network is running (its end writes them).
+- by the scheduler's `search_lists` job (hub.ops.schedule), for networks that changed otherwise
+  (pushes, duplicate resolution, remaps), at most once a `REFRESH_AFTER` per network and never while
+  a harvest of the network is running (its end writes them).
 
 SQLite keeps its own posting lists (FTS5): nothing here runs there.
 """
@@ -38,11 +39,11 @@ from hub.search.tables import FIELDS, docs, posting_sets, postings, stale, versi
 
 log = logging.getLogger(__name__)
 
-#: The bit of each weight label in a posting's label byte, as `backends._LABEL_BIT` writes them.
+#: The bit of each weight label in a posting's label byte (and in `backends`' tsvector masks).
 LABEL_BIT = {"A": 1, "B": 2, "C": 4, "D": 8}
 _FIELD_BIT = {name: LABEL_BIT[label] for name, label, _ in FIELDS} | {"tags": LABEL_BIT["D"]}
-#: A network's lists are written again by the maintenance tick at most this often (a network taking a
-#: push every few seconds would otherwise be rebuilt on every tick: ~5 s each at a million).
+#: A network's lists are written again by the scheduler's job at most this often (a network taking a
+#: push every few seconds would otherwise be rebuilt on every run: ~2.5 s each at a million).
 REFRESH_AFTER = timedelta(minutes=1)
 
 # One row per (token, network): the token's documents and its labels in each, in one order (the two
@@ -157,7 +158,7 @@ def refresh(store, networks=None, *, quiet_for: timedelta | None = None) -> list
 def read(conn, tokens, state: tuple) -> tuple[set[str], set[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
     """(networks whose lists hold the documents of the version in `state`, networks whose lists are
     older, each token's (docids, labels) over the first)."""
-    now_ = dict(state)
+    asked_at = dict(state)
     fresh: set[str] = set()
     older: set[str] = set()
     parts: dict[str, list] = {}
@@ -166,7 +167,7 @@ def read(conn, tokens, state: tuple) -> tuple[set[str], set[str], dict[str, tupl
         cursor.execute(_READ, {"tokens": sorted(set(tokens))})
         rows = cursor.fetchall()
     for network, version, token, ids, labels in rows:
-        if version != now_.get(network):
+        if version != asked_at.get(network):
             older.add(network)
             continue
         fresh.add(network)
