@@ -36,6 +36,7 @@ from sqlalchemy.exc import DBAPIError
 
 from hub.clock import now
 from hub.search.tables import FIELDS, docs, posting_sets, postings, stale, versions
+from hub.store.bulk import dialect_insert
 
 log = logging.getLogger(__name__)
 
@@ -80,11 +81,8 @@ def build(conn, network: str) -> None:
     rewrote the documents itself)."""
     version = conn.execute(select(versions.c.version).where(versions.c.network == network)).scalar()
     # Taken first: a concurrent writer of the same lists waits here, then fails to serialise (refresh).
-    up = text(
-        "INSERT INTO search_posting_sets (network, version, built) VALUES (:n, :v, :t)"
-        " ON CONFLICT (network) DO UPDATE SET version = excluded.version, built = excluded.built"
-    )
-    conn.execute(up, {"n": network, "v": version, "t": now()})
+    up = dialect_insert(conn.dialect.name, posting_sets).values(network=network, version=version, built=now())
+    conn.execute(up.on_conflict_do_update(index_elements=["network"], set_={"version": up.excluded.version, "built": up.excluded.built}))
     conn.execute(delete(postings).where(postings.c.network == network))
     # Room to aggregate a network in memory (~15 MB at 33,000 documents) rather than spill to disk.
     conn.execute(text("SET LOCAL work_mem = '64MB'"))
