@@ -95,7 +95,7 @@ def networks_with_documents(conn) -> list[str]:
 
 def build_all(conn) -> None:
     """Every network's lists, in `conn`'s transaction (which rewrote every document: `index_all`)."""
-    if conn.dialect.name != "postgresql":
+    if not _keeps_lists(conn.dialect.name):
         return
     conn.execute(delete(postings))
     conn.execute(delete(posting_sets))
@@ -120,9 +120,14 @@ def stale_networks(conn, *, quiet_for: timedelta | None = None) -> list[str]:
     return out
 
 
+def _keeps_lists(dialect_name: str) -> bool:
+    # PostgreSQL only: SQLite's FTS5 keeps posting lists of its own.
+    return dialect_name == "postgresql"
+
+
 def kept(store) -> bool:
     """Whether `store` keeps posting lists of its own (PostgreSQL; SQLite's FTS5 has its own)."""
-    return store.dialect == "postgresql"
+    return _keeps_lists(store.dialect)
 
 
 def refresh(store, networks=None, *, quiet_for: timedelta | None = None) -> list[str]:
