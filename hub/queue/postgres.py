@@ -25,6 +25,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from hub.queue import JobQueue
+from hub.store.db import libpq_parameters
 from hub.queue.tasks import TASKS, Context, call
 
 log = logging.getLogger(__name__)
@@ -34,8 +35,17 @@ DEFAULTS = {"worker_heartbeat_seconds": 10.0, "worker_stalled_seconds": 30.0, "w
 
 
 def conninfo(url: str) -> str:
-    """libpq's URI for the store's SQLAlchemy URL (query options such as search_path are kept)."""
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    """libpq's URI for the store's SQLAlchemy URL (query options such as search_path are kept), with
+    the parameters of every hub connection (`hub.store.db.libpq_parameters`: the queue's sessions
+    hold locks too)."""
+    from psycopg.conninfo import make_conninfo
+
+    parsed = make_url(url)
+    # Keyword form from psycopg: a URI's query would carry `options` with its spaces as "+", which
+    # libpq does not read as spaces.
+    base = parsed.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    query = {name: " ".join(value) if isinstance(value, tuple) else value for name, value in parsed.query.items()}
+    return make_conninfo(base, **{**query, **libpq_parameters(url)})
 
 
 #: How long the queue keeps a succeeded job's row (for an operator looking at what just ran).

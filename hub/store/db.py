@@ -20,6 +20,16 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 BUSY_TIMEOUT_MS = 60_000
 #: Seconds a PostgreSQL connection may take to open (libpq's connect_timeout; the URL may set its own).
 CONNECT_TIMEOUT_S = 10
+#: How both ends of a PostgreSQL session find that the other stopped answering (seconds idle before
+#: the first keepalive probe, between probes, unanswered probes): within 30 + 3 × 10 = 60 s, and
+#: data sent and not acknowledged for as long is given up too (TCP_USER_TIMEOUT; a host lost right
+#: after the server answered leaves the answer unacknowledged, and retransmission outlasts keepalive:
+#: ~15 min). A host lost mid-transaction (power, network) cannot close its sessions; PostgreSQL would
+#: keep them open with their locks — a network's counts, the one duplicate resolution at a time,
+#: the rows the transaction wrote — for as long as the kernel's defaults take (keepalive: 2 h 11 min),
+#: while the queue retries the lost host's jobs after 30 s and those wait on the locks. The client
+#: end does the same for a server that vanished. The URL may set its own values.
+KEEPALIVE_S = {"idle": 30, "interval": 10, "count": 3}
 
 
 def sqlite_file(url) -> str | None:
@@ -56,11 +66,7 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN")
 
         return engine
-    # A server that accepts and never answers (hung, or a partition that drops packets) must fail a
-    # connection in seconds, not hang the process that asked (a web process's start, its /readyz).
-    parsed = make_url(url)
-    timeout = parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query
-    connect = {"connect_timeout": CONNECT_TIMEOUT_S} if timeout else {}
+    connect = libpq_parameters(url) if make_url(url).get_backend_name() == "postgresql" else {}
     engine = create_engine(url, pool_pre_ping=True, pool_size=int(os.environ.get("HUB_POOL_SIZE", 5)), connect_args=connect)
     if engine.dialect.name == "postgresql":
 
@@ -79,6 +85,36 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.commit()
 
     return engine
+
+
+def _given_up_ms() -> int:
+    return 1000 * (KEEPALIVE_S["idle"] + KEEPALIVE_S["interval"] * KEEPALIVE_S["count"])
+
+
+def libpq_parameters(url) -> dict:
+    """The libpq connection parameters every hub connection to PostgreSQL adds to its URL's own
+    (which win, parameter by parameter): the connect timeout and both ends' keepalive."""
+    query = make_url(url).query
+    # A server that accepts and never answers (hung, or a partition that drops packets) must fail a
+    # connection in seconds, not hang the process that asked (a web process's start, its /readyz).
+    client = {
+        "connect_timeout": CONNECT_TIMEOUT_S,
+        "keepalives": 1,
+        "keepalives_idle": KEEPALIVE_S["idle"],
+        "keepalives_interval": KEEPALIVE_S["interval"],
+        "keepalives_count": KEEPALIVE_S["count"],
+        "tcp_user_timeout": _given_up_ms(),
+    }
+    out: dict = {name: value for name, value in client.items() if name not in query}
+    # The server's end: session settings, sent at connection start as `options` (user-settable).
+    options = query.get("options") or ""
+    if isinstance(options, tuple):  # given twice in the URL
+        options = " ".join(options)
+    server = {f"tcp_keepalives_{name}": value for name, value in KEEPALIVE_S.items()} | {"tcp_user_timeout": _given_up_ms()}
+    missing = [f"-c {name}={value}" for name, value in server.items() if name not in options]
+    if missing:
+        out["options"] = " ".join(filter(None, [options, *missing]))
+    return out
 
 
 class Store:
