@@ -17,7 +17,10 @@ Both rates are records/s; CPU seconds are given beside wall time because the mac
 The simulator runs in its own process (its memory is not the hub's, its CPU is on the same machine).
 
     .venv/bin/python tests/bench/bench_harvest.py [--scale 10] [--workers 3] [--backend sqlite|postgresql|both]
-        [--postgres URL] [--database-url URL] [--keep]
+        [--postgres URL] [--database-url URL] [--runs N] [--keep]
+
+With --runs N each backend is run N times, a fresh database each, and the median and range of the
+rates, the CPU a record, the largest process's peak RSS and the floor / hub ratio close its report.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import io
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -214,6 +218,28 @@ def report(backend: str, hub: dict, low: dict | None, workers: int) -> None:
     )
 
 
+def summarize(backend: str, runs: list[tuple[dict | None, dict]]) -> None:
+    """Median and range over repeated runs: one run of this machine moves ±10 % (other load, CPU
+    frequency), so one figure cannot show a change smaller than that; the floor beside the hub in
+    each run gives the machine's pace at that moment."""
+    if len(runs) < 2:
+        return
+
+    def spread(values, fmt) -> str:
+        return f"{fmt(statistics.median(values))} (range {fmt(min(values))}–{fmt(max(values))})"
+
+    hubs = [hub for _, hub in runs]
+    print(f"[{backend}] over {len(runs)} runs:")
+    print(f"  hub:   {spread([h['records'] / h['seconds'] for h in hubs], '{:,.0f}'.format)} records/s end to end wall")
+    print(f"         {spread([1000 * h['cpu'] / h['records'] for h in hubs], '{:.3f}'.format)} ms CPU a record")
+    print(f"         {spread([h.get('peak_process_mb', 0) for h in hubs], '{:.0f}'.format)} MB peak RSS of the largest process")
+    lows = [low for low, _ in runs if low]
+    if len(lows) == len(runs):
+        print(f"  floor: {spread([low['records'] / low['seconds'] for low in lows], '{:,.0f}'.format)} records/s wall")
+        ratios = [(low["records"] / low["seconds"]) / (hub["records"] / hub["seconds"]) for low, hub in runs if low]
+        print(f"  floor / hub: {spread(ratios, '{:.1f}x'.format)}", flush=True)
+
+
 def postgres_database(server_url: str) -> tuple[str, object] | None:
     """A fresh database on the server at `server_url` and a function that drops it; None when it does not answer."""
     try:
@@ -249,6 +275,7 @@ def main():
     ap.add_argument("--database-url", help="harvest into this database instead (one backend, no floor)")
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (and its SQLite database) afterwards")
+    ap.add_argument("--runs", type=int, default=1, help="run each backend N times (a fresh database each), then the median and range")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="hub-bench-")
@@ -264,19 +291,33 @@ def main():
             )
             return
         if args.backend in ("sqlite", "both"):
-            low = floor(f"sqlite:///{tmp}/floor.sqlite", exports) if exports else None
-            report("sqlite", run_hub(f"sqlite:///{tmp}/bench.sqlite", url, simulator, args.workers), low, args.workers)
+            runs = []
+            for i in range(args.runs):
+                keep = args.keep and i == args.runs - 1  # the last run's databases, when asked to keep them
+                files = [Path(tmp) / f"floor{i}.sqlite", Path(tmp) / f"bench{i}.sqlite"]
+                low = floor(f"sqlite:///{files[0]}", exports) if exports else None
+                runs.append((low, run_hub(f"sqlite:///{files[1]}", url, simulator, args.workers)))
+                report("sqlite", runs[-1][1], low, args.workers)
+                if not keep:
+                    for f in files:
+                        for part in (f, Path(f"{f}-wal"), Path(f"{f}-shm")):
+                            part.unlink(missing_ok=True)  # ~350 MB a run at scale 10
+            summarize("sqlite", runs)
         if args.backend in ("postgresql", "both"):
-            made = postgres_database(args.postgres)
-            if made is None:
-                print(f"[postgresql] {make_url(args.postgres).render_as_string()} does not answer: skipped", flush=True)
-                return
-            pg_url, drop = made
-            try:
-                low = floor(pg_url, exports) if exports else None
-                report("postgresql", run_hub(pg_url, url, simulator, args.workers), low, args.workers)
-            finally:
-                drop()
+            runs = []
+            for _ in range(args.runs):
+                made = postgres_database(args.postgres)
+                if made is None:
+                    print(f"[postgresql] {make_url(args.postgres).render_as_string()} does not answer: skipped", flush=True)
+                    return
+                pg_url, drop = made
+                try:
+                    low = floor(pg_url, exports) if exports else None
+                    runs.append((low, run_hub(pg_url, url, simulator, args.workers)))
+                    report("postgresql", runs[-1][1], low, args.workers)
+                finally:
+                    drop()
+            summarize("postgresql", runs)
     finally:
         stop_sim()
         if not args.keep:
