@@ -25,8 +25,8 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from hub.queue import JobQueue
-from hub.store.db import libpq_parameters
 from hub.queue.tasks import TASKS, Context, call
+from hub.store.db import libpq_parameters
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,9 @@ DEFAULTS = {"worker_heartbeat_seconds": 10.0, "worker_stalled_seconds": 30.0, "w
 
 
 def conninfo(url: str) -> str:
-    """libpq's URI for the store's SQLAlchemy URL (query options such as search_path are kept), with
-    the parameters of every hub connection (`hub.store.db.libpq_parameters`: the queue's sessions
-    hold locks too)."""
+    """libpq's connection string for the store's SQLAlchemy URL (query options such as search_path
+    are kept), with the parameters of every hub connection (`hub.store.db.libpq_parameters`: the
+    queue's sessions hold locks too)."""
     from psycopg.conninfo import make_conninfo
 
     parsed = make_url(url)
