@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -89,6 +90,13 @@ def hub_home(root: Path, networks_yaml: str, settings_yaml: str) -> Path:
     (conf / "settings.yaml").write_text(settings_yaml, encoding="utf-8")
     (root / "mappings").symlink_to(PROJECT_ROOT / "mappings")
     return root
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now (for a server a test starts)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
 
 def wait_until(condition, *, timeout: float = 60.0, what: str = "the condition", interval: float = 0.05):

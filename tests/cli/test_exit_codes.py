@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +13,7 @@ import pytest
 from hub.cli import exit_codes
 from hub.store.networks import sync_networks
 from hub.config import Registry
-from tests.conftest import PG_URL, POSTGRES, make_store
+from tests.conftest import PG_URL, POSTGRES, free_port, make_store
 
 HUB = str(Path(sys.executable).parent / "hub")
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,12 +32,6 @@ def one_line(done) -> str:
     assert len(lines) == 1, done.stderr
     assert "Traceback" not in done.stderr and "SELECT" not in done.stderr and "[SQL" not in done.stderr
     return lines[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.parametrize(

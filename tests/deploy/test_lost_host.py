@@ -23,7 +23,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,7 +34,7 @@ from sqlalchemy import text
 
 from hub.dedup.store import RESOLVING
 from hub.store import db, locks
-from tests.conftest import wait_until
+from tests.conftest import free_port, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 SHORT_KEEPALIVE = {"idle": 1, "interval": 1, "count": 2}  # given up ~3 s after the link goes down
@@ -82,12 +81,6 @@ def _as_postgres(program: Path, *args: str) -> list[str]:
     return ["runuser", "-u", "postgres", "--", str(program), *args]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def lost_host():
     """(namespace, URL from inside it, URL from this host, cut()): a cluster reachable from a
@@ -99,7 +92,7 @@ def lost_host():
     work = Path(tempfile.mkdtemp(prefix="hub-lost-host-"))
     bin_dir = _server_binaries()
     assert bin_dir is not None
-    port = _free_port()
+    port = free_port()
     created_ns = started = False
     try:
         try:

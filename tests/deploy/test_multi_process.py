@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -25,7 +24,7 @@ from hub.feed import samples
 from hub.feed.batches import BATCHES
 from hub.harvest.jobs import JOBS
 from hub.store.db import Store
-from tests.conftest import PG_URL, POSTGRES, hub_home, wait_until
+from tests.conftest import PG_URL, POSTGRES, free_port, hub_home, wait_until
 
 pytestmark = [
     pytest.mark.slow,
@@ -63,12 +62,6 @@ operations: {poll_seconds: 0.5, probe_interval_seconds: 3600, lease_ttl_seconds:
 WEB_APP = "hub.web:create_app({'FEED_LIMITS': {'async_records': 30}})"
 HARVESTS = ("full", "incremental")
 PUSHES, RECORDS = 8, 60  # batches of 60 distinct records each, all queued for the workers
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -131,7 +124,7 @@ def test_two_of_each_process_share_one_database(home, database, sim, tmp_path):
     store = Store(database)
     admin = create_token(store, "admin")[1]
     publisher = create_token(store, "publisher", "440000")[1]
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     try:
         for i, port in enumerate(ports):
             metrics = tmp_path / f"metrics-web{i}"
