@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -40,6 +42,25 @@ def sqlite_file(url) -> str | None:
     return parsed.database
 
 
+def _use_wal(cur) -> None:
+    """Switch the database to WAL (a no-op once it is), waiting out other connections doing the same.
+
+    Two connections opening a fresh database at once both switch it, and one of them gets "database
+    is locked" at once: SQLite does not call the busy handler there (37 pairs of threads in 300;
+    tests/store/test_sqlite_locking.py). Two `hub` processes started on a new database meet it
+    (`hub init` on two hosts' units, a harvest's workers). So the switch is tried again, as long as
+    a writer would wait."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            cur.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode != sqlite3.SQLITE_BUSY or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = sqlite_file(url)
@@ -52,7 +73,7 @@ def make_engine(url: str) -> Engine:
             # Let SQLAlchemy's begin event, not the driver, decide how transactions start.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            _use_wal(cur)
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             cur.execute("PRAGMA synchronous=NORMAL")
             # Checkpoint every ~64 MB of WAL rather than every 4 MB: a harvest writes megabytes per
