@@ -48,7 +48,7 @@ def _use_wal(cur) -> None:
     Two connections opening a fresh database at once both switch it, and one of them gets "database
     is locked" at once: SQLite does not call the busy handler there (37 pairs of threads in 300;
     tests/store/test_sqlite_locking.py). Two `hub` processes started together on a new database meet
-    it (a scheduler's and a web process's units, each running `hub init` first). So the switch is
+    it (the scheduler's unit running `hub init` while a web process opens the store). So the switch is
     tried again, as long as a writer would wait."""
     deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
     while True:
