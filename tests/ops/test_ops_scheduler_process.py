@@ -189,7 +189,10 @@ def test_two_schedulers_on_one_database_never_harvest_a_network_twice_at_once(ho
         with store.write() as conn:
             conn.execute(JOBS.delete())
             conn.execute(LEASES.delete())
-            upsert(conn, SCHEDULES, [dict(network=c, next_run=due) for c in ("370000", "420000", "130000")], ("network",))
+            # Unclaimed too: a pair started too slowly was killed after its due time, and whichever
+            # claimed that run would leave this attempt's run (due within half a period) taken.
+            rows = [dict(network=c, next_run=due, claimed_for=None) for c in ("370000", "420000", "130000")]
+            upsert(conn, SCHEDULES, rows, ("network",))
         a = Scheduler(home, store, sim, tmp_path / f"a{attempt}.log")
         b = Scheduler(home, store, sim, tmp_path / f"b{attempt}.log")
         wait_for("both schedulers started", lambda: all("scheduler started" in s.text() for s in (a, b)), 120)
