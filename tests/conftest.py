@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import os
 import socket
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -97,6 +98,26 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def at_once(fn, calls, *, timeout: float = 120.0) -> list[Exception]:
+    """`fn(*args)` for each `args` of `calls`, each in its own thread, released together by a
+    barrier; returns the exceptions they raised (a test asserts there are none)."""
+    start, errors = threading.Barrier(len(calls)), []
+
+    def run(*args):
+        start.wait()
+        try:
+            fn(*args)
+        except Exception as exc:  # noqa: BLE001 — returned to the test, whichever failed
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=args) for args in calls]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout)
+    return errors
 
 
 def wait_until(condition, *, timeout: float = 60.0, what: str = "the condition", interval: float = 0.05):

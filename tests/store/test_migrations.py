@@ -1,11 +1,9 @@
-import threading
-
 import pytest
 from sqlalchemy import inspect
 
 from hub.store.db import Store
 from hub.store.migrate import current, head, upgrade
-from tests.conftest import BACKENDS, make_store
+from tests.conftest import BACKENDS, at_once, make_store
 
 
 def test_migrations_build_every_table(store):
@@ -21,20 +19,7 @@ def test_two_upgrades_of_a_fresh_database_at_once_both_succeed(backend, tmp_path
     store, cleanup = make_store(backend, tmp_path)
     stores = [store, Store(store.url)]
     try:
-        start, errors = threading.Barrier(2), []
-
-        def init(s):
-            start.wait()
-            try:
-                upgrade(s)
-            except Exception as exc:  # noqa: BLE001 — the test reports whichever failed
-                errors.append(exc)
-
-        threads = [threading.Thread(target=init, args=(s,)) for s in stores]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(120)
+        errors = at_once(upgrade, [(s,) for s in stores])
         assert errors == [] and current(store) == head()
     finally:
         stores[1].dispose()

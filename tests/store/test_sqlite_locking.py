@@ -8,6 +8,7 @@ from sqlalchemy import func, insert, select, text
 
 from hub.store.db import Store
 from hub.store.models import HarvestJob
+from tests.conftest import at_once
 
 JOBS = HarvestJob.__table__
 
@@ -38,23 +39,14 @@ def test_two_processes_opening_a_new_database_at_once_both_get_wal(tmp_path):
     """Both switch a fresh file to WAL as they connect; SQLite refused 3 to 12 pairs in 100 at once
     with "database is locked", without waiting. Two hundred pairs, each on a new file."""
     errors, modes = [], []
+
+    def open_one(store):
+        with store.write() as conn:  # as `hub init` opens it
+            modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
+
     for i in range(200):
         stores = [Store(f"sqlite:///{tmp_path}/{i}.sqlite") for _ in range(2)]
-        start = threading.Barrier(2)
-
-        def open_one(store):
-            start.wait()
-            try:
-                with store.write() as conn:  # as `hub init` opens it
-                    modes.append(conn.exec_driver_sql("PRAGMA journal_mode").scalar())
-            except Exception as exc:  # noqa: BLE001 — counted below, whichever failed
-                errors.append(exc)
-
-        threads = [threading.Thread(target=open_one, args=(s,)) for s in stores]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        errors += at_once(open_one, [(s,) for s in stores], timeout=60)
         for s in stores:
             s.dispose()
     assert errors == []
