@@ -87,9 +87,10 @@ def make_engine(url: str) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN")
 
         return engine
-    connect = libpq_parameters(url) if make_url(url).get_backend_name() == "postgresql" else {}
+    postgresql = make_url(url).get_backend_name() == "postgresql"
+    connect = libpq_parameters(url) if postgresql else {}
     engine = create_engine(url, pool_pre_ping=True, pool_size=int(os.environ.get("HUB_POOL_SIZE", 5)), connect_args=connect)
-    if engine.dialect.name == "postgresql":
+    if postgresql:
 
         @event.listens_for(engine, "connect")
         def _session_settings(dbapi_conn, _record):
