@@ -41,11 +41,12 @@ def conninfo(url: str) -> str:
     from psycopg.conninfo import make_conninfo
 
     parsed = make_url(url)
-    # Keyword form from psycopg: a URI's query would carry `options` with its spaces as "+", which
-    # libpq does not read as spaces.
-    base = parsed.set(drivername="postgresql", query={}).render_as_string(hide_password=False)
+    # Keywords from the URL's parts, not a URI rendered again: a rendered URI carried `options`' spaces
+    # as "+" (libpq reads a "+"), and a password's spaces raw (libpq refuses the URI).
+    parts = {"host": parsed.host, "port": parsed.port, "user": parsed.username, "password": parsed.password, "dbname": parsed.database}
     query = {name: " ".join(value) if isinstance(value, tuple) else value for name, value in parsed.query.items()}
-    return make_conninfo(base, **{**query, **libpq_parameters(url)})
+    given = {name: value for name, value in parts.items() if value is not None}
+    return make_conninfo("", **{**given, **query, **libpq_parameters(url)})
 
 
 #: How long the queue keeps a succeeded job's row (for an operator looking at what just ran).

@@ -12,6 +12,7 @@ from hub.feed.batches import BATCHES, MAX_ATTEMPTS
 from hub.queue import QUEUES
 from hub.queue.tasks import TASKS, Context, apply_batch
 from hub.web import create_app
+from tests.conftest import PG_URL, POSTGRES
 
 
 def test_the_registry_picks_the_queue_of_the_database(store, jobs):
@@ -245,3 +246,18 @@ def test_the_queue_prunes_succeeded_jobs_after_a_day(store, jobs):
     with store.read() as conn:
         left = conn.execute(text("SELECT args->>'batch_id', status FROM procrastinate_jobs WHERE task_name = 'hub.apply_batch'")).all()
     assert left == [("new", "succeeded")]
+
+
+@pytest.mark.skipif(not POSTGRES, reason="the queue's own connections are PostgreSQL's")
+def test_the_queue_connects_with_what_the_store_s_url_says():
+    """A password with spaces and quotes, and `options` with several settings: the queue's
+    connection string carried the first raw (libpq refused it) and the second's spaces as "+"."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from hub.queue.postgres import conninfo
+
+    url = make_url(PG_URL).set(password="p@ss w'rd", query={"options": "-c search_path=public -c work_mem=8MB"})
+    with psycopg.connect(conninfo(url.render_as_string(hide_password=False))) as conn:
+        assert conn.info.password == "p@ss w'rd"
+        assert conn.execute("SELECT current_setting('search_path'), current_setting('work_mem')").fetchone() == ("public", "8MB")
