@@ -19,11 +19,19 @@ import click
 )
 @click.option("--seed", default=1, show_default=True, type=int, help="Another seed, other (still deterministic) data.")
 @click.option("--realistic-latency", is_flag=True, help="Slow pages (0.2–2 s on HTML sites) and about 1% 502s, as the real sites behave.")
-def simulate(host, port, scale, networks, seed, realistic_latency):
+@click.option(
+    "--warm",
+    is_flag=True,
+    help="Build every record before serving and keep them (about 2 KB a record): no generating while a client "
+    "runs, as for a benchmark sharing the machine's cores with the simulator.",
+)
+def simulate(host, port, scale, networks, seed, realistic_latency, warm):
     """Serve realistic simulated provincial networks (sdyq-xml, hbkx-json, yqlm-html) until Ctrl-C."""
     from hub.simulate.server import SimulatorServer
 
-    server = SimulatorServer(networks=list(networks) or None, scale=scale, port=port, host=host, seed=seed, realistic=realistic_latency)
+    server = SimulatorServer(
+        networks=list(networks) or None, scale=scale, port=port, host=host, seed=seed, realistic=realistic_latency, warm=warm
+    )
 
     def terminate(signum, frame):
         raise KeyboardInterrupt

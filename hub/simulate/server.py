@@ -57,7 +57,9 @@ def default_networks() -> list[str]:
 class SimulatorApp:
     """The WSGI app: dispatches ``/{code}/...`` to the network's family server."""
 
-    def __init__(self, networks=None, scale: float = 1.0, seed: int = 1, realistic: bool = False, cache_size: int = 12_000):
+    def __init__(
+        self, networks=None, scale: float = 1.0, seed: int = 1, realistic: bool = False, cache_size: int = 12_000, warm: bool = False
+    ):
         load_all()
         self.states: dict[str, NetworkState] = {}
         self.families = {}
@@ -67,6 +69,8 @@ class SimulatorApp:
                 raise ValueError(f"network {code}: family {spec.family!r} is not simulated yet (simulated: {', '.join(sorted(FAMILIES))})")
             state = NetworkState(spec, seed=seed, scale=scale, realistic=realistic, cache_size=cache_size)
             state.code = code  # a register generates from its base province's row but answers as itself
+            if warm:
+                state.warm()
             self.states[code] = state
             self.families[code] = FAMILIES[spec.family](state)
 
@@ -185,8 +189,9 @@ class SimulatorServer:
         seed: int = 1,
         realistic: bool = False,
         cache_size: int = 12_000,
+        warm: bool = False,
     ):
-        self.app = SimulatorApp(networks, scale=scale, seed=seed, realistic=realistic, cache_size=cache_size)
+        self.app = SimulatorApp(networks, scale=scale, seed=seed, realistic=realistic, cache_size=cache_size, warm=warm)
         self.host = host
         self._server = make_server(host, port, self.app, threaded=True, request_handler=_QuietHandler)
         self._server.daemon_threads = True

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 
 
 def start_in_subprocess(
-    networks=None, scale: float = 1.0, port: int = 0, host: str = "127.0.0.1", seed: int = 1, realistic: bool = False, timeout: float = 60.0
+    networks=None,
+    scale: float = 1.0,
+    port: int = 0,
+    host: str = "127.0.0.1",
+    seed: int = 1,
+    realistic: bool = False,
+    timeout: float = 60.0,
+    warm: bool = False,
 ):
     """Start `python -m hub.simulate` and return ``(url, stop)``; ``stop()`` ends the child cleanly.
 
@@ -18,11 +26,19 @@ def start_in_subprocess(
         cmd += ["--network", code]
     if realistic:
         cmd.append("--realistic-latency")
+    if warm:
+        cmd.append("--warm")
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    line = proc.stdout.readline()  # "simulator listening on http://host:port"
+    first: list[str] = []  # "simulator listening on http://host:port", read aside so that `timeout` holds
+    reader = threading.Thread(target=lambda: first.append(proc.stdout.readline()), daemon=True)
+    reader.start()
+    reader.join(timeout)
+    timed_out = reader.is_alive()
+    line = "" if timed_out else first[0]
     if not line.startswith("simulator listening on "):
         proc.kill()
-        raise RuntimeError(f"simulator did not start: {line}{proc.stderr.read()}")
+        proc.wait()
+        raise RuntimeError(f"simulator did not start{f' within {timeout:g} s' if timed_out else ''}: {line}{proc.stderr.read()}")
     url = line.split()[-1]
 
     def stop():

@@ -14,10 +14,14 @@ For each backend — SQLite (a fresh file) and PostgreSQL (a fresh database, whe
 Both rates are records/s; CPU seconds are given beside wall time because the machine is shared
 (another process's load moves wall time, much less CPU time).
 
-The simulator runs in its own process (its memory is not the hub's, its CPU is on the same machine).
+The simulator runs in its own process (its memory is not the hub's, its CPU is on the same machine),
+warm (`hub simulate --warm`): every record is built before the clock starts, as a real network's
+server is another machine's work. Cold, it generated each record while the hub read it: 17 s of the
+run's 130 core-seconds at scale 10 (0.1–0.2 ms a record), on the two cores the hub is measured on.
+--cold-simulator measures that way again.
 
     .venv/bin/python tests/bench/bench_harvest.py [--scale 10] [--workers 3] [--backend sqlite|postgresql|both]
-        [--postgres URL] [--database-url URL] [--runs N] [--keep]
+        [--postgres URL] [--database-url URL] [--runs N] [--keep] [--cold-simulator]
 
 With --runs N each backend is run N times, a fresh database each, and the median and range of the
 rates, the CPU a record, the largest process's peak RSS and the floor / hub ratio close its report.
@@ -275,12 +279,13 @@ def main():
     ap.add_argument("--database-url", help="harvest into this database instead (one backend, no floor)")
     ap.add_argument("--no-floor", action="store_true")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder (and its SQLite database) afterwards")
+    ap.add_argument("--cold-simulator", action="store_true", help="a simulator that generates records as they are read (not --warm)")
     ap.add_argument("--runs", type=int, default=1, help="run each backend N times (a fresh database each), then the median and range")
     args = ap.parse_args()
 
     tmp = tempfile.mkdtemp(prefix="hub-bench-")
-    print(f"starting the simulator (scale {args.scale}) …", flush=True)
-    url, stop_sim = start_in_subprocess(networks=NETWORKS, scale=args.scale)
+    print(f"starting the simulator (scale {args.scale}, {'cold' if args.cold_simulator else 'warm'}) …", flush=True)
+    url, stop_sim = start_in_subprocess(networks=NETWORKS, scale=args.scale, warm=not args.cold_simulator, timeout=300)
     simulator = [p for p in psutil.Process().children() if "hub.simulate" in " ".join(p.cmdline())]
     try:
         exports = [] if args.no_floor or args.database_url else xml_exports(url, NETWORKS)
