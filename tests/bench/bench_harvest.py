@@ -10,7 +10,9 @@ For each backend — SQLite (a fresh file) and PostgreSQL (a fresh database, whe
   into a table of the same database, 1,000 rows a transaction: what no harvest can beat;
 * the hub: `hub harvest` of every network end to end, in its own process (and the workers it
   spawns), with its peak memory: the largest process's RSS, the tree's summed RSS and summed PSS,
-  and under each network where its wall time went (the job's `phases_s`, `hub.telemetry.Phases`).
+  and under each network where its wall time went (the job's `phases_s`, `hub.telemetry.Phases`);
+  on SQLite, the write transactions' time summed over the networks: SQLite takes one writer at a
+  time, so that sum is a bound no split of the rest of the work can beat.
 Both rates are records/s; CPU seconds are given beside wall time because the machine is shared
 (another process's load moves wall time, much less CPU time).
 
@@ -211,6 +213,14 @@ def report(backend: str, hub: dict, low: dict | None, workers: int) -> None:
         f"{n / hub['cpu']:,.0f} records/s of CPU ({1000 * hub['cpu'] / n:.3f} ms CPU a record; workers {workers}, cores {os.cpu_count()})"
         + (f"; floor / hub = {(low['records'] / low['seconds']) / (n / hub['seconds']):.1f}x" if low else "")
     )
+    writing = sum((r["telemetry"].get("phases_s") or {}).get("writing", 0.0) for r in hub["results"])
+    if backend == "sqlite" and writing:
+        # SQLite has one writer at a time: the networks' write transactions (the `writing` phase,
+        # commits included) cannot overlap, so however the rest is split their sum bounds the run.
+        print(
+            f"  one writer: the write transactions held SQLite's write lock {writing:.1f} s of the {hub['seconds']:.1f} s "
+            f"({100 * writing / hub['seconds']:.0f} %); at that pace no split of the other work gets past {n / writing:,.0f} records/s"
+        )
     print(
         f"  peak memory: RSS {hub.get('peak_process_mb', 0):.0f} MB largest process, {hub.get('peak_tree_mb', 0):.0f} MB summed over "
         f"the harvest's processes; PSS {hub.get('peak_pss_mb', 0):.0f} MB summed (shared pages counted once)"
