@@ -46,6 +46,15 @@ ROWS = [
     dict(id="e", value=Decimal("-3"), certified=True, seen=None, tags=[], note='{a,b} \\ NULL "', count=0),
     dict(id="f", value=None, certified=None, seen=None, tags="text", note="", count=None),
 ]
+# One time object in several rows, as a batch's stamp is, between equal instants of other zones
+# (equal, but written with their own clock times): each row stores its own.
+STAMP = datetime(2026, 12, 6, 8, 0, 0, 250, tzinfo=CST)
+ROWS += [
+    dict(id="g1", value=None, certified=True, seen=STAMP, tags=None, note=None, count=None),
+    dict(id="g2", value=None, certified=True, seen=STAMP, tags=None, note=None, count=None),
+    dict(id="g3", value=None, certified=True, seen=STAMP.astimezone(timezone.utc), tags=None, note=None, count=None),
+    dict(id="g4", value=None, certified=False, seen=STAMP, tags=None, note=None, count=None),
+]
 
 
 @pytest.fixture
