@@ -75,7 +75,7 @@ def _same_as_last(process):
     A column's values are often one object row after row: the batch's one time stamp in
     `first_seen`, `last_seen` and `fetched_at`, True and False. SQLite's DATETIME processor formats
     each value in Python (~2 µs), and these writes hold SQLite's one write lock: formatting was 6.5 %
-    of a harvest's writing. By identity, not equality: two equal aware times in other zones are
+    of a harvest's time in `RecordWriter.apply`. By identity, not equality: two equal aware times in other zones are
     written differently."""
     last, out = _NOTHING, None
 
