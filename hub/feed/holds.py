@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from hub.auth import audit
 from hub.errors import HubError
 from hub.clock import now
+from hub.feed.models import BATCHES
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
 from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed
@@ -86,8 +87,6 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
 
 
 def _batch_of_job(conn, job_id) -> str | None:
-    from hub.feed.batches import BATCHES
-
     if job_id is None:
         return None
     return conn.execute(select(BATCHES.c.id).where(BATCHES.c.job_id == job_id)).scalar()

@@ -46,3 +46,6 @@ class PushBatch(Base):
     outcome: Mapped[dict | None] = mapped_column(JSON)  # counts, withdrawal decision, unknown ids, failure
     response_status: Mapped[int | None] = mapped_column(Integer)
     response_body: Mapped[str | None] = mapped_column(Text)  # the first answer, replayed byte-identical
+
+
+BATCHES = PushBatch.__table__

@@ -1,6 +1,6 @@
 """What a province reads back about its pushed batches: one batch's report (counts, every rejected
 record with its own id, field and reason) and the list of its latest batches. Read-only: the
-batches are received and applied in hub.feed.batches."""
+batches are received in hub.feed.batches and applied in hub.feed.apply."""
 
 from __future__ import annotations
 

@@ -17,7 +17,8 @@ from datetime import timedelta
 import psutil
 from sqlalchemy import and_, select, update
 
-from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply
+from hub.feed.apply import apply
+from hub.feed.batches import BATCHES, MAX_ATTEMPTS
 from hub.clock import as_utc, now
 from hub.harvest.jobs import HOST, JOBS, STALE_AFTER, recover_crashed
 

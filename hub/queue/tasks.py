@@ -18,7 +18,8 @@ from sqlalchemy import select, update
 from hub.clock import now
 from hub.config import UnknownNetwork
 from hub.evaluation import requests as evaluation_requests
-from hub.feed.batches import BATCHES, MAX_ATTEMPTS, apply, waiting_before
+from hub.feed.apply import apply
+from hub.feed.batches import BATCHES, MAX_ATTEMPTS, waiting_before
 from hub.feed.worker import recover as recover_batches
 from hub.harvest.jobs import HOST, JOBS
 from hub.harvest.lease import LeaseBusy, LeaseLost

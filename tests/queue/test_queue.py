@@ -135,7 +135,7 @@ def test_a_network_s_batches_apply_in_the_order_received_whichever_job_runs_firs
     (the upsert's worker died and the sweep deferred that batch again, behind it): it applies the
     upsert first, so the deleted records stay deleted."""
 
-    from hub.feed.batches import INSTRUMENTS
+    from hub.harvest.writer import INSTRUMENTS
 
     upsert = _queued_batch(store, 4)
     r = _deletion(store, 4)
@@ -175,13 +175,13 @@ def test_a_batch_attempt_given_up_for_dead_writes_nothing_after_its_retry_began(
     import dataclasses
     import threading
 
-    from hub.feed import batches
-    from hub.feed.batches import INSTRUMENTS
+    from hub.feed import apply as applying
+    from hub.harvest.writer import INSTRUMENTS
     from hub.harvest.jobs import JOBS
 
     upsert = _queued_batch(store, 6)
     ctx = Context(store, dataclasses.replace(jobs.settings, batch_size=2), jobs.registry)
-    frozen, woken, real_chunks = threading.Event(), threading.Event(), batches._chunks
+    frozen, woken, real_chunks = threading.Event(), threading.Event(), applying._chunks
 
     def chunks(items, size, **kw):
         for i, chunk in enumerate(real_chunks(items, size, **kw)):
@@ -190,7 +190,7 @@ def test_a_batch_attempt_given_up_for_dead_writes_nothing_after_its_retry_began(
                 woken.wait(30)
             yield chunk
 
-    monkeypatch.setattr(batches, "_chunks", chunks)
+    monkeypatch.setattr(applying, "_chunks", chunks)
     first = threading.Thread(target=apply_batch, args=(ctx, upsert, "440000"), name="frozen")
     first.start()
     assert frozen.wait(30)
