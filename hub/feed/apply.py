@@ -15,7 +15,7 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 
 from connectors.base import RawRecord, ServiceRow
 from hub.auth import audit
@@ -29,13 +29,9 @@ from hub.harvest.jobs import COUNTS, EXTRA_COUNTS, Counts, finish_job, heartbeat
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter, active_count, storable
 from hub.mapping import Mapping
 from hub.store.db import failure_message
-from hub.store.hooks import instruments_changed
-from hub.store.listings import absent_from, settle
-from hub.store.models import WithdrawalHold
 
 log = logging.getLogger(__name__)
 
-HOLDS = WithdrawalHold.__table__
 #: Longest record id the store keeps (instruments.source_id).
 MAX_SOURCE_ID = 120
 #: Changed ids listed per category in an audit entry; the rest are counted (and findable by
@@ -105,7 +101,21 @@ def apply(store, settings, network, batch_id: str) -> None:
                 job.counts = outcome.counts
                 heartbeat(conn, job)
         if batch.mode == "snapshot":
-            outcome.withdrawal = _snapshot_guard(store, settings, writer, job, active_before, complete=not outcome.cut, fence=fence)
+            enforced = guard.enforce(
+                store,
+                job,
+                writer,
+                complete=not outcome.cut,
+                active_before=active_before,
+                withdrawal=settings.withdrawal,
+                reason="absent from a pushed snapshot",
+                fence=fence,
+            )
+            outcome.withdrawal = dict(
+                action=enforced.decision.action, reason=enforced.decision.reason, absent=enforced.absent, active_before=active_before
+            )
+            if enforced.hold is not None:
+                outcome.withdrawal["hold"] = enforced.hold
     except Superseded as exc:  # given up for dead and applied again by a later attempt, which goes on
         log.warning("push batch %s: %s", batch_id, exc)
         finish_job(store, job, "failed", message=str(exc))
@@ -252,45 +262,6 @@ def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
         conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(list(ids)), INSTRUMENTS.c.withdrawn_at.is_(None))).scalars()
     )
     outcome.not_found += [sid for iid, sid in ids.items() if iid not in active]
-
-
-def _snapshot_guard(store, settings, writer, job, active_before, *, complete: bool, fence=lambda conn: None) -> dict:
-    w = settings.withdrawal
-    with store.write() as conn:
-        fence(conn)
-        absent = absent_from(conn, job.network, writer.listed, job.started_at)
-        decision = guard.decide(
-            full=True,
-            complete=complete,
-            listed=job.counts.fetched,
-            active_before=active_before,
-            absent=len(absent),
-            max_share=w["max_share"],
-            min_listing=w["min_listing"],
-        )
-        result = dict(action=decision.action, reason=decision.reason, absent=len(absent), active_before=active_before)
-        if decision.action == "withdraw":
-            withdrawn = writer.withdraw(conn, absent, "absent from a pushed snapshot")
-            job.counts.withdrawn += len(withdrawn)
-            instruments_changed(conn, withdrawn)
-        elif decision.action == "hold":
-            result["hold"] = conn.execute(
-                insert(HOLDS)
-                .values(
-                    network=job.network,
-                    job_id=job.id,
-                    created_at=now(),
-                    listed=job.counts.fetched,
-                    active_before=active_before,
-                    instrument_ids=absent,
-                    state="held",
-                )
-                .returning(HOLDS.c.id)
-            ).scalar_one()
-        if decision.action in guard.SETTLED:
-            # The snapshot is on record as the network's listing; absent records left active are marked.
-            settle(conn, job.network, job.id, absent if decision.action == "hold" else [], now())
-    return result
 
 
 def _changed(conn, batch_id: str, started) -> dict:

@@ -1,4 +1,5 @@
-"""The withdrawal guard (design rule 1), as a pure decision.
+"""The withdrawal guard (design rule 1): a pure decision (`decide`), and its application at the end
+of a full listing, harvested or pushed as a snapshot (`enforce`).
 
 Withdrawal by absence happens only after a complete, error-free full listing that is not suspicious,
 and never for more than `max_share` of the network's active instruments in one run unless an operator
@@ -8,6 +9,15 @@ confirms: beyond that share the withdrawals are held, not applied.
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sqlalchemy import insert
+
+from hub.clock import now
+from hub.store.hooks import instruments_changed
+from hub.store.listings import absent_from, settle
+from hub.store.models import WithdrawalHold
+
+HOLDS = WithdrawalHold.__table__
 
 
 #: Decisions after which a complete listing counts as the last sighting of every record it did not
@@ -38,3 +48,52 @@ def decide(*, full: bool, complete: bool, listed: int, active_before: int, absen
             f" above the {max_share:.0%} limit: held for an operator's confirmation",
         )
     return Decision("withdraw", f"{absent} instruments absent from a complete listing withdrawn ({share:.0%})")
+
+
+@dataclass(frozen=True)
+class Enforced:
+    decision: Decision
+    absent: int  # records the listing lacked
+    hold: int | None  # the withdrawal hold written, when the decision was "hold"
+
+
+def enforce(store, job, writer, *, complete: bool, active_before: int, withdrawal: dict, reason: str, fence=lambda conn: None) -> Enforced:
+    """End `job`'s full listing, which `writer` read: decide, then withdraw the absent records (saying
+    `reason`), or hold them for an operator, in one write transaction (`fence` checked first); a
+    listing the guard trusts is then the last sighting of every record it did not find absent
+    (`hub.store.listings.settle`). The same for a harvest and a pushed snapshot (design "one path in")."""
+    with store.write() as conn:
+        fence(conn)
+        absent = absent_from(conn, job.network, writer.listed, job.started_at)
+        decision = decide(
+            full=True,
+            complete=complete,
+            listed=job.counts.fetched,
+            active_before=active_before,
+            absent=len(absent),
+            max_share=withdrawal["max_share"],
+            min_listing=withdrawal["min_listing"],
+        )
+        hold = None
+        if decision.action == "withdraw":
+            withdrawn = writer.withdraw(conn, absent, reason)
+            job.counts.withdrawn += len(withdrawn)
+            instruments_changed(conn, withdrawn)
+        elif decision.action == "hold":
+            hold = conn.execute(
+                insert(HOLDS)
+                .values(
+                    network=job.network,
+                    job_id=job.id,
+                    created_at=now(),
+                    listed=job.counts.fetched,
+                    active_before=active_before,
+                    instrument_ids=absent,
+                    state="held",
+                )
+                .returning(HOLDS.c.id)
+            ).scalar_one()
+        if decision.action in SETTLED:
+            # The listing is on record; the absent records it leaves active are marked as such.
+            settle(conn, job.network, job.id, absent if decision.action == "hold" else [], now())
+    return Enforced(decision, len(absent), hold)

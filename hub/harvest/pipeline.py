@@ -15,14 +15,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from connectors import connector_class
 from connectors.base import SourceUnchanged
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
 from hub.dedup.store import resolve_pending
-from hub.harvest.jobs import JOBS, Counts, Job, as_utc, finish_job, heartbeat, now, recover_orphans, start_job
+from hub.harvest.jobs import JOBS, Counts, as_utc, finish_job, heartbeat, now, recover_orphans, start_job
 from hub.harvest.identify import identify
 from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, active_count
@@ -30,9 +30,6 @@ from hub.http import HttpClient
 from hub.mapping import Mapping
 from hub.search import postings, stale_counts
 from hub.store.db import failure_message
-from hub.store.hooks import instruments_changed
-from hub.store.listings import absent_from, settle
-from hub.store.models import WithdrawalHold
 from hub.telemetry import Phases, Telemetry
 
 log = logging.getLogger(__name__)
@@ -201,7 +198,16 @@ class Harvester:
                 return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
             if kind == "full":
                 with phases.timing("withdrawals"):
-                    decision = self._apply_guard(job, writer, complete, active_before, fence)
+                    decision = guard.enforce(
+                        self.store,
+                        job,
+                        writer,
+                        complete=complete,
+                        active_before=active_before,
+                        withdrawal=self.settings.withdrawal,
+                        reason="absent from a complete listing",
+                        fence=fence,
+                    ).decision
                 if decision.action != "none":
                     notes.append(decision.reason)
                 if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
@@ -258,41 +264,6 @@ class Harvester:
         if last_full is None or as_utc(last_full) < now() - every:
             return None
         return as_utc(rows[0].started_at) - INCREMENTAL_OVERLAP
-
-    def _apply_guard(self, job: Job, writer: RecordWriter, complete: bool, active_before: int, fence=lambda conn: None):
-        w = self.settings.withdrawal
-        with self.store.write() as conn:
-            fence(conn)
-            absent = absent_from(conn, job.network, writer.listed, job.started_at) if complete else []
-            decision = guard.decide(
-                full=True,
-                complete=complete,
-                listed=job.counts.fetched,
-                active_before=active_before,
-                absent=len(absent),
-                max_share=w["max_share"],
-                min_listing=w["min_listing"],
-            )
-            if decision.action == "withdraw":
-                withdrawn = writer.withdraw(conn, absent, "absent from a complete listing")
-                job.counts.withdrawn += len(withdrawn)
-                instruments_changed(conn, withdrawn)
-            elif decision.action == "hold":
-                conn.execute(
-                    insert(WithdrawalHold.__table__).values(
-                        network=job.network,
-                        job_id=job.id,
-                        created_at=now(),
-                        listed=job.counts.fetched,
-                        active_before=active_before,
-                        instrument_ids=absent,
-                        state="held",
-                    )
-                )
-            if decision.action in guard.SETTLED:
-                # The listing is on record; the absent records it leaves active are marked as such.
-                settle(conn, job.network, job.id, absent if decision.action == "hold" else [], now())
-        return decision
 
     # ------------------------------------------------------------------ service statistics
 
