@@ -22,7 +22,7 @@ import click
 @click.option(
     "--warm",
     is_flag=True,
-    help="Build every record before serving and keep them (about 2 KB a record): no generating while a client "
+    help="Build every record before serving and keep them (about 3 KB a record): no generating while a client "
     "runs, as for a benchmark sharing the machine's cores with the simulator.",
 )
 def simulate(host, port, scale, networks, seed, realistic_latency, warm):

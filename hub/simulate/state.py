@@ -97,7 +97,8 @@ class NetworkState:
         A record is otherwise generated (0.07–0.15 ms) each time a page or export holds it, on the
         same cores as the client; a benchmark measuring the client wants a server that does no such
         work while it runs, as a real network's server is on another machine. Memory for speed:
-        about 2 KB a record. Edited records are generated as before."""
+        about 3 KB a record (+250 MB and 9 s to start for the three reference networks at scale 10),
+        and the rendered ones as they are served. Edited records are generated as before."""
         self._built = {i: self.data.record(i, 0, None) for i in range(self.data.n)}
         self.cache = LRU(max(self.cache.size, 2 * self.total))
 
