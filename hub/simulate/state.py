@@ -100,6 +100,7 @@ class NetworkState:
         about 3 KB a record (+250 MB and 9 s to start for the three reference networks at scale 10),
         and the rendered ones as they are served. Edited records are generated as before."""
         self._built = {i: self.data.record(i, 0, None) for i in range(self.data.n)}
+        # Twice the records: an edited record is cached under its new version beside the old one.
         self.cache = LRU(max(self.cache.size, 2 * self.total))
 
     def _faulty_record(self, i: int):
