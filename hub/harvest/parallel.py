@@ -3,7 +3,7 @@
 Networks are independent, and one process cannot use more than one core (mapping and tokenising are
 Python), so `hub harvest --all` runs `workers` harvests at a time. This process runs one of them
 itself — it has everything loaded already, and an idle parent would cost a whole interpreter's
-memory — while a feeder thread keeps `workers - 1` spawned processes busy; both take networks from
+memory — while a feeder thread keeps `workers - 1` worker processes busy; both take networks from
 one queue, so a slow network never leaves the others waiting. Each process opens its own store
 connection; SQLite serialises their short per-batch write transactions (BEGIN IMMEDIATE waits, it
 does not fail). Workers report progress over a queue so one terminal line can show the whole run.
@@ -47,10 +47,25 @@ def default_workers(n_networks: int) -> int:
     return max(1, min(n_networks, 2 * (os.cpu_count() or 1), 8))
 
 
-def _init_worker(q):
+def _context():
+    """Workers are forked from a server that imported the harvest once (`hub.harvest.preload`), where
+    the platform has one; elsewhere spawned, each importing it itself."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    # Taken by the server when it starts: the first harvest_many of this process.
+    ctx.set_forkserver_preload(["hub.harvest.preload"])
+    return ctx
+
+
+def _init_worker(q, environ):
     global _progress_queue
     _progress_queue = q
-    collector.for_batches()  # a spawned process starts with Python's defaults
+    # The fork server keeps the environment it started with; a worker takes this process's, as a
+    # spawned one would (the configuration it reads names the home, the database, the simulator).
+    os.environ.clear()
+    os.environ.update(environ)
+    collector.for_batches()  # a new process starts with Python's defaults
 
     def interrupt(signum, frame):
         raise SystemExit(128 + signum)  # unwinds the harvest: its job is marked interrupted, its lease released
@@ -93,7 +108,8 @@ def _report(network, kind, counts):
 
 
 def _harvest_one(database_url, code, full, year):
-    # Imported in the worker: a spawned process starts from nothing.
+    # Imported on use, as elsewhere in this module: every `hub` command imports it (in a worker forked
+    # from the server they are loaded already, `hub.harvest.preload`).
     from hub.config import Registry, settings
     from hub.harvest.pipeline import Harvester
     from hub.store.db import Store
@@ -152,7 +168,7 @@ def harvest_many(store, settings, networks, *, full=False, year=None, workers=No
             if on_result:
                 on_result(done)
 
-    ctx = multiprocessing.get_context("spawn")
+    ctx = _context()
     q = ctx.Queue()
     stop = threading.Event()
 
@@ -164,7 +180,7 @@ def harvest_many(store, settings, networks, *, full=False, year=None, workers=No
                 continue
             report(network, kind, Counts(**counts))
 
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=_init_worker, initargs=(q,)) as pool:
+    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=ctx, initializer=_init_worker, initargs=(q, dict(os.environ))) as pool:
         failures = []
 
         def feed():

@@ -61,23 +61,32 @@ POSTGRES = os.environ.get("HUB_TEST_POSTGRES_URL", "postgresql+psycopg://postgre
 FLOOR_BATCH = 1_000
 
 
-def sample_memory(pid: int, stop: threading.Event, out: dict):
+def sample_tree(pid: int, stop: threading.Event, out: dict):
     """Peaks of the harvest's memory: the largest process's RSS, the sum of the tree's RSS (which
     counts the pages the processes share — libraries — once per process) and the sum of its PSS
-    (proportional set size: each shared page divided among its sharers, so the tree's real total)."""
+    (proportional set size: each shared page divided among its sharers, so the tree's real total).
+    And its CPU: each process's own user + system time as last seen, summed. Workers forked from a
+    fork server are its children, not the harvest's, so the harvest's `os.times()` never counts them;
+    a process's last ≤ 50 ms before it exits are missed."""
     peak_tree = peak_one = peak_pss = 0
+    cpu: dict[tuple[int, float], float] = {}  # (pid, start time) → CPU seconds: a pid may be reused
     while not stop.is_set():
         try:
             root = psutil.Process(pid)
             procs = [root] + root.children(recursive=True)
-            info = [p.memory_full_info() for p in procs if p.is_running()]
+            info = []
+            for p in procs:
+                with p.oneshot():
+                    info.append(p.memory_full_info())
+                    t = p.cpu_times()
+                    cpu[(p.pid, p.create_time())] = t.user + t.system
             rss = [i.rss for i in info]
             peak_tree, peak_one = max(peak_tree, sum(rss)), max(peak_one, max(rss, default=0))
             peak_pss = max(peak_pss, sum(i.pss for i in info))
         except psutil.Error:
             pass
         time.sleep(0.05)
-    out.update(peak_tree_mb=peak_tree / 2**20, peak_process_mb=peak_one / 2**20, peak_pss_mb=peak_pss / 2**20)
+    out.update(peak_tree_mb=peak_tree / 2**20, peak_process_mb=peak_one / 2**20, peak_pss_mb=peak_pss / 2**20, tree_cpu=sum(cpu.values()))
 
 
 def cpu_seconds(processes) -> float:
@@ -170,14 +179,14 @@ def run_hub(database_url: str, url: str, simulator, workers: int) -> dict:
     before = os.times()
     started = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    stop, mem = threading.Event(), {}
-    sampler = threading.Thread(target=sample_memory, args=(proc.pid, stop, mem))
+    stop, tree = threading.Event(), {}
+    sampler = threading.Thread(target=sample_tree, args=(proc.pid, stop, tree))
     sampler.start()
     out, err = proc.communicate()
     seconds = time.perf_counter() - started
     stop.set()
     sampler.join()
-    after = os.times()  # children's times: `hub harvest` and the workers it waited for
+    after = os.times()  # children's times: `hub harvest` and the processes it waited for
     if proc.returncode not in (0, 1):
         print(err, file=sys.stderr)
         sys.exit(proc.returncode)
@@ -186,9 +195,10 @@ def run_hub(database_url: str, url: str, simulator, workers: int) -> dict:
         results=results,
         records=sum(r["fetched"] for r in results),
         seconds=seconds,
-        cpu=after.children_user + after.children_system - before.children_user - before.children_system,
+        # The larger: a process the harvest waited for may have ended between two samples.
+        cpu=max(tree.pop("tree_cpu"), after.children_user + after.children_system - before.children_user - before.children_system),
         simulator_cpu=cpu_seconds(simulator) - sim_cpu_before,
-        **mem,
+        **tree,
     )
 
 
