@@ -79,10 +79,13 @@ def sample_tree(pid: int, stop: threading.Event, out: dict):
             procs = [root] + root.children(recursive=True)
             info = []
             for p in procs:
-                with p.oneshot():
-                    info.append(p.memory_full_info())
-                    t = p.cpu_times()
-                    cpu[(p.pid, p.create_time())] = t.user + t.system
+                try:
+                    with p.oneshot():
+                        info.append(p.memory_full_info())
+                        t = p.cpu_times()
+                        cpu[(p.pid, p.create_time())] = t.user + t.system
+                except psutil.Error:
+                    continue  # ended since it was listed
             rss = [i.rss for i in info]
             peak_tree, peak_one = max(peak_tree, sum(rss)), max(peak_one, max(rss, default=0))
             peak_pss = max(peak_pss, sum(i.pss for i in info))
