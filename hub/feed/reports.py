@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from hub.feed.models import PushBatch
+from hub.feed.models import BATCHES
 from hub.harvest.writer import ERRORS
 
-BATCHES = PushBatch.__table__
 REPORT_PATH = "/api/v1/networks/{network}/batches/{id}"
 
 
