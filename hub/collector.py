@@ -7,7 +7,7 @@ of records allocates hundreds of thousands (payloads, mapped dicts, rows, tokens
 41,170 records ran ~2,500 collections. The 14 full ones walked every object the process held. All
 of them took 1.5 s of its 17.8 s of CPU. Every 20,000 allocations, the same harvest ran 36
 collections and no full one: 0.26 s, 16.4 s of CPU. Nothing stays uncollected longer than a
-fraction of a batch. Measured with `gc.callbacks` around one harvest; `README.md` "Benchmarks".
+fraction of a batch. Measured with `gc.callbacks` around one harvest; `docs/benchmarks.md` (2026-12-06).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Benchmark: harvest a 10x simulation of the three reference networks (~95,000 instruments), beside its floor.
 
 Targets (issue 17): at least 6,000 records/s end to end on SQLite on 2 cores, peak RSS no higher than
-before; the PostgreSQL figure beside it. Figures measured so far: README.md "Benchmarks".
+before; the PostgreSQL figure beside it. Figures measured so far: docs/benchmarks.md.
 
 For each backend — SQLite (a fresh file) and PostgreSQL (a fresh database, when the server at
 --postgres answers) — one run prints:
