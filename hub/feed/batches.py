@@ -36,6 +36,7 @@ from hub.feed.apply import apply
 from hub.feed.models import BATCHES
 from hub.feed.reports import build_report, report_url
 from hub.harvest.jobs import HOST
+from hub.store.locks import hold
 
 MODES = ("upsert", "delete", "snapshot")
 KINDS = ("instruments", "service")
@@ -170,12 +171,6 @@ def receive(
             if earlier is not None:
                 return earlier
         batch_id = new_batch_id(network.code)
-        stamp = now()
-        # A small batch is applied within the request, unless an earlier batch of the network still
-        # waits or is being applied: then it queues behind it, so the network's batches apply in the
-        # order received (an upsert, then a deletion of the same record, must not swap).
-        with store.read() as conn:
-            large = big or _unfinished(conn, network.code)
         row = dict(
             id=batch_id,
             network=network.code,
@@ -190,32 +185,30 @@ def receive(
             body=body,
             body_bytes=len(body),
             records=scanned.records,
-            received_at=stamp,
             attempts=0,
-            state="queued" if large else "processing",
-            # A small batch is claimed by this request at once, so the background worker leaves it alone.
-            claimed_at=None if large else stamp,
-            claimed_host=None if large else HOST,
-            claimed_pid=None if large else os.getpid(),
         )
-        accepted = None
-        if large:
-            accepted = dumps(
-                dict(
-                    id=batch_id,
-                    network=network.code,
-                    kind=kind,
-                    mode=mode,
-                    year=year,
-                    state="queued",
-                    records=scanned.records,
-                    bytes=len(body),
-                    report=report_url(network.code, batch_id),
-                )
-            )
-            row.update(response_status=202, response_body=accepted)
         try:
             with store.write() as conn:
+                # A small batch is applied within the request, unless an earlier batch of the network
+                # still waits or is being applied: then it queues behind it, so the network's batches
+                # apply in the order received (an upsert, then a deletion of the same record, must not
+                # swap). Looked at and claimed in one transaction, one request of the network at a
+                # time: three small batches sent at once were all applied side by side, and the
+                # catalogue kept whichever finished last.
+                hold(conn, f"push batches received {network.code}")
+                stamp = now()
+                large = big or _unfinished(conn, network.code)
+                row.update(
+                    received_at=stamp,
+                    state="queued" if large else "processing",
+                    # A small batch is claimed by this request at once, so the background worker leaves it alone.
+                    claimed_at=None if large else stamp,
+                    claimed_host=None if large else HOST,
+                    claimed_pid=None if large else os.getpid(),
+                )
+                accepted = _queued_answer(row) if large else None
+                if accepted is not None:
+                    row.update(response_status=202, response_body=accepted)
                 conn.execute(insert(BATCHES).values(**row))
                 conn.execute(update(TOKENS).where(TOKENS.c.id == principal.token_id).values(last_used_at=stamp))
                 audit.record(
@@ -254,20 +247,37 @@ def receive(
     return Answer(status, text, batch_id, headers=headers)
 
 
+def _queued_answer(row: dict) -> str:
+    """The 202 body of a batch queued for the background worker (`row`: its push_batches row)."""
+    return dumps(
+        dict(
+            id=row["id"],
+            network=row["network"],
+            kind=row["kind"],
+            mode=row["mode"],
+            year=row["year"],
+            state="queued",
+            records=row["records"],
+            bytes=row["body_bytes"],
+            report=report_url(row["network"], row["id"]),
+        )
+    )
+
+
 def _unfinished(conn, network: str) -> bool:
     """Whether a batch of `network` is queued or being applied."""
     unfinished = select(BATCHES.c.id).where(BATCHES.c.network == network, BATCHES.c.state.in_(UNFINISHED)).limit(1)
     return conn.execute(unfinished).first() is not None
 
 
-def waiting_before(conn, batch_id: str) -> list[str]:
-    """The queued batches of `batch_id`'s network received before it, oldest first."""
+def waiting_before(conn, batch_id: str, states: tuple[str, ...] = ("queued",)) -> list[str]:
+    """The batches of `batch_id`'s network received before it and in one of `states`, oldest first."""
     this = select(BATCHES.c.network, BATCHES.c.received_at).where(BATCHES.c.id == batch_id).subquery()
     return list(
         conn.execute(
             select(BATCHES.c.id)
             .join(this, BATCHES.c.network == this.c.network)
-            .where(BATCHES.c.state == "queued", BATCHES.c.received_at < this.c.received_at)
+            .where(BATCHES.c.state.in_(states), BATCHES.c.received_at < this.c.received_at)
             .order_by(BATCHES.c.received_at, BATCHES.c.id)
         ).scalars()
     )

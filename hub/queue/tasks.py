@@ -9,8 +9,10 @@ not wait twice; `recover(ctx)` lists the jobs that stand for work left behind by
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable
 
 from sqlalchemy import select, update
@@ -19,9 +21,9 @@ from hub.clock import now
 from hub.config import UnknownNetwork
 from hub.evaluation import requests as evaluation_requests
 from hub.feed.apply import apply
-from hub.feed.batches import BATCHES, MAX_ATTEMPTS, waiting_before
+from hub.feed.batches import BATCHES, MAX_ATTEMPTS, UNFINISHED, waiting_before
 from hub.feed.worker import recover as recover_batches
-from hub.harvest.jobs import HOST, JOBS
+from hub.harvest.jobs import HOST, JOBS, STALE_AFTER
 from hub.harvest.lease import LeaseBusy, LeaseLost
 from hub.harvest.pipeline import Harvester
 from hub.store.models import NetworkSchedule
@@ -52,10 +54,32 @@ def apply_batch(ctx: Context, batch_id: str, network: str) -> str:
     """Apply a queued batch of `network` (named for the job's lock), after the network's batches
     queued before it: jobs run in the order they were deferred, and a batch whose worker died is
     deferred again by the sweep, behind the jobs of the batches received after it (an upsert, then a
-    deletion of the same records, swapped: the deleted records came back)."""
+    deletion of the same records, swapped: the deleted records came back).
+
+    An earlier batch may also be in the middle of being applied within its own request (it was small
+    and came first): the job waits for it to end. One still `processing` after `EARLIER_PATIENCE` was
+    left by a process that died, and is applied again here first."""
+    _wait_for_earlier(ctx.store, batch_id)
     with ctx.store.read() as conn:
-        earlier = waiting_before(conn, batch_id)
+        earlier = waiting_before(conn, batch_id, UNFINISHED)
     return "; ".join(_apply_one(ctx, b) for b in [*earlier, batch_id])
+
+
+#: How often a batch's job looks again whether the earlier batches of its network have been applied,
+#: and how long it waits for them at most: an earlier batch still being applied after that was left
+#: by a process that died.
+EARLIER_POLL_SECONDS = 0.2
+EARLIER_PATIENCE: timedelta = STALE_AFTER
+
+
+def _wait_for_earlier(store, batch_id: str) -> None:
+    """Wait while a batch of the network received before `batch_id` is being applied (at most `EARLIER_PATIENCE`)."""
+    deadline = time.monotonic() + EARLIER_PATIENCE.total_seconds()
+    while time.monotonic() < deadline:
+        with store.read() as conn:
+            if not waiting_before(conn, batch_id, ("processing",)):
+                return
+        time.sleep(EARLIER_POLL_SECONDS)
 
 
 def _apply_one(ctx: Context, batch_id: str) -> str:

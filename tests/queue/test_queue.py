@@ -261,3 +261,51 @@ def test_the_queue_connects_with_what_the_store_s_url_says():
     with psycopg.connect(conninfo(url.render_as_string(hide_password=False))) as conn:
         assert conn.info.password == "p@ss w'rd"
         assert conn.execute("SELECT current_setting('search_path'), current_setting('work_mem')").fetchone() == ("public", "8MB")
+
+
+def test_a_queued_batch_waits_for_an_earlier_one_being_applied_within_its_request(store, jobs, monkeypatch):
+    """An upsert small enough to be applied within its request is being applied when the province's
+    deletion of the same records arrives: the deletion is queued (202), and its job, which may start
+    at once, waits for the upsert to end instead of applying beside it — else the upsert, finishing
+    last, put the deleted records back. One still being applied after the patience was left by a
+    process that died: the job applies it again first."""
+    import os
+    import threading
+    import time
+    from datetime import timedelta
+
+    from hub.clock import now
+    from hub.feed.apply import apply
+    from hub.harvest.jobs import HOST
+    from hub.harvest.writer import INSTRUMENTS
+    from hub.queue import tasks
+
+    def active():
+        with store.read() as conn:
+            return conn.execute(
+                select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.network == "440000", INSTRUMENTS.c.withdrawn_at.is_(None))
+            ).all()
+
+    ctx = Context(store, jobs.settings, jobs.registry)
+    for dead in (False, True):
+        upsert = _queued_batch(store, 4)
+        with store.write() as conn:  # as the request that took it does: claimed by this process, being applied
+            claim = dict(state="processing", claimed_at=now(), claimed_host=HOST, claimed_pid=os.getpid())
+            conn.execute(update(BATCHES).where(BATCHES.c.id == upsert).values(**claim))
+        r = _deletion(store, 4)
+        assert r.status_code == 202, r.get_json()
+        deletion = r.get_json()["id"]
+        monkeypatch.setattr(tasks, "EARLIER_PATIENCE", timedelta(seconds=1 if dead else 60))
+        outcome: list[str] = []
+        job = threading.Thread(target=lambda: outcome.append(apply_batch(ctx, deletion, "440000")))
+        job.start()
+        time.sleep(0.6)
+        with store.read() as conn:
+            assert conn.execute(select(BATCHES.c.state).where(BATCHES.c.id == deletion)).scalar() == "queued"  # waiting
+        if not dead:
+            apply(store, jobs.settings, jobs.registry.get("440000"), upsert)  # the request ends its work
+        job.join(30)
+        assert not job.is_alive()
+        if dead:
+            assert outcome[0].index(upsert) < outcome[0].index(deletion)  # applied again, first
+        assert active() == [], f"the deleted records came back (dead request: {dead})"
