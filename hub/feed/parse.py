@@ -23,6 +23,7 @@ import csv
 import io
 import json
 import re
+import sys
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -133,9 +134,16 @@ def _decode(body: bytes, fmt: str, content_type, override) -> tuple[str, str]:
 # --------------------------------------------------------------------------- JSON
 
 
+def _integer(digits: str) -> int | str:
+    """A JSON integer; one too long for Python to convert (over 4,300 digits) is kept as its text,
+    so that the mapping rejects that record's field by name instead of the whole batch failing."""
+    limit = sys.get_int_max_str_digits()  # 0: no limit
+    return digits if limit and len(digits.lstrip("-")) > limit else int(digits)
+
+
 def _json_elements(text: str) -> Iterator[tuple[object, int]]:
     """Yield (element, start offset) of a top-level JSON array without building the whole list."""
-    decoder = json.JSONDecoder()
+    decoder = json.JSONDecoder(parse_int=_integer)
     n = len(text)
     pos = 0
     while pos < n and text[pos] in _WS:

@@ -168,3 +168,17 @@ def test_a_delete_batch_with_an_id_no_store_can_hold_withdraws_the_others(push, 
     c = report["counts"]
     assert (c["fetched"], c["deleted"], c["withdrawn"], c["rejected"]) == (3, 2, 2, 1), c
     assert report["rejected"][0]["source_id"] == "BJ\\u0000GONE"
+
+
+def test_an_integer_too_long_to_convert_rejects_its_record_alone(push, store):
+    """A value of 5,000 digits (Python converts at most 4,300 digits of text to an integer) answered
+    500 for the whole batch; now it is that record's field, rejected by name, and the others land."""
+    records = samples.beijing_records(3)
+    body = json.dumps(records, ensure_ascii=False).replace(f'"worth": {records[1]["worth"]}', '"worth": 1' + "0" * 5000).encode()
+    r = push("110000", body, fmt="json", token="bj")
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    report = r.get_json()
+    assert report["counts"]["created"] == 2 and report["counts"]["rejected"] == 1
+    (rejected,) = report["rejected"]
+    assert rejected["source_id"] == records[1]["innerId"] and rejected["field"] == "worth", rejected
+    _no_leak(r)
