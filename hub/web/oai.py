@@ -111,13 +111,17 @@ def datestamp(value) -> str:
 
 def parse_datestamp(value: str, *, end: bool) -> tuple[datetime, bool]:
     """An OAI `from`/`until` → (UTC bound, day granularity?). `until` days include the whole day."""
-    for fmt, day in (("%Y-%m-%dT%H:%M:%SZ", False), ("%Y-%m-%d", True)):
+    # strptime's %Y takes any Unicode digits ("２０２６"); the protocol's datestamps are ASCII.
+    for fmt, day in (("%Y-%m-%dT%H:%M:%SZ", False), ("%Y-%m-%d", True)) if value.isascii() else ():
         try:
             parsed = datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
         except ValueError:
             continue
         if end:
-            parsed += timedelta(days=1) if day else timedelta(seconds=1)
+            try:
+                parsed += timedelta(days=1) if day else timedelta(seconds=1)
+            except OverflowError:  # until=9999-12-31: the end of time, everything
+                parsed = datetime.max.replace(tzinfo=timezone.utc)
         return parsed, day
     raise OaiError("badArgument", f"{value!r} is not a datestamp of granularity YYYY-MM-DD or {GRANULARITY}")
 

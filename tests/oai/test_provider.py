@@ -159,6 +159,8 @@ def test_from_until_select_on_the_change_datestamp(catalogue, server):
         )
     )
     assert len(exact) == 230 and NOW.hour == 8
+    for until in ("9999-12-31", "9999-12-31T23:59:59Z"):  # the last day there is: everything, not a 500
+        assert len(list(sickle.ListIdentifiers(metadataPrefix="nrii", ignore_deleted=False, until=until))) == len(ids)
 
 
 @pytest.mark.parametrize(
@@ -168,6 +170,7 @@ def test_from_until_select_on_the_change_datestamp(catalogue, server):
         pytest.param({}, "badVerb", id="no verb"),
         pytest.param({"verb": "ListRecords"}, "badArgument", id="missing metadataPrefix"),
         pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "15.01.2026"}, "badArgument", id="bad datestamp"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "from": "２０２６-01-15"}, "badArgument", id="full-width digits"),
         pytest.param(
             {"verb": "ListRecords", "metadataPrefix": "nrii", "from": "2026-01-01", "until": "2026-02-01T00:00:00Z"},
             "badArgument",
