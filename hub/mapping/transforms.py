@@ -26,6 +26,8 @@ from hub.mapping.registry import Option, transform
 CENT = Decimal("0.01")
 #: Larger than any instrument (the store's column holds 14 integer digits).
 MAX_YUAN = Decimal("1e13")
+#: A bare amount grouped in thousands at least this large is read as yuan whatever the column's unit (`money`).
+GROUPED_YUAN_FROM = Decimal(100_000)
 #: Longest text a number, date or code may be; anything longer is garbage, not a value.
 MAX_SCALAR_TEXT = 64
 LOCAL_TZ = timezone(timedelta(hours=8))
@@ -177,8 +179,12 @@ def money(value, bare_unit="yuan"):
         unit = m.group("unit")
         if unit:
             factor = _UNIT_FACTOR[unit.lower()]
-        elif _THOUSANDS.search(raw):
-            # Digits grouped in thousands (685,000) are yuan: nobody groups 68.50 万元 that way.
+        elif _THOUSANDS.search(raw) and number >= GROUPED_YUAN_FROM:
+            # Digits grouped in thousands are yuan where they make a large instrument's worth: 685,000
+            # in a 万元 column is 685,000 yuan (6.85 billion yuan is no instrument's). A smaller grouped
+            # number keeps the column's unit: a spreadsheet's 1,234.50 under 原值(万元) is 1,234.50 万元,
+            # not 1,234.50 yuan (dropped as below a large instrument's worth; XLSX gives the same cell
+            # as a number, 1234.5, and was read as 万元).
             factor = _BARE["yuan"]
         else:
             factor = _BARE[bare_unit]
