@@ -149,7 +149,10 @@ def receive(
     mode, kind, year = check_request(network, mode=mode, kind=kind, year=year)
     if key is not None and not (0 < len(key) <= 200):
         raise FeedError(400, "Idempotency-Key must be 1 to 200 characters")
-    fmt = parse.detect_format(content_type, body)
+    try:
+        fmt = parse.detect_format(content_type, body)
+    except parse.UnreadableType as exc:
+        raise FeedError(415, str(exc)) from None
     try:
         scanned = parse.scan(body, fmt, content_type=content_type, encoding=network.options.get("encoding"))
     except parse.BodyError as exc:

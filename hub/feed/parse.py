@@ -80,8 +80,24 @@ class Item:
     cut: bool = False
 
 
+#: Content-Types that name no format — none, or what HTTP clients send when not told (curl's
+#: `--data` sends a form type): the body's first bytes decide.
+UNNAMED_TYPES = ("", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded")
+
+
+class UnreadableType(HubError):
+    """The Content-Type names a format the feed does not read (a PDF, an .xls, an image)."""
+
+    def __init__(self, mime: str):
+        super().__init__(
+            f"the feed does not read {mime} bodies; send JSON, CSV, XML or XLSX "
+            f"({', '.join(sorted(_CONTENT_TYPES))}), or no Content-Type to let the first bytes decide"
+        )
+
+
 def detect_format(content_type: str | None, body: bytes) -> str:
-    """The Content-Type decides; without one (or `application/octet-stream`) the first byte does."""
+    """The Content-Type decides; without one that names a format (`UNNAMED_TYPES`) the first bytes
+    do. A type naming another format is `UnreadableType`: a PDF sniffed as CSV was a batch of none."""
     mime = (content_type or "").split(";")[0].strip().lower()
     if mime in _CONTENT_TYPES:
         return _CONTENT_TYPES[mime]
@@ -89,6 +105,8 @@ def detect_format(content_type: str | None, body: bytes) -> str:
         return "json"
     if mime.endswith("+xml"):
         return "xml"
+    if mime not in UNNAMED_TYPES:
+        raise UnreadableType(mime)
     if body.startswith(XLSX_MAGIC):
         return "xlsx"
     head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
@@ -99,7 +117,13 @@ def scan(body: bytes, fmt: str, *, content_type: str | None = None, encoding: st
     """Check the whole body; count its records. `encoding`: the network's override (CSV)."""
     if not body.strip():
         raise BodyError(fmt, "the body is empty")
-    return _SCANNERS[fmt](body, content_type, encoding)
+    scanned = _SCANNERS[fmt](body, content_type, encoding)
+    if scanned.records == 0:
+        # A batch of nothing is no news a province means to send: a header without rows, or bytes
+        # read in another charset than theirs (UTF-8 declared as utf-16 reads as one long line).
+        read_as = f" (read as {scanned.encoding}: is that its charset?)" if scanned.encoding else ""
+        raise BodyError(fmt, f"the body holds no records{read_as}")
+    return scanned
 
 
 def items(body: bytes, scanned: Scanned) -> Iterator[Item]:
@@ -118,13 +142,14 @@ def _decode(body: bytes, fmt: str, content_type, override) -> tuple[str, str]:
         if error.position is not None:  # a byte-order mark said which encoding; the message says where it breaks
             bad, message = error.position, str(error)
         else:
-            # Name the first byte that breaks the encoding the body is closest to (GB18030 accepts most).
+            # Name the first byte that breaks the encoding the body is closest to: the one that reads
+            # further (a UTF-8 file with one GBK row breaks as UTF-8 at that row, as GB18030 at once).
             bad = 0
             for enc in ("utf-8", "gb18030"):
                 try:
                     body.decode(enc)
                 except UnicodeDecodeError as exc:
-                    bad = exc.start
+                    bad = max(bad, exc.start)
             message = f"bytes are neither UTF-8 nor GB18030 (byte 0x{body[bad]:02X} cannot be decoded)"
         line = body.count(b"\n", 0, bad) + 1
         column = bad - (body.rfind(b"\n", 0, bad) + 1) + 1

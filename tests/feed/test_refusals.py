@@ -52,6 +52,13 @@ def test_an_oversized_body_without_content_length_gets_413(app, client, tokens, 
         pytest.param("csv", '仪器编号,仪器名称\nGD1,"液相色谱仪\nGD2,电镜\n'.encode("gb18030"), 2, 5, id="CSV quote never closed"),
         pytest.param("csv", '仪器编号,仪器名称\nGD1,电镜\nGD2,"液相"色谱\n'.encode("utf-8"), 3, 9, id="CSV text after a closing quote"),
         pytest.param("csv", b"\xd2\xba,\xff\xfe\n", 1, 4, id="CSV neither UTF-8 nor GB18030"),
+        pytest.param(
+            "csv",
+            "仪器编号,仪器名称\nGD1,液相色谱仪\n".encode() + "GD2,电镜\n".encode("gbk"),
+            3,
+            5,
+            id="CSV in UTF-8 with one GBK row: where UTF-8 breaks",
+        ),
         pytest.param("xml", b"<r>\n<i><innerId>A</innerId></i>\n<i><innerId>B</inner></i>\n</r>", 3, 22, id="XML mismatched tag"),
         pytest.param("xml", b"<r>\n<i><innerId>A</innerId></i>\n", 3, 1, id="XML truncated"),
     ],
@@ -115,3 +122,50 @@ def test_bad_batch_parameters_get_400(push, query, detail):
 
 def test_a_harvested_network_takes_no_push(push, tokens):
     assert push("370000", b"[]", fmt="json", token="admin").status_code == 409
+
+
+@pytest.mark.parametrize(
+    "content_type, body",
+    [
+        pytest.param("application/pdf", b"%PDF-1.4 \x00\x01\x02", id="a PDF"),
+        pytest.param("application/pdf", samples.guangdong_csv(2), id="CSV sent as a PDF"),
+        pytest.param("application/vnd.ms-excel", b"\xd0\xcf\x11\xe0", id="an old .xls"),
+        pytest.param("image/png", b"\x89PNG\r\n", id="an image"),
+    ],
+)
+def test_a_content_type_naming_another_format_gets_415(client, tokens, store, content_type, body):
+    """Sniffed as CSV, a PDF was a batch of no records, answered `done`."""
+    r = client.post("/api/v1/networks/440000/batches?mode=upsert", data=body, headers={"Content-Type": content_type, **auth(tokens["gd"])})
+    assert r.status_code == 415, r.get_data(as_text=True)
+    assert content_type in r.get_json()["detail"] and "text/csv" in r.get_json()["detail"]
+    assert _count(store, BATCHES) == 0
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", None])
+def test_a_content_type_naming_no_format_lets_the_first_bytes_decide(client, tokens, store, content_type):
+    """What HTTP clients send when not told (curl's --data sends a form type) is no format: a province
+    uploading with a bare curl gets its CSV read."""
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = client.post("/api/v1/networks/440000/batches?mode=upsert", data=samples.guangdong_csv(2), headers={**headers, **auth(tokens["gd"])})
+    assert r.status_code == 200 and r.get_json()["counts"]["created"] == 2, r.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    "content_type, body, detail",
+    [
+        pytest.param(
+            "text/csv; charset=utf-16", samples.guangdong_csv(2, encoding="utf-8"), "read as utf-16", id="UTF-8 CSV declared utf-16"
+        ),
+        pytest.param("text/csv", "仪器编号,仪器名称\n".encode("gb18030"), "holds no records", id="CSV header without rows"),
+        pytest.param("application/json", b"[]", "holds no records", id="empty JSON array"),
+    ],
+)
+def test_a_body_without_records_gets_400(client, tokens, store, content_type, body, detail):
+    """A body read in the wrong charset (declared utf-16, sent as UTF-8) came out as one header line
+    and was answered `done` with 0 records: the province believed its batch taken."""
+    network, token = ("110000", "bj") if "json" in content_type else ("440000", "gd")
+    headers = {"Content-Type": content_type, **auth(tokens[token])}
+    r = client.post(f"/api/v1/networks/{network}/batches?mode=upsert", data=body, headers=headers)
+    assert r.status_code == 400, r.get_data(as_text=True)
+    assert detail in r.get_json()["detail"]
+    assert _count(store, BATCHES) == 0
