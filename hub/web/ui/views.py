@@ -294,7 +294,8 @@ def network_page(code):
         if network is None:
             abort(404)
         jobs = queries.recent_jobs(conn, code)
-        result = search(conn, _load({"network": code, "sort": "-value", "page_size": "10"}))
+        # The search its "search all" link opens, so that the number on the link is the one shown there.
+        result = search(conn, _load(_search_args({"network": code, "sort": "-value", "page_size": "10"})))
     return render_template("network.html", network=network, jobs=jobs, result=result, category_name=_category_name)
 
 
