@@ -52,6 +52,23 @@ def test_a_refused_parameter_shows_the_form_again_with_the_search_and_a_message_
 
 
 @pytest.mark.parametrize(
+    "query, message",
+    [
+        pytest.param("min_value=abc", "“abc”不是金额", id="a value that is no amount"),
+        pytest.param("page=abc", "页码须是从 1 起的整数", id="a page that is no number"),
+        pytest.param("page=9999", "可翻页的范围", id="a page beyond the window"),
+        pytest.param("sort=bogus", "data-parameter=\"sort\"", id="an unknown order"),
+    ],
+)
+def test_a_refused_search_says_it_did_not_run_not_that_nothing_was_found(client, query, message):
+    """Under the error, the page said "0 instruments" and "nothing found": false, the search never ran."""
+    body = client.get(f"/?{query}&lang=zh").get_data(as_text=True)
+    assert message in body
+    assert "搜索没有执行" in body
+    assert "没有找到符合条件的仪器" not in body and "共 0 台仪器" not in body
+
+
+@pytest.mark.parametrize(
     "lang, shown, hidden",
     [
         pytest.param("zh", "没有找到这个页面", "The requested URL", id="Chinese: our heading, not werkzeug's English"),
