@@ -87,9 +87,11 @@ class Tags:
     confined: str | None = None
 
     def any_of(self, tags) -> str | None:
-        """The tag among `tags` (an If-None-Match) that still names the answer, if one does: a
-        confined tag is only ever sent with an answer that read nothing else."""
-        return next((t for t in (self.confined, self.whole) if t is not None and t in tags), None)
+        """The tag among `tags` (werkzeug's ETags of an If-None-Match) that still names the answer, if
+        one does: a confined tag is only ever sent with an answer that read nothing else. Compared
+        weakly, as RFC 9110 has If-None-Match compared: a proxy that compresses an answer marks its
+        tag weak (W/"…"), and its clients then never got a 304."""
+        return next((t for t in (self.confined, self.whole) if t is not None and tags.contains_weak(t)), None)
 
 
 def tags(kind: str, params, state: tuple, network: str | None) -> Tags:
