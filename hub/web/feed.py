@@ -177,6 +177,7 @@ def list_batches(code, limit):
 
 
 @bp.route("/networks/<string:code>/batches/<string:batch_id>")
+@bp.no_query()
 @bp.response(200, description="The batch report", content_type="application/json")
 @bp.documented((404, "No such batch of this network"))
 @require("publisher", network="code")
@@ -213,6 +214,7 @@ def list_holds(state):
 
 
 @bp.route("/holds/<int:hold_id>")
+@bp.no_query()
 @bp.response(200, description="One held withdrawal", content_type="application/json")
 @bp.documented((404, "No such hold"))
 @require("admin")

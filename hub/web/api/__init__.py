@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import flask_smorest
 from flask import request
+from marshmallow import RAISE, Schema
 from webargs.flaskparser import FlaskParser
 
 from hub.web.errors import Problem
@@ -25,6 +26,14 @@ class _Parser(FlaskParser):
     DEFAULT_UNKNOWN_BY_LOCATION = {k: None for k in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION}
 
 
+class NoQuery(Schema):
+    """The query of a view that takes no parameter: any is unknown, and refused like any unknown one
+    (`stats?network=110000` answered the national figures, as if filtered)."""
+
+    class Meta:
+        unknown = RAISE
+
+
 class Blueprint(flask_smorest.Blueprint):
     ARGUMENTS_PARSER = _Parser()
 
@@ -32,6 +41,10 @@ class Blueprint(flask_smorest.Blueprint):
         super().__init__(*args, **kwargs)
         self.denied = denied
         self.before_request(_refuse_repeated_parameters)
+
+    def no_query(self):
+        """Declare that a view takes no query parameter (`NoQuery`)."""
+        return self.arguments(NoQuery, location="query", as_kwargs=True)
 
     def documented(self, *statuses):
         """Document a guarded view's answers: the blueprint's refusals (the guard itself is

@@ -98,6 +98,7 @@ def _json(body, status: int = 200):
 
 
 @blp.route("/networks")
+@blp.no_query()
 @blp.response(200, NetworksOut)
 @blp.documented()
 @require("admin")
@@ -108,6 +109,7 @@ def networks():
 
 
 @blp.route("/networks/<string:code>")
+@blp.no_query()
 @blp.response(200, NetworkDetailOut)
 @blp.documented((404, "No such network in the registry"))
 @require("admin")

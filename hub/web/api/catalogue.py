@@ -79,6 +79,7 @@ def _search_answer(conn, params: SearchParams) -> tuple[bytes, bool]:
 
 
 @blp.route("/<string:instrument_id>")
+@blp.no_query()
 @blp.response(200, InstrumentOut)
 @blp.alt_response(404, description="No such instrument")
 @blp.alt_response(410, description="Withdrawn: the problem document carries the record's `tombstone`")

@@ -266,6 +266,7 @@ def _request_status(row) -> dict:
 
 
 @blp.route(f"{API}/requests/<int:rid>")
+@blp.no_query()
 @blp.response(200, EvaluationRequestOut)
 @blp.alt_response(401, description="No valid bearer token")
 @blp.alt_response(403, description="The token's role is not evaluator or admin")
@@ -281,6 +282,7 @@ def get_evaluation_request(rid):
 
 
 @blp.route(API, methods=["GET"])
+@blp.no_query()
 @blp.response(200, EvaluationOut(many=True))
 @blp.alt_response(401, description="A bearer token was sent but is unknown or revoked")
 @public
@@ -303,6 +305,7 @@ def _file(row, body: bytes, media_type: str, name: str) -> Response:
 
 
 @blp.route(f"{API}/<int:eid>")
+@blp.no_query()
 @blp.response(
     200, description="report.json exactly as stored (format hub-evaluation/1, docs/evaluation.md)", content_type="application/json"
 )
@@ -318,6 +321,7 @@ def get_evaluation(eid):
 
 
 @blp.route(f"{API}/<int:eid>/report.csv")
+@blp.no_query()
 @blp.response(200, description="report.csv: one row per unit", content_type="text/csv")
 @blp.alt_response(404, description="No such evaluation")
 @blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
@@ -329,6 +333,7 @@ def get_report_csv(eid):
 
 
 @blp.route(f"{API}/<int:eid>/report.html")
+@blp.no_query()
 @blp.response(200, description="report.html: a self-contained page with charts", content_type="text/html")
 @blp.alt_response(404, description="No such evaluation")
 @blp.alt_response(401, description="A bearer token was sent but is unknown, revoked or expired")
@@ -352,6 +357,7 @@ def _section(eid: int, key: str):
 
 
 @blp.route(f"{API}/<int:eid>/panel")
+@blp.no_query()
 @blp.response(
     200,
     description=(
@@ -369,6 +375,7 @@ def get_panel(eid):
 
 
 @blp.route(f"{API}/<int:eid>/audit")
+@blp.no_query()
 @blp.response(
     200,
     description="The statistical audit: correlations, Cronbach's alpha, PCA per dimension, flags, effective weights (docs/evaluation.md)",

@@ -85,6 +85,7 @@ def _networks(conn, code=None) -> list[dict]:
 
 
 @blp.route("/networks")
+@blp.no_query()
 @blp.response(200, NetworkOut(many=True))
 @public
 def list_networks():
@@ -94,6 +95,7 @@ def list_networks():
 
 
 @blp.route("/networks/<string:code>")
+@blp.no_query()
 @blp.response(200, NetworkOut)
 @blp.alt_response(404, description="No such network")
 @public
@@ -107,6 +109,7 @@ def get_network(code):
 
 
 @blp.route("/stats")
+@blp.no_query()
 @blp.response(200, StatsOut)
 @public
 def stats():
