@@ -3,6 +3,8 @@ request arguments with, so they accept and refuse exactly the same things."""
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass
 from decimal import Decimal
 
@@ -68,6 +70,16 @@ def _printable(value: str) -> bool:
     return all(ch.isprintable() or ch in " \u3000" for ch in value)
 
 
+#: Spacing a query picks up when pasted from a web page or a document: tabs, no-break and other
+#: Unicode spaces read as a space; zero-width characters (and a stray BOM) are dropped.
+_SPACES = re.compile(r"[\t\u00a0\u1680\u2000-\u200a\u202f\u205f]")
+_ZERO_WIDTH = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+
+
+def _spaced(q: str) -> str:
+    return _ZERO_WIDTH.sub("", _SPACES.sub(" ", q))
+
+
 class SearchParamsSchema(Schema):
     """Query parameters of GET /api/v1/instruments (and of its export). Unknown ones are refused."""
 
@@ -130,7 +142,7 @@ class SearchParamsSchema(Schema):
     @validates_schema
     def _check(self, data, **kwargs):
         q = data.get("q")
-        if q is not None and not _printable(q):
+        if q is not None and not _printable(_spaced(q)):
             raise ValidationError(_unprintable_message(q), "q")
         lo, hi = data.get("min_value"), data.get("max_value")
         if lo is not None and hi is not None and lo > hi:
@@ -141,7 +153,7 @@ class SearchParamsSchema(Schema):
     @post_load
     def _make(self, data, **kwargs):
         if data.get("q") is not None:
-            data["q"] = data["q"].strip() or None
+            data["q"] = _spaced(data["q"]).strip() or None
         return data
 
 
@@ -149,8 +161,10 @@ def _unprintable_message(q: str) -> str:
     # Raw UTF-8 bytes in a URL (curl with 液相色谱 typed in) reach a WSGI app as Latin-1 mojibake, whose
     # C1 characters are what makes the text unprintable: say what to send instead.
     try:
-        q.encode("latin-1").decode("utf-8")
+        mojibake = q.encode("latin-1").decode("utf-8") != q
     except (UnicodeEncodeError, UnicodeDecodeError):
+        mojibake = False
+    if not mojibake:
         return "must not contain control characters"
     return "is not percent-encoded UTF-8: encode the query, e.g. q=%E6%B6%B2%E7%9B%B8 for 液相 (curl: -G --data-urlencode q=…)"
 

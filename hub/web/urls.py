@@ -47,7 +47,12 @@ def refuse_control_characters():
     for key, value in request.args.items(multi=True):
         if has_control(key) or has_control(value):
             name = key if not has_control(key) else "(a parameter name)"
-            raise ControlCharacters(f"invalid parameter {name}: it holds a control character (such as NUL, CR or LF); remove it")
+            message = "it holds a control character (such as NUL, CR or LF); remove it"
+            refusal = ControlCharacters(f"invalid parameter {name}: {message}")
+            # Shaped as webargs' refusals are, so that the problem's `errors` names the parameter as
+            # every other invalid parameter's does.
+            refusal.data = {"messages": {"query": {name: [message]}}}
+            raise refusal
     return None
 
 
