@@ -57,7 +57,7 @@ def test_a_refused_parameter_shows_the_form_again_with_the_search_and_a_message_
         pytest.param("min_value=abc", "“abc”不是金额", id="a value that is no amount"),
         pytest.param("page=abc", "页码须是从 1 起的整数", id="a page that is no number"),
         pytest.param("page=9999", "可翻页的范围", id="a page beyond the window"),
-        pytest.param("sort=bogus", "data-parameter=\"sort\"", id="an unknown order"),
+        pytest.param("sort=bogus", 'data-parameter="sort"', id="an unknown order"),
     ],
 )
 def test_a_refused_search_says_it_did_not_run_not_that_nothing_was_found(client, query, message):
@@ -140,3 +140,29 @@ def test_rendered_charts_are_cached_by_content():
     assert charts.bar_chart_svg("", bars) is first
     assert charts.CACHE.hits == hits + 1
     assert charts.bar_chart_svg("", [charts.Bar("液相色谱仪", "LC", 4.0)]) != first
+
+
+@pytest.mark.parametrize(
+    "referer, back",
+    [
+        pytest.param("http://localhost/?q=%E7%94%B5%E9%95%9C&page=2", "/?q=%E7%94%B5%E9%95%9C&amp;page=2", id="from a search: back to it"),
+        pytest.param("http://localhost/networks/370000", "/", id="from another page: the search page"),
+        pytest.param("https://elsewhere.example/?q=x", "/", id="from another site: the search page"),
+        pytest.param(None, "/", id="no referrer"),
+    ],
+)
+def test_back_to_search_returns_to_the_search_the_record_was_opened_from(client, referer, back):
+    """'返回搜索' led to / whatever the search was: the query, the filters and the page were lost."""
+    headers = {"Referer": referer} if referer else {}
+    body = client.get("/instruments/370000:UI0021", headers=headers).get_data(as_text=True)
+    assert f'href="{back}" id="back-to-search"' in body
+
+
+def test_a_search_of_nothing_names_its_network_and_city_filters(client):
+    """With no result there is no facet to take a label from: the chips read "网络：370000 ×"."""
+    record = next(r for r in data.records() if r["network"] == "370000")
+    city, city_name = record["region"]["city"], record["region"]["city_name"]
+    body = client.get(f"/?network=370000&city={city}&q=扫描隧道显微镜XYZ&lang=zh").get_data(as_text=True)
+    chips = re.findall(r'<a class="chip"[^>]*>([^<]+)<', body)
+    assert len(chips) == 2 and not any("370000" in c or city in c for c in chips), chips
+    assert any(city_name in c for c in chips), chips

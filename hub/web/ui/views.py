@@ -8,11 +8,11 @@ through hub.web.ui.queries.
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from functools import lru_cache
 
-from flask import Response, abort, g, render_template, request
+from flask import Response, abort, g, render_template, request, url_for
 from marshmallow import ValidationError
 
 from hub import subsidies
@@ -25,6 +25,7 @@ from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
 from hub.auth.web import public
 from hub.search import load_params, search
 from hub.search.cache import cached
+from hub.search.facets import city_names
 from hub.search.labels import category_label, network_names
 from hub.store.models import Instrument
 from hub.web import ui
@@ -194,9 +195,28 @@ def _filter_label(key: str, value: str) -> str:
             shown = value
     elif key == "include_retired":
         return i18n.gettext("search.including_retired")
+    elif key in _VALUE_NAMES and value != "unknown":
+        shown = _VALUE_NAMES[key](value)
     else:
         shown = formatting.vocabulary(key, value, g.lang) if value != "unknown" else i18n.gettext("unknown")
     return _chip(key, shown)
+
+
+def _network_value(code: str) -> str:
+    with _store().read() as conn:
+        name = network_names(conn).get(code)
+    return (places.network_label_en(code, name) if g.lang == "en" else name) or code
+
+
+def _city_value(code: str) -> str:
+    with _store().read() as conn:
+        name = city_names(conn, [code]).get(code)
+    return (places.city_en(name) if g.lang == "en" else name) or code
+
+
+#: Filters whose values are codes, named for a chip the facets did not label (no result holds the
+#: value: a search of nothing showed "网络：420000").
+_VALUE_NAMES = {"network": _network_value, "city": _city_value}
 
 
 def _chip(key: str, shown: str) -> str:
@@ -250,7 +270,19 @@ def instrument_page(instrument_id):
         place=_place(region),
         category_name=_category_name,
         also_listed=also_listed,
+        back_href=_search_came_from(),
     )
+
+
+def _search_came_from() -> str:
+    """The search page this one was opened from (its query and page), else the search page itself:
+    "back to search" kept nothing of the search. The hub's Referrer-Policy (same-origin) sends the
+    full URL between its own pages and nothing to others."""
+    home = url_for("ui.search_page")
+    came = urlsplit(request.referrer or "")
+    if came.netloc == request.host and came.path == home and came.query:
+        return f"{home}?{came.query}"
+    return home
 
 
 def _network_name(names: dict, code: str) -> str:
