@@ -55,3 +55,20 @@ def test_ranking_page_in_a_browser_without_javascript(chromium_nojs, live, creat
         if json.loads(e["message"])["message"]["method"] == "Network.requestWillBeSent"
     ]
     assert urls and all(urlparse(u).netloc == hub.netloc for u in urls if u.startswith(("http:", "https:", "//"))), urls
+
+
+@pytest.mark.slow
+def test_the_ranking_table_stays_readable_on_a_phone_in_chinese(chromium_nojs, live, created):
+    """The uncertainty in words was squeezed to 52 px and wrapped a character a line: each row
+    391 px tall, two networks a screen. The table now scrolls within its box instead."""
+    from selenium.webdriver.common.by import By
+
+    eid = created({"framework": "provinces", "runs": 60, "seed": 2, "publish": True})["id"]
+    driver = chromium_nojs
+    driver.set_window_size(390, 844)
+    driver.get(f"{live}/evaluations/{eid}?lang=zh")
+    rows = driver.find_elements(By.CSS_SELECTOR, "#ranking tbody tr")
+    words = driver.find_element(By.CSS_SELECTOR, "#ranking td.in-words")
+    assert len(rows) == 30 and max(r.size["height"] for r in rows) < 120, [r.size["height"] for r in rows[:5]]
+    assert words.size["width"] >= 200
+    assert driver.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
