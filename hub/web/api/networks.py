@@ -12,13 +12,15 @@ from hub.exports.record import iso, money
 from hub.auth.web import public
 from hub.search import labels
 from hub.search.cache import cached
-from hub.search.facets import VALUE_BANDS, band_expression, band_key
+from hub.search.facets import UNKNOWN_LABEL, VALUE_BANDS, band_expression, band_key
+from hub.search.params import UNKNOWN
 from hub.search.tables import docs
 from hub.store.models import HarvestJob, Instrument, Network
 from hub.web import store
 from hub.web.api import Blueprint
 from hub.web.api.schemas import NetworkOut, StatsOut
 from hub.web.errors import Problem
+from hub.web.ui import places
 
 blp = Blueprint("networks", __name__, url_prefix="/api/v1", description="Provincial networks and national statistics")
 
@@ -132,7 +134,7 @@ def stats():
             sums[d][keys[i]][0] += n
             sums[d][keys[i]][1] += v
     label = {
-        "by_network": lambda k: (names.get(k, k),) * 2,
+        "by_network": lambda k: (names.get(k, k), places.network_label_en(k, names.get(k, k))),
         "by_category": lambda k: labels.category_label(k),
         "by_owner_type": lambda k: labels.OWNER_TYPES.get(k, (k, k)),
         "by_value_band": lambda k: VALUE_BANDS[int(k)][2:],
@@ -159,5 +161,11 @@ def stats():
                     "total_value": money(v),
                 }
             )
+        if None in sums[d]:
+            # The instruments that do not say (no owner type, category or value): listed, so that each
+            # breakdown adds up to `instruments` — by owner type it covered half the catalogue, unsaid.
+            n, v = sums[d][None]
+            zh, en = UNKNOWN_LABEL
+            groups.append({"value": UNKNOWN, "label": zh, "label_en": en, "instruments": n, "total_value": money(v)})
         out[d] = groups
     return out
