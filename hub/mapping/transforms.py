@@ -192,7 +192,7 @@ def money(value, bare_unit="yuan"):
         number, factor = _decimal(value, "an amount of money"), _BARE[bare_unit]
     if number < 0:
         raise TransformError(f"amount must not be negative, got {_short(value)}")
-    yuan = number * factor
+    yuan = abs(number) * factor  # abs: "-0" is 0.00 yuan, not -0.00
     if yuan >= MAX_YUAN:
         raise TransformError(f"amount {_short(value)} is implausibly large")
     return yuan.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -208,6 +208,19 @@ def test_records_without_an_id_are_reported_by_line(push):
     assert report["rejected"][0]["field"] == "仪器编号" and "line 2" in report["rejected"][0]["reason"]
 
 
+def test_an_id_that_is_no_text_or_number_is_named_as_such_not_as_missing(push):
+    """`"innerId": true` was reported as a record without an id, which sent the province looking
+    for a field that was there."""
+    records = samples.beijing_records(3)
+    records[1]["innerId"] = True
+    records[2]["innerId"] = {"a": 1}
+    report = push("110000", json.dumps(records, ensure_ascii=False).encode(), fmt="json", token="bj").get_json()
+    assert report["counts"]["created"] == 1 and report["counts"]["rejected"] == 2
+    reasons = [r["reason"] for r in report["rejected"]]
+    assert all("must be a text or a number" in r for r in reasons), reasons
+    assert "got true" in reasons[0] and 'got {"a": 1}' in reasons[1]
+
+
 def test_the_audit_log_says_who_changed_what(push, client, tokens, store):
     from hub.auth.tokens import list_tokens
 

@@ -76,6 +76,12 @@ def test_money(value, bare_unit, expected):
     assert run("money", value, bare_unit=bare_unit) == Decimal(expected)
 
 
+@pytest.mark.parametrize("value", ["-0", "-0.00", -0.0])
+def test_negative_zero_is_zero(value):
+    """Decimal keeps the sign of a zero: "-0" was stored and reported as "-0.00 yuan"."""
+    assert str(run("money", value, bare_unit="wanyuan")) == "0.00"
+
+
 @pytest.mark.parametrize(
     "value",
     [
