@@ -53,6 +53,17 @@ def test_first_result_is_on_the_first_screen(sized, live_server):
     assert (filters.get_attribute("open") is None) == (size == "phone")
 
 
+def test_statistics_charts_keep_their_drawn_size_and_the_page_its_width(sized, live_server):
+    """Shrunk to a phone's screen the charts' labels were 6 px tall: a chart keeps its size and
+    scrolls within its box, and no page gets wider than the screen."""
+    size, driver = sized
+    driver.get(live_server + "/stats?lang=zh")
+    widths = driver.execute_script("return [...document.querySelectorAll('.chart img')].map(i => i.getBoundingClientRect().width)")
+    assert widths and min(widths) >= 600, widths
+    page, screen = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert page <= screen, f"{size}: the page is {page} px wide on a {screen} px screen"
+
+
 def test_a_facet_longer_than_its_top_values_is_collapsed(sized, live_server):
     size, driver = sized
     driver.get(live_server + "/?lang=zh")
