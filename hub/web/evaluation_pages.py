@@ -4,6 +4,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import Blueprint, Response, abort, render_template, request
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from hub.store.models import Evaluation
 from hub.web import store
 from hub.web.api.evaluation_schemas import links
 from hub.web.rendered_reports import RENDERED
+from hub.web.ui import places
 
 bp = Blueprint("evaluation_pages", __name__)
 _E = Evaluation.__table__
@@ -66,7 +69,7 @@ def evaluation_page(eid):
             label = ", ".join(f"{s['period']}: {s['rank'] if s['rank'] is not None else '–'}" for s in m["series"])
             moves[m["id"]] = {
                 **m,
-                "spark": rank_sparkline(m["series"], len(ranked), _("eval.series_alt", unit=m["label"] or m["id"], values=label)),
+                "spark": rank_sparkline(m["series"], len(ranked), _("eval.series_alt", unit=_unit_label(lang, m), values=label)),
             }
     words = {u["id"]: wording.unit_summary(u, _, lang) for u in ranked}
     methods = {
@@ -110,7 +113,18 @@ def evaluation_page(eid):
         wording=wording,
         reasons={code: wording.reason(code, _) for code in wording.REASONS},
         lang=lang,
+        unit_label=partial(_unit_label, lang),
     )
+
+
+def _unit_label(lang: str, unit: dict) -> str:
+    """A unit's name as the page's reader reads it: a registered network in English on an English
+    page (the report keeps the Chinese names it was computed with), any other unit as the report
+    names it."""
+    label = unit.get("label") or unit["id"]
+    if lang == "en" and places.is_network(unit["id"]):
+        return places.network_label_en(unit["id"], label) or label
+    return label
 
 
 @bp.get("/evaluations/<int:eid>/charts/score.svg")

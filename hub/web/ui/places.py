@@ -91,6 +91,11 @@ def _registry_names() -> dict[str, tuple[str, str | None]]:
         return {}
 
 
+def is_network(code: str) -> bool:
+    """Whether `code` is a registered network's."""
+    return code in _registry_names()
+
+
 def network_label_en(code: str, name: str | None) -> str | None:
     """A network's name on English pages: the registry's `name_en`, else named after its province."""
     province, english = _registry_names().get(code) or (None, None)
