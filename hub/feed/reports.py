@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from hub.exports.record import iso
 from hub.feed.models import BATCHES
 from hub.harvest.writer import ERRORS
 
@@ -34,8 +35,8 @@ def build_report(conn, batch_id: str) -> dict | None:
         records=b.records,
         bytes=b.body_bytes,
         token=b.token_id,
-        received_at=b.received_at,
-        finished_at=b.finished_at,
+        received_at=iso(b.received_at),
+        finished_at=iso(b.finished_at),
         job_id=b.job_id,
         counts=outcome.get("counts"),
         withdrawal=outcome.get("withdrawal"),
@@ -72,4 +73,7 @@ def batch_network(conn, batch_id: str) -> str | None:
 def list_batches(conn, network: str, limit: int = 50) -> list[dict]:
     cols = [BATCHES.c[n] for n in ("id", "kind", "mode", "year", "state", "records", "received_at", "finished_at", "token_id")]
     rows = conn.execute(select(*cols).where(BATCHES.c.network == network).order_by(BATCHES.c.received_at.desc()).limit(limit))
-    return [dict(r._mapping, report=report_url(network, r.id)) for r in rows]
+    # Times as ISO 8601 in UTC, as in the report (Flask wrote these in RFC 1123, the report without a zone).
+    return [
+        dict(r._mapping, received_at=iso(r.received_at), finished_at=iso(r.finished_at), report=report_url(network, r.id)) for r in rows
+    ]

@@ -299,3 +299,15 @@ def test_small_batches_sent_at_once_apply_one_at_a_time_in_the_order_received(ap
             written_by = set(conn.execute(select(INSTRUMENTS.c.last_batch_id).where(INSTRUMENTS.c.network == "440000")).scalars())
         assert all(a.finished_at <= b.started_at for a, b in zip(runs, runs[1:])), f"round {round_}: batches applied side by side"
         assert last.state == "done" and written_by == {last.id}, f"round {round_}: the catalogue holds an earlier batch's records"
+
+
+def test_batch_times_read_the_same_in_the_report_and_the_list(push, client, tokens):
+    """The list gave RFC 1123 ('Mon, 07 Dec 2026 02:14:30 GMT'), the report ISO without a zone: a
+    province comparing the two could not tell they were the same instant. Both are ISO 8601 in UTC."""
+    import re
+
+    report = push("440000", samples.guangdong_csv(2)).get_json()
+    listed = client.get("/api/v1/networks/440000/batches", headers=auth(tokens["gd"])).get_json()["batches"][0]
+    utc = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z")
+    for field in ("received_at", "finished_at"):
+        assert utc.fullmatch(report[field]) and listed[field] == report[field], (field, report[field], listed[field])
