@@ -235,7 +235,7 @@ def _source_id(item, mapping, id_path, mode) -> tuple[str | None, str | None]:
         return None, f"expected an object, got {type(payload).__name__}"
     if sid is None:
         given = payload.get(id_path) if isinstance(payload, dict) else None
-        if given is not None and given != "":  # there, but true, an object or a list: no id either
+        if isinstance(given, (bool, dict, list)):  # there, but true, an object or a list: no id either
             shown = json.dumps(given, ensure_ascii=False)[:80]
             return None, f"the record id ({id_path}) must be a text or a number, got {shown}; the record cannot be stored or reported by id"
         return None, f"the record id ({id_path}) is missing; the record cannot be stored or reported by id"
