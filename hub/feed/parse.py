@@ -81,8 +81,10 @@ class Item:
 
 
 #: Content-Types that name no format — none, or what HTTP clients send when not told (curl's
-#: `--data` sends a form type): the body's first bytes decide.
-UNNAMED_TYPES = ("", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded")
+#: `--data` sends a form type; Windows types a .csv file as an Excel one): the body's first bytes decide.
+UNNAMED_TYPES = ("", "application/octet-stream", "text/plain", "application/x-www-form-urlencoded", "application/vnd.ms-excel")
+#: The first bytes of an old Excel (.xls) workbook, which the feed does not read, whatever its type says.
+XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 
 
 class UnreadableType(HubError):
@@ -107,6 +109,8 @@ def detect_format(content_type: str | None, body: bytes) -> str:
         return "xml"
     if mime not in UNNAMED_TYPES:
         raise UnreadableType(mime)
+    if body.startswith(XLS_MAGIC):
+        raise UnreadableType("old Excel (.xls)")
     if body.startswith(XLSX_MAGIC):
         return "xlsx"
     head = body[:64].lstrip(b"\xef\xbb\xbf \t\r\n")

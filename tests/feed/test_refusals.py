@@ -129,22 +129,27 @@ def test_a_harvested_network_takes_no_push(push, tokens):
     [
         pytest.param("application/pdf", b"%PDF-1.4 \x00\x01\x02", id="a PDF"),
         pytest.param("application/pdf", samples.guangdong_csv(2), id="CSV sent as a PDF"),
-        pytest.param("application/vnd.ms-excel", b"\xd0\xcf\x11\xe0", id="an old .xls"),
+        pytest.param("application/vnd.ms-excel", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", id="an old .xls"),
+        pytest.param(None, b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", id="an old .xls without a type"),
         pytest.param("image/png", b"\x89PNG\r\n", id="an image"),
     ],
 )
 def test_a_content_type_naming_another_format_gets_415(client, tokens, store, content_type, body):
     """Sniffed as CSV, a PDF was a batch of no records, answered `done`."""
-    r = client.post("/api/v1/networks/440000/batches?mode=upsert", data=body, headers={"Content-Type": content_type, **auth(tokens["gd"])})
+    headers = {"Content-Type": content_type} if content_type else {}
+    r = client.post("/api/v1/networks/440000/batches?mode=upsert", data=body, headers={**headers, **auth(tokens["gd"])})
     assert r.status_code == 415, r.get_data(as_text=True)
-    assert content_type in r.get_json()["detail"] and "text/csv" in r.get_json()["detail"]
+    named = "(.xls)" if body.startswith(b"\xd0\xcf") else content_type
+    assert named in r.get_json()["detail"] and "text/csv" in r.get_json()["detail"]
     assert _count(store, BATCHES) == 0
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", None])
+@pytest.mark.parametrize(
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/octet-stream", "application/vnd.ms-excel", None]
+)
 def test_a_content_type_naming_no_format_lets_the_first_bytes_decide(client, tokens, store, content_type):
-    """What HTTP clients send when not told (curl's --data sends a form type) is no format: a province
-    uploading with a bare curl gets its CSV read."""
+    """What HTTP clients send when not told (curl's --data sends a form type; Windows types a .csv as
+    an Excel file) is no format: a province uploading with a bare curl gets its CSV read."""
     headers = {"Content-Type": content_type} if content_type else {}
     r = client.post("/api/v1/networks/440000/batches?mode=upsert", data=samples.guangdong_csv(2), headers={**headers, **auth(tokens["gd"])})
     assert r.status_code == 200 and r.get_json()["counts"]["created"] == 2, r.get_data(as_text=True)
