@@ -166,3 +166,10 @@ def test_a_search_of_nothing_names_its_network_and_city_filters(client):
     chips = re.findall(r'<a class="chip"[^>]*>([^<]+)<', body)
     assert len(chips) == 2 and not any("370000" in c or city in c for c in chips), chips
     assert any(city_name in c for c in chips), chips
+
+
+def test_the_search_page_headings_go_down_one_level_at_a_time(client):
+    """Screen readers list a page by its headings: the facets' h3 came straight after the h1."""
+    body = client.get("/?lang=zh").get_data(as_text=True)
+    levels = [int(n) for n in re.findall(r"<h([1-6])\b", body)]
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
