@@ -127,7 +127,8 @@ def network(code):
         errs = dashboard.errors(conn, code, page=page, per_page=50)
         recent = dashboard.runs(conn, code)
         net_alerts = alerts_mod.list_alerts(conn, state="all", network=code, limit=20)
-    return render_template("admin/network.html", n=row, runs=recent, errors=errs, alerts=net_alerts, csrf=_csrf())
+        probed = any(day["probes"] for day in dashboard.probe_series(conn, code))
+    return render_template("admin/network.html", n=row, runs=recent, errors=errs, alerts=net_alerts, probed=probed, csrf=_csrf())
 
 
 @bp.get("/admin/networks/<code>/<chart>.svg")

@@ -185,6 +185,14 @@ def test_thirty_day_charts_are_svg(client, admin, filled):
     assert client.get("/admin/networks/420000/pie.svg", headers=bearer(admin)).status_code == 404
 
 
+def test_a_network_without_probes_says_so_instead_of_two_empty_charts(client, admin, filled):
+    """A pushed network is never probed: its page showed two empty frames and no word why."""
+    probed = client.get("/admin/networks/420000?lang=en", headers=bearer(admin)).get_data(as_text=True)
+    assert "/admin/networks/420000/availability.svg" in probed and 'id="no-probes"' not in probed
+    pushed = client.get("/admin/networks/440000?lang=en", headers=bearer(admin)).get_data(as_text=True)
+    assert "availability.svg" not in pushed and "a pushed network is not probed" in pushed
+
+
 def test_harvest_now_is_queued_for_the_scheduler_never_run_in_the_request(client, store, admin):
     r = client.post("/api/v1/admin/networks/420000/harvest", json={"full": True}, headers=bearer(admin))
     assert r.status_code == 202 and r.get_json()["full"] is True
