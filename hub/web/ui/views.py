@@ -204,8 +204,7 @@ def _filter_label(key: str, value: str) -> str:
 
 def _network_value(code: str) -> str:
     with _store().read() as conn:
-        name = network_names(conn).get(code)
-    return (places.network_label_en(code, name) if g.lang == "en" else name) or code
+        return _network_name(network_names(conn), code)
 
 
 def _city_value(code: str) -> str:
