@@ -173,3 +173,13 @@ def test_the_search_page_headings_go_down_one_level_at_a_time(client):
     body = client.get("/?lang=zh").get_data(as_text=True)
     levels = [int(n) for n in re.findall(r"<h([1-6])\b", body)]
     assert levels[0] == 1 and all(b <= a + 1 for a, b in zip(levels, levels[1:])), levels
+
+
+@pytest.mark.parametrize(
+    "lang, shown",
+    [pytest.param("zh", "XML 导出文件（sdyq-xml）", id="zh"), pytest.param("en", "XML export files (sdyq-xml)", id="en")],
+)
+def test_a_network_page_says_how_the_network_is_collected_in_words(client, lang, shown):
+    """采集方式 read "sdyq-xml": a vendor's code, which tells a province or the public nothing."""
+    body = client.get(f"/networks/370000?lang={lang}").get_data(as_text=True)
+    assert f"<dd>{shown}</dd>" in body

@@ -48,6 +48,16 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "remap": N_("job_kind.remap"),
         "push": N_("job_kind.push"),
     },
+    # How a network is collected: its connector family. A family an extension adds has no label
+    # here and is shown by its code.
+    "family": {
+        "sdyq-xml": N_("family.sdyq-xml"),
+        "hbkx-json": N_("family.hbkx-json"),
+        "yqlm-html": N_("family.yqlm-html"),
+        "oai-pmh": N_("family.oai-pmh"),
+        "tabular": N_("family.tabular"),
+        "push": N_("family.push"),
+    },
     "job_state": {
         "running": N_("job_state.running"),
         "succeeded": N_("job_state.succeeded"),
