@@ -7,7 +7,10 @@ or a header and answered 500":
 * a path or query string holding a control character (NUL, CR, LF, ESC …; a tab is allowed) or a
   non-character (U+FFFE, U+FFFF) is a 400 before routing to any view: such bytes are in no id, code,
   date or search word the hub serves, and PostgreSQL, XML and HTTP headers cannot hold them.
-  A blueprint may answer `ControlCharacters` in its own protocol (OAI-PMH answers `badArgument`).
+  A blueprint may answer `ControlCharacters` in its own protocol (OAI-PMH answers `badArgument`);
+* a query argument whose percent-encoded bytes are not UTF-8 (`q=%FF`, GBK bytes, a character cut
+  short) is a 400 too: werkzeug keeps such bytes as the text `%FF`, so a view would otherwise search
+  for, or look up, something the client never sent.
 
 Query arguments that are numbers go through hub.web.api.params (bounded marshmallow fields).
 """
@@ -15,6 +18,7 @@ Query arguments that are numbers go through hub.web.api.params (bounded marshmal
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_to_bytes
 
 from flask import request
 from werkzeug.exceptions import BadRequest
@@ -56,7 +60,34 @@ def refuse_control_characters():
     return None
 
 
+def _not_utf8(query_string: bytes) -> str | None:
+    """The name of the first query argument whose bytes are not UTF-8, or None."""
+    for pair in query_string.split(b"&"):
+        name, _, value = pair.partition(b"=")
+        try:
+            unquote_to_bytes(name.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return "(a parameter name)"
+        try:
+            unquote_to_bytes(value.replace(b"+", b" ")).decode("utf-8")
+        except UnicodeDecodeError:
+            return unquote_to_bytes(name).decode("utf-8")
+    return None
+
+
+def refuse_bytes_not_utf8():
+    """before_request: 400 for a query argument that is not percent-encoded UTF-8."""
+    name = _not_utf8(request.query_string) if b"%" in request.query_string else None
+    if name is None:
+        return None
+    message = "its bytes are not UTF-8 (such as %FF, or GBK); percent-encode the UTF-8 bytes of the text, e.g. %E6%B6%B2%E7%9B%B8 for 液相"
+    refusal = ControlCharacters(f"invalid parameter {name}: {message}")
+    refusal.data = {"messages": {"query": {name: [message]}}}
+    raise refusal
+
+
 def init_app(app) -> None:
     """Before any blueprint is registered: the converter is bound when a rule is added."""
     app.url_map.converters["int"] = BoundedInt
     app.before_request(refuse_control_characters)
+    app.before_request(refuse_bytes_not_utf8)

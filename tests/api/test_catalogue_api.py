@@ -135,6 +135,22 @@ def test_chinese_sent_as_raw_bytes_is_told_to_percent_encode(client):
 
 
 @pytest.mark.parametrize(
+    "raw",
+    [
+        pytest.param("%FF", id="a lone byte"),
+        pytest.param("%E6%B6%B2%E7%9B", id="a character cut short"),
+        pytest.param("%B2%E7%9B%B8", id="GBK bytes"),
+    ],
+)
+def test_a_query_that_is_not_utf8_is_refused_not_searched_for_replacement_characters(client, raw):
+    """`q=%FF` was searched as U+FFFD, the character the server put in place of the byte it could
+    not read: the client got a search for something it never sent, answered with nothing found."""
+    r = client.get(f"/api/v1/instruments?q={raw}")
+    assert r.status_code == 400
+    assert r.json["errors"][0]["parameter"] == "q" and "UTF-8" in r.json["errors"][0]["messages"][0]
+
+
+@pytest.mark.parametrize(
     "q",
     ['"', "*", "NEAR(", "NEAR(a b)", "a AND b", "-x", "a OR b", "col:val", "' OR 1=1 --", "%_", "\\", "^", "{name}:x", "电镜*", "“引号”"],
 )

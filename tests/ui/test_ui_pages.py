@@ -22,6 +22,7 @@ ACTIVE = len(data.records())
         pytest.param("/?page=-1", 400, id="negative page"),
         pytest.param("/?page_size=1000000", 400, id="huge page size"),
         pytest.param("/?category=01%27%20OR%201=1", 400, id="SQL fragment"),
+        pytest.param("/?q=%FF%FE", 400, id="bytes that are not UTF-8"),
         pytest.param("/?utm_source=x", 200, id="unknown arguments are the page's business"),
         pytest.param("/instruments/370000:UI0021", 200, id="instrument"),
         pytest.param("/instruments/420000:UI0900", 410, id="withdrawn: 410 with tombstone"),
