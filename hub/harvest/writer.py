@@ -101,8 +101,8 @@ def _screen(raw, payload_json: str):
     where = unstorable_field(raw.payload) if "\\ud" in payload_json else None
     if raw.source_updated is not None and not storable(raw.source_updated):
         raw, where = dataclasses.replace(raw, source_updated=escaped(raw.source_updated)), where or "(update time)"
-    if raw.problem:
-        return raw, (None, raw.problem)
+    if raw.problem:  # the connector could not read the record as a whole (a row's cells, a header)
+        return raw, ("(record)", raw.problem)
     if where:
         return raw, (where, "text with a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which cannot be stored")
     if len(payload_json) > MAX_RECORD_CHARS:

@@ -182,3 +182,17 @@ def test_an_integer_too_long_to_convert_rejects_its_record_alone(push, store):
     (rejected,) = report["rejected"]
     assert rejected["source_id"] == records[1]["innerId"] and rejected["field"] == "worth", rejected
     _no_leak(r)
+
+
+def test_a_csv_row_with_cells_beyond_the_header_is_rejected_as_a_whole_record(push, store):
+    """The report named no field (`"field": null`) for a row with one cell too many: a province
+    reading its rejections could not tell which part of the row to look at."""
+    rows = samples.guangdong_rows(3)
+    body = samples.to_csv(rows).decode("gb18030").splitlines()
+    body[2] += ",多余"  # the second record's row
+    r = push("440000", ("\n".join(body) + "\n").encode("gb18030"))
+    assert r.status_code == 200, r.get_data(as_text=True)[:500]
+    report = r.get_json()
+    assert report["counts"]["created"] == 2 and report["counts"]["rejected"] == 1
+    (rejected,) = report["rejected"]
+    assert rejected["field"] == "(record)" and "cells" in rejected["reason"], rejected
