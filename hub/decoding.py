@@ -79,6 +79,11 @@ def overridable(encoding: str) -> bool:
     return not single_byte(encoding)
 
 
+def bom_encoding(data: bytes) -> str | None:
+    """The encoding `data`'s byte-order mark names, or None."""
+    return next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+
+
 def decode(data: bytes, declared: str | None = None, override: str | None = None, notes: list | None = None) -> tuple[str, str]:
     """Decode `data`; return (text, encoding used). Raise DecodingError naming what was tried.
     `notes`, when given, receives a sentence for every override set aside (see the module docstring)."""

@@ -19,6 +19,7 @@ body, and the parser itself runs with entity resolution, DTD loading and network
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -30,7 +31,7 @@ from typing import Iterator
 from lxml import etree
 
 from hub import safexml
-from hub.decoding import DecodingError, declared_charset, decode
+from hub.decoding import DecodingError, bom_encoding, declared_charset, decode
 from hub.errors import HubError
 from hub.tabular import XLSX_MAGIC, TableError, TableFile, read_xlsx
 
@@ -348,11 +349,14 @@ def _refuse_dtd(body: bytes) -> None:
         raise BodyError("xml", "DOCTYPE and ENTITY declarations are refused (an nrii feed never needs one); nothing was read", line, col)
 
 
-def _xml_records(body: bytes) -> Iterator[etree._Element]:
+def _xml_records(body: bytes, about: dict | None = None) -> Iterator[etree._Element]:
+    """The record elements (the root's children), cleared once used. `about` receives the
+    document's declared `encoding` at the end (the parser knows it only then)."""
     _refuse_dtd(body)
     depth = 0
     try:
-        for event, element in safexml.iterparse(io.BytesIO(body), events=("start", "end")):
+        parsing = safexml.iterparse(io.BytesIO(body), events=("start", "end"))
+        for event, element in parsing:
             if event == "start":
                 depth += 1
                 if depth == 1:
@@ -368,6 +372,8 @@ def _xml_records(body: bytes) -> Iterator[etree._Element]:
             element.clear(keep_tail=False)
             while element.getprevious() is not None:
                 del root[0]
+        if about is not None:
+            about["encoding"] = parsing.root.getroottree().docinfo.encoding
     except etree.XMLSyntaxError as exc:
         line, col = exc.position if exc.position else (exc.lineno, None)
         raise BodyError("xml", exc.msg, line, col) from None
@@ -400,8 +406,19 @@ def _local_attr(name: str) -> str:
 
 
 def _scan_xml(body, content_type, override):
-    count = sum(1 for _ in _xml_records(body))
-    return Scanned("xml", None, count)
+    about: dict = {}
+    count = sum(1 for _ in _xml_records(body, about))
+    # A byte-order mark first: the parser follows it, but names only a declared encoding.
+    return Scanned("xml", bom_encoding(body) or _python_name(about.get("encoding") or "utf-8"), count)
+
+
+def _python_name(encoding: str) -> str:
+    """Python's name for an encoding the XML parser names (`GBK` → `gbk`), as the CSV and JSON
+    reports name theirs; one Python does not know, lower-cased."""
+    try:
+        return codecs.lookup(encoding).name
+    except LookupError:
+        return encoding.lower()
 
 
 def _read_xml(body, scanned):

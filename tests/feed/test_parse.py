@@ -55,6 +55,21 @@ def test_csv_header_problems(body, problem):
         parse.scan(body, "csv")
 
 
+@pytest.mark.parametrize(
+    "body, encoding",
+    [
+        pytest.param('<?xml version="1.0" encoding="GBK"?><l><r><a>北京</a></r></l>'.encode("gbk"), "gbk", id="declared GBK"),
+        pytest.param("<l><r><a>北京</a></r></l>".encode(), "utf-8", id="no declaration: UTF-8"),
+        pytest.param(b"\xff\xfe" + "<l><r><a>北京</a></r></l>".encode("utf-16-le"), "utf-16-le", id="UTF-16 by its byte-order mark"),
+    ],
+)
+def test_an_xml_batch_says_the_encoding_it_was_read_in(body, encoding):
+    """An XML batch's report said `"encoding": null` whatever its declaration: a province sending
+    GBK could not see that the hub had read it as GBK."""
+    scanned, items = _read(body, "xml")
+    assert scanned.encoding == encoding and items[0].payload == {"a": "北京"}
+
+
 def test_nrii_xml_payload_shape():
     body = (
         '<x:instruments xmlns:x="http://nrii.example.cn/schema/instrument/1.0"><x:instrument>'
