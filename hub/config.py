@@ -189,6 +189,9 @@ class _NetworkSchema(_Strict):
     # (an academy's, a foreign partner's) says its English name here.
     name_en = fields.String(load_default=None)
     province = fields.String(required=True)
+    # English pages name a province through ISO 3166-2; a register that is no province's says where
+    # it is in English here (its `province` is a kind and an owner, which romanising would garble).
+    province_en = fields.String(load_default=None)
     family = fields.String(required=True)
     base_url = fields.String(load_default=None)
     mapping = fields.String(required=True)
@@ -221,6 +224,7 @@ class NetworkConfig:
     schedule: dict = field(default_factory=dict)
     enabled: bool = True
     name_en: str | None = None
+    province_en: str | None = None
     portal_url: str | None = None
     apply_url: str | None = None
 

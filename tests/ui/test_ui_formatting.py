@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -161,3 +162,27 @@ def test_network_names_on_english_pages(code, name, expected):
     from hub.web.ui import places
 
     assert places.network_label_en(code, name) == expected
+
+
+@pytest.mark.parametrize(
+    "code, english",
+    [
+        ("420000", "Hubei"),
+        ("FGBUK1", "Partner abroad · United Kingdom"),
+        ("ACAS01", "Research institutes · Chinese Academy of Sciences"),
+    ],
+)
+def test_where_a_network_is_on_english_pages(code, english):
+    """English pages romanised what is no province's name: "Jingwaihuoban · united kingdom",
+    "Yuansuo · zhongguokexueyuan". The registry says such a register's English place."""
+    from hub.config import Registry
+    from hub.web.ui import places
+
+    assert places.province_en(Registry.load().get(code).province) == english
+
+
+def test_no_network_is_half_chinese_half_english_on_chinese_pages():
+    """The Chinese /stats and /networks read "境外伙伴 · United Kingdom"."""
+    from hub.config import Registry
+
+    assert [n.code for n in Registry.load() if re.search("[A-Za-z]", n.province)] == []

@@ -51,7 +51,7 @@ def _provinces() -> dict[str, str]:
 def province_en(name: str | None) -> str | None:
     if not name:
         return name
-    found = _provinces().get(name)
+    found = _registry_places().get(name) or _provinces().get(name)
     if found:
         return found
     for zh, en in _provinces().items():  # 湖北 for 湖北省
@@ -87,6 +87,17 @@ def _registry_names() -> dict[str, tuple[str, str | None]]:
 
     try:
         return {n.code: (n.province, n.name_en) for n in Registry.load()}
+    except Exception:  # the registry is validated at start-up; a label must not fail a page
+        return {}
+
+
+@lru_cache(maxsize=1)
+def _registry_places() -> dict[str, str]:
+    """The English of the registry's places that are no province (`province_en`)."""
+    from hub.config import Registry
+
+    try:
+        return {n.province: n.province_en for n in Registry.load() if n.province_en}
     except Exception:  # the registry is validated at start-up; a label must not fail a page
         return {}
 
