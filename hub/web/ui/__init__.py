@@ -43,6 +43,12 @@ def _money(value):
     return formatting.money(value, _lang())
 
 
+@bp.app_template_filter("total_money")
+def _total_money(value):
+    """A sum of values: over no known value it reads unknown (未知), never blank (docs/networks.md)."""
+    return formatting.money(value, _lang()) if value is not None else formatting.translate(_lang(), "value.unknown")
+
+
 @bp.app_template_filter("partial_date")
 def _partial_date(value):
     return formatting.partial_date(value, _lang())
