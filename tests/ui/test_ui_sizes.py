@@ -53,6 +53,19 @@ def test_first_result_is_on_the_first_screen(sized, live_server):
     assert (filters.get_attribute("open") is None) == (size == "phone")
 
 
+def test_the_header_links_are_big_enough_to_tap(sized, live_server):
+    """On the phone the header's links were 16–18 px tall, under WCAG 2.2's 24 × 24 px minimum
+    target (2.5.8): a thumb meant for 统计 opened 网络."""
+    size, driver = sized
+    driver.get(live_server + "/?lang=zh")
+    boxes = driver.execute_script(
+        "return [...document.querySelectorAll('header.site a')]"
+        ".map(a => [a.textContent.trim(), a.getBoundingClientRect().height, a.getBoundingClientRect().width])"
+    )
+    small = [(text, round(h), round(w)) for text, h, w in boxes if h < 24 or w < 24]
+    assert boxes and not small, f"{size}: {small}"
+
+
 def test_statistics_charts_keep_their_drawn_size_and_the_page_its_width(sized, live_server):
     """Shrunk to a phone's screen the charts' labels were 6 px tall: a chart keeps its size and
     scrolls within its box, and no page gets wider than the screen."""
