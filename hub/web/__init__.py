@@ -11,6 +11,7 @@ Config keys (besides Flask's own):
 - ANSWERS_DIR: where the processes serving the store on this host share kept search answers
   (hub.web.api.answers; default: a directory of the system's temporary directory named after the
   store's URL; "" keeps them in each process's memory only, as tests do unless they name one)
+- EXPORT_SLOTS: exports this process sends at once (hub.web.slots; default HUB_EXPORT_SLOTS, else 3)
 """
 
 from __future__ import annotations
@@ -47,7 +48,7 @@ def _load(spec: str):
 def create_app(config: dict | None = None) -> Flask:
     from hub.store.db import Store
     from hub.auth import web as auth_web
-    from hub.web import api, errors, headers, urls
+    from hub.web import api, errors, headers, slots, urls
     from hub.web.ui import i18n
 
     app = Flask(__name__)
@@ -68,6 +69,7 @@ def create_app(config: dict | None = None) -> Flask:
         store = Store(url)
     app.extensions["hub_store"] = store
     app.extensions["hub_answers"] = _answers(app.config, store)
+    slots.init_app(app)  # how many exports this process sends at once (hub.web.slots)
     if store.dialect == "sqlite":
         _tune_sqlite_readers(store)
 
