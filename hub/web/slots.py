@@ -7,8 +7,8 @@ every other request then waited `pool_timeout` (30 s) and failed with a 500. Wit
 download that would pass it is answered 503 with Retry-After at once, and searches and pages keep
 the rest of the pool (and, under gunicorn, the rest of the worker's threads).
 
-The slot is given back when the WSGI server closes the response: after the last byte, when the
-client goes away mid-download, and also when the body was never iterated (a HEAD, a client gone
+The slot is given back once the last byte is produced, and in any case when the WSGI server closes
+the response: when the client goes away mid-download, and also when the body was never iterated (a HEAD, a client gone
 before the first byte) — which is why the body is wrapped in an object with `close()`, not in a
 generator, whose `finally` never runs if it never started.
 """
@@ -53,7 +53,8 @@ class _Holding:
         self._body, self._slots, self._held = body, slots, True
 
     def __iter__(self) -> Iterator[bytes]:
-        return iter(self._body)
+        yield from self._body
+        self.close()  # the last byte is out: free the slot now, whenever the server gets round to close()
 
     def close(self) -> None:
         if not self._held:

@@ -68,3 +68,12 @@ def test_a_download_closed_before_its_first_byte_frees_its_slot(store):
     with client.head(EXPORT, query_string={"format": "csv"}) as head:
         assert head.status_code == 200
     assert client.get(EXPORT, query_string={"format": "xlsx"}).status_code == 200
+
+
+def test_a_download_read_to_its_end_frees_its_slot_at_once(store):
+    make_instruments(store, [{"source_id": "LC1", "name": "高效液相色谱仪"}])
+    client = create_app({"STORE": store, "TESTING": True, "EXPORT_SLOTS": 1}).test_client()
+    for fmt in ("csv", "jsonl", "xlsx"):  # read whole, never closed (a client that reads and lingers)
+        r = client.get(EXPORT, query_string={"format": fmt}, buffered=False)
+        assert r.status_code == 200, fmt
+        b"".join(r.response)
