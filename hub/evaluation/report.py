@@ -17,6 +17,7 @@ from hub import __version__
 from hub.evaluation.engine import Nominal, UnitData
 from hub.evaluation.framework import Framework
 from hub.evaluation.inputs import Inputs
+from hub.exports.formats import neutralise
 
 FORMAT = "hub-evaluation/1"
 SIGNIFICANT = 12
@@ -157,7 +158,10 @@ def sha256(data: bytes) -> str:
 
 def _cell(v):
     v = canonical(v)
-    return "" if v is None else v
+    # Labels and ids are outside data (an input table, owner names a province pushed): a text cell a
+    # spreadsheet would run as a formula gets an apostrophe, as in the catalogue's exports. Numbers are
+    # not text here, so a negative score stays a number.
+    return "" if v is None else neutralise(v)
 
 
 def to_csv_bytes(report: dict) -> bytes:

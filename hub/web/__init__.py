@@ -11,6 +11,8 @@ Config keys (besides Flask's own):
 - ANSWERS_DIR: where the processes serving the store on this host share kept search answers
   (hub.web.api.answers; default: a directory of the system's temporary directory named after the
   store's URL; "" keeps them in each process's memory only, as tests do unless they name one)
+- PUBLIC_URL: the hub's public address (hub.web.public_url; default HUB_PUBLIC_URL, else the request's)
+- EXPORT_SLOTS: exports this process sends at once (hub.web.slots; default HUB_EXPORT_SLOTS, else 3)
 """
 
 from __future__ import annotations
@@ -47,7 +49,7 @@ def _load(spec: str):
 def create_app(config: dict | None = None) -> Flask:
     from hub.store.db import Store
     from hub.auth import web as auth_web
-    from hub.web import api, errors, headers, urls
+    from hub.web import api, errors, headers, public_url, slots, urls
     from hub.web.ui import i18n
 
     app = Flask(__name__)
@@ -57,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     if config:
         app.config.update(config)
     app.config["SECRET_KEY"] = _secret_key(app.config)
+    public_url.init_app(app)  # the address absolute URLs are built on (hub.web.public_url)
     store = app.config.get("STORE")
     if store is None:
         url = app.config.get("DATABASE_URL")
@@ -68,6 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         store = Store(url)
     app.extensions["hub_store"] = store
     app.extensions["hub_answers"] = _answers(app.config, store)
+    slots.init_app(app)  # how many exports this process sends at once (hub.web.slots)
     if store.dialect == "sqlite":
         _tune_sqlite_readers(store)
 

@@ -32,6 +32,7 @@ from hub.auth.web import COOKIE, SignInRequired, current_principal, public, requ
 from hub.feed import holds
 from hub.ops import alerts as alerts_mod
 from hub.ops import charts, dashboard
+from hub.web.public_url import over_https
 from hub.web.ui.i18n import N_, gettext
 from hub.ops.scheduler import request_harvest
 from hub.web import store
@@ -178,7 +179,7 @@ def login():
     if principal is None or principal.role != "admin":
         return _login_page(True, 401)
     response = redirect(_next_target(request.args.get("next")), 303)
-    secure = request.is_secure or bool(current_app.config.get("SESSION_COOKIE_SECURE"))
+    secure = over_https() or bool(current_app.config.get("SESSION_COOKIE_SECURE"))
     response.set_cookie(
         COOKIE,
         sessions.start(store(), principal),

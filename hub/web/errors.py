@@ -140,7 +140,8 @@ def handle(exc: BaseException):
             raise exc
         log.exception("unhandled error on %s %s", request.method, request.path)
     info = describe(exc)
-    headers = dict(exc.get_headers()) if isinstance(exc, HTTPException) and info["status"] in (401, 405) else {}  # WWW-Authenticate, Allow
+    # WWW-Authenticate, Allow, Retry-After
+    headers = dict(exc.get_headers()) if isinstance(exc, HTTPException) and info["status"] in (401, 405, 503) else {}
     headers.pop("Content-Type", None)
     if wants_json():
         response = current_app.json.response(problem_document(info))

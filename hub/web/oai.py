@@ -42,6 +42,7 @@ from hub.dedup.tables import CLUSTERS
 from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
+from hub.web.public_url import absolute
 from hub.web.urls import ControlCharacters, has_control
 
 bp = Blueprint("oai", __name__)
@@ -152,7 +153,7 @@ def _envelope():
     root = etree.Element(_q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
     _el(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
-    return root, _el(root, _q("request"), request.base_url)
+    return root, _el(root, _q("request"), absolute())
 
 
 def _answer(root) -> Response:
@@ -205,7 +206,7 @@ def _identify(conn, root, args, verb):
     earliest = conn.execute(select(func.min(DATESTAMP)).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id))).scalar()
     node = _el(root, _q("Identify"))
     _el(node, _q("repositoryName"), name)
-    _el(node, _q("baseURL"), request.base_url)
+    _el(node, _q("baseURL"), absolute())
     _el(node, _q("protocolVersion"), "2.0")
     _el(node, _q("adminEmail"), email)
     _el(node, _q("earliestDatestamp"), datestamp(earliest) if earliest else "1970-01-01T00:00:00Z")

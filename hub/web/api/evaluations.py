@@ -21,6 +21,7 @@ SETTINGS (hub.config.Settings; its service_year is the default period).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import timedelta
 from pathlib import Path
 
@@ -299,7 +300,9 @@ def list_evaluations():
 
 def _file(row, body: bytes, media_type: str, name: str) -> Response:
     response = Response(body, content_type=media_type)
-    response.set_etag(f"{row['report_sha256']}-{name}")
+    # The bytes' own digest, not the report's: the same report drawn by a newer hub (report.csv's
+    # formula-like labels neutralised) must not revalidate a copy an older one drew.
+    response.set_etag(hashlib.blake2b(body, digest_size=16).hexdigest())
     response.headers["Content-Disposition"] = f'inline; filename="evaluation-{row["id"]}-{name}"'
     return response.make_conditional(request)
 
