@@ -184,3 +184,12 @@ def test_a_network_page_says_how_the_network_is_collected_in_words(client, lang,
     """采集方式 read "sdyq-xml": a vendor's code, which tells a province or the public nothing."""
     body = client.get(f"/networks/370000?lang={lang}").get_data(as_text=True)
     assert f"<dd>{shown}</dd>" in body
+
+
+@pytest.mark.parametrize("path", ["/", "/networks", "/networks/370000", "/stats", "/instruments/370000:UI0021", "/evaluations", "/nope"])
+def test_a_page_whose_language_is_the_cookie_s_tells_caches_so(client, path):
+    """Pages answer in the language of the `lang` cookie but said `Vary` only for the device (or
+    nothing): a shared cache could hand a Chinese reader the English page another reader had."""
+    response = client.get(path)
+    assert response.mimetype == "text/html"
+    assert "Cookie" in response.headers.get("Vary", ""), (path, response.headers.get("Vary"))

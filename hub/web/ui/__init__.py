@@ -28,6 +28,15 @@ def _remember_language(response):
     return response
 
 
+@bp.after_app_request
+def _vary_on_language(response):
+    # A page is in the cookie's language: a shared cache must keep one copy per cookie, or it hands a
+    # Chinese reader the English page another reader was sent.
+    if response.mimetype == "text/html":
+        response.vary.add("Cookie")
+    return response
+
+
 def _lang() -> str:
     return getattr(g, "lang", i18n.DEFAULT_LANG)
 
