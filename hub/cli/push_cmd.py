@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import click
 import requests
@@ -46,11 +47,27 @@ def send(url, code, path: Path, *, token, mode, kind=None, year=None, key=None, 
     raise AssertionError("unreachable")
 
 
+class ForeignReport(ValueError):
+    """The hub answered a report address that is not on the hub's own host."""
+
+
+def report_url(url: str, report_path: str) -> str:
+    """The report's address on the hub: `url` and the path the hub answered. A path that would lead
+    to another host ('@evil.example/x', '//evil.example/x', an absolute URL) raises ForeignReport, so
+    the province's token is never sent anywhere but to the hub it named."""
+    base = url.rstrip("/")
+    target = f"{base}{report_path}"
+    if not report_path.startswith("/") or report_path.startswith("//") or urlsplit(target).netloc != urlsplit(base).netloc:
+        raise ForeignReport(f"the hub answered a report address not on {base} ({report_path!r}); not followed")
+    return target
+
+
 def wait_for(url, report_path, token, *, poll=1.0, timeout=3600, session=None):
     session = session or requests.Session()
     deadline = time.monotonic() + timeout
+    target = report_url(url, report_path)
     while True:
-        r = session.get(f"{url.rstrip('/')}{report_path}", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        r = session.get(target, headers={"Authorization": f"Bearer {token}"}, timeout=60)
         r.raise_for_status()
         report = r.json()
         if report["state"] in ("done", "failed") or time.monotonic() > deadline:
@@ -104,7 +121,11 @@ def push(code, file, mode, token, url, kind, year, key, wait, as_json):
         return exit_codes.USAGE.code
     if r.status_code == 202 and wait:
         click.echo(f"accepted for background processing: {data['report']}", err=True)
-        data = wait_for(url, data["report"], token)
+        try:
+            data = wait_for(url, data["report"], token)
+        except ForeignReport as exc:
+            click.echo(f"error: {exc}", err=True)
+            return exit_codes.FAILED.code
     if as_json:
         click.echo(json.dumps(data, ensure_ascii=False, indent=1))
     elif "counts" in data:

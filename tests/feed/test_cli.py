@@ -97,3 +97,23 @@ def test_hub_push_waits_for_a_background_batch(app, run, server, tokens, tmp_pat
     finally:
         with app.app_context():
             worker().stop()
+
+
+@pytest.mark.parametrize("report", ["@evil.example/x", "//evil.example/x", "http://evil.example/x", "x@evil.example"])
+def test_hub_push_never_sends_its_token_to_another_host_than_the_hub(run, tmp_path, report):
+    """`hub push` polled f"{url}{report}" with the report path the hub answered: a hostile or
+    intercepted answer of '@evil.example/x' made that http://127.0.0.1:8000@evil.example/x, and the
+    province's token went to evil.example."""
+    import responses
+
+    path = tmp_path / "bj.json"
+    path.write_bytes(samples.beijing_json(2))
+    with responses.RequestsMock() as mock:  # any request not registered here fails the test
+        mock.post(
+            "http://hub.example/api/v1/networks/110000/batches",
+            status=202,
+            json={"id": "110000-x", "state": "queued", "report": report},
+        )
+        result = run("push", "110000", path, "--token", "secret-token", "--url", "http://hub.example")
+    assert result.return_value == 1
+    assert "not on http://hub.example" in result.stderr and "not followed" in result.stderr
