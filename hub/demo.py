@@ -27,6 +27,8 @@ class DemoContext:
     workers: int | None = None
     say: callable = print
     progress: object = None
+    # set when the run is over and the UI is being served: the web server logs requests from then on
+    serving: threading.Event = field(default_factory=threading.Event)
     # filled in as the stages run
     store: object = None
     sim_url: str | None = None
@@ -59,14 +61,21 @@ def init_store(ctx: DemoContext):
 
 
 def start_web(ctx: DemoContext):
-    from werkzeug.serving import make_server
+    from werkzeug.serving import WSGIRequestHandler, make_server
 
     from hub.web import create_app
+
+    class Handler(WSGIRequestHandler):
+        # The pushes' requests to this server are the demo's own, not the user's: logged, they came
+        # between the progress lines. Once the UI is served, its requests are logged as usual.
+        def log_request(self, *args, **kwargs):
+            if ctx.serving.is_set():
+                super().log_request(*args, **kwargs)
 
     # The demo signs its resumption tokens with a key of its own run (outside the demo a missing
     # HUB_SECRET_KEY stops start-up).
     app = create_app({"STORE": ctx.store, "SECRET_KEY": os.environ.get("HUB_SECRET_KEY") or secrets.token_urlsafe(32)})
-    server = make_server(ctx.host, ctx.web_port, app, threaded=True)
+    server = make_server(ctx.host, ctx.web_port, app, threaded=True, request_handler=Handler)
     thread = threading.Thread(target=server.serve_forever, name="hub-web", daemon=True)
     thread.start()
     ctx._stack.callback(server.shutdown)

@@ -58,6 +58,7 @@ def demo(scale, port, workers, serve):
         failed = [r for r in ctx.results if r.state != "succeeded"]
         if serve:
             click.echo("serving until Ctrl-C …", err=True)
+            ctx.serving.set()
             while True:
                 time.sleep(3600)
         return 1 if failed else 0
