@@ -10,7 +10,8 @@
   means the list broke off).
 * Completeness: a page after the first without a `<resumptionToken>` element (the last page of a
   split list carries an empty one), or a list that ends with fewer records than its
-  `completeListSize`, fails the listing as `incomplete`; the records read stay valid.
+  `completeListSize`, or a page that hands out a resumption token an earlier page of the list gave
+  (the list loops), fails the listing as `incomplete`; the records read stay valid.
 * `badResumptionToken` (tokens expire, typically after 10 minutes) restarts the listing with the
   same arguments, at most `max_restarts` times; identifiers already yielded in this run are not
   yielded again (the same dedupe keeps a record listed in two harvested sets single). An id listed
@@ -303,6 +304,7 @@ class OaiPmhConnector(Connector):
         token gives `completeListSize`, a list that ends with fewer records is incomplete too."""
         request, page = params, 1
         received, size = 0, None
+        issued: dict[str, int] = {}  # token → the page that handed it out
         while True:
             token = None
             response = self._get(request)
@@ -337,6 +339,16 @@ class OaiPmhConnector(Connector):
                         "incomplete",
                     )
                 return
+            if token in issued:
+                # A token handed out again leads back to pages already read: followed, the listing
+                # would go round for ever.
+                raise ConnectorError(
+                    self.network.code,
+                    f"{what} page {page} hands out resumptionToken {token!r} again, as page {issued[token]} did: "
+                    f"the list loops; {received} records arrived{f' of completeListSize={size}' if size else ''}",
+                    "incomplete",
+                )
+            issued[token] = page
             request, page = {"verb": params["verb"], "resumptionToken": token}, page + 1
 
     # ------------------------------------------------------------------ records
