@@ -2,7 +2,9 @@
 
 Every request has a connect and read timeout, bounded retries with exponential back-off that honour
 `Retry-After` (seconds or an HTTP date), a cap on the body size enforced while streaming, and lands in
-the job's `Telemetry`. Bodies are handed out as streams so large exports are never held whole.
+the job's `Telemetry`. Redirects are followed (at most `MAX_REDIRECTS`; a loop is a `redirect`
+failure); one that leaves the network's host carries none of the request's own headers (a token).
+Bodies are handed out as streams so large exports are never held whole.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from hub.errors import ConnectorError
 from hub.telemetry import Telemetry
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+MAX_REDIRECTS = 10
 #: What reading a body that breaks off can raise: urllib3's own errors (protocol, read timeout, bad
 #: gzip), http.client's (incomplete read), the socket's, and requests' wrappers. Anything else is a
 #: bug and must surface as one, not as a "truncated" network.
@@ -60,6 +63,22 @@ class CappedStream:
         self._raw.close()
 
 
+class _Session(requests.Session):
+    """A session that hands a network's own request headers (a token, cache validators) to no other
+    host. requests drops `Authorization` when a redirect leaves the host, but not a header such as
+    hbkx's `X-Auth-Token`: a server redirecting elsewhere would receive the network's token."""
+
+    def rebuild_auth(self, prepared_request, response):
+        super().rebuild_auth(prepared_request, response)
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            # Only the client's own headers and those describing the body go along.
+            for name in [n for n in prepared_request.headers if n not in self.headers and n.lower() not in _BODY_HEADERS]:
+                del prepared_request.headers[name]
+
+
+_BODY_HEADERS = frozenset({"content-type", "content-length", "transfer-encoding"})
+
+
 class HttpClient:
     """HTTP for one network's job. `settings` is the `http` section of `conf/settings.yaml`."""
 
@@ -67,7 +86,9 @@ class HttpClient:
         self.network = network
         self.settings = settings
         self.telemetry = telemetry or Telemetry()
-        self.session = requests.Session()
+        self.session = _Session()
+        # A server redirecting in a circle is the network's fault, reported after this many hops.
+        self.session.max_redirects = MAX_REDIRECTS
         self.session.headers["User-Agent"] = settings["user_agent"]
         # requests re-reads the environment (proxies, no_proxy, CA bundle, ~/.netrc) on every request
         # when trust_env is on: half a millisecond a request, a third of the client's cost for a site
@@ -96,6 +117,11 @@ class HttpClient:
             started = time.perf_counter()
             try:
                 response = self.session.request(method, url, **kwargs)
+            except requests.TooManyRedirects:
+                # Not transient: asking again walks the same circle.
+                raise ConnectorError(
+                    self.network, f"{_short(url)} redirected more than {MAX_REDIRECTS} times (a redirect loop)", "redirect"
+                ) from None
             except requests.Timeout as exc:
                 failure, message, wait = "timeout", f"timed out: {exc}", None
             except requests.ConnectionError as exc:
