@@ -45,7 +45,7 @@ from marshmallow import Schema, fields, validate
 
 from connectors import register
 from connectors._options import encoding_field
-from connectors._xmlstream import safe_source
+from connectors._xmlstream import safe_source, syntax_failure
 from connectors.base import Connector, RawRecord, ServiceRow
 from hub import safexml
 from hub.oaipmh import GRANULARITY_DAY, GRANULARITY_SECONDS, NRII_NS, OAI_NS
@@ -162,7 +162,7 @@ def iter_response(http, response, *, what: str, encoding: str | None = None):
                     while element.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as exc:
-            raise ConnectorError(network, f"{what} is not well-formed XML (truncated or corrupt): {exc}", "malformed") from None
+            raise syntax_failure(network, what, exc) from None
     finally:
         stream.close()
 
