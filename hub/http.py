@@ -224,7 +224,9 @@ def retry_after(value: str | None) -> float | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    # delay-seconds is ASCII digits (RFC 9110); str.isdigit alone also passes '²', which float()
+    # refuses, and that escaped as a crash of the harvest.
+    if value.isascii() and value.isdigit():
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)
