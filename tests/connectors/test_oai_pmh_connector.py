@@ -307,6 +307,22 @@ def test_a_resumption_token_that_leads_back_fails_the_listing_instead_of_looping
     assert got == IDS[:30]
 
 
+def test_fresh_tokens_serving_the_same_records_again_fail_the_listing_instead_of_looping(rsps, make_http):
+    # The loop in another dress: every page a new token (a counter in it), but the provider serves
+    # page 2 again and again. A page of nothing but records already read this pass is a loop.
+    rsps.add("GET", OAI, body=page([record(i) for i in IDS[:10]], "t1"))
+    rsps.add("GET", OAI, body=page([record(i) for i in IDS[10:20]], "t2"))
+    for n in range(3, 60):
+        rsps.add("GET", OAI, body=page([record(i) for i in IDS[10:20]], f"t{n}"))
+    got = []
+    with pytest.raises(ConnectorError) as exc:
+        for r in connector(make_http).list_records(None):
+            got.append(r.source_id)
+            assert len(got) <= 100, "the listing loops"
+    assert exc.value.kind == "incomplete"
+    assert "page 3" in str(exc.value) and "loops" in str(exc.value)
+
+
 def test_a_token_refused_too_often_fails_the_listing(rsps, make_http):
     rsps.add("GET", OAI, body=page([record(i) for i in IDS[:10]], "tok", 45))
     rsps.add("GET", OAI, body=error("badResumptionToken", "expired"))
