@@ -125,9 +125,28 @@ def iter_children(http, response, *, what: str, encoding: str | None = None, tag
                 while element.getprevious() is not None:
                     del root[0]
         except etree.XMLSyntaxError as exc:
-            raise ConnectorError(network, f"{what} is not well-formed XML (truncated or corrupt): {exc}", "malformed") from None
+            raise syntax_failure(network, what, exc) from None
     finally:
         stream.close()
+
+
+#: What libxml2 says when a document passes its safety limits (not a cut or a typo): elements nested
+#: deeper than 256, a text node over 10 MB. lxml's huge_tree would lift them; we keep them.
+_LIMITS = ("Excessive depth", "Resource limit exceeded", "huge text node", "Huge input lookup")
+
+
+def syntax_failure(network: str, what: str, exc: etree.XMLSyntaxError) -> ConnectorError:
+    """The `ConnectorError` for a document the parser gave up on. A record past the parser's limits
+    is named as such: calling it "truncated or corrupt" sent operators looking for a broken transfer.
+    (lxml drops its partial tree on the error, so the line and column are all that locate it.)"""
+    if any(sign in str(exc) for sign in _LIMITS):
+        return ConnectorError(
+            network,
+            f"{what} goes past the XML parser's safety limits at line {exc.lineno}, column {exc.position[1]} "
+            f"(elements nested more than 256 deep, or one text over 10 MB), so nothing after it can be read: {exc}",
+            "malformed",
+        )
+    return ConnectorError(network, f"{what} is not well-formed XML (truncated or corrupt): {exc}", "malformed")
 
 
 def local_name(element) -> str:

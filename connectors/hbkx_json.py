@@ -4,8 +4,8 @@ Login `POST {base}/api/v3/auth/token` → token (cached until shortly before `ex
 sends `X-Auth-Token`. An expired token (`code` 40101, any call) means: log in again and retry that
 page, once. `code` 40100 (wrong key) is an `auth` failure. Pages are asked `pageNo=1…` with the
 configured `page_size` and stop when `pageNo * pageSize >= total`; a page with fewer rows than
-`pageSize` and `total` promise for it, or a listing that ends with fewer distinct rows than `total`,
-is incomplete. Requests are paced client-side under
+`pageSize` and `total` promise for it, a listing that ends with fewer distinct rows than `total`,
+or one whose `total` changes from one page to another (rows shift between pages), is incomplete. Requests are paced client-side under
 `max_requests_per_second`; a 429 that comes anyway is retried by `HttpClient` after `Retry-After`.
 
 Instrument payload: the JSON row as sent (nested objects kept; mappings address `"org.name"`),
@@ -267,6 +267,7 @@ class HbkxJsonConnector(Connector):
         """Yield `(page_no, rows, total)`; stop when `pageNo * pageSize >= total`."""
         size = self.options["page_size"]
         page_no = 1
+        first_total = None
         while True:
             where = f"{what} page {page_no}"
             data = self._call(path, {**params, "pageNo": page_no, "pageSize": size}, where)
@@ -279,6 +280,17 @@ class HbkxJsonConnector(Connector):
             rows = [] if rows is None else rows
             if total is None or not isinstance(rows, list):
                 self._fail(f"{where}: `total` or `list` missing", "malformed")
+            # Offset paging reads a listing that changes underneath it wrongly: a record deleted
+            # upstream after page 1 shifts later rows back a page, and one still listed is never
+            # seen, though the rows read add up to the new total. Only a listing whose total held
+            # from first page to last is a snapshot the harvest may withdraw by.
+            first_total = total if first_total is None else first_total
+            if total != first_total:
+                self._fail(
+                    f"{where} says total={total} where page 1 said total={first_total}: the listing changed while "
+                    "it was read, so rows may have shifted past the pages already read",
+                    "incomplete",
+                )
             yield page_no, rows, total
             # A server that caps pageSize lower than asked echoes its own: page by that.
             effective = int(echoed) if echoed and 0 < echoed < size else size

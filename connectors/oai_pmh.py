@@ -10,7 +10,9 @@
   means the list broke off).
 * Completeness: a page after the first without a `<resumptionToken>` element (the last page of a
   split list carries an empty one), or a list that ends with fewer records than its
-  `completeListSize`, fails the listing as `incomplete`; the records read stay valid.
+  `completeListSize`, or a list that loops (a page hands out a resumption token an earlier page
+  gave, or holds only records already read), fails the listing as `incomplete`; the records read
+  stay valid.
 * `badResumptionToken` (tokens expire, typically after 10 minutes) restarts the listing with the
   same arguments, at most `max_restarts` times; identifiers already yielded in this run are not
   yielded again (the same dedupe keeps a record listed in two harvested sets single). An id listed
@@ -44,7 +46,7 @@ from marshmallow import Schema, fields, validate
 
 from connectors import register
 from connectors._options import encoding_field
-from connectors._xmlstream import safe_source
+from connectors._xmlstream import safe_source, syntax_failure
 from connectors.base import Connector, RawRecord, ServiceRow
 from hub import safexml
 from hub.oaipmh import GRANULARITY_DAY, GRANULARITY_SECONDS, NRII_NS, OAI_NS
@@ -161,7 +163,7 @@ def iter_response(http, response, *, what: str, encoding: str | None = None):
                     while element.getprevious() is not None:
                         del parent[0]
         except etree.XMLSyntaxError as exc:
-            raise ConnectorError(network, f"{what} is not well-formed XML (truncated or corrupt): {exc}", "malformed") from None
+            raise syntax_failure(network, what, exc) from None
     finally:
         stream.close()
 
@@ -303,8 +305,11 @@ class OaiPmhConnector(Connector):
         token gives `completeListSize`, a list that ends with fewer records is incomplete too."""
         request, page = params, 1
         received, size = 0, None
+        issued: dict[str, int] = {}  # token → the page that handed it out
+        identifiers: set[str] = set()  # of the records of this pass
         while True:
             token = None
+            fresh = on_page = 0
             response = self._get(request)
             for kind, element in iter_response(self.http, response, what=f"{what} page {page}", encoding=self.options["encoding"]):
                 if kind == "error":
@@ -317,10 +322,24 @@ class OaiPmhConnector(Connector):
                 name = etree.QName(element).localname
                 if name == "record":
                     received += 1
+                    on_page += 1
+                    identifier = self._identifier(element)
+                    if identifier not in identifiers:
+                        fresh += 1
+                        identifiers.add(identifier)
                     yield element
                 elif name == "resumptionToken":
                     token = (element.text or "").strip()
                     size = _int_or_none(element.get("completeListSize")) or size
+            if on_page and not fresh:
+                # Fresh tokens (a counter in them) that serve records already read: the same loop as
+                # a token handed out again, in another dress. No page of a real list is all repeats.
+                raise ConnectorError(
+                    self.network.code,
+                    f"{what} page {page} holds only records already read in this listing: the list loops; "
+                    f"{received} records arrived{f' of completeListSize={size}' if size else ''}",
+                    "incomplete",
+                )
             if token is None and page > 1:
                 raise ConnectorError(
                     self.network.code,
@@ -337,6 +356,16 @@ class OaiPmhConnector(Connector):
                         "incomplete",
                     )
                 return
+            if token in issued:
+                # A token handed out again leads back to pages already read: followed, the listing
+                # would go round for ever.
+                raise ConnectorError(
+                    self.network.code,
+                    f"{what} page {page} hands out resumptionToken {token!r} again, as page {issued[token]} did: "
+                    f"the list loops; {received} records arrived{f' of completeListSize={size}' if size else ''}",
+                    "incomplete",
+                )
+            issued[token] = page
             request, page = {"verb": params["verb"], "resumptionToken": token}, page + 1
 
     # ------------------------------------------------------------------ records

@@ -39,7 +39,7 @@ from connectors._diskrows import DiskRows
 from connectors._html import cell_text, closes, decode_page, find_table, label_value_pairs, listing_rows, normalise_label, page_count, parse
 from connectors._options import encoding_field
 from connectors.base import Connector, RawRecord, ServiceRow
-from hub.decoding import DecodingError
+from hub.decoding import DecodingError, utf8_inside_gb18030
 from hub.errors import ConnectorError
 
 LIST_PATH = "/yiqi/list.jsp"
@@ -110,37 +110,56 @@ class YqlmHtmlConnector(Connector):
         super().__init__(network, http)
         #: Messages about rows dropped or information not used (directory rows, stats rows).
         self.skipped: list[str] = []
+        #: Fields of GB18030 pages whose bytes were UTF-8 (`detail page HE-1: 仪器类别`), read as UTF-8.
+        self.mixed: list[str] = []
 
     # ------------------------------------------------------------------ transport
 
     def _url(self, path: str) -> str:
         return self.network.base_url.rstrip("/") + path
 
-    def _page(self, path: str, params: dict) -> tuple[str, str]:
-        """(decoded text, url) of one page; DecodingError passes through to the caller."""
+    def _page(self, path: str, params: dict) -> tuple[str, str, str]:
+        """(decoded text, encoding, url) of one page; DecodingError passes through to the caller."""
         response = self.http.get(self._url(path), params=params)
         body = self.http.read(response, PAGE_CAP)
-        text, _ = decode_page(body, response.headers.get("Content-Type"), self.options["encoding"])
-        return text, response.url
+        text, encoding = decode_page(body, response.headers.get("Content-Type"), self.options["encoding"])
+        return text, encoding, response.url
+
+    def _unmixed(self, fields: dict, encoding: str, where: str) -> dict:
+        """`fields` (label → text) of a page read as GB18030 with the labels and values whose bytes
+        were UTF-8 read as UTF-8 (design rule 7: no silent mojibake), each noted."""
+        if encoding != "gb18030":
+            return fields
+        clean = {}
+        for label, value in fields.items():
+            label = utf8_inside_gb18030(label) or label
+            repaired = utf8_inside_gb18030(value)
+            if repaired is not None:
+                self.mixed.append(f"{where}: {label}")
+                value = repaired
+            clean[label] = value
+        return clean
 
     def _listing_page(self, number: int) -> ListingPage:
         try:
-            text, url = self._page(LIST_PATH, {"page": number})
+            text, encoding, url = self._page(LIST_PATH, {"page": number})
         except DecodingError as exc:
             raise ConnectorError(self.network.code, f"listing page {number}: {exc}", "decoding") from None
         doc = parse(text)
         page = ListingPage(number, pages=page_count(doc), closed=closes(text, "yq-list"))
         table = find_table(doc, "yq-list")
         if table is not None:
-            page.rows = list(listing_rows(table, url))
+            where = f"listing page {number}"
+            page.rows = [(self._unmixed(cells, encoding, where), source_id) for cells, source_id in listing_rows(table, url)]
         return page
 
     def _detail(self, source_id: str) -> tuple[dict, str | None]:
         try:
-            text, _ = self._page(DETAIL_PATH, {"id": source_id})
+            text, encoding, _ = self._page(DETAIL_PATH, {"id": source_id})
         except DecodingError as exc:
             return {}, f"detail page: {exc}"
-        return detail_payload(text)
+        pairs, problem = detail_payload(text)
+        return self._unmixed(pairs, encoding, f"detail page {source_id}"), problem
 
     # ------------------------------------------------------------------ listing
 
@@ -228,6 +247,9 @@ class YqlmHtmlConnector(Connector):
                     yield self._record(page.number, index, cells, source_id, row, future.result() if future else None)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+        if self.mixed:
+            shown = "; ".join(self.mixed[:5]) + (f"; and {len(self.mixed) - 5} more" if len(self.mixed) > 5 else "")
+            self.notes.append(f"{len(self.mixed)} fields of GBK pages were UTF-8 bytes, read as UTF-8: {shown}")
         unlisted = sum(1 for source_id in directory if source_id not in listed)
         if unlisted:
             self.skipped.append(f"{unlisted} directory rows are not in the listing (withdrawn since the CSV was made); ignored")

@@ -83,6 +83,7 @@ class _HttpSchema(_Strict):
     max_retry_after = fields.Float(load_default=120.0, validate=validate.Range(min=0))
     backoff = fields.Float(load_default=0.5, validate=validate.Range(min=0))
     max_body_bytes = fields.Integer(load_default=512 * 1024 * 1024, validate=validate.Range(min=1024))
+    min_body_rate = fields.Float(load_default=1024.0, validate=validate.Range(min=0))
     user_agent = fields.String(load_default="instrument-hub/0.1 (+national instrument-sharing hub)")
 
 

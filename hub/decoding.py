@@ -7,6 +7,10 @@ the network's override comes first when configured. Every failure names what was
 An override naming a single-byte encoding (mac_roman, latin-1, cp1252 …) decodes *any* bytes, so
 it never fails and would silently garble a file that is really UTF-8 (a partner that switched): such
 an override is set aside, with a note, when the bytes are valid UTF-8 and not plain ASCII.
+
+A page can also mix encodings: a GBK site whose template or one pasted field is UTF-8. Strict
+GB18030 accepts most UTF-8 bytes and turns them into mojibake (`物理` → `鐗╃悊`), so text read as
+GB18030 is checked a field at a time (`utf8_inside_gb18030`).
 """
 
 from __future__ import annotations
@@ -126,3 +130,27 @@ def decode(data: bytes, declared: str | None = None, override: str | None = None
         except (UnicodeDecodeError, LookupError):
             tried.append(enc)
     raise DecodingError(f"bytes are not valid in any of: {', '.join(tried)} (declared {declared or 'nothing'})")
+
+
+#: What Chinese catalogue text is made of beyond ASCII: Latin letters with accents (Brüel), Greek
+#: (μm), punctuation, symbols (℃, ±, ≥), CJK punctuation, ideographs and full-width forms.
+#: Not the rare ideographs of Extension A nor half-width katakana: chance readings of GBK land there.
+_CATALOGUE_TEXT = re.compile(r"[\x00-\u024f\u0370-\u03ff\u2000-\u2bff\u3000-\u303f\u4e00-\u9fff\uff00-\uff60\uffe0-\uffe6]*")
+_IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
+
+
+def utf8_inside_gb18030(text: str) -> str | None:
+    """The UTF-8 reading of `text`, a field of a page decoded as GB18030, when the field's bytes were
+    UTF-8 all along; None when they were not. GB18030 decodes losslessly, so encoding the text again
+    gives back the page's bytes. Short GBK text can be valid UTF-8 by chance (状态 is D7B4 CCAC, two
+    UTF-8 characters U+05F4 U+032C), so the UTF-8 reading counts only when it is catalogue text with
+    at least one ideograph: a chance reading lands in Hebrew, combining marks, Armenian …"""
+    if text.isascii():
+        return None
+    try:
+        repaired = text.encode("gb18030").decode("utf-8")
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return None
+    if repaired == text or not _CATALOGUE_TEXT.fullmatch(repaired) or not _IDEOGRAPH.search(repaired):
+        return None
+    return repaired

@@ -3,7 +3,7 @@ it does not allow is a `DecodingError` saying where, never an escaping UnicodeDe
 
 import pytest
 
-from hub.decoding import DecodingError, decode
+from hub.decoding import DecodingError, decode, utf8_inside_gb18030
 from tests.hostile.corpus import BOM_THEN_GARBAGE
 
 
@@ -26,3 +26,17 @@ def test_a_bom_followed_by_invalid_bytes_is_a_decoding_error_naming_the_byte(nam
 )
 def test_good_bytes_still_decode(data, text, encoding):
     assert decode(data) == (text, encoding)
+
+
+@pytest.mark.parametrize(
+    "read_as_gb18030, expected",
+    [
+        ("物理性能测试仪器 / 声学振动仪器".encode().decode("gb18030"), "物理性能测试仪器 / 声学振动仪器"),
+        ("状态", None),  # GBK D7B4 CCAC is valid UTF-8 too (U+05F4 U+032C): not catalogue text
+        ("气相色谱质谱联用仪", None),
+        ("SU8010", None),
+    ],
+    ids=["utf-8 bytes in a gbk page", "gbk that is utf-8 by chance", "gbk", "ascii"],
+)
+def test_utf8_inside_gb18030(read_as_gb18030, expected):
+    assert utf8_inside_gb18030(read_as_gb18030) == expected

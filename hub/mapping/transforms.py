@@ -134,7 +134,9 @@ def _split_pattern(on: str):
 
 _MONEY = re.compile(
     r"^(?:约|大约|约合|approx\.?|about|~|≈)?\s*(?:¥|RMB|CNY|人民币)?\s*"
-    r"(?P<num>[+-]?\d+(?:\.\d+)?)\s*"
+    # An exponent as JSON numbers print and spreadsheets export them (1.2e5, 1.2E+05); two digits at
+    # most, so no string makes Decimal work on a number of a billion digits.
+    r"(?P<num>[+-]?\d+(?:\.\d+)?(?:e[+-]?\d{1,2})?)\s*"
     r"(?P<unit>亿元|亿|万元|万|元|yuan|RMB|CNY)?\s*(?:左右)?$",
     re.IGNORECASE,
 )
@@ -167,7 +169,7 @@ def _decimal(value, what: str) -> Decimal:
 @transform("money", bare_unit=Option(str, default="yuan", choices=("yuan", "wanyuan"), help="what a number without unit means"))
 def money(value, bare_unit="yuan"):
     """An amount → Decimal yuan with 2 places (half up). Reads `68.5万元`, `685000元`, `685,000`,
-    `约70万元`, full-width digits, numeric strings and JSON numbers; a number without unit is in
+    `约70万元`, `1.2e5`, full-width digits, numeric strings and JSON numbers; a number without unit is in
     `bare_unit` (`yuan` or `wanyuan`). Negative, non-finite or absurdly large amounts are errors."""
     if isinstance(value, str):
         raw = _scalar_text(value, "an amount of money")

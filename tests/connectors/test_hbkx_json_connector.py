@@ -403,3 +403,23 @@ def test_service_totals_are_pure():
     totals = ServiceTotals()
     assert totals.add({"hours": 1, "external": True, "userType": "企业"}) == []
     assert totals.payload()["enterpriseServices"] == 1
+
+
+def test_a_listing_whose_total_changes_between_pages_is_incomplete(rsps, hbkx):
+    # Records deleted upstream while the hub reads page 1: page 2 of the shorter listing skips rows
+    # that are still listed, and the rows read still add up to the new total. Trusting it withdrew
+    # instruments that were never gone (reproduced on the simulator: 17 of 30).
+    class Shrinking(FakeHbkx):
+        def page(self, request, rows):
+            answer = super().page(request, rows)
+            if self.calls == 1:
+                del rows[:5]
+            return answer
+
+    Shrinking([row(i) for i in IDS]).install(rsps)
+    got = []
+    with pytest.raises(ConnectorError) as exc:
+        got.extend(r.source_id for r in hbkx(page_size=20).list_records(None))
+    assert exc.value.kind == "incomplete"
+    assert "page 2" in str(exc.value) and f"total={len(IDS)}" in str(exc.value) and f"total={len(IDS) - 5}" in str(exc.value)
+    assert got == IDS[:20]

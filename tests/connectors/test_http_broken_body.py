@@ -60,6 +60,8 @@ class _BuggyRaw:
     def read(self, size):
         raise TypeError("unsupported operand type(s)")
 
+    read1 = read
+
 
 class _Response:
     raw = _BuggyRaw()

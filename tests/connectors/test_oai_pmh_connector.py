@@ -291,6 +291,38 @@ def test_expired_token_restarts_the_listing_without_duplicates(rsps, make_http):
     assert len(fake.requests) == 3 + 1 + 5 and fake.requests[4] == {"verb": "ListRecords", "metadataPrefix": "nrii"}
 
 
+def test_a_resumption_token_that_leads_back_fails_the_listing_instead_of_looping(rsps, make_http):
+    # A provider whose third page hands out the token of the second again: without a check the
+    # harvest re-read the same two pages for ever (reproduced: 550 requests in 30 s, no end).
+    rsps.add("GET", OAI, body=page([record(i) for i in IDS[:10]], "t1"))
+    rsps.add("GET", OAI, body=page([record(i) for i in IDS[10:20]], "t2"))
+    rsps.add("GET", OAI, body=page([record(i) for i in IDS[20:30]], "t1"))
+    got = []
+    with pytest.raises(ConnectorError) as exc:
+        for r in connector(make_http).list_records(None):
+            got.append(r.source_id)
+            assert len(got) <= len(IDS), "the listing loops"
+    assert exc.value.kind == "incomplete"
+    assert "page 3" in str(exc.value) and "'t1'" in str(exc.value) and "page 1" in str(exc.value)
+    assert got == IDS[:30]
+
+
+def test_fresh_tokens_serving_the_same_records_again_fail_the_listing_instead_of_looping(rsps, make_http):
+    # The loop in another dress: every page a new token (a counter in it), but the provider serves
+    # page 2 again and again. A page of nothing but records already read this pass is a loop.
+    rsps.add("GET", OAI, body=page([record(i) for i in IDS[:10]], "t1"))
+    rsps.add("GET", OAI, body=page([record(i) for i in IDS[10:20]], "t2"))
+    for n in range(3, 60):
+        rsps.add("GET", OAI, body=page([record(i) for i in IDS[10:20]], f"t{n}"))
+    got = []
+    with pytest.raises(ConnectorError) as exc:
+        for r in connector(make_http).list_records(None):
+            got.append(r.source_id)
+            assert len(got) <= 100, "the listing loops"
+    assert exc.value.kind == "incomplete"
+    assert "page 3" in str(exc.value) and "loops" in str(exc.value)
+
+
 def test_a_token_refused_too_often_fails_the_listing(rsps, make_http):
     rsps.add("GET", OAI, body=page([record(i) for i in IDS[:10]], "tok", 45))
     rsps.add("GET", OAI, body=error("badResumptionToken", "expired"))

@@ -349,3 +349,22 @@ def test_probe_reads_only_the_head(rsps, sdyq):
     connector.probe()
     assert "since=" in rsps.calls[0].request.url
     assert connector.http.telemetry.bytes <= 64 * 1024
+
+
+@pytest.mark.parametrize(
+    "hostile, limit",
+    [("<X>" * 300 + "deep" + "</X>" * 300, "nested"), ("<ZYJSZB>" + "a" * 11_000_000 + "</ZYJSZB>", "10 MB")],
+    ids=["an element nesting 300 deep", "a text of 11 MB"],
+)
+def test_a_record_past_the_parsers_limits_is_named_not_called_a_truncated_export(rsps, make_http, hostile, limit):
+    # The parser cannot skip such a record and read on, so the export fails (safely); the message
+    # says where and why, where it used to call the whole export "truncated or corrupt".
+    body = export([instrument(i) for i in IDS[:3]]).replace(b"</Instrument>", hostile.encode() + b"</Instrument>", 2)
+    body = body.replace(hostile.encode() + b"</Instrument>", b"</Instrument>", 1)
+    rsps.get(EXPORT, body=body)
+    connector = TestSdyqConformance().connector(make_http)
+    connector.http.settings = {**connector.http.settings, "max_body_bytes": 64 << 20}
+    with pytest.raises(ConnectorError) as exc:
+        list(connector.list_records(None))
+    message = str(exc.value)
+    assert "network 370000" in message and "line 4" in message and limit in message and "truncated" not in message, message

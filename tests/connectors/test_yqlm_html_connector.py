@@ -431,3 +431,26 @@ def test_with_the_directory_listing_pages_are_read_side_by_side_in_order(rsps, y
     assert fake.details == []
     assert sorted(fake.list_pages) == list(range(1, 11))
     assert fake.max_in_flight == 3
+
+
+class _MixedSite(FakeYqlm):
+    """A GBK site whose pages carry one value stored as UTF-8 (a CMS template in one encoding, data
+    pasted in another): the bytes of `value` are UTF-8 in an otherwise GBK page."""
+
+    value = "物理性能测试仪器 / 声学振动仪器"
+
+    def page(self, html: str):
+        status, headers, body = super().page(html)
+        return status, headers, body.replace(self.value.encode("gbk"), self.value.encode("utf-8"))
+
+
+def test_a_utf8_value_inside_a_gbk_page_is_read_as_utf8_not_stored_as_mojibake(rsps, yqlm):
+    # Reproduced on the simulated Hebei site through a proxy: the category came out as
+    # '鐗╃悊鎬ц兘娴嬭瘯浠\ue044櫒 …' (strict GB18030 accepts the UTF-8 bytes) and a name would have
+    # been stored that way without a word.
+    _MixedSite({"A": instrument("A", 仪器类别=_MixedSite.value), "B": instrument("B")}).install(rsps)
+    connector = yqlm()
+    records = list(connector.list_records(None))
+    assert records[0].payload["仪器类别"] == _MixedSite.value
+    assert records[0].payload["仪器名称"] == NAME + "A" and records[1].payload["仪器名称"] == NAME + "B"
+    assert any("UTF-8" in note and "A" in note and "仪器类别" in note for note in connector.notes), connector.notes

@@ -67,6 +67,12 @@ def test_trim_rejects(value, options):
         pytest.param(3250000.0, "yuan", "3250000.00", id="JSON float in yuan"),
         pytest.param(3250000, "yuan", "3250000.00", id="JSON integer"),
         pytest.param("3250000.0", "yuan", "3250000.00", id="numeric string"),
+        # A numeric string in exponent form, as a JSON number prints and a spreadsheet exports it:
+        # the hbkx-json spec allows "a JSON number or a numeric string"; 1.2e5 was rejected.
+        pytest.param("1.2e5", "yuan", "120000.00", id="exponent numeric string"),
+        pytest.param("1.2E+05", "yuan", "120000.00", id="spreadsheet exponent"),
+        pytest.param("6.85E+01", "wanyuan", "685000.00", id="exponent in a 万元 column"),
+        pytest.param("1.2e2万元", "yuan", "1200000.00", id="exponent with a unit"),
         pytest.param(152.3, "wanyuan", "1523000.00", id="JSON float in 万元"),
         pytest.param("0.005", "yuan", "0.01", id="half up to cents"),
         pytest.param("0", "yuan", "0.00", id="zero"),
@@ -90,6 +96,8 @@ def test_negative_zero_is_zero(value):
         pytest.param(float("inf"), id="infinity"),
         pytest.param("inf", id="inf text"),
         pytest.param("1e309", id="exponent overflow"),
+        pytest.param("1e-999999999", id="exponent underflow"),
+        pytest.param("-1.2e5", id="negative exponent form"),
         pytest.param("-5万元", id="negative"),
         pytest.param(-1, id="negative number"),
         pytest.param("9" * 10_000, id="10,000 digits"),
