@@ -180,5 +180,6 @@ def aggregate_tree(fw: Framework, normalised: np.ndarray, weights: dict, overrid
 def rank_desc(scores: np.ndarray) -> np.ndarray:
     """Competition ranks per run (1 = highest score, ties share the best rank); missing scores are unranked (NaN)."""
     missing = np.isnan(scores)
-    r = rankdata(np.where(missing, -np.inf, -scores), method="min", axis=-1).astype(float)
+    # A missing score sorts after every real one, so it takes no place from the units that have one.
+    r = rankdata(np.where(missing, np.inf, -scores), method="min", axis=-1).astype(float)
     return np.where(missing, np.nan, r)
