@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from hub.evaluation.texts import pick
 from hub.evaluation.uncertainty import sobol_display
 from hub.web.ui.i18n import N_
 
@@ -155,3 +156,27 @@ def factor_name(name: str, _: Translate) -> str:
 
 def reason(code: str, _: Translate) -> str:
     return _(REASONS[code]) if code in REASONS else code
+
+
+#: What a reader is told beside a framework text shown in the other language than theirs: which
+#: language it is in (the evaluator wrote none in the reader's; hub.evaluation.texts).
+TEXT_IN = {
+    "zh": N_("eval.text_in.zh"),
+    "en": N_("eval.text_in.en"),
+}
+
+
+def framework_text(holder: dict, field: str, lang: str, _: Translate) -> tuple[str, str | None, str]:
+    """(text, the language it is in when not the reader's, the note saying so) for a framework's or
+    node's `field` (name, rationale, description, title); ('', None, '') when it has none."""
+    text, fell_back = pick(holder, field, lang)
+    if not text:
+        return "", None, ""
+    if fell_back is None:
+        return text, None, ""
+    return text, fell_back, _(TEXT_IN[fell_back]) if fell_back in TEXT_IN else fell_back
+
+
+def framework_names(report: dict, lang: str) -> dict[str, str]:
+    """Node id -> its name in the reader's language (or the other one), for sentences and charts."""
+    return {n["id"]: pick(n, "name", lang)[0] or n["id"] for n in report["nodes"]}

@@ -7,6 +7,7 @@ from __future__ import annotations
 from functools import partial
 
 from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup
 from sqlalchemy import select
 
 from hub.auth.web import public
@@ -60,7 +61,8 @@ def evaluation_page(eid):
         return translate(lang, key, **values)
 
     unc = report.get("uncertainty")
-    names = {n["id"]: n["name"] for n in report["nodes"]}
+    names = wording.framework_names(report, lang)
+    say = partial(_say, lang, _)
     ranked = [u for u in report["units"] if u["rank"] is not None]
     panel = report.get("panel")
     moves = {}
@@ -110,11 +112,25 @@ def evaluation_page(eid):
         audit=audit,
         flags=flags,
         names=names,
+        say=say,
+        title=say(report["framework"], "title") if row["title"] == report["framework"]["title"] else row["title"],
         wording=wording,
         reasons={code: wording.reason(code, _) for code in wording.REASONS},
         lang=lang,
         unit_label=partial(_unit_label, lang),
     )
+
+
+def _say(lang: str, _, holder: dict, field: str) -> Markup:
+    """A framework's or node's text in the reader's language; one the framework gives only in the
+    other language is shown marked as such (its `lang` set, and a note), never passed off as theirs."""
+    from hub.evaluation import wording
+    from hub.web.ui.i18n import HTML_LANG
+
+    text, other, note = wording.framework_text(holder, field, lang, _)
+    if other is None:
+        return Markup.escape(text)
+    return Markup('<span lang="{}">{}</span> <small class="muted text-in">{}</small>').format(HTML_LANG.get(other, other), text, note)
 
 
 def _unit_label(lang: str, unit: dict) -> str:
@@ -145,7 +161,12 @@ def unit_chart(eid, pos):
     row, report = _published(eid)
     if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:
         abort(404)
-    return _svg(row, RENDERED.get(row, "unit", pos))
+    from hub.web.ui.i18n import pick_lang
+
+    lang = pick_lang(request.args, request.cookies)  # the dimension names are the framework's, per language
+    response = _svg(row, RENDERED.get(row, "unit", pos, lang))
+    response.set_etag(f"{row['report_sha256']}-unit-{pos}-{lang}")
+    return response.make_conditional(request)
 
 
 def _svg(row, body: bytes) -> Response:
