@@ -265,7 +265,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             out.append(
                 f"<tr><td class=l>{say(n, 'name')}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}"
                 f"</td>"
-                f"<td class=l><code>{escape(str(tr)) if tr else ''}</code></td></tr>"
+                f"<td class=l><code>{escape(wording.trace_text(tr)) if tr else ''}</code></td></tr>"
             )
         out.append("</table></details>")
 

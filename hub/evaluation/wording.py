@@ -180,3 +180,13 @@ def framework_text(holder: dict, field: str, lang: str, _: Translate) -> tuple[s
 def framework_names(report: dict, lang: str) -> dict[str, str]:
     """Node id -> its name in the reader's language (or the other one), for sentences and charts."""
     return {n["id"]: pick(n, "name", lang)[0] or n["id"] for n in report["nodes"]}
+
+
+def trace_text(trace: dict) -> str:
+    """A metric's provenance as people read it, in the order report.json stores it (sorted keys):
+    "jobs: 54, 55; records: 881; uses: service_stats" — never a Python dict in the order of the moment."""
+    parts = []
+    for key in sorted(trace):
+        value = trace[key]
+        parts.append(f"{key}: {', '.join(map(str, value)) or '–'}" if isinstance(value, list) else f"{key}: {value}")
+    return "; ".join(parts)
