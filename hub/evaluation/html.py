@@ -221,7 +221,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     if report.get("aggregates"):
         out.append(_aggregates_html(report["aggregates"], _))
     if report.get("awards"):
-        out.append(_awards_html(report["awards"], _))
+        out.append(_awards_html(report["awards"], _, say))
 
     if unc:
         shift = wording.num(unc["mean_abs_rank_shift"], 2)
@@ -314,7 +314,7 @@ def _aggregates_html(a: dict, _) -> str:
     )
 
 
-def _awards_html(awards: dict, _) -> str:
+def _awards_html(awards: dict, _, say) -> str:
     from hub.evaluation import wording
 
     rule = awards["rule"]
@@ -329,10 +329,12 @@ def _awards_html(awards: dict, _) -> str:
         f"<h2>{_('eval.awards')}</h2><p>{escape(note)}</p><table id='awards'><tr><th>{_('eval.rank')}</th><th class=l>{_('eval.unit')}</th>"
         f"<th class=l>{_('eval.band')}</th><th>{_('eval.score')}</th><th>{_('eval.award')}</th></tr>"
     ]
+    band_of = {b["name"]: b for b in rule["bands"]}  # a band's name per language, when the table gives it
     for u in awards["units"]:
         name = f"{u['id']} {u['label']}" if u.get("label") else u["id"]
+        band = say(band_of.get(u["band"]) or {"name": u["band"]}, "name")
         out.append(
-            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}"
+            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{band}</td><td>{wording.num(u['score'], 2)}"
             f"</td><td>{u['award']:,}</td></tr>"
         )
     return "".join(out) + "</table>"
