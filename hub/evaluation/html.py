@@ -271,9 +271,10 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
 
     out.append(
         f"<h2>{_('eval.method')}</h2><table><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th>"
-        f"<th>{_('eval.weight')}</th>"
+        f"<th>{_('eval.weight')}</th><th>{_('eval.weight_share')}</th>"
         f"<th class=l>{_('eval.method')}</th><th class=l>{_('eval.rationale')}</th></tr>"
     )
+    shares = wording.weight_shares(report)
     for n in report["nodes"]:
         method = (
             wording.method_sentence(n["aggregate"], "aggregation", _)
@@ -282,7 +283,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
         )
         out.append(
             f"<tr><td class=l>{say(n, 'name')}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td>"
-            f"<td>{wording.num(n['weight'], 2)}</td>"
+            f"<td>{wording.num(n['weight'], 2)}</td><td>{wording.share(shares[n['id']])}</td>"
             f"<td class=l>{escape(method)}</td><td class=l>{say(n, 'rationale')}</td></tr>"
         )
     out.append("</table>")

@@ -113,6 +113,7 @@ def evaluation_page(eid):
         flags=flags,
         names=names,
         say=say,
+        shares=wording.weight_shares(report),
         # an award band's name per language, when the award table gives it
         band_of={b["name"]: b for b in report["awards"]["rule"]["bands"]} if report.get("awards") else {},
         title=say(report["framework"], "title") if row["title"] == report["framework"]["title"] else row["title"],
