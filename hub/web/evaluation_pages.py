@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 from flask import Blueprint, Response, abort, render_template, request
@@ -29,9 +30,24 @@ def _published(eid: int) -> tuple[dict, dict]:
     return row, RENDERED.report(row)
 
 
+#: report sha256 -> the report's `framework` member (title and its texts per language): a report never
+#: changes, and the list should not parse every report's JSON on every visit.
+_FRAMEWORK_HEADS: dict[str, dict] = {}
+
+
+def _framework_heads(conn, rows) -> dict[str, dict]:
+    missing = [r["id"] for r in rows if r["report_sha256"] not in _FRAMEWORK_HEADS]
+    if missing:
+        for sha, text in conn.execute(select(_E.c.report_sha256, _E.c.report).where(_E.c.id.in_(missing))):
+            _FRAMEWORK_HEADS[sha] = json.loads(text)["framework"]
+    return _FRAMEWORK_HEADS
+
+
 @bp.get("/evaluations")
 @public
 def list_page():
+    from hub.web.ui.i18n import pick_lang, translate
+
     query = (
         select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256)
         .where(_E.c.published.is_(True))
@@ -39,6 +55,13 @@ def list_page():
     )
     with store().read() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
+        heads = _framework_heads(conn, rows)
+    lang = pick_lang(request.args, request.cookies)
+    say = partial(_say, lang, lambda key, **values: translate(lang, key, **values))
+    for r in rows:
+        head = heads[r["report_sha256"]]
+        # the framework's title in the reader's language, unless the evaluator gave the ranking its own
+        r["title"] = say(head, "title") if r["title"] == head.get("title") else r["title"]
     return render_template("evaluations.html", evaluations=rows)
 
 

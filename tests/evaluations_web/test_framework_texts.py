@@ -86,3 +86,14 @@ def test_report_html_follows_the_language_too(client, published):
     chinese = to_html_bytes(report, "zh").decode("utf-8")
     assert "<h1>Mechanism and user experience of the provincial networks</h1>" in english and "机制建设" not in english
     assert "<h1>省级网络机制与用户体验</h1>" in chinese and "<span lang='en'>Policies and money come first.</span>" in chinese
+
+
+@pytest.mark.parametrize(
+    "lang, title",
+    [("zh", "省级网络机制与用户体验"), ("en", "Mechanism and user experience of the provincial networks")],
+)
+def test_list_names_the_ranking_in_the_readers_language_unless_the_evaluator_titled_it(client, created, published, lang, title):
+    titled = created({"framework": "bilingual", "runs": 0, "seed": 3, "publish": True, "title": "2013 评估 assessment"})["id"]
+    _, doc = page(client, "/evaluations", lang=lang)
+    shown = {a.get("href"): text(a) for a in doc.xpath('//*[@id="evaluations"]/tbody/tr/th/a')}
+    assert shown == {f"/evaluations/{published}": title, f"/evaluations/{titled}": "2013 评估 assessment"}
