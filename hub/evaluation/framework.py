@@ -54,6 +54,7 @@ TOP_KEYS = {
     "network",
     "awards",
     "include_networks",
+    "rank_decimals",
 }
 NODE_KEYS = {"name", "weight", "rationale", "description", "children", "source", "denominator", "direction", "transform", *SLOTS}
 INDICATOR_ONLY = {"source", "denominator", "direction", "transform"}
@@ -125,6 +126,8 @@ class Framework:
     include_networks: tuple = ()
     #: {field: {lang: text}} for the title or description given per language (hub.evaluation.texts)
     texts: dict = field(default_factory=dict)
+    #: Rank on scores rounded to this many decimals (UNDP ranks the published 3-decimal HDI); None: full precision.
+    rank_decimals: int | None = None
 
     @property
     def indicators(self) -> list[Node]:
@@ -254,6 +257,11 @@ class _Loader:
         include = raw.get("include_networks") or []
         if not isinstance(include, list) or not all(isinstance(c, str) and network_code_problem(c) is None for c in include):
             self.fail("include_networks", f"expected a list of network codes (quoted), got {include!r}")
+        rank_decimals = raw.get("rank_decimals")
+        if rank_decimals is not None and (
+            isinstance(rank_decimals, bool) or not isinstance(rank_decimals, int) or not 0 <= rank_decimals <= 12
+        ):
+            self.fail("rank_decimals", f"expected a whole number of decimals from 0 to 12, got {rank_decimals!r}")
         unit_id, unit_label = raw.get("unit_id"), raw.get("unit_label")
         for k, v in (("unit_id", unit_id), ("unit_label", unit_label)):
             if v is not None and not isinstance(v, str):
@@ -288,6 +296,7 @@ class _Loader:
             metric_options=metric_options,
             network=network,
             awards=awards,
+            rank_decimals=rank_decimals,
         )
 
     def _walk(self, node_id, parent, nodes_raw, nodes, inherited, stack, units):

@@ -133,6 +133,7 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
             "min_availability": fw.min_availability,
             "network": fw.network,
             **({"texts": fw.texts} if fw.texts else {}),
+            **({"rank_decimals": fw.rank_decimals} if fw.rank_decimals is not None else {}),
         },
         "inputs": [t.describe() for t in inputs.tables],
         "period": period,

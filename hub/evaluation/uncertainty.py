@@ -143,7 +143,7 @@ def run(fw: Framework, nom: Nominal, runs: int, seed: int) -> dict | None:
             w = {node: v[rows] for node, v in run_weights.items()}
             index[rows] = aggregate_tree(fw, x, w, agg_options[b])[fw.index]
 
-    ranks = rank_desc(index)
+    ranks = rank_desc(index, fw.rank_decimals)
     nominal_rank = nom.ranks[fw.index]
     shift = np.abs(ranks - nominal_rank[None, :])
     per_run = np.nan_to_num(np.nanmean(shift, axis=1)) if shift.size else np.zeros(total)
