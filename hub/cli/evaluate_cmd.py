@@ -78,7 +78,8 @@ def evaluate(framework, periods, inputs, out_dir, seed, runs, as_of, save, publi
     rows = []
     for u in report["units"][:top]:
         unc = u.get("uncertainty") or {}
-        interval = f"{unc['rank_p05']:.0f}–{unc['rank_p95']:.0f}" if unc else ""
+        # a unit kept but without an index score (no data at all) has no interval
+        interval = f"{unc['rank_p05']:.0f}–{unc['rank_p95']:.0f}" if unc.get("rank_p05") is not None else ""
         score = "" if u.get("score") is None else f"{u['score']:.3f}"
         rows.append([u["rank"] if u["rank"] is not None else "-", u["id"], u["label"] or "", score, interval])
     echo_table(["rank", "unit", "name", "score", "5–95% rank"], rows, right={0, 3, 4})

@@ -25,7 +25,7 @@ from scipy.stats import rankdata
 from hub.evaluation.engine import Nominal
 from hub.evaluation.framework import Framework
 
-#: |r| below this with the parent or the index: the indicator hardly moves what it belongs to.
+#: |r| below this with the parent or the index: the node hardly moves that one (the flag names which).
 WEAK = 0.3
 #: |r| above this between two indicators of one dimension: they double-count (COINr's get_corr_flags default 0.9).
 COLLINEAR = 0.9

@@ -18,11 +18,13 @@ add up to the budget exactly, or the allocation fails saying why (e.g. the caps 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.apportion import apportion
 from hub.config import load_yaml
+from hub.evaluation import texts
 from hub.errors import ConfigError
 
 KEYS = {"title", "budget", "step", "cap", "bands", "description"}
@@ -34,6 +36,12 @@ class Band:
     name: str
     up_to_share: float
     weight: float
+    #: {"name": {lang: text}} when the table names the band per language (hub.evaluation.texts)
+    texts: dict = field(default_factory=dict)
+
+    def describe(self) -> dict:
+        d = {"name": self.name, "up_to_share": self.up_to_share, "weight": self.weight}
+        return {**d, "texts": self.texts} if self.texts else d
 
 
 @dataclass(frozen=True)
@@ -52,7 +60,7 @@ class AwardRule:
             "budget": self.budget,
             "step": self.step,
             "cap": self.cap,
-            "bands": [{"name": b.name, "up_to_share": b.up_to_share, "weight": b.weight} for b in self.bands],
+            "bands": [b.describe() for b in self.bands],
         }
 
 
@@ -89,13 +97,13 @@ def load_awards(path) -> AwardRule:
         if extra:
             raise ConfigError(path, f"{key}.{extra[0]}", f"unknown key, expected one of {sorted(BAND_KEYS)}")
         name, share, weight = b.get("name"), b.get("up_to_share"), b.get("weight")
-        if not isinstance(name, str) or not name:
-            raise ConfigError(path, f"{key}.name", "expected the band's name")
+        if not name or texts.problem(name):
+            raise ConfigError(path, f"{key}.name", f"expected the band's name: {texts.problem(name) or 'a text'}")
         if isinstance(share, bool) or not isinstance(share, (int, float)) or not last < share <= 1:
             raise ConfigError(path, f"{key}.up_to_share", f"expected a share in ({last:g}, 1], growing band by band, got {share!r}")
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0:
-            raise ConfigError(path, f"{key}.weight", f"expected a number >= 0, got {weight!r}")
-        bands.append(Band(name, float(share), float(weight)))
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            raise ConfigError(path, f"{key}.weight", f"expected a finite number >= 0, got {weight!r}")
+        bands.append(Band(texts.flat(name), float(share), float(weight), texts.texts_of({"name": name})))
         last = float(share)
     if last != 1.0:
         raise ConfigError(path, f"bands[{len(bands) - 1}].up_to_share", "the last band must reach 1 (every ranked unit falls in a band)")

@@ -110,7 +110,7 @@ def evaluate(fw: Framework, data: UnitData) -> Nominal:
     scores = aggregate_tree(fw, normalised[None], nominal_weights(fw))
     scores = {k: v[0] for k, v in scores.items()}
     warnings += zero_warnings(fw, scores, kept_ids)
-    ranks = {k: rank_desc(v[None])[0] for k, v in scores.items()}
+    ranks = {k: rank_desc(v[None], fw.rank_decimals)[0] for k, v in scores.items()}
     return Nominal(list(data.ids), kept, availability, raw, den, value, imputed, treated, treatment, normalised, scores, ranks, warnings)
 
 
@@ -177,8 +177,12 @@ def aggregate_tree(fw: Framework, normalised: np.ndarray, weights: dict, overrid
     return scores
 
 
-def rank_desc(scores: np.ndarray) -> np.ndarray:
-    """Competition ranks per run (1 = highest score, ties share the best rank); missing scores are unranked (NaN)."""
+def rank_desc(scores: np.ndarray, decimals: int | None = None) -> np.ndarray:
+    """Competition ranks per run (1 = highest score, ties share the best rank); missing scores are unranked (NaN).
+    With `decimals`, scores equal at that many decimals tie (the framework's `rank_decimals`)."""
+    if decimals is not None:
+        scores = np.round(scores, decimals)
     missing = np.isnan(scores)
-    r = rankdata(np.where(missing, -np.inf, -scores), method="min", axis=-1).astype(float)
+    # A missing score sorts after every real one, so it takes no place from the units that have one.
+    r = rankdata(np.where(missing, np.inf, -scores), method="min", axis=-1).astype(float)
     return np.where(missing, np.nan, r)

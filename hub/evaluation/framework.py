@@ -11,6 +11,7 @@ See docs/evaluation.md for the format.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from hub.evaluation.metrics import METRICS
 from hub.evaluation.normalise import NORMALISATIONS
 from hub.evaluation.outliers import OUTLIERS
 from hub.evaluation.registry import MethodSpec
+from hub.evaluation import texts
 from hub.evaluation.transforms import TRANSFORMS
 
 #: Inheritable method slots: framework key -> (registry, built-in default).
@@ -52,6 +54,7 @@ TOP_KEYS = {
     "network",
     "awards",
     "include_networks",
+    "rank_decimals",
 }
 NODE_KEYS = {"name", "weight", "rationale", "description", "children", "source", "denominator", "direction", "transform", *SLOTS}
 INDICATOR_ONLY = {"source", "denominator", "direction", "transform"}
@@ -76,6 +79,8 @@ class Node:
     children: tuple[str, ...] = ()
     rationale: str | None = None
     description: str | None = None
+    #: {field: {lang: text}} for the name, rationale or description given per language (hub.evaluation.texts)
+    texts: dict = field(default_factory=dict)
     # indicators
     source: Source | None = None
     denominator: Source | None = None
@@ -119,6 +124,10 @@ class Framework:
     awards: object = None  # hub.evaluation.awards.AwardRule, when the framework names an award table
     #: Non-provincial networks this framework ranks besides the provinces (`units: networks` only).
     include_networks: tuple = ()
+    #: {field: {lang: text}} for the title or description given per language (hub.evaluation.texts)
+    texts: dict = field(default_factory=dict)
+    #: Rank on scores rounded to this many decimals (UNDP ranks the published 3-decimal HDI); None: full precision.
+    rank_decimals: int | None = None
 
     @property
     def indicators(self) -> list[Node]:
@@ -198,6 +207,7 @@ class _Loader:
         unknown = sorted(set(raw) - TOP_KEYS)
         if unknown:
             self.fail(unknown[0], f"unknown key, expected one of {sorted(TOP_KEYS)}")
+        self._texts(raw, ("title", "description"), "")
         units = raw.get("units", "inputs")
         if units not in UNIT_KINDS:
             self.fail("units", f"expected one of {list(UNIT_KINDS)}, got {units!r}")
@@ -247,6 +257,11 @@ class _Loader:
         include = raw.get("include_networks") or []
         if not isinstance(include, list) or not all(isinstance(c, str) and network_code_problem(c) is None for c in include):
             self.fail("include_networks", f"expected a list of network codes (quoted), got {include!r}")
+        rank_decimals = raw.get("rank_decimals")
+        if rank_decimals is not None and (
+            isinstance(rank_decimals, bool) or not isinstance(rank_decimals, int) or not 0 <= rank_decimals <= 12
+        ):
+            self.fail("rank_decimals", f"expected a whole number of decimals from 0 to 12, got {rank_decimals!r}")
         unit_id, unit_label = raw.get("unit_id"), raw.get("unit_label")
         for k, v in (("unit_id", unit_id), ("unit_label", unit_label)):
             if v is not None and not isinstance(v, str):
@@ -266,8 +281,9 @@ class _Loader:
         return Framework(
             path=self.path,
             sha256=sha256,
-            title=str(raw.get("title") or self.path.stem),
-            description=raw.get("description"),
+            title=texts.flat(raw.get("title")) or self.path.stem,
+            description=texts.flat(raw.get("description")),
+            texts=texts.texts_of({k: raw.get(k) for k in ("title", "description")}),
             units=units,
             unit_id=unit_id,
             unit_label=unit_label,
@@ -280,6 +296,7 @@ class _Loader:
             metric_options=metric_options,
             network=network,
             awards=awards,
+            rank_decimals=rank_decimals,
         )
 
     def _walk(self, node_id, parent, nodes_raw, nodes, inherited, stack, units):
@@ -298,20 +315,23 @@ class _Loader:
         if unknown:
             self.fail(f"{key}.{unknown[0]}", f"unknown key, expected one of {sorted(NODE_KEYS)}")
         weight = spec.get("weight", 1)
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or weight < 0 or weight != weight:
-            self.fail(f"{key}.weight", f"expected a number >= 0, got {weight!r}")
+        # YAML reads `.inf` and `1e400` as infinity: a weight that swallows its siblings' (inf / inf)
+        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            self.fail(f"{key}.weight", f"expected a finite number >= 0, got {weight!r}")
+        self._texts(spec, ("name", "rationale", "description"), f"{key}.")
         slots = dict(inherited)
         for slot in SLOTS:
             if slot in spec:
                 slots[slot] = self.method(slot, spec[slot], f"{key}.{slot}")
         node = Node(
             id=node_id,
-            name=str(spec.get("name") or node_id),
+            name=texts.flat(spec.get("name")) or node_id,
             weight=float(weight),
             parent=parent,
             level=1,
-            rationale=spec.get("rationale"),
-            description=spec.get("description"),
+            rationale=texts.flat(spec.get("rationale")),
+            description=texts.flat(spec.get("description")),
+            texts=texts.texts_of({k: spec.get(k) for k in ("name", "rationale", "description")}),
         )
         has_children, has_source = "children" in spec, "source" in spec
         if has_children and has_source:
@@ -342,6 +362,13 @@ class _Loader:
         if sum(weights) <= 0:
             self.fail(f"{key}.children", "the weights of the children sum to zero")
         return node
+
+    def _texts(self, spec: dict, fields, prefix: str):
+        """Words for people are a string or one per language: anything else fails here, not in a page."""
+        for name in fields:
+            problem = texts.problem(spec.get(name))
+            if problem:
+                self.fail(f"{prefix}{name}", problem)
 
     def _indicator(self, node, spec, key, units):
         node.source = self._source(spec["source"], f"{key}.source", units)

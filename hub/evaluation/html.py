@@ -86,7 +86,10 @@ def score_chart(report, lang: str = "en") -> str:
     return _svg(fig, tight=True)
 
 
-def dimension_chart(report, unit) -> str:
+def dimension_chart(report, unit, lang: str = "en") -> str:
+    from hub.evaluation.wording import framework_names
+
+    names = framework_names(report, lang)
     index = report["framework"]["index"]
     dims = [n for n in report["nodes"] if n["parent"] == index]
     scores = unit.get("scores") or {}
@@ -98,7 +101,7 @@ def dimension_chart(report, unit) -> str:
     fig.subplots_adjust(left=0.42, right=0.9, top=0.95, bottom=0.05)
     ax = fig.subplots()
     ax.barh(range(len(dims)), [v or 0 for v in values], color="#228833")
-    ax.set_yticks(range(len(dims)), [d["name"] for d in dims], fontsize=8)
+    ax.set_yticks(range(len(dims)), [names[d["id"]] for d in dims], fontsize=8)
     ax.set_xticks([])  # the value is written on each bar; ticks cost more than they tell
     ax.set_xlim(min(0, *(v or 0 for v in values)), max(1e-9, *(v or 0 for v in values)) * 1.25)
     ax.invert_yaxis()
@@ -144,14 +147,22 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     index = fw["index"]
     dims = [n for n in report["nodes"] if n["parent"] == index]
     indicators = [n for n in report["nodes"] if "source" in n]
-    names = {n["id"]: n["name"] for n in report["nodes"]}
+    names = wording.framework_names(report, lang)
+
+    def say(holder, field):  # a framework text in the reader's language, or marked as the other one
+        text, other, note = wording.framework_text(holder, field, lang, _)
+        return escape(text) if other is None else f"<span lang='{escape(other)}'>{escape(text)}</span> <small>{escape(note)}</small>"
+
     unc = report.get("uncertainty")
     html_lang = {"zh": "zh-CN"}.get(lang, lang)
+    title = wording.framework_text(fw, "title", lang, _)[0]
     out = [
-        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(fw['title'])}</title><style>{CSS}</style>"
+        f"<!doctype html><html lang='{html_lang}'><head><meta charset='utf-8'><title>{escape(title)}</title><style>{CSS}</style>"
         f"</head><body>"
     ]
-    out.append(f"<h1>{escape(fw['title'])}</h1>")
+    out.append(f"<h1>{say(fw, 'title')}</h1>")
+    if fw.get("description"):
+        out.append(f"<p>{say(fw, 'description')}</p>")
     meta = [
         (_("eval.framework"), f"{fw['file']} (sha256 {fw['sha256']})"),
         (_("eval.period"), report.get("period") or "–"),
@@ -182,7 +193,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     )
     if panel:
         out.append(f"<th>{_('eval.rank_change')}</th><th>{_('eval.score_change')}</th><th>{_('eval.series')}</th>")
-    out.append("".join(f"<th>{escape(d['name'])}</th>" for d in dims) + f"<th class=l>{_('eval.in_words')}</th></tr>")
+    out.append("".join(f"<th>{say(d, 'name')}</th>" for d in dims) + f"<th class=l>{_('eval.in_words')}</th></tr>")
     for u in report["units"]:
         x = u.get("uncertainty") or {}
         interval = f"{_num(x.get('rank_p05'), 0)}–{_num(x.get('rank_p95'), 0)}" if x else "–"
@@ -210,7 +221,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     if report.get("aggregates"):
         out.append(_aggregates_html(report["aggregates"], _))
     if report.get("awards"):
-        out.append(_awards_html(report["awards"], _))
+        out.append(_awards_html(report["awards"], _, say))
 
     if unc:
         shift = wording.num(unc["mean_abs_rank_shift"], 2)
@@ -243,7 +254,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             f"<details id='u-{escape(u['id'])}'><summary>{u['rank'] if u['rank'] is not None else '–'}. {escape(_name(u))}</summary>"
         )
         if not u["screened_out"] and pos < MAX_UNIT_CHARTS:
-            out.append(dimension_chart(report, u))
+            out.append(dimension_chart(report, u, lang))
         out.append(
             f"<table><tr><th class=l>{_('eval.indicator')}</th><th>{_('eval.raw')}</th><th>{_('eval.normalised')}</th>"
             f"<th class=l>{_('eval.trace')}</th></tr>"
@@ -252,17 +263,18 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             e = u["indicators"][n["id"]]
             tr = (u.get("trace") or {}).get(n["source"].get("metric", ""), "")
             out.append(
-                f"<tr><td class=l>{escape(n['name'])}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}"
+                f"<tr><td class=l>{say(n, 'name')}</td><td>{wording.num(e.get('raw'), 3)}</td><td>{wording.num(e.get('normalised'), 2)}"
                 f"</td>"
-                f"<td class=l><code>{escape(str(tr)) if tr else ''}</code></td></tr>"
+                f"<td class=l><code>{escape(wording.trace_text(tr)) if tr else ''}</code></td></tr>"
             )
         out.append("</table></details>")
 
     out.append(
         f"<h2>{_('eval.method')}</h2><table><tr><th class=l>{_('eval.indicator')}</th><th class=l>{_('eval.dimension')}</th>"
-        f"<th>{_('eval.weight')}</th>"
+        f"<th>{_('eval.weight')}</th><th>{_('eval.weight_share')}</th>"
         f"<th class=l>{_('eval.method')}</th><th class=l>{_('eval.rationale')}</th></tr>"
     )
+    shares = wording.weight_shares(report)
     for n in report["nodes"]:
         method = (
             wording.method_sentence(n["aggregate"], "aggregation", _)
@@ -270,9 +282,9 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
             else wording.method_sentence(n.get("normalise"), "normalisation", _)
         )
         out.append(
-            f"<tr><td class=l>{escape(n['name'])}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td>"
-            f"<td>{wording.num(n['weight'], 2)}</td>"
-            f"<td class=l>{escape(method)}</td><td class=l>{escape(n.get('rationale') or '')}</td></tr>"
+            f"<tr><td class=l>{say(n, 'name')}</td><td class=l>{escape(names.get(n['parent'], '') if n['parent'] else '')}</td>"
+            f"<td>{wording.num(n['weight'], 2)}</td><td>{wording.share(shares[n['id']])}</td>"
+            f"<td class=l>{escape(method)}</td><td class=l>{say(n, 'rationale')}</td></tr>"
         )
     out.append("</table>")
     if report["warnings"]:
@@ -303,7 +315,7 @@ def _aggregates_html(a: dict, _) -> str:
     )
 
 
-def _awards_html(awards: dict, _) -> str:
+def _awards_html(awards: dict, _, say) -> str:
     from hub.evaluation import wording
 
     rule = awards["rule"]
@@ -318,10 +330,12 @@ def _awards_html(awards: dict, _) -> str:
         f"<h2>{_('eval.awards')}</h2><p>{escape(note)}</p><table id='awards'><tr><th>{_('eval.rank')}</th><th class=l>{_('eval.unit')}</th>"
         f"<th class=l>{_('eval.band')}</th><th>{_('eval.score')}</th><th>{_('eval.award')}</th></tr>"
     ]
+    band_of = {b["name"]: b for b in rule["bands"]}  # a band's name per language, when the table gives it
     for u in awards["units"]:
         name = f"{u['id']} {u['label']}" if u.get("label") else u["id"]
+        band = say(band_of.get(u["band"]) or {"name": u["band"]}, "name")
         out.append(
-            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{escape(u['band'])}</td><td>{wording.num(u['score'], 2)}"
+            f"<tr><td>{u['rank']}</td><td class=l>{escape(name)}</td><td class=l>{band}</td><td>{wording.num(u['score'], 2)}"
             f"</td><td>{u['award']:,}</td></tr>"
         )
     return "".join(out) + "</table>"

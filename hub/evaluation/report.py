@@ -101,6 +101,8 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
             "rationale": node.rationale,
             "description": node.description,
         }
+        if node.texts:  # only then: a framework in one wording keeps the report it always had
+            d["texts"] = node.texts
         if node.is_indicator:
             d.update(
                 source=node.source.describe(),
@@ -131,6 +133,8 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
             "units": fw.units,
             "min_availability": fw.min_availability,
             "network": fw.network,
+            **({"texts": fw.texts} if fw.texts else {}),
+            **({"rank_decimals": fw.rank_decimals} if fw.rank_decimals is not None else {}),
         },
         "inputs": [t.describe() for t in inputs.tables],
         "period": period,

@@ -3,6 +3,7 @@ layer call."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -128,14 +129,24 @@ def run_evaluation(
 
 
 def write_outputs(report: dict, report_bytes: bytes, out_dir) -> dict[str, Path]:
-    from hub.evaluation.html import to_html_bytes
+    """report.json, report.csv and report.html in `out_dir`, whole or not at all.
 
+    The csv and html are drawn from report.json as stored (`report_bytes`), as the API draws them
+    from a stored evaluation, so the files and the downloads are the same bytes. Everything is drawn
+    before anything is written, and each file replaces its predecessor in one rename: a report that
+    cannot be drawn leaves the previous set as it was, never a new report.json beside an old html.
+    (`report` is the dict `run_evaluation` returned with the bytes; the files follow the bytes.)"""
+    from hub.evaluation import html
+
+    stored = json.loads(report_bytes)
+    bodies = {"json": report_bytes, "csv": report_mod.to_csv_bytes(stored), "html": html.to_html_bytes(stored)}
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    files = {"json": out / "report.json", "csv": out / "report.csv", "html": out / "report.html"}
-    files["json"].write_bytes(report_bytes)
-    files["csv"].write_bytes(report_mod.to_csv_bytes(report))
-    files["html"].write_bytes(to_html_bytes(report))
+    files = {kind: out / f"report.{kind}" for kind in bodies}
+    for kind, body in bodies.items():
+        part = files[kind].with_name(f".{files[kind].name}.part")
+        part.write_bytes(body)
+        part.replace(files[kind])
     return files
 
 

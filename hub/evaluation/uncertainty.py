@@ -143,7 +143,7 @@ def run(fw: Framework, nom: Nominal, runs: int, seed: int) -> dict | None:
             w = {node: v[rows] for node, v in run_weights.items()}
             index[rows] = aggregate_tree(fw, x, w, agg_options[b])[fw.index]
 
-    ranks = rank_desc(index)
+    ranks = rank_desc(index, fw.rank_decimals)
     nominal_rank = nom.ranks[fw.index]
     shift = np.abs(ranks - nominal_rank[None, :])
     per_run = np.nan_to_num(np.nanmean(shift, axis=1)) if shift.size else np.zeros(total)
@@ -154,13 +154,15 @@ def run(fw: Framework, nom: Nominal, runs: int, seed: int) -> dict | None:
         warnings.simplefilter("ignore", RuntimeWarning)
         p05, p50, p95 = np.nanpercentile(all_ranks, QUANTILES, axis=0, method="inverted_cdf")
         r_min, r_max = np.nanmin(all_ranks, axis=0), np.nanmax(all_ranks, axis=0)
+        # a unit without an index score has no shift: NaN, without numpy's warning on the terminal
+        mean_shift = np.nanmean(shift, axis=0) if total else np.zeros(kept_units)
     units = {
         "median_rank": p50,
         "rank_p05": p05,
         "rank_p95": p95,
         "rank_min": r_min,
         "rank_max": r_max,
-        "mean_abs_rank_shift": np.nanmean(shift, axis=0) if total else np.zeros(kept_units),
+        "mean_abs_rank_shift": mean_shift,
     }
     not_comparable = _comparable_scores(fw, norm_options, agg_options, bool(rescaled_pairs))
     if not_comparable is None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import Callable
 
+from hub.evaluation.texts import pick
 from hub.evaluation.uncertainty import sobol_display
 from hub.web.ui.i18n import N_
 
@@ -155,3 +156,57 @@ def factor_name(name: str, _: Translate) -> str:
 
 def reason(code: str, _: Translate) -> str:
     return _(REASONS[code]) if code in REASONS else code
+
+
+#: What a reader is told beside a framework text shown in the other language than theirs: which
+#: language it is in (the evaluator wrote none in the reader's; hub.evaluation.texts).
+TEXT_IN = {
+    "zh": N_("eval.text_in.zh"),
+    "en": N_("eval.text_in.en"),
+}
+
+
+def framework_text(holder: dict, field: str, lang: str, _: Translate) -> tuple[str, str | None, str]:
+    """(text, the language it is in when not the reader's, the note saying so) for a framework's or
+    node's `field` (name, rationale, description, title); ('', None, '') when it has none."""
+    text, fell_back = pick(holder, field, lang)
+    if not text:
+        return "", None, ""
+    if fell_back is None:
+        return text, None, ""
+    return text, fell_back, _(TEXT_IN[fell_back]) if fell_back in TEXT_IN else fell_back
+
+
+def framework_names(report: dict, lang: str) -> dict[str, str]:
+    """Node id -> its name in the reader's language (or the other one), for sentences and charts."""
+    return {n["id"]: pick(n, "name", lang)[0] or n["id"] for n in report["nodes"]}
+
+
+def trace_text(trace: dict) -> str:
+    """A metric's provenance as people read it, in the order report.json stores it (sorted keys):
+    "jobs: 54, 55; records: 881; uses: service_stats" — never a Python dict in the order of the moment."""
+    parts = []
+    for key in sorted(trace):
+        value = trace[key]
+        parts.append(f"{key}: {', '.join(map(str, value)) or '–'}" if isinstance(value, list) else f"{key}: {value}")
+    return "; ".join(parts)
+
+
+#: Aggregations that set their children's weights from the data: the framework's weights do not apply.
+DATA_WEIGHTS = ("pca", "bod")
+
+
+def weight_shares(report: dict) -> dict[str, float | None]:
+    """Node id -> the share of its parent its weight gives it (weight ÷ the siblings' sum), which is
+    what the aggregation applies: weights 0.35, 0.25, 0.3, 0.3 give performance 29.2 %, not 35 %.
+    None for the index and for the children of a node whose weights come from the data."""
+    by_id = {n["id"]: n for n in report["nodes"]}
+    shares: dict[str, float | None] = {}
+    for n in report["nodes"]:
+        parent = by_id.get(n["parent"]) if n["parent"] else None
+        if parent is None or (parent.get("aggregate") or {}).get("method") in DATA_WEIGHTS:
+            shares[n["id"]] = None
+            continue
+        total = sum(by_id[c]["weight"] for c in parent["children"])
+        shares[n["id"]] = n["weight"] / total if total else None
+    return shares

@@ -4,9 +4,11 @@
 
 from __future__ import annotations
 
+import json
 from functools import partial
 
 from flask import Blueprint, Response, abort, render_template, request
+from markupsafe import Markup
 from sqlalchemy import select
 
 from hub.auth.web import public
@@ -28,9 +30,24 @@ def _published(eid: int) -> tuple[dict, dict]:
     return row, RENDERED.report(row)
 
 
+#: report sha256 -> the report's `framework` member (title and its texts per language): a report never
+#: changes, and the list should not parse every report's JSON on every visit.
+_FRAMEWORK_HEADS: dict[str, dict] = {}
+
+
+def _framework_heads(conn, rows) -> dict[str, dict]:
+    missing = [r["id"] for r in rows if r["report_sha256"] not in _FRAMEWORK_HEADS]
+    if missing:
+        for sha, text in conn.execute(select(_E.c.report_sha256, _E.c.report).where(_E.c.id.in_(missing))):
+            _FRAMEWORK_HEADS[sha] = json.loads(text)["framework"]
+    return _FRAMEWORK_HEADS
+
+
 @bp.get("/evaluations")
 @public
 def list_page():
+    from hub.web.ui.i18n import pick_lang, translate
+
     query = (
         select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256)
         .where(_E.c.published.is_(True))
@@ -38,6 +55,13 @@ def list_page():
     )
     with store().read() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
+        heads = _framework_heads(conn, rows)
+    lang = pick_lang(request.args, request.cookies)
+    say = partial(_say, lang, lambda key, **values: translate(lang, key, **values))
+    for r in rows:
+        head = heads[r["report_sha256"]]
+        # the framework's title in the reader's language, unless the evaluator gave the ranking its own
+        r["title"] = say(head, "title") if r["title"] == head.get("title") else r["title"]
     return render_template("evaluations.html", evaluations=rows)
 
 
@@ -60,7 +84,8 @@ def evaluation_page(eid):
         return translate(lang, key, **values)
 
     unc = report.get("uncertainty")
-    names = {n["id"]: n["name"] for n in report["nodes"]}
+    names = wording.framework_names(report, lang)
+    say = partial(_say, lang, _)
     ranked = [u for u in report["units"] if u["rank"] is not None]
     panel = report.get("panel")
     moves = {}
@@ -110,11 +135,28 @@ def evaluation_page(eid):
         audit=audit,
         flags=flags,
         names=names,
+        say=say,
+        shares=wording.weight_shares(report),
+        # an award band's name per language, when the award table gives it
+        band_of={b["name"]: b for b in report["awards"]["rule"]["bands"]} if report.get("awards") else {},
+        title=say(report["framework"], "title") if row["title"] == report["framework"]["title"] else row["title"],
         wording=wording,
         reasons={code: wording.reason(code, _) for code in wording.REASONS},
         lang=lang,
         unit_label=partial(_unit_label, lang),
     )
+
+
+def _say(lang: str, _, holder: dict, field: str) -> Markup:
+    """A framework's or node's text in the reader's language; one the framework gives only in the
+    other language is shown marked as such (its `lang` set, and a note), never passed off as theirs."""
+    from hub.evaluation import wording
+    from hub.web.ui.i18n import HTML_LANG
+
+    text, other, note = wording.framework_text(holder, field, lang, _)
+    if other is None:
+        return Markup.escape(text)
+    return Markup('<span lang="{}">{}</span> <small class="muted text-in">{}</small>').format(HTML_LANG.get(other, other), text, note)
 
 
 def _unit_label(lang: str, unit: dict) -> str:
@@ -145,7 +187,12 @@ def unit_chart(eid, pos):
     row, report = _published(eid)
     if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:
         abort(404)
-    return _svg(row, RENDERED.get(row, "unit", pos))
+    from hub.web.ui.i18n import pick_lang
+
+    lang = pick_lang(request.args, request.cookies)  # the dimension names are the framework's, per language
+    response = _svg(row, RENDERED.get(row, "unit", pos, lang))
+    response.set_etag(f"{row['report_sha256']}-unit-{pos}-{lang}")
+    return response.make_conditional(request)
 
 
 def _svg(row, body: bytes) -> Response:

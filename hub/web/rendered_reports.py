@@ -40,7 +40,8 @@ class Rendered:
         return entry["report"]
 
     def get(self, row, what: str, *args):
-        """`what` drawn from the row's report: csv, html, score (chart in the language args[0]), unit (chart of units[args[0]])."""
+        """`what` drawn from the row's report: csv, html, score (chart in the language args[0]),
+        unit (chart of units[args[0]] in the language args[1])."""
         entry, key = self._entry(row["report_sha256"]), (what, *args)
         if key not in entry:
             report = self.report(row)
@@ -48,7 +49,7 @@ class Rendered:
                 "csv": lambda: report_mod.to_csv_bytes(report),
                 "html": lambda: _html().to_html_bytes(report),
                 "score": lambda: _html().score_chart(report, *args).encode("utf-8"),
-                "unit": lambda: _html().dimension_chart(report, report["units"][args[0]]).encode("utf-8"),
+                "unit": lambda: _html().dimension_chart(report, report["units"][args[0]], *args[1:]).encode("utf-8"),
             }[what]
             entry[key] = draw()  # two requests may draw the same chart at once; both get the same bytes
         return entry[key]

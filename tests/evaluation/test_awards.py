@@ -37,6 +37,9 @@ def units(*scores):
         pytest.param(("up_to_share: 0.75", "up_to_share: 0.2"), "bands[1].up_to_share", "growing band by band", id="shares shrink"),
         pytest.param(("up_to_share: 1.0", "up_to_share: 0.9"), "bands[2].up_to_share", "must reach 1", id="last below 1"),
         pytest.param(("weight: 3}", "weight: -3}"), "bands[0].weight", "number >= 0", id="negative weight"),
+        pytest.param(("weight: 3}", "weight: .inf}"), "bands[0].weight", "finite number >= 0", id="infinite weight"),
+        pytest.param(("name: A,", "name: {zh: 甲, de: A},"), "bands[0].name", "unknown language 'de'", id="name in an unknown language"),
+        pytest.param(("name: A,", "name: [A],"), "bands[0].name", "expected the band's name", id="name as a list"),
         pytest.param(("cap: 3000", "cap: 3000\nbonus: 1"), "bonus", "unknown key", id="typo"),
     ],
 )
@@ -44,6 +47,18 @@ def test_a_bad_table_fails_at_load_naming_the_key(tmp_path, change, key, problem
     with pytest.raises(ConfigError) as info:
         load_awards(table(tmp_path, GOOD.replace(*change)))
     assert info.value.key == key and problem in info.value.problem
+
+
+def test_a_band_named_per_language_keeps_one_name_and_both_texts(tmp_path):
+    rule = load_awards(table(tmp_path, GOOD.replace("name: A,", "name: {zh: 优秀, en: excellent},")))
+    assert rule.bands[0].name == "优秀"
+    assert rule.describe()["bands"][0] == {
+        "name": "优秀",
+        "up_to_share": 0.25,
+        "weight": 3.0,
+        "texts": {"name": {"zh": "优秀", "en": "excellent"}},
+    }
+    assert "texts" not in rule.describe()["bands"][1]
 
 
 def test_awards_add_up_to_the_budget_with_bands_and_caps(tmp_path):

@@ -91,8 +91,17 @@ CASES = [
         "unknown metric 'happiness'",
         id="unknown metric",
     ),
-    pytest.param(_set(["nodes", "c", "weight"], -1), "nodes.c.weight", "expected a number >= 0", id="negative weight"),
-    pytest.param(_set(["nodes", "c", "weight"], "heavy"), "nodes.c.weight", "expected a number >= 0", id="text weight"),
+    pytest.param(_set(["nodes", "c", "weight"], -1), "nodes.c.weight", "expected a finite number >= 0", id="negative weight"),
+    pytest.param(_set(["nodes", "c", "weight"], "heavy"), "nodes.c.weight", "expected a finite number >= 0", id="text weight"),
+    # YAML's `.inf` (or 1e400): every score came out missing and the CLI ended in an internal error
+    pytest.param(_set(["nodes", "c", "weight"], float("inf")), "nodes.c.weight", "expected a finite number >= 0", id="infinite weight"),
+    # a list as a rationale: the report was written, then report.html failed with an AttributeError
+    pytest.param(_set(["nodes", "d1", "rationale"], ["a", "b"]), "nodes.d1.rationale", "expected a text", id="rationale as a list"),
+    pytest.param(
+        _set(["nodes", "a", "name"], {"zh": "甲", "fr": "A"}), "nodes.a.name", "unknown language 'fr'", id="name in an unknown language"
+    ),
+    pytest.param(_set(["nodes", "a", "name"], {"zh": ""}), "nodes.a.name", "the zh text is not a non-empty string", id="empty name"),
+    pytest.param(_set(["description"], {"en": 3}), "description", "the en text is not a non-empty string", id="number as description"),
     pytest.param(_set(["nodes", "c", "weight"], 0), "nodes.d2.children", "sum to zero", id="all-zero sibling weights"),
     pytest.param(_set(["nodes", "b", "direction"], 2), "nodes.b.direction", "expected 1", id="bad direction"),
     pytest.param(_set(["nodes", "b", "transform"], "log2"), "nodes.b.transform", "unknown transform 'log2'", id="unknown transform"),
@@ -130,6 +139,16 @@ def test_good_framework_loads_with_inherited_defaults(tmp_path):
     assert [n.id for n in fw.indicators] == ["a", "b", "c"]
     assert fw.nodes["a"].normalise.name == "rank" and fw.nodes["idx"].aggregate.name == "arithmetic"
     assert fw.nodes["idx"].level == 3 and fw.nodes["a"].level == 1
+
+
+def test_texts_per_language_load_with_a_plain_string_beside_them(tmp_path):
+    fw = load_framework(
+        write(tmp_path, lambda d: (d.update(title={"zh": "测试", "en": "Test"}), d["nodes"]["d1"].update(name={"en": "First"})))
+    )
+    assert fw.title == "测试" and fw.texts == {"title": {"zh": "测试", "en": "Test"}}
+    # a text in one language only is that text for everyone who reads the plain field
+    assert fw.nodes["d1"].name == "First" and fw.nodes["d1"].texts == {"name": {"en": "First"}}
+    assert fw.nodes["d2"].name == "d2" and fw.nodes["d2"].texts == {}
 
 
 def test_missing_input_column_names_node_and_tables(tmp_path):

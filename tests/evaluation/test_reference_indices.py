@@ -34,6 +34,29 @@ def test_hdi_2021_reproduced_for_all_191_countries_at_3_decimals():
     assert round(float(got["HKG"]), 3) == 0.952  # needs the clip at the upper goalpost
 
 
+def test_hdi_2021_ranks_reproduced_for_all_191_countries():
+    # UNDP ranks the published, 3-decimal HDI: New Zealand (0.93715) and Belgium (0.93652) both
+    # read 0.937 and share the 13th place. Ranked at full precision, 29 countries came out one or
+    # two places below their published rank; the framework says `rank_decimals: 3`, as UNDP does.
+    fw, data, nom = nominal("hdi2021.yaml")
+    assert fw.rank_decimals == 3
+    published = {r["iso3"]: int(float(r["hdi_rank_2021"])) for r in csv.DictReader(open(DATA / "hdi2021_raw_and_published.csv"))}
+    got = dict(zip(data.ids, nom.ranks["HDI"]))
+    assert {u: (int(got[u]), p) for u, p in published.items() if got[u] != p} == {}
+    assert got["NZL"] == got["BEL"] == 13 and got["CAN"] == 15
+
+
+def test_rank_decimals_must_be_a_whole_number(tmp_path):
+    from hub.errors import ConfigError
+
+    text = (DATA / "hdi2021.yaml").read_text(encoding="utf-8").replace("rank_decimals: 3", "rank_decimals: 2.5")
+    (tmp_path / "hdi.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "hdi2021_raw_and_published.csv").write_bytes((DATA / "hdi2021_raw_and_published.csv").read_bytes())
+    with pytest.raises(ConfigError) as info:
+        load_framework(tmp_path / "hdi.yaml")
+    assert info.value.key == "rank_decimals" and "whole number" in info.value.problem
+
+
 def test_hdi_without_clipping_gets_hong_kong_wrong(tmp_path):
     """The README's check that clipping matters: the same file without clip gives 0.954 for HKG."""
     text = (DATA / "hdi2021.yaml").read_text(encoding="utf-8").replace("clip: true", "clip: false")

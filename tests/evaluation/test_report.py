@@ -90,3 +90,23 @@ def test_cli_writes_the_three_files(tmp_path):
     assert len(csv_rows) == 6 and csv_rows[1].startswith("1,ARE,United Arab Emirates,0.91")
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
     assert report["inputs"][0]["file"] == "five.csv"
+
+
+def test_outputs_are_written_whole_or_not_at_all(asem_report, tmp_path, monkeypatch):
+    # A report that cannot be drawn leaves the previous report.json/csv/html as they were, never a
+    # new report.json beside an old report.html.
+    import hub.evaluation.html
+    from hub.evaluation.service import write_outputs
+
+    report, data = asem_report
+    files = write_outputs(report, data, tmp_path)
+    before = {p.name: p.read_bytes() for p in files.values()}
+
+    def broken(*_a, **_k):
+        raise RuntimeError("cannot draw")
+
+    monkeypatch.setattr(hub.evaluation.html, "to_html_bytes", broken)
+    other, other_data = run_evaluation(None, DATA / "asem.yaml", seed=12, runs=30)
+    with pytest.raises(RuntimeError):
+        write_outputs(other, other_data, tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before

@@ -72,3 +72,12 @@ def test_hub_evaluate_prints_the_seed_aggregates_and_awards_the_whole_budget(har
     assert printed_rows  # the award table is printed, not only summed
     assert report["counts"]["ranked"] == 76 and report["aggregates"]["units"] == 76
     assert assert_uncertainty_invariants(report) == 76 and report["audit"]["units"] == 76
+    # report.html is English: the bands and dimensions by their English names (they read
+    # "优秀 excellent", "运行使用 Operation and use" in every language before)
+    from hub.evaluation.html import to_html_bytes
+
+    english = (out / "report.html").read_text(encoding="utf-8")
+    assert "<td class=l>excellent</td>" in english and "<th>Operation and use</th>" in english
+    assert "优秀" not in english and "运行使用" not in english
+    chinese = to_html_bytes(report, "zh").decode("utf-8")
+    assert "<td class=l>优秀</td>" in chinese and "<th>运行使用</th>" in chinese and "excellent" not in chinese
