@@ -31,7 +31,9 @@ Payload of a `nrii:instrument`: element local name → text (stripped), attribut
 any other repeated element becomes a list. `source_id` is the local part of the OAI identifier
 (`oai:js.nrii.example.cn:NJU-2009-0311` → `NJU-2009-0311`; the whole identifier when it is not an
 `oai:` one), so deleted headers, which carry no metadata, name the same record. `source_updated` is
-the header datestamp.
+the header datestamp with its zone written out (`2013-10-01` → `2013-10-01T00:00:00Z`): OAI-PMH
+datestamps are UTC by the protocol, while the mapping's `datetime` reads a time without a zone as
+China time, as the other families' documents say theirs are. The payload keeps the datestamp as sent.
 
 Service statistics: `ListRecords&metadataPrefix=nrii_service&set=year:Y`; each record's
 `nrii:service` attributes are the `ServiceRow` payload, `source_id` = its `innerId`.
@@ -39,6 +41,7 @@ Service statistics: `ListRecords&metadataPrefix=nrii_service&set=year:Y`; each r
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 
 from lxml import etree
@@ -93,6 +96,18 @@ def format_from(since: datetime, granularity: str) -> str:
         since = since.replace(tzinfo=timezone.utc)
     utc = since.astimezone(timezone.utc)
     return utc.strftime("%Y-%m-%d") if granularity == DAY else utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_BARE_DATESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2})(T\d{2}:\d{2}:\d{2}(?:\.\d+)?)?$")
+
+
+def utc_datestamp(text: str | None) -> str | None:
+    """A header datestamp with its UTC zone written out: `2013-10-01` → `2013-10-01T00:00:00Z`, a time
+    missing its `Z` gains it. Anything else is left as sent, for the mapping to judge."""
+    m = _BARE_DATESTAMP.match(text or "")
+    if not m:
+        return text
+    return f"{m.group(1)}{m.group(2) or 'T00:00:00'}Z"
 
 
 def local_identifier(identifier: str) -> str:
@@ -376,12 +391,13 @@ class OaiPmhConnector(Connector):
     def _record(self, element) -> RawRecord:
         header = element.find(_q("header"))
         identifier = self._identifier(element)
-        datestamp = (header.findtext(_q("datestamp")) if header is not None else None) or None
+        sent = (header.findtext(_q("datestamp")) if header is not None else None) or None
+        datestamp = utc_datestamp(sent.strip() if sent else None)
         if not identifier:
             return RawRecord("(record without identifier)", {}, problem="OAI record header has no <identifier>")
         source_id = local_identifier(identifier)
         if header.get("status") == "deleted":
-            return RawRecord(source_id, {"@identifier": identifier, "@datestamp": datestamp}, deleted=True, source_updated=datestamp)
+            return RawRecord(source_id, {"@identifier": identifier, "@datestamp": sent}, deleted=True, source_updated=datestamp)
         metadata = element.find(_q("metadata"))
         instrument = metadata[0] if metadata is not None and len(metadata) and isinstance(metadata[0].tag, str) else None
         if instrument is None:

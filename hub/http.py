@@ -1,8 +1,9 @@
 """The only way connectors talk HTTP (design rule 5).
 
 Every request has a connect and read timeout, bounded retries with exponential back-off that honour
-`Retry-After` (seconds or an HTTP date), a cap on the body size enforced while streaming, and lands in
-the job's `Telemetry`. Redirects are followed (at most `MAX_REDIRECTS`; a loop is a `redirect`
+`Retry-After` (seconds or an HTTP date), a total deadline for the status line and headers
+(`hub.http_deadline`), a cap on the body size and a floor on its rate enforced while streaming, and
+lands in the job's `Telemetry`. Redirects are followed (at most `MAX_REDIRECTS`; a loop is a `redirect`
 failure); one that leaves the network's host carries none of the request's own headers (a token).
 Bodies are handed out as streams so large exports are never held whole.
 """
@@ -21,6 +22,7 @@ import urllib3
 from requests.utils import get_environ_proxies
 
 from hub.errors import ConnectorError
+from hub.http_deadline import DeadlineAdapter
 from hub.telemetry import Telemetry
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -118,6 +120,10 @@ class HttpClient:
         self.session = _Session()
         # A server redirecting in a circle is the network's fault, reported after this many hops.
         self.session.max_redirects = MAX_REDIRECTS
+        # The read timeout bounds each wait for the socket, not the wait for the headers: these must be
+        # complete within connect + read timeout, or a server trickling them holds the harvest forever.
+        for prefix in ("http://", "https://"):
+            self.session.mount(prefix, DeadlineAdapter())
         self.session.headers["User-Agent"] = settings["user_agent"]
         # requests re-reads the environment (proxies, no_proxy, CA bundle, ~/.netrc) on every request
         # when trust_env is on: half a millisecond a request, a third of the client's cost for a site

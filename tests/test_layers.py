@@ -29,6 +29,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.safexml",
             "hub.telemetry",
             "hub.http",
+            "hub.http_deadline",
             "hub.oaipmh",
             "hub.schema",
             "hub.characters",

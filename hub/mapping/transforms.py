@@ -256,12 +256,19 @@ def _check_year(year: int, value):
         raise TransformError(f"year {year} out of range {MIN_YEAR}–{MAX_YEAR} in {_short(value)}")
 
 
+#: Epoch milliseconds this close to 0 are a placeholder (0, -1, -1000 …: "not filled in"), not a moment
+#: on 1970-01-01; like `0000-00-00` they are an error, so the field is dropped with a warning.
+EPOCH_PLACEHOLDER_MS = 86_400_000
+
+
 def _from_epoch_ms(ms, value) -> _datetime:
     try:
         ms = int(_decimal(ms, "epoch milliseconds"))
         when = _datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
     except (OverflowError, ValueError):
         raise TransformError(f"epoch milliseconds out of range: {_short(value)}") from None
+    if abs(ms) < EPOCH_PLACEHOLDER_MS:
+        raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
     return when.astimezone(LOCAL_TZ)
 
 
@@ -269,7 +276,8 @@ def _from_epoch_ms(ms, value) -> _datetime:
 def date(value):
     """A date → ISO text keeping its precision: `2011-06-15`, `2011/6/15`, `2011.6.15`, `2011年6月15日`,
     `20110615` → day; `2011-06`, `2011年6月` → `2011-06`; `2011`, `2011年` → `2011`; epoch
-    milliseconds → the day in China time. Impossible dates (2011-02-30, month 13) are errors."""
+    milliseconds → the day in China time. Impossible dates (2011-02-30, month 13), `0000-00-00` and
+    epoch placeholders (0, -1: within a day of 1970-01-01) are errors."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
         _check_year(when.year, value)
@@ -304,7 +312,7 @@ _DATETIME = re.compile(
 def datetime(value):
     """A moment → timezone-aware datetime: `2013-09-12 10:22:01` (China time, UTC+8, when no offset is
     given), `2013-09-12T02:22:01Z`, `…+08:00`, a bare date (midnight China time), epoch
-    milliseconds as a number or digits."""
+    milliseconds as a number or digits (an epoch placeholder such as 0 or -1 is an error, as in `date`)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
     else:

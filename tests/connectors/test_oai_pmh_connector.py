@@ -239,6 +239,30 @@ def test_doc_example_maps_with_the_jiangsu_mapping(rsps, make_http):
     assert mapped["source_updated"] == datetime(2013, 10, 1, 2, tzinfo=timezone.utc)
 
 
+OAI_NETWORKS = sorted(p.stem for p in (PROJECT_ROOT / "mappings").glob("*.yaml") if "family: oai-pmh" in p.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("network", OAI_NETWORKS)
+@pytest.mark.parametrize(
+    "datestamp, expected",
+    [
+        pytest.param("2013-10-01", datetime(2013, 10, 1, tzinfo=timezone.utc), id="day granularity"),
+        pytest.param("2013-10-01T02:00:00Z", datetime(2013, 10, 1, 2, tzinfo=timezone.utc), id="seconds"),
+        pytest.param("2013-10-01T02:00:00", datetime(2013, 10, 1, 2, tzinfo=timezone.utc), id="seconds without the Z"),
+    ],
+)
+def test_a_datestamp_is_utc_at_either_granularity(rsps, make_http, network, datestamp, expected):
+    # OAI-PMH 2.0 §3.3: datestamps are UTC. A day-granularity repository's 2013-10-01 is midnight UTC,
+    # not midnight China time (which was stored as 2013-09-30 16:00 UTC, eight hours early).
+    from hub.config import mappings_dir
+    from hub.mapping import Mapping
+
+    rsps.add("GET", OAI, body=page([record("A", datestamp=datestamp)]))
+    [rec] = list(connector(make_http).list_records(None))
+    mapped = Mapping.load(mappings_dir() / f"{network}.yaml").map_record(rec).record
+    assert mapped["source_updated"] == expected
+
+
 def test_repeated_subjects_are_a_list(rsps, make_http):
     rsps.add("GET", OAI, body=page([record("A-1", subjects=("140", "150", "710"))]))
     [rec] = list(connector(make_http).list_records(None))

@@ -231,6 +231,25 @@ def test_droppable_values_warn_and_keep_the_record(changes, warned, dropped):
 
 
 @pytest.mark.parametrize(
+    "placeholder",
+    [
+        pytest.param(0, id="epoch 0"),
+        pytest.param(-1, id="epoch -1"),
+        pytest.param(0.0, id="epoch 0.0"),
+        pytest.param(-1000, id="epoch -1 s in milliseconds"),
+        pytest.param("0", id="0 as text"),
+        pytest.param("-1", id="-1 as text"),
+    ],
+)
+def test_an_epoch_placeholder_date_is_dropped_with_a_warning_not_read_as_1970(placeholder):
+    # A purchase date of 0 or -1 means "not filled in"; read as epoch milliseconds it became an
+    # instrument commissioned on 1970-01-01.
+    mapped = mapping("420000").map_record(RawRecord("1042", HBKX | {"purchaseDate": placeholder}))
+    assert mapped.record["commissioned"] is None
+    assert "purchaseDate" in [f for f, _ in mapped.warnings]
+
+
+@pytest.mark.parametrize(
     "changes, field, value",
     [
         pytest.param({"FLDM": "0105"}, "category", "010500", id="4-digit category"),

@@ -131,6 +131,8 @@ def test_money_rejects(value):
         pytest.param("2012-03-20 00:00:00", "2012-03-20", id="date with time"),
         pytest.param(1378952521000, "2013-09-12", id="epoch milliseconds"),
         pytest.param("1378952521000", "2013-09-12", id="epoch milliseconds as text"),
+        pytest.param(-315619200000, "1960-01-01", id="epoch milliseconds before 1970"),
+        pytest.param(86_400_000, "1970-01-02", id="a day after the epoch is a date"),
     ],
 )
 def test_date(value, expected):
@@ -150,6 +152,10 @@ def test_date(value, expected):
         pytest.param(float("nan"), id="NaN"),
         pytest.param(1e300, id="huge epoch"),
         pytest.param(False, id="boolean"),
+        pytest.param("0000-00-00", id="zero date"),
+        pytest.param(0, id="epoch 0 placeholder"),
+        pytest.param(-1, id="epoch -1 placeholder"),
+        pytest.param(86_399_999, id="within a day of the epoch"),
     ],
 )
 def test_date_rejects(value):
@@ -173,7 +179,7 @@ def test_datetime(value, expected):
     assert got == expected and got.tzinfo is not None
 
 
-@pytest.mark.parametrize("value", ["2013-02-30 10:00:00", "2013-09-12 25:00:00", "yesterday", 1e300, True, "x" * 10_000])
+@pytest.mark.parametrize("value", ["2013-02-30 10:00:00", "2013-09-12 25:00:00", "yesterday", 1e300, True, "x" * 10_000, 0, -1])
 def test_datetime_rejects(value):
     with pytest.raises(TransformError):
         run("datetime", value)
