@@ -3,14 +3,14 @@ it surfaces as the bug it is, never disguised as a network fault."""
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from hub.errors import ConnectorError
 from hub.http import CappedStream, HttpClient
 from hub.telemetry import Telemetry
+from tests.local_http import serving
 
 HTTP = dict(user_agent="hub-test", connect_timeout=2, read_timeout=5, max_retries=0, backoff=0, max_retry_after=1, max_body_bytes=1 << 20)
 
@@ -32,15 +32,8 @@ class _CutOff(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def cut_off_url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _CutOff)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/export.xml"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serving(_CutOff) as base:
+        yield base + "/export.xml"
 
 
 def test_a_body_broken_off_is_truncated(cut_off_url):

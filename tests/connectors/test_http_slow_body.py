@@ -4,14 +4,14 @@ that is itself slow to consume a fast body is not."""
 
 from __future__ import annotations
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from hub.errors import ConnectorError
 from hub.http import HttpClient
+from tests.local_http import serving
 
 HTTP = dict(
     user_agent="hub-test",
@@ -46,16 +46,8 @@ class _Server(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Server)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serving(_Server) as base:
+        yield base
 
 
 def test_a_body_trickling_in_is_cut_off_as_a_timeout(url):

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from hub.errors import ConnectorError
 from hub.http import HttpClient
 from hub.http_deadline import WATCHDOG
+from tests.local_http import serving
 
 HTTP = dict(
     user_agent="hub-test",
@@ -54,16 +55,8 @@ class _Server(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def url():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Server)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serving(_Server) as base:
+        yield base
 
 
 def test_headers_trickling_in_fail_as_a_timeout_naming_the_network_and_url(url):

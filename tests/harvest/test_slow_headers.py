@@ -5,14 +5,14 @@ withdraws nothing of what the last harvest stored; before the deadline it held t
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from tests.conftest import fail_fast_settings
 from tests.harvest.test_harvest_simulated import active, job_row
+from tests.local_http import serving
 
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nX-Pad: " + b"a" * 60 + b"\r\n\r\n"
 
@@ -33,16 +33,8 @@ class _Trickle(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def trickling():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/370000"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serving(_Trickle) as base:
+        yield base + "/370000"
 
 
 @pytest.fixture
