@@ -259,6 +259,10 @@ def _check_year(year: int, value):
 #: Epoch milliseconds this close to 0 are a placeholder (0, -1, -1000 …: "not filled in"), not a moment
 #: on 1970-01-01; like `0000-00-00` they are an error, so the field is dropped with a warning.
 EPOCH_PLACEHOLDER_MS = 86_400_000
+#: Epoch milliseconds must have eleven digits or more (from 1970-04-27 on, or before 1969-09-07), as
+#: their text must (`_EPOCH_MS`): ten digits or fewer is epoch *seconds* sent where milliseconds are
+#: specified (1378952521 would read as 1970-01-17, a date inside the years accepted and 43 years off).
+MIN_EPOCH_MS = 10**10
 
 
 def _from_epoch_ms(ms, value) -> _datetime:
@@ -269,6 +273,12 @@ def _from_epoch_ms(ms, value) -> _datetime:
         raise TransformError(f"epoch milliseconds out of range: {_short(value)}") from None
     if abs(ms) < EPOCH_PLACEHOLDER_MS:
         raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
+    if abs(ms) < MIN_EPOCH_MS:
+        as_seconds = _datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=ms)
+        raise TransformError(
+            f"{_short(value)} looks like epoch seconds ({as_seconds.astimezone(LOCAL_TZ).date().isoformat()}), "
+            "where epoch milliseconds are expected; not read"
+        )
     return when.astimezone(LOCAL_TZ)
 
 
@@ -276,8 +286,9 @@ def _from_epoch_ms(ms, value) -> _datetime:
 def date(value):
     """A date → ISO text keeping its precision: `2011-06-15`, `2011/6/15`, `2011.6.15`, `2011年6月15日`,
     `20110615` → day; `2011-06`, `2011年6月` → `2011-06`; `2011`, `2011年` → `2011`; epoch
-    milliseconds → the day in China time. Impossible dates (2011-02-30, month 13), `0000-00-00` and
-    epoch placeholders (0, -1: within a day of 1970-01-01) are errors."""
+    milliseconds → the day in China time. Impossible dates (2011-02-30, month 13), `0000-00-00`,
+    epoch placeholders (0, -1: within a day of 1970-01-01) and epoch seconds (ten digits or fewer)
+    are errors."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
         _check_year(when.year, value)

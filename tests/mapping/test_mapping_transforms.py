@@ -132,7 +132,7 @@ def test_money_rejects(value):
         pytest.param(1378952521000, "2013-09-12", id="epoch milliseconds"),
         pytest.param("1378952521000", "2013-09-12", id="epoch milliseconds as text"),
         pytest.param(-315619200000, "1960-01-01", id="epoch milliseconds before 1970"),
-        pytest.param(86_400_000, "1970-01-02", id="a day after the epoch is a date"),
+        pytest.param(10_000_000_000, "1970-04-27", id="eleven digits: milliseconds, as text of eleven digits is"),
     ],
 )
 def test_date(value, expected):
@@ -156,6 +156,7 @@ def test_date(value, expected):
         pytest.param(0, id="epoch 0 placeholder"),
         pytest.param(-1, id="epoch -1 placeholder"),
         pytest.param(86_399_999, id="within a day of the epoch"),
+        pytest.param(86_400_000, id="a day after the epoch: no instrument's date"),
     ],
 )
 def test_date_rejects(value):
@@ -498,3 +499,13 @@ def test_region_of_municipalities(text, city, county):
 
     r = region(text)
     assert (r["city"], r["county"]) == (city, county)
+
+
+@pytest.mark.parametrize("transform", ["date", "datetime"])
+def test_epoch_seconds_where_milliseconds_are_given_are_refused_saying_so(transform):
+    """1378952521 (epoch seconds of 2013-09-12) read as milliseconds was 1970-01-17, inside the years
+    accepted, so the record was stored with a date 43 years wrong and no warning. Like ten digits of
+    text, a number of ten digits or fewer is not read as milliseconds."""
+    with pytest.raises(TransformError) as caught:
+        run(transform, 1378952521)
+    assert "epoch seconds" in str(caught.value) and "2013-09-12" in str(caught.value)
