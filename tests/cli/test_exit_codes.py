@@ -133,3 +133,10 @@ def test_hub_errors_lists_a_jobs_rejected_records(rejected):
     assert other.returncode == exit_codes.USAGE.code and f"job {job.id + 1000} is not a job of network 370000" in other.stderr
     unknown = hub("errors", "999999", database_url=store.url)
     assert unknown.returncode == exit_codes.USAGE.code and "no such network" in one_line(unknown)
+
+
+def test_revoking_an_unknown_token_is_a_usage_error(sqlite_store):
+    done = hub("token", "revoke", "99999", database_url=sqlite_store.url)
+    assert done.returncode == exit_codes.USAGE.code, done.stderr
+    assert "no token with id '99999'" in done.stderr and "hub token list" in done.stderr
+    assert "Traceback" not in done.stderr
