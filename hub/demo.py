@@ -90,6 +90,8 @@ def harvest(ctx: DemoContext):
     # Most networks are bound by their rate limits and page times, not by our CPU: run many at once.
     workers = ctx.workers or min(8, len(networks))
     ctx.say(f"harvesting {len(networks)} pulled networks, {workers} at a time …")
+    if hasattr(ctx.progress, "begin"):
+        ctx.progress.begin()
     ctx.results = harvest_many(
         ctx.store,
         settings(),

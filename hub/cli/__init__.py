@@ -28,7 +28,7 @@ def cli(verbose, debug):
 
     Exit codes: 0 ok, 1 part of the work failed, 2 usage, 3 skipped (network busy), 4 configuration,
     5 database unreachable or missing, 6 store not initialised (run `hub init`), 7 remote unreachable,
-    70 internal error, 130 interrupted (docs/operations.md)."""
+    70 internal error, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM) (docs/operations.md)."""
     global _debug
     _debug = _debug or debug
     collector.for_batches()  # every command may write batches: harvest, push, remap, worker …
@@ -62,6 +62,9 @@ def main():
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
+    except exit_codes.Terminated:
+        click.echo("terminated: stopped by SIGTERM; what was committed is kept; run the command again", err=True)
+        sys.exit(exit_codes.TERMINATED.code)
     except SystemExit:
         raise
     except Exception as exc:

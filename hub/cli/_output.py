@@ -14,13 +14,20 @@ class Progress:
     def __init__(self, enabled: bool | None = None, stream=None):
         self.stream = stream or sys.stderr
         self.enabled = self.stream.isatty() if enabled is None else enabled
-        self._started = None
+        # The rate counts from the start of the run, which is when a command makes its Progress:
+        # timed from the first report, the first batch showed millions a second.
+        self._started = time.perf_counter()
+        self._shown = False
         self._latest: dict[tuple, object] = {}
+
+    def begin(self) -> None:
+        """The run starts now (for a Progress made before other work, as `hub demo` makes it)."""
+        self._started = time.perf_counter()
 
     def __call__(self, network: str, kind: str, counts) -> None:
         if not self.enabled:
             return
-        self._started = self._started or time.perf_counter()
+        self._shown = True
         self._latest[(network, kind)] = counts
         fetched = sum(c.fetched for c in self._latest.values())
         rejected = sum(c.rejected for c in self._latest.values())
@@ -45,10 +52,11 @@ class Progress:
         self.stream.flush()
 
     def done(self) -> None:
-        if self.enabled and self._started:
+        if self.enabled and self._shown:
             self.stream.write("\r" + " " * 100 + "\r")
             self.stream.flush()
-        self._started = None
+        self._started = time.perf_counter()
+        self._shown = False
         self._latest.clear()
 
 

@@ -41,8 +41,26 @@ NOT_INITIALISED = ExitCode(6, "not_initialised", "the store has no tables, or ol
 UNREACHABLE = ExitCode(7, "unreachable", "a remote service cannot be reached: the hub's URL for `hub push`")
 INTERNAL = ExitCode(70, "internal", "an unexpected error, which is a bug: the line names it, `hub --debug …` shows the traceback")
 INTERRUPTED = ExitCode(130, "interrupted", "interrupted by Ctrl-C")
+TERMINATED = ExitCode(
+    143,
+    "terminated",
+    "stopped by SIGTERM (a supervisor, `timeout`, `kill`): what was committed is kept, a running harvest's job is "
+    "marked failed (interrupted) and its lease released; run the command again",
+)
 
-EXIT_CODES = (OK, FAILED, USAGE, SKIPPED, CONFIG, DATABASE, NOT_INITIALISED, UNREACHABLE, INTERNAL, INTERRUPTED)
+EXIT_CODES = (OK, FAILED, USAGE, SKIPPED, CONFIG, DATABASE, NOT_INITIALISED, UNREACHABLE, INTERNAL, INTERRUPTED, TERMINATED)
+
+
+class Terminated(SystemExit):
+    """Raised in the main thread by a command's SIGTERM handler: it unwinds the work like Ctrl-C (jobs
+    marked interrupted, leases released) and ends the command with `terminated` and one line."""
+
+    def __init__(self):
+        super().__init__(TERMINATED.code)
+
+    def __str__(self):
+        return "stopped by SIGTERM"
+
 
 #: (exception type, explainer) — an explainer returns (ExitCode, line) or None to pass the error on.
 _EXPLAINERS: list[tuple[type, object]] = []

@@ -16,10 +16,11 @@ from hub.harvest.remap import remap as remap_network
 
 
 def terminate_cleanly():
-    """SIGTERM raises SystemExit so running jobs are finished as interrupted, not left "running"."""
+    """SIGTERM raises `Terminated` (a SystemExit) so running jobs are finished as interrupted, not
+    left "running", and the command ends with its documented code and one line."""
 
     def handler(signum, frame):
-        raise SystemExit(128 + signum)
+        raise exit_codes.Terminated()
 
     signal.signal(signal.SIGTERM, handler)
 

@@ -7,6 +7,9 @@ import time
 
 import click
 
+from hub.cli import exit_codes
+from hub.cli.harvest_cmd import terminate_cleanly
+
 
 @click.command("reindex")
 @click.option("--batch", type=click.IntRange(1, 100_000), default=2000, show_default=True, help="Instruments per write transaction.")
@@ -30,11 +33,16 @@ def reindex(batch, resume_after):
         if tty:
             click.echo(f"\rindexed {done:,} … {last}", nl=False, err=True)
 
+    terminate_cleanly()
     try:
         n = reindex_all(store, batch=batch, resume_after=resume_after, progress=progress)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, exit_codes.Terminated) as exc:
+        # Ctrl-C and SIGTERM alike: say where to resume, with the code the exit-code table gives each.
+        status = exit_codes.TERMINATED if isinstance(exc, exit_codes.Terminated) else exit_codes.INTERRUPTED
         resume = f" --resume-after '{state['last']}'" if state["last"] else ""
-        raise click.ClickException(f"interrupted after {state['done']:,} instruments: run `hub reindex{resume}` to go on") from None
+        error = click.ClickException(f"interrupted after {state['done']:,} instruments: run `hub reindex{resume}` to go on")
+        error.exit_code = status.code
+        raise error from None
     if tty:
         click.echo(err=True)
     click.echo(f"indexed {n} active instruments in {time.monotonic() - started:.1f} s")

@@ -102,7 +102,8 @@ def revoke(token_id):
     try:
         info = revoke_token(store, token_id)
     except TokenError as exc:
-        raise click.ClickException(str(exc)) from None
+        # The id named on the command line is wrong: a usage error (2), as an unknown network code is.
+        raise click.UsageError(str(exc)) from None
     _audit(store, "token.revoke", token_id, {"role": info.role, "network": info.network})
     click.echo(f"token {token_id} revoked")
 

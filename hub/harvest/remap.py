@@ -9,6 +9,7 @@ chance.
 from __future__ import annotations
 
 import json
+import time
 
 from sqlalchemy import and_, or_, select
 
@@ -22,6 +23,7 @@ from hub.store.db import failure_message
 
 def remap(store, network, *, batch_size: int = 500, progress=None) -> RunResult:
     mapping = Mapping.load(network.mapping_path)
+    started = time.perf_counter()
     job = start_job(store, network.code, "remap")
     writer = RecordWriter(store, network.code, mapping, Provenance(job_id=job.id))
     last_id = ""
@@ -54,4 +56,4 @@ def remap(store, network, *, batch_size: int = 500, progress=None) -> RunResult:
         finish_job(store, job, "failed", message=f"interrupted: {failure_message(exc)}")
         raise
     finish_job(store, job, "succeeded", listing_complete=False)
-    return RunResult(network.code, "remap", job.id, "succeeded", job.counts, None)
+    return RunResult(network.code, "remap", job.id, "succeeded", job.counts, None, seconds=time.perf_counter() - started)

@@ -133,3 +133,59 @@ def test_hub_errors_lists_a_jobs_rejected_records(rejected):
     assert other.returncode == exit_codes.USAGE.code and f"job {job.id + 1000} is not a job of network 370000" in other.stderr
     unknown = hub("errors", "999999", database_url=store.url)
     assert unknown.returncode == exit_codes.USAGE.code and "no such network" in one_line(unknown)
+
+
+def test_revoking_an_unknown_token_is_a_usage_error(sqlite_store):
+    done = hub("token", "revoke", "99999", database_url=sqlite_store.url)
+    assert done.returncode == exit_codes.USAGE.code, done.stderr
+    assert "no token with id '99999'" in done.stderr and "hub token list" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_a_harvest_stopped_by_sigterm_says_so_and_exits_terminated(sqlite_store, sim):
+    """A supervisor or `timeout` stops `hub harvest` with SIGTERM: it exited 143, a code the table did
+    not list, with nothing on standard error."""
+    import signal
+    import time
+
+    from sqlalchemy import select
+
+    from hub.harvest.jobs import JOBS
+    from hub.harvest.lease import LEASES
+    from hub.harvest.prepare import prepare_store
+
+    prepare_store(sqlite_store)
+    sim.set_fault("420000", "slow", delay=0.5, path="instruments")
+    environ = {**os.environ, "HUB_HOME": str(ROOT), "HUB_DATABASE_URL": sqlite_store.url, "HUB_SIMULATOR_URL": sim.url}
+    environ.pop("HUB_DEBUG", None)
+    proc = subprocess.Popen(
+        [HUB, "harvest", "420000", "--full", "--workers", "1"],
+        env=environ,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+
+        def running():
+            with sqlite_store.read() as conn:
+                # A batch committed: the signal lands in the listing (a SIGTERM between the job's
+                # start and its listing leaves the job running until the next start marks it crashed).
+                return conn.execute(select(JOBS.c.id).where(JOBS.c.state == "running", JOBS.c.fetched > 0)).first()
+
+        deadline = time.monotonic() + 60
+        while not running():
+            assert proc.poll() is None and time.monotonic() < deadline, "the harvest never started"
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == exit_codes.TERMINATED.code, (proc.returncode, stderr)
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "SIGTERM" in lines[0] and "run the command again" in lines[0], stderr
+    with sqlite_store.read() as conn:
+        assert conn.execute(select(LEASES)).first() is None  # released for the next run
