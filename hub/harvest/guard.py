@@ -31,6 +31,20 @@ class Decision:
     reason: str
 
 
+def percent(part: int, whole: int) -> str:
+    """`part` of `whole` as a percentage that never rounds to all or none of it: 821 of 823 is 99.8%,
+    not 100% (an operator deciding a hold must see that some are still listed), 1 of 823 is 0.1%."""
+    if whole <= 0 or part >= whole:
+        return "100%"
+    if part <= 0:
+        return "0%"
+    share = 100 * part / whole
+    digits = 0
+    while digits < 6 and round(share, digits) in (0, 100):
+        digits += 1
+    return f"{share:.{digits}f}%"
+
+
 def decide(*, full: bool, complete: bool, listed: int, active_before: int, absent: int, max_share: float, min_listing: int) -> Decision:
     if not full:
         return Decision("skip", "incremental run: withdrawals come only from explicit deletions")
@@ -44,10 +58,10 @@ def decide(*, full: bool, complete: bool, listed: int, active_before: int, absen
     if share > max_share:
         return Decision(
             "hold",
-            f"{absent} of {active_before} active instruments ({share:.0%}) are absent,"
+            f"{absent} of {active_before} active instruments ({percent(absent, active_before)}) are absent,"
             f" above the {max_share:.0%} limit: held for an operator's confirmation",
         )
-    return Decision("withdraw", f"{absent} instruments absent from a complete listing withdrawn ({share:.0%})")
+    return Decision("withdraw", f"{absent} instruments absent from a complete listing withdrawn ({percent(absent, active_before)})")
 
 
 @dataclass(frozen=True)
