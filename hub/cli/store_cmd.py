@@ -17,7 +17,8 @@ from hub.store.models import Instrument
 
 @click.command()
 def init():
-    """Create or migrate the store and register the networks of conf/networks.yaml."""
+    """Create or migrate the store, register the networks of conf/networks.yaml, mark the jobs of
+    processes that died as crashed and free the leases they held."""
     store = init_store()
     click.echo(f"store ready: {_safe_url(store.url)} ({len(Registry.load())} networks registered)")
 
