@@ -83,27 +83,34 @@ def overridable(encoding: str) -> bool:
     return not single_byte(encoding)
 
 
+def _bom(data: bytes) -> tuple[bytes, str] | None:
+    """(the byte-order mark `data` starts with, the encoding it names), or None."""
+    return next(((bom, enc) for bom, enc in _BOMS if data.startswith(bom)), None)
+
+
 def bom_encoding(data: bytes) -> str | None:
     """The encoding `data`'s byte-order mark names, or None."""
-    return next((enc for bom, enc in _BOMS if data.startswith(bom)), None)
+    found = _bom(data)
+    return found[1] if found else None
 
 
 def decode(data: bytes, declared: str | None = None, override: str | None = None, notes: list | None = None) -> tuple[str, str]:
     """Decode `data`; return (text, encoding used). Raise DecodingError naming what was tried.
     `notes`, when given, receives a sentence for every override set aside (see the module docstring)."""
-    for bom, enc in _BOMS:
-        if data.startswith(bom):
-            # A byte-order mark is a declaration nobody sets by accident: bytes that break it are an
-            # error to report, not a reason to try other encodings.
-            try:
-                return data[len(bom) :].decode(enc), enc
-            except UnicodeDecodeError as exc:
-                at = len(bom) + exc.start
-                raise DecodingError(
-                    f"the bytes start with a {enc.upper()} byte-order mark, but byte {at} "
-                    f"(0x{data[at]:02X}) is not valid {enc.upper()}: {exc.reason}",
-                    at,
-                ) from None
+    found = _bom(data)
+    if found:
+        bom, enc = found
+        # A byte-order mark is a declaration nobody sets by accident: bytes that break it are an
+        # error to report, not a reason to try other encodings.
+        try:
+            return data[len(bom) :].decode(enc), enc
+        except UnicodeDecodeError as exc:
+            at = len(bom) + exc.start
+            raise DecodingError(
+                f"the bytes start with a {enc.upper()} byte-order mark, but byte {at} "
+                f"(0x{data[at]:02X}) is not valid {enc.upper()}: {exc.reason}",
+                at,
+            ) from None
     candidates = []
     if override:
         chosen = normalise_charset(override) or override
