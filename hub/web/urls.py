@@ -51,13 +51,16 @@ def refuse_control_characters():
     for key, value in request.args.items(multi=True):
         if has_control(key) or has_control(value):
             name = key if not has_control(key) else "(a parameter name)"
-            message = "it holds a control character (such as NUL, CR or LF); remove it"
-            refusal = ControlCharacters(f"invalid parameter {name}: {message}")
-            # Shaped as webargs' refusals are, so that the problem's `errors` names the parameter as
-            # every other invalid parameter's does.
-            refusal.data = {"messages": {"query": {name: [message]}}}
-            raise refusal
+            raise _refusal(name, "it holds a control character (such as NUL, CR or LF); remove it")
     return None
+
+
+def _refusal(name: str, message: str) -> ControlCharacters:
+    """The 400 for query argument `name`, shaped as webargs' refusals are, so that the problem's
+    `errors` names the parameter as every other invalid parameter's does."""
+    refusal = ControlCharacters(f"invalid parameter {name}: {message}")
+    refusal.data = {"messages": {"query": {name: [message]}}}
+    return refusal
 
 
 def _not_utf8(query_string: bytes) -> str | None:
@@ -80,10 +83,9 @@ def refuse_bytes_not_utf8():
     name = _not_utf8(request.query_string) if b"%" in request.query_string else None
     if name is None:
         return None
-    message = "its bytes are not UTF-8 (such as %FF, or GBK); percent-encode the UTF-8 bytes of the text, e.g. %E6%B6%B2%E7%9B%B8 for 液相"
-    refusal = ControlCharacters(f"invalid parameter {name}: {message}")
-    refusal.data = {"messages": {"query": {name: [message]}}}
-    raise refusal
+    raise _refusal(
+        name, "its bytes are not UTF-8 (such as %FF, or GBK); percent-encode the UTF-8 bytes of the text, e.g. %E6%B6%B2%E7%9B%B8 for 液相"
+    )
 
 
 def init_app(app) -> None:
