@@ -81,25 +81,27 @@ def network_en(name: str | None, province: str | None) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _registry_names() -> dict[str, tuple[str, str | None]]:
-    """Network code → (province, English name if the registry gives one)."""
+def _registry() -> list:
+    """The registry's networks, read once; none when it cannot be read (it is validated at
+    start-up, and a label must not fail a page)."""
     from hub.config import Registry
 
     try:
-        return {n.code: (n.province, n.name_en) for n in Registry.load()}
-    except Exception:  # the registry is validated at start-up; a label must not fail a page
-        return {}
+        return list(Registry.load())
+    except Exception:
+        return []
+
+
+@lru_cache(maxsize=1)
+def _registry_names() -> dict[str, tuple[str, str | None]]:
+    """Network code → (province, English name if the registry gives one)."""
+    return {n.code: (n.province, n.name_en) for n in _registry()}
 
 
 @lru_cache(maxsize=1)
 def _registry_places() -> dict[str, str]:
     """The English of the registry's places that are no province (`province_en`)."""
-    from hub.config import Registry
-
-    try:
-        return {n.province: n.province_en for n in Registry.load() if n.province_en}
-    except Exception:  # the registry is validated at start-up; a label must not fail a page
-        return {}
+    return {n.province: n.province_en for n in _registry() if n.province_en}
 
 
 def is_network(code: str) -> bool:
