@@ -10,6 +10,7 @@ import io
 import warnings
 from html import escape
 
+from markupsafe import Markup
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 
@@ -138,6 +139,19 @@ td,th{border:1px solid #ccc;padding:2px 6px;text-align:right}td.l,th.l{text-alig
 details{margin:.4em 0}summary{cursor:pointer;font-weight:bold}code{font-size:.85em}"""
 
 
+def framework_said(holder: dict, field: str, lang: str, _) -> Markup:
+    """A framework's or node's text in the reader's language, as HTML; one the framework gives only in
+    the other language is shown marked as such (its `lang` set, and a note), never passed off as the
+    reader's. The report file and the published page both say it this way."""
+    from hub.evaluation import wording
+    from hub.web.ui.i18n import HTML_LANG
+
+    text, other, note = wording.framework_text(holder, field, lang, _)
+    if other is None:
+        return Markup.escape(text)
+    return Markup('<span lang="{}">{}</span> <small class="muted text-in">{}</small>').format(HTML_LANG.get(other, other), text, note)
+
+
 def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     from hub.evaluation import wording
     from hub.web.ui.i18n import translate_plural
@@ -149,9 +163,8 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     indicators = [n for n in report["nodes"] if "source" in n]
     names = wording.framework_names(report, lang)
 
-    def say(holder, field):  # a framework text in the reader's language, or marked as the other one
-        text, other, note = wording.framework_text(holder, field, lang, _)
-        return escape(text) if other is None else f"<span lang='{escape(other)}'>{escape(text)}</span> <small>{escape(note)}</small>"
+    def say(holder, field):
+        return framework_said(holder, field, lang, _)
 
     unc = report.get("uncertainty")
     html_lang = {"zh": "zh-CN"}.get(lang, lang)

@@ -7,8 +7,7 @@ from __future__ import annotations
 import json
 from functools import partial
 
-from flask import Blueprint, Response, abort, render_template, request
-from markupsafe import Markup
+from flask import Blueprint, Response, abort, g, render_template, request
 from sqlalchemy import select
 
 from hub.auth.web import public
@@ -46,7 +45,8 @@ def _framework_heads(conn, rows) -> dict[str, dict]:
 @bp.get("/evaluations")
 @public
 def list_page():
-    from hub.web.ui.i18n import pick_lang, translate
+    from hub.evaluation.html import framework_said
+    from hub.web.ui.i18n import translate
 
     query = (
         select(_E.c.id, _E.c.title, _E.c.framework, _E.c.period, _E.c.created_at, _E.c.report_sha256)
@@ -56,8 +56,8 @@ def list_page():
     with store().read() as conn:
         rows = [dict(r._mapping) for r in conn.execute(query)]
         heads = _framework_heads(conn, rows)
-    lang = pick_lang(request.args, request.cookies)
-    say = partial(_say, lang, lambda key, **values: translate(lang, key, **values))
+    lang = g.lang
+    say = partial(framework_said, lang=lang, _=lambda key, **values: translate(lang, key, **values))
     for r in rows:
         head = heads[r["report_sha256"]]
         # the framework's title in the reader's language, unless the evaluator gave the ranking its own
@@ -74,18 +74,18 @@ def _dimensions(report: dict) -> list[dict]:
 @public
 def evaluation_page(eid):
     from hub.evaluation import wording
-    from hub.evaluation.html import rank_sparkline
-    from hub.web.ui.i18n import pick_lang, translate
+    from hub.evaluation.html import framework_said, rank_sparkline
+    from hub.web.ui.i18n import translate
 
     row, report = _published(eid)
-    lang = pick_lang(request.args, request.cookies)
+    lang = g.lang
 
     def _(key, **values):  # the page's language, for the wording shared with report.html
         return translate(lang, key, **values)
 
     unc = report.get("uncertainty")
     names = wording.framework_names(report, lang)
-    say = partial(_say, lang, _)
+    say = partial(framework_said, lang=lang, _=_)
     ranked = [u for u in report["units"] if u["rank"] is not None]
     panel = report.get("panel")
     moves = {}
@@ -147,18 +147,6 @@ def evaluation_page(eid):
     )
 
 
-def _say(lang: str, _, holder: dict, field: str) -> Markup:
-    """A framework's or node's text in the reader's language; one the framework gives only in the
-    other language is shown marked as such (its `lang` set, and a note), never passed off as theirs."""
-    from hub.evaluation import wording
-    from hub.web.ui.i18n import HTML_LANG
-
-    text, other, note = wording.framework_text(holder, field, lang, _)
-    if other is None:
-        return Markup.escape(text)
-    return Markup('<span lang="{}">{}</span> <small class="muted text-in">{}</small>').format(HTML_LANG.get(other, other), text, note)
-
-
 def _unit_label(lang: str, unit: dict) -> str:
     """A unit's name as the page's reader reads it: a registered network in English on an English
     page (the report keeps the Chinese names it was computed with), any other unit as the report
@@ -173,9 +161,7 @@ def _unit_label(lang: str, unit: dict) -> str:
 @public
 def score_chart(eid):
     row, _ = _published(eid)
-    from hub.web.ui.i18n import pick_lang
-
-    lang = pick_lang(request.args, request.cookies)
+    lang = g.lang
     response = _svg(row, RENDERED.get(row, "score", lang))
     response.set_etag(f"{row['report_sha256']}-score-{lang}")
     return response.make_conditional(request)
@@ -187,9 +173,7 @@ def unit_chart(eid, pos):
     row, report = _published(eid)
     if not 0 <= pos < len(report["units"]) or report["units"][pos]["screened_out"]:
         abort(404)
-    from hub.web.ui.i18n import pick_lang
-
-    lang = pick_lang(request.args, request.cookies)  # the dimension names are the framework's, per language
+    lang = g.lang  # the dimension names are the framework's, per language
     response = _svg(row, RENDERED.get(row, "unit", pos, lang))
     response.set_etag(f"{row['report_sha256']}-unit-{pos}-{lang}")
     return response.make_conditional(request)

@@ -85,7 +85,7 @@ def test_report_html_follows_the_language_too(client, published):
     english = to_html_bytes(report, "en").decode("utf-8")
     chinese = to_html_bytes(report, "zh").decode("utf-8")
     assert "<h1>Mechanism and user experience of the provincial networks</h1>" in english and "机制建设" not in english
-    assert "<h1>省级网络机制与用户体验</h1>" in chinese and "<span lang='en'>Policies and money come first.</span>" in chinese
+    assert "<h1>省级网络机制与用户体验</h1>" in chinese and '<span lang="en">Policies and money come first.</span>' in chinese
 
 
 @pytest.mark.parametrize(
