@@ -263,18 +263,19 @@ EPOCH_PLACEHOLDER_MS = 86_400_000
 #: their text must (`_EPOCH_MS`): ten digits or fewer is epoch *seconds* sent where milliseconds are
 #: specified (1378952521 would read as 1970-01-17, a date inside the years accepted and 43 years off).
 MIN_EPOCH_MS = 10**10
+_EPOCH = _datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 def _from_epoch_ms(ms, value) -> _datetime:
     try:
         ms = int(_decimal(ms, "epoch milliseconds"))
-        when = _datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(milliseconds=ms)
+        when = _EPOCH + timedelta(milliseconds=ms)
     except (OverflowError, ValueError):
         raise TransformError(f"epoch milliseconds out of range: {_short(value)}") from None
     if abs(ms) < EPOCH_PLACEHOLDER_MS:
         raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
     if abs(ms) < MIN_EPOCH_MS:
-        as_seconds = _datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(seconds=ms)
+        as_seconds = _EPOCH + timedelta(seconds=ms)
         raise TransformError(
             f"{_short(value)} looks like epoch seconds ({as_seconds.astimezone(LOCAL_TZ).date().isoformat()}), "
             "where epoch milliseconds are expected; not read"
@@ -287,8 +288,8 @@ def date(value):
     """A date → ISO text keeping its precision: `2011-06-15`, `2011/6/15`, `2011.6.15`, `2011年6月15日`,
     `20110615` → day; `2011-06`, `2011年6月` → `2011-06`; `2011`, `2011年` → `2011`; epoch
     milliseconds → the day in China time. Impossible dates (2011-02-30, month 13), `0000-00-00`,
-    epoch placeholders (0, -1: within a day of 1970-01-01) and epoch seconds (ten digits or fewer)
-    are errors."""
+    epoch placeholders (0, -1: within a day of 1970-01-01; as text, 1970-01-01) and epoch seconds
+    (ten digits or fewer) are errors."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
         _check_year(when.year, value)
@@ -305,6 +306,8 @@ def date(value):
                 raise TransformError(f"no month {parts[1]} in {_short(value)}")
             if precision == 2:
                 return f"{parts[0]:04d}-{parts[1]:02d}"
+            if parts == [1970, 1, 1]:  # the day of epoch 0 and -1, written out as a date: as they are, a placeholder
+                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
             try:
                 return _date(*parts).isoformat()
             except ValueError:
@@ -323,7 +326,8 @@ _DATETIME = re.compile(
 def datetime(value):
     """A moment → timezone-aware datetime: `2013-09-12 10:22:01` (China time, UTC+8, when no offset is
     given), `2013-09-12T02:22:01Z`, `…+08:00`, a bare date (midnight China time), epoch
-    milliseconds as a number or digits (an epoch placeholder such as 0 or -1 is an error, as in `date`)."""
+    milliseconds as a number or digits (an epoch placeholder such as 0 or -1 is an error, as in `date`,
+    and so is the same moment as text: within a day of 1970-01-01T00:00Z)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
     else:
@@ -348,6 +352,10 @@ def datetime(value):
                 )
             except ValueError:
                 raise TransformError(f"impossible date or time {_short(value)}") from None
+            if abs(when - _EPOCH) < timedelta(milliseconds=EPOCH_PLACEHOLDER_MS):
+                # A database's default written out ("1970-01-01 08:00:00" is epoch 0 in China time):
+                # the placeholder the same moment is as a number.
+                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
     if not 1970 <= when.year <= MAX_YEAR:
         raise TransformError(f"year {when.year} out of range 1970–{MAX_YEAR} in {_short(value)}")
     return when

@@ -239,6 +239,10 @@ def test_droppable_values_warn_and_keep_the_record(changes, warned, dropped):
         pytest.param(-1000, id="epoch -1 s in milliseconds"),
         pytest.param("0", id="0 as text"),
         pytest.param("-1", id="-1 as text"),
+        # The same placeholder as a database writes it out: the epoch as a date, in UTC or China time.
+        pytest.param("1970-01-01", id="the epoch's day"),
+        pytest.param("1970-01-01 08:00:00", id="the epoch in China time"),
+        pytest.param("1970/1/1", id="the epoch's day with slashes"),
     ],
 )
 def test_an_epoch_placeholder_date_is_dropped_with_a_warning_not_read_as_1970(placeholder):

@@ -157,6 +157,9 @@ def test_date(value, expected):
         pytest.param(-1, id="epoch -1 placeholder"),
         pytest.param(86_399_999, id="within a day of the epoch"),
         pytest.param(86_400_000, id="a day after the epoch: no instrument's date"),
+        pytest.param("1970-01-01", id="the epoch's day as text"),
+        pytest.param("1970年1月1日", id="the epoch's day in Chinese"),
+        pytest.param("19700101", id="the epoch's day, compact"),
     ],
 )
 def test_date_rejects(value):
@@ -180,7 +183,22 @@ def test_datetime(value, expected):
     assert got == expected and got.tzinfo is not None
 
 
-@pytest.mark.parametrize("value", ["2013-02-30 10:00:00", "2013-09-12 25:00:00", "yesterday", 1e300, True, "x" * 10_000, 0, -1])
+@pytest.mark.parametrize(
+    "value",
+    [
+        "2013-02-30 10:00:00",
+        "2013-09-12 25:00:00",
+        "yesterday",
+        1e300,
+        True,
+        "x" * 10_000,
+        0,
+        -1,
+        "1970-01-01 08:00:00",  # epoch 0 in China time: the same placeholder as 0, written out
+        "1970-01-01T00:00:00Z",
+        "1970-01-01",
+    ],
+)
 def test_datetime_rejects(value):
     with pytest.raises(TransformError):
         run("datetime", value)
