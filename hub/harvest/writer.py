@@ -311,7 +311,14 @@ class RecordWriter:
             raise
 
     def _apply(self, conn, batch, listing) -> Counts:
-        counts, stamp = batch.counts, batch.stamp
+        # Stamped inside the write transaction, not when `prepare` mapped the batch: a batch may wait
+        # for SQLite's write lock behind other networks' batches, and an OAI-PMH harvester reading the
+        # store meanwhile takes that moment as its next `from` (docs/oai.md, "Datestamp"). A change
+        # stamped before it, yet committed after, would never be harvested.
+        batch.stamp = stamp = now()
+        for raw_row in batch.raw_rows:
+            raw_row["fetched_at"] = stamp
+        counts = batch.counts
         # Another writer may have created some of these since `prepare` looked: those become updates.
         fresh = [row["id"] for row, _, before in batch.rows if before is None]
         created_meanwhile = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(fresh))).scalars()) if fresh else set()
