@@ -74,6 +74,11 @@ CLUSTERED_AT = select(CLUSTERS.c.clustered_at).where(CLUSTERS.c.instrument_id ==
 _FETCHED = func.coalesce(_R.c.fetched_at, _I.c.first_seen)
 DATESTAMP = func.coalesce(_I.c.withdrawn_at, case((CLUSTERED_AT > _FETCHED, CLUSTERED_AT), else_=_FETCHED))
 SET_SPEC = re.compile(r"^(network(:(\d{6}|[MACF][A-Z0-9]{5}))?|category(:\d{2}|:\d{4})?)$")
+# The protocol's syntax of a setSpec and a metadataPrefix (OAI-PMH.xsd): a value outside it is a
+# badArgument ("illegal syntax"), not an unknown set or format, whose answer would echo it in the
+# request element and so fail the schema.
+SET_SPEC_SYNTAX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
+PREFIX_SYNTAX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 
 
 class OaiError(Exception):
@@ -177,6 +182,8 @@ def oai():
     try:
         if any(has_control(k) or has_control(v) for k, v in args.items(multi=True)):  # a POSTed form, too
             raise OaiError("badArgument", "an argument holds a control character (such as NUL, CR or LF)")
+        if len(args.getlist("verb")) > 1:
+            raise OaiError("badVerb", "the verb argument is repeated")
         if verb not in VERBS:
             raise OaiError("badVerb", f"illegal OAI verb {verb!r}" if verb else "missing verb argument")
         repeated = [k for k in args if len(args.getlist(k)) > 1]
@@ -309,6 +316,8 @@ VERB_HANDLERS = {
 
 
 def _prefix(prefix: str) -> str:
+    if not PREFIX_SYNTAX.fullmatch(prefix):
+        raise OaiError("badArgument", f"{prefix!r} is not a metadataPrefix: letters, digits and -_.!~*'() only")
     if prefix not in FORMATS:
         raise OaiError("cannotDisseminateFormat", f"metadataPrefix {prefix!r} is not offered; offered: {', '.join(FORMATS)}")
     return prefix
@@ -341,6 +350,8 @@ def _conditions(query) -> list:
         raise OaiError("badArgument", "from is later than until")
     spec = query.get("s")
     if spec:
+        if not SET_SPEC_SYNTAX.fullmatch(spec):
+            raise OaiError("badArgument", f"{spec!r} is not a setSpec: colon-separated parts of letters, digits and -_.!~*'()")
         if not SET_SPEC.match(spec):
             raise OaiError("noRecordsMatch", f"no set {spec!r}")
         kind, _, value = spec.partition(":")
