@@ -18,6 +18,8 @@ from hub.harvest.writer import Provenance, RecordWriter
 from hub.mapping import Mapping
 from hub.store.networks import sync_networks
 from hub.web import create_app
+from tests.dedup.test_one_per_cluster import OWNER
+from tests.factories import make_instruments
 
 REPO = "hub.nrii.example.cn"
 
@@ -70,3 +72,28 @@ def test_a_batch_written_after_a_harvest_asked_is_in_the_next_incremental_harves
     changed, _ = _harvest(server, **{"from": response_date})
     assert len(before) == 3  # the first harvest read the records as they were
     assert sorted(changed) == sorted(f"oai:{REPO}:110000:{r['innerId']}" for r in records)
+
+
+def test_a_cluster_resolved_while_a_harvest_asked_is_in_the_next_incremental_harvest(store, server, monkeypatch):
+    from hub.dedup import store as dedup
+
+    a, b, c = make_instruments(store, [dict(network=n, owner=OWNER) for n in ("370000", "420000", "130000")])
+    dedup.resolve_pending(store)
+    computed = dedup._resolution
+    asked = []
+
+    def then_a_harvest(conn, settings, network=None):
+        # Computed (on SQLite before the write lock, which other writers may hold for seconds);
+        # a registry harvests the hub before it is written.
+        resolution = computed(conn, settings, network)
+        time.sleep(1.01 - time.time() % 1)
+        asked.append(_harvest(server)[1])
+        return resolution
+
+    monkeypatch.setattr(dedup, "_resolution", then_a_harvest)
+    dedup.decide(store, "split", a, b, actor="test")  # a leaves the cluster: every record's clusterId changes
+    with store.read() as conn:
+        assert len({dedup.cluster_id(conn, i) for i in (a, b, c)}) == 2
+
+    changed, _ = _harvest(server, **{"from": asked[0]})
+    assert sorted(changed) == sorted(f"oai:{REPO}:{i}" for i in (a, b, c))
