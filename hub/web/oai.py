@@ -463,23 +463,41 @@ def _nrii(metadata, row):
     _el(node, n("clusterId"), row.cluster_id or row.id)
 
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def _zh(text) -> str | None:
+    # Text with a Chinese character is Chinese; other text (a UK network's names) is left untagged
+    # rather than guessed.
+    return "zh" if text and _HAN.search(str(text)) else None
+
+
+def _coverage(row) -> str | None:
+    # A municipality is its own city (北京市 北京市 朝阳区): named once.
+    names = [n for n in (row.province_name, row.city_name, row.county_name) if n]
+    return "".join(n for i, n in enumerate(names) if i == 0 or n != names[i - 1]) or None
+
+
 def _oai_dc(metadata, row):
+    """Dublin Core: the Chinese title and the English one told apart by `xml:lang` (a harvester
+    shows the one its readers read), the English one left out where it repeats the name."""
     d = lambda name: f"{{{DC_NS}}}{name}"  # noqa: E731
     node = etree.SubElement(metadata, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
     node.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
-    for name, value in (
-        ("title", row.name),
-        ("title", row.name_en),
-        ("identifier", row.id),
-        ("subject", category_names().get(row.category or "", row.category)),
-        ("description", row.functions),
-        ("publisher", row.owner_name),
-        ("coverage", "".join(filter(None, (row.province_name, row.city_name, row.county_name))) or None),
-        ("date", row.commissioned),
-        ("type", "PhysicalObject"),
-        ("relation", f"network:{row.network}"),
-        ("relation", f"cluster:{row.cluster_id or row.id}"),
-        ("rights", SHARING.get(row.sharing)),
+    for name, value, lang in (
+        ("title", row.name, _zh(row.name)),
+        ("title", row.name_en if row.name_en != row.name else None, "en"),
+        ("identifier", row.id, None),
+        ("subject", category_names().get(row.category or "", row.category), "zh" if row.category in category_names() else None),
+        ("description", row.functions, _zh(row.functions)),
+        ("publisher", row.owner_name, _zh(row.owner_name)),
+        ("coverage", _coverage(row), "zh"),
+        ("date", row.commissioned, None),
+        ("type", "PhysicalObject", None),
+        ("relation", f"network:{row.network}", None),
+        ("relation", f"cluster:{row.cluster_id or row.id}", None),
+        ("rights", SHARING.get(row.sharing), "zh"),
     ):
         if value:
-            _el(node, d(name), value)
+            _el(node, d(name), value, **{XML_LANG: lang})

@@ -145,6 +145,32 @@ def test_get_record_and_dublin_core(catalogue, server):
     assert deleted.header.deleted
 
 
+def test_dublin_core_says_which_title_is_chinese_and_names_a_municipality_once(store, own_server):
+    chinese, english = make_instruments(
+        store,
+        [
+            dict(name="液相色谱仪", name_en="Liquid Chromatograph", province_name="北京市", city_name="北京市", county_name="海淀区"),
+            dict(network="FGBUK1", name="Mass Spectrometer", name_en="Mass Spectrometer", owner=dict(name="Archaeology")),
+        ],
+    )
+
+    def dc(iid):
+        params = {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier(iid)}
+        root = etree.fromstring(requests.get(own_server + "/oai", params=params).content)
+        return [
+            (e.tag.split("}")[1], e.text, e.get("{http://www.w3.org/XML/1998/namespace}lang"))
+            for e in root.iter("{*}title", "{*}coverage", "{*}publisher")
+        ]
+
+    assert dc(chinese) == [
+        ("title", "液相色谱仪", "zh"),
+        ("title", "Liquid Chromatograph", "en"),
+        ("publisher", "山东大学", "zh"),
+        ("coverage", "北京市海淀区", "zh"),
+    ]
+    assert dc(english) == [("title", "Mass Spectrometer", None), ("publisher", "Archaeology", None)]
+
+
 def test_from_until_select_on_the_change_datestamp(catalogue, server):
     from tests.factories import NOW
 
