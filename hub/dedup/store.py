@@ -189,8 +189,16 @@ def _write(conn, rows: list[tuple], moved: set[str], scope=None) -> None:
     else:
         for chunk in chunked(sorted(scope)):
             conn.execute(delete(CLUSTERS).where(among(CLUSTERS.c.instrument_id, chunk)))
+    # The moved records' clustered_at (their OAI-PMH datestamp) is taken now, in the write
+    # transaction, not when the resolution was computed (on SQLite before the write lock, seconds
+    # earlier): a harvester that asked in between takes its responseDate as its next `from`.
+    at = datetime.now(timezone.utc)
     for start in range(0, len(rows), 5000):
-        insert_many(conn, CLUSTERS, [dict(zip(ROW_COLUMNS, row)) for row in rows[start : start + 5000]])
+        insert_many(
+            conn,
+            CLUSTERS,
+            [dict(zip(ROW_COLUMNS, row), **({"clustered_at": at} if row[0] in moved else {})) for row in rows[start : start + 5000]],
+        )
     hidden = {row[0] for row in rows if not row[_REPRESENTATIVE]}
     flipped = _set_search_flags(conn, hidden, scope)
     versions.bump(conn, moved | flipped)

@@ -311,7 +311,8 @@ class RecordWriter:
             raise
 
     def _apply(self, conn, batch, listing) -> Counts:
-        counts, stamp = batch.counts, batch.stamp
+        batch.stamp = stamp = now()  # the write's time, not the mapping's (see `_write_raw`)
+        counts = batch.counts
         # Another writer may have created some of these since `prepare` looked: those become updates.
         fresh = [row["id"] for row, _, before in batch.rows if before is None]
         created_meanwhile = set(conn.execute(select(INSTRUMENTS.c.id).where(INSTRUMENTS.c.id.in_(fresh))).scalars()) if fresh else set()
@@ -334,7 +335,6 @@ class RecordWriter:
         insert_many(conn, INSTRUMENTS, new_rows)
         if changed_rows:
             self._update_rows(conn, changed_rows)
-        upsert(conn, RAW, batch.raw_rows, ("id",))
         if listing and batch.reappeared:
             # Unchanged (or rejected) records a complete listing had lacked are back: stamped, unmarked.
             # The others present are not written: the listing proves them (`hub.store.listings`).
@@ -363,7 +363,20 @@ class RecordWriter:
                 for i in conn.execute(select(INSTRUMENTS.c.id).where(among(INSTRUMENTS.c.owner_id, chunk))).scalars()
             ]
             instruments_changed(conn, [i for i in others if i not in written])
+        self._write_raw(conn, batch.raw_rows)
         return counts.check("batch")
+
+    @staticmethod
+    def _write_raw(conn, raw_rows: list[dict]) -> None:
+        """The payloads, stamped now, as the transaction's last write. Their `fetched_at` is the
+        records' OAI-PMH datestamp (docs/oai.md, "Datestamp"), and a harvester that reads the store
+        before the commit takes its responseDate as its next `from`: a change stamped earlier — when
+        `prepare` mapped the batch, before it waited for SQLite's write lock behind other networks'
+        batches, or before the search documents were written — would never be harvested."""
+        stamp = now()
+        for row in raw_rows:
+            row["fetched_at"] = stamp
+        upsert(conn, RAW, raw_rows, ("id",))
 
     def withdraw(self, conn, ids: list[str], reason: str) -> list[str]:
         """Tombstone active instruments of this network among `ids`; return those withdrawn."""

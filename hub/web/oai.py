@@ -74,6 +74,11 @@ CLUSTERED_AT = select(CLUSTERS.c.clustered_at).where(CLUSTERS.c.instrument_id ==
 _FETCHED = func.coalesce(_R.c.fetched_at, _I.c.first_seen)
 DATESTAMP = func.coalesce(_I.c.withdrawn_at, case((CLUSTERED_AT > _FETCHED, CLUSTERED_AT), else_=_FETCHED))
 SET_SPEC = re.compile(r"^(network(:(\d{6}|[MACF][A-Z0-9]{5}))?|category(:\d{2}|:\d{4})?)$")
+# The protocol's syntax of a setSpec and a metadataPrefix (OAI-PMH.xsd): a value outside it is a
+# badArgument ("illegal syntax"), not an unknown set or format, whose answer would echo it in the
+# request element and so fail the schema.
+SET_SPEC_SYNTAX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+(:[A-Za-z0-9\-_.!~*'()]+)*")
+PREFIX_SYNTAX = re.compile(r"[A-Za-z0-9\-_.!~*'()]+")
 
 
 class OaiError(Exception):
@@ -177,6 +182,8 @@ def oai():
     try:
         if any(has_control(k) or has_control(v) for k, v in args.items(multi=True)):  # a POSTed form, too
             raise OaiError("badArgument", "an argument holds a control character (such as NUL, CR or LF)")
+        if len(args.getlist("verb")) > 1:
+            raise OaiError("badVerb", "the verb argument is repeated")
         if verb not in VERBS:
             raise OaiError("badVerb", f"illegal OAI verb {verb!r}" if verb else "missing verb argument")
         repeated = [k for k in args if len(args.getlist(k)) > 1]
@@ -309,6 +316,8 @@ VERB_HANDLERS = {
 
 
 def _prefix(prefix: str) -> str:
+    if not PREFIX_SYNTAX.fullmatch(prefix):
+        raise OaiError("badArgument", f"{prefix!r} is not a metadataPrefix: letters, digits and -_.!~*'() only")
     if prefix not in FORMATS:
         raise OaiError("cannotDisseminateFormat", f"metadataPrefix {prefix!r} is not offered; offered: {', '.join(FORMATS)}")
     return prefix
@@ -341,6 +350,8 @@ def _conditions(query) -> list:
         raise OaiError("badArgument", "from is later than until")
     spec = query.get("s")
     if spec:
+        if not SET_SPEC_SYNTAX.fullmatch(spec):
+            raise OaiError("badArgument", f"{spec!r} is not a setSpec: colon-separated parts of letters, digits and -_.!~*'()")
         if not SET_SPEC.match(spec):
             raise OaiError("noRecordsMatch", f"no set {spec!r}")
         kind, _, value = spec.partition(":")
@@ -452,23 +463,41 @@ def _nrii(metadata, row):
     _el(node, n("clusterId"), row.cluster_id or row.id)
 
 
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
+
+
+def _zh(text) -> str | None:
+    # Text with a Chinese character is Chinese; other text (a UK network's names) is left untagged
+    # rather than guessed.
+    return "zh" if text and _HAN.search(str(text)) else None
+
+
+def _coverage(row) -> str | None:
+    # A municipality is its own city (北京市 北京市 朝阳区): named once.
+    names = [n for n in (row.province_name, row.city_name, row.county_name) if n]
+    return "".join(n for i, n in enumerate(names) if i == 0 or n != names[i - 1]) or None
+
+
 def _oai_dc(metadata, row):
+    """Dublin Core: the Chinese title and the English one told apart by `xml:lang` (a harvester
+    shows the one its readers read), the English one left out where it repeats the name."""
     d = lambda name: f"{{{DC_NS}}}{name}"  # noqa: E731
     node = etree.SubElement(metadata, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
     node.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
-    for name, value in (
-        ("title", row.name),
-        ("title", row.name_en),
-        ("identifier", row.id),
-        ("subject", category_names().get(row.category or "", row.category)),
-        ("description", row.functions),
-        ("publisher", row.owner_name),
-        ("coverage", "".join(filter(None, (row.province_name, row.city_name, row.county_name))) or None),
-        ("date", row.commissioned),
-        ("type", "PhysicalObject"),
-        ("relation", f"network:{row.network}"),
-        ("relation", f"cluster:{row.cluster_id or row.id}"),
-        ("rights", SHARING.get(row.sharing)),
+    for name, value, lang in (
+        ("title", row.name, _zh(row.name)),
+        ("title", row.name_en if row.name_en != row.name else None, "en"),
+        ("identifier", row.id, None),
+        ("subject", category_names().get(row.category or "", row.category), "zh" if row.category in category_names() else None),
+        ("description", row.functions, _zh(row.functions)),
+        ("publisher", row.owner_name, _zh(row.owner_name)),
+        ("coverage", _coverage(row), "zh"),
+        ("date", row.commissioned, None),
+        ("type", "PhysicalObject", None),
+        ("relation", f"network:{row.network}", None),
+        ("relation", f"cluster:{row.cluster_id or row.id}", None),
+        ("rights", SHARING.get(row.sharing), "zh"),
     ):
         if value:
-            _el(node, d(name), value)
+            _el(node, d(name), value, **{XML_LANG: lang})

@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import requests
@@ -144,6 +145,32 @@ def test_get_record_and_dublin_core(catalogue, server):
     assert deleted.header.deleted
 
 
+def test_dublin_core_says_which_title_is_chinese_and_names_a_municipality_once(store, own_server):
+    chinese, english = make_instruments(
+        store,
+        [
+            dict(name="液相色谱仪", name_en="Liquid Chromatograph", province_name="北京市", city_name="北京市", county_name="海淀区"),
+            dict(network="FGBUK1", name="Mass Spectrometer", name_en="Mass Spectrometer", owner=dict(name="Archaeology")),
+        ],
+    )
+
+    def dc(iid):
+        params = {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier(iid)}
+        root = etree.fromstring(requests.get(own_server + "/oai", params=params).content)
+        return [
+            (e.tag.split("}")[1], e.text, e.get("{http://www.w3.org/XML/1998/namespace}lang"))
+            for e in root.iter("{*}title", "{*}coverage", "{*}publisher")
+        ]
+
+    assert dc(chinese) == [
+        ("title", "液相色谱仪", "zh"),
+        ("title", "Liquid Chromatograph", "en"),
+        ("publisher", "山东大学", "zh"),
+        ("coverage", "北京市海淀区", "zh"),
+    ]
+    assert dc(english) == [("title", "Mass Spectrometer", None), ("publisher", "Archaeology", None)]
+
+
 def test_from_until_select_on_the_change_datestamp(catalogue, server):
     from tests.factories import NOW
 
@@ -187,6 +214,11 @@ def test_from_until_select_on_the_change_datestamp(catalogue, server):
         ),
         pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "set": "network:650000"}, "noRecordsMatch", id="empty set"),
         pytest.param({"verb": "ListSets", "resumptionToken": "x"}, "badResumptionToken", id="ListSets token"),
+        pytest.param([("verb", "Identify"), ("verb", "Identify")], "badVerb", id="repeated verb"),
+        pytest.param([("verb", "ListSets"), ("verb", "Identify")], "badVerb", id="two verbs"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "nrii", "set": "network 370000"}, "badArgument", id="set of illegal syntax"),
+        pytest.param({"verb": "ListRecords", "metadataPrefix": "oai dc"}, "badArgument", id="metadataPrefix of illegal syntax"),
+        pytest.param({"verb": "GetRecord", "metadataPrefix": "<dc>", "identifier": "oai:x:y"}, "badArgument", id="GetRecord prefix syntax"),
     ],
 )
 def test_protocol_errors_as_the_specification_defines(catalogue, server, params, code):
@@ -199,6 +231,60 @@ def test_protocol_errors_as_the_specification_defines(catalogue, server, params,
     if code in ("badVerb", "badArgument"):
         assert request_el.attrib == {}
     assert len(root) == 3  # responseDate, request, error: nothing else
+
+
+XSD = Path(__file__).parent / "xsd"
+
+
+@pytest.fixture(scope="module")
+def schemas():
+    """(strict, lax): the OAI-PMH schema with oai_dc and oai-identifier, and one that takes any
+    well-formed metadata (nrii has no published schema)."""
+    imports = {
+        "http://www.openarchives.org/OAI/2.0/": "OAI-PMH.xsd",
+        "http://www.openarchives.org/OAI/2.0/oai_dc/": "oai_dc.xsd",
+        "http://www.openarchives.org/OAI/2.0/oai-identifier": "oai-identifier.xsd",
+    }
+    lines = "".join(f'<import namespace="{ns}" schemaLocation="{(XSD / name).as_uri()}"/>' for ns, name in imports.items())
+    strict = etree.XMLSchema(
+        etree.XML(f'<schema xmlns="http://www.w3.org/2001/XMLSchema" targetNamespace="urn:tests:oai">{lines}</schema>')
+    )
+    lax = etree.parse(str(XSD / "OAI-PMH.xsd"))
+    for any_ in lax.iter("{http://www.w3.org/2001/XMLSchema}any"):
+        any_.set("processContents", "lax")
+    return strict, etree.XMLSchema(lax)
+
+
+def test_every_answer_is_valid_against_the_protocol_schema(catalogue, server, schemas):
+    ids, gone = catalogue
+    strict, lax = schemas
+    asked = [
+        {"verb": "Identify"},
+        {"verb": "ListSets"},
+        {"verb": "ListMetadataFormats"},
+        {"verb": "ListMetadataFormats", "identifier": identifier(ids[0])},
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc"},
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "category:0105", "from": "2026-01-15"},
+        {"verb": "ListIdentifiers", "metadataPrefix": "nrii", "until": "2026-01-15T08:00:00Z"},
+        {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier(ids[1])},
+        {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": identifier(gone)},
+        {"verb": "ListRecords", "metadataPrefix": "nrii"},
+        # errors, whose request element echoes only what is valid
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "仪器 sets"},
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc", "set": "network:650000"},
+        {"verb": "ListIdentifiers", "metadataPrefix": "marc 21"},
+        {"verb": "ListIdentifiers", "metadataPrefix": "marc21"},
+        {"verb": "ListRecords", "metadataPrefix": "oai_dc", "until": "2000-01-01"},
+        {"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": "oai:hub.nrii.example.cn:999999:nope"},
+        [("verb", "Identify"), ("verb", "Identify")],
+    ]
+    invalid = {}
+    for params in asked:
+        root = etree.fromstring(requests.get(server + "/oai", params=params).content)
+        schema = lax if "nrii" in str(params) else strict
+        if not schema.validate(root):
+            invalid[str(params)] = str(schema.error_log.last_error)
+    assert invalid == {}
 
 
 def test_token_of_one_verb_is_refused_by_another(catalogue, server):
