@@ -19,9 +19,11 @@ from sqlalchemy import func, select
 
 from hub.cli.exit_codes import Terminated
 from hub.cli.harvest_cmd import terminate_cleanly
+from hub.harvest import guard, pipeline
 from hub.harvest.jobs import JOBS
 from hub.harvest.lease import LEASES
 from hub.harvest.pipeline import Harvester
+from hub.search import stale_counts
 from hub.store import db
 from hub.store.models import Instrument
 from hub.store.networks import sync_networks
@@ -76,10 +78,45 @@ def _in_a_batch_write(hooks, store, once):
     return lambda network, kind, counts: setattr(once, "armed", True)  # progress: a batch is committed
 
 
+def _wrap(hooks, owner, name, once):
+    real = getattr(owner, name)
+
+    def fired_first(*args, **kwargs):
+        once.fire()
+        return real(*args, **kwargs)
+
+    hooks.setattr(owner, name, fired_first)
+
+
+def _before_the_listing(hooks, store, once):
+    """Between the job's start and the listing's first request."""
+    _wrap(hooks, pipeline, "_source", once)
+
+
+def _in_the_withdrawals(hooks, store, once):
+    """After a complete listing, as the withdrawal guard starts."""
+    _wrap(hooks, guard, "enforce", once)
+
+
+def _counting_the_facets(hooks, store, once):
+    """After the listing, as the network's facet counts are counted again, before the job is ended."""
+    real = stale_counts.settle
+
+    def settle(store, network, job_id):
+        if job_id is not None:
+            once.fire()
+        return real(store, network, job_id)
+
+    hooks.setattr(stale_counts, "settle", settle)
+
+
 @pytest.mark.parametrize(
     "landing",
     [
         pytest.param(_in_a_batch_write, id="inside a batch's write statement"),
+        pytest.param(_before_the_listing, id="before the listing"),
+        pytest.param(_in_the_withdrawals, id="in the withdrawals"),
+        pytest.param(_counting_the_facets, id="counting the facets"),
     ],
 )
 def test_a_harvest_stopped_by_sigterm_ends_its_job_interrupted(store, settings, registry, sim, sigterm_handled, landing):
