@@ -135,6 +135,30 @@ def test_a_harvest_stopped_by_sigterm_ends_its_job_interrupted(store, settings, 
     assert _active(store) == sim.state(CODE).total
 
 
+def test_more_sigterms_do_not_cut_the_bookkeeping_short(store, settings, registry, sim, sigterm_handled):
+    """A supervisor or an impatient operator signals again while the first SIGTERM unwinds the run,
+    here at every write on the way out (the job's end, the lease's release): the job is still marked
+    and the lease released. SIGKILL is what stops a process outright."""
+    sync_networks(store, registry)
+    first, again = Once(), []
+    real_write = store.write
+
+    def write():
+        if first.fired:
+            again.append(True)
+            signal.raise_signal(signal.SIGTERM)
+        return real_write()
+
+    with pytest.MonkeyPatch.context() as hooks:
+        progress = _in_a_batch_write(hooks, store, first)
+        hooks.setattr(store, "write", write)
+        with pytest.raises(Terminated):
+            Harvester(store, settings, progress=progress).harvest(registry.get(CODE), full=True)
+
+    assert first.fired and len(again) >= 2, "the signals were never sent: the test proved nothing"
+    _assert_interrupted_and_kept(store)
+
+
 def _active(store) -> int:
     with store.read() as conn:
         return conn.execute(
