@@ -15,11 +15,18 @@ from hub.harvest.parallel import harvest_many
 from hub.harvest.remap import remap as remap_network
 
 
+def _ignored(signum, frame):
+    pass
+
+
 def terminate_cleanly():
     """SIGTERM raises `Terminated` (a SystemExit) so running jobs are finished as interrupted, not
-    left "running", and the command ends with its documented code and one line."""
+    left "running", and the command ends with its documented code and one line. Only the first: a
+    second one, raised again while the first unwinds, would cut short the very writes that mark the
+    job and release the lease (SIGKILL is what stops a process outright)."""
 
     def handler(signum, frame):
+        signal.signal(signal.SIGTERM, _ignored)
         raise exit_codes.Terminated()
 
     signal.signal(signal.SIGTERM, handler)

@@ -22,6 +22,7 @@ from sqlalchemy import Table, insert, select, update
 
 from hub.clock import as_utc, now
 from hub.errors import HubError
+from hub.store.db import failure_message
 from hub.store.models import HarvestJob
 
 __all__ = [
@@ -37,6 +38,7 @@ __all__ = [
     "now",
     "start_job",
     "finish_job",
+    "end_interrupted",
     "heartbeat",
     "recover_crashed",
     "recover_orphans",
@@ -160,6 +162,26 @@ def finish_job(store, job: Job, state: str, *, message=None, listing_complete=Fa
                 heartbeat_at=now(),
                 message=message,
                 listing_complete=listing_complete,
+                telemetry=telemetry,
+                **job.counts.as_dict(),
+            )
+        )
+
+
+def end_interrupted(store, job: Job, exc: BaseException, *, telemetry=None) -> None:
+    """End `job` `failed` with "interrupted: <exc>" if it is still running: SIGTERM, Ctrl-C or a bug
+    cut its run short, wherever it was. A job that had already ended keeps its state (the exception
+    came after its end, or this is the second of two calls on the way out)."""
+    with store.write() as conn:
+        conn.execute(
+            update(JOBS)
+            .where(JOBS.c.id == job.id, JOBS.c.state == "running")
+            .values(
+                state="failed",
+                finished_at=now(),
+                heartbeat_at=now(),
+                message=f"interrupted: {failure_message(exc)}",
+                listing_complete=False,
                 telemetry=telemetry,
                 **job.counts.as_dict(),
             )

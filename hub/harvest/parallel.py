@@ -68,6 +68,9 @@ def _init_worker(q, environ):
     collector.for_batches()  # a new process starts with Python's defaults
 
     def interrupt(signum, frame):
+        # Only the first: another, raised while the harvest unwinds, would cut short its job's mark
+        # and its lease's release.
+        signal.signal(signal.SIGTERM, lambda signum, frame: None)
         raise SystemExit(128 + signum)  # unwinds the harvest: its job is marked interrupted, its lease released
 
     signal.signal(signal.SIGTERM, interrupt)

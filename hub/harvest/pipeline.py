@@ -22,14 +22,13 @@ from connectors.base import SourceUnchanged
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
 from hub.dedup.store import resolve_pending
-from hub.harvest.jobs import JOBS, Counts, as_utc, finish_job, heartbeat, now, recover_orphans, start_job
+from hub.harvest.jobs import JOBS, Counts, as_utc, end_interrupted, finish_job, heartbeat, now, recover_orphans, start_job
 from hub.harvest.identify import identify
 from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, active_count
 from hub.http import HttpClient
 from hub.mapping import Mapping
 from hub.search import postings, stale_counts
-from hub.store.db import failure_message
 from hub.telemetry import Phases, Telemetry
 
 log = logging.getLogger(__name__)
@@ -148,84 +147,92 @@ class Harvester:
         since = None if full or not connector.incremental else self._incremental_since(network)
         kind = "incremental" if since else "full"
         job = start_job(self.store, network.code, kind, since=since)
-        writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
-        started = time.perf_counter()
-        with self.store.read() as conn:
-            active_before = active_count(conn, network.code)
-        complete, failure, unchanged = False, None, None
-        if connector.conditional:
-            connector.validators = self._last_validators(network.code)
-        records = connector.list_records(since)
-        if connector.ids_from_mapping:
-            records = identify(records, mapping)
-        batches = _source(connector, records, self.settings.batch_size)
-        # The network's kept facet counts are counted once at the end, not batch by batch.
-        with stale_counts.deferring(self.store, network.code, job.id):
-            try:
-                for batch in phases.timed("reading", batches):
-                    with phases.timing("preparing"):
-                        prepared = writer.prepare(batch)
-                    with phases.writing(self.store) as conn:
-                        fence(conn)
-                        job.counts.add(writer.apply(conn, prepared))
-                        heartbeat(conn, job, _summary(telemetry, phases))
-                    self.progress(network.code, kind, job.counts)
-                complete = True
-            except SourceUnchanged as exc:
-                # Nothing was read, so nothing can have changed, been listed or gone missing.
-                complete, unchanged = True, f"unchanged since the last complete listing: {exc}"
-            except ConnectorError as exc:
-                failure = str(exc)
-                log.warning("%s", exc)
-            except BaseException as exc:
-                # A bug or an interruption: record it, then let it propagate (the job must not stay running).
-                finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=_summary(telemetry, phases))
-                raise
-            finally:
-                batches.close()  # the reader stops before its HTTP session closes
-                http.close()
-
-            notes = [failure, unchanged, *connector.notes]
-            if job.counts.repeated:
-                notes.append(f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)")
-            state = "succeeded" if complete else "failed"
-            summary = _summary(telemetry, phases)
+        try:
+            writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
+            started = time.perf_counter()
+            with self.store.read() as conn:
+                active_before = active_count(conn, network.code)
+            complete, failure, unchanged = False, None, None
             if connector.conditional:
-                # Kept with the run that proved them: the next run asks "changed since these?".
-                summary["validators"] = connector.validators if complete else {}
-            if unchanged:
-                finish_job(self.store, job, state, message="; ".join(filter(None, notes)), listing_complete=True, telemetry=summary)
-                return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
-            if kind == "full":
-                with phases.timing("withdrawals"):
-                    decision = guard.enforce(
-                        self.store,
-                        job,
-                        writer,
-                        complete=complete,
-                        active_before=active_before,
-                        withdrawal=self.settings.withdrawal,
-                        reason="absent from a complete listing",
-                        fence=fence,
-                    ).decision
-                if decision.action != "none":
-                    notes.append(decision.reason)
-                if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
-                    state = "failed"  # an empty listing of a network that had instruments is a fault, not news
-            counting = time.perf_counter()  # the block's end counts the network's facets again
-        phases.since("counting", counting)
-        summary["phases_s"] = phases.summary()
-        message = "; ".join(filter(None, notes))
-        finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)
-        # Duplicates across networks: only the blocks of the records this run changed. After the job
-        # has ended, so its row holds the phases before; the run's result adds this one.
-        with phases.timing("duplicates"):
-            resolve_pending(self.store, network=network.code)
-        if postings.kept(self.store):  # the network's lists, stale since its first batch
-            with phases.timing("search lists"):
-                postings.refresh(self.store, [network.code])
-        summary = {**summary, "phases_s": phases.summary()}
-        return RunResult(network.code, kind, job.id, state, job.counts, message or None, summary, time.perf_counter() - started)
+                connector.validators = self._last_validators(network.code)
+            records = connector.list_records(since)
+            if connector.ids_from_mapping:
+                records = identify(records, mapping)
+            batches = _source(connector, records, self.settings.batch_size)
+            # The network's kept facet counts are counted once at the end, not batch by batch.
+            with stale_counts.deferring(self.store, network.code, job.id):
+                try:
+                    for batch in phases.timed("reading", batches):
+                        with phases.timing("preparing"):
+                            prepared = writer.prepare(batch)
+                        with phases.writing(self.store) as conn:
+                            fence(conn)
+                            job.counts.add(writer.apply(conn, prepared))
+                            heartbeat(conn, job, _summary(telemetry, phases))
+                        self.progress(network.code, kind, job.counts)
+                    complete = True
+                except SourceUnchanged as exc:
+                    # Nothing was read, so nothing can have changed, been listed or gone missing.
+                    complete, unchanged = True, f"unchanged since the last complete listing: {exc}"
+                except ConnectorError as exc:
+                    failure = str(exc)
+                    log.warning("%s", exc)
+                except BaseException as exc:
+                    # A bug or an interruption: recorded at once, before the reader is joined and the
+                    # facets are counted again, then let it propagate (the job must not stay running).
+                    end_interrupted(self.store, job, exc, telemetry=_summary(telemetry, phases))
+                    raise
+                finally:
+                    batches.close()  # the reader stops before its HTTP session closes
+                    http.close()
+
+                notes = [failure, unchanged, *connector.notes]
+                if job.counts.repeated:
+                    notes.append(
+                        f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)"
+                    )
+                state = "succeeded" if complete else "failed"
+                summary = _summary(telemetry, phases)
+                if connector.conditional:
+                    # Kept with the run that proved them: the next run asks "changed since these?".
+                    summary["validators"] = connector.validators if complete else {}
+                if unchanged:
+                    finish_job(self.store, job, state, message="; ".join(filter(None, notes)), listing_complete=True, telemetry=summary)
+                    return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
+                if kind == "full":
+                    with phases.timing("withdrawals"):
+                        decision = guard.enforce(
+                            self.store,
+                            job,
+                            writer,
+                            complete=complete,
+                            active_before=active_before,
+                            withdrawal=self.settings.withdrawal,
+                            reason="absent from a complete listing",
+                            fence=fence,
+                        ).decision
+                    if decision.action != "none":
+                        notes.append(decision.reason)
+                    if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
+                        state = "failed"  # an empty listing of a network that had instruments is a fault, not news
+                counting = time.perf_counter()  # the block's end counts the network's facets again
+            phases.since("counting", counting)
+            summary["phases_s"] = phases.summary()
+            message = "; ".join(filter(None, notes))
+            finish_job(self.store, job, state, message=message or None, listing_complete=complete, telemetry=summary)
+            # Duplicates across networks: only the blocks of the records this run changed. After the job
+            # has ended, so its row holds the phases before; the run's result adds this one.
+            with phases.timing("duplicates"):
+                resolve_pending(self.store, network=network.code)
+            if postings.kept(self.store):  # the network's lists, stale since its first batch
+                with phases.timing("search lists"):
+                    postings.refresh(self.store, [network.code])
+            summary = {**summary, "phases_s": phases.summary()}
+            return RunResult(network.code, kind, job.id, state, job.counts, message or None, summary, time.perf_counter() - started)
+        except BaseException as exc:
+            # Wherever it landed, even before the listing or after it: never left running (design rule 3).
+            end_interrupted(self.store, job, exc, telemetry=_summary(telemetry, phases))
+            raise
 
     def _last_validators(self, code: str) -> dict:
         """The ETag / Last-Modified per URL that the last complete listing of `code` left."""
@@ -273,23 +280,30 @@ class Harvester:
         http = self.http_factory(network.code, self.settings.http, telemetry)
         connector = connector_class(network.family)(network, http)
         job = start_job(self.store, network.code, "service", year=year)
-        writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
-        started = time.perf_counter()
-        state, message = "succeeded", None
-        batches = _source(connector, connector.service_stats(year), self.settings.batch_size)
         try:
-            for batch in batches:
-                with self.store.write() as conn:
-                    job.counts.add(writer.write_service_batch(batch, conn))
-                    heartbeat(conn, job, telemetry.summary())
-                self.progress(network.code, "service", job.counts)
-        except ConnectorError as exc:
-            state, message = "failed", str(exc)
+            writer = RecordWriter(self.store, network.code, mapping, Provenance(job_id=job.id))
+            started = time.perf_counter()
+            state, message = "succeeded", None
+            batches = _source(connector, connector.service_stats(year), self.settings.batch_size)
+            try:
+                for batch in batches:
+                    with self.store.write() as conn:
+                        job.counts.add(writer.write_service_batch(batch, conn))
+                        heartbeat(conn, job, telemetry.summary())
+                    self.progress(network.code, "service", job.counts)
+            except ConnectorError as exc:
+                state, message = "failed", str(exc)
+            except BaseException as exc:
+                end_interrupted(self.store, job, exc, telemetry=telemetry.summary())
+                raise
+            finally:
+                batches.close()  # the reader stops before its HTTP session closes
+                http.close()
+            finish_job(self.store, job, state, message=message, listing_complete=state == "succeeded", telemetry=telemetry.summary())
+            return RunResult(
+                network.code, "service", job.id, state, job.counts, message, telemetry.summary(), time.perf_counter() - started
+            )
         except BaseException as exc:
-            finish_job(self.store, job, "failed", message=f"interrupted: {failure_message(exc)}", telemetry=telemetry.summary())
+            # Wherever it landed, even before the first batch or as the job ends: never left running.
+            end_interrupted(self.store, job, exc, telemetry=telemetry.summary())
             raise
-        finally:
-            batches.close()  # the reader stops before its HTTP session closes
-            http.close()
-        finish_job(self.store, job, state, message=message, listing_complete=state == "succeeded", telemetry=telemetry.summary())
-        return RunResult(network.code, "service", job.id, state, job.counts, message, telemetry.summary(), time.perf_counter() - started)

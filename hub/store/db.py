@@ -62,6 +62,21 @@ def _use_wal(cur) -> None:
             time.sleep(0.01)
 
 
+def _keep_interrupted_sqlite_connection(ctx) -> None:
+    """A signal's exception (SIGTERM's `Terminated`, Ctrl-C) raised as a statement returns is no
+    broken connection on SQLite: the library call ended before Python ran the handler.
+
+    SQLAlchemy treats such an exception as a disconnect and closes the connection without closing
+    the statement's cursor, which the exception's traceback still holds. SQLite then keeps the
+    connection open as a "zombie" until that statement is finalized, with its transaction and the
+    write lock: the interrupted harvest's own "failed" write waited out the busy timeout behind it,
+    failed with "database is locked", and left its job running and its lease held
+    (tests/harvest/test_sigterm.py). Kept as a live connection, the cursor is closed and the
+    transaction block rolls back as for any other error."""
+    if not isinstance(ctx.original_exception, Exception):  # SystemExit, KeyboardInterrupt
+        ctx.is_disconnect = False
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = sqlite_file(url)
@@ -86,6 +101,8 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
             conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get("hub_write") else "BEGIN")
+
+        event.listen(engine, "handle_error", _keep_interrupted_sqlite_connection)
 
         return engine
     postgresql = make_url(url).get_backend_name() == "postgresql"
