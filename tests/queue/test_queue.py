@@ -309,3 +309,33 @@ def test_a_queued_batch_waits_for_an_earlier_one_being_applied_within_its_reques
         if dead:
             assert outcome[0].index(upsert) < outcome[0].index(deletion)  # applied again, first
         assert active() == [], f"the deleted records came back (dead request: {dead})"
+
+
+def test_another_worker_s_sweep_leaves_a_batch_being_claimed_alone(store, jobs, monkeypatch):
+    """Two workers on one host: one claims a batch, and before its push job has started the other's
+    sweep looks for lost batches (every worker_sweep_seconds, in a separate process). The claim is
+    alive: the batch is applied once, by the attempt that claimed it. Taken for lost, it was queued
+    again, the running attempt was superseded, and a later batch of the network was applied before
+    it; three sweeps in that moment and the batch failed as "processing died 3 times"."""
+    import subprocess
+    import sys
+
+    from hub.harvest.jobs import JOBS
+    from hub.queue import tasks
+
+    batch_id = _queued_batch(store, 4)
+    sweep = "import sys; from hub.feed.worker import recover; from hub.store.db import Store; print(recover(Store(sys.argv[1])))"
+    real_apply, swept = tasks.apply, []
+
+    def apply_after_a_sweep(*args):
+        swept.append(subprocess.run([sys.executable, "-c", sweep, store.url], capture_output=True, text=True, check=True).stdout.strip())
+        real_apply(*args)
+
+    monkeypatch.setattr(tasks, "apply", apply_after_a_sweep)
+    apply_batch(Context(store, jobs.settings, jobs.registry), batch_id, "440000")
+    assert swept == ["[]"], "the other worker's sweep queued the batch being claimed again"
+    with store.read() as conn:
+        state, attempts = conn.execute(select(BATCHES.c.state, BATCHES.c.attempts).where(BATCHES.c.id == batch_id)).one()
+        pushes = conn.execute(select(JOBS.c.state).where(JOBS.c.kind == "push")).scalars().all()
+    assert (state, attempts, pushes) == ("done", 1, ["succeeded"])
+
