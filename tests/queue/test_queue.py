@@ -339,3 +339,37 @@ def test_another_worker_s_sweep_leaves_a_batch_being_claimed_alone(store, jobs, 
         pushes = conn.execute(select(JOBS.c.state).where(JOBS.c.kind == "push")).scalars().all()
     assert (state, attempts, pushes) == ("done", 1, ["succeeded"])
 
+
+def test_one_harvest_now_is_one_harvest_whoever_queues_it(store, jobs):
+    """On PostgreSQL "harvest now" is queued by the web process and its row stays until the job
+    starts; a scheduler queues pending rows too (one a busy network put back). A scheduler that
+    looked in the moment between a worker taking the job and the job clearing the row queued it a
+    second time, and the network was listed twice in a row for one press of the button (seen on a
+    deployment of two schedulers and two workers). The row a job put back is still queued once the
+    job has ended."""
+    if not jobs.runs_elsewhere:
+        pytest.skip("on SQLite the scheduler is the only one to start a harvest now")
+    from hub.ops.scheduler import HubScheduler
+
+    code = next(n.code for n in jobs.registry if n.pulled)
+    admin = create_token(store, "admin")[1]
+    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False})
+    r = app.test_client().post(f"/api/v1/admin/networks/{code}/harvest", json={"full": True}, headers={"Authorization": f"Bearer {admin}"})
+    assert r.status_code == 202, r.get_json()
+    harvests = "SELECT status FROM procrastinate_jobs WHERE task_name = 'hub.harvest' ORDER BY id"
+    with store.write() as conn:  # a worker has taken the job; it has not reached the row yet
+        assert conn.execute(text(harvests)).scalars().all() == ["todo"]
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE task_name = 'hub.harvest'"))
+    scheduler = HubScheduler(store, jobs.registry, jobs.settings)
+    try:
+        assert scheduler.pick_up_requests() == []
+        with store.write() as conn:
+            assert conn.execute(text(harvests)).scalars().all() == ["doing"]
+            # The job met a busy network, put the row back and ended: now a scheduler queues it.
+            conn.execute(text("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE task_name = 'hub.harvest'"))
+        assert scheduler.pick_up_requests() == [code]
+        with store.read() as conn:
+            assert conn.execute(text(harvests)).scalars().all() == ["succeeded", "todo"]
+    finally:
+        scheduler.jobs.stop()
+        app.extensions["hub_jobs"].stop()
