@@ -231,3 +231,19 @@ def test_a_web_process_whose_database_is_down_still_says_so_to_its_scraper():
 
 def test_the_store_answering_a_scrape_is_a_metric(client):
     assert _samples(client)[("hub_store_up", ())] == 1
+
+
+def test_a_visitor_is_told_the_database_is_down_for_now_not_that_the_hub_failed():
+    """During the outage every search and page is a 503 with Retry-After (load balancers, API
+    clients and crawlers come back), not a 500 "the server failed", logged as a traceback per request."""
+    from tests.conftest import free_port
+
+    down = Store(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/hub")
+    client = create_app({"STORE": down, "TESTING": True, "FEED_WORKER": False, "PROPAGATE_UNEXPECTED": False}).test_client()
+    api = client.get("/api/v1/instruments?q=色谱")
+    assert (api.status_code, api.mimetype, api.headers.get("Retry-After")) == (503, "application/problem+json", "30")
+    assert "database" in api.get_json()["detail"]
+    page = client.get("/")
+    assert (page.status_code, page.headers.get("Retry-After")) == (503, "30")
+    assert "目录暂时无法访问" in page.get_data(as_text=True)
+    down.dispose()
