@@ -11,14 +11,18 @@ Two sources, because the work happens in more than one process and on more than 
 
 from __future__ import annotations
 
+import logging
 import os
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from sqlalchemy import case, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from hub.queue import queue_class
 from hub.store.models import Evaluation, EvaluationRequest, HarvestJob, Instrument
+
+log = logging.getLogger(__name__)
 
 _JOBS, _I, _E, _ER = HarvestJob.__table__, Instrument.__table__, Evaluation.__table__, EvaluationRequest.__table__
 
@@ -58,6 +62,21 @@ class StoreCollector:
         self.store = store
 
     def collect(self):
+        # A store that does not answer must not fail the scrape: the web process's own request
+        # counters (its 5xx above all) are what an operator reads during a database outage.
+        up = GaugeMetricFamily("hub_store_up", "1 when the store answered this scrape, 0 when it did not (its figures are left out)")
+        try:
+            families = self._read()
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("metrics: the store did not answer: %s", str(exc).splitlines()[0])
+            up.add_metric([], 0)
+            yield up
+            return
+        up.add_metric([], 1)
+        yield up
+        yield from families
+
+    def _read(self) -> tuple:
         # Finished jobs alone: a counter must never go down, and a running job's row leaves `running`.
         jobs = CounterMetricFamily(
             "hub_jobs", "Finished jobs (harvests, pushed batches, remaps), by kind and final state", labels=["kind", "state"]
@@ -97,7 +116,7 @@ class StoreCollector:
                 evaluations.add_metric([framework], n)
             for network, n in conn.execute(select(_I.c.network, func.count()).where(_I.c.withdrawn_at.is_(None)).group_by(_I.c.network)):
                 active.add_metric([network], n)
-        yield from (jobs, running, records, seconds, latency, evaluations, evaluation_latency, active, queued)
+        return (jobs, running, records, seconds, latency, evaluations, evaluation_latency, active, queued)
 
 
 def _epoch_seconds(finished, started):

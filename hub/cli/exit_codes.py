@@ -119,6 +119,9 @@ def _database_name() -> str:
 
 # ---------------------------------------------------------------------------------------- explainers
 
+#: The packages of the `postgres` extra (pyproject.toml): the driver and the job queue.
+POSTGRES_EXTRA = ("psycopg", "procrastinate")
+
 
 def _register_all():
     import requests
@@ -169,6 +172,16 @@ def _register_all():
         return DATABASE, (
             f"error: cannot use the database{at}: {cause.split('failed:')[-1].strip()}; check that the server runs "
             "and that HUB_DATABASE_URL is right"
+        )
+
+    @explains(ModuleNotFoundError)
+    def not_installed(exc):
+        # A host set up with `pip install -e .` and pointed at PostgreSQL: the extra was left out.
+        if exc.name not in POSTGRES_EXTRA:
+            return None
+        return CONFIG, (
+            f"error: {exc.name} is not installed, and HUB_DATABASE_URL names PostgreSQL; install the hub with its "
+            "PostgreSQL extra: pip install '.[postgres]' (docs/operations.md, \"More than one machine\")"
         )
 
     @explains(requests.ConnectionError, requests.Timeout)

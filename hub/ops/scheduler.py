@@ -244,6 +244,10 @@ class HubScheduler:
         for row in pending:
             if lease.current(self.store, row.network):
                 continue  # being harvested: the request waits for the run after this one
+            if self.enqueue and self.jobs.pending("harvest", network=row.network, full=bool(row.requested_full)):
+                # The web process queued it with the row, and a worker may have taken the job without
+                # reaching the row yet: queued again here, the network was harvested twice in a row.
+                continue
             with self.store.write() as conn:
                 # The conditional update is the claim: of two schedulers, one sees rowcount 1.
                 claimed = conn.execute(

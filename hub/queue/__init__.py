@@ -46,6 +46,11 @@ class JobQueue(ABC):
     def defer(self, task: str, **kwargs) -> bool:
         """Queue `task(**kwargs)`; False when a job with the same queueing lock already waits."""
 
+    def pending(self, task: str, **kwargs) -> bool:
+        """True when a job of `task` with the same queueing lock waits or runs: `defer` would keep
+        the waiting one out, not the running one. Only a queue that runs jobs elsewhere is asked."""
+        return False
+
     def start(self) -> "JobQueue":
         """Make deferred jobs run (in-process: start the thread and recover lost work). Idempotent."""
         return self

@@ -135,6 +135,15 @@ class ProcrastinateQueue(JobQueue):
             return False
         return True
 
+    def pending(self, task: str, **kwargs) -> bool:
+        with self.store.read() as conn:
+            return bool(
+                conn.execute(
+                    text("SELECT EXISTS (SELECT 1 FROM procrastinate_jobs WHERE queueing_lock = :lock AND status IN ('todo', 'doing'))"),
+                    {"lock": TASKS[task].queueing_lock(kwargs)},
+                ).scalar()
+            )
+
     def _open(self) -> None:
         # Opened on first use, never at import or app creation: a web process that defers nothing
         # holds no connection pool of the queue's.

@@ -9,6 +9,7 @@ not wait twice; `recover(ctx)` lists the jobs that stand for work left behind by
 from __future__ import annotations
 
 import logging
+import os
 import time
 import uuid
 from dataclasses import dataclass
@@ -112,11 +113,13 @@ def _apply_one(ctx: Context, batch_id: str) -> str:
                 "conf/networks.yaml, or that host's configuration lags the web host's; the body is kept",
             )
         # The claim is conditional: of two in-process queues (two processes on one SQLite file) that
-        # both found the batch queued, one applies it.
+        # both found the batch queued, one applies it. It names this process: until the push job
+        # starts, the claim is all a sweep of this host sees, and a claim without a live pid was
+        # taken for one whose process died, queued again and the running attempt superseded.
         claimed = conn.execute(
             update(BATCHES)
             .where(BATCHES.c.id == batch_id, BATCHES.c.state == row.state, BATCHES.c.attempts == row.attempts)
-            .values(state="processing", claimed_at=now(), claimed_host=HOST, claimed_pid=None)
+            .values(state="processing", claimed_at=now(), claimed_host=HOST, claimed_pid=os.getpid())
         ).rowcount
         if not claimed:
             return f"batch {batch_id}: taken by another process"

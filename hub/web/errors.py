@@ -14,11 +14,18 @@ from flask import current_app, render_template, request
 from jinja2 import TemplateNotFound
 from marshmallow import ValidationError
 from markupsafe import escape
+from sqlalchemy import exc as sa
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+#: The store not answering (down, restarting, its connections cut, the pool exhausted): a passing
+#: state of the deployment, not a bug of the request. Answered 503 with a Retry-After, so that load
+#: balancers, clients and crawlers come back, and logged on one line, not a traceback per request.
+UNAVAILABLE = (sa.OperationalError, sa.TimeoutError)
+RETRY_AFTER_S = 30
 
 
 class Problem(Exception):
@@ -98,6 +105,15 @@ def describe(exc: BaseException) -> dict:
             }
         detail = data.get("message") or exc.description
         return {"status": status, "title": _title(status), "detail": detail, "type": None, "errors": None, "extra": {}}
+    if isinstance(exc, UNAVAILABLE):
+        return {
+            "status": 503,
+            "title": _title(503),
+            "detail": "The catalogue's database does not answer at the moment; try again shortly.",
+            "type": None,
+            "errors": None,
+            "extra": {},
+        }
     return {
         "status": 500,
         "title": _title(500),
@@ -138,10 +154,15 @@ def handle(exc: BaseException):
     if not isinstance(exc, (HTTPException, ValidationError, Problem)):
         if current_app.testing and current_app.config.get("PROPAGATE_UNEXPECTED", True):
             raise exc
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        if isinstance(exc, UNAVAILABLE):
+            log.warning("store unavailable on %s %s: %s", request.method, request.path, str(exc).splitlines()[0])
+        else:
+            log.exception("unhandled error on %s %s", request.method, request.path)
     info = describe(exc)
     # WWW-Authenticate, Allow, Retry-After
     headers = dict(exc.get_headers()) if isinstance(exc, HTTPException) and info["status"] in (401, 405, 503) else {}
+    if isinstance(exc, UNAVAILABLE):
+        headers["Retry-After"] = str(RETRY_AFTER_S)
     headers.pop("Content-Type", None)
     if wants_json():
         response = current_app.json.response(problem_document(info))

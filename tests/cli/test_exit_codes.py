@@ -191,3 +191,20 @@ def test_a_harvest_stopped_by_sigterm_says_so_and_exits_terminated(sqlite_store,
         assert conn.execute(select(LEASES)).first() is None  # released for the next run
         state, message = conn.execute(select(JOBS.c.state, JOBS.c.message).where(JOBS.c.network == "420000")).one()
     assert state == "failed" and "interrupted" in message, (state, message)
+
+
+@pytest.mark.parametrize("command", ["init", "worker"])
+def test_a_host_installed_without_the_postgres_extra_says_how_to_install_it(command, tmp_path):
+    """A new host set up as the README says (`pip install -e .`) and pointed at the shared
+    PostgreSQL lacks the driver and the job queue, which come with the `postgres` extra. That is the
+    installation, not a bug of the hub: the line says what to install, and exits as a configuration error."""
+    missing = "psycopg"
+    absent = tmp_path / "site" / missing
+    absent.mkdir(parents=True)
+    # What Python raises for a package that is not installed.
+    (absent / "__init__.py").write_text(f"raise ModuleNotFoundError(\"No module named '{missing}'\", name={missing!r})\n")
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
+    done = hub(command, database_url=url, env={"PYTHONPATH": str(tmp_path / "site")}, timeout=60)
+    line = one_line(done)
+    assert done.returncode == exit_codes.CONFIG.code, (done.returncode, line)
+    assert missing in line and "pip install" in line and "[postgres]" in line and "a bug" not in line, line

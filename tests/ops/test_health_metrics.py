@@ -209,3 +209,41 @@ def test_a_schema_newer_than_the_code_asks_for_the_new_release_not_hub_init(tmp_
     r = create_app({"STORE": newer, "TESTING": True}).test_client().get("/readyz")
     assert r.status_code == 503 and "newer than this code" in r.get_json()["reason"] and "hub init" not in r.get_json()["reason"]
     newer.dispose()
+
+
+def test_a_web_process_whose_database_is_down_still_says_so_to_its_scraper():
+    """The database stops answering (here: nothing listens where the URL points, as when the
+    server is down). /readyz says not ready; /metrics still answers with this process's own figures
+    — the searches it failed — and `hub_store_up 0`, instead of failing the scrape, which hid
+    exactly those figures for the whole outage and looked like the web process itself was down."""
+    from tests.conftest import free_port
+
+    down = Store(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/hub")
+    client = create_app({"STORE": down, "TESTING": True, "FEED_WORKER": False, "PROPAGATE_UNEXPECTED": False}).test_client()
+    assert client.get("/readyz").status_code == 503
+    assert client.get("/api/v1/instruments?q=色谱").status_code >= 500
+    m = _samples(client)
+    assert m[("hub_store_up", ())] == 0
+    assert m[("hub_http_requests_total", (("endpoint", "instruments.list_instruments"), ("status", "5xx")))] == 1
+    assert not any(name.startswith("hub_jobs") for name, _ in m)
+    down.dispose()
+
+
+def test_the_store_answering_a_scrape_is_a_metric(client):
+    assert _samples(client)[("hub_store_up", ())] == 1
+
+
+def test_a_visitor_is_told_the_database_is_down_for_now_not_that_the_hub_failed():
+    """During the outage every search and page is a 503 with Retry-After (load balancers, API
+    clients and crawlers come back), not a 500 "the server failed", logged as a traceback per request."""
+    from tests.conftest import free_port
+
+    down = Store(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/hub")
+    client = create_app({"STORE": down, "TESTING": True, "FEED_WORKER": False, "PROPAGATE_UNEXPECTED": False}).test_client()
+    api = client.get("/api/v1/instruments?q=色谱")
+    assert (api.status_code, api.mimetype, api.headers.get("Retry-After")) == (503, "application/problem+json", "30")
+    assert "database" in api.get_json()["detail"]
+    page = client.get("/")
+    assert (page.status_code, page.headers.get("Retry-After")) == (503, "30")
+    assert "目录暂时无法访问" in page.get_data(as_text=True)
+    down.dispose()

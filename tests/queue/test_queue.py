@@ -309,3 +309,67 @@ def test_a_queued_batch_waits_for_an_earlier_one_being_applied_within_its_reques
         if dead:
             assert outcome[0].index(upsert) < outcome[0].index(deletion)  # applied again, first
         assert active() == [], f"the deleted records came back (dead request: {dead})"
+
+
+def test_another_worker_s_sweep_leaves_a_batch_being_claimed_alone(store, jobs, monkeypatch):
+    """Two workers on one host: one claims a batch, and before its push job has started the other's
+    sweep looks for lost batches (every worker_sweep_seconds, in a separate process). The claim is
+    alive: the batch is applied once, by the attempt that claimed it. Taken for lost, it was queued
+    again, the running attempt was superseded, and a later batch of the network was applied before
+    it; three sweeps in that moment and the batch failed as "processing died 3 times"."""
+    import subprocess
+    import sys
+
+    from hub.harvest.jobs import JOBS
+    from hub.queue import tasks
+
+    batch_id = _queued_batch(store, 4)
+    sweep = "import sys; from hub.feed.worker import recover; from hub.store.db import Store; print(recover(Store(sys.argv[1])))"
+    real_apply, swept = tasks.apply, []
+
+    def apply_after_a_sweep(*args):
+        swept.append(subprocess.run([sys.executable, "-c", sweep, store.url], capture_output=True, text=True, check=True).stdout.strip())
+        real_apply(*args)
+
+    monkeypatch.setattr(tasks, "apply", apply_after_a_sweep)
+    apply_batch(Context(store, jobs.settings, jobs.registry), batch_id, "440000")
+    assert swept == ["[]"], "the other worker's sweep queued the batch being claimed again"
+    with store.read() as conn:
+        state, attempts = conn.execute(select(BATCHES.c.state, BATCHES.c.attempts).where(BATCHES.c.id == batch_id)).one()
+        pushes = conn.execute(select(JOBS.c.state).where(JOBS.c.kind == "push")).scalars().all()
+    assert (state, attempts, pushes) == ("done", 1, ["succeeded"])
+
+
+def test_one_harvest_now_is_one_harvest_whoever_queues_it(store, jobs):
+    """On PostgreSQL "harvest now" is queued by the web process and its row stays until the job
+    starts; a scheduler queues pending rows too (one a busy network put back). A scheduler that
+    looked in the moment between a worker taking the job and the job clearing the row queued it a
+    second time, and the network was listed twice in a row for one press of the button (seen on a
+    deployment of two schedulers and two workers). The row a job put back is still queued once the
+    job has ended."""
+    if not jobs.runs_elsewhere:
+        pytest.skip("on SQLite the scheduler is the only one to start a harvest now")
+    from hub.ops.scheduler import HubScheduler
+
+    code = next(n.code for n in jobs.registry if n.pulled)
+    admin = create_token(store, "admin")[1]
+    app = create_app({"STORE": store, "TESTING": True, "FEED_WORKER": False})
+    r = app.test_client().post(f"/api/v1/admin/networks/{code}/harvest", json={"full": True}, headers={"Authorization": f"Bearer {admin}"})
+    assert r.status_code == 202, r.get_json()
+    harvests = "SELECT status FROM procrastinate_jobs WHERE task_name = 'hub.harvest' ORDER BY id"
+    with store.write() as conn:  # a worker has taken the job; it has not reached the row yet
+        assert conn.execute(text(harvests)).scalars().all() == ["todo"]
+        conn.execute(text("UPDATE procrastinate_jobs SET status = 'doing' WHERE task_name = 'hub.harvest'"))
+    scheduler = HubScheduler(store, jobs.registry, jobs.settings)
+    try:
+        assert scheduler.pick_up_requests() == []
+        with store.write() as conn:
+            assert conn.execute(text(harvests)).scalars().all() == ["doing"]
+            # The job met a busy network, put the row back and ended: now a scheduler queues it.
+            conn.execute(text("UPDATE procrastinate_jobs SET status = 'succeeded' WHERE task_name = 'hub.harvest'"))
+        assert scheduler.pick_up_requests() == [code]
+        with store.read() as conn:
+            assert conn.execute(text(harvests)).scalars().all() == ["succeeded", "todo"]
+    finally:
+        scheduler.jobs.stop()
+        app.extensions["hub_jobs"].stop()
