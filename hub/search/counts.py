@@ -367,6 +367,26 @@ def recount_network(conn, network: str, counted: Counter | None = None) -> None:
     _insert_counted(conn, total)
 
 
+def drift(conn, network: str) -> dict[tuple, tuple[int, int]]:
+    """Where one network's kept counts differ from a count of its documents: (scope, facet, value) →
+    (kept, counted); empty when they agree. `conn` reads both in one snapshot (a SQLite read
+    transaction; REPEATABLE READ on PostgreSQL), or a writer's commit between them shows as drift.
+    The counts of a network marked stale are not used (`read` counts it live): do not ask for one."""
+    kept = {
+        (r.scope, r.facet, r.value): r.n
+        for r in conn.execute(select(counts.c.scope, counts.c.facet, counts.c.value, counts.c.n).where(counts.c.network == network))
+        if r.n
+    }
+    counted = {key[1:]: n for key, n in count_network(conn, network).items() if n}
+    return {k: (kept.get(k, 0), counted.get(k, 0)) for k in kept.keys() | counted.keys() if kept.get(k, 0) != counted.get(k, 0)}
+
+
+def counted_networks(conn) -> list[str]:
+    """Every network with search documents or kept counts."""
+    documented = set(conn.execute(select(docs.c.network).distinct()).scalars())
+    return sorted(documented | set(conn.execute(select(counts.c.network).distinct()).scalars()))
+
+
 def rebuild(conn, chunk: int = 100_000) -> None:
     """Count the whole index again (after a rebuild of the index, or when the table is new)."""
     conn.execute(delete(counts))

@@ -107,6 +107,11 @@ def settle(store, network: str, job_id: int | None) -> None:
         conn.execute(delete(stale).where(stale.c.network == network, _marked_by(job_id)))
 
 
+def marked_networks(conn) -> list[str]:
+    """The networks whose kept counts a harvest is leaving to its end (or a dead one left stale)."""
+    return list(conn.execute(select(stale.c.network)).scalars())
+
+
 def _marked_by(job_id):
     return stale.c.job_id.is_(None) if job_id is None else stale.c.job_id == job_id
 

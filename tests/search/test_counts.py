@@ -129,3 +129,42 @@ def test_band_filters_round_trip():
         f = band_filter(band_key(i))
         p = SearchParams(**_typed(f))
         assert counts.scope_of(p) == counts.scope_name(["primary"], "value", band_key(i))
+
+
+def test_hub_counts_finds_counts_written_behind_the_writers_back_and_repairs_them(store, monkeypatch):
+    """The operator's check (`hub counts`): counts that agree pass; a kept count changed by hand is
+    named with its network and value, exit 1; `--repair` counts it again, and searches then show
+    what the documents hold."""
+    from click.testing import CliRunner
+    from sqlalchemy import update
+
+    from hub.cli import cli
+    from hub.search.tables import counts as kept_counts
+
+    make_corpus(store)
+    monkeypatch.setenv("HUB_DATABASE_URL", store.url)
+    runner = CliRunner()
+
+    def hub_counts(*args):
+        return runner.invoke(cli, ["counts", *args], standalone_mode=False)  # the status as `hub` exits with it
+
+    healthy = hub_counts()
+    assert healthy.return_value == 0, healthy.output
+    assert "370000" in healthy.output and "differs" not in healthy.output
+
+    with store.write() as conn:  # a total of one network's whole-catalogue scope, changed by hand
+        conn.execute(
+            update(kept_counts)
+            .where(kept_counts.c.network == "370000", kept_counts.c.scope == counts.scope_name([]), kept_counts.c.facet == "total")
+            .values(n=kept_counts.c.n + 5)
+        )
+    found = hub_counts()
+    assert found.return_value == 1, found.output
+    line = next(line for line in found.output.splitlines() if line.startswith("370000"))
+    assert "differs" in line and "total" in line, found.output
+    assert "hub counts --repair" in found.stderr
+
+    repaired = hub_counts("--repair", "370000")
+    assert repaired.return_value == 0 and "repaired" in repaired.output, repaired.output
+    assert hub_counts().return_value == 0
+    _check(store)
