@@ -14,13 +14,13 @@ import logging
 import os
 from datetime import timedelta
 
-import psutil
 from sqlalchemy import and_, select, update
 
 from hub.feed.apply import apply
 from hub.feed.batches import BATCHES, MAX_ATTEMPTS
 from hub.clock import as_utc, now
 from hub.harvest.jobs import HOST, JOBS, STALE_AFTER, recover_crashed
+from hub.processes import alive_here
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,7 @@ def recover(store, *, stale_after: timedelta = STALE_AFTER) -> list[str]:
         if r.job_state in ("crashed", "failed"):
             lost.append(r)
         elif r.job_state is None:  # claimed, but the job never started
-            dead_here = r.claimed_host == HOST and r.claimed_pid != os.getpid() and not psutil.pid_exists(r.claimed_pid or 0)
+            dead_here = r.claimed_host == HOST and not alive_here(r.claimed_pid, r.claimed_at and as_utc(r.claimed_at))
             if dead_here or (r.claimed_at is not None and as_utc(r.claimed_at) < cutoff):
                 lost.append(r)
     requeued = []

@@ -14,15 +14,15 @@ from __future__ import annotations
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import cast
 
-import psutil
 from sqlalchemy import Table, insert, select, update
 
 from hub.clock import as_utc, now
 from hub.errors import HubError
 from hub.store.db import failure_message
+from hub.processes import alive_here
 from hub.store.models import HarvestJob
 
 __all__ = [
@@ -202,7 +202,7 @@ def recover_crashed(store, *, stale_after: timedelta = STALE_AFTER) -> list[int]
         ).all()
     for row in rows:
         beat = as_utc(row.heartbeat_at or row.started_at)
-        if beat < cutoff or (row.host == HOST and not _alive(row.pid, as_utc(row.started_at))):
+        if beat < cutoff or (row.host == HOST and not alive_here(row.pid, as_utc(row.started_at))):
             dead.append(row.id)
     if dead:
         with store.write() as conn:
@@ -237,16 +237,3 @@ def recover_orphans(store, network: str) -> list[int]:
         if ids:
             _mark_crashed(conn, ids, "found by the next holder of the network's lease")
     return ids
-
-
-def _alive(pid: int | None, started_at: datetime) -> bool:
-    if not pid:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        proc = psutil.Process(pid)
-        created = datetime.fromtimestamp(proc.create_time(), timezone.utc)
-        return proc.status() != psutil.STATUS_ZOMBIE and created <= started_at + timedelta(seconds=1)
-    except psutil.Error:
-        return False

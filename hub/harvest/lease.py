@@ -24,11 +24,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import psutil
 from sqlalchemy import delete, select, update
 
 from hub.errors import HubError
 from hub.harvest.jobs import as_utc, now
+from hub.processes import alive_here
 from hub.store.bulk import dialect_insert
 from hub.store.models import NetworkLease
 
@@ -125,8 +125,8 @@ def recover_leases(store) -> list[str]:
     """Free expired leases and those of this host's dead processes; return the networks freed."""
     t = now()
     with store.read() as conn:
-        rows = conn.execute(select(LEASES.c.network, LEASES.c.holder, LEASES.c.expires_at)).all()
-    dead = [r for r in rows if as_utc(r.expires_at) < t or _holder_dead(r.holder)]
+        rows = conn.execute(select(LEASES.c.network, LEASES.c.holder, LEASES.c.acquired_at, LEASES.c.expires_at)).all()
+    dead = [r for r in rows if as_utc(r.expires_at) < t or _holder_dead(r.holder, as_utc(r.acquired_at))]
     if dead:
         with store.write() as conn:
             for r in dead:
@@ -135,17 +135,12 @@ def recover_leases(store) -> list[str]:
     return [r.network for r in dead]
 
 
-def _holder_dead(holder: str) -> bool:
+def _holder_dead(holder: str, acquired_at: datetime) -> bool:
     host, _, rest = holder.partition(":")
     pid = rest.partition(":")[0]
     if host != HOST or not pid.isdigit():
         return False  # another host's process: only its expiry tells
-    if int(pid) == os.getpid():
-        return False
-    try:
-        return psutil.Process(int(pid)).status() == psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        return True
+    return not alive_here(int(pid), acquired_at)
 
 
 class _Keeper(threading.Thread):

@@ -1,6 +1,7 @@
 """Pushed batches through the HTTP API: reports, idempotency, limits, modes, the snapshot guard."""
 
 import json
+import os
 
 from sqlalchemy import func, select, update
 
@@ -122,6 +123,30 @@ def test_a_batch_whose_process_died_is_applied_again(push, app, store, registry,
             .values(state="processing", claimed_host=__import__("socket").gethostname(), claimed_pid=2**22 + 7)
         )
     assert run_pending(store, feed_settings, registry) == 0  # not queued: nobody takes it yet
+    assert recover(store) == [batch_id]
+    assert run_pending(store, feed_settings, registry) == 1
+    assert _active(store, "440000") == 4
+
+
+def test_a_batch_claimed_by_a_predecessor_with_this_process_s_pid_is_applied_again(push, app, store, registry, feed_settings):
+    # A worker container restarted: same hostname, same pid, but the claim is older than this process.
+    import psutil
+    from datetime import datetime, timedelta, timezone
+
+    app.config["FEED_LIMITS"] = {"async_records": 1}
+    batch_id = push("440000", samples.guangdong_csv(4)).get_json()["id"]
+    started = datetime.fromtimestamp(psutil.Process().create_time(), timezone.utc)
+    with store.write() as conn:
+        conn.execute(
+            update(BATCHES)
+            .where(BATCHES.c.id == batch_id)
+            .values(
+                state="processing",
+                claimed_host=__import__("socket").gethostname(),
+                claimed_pid=os.getpid(),
+                claimed_at=started - timedelta(minutes=1),
+            )
+        )
     assert recover(store) == [batch_id]
     assert run_pending(store, feed_settings, registry) == 1
     assert _active(store, "440000") == 4

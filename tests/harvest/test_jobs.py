@@ -36,3 +36,21 @@ def test_a_silent_job_on_another_host_is_marked_crashed(store):
     with store.write() as conn:
         conn.execute(update(JOBS).where(JOBS.c.id == job.id).values(host="elsewhere", heartbeat_at=now() - timedelta(hours=1)))
     assert recover_crashed(store) == [job.id]
+
+
+def _before_this_process_started():
+    """A moment before this process started: what a predecessor wrote, in a container restarted
+    with the same hostname and the same pid (1, say) as the process that died."""
+    import psutil
+
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(psutil.Process().create_time(), timezone.utc) - timedelta(minutes=5)
+
+
+def test_a_job_of_a_predecessor_with_this_process_s_pid_is_marked_crashed(store):
+    # Its heartbeat is fresh enough that only the process test can find it dead.
+    job = start_job(store, "370000", "full")
+    with store.write() as conn:
+        conn.execute(update(JOBS).where(JOBS.c.id == job.id).values(started_at=_before_this_process_started(), heartbeat_at=now()))
+    assert recover_crashed(store) == [job.id]

@@ -85,3 +85,22 @@ def test_the_lease_of_a_killed_process_is_recovered_at_once(store):
     proc.join(timeout=10)
     assert lease.recover_leases(store) == ["420000"]
     assert lease.acquire(store, "420000", lease.new_holder()) is not None
+
+
+def test_the_lease_of_a_predecessor_with_this_process_s_pid_is_recovered(store):
+    """A container restarted keeps its hostname and its process's pid: the lease its predecessor held
+    (taken before this process started) is not this process's, and is freed at once rather than
+    holding the network back for the rest of its time to live."""
+    import psutil
+
+    from datetime import datetime, timezone
+
+    held = lease.acquire(store, "420000", f"{lease.HOST}:{os.getpid()}:0dead000", ttl=timedelta(minutes=10))
+    assert held is not None
+    started = datetime.fromtimestamp(psutil.Process().create_time(), timezone.utc)
+    with store.write() as conn:
+        conn.execute(LEASES.update().where(LEASES.c.network == "420000").values(acquired_at=started - timedelta(minutes=5)))
+    assert lease.recover_leases(store) == ["420000"]
+    mine = lease.acquire(store, "420000", lease.new_holder())
+    assert mine is not None
+    assert lease.recover_leases(store) == [], "this process's own lease is alive"
