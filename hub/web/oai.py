@@ -42,7 +42,7 @@ from hub.dedup.tables import CLUSTERS
 from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
-from hub.web.public_url import absolute
+from hub.web.public_url import absolute, external
 from hub.web.urls import ControlCharacters, has_control
 
 bp = Blueprint("oai", __name__)
@@ -489,6 +489,7 @@ def _oai_dc(metadata, row):
         ("title", row.name, _zh(row.name)),
         ("title", row.name_en if row.name_en != row.name else None, "en"),
         ("identifier", row.id, None),
+        ("identifier", external("ui.instrument_page", instrument_id=row.id), None),  # a link a registry's reader can follow
         ("subject", category_names().get(row.category or "", row.category), "zh" if row.category in category_names() else None),
         ("description", row.functions, _zh(row.functions)),
         ("publisher", row.owner_name, _zh(row.owner_name)),

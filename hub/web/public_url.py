@@ -1,6 +1,6 @@
 """The address the public reaches the hub at, when the deployment names it.
 
-The hub writes few absolute URLs (OAI-PMH's baseURL and request element), and built them from the
+The hub writes few absolute URLs (OAI-PMH's baseURL and request element, a record's page in oai_dc), and built them from the
 Host header of the request — a value the client chooses. A cache in front of the hub that does not
 key on Host could then keep an answer naming another site and give it to every harvester. Behind a
 TLS-terminating proxy the hub also cannot tell that the browser used HTTPS (the proxy's
@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from urllib.parse import urlsplit
 
-from flask import current_app, request
+from flask import current_app, request, url_for
 
 from hub.errors import ConfigError
 
@@ -39,6 +39,15 @@ def absolute() -> str:
     """The request's URL without its query, at the hub's public address (it carries any path prefix)."""
     base = current_app.config.get(_KEY)
     return request.base_url if base is None else base + request.path
+
+
+def external(endpoint: str, **values) -> str:
+    """An absolute URL of one of the hub's pages (`url_for`'s endpoint and values), at the public
+    address when the deployment names it."""
+    base = current_app.config.get(_KEY)
+    if base is None:
+        return url_for(endpoint, _external=True, **values)
+    return base + url_for(endpoint, **values)[len(request.script_root) :]
 
 
 def over_https() -> bool:

@@ -141,6 +141,11 @@ def test_get_record_and_dublin_core(catalogue, server):
     ids, gone = catalogue
     record = Sickle(server + "/oai").GetRecord(identifier=identifier(ids[0]), metadataPrefix="oai_dc")
     assert record.metadata["title"][0] == "高效液相色谱仪" and record.metadata["type"] == ["PhysicalObject"]
+    # Beside the bare id, a link a registry's reader can follow: the instrument's page, which answers.
+    bare, link = record.metadata["identifier"]
+    assert bare == ids[0] and link == f"{server}/instruments/{ids[0]}", record.metadata["identifier"]
+    page = requests.get(link)
+    assert page.status_code == 200 and "高效液相色谱仪" in page.text
     deleted = Sickle(server + "/oai").GetRecord(identifier=identifier(gone), metadataPrefix="nrii")
     assert deleted.header.deleted
 

@@ -39,6 +39,21 @@ def test_a_client_chosen_host_never_becomes_the_base_url(sqlite_store):
     assert error.findtext("o:request", namespaces=NS) == f"{PUBLIC}/oai"
 
 
+def test_a_record_s_page_in_dublin_core_is_at_the_public_address_and_its_path_prefix(sqlite_store):
+    from tests.factories import make_instruments
+
+    (iid,) = make_instruments(sqlite_store, [{}])
+    client = create_app({"STORE": sqlite_store, "TESTING": True, "PUBLIC_URL": PUBLIC + "/catalogue"}).test_client()
+    r = client.get(
+        "/oai",
+        query_string={"verb": "GetRecord", "metadataPrefix": "oai_dc", "identifier": f"oai:hub.nrii.example.cn:{iid}"},
+        headers={"Host": "evil.example"},
+    )
+    doc = etree.fromstring(r.data)
+    links = doc.xpath("//dc:identifier/text()", namespaces={"dc": "http://purl.org/dc/elements/1.1/"})
+    assert links == [iid, f"{PUBLIC}/catalogue/instruments/{iid}"], links
+
+
 def test_from_the_environment_as_gunicorn_runs_the_app(sqlite_store, monkeypatch):
     monkeypatch.setenv("HUB_PUBLIC_URL", PUBLIC + "/")
     client = create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
