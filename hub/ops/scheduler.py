@@ -12,7 +12,8 @@ Where the schedule stands is data: after every run and on every maintenance tick
 harvest is written to `network_schedules.next_run`, and a restarted scheduler carries on from it:
 - a stored next run in the future is kept (unless the registry's schedule now comes sooner);
 - a stored next run in the past (missed while down) runs at once, as one run;
-- a network whose last run crashed or was interrupted by a shutdown is owed a run: at once.
+- a network whose last run crashed or was interrupted by a shutdown is owed a run: at once; so are
+  its service statistics, when their last fetch was cut short that way.
 
 Shutdown (SIGTERM, SIGINT, `stop()`): no new runs start; a running harvest stops after the batch it
 is writing (the batch is committed) and its job is marked failed "interrupted by shutdown"; leases
@@ -43,6 +44,8 @@ from hub.store.models import NetworkSchedule
 
 log = logging.getLogger(__name__)
 SCHEDULES = NetworkSchedule.__table__
+#: The kinds of job a scheduled harvest runs.
+HARVEST_KINDS = ("full", "incremental")
 
 
 class Shutdown(Exception):
@@ -111,7 +114,7 @@ class HubScheduler:
         t = now()
         with self.store.read() as conn:
             stored = {r.network: r.next_run for r in conn.execute(select(SCHEDULES.c.network, SCHEDULES.c.next_run))}
-        owed = self._owed()
+        owed, owed_service = self._owed(), self._owed(kinds=("service",))
         out = {}
         for job_id, d in self.definitions.items():
             by_trigger = trigger_for(d).get_next_fire_time(None, t)
@@ -119,21 +122,24 @@ class HubScheduler:
                 code = d["network"]
                 kept = as_utc(stored[code]) if stored.get(code) else None
                 out[job_id] = t if (code in owed or kept is None or kept <= t) else min(kept, by_trigger)
+            elif d["task"] == "service":
+                # Cut short (killed, or by a shutdown): fetched again now, not at next month's cron.
+                out[job_id] = t if d["network"] in owed_service else by_trigger
             elif d["task"] in ("probe", "maintenance"):
                 out[job_id] = t
             else:
                 out[job_id] = by_trigger
         return out
 
-    def _owed(self, codes=None) -> set[str]:
-        """Networks (of `codes`, or all) whose latest harvest crashed or was cut short by a shutdown:
-        they are due again."""
+    def _owed(self, codes=None, kinds=HARVEST_KINDS) -> set[str]:
+        """Networks (of `codes`, or all) whose latest job of `kinds` (a harvest; the service statistics)
+        crashed or was cut short by a shutdown: it is due again."""
         owed = set()
         with self.store.read() as conn:
             for code in self.networks if codes is None else codes:
                 row = conn.execute(
                     select(JOBS.c.state, JOBS.c.message)
-                    .where(JOBS.c.network == code, JOBS.c.kind.in_(("full", "incremental")))
+                    .where(JOBS.c.network == code, JOBS.c.kind.in_(kinds))
                     .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc())
                     .limit(1)
                 ).first()
