@@ -24,6 +24,7 @@ def client(sqlite_store):
         dict(source_id="A1", name="高效液相色谱仪", status="awaiting_repair", sharing="external"),
         dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
         dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
+        dict(source_id="C0", name="气相色谱仪", network="420000", contact_name=None, contact_phone=None, contact_email=None),
     ]
     make_instruments(sqlite_store, specs)
     return create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
@@ -106,3 +107,18 @@ def test_instrument_page_answers_how_to_use_it_first(client):
     assert body.index('id="use"') < body.index('id="s-service"')
     assert not tree.xpath("//*[@id='f-job']") and "采集任务" not in body
     assert re.search(r"北京时间（UTC\+8）", byid(tree, "f-last-seen").text_content())
+
+
+@pytest.mark.parametrize("lang, said", [("zh", "未提供联系方式"), ("en", "No contact given")])
+def test_an_instrument_without_a_contact_says_so_and_where_to_ask(client, lang, said):
+    """One record in nine came without a contact: the page showed 联系人 with nothing beside it and
+    no phone, so whom to call was a blank rather than an answer."""
+    _, tree = page(client, f"/instruments/420000:C0?lang={lang}")
+    use = byid(tree, "use")
+    labels = {dt.text_content().strip(): dt.getnext().text_content().strip() for dt in use.xpath(".//dt")}
+    assert all(labels.values()), f"a field with nothing in it: {labels}"
+    contact = byid(use, "f-contact-none").text_content()
+    assert said in contact
+    # Where to ask instead: the portal of the network that lists the instrument.
+    links = [a.get("href") for a in byid(use, "f-contact-none").xpath(".//a")]
+    assert len(links) == 1 and links[0].endswith("/420000/portal"), links
