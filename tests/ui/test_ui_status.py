@@ -122,3 +122,17 @@ def test_an_instrument_without_a_contact_says_so_and_where_to_ask(client, lang, 
     # Where to ask instead: the portal of the network that lists the instrument.
     links = [a.get("href") for a in byid(use, "f-contact-none").xpath(".//a")]
     assert len(links) == 1 and links[0].endswith("/420000/portal"), links
+
+
+@pytest.mark.parametrize("lang, said", [("zh", "第 9 页超出了结果范围：共 2 页"), ("en", "Page 9 is past the last page, 2")])
+def test_a_page_past_the_last_says_so_and_links_to_the_last(client, lang, said):
+    """An old or shared link to page 9 of what is now 3 pages showed the total, an empty list and
+    "page 2 of 2": results promised, none shown, and the pager naming a page the reader was not on."""
+    response, tree = page(client, f"/?q=液相色谱&page_size=2&page=9&lang={lang}")
+    assert response.status_code == 200
+    beyond = byid(tree, "beyond-end")
+    assert said in beyond.text_content()
+    last = beyond.xpath(".//a")[0].get("href")
+    _, landed = page(client, "/" + last)
+    assert "page=2" in last and len(cards(landed)) == 2 and not landed.xpath("//*[@id='beyond-end']")
+    assert not tree.xpath("//p[@class='pager-status']")

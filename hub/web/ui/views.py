@@ -144,13 +144,17 @@ def search_page():
     with _store().read() as conn:
         result = search(conn, params)
     groups = facets.facet_groups(result.facets, current, g.lang)
+    pager = facets.page_links(current, result.page, result.page_size, result.total)
     export_query = facets.query_string({k: v for k, v in _search_args(current).items() if k not in ("page", "page_size")})
     return render_template(
         "search.html",
         params=current,
         result=result,
         groups=groups,
-        pager=facets.page_links(current, result.page, result.page_size, result.total),
+        pager=pager,
+        # A link to a page past the last (shared or bookmarked before the results shrank) finds
+        # results but shows none: the page says so and links to the last one.
+        beyond=result.page if result.total and result.page > pager["pages"] else None,
         sorts=facets.SORTS,
         active=_active_filters(current, groups),
         exports=[(fmt, _export_href(fmt, export_query)) for fmt in EXPORT_FORMATS],
