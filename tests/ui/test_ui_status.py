@@ -24,7 +24,7 @@ def client(sqlite_store):
         dict(source_id="A1", name="高效液相色谱仪", status="awaiting_repair", sharing="external"),
         dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
         dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
-        dict(source_id="C0", name="气相色谱仪", network="420000", contact_name=None, contact_phone=None, contact_email=None),
+        dict(source_id="C0", name="气相色谱仪", name_en="Gas chromatograph", network="420000", contact_name=None, contact_phone=None, contact_email=None),
     ]
     make_instruments(sqlite_store, specs)
     return create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
@@ -136,3 +136,14 @@ def test_a_page_past_the_last_says_so_and_links_to_the_last(client, lang, said):
     _, landed = page(client, "/" + last)
     assert "page=2" in last and len(cards(landed)) == 2 and not landed.xpath("//*[@id='beyond-end']")
     assert not tree.xpath("//p[@class='pager-status']")
+
+
+def test_english_results_name_an_instrument_in_english_where_its_network_did(client):
+    """Six records in ten carry the network's English name, yet an English search listed every one
+    under its Chinese name only: a reader of English saw a page of 气相色谱仪 and 质谱仪."""
+    _, en = page(client, "/?q=气相色谱&lang=en")
+    card = en.xpath("//li[@data-id='420000:C0']")[0]
+    assert card.xpath(".//h3//span[@lang='zh-CN']")[0].text_content() == "气相色谱仪"
+    assert "Gas chromatograph" in card.xpath(".//*[@class='subtitle']")[0].text_content()
+    _, zh = page(client, "/?q=气相色谱&lang=zh")
+    assert "Gas chromatograph" not in zh.xpath("//li[@data-id='420000:C0']")[0].text_content()
