@@ -24,7 +24,15 @@ def client(sqlite_store):
         dict(source_id="A1", name="高效液相色谱仪", status="awaiting_repair", sharing="external"),
         dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
         dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
-        dict(source_id="C0", name="气相色谱仪", name_en="Gas chromatograph", network="420000", contact_name=None, contact_phone=None, contact_email=None),
+        dict(
+            source_id="C0",
+            name="气相色谱仪",
+            name_en="Gas chromatograph",
+            network="420000",
+            contact_name=None,
+            contact_phone=None,
+            contact_email=None,
+        ),
     ]
     make_instruments(sqlite_store, specs)
     return create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
