@@ -155,3 +155,9 @@ def test_english_results_name_an_instrument_in_english_where_its_network_did(cli
     assert "Gas chromatograph" in card.xpath(".//*[@class='subtitle']")[0].text_content()
     _, zh = page(client, "/?q=气相色谱&lang=zh")
     assert "Gas chromatograph" not in zh.xpath("//li[@data-id='420000:C0']")[0].text_content()
+
+
+def test_the_portal_link_names_the_network_once(client):
+    """15 of the 32 networks' names end in 平台, and the link read 湖北省大型科学仪器协作共用平台服务平台."""
+    _, tree = page(client, "/instruments/420000:H1?lang=zh")
+    assert byid(tree, "portal-link").text_content() == "前往湖北省大型科学仪器协作共用平台"
