@@ -161,3 +161,33 @@ def test_the_portal_link_names_the_network_once(client):
     """15 of the 32 networks' names end in 平台, and the link read 湖北省大型科学仪器协作共用平台服务平台."""
     _, tree = page(client, "/instruments/420000:H1?lang=zh")
     assert byid(tree, "portal-link").text_content() == "前往湖北省大型科学仪器协作共用平台"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_search_that_finds_nothing_offers_the_fewer_words_that_find_something(client, lang):
+    """A model a little off what is listed (Q Exactive Plus where networks list Q Exactive, TSQ Altis,
+    SU8220) found nothing and the page only said "try other words": every word must match, and the
+    reader was not told which one to drop."""
+    response, tree = page(client, f"/?q=1260 Infinity III&lang={lang}")
+    assert response.status_code == 200 and not cards(tree)
+    offers = byid(tree, "broader").xpath(".//a")
+    assert offers and offers[0].text_content() == "1260 Infinity"
+    for offer in offers:
+        shown = int(offer.get("data-count"))
+        _, followed = page(client, "/" + offer.get("href"))
+        assert shown and int(followed.xpath("//*[@data-total]")[0].get("data-total")) == shown
+
+
+@pytest.mark.parametrize(
+    "q, shorter",
+    [
+        pytest.param("Q Exactive Plus", ["Q Exactive", "Exactive", "Plus"], id="the family first; a one-letter word is no search"),
+        pytest.param("JSM-7800F", ["JSM"], id="a model number's series"),
+        pytest.param("SU8220", [], id="one word, nothing shorter"),
+        pytest.param("华中科技大学 质谱", ["华中科技大学", "质谱"], id="two words: each alone"),
+    ],
+)
+def test_fewer_words(q, shorter):
+    from hub.web.ui.views import fewer_words
+
+    assert fewer_words(q) == shorter
