@@ -25,6 +25,15 @@ def client(sqlite_store):
         dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
         dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
         dict(
+            source_id="B1",
+            name="台式超速离心机",
+            network="110000",
+            province_name="北京市",
+            city_code="110100",
+            city_name="北京市",
+            county_name="怀柔区",
+        ),
+        dict(
             source_id="C0",
             name="气相色谱仪",
             name_en="Gas chromatograph",
@@ -191,3 +200,12 @@ def test_fewer_words(q, shorter):
     from hub.web.ui.views import fewer_words
 
     assert fewer_words(q) == shorter
+
+
+@pytest.mark.parametrize("lang, place", [("zh", "北京市 怀柔区"), ("en", "Huairou District, Beijing")])
+def test_a_municipality_is_named_once_in_the_address(client, lang, place):
+    """Beijing, Shanghai, Tianjin and Chongqing are province and city at once: the address read
+    北京市 北京市 怀柔区 (Huairou District, Beijing, Beijing)."""
+    _, tree = page(client, f"/instruments/110000:B1?lang={lang}")
+    assert byid(tree, "f-region").xpath("dd")[0].text_content() == place
+    assert byid(tree, "f-address").xpath("dd")[0].text_content().startswith(place + " ")

@@ -334,9 +334,11 @@ def _place(region: dict | None, county: bool = True) -> str | None:
     """Province, city, county as the reader reads them (a grouping row such as 林区 left out)."""
     region = region or {}
     city = region.get("city_name")
+    # A municipality (北京市, 上海市 …) is its own city: named once, not 北京市 北京市 怀柔区.
+    named = city not in GROUPING_NAMES and city != region.get("province_name")
     parts = [
         region.get("province_name"),
-        city if city not in GROUPING_NAMES else None,
+        city if named else None,
         region.get("county_name") if county or city in GROUPING_NAMES else None,
     ]
     parts = [p for p in parts if p]
