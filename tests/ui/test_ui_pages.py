@@ -193,3 +193,12 @@ def test_a_page_whose_language_is_the_cookie_s_tells_caches_so(client, path):
     response = client.get(path)
     assert response.mimetype == "text/html"
     assert "Cookie" in response.headers.get("Vary", ""), (path, response.headers.get("Vary"))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("path", ["/", "/stats", "/networks", "/networks/370000", "/instruments/370000:UI0021"])
+def test_public_pages_send_no_one_to_a_file_of_the_repository(client, path, lang):
+    """The statistics page said 方法见 docs/duplicates.md: a path in the hub's source tree that
+    no visitor can open."""
+    text = re.sub(r"<[^>]+>", " ", client.get(f"{path}?lang={lang}").get_data(as_text=True))
+    assert not re.search(r"\bdocs/\w+\.md", text), re.search(r".{40}docs/\w+\.md.{10}", text).group()

@@ -77,6 +77,21 @@ def test_statistics_charts_keep_their_drawn_size_and_the_page_its_width(sized, l
     assert page <= screen, f"{size}: the page is {page} px wide on a {screen} px screen"
 
 
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_statistics_data_tables_opened_keep_the_page_its_width(sized, live_server, lang):
+    """Opening a chart's data table on the phone made the whole page 435 px (English 597 px) wide
+    on a 390 px screen: the table scrolls within its own box."""
+    size, driver = sized
+    driver.get(live_server + f"/stats?lang={lang}")
+    summaries = driver.find_elements(By.CSS_SELECTOR, ".chart details > summary")
+    assert summaries
+    for summary in summaries:
+        summary.click()
+    assert driver.execute_script("return [...document.querySelectorAll('.chart details')].every(d => d.open)")
+    page, screen = driver.execute_script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+    assert page <= screen, f"{size}: the page is {page} px wide on a {screen} px screen"
+
+
 def test_a_facet_longer_than_its_top_values_is_collapsed(sized, live_server):
     size, driver = sized
     driver.get(live_server + "/?lang=zh")

@@ -24,6 +24,24 @@ def client(sqlite_store):
         dict(source_id="A1", name="高效液相色谱仪", status="awaiting_repair", sharing="external"),
         dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
         dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
+        dict(
+            source_id="B1",
+            name="台式超速离心机",
+            network="110000",
+            province_name="北京市",
+            city_code="110100",
+            city_name="北京市",
+            county_name="怀柔区",
+        ),
+        dict(
+            source_id="C0",
+            name="气相色谱仪",
+            name_en="Gas chromatograph",
+            network="420000",
+            contact_name=None,
+            contact_phone=None,
+            contact_email=None,
+        ),
     ]
     make_instruments(sqlite_store, specs)
     return create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
@@ -106,3 +124,88 @@ def test_instrument_page_answers_how_to_use_it_first(client):
     assert body.index('id="use"') < body.index('id="s-service"')
     assert not tree.xpath("//*[@id='f-job']") and "采集任务" not in body
     assert re.search(r"北京时间（UTC\+8）", byid(tree, "f-last-seen").text_content())
+
+
+@pytest.mark.parametrize("lang, said", [("zh", "未提供联系方式"), ("en", "No contact given")])
+def test_an_instrument_without_a_contact_says_so_and_where_to_ask(client, lang, said):
+    """One record in nine came without a contact: the page showed 联系人 with nothing beside it and
+    no phone, so whom to call was a blank rather than an answer."""
+    _, tree = page(client, f"/instruments/420000:C0?lang={lang}")
+    use = byid(tree, "use")
+    labels = {dt.text_content().strip(): dt.getnext().text_content().strip() for dt in use.xpath(".//dt")}
+    assert all(labels.values()), f"a field with nothing in it: {labels}"
+    contact = byid(use, "f-contact-none").text_content()
+    assert said in contact
+    # Where to ask instead: the portal of the network that lists the instrument.
+    links = [a.get("href") for a in byid(use, "f-contact-none").xpath(".//a")]
+    assert len(links) == 1 and links[0].endswith("/420000/portal"), links
+
+
+@pytest.mark.parametrize("lang, said", [("zh", "第 9 页超出了结果范围：共 2 页"), ("en", "Page 9 is past the last page, 2")])
+def test_a_page_past_the_last_says_so_and_links_to_the_last(client, lang, said):
+    """An old or shared link to page 9 of what is now 3 pages showed the total, an empty list and
+    "page 2 of 2": results promised, none shown, and the pager naming a page the reader was not on."""
+    response, tree = page(client, f"/?q=液相色谱&page_size=2&page=9&lang={lang}")
+    assert response.status_code == 200
+    beyond = byid(tree, "beyond-end")
+    assert said in beyond.text_content()
+    last = beyond.xpath(".//a")[0].get("href")
+    _, landed = page(client, "/" + last)
+    assert "page=2" in last and len(cards(landed)) == 2 and not landed.xpath("//*[@id='beyond-end']")
+    assert not tree.xpath("//p[@class='pager-status']")
+
+
+def test_english_results_name_an_instrument_in_english_where_its_network_did(client):
+    """Six records in ten carry the network's English name, yet an English search listed every one
+    under its Chinese name only: a reader of English saw a page of 气相色谱仪 and 质谱仪."""
+    _, en = page(client, "/?q=气相色谱&lang=en")
+    card = en.xpath("//li[@data-id='420000:C0']")[0]
+    assert card.xpath(".//h3//span[@lang='zh-CN']")[0].text_content() == "气相色谱仪"
+    assert "Gas chromatograph" in card.xpath(".//*[@class='subtitle']")[0].text_content()
+    _, zh = page(client, "/?q=气相色谱&lang=zh")
+    assert "Gas chromatograph" not in zh.xpath("//li[@data-id='420000:C0']")[0].text_content()
+
+
+def test_the_portal_link_names_the_network_once(client):
+    """15 of the 32 networks' names end in 平台, and the link read 湖北省大型科学仪器协作共用平台服务平台."""
+    _, tree = page(client, "/instruments/420000:H1?lang=zh")
+    assert byid(tree, "portal-link").text_content() == "前往湖北省大型科学仪器协作共用平台"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_search_that_finds_nothing_offers_the_fewer_words_that_find_something(client, lang):
+    """A model a little off what is listed (Q Exactive Plus where networks list Q Exactive, TSQ Altis,
+    SU8220) found nothing and the page only said "try other words": every word must match, and the
+    reader was not told which one to drop."""
+    response, tree = page(client, f"/?q=1260 Infinity III&lang={lang}")
+    assert response.status_code == 200 and not cards(tree)
+    offers = byid(tree, "broader").xpath(".//a")
+    assert offers and offers[0].text_content() == "1260 Infinity"
+    for offer in offers:
+        shown = int(offer.get("data-count"))
+        _, followed = page(client, "/" + offer.get("href"))
+        assert shown and int(followed.xpath("//*[@data-total]")[0].get("data-total")) == shown
+
+
+@pytest.mark.parametrize(
+    "q, shorter",
+    [
+        pytest.param("Q Exactive Plus", ["Q Exactive", "Exactive", "Plus"], id="the family first; a one-letter word is no search"),
+        pytest.param("JSM-7800F", ["JSM"], id="a model number's series"),
+        pytest.param("SU8220", [], id="one word, nothing shorter"),
+        pytest.param("华中科技大学 质谱", ["华中科技大学", "质谱"], id="two words: each alone"),
+    ],
+)
+def test_fewer_words(q, shorter):
+    from hub.web.ui.views import fewer_words
+
+    assert fewer_words(q) == shorter
+
+
+@pytest.mark.parametrize("lang, place", [("zh", "北京市 怀柔区"), ("en", "Huairou District, Beijing")])
+def test_a_municipality_is_named_once_in_the_address(client, lang, place):
+    """Beijing, Shanghai, Tianjin and Chongqing are province and city at once: the address read
+    北京市 北京市 怀柔区 (Huairou District, Beijing, Beijing)."""
+    _, tree = page(client, f"/instruments/110000:B1?lang={lang}")
+    assert byid(tree, "f-region").xpath("dd")[0].text_content() == place
+    assert byid(tree, "f-address").xpath("dd")[0].text_content().startswith(place + " ")

@@ -90,9 +90,12 @@ def _country(value):
 def _data(value):
     """A value from the records, not from the interface: on an English page a Chinese value is
     marked lang="zh-CN" (screen readers switch voice; the language crawl test skips it)."""
+    from jinja2 import Undefined
     from markupsafe import Markup, escape
 
-    if value in (None, ""):
+    # Undefined: a key the record lacks (`contact.name` of a record without a contact) is missing,
+    # not a value: passed on, it made `field` show the label beside an empty value.
+    if value is None or isinstance(value, Undefined) or value == "":
         return ""
     if _lang() != "zh" and formatting.has_cjk(str(value)):
         return Markup('<span lang="zh-CN">') + escape(value) + Markup("</span>")

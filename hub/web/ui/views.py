@@ -8,6 +8,8 @@ through hub.web.ui.queries.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from urllib.parse import urlencode, urlsplit
 
 from functools import lru_cache
@@ -143,14 +145,20 @@ def search_page():
         ), 400
     with _store().read() as conn:
         result = search(conn, params)
+        broader = _broader(conn, params, current) if not result.total and params.q else []
     groups = facets.facet_groups(result.facets, current, g.lang)
+    pager = facets.page_links(current, result.page, result.page_size, result.total)
     export_query = facets.query_string({k: v for k, v in _search_args(current).items() if k not in ("page", "page_size")})
     return render_template(
         "search.html",
         params=current,
         result=result,
         groups=groups,
-        pager=facets.page_links(current, result.page, result.page_size, result.total),
+        pager=pager,
+        # A link to a page past the last (shared or bookmarked before the results shrank) finds
+        # results but shows none: the page says so and links to the last one.
+        beyond=result.page if result.total and result.page > pager["pages"] else None,
+        broader=broader,
         sorts=facets.SORTS,
         active=_active_filters(current, groups),
         exports=[(fmt, _export_href(fmt, export_query)) for fmt in EXPORT_FORMATS],
@@ -164,6 +172,36 @@ def search_page():
         one_per_instrument_href="?" + facets.query_string(facets.with_params(current, all_sources=None, page=None)),
         corrected_href=("?" + facets.query_string(facets.with_params(current, q=result.q))) if result.corrected_from else None,
     )
+
+
+#: At most this many shorter searches are tried, and shown, when a search finds nothing.
+BROADER_TRIED, BROADER_SHOWN = 4, 3
+
+
+def fewer_words(q: str) -> list[str]:
+    """Shorter searches for a query that found nothing, most of it first: the words from the start
+    (a model's family before its variant: "Q Exactive Plus" → "Q Exactive"), then each word alone;
+    a single hyphenated model number gives its first part ("JSM-7800F" → "JSM")."""
+    words = q.split()
+    if len(words) == 1:
+        parts = [p for p in re.split(r"[-./+]", words[0]) if p]
+        out = parts[:1] if len(parts) > 1 else []
+    else:
+        out = [" ".join(words[:i]) for i in range(len(words) - 1, 0, -1)] + words
+    return [w for w in dict.fromkeys(out) if len(w) > 1]  # "Q" alone finds anything with a Q
+
+
+def _broader(conn, params, current: dict) -> list[dict]:
+    """Every word must match, so one word off what a network wrote finds nothing: the shorter
+    searches that find something, each with its count (the count its link then shows)."""
+    out = []
+    for shorter in fewer_words(params.q)[:BROADER_TRIED]:
+        total = search(conn, replace(params, q=shorter, page=1)).total
+        # "1260" after "1260 Infinity" with the same count would offer the same instruments twice.
+        if total and not any(set(shorter.split()) <= set(o["q"].split()) and o["count"] == total for o in out):
+            href = "?" + facets.query_string(facets.with_params(current, q=shorter))
+            out.append({"q": shorter, "count": total, "href": href})
+    return out[:BROADER_SHOWN]
 
 
 def _export_href(fmt: str, query: str) -> str:
@@ -296,9 +334,11 @@ def _place(region: dict | None, county: bool = True) -> str | None:
     """Province, city, county as the reader reads them (a grouping row such as 林区 left out)."""
     region = region or {}
     city = region.get("city_name")
+    # A municipality (北京市, 上海市 …) is its own city: named once, not 北京市 北京市 怀柔区.
+    named = city not in GROUPING_NAMES and city != region.get("province_name")
     parts = [
         region.get("province_name"),
-        city if city not in GROUPING_NAMES else None,
+        city if named else None,
         region.get("county_name") if county or city in GROUPING_NAMES else None,
     ]
     parts = [p for p in parts if p]
