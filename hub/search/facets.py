@@ -24,14 +24,15 @@ from hub.search.cache import Kept, cached, question_key
 from hub.search.params import UNKNOWN
 from hub.search.tables import docs
 
-#: Original-value bands in yuan: [low, high). 大型科学仪器 start at 50万元 in the national rules.
+#: Original-value bands in yuan: [low, high). 大型科学仪器 start at 50万元 in the national rules. The
+#: English labels write millions as amounts do (`formatting.money`: ¥1.36 m), not ¥0.5–1M beside them.
 VALUE_BANDS = (
-    (0, 500_000, "50万元以下", "under ¥0.5M"),
-    (500_000, 1_000_000, "50–100万元", "¥0.5–1M"),
-    (1_000_000, 2_000_000, "100–200万元", "¥1–2M"),
-    (2_000_000, 5_000_000, "200–500万元", "¥2–5M"),
-    (5_000_000, 10_000_000, "500–1000万元", "¥5–10M"),
-    (10_000_000, None, "1000万元以上", "¥10M and over"),
+    (0, 500_000, "50万元以下", "under ¥0.5 m"),
+    (500_000, 1_000_000, "50–100万元", "¥0.5–1 m"),
+    (1_000_000, 2_000_000, "100–200万元", "¥1–2 m"),
+    (2_000_000, 5_000_000, "200–500万元", "¥2–5 m"),
+    (5_000_000, 10_000_000, "500–1000万元", "¥5–10 m"),
+    (10_000_000, None, "1000万元以上", "¥10 m and over"),
 )
 
 

@@ -89,7 +89,7 @@ FACETS = {
         {
             "value": "500000-1000000",
             "label": "50–100万元",
-            "label_en": "¥0.5–1M",
+            "label_en": "¥0.5–1 m",
             "count": 3,
             "filter": {"min_value": "500000", "max_value": "999999.99"},
         }
