@@ -249,6 +249,17 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
 FEW = 10
 
 
+def count_upto(conn, p: SearchParams, cap: int) -> int:
+    """How many instruments `p` (its q and filters) finds, counted up to `cap`: no ranking, no
+    facets, and a cost that does not grow with the catalogue (the text index stops at `cap`
+    matches). For hints about other searches; a page's own total is `search`'s."""
+    clauses = parse_query(p.q, default_synonyms(), _pinyin(conn, p.q))
+    if p.q and not clauses:
+        return 0
+    first = select(literal(1)).select_from(docs).where(*conditions(backend(conn), p, clauses)).limit(cap).subquery()
+    return conn.execute(select(func.count()).select_from(first)).scalar_one()
+
+
 def _pinyin(conn, q):
     """The lexicon's pinyin reader, when a word of q could be pinyin (building the lexicon costs)."""
     return lexicon(conn).from_pinyin if _could_be_pinyin(q) else None

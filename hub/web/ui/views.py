@@ -20,7 +20,7 @@ from marshmallow import ValidationError
 from hub import subsidies
 from hub.search import labels
 from hub.search.index import GROUPING_NAMES
-from hub.search.query import SearchResult
+from hub.search.query import SearchResult, count_upto
 
 from hub.dedup.store import also_listed as also_listed_in, national_totals
 from hub.exports.record import RECORD_SELECT, fetch_records, tombstone
@@ -174,8 +174,9 @@ def search_page():
     )
 
 
-#: At most this many shorter searches are tried, and shown, when a search finds nothing.
-BROADER_TRIED, BROADER_SHOWN = 4, 3
+#: At most this many shorter searches are tried, and shown, when a search finds nothing; each is
+#: counted up to BROADER_CAP (shown as "1,000+"), so the hint costs the same at any catalogue size.
+BROADER_TRIED, BROADER_SHOWN, BROADER_CAP = 4, 3, 1000
 
 
 def fewer_words(q: str) -> list[str]:
@@ -196,11 +197,12 @@ def _broader(conn, params, current: dict) -> list[dict]:
     searches that find something, each with its count (the count its link then shows)."""
     out = []
     for shorter in fewer_words(params.q)[:BROADER_TRIED]:
-        total = search(conn, replace(params, q=shorter, page=1)).total
+        # Whole searches (ranking, facets) took 0.4–0.65 s for the four at 300,000 instruments.
+        total = count_upto(conn, replace(params, q=shorter, page=1), BROADER_CAP)
         # "1260" after "1260 Infinity" with the same count would offer the same instruments twice.
         if total and not any(set(shorter.split()) <= set(o["q"].split()) and o["count"] == total for o in out):
             href = "?" + facets.query_string(facets.with_params(current, q=shorter))
-            out.append({"q": shorter, "count": total, "href": href})
+            out.append({"q": shorter, "count": total, "more": total >= BROADER_CAP, "href": href})
     return out[:BROADER_SHOWN]
 
 
