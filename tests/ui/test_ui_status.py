@@ -153,6 +153,11 @@ def test_a_page_past_the_last_says_so_and_links_to_the_last(client, lang, said):
     _, landed = page(client, "/" + last)
     assert "page=2" in last and len(cards(landed)) == 2 and not landed.xpath("//*[@id='beyond-end']")
     assert not tree.xpath("//p[@class='pager-status']")
+    # The pager marks no page as the one shown (none is), links every page, the last as "previous".
+    pager = tree.xpath("//nav[@class='pager']")[0]
+    assert not pager.xpath(".//*[@aria-current]")
+    assert "page=2" in pager.xpath(".//a[@rel='prev']")[0].get("href") and not pager.xpath(".//a[@rel='next']")
+    assert [a.text_content() for a in pager.xpath(".//li/a[not(@rel)]")] == ["1", "2"]
 
 
 def test_english_results_name_an_instrument_in_english_where_its_network_did(client):

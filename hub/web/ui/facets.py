@@ -147,6 +147,9 @@ def page_links(current: dict, page: int, page_size: int, total: int, window: int
     pageable = max(1, MAX_WINDOW // page_size) if page_size else 1
     truncated = pages > pageable
     pages = min(pages, pageable)  # never a link to a page the search would refuse
+    # A page past the last (an old or shared link) shows no results: no page is the one shown, and
+    # the last one is where "previous" leads.
+    beyond = page > pages and total > 0
     page = min(max(page, 1), pages)
 
     def href(n):
@@ -157,12 +160,12 @@ def page_links(current: dict, page: int, page_size: int, total: int, window: int
     for n in numbers:
         if n - previous > 1:
             items.append({"gap": True})
-        items.append({"number": n, "href": href(n), "current": n == page})
+        items.append({"number": n, "href": href(n), "current": n == page and not beyond})
         previous = n
     return {
         "page": page,
         "pages": pages,
-        "prev": href(page - 1) if page > 1 else None,
+        "prev": href(pages) if beyond else href(page - 1) if page > 1 else None,
         "next": href(page + 1) if page < pages else None,
         "items": items,
         "truncated": truncated,  # more results than can be paged to: the page says how to narrow
