@@ -202,3 +202,22 @@ def test_public_pages_send_no_one_to_a_file_of_the_repository(client, path, lang
     no visitor can open."""
     text = re.sub(r"<[^>]+>", " ", client.get(f"{path}?lang={lang}").get_data(as_text=True))
     assert not re.search(r"\bdocs/\w+\.md", text), re.search(r".{40}docs/\w+\.md.{10}", text).group()
+
+
+def test_switching_language_on_a_record_keeps_the_way_back_to_its_search(client):
+    """The language link reloads the record's page, whose referrer is then the record itself, and
+    '返回搜索' / 'Back to search' led to / : the search was lost. The link carries the search along."""
+    from lxml import html
+
+    came_from = "http://localhost/?q=%E7%94%B5%E9%95%9C&page=2&lang=zh"
+    first = html.fromstring(client.get("/instruments/370000:UI0021", headers={"Referer": came_from}).data)
+    switch = first.get_element_by_id("lang-switch").get("href")
+    again = html.fromstring(client.get(switch, headers={"Referer": "http://localhost/instruments/370000:UI0021"}).data)
+    assert again.get("lang") == "en"
+    # Back to the same search, in the language now chosen (the search's own lang=zh is not carried).
+    assert again.get_element_by_id("back-to-search").get("href") == "/?q=%E7%94%B5%E9%95%9C&page=2"
+    # And a way back that is not the hub's search query cannot become a link elsewhere.
+    for back in ("//evil.example/x", "https://evil.example/?q=x", "q=x&next=//evil.example"):
+        odd = html.fromstring(client.get("/instruments/370000:UI0021", query_string={"back": back}).data)
+        href = odd.get_element_by_id("back-to-search").get("href")
+        assert href == "/" or (href.startswith("/?") and "evil.example/" not in href), (back, href)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from functools import lru_cache
 
@@ -52,8 +52,11 @@ def _category_name(code) -> str:
 
 @bp.app_template_global()
 def switch_lang_url() -> str:
-    """This page in the other language (the rest of the query string kept)."""
-    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    """This page in the other language (the rest of the query string kept, and what the page asked
+    to carry along in `g.lang_switch_keeps`: a record's way back to its search)."""
+    keeps = g.get("lang_switch_keeps") or {}
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang" and k not in keeps]
+    args += list(keeps.items())
     args.append(("lang", "en" if g.get("lang", i18n.DEFAULT_LANG) == "zh" else "zh"))
     return f"{request.path}?{urlencode(args)}"
 
@@ -316,12 +319,16 @@ def instrument_page(instrument_id):
 def _search_came_from() -> str:
     """The search page this one was opened from (its query and page), else the search page itself:
     "back to search" kept nothing of the search. The hub's Referrer-Policy (same-origin) sends the
-    full URL between its own pages and nothing to others."""
+    full URL between its own pages and nothing to others. The language link reloads this page, whose
+    referrer is then the page itself: it carries the search as `back` (`g.lang_switch_keeps`), always
+    read as a query string of the search page, never as an address."""
     home = url_for("ui.search_page")
     came = urlsplit(request.referrer or "")
-    if came.netloc == request.host and came.path == home and came.query:
-        return f"{home}?{came.query}"
-    return home
+    query = came.query if came.netloc == request.host and came.path == home else request.args.get("back", "")
+    # The search's own lang would switch the reader back: the cookie holds the language chosen.
+    query = urlencode([(k, v) for k, v in parse_qsl(query) if k != "lang"])
+    g.lang_switch_keeps = {"back": query} if query else {}
+    return f"{home}?{query}" if query else home
 
 
 def _network_name(names: dict, code: str) -> str:
