@@ -174,3 +174,16 @@ def test_reindex_in_batches_resumes_and_sweeps_what_is_gone(writable):
     assert run(corpus, q="SU8010").total == 1
     reindex_all(corpus, batch=4)
     assert run(corpus, q="SU8010").total == 0
+
+
+@pytest.mark.parametrize("q", ["色谱", "电镜", "Agilent", "xyzzy", "液相色谱 北京", "!!!"])
+def test_counting_up_to_a_cap_agrees_with_the_search_below_it_and_stops_at_it(corpus, q):
+    """`count_upto` (the hint a search that finds nothing gives) counts what the search would find,
+    one result per duplicate cluster and without retired instruments as the page shows them."""
+    from hub.search.query import count_upto
+
+    p = SearchParams(q=q, include_retired=False)
+    with corpus.read() as conn:
+        total = search(conn, p).total
+        assert count_upto(conn, p, 1000) == total
+        assert count_upto(conn, p, 2) == min(total, 2)
