@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.network_codes",
             "hub.tabular",
             "hub.collector",
+            "hub.processes",
             # The gettext catalogues and the lookup, read by the web UI and by the evaluation
             # report alike (they live under hub/web/ for now).
             "hub.web.ui.i18n",
