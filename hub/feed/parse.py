@@ -67,6 +67,8 @@ class Scanned:
     format: str
     encoding: str | None
     records: int
+    #: The header's column names (CSV, XLSX), for checking that the id's column is there.
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -308,8 +310,8 @@ def _header(rows) -> tuple[list[str], int]:
 def _scan_csv(body, content_type, override):
     text, enc = _csv_text(body, content_type, override)
     rows = _csv_rows(text)
-    _header(rows)
-    return Scanned("csv", enc, sum(1 for _ in rows))
+    header, _ = _header(rows)
+    return Scanned("csv", enc, sum(1 for _ in rows), tuple(header))
 
 
 def _read_csv(body, scanned):
@@ -431,7 +433,7 @@ def _read_xml(body, scanned):
 # archive is read from its end) and the sheet is streamed from there.
 
 
-def _xlsx_rows(body: bytes):
+def _xlsx_rows(body: bytes, info: TableFile | None = None):
     import os
     import tempfile
 
@@ -440,7 +442,7 @@ def _xlsx_rows(body: bytes):
         with os.fdopen(handle, "wb") as out:
             out.write(body)
         try:
-            yield from read_xlsx(path, TableFile("xlsx"))
+            yield from read_xlsx(path, info or TableFile("xlsx"))
         except TableError as exc:
             raise BodyError("xlsx", str(exc)) from None
     finally:
@@ -448,7 +450,9 @@ def _xlsx_rows(body: bytes):
 
 
 def _scan_xlsx(body, content_type, override):
-    return Scanned("xlsx", None, sum(1 for _ in _xlsx_rows(body)))
+    info = TableFile("xlsx")
+    records = sum(1 for _ in _xlsx_rows(body, info))
+    return Scanned("xlsx", None, records, tuple(info.header))
 
 
 def _read_xlsx(body, scanned):
