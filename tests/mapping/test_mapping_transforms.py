@@ -133,6 +133,9 @@ def test_money_rejects(value):
         pytest.param("1378952521000", "2013-09-12", id="epoch milliseconds as text"),
         pytest.param(-315619200000, "1960-01-01", id="epoch milliseconds before 1970"),
         pytest.param(10_000_000_000, "1970-04-27", id="eleven digits: milliseconds, as text of eleven digits is"),
+        pytest.param("41456", "2013-07-01", id="Excel serial day, as a CSV of a General-formatted cell holds it"),
+        pytest.param("41456.0", "2013-07-01", id="Excel serial day as a Java export tool writes it"),
+        pytest.param("45292.4166666667", "2024-01-01", id="Excel serial day and time"),
     ],
 )
 def test_date(value, expected):
@@ -160,6 +163,8 @@ def test_date(value, expected):
         pytest.param("1970-01-01", id="the epoch's day as text"),
         pytest.param("1970年1月1日", id="the epoch's day in Chinese"),
         pytest.param("19700101", id="the epoch's day, compact"),
+        pytest.param("25569", id="the epoch's day as an Excel serial"),
+        pytest.param("41456.5.1", id="not a serial number"),
     ],
 )
 def test_date_rejects(value):
