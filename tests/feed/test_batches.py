@@ -221,6 +221,8 @@ def test_service_statistics_are_pushed_per_year(push, store):
     report = push("440000", samples.guangdong_service_csv(ids, 2012), mode=None, kind="service", year=2012).get_json()
     assert report["kind"] == "service" and report["counts"]["updated"] == 3 and len(report["rejected"]) == 1
     assert report["rejected"][0]["source_id"] == "GD-UNKNOWN"
+    # The province's staff look for the column to fix; the rejection named none.
+    assert report["rejected"][0]["field"] == "仪器编号"
     assert _count(store, ServiceStats.__table__, ServiceStats.__table__.c.year == 2012) == 3
 
 
