@@ -81,6 +81,13 @@ class Item:
     problem: str | None = None
     #: The body ends inside this record (a CSV file cut mid-row): the batch is not a whole snapshot.
     cut: bool = False
+    #: 1-based position in a JSON array whose records share lines (one written on a single line).
+    element: int | None = None
+
+    @property
+    def where(self) -> str:
+        """Where a province's staff find the record: its line, and in a JSON array its element."""
+        return f"line {self.line}" if self.element is None else f"line {self.line}, array element {self.element:,}"
 
 
 #: Content-Types that name no format — none, or what HTTP clients send when not told (curl's
@@ -228,11 +235,14 @@ def _read_json(body, scanned):
     text = body.decode(scanned.encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Most serialisers write the whole array on one line, where a line names no record: then each
+    # record is also named by its element of the array.
+    by_element = text.count("\n") < scanned.records
     line, last = 1, 0
-    for value, pos in _json_elements(text):
+    for element, (value, pos) in enumerate(_json_elements(text), 1):
         line += text.count("\n", last, pos)
         last = pos
-        yield Item(value, line)
+        yield Item(value, line, element=element if by_element else None)
 
 
 # --------------------------------------------------------------------------- CSV
