@@ -55,7 +55,7 @@ class BodyError(HubError):
 
     def __init__(self, fmt: str | None, message: str, line: int | None = None, column: int | None = None):
         self.format, self.message, self.line, self.column = fmt, message, line, column
-        where = f" at line {line}, column {column}" if line is not None else ""
+        where = "" if line is None else f" at line {line}" + ("" if column is None else f", column {column}")
         super().__init__(f"{(fmt or 'body').upper()} body{where}: {message}")
 
     def as_dict(self) -> dict:
