@@ -252,7 +252,7 @@ _EPOCH_MS = re.compile(r"^\d{11,13}$")
 #: tool writing the cell's number (POI's getNumericCellValue: 41456.0), with the time as a fraction.
 #: Five digits are 1927-05-18 to 2173; no other date form has five digits. A JSON number stays epoch
 #: milliseconds, as the NRII model specifies.
-_EXCEL_SERIAL = re.compile(r"^(\d{5})(?:\.\d+)?$")
+_EXCEL_SERIAL = re.compile(r"^(\d{5})(\.\d+)?$")
 _EXCEL_DAY_0 = _date(1899, 12, 30)  # Excel's 1900 leap-year error shifts every serial above 60 by one
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
@@ -341,13 +341,22 @@ def datetime(value):
     """A moment → timezone-aware datetime: `2013-09-12 10:22:01` (China time, UTC+8, when no offset is
     given), `2013-09-12T02:22:01Z`, `…+08:00`, a bare date (midnight China time), epoch
     milliseconds as a number or digits (an epoch placeholder such as 0 or -1 is an error, as in `date`,
-    and so is the same moment as text: within a day of 1970-01-01T00:00Z)."""
+    and so is the same moment as text: within a day of 1970-01-01T00:00Z), an Excel serial day as text
+    (`45292.4166`, China time)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
     else:
         text = _scalar_text(value, "a date and time")
+        serial = _EXCEL_SERIAL.match(text)
         if _EPOCH_MS.match(text):
             when = _from_epoch_ms(int(text), value)
+        elif serial:
+            # Excel keeps no time zone: the time of day is the province's, China time.
+            day = _EXCEL_DAY_0 + timedelta(days=int(serial.group(1)))
+            seconds = round(float("0" + (serial.group(2) or "")) * 86_400)
+            when = _datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ) + timedelta(seconds=seconds)
+            if day == _date(1970, 1, 1):
+                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
         else:
             m = _DATETIME.match(text)
             if not m:

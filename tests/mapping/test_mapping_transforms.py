@@ -181,6 +181,8 @@ def test_date_rejects(value):
         pytest.param("2013-09-12T02:22:01Z", datetime(2013, 9, 12, 2, 22, 1, tzinfo=timezone.utc), id="ISO Z"),
         pytest.param("2013-09-12T10:22:01+08:00", datetime(2013, 9, 12, 2, 22, 1, tzinfo=timezone.utc), id="ISO offset"),
         pytest.param("2013/9/12 10:22", datetime(2013, 9, 12, 10, 22, tzinfo=CN), id="slashes without seconds"),
+        pytest.param("45292.4166666667", datetime(2024, 1, 1, 10, 0, tzinfo=CN), id="Excel serial day and time, China time"),
+        pytest.param("45292", datetime(2024, 1, 1, tzinfo=CN), id="Excel serial day"),
     ],
 )
 def test_datetime(value, expected):
@@ -202,6 +204,7 @@ def test_datetime(value, expected):
         "1970-01-01 08:00:00",  # epoch 0 in China time: the same placeholder as 0, written out
         "1970-01-01T00:00:00Z",
         "1970-01-01",
+        "25569.5",  # the epoch's day as an Excel serial
     ],
 )
 def test_datetime_rejects(value):
