@@ -114,10 +114,11 @@ def push(code, file, mode, token, url, kind, year, key, wait, as_json):
     except ValueError:
         data = {"detail": r.text[:500]}
     if r.status_code not in (200, 202):
-        where = f" (line {data['line']}, column {data['column']})" if data.get("line") else ""
-        click.echo(
-            f"refused: HTTP {r.status_code}: {data.get('detail') or data}{'' if where in str(data.get('detail')) else where}", err=True
-        )
+        line, column = data.get("line"), data.get("column")
+        detail = str(data.get("detail") or data)
+        # The hub's detail usually names the place already ("CSV body at line 3, column 7: …").
+        where = "" if not line or f"line {line}" in detail else f" (line {line}" + (f", column {column})" if column else ")")
+        click.echo(f"refused: HTTP {r.status_code}: {detail}{where}", err=True)
         return exit_codes.USAGE.code
     if r.status_code == 202 and wait:
         click.echo(f"accepted for background processing: {data['report']}", err=True)

@@ -199,19 +199,19 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
             outcome.counts.fetched += 1
             outcome.counts.rejected += 1
             excerpt = json.dumps(item.payload, ensure_ascii=False, default=str)[:2000]
-            writer.record_error(conn, sid[:MAX_SOURCE_ID] if sid else None, id_path, f"record at line {item.line}: {problem}", excerpt)
+            writer.record_error(conn, sid[:MAX_SOURCE_ID] if sid else None, id_path, f"record at {item.where}: {problem}", excerpt)
             continue
         if service:
-            records.append(ServiceRow(source_id=sid, year=batch.year, payload=item.payload, where=f"line {item.line}"))
+            records.append(ServiceRow(source_id=sid, year=batch.year, payload=item.payload, where=item.where))
         elif batch.mode == "delete":
-            records.append(RawRecord(source_id=sid, deleted=True, where=f"line {item.line}"))
+            records.append(RawRecord(source_id=sid, deleted=True, where=item.where))
         else:
             records.append(
                 RawRecord(
                     source_id=sid,
                     payload=item.payload,
-                    problem=item.problem and f"line {item.line}: {item.problem}",
-                    where=f"line {item.line}",
+                    problem=item.problem and f"{item.where}: {item.problem}",
+                    where=item.where,
                 )
             )
     if service:

@@ -55,7 +55,7 @@ class BodyError(HubError):
 
     def __init__(self, fmt: str | None, message: str, line: int | None = None, column: int | None = None):
         self.format, self.message, self.line, self.column = fmt, message, line, column
-        where = f" at line {line}, column {column}" if line is not None else ""
+        where = "" if line is None else f" at line {line}" + ("" if column is None else f", column {column}")
         super().__init__(f"{(fmt or 'body').upper()} body{where}: {message}")
 
     def as_dict(self) -> dict:
@@ -67,6 +67,8 @@ class Scanned:
     format: str
     encoding: str | None
     records: int
+    #: The header's column names (CSV, XLSX), for checking that the id's column is there.
+    columns: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -79,6 +81,13 @@ class Item:
     problem: str | None = None
     #: The body ends inside this record (a CSV file cut mid-row): the batch is not a whole snapshot.
     cut: bool = False
+    #: 1-based position in a JSON array whose records share lines (one written on a single line).
+    element: int | None = None
+
+    @property
+    def where(self) -> str:
+        """Where a province's staff find the record: its line, and in a JSON array its element."""
+        return f"line {self.line}" if self.element is None else f"line {self.line}, array element {self.element:,}"
 
 
 #: Content-Types that name no format — none, or what HTTP clients send when not told (curl's
@@ -226,11 +235,14 @@ def _read_json(body, scanned):
     text = body.decode(scanned.encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
+    # Most serialisers write the whole array on one line, where a line names no record: then each
+    # record is also named by its element of the array.
+    by_element = text.count("\n") < scanned.records
     line, last = 1, 0
-    for value, pos in _json_elements(text):
+    for element, (value, pos) in enumerate(_json_elements(text), 1):
         line += text.count("\n", last, pos)
         last = pos
-        yield Item(value, line)
+        yield Item(value, line, element=element if by_element else None)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -308,8 +320,8 @@ def _header(rows) -> tuple[list[str], int]:
 def _scan_csv(body, content_type, override):
     text, enc = _csv_text(body, content_type, override)
     rows = _csv_rows(text)
-    _header(rows)
-    return Scanned("csv", enc, sum(1 for _ in rows))
+    header, _ = _header(rows)
+    return Scanned("csv", enc, sum(1 for _ in rows), tuple(header))
 
 
 def _read_csv(body, scanned):
@@ -431,7 +443,7 @@ def _read_xml(body, scanned):
 # archive is read from its end) and the sheet is streamed from there.
 
 
-def _xlsx_rows(body: bytes):
+def _xlsx_rows(body: bytes, info: TableFile | None = None):
     import os
     import tempfile
 
@@ -440,7 +452,7 @@ def _xlsx_rows(body: bytes):
         with os.fdopen(handle, "wb") as out:
             out.write(body)
         try:
-            yield from read_xlsx(path, TableFile("xlsx"))
+            yield from read_xlsx(path, info or TableFile("xlsx"))
         except TableError as exc:
             raise BodyError("xlsx", str(exc)) from None
     finally:
@@ -448,7 +460,9 @@ def _xlsx_rows(body: bytes):
 
 
 def _scan_xlsx(body, content_type, override):
-    return Scanned("xlsx", None, sum(1 for _ in _xlsx_rows(body)))
+    info = TableFile("xlsx")
+    records = sum(1 for _ in _xlsx_rows(body, info))
+    return Scanned("xlsx", None, records, tuple(info.header))
 
 
 def _read_xlsx(body, scanned):

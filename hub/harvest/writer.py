@@ -455,7 +455,8 @@ class RecordWriter:
                 errors.append(
                     self._error_row(
                         row.source_id,
-                        None,
+                        # The id's column is what the province's staff check against their listing.
+                        self.mapping.service_id_path or self.mapping.source_id_path,
                         f"service statistics for {row.year} name an instrument the network does not list",
                         excerpt,
                         stamp,

@@ -248,6 +248,12 @@ _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 _YEAR = re.compile(r"^(\d{4})\s*年?$")
 _COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
 _EPOCH_MS = re.compile(r"^\d{11,13}$")
+#: An Excel serial day as text: a CSV saved from a General-formatted date cell, or a vendor's export
+#: tool writing the cell's number (POI's getNumericCellValue: 41456.0), with the time as a fraction.
+#: Five digits are 1927-05-18 to 2173; no other date form has five digits. A JSON number stays epoch
+#: milliseconds, as the NRII model specifies.
+_EXCEL_SERIAL = re.compile(r"^(\d{5})(\.\d+)?$")
+_EXCEL_DAY_0 = _date(1899, 12, 30)  # Excel's 1900 leap-year error shifts every serial above 60 by one
 MIN_YEAR, MAX_YEAR = 1900, 2100
 
 
@@ -287,7 +293,8 @@ def _from_epoch_ms(ms, value) -> _datetime:
 def date(value):
     """A date → ISO text keeping its precision: `2011-06-15`, `2011/6/15`, `2011.6.15`, `2011年6月15日`,
     `20110615` → day; `2011-06`, `2011年6月` → `2011-06`; `2011`, `2011年` → `2011`; epoch
-    milliseconds → the day in China time. Impossible dates (2011-02-30, month 13), `0000-00-00`,
+    milliseconds → the day in China time; an Excel serial day as text (`41456`, `41456.0`) → that
+    day. Impossible dates (2011-02-30, month 13), `0000-00-00`,
     epoch placeholders (0, -1: within a day of 1970-01-01; as text, 1970-01-01) and epoch seconds
     (ten digits or fewer) are errors."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -314,6 +321,13 @@ def date(value):
                 raise TransformError(f"impossible date {_short(value)}") from None
     if _EPOCH_MS.match(text):
         return date(int(text))
+    m = _EXCEL_SERIAL.match(text)
+    if m:
+        day = _EXCEL_DAY_0 + timedelta(days=int(m.group(1)))
+        _check_year(day.year, value)
+        if day == _date(1970, 1, 1):
+            raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
+        return day.isoformat()
     raise TransformError(f"expected a date such as 2011-06-15, 2011-06 or 2011年6月, got {_short(value)}")
 
 
@@ -327,13 +341,22 @@ def datetime(value):
     """A moment → timezone-aware datetime: `2013-09-12 10:22:01` (China time, UTC+8, when no offset is
     given), `2013-09-12T02:22:01Z`, `…+08:00`, a bare date (midnight China time), epoch
     milliseconds as a number or digits (an epoch placeholder such as 0 or -1 is an error, as in `date`,
-    and so is the same moment as text: within a day of 1970-01-01T00:00Z)."""
+    and so is the same moment as text: within a day of 1970-01-01T00:00Z), an Excel serial day as text
+    (`45292.4166`, China time)."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
     else:
         text = _scalar_text(value, "a date and time")
+        serial = _EXCEL_SERIAL.match(text)
         if _EPOCH_MS.match(text):
             when = _from_epoch_ms(int(text), value)
+        elif serial:
+            # Excel keeps no time zone: the time of day is the province's, China time.
+            day = _EXCEL_DAY_0 + timedelta(days=int(serial.group(1)))
+            seconds = round(float("0" + (serial.group(2) or "")) * 86_400)
+            when = _datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ) + timedelta(seconds=seconds)
+            if day == _date(1970, 1, 1):
+                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
         else:
             m = _DATETIME.match(text)
             if not m:

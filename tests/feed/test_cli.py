@@ -117,3 +117,12 @@ def test_hub_push_never_sends_its_token_to_another_host_than_the_hub(run, tmp_pa
         result = run("push", "110000", path, "--token", "secret-token", "--url", "http://hub.example")
     assert result.return_value == 1
     assert "not on http://hub.example" in result.stderr and "not followed" in result.stderr
+
+
+def test_hub_push_names_a_bad_header_cell_without_a_column_of_none(run, server, tokens, tmp_path):
+    """A header with an empty cell was refused as 'CSV body at line 1, column None: … (line 1, column None)'."""
+    path = tmp_path / "gd.csv"
+    path.write_bytes("仪器编号,,仪器名称\nGD1,x,电镜\n".encode("gb18030"))
+    result = run("push", "440000", path, "--token", tokens["gd"], "--url", server)
+    assert result.return_value == 2 and "header cell 2 is empty" in result.stderr, result.stderr
+    assert "None" not in result.stderr and result.stderr.count("line 1") == 1, result.stderr

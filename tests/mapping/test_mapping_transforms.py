@@ -133,6 +133,9 @@ def test_money_rejects(value):
         pytest.param("1378952521000", "2013-09-12", id="epoch milliseconds as text"),
         pytest.param(-315619200000, "1960-01-01", id="epoch milliseconds before 1970"),
         pytest.param(10_000_000_000, "1970-04-27", id="eleven digits: milliseconds, as text of eleven digits is"),
+        pytest.param("41456", "2013-07-01", id="Excel serial day, as a CSV of a General-formatted cell holds it"),
+        pytest.param("41456.0", "2013-07-01", id="Excel serial day as a Java export tool writes it"),
+        pytest.param("45292.4166666667", "2024-01-01", id="Excel serial day and time"),
     ],
 )
 def test_date(value, expected):
@@ -160,6 +163,8 @@ def test_date(value, expected):
         pytest.param("1970-01-01", id="the epoch's day as text"),
         pytest.param("1970年1月1日", id="the epoch's day in Chinese"),
         pytest.param("19700101", id="the epoch's day, compact"),
+        pytest.param("25569", id="the epoch's day as an Excel serial"),
+        pytest.param("41456.5.1", id="not a serial number"),
     ],
 )
 def test_date_rejects(value):
@@ -176,6 +181,8 @@ def test_date_rejects(value):
         pytest.param("2013-09-12T02:22:01Z", datetime(2013, 9, 12, 2, 22, 1, tzinfo=timezone.utc), id="ISO Z"),
         pytest.param("2013-09-12T10:22:01+08:00", datetime(2013, 9, 12, 2, 22, 1, tzinfo=timezone.utc), id="ISO offset"),
         pytest.param("2013/9/12 10:22", datetime(2013, 9, 12, 10, 22, tzinfo=CN), id="slashes without seconds"),
+        pytest.param("45292.4166666667", datetime(2024, 1, 1, 10, 0, tzinfo=CN), id="Excel serial day and time, China time"),
+        pytest.param("45292", datetime(2024, 1, 1, tzinfo=CN), id="Excel serial day"),
     ],
 )
 def test_datetime(value, expected):
@@ -197,6 +204,7 @@ def test_datetime(value, expected):
         "1970-01-01 08:00:00",  # epoch 0 in China time: the same placeholder as 0, written out
         "1970-01-01T00:00:00Z",
         "1970-01-01",
+        "25569.5",  # the epoch's day as an Excel serial
     ],
 )
 def test_datetime_rejects(value):
