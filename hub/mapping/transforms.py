@@ -289,6 +289,15 @@ def _from_epoch_ms(ms, value) -> _datetime:
     return when.astimezone(LOCAL_TZ)
 
 
+def _excel_serial(m: re.Match, value) -> tuple[_date, int]:
+    """(day, seconds into it) of an Excel serial (`_EXCEL_SERIAL`'s match); the epoch's day is the
+    placeholder it is in every other spelling."""
+    day = _EXCEL_DAY_0 + timedelta(days=int(m.group(1)))
+    if day == _date(1970, 1, 1):
+        raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
+    return day, round(float("0" + (m.group(2) or "")) * 86_400)
+
+
 @transform("date")
 def date(value):
     """A date → ISO text keeping its precision: `2011-06-15`, `2011/6/15`, `2011.6.15`, `2011年6月15日`,
@@ -323,10 +332,8 @@ def date(value):
         return date(int(text))
     m = _EXCEL_SERIAL.match(text)
     if m:
-        day = _EXCEL_DAY_0 + timedelta(days=int(m.group(1)))
+        day, _ = _excel_serial(m, value)
         _check_year(day.year, value)
-        if day == _date(1970, 1, 1):
-            raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
         return day.isoformat()
     raise TransformError(f"expected a date such as 2011-06-15, 2011-06 or 2011年6月, got {_short(value)}")
 
@@ -352,11 +359,8 @@ def datetime(value):
             when = _from_epoch_ms(int(text), value)
         elif serial:
             # Excel keeps no time zone: the time of day is the province's, China time.
-            day = _EXCEL_DAY_0 + timedelta(days=int(serial.group(1)))
-            seconds = round(float("0" + (serial.group(2) or "")) * 86_400)
+            day, seconds = _excel_serial(serial, value)
             when = _datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ) + timedelta(seconds=seconds)
-            if day == _date(1970, 1, 1):
-                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
         else:
             m = _DATETIME.match(text)
             if not m:
