@@ -253,11 +253,16 @@ def count_upto(conn, p: SearchParams, cap: int) -> int:
     """How many instruments `p` (its q and filters) finds, counted up to `cap`: no ranking, no
     facets, and a cost that does not grow with the catalogue (the text index stops at `cap`
     matches). For hints about other searches; a page's own total is `search`'s."""
-    clauses = parse_query(p.q, default_synonyms(), _pinyin(conn, p.q))
+    clauses = _clauses(conn, p)
     if p.q and not clauses:
         return 0
     first = select(literal(1)).select_from(docs).where(*conditions(backend(conn), p, clauses)).limit(cap).subquery()
     return conn.execute(select(func.count()).select_from(first)).scalar_one()
+
+
+def _clauses(conn, p: SearchParams, synonyms=None, respell=None):
+    """`p.q` as the text index is asked it (synonyms, pinyin, a respelling); none for no words."""
+    return parse_query(p.q, synonyms or default_synonyms(), _pinyin(conn, p.q), respell)
 
 
 def _pinyin(conn, q):
@@ -272,7 +277,7 @@ def _could_be_pinyin(q) -> bool:
 
 
 def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
-    clauses = parse_query(p.q, synonyms or default_synonyms(), _pinyin(conn, p.q), respell)
+    clauses = _clauses(conn, p, synonyms, respell)
     result = SearchResult(total=0, page=p.page, page_size=p.page_size, clauses=clauses, q=p.q, all_sources=bool(p.all_sources))
     if p.q and not clauses:
         return result  # nothing searchable in q (punctuation only): nothing matches
