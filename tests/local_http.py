@@ -8,6 +8,16 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Iterator
 
+#: `http` settings (conf/settings.yaml's) for a client facing such a server: no retries, short waits.
+HTTP_SETTINGS = dict(
+    user_agent="hub-test", connect_timeout=2, read_timeout=5, max_retries=0, backoff=0, max_retry_after=1, max_body_bytes=1 << 20
+)
+
+
+def http_settings(**overrides) -> dict:
+    """`HTTP_SETTINGS` with some of them changed (a test's own timeouts or body rate)."""
+    return {**HTTP_SETTINGS, **overrides}
+
 
 @contextlib.contextmanager
 def serving(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:

@@ -10,9 +10,9 @@ import pytest
 from hub.errors import ConnectorError
 from hub.http import CappedStream, HttpClient
 from hub.telemetry import Telemetry
-from tests.local_http import serving
+from tests.local_http import http_settings, serving
 
-HTTP = dict(user_agent="hub-test", connect_timeout=2, read_timeout=5, max_retries=0, backoff=0, max_retry_after=1, max_body_bytes=1 << 20)
+HTTP = http_settings()
 
 
 class _CutOff(BaseHTTPRequestHandler):

@@ -13,8 +13,9 @@ import pytest
 
 from hub.errors import ConnectorError
 from hub.http import HttpClient
+from tests.local_http import http_settings
 
-HTTP = dict(user_agent="hub-test", connect_timeout=2, read_timeout=5, max_retries=0, backoff=0, max_retry_after=1, max_body_bytes=1 << 20)
+HTTP = http_settings()
 
 
 class _Proxy(BaseHTTPRequestHandler):

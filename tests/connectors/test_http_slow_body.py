@@ -11,18 +11,9 @@ import pytest
 
 from hub.errors import ConnectorError
 from hub.http import HttpClient
-from tests.local_http import serving
+from tests.local_http import http_settings, serving
 
-HTTP = dict(
-    user_agent="hub-test",
-    connect_timeout=2,
-    read_timeout=1,
-    max_retries=0,
-    backoff=0,
-    max_retry_after=1,
-    max_body_bytes=1 << 20,
-    min_body_rate=1024,
-)
+HTTP = http_settings(read_timeout=1, min_body_rate=1024)
 BODY = b"<SDYQExport>" + b"x" * 200_000 + b"</SDYQExport>"
 
 

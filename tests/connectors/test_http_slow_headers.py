@@ -13,18 +13,9 @@ import pytest
 from hub.errors import ConnectorError
 from hub.http import HttpClient
 from hub.http_deadline import WATCHDOG
-from tests.local_http import serving
+from tests.local_http import http_settings, serving
 
-HTTP = dict(
-    user_agent="hub-test",
-    connect_timeout=1,
-    read_timeout=1,
-    max_retries=0,
-    backoff=0,
-    max_retry_after=1,
-    max_body_bytes=1 << 20,
-    min_body_rate=1024,
-)
+HTTP = http_settings(connect_timeout=1, read_timeout=1, min_body_rate=1024)
 HEAD = b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nX-Pad: " + b"a" * 30 + b"\r\nContent-Length: 5\r\n\r\n"
 
 
