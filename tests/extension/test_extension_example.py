@@ -8,9 +8,8 @@ The package (tests/extension_example/) is installed by the `example_installed` f
 from __future__ import annotations
 
 import json
-import threading
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 from sqlalchemy import select
@@ -23,6 +22,7 @@ from hub.mapping import registry as transforms
 from hub.store.models import Instrument, RecordErrorRow
 from hub.store.networks import sync_networks
 from tests.conftest import fail_fast_settings
+from tests.local_http import serving
 
 #: Three instruments in fen, one of them with a value no transform can read, and a deletion.
 LINES = [
@@ -51,15 +51,8 @@ class _Export(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def export_server():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Export)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(10)
+    with serving(_Export) as url:
+        yield url
 
 
 MAPPING = """\
