@@ -8,7 +8,8 @@ classification's names, each weighted by how many instruments carry it. From the
   splits completely into pinyin syllables, so English words (mass, spectrometer) never are.
 - `correct("液象色谱")` → 液相色谱: a CJK run no name contains (or ten times fewer than its
   neighbour), one character away from a term that many do (the most frequent wins; ties by the
-  term, so both backends agree).
+  term, so both backends agree). A run made of two terms that names carry about as often as that
+  neighbour (离子 + 质谱) is not a slip: guessing 离子色谱 would search another kind of instrument.
 
 The lexicon is built once per store state (every network's index version) and kept; a change reads
 again only the names of the networks it changed.
@@ -118,7 +119,19 @@ class Lexicon:
                     best = (count, term)
         if best is None or self.terms.get(run, 0) * RARER >= best[0]:
             return None
+        if self._two_known_terms(run, best[0]):
+            return None
         return best[1]
+
+    def _two_known_terms(self, run: str, guess_count: int) -> bool:
+        """Whether `run` is two terms names carry about as often as the guess (离子 + 质谱): then it
+        says something else, not the guess misspelt (离子色谱, another kind of instrument). A real
+        slip leaves a part no name says (液象, 色普) or says ten times less often."""
+        enough = guess_count / RARER
+        return any(
+            self.terms.get(run[:cut], 0) > enough and self.terms.get(run[cut:], 0) > enough
+            for cut in range(MIN_TERM, len(run) - MIN_TERM + 1)
+        )
 
     def corrections(self, q: str) -> dict[str, str]:
         """Each whitespace-separated word of `q` whose CJK runs hold a slip → the word corrected."""

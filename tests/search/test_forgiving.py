@@ -143,3 +143,11 @@ def test_the_lexicon_follows_writes_network_by_network(store):
         assert again is not first
         assert again.terms == fresh(conn).terms and again.pinyin == fresh(conn).pinyin
         assert again.correct_text("激光粒渡") == "激光粒度" and "扫描电子显微镜" not in again.terms
+
+
+def test_two_terms_the_catalogue_knows_are_not_a_slip():
+    """离子质谱 is 离子 + 质谱, both carried as often as 离子色谱: not 离子色谱 misspelt."""
+    lexicon = Lexicon([("离子色谱仪", 12), ("四极杆质谱仪", 6), ("二次离子质谱仪", 1)])
+    assert lexicon.correct("离子质谱") is None
+    assert lexicon.correct("离子色普") == "离子色谱"
+
