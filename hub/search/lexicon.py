@@ -5,10 +5,12 @@ classification's names, each weighted by how many instruments carry it. From the
 
 - `from_pinyin("yexiangsepu")` → 液相色谱: toneless pinyin (pypinyin, which reads polyphonic
   characters by phrase) of every term, looked up whole. A Latin word is read as pinyin only when it
-  splits completely into pinyin syllables, so English words (mass, spectrometer) never are.
+  splits completely into pinyin syllables, so English words (mass, spectrometer) never are. Spaced
+  ("zhi pu yi") is read the same: hub.search.parse joins a run of words that split into syllables.
 - `correct("液象色谱")` → 液相色谱: a CJK run no name contains (or ten times fewer than its
   neighbour), one character away from a term that many do (the most frequent wins; ties by the
-  term, so both backends agree).
+  term, so both backends agree). A run made of two terms that names carry about as often as that
+  neighbour (离子 + 质谱) is not a slip: guessing 离子色谱 would search another kind of instrument.
 
 The lexicon is built once per store state (every network's index version) and kept; a change reads
 again only the names of the networks it changed.
@@ -62,14 +64,33 @@ def lazy_pinyin_plain(reading: str) -> str:
 
 
 def is_pinyin(word: str) -> bool:
-    """Whether a lower-case Latin word splits completely into pinyin syllables."""
-    if not (word.isascii() and word.isalpha() and len(word) >= MIN_PINYIN_LETTERS):
+    """Whether a lower-case Latin word of MIN_PINYIN_LETTERS or more splits completely into pinyin syllables."""
+    return len(word) >= MIN_PINYIN_LETTERS and splits_into_syllables(word)
+
+
+def splits_into_syllables(word: str) -> bool:
+    """Whether a lower-case Latin word, however short, splits completely into pinyin syllables (zhi, sepu)."""
+    if not (word.isascii() and word.isalpha()):
         return False
     syllables = _syllables()
     reachable = [True] + [False] * len(word)
     for end in range(1, len(word) + 1):
         reachable[end] = any(reachable[start] and word[start:end] in syllables for start in range(max(0, end - 6), end))
     return reachable[-1]
+
+
+def could_be_pinyin(words: list[str]) -> bool:
+    """Whether a word, or a run of two or more words, could spell a term in pinyin (yexiangsepu,
+    "ye xiang se pu", "Zhi Pu Yi"): asked before the lexicon is read, since building it costs."""
+    run = ""
+    for word in words:
+        word = word.lower()
+        if is_pinyin(word):
+            return True
+        run = run + word if splits_into_syllables(word) else ""
+        if len(run) >= MIN_PINYIN_LETTERS:
+            return True
+    return False
 
 
 def _pinyin(run: str) -> list[str]:
@@ -118,7 +139,19 @@ class Lexicon:
                     best = (count, term)
         if best is None or self.terms.get(run, 0) * RARER >= best[0]:
             return None
+        if self._two_known_terms(run, best[0]):
+            return None
         return best[1]
+
+    def _two_known_terms(self, run: str, guess_count: int) -> bool:
+        """Whether `run` is two terms names carry about as often as the guess (离子 + 质谱): then it
+        says something else, not the guess misspelt (离子色谱, another kind of instrument). A real
+        slip leaves a part no name says (液象, 色普) or says ten times less often."""
+        enough = guess_count / RARER
+        return any(
+            self.terms.get(run[:cut], 0) > enough and self.terms.get(run[cut:], 0) > enough
+            for cut in range(MIN_TERM, len(run) - MIN_TERM + 1)
+        )
 
     def corrections(self, q: str) -> dict[str, str]:
         """Each whitespace-separated word of `q` whose CJK runs hold a slip → the word corrected."""

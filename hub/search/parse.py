@@ -2,20 +2,33 @@
 its alternatives does; an alternative matches when all its tokens are in the document.
 
 One clause per whitespace-separated word. Its alternatives are the word's tokens and the tokens of
-each variant: synonyms, English word forms (conf/synonyms.yaml) and, for a Latin word that reads
-as pinyin, the catalogue term it spells (hub.search.lexicon). Nothing of the user's text reaches SQL except tokens made of letters, digits
+each variant: synonyms, English word forms (conf/synonyms.yaml), its simplified form
+(hub.search.traditional) and, for a Latin word that reads as pinyin, the catalogue term it spells
+(hub.search.lexicon). A run of words that spells a term in pinyin ("zhi pu yi") or is a category's
+name ("Electron optical instruments") is one clause: the words all together, or the term, or the
+category's tag (hub.search.category_names), which no text field holds and so is never scored as one
+(Clause.in_text). Nothing of the user's text reaches SQL except tokens made of letters, digits
 and CJK characters, so FTS syntax (`"` `*` `NEAR(` `AND` `-`) and SQL fragments are just words.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from itertools import islice, product
 
+from hub.search.category_names import CategoryNames, category_names
+from hub.search.lexicon import splits_into_syllables
 from hub.search.synonyms import Synonyms
+from hub.search.tags import MARK
 from hub.search.tokenize import query_terms
+from hub.search.traditional import simplified
 
 MAX_CLAUSES = 12
 MAX_TOKENS_PER_ALTERNATIVE = 24
+#: Alternatives of a clause made of several words (their variants combined).
+MAX_ALTERNATIVES = 16
+#: The most words a spaced pinyin spelling is read across (液相色谱质谱联用仪 is nine syllables).
+MAX_PINYIN_WORDS = 10
 
 
 @dataclass(frozen=True)
@@ -23,6 +36,14 @@ class Clause:
     word: str
     alternatives: tuple[tuple[str, ...], ...]
     variants: tuple[str, ...] = ()  # the texts the alternatives were made from (the word first)
+
+    @property
+    def in_text(self) -> "Clause":
+        """The clause without its tag alternatives (a category its words name): what a document's
+        text fields are scored on. A tag is in no text field; on PostgreSQL tags share the place
+        field's weight label, so asking a field for one would score a category as a place."""
+        kept = tuple(a for a in self.alternatives if not a[0].startswith(MARK))
+        return self if len(kept) == len(self.alternatives) else replace(self, alternatives=kept)
 
     @property
     def essential(self) -> tuple[tuple[str, ...], ...]:
@@ -39,20 +60,75 @@ class Clause:
         )
 
 
-def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None) -> list[Clause]:
+def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, names: CategoryNames | None = None) -> list[Clause]:
     """`pinyin`: word → the CJK term it spells, or None (hub.search.lexicon.Lexicon.from_pinyin);
-    `respell`: word → its correction, searched beside it (hub.search.lexicon.Lexicon.corrections)."""
+    `respell`: word → its correction, searched beside it (hub.search.lexicon.Lexicon.corrections);
+    `names`: the categories' names (hub.search.category_names), default the classification's."""
+    words = (q or "").split()
+    names = names or category_names()
     clauses: list[Clause] = []
-    for word in (q or "").split():
-        alternatives = []
-        variants = synonyms.variants(word)
-        for spelled in ((pinyin(word) if pinyin else None), (respell or {}).get(word)):
-            if spelled:
-                variants = variants + [v for v in synonyms.variants(spelled) if v not in variants]
-        for variant in variants:
-            tokens = tuple(dict.fromkeys(t for term in query_terms(variant) for t in term))
-            if tokens and tokens not in alternatives:
-                alternatives.append(tokens[:MAX_TOKENS_PER_ALTERNATIVE])
+    start = 0
+    while start < len(words):
+        end, spelled, tag = _run(words, start, pinyin, names)
+        run = words[start:end]
+        # a word of a run is not also read as pinyin on its own (the run was)
+        own = [_variants(w, synonyms, pinyin if len(run) == 1 else None, respell) for w in run]
+        alternatives = _joined([_alternatives(v) for v in own])
+        # a run's variants are phrases, so that the kind a name says is compared with each (query_kinds)
+        variants = tuple(own[0]) if len(run) == 1 else tuple(" ".join(p) for p in islice(product(*own), MAX_ALTERNATIVES))
+        if spelled:
+            spelt = [v for v in synonyms.variants(spelled) if v not in variants]
+            alternatives += [a for a in _alternatives(spelt) if a not in alternatives]
+            variants += tuple(spelt)
+        if tag:
+            alternatives.append((tag,))
         if alternatives and alternatives not in [list(c.alternatives) for c in clauses]:
-            clauses.append(Clause(word, tuple(alternatives), tuple(variants)))
+            clauses.append(Clause(" ".join(run), tuple(alternatives), variants))
+        start = end
     return clauses[:MAX_CLAUSES]
+
+
+def _run(words: list[str], start: int, pinyin, names: CategoryNames) -> tuple[int, str | None, str | None]:
+    """(end, term, tag) of the clause that starts at `words[start]`: the longest run of two or more
+    words whose joined spelling is pinyin of a catalogue term ("zhi pu yi" → 质谱仪), else the
+    longest run that is a category's name (the category's tag), else the word alone."""
+    if pinyin:
+        for end in range(min(len(words), start + MAX_PINYIN_WORDS), start + 1, -1):
+            joined = "".join(words[start:end]).lower()
+            if all(splits_into_syllables(w.lower()) for w in words[start:end]) and (term := pinyin(joined)):
+                return end, term, None
+    named = names.longest(words, start)
+    if named:
+        end, tag = named
+        return end, None, tag
+    return start + 1, None, None
+
+
+def _variants(word: str, synonyms: Synonyms, pinyin, respell) -> list[str]:
+    """The texts one word is searched as: itself and its synonyms and word forms, then those of its
+    simplified form (質譜儀 → 质谱仪), of the term it spells in pinyin, and of its correction."""
+    variants = synonyms.variants(word)
+    for other in (simplified(word), (pinyin(word) if pinyin else None), (respell or {}).get(word)):
+        if other:
+            variants = variants + [v for v in synonyms.variants(other) if v not in variants]
+    return variants
+
+
+def _alternatives(variants) -> list[tuple[str, ...]]:
+    out: list[tuple[str, ...]] = []
+    for variant in variants:
+        tokens = tuple(dict.fromkeys(t for term in query_terms(variant) for t in term))
+        if tokens and tokens[:MAX_TOKENS_PER_ALTERNATIVE] not in out:
+            out.append(tokens[:MAX_TOKENS_PER_ALTERNATIVE])
+    return out
+
+
+def _joined(per_word: list[list[tuple[str, ...]]]) -> list[tuple[str, ...]]:
+    """One clause's alternatives for a run of words that must all match: every word's alternatives
+    taken together (their tokens joined), the words' own spellings first, at most MAX_ALTERNATIVES."""
+    out: list[tuple[str, ...]] = []
+    for combination in islice(product(*[w for w in per_word if w]), MAX_ALTERNATIVES):
+        tokens = tuple(dict.fromkeys(t for alternative in combination for t in alternative))[:MAX_TOKENS_PER_ALTERNATIVE]
+        if tokens and tokens not in out:
+            out.append(tokens)
+    return out

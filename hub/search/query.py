@@ -27,7 +27,7 @@ from hub.exports.record import fetch_records
 from hub.search import counts, in_memory, versions
 from hub.search.backends import backend
 from hub.search.facets import facet_counts
-from hub.search.lexicon import lexicon
+from hub.search.lexicon import could_be_pinyin, lexicon
 from hub.search.pages import ranked_page
 from hub.search.params import DEFAULT_PAGE_SIZE, RETIRED, UNKNOWN, SearchParams, load_params
 from hub.search.parse import Clause, parse_query
@@ -130,7 +130,7 @@ def score_probes(clauses) -> list[tuple[str, Clause]]:
     query names (when it names one), then each clause in each of FIELDS, in that order."""
     kinds = query_kinds(clauses)
     probes = [("tags", Clause("", tuple((kind_tag(k),) for k in kinds)))] if kinds else []
-    return probes + [(name, clause) for clause in clauses for name, _, _ in FIELDS]
+    return probes + [(name, clause.in_text) for clause in clauses for name, _, _ in FIELDS]
 
 
 def score_expression(text, clauses, many: bool = False):
@@ -271,9 +271,7 @@ def _pinyin(conn, q):
 
 
 def _could_be_pinyin(q) -> bool:
-    from hub.search.lexicon import is_pinyin
-
-    return bool(q) and any(is_pinyin(w.lower()) for w in q.split())
+    return bool(q) and could_be_pinyin(q.split())
 
 
 def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:

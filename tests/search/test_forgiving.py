@@ -143,3 +143,44 @@ def test_the_lexicon_follows_writes_network_by_network(store):
         assert again is not first
         assert again.terms == fresh(conn).terms and again.pinyin == fresh(conn).pinyin
         assert again.correct_text("激光粒渡") == "激光粒度" and "扫描电子显微镜" not in again.terms
+
+
+def test_two_terms_the_catalogue_knows_are_not_a_slip():
+    """离子质谱 is 离子 + 质谱, both carried as often as 离子色谱: not 离子色谱 misspelt."""
+    lexicon = Lexicon([("离子色谱仪", 12), ("四极杆质谱仪", 6), ("二次离子质谱仪", 1)])
+    assert lexicon.correct("离子质谱") is None
+    assert lexicon.correct("离子色普") == "离子色谱"
+
+
+@pytest.mark.parametrize(
+    "q, words, has_tag",
+    [
+        pytest.param("zhi pu yi", ["zhi pu yi"], False, id="spaced pinyin: one clause"),
+        pytest.param("Ye Xiang Se Pu", ["Ye Xiang Se Pu"], False, id="capitalised"),
+        pytest.param("mass spectrometer", ["mass spectrometer"], True, id="English category name: one clause with its tag"),
+        pytest.param("Agilent 7890B", ["Agilent", "7890B"], False, id="maker and model: two clauses"),
+        pytest.param("电子光学仪器", ["电子光学仪器"], True, id="Chinese category name"),
+        pytest.param("其他", ["其他"], False, id="a name many categories share names none"),
+    ],
+)
+def test_runs_of_words_read_as_one(q, words, has_tag):
+    from hub.search.parse import parse_query
+    from hub.search.tags import MARK
+
+    clauses = parse_query(q, default_synonyms(), LEXICON_WITH_MS.from_pinyin)
+    assert [c.word for c in clauses] == words
+    assert any(a[0].startswith(MARK) for c in clauses for a in c.alternatives) == has_tag
+    assert not any(a[0].startswith(MARK) for c in clauses for a in c.in_text.alternatives)
+
+
+LEXICON_WITH_MS = Lexicon([("质谱仪", 3), ("高效液相色谱仪", 5)])
+
+
+@pytest.mark.parametrize(
+    "code, tag",
+    [("010000", "§c01"), ("010100", "§c0101"), ("100000", "§c10"), ("011000", "§c0110"), ("010110", "§c010110")],
+)
+def test_a_category_code_names_its_tag(code, tag):
+    from hub.search.category_names import category_tag
+
+    assert category_tag(code) == tag
