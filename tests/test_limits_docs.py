@@ -12,6 +12,7 @@ from sqlalchemy import String
 from hub.feed.batches import FeedLimits
 from hub.schema import MAX_RECORD_CHARS, text_limits
 from hub.store.models import Instrument, OwnerUnit
+from hub.web.request_body import MAX_FORM_BYTES
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
 
@@ -48,6 +49,11 @@ def test_push_docs_state_the_feed_limits_as_configured():
     assert figure("records in one batch")[0] == defaults.max_records
     assert figure("batch applied in the background")[:2] == [defaults.async_records, defaults.async_bytes]
     assert figure("one record")[0] == MAX_RECORD_CHARS
+
+
+def test_operations_docs_state_the_default_body_limit():
+    section = _section("operations.md", "Request bodies and slow clients")
+    assert f"at most {MAX_FORM_BYTES:,} bytes" in section
 
 
 #: Common field → (table, column) it is stored in.

@@ -13,6 +13,8 @@ Config keys (besides Flask's own):
   store's URL; "" keeps them in each process's memory only, as tests do unless they name one)
 - PUBLIC_URL: the hub's public address (hub.web.public_url; default HUB_PUBLIC_URL, else the request's)
 - EXPORT_SLOTS: exports this process sends at once (hub.web.slots; default HUB_EXPORT_SLOTS, else 3)
+- MAX_CONTENT_LENGTH: Flask's; the largest body of a route without a limit of its own
+  (hub.web.request_body.MAX_FORM_BYTES, 1 MiB, unless given)
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def _load(spec: str):
 def create_app(config: dict | None = None) -> Flask:
     from hub.store.db import Store
     from hub.auth import web as auth_web
-    from hub.web import api, errors, headers, public_url, slots, urls
+    from hub.web import api, errors, headers, public_url, request_body, slots, urls
     from hub.web.ui import i18n
 
     app = Flask(__name__)
@@ -60,6 +62,7 @@ def create_app(config: dict | None = None) -> Flask:
         app.config.update(config)
     app.config["SECRET_KEY"] = _secret_key(app.config)
     public_url.init_app(app)  # the address absolute URLs are built on (hub.web.public_url)
+    request_body.init_app(app)  # no route reads a body larger than a form unless it says so
     store = app.config.get("STORE")
     if store is None:
         url = app.config.get("DATABASE_URL")

@@ -63,7 +63,7 @@ def get_cluster(instrument_id):
 @bp.route("/decisions", methods=["POST"])
 @bp.arguments(DecisionIn)
 @bp.response(201, DecisionOut)
-@bp.documented((404, "No such instrument"))
+@bp.documented((404, "No such instrument"), (415, "A body sent as another type than JSON"))
 @require("admin")
 def post_decision(body):
     """Confirm that two records are one instrument, or split them; audited, and kept through every later harvest."""
@@ -80,7 +80,7 @@ def post_decision(body):
 @bp.route("/cluster-decisions", methods=["POST"])
 @bp.arguments(ClusterDecisionIn)
 @bp.response(201, ClusterDecisionOut)
-@bp.documented((404, "No such cluster"))
+@bp.documented((404, "No such cluster"), (415, "A body sent as another type than JSON"))
 @require("admin")
 def post_cluster_decision(body):
     """Confirm a whole cluster, split it, or detach one record from it (hub.dedup.review, as the admin pages)."""

@@ -1,4 +1,11 @@
-"""A request body read within a size limit, gzip-compressed or not (docs/push.md "Limits").
+"""Request bodies within a size limit: the app's default for every route, and a pushed batch read
+within its own, gzip-compressed or not (docs/push.md "Limits", docs/operations.md "Request bodies").
+
+Every route without a limit of its own reads at most `MAX_FORM_BYTES` (Flask's MAX_CONTENT_LENGTH,
+set by `init_app`): a larger body is refused with 413 from its Content-Length, unread, or as soon as
+a body without one passes it. Werkzeug spools a multipart file part to a temporary file whatever its
+size, so the public `POST /oai` took gigabytes to the server's disk. A route that takes more says so
+on its request (`request.max_content_length`), as `read_body` and the evaluation API do.
 
 `Content-Encoding: gzip` (or `x-gzip`) is inflated as it is read, chunk by chunk, with the output of
 each step capped at what the limit still allows: a gzip bomb (a few kilobytes that inflate to
@@ -16,6 +23,9 @@ from flask import request
 from hub.web.errors import Problem
 
 _CHUNK = 1024 * 1024
+#: The largest body of any route without a limit of its own: the hub's forms and JSON requests are a
+#: few hundred bytes (a token, a reason of at most 500 characters, an OAI-PMH resumption token).
+MAX_FORM_BYTES = 1024 * 1024
 #: Content-Encoding values a push may carry → whether the body is gzip.
 ENCODINGS = {"identity": False, "gzip": True, "x-gzip": True}
 
@@ -29,6 +39,9 @@ def read_body(limit: int) -> bytes:
     declared = request.content_length
     if declared is not None and declared > limit:
         raise Problem(413, too_large, limit=limit)
+    # This route's limit instead of the app's default; one byte over it, so that the loop below sees
+    # a body past the limit and answers in its own words (Werkzeug's stream would refuse the read).
+    request.max_content_length = limit + 1
     inflater = zlib.decompressobj(wbits=31) if gzipped else None  # 31: a gzip header and trailer
     stream, parts, size, read = request.stream, [], 0, 0
     while True:
@@ -86,3 +99,9 @@ def _inflate(inflater, chunk: bytes, room: int, too_large: str, limit: int) -> b
         if inflater.eof and inflater.unused_data:
             raise Problem(400, "the gzip body has data after its end; send one gzip member")
     return b"".join(out)
+
+
+def init_app(app) -> None:
+    """Every route's default limit, unless the app's config names its own."""
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES

@@ -35,6 +35,8 @@ NUMBERS: dict[str, str] = {
     "huge_int": "10000000000000000001",
     "int32_overflow": "2147483648",
     "int64_overflow": "9223372036854775808",
+    # more digits than Python's decimal context carries (28): an amount rounded to fen overflows it
+    "beyond_decimal_precision": "9" * 35,
     "negative": "-1",
     "float": "1.5",
     "exponent": "1e309",

@@ -34,7 +34,7 @@ VALUES = {
     f"text:{k}": TEXT[k]
     for k in ("nul", "control_chars", "xml_illegal", "lone_surrogate", "cr_lf", "sql_quote", "fts_syntax", "zero_width")
 }
-VALUES |= {f"number:{k}": NUMBERS[k] for k in ("huge_int", "int64_overflow", "exponent", "nan")}
+VALUES |= {f"number:{k}": NUMBERS[k] for k in ("huge_int", "int64_overflow", "beyond_decimal_precision", "exponent", "nan")}
 
 
 @pytest.fixture(scope="module", params=BACKENDS)

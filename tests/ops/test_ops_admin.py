@@ -204,6 +204,19 @@ def test_harvest_now_is_queued_for_the_scheduler_never_run_in_the_request(client
     assert client.post("/api/v1/admin/networks/420000/harvest", json={"full": "yes"}, headers=bearer(admin)).status_code == 400
 
 
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+def test_a_full_harvest_asked_for_in_a_body_that_is_not_json_is_refused_not_queued_as_incremental(client, store, admin, content_type):
+    """{"full": true} sent as text/plain (curl's -d without a header sends a form) was read as no body
+    at all: 202, and an incremental harvest queued instead of the full listing asked for."""
+    r = client.post("/api/v1/admin/networks/420000/harvest", data='{"full": true}', content_type=content_type, headers=bearer(admin))
+    assert r.status_code == 415, r.get_json()
+    assert "application/json" in r.get_json()["detail"]
+    with store.read() as conn:
+        assert conn.execute(select(NetworkSchedule.__table__.c.requested_at).where(NetworkSchedule.network == "420000")).scalar() is None
+    # No body at all still asks for an incremental harvest, as documented.
+    assert client.post("/api/v1/admin/networks/420000/harvest", headers=bearer(admin)).status_code == 202
+
+
 def test_confirming_a_held_withdrawal_tombstones_the_instruments(client, store, admin, filled):
     client.post("/admin/login", data={"token": admin})
     page = client.get("/admin").get_data(as_text=True)

@@ -22,7 +22,19 @@ def test_amounts(typed, yuan):
     assert str(to_yuan(typed)) == yuan
 
 
-@pytest.mark.parametrize("typed", ["lots", "50万美元", "", "1.2.3", "-5"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "lots",
+        "50万美元",
+        "",
+        "1.2.3",
+        "-5",
+        # more digits than decimal arithmetic carries (28): rounding to fen failed with a 500
+        pytest.param("9" * 35, id="35 digits"),
+        pytest.param("9" * 30 + "亿", id="30 digits of 亿"),
+    ],
+)
 def test_not_amounts(typed):
     with pytest.raises(AmountError):
         to_yuan(typed)

@@ -4,6 +4,7 @@ tombstone's 410, the language cookie, statistics figures and their charts."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin, urlsplit
 
 import pytest
 
@@ -211,7 +212,7 @@ def test_switching_language_on_a_record_keeps_the_way_back_to_its_search(client)
 
     came_from = "http://localhost/?q=%E7%94%B5%E9%95%9C&page=2&lang=zh"
     first = html.fromstring(client.get("/instruments/370000:UI0021", headers={"Referer": came_from}).data)
-    switch = first.get_element_by_id("lang-switch").get("href")
+    switch = urljoin("http://localhost/instruments/370000:UI0021", first.get_element_by_id("lang-switch").get("href"))
     again = html.fromstring(client.get(switch, headers={"Referer": "http://localhost/instruments/370000:UI0021"}).data)
     assert again.get("lang") == "en"
     # Back to the same search, in the language now chosen (the search's own lang=zh is not carried).
@@ -221,3 +222,24 @@ def test_switching_language_on_a_record_keeps_the_way_back_to_its_search(client)
         odd = html.fromstring(client.get("/instruments/370000:UI0021", query_string={"back": back}).data)
         href = odd.get_element_by_id("back-to-search").get("href")
         assert href == "/" or (href.startswith("/?") and "evil.example/" not in href), (back, href)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        pytest.param("/%5Cevil.example", id="backslash: a browser reads /\\ as //"),
+        pytest.param("/%2F%2Fevil.example/x", id="two slashes"),
+        pytest.param("/instruments/370000:UI0021?q=x", id="a page of the hub"),
+    ],
+)
+def test_the_language_link_never_leaves_the_hub(client, path):
+    """The 404 page of https://hub/%5Cevil.example offered its English version at
+    href="/\\evil.example?lang=en", which a browser reads as //evil.example: a link to another site,
+    shown on the hub's own page, for anyone to send around."""
+    from lxml import html
+
+    href = html.fromstring(client.get(path).data).get_element_by_id("lang-switch").get("href")
+    # As a browser resolves it: against the page's address, a backslash read as a slash.
+    target = urlsplit(urljoin(f"http://localhost{path}", href.replace("\\", "/")))
+    assert target.netloc == "localhost", href
+    assert "lang=en" in target.query

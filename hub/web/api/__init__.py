@@ -10,6 +10,7 @@ from __future__ import annotations
 import flask_smorest
 from flask import request
 from marshmallow import RAISE, Schema
+from webargs.core import is_json
 from webargs.flaskparser import FlaskParser
 
 from hub.web.errors import Problem
@@ -24,6 +25,21 @@ class _Parser(FlaskParser):
     DEFAULT_VALIDATION_STATUS = 400
     # None: let each schema's own Meta.unknown (RAISE) decide, for the query string too.
     DEFAULT_UNKNOWN_BY_LOCATION = {k: None for k in FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION}
+
+    def _raw_load_json(self, req):
+        # webargs reads a body of another type as no body at all: {"full": true} sent as text/plain
+        # (or as curl -d's form) queued an incremental harvest, 202, instead of the full one asked for.
+        if not is_json(req.mimetype) and _has_body(req):
+            raise Problem(
+                415,
+                f"the body is {req.mimetype or 'of no declared type'}; send it as JSON (Content-Type: application/json)",
+                accepted=["application/json"],
+            )
+        return super()._raw_load_json(req)
+
+
+def _has_body(req) -> bool:
+    return bool(req.content_length) or "chunked" in req.headers.get("Transfer-Encoding", "").lower()
 
 
 class NoQuery(Schema):

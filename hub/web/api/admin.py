@@ -141,6 +141,7 @@ def errors(code, page, per_page, job):
 @blp.response(202, HarvestQueued)
 @blp.documented(
     (400, 'The body is not a JSON object like {"full": false}'),
+    (415, "A body sent as another type than JSON (it was read as no body: an incremental harvest)"),
     (404, "No such network in the registry"),
     (409, "The network pushes its data; it cannot be harvested"),
 )

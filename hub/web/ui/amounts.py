@@ -46,4 +46,9 @@ def to_yuan(text: str) -> Decimal:
     unit = UNITS[m.group("unit")]
     if unit is None:
         unit = Decimal(1) if number >= BARE_YUAN_FROM else Decimal(10_000)
-    return (number * unit).quantize(Decimal("0.01"))
+    try:
+        return (number * unit).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        # More digits than decimal arithmetic carries (28): no amount anyone means, and the page's
+        # answer to it was a 500.
+        raise AmountError(text) from None

@@ -53,12 +53,16 @@ def _category_name(code) -> str:
 @bp.app_template_global()
 def switch_lang_url() -> str:
     """This page in the other language (the rest of the query string kept, and what the page asked
-    to carry along in `g.lang_switch_keeps`: a record's way back to its search)."""
+    to carry along in `g.lang_switch_keeps`: a record's way back to its search).
+
+    A query alone, never a path: the browser keeps the page's own address. The path is the client's
+    to choose, and on the 404 page of /%5Cevil.example it made href="/\\evil.example?lang=en", which
+    browsers read as //evil.example: a link off the hub on the hub's own page."""
     keeps = g.get("lang_switch_keeps") or {}
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang" and k not in keeps]
     args += list(keeps.items())
     args.append(("lang", "en" if g.get("lang", i18n.DEFAULT_LANG) == "zh" else "zh"))
-    return f"{request.path}?{urlencode(args)}"
+    return f"?{urlencode(args)}"
 
 
 def _load(params: dict):
