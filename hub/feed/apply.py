@@ -112,7 +112,11 @@ def apply(store, settings, network, batch_id: str) -> None:
                 fence=fence,
             )
             outcome.withdrawal = dict(
-                action=enforced.decision.action, reason=enforced.decision.reason, absent=enforced.absent, active_before=active_before
+                action=enforced.decision.action,
+                reason=enforced.decision.reason,
+                absent=enforced.absent,
+                active_before=active_before,
+                superseded=enforced.superseded,
             )
             if enforced.hold is not None:
                 outcome.withdrawal["hold"] = enforced.hold
