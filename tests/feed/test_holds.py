@@ -1,6 +1,7 @@
 """Withdrawal holds of pushed snapshots through the HTTP API, as a steward and the national centre's
 operator meet them: one pending decision a network, and who decided it by name."""
 
+from hub.auth.tokens import create_token
 from hub.feed import samples
 from tests.feed.conftest import auth
 
@@ -50,3 +51,15 @@ def test_a_snapshot_the_guard_distrusts_leaves_the_waiting_hold(push, client, to
     assert cut["withdrawal"]["action"] == "skip" and cut["withdrawal"]["superseded"] == [], cut["withdrawal"]
     assert list(_holds(client, tokens["admin"], "held")) == [held]
 
+
+def test_a_hold_decision_names_the_operator_by_label_and_token_id(push, client, store):
+    """The audit of a hold decision said only `c27de4aa`; the centre knows its operators by name."""
+    push("440000", samples.guangdong_csv(10))
+    hold = push("440000", samples.guangdong_csv(5), mode="snapshot").get_json()["withdrawal"]["hold"]
+    info, operator = create_token(store, "admin", label="国家中心值班员")
+    decided = client.post(f"/api/v1/holds/{hold}/reject", headers=auth(operator)).get_json()
+    assert (decided["decided_by"], decided["decided_by_label"]) == (info.id, "国家中心值班员"), decided
+    (entry,) = client.get("/api/v1/audit?action=hold.reject", headers=auth(operator)).get_json()["entries"]
+    assert entry["actor"] == info.id and entry["detail"]["actor_label"] == "国家中心值班员", entry
+    again = client.post(f"/api/v1/holds/{hold}/confirm", headers=auth(operator))
+    assert again.status_code == 409 and f"国家中心值班员 ({info.id})" in again.get_json()["detail"], again.get_json()
