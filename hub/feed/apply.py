@@ -72,6 +72,8 @@ class _Outcome:
     counts: Counts = field(default_factory=Counts)
     without_id: int = 0
     not_found: list = field(default_factory=list)
+    #: Where a table's header came again (`parse.repeats_header`): rows that are no record, so not counted.
+    repeated_headers: list = field(default_factory=list)
     withdrawal: dict | None = None
     #: The body ended inside a record: a snapshot then withdraws nothing (design rule 1).
     cut: bool = False
@@ -197,6 +199,9 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
     records = []
     for item in chunk:
         outcome.cut = outcome.cut or item.cut
+        if item.repeats_header:
+            outcome.repeated_headers.append(item.where)
+            continue
         sid, problem = _source_id(item, mapping, id_path, batch.mode)
         if problem:
             outcome.without_id += 1
@@ -301,5 +306,6 @@ def _outcome_dict(outcome: _Outcome, checked: bool = True) -> dict:
         counts=_counts(outcome.counts, checked),
         without_id=outcome.without_id,
         not_found=outcome.not_found[:1000],
+        repeated_headers=outcome.repeated_headers[:1000],
         withdrawal=outcome.withdrawal,
     )
