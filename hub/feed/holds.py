@@ -56,8 +56,12 @@ def list_holds(conn, state: str | None = "held") -> list[dict]:
     return [_as_dict(r) for r in conn.execute(query)]
 
 
-def get_hold(conn, hold_id: int) -> dict:
-    row = conn.execute(_holds().where(HOLDS.c.id == hold_id)).first()
+def get_hold(conn, hold_id: int, *, lock: bool = False) -> dict:
+    """The hold; `lock` (inside a write transaction): its row locked until the transaction ends."""
+    query = _holds().where(HOLDS.c.id == hold_id)
+    if lock:
+        query = query.with_for_update(of=HOLDS)
+    row = conn.execute(query).first()
     if row is None:
         raise HoldError(404, f"no withdrawal hold {hold_id}")
     return _as_dict(row)
@@ -68,7 +72,9 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
     if decision not in ("confirm", "reject"):
         raise HoldError(400, f"decision must be confirm or reject, got {decision!r}")
     with store.write() as conn:
-        hold = get_hold(conn, hold_id)
+        # Locked: a newer listing superseding it (hub.harvest.guard) or another operator deciding it
+        # waits for this decision and then finds it decided, never the reverse half-way.
+        hold = get_hold(conn, hold_id, lock=True)
         if hold["state"] != "held":
             raise HoldError(409, f"hold {hold_id} was already {hold['state']} by {decider(hold)}")
         withdrawn = []

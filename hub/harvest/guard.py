@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 
 from hub.auth import audit
 from hub.clock import now
@@ -125,14 +125,13 @@ def _supersede_waiting(conn, job, batch_id: str | None, *, pending: int | None) 
     """Close the network's holds still waiting for a decision, but `pending` (the hold `job` just
     made): `job`'s listing (a pushed snapshot's batch, or a harvest) replaces the one they were made
     from. Return their ids."""
-    query = select(HOLDS.c.id).where(HOLDS.c.network == job.network, HOLDS.c.state == "held").order_by(HOLDS.c.id)
-    if pending is not None:
-        query = query.where(HOLDS.c.id != pending)
-    waiting = list(conn.execute(query).scalars())
-    if not waiting:
-        return []
     by = f"batch {batch_id}" if batch_id else f"harvest job {job.id}"
-    conn.execute(update(HOLDS).where(HOLDS.c.id.in_(waiting)).values(state="superseded", decided_by=by, decided_at=now()))
+    # One statement that reads and closes: a hold an operator decided meanwhile (its row locked by
+    # `hub.feed.holds.decide`) is no longer `held` when PostgreSQL re-reads it, and is left alone.
+    closing = update(HOLDS).where(HOLDS.c.network == job.network, HOLDS.c.state == "held")
+    if pending is not None:
+        closing = closing.where(HOLDS.c.id != pending)
+    waiting = sorted(conn.execute(closing.values(state="superseded", decided_by=by, decided_at=now()).returning(HOLDS.c.id)).scalars())
     for hold_id in waiting:
         audit.record(
             conn,
