@@ -42,6 +42,8 @@ AUDIT_IDS = 500
 #: large (hostile) records is then applied a few records at a time, not all at once (docs/push.md
 #: "Limits" has the measured peak).
 CHUNK_CHARS = 4_000_000
+#: Body formats whose records are rows under a header, which a file may repeat (`Mapping.repeats_header`).
+TABLES = ("csv", "xlsx")
 
 
 def _chunks(items, size, max_chars=CHUNK_CHARS):
@@ -72,7 +74,7 @@ class _Outcome:
     counts: Counts = field(default_factory=Counts)
     without_id: int = 0
     not_found: list = field(default_factory=list)
-    #: Where a table's header came again (`parse.repeats_header`): rows that are no record, so not counted.
+    #: Where a table's header came again (`Mapping.repeats_header`): rows that are no record, so not counted.
     repeated_headers: list = field(default_factory=list)
     withdrawal: dict | None = None
     #: The body ended inside a record: a snapshot then withdraws nothing (design rule 1).
@@ -199,7 +201,7 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
     records = []
     for item in chunk:
         outcome.cut = outcome.cut or item.cut
-        if item.repeats_header:
+        if batch.format in TABLES and item.problem is None and mapping.repeats_header(item.payload):
             outcome.repeated_headers.append(item.where)
             continue
         sid, problem = _source_id(item, mapping, id_path, batch.mode)

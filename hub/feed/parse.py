@@ -83,8 +83,6 @@ class Item:
     cut: bool = False
     #: 1-based position in a JSON array whose records share lines (one written on a single line).
     element: int | None = None
-    #: A table row that is the header again (two exports joined into one file): no record at all.
-    repeats_header: bool = False
 
     @property
     def where(self) -> str:
@@ -319,14 +317,6 @@ def _header(rows) -> tuple[list[str], int]:
     return header, line
 
 
-def repeats_header(cells: dict) -> bool:
-    """A row whose every cell holds its own column's name is the header met again — two exports
-    joined into one file, a sheet that repeats its header — not a record that failed its checks.
-    Only an exact repeat counts: a row of other names (an English row under the Chinese one) is the
-    mapping's to know, and a record whose one cell happens to equal its column name is still a record."""
-    return bool(cells) and all(isinstance(name, str) and str(value).strip() == name for name, value in cells.items())
-
-
 def _scan_csv(body, content_type, override):
     text, enc = _csv_text(body, content_type, override)
     rows = _csv_rows(text)
@@ -352,8 +342,7 @@ def _read_csv(body, scanned):
             problem = f"the row has {len(cells)} cells but the header has {len(header)} columns"
             last = Item(dict(zip(header, cells)), line, problem)
         else:
-            payload = dict(zip(header, cells))
-            last = Item(payload, line, repeats_header=repeats_header(payload))
+            last = Item(dict(zip(header, cells)), line)
     if last is not None:
         if ends_open and last.problem and len(last.payload) < len(header):
             last.problem += "; the body ends inside this row: the file was cut short"
@@ -478,7 +467,7 @@ def _scan_xlsx(body, content_type, override):
 
 def _read_xlsx(body, scanned):
     for row in _xlsx_rows(body):
-        yield Item(row.cells, row.number, row.problem, repeats_header=row.problem is None and repeats_header(row.cells))
+        yield Item(row.cells, row.number, row.problem)
 
 
 _SCANNERS = {"json": _scan_json, "csv": _scan_csv, "xml": _scan_xml, "xlsx": _scan_xlsx}
