@@ -1,8 +1,14 @@
 """Withdrawal holds of pushed snapshots through the HTTP API, as a steward and the national centre's
 operator meet them: one pending decision a network, and who decided it by name."""
 
+import threading
+
+import pytest
+from sqlalchemy import update
+
 from hub.auth.tokens import create_token
 from hub.feed import samples
+from hub.feed.holds import HOLDS, get_hold
 from tests.feed.conftest import auth
 
 
@@ -63,3 +69,26 @@ def test_a_hold_decision_names_the_operator_by_label_and_token_id(push, client, 
     assert entry["actor"] == info.id and entry["detail"]["actor_label"] == "国家中心值班员", entry
     again = client.post(f"/api/v1/holds/{hold}/confirm", headers=auth(operator))
     assert again.status_code == 409 and f"国家中心值班员 ({info.id})" in again.get_json()["detail"], again.get_json()
+
+
+def test_a_snapshot_does_not_supersede_a_hold_an_operator_is_deciding(push, client, tokens, store):
+    """PostgreSQL: an operator's decision holds the hold's row while a new short snapshot arrives.
+    The snapshot waits for it, then leaves the decided hold decided and opens the one pending hold;
+    before the lock, the superseding write overwrote a confirmation made between its read and write."""
+    if store.dialect != "postgresql":
+        pytest.skip("SQLite's one write lock already serialises the two")
+    push("440000", samples.guangdong_csv(10))
+    deciding = push("440000", samples.guangdong_csv(5), mode="snapshot").get_json()["withdrawal"]["hold"]
+    answers = {}
+    with store.write() as conn:
+        get_hold(conn, deciding, lock=True)  # as holds.decide does first
+        sender = threading.Thread(target=lambda: answers.update(second=push("440000", samples.guangdong_csv(5), mode="snapshot")))
+        sender.start()
+        sender.join(timeout=3)
+        assert sender.is_alive(), "the snapshot did not wait for the decision: the test proved nothing"
+        conn.execute(update(HOLDS).where(HOLDS.c.id == deciding).values(state="rejected", decided_by="operator"))
+    sender.join(timeout=60)
+    second = answers["second"].get_json()
+    assert second["withdrawal"]["superseded"] == [], second["withdrawal"]
+    states = {h["id"]: h["state"] for h in _holds(client, tokens["admin"]).values()}
+    assert states == {deciding: "rejected", second["withdrawal"]["hold"]: "held"}, states
