@@ -74,6 +74,8 @@ class _Outcome:
     counts: Counts = field(default_factory=Counts)
     without_id: int = 0
     not_found: list = field(default_factory=list)
+    #: Ids of the deletions met so far: a later deletion of one is the writer's repeat, not also not found.
+    deletions_met: set = field(default_factory=set)
     #: Where a table's header came again (`Mapping.repeats_header`): rows that are no record, so not counted.
     repeated_headers: list = field(default_factory=list)
     withdrawal: dict | None = None
@@ -270,7 +272,9 @@ def _value_at(payload: dict, path: str) -> str | None:
 
 def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
     # An id no store can hold is the writer's to reject; asking the store about it would fail the batch.
-    ids = {f"{network}:{sid}": sid for sid in source_ids if storable(sid)}
+    # One met in an earlier chunk is the writer's repeat, whatever the store says of it now.
+    ids = {f"{network}:{sid}": sid for sid in source_ids if storable(sid) and sid not in outcome.deletions_met}
+    outcome.deletions_met.update(source_ids)
     if not ids:
         return
     active = set(
