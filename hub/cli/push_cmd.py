@@ -85,6 +85,8 @@ def print_report(report: dict) -> None:
         click.echo(f"withdrawal: {w['action']} — {w['reason']}" + (f" (hold {w['hold']})" if w.get("hold") else ""))
     if report.get("not_found"):
         click.echo(f"not found (nothing to delete): {', '.join(report['not_found'][:20])}")
+    if report.get("repeated_headers"):
+        click.echo(f"header repeated (not a record): {', '.join(report['repeated_headers'][:20])}")
     if report.get("message"):
         click.echo(f"message: {report['message']}")
     if report.get("rejected"):

@@ -42,6 +42,8 @@ AUDIT_IDS = 500
 #: large (hostile) records is then applied a few records at a time, not all at once (docs/push.md
 #: "Limits" has the measured peak).
 CHUNK_CHARS = 4_000_000
+#: Body formats whose records are rows under a header, which a file may repeat (`Mapping.repeats_header`).
+TABLES = ("csv", "xlsx")
 
 
 def _chunks(items, size, max_chars=CHUNK_CHARS):
@@ -72,6 +74,10 @@ class _Outcome:
     counts: Counts = field(default_factory=Counts)
     without_id: int = 0
     not_found: list = field(default_factory=list)
+    #: Ids of the deletions met so far: a later deletion of one is the writer's repeat, not also not found.
+    deletions_met: set = field(default_factory=set)
+    #: Where a table's header came again (`Mapping.repeats_header`): rows that are no record, so not counted.
+    repeated_headers: list = field(default_factory=list)
     withdrawal: dict | None = None
     #: The body ended inside a record: a snapshot then withdraws nothing (design rule 1).
     cut: bool = False
@@ -112,7 +118,11 @@ def apply(store, settings, network, batch_id: str) -> None:
                 fence=fence,
             )
             outcome.withdrawal = dict(
-                action=enforced.decision.action, reason=enforced.decision.reason, absent=enforced.absent, active_before=active_before
+                action=enforced.decision.action,
+                reason=enforced.decision.reason,
+                absent=enforced.absent,
+                active_before=active_before,
+                superseded=enforced.superseded,
             )
             if enforced.hold is not None:
                 outcome.withdrawal["hold"] = enforced.hold
@@ -193,6 +203,9 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
     records = []
     for item in chunk:
         outcome.cut = outcome.cut or item.cut
+        if batch.format in TABLES and item.problem is None and mapping.repeats_header(item.payload):
+            outcome.repeated_headers.append(item.where)
+            continue
         sid, problem = _source_id(item, mapping, id_path, batch.mode)
         if problem:
             outcome.without_id += 1
@@ -259,7 +272,9 @@ def _value_at(payload: dict, path: str) -> str | None:
 
 def _note_unknown(conn, network, source_ids, outcome: _Outcome) -> None:
     # An id no store can hold is the writer's to reject; asking the store about it would fail the batch.
-    ids = {f"{network}:{sid}": sid for sid in source_ids if storable(sid)}
+    # One met in an earlier chunk is the writer's repeat, whatever the store says of it now.
+    ids = {f"{network}:{sid}": sid for sid in source_ids if storable(sid) and sid not in outcome.deletions_met}
+    outcome.deletions_met.update(source_ids)
     if not ids:
         return
     active = set(
@@ -297,5 +312,6 @@ def _outcome_dict(outcome: _Outcome, checked: bool = True) -> dict:
         counts=_counts(outcome.counts, checked),
         without_id=outcome.without_id,
         not_found=outcome.not_found[:1000],
+        repeated_headers=outcome.repeated_headers[:1000],
         withdrawal=outcome.withdrawal,
     )

@@ -3,7 +3,9 @@
 A hold comes from a pushed snapshot or a full harvest that would have withdrawn more than
 `withdrawal.max_share` of a network. Confirming withdraws the held instruments that are still active
 and have not been seen again since the hold was made (a record re-sent in the meantime is current,
-whatever the old snapshot said). Both decisions are written to the audit log.
+whatever the old snapshot said). Both decisions are written to the audit log, naming the operator by
+token id and by the token's label (the id is what the log is searched by, the label who it is). A
+hold a newer listing closed before anyone decided it is `superseded` (`hub.harvest.guard`).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from hub.auth import audit
+from hub.auth.tokens import TOKENS
 from hub.errors import HubError
 from hub.clock import now
 from hub.feed.models import BATCHES
@@ -34,15 +37,31 @@ def _as_dict(row) -> dict:
     return d
 
 
+def _holds():
+    # A token's label is set when it is made and never changed, so reading it now tells who decided.
+    # Holds a newer listing superseded are decided by a batch or a job, no token: no label.
+    return select(HOLDS, TOKENS.c.label.label("decided_by_label")).outerjoin(TOKENS, TOKENS.c.id == HOLDS.c.decided_by)
+
+
+def decider(hold: dict) -> str:
+    """Who decided `hold`, as a person reads it: the token's label and id, or the superseding batch."""
+    label = hold.get("decided_by_label")
+    return f"{label} ({hold['decided_by']})" if label else str(hold["decided_by"])
+
+
 def list_holds(conn, state: str | None = "held") -> list[dict]:
-    query = select(HOLDS).order_by(HOLDS.c.id.desc())
+    query = _holds().order_by(HOLDS.c.id.desc())
     if state:
         query = query.where(HOLDS.c.state == state)
     return [_as_dict(r) for r in conn.execute(query)]
 
 
-def get_hold(conn, hold_id: int) -> dict:
-    row = conn.execute(select(HOLDS).where(HOLDS.c.id == hold_id)).first()
+def get_hold(conn, hold_id: int, *, lock: bool = False) -> dict:
+    """The hold; `lock` (inside a write transaction): its row locked until the transaction ends."""
+    query = _holds().where(HOLDS.c.id == hold_id)
+    if lock:
+        query = query.with_for_update(of=HOLDS)
+    row = conn.execute(query).first()
     if row is None:
         raise HoldError(404, f"no withdrawal hold {hold_id}")
     return _as_dict(row)
@@ -53,9 +72,11 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
     if decision not in ("confirm", "reject"):
         raise HoldError(400, f"decision must be confirm or reject, got {decision!r}")
     with store.write() as conn:
-        hold = get_hold(conn, hold_id)
+        # Locked: a newer listing superseding it (hub.harvest.guard) or another operator deciding it
+        # waits for this decision and then finds it decided, never the reverse half-way.
+        hold = get_hold(conn, hold_id, lock=True)
         if hold["state"] != "held":
-            raise HoldError(409, f"hold {hold_id} was already {hold['state']} by {hold['decided_by']}")
+            raise HoldError(409, f"hold {hold_id} was already {hold['state']} by {decider(hold)}")
         withdrawn = []
         if decision == "confirm":
             batch_id = _batch_of_job(conn, hold["job_id"])
@@ -79,7 +100,12 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
             network=hold["network"],
             batch_id=_batch_of_job(conn, hold["job_id"]),
             target=f"hold:{hold_id}",
-            detail=dict(held=hold["count"], withdrawn=len(withdrawn), withdrawn_ids=withdrawn[:500]),
+            detail=dict(
+                actor_label=conn.execute(select(TOKENS.c.label).where(TOKENS.c.id == actor)).scalar(),
+                held=hold["count"],
+                withdrawn=len(withdrawn),
+                withdrawn_ids=withdrawn[:500],
+            ),
         )
         hold = get_hold(conn, hold_id)
     hold["withdrawn"] = withdrawn

@@ -41,6 +41,7 @@ def build_report(conn, batch_id: str) -> dict | None:
         counts=outcome.get("counts"),
         withdrawal=outcome.get("withdrawal"),
         not_found=outcome.get("not_found", []),
+        repeated_headers=outcome.get("repeated_headers", []),
         message=outcome.get("message"),
         attempts=b.attempts,
         rejected=[],

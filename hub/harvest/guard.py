@@ -4,14 +4,20 @@ of a full listing, harvested or pushed as a snapshot (`enforce`).
 Withdrawal by absence happens only after a complete, error-free full listing that is not suspicious,
 and never for more than `max_share` of the network's active instruments in one run unless an operator
 confirms: beyond that share the withdrawals are held, not applied.
+
+A network has at most one pending hold: a later listing the guard trusts is the network's latest word,
+so it closes the hold left waiting (state `superseded`, decided by the newer batch or harvest job,
+written to the audit log) before it withdraws, holds anew or finds nothing absent. Two holds side by
+side could be decided against each other — one confirmed, the other rejected — over one catalogue.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
+from hub.auth import audit
 from hub.clock import now
 from hub.store.hooks import instruments_changed
 from hub.store.listings import absent_from, settle
@@ -69,6 +75,7 @@ class Enforced:
     decision: Decision
     absent: int  # records the listing lacked
     hold: int | None  # the withdrawal hold written, when the decision was "hold"
+    superseded: list[int]  # the holds left waiting that this listing closed
 
 
 def enforce(store, job, writer, *, complete: bool, active_before: int, withdrawal: dict, reason: str, fence=lambda conn: None) -> Enforced:
@@ -110,4 +117,33 @@ def enforce(store, job, writer, *, complete: bool, active_before: int, withdrawa
         if decision.action in SETTLED:
             # The listing is on record; the absent records it leaves active are marked as such.
             settle(conn, job.network, job.id, absent if decision.action == "hold" else [], now())
-    return Enforced(decision, len(absent), hold)
+        superseded = _supersede_waiting(conn, job, writer.provenance.batch_id, pending=hold) if decision.action in SETTLED else []
+    return Enforced(decision, len(absent), hold, superseded)
+
+
+def _supersede_waiting(conn, job, batch_id: str | None, *, pending: int | None) -> list[int]:
+    """Close the network's holds still waiting for a decision, but `pending` (the hold `job` just
+    made): `job`'s listing (a pushed snapshot's batch, or a harvest) replaces the one they were made
+    from. Return their ids."""
+    by = f"batch {batch_id}" if batch_id else f"harvest job {job.id}"
+    # One statement that reads and closes: a hold an operator decided meanwhile (its row locked by
+    # `hub.feed.holds.decide`) is no longer `held` when PostgreSQL re-reads it, and is left alone.
+    closing = update(HOLDS).where(HOLDS.c.network == job.network, HOLDS.c.state == "held")
+    if pending is not None:
+        closing = closing.where(HOLDS.c.id != pending)
+    waiting = sorted(conn.execute(closing.values(state="superseded", decided_by=by, decided_at=now()).returning(HOLDS.c.id)).scalars())
+    for hold_id in waiting:
+        audit.record(
+            conn,
+            actor=by,
+            role=None,
+            action="hold.supersede",
+            network=job.network,
+            batch_id=batch_id,
+            target=f"hold:{hold_id}",
+            detail=dict(
+                reason=f"a newer complete listing ({by}) replaced the one this hold was made from; nothing withdrawn",
+                pending=pending,
+            ),
+        )
+    return waiting

@@ -48,7 +48,7 @@ __all__ = [
 JOBS = cast(Table, HarvestJob.__table__)
 COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")
 #: Counts reported but not kept in columns of their own (see `Counts.as_dict`).
-EXTRA_COUNTS = ("warnings", "repeated", "deleted")
+EXTRA_COUNTS = ("warnings", "repeated", "deleted", "not_found")
 #: A running job whose heartbeat is older than this is presumed dead, whatever host it ran on.
 STALE_AFTER = timedelta(minutes=15)
 HOST = socket.gethostname()
@@ -62,8 +62,11 @@ class CountsMismatch(HubError):
 class Counts:
     """What became of the records of a run or a batch. Every record read is exactly one of: created,
     updated, unchanged, rejected (with an error row), repeated (its id came earlier in the same run or
-    batch: an error row naming the first) or deleted (an explicit deletion). `withdrawn` counts
-    tombstones, by deletion or by absence; `warnings` values dropped from records that were taken."""
+    batch: an error row naming the first), deleted (an explicit deletion that withdrew an active
+    instrument) or not found (an explicit deletion of an id with no active instrument: nothing to
+    withdraw, and nothing wrong at the source — a deletion resent finds nothing the second time — so
+    not a rejection). `withdrawn` counts tombstones, by deletion or by absence; `warnings` values
+    dropped from records that were taken."""
 
     fetched: int = 0
     created: int = 0
@@ -74,6 +77,7 @@ class Counts:
     warnings: int = 0
     repeated: int = 0
     deleted: int = 0
+    not_found: int = 0
 
     def add(self, other: "Counts") -> None:
         for name in (*COUNTS, *EXTRA_COUNTS):
@@ -87,7 +91,7 @@ class Counts:
         return out
 
     def accounted(self) -> int:
-        return self.created + self.updated + self.unchanged + self.rejected + self.repeated + self.deleted
+        return self.created + self.updated + self.unchanged + self.rejected + self.repeated + self.deleted + self.not_found
 
     def check(self, what: str = "run") -> "Counts":
         """Raise `CountsMismatch` unless every record read is counted once (called wherever a job's
@@ -96,7 +100,7 @@ class Counts:
             raise CountsMismatch(
                 f"the counts of this {what} do not add up: fetched {self.fetched} ≠ created {self.created} + updated "
                 f"{self.updated} + unchanged {self.unchanged} + rejected {self.rejected} + repeated {self.repeated} "
-                f"+ deleted {self.deleted}"
+                f"+ deleted {self.deleted} + not found {self.not_found}"
             )
         return self
 

@@ -201,7 +201,7 @@ class Harvester:
                     return RunResult(network.code, kind, job.id, state, job.counts, unchanged, summary, time.perf_counter() - started)
                 if kind == "full":
                     with phases.timing("withdrawals"):
-                        decision = guard.enforce(
+                        enforced = guard.enforce(
                             self.store,
                             job,
                             writer,
@@ -210,9 +210,12 @@ class Harvester:
                             withdrawal=self.settings.withdrawal,
                             reason="absent from a complete listing",
                             fence=fence,
-                        ).decision
+                        )
+                    decision = enforced.decision
                     if decision.action != "none":
                         notes.append(decision.reason)
+                    if enforced.superseded:
+                        notes.append(f"this listing superseded the waiting withdrawal hold(s) {', '.join(map(str, enforced.superseded))}")
                     if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
                         state = "failed"  # an empty listing of a network that had instruments is a fault, not news
                 counting = time.perf_counter()  # the block's end counts the network's facets again

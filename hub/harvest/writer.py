@@ -348,6 +348,9 @@ class RecordWriter:
         if batch.deletions:
             withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in batch.deletions], "deleted at source")
             counts.withdrawn += len(withdrawn)
+            # A deletion that found no active instrument withdrew nothing: counted as not found, not deleted.
+            counts.not_found = len(batch.deletions) - len(withdrawn)
+            counts.deleted = len(withdrawn)
         # The rows as written, with what the hooks prepared from them; then the withdrawn, read from
         # the store (a record listed and deleted in the same batch ends withdrawn).
         instruments_changed(conn, changed_ids, batch.hook_data)

@@ -300,6 +300,20 @@ class _Loader:
 # --------------------------------------------------------------------------- the mapping
 
 
+def _header_labels(raw, loader) -> dict[str, frozenset[str]]:
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        loader.fail("header_labels", f"expected column name → label or [labels], got {raw!r}")
+    out = {}
+    for column, labels in raw.items():
+        labels = [labels] if isinstance(labels, str) else labels
+        if not (isinstance(labels, list) and labels and all(isinstance(label, str) and label.strip() for label in labels)):
+            loader.fail(f"header_labels.{column}", f"expected a label or a list of labels (non-empty text), got {raw[column]!r}")
+        out[str(column)] = frozenset(label.strip() for label in labels)
+    return out
+
+
 _INSTRUMENT_TARGETS = _target_paths(InstrumentSchema, _IMPLICIT)
 _SERVICE_TARGETS = _target_paths(ServiceStatsSchema, _SERVICE_IMPLICIT)
 _INSTRUMENT_CHECK = CompiledSchema(InstrumentSchema)
@@ -314,6 +328,10 @@ TOP_KEYS = {
     ),
     "fields": "common-schema field → source",
     "service": "service statistics: {source_id: path, fields: {...}}",
+    "header_labels": (
+        "tables: column name → the other label(s) a second header row gives it (an English row under the Chinese one), "
+        "so that row is reported as a repeated header, not rejected as a record"
+    ),
 }
 
 
@@ -336,6 +354,8 @@ class Mapping:
         self._service_id = _getter(service_id_path) if service_id_path else None
         # Where each target came from, for translating schema problems to the province's naming.
         self._sources = {f.target: f.source for f in fields}
+        #: Column name → the other labels a table's second header row may give it (`header_labels`).
+        self.header_labels: dict[str, frozenset[str]] = {}
 
     @property
     def targets(self) -> list[str]:
@@ -391,7 +411,24 @@ class Mapping:
         digest = hashlib.sha256(data + b"\0" + codes.version().encode() + b"\0" + ENGINE_VERSION.encode()).hexdigest()
         mapping = cls(path, network, raw["family"], source_id, fields, service_fields, service_id, digest, raw.get("description", ""))
         mapping.id_spec = id_spec
+        mapping.header_labels = _header_labels(raw.get("header_labels"), loader)
         return mapping
+
+    # ----------------------------------------------------------------------- tables
+
+    def repeats_header(self, payload) -> bool:
+        """Whether a table row (header cell → cell text) is a header row, not a record: every cell
+        that holds text holds its own column's name or one of its `header_labels`, and at least half
+        the columns hold text. Two exports joined into one file repeat the header; a spreadsheet may
+        carry an English row under the Chinese one. A record cannot pass: its id is no column name.
+        Only the row's own column counts, so a record's one cell that happens to read like another
+        column's name is still a record."""
+        if not isinstance(payload, dict) or not payload:
+            return False
+        filled = {name: str(value).strip() for name, value in payload.items() if value is not None and str(value).strip()}
+        if 2 * len(filled) < len(payload):
+            return False
+        return all(text == name or text in self.header_labels.get(name, ()) for name, text in filled.items())
 
     # ----------------------------------------------------------------------- records
 

@@ -190,7 +190,7 @@ class WithdrawalHold(Base):
     listed: Mapped[int] = mapped_column(Integer)
     active_before: Mapped[int] = mapped_column(Integer)
     instrument_ids: Mapped[list] = mapped_column(JSON)
-    state: Mapped[str] = mapped_column(String(20), default="held")  # held | confirmed | rejected
+    state: Mapped[str] = mapped_column(String(20), default="held")  # held | confirmed | rejected | superseded
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 

@@ -5,7 +5,7 @@
     GET  /api/v1/networks/{code}/batches                                recent batches of {code}
     GET  /api/v1/networks/{code}/batches/{id}                           a batch report
     GET  /api/v1/audit                                                  admin
-    GET  /api/v1/holds[?state=held|confirmed|rejected|all]              admin
+    GET  /api/v1/holds[?state=held|confirmed|rejected|superseded|all]   admin
     GET  /api/v1/holds/{id}                                             admin
     POST /api/v1/holds/{id}/confirm | /reject                           admin
 
@@ -54,7 +54,7 @@ class AuditArgs(Schema):
 
 
 class HoldsArgs(Schema):
-    state = fields.String(load_default="held", validate=validate.OneOf(("held", "confirmed", "rejected", "all")))
+    state = fields.String(load_default="held", validate=validate.OneOf(("held", "confirmed", "rejected", "superseded", "all")))
 
 
 _PUSH_BODY = {

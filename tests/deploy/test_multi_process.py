@@ -214,7 +214,9 @@ def test_two_of_each_process_share_one_database(home, database, sim, tmp_path):
             ).json()
             c = report["counts"]
             assert c["fetched"] == RECORDS, report
-            assert c["created"] + c["updated"] + c["unchanged"] + c["rejected"] + c["repeated"] + c["deleted"] == RECORDS, report
+            assert (
+                c["created"] + c["updated"] + c["unchanged"] + c["rejected"] + c["repeated"] + c["deleted"] + c["not_found"] == RECORDS
+            ), report
         assert active == PUSHES * RECORDS
 
         # No two harvests of one network overlapped (a crashed run ends at its last heartbeat).

@@ -1,5 +1,6 @@
 """Pushed batches through the HTTP API: reports, idempotency, limits, modes, the snapshot guard."""
 
+import dataclasses
 import json
 import os
 
@@ -204,6 +205,37 @@ def test_a_delete_batch_withdraws_and_names_unknown_ids(push, store):
     report = push("110000", json.dumps(ids).encode(), mode="delete", fmt="json", token="bj").get_json()
     assert report["counts"]["withdrawn"] == 2 and report["not_found"] == ["BJ-NOT-THERE"]
     assert _active(store, "110000") == 3
+
+
+def test_a_delete_batch_counts_an_id_it_did_not_find_as_not_found_not_as_deleted(push, store):
+    """A steward deletes one instrument the hub lists and one it never received: the report said
+    2 deleted for 1 withdrawn. Not found is its own count (nothing to fix at the source, and a
+    resent deletion finds nothing the second time), named in `not_found`, never a rejection."""
+    push("440000", samples.guangdong_csv(3))
+    ids = [samples.gd_id(0), "GD-NEVER-PUSHED"]
+    r = push("440000", json.dumps(ids).encode(), mode="delete", fmt="json")
+    report = r.get_json()
+    assert r.status_code == 200 and report["state"] == "done", report
+    c = report["counts"]
+    assert (c["fetched"], c["deleted"], c["withdrawn"], c["not_found"], c["rejected"]) == (2, 1, 1, 1, 0), c
+    assert report["not_found"] == ["GD-NEVER-PUSHED"] and report["rejected"] == []
+    assert _active(store, "440000") == 2
+    again = push("440000", json.dumps(ids).encode(), mode="delete", fmt="json").get_json()
+    c = again["counts"]
+    assert (c["fetched"], c["deleted"], c["withdrawn"], c["not_found"]) == (2, 0, 0, 2), c
+    assert again["not_found"] == [samples.gd_id(0), "GD-NEVER-PUSHED"]
+
+
+def test_an_id_deleted_twice_in_one_batch_is_a_repeat_not_also_not_found(app, push, feed_settings):
+    """Applied a record at a time (chunks of one), the second deletion of an id the first withdrew
+    was counted as a repeat and listed under `not_found` as well: the list and the counts disagreed."""
+    app.config["SETTINGS"] = dataclasses.replace(feed_settings, batch_size=1)
+    push("440000", samples.guangdong_csv(3))
+    ids = [samples.gd_id(0), "GD-NEVER-PUSHED", samples.gd_id(0), "GD-NEVER-PUSHED"]
+    report = push("440000", json.dumps(ids).encode(), mode="delete", fmt="json").get_json()
+    c = report["counts"]
+    assert (c["fetched"], c["deleted"], c["not_found"], c["repeated"]) == (4, 1, 1, 2), c
+    assert report["not_found"] == ["GD-NEVER-PUSHED"], report
 
 
 def test_nrii_xml_is_taken_like_json(push, store):

@@ -137,6 +137,21 @@ def test_a_listing_missing_most_records_is_held_not_withdrawn(harvester, registr
     assert hold.state == "held" and len(hold.instrument_ids) == int(before * 0.6)
 
 
+def test_a_second_short_full_listing_supersedes_the_waiting_hold(harvester, registry, sim, store):
+    """One pending decision a network, harvested or pushed: the newer full listing's hold replaces
+    the one left waiting, which is closed naming the harvest job that superseded it."""
+    network = registry.get("130000")
+    harvester.harvest(network)
+    sim.mutate("130000", delete=int(active(store, "130000") * 0.6))
+    harvester.harvest(network)
+    [again] = harvester.harvest(network, full=True)
+    with store.read() as conn:
+        holds = conn.execute(select(WithdrawalHold.__table__).order_by(WithdrawalHold.id)).all()
+    assert [h.state for h in holds] == ["superseded", "held"], holds
+    assert holds[0].decided_by == f"harvest job {again.job_id}" and holds[1].job_id == again.job_id
+    assert f"superseded the waiting withdrawal hold(s) {holds[0].id}" in again.message
+
+
 def test_bad_records_are_recorded_with_network_record_and_field(harvester, registry, store):
     harvester.harvest(registry.get("370000"))
     with store.read() as conn:

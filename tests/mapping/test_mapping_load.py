@@ -118,6 +118,13 @@ def test_field_mistakes_fail_at_load(tmp_path, extra, key, expected):
         ),
         pytest.param(BASE.replace("source_id: YQBH\n", ""), "source_id", "expected the payload path", id="missing source id"),
         pytest.param("network: [\n", None, "not valid YAML", id="broken YAML"),
+        pytest.param(BASE + "header_labels: [YQBH]\n", "header_labels", "expected column name → label", id="header labels not a mapping"),
+        pytest.param(
+            BASE + "header_labels:\n  YQBH: {en: ID}\n",
+            "header_labels.YQBH",
+            "expected a label or a list of labels",
+            id="header label not text",
+        ),
     ],
 )
 def test_file_mistakes_fail_at_load(tmp_path, text, key, expected):
@@ -156,3 +163,20 @@ def test_digest_changes_with_the_file_and_the_code_tables(tmp_path, monkeypatch)
     path.write_text(BASE, encoding="utf-8")
     monkeypatch.setenv("HUB_HOME", str(home))
     assert Mapping.load(path).digest != first
+
+
+@pytest.mark.parametrize(
+    "row, is_header",
+    [
+        pytest.param({"YQBH": "YQBH", "YQMC": "YQMC", "YZ": "YZ"}, True, id="the header again"),
+        pytest.param({"YQBH": "Instrument ID", "YQMC": "Name", "YZ": "Value"}, True, id="the English row"),
+        pytest.param({"YQBH": "Instrument ID", "YQMC": "Name", "YZ": ""}, True, id="English row, a cell blank"),
+        pytest.param({"YQBH": "Instrument ID", "YQMC": "", "YZ": ""}, False, id="mostly blank: not sure, a record"),
+        pytest.param({"YQBH": "SD001", "YQMC": "Name", "YZ": "Value"}, False, id="a record with an id"),
+        pytest.param({"YQBH": "Name", "YQMC": "Instrument ID", "YZ": "Value"}, False, id="labels of other columns"),
+        pytest.param({"YQBH": "ID", "YQMC": "Name", "YZ": "Value"}, False, id="a label the mapping does not know"),
+    ],
+)
+def test_a_header_row_is_told_from_a_record(tmp_path, row, is_header):
+    path = write(tmp_path, BASE + "header_labels:\n  YQBH: Instrument ID\n  YQMC: [Name, 名称]\n  YZ: Value\n")
+    assert Mapping.load(path).repeats_header(row) is is_header
