@@ -6,17 +6,19 @@ and have not been seen again since the hold was made (a record re-sent in the me
 whatever the old snapshot said). Both decisions are written to the audit log, naming the operator by
 token id and by the token's label (the id is what the log is searched by, the label who it is). A
 hold a newer listing closed before anyone decided it is `superseded` (`hub.harvest.guard`).
+`decided_holds` is what the dashboard lists of the holds no longer waiting.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from hub.auth import audit
 from hub.auth.tokens import TOKENS
 from hub.errors import HubError
 from hub.clock import now
 from hub.feed.models import BATCHES
+from hub.harvest.guard import superseding_listing
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
 from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed
@@ -54,6 +56,36 @@ def list_holds(conn, state: str | None = "held") -> list[dict]:
     if state:
         query = query.where(HOLDS.c.state == state)
     return [_as_dict(r) for r in conn.execute(query)]
+
+
+#: The states a hold ends in; `held` is the one waiting for a decision.
+DECIDED = ("confirmed", "rejected", "superseded")
+
+
+def decided_holds(conn, *, page: int = 1, per_page: int = 20) -> dict:
+    """The holds no longer waiting, the most recently decided first, a page at a time. Each says
+    either who decided it (`decider`) or which newer listing superseded it (`superseded_by`)."""
+    where = HOLDS.c.state.in_(DECIDED)
+    total = conn.execute(select(func.count()).select_from(HOLDS).where(where)).scalar_one()
+    query = _holds().where(where).order_by(HOLDS.c.decided_at.desc(), HOLDS.c.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    items = [_as_dict(r) for r in conn.execute(query)]
+    listings = {h["id"]: superseding_listing(h["decided_by"]) for h in items if h["state"] == "superseded"}
+    batch_ids = [name for kind, name in filter(None, listings.values()) if kind == "batch"]
+    # A page's worth of ids at most: a plain IN.
+    jobs = dict(conn.execute(select(BATCHES.c.id, BATCHES.c.job_id).where(BATCHES.c.id.in_(batch_ids))).all()) if batch_ids else {}
+    for h in items:
+        listing = listings.get(h["id"])
+        h["superseded_by"] = _listing(listing, jobs) if listing else None
+        h["decider"] = None if listing else decider(h)
+    return dict(total=total, page=page, per_page=per_page, pages=max(1, -(-total // per_page)), items=items)
+
+
+def _listing(listing: tuple[str, str], jobs_of_batches: dict) -> dict:
+    """A superseding listing as the dashboard shows it: its kind and name, and the job of its run
+    (a batch's job, or the harvest job itself), which the network's page lists."""
+    kind, name = listing
+    job = jobs_of_batches.get(name) if kind == "batch" else int(name) if name.isdigit() else None
+    return dict(kind=kind, name=name, job=job)
 
 
 def get_hold(conn, hold_id: int, *, lock: bool = False) -> dict:

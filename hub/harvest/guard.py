@@ -121,11 +121,27 @@ def enforce(store, job, writer, *, complete: bool, active_before: int, withdrawa
     return Enforced(decision, len(absent), hold, superseded)
 
 
+#: How a superseded hold's `decided_by` (and its audit entry's actor) names the listing that closed
+#: it: the pushed snapshot's batch, or else the harvest job of a harvested network's full listing.
+SUPERSEDERS = ("batch", "harvest job")
+
+
+def superseder(batch_id: str | None, job_id: int) -> str:
+    return f"batch {batch_id}" if batch_id else f"harvest job {job_id}"
+
+
+def superseding_listing(decided_by: str | None) -> tuple[str, str] | None:
+    """The listing `superseder` named in `decided_by`: ("batch", batch id) or ("harvest job", job id);
+    None for anything else (a token id). Batch ids hold no space, so the last word is the id."""
+    kind, _, name = (decided_by or "").rpartition(" ")
+    return (kind, name) if kind in SUPERSEDERS and name else None
+
+
 def _supersede_waiting(conn, job, batch_id: str | None, *, pending: int | None) -> list[int]:
     """Close the network's holds still waiting for a decision, but `pending` (the hold `job` just
     made): `job`'s listing (a pushed snapshot's batch, or a harvest) replaces the one they were made
     from. Return their ids."""
-    by = f"batch {batch_id}" if batch_id else f"harvest job {job.id}"
+    by = superseder(batch_id, job.id)
     # One statement that reads and closes: a hold an operator decided meanwhile (its row locked by
     # `hub.feed.holds.decide`) is no longer `held` when PostgreSQL re-reads it, and is left alone.
     closing = update(HOLDS).where(HOLDS.c.network == job.network, HOLDS.c.state == "held")

@@ -2,8 +2,9 @@
 
 Per network: the last run (state, counts, message), the next run and any pending "harvest now",
 who holds its lease, 30-day availability and latency from the probes, open alerts, held withdrawals;
-and, per network, its runs, its skipped records (with raw excerpts) a page at a time, and the daily
-probe series the charts draw.
+and, per network, its runs (a pushed batch's with its batch id), its skipped records (with raw
+excerpts) a page at a time, and the daily probe series the charts draw. The holds decided since are
+`hub.feed.holds.decided_holds`.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from hub.feed.models import BATCHES
 from hub.harvest.jobs import COUNTS, JOBS, as_utc, now
 from hub.harvest.lease import LEASES
 from hub.ops import probes
@@ -72,8 +74,13 @@ def overview(conn, networks, *, at: datetime | None = None) -> list[dict]:
 
 
 def runs(conn, code: str, limit: int = 20) -> list[dict]:
-    rows = conn.execute(select(JOBS).where(JOBS.c.network == code).order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(limit))
-    return [_job(r) for r in rows]
+    """The network's latest runs, newest first; a pushed batch's run names its batch (`batch_id`)."""
+    latest = select(JOBS).where(JOBS.c.network == code).order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(limit)
+    rows = [_job(r) for r in conn.execute(latest)]
+    # push_batches has no index on job_id: the few jobs are looked up among the network's batches.
+    of_jobs = select(BATCHES.c.job_id, BATCHES.c.id).where(BATCHES.c.network == code, BATCHES.c.job_id.in_([r["id"] for r in rows]))
+    batches = dict(conn.execute(of_jobs).all()) if rows else {}
+    return [dict(r, batch_id=batches.get(r["id"])) for r in rows]
 
 
 def errors(conn, code: str, *, page: int = 1, per_page: int = 50, job_id: int | None = None) -> dict:

@@ -1,6 +1,8 @@
 """The harvest dashboard's pages under /admin (admins only); its JSON twin is hub.web.api.admin.
 
-    GET  /admin                                   every network: last run, next run, 30-day health, alerts, held withdrawals
+    GET  /admin                                   every network: last run, next run, 30-day health, alerts, held
+                                                  withdrawals, and the last 20 holds decided or superseded
+    GET  /admin/holds[?page=N]                    every decided or superseded hold, newest first (paged)
     GET  /admin/networks/<code>[?page=N]          its runs, skipped records with raw excerpts (paged), charts, alerts
     GET  /admin/networks/<code>/<chart>.svg       availability | latency, last 30 days (matplotlib SVG)
     POST /admin/networks/<code>/harvest           "harvest now" (form field full=1 for a full listing)
@@ -44,6 +46,8 @@ bp = Blueprint("admin", __name__)
 CHARTS = {"availability": charts.availability_svg, "latency": charts.latency_svg}
 #: Each chart's y axis, in the page's language.
 AXES = {"availability": N_("admin.axis_availability"), "latency": N_("admin.axis_latency")}
+#: Holds decided or superseded shown on /admin, and a page of /admin/holds.
+DECIDED_PER_PAGE = 20
 #: Where a sign-in may send the browser on: a path of the dashboard, nothing else (no open redirect).
 _NEXT = re.compile(r"^/admin(/[A-Za-z0-9_\-./]*)?(\?[A-Za-z0-9_\-.=&%]*)?$")
 
@@ -112,17 +116,34 @@ def index():
         rows = dashboard.overview(conn, list(registry()))
         open_alerts = alerts_mod.list_alerts(conn, state="open")
         held = dashboard.held_withdrawals(conn)
-    return render_template("admin/index.html", rows=rows, alerts=open_alerts, holds=held, csrf=_csrf(), principal=current_principal())
+        # A hold leaves the waiting list once decided or superseded: it stays in sight here instead.
+        decided = holds.decided_holds(conn, per_page=DECIDED_PER_PAGE)
+    return render_template(
+        "admin/index.html", rows=rows, alerts=open_alerts, holds=held, decided=decided, csrf=_csrf(), principal=current_principal()
+    )
+
+
+def _page_arg() -> int:
+    try:
+        return PageArgs().load({k: v for k, v in request.args.items() if k == "page"})["page"]
+    except ValidationError as exc:
+        raise Problem(400, f"invalid parameter page: {exc.messages['page'][0]}") from None
+
+
+@bp.get("/admin/holds")
+@require("admin", browser=True)
+def decided_holds():
+    page = _page_arg()
+    with store().read() as conn:
+        decided = holds.decided_holds(conn, page=page, per_page=DECIDED_PER_PAGE)
+    return render_template("admin/holds.html", decided=decided, csrf=_csrf())
 
 
 @bp.get("/admin/networks/<code>")
 @require("admin", browser=True)
 def network(code):
     net = admin_network(code)
-    try:
-        page = PageArgs().load({k: v for k, v in request.args.items() if k == "page"})["page"]
-    except ValidationError as exc:
-        raise Problem(400, f"invalid parameter page: {exc.messages['page'][0]}") from None
+    page = _page_arg()
     with store().read() as conn:
         row = dashboard.overview(conn, [net])[0]
         errs = dashboard.errors(conn, code, page=page, per_page=50)

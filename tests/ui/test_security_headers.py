@@ -49,6 +49,7 @@ PAGES = [
     "/api/docs",
     "/oai?verb=Identify",
     "/admin",
+    "/admin/holds",
     "/admin/login",
     "/static/ui/ui.css",
     "/stats/charts/category.svg",

@@ -65,6 +65,13 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "failed": N_("job_state.failed"),
         "crashed": N_("job_state.crashed"),
     },
+    # A withdrawal hold's state; a superseded one names the listing that closed it (admin/_holds.html).
+    "hold_state": {
+        "held": N_("hold_state.held"),
+        "confirmed": N_("hold_state.confirmed"),
+        "rejected": N_("hold_state.rejected"),
+        "superseded": N_("hold_state.superseded"),
+    },
     "admin_alert": {
         "failed_runs": N_("admin.alert.failed_runs"),
         "unreachable": N_("admin.alert.unreachable"),
