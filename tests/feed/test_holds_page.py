@@ -146,6 +146,12 @@ def test_the_admin_page_shows_the_last_twenty_decisions_and_a_paged_page_has_the
     (following,) = first.xpath('//a[@rel="next"]')
     assert list(decided_rows(page(client, following.get("href")))) == newest_first[20:]
     assert client.get("/admin/holds?page=0").status_code == 400
+    # An old link past the end says so and leads to the last page, rather than "no hold decided yet".
+    beyond = page(client, "/admin/holds?page=9&lang=en")
+    assert not decided_rows(beyond) and "No hold decided" not in beyond.text_content()
+    (notice,) = beyond.xpath('//p[@id="beyond-end"]')
+    assert "Page 9 is past the last page, 2." in notice.text_content(), lhtml.tostring(notice)
+    assert notice.xpath(".//a/@href") == ["/admin/holds?page=2"]
 
 
 def test_the_holds_page_is_an_admins_alone(client, tokens):

@@ -175,6 +175,9 @@ def test_errors_come_with_raw_excerpts_a_page_at_a_time(client, admin, filled):
     assert client.get("/api/v1/admin/networks/999999/errors", headers=bearer(admin)).status_code == 404
     page = client.get("/admin/networks/370000?page=2&lang=en", headers=bearer(admin)).get_data(as_text=True)
     assert "Page 2 of 3" in page and "SD00069" in page and "&lt;YZ&gt;69万&lt;/YZ&gt;" in page  # escaped, not markup
+    beyond = client.get("/admin/networks/370000?page=7&lang=en", headers=bearer(admin)).get_data(as_text=True)
+    assert "Page 7 is past the last page, 3." in beyond and 'href="/admin/networks/370000?page=3"' in beyond
+    assert "No skipped records." not in beyond, "a page past the end is not an empty list"
 
 
 def test_thirty_day_charts_are_svg(client, admin, filled):
