@@ -236,3 +236,22 @@ def test_a_confined_answer_shows_at_once_that_another_network_lists_the_same_ins
     after = item(client.get("/api/v1/instruments", query_string={"network": "370000", "all_sources": "true"}).json, mine)
     shown = item(client.get("/api/v1/instruments", query_string={"network": "370000"}).json, mine)
     assert after["also_listed_networks"] == shown["also_listed_networks"] == before["also_listed_networks"] + 1
+
+
+@pytest.mark.parametrize("library", ["opencc-python-reimplemented", "pypinyin"])
+def test_answers_shared_on_disk_are_not_served_after_an_upgrade_of_a_library_that_reads_queries(monkeypatch, library):
+    # OpenCC's tables read 質譜儀 as 质谱仪, pypinyin's zhipuyi as 质谱仪: a new release may read a
+    # query otherwise, so an answer kept by the older one must not be served to the newer.
+    from importlib import metadata
+
+    from hub.web.api import answers
+
+    answers.code_and_configuration.cache_clear()  # computed once a process: an upgrade restarts it
+    before = answers.code_and_configuration()
+    real = metadata.version
+    monkeypatch.setattr(metadata, "version", lambda name: "999.0" if name == library else real(name))
+    answers.code_and_configuration.cache_clear()
+    try:
+        assert answers.code_and_configuration() != before
+    finally:
+        answers.code_and_configuration.cache_clear()

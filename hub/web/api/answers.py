@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+from importlib import metadata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -105,14 +106,20 @@ def etag(kind: str, params, state: tuple) -> str:
     return hashlib.blake2b(repr((kind, params, state, code_and_configuration())).encode("utf-8"), digest_size=16).hexdigest()
 
 
+#: Libraries whose data reads a query (traditional characters, pinyin): a release may read one otherwise.
+QUERY_LIBRARIES = ("opencc-python-reimplemented", "pypinyin")
+
+
 @lru_cache(maxsize=1)
 def code_and_configuration() -> str:
     """A fingerprint of what else shapes an answer — the hub's code, conf/ (synonyms, the network
-    registry's names) and the code tables under mappings/ — so that answers shared on disk by an
-    older deployment are never served by a newer one."""
+    registry's names), the code tables under mappings/ and the versions of QUERY_LIBRARIES — so
+    that answers shared on disk by an older deployment are never served by a newer one."""
     from hub.config import conf_dir, mappings_dir
 
     digest = hashlib.blake2b(digest_size=16)
+    for library in QUERY_LIBRARIES:
+        digest.update(f"{library}\0{metadata.version(library)}\0".encode())
     roots = [(Path(__file__).resolve().parents[2], "*.py"), (conf_dir(), "*"), (mappings_dir() / "codes", "*")]
     for root, pattern in roots:
         for path in sorted(root.rglob(pattern)) if root.is_dir() else []:
