@@ -81,3 +81,13 @@ def test_an_https_address_makes_the_admin_cookie_secure_behind_a_proxy(sqlite_st
     r = app.test_client(use_cookies=False).post("/admin/login", data={"token": token}, base_url="http://10.0.0.7:8000")
     assert r.status_code == 303
     assert "Secure" in r.headers["Set-Cookie"]
+
+
+def test_an_https_address_makes_the_language_cookie_secure_too(sqlite_store):
+    # It holds only the reader's language, but a cookie a page sets over HTTPS is never sent in clear.
+    app = create_app({"STORE": sqlite_store, "TESTING": True, "PUBLIC_URL": PUBLIC, "FEED_WORKER": False})
+    r = app.test_client(use_cookies=False).get("/?lang=en", base_url="http://10.0.0.7:8000")
+    assert r.status_code == 200 and "lang=en" in r.headers["Set-Cookie"] and "Secure" in r.headers["Set-Cookie"]
+    plain = create_app({"STORE": sqlite_store, "TESTING": True, "FEED_WORKER": False})
+    r = plain.test_client(use_cookies=False).get("/?lang=en", base_url="http://127.0.0.1:8000")
+    assert "Secure" not in r.headers["Set-Cookie"], "over plain HTTP a Secure cookie would never come back"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, request
 
+from hub.web.public_url import over_https
 from hub.web.ui import formatting, i18n, vocabulary
 
 bp = Blueprint("ui", __name__)
@@ -24,7 +25,9 @@ def _pick_language():
 def _remember_language(response):
     # Only an explicit switch sets the cookie: a page that merely reads it need not rewrite it.
     if request.args.get("lang") in i18n.LANGS and not request.path.startswith("/api/"):
-        response.set_cookie(i18n.COOKIE, request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+        # Secure whenever the browser came over HTTPS (as the admin cookie): never sent in clear.
+        secure = over_https()
+        response.set_cookie(i18n.COOKIE, request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=secure)
     return response
 
 
