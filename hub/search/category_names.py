@@ -27,11 +27,14 @@ MAX_WORDS = 8
 
 def name_key(words) -> tuple[str, ...]:
     """How a name (or a run of query words) is compared: normalised, simplified, English plurals folded."""
-    out = []
-    for word in words:
-        word = simplified(normalize(word))
-        out.append(word[:-1] if word.isascii() and len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word)
-    return tuple(out)
+    return tuple(_word_key(word) for word in words)
+
+
+@lru_cache(maxsize=4096)
+def _word_key(word: str) -> str:
+    # Memoised: a query's word is compared in every run it may start or end (up to MAX_WORDS of them).
+    word = simplified(normalize(word))
+    return word[:-1] if word.isascii() and len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
 
 
 def category_tag(code: str) -> str:

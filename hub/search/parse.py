@@ -66,10 +66,12 @@ def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, na
     `names`: the categories' names (hub.search.category_names), default the classification's."""
     words = (q or "").split()
     names = names or category_names()
+    # Asked once a word: each word is the start of a run and inside up to MAX_PINYIN_WORDS others.
+    syllabic = [splits_into_syllables(w.lower()) for w in words] if pinyin else []
     clauses: list[Clause] = []
     start = 0
-    while start < len(words):
-        end, spelled, tag = _run(words, start, pinyin, names)
+    while start < len(words) and len(clauses) < MAX_CLAUSES:
+        end, spelled, tag = _run(words, start, pinyin, names, syllabic)
         run = words[start:end]
         # a word of a run is not also read as pinyin on its own (the run was)
         own = [_variants(w, synonyms, pinyin if len(run) == 1 else None, respell) for w in run]
@@ -88,14 +90,17 @@ def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, na
     return clauses[:MAX_CLAUSES]
 
 
-def _run(words: list[str], start: int, pinyin, names: CategoryNames) -> tuple[int, str | None, str | None]:
+def _run(words: list[str], start: int, pinyin, names: CategoryNames, syllabic: list[bool]) -> tuple[int, str | None, str | None]:
     """(end, term, tag) of the clause that starts at `words[start]`: the longest run of two or more
     words whose joined spelling is pinyin of a catalogue term ("zhi pu yi" → 质谱仪), else the
-    longest run that is a category's name (the category's tag), else the word alone."""
+    longest run that is a category's name (the category's tag), else the word alone. `syllabic`:
+    whether each word splits into pinyin syllables."""
     if pinyin:
-        for end in range(min(len(words), start + MAX_PINYIN_WORDS), start + 1, -1):
-            joined = "".join(words[start:end]).lower()
-            if all(splits_into_syllables(w.lower()) for w in words[start:end]) and (term := pinyin(joined)):
+        last = start  # the end of the run of words that each split into syllables
+        while last < min(len(words), start + MAX_PINYIN_WORDS) and syllabic[last]:
+            last += 1
+        for end in range(last, start + 1, -1):
+            if term := pinyin("".join(words[start:end]).lower()):
                 return end, term, None
     named = names.longest(words, start)
     if named:
