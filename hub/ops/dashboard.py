@@ -1,6 +1,6 @@
 """What the harvest dashboard shows, read from the store as plain dicts (the web layer only renders).
 
-Per network: the last run (state, counts, message), the next run and any pending "harvest now",
+Per network: the last run (a harvest, or a pushed network's batch: state, counts, message), the next run and any pending "harvest now",
 who holds its lease, 30-day availability and latency from the probes, open alerts, held withdrawals;
 and, per network, its runs (a pushed batch's with its batch id), its skipped records (with raw
 excerpts) a page at a time, and the daily probe series the charts draw. The holds decided since are
@@ -24,6 +24,8 @@ SCHEDULES = NetworkSchedule.__table__
 ERRORS = RecordErrorRow.__table__
 HOLDS = WithdrawalHold.__table__
 HARVEST_KINDS = ("full", "incremental", "service")
+#: The runs that are a network's "last run": a pulled network's harvests, a pushed network's batches.
+RUN_KINDS = {True: HARVEST_KINDS, False: ("push",)}
 CHART_DAYS = 30
 
 
@@ -44,7 +46,7 @@ def overview(conn, networks, *, at: datetime | None = None) -> list[dict]:
     for n in networks:
         last = conn.execute(
             select(JOBS)
-            .where(JOBS.c.network == n.code, JOBS.c.kind.in_(HARVEST_KINDS))
+            .where(JOBS.c.network == n.code, JOBS.c.kind.in_(RUN_KINDS[bool(n.pulled)]))
             .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc())
             .limit(1)
         ).first()

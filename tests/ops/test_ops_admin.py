@@ -240,3 +240,31 @@ def test_the_alerts_filter_takes_every_kind_of_network_code(client, admin):
         assert r.status_code == 200, (code, r.get_json())
     r = client.get("/api/v1/admin/alerts?network=37000", headers=bearer(admin))
     assert r.status_code == 400 and "network code" in r.get_data(as_text=True)
+
+
+def test_a_pushed_networks_last_run_is_its_last_push(client, store, admin):
+    # The operator watches pushed networks too: "pushed network" in the last-run column said nothing
+    # of whether the province's latest batch landed or failed.
+    with store.write() as conn:
+        conn.execute(
+            insert(JOBS).values(
+                network="110000",
+                kind="push",
+                state="failed",
+                started_at=NOW - timedelta(hours=2),
+                finished_at=NOW - timedelta(hours=2),
+                fetched=30,
+                created=0,
+                updated=0,
+                unchanged=0,
+                withdrawn=0,
+                rejected=30,
+                message="every record rejected",
+            )
+        )
+    rows = {n["code"]: n for n in client.get("/api/v1/admin/networks", headers=bearer(admin)).get_json()["networks"]}
+    assert rows["110000"]["last_run"]["kind"] == "push" and rows["110000"]["last_run"]["state"] == "failed"
+    assert rows["440000"]["last_run"] is None, "a pushed network that never pushed has no run"
+    html = client.get("/admin?lang=en", headers=bearer(admin)).get_data(as_text=True)
+    row = re.search(r"<tr[^>]*>\s*<td>(?:(?!</tr>).)*?110000(?:(?!</tr>).)*</tr>", html, re.S).group(0)
+    assert "state-failed" in row and "push" in row, row
