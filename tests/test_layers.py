@@ -39,6 +39,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.tabular",
             "hub.collector",
             "hub.processes",
+            "hub.stopping",
             # The gettext catalogues and the lookup, read by the web UI and by the evaluation
             # report alike (they live under hub/web/ for now).
             "hub.web.ui.i18n",

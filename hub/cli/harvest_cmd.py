@@ -7,6 +7,7 @@ import signal
 
 import click
 
+from hub import stopping
 from hub.cli import exit_codes
 from hub.cli._output import Progress, echo_table
 from hub.cli.store_cmd import init_store
@@ -23,10 +24,12 @@ def terminate_cleanly():
     """SIGTERM raises `Terminated` (a SystemExit) so running jobs are finished as interrupted, not
     left "running", and the command ends with its documented code and one line. Only the first: a
     second one, raised again while the first unwinds, would cut short the very writes that mark the
-    job and release the lease (SIGKILL is what stops a process outright)."""
+    job and release the lease (SIGKILL is what stops a process outright). The stop is also kept in
+    `hub.stopping`: raised inside a finalizer it would be lost, and the next batch raises it again."""
 
     def handler(signum, frame):
         signal.signal(signal.SIGTERM, _ignored)
+        stopping.ask(exit_codes.Terminated)
         raise exit_codes.Terminated()
 
     signal.signal(signal.SIGTERM, handler)

@@ -7,6 +7,7 @@ import time
 
 import click
 
+from hub import stopping
 from hub.cli import exit_codes
 from hub.cli.harvest_cmd import terminate_cleanly
 
@@ -37,6 +38,7 @@ def reindex(batch, resume_after):
     try:
         n = reindex_all(store, batch=batch, resume_after=resume_after, progress=progress)
     except (KeyboardInterrupt, exit_codes.Terminated) as exc:
+        stopping.arrived(exc)
         # Ctrl-C and SIGTERM alike: say where to resume, with the code the exit-code table gives each.
         status = exit_codes.TERMINATED if isinstance(exc, exit_codes.Terminated) else exit_codes.INTERRUPTED
         resume = f" --resume-after '{state['last']}'" if state["last"] else ""

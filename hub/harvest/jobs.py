@@ -19,6 +19,7 @@ from typing import cast
 
 from sqlalchemy import Table, insert, select, update
 
+from hub import stopping
 from hub.clock import as_utc, now
 from hub.errors import HubError
 from hub.store.db import failure_message
@@ -176,6 +177,7 @@ def end_interrupted(store, job: Job, exc: BaseException, *, telemetry=None) -> N
     """End `job` `failed` with "interrupted: <exc>" if it is still running: SIGTERM, Ctrl-C or a bug
     cut its run short, wherever it was. A job that had already ended keeps its state (the exception
     came after its end, or this is the second of two calls on the way out)."""
+    stopping.arrived(exc)  # a signal's stop reached its run: no batch need raise it again
     with store.write() as conn:
         conn.execute(
             update(JOBS)

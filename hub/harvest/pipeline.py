@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from connectors import connector_class
 from connectors.base import SourceUnchanged
+from hub import stopping
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
 from hub.dedup.store import resolve_pending
@@ -163,6 +164,7 @@ class Harvester:
             with stale_counts.deferring(self.store, network.code, job.id):
                 try:
                     for batch in phases.timed("reading", batches):
+                        stopping.check()  # a stop a signal asked for, if its exception was lost
                         with phases.timing("preparing"):
                             prepared = writer.prepare(batch)
                         with phases.writing(self.store) as conn:
@@ -290,6 +292,7 @@ class Harvester:
             batches = _source(connector, connector.service_stats(year), self.settings.batch_size)
             try:
                 for batch in batches:
+                    stopping.check()
                     with self.store.write() as conn:
                         job.counts.add(writer.write_service_batch(batch, conn))
                         heartbeat(conn, job, telemetry.summary())

@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from sqlalchemy import delete, select, update
 
+from hub import stopping
 from hub.dedup.tables import CLUSTERS
 from hub.search import counts, postings, signals, stale_counts, versions
 from hub.search.backends import backend
@@ -250,6 +251,7 @@ def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, pr
         # hooks (raw SQL on search_docs), and each batch below then changes the counts by its own delta.
         counts.rebuild(conn)
     while True:
+        stopping.check()  # a stop a signal asked for, if its exception was lost (hub.stopping)
         with store.read() as conn:
             q = select(_I.c.id).where(_I.c.withdrawn_at.is_(None)).order_by(_I.c.id).limit(batch)
             ids = conn.execute(q if last is None else q.where(_I.c.id > last)).scalars().all()

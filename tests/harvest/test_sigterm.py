@@ -13,6 +13,7 @@ of "database is locked", its job left running, its lease held).
 from __future__ import annotations
 
 import signal
+import weakref
 
 import pytest
 from sqlalchemy import func, select
@@ -23,6 +24,7 @@ from hub.harvest import guard, pipeline
 from hub.harvest.jobs import JOBS
 from hub.harvest.lease import LEASES
 from hub.harvest.pipeline import Harvester
+from hub.harvest.writer import RecordWriter
 from hub.search import stale_counts
 from hub.store import db
 from hub.store.models import Instrument
@@ -110,10 +112,34 @@ def _counting_the_facets(hooks, store, once):
     hooks.setattr(stale_counts, "settle", settle)
 
 
+def _in_a_finalizer(hooks, store, once):
+    """In a finalizer the garbage collector runs while a batch is prepared, after a first batch was
+    committed (a `weakref.finalize` callback): Python prints "Exception ignored" for what is raised
+    there and goes on, so the handler's `Terminated` never reaches the harvest. Seen in a full run:
+    `hub harvest` signalled mid-listing finished the harvest and exited 0."""
+    real = RecordWriter.prepare
+
+    def prepare(self, batch):
+        if once.armed and not once.fired:
+            dropped = type("Dropped", (), {})()
+            weakref.finalize(dropped, once.fire)
+            del dropped  # its finalizer runs here, and the signal's handler inside it
+        return real(self, batch)
+
+    hooks.setattr(RecordWriter, "prepare", prepare)
+    once.armed = False
+    return lambda network, kind, counts: setattr(once, "armed", True)  # progress: a batch is committed
+
+
 @pytest.mark.parametrize(
     "landing",
     [
         pytest.param(_in_a_batch_write, id="inside a batch's write statement"),
+        pytest.param(
+            _in_a_finalizer,
+            id="inside a finalizer",
+            marks=pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning"),
+        ),
         pytest.param(_before_the_listing, id="before the listing"),
         pytest.param(_in_the_withdrawals, id="in the withdrawals"),
         pytest.param(_counting_the_facets, id="counting the facets"),
