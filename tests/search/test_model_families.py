@@ -65,6 +65,7 @@ def _found(client, q: str) -> list[str]:
         pytest.param("QExactive", {"QE01", "QE02"}, id="joined finds spaced"),
         pytest.param("LCMS-8050", {"LCMS01"}, id="hyphenated model"),
         pytest.param("8050", {"LCMS01"}, id="number of a hyphenated model"),
+        pytest.param("LC-MS/MS 8050", {"LCMS01"}, id="the kind written another way and the number"),
     ],
 )
 def test_a_model_family_finds_its_models(client, q, expected):
