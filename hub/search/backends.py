@@ -19,7 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
 from hub.search import lanes, postings
-from hub.search.model_numbers import is_family, stem
+from hub.search.model_numbers import FAMILY_FIELD, is_family, stem
 from hub.search.tables import FIELDS, docs
 from hub.search.tags import FILTER as _TAG_FILTER
 from hub.store.bulk import insert_many
@@ -203,9 +203,7 @@ class PostgresText:
     def hits(self, conn, clauses, probes, tags=(), state: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
         """As SqliteText.hits. Networks whose posting lists hold the version in `state` are answered
         from their lists (hub.search.postings); the others by the GIN index, through their tags."""
-        if state is None or _asks_families(clauses):
-            # Lists are read by whole token; a family is every token it begins, which the GIN
-            # index answers itself (a partial match). Few instruments match a family.
+        if state is None:
             return self._scanned(conn, clauses, probes, tags)
         fresh, older, lists = postings.read(conn, postings.tokens_of(clauses, probes, tags), state)
         if not fresh:
@@ -241,23 +239,15 @@ class PostgresText:
         return f"(search_docs.tsv @@ CAST({_sql_string(self._expr(clause.essential, _WEIGHT_LABEL[field]))} AS tsquery))"
 
 
-#: The field a model family is looked for in: a prefix of the model's or the manufacturer's tokens.
-_FAMILY_FIELD = "brand"
-
-
 def _fts_term(token: str) -> str:
     """One token of an FTS5 expression: a phrase, or a family's prefix in the model field."""
-    return f'({_FAMILY_FIELD} : "{stem(token)}" *)' if is_family(token) else f'"{token}"'
+    return f'({FAMILY_FIELD} : "{stem(token)}" *)' if is_family(token) else f'"{token}"'
 
 
 def _ts_term(token: str, suffix: str) -> str:
     """One token of a tsquery (`suffix`: its weight restriction), or a family's prefix in the model
     field. A family is never asked of another field: scores leave it out (parse.Clause.in_text)."""
-    return f"{_quote(stem(token))}:*{_WEIGHT_LABEL[_FAMILY_FIELD]}" if is_family(token) else _quote(token) + suffix
-
-
-def _asks_families(clauses) -> bool:
-    return any(is_family(t) for c in clauses for alt in c.essential for t in alt)
+    return f"{_quote(stem(token))}:*{_WEIGHT_LABEL[FAMILY_FIELD]}" if is_family(token) else _quote(token) + suffix
 
 
 def _members(found: np.ndarray, of: np.ndarray) -> np.ndarray:

@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import re
 
+#: The text field a family is looked for in (hub.search.tables.FIELDS): the model's and manufacturer's.
+FAMILY_FIELD = "brand"
 #: Marks an alternative's token as a model family (a prefix of model tokens), never a token itself.
 PREFIX = "*"
 #: The fewest characters a family is read from: "78" or "SU" would begin far too many models.
