@@ -5,7 +5,8 @@ Both strategies receive tokens already computed in Python and answer the same bo
 agree on which documents match and on every score built from those answers.
 
 Query strings handed to FTS5 / tsquery are built only from tokens (letters, digits, CJK), each one
-quoted; user text never reaches either query language.
+quoted; user text never reaches either query language. A model family (`7890*`,
+hub.search.model_numbers) is asked as a prefix of the model and manufacturer field's tokens.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import UserDefinedType
 
 from hub.search import lanes, postings
+from hub.search.model_numbers import FAMILY_FIELD, is_family, stem
 from hub.search.tables import FIELDS, docs
 from hub.search.tags import FILTER as _TAG_FILTER
 from hub.store.bulk import insert_many
@@ -77,7 +79,7 @@ class SqliteText:
 
     @staticmethod
     def _expr(alternatives) -> str:
-        return " OR ".join("(" + " AND ".join(f'"{t}"' for t in alt) + ")" for alt in alternatives)
+        return " OR ".join("(" + " AND ".join(_fts_term(t) for t in alt) + ")" for alt in alternatives)
 
     def _matching(self, expression: str) -> ColumnElement:
         sub = (
@@ -187,7 +189,7 @@ class PostgresText:
     @staticmethod
     def _expr(alternatives, label: str = "") -> str:
         suffix = f":{label}" if label else ""
-        return " | ".join("(" + " & ".join(_quote(t) + suffix for t in alt) + ")" for alt in alternatives)
+        return " | ".join("(" + " & ".join(_ts_term(t, suffix) for t in alt) + ")" for alt in alternatives)
 
     def _matching(self, expression: str) -> ColumnElement:
         return docs.c.tsv.op("@@")(cast(bindparam("m", expression, unique=True), _TSQUERY))
@@ -235,6 +237,17 @@ class PostgresText:
     def field_match_sql(self, clause, field: str, many: bool = False) -> str:
         # Checked row by row on the candidates the GIN index found; no second index scan.
         return f"(search_docs.tsv @@ CAST({_sql_string(self._expr(clause.essential, _WEIGHT_LABEL[field]))} AS tsquery))"
+
+
+def _fts_term(token: str) -> str:
+    """One token of an FTS5 expression: a phrase, or a family's prefix in the model field."""
+    return f'({FAMILY_FIELD} : "{stem(token)}" *)' if is_family(token) else f'"{token}"'
+
+
+def _ts_term(token: str, suffix: str) -> str:
+    """One token of a tsquery (`suffix`: its weight restriction), or a family's prefix in the model
+    field. A family is never asked of another field: scores leave it out (parse.Clause.in_text)."""
+    return f"{_quote(stem(token))}:*{_WEIGHT_LABEL[FAMILY_FIELD]}" if is_family(token) else _quote(token) + suffix
 
 
 def _members(found: np.ndarray, of: np.ndarray) -> np.ndarray:

@@ -7,8 +7,11 @@ each variant: synonyms, English word forms (conf/synonyms.yaml), its simplified 
 (hub.search.lexicon). A run of words that spells a term in pinyin ("zhi pu yi") or is a category's
 name ("Electron optical instruments") is one clause: the words all together, or the term, or the
 category's tag (hub.search.category_names), which no text field holds and so is never scored as one
-(Clause.in_text). Nothing of the user's text reaches SQL except tokens made of letters, digits
-and CJK characters, so FTS syntax (`"` `*` `NEAR(` `AND` `-`) and SQL fragments are just words.
+(Clause.in_text). A word that reads as a model number also matches its family ("7890" → 7890A,
+7890B-7000C) and the model written with a space or without one (hub.search.model_numbers); a family
+matches but is not scored either. Nothing of the user's text reaches SQL except tokens made of
+letters, digits and CJK characters, so FTS syntax (`"` `*` `NEAR(` `AND` `-`) and SQL fragments
+are just words.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from itertools import islice, product
 
 from hub.search.category_names import CategoryNames, category_names
 from hub.search.lexicon import splits_into_syllables
+from hub.search.model_numbers import capitalised_parts, family, is_family, written_together
 from hub.search.synonyms import Synonyms
 from hub.search.tags import MARK
 from hub.search.tokenize import query_terms
@@ -39,10 +43,11 @@ class Clause:
 
     @property
     def in_text(self) -> "Clause":
-        """The clause without its tag alternatives (a category its words name): what a document's
-        text fields are scored on. A tag is in no text field; on PostgreSQL tags share the place
-        field's weight label, so asking a field for one would score a category as a place."""
-        kept = tuple(a for a in self.alternatives if not a[0].startswith(MARK))
+        """The clause without its tag alternatives (a category its words name) and model families:
+        what a document's text fields are scored on. A tag is in no text field; on PostgreSQL tags
+        share the place field's weight label, so asking a field for one would score a category as a
+        place. A family scored as its field would rank SU8020 with SU8010 for "SU8010"."""
+        kept = tuple(a for a in self.alternatives if not a[0].startswith(MARK) and not any(is_family(t) for t in a))
         return self if len(kept) == len(self.alternatives) else replace(self, alternatives=kept)
 
     @property
@@ -76,6 +81,9 @@ def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, na
         # a word of a run is not also read as pinyin on its own (the run was)
         own = [_variants(w, synonyms, pinyin if len(run) == 1 else None, respell) for w in run]
         alternatives = _joined([_alternatives(v) for v in own])
+        if len(run) == 1:
+            # not variants: a model's other spelling names no kind of instrument (query_kinds)
+            alternatives += [a for a in _alternatives(_model_spellings(words, start)) if a not in alternatives]
         # a run's variants are phrases, so that the kind a name says is compared with each (query_kinds)
         variants = tuple(own[0]) if len(run) == 1 else tuple(" ".join(p) for p in islice(product(*own), MAX_ALTERNATIVES))
         if spelled:
@@ -119,12 +127,21 @@ def _variants(word: str, synonyms: Synonyms, pinyin, respell) -> list[str]:
     return variants
 
 
+def _model_spellings(words: list[str], at: int) -> list[str]:
+    """The other ways a model the word may be (part of) is written: with the word beside it as one
+    ("SU 8010" → SU8010), or in the parts its capitals mark ("QExactive" → "Q Exactive")."""
+    parts = capitalised_parts(words[at])
+    return written_together(words, at) + ([parts] if parts else [])
+
+
 def _alternatives(variants) -> list[tuple[str, ...]]:
+    """Each variant's tokens, all of which must match; a variant that is one model-like token also
+    asks for the models it begins (hub.search.model_numbers)."""
     out: list[tuple[str, ...]] = []
     for variant in variants:
-        tokens = tuple(dict.fromkeys(t for term in query_terms(variant) for t in term))
-        if tokens and tokens[:MAX_TOKENS_PER_ALTERNATIVE] not in out:
-            out.append(tokens[:MAX_TOKENS_PER_ALTERNATIVE])
+        tokens = tuple(dict.fromkeys(t for term in query_terms(variant) for t in term))[:MAX_TOKENS_PER_ALTERNATIVE]
+        begun = family(tokens[0]) if len(tokens) == 1 else None
+        out += [a for a in (tokens, (begun,) if begun else ()) if a and a not in out]
     return out
 
 

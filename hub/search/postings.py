@@ -35,6 +35,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.exc import DBAPIError
 
 from hub.clock import now
+from hub.search.model_numbers import FAMILY_FIELD, is_family, stem
 from hub.search.tables import FIELDS, docs, posting_sets, postings, stale, versions
 from hub.store.bulk import dialect_insert
 
@@ -68,10 +69,12 @@ _BUILD = text(
 # lists (a token it lacks is in none of its documents): one statement, so one snapshot of both. Run
 # on psycopg's cursor with binary results: bytea as text is hex, twice the bytes and a decode (GC-MS's
 # twelve tokens, 4.7 MB: 23 ms as text, 10 ms binary).
+# A model family (hub.search.model_numbers) reads every token it begins, a range of the primary key
+# in the token's "C" (byte) order, one `{begun}` term each: `LIKE ANY` scanned every list.
 _READ = """
     SELECT s.network, s.version, p.token, p.docids, p.labels
     FROM search_posting_sets AS s
-    LEFT JOIN search_postings AS p ON p.network = s.network AND p.token = ANY(%(tokens)s)
+    LEFT JOIN search_postings AS p ON p.network = s.network AND (p.token = ANY(%(tokens)s){begun})
 """
 
 
@@ -160,14 +163,21 @@ def refresh(store, networks=None, *, quiet_for: timedelta | None = None) -> list
 
 def read(conn, tokens, state: tuple) -> tuple[set[str], set[str], dict[str, tuple[np.ndarray, np.ndarray]]]:
     """(networks whose lists hold the documents of the version in `state`, networks whose lists are
-    older, each token's (docids, labels) over the first)."""
+    older, each token's (docids, labels) over the first). A family among `tokens` reads the lists of
+    every token it begins."""
     asked_at = dict(state)
     fresh: set[str] = set()
     older: set[str] = set()
     parts: dict[str, list] = {}
     # The question's own connection and transaction, through its driver cursor (binary results).
+    tokens = set(tokens)
+    stems = sorted(stem(t) for t in tokens if is_family(t))
+    asked: dict = {"tokens": sorted(t for t in tokens if not is_family(t))}
+    for i, begun in enumerate(stems):  # letters and digits: the next string in byte order ends the range
+        asked |= {f"from{i}": begun, f"to{i}": begun[:-1] + chr(ord(begun[-1]) + 1)}
+    ranges = "".join(f" OR (p.token >= %(from{i})s AND p.token < %(to{i})s)" for i in range(len(stems)))
     with conn.connection.dbapi_connection.cursor(binary=True) as cursor:
-        cursor.execute(_READ, {"tokens": sorted(set(tokens))})
+        cursor.execute(_READ.format(begun=ranges), asked)
         rows = cursor.fetchall()
     for network, version, token, ids, labels in rows:
         if version != asked_at.get(network):
@@ -193,10 +203,16 @@ def answer(lists: dict[str, tuple[np.ndarray, np.ndarray]], clauses, probes, tag
     dense: dict[str, np.ndarray] = {}
 
     def labels_of(token: str) -> np.ndarray:
-        """Each docid's labels of `token` (0: not in the document)."""
+        """Each docid's labels of `token` (0: not in the document); of a family, the model field's
+        label where a token it begins is in that field, as the tsquery `'7890':*B` asks."""
         if token not in dense:
             d = np.zeros(size, dtype=np.uint8)
-            if token in lists:
+            if is_family(token):
+                begun = stem(token)
+                for other, (ids, labels) in lists.items():
+                    if other.startswith(begun):
+                        d[ids] |= labels & _FIELD_BIT[FAMILY_FIELD]  # a token's docids are distinct
+            elif token in lists:
                 ids, labels = lists[token]
                 d[ids] = labels
             dense[token] = d

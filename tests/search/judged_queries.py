@@ -8,8 +8,10 @@ world is reshuffled: a record's grade for a query is the grade of its kind.
 3: exactly what was asked; 2: a close variant the person would accept; 1: a compound or related
 instrument that contains it (an LC-MS for "液相色谱"); unlisted kinds: 0.
 
-Typo (one wrong character), word-form (spectrometry, microscopy, chromatography, plural) and
-pinyin (yexiangsepu) queries are included on purpose, marked by their `kind`.
+Typo (one wrong character), word-form (spectrometry, microscopy, chromatography, plural),
+pinyin (yexiangsepu) and model-family ("Agilent 7890", "SU80") queries are included on purpose,
+marked by their `kind`. A model family is graded by the kinds its models are: it measures that the
+family is found, not which model of the kind comes first (tests/search/test_model_families.py does).
 """
 
 from __future__ import annotations
@@ -82,4 +84,9 @@ JUDGED = [
     ("基因测序", "plain", {"基因测序仪": 3}),
     ("DNA sequencers", "word form", {"基因测序仪": 3}),
     ("重力仪", "plain", {"相对重力仪": 3}),
+    ("Agilent 7890", "model", {GC: 3, GCMS: 3}),
+    ("7890", "model", {GC: 3, GCMS: 3}),
+    ("SU80", "model", {SEM: 3}),
+    ("SU 8010", "model", {SEM: 3}),
+    ("QExactive", "model", {LCMS: 3}),
 ]

@@ -23,12 +23,14 @@ def _evaluate(backend, tmp_path):
 
 def test_the_judged_set_is_large_and_covers_every_way_of_typing():
     assert len(JUDGED) >= 40
-    assert {"typo", "word form", "pinyin", "english", "plain"} <= {typed for _, typed, _ in JUDGED}
+    assert {"typo", "word form", "pinyin", "english", "plain", "model"} <= {typed for _, typed, _ in JUDGED}
 
 
 def test_judged_queries_score_and_backends_agree(tmp_path):
     sqlite = _evaluate("sqlite", tmp_path / "s")
     assert mean_ndcg(sqlite) >= TARGET, [(r["query"], round(r["ndcg"], 2)) for r in sqlite if r["ndcg"] < 1]
+    # Not "model": a family's nDCG is bounded by how few of its models the catalogue holds (graded by
+    # kind, the ideal is ten of the kind); tests/search/test_model_families.py checks what it finds.
     for typed in ("typo", "word form", "pinyin"):
         part = [r for r in sqlite if r["typed"] == typed]
         assert mean_ndcg(part) >= TARGET, (typed, [(r["query"], r["ndcg"]) for r in part])
