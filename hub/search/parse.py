@@ -122,7 +122,8 @@ def _variants(word: str, synonyms: Synonyms, pinyin, respell) -> list[str]:
     simplified form (質譜儀 → 质谱仪), of the term it spells in pinyin, and of its correction."""
     variants = synonyms.variants(word)
     for other in (simplified(word), (pinyin(word) if pinyin else None), (respell or {}).get(word)):
-        if other:
+        # A word with no traditional character is its own simplified form: its variants are in already.
+        if other and other != word:
             variants = variants + [v for v in synonyms.variants(other) if v not in variants]
     return variants
 
