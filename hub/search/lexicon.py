@@ -68,6 +68,7 @@ def is_pinyin(word: str) -> bool:
     return len(word) >= MIN_PINYIN_LETTERS and splits_into_syllables(word)
 
 
+@lru_cache(maxsize=4096)  # asked of a query's words twice: before the lexicon is read, then by the parse
 def splits_into_syllables(word: str) -> bool:
     """Whether a lower-case Latin word, however short, splits completely into pinyin syllables (zhi, sepu)."""
     if not (word.isascii() and word.isalpha()):
