@@ -54,7 +54,7 @@ class AuditArgs(Schema):
 
 
 class HoldsArgs(Schema):
-    state = fields.String(load_default="held", validate=validate.OneOf(("held", "confirmed", "rejected", "superseded", "all")))
+    state = fields.String(load_default="held", validate=validate.OneOf(("held", *holds.DECIDED, "all")))
 
 
 _PUSH_BODY = {
