@@ -104,6 +104,9 @@ def test_the_counts_shown_are_the_stored_reports_and_add_up(app, store, tokens, 
         for tr in rows:
             stored = reports.build_report(conn, tr.get("data-batch"))["counts"]
             assert shown_counts(tr) == {k: stored[k] for k in COUNT_NAMES}, tr.get("data-batch")
+    # The JSON list a steward's scripts read carries the same counts (it listed none before).
+    listed = client.get("/api/v1/networks/440000/batches", headers={"Authorization": f"Bearer {tokens['gd']}"}).get_json()["batches"]
+    assert {b["id"]: b["counts"] for b in listed} == {tr.get("data-batch"): shown_counts(tr) for tr in rows}
     report = doc(client, f"/admin/networks/440000/batches/{pushed['gd']['id']}")
     counts = shown_counts(report.xpath('//*[@id="counts"]')[0])
     assert counts == {k: pushed["gd"]["counts"][k] for k in COUNT_NAMES}
