@@ -17,10 +17,11 @@ network's pages (hub.web.steward); every page of this module stays admin-only.
 
 Sign-in: API clients send `Authorization: Bearer <admin token>`. A browser posts the token to
 /admin/login once (an admin's or a publisher's: the session carries the token's role and network, and
-the route guard lets it open exactly what the token could); the hub starts a server-side session (hub.auth.sessions) and the cookie carries
-only the session's random secret — HttpOnly, SameSite=Strict, Path=/admin, Secure over HTTPS (or
-with SESSION_COOKIE_SECURE). Logout ends the session in the database, so a copied cookie dies with it.
-Every form carries a csrf field derived from the session; the guard (hub.auth.web) checks it.
+the route guard lets it open exactly what the token could); the hub starts a server-side session
+(hub.auth.sessions) and the cookie carries only the session's random secret — HttpOnly,
+SameSite=Strict, Path=/admin, Secure over HTTPS (or with SESSION_COOKIE_SECURE). Logout ends the
+session in the database, so a copied cookie dies with it. Every form carries a csrf field derived from
+the session; the guard (hub.auth.web) checks it.
 """
 
 from __future__ import annotations
