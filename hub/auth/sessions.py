@@ -1,12 +1,15 @@
-"""Admin browser sessions: what the /admin cookie carries instead of the API token itself.
+"""Browser sessions: what the /admin cookie carries instead of the API token itself.
 
-A browser signs in once with an admin token (POST /admin/login). The hub then stores a session row and
+A browser signs in once with an admin token — or a publisher token, whose data steward then reads their
+own network's pages (hub.web.steward) — at POST /admin/login. The hub then stores a session row and
 gives the browser a cookie holding only a random session secret (`hubs_<43 characters>`), never the
 token: a stolen cookie is worth at most `LIFETIME`, ends at logout, and reveals no credential that
 works on the API. Only SHA-256 of the secret is stored (the secret has 256 bits, as a token's has).
 
 A session is live while it has not ended (logout), not passed `expires_at`, and its token is neither
-revoked nor expired: revoking the token ends every browser signed in with it.
+revoked nor expired: revoking the token ends every browser signed in with it. A session carries its
+token's role and network: what it may open is decided by the route guard (hub.auth.web) exactly as for
+the token sent as a bearer header, so a publisher's session opens only the pages its token could.
 """
 
 from __future__ import annotations
@@ -26,6 +29,9 @@ SESSIONS = AdminSession.__table__
 #: Absolute lifetime of a sign-in; an operator signs in again after a working day.
 LIFETIME = timedelta(hours=8)
 _COOKIE = re.compile(r"^hubs_[A-Za-z0-9_\-]{43}$")
+#: The roles that may sign in in a browser: admins (the dashboard) and publishers (their network's
+#: batches and holds). Evaluators have no pages behind a sign-in.
+BROWSER_ROLES = ("admin", "publisher")
 
 
 def _hash(secret: str) -> str:
@@ -44,7 +50,8 @@ def start(store, principal: Principal) -> str:
 
 
 def resolve(conn, cookie: str | None) -> Principal | None:
-    """The admin principal of a live session, or None (unknown, ended, expired, token revoked or expired)."""
+    """The principal of a live session, or None (unknown, ended, expired, token revoked or expired, or
+    a role that may not sign in)."""
     if not cookie or not _COOKIE.match(cookie):
         return None
     row = conn.execute(
@@ -62,7 +69,7 @@ def resolve(conn, cookie: str | None) -> Principal | None:
     ).first()
     if row is None or row.ended_at is not None or expired(row.expires_at):
         return None
-    if row.revoked_at is not None or expired(row.token_expires_at) or row.role != "admin":
+    if row.revoked_at is not None or expired(row.token_expires_at) or row.role not in BROWSER_ROLES:
         return None
     return Principal(row.id, row.role, row.network)
 

@@ -26,9 +26,10 @@ Rules (docs/push.md "Tokens and roles"):
 * a valid token whose role is not among those required → 403; an admin passes every check (the
   national centre may act for any network);
 * with `network=`, a publisher passes only for the network its token was issued for → 403 otherwise.
-* `browser=True` (the /admin pages only): a live admin session cookie (hub.auth.sessions) is accepted
-  instead of a bearer header; a form posted with it must carry the session's csrf field, or it is 403.
-  The cookie counts nowhere else, so no JSON API route can be reached with it.
+* `browser=True` (the /admin pages only): a live session cookie (hub.auth.sessions: an admin's, or a
+  publisher's, which then passes exactly where its token would) is accepted instead of a bearer
+  header; a form posted with it must carry the session's csrf field, or it is 403. The cookie counts
+  nowhere else, so no JSON API route can be reached with it.
 """
 
 from __future__ import annotations
@@ -209,7 +210,7 @@ def guard():
         principal = _session_principal()
         g.hub_principal = principal
     if principal is None and access.browser and bearer_token() is None:
-        raise SignInRequired("sign in at /admin/login with an admin token")
+        raise SignInRequired("sign in at /admin/login with an admin or a publisher token")
     network = request.view_args.get(access.network) if access.network and request.view_args else None
     denied = authorise(principal, access.roles, network)
     if denied is not None:

@@ -51,10 +51,12 @@ def decider(hold: dict) -> str:
     return f"{label} ({hold['decided_by']})" if label else str(hold["decided_by"])
 
 
-def list_holds(conn, state: str | None = "held") -> list[dict]:
+def list_holds(conn, state: str | None = "held", *, network: str | None = None) -> list[dict]:
     query = _holds().order_by(HOLDS.c.id.desc())
     if state:
         query = query.where(HOLDS.c.state == state)
+    if network:
+        query = query.where(HOLDS.c.network == network)
     return [_as_dict(r) for r in conn.execute(query)]
 
 
@@ -62,12 +64,13 @@ def list_holds(conn, state: str | None = "held") -> list[dict]:
 DECIDED = ("confirmed", "rejected", "superseded")
 
 
-def decided_holds(conn, *, page: int = 1, per_page: int = 20) -> dict:
-    """The holds no longer waiting, the most recently decided first, a page at a time. Each says
-    either who decided it (`decider`) or which newer listing superseded it (`superseded_by`)."""
-    where = HOLDS.c.state.in_(DECIDED)
-    total = conn.execute(select(func.count()).select_from(HOLDS).where(where)).scalar_one()
-    query = _holds().where(where).order_by(HOLDS.c.decided_at.desc(), HOLDS.c.id.desc()).limit(per_page).offset((page - 1) * per_page)
+def decided_holds(conn, *, page: int = 1, per_page: int = 20, network: str | None = None) -> dict:
+    """The holds no longer waiting (of one network, or all), the most recently decided first, a page
+    at a time. Each says either who decided it (`decider`) or which newer listing superseded it
+    (`superseded_by`)."""
+    where = [HOLDS.c.state.in_(DECIDED)] + ([HOLDS.c.network == network] if network else [])
+    total = conn.execute(select(func.count()).select_from(HOLDS).where(*where)).scalar_one()
+    query = _holds().where(*where).order_by(HOLDS.c.decided_at.desc(), HOLDS.c.id.desc()).limit(per_page).offset((page - 1) * per_page)
     items = [_as_dict(r) for r in conn.execute(query)]
     listings = {h["id"]: superseding_listing(h["decided_by"]) for h in items if h["state"] == "superseded"}
     batch_ids = [name for kind, name in filter(None, listings.values()) if kind == "batch"]

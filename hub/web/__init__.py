@@ -37,6 +37,7 @@ BLUEPRINTS = [
     "hub.web.api.evaluations:blp",
     "hub.web.evaluation_pages:bp",
     "hub.web.admin:bp",
+    "hub.web.steward:bp",
     "hub.web.admin_clusters:bp",
     "hub.web.api.admin:blp",
     "hub.web.health:bp",

@@ -1,4 +1,6 @@
 """The harvest dashboard's pages under /admin (admins only); its JSON twin is hub.web.api.admin.
+A province's data steward signs in here too, with their publisher token, and lands on their own
+network's pages (hub.web.steward); every page of this module stays admin-only.
 
     GET  /admin                                   every network: last run, next run, 30-day health, alerts, held
                                                   withdrawals, and the last 20 holds decided or superseded
@@ -7,29 +9,32 @@
     GET  /admin/networks/<code>/<chart>.svg       availability | latency, last 30 days (matplotlib SVG)
     POST /admin/networks/<code>/harvest           "harvest now" (form field full=1 for a full listing)
     POST /admin/holds/<hold_id>/confirm | reject  decide a held withdrawal
-    GET|POST /admin/login, POST /admin/logout     a browser signs in with an admin token
+    GET|POST /admin/login, POST /admin/logout     a browser signs in with an admin or a publisher token
 
 "Harvest now" never runs a harvest in the web worker: it records the request in
 `network_schedules`, and a running `hub scheduler` claims it on its next maintenance tick (within
 `operations.poll_seconds`) and harvests under the network's lease.
 
 Sign-in: API clients send `Authorization: Bearer <admin token>`. A browser posts the token to
-/admin/login once; the hub starts a server-side session (hub.auth.sessions) and the cookie carries
-only the session's random secret — HttpOnly, SameSite=Strict, Path=/admin, Secure over HTTPS (or
-with SESSION_COOKIE_SECURE). Logout ends the session in the database, so a copied cookie dies with it.
-Every form carries a csrf field derived from the session; the guard (hub.auth.web) checks it.
+/admin/login once (an admin's or a publisher's: the session carries the token's role and network, and
+the route guard lets it open exactly what the token could); the hub starts a server-side session
+(hub.auth.sessions) and the cookie carries only the session's random secret — HttpOnly,
+SameSite=Strict, Path=/admin, Secure over HTTPS (or with SESSION_COOKIE_SECURE). Logout ends the
+session in the database, so a copied cookie dies with it. Every form carries a csrf field derived from
+the session; the guard (hub.auth.web) checks it.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import NotFound
 
 from hub.auth import sessions
-from hub.auth.tokens import TokenRefused, verify
+from hub.auth.tokens import Principal, TokenRefused, verify
 from hub.auth.web import COOKIE, SignInRequired, current_principal, public, require
 from hub.feed import holds
 from hub.ops import alerts as alerts_mod
@@ -50,6 +55,12 @@ AXES = {"availability": N_("admin.axis_availability"), "latency": N_("admin.axis
 DECIDED_PER_PAGE = 20
 #: Where a sign-in may send the browser on: a path of the dashboard, nothing else (no open redirect).
 _NEXT = re.compile(r"^/admin(/[A-Za-z0-9_\-./]*)?(\?[A-Za-z0-9_\-.=&%]*)?$")
+#: Per role that may sign in (hub.auth.sessions.BROWSER_ROLES): where its browser lands, and the
+#: paths a `next=` may send it on to — its own pages only, so a steward is never sent to a 403.
+HOMES: dict[str, tuple[Callable[[Principal], str], Callable[[Principal], str]]] = {
+    "admin": (lambda p: url_for("admin.index"), lambda p: "/admin"),
+    "publisher": (lambda p: url_for("steward.network", code=p.network), lambda p: f"/admin/networks/{p.network}/"),
+}
 
 
 def registry():
@@ -84,8 +95,16 @@ def _csrf() -> str:
     return sessions.csrf_for(cookie) if cookie else ""
 
 
-def _next_target(value: str | None) -> str:
-    return value if value and _NEXT.match(value) and "//" not in value and ".." not in value else url_for("admin.index")
+def _next_target(value: str | None, principal: Principal | None = None) -> str:
+    """Where a sign-in sends the browser on: `value` when it is a dashboard path the principal's
+    role may open, else the role's landing page (the national overview before anyone signed in)."""
+    if principal is None:  # the sign-in form, before anyone signed in: any dashboard path
+        home, scope = url_for("admin.index"), "/admin"
+    else:
+        landing, pages = HOMES[principal.role]
+        home, scope = landing(principal), pages(principal)
+    safe = bool(value and _NEXT.match(value) and "//" not in value and ".." not in value)
+    return value if safe and value.startswith(scope) else home
 
 
 def _login_page(failed: bool, status: int):
@@ -204,9 +223,9 @@ def login():
             principal = verify(conn, request.form.get("token", "").strip())
     except TokenRefused:
         principal = None
-    if principal is None or principal.role != "admin":
+    if principal is None or principal.role not in sessions.BROWSER_ROLES:
         return _login_page(True, 401)
-    response = redirect(_next_target(request.args.get("next")), 303)
+    response = redirect(_next_target(request.args.get("next"), principal), 303)
     secure = over_https() or bool(current_app.config.get("SESSION_COOKIE_SECURE"))
     response.set_cookie(
         COOKIE,

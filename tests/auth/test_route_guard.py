@@ -104,7 +104,7 @@ def test_every_protected_route_refuses_missing_and_garbage_credentials(app, stor
             assert r.status_code in (401, 403), f"{method} {url} ({endpoint}) with {name}: {r.status_code}"
             assert admin_token not in r.get_data(as_text=True)
         seen.add(endpoint)
-    for prefix in ("admin.", "admin_api.", "feed."):
+    for prefix in ("admin.", "admin_api.", "feed.", "steward."):
         assert any(e.startswith(prefix) for e in seen), f"no {prefix} route was walked"
 
 

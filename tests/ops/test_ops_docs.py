@@ -12,7 +12,8 @@ from hub.ops.notify import NOTIFIERS
 from hub.ops.scheduler import TASKS
 
 DOC = (PROJECT_ROOT / "docs" / "operations.md").read_text(encoding="utf-8")
-ADMIN = (PROJECT_ROOT / "hub" / "web" / "admin.py").read_text(encoding="utf-8")
+#: The dashboard's pages: the admins' and the province stewards' (both under /admin).
+ADMIN = "\n".join((PROJECT_ROOT / "hub" / "web" / name).read_text(encoding="utf-8") for name in ("admin.py", "steward.py"))
 
 
 def _settings_keys(d, prefix=""):

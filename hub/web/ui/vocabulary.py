@@ -66,6 +66,19 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "crashed": N_("job_state.crashed"),
     },
     # A withdrawal hold's state; a superseded one names the listing that closed it (admin/_holds.html).
+    # A pushed batch's state (docs/push.md "Batch report") and what its snapshot did about absences.
+    "batch_state": {
+        "queued": N_("batch_state.queued"),
+        "processing": N_("batch_state.processing"),
+        "done": N_("batch_state.done"),
+        "failed": N_("batch_state.failed"),
+    },
+    "withdrawal_action": {
+        "withdraw": N_("withdrawal_action.withdraw"),
+        "hold": N_("withdrawal_action.hold"),
+        "skip": N_("withdrawal_action.skip"),
+        "none": N_("withdrawal_action.none"),
+    },
     "hold_state": {
         "held": N_("hold_state.held"),
         "confirmed": N_("hold_state.confirmed"),
