@@ -20,7 +20,8 @@ ListIdentifiers, ListRecords, GetRecord. Withdrawn instruments are deleted recor
   also holds what changed past `until` since the list began (`CHANGED_WHILE_LISTED_MARGIN`); one that
   changes left with nothing repeats the list's last record rather than hold none (`_repeated_last`).
 * Errors are answered as the specification words them (HTTP 200, `<error code=…>`; the `request`
-  element without attributes for badVerb/badArgument).
+  element without attributes for badVerb/badArgument); a body over the app's limit too, as
+  badArgument with its 413.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from lxml import etree
 from sqlalchemy import case, func, or_, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub.characters import for_xml
 from hub.clock import now
@@ -180,6 +182,20 @@ def _control_characters(exc):
     root, _ = _envelope()
     _el(root, _q("error"), "an argument holds a control character (such as NUL, CR or LF)", code="badArgument")
     return _answer(root)
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    # A POSTed form over the app's limit (hub.web.request_body), refused as it is read: an OAI-PMH
+    # client parses the body as the protocol's XML, so the refusal is badArgument, keeping the 413
+    # that says why (clients that stop at the status, as Sickle does, stop there as before).
+    root, _ = _envelope()
+    body, field = request.max_content_length, request.max_form_memory_size  # either refuses a form
+    limits = " and ".join(f"{what} at most {n:,} bytes" for what, n in (("a body", body), ("a form field", field)) if n)
+    _el(root, _q("error"), f"the request is too large ({limits}): an OAI-PMH request is a few short arguments", code="badArgument")
+    response = _answer(root)
+    response.status_code = 413
+    return response
 
 
 @bp.route("/oai", methods=["GET", "POST"])

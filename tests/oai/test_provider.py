@@ -281,6 +281,33 @@ def test_post_is_answered_like_get(catalogue, server):
     assert root.findtext(".//o:protocolVersion", namespaces=NS) == "2.0"
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.mark.parametrize(
+    "body, headers",
+    [
+        pytest.param(b"verb=Identify&x=" + b"a" * 2 * 1024 * 1024, {"Content-Type": FORM}, id="a form of 2 MiB"),
+        pytest.param(
+            b'--b\r\nContent-Disposition: form-data; name="verb"\r\n\r\nIdentify\r\n'
+            b'--b\r\nContent-Disposition: form-data; name="x"\r\n\r\n' + b"a" * 600_000 + b"\r\n--b--\r\n",
+            {"Content-Type": "multipart/form-data; boundary=b"},
+            id="a form field of 600 kB",
+        ),
+    ],
+)
+def test_a_request_too_large_is_answered_in_the_protocol(server, schemas, body, headers):
+    # An OAI client reads the body as the protocol's XML: the refusal is a badArgument with the 413.
+    r = requests.post(server + "/oai", data=body, headers=headers)
+    assert r.status_code == 413
+    assert r.headers["Content-Type"] == "text/xml; charset=utf-8"
+    root = etree.fromstring(r.content)
+    strict, _ = schemas
+    assert strict.validate(root), strict.error_log
+    assert root.find("o:error", NS).get("code") == "badArgument"
+    assert root.find("o:request", NS).attrib == {}
+
+
 # ---------------------------------------------------------------------------------- round trip
 
 ROUND_TRIP = (
