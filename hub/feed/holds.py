@@ -142,6 +142,7 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
                 withdrawn_ids=withdrawn[:500],
             ),
         )
+        RecordWriter.stamp_withdrawn(conn, withdrawn)  # last: their datestamp (hub.harvest.writer)
         hold = get_hold(conn, hold_id)
     hold["withdrawn"] = withdrawn
     return hold

@@ -95,7 +95,7 @@ def enforce(store, job, writer, *, complete: bool, active_before: int, withdrawa
             max_share=withdrawal["max_share"],
             min_listing=withdrawal["min_listing"],
         )
-        hold = None
+        hold, withdrawn = None, []
         if decision.action == "withdraw":
             withdrawn = writer.withdraw(conn, absent, reason)
             job.counts.withdrawn += len(withdrawn)
@@ -118,6 +118,7 @@ def enforce(store, job, writer, *, complete: bool, active_before: int, withdrawa
             # The listing is on record; the absent records it leaves active are marked as such.
             settle(conn, job.network, job.id, absent if decision.action == "hold" else [], now())
         superseded = _supersede_waiting(conn, job, writer.provenance.batch_id, pending=hold) if decision.action in SETTLED else []
+        writer.stamp_withdrawn(conn, withdrawn)  # last: the listing settled above is a network's worth of rows
     return Enforced(decision, len(absent), hold, superseded)
 
 

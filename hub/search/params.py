@@ -11,6 +11,7 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from hub.network_codes import EXPECTED, NETWORK_CODE_PATTERN
+from hub.search.numbers import Number
 from hub.schema import OWNER_LEVELS, OWNER_TYPES, SHARING, STATUSES
 
 SORTS = ("relevance", "value", "-value", "commissioned", "-commissioned", "updated")
@@ -80,6 +81,9 @@ def _spaced(q: str) -> str:
     return _ZERO_WIDTH.sub("", _SPACES.sub(" ", q))
 
 
+VALUE_DESCRIPTION = "Original value in yuan, inclusive: digits with an optional fraction (850000.50)."
+
+
 class SearchParamsSchema(Schema):
     """Query parameters of GET /api/v1/instruments (and of its export). Unknown ones are refused."""
 
@@ -122,18 +126,18 @@ class SearchParamsSchema(Schema):
         },
     )
     # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)
-    min_value = fields.Decimal(
+    min_value = Number(
         load_default=None,
         places=2,
         validate=validate.Range(min=0, max=10**13),
-        metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13},
+        metadata={"description": VALUE_DESCRIPTION, "minimum": 0, "maximum": 10**13},
     )
     # minimum/maximum given as numbers: apispec would otherwise write the Decimal bounds as strings (invalid OpenAPI)
-    max_value = fields.Decimal(
+    max_value = Number(
         load_default=None,
         places=2,
         validate=validate.Range(min=0, max=10**13),
-        metadata={"description": "Original value in yuan, inclusive.", "minimum": 0, "maximum": 10**13},
+        metadata={"description": VALUE_DESCRIPTION, "minimum": 0, "maximum": 10**13},
     )
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
     page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_WINDOW))

@@ -16,9 +16,12 @@ ListIdentifiers, ListRecords, GetRecord. Withdrawn instruments are deleted recor
 * Paging: 100 records a response, keyset on the instrument id (stable while the catalogue changes:
   no record is skipped or repeated within a listing). The resumption token is the query plus the
   last id, cursor and completeListSize, signed (`itsdangerous`, the app's SECRET_KEY) so a forged or
-  damaged token is `badResumptionToken`. Tokens do not expire.
+  damaged token is `badResumptionToken`. Tokens do not expire. A resumed page of a list with `until`
+  also holds what changed past `until` since the list began (`CHANGED_WHILE_LISTED_MARGIN`); one that
+  changes left with nothing repeats the list's last record rather than hold none (`_repeated_last`).
 * Errors are answered as the specification words them (HTTP 200, `<error code=…>`; the `request`
-  element without attributes for badVerb/badArgument).
+  element without attributes for badVerb/badArgument); a body over the app's limit too, as
+  badArgument with its 413.
 """
 
 from __future__ import annotations
@@ -33,9 +36,11 @@ from urllib.parse import quote, unquote
 from flask import Blueprint, Response, current_app, request
 from itsdangerous import BadSignature, URLSafeSerializer
 from lxml import etree
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, or_, select
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from hub.characters import for_xml
+from hub.clock import now
 from hub.config import mappings_dir
 from hub.auth.web import public
 from hub.dedup.tables import CLUSTERS
@@ -52,6 +57,12 @@ FORMATS = {prefix: FORMATS[prefix] for prefix in ("oai_dc", "nrii")}
 XSI = XSI_NS
 GRANULARITY = GRANULARITY_SECONDS
 PAGE = 100
+#: A resumed page of a list with `until` also holds the records whose datestamp moved past it since
+#: the list began (less this margin: a change is stamped shortly before its commit), as the protocol
+#: allows (3.5.1: "may contain records with datestamps that either moved into or out of the range"),
+#: so that what matched when the list began is still listed, as it is now, and a resumed page is not
+#: emptied by changes. The margin lets through a few changes from just before the first page: harmless.
+CHANGED_WHILE_LISTED_MARGIN = timedelta(minutes=1)
 #: Common-schema codes → the national list's words (nrii is the national reporting model).
 STATUS = {
     "normal": "正常",
@@ -173,6 +184,20 @@ def _control_characters(exc):
     return _answer(root)
 
 
+@bp.errorhandler(RequestEntityTooLarge)
+def _too_large(exc):
+    # A POSTed form over the app's limit (hub.web.request_body), refused as it is read: an OAI-PMH
+    # client parses the body as the protocol's XML, so the refusal is badArgument, keeping the 413
+    # that says why (clients that stop at the status, as Sickle does, stop there as before).
+    root, _ = _envelope()
+    body, field = request.max_content_length, request.max_form_memory_size  # either refuses a form
+    limits = " and ".join(f"{what} at most {n:,} bytes" for what, n in (("a body", body), ("a form field", field)) if n)
+    _el(root, _q("error"), f"the request is too large ({limits}): an OAI-PMH request is a few short arguments", code="badArgument")
+    response = _answer(root)
+    response.status_code = 413
+    return response
+
+
 @bp.route("/oai", methods=["GET", "POST"])
 @public
 def oai():
@@ -282,8 +307,9 @@ def _list(conn, root, args, verb):
             "a": None,
             "c": 0,
             "n": None,
+            "t": (now() - CHANGED_WHILE_LISTED_MARGIN).isoformat(),  # when the list began, less the margin
         }
-    where = _conditions(query)
+    where = _conditions(query, resumed=query["a"] is not None)
     if query["n"] is None:
         query["n"] = conn.execute(select(func.count()).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id)).where(*where)).scalar_one()
     page_where = where + ([_I.c.id > query["a"]] if query["a"] is not None else [])
@@ -291,6 +317,7 @@ def _list(conn, root, args, verb):
     if not rows:
         if query["a"] is None:
             raise OaiError("noRecordsMatch", "no records match the arguments")
+        rows = [_repeated_last(conn, where, query["a"])]
     node = _el(root, _q(verb))
     for row in rows[:PAGE]:
         _record(node, row, query["p"], headers_only=verb == "ListIdentifiers")
@@ -333,7 +360,9 @@ def _resume(token: str, verb: str) -> dict:
     return query
 
 
-def _conditions(query) -> list:
+def _conditions(query, *, resumed: bool = False) -> list:
+    """The query's `from`, `until` and `set` as conditions. `resumed`: for a page after the first,
+    where `until` also lets through what changed since the list began (`CHANGED_WHILE_LISTED_MARGIN`)."""
     where = []
     granularity = set()
     if query.get("f"):
@@ -343,7 +372,8 @@ def _conditions(query) -> list:
     if query.get("u"):
         hi, day = parse_datestamp(query["u"], end=True)
         granularity.add(day)
-        where.append(DATESTAMP < hi)
+        began = _utc(query.get("t")) if resumed else None  # tokens made before 2026-12-07 carry no "t"
+        where.append(DATESTAMP < hi if began is None else or_(DATESTAMP < hi, DATESTAMP >= began))
     if len(granularity) > 1:
         raise OaiError("badArgument", "from and until must have the same granularity")
     if query.get("f") and query.get("u") and parse_datestamp(query["f"], end=False)[0] >= parse_datestamp(query["u"], end=True)[0]:
@@ -360,6 +390,16 @@ def _conditions(query) -> list:
         elif kind == "category":
             where.append(_I.c.category.like(f"{value}%") if value else _I.c.category.is_not(None))
     return where
+
+
+def _repeated_last(conn, where: list, after: str):
+    """The record a resumed page holds when nothing after `after` matches any more: the last one of
+    the list up to it, sent again (a list holds at least one record; a harvester takes a record
+    twice as it takes a re-issued token's page twice). None left at all: the list must restart."""
+    row = conn.execute(_select().where(*where, _I.c.id <= after).order_by(_I.c.id.desc()).limit(1)).first()
+    if row is None:
+        raise OaiError("badResumptionToken", "no record of this list is left in it; issue the list request again")
+    return row
 
 
 def _select():

@@ -93,6 +93,14 @@ def test_unknown_instrument_is_404_problem(client):
         pytest.param({"min_value": "-5"}, "min_value", id="negative value"),
         pytest.param({"min_value": "NaN"}, "min_value", id="NaN value"),
         pytest.param({"max_value": "1e400"}, "max_value", id="huge value"),
+        # what Python's Decimal reads and the search page refuses (hub/search/numbers.py)
+        pytest.param({"min_value": "1e-400"}, "min_value", id="tiny exponent"),
+        pytest.param({"min_value": "1_000"}, "min_value", id="underscore"),
+        pytest.param({"max_value": " 1000"}, "max_value", id="space before"),
+        pytest.param({"min_value": "+5"}, "min_value", id="plus sign"),
+        pytest.param({"min_value": "١٠٠٠"}, "min_value", id="Arabic-Indic digits"),
+        pytest.param({"min_value": "1."}, "min_value", id="point without fraction"),
+        pytest.param({"min_value": ".5"}, "min_value", id="fraction without integer"),
         pytest.param({"min_value": "10", "max_value": "5"}, "max_value", id="min above max"),
         pytest.param({"certified": "maybe"}, "certified", id="bad boolean"),
         pytest.param({"owner_type": "government"}, "owner_type", id="unknown owner type"),
@@ -235,3 +243,18 @@ def test_openapi_document_and_offline_docs(client):
 def test_html_errors_outside_the_api(client):
     r = client.get("/no/such/page")
     assert r.status_code == 404 and r.content_type.startswith("text/html")
+
+
+@pytest.mark.parametrize(
+    "number",
+    ["1000", "850000.50", "0", "1e-400", "1E3", "1_000", "+5", "١٠٠٠", "1.", ".5", "Infinity", "NaN", "0x10"],
+)
+def test_the_api_and_the_search_page_read_a_number_alike(client, number):
+    # The page reads a bare number as 万元 and the API as yuan, but which numbers they take is one
+    # grammar: a value one refuses the other refuses too.
+    api = client.get("/api/v1/instruments", query_string={"min_value": number})
+    page = client.get("/", query_string={"min_value": number})
+    assert api.status_code in (200, 400) and page.status_code in (200, 400)
+    assert api.status_code == page.status_code, (api.status_code, page.status_code)
+    if api.status_code == 400:
+        assert [e["parameter"] for e in api.json["errors"]] == ["min_value"]

@@ -36,12 +36,14 @@ def test_a_file_posted_to_oai_by_anyone_is_refused_unread(client):
     body, content_type = multipart(OVER)
     r = client.post("/oai", data=body, content_type=content_type)
     assert r.status_code == 413, r.status_code
+    assert b'<error code="badArgument">' in r.data  # in the protocol (tests/oai/test_provider.py)
 
 
 def test_a_body_without_content_length_is_refused_once_past_the_limit(client):
     body, content_type = multipart(OVER)
     r = client.post("/oai", input_stream=io.BytesIO(body), content_type=content_type, environ_overrides={"wsgi.input_terminated": True})
     assert r.status_code == 413, r.status_code
+    assert b'<error code="badArgument">' in r.data
 
 
 def test_an_oai_request_by_post_still_works(client):

@@ -121,3 +121,91 @@ def test_a_cluster_resolved_while_a_harvest_asked_is_in_the_next_incremental_har
 
     changed, _ = _harvest(server, **{"from": asked[0]})
     assert sorted(changed) == sorted(f"oai:{REPO}:{i}" for i in (a, b, c))
+
+
+def _harvest_next_second(server) -> str:
+    """A registry's harvest in the next second (datestamps have seconds granularity): its responseDate."""
+    time.sleep(1.01 - time.time() % 1)
+    response_date = _harvest(server)[1]
+    assert response_date is not None
+    return response_date
+
+
+def test_a_deletion_a_harvest_asked_during_is_in_the_next_incremental_harvest(store, server, monkeypatch):
+    from hub.harvest import writer as writer_module
+
+    records = samples.beijing_records(3)
+    _writer(store).write_batch([RawRecord(source_id=r["innerId"], payload=r) for r in records])
+    indexed, asked = writer_module.instruments_changed, []
+
+    def index_then_a_harvest(conn, ids, prepared=None):
+        # The withdrawn records' search documents are written after their tombstones (0.35-0.42 s
+        # for 490 deletions); a registry harvests the hub meanwhile.
+        indexed(conn, ids, prepared)
+        if ids and not asked:
+            asked.append(_harvest_next_second(server))
+
+    monkeypatch.setattr(writer_module, "instruments_changed", index_then_a_harvest)
+    _writer(store).write_batch([RawRecord(source_id=r["innerId"], deleted=True) for r in records])
+
+    changed, _ = _harvest(server, **{"from": asked[0]})
+    assert sorted(changed) == sorted(f"oai:{REPO}:110000:{r['innerId']}" for r in records)
+
+
+def _listing_lacking_the_first(store, records):
+    """A complete listing of 110000 that lacks records[0]: (its job, its writer)."""
+    from hub.harvest.jobs import start_job
+
+    _writer(store).write_batch([RawRecord(source_id=r["innerId"], payload=r) for r in records])
+    time.sleep(0.01)  # the listing starts after the records were last seen
+    job = start_job(store, "110000", "push")
+    listing = _writer(store)
+    listing.write_batch([RawRecord(source_id=r["innerId"], payload=r) for r in records[1:]])
+    job.counts.fetched = len(records) - 1
+    return job, listing
+
+
+def test_a_withdrawal_by_absence_a_harvest_asked_during_is_in_the_next_incremental_harvest(store, server, monkeypatch):
+    from hub.harvest import guard
+
+    records = samples.beijing_records(10)
+    job, listing = _listing_lacking_the_first(store, records)
+    settled, asked = guard.settle, []
+
+    def settle_then_a_harvest(*args, **kwargs):
+        # The listing's last sightings are written after the tombstones (a network's worth of rows);
+        # a registry harvests the hub meanwhile.
+        settled(*args, **kwargs)
+        asked.append(_harvest_next_second(server))
+
+    monkeypatch.setattr(guard, "settle", settle_then_a_harvest)
+    enforced = guard.enforce(
+        store, job, listing, complete=True, active_before=10, withdrawal={"max_share": 0.5, "min_listing": 1}, reason="absent"
+    )
+    assert enforced.decision.action == "withdraw"
+
+    changed, _ = _harvest(server, **{"from": asked[0]})
+    assert changed == [f"oai:{REPO}:110000:{records[0]['innerId']}"]
+
+
+def test_a_held_withdrawal_confirmed_while_a_harvest_asked_is_in_the_next_incremental_harvest(store, server, monkeypatch):
+    from hub.feed import holds
+    from hub.harvest import guard
+
+    records = samples.beijing_records(10)
+    job, listing = _listing_lacking_the_first(store, records)
+    enforced = guard.enforce(
+        store, job, listing, complete=True, active_before=10, withdrawal={"max_share": 0.01, "min_listing": 1}, reason="absent"
+    )
+    assert enforced.decision.action == "hold"
+    recorded, asked = holds.audit.record, []
+
+    def audit_then_a_harvest(conn, **entry):
+        recorded(conn, **entry)
+        asked.append(_harvest_next_second(server))
+
+    monkeypatch.setattr(holds.audit, "record", audit_then_a_harvest)
+    holds.decide(store, enforced.hold, "confirm", actor="test")
+
+    changed, _ = _harvest(server, **{"from": asked[0]})
+    assert changed == [f"oai:{REPO}:110000:{records[0]['innerId']}"]

@@ -33,6 +33,10 @@ def test_amounts(typed, yuan):
         # more digits than decimal arithmetic carries (28): rounding to fen failed with a 500
         pytest.param("9" * 35, id="35 digits"),
         pytest.param("9" * 30 + "亿", id="30 digits of 亿"),
+        # the API's grammar of a number (hub/search/numbers.py), under the unit
+        pytest.param("1e-400", id="exponent"),
+        pytest.param("1_000万", id="underscore"),
+        pytest.param("١٠٠万", id="Arabic-Indic digits"),
     ],
 )
 def test_not_amounts(typed):

@@ -12,6 +12,8 @@ import re
 import unicodedata
 from decimal import Decimal, InvalidOperation
 
+from hub.search.numbers import NUMBER, read_number
+
 UNITS = {
     "": None,
     "万": Decimal(10_000),
@@ -26,7 +28,8 @@ UNITS = {
     "bn": Decimal(1_000_000_000),
 }
 BARE_YUAN_FROM = Decimal(100_000)
-_AMOUNT = re.compile(r"^(?P<n>\d+(?:\.\d+)?)(?P<unit>[^\d.]*)$")
+# The number is read as the API reads one (hub.search.numbers); the unit is what follows it.
+_AMOUNT = re.compile(rf"^(?P<n>{NUMBER})(?P<unit>[^\d.]*)$")
 
 
 class AmountError(ValueError):
@@ -39,10 +42,7 @@ def to_yuan(text: str) -> Decimal:
     m = _AMOUNT.match(clean)
     if not m or m.group("unit") not in UNITS:
         raise AmountError(text)
-    try:
-        number = Decimal(m.group("n"))
-    except InvalidOperation:
-        raise AmountError(text) from None
+    number = read_number(m.group("n"))
     unit = UNITS[m.group("unit")]
     if unit is None:
         unit = Decimal(1) if number >= BARE_YUAN_FROM else Decimal(10_000)
