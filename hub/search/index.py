@@ -224,6 +224,10 @@ def index_all(conn, chunk: int = 2000) -> int:
         if not batch:
             text.optimize(conn)
             counts.rebuild(conn)
+            # Every document is new, under a new docid: a web process that keeps answers, or columns
+            # by docid (hub.search.columns), at the versions it read must read them again. The lists
+            # are then written at the new versions.
+            versions.bump_networks(conn, {*postings.networks_with_documents(conn), *(n for n, _ in versions.current(conn))})
             postings.build_all(conn)
             return done
         rows = conn.execute(_SOURCE.where(among(_I.c.id, batch))).all()
