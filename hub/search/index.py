@@ -19,6 +19,7 @@ from hub import stopping
 from hub.dedup.tables import CLUSTERS
 from hub.search import counts, postings, signals, stale_counts, versions
 from hub.search.backends import backend
+from hub.search.model_numbers import model_parts
 from hub.search.tables import docs
 from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
@@ -90,6 +91,11 @@ def place_name(city: str | None, county: str | None) -> str | None:
     return county if city in GROUPING_NAMES and county else city
 
 
+#: What a text field also holds, made from its own tokens: the model field, each model's number and
+#: letters apart (`e2695` → `§m2695`), which no prefix query reaches (hub.search.model_numbers).
+FIELD_EXTRAS = {"brand": model_parts}
+
+
 def text_tokens(m) -> dict[str, list[str]]:
     """Tokens per text field of an instrument (a mapping with `_SOURCE`'s text columns). Pure."""
     out = {}
@@ -97,6 +103,8 @@ def text_tokens(m) -> dict[str, list[str]]:
         tokens: list[str] = []
         for col in cols:
             tokens += index_tokens(m[col])  # extended in C, not token by token
+        if f in FIELD_EXTRAS:
+            tokens += FIELD_EXTRAS[f](tokens)
         out[f] = tokens
     return out
 
@@ -302,8 +310,9 @@ def _answers_outdated(conn, networks):
 
 
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
-#: ranking signals (quality, tiebreak) that only the indexer can compute.
-_INDEX_REBUILT_AFTER = {"0002", "0006"}
+#: ranking signals (quality, tiebreak) that only the indexer can compute, 0021 marks that the model
+#: field holds each model's parts (hub.search.model_numbers), which documents written before lack.
+_INDEX_REBUILT_AFTER = {"0002", "0006", "0021"}
 #: Migrations after which the kept facet counts are counted again from the index: 0014 creates them.
 _COUNTS_REBUILT_AFTER = {"0014"}
 #: Migrations after which PostgreSQL's posting lists are written: 0019 creates them.
