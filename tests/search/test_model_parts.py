@@ -6,11 +6,13 @@ written before models' parts were indexed (after `hub init`, and after `hub rein
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from tests.conftest import BACKENDS, make_store
 from tests.factories import make_instruments
 from tests.search.test_in_memory import _answer
 
 from hub.search import columns, index, postings, reindex_all, search, versions
+from hub.search.tables import docs
 from hub.store.migrate import upgrade
 from hub.web import create_app
 
@@ -118,6 +120,14 @@ def test_the_columns_in_memory_answer_as_the_database(store, q):
         columns._HELD.clear()
 
 
+#: The instruments whose model has parts: e2695, SU8010, SU8020, 7890B-5977B, 7890B-7000C, CFX96, PGSTAT302N.
+WITH_PARTS = {"LC01", "SEM01", "SEM03", "GCMS01", "GCMS02", "PCR01", "EC01"}
+
+
+def _docids(conn) -> dict[str, int]:
+    return dict(conn.execute(select(docs.c.instrument_id, docs.c.docid)).all())
+
+
 def _ids(result) -> list[str]:
     return [item["id"] for item in result.items]
 
@@ -143,9 +153,15 @@ def test_a_store_indexed_before_parts_finds_them_once_rebuilt(backend, rebuild, 
         e2695 = f"{NETWORK}:LC01"
         with s.read() as conn:
             assert e2695 not in _ids(search(conn, {"q": "2695"})), "the store was indexed with parts: the test proves nothing"
+            before = _docids(conn)
         rebuild(s)
         postings.refresh(s)
         with s.read() as conn:
             assert _ids(search(conn, {"q": "2695"})) == [f"{NETWORK}:LC02", e2695]
+            after = _docids(conn)
+        if rebuild is _init:
+            # only the documents a model's parts add to are written again: Alliance 2695 has none
+            assert after[e2695] != before[e2695] and after[f"{NETWORK}:LC02"] == before[f"{NETWORK}:LC02"]
+            assert {i for i in before if after[i] != before[i]} == {f"{NETWORK}:{sid}" for sid in WITH_PARTS}
     finally:
         cleanup()
