@@ -6,8 +6,8 @@ types the family ("Agilent 7890", "SU80"), or writes it with a space ("SU 8010",
 or without one ("QExactive" for a record's "Q Exactive"), or says only its number ("2695" for the
 e2695, "8010" for the SU8010). Families and spellings are answered at query time, from the index as
 it is; a number inside a model is not, since FTS5 and tsquery match prefixes only, so the model
-field also holds each model's parts (below): a store indexed before them is rebuilt once (migration
-0021, hub.search.index).
+field also holds each model's parts (below): in a store indexed before them, `hub init` writes the
+documents with parts again once (migration 0021, hub.search.index.index_extras).
 
 - **Families**: a word of letters and digits, with a digit and at least `MIN_FAMILY_CHARS`
   characters (`MIN_NUMBER_CHARS` when it is digits alone), also matches the model tokens it
@@ -19,13 +19,13 @@ field also holds each model's parts (below): a store indexed before them is rebu
 - **Spaced and camel-cased models**: a word of letters before a word that begins with a digit, or a
   single letter before a word ("SU 8010", "Q Exactive"), also matches the two written as one, and
   its family; a word whose capitals mark parts ("QExactive", "SmartLab") also matches its parts.
-
 - **Parts**: a model token of letters and digits (`e2695`, `su8010`, `cfx96`) is also indexed,
   in the model and manufacturer field, as its runs of digits (from `MIN_NUMBER_CHARS`) and of
   letters (from `MIN_PART_LETTERS`), each marked (`§m2695`, `§mcfx`: the analyser never emits `§`,
   so no word of any text can be one); a query word that is such a run alone also asks for the mark
-  (`part`). Marked, not plain: a plain `2695` would score as the model field's own token, and
-  "7000" would rank the 7890B-7000C beside the AA-7000.
+  (`part`; a single word only, not each word of a run read as pinyin or as a category's name).
+  Marked, not plain: a plain `2695` would score as the model field's own token, and "7000" would
+  rank the 7890B-7000C beside the AA-7000.
 
 A family or a part matches, it does not score: its alternative is not a text field's
 (parse.Clause.in_text), so an instrument found only by it scores for that word as a word spread
