@@ -11,8 +11,8 @@ Kept exact network by network, as the kept answers are: a network whose index ve
 (hub.search.versions) differs from the one its rows were read at is stale, and its documents are
 read again where a question meets them (`settle`), the whole network once that has read as many rows
 as it holds (`refresh`). The version is read before the rows, so rows newer than their version are
-only read once more. A store whose index has never been versioned (a fresh bulk build) holds
-"no version" for every network until its first write.
+only read once more. A store whose index has never been versioned (built before `index_all`
+bumped the versions of what it rewrote) holds "no version" for every network until its first write.
 """
 
 from __future__ import annotations

@@ -19,6 +19,7 @@ from hub import stopping
 from hub.dedup.tables import CLUSTERS
 from hub.search import counts, postings, signals, stale_counts, versions
 from hub.search.backends import backend
+from hub.search.model_numbers import model_parts
 from hub.search.tables import docs
 from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
@@ -90,6 +91,11 @@ def place_name(city: str | None, county: str | None) -> str | None:
     return county if city in GROUPING_NAMES and county else city
 
 
+#: What a text field also holds, made from its own tokens: the model field, each model's number and
+#: letters apart (`e2695` → `§m2695`), which no prefix query reaches (hub.search.model_numbers).
+FIELD_EXTRAS = {"brand": model_parts}
+
+
 def text_tokens(m) -> dict[str, list[str]]:
     """Tokens per text field of an instrument (a mapping with `_SOURCE`'s text columns). Pure."""
     out = {}
@@ -97,6 +103,8 @@ def text_tokens(m) -> dict[str, list[str]]:
         tokens: list[str] = []
         for col in cols:
             tokens += index_tokens(m[col])  # extended in C, not token by token
+        if f in FIELD_EXTRAS:
+            tokens += FIELD_EXTRAS[f](tokens)
         out[f] = tokens
     return out
 
@@ -224,6 +232,10 @@ def index_all(conn, chunk: int = 2000) -> int:
         if not batch:
             text.optimize(conn)
             counts.rebuild(conn)
+            # Every document is new, under a new docid: a web process that keeps answers, or columns
+            # by docid (hub.search.columns), at the versions it read must read them again. The lists
+            # are then written at the new versions.
+            versions.bump_networks(conn, {*postings.networks_with_documents(conn), *(n for n, _ in versions.current(conn))})
             postings.build_all(conn)
             return done
         rows = conn.execute(_SOURCE.where(among(_I.c.id, batch))).all()
@@ -231,6 +243,31 @@ def index_all(conn, chunk: int = 2000) -> int:
         _hide_represented(conn, batch)
         done += len(rows)
         last = batch[-1]
+
+
+def index_extras(conn, chunk: int = 2000) -> int:
+    """Write again, in `conn`'s transaction, the documents of active instruments to which FIELD_EXTRAS
+    add tokens (after migration 0021: each model's parts), then every network's posting lists; returns
+    how many. A third of the documents or so, each written as any writer writes it: unlike `index_all`
+    the text index stays in place (which drops PostgreSQL's GIN index, so every search waits for the
+    transaction), and searches answer from the documents as they were until the upgrade commits."""
+    sources = [col for f in FIELD_EXTRAS for col in FIELD_SOURCES[f]]
+    done, last = 0, None
+    while True:
+        q = select(_I.c.id, *(_I.c[col] for col in sources)).where(_I.c.withdrawn_at.is_(None)).order_by(_I.c.id).limit(chunk)
+        rows = conn.execute(q if last is None else q.where(_I.c.id > last)).all()
+        if not rows:
+            postings.build_all(conn)  # at the versions the rewrites bumped
+            return done
+        ids = [r.id for r in rows if _extended(r._mapping)]
+        if ids:
+            index_instruments(conn, ids)
+        done, last = done + len(ids), rows[-1].id
+
+
+def _extended(m) -> bool:
+    """Whether FIELD_EXTRAS add any token to this instrument's fields (a mapping of their columns)."""
+    return any(extra([t for col in FIELD_SOURCES[f] for t in index_tokens(m[col])]) for f, extra in FIELD_EXTRAS.items())
 
 
 def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, progress=None) -> int:
@@ -300,6 +337,9 @@ def _answers_outdated(conn, networks):
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
 #: ranking signals (quality, tiebreak) that only the indexer can compute.
 _INDEX_REBUILT_AFTER = {"0002", "0006"}
+#: Migrations after which the documents FIELD_EXTRAS add tokens to are written again: 0021 marks that
+#: the model field holds each model's parts (hub.search.model_numbers), which documents written before lack.
+_EXTRAS_INDEXED_AFTER = {"0021"}
 #: Migrations after which the kept facet counts are counted again from the index: 0014 creates them.
 _COUNTS_REBUILT_AFTER = {"0014"}
 #: Migrations after which PostgreSQL's posting lists are written: 0019 creates them.
@@ -314,5 +354,7 @@ def _fill_new_index(conn, applied):
     else:
         if _COUNTS_REBUILT_AFTER & set(applied):
             counts.rebuild(conn)
-        if _POSTINGS_BUILT_AFTER & set(applied):
+        if _EXTRAS_INDEXED_AFTER & set(applied):
+            index_extras(conn)  # writes the lists too
+        elif _POSTINGS_BUILT_AFTER & set(applied):
             postings.build_all(conn)

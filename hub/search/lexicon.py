@@ -205,7 +205,7 @@ def lexicon(conn) -> Lexicon:
     version = dict(now)
     if kept is None:
         # Every network's names in one read, each filed under its version (None: never bumped, as
-        # after a bulk build; its first change bumps it).
+        # in a store bulk-built before builds bumped; its first change bumps it).
         per_network = {network: (version.get(network), counted) for network, counted in _names(conn).items()}
     else:
         per_network = dict(kept["networks"])

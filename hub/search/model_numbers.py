@@ -1,10 +1,13 @@
-"""A model family typed for a model: what a query word that reads as a model number also matches.
+"""A model typed otherwise than a record writes it: what a query word that reads as a model number
+also matches, and the parts of a model the index holds apart.
 
 The analyser indexes a model as whole tokens (7890B → `7890b`, SU8010 → `su8010`), and a person
 types the family ("Agilent 7890", "SU80"), or writes it with a space ("SU 8010", "Q Exactive"),
-or without one ("QExactive" for a record's "Q Exactive"). All of it is answered at query time,
-from the index as it is: no document changes, so a store indexed by any earlier version answers
-at once, on SQLite and PostgreSQL alike.
+or without one ("QExactive" for a record's "Q Exactive"), or says only its number ("2695" for the
+e2695, "8010" for the SU8010). Families and spellings are answered at query time, from the index as
+it is; a number inside a model is not, since FTS5 and tsquery match prefixes only, so the model
+field also holds each model's parts (below): in a store indexed before them, `hub init` writes the
+documents with parts again once (migration 0021, hub.search.index.index_extras).
 
 - **Families**: a word of letters and digits, with a digit and at least `MIN_FAMILY_CHARS`
   characters (`MIN_NUMBER_CHARS` when it is digits alone), also matches the model tokens it
@@ -16,15 +19,25 @@ at once, on SQLite and PostgreSQL alike.
 - **Spaced and camel-cased models**: a word of letters before a word that begins with a digit, or a
   single letter before a word ("SU 8010", "Q Exactive"), also matches the two written as one, and
   its family; a word whose capitals mark parts ("QExactive", "SmartLab") also matches its parts.
+- **Parts**: a model token of letters and digits (`e2695`, `su8010`, `cfx96`) is also indexed,
+  in the model and manufacturer field, as its runs of digits (from `MIN_NUMBER_CHARS`) and of
+  letters (from `MIN_PART_LETTERS`), each marked (`§m2695`, `§mcfx`: the analyser never emits `§`,
+  so no word of any text can be one); a query word that is such a run alone also asks for the mark
+  (`part`; a single word only, not each word of a run read as pinyin or as a category's name).
+  Marked, not plain: a plain `2695` would score as the model field's own token, and "7000" would
+  rank the 7890B-7000C beside the AA-7000.
 
-A family matches, it does not score: its alternative is not a text field's (parse.Clause.in_text),
-so an instrument found only by it scores for that word as a word spread across fields does, and the
-exact model ranks first.
+A family or a part matches, it does not score: its alternative is not a text field's
+(parse.Clause.in_text), so an instrument found only by it scores for that word as a word spread
+across fields does, and the exact model ranks first.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
+
+from hub.search.tags import MARK
 
 #: The text field a family is looked for in (hub.search.tables.FIELDS): the model's and manufacturer's.
 FAMILY_FIELD = "brand"
@@ -35,11 +48,19 @@ MIN_FAMILY_CHARS = 3
 #: A number alone begins a family from four digits: 7890 and 8050 do, 100 and 500 (mL, MHz) do not.
 MIN_NUMBER_CHARS = 4
 
+#: Marks an indexed part of a model (`§m2695`): a tag's mark, so no analyser token can be one.
+PART = MARK + "m"
+#: A run of letters is a part from three ("cfx" of CFX96, "pgstat" of PGSTAT128N); "su" of SU8010
+#: and "e" of e2695 would each find a maker's whole range, or every model with one letter.
+MIN_PART_LETTERS = 3
+
 _FAMILY = re.compile(r"(?=[a-z]*\d)[a-z0-9]+")
 _LETTERS = re.compile(r"[A-Za-z]+")
 _MODEL_HALF = re.compile(r"[A-Za-z0-9]")
 #: The parts a model's capitals mark: QExactive → Q Exactive, SmartLab → Smart Lab.
 _CAPITALISED = re.compile(r"[A-Z](?:[a-z]+|[A-Z]*(?![a-z]))|[a-z]+|\d+")
+#: A model token's runs: the analyser's tokens are lower case (hub.search.tokenize.normalize).
+_RUN = re.compile(r"[0-9]+|[a-z]+")
 
 
 def family(token: str) -> str | None:
@@ -84,3 +105,31 @@ def capitalised_parts(word: str) -> str | None:
     if len(parts) < 2 or "".join(parts) != word or any(p.isdigit() for p in parts):
         return None  # digits split no word: SU8010 is one model
     return " ".join(parts)
+
+
+def part(token: str) -> str | None:
+    """The marked part a query token also asks (`2695` → `§m2695`, `cfx` → `§mcfx`), or None: a
+    run of digits or of letters long enough to be indexed as a part."""
+    return PART + token if _long_enough(token) else None
+
+
+def model_parts(tokens) -> list[str]:
+    """The marked parts of a model field's tokens (`e2695` → `§m2695`), each once, in order; none for
+    a run the field holds as a token of its own (AA-7000's `7000` answers "7000" already, and scores)."""
+    parts = dict.fromkeys(p for t in tokens for p in _parts_of(t))
+    return [p for p in parts if p[len(PART) :] not in tokens] if parts else []
+
+
+@lru_cache(maxsize=4096)
+def _parts_of(token: str) -> tuple[str, ...]:
+    # Models repeat across thousands of records: each token split once.
+    runs = _RUN.findall(token)
+    if len(runs) < 2 or "".join(runs) != token:
+        return ()  # one run is the token itself, already indexed; a token of other letters (μ, ß) is left whole
+    return tuple(PART + r for r in runs if _long_enough(r))
+
+
+def _long_enough(run: str) -> bool:
+    if run.isdigit():
+        return run.isascii() and len(run) >= MIN_NUMBER_CHARS
+    return run.isascii() and run.isalpha() and len(run) >= MIN_PART_LETTERS

@@ -8,10 +8,10 @@ each variant: synonyms, English word forms (conf/synonyms.yaml), its simplified 
 name ("Electron optical instruments") is one clause: the words all together, or the term, or the
 category's tag (hub.search.category_names), which no text field holds and so is never scored as one
 (Clause.in_text). A word that reads as a model number also matches its family ("7890" → 7890A,
-7890B-7000C) and the model written with a space or without one (hub.search.model_numbers); a family
-matches but is not scored either. Nothing of the user's text reaches SQL except tokens made of
-letters, digits and CJK characters, so FTS syntax (`"` `*` `NEAR(` `AND` `-`) and SQL fragments
-are just words.
+7890B-7000C), the models it is a part of ("2695" → e2695) and the model written with a space or
+without one (hub.search.model_numbers); a family or a part matches but is not scored either.
+Nothing of the user's text reaches SQL except tokens made of letters, digits and CJK characters, so
+FTS syntax (`"` `*` `NEAR(` `AND` `-`) and SQL fragments are just words.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from itertools import islice, product
 
 from hub.search.category_names import CategoryNames, category_names
 from hub.search.lexicon import splits_into_syllables
-from hub.search.model_numbers import capitalised_parts, family, is_family, written_together
+from hub.search.model_numbers import capitalised_parts, family, is_family, part, written_together
 from hub.search.synonyms import Synonyms
 from hub.search.tags import MARK
 from hub.search.tokenize import query_terms
@@ -43,10 +43,11 @@ class Clause:
 
     @property
     def in_text(self) -> "Clause":
-        """The clause without its tag alternatives (a category its words name) and model families:
-        what a document's text fields are scored on. A tag is in no text field; on PostgreSQL tags
-        share the place field's weight label, so asking a field for one would score a category as a
-        place. A family scored as its field would rank SU8020 with SU8010 for "SU8010"."""
+        """The clause without its tag alternatives (a category its words name), model parts (marked
+        as tags are) and model families: what a document's text fields are scored on. A tag is in no
+        text field; on PostgreSQL tags share the place field's weight label, so asking a field for one
+        would score a category as a place. A family scored as its field would rank SU8020 with SU8010
+        for "SU8010", and a part the 7890B-7000C with the AA-7000 for "7000"."""
         kept = tuple(a for a in self.alternatives if not a[0].startswith(MARK) and not any(is_family(t) for t in a))
         return self if len(kept) == len(self.alternatives) else replace(self, alternatives=kept)
 
@@ -84,6 +85,7 @@ def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, na
         if len(run) == 1:
             # not variants: a model's other spelling names no kind of instrument (query_kinds)
             alternatives += [a for a in _alternatives(_model_spellings(words, start)) if a not in alternatives]
+            alternatives += [a for a in _inside_models(words[start]) if a not in alternatives]
         # a run's variants are phrases, so that the kind a name says is compared with each (query_kinds)
         variants = tuple(own[0]) if len(run) == 1 else tuple(" ".join(p) for p in islice(product(*own), MAX_ALTERNATIVES))
         if spelled:
@@ -133,6 +135,14 @@ def _model_spellings(words: list[str], at: int) -> list[str]:
     ("SU 8010" → SU8010), or in the parts its capitals mark ("QExactive" → "Q Exactive")."""
     parts = capitalised_parts(words[at])
     return written_together(words, at) + ([parts] if parts else [])
+
+
+def _inside_models(word: str) -> list[tuple[str, ...]]:
+    """The word as a part of models ("2695" → the e2695's `§m2695`), when it is one token that may be
+    one: of a single word only, as the words of a run (zhi pu yi) would each ask one for nothing."""
+    tokens = [t for term in query_terms(word) for t in term]
+    inside = part(tokens[0]) if len(tokens) == 1 else None
+    return [(inside,)] if inside else []
 
 
 def _alternatives(variants) -> list[tuple[str, ...]]:

@@ -139,7 +139,7 @@ def refresh(store, networks=None, *, quiet_for: timedelta | None = None) -> list
 
     A question asks the text index about every network without current lists by its tag, found in
     its versions or its lists' row: a network with documents always has one or the other, as every
-    write bumps the version and the bulk build that does not (`index_all`) writes every list."""
+    write bumps the version (a bulk build, `index_all`, too, and then writes every list)."""
     if not kept(store):
         return []
     with store.read() as conn:

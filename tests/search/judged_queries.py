@@ -9,9 +9,10 @@ world is reshuffled: a record's grade for a query is the grade of its kind.
 instrument that contains it (an LC-MS for "液相色谱"); unlisted kinds: 0.
 
 Typo (one wrong character), word-form (spectrometry, microscopy, chromatography, plural),
-pinyin (yexiangsepu) and model-family ("Agilent 7890", "SU80") queries are included on purpose,
-marked by their `kind`. A model family is graded by the kinds its models are: it measures that the
-family is found, not which model of the kind comes first (tests/search/test_model_families.py does).
+pinyin (yexiangsepu), model-family ("Agilent 7890", "SU80") and model-part ("2695", "CFX")
+queries are included on purpose, marked by their `kind`. A model family or part is graded by the
+kinds its models are: it measures that the models are found, not which model of the kind comes
+first (tests/search/test_model_families.py and test_model_parts.py do).
 """
 
 from __future__ import annotations
@@ -89,4 +90,9 @@ JUDGED = [
     ("SU80", "model", {SEM: 3}),
     ("SU 8010", "model", {SEM: 3}),
     ("QExactive", "model", {LCMS: 3}),
+    # A number or letters inside a model (hub.search.model_numbers, parts): e2695, SU8010, CFX96, PGSTAT302N.
+    ("2695", "model", {HPLC: 3}),
+    ("8010", "model", {SEM: 3}),
+    ("CFX", "model", {"实时荧光定量PCR仪": 3}),
+    ("PGSTAT", "model", {"电化学工作站": 3}),
 ]

@@ -2,7 +2,8 @@
 
 import pytest
 
-from hub.search.model_numbers import capitalised_parts, family, written_together
+from hub.search.model_numbers import capitalised_parts, family, model_parts, part, written_together
+from hub.search.tokenize import index_tokens
 
 
 @pytest.mark.parametrize(
@@ -54,3 +55,39 @@ def test_written_together(q, at, expected):
 )
 def test_capitalised_parts(word, expected):
     assert capitalised_parts(word) == expected
+
+
+@pytest.mark.parametrize(
+    "model, expected",
+    [
+        pytest.param("e2695", ["§m2695"], id="a letter, then the number"),
+        pytest.param("SU8010", ["§m8010"], id="letters too short, the number kept"),
+        pytest.param("5977B", ["§m5977"], id="the number, then a letter"),
+        pytest.param("CFX96", ["§mcfx"], id="letters kept, two digits too short"),
+        pytest.param("Autolab PGSTAT302N", ["§mpgstat"], id="a word, then letters and digits"),
+        pytest.param("7890A-5975C", ["§m7890", "§m5975"], id="a compound: each number once"),
+        pytest.param("SU-8010", [], id="the number already a token of its own"),
+        pytest.param("AA-7000", [], id="the number already a token of its own, after letters"),
+        pytest.param("L-100XP", [], id="three digits and two letters: too short"),
+        pytest.param("Spectrum 100", [], id="words and numbers apart: nothing inside"),
+        pytest.param("QExactive", [], id="letters alone"),
+        pytest.param("扫描电镜SU8010", ["§m8010"], id="after CJK"),
+    ],
+)
+def test_model_parts(model, expected):
+    assert model_parts(list(index_tokens(model))) == expected
+
+
+@pytest.mark.parametrize(
+    "token, expected",
+    [
+        pytest.param("2695", "§m2695", id="four digits"),
+        pytest.param("cfx", "§mcfx", id="three letters"),
+        pytest.param("100", None, id="three digits: 100 mL"),
+        pytest.param("su", None, id="two letters"),
+        pytest.param("e2695", None, id="a model: asked whole, and as a family"),
+        pytest.param("色谱", None, id="CJK"),
+    ],
+)
+def test_part(token, expected):
+    assert part(token) == expected
