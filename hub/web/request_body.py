@@ -3,7 +3,9 @@ within its own, gzip-compressed or not (docs/push.md "Limits", docs/operations.m
 
 Every route without a limit of its own reads at most `MAX_FORM_BYTES` (Flask's MAX_CONTENT_LENGTH,
 set by `init_app`): a larger body is refused with 413 from its Content-Length, unread, or as soon as
-a body without one passes it. Werkzeug spools a multipart file part to a temporary file whatever its
+a body without one (chunked) passes it — `BoundedRequest`, since Werkzeug's own stream for such a body
+stops at the limit without a word and the form parser read the first MiB of a 3 MiB form as the
+whole form. Werkzeug spools a multipart file part to a temporary file whatever its
 size, so the public `POST /oai` took gigabytes to the server's disk. A route that takes more says so
 on its request (`request.max_content_length`), as `read_body` and the evaluation API do.
 
@@ -16,9 +18,12 @@ ones are accepted; `identity` is the same as none.
 
 from __future__ import annotations
 
+import io
 import zlib
 
-from flask import request
+from flask import Request, request
+from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.utils import cached_property
 
 from hub.web.errors import Problem
 
@@ -101,7 +106,43 @@ def _inflate(inflater, chunk: bytes, room: int, too_large: str, limit: int) -> b
     return b"".join(out)
 
 
+class _AtMost(io.RawIOBase):
+    """A body sent without Content-Length, refused with 413 as soon as it passes `limit` bytes."""
+
+    def __init__(self, stream, limit: int):
+        self._stream, self._left = stream, limit
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        # One byte past what is left, so that a body of exactly `limit` bytes passes and one more is seen.
+        data = self._stream.read(min(len(buffer), self._left + 1))
+        if len(data) > self._left:
+            raise RequestEntityTooLarge()
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+class BoundedRequest(Request):
+    """Flask's request, whose body sent without Content-Length (chunked: the server marks it
+    `wsgi.input_terminated`) is refused past the route's limit instead of cut at it. Werkzeug's
+    `LimitedStream(is_max=True)` raises only when read again after the limit; its `readall`, which
+    the form parser uses, stops there and returns the first MiB as if it were the body (werkzeug 3.1).
+    The limit is read when the body is first read, so a route's own (`read_body`) counts."""
+
+    @cached_property
+    def stream(self):
+        limit = self.max_content_length
+        if "wsgi.input_terminated" in self.environ and self.content_length is None and limit is not None:
+            return io.BufferedReader(_AtMost(self.environ["wsgi.input"], limit))
+        return super().stream
+
+
 def init_app(app) -> None:
-    """Every route's default limit, unless the app's config names its own."""
+    """Every route's default limit, unless the app's config names its own, enforced on bodies with
+    and without a Content-Length."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_FORM_BYTES
+    app.request_class = BoundedRequest
