@@ -39,8 +39,8 @@ def job_errors(conn, code: str, job_id: int | None, *, warnings: bool):
 
 def counts_line(job) -> str:
     """What became of the job's records, in the order they add up to `fetched` (withdrawn apart:
-    tombstones, by deletion or by absence). A count its row lacks (a run from before migration 0020
-    kept deletions) is "not recorded", never 0."""
+    tombstones, by deletion or by absence). A count its row lacks (the deletions of a run from before
+    migration 0020 that had some) is "not recorded", never 0."""
     m = job._mapping
 
     def count(name: str) -> str:

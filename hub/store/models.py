@@ -142,7 +142,7 @@ class HarvestJob(Base):
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     # Explicit deletions: those that withdrew an instrument, and those whose id had no active one
-    # (hub.harvest.jobs.Counts). NULL on rows written before migration 0020: not recorded then.
+    # (hub.harvest.jobs.Counts). NULL on rows migration 0020 found with deletions: not recorded then.
     deleted: Mapped[int | None] = mapped_column(Integer)
     not_found: Mapped[int | None] = mapped_column(Integer)
     listing_complete: Mapped[bool] = mapped_column(Boolean, default=False)

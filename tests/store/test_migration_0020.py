@@ -1,18 +1,23 @@
-"""Migration 0020 upgrading a store that has rows: runs from before it read as "deleted / not found
-not recorded" (never 0), and holds superseded before it read with the listing that superseded them,
-taken once from the text they kept in `decided_by`."""
+"""Migration 0020 upgrading a store that has rows: a run from before it whose counts add up had no
+deletion (0), one whose counts fall short had deletions never split into deleted and not found ("not
+recorded", never 0); holds superseded before it read with the listing that superseded them, taken
+once from the text they kept in `decided_by`."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from lxml import html as lhtml
 from sqlalchemy import MetaData, Table, insert
 
+from hub.auth.tokens import create_token
 from hub.cli.errors_cmd import counts_line, job_errors
+from hub.config import Registry
 from hub.feed.holds import decided_holds, list_holds
 from hub.ops import dashboard
 from hub.store.migrate import current, head, upgrade
+from hub.web import create_app
 from tests.conftest import BACKENDS, make_store
 
 T0 = datetime(2026, 12, 6, 8, 0, tzinfo=timezone.utc)
@@ -95,12 +100,14 @@ def test_upgrading_a_store_with_runs_and_superseded_holds(backend, tmp_path):
         assert current(store) == head()
         with store.read() as conn:
             [run] = dashboard.runs(conn, "370000")
+            [pushed] = dashboard.runs(conn, "440000")
             job, _ = job_errors(conn, "370000", None, warnings=False)
             decided = {h["id"]: h for h in decided_holds(conn)["items"]}
             [waiting] = list_holds(conn)
 
         # Not 0: the run had two deletions the row never kept; "not recorded" says so.
         assert run["id"] == ids["job"] and run["counts"]["deleted"] is None and run["counts"]["not_found"] is None, run
+        assert (pushed["counts"]["deleted"], pushed["counts"]["not_found"]) == (0, 0), pushed  # 1 fetched = 1 updated
         assert counts_line(job) == (
             "fetched 3: created 0, updated 1, unchanged 0, rejected 0, deleted not recorded, not found not recorded; withdrawn 2"
         )
@@ -113,5 +120,14 @@ def test_upgrading_a_store_with_runs_and_superseded_holds(backend, tmp_path):
         by_operator = decided[ids["by_operator"]]
         assert by_operator["superseded_by"] is None and by_operator["decider"] == "a1b2c3d4", by_operator
         assert waiting["id"] == ids["held"] and waiting["superseded_by"] is None
+
+        client = create_app({"STORE": store, "TESTING": True, "REGISTRY": Registry.load()}).test_client()
+        assert client.post("/admin/login", data={"token": create_token(store, "admin")[1]}).status_code == 303
+        doc = lhtml.fromstring(client.get("/admin/networks/370000?lang=en").get_data(as_text=True))
+        heads = [th.text_content().strip() for th in doc.xpath('//table[@id="runs"]/thead//th')]
+        shown = dict(zip(heads, (td.text_content().strip() for td in doc.xpath(f'//tr[@id="run-{ids["job"]}"]/td'))))
+        assert (shown["Fetched"], shown["Deleted"], shown["Not found"], shown["Withdrawn"]) == ("3", "not recorded", "not recorded", "2"), (
+            shown
+        )
     finally:
         cleanup()

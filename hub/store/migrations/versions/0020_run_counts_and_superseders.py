@@ -5,9 +5,10 @@ Revises: 0019
 
 A run's explicit deletions were counted in its outcome (deleted: they withdrew an instrument; not
 found: the id had no active instrument) but not kept on its row, so a run's row did not add up to
-what arrived: `fetched = created + updated + unchanged + rejected + deleted + not_found`. Rows
-written before this migration stay NULL in both: what they were was never recorded, and 0 would
-claim there were none.
+what arrived: `fetched = created + updated + unchanged + rejected + deleted + not_found`. A row
+written before this migration whose other counts add up to `fetched` had no deletion: both are 0.
+The others had deletions whose split was never recorded (before 2026-12-07 every deletion counted
+as deleted): both stay NULL, read as "not recorded" — 0 would claim there were none.
 
 A hold a newer listing superseded named that listing only in `decided_by` text ("batch X",
 "harvest job N"), which the dashboard parsed back. The listing now has columns of its own: the job
@@ -23,6 +24,9 @@ down_revision = "0019"
 branch_labels = None
 depends_on = None
 
+#: A job row's counts before this migration: `fetched` and what became of its records but deletions
+#: (`rejected` counts repeats too).
+_COUNTED = ("fetched", "created", "updated", "unchanged", "rejected")
 #: How 0004–0019 wrote a superseded hold's `decided_by` (hub.harvest.guard before this migration).
 _BATCH, _JOB = "batch ", "harvest job "
 
@@ -34,6 +38,9 @@ def upgrade():
     with op.batch_alter_table("withdrawal_holds") as batch:
         batch.add_column(sa.Column("superseded_by_batch", sa.String(64), nullable=True))
         batch.add_column(sa.Column("superseded_by_job", sa.Integer(), nullable=True))
+    jobs = sa.table("harvest_jobs", *(sa.column(name, sa.Integer) for name in _COUNTED), sa.column("deleted"), sa.column("not_found"))
+    c = jobs.c
+    op.execute(sa.update(jobs).where(c.fetched == c.created + c.updated + c.unchanged + c.rejected).values(deleted=0, not_found=0))
     _fill_superseders(op.get_bind())
 
 
