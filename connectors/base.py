@@ -30,6 +30,9 @@ Contract
 * Sources without ids (families with `ids_from_mapping` true) yield records whose `source_id` is
   only a placeholder naming where the row is; the harvest gives each its id through the mapping's
   `source_id` (a path, a composition or a digest) and reports rows whose id repeats an earlier one.
+* Table rows (families with `table_rows` true) are header cell → cell text; a row that is the header
+  met again (two exports joined into one file, an English label row the mapping's `header_labels`
+  name) is no record: the harvest leaves it out, uncounted, and its message says where it was.
 * `notes` collects sentences the run's message should carry (an encoding override set aside …).
 
 Raw payloads
@@ -115,6 +118,9 @@ class Connector:
     conditional: ClassVar[bool] = False
     #: True when records carry no id of their own: the mapping's `source_id` makes it.
     ids_from_mapping: ClassVar[bool] = False
+    #: True when records are the rows of tables under a header row (CSV, XLSX), which a file may
+    #: repeat: the harvest leaves out a row the mapping recognises as a header (`Mapping.table_records`).
+    table_rows: ClassVar[bool] = False
 
     def __init__(self, network, http):
         self.network = network

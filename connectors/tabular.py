@@ -16,6 +16,8 @@ family reads them by configuration alone (docs/connectors.md, `tabular`):
   could be read: they are kept and nothing is withdrawn.
 * Rows have no id of their own (`ids_from_mapping`): the mapping's `source_id` — a column, a
   composition of columns or a digest — gives it, and the harvest reports rows whose id repeats.
+* A row that is the header again (a concatenated export) is left out by the harvest, as by the push
+  feed (`table_rows`, `Mapping.table_records`).
 
 Payload: header cell (trimmed) → cell text (trimmed), every column of the row, as sent.
 """
@@ -77,6 +79,7 @@ class TabularConnector(Connector):
     supports_incremental = False
     conditional = True
     ids_from_mapping = True
+    table_rows = True
     options_schema = TabularOptions
 
     def urls(self) -> list[str]:

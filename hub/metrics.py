@@ -26,8 +26,9 @@ log = logging.getLogger(__name__)
 
 _JOBS, _I, _E, _ER = HarvestJob.__table__, Instrument.__table__, Evaluation.__table__, EvaluationRequest.__table__
 
-#: The outcome columns of a job; every record a job saw is one of these (see hub.harvest.jobs.Counts).
-OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "rejected")
+#: The outcome columns of a job: every record a job saw is one of these but `withdrawn`, which counts
+#: the tombstones it made, by deletion or by absence (see hub.harvest.jobs.Counts).
+OUTCOMES = ("created", "updated", "unchanged", "withdrawn", "rejected", "deleted", "not_found")
 
 #: Request latency buckets (seconds): the catalogue's targets are p50 ≤ 30 ms and p95 ≤ 100 ms.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

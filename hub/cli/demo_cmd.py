@@ -7,7 +7,7 @@ import time
 import click
 
 from hub.cli._output import Progress, echo_table
-from hub.cli.harvest_cmd import SUMMARY_HEADERS, summary_rows, terminate_cleanly
+from hub.cli.harvest_cmd import SUMMARY_HEADERS, SUMMARY_RIGHT, summary_rows, terminate_cleanly
 
 
 @click.command()
@@ -31,7 +31,7 @@ def demo(scale, port, workers, serve):
     try:
         run_demo(ctx)
         click.echo()
-        echo_table(SUMMARY_HEADERS, summary_rows(ctx.results), right={3, 4, 5, 6, 7, 8, 9, 10})
+        echo_table(SUMMARY_HEADERS, summary_rows(ctx.results), right=SUMMARY_RIGHT)
         for report in ctx.pushes:
             counts = report.get("counts") or {}
             click.echo(

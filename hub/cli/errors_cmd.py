@@ -12,7 +12,7 @@ import click
 from sqlalchemy import select
 
 from hub.cli._output import echo_table
-from hub.harvest.jobs import JOBS
+from hub.harvest.jobs import COUNTS, JOBS
 from hub.ops.dashboard import jsonable
 from hub.store.models import RecordErrorRow
 
@@ -35,6 +35,19 @@ def job_errors(conn, code: str, job_id: int | None, *, warnings: bool):
         .order_by(ERRORS.c.id)
     )
     return job, [dict(r._mapping) for r in rows]
+
+
+def counts_line(job) -> str:
+    """What became of the job's records, in the order they add up to `fetched` (withdrawn apart:
+    tombstones, by deletion or by absence). A count its row lacks (the deletions of a run from before
+    migration 0020 that had some) is "not recorded", never 0."""
+    m = job._mapping
+
+    def count(name: str) -> str:
+        return "not recorded" if m[name] is None else f"{m[name]:,}"
+
+    parts = ", ".join(f"{name.replace('_', ' ')} {count(name)}" for name in COUNTS if name not in ("fetched", "withdrawn"))
+    return f"fetched {count('fetched')}: {parts}; withdrawn {count('withdrawn')}"
 
 
 @click.command("errors")
@@ -62,6 +75,7 @@ def errors(code, job_id, warnings, as_json):
         return 0
     what = "rejected records and dropped values" if warnings else "rejected records"
     click.echo(f"network {code}, job {job.id} ({job.kind}, {job.state}, started {jsonable(job.started_at)}): {len(rows)} {what}")
+    click.echo(counts_line(job))
     if rows:
         columns = ["source id", "field", "reason"] + (["severity"] if warnings else [])
         echo_table(columns, [[r["source_id"] or "", r["field"] or "", r["message"]] + ([r["severity"]] if warnings else []) for r in rows])

@@ -65,6 +65,8 @@ def summary_rows(results):
             f"{r.counts.unchanged:,}",
             f"{r.counts.withdrawn:,}",
             f"{r.counts.rejected:,}",
+            f"{r.counts.deleted:,}",
+            f"{r.counts.not_found:,}",
             f"{r.seconds:.1f}s",
             r.telemetry.get("requests", ""),
             r.message or "",
@@ -83,10 +85,15 @@ SUMMARY_HEADERS = [
     "unchanged",
     "withdrawn",
     "rejected",
+    # Explicit deletions, with no column a run's fetched records would not add up to its counts.
+    "deleted",
+    "not found",
     "time",
     "requests",
     "message",
 ]
+#: The columns of SUMMARY_HEADERS aligned right: the counts, the time and the requests.
+SUMMARY_RIGHT = set(range(3, 13))
 
 
 @click.command()
@@ -111,7 +118,7 @@ def harvest(codes, all_networks, full, year, workers, as_json):
     if as_json:
         click.echo(json.dumps([r.as_dict() for r in results], ensure_ascii=False, indent=2))
     else:
-        echo_table(SUMMARY_HEADERS, summary_rows(results), right={3, 4, 5, 6, 7, 8, 9, 10})
+        echo_table(SUMMARY_HEADERS, summary_rows(results), right=SUMMARY_RIGHT)
     return outcome_code(results)
 
 
@@ -133,7 +140,7 @@ def remap(code):
     progress = Progress()
     result = remap_network(store, network, batch_size=settings().batch_size, progress=progress)
     progress.done()
-    echo_table(SUMMARY_HEADERS, summary_rows([result]), right={3, 4, 5, 6, 7, 8, 9, 10})
+    echo_table(SUMMARY_HEADERS, summary_rows([result]), right=SUMMARY_RIGHT)
 
 
 COMMANDS = [harvest, remap]

@@ -42,7 +42,7 @@ AUDIT_IDS = 500
 #: large (hostile) records is then applied a few records at a time, not all at once (docs/push.md
 #: "Limits" has the measured peak).
 CHUNK_CHARS = 4_000_000
-#: Body formats whose records are rows under a header, which a file may repeat (`Mapping.repeats_header`).
+#: Body formats whose records are rows under a header, which a file may repeat (`Mapping.table_records`).
 TABLES = ("csv", "xlsx")
 
 
@@ -76,7 +76,7 @@ class _Outcome:
     not_found: list = field(default_factory=list)
     #: Ids of the deletions met so far: a later deletion of one is the writer's repeat, not also not found.
     deletions_met: set = field(default_factory=set)
-    #: Where a table's header came again (`Mapping.repeats_header`): rows that are no record, so not counted.
+    #: Where a table's header came again (`Mapping.table_records`): rows that are no record, so not counted.
     repeated_headers: list = field(default_factory=list)
     withdrawal: dict | None = None
     #: The body ended inside a record: a snapshot then withdraws nothing (design rule 1).
@@ -100,7 +100,10 @@ def apply(store, settings, network, batch_id: str) -> None:
         with store.read() as conn:
             active_before = active_count(conn, network.code)
         scanned = parse.Scanned(batch.format, batch.encoding, batch.records)
-        for chunk in _chunks(parse.items(batch.body, scanned), settings.batch_size):
+        items = parse.items(batch.body, scanned)
+        if batch.format in TABLES:
+            items = mapping.table_records(items, outcome.repeated_headers)
+        for chunk in _chunks(items, settings.batch_size):
             with store.write() as conn:
                 fence(conn)
                 _apply_chunk(conn, writer, mapping, batch, chunk, outcome)
@@ -203,9 +206,6 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
     records = []
     for item in chunk:
         outcome.cut = outcome.cut or item.cut
-        if batch.format in TABLES and item.problem is None and mapping.repeats_header(item.payload):
-            outcome.repeated_headers.append(item.where)
-            continue
         sid, problem = _source_id(item, mapping, id_path, batch.mode)
         if problem:
             outcome.without_id += 1

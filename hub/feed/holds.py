@@ -18,7 +18,6 @@ from hub.auth.tokens import TOKENS
 from hub.errors import HubError
 from hub.clock import now
 from hub.feed.models import BATCHES
-from hub.harvest.guard import superseding_listing
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
 from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed
@@ -36,7 +35,18 @@ class HoldError(HubError):
 def _as_dict(row) -> dict:
     d = dict(row._mapping)
     d["count"] = len(d.get("instrument_ids") or [])
+    d["superseded_by"] = superseding_listing(d)
     return d
+
+
+def superseding_listing(hold: dict) -> dict | None:
+    """The newer listing that superseded `hold`, as the dashboard and the API show it: its kind
+    (`batch` or `harvest job`), its name (the batch id, or the job id) and the job of its run, which
+    the network's page lists. None for a hold no listing superseded."""
+    batch, job = hold.get("superseded_by_batch"), hold.get("superseded_by_job")
+    if hold.get("state") != "superseded" or (batch is None and job is None):
+        return None
+    return dict(kind="batch", name=batch, job=job) if batch else dict(kind="harvest job", name=str(job), job=job)
 
 
 def _holds():
@@ -72,23 +82,9 @@ def decided_holds(conn, *, page: int = 1, per_page: int = 20, network: str | Non
     total = conn.execute(select(func.count()).select_from(HOLDS).where(*where)).scalar_one()
     query = _holds().where(*where).order_by(HOLDS.c.decided_at.desc(), HOLDS.c.id.desc()).limit(per_page).offset((page - 1) * per_page)
     items = [_as_dict(r) for r in conn.execute(query)]
-    listings = {h["id"]: superseding_listing(h["decided_by"]) for h in items if h["state"] == "superseded"}
-    batch_ids = [name for kind, name in filter(None, listings.values()) if kind == "batch"]
-    # A page's worth of ids at most: a plain IN.
-    jobs = dict(conn.execute(select(BATCHES.c.id, BATCHES.c.job_id).where(BATCHES.c.id.in_(batch_ids))).all()) if batch_ids else {}
     for h in items:
-        listing = listings.get(h["id"])
-        h["superseded_by"] = _listing(listing, jobs) if listing else None
-        h["decider"] = None if listing else decider(h)
+        h["decider"] = None if h["superseded_by"] else decider(h)
     return dict(total=total, page=page, per_page=per_page, pages=max(1, -(-total // per_page)), items=items)
-
-
-def _listing(listing: tuple[str, str], jobs_of_batches: dict) -> dict:
-    """A superseding listing as the dashboard shows it: its kind and name, and the job of its run
-    (a batch's job, or the harvest job itself), which the network's page lists."""
-    kind, name = listing
-    job = jobs_of_batches.get(name) if kind == "batch" else int(name) if name.isdigit() else None
-    return dict(kind=kind, name=name, job=job)
 
 
 def get_hold(conn, hold_id: int, *, lock: bool = False) -> dict:

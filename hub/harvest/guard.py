@@ -7,8 +7,9 @@ confirms: beyond that share the withdrawals are held, not applied.
 
 A network has at most one pending hold: a later listing the guard trusts is the network's latest word,
 so it closes the hold left waiting (state `superseded`, decided by the newer batch or harvest job,
-written to the audit log) before it withdraws, holds anew or finds nothing absent. Two holds side by
-side could be decided against each other — one confirmed, the other rejected — over one catalogue.
+kept in the hold's `superseded_by_batch` / `superseded_by_job`, written to the audit log) before it
+withdraws, holds anew or finds nothing absent. Two holds side by side could be decided against each
+other — one confirmed, the other rejected — over one catalogue.
 """
 
 from __future__ import annotations
@@ -122,20 +123,11 @@ def enforce(store, job, writer, *, complete: bool, active_before: int, withdrawa
     return Enforced(decision, len(absent), hold, superseded)
 
 
-#: How a superseded hold's `decided_by` (and its audit entry's actor) names the listing that closed
-#: it: the pushed snapshot's batch, or else the harvest job of a harvested network's full listing.
-SUPERSEDERS = ("batch", "harvest job")
-
-
 def superseder(batch_id: str | None, job_id: int) -> str:
+    """How a superseded hold's `decided_by` (and its audit entry's actor) names the listing that
+    closed it, for people: the pushed snapshot's batch, or else the harvest job of a full listing.
+    Programs read the hold's `superseded_by_batch` and `superseded_by_job` instead."""
     return f"batch {batch_id}" if batch_id else f"harvest job {job_id}"
-
-
-def superseding_listing(decided_by: str | None) -> tuple[str, str] | None:
-    """The listing `superseder` named in `decided_by`: ("batch", batch id) or ("harvest job", job id);
-    None for anything else (a token id). Batch ids hold no space, so the last word is the id."""
-    kind, _, name = (decided_by or "").rpartition(" ")
-    return (kind, name) if kind in SUPERSEDERS and name else None
 
 
 def _supersede_waiting(conn, job, batch_id: str | None, *, pending: int | None) -> list[int]:
@@ -148,7 +140,8 @@ def _supersede_waiting(conn, job, batch_id: str | None, *, pending: int | None) 
     closing = update(HOLDS).where(HOLDS.c.network == job.network, HOLDS.c.state == "held")
     if pending is not None:
         closing = closing.where(HOLDS.c.id != pending)
-    waiting = sorted(conn.execute(closing.values(state="superseded", decided_by=by, decided_at=now()).returning(HOLDS.c.id)).scalars())
+    closed = closing.values(state="superseded", decided_by=by, decided_at=now(), superseded_by_batch=batch_id, superseded_by_job=job.id)
+    waiting = sorted(conn.execute(closed.returning(HOLDS.c.id)).scalars())
     for hold_id in waiting:
         audit.record(
             conn,

@@ -47,9 +47,11 @@ __all__ = [
 
 # A Table (declarative models type `__table__` as the wider FromClause).
 JOBS = cast(Table, HarvestJob.__table__)
-COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")
+#: The counts a job's row keeps, one column each: `fetched` is the sum of the others but `withdrawn`
+#: (tombstones, by deletion or by absence) — the sum a run's history shows must add up.
+COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected", "deleted", "not_found")
 #: Counts reported but not kept in columns of their own (see `Counts.as_dict`).
-EXTRA_COUNTS = ("warnings", "repeated", "deleted", "not_found")
+EXTRA_COUNTS = ("warnings", "repeated")
 #: A running job whose heartbeat is older than this is presumed dead, whatever host it ran on.
 STALE_AFTER = timedelta(minutes=15)
 HOST = socket.gethostname()
@@ -136,12 +138,7 @@ def start_job(store, network: str, kind: str, *, since=None, year=None) -> Job:
                 since=since,
                 year=year,
                 listing_complete=False,
-                fetched=0,
-                created=0,
-                updated=0,
-                unchanged=0,
-                withdrawn=0,
-                rejected=0,
+                **Counts().as_dict(),
             )
             .returning(JOBS.c.id)
         ).scalar_one()

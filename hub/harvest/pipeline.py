@@ -97,6 +97,18 @@ def _source(connector, records, batch_size):
     return iter(batches)
 
 
+#: Places of repeated header rows a run's message names; the rest are counted.
+HEADERS_NAMED = 20
+
+
+def repeated_headers_note(headers: list[str]) -> str:
+    """The run's message about rows that were the table's header again: no records, so not counted
+    (as a pushed batch's report lists them under `repeated_headers`)."""
+    named = ", ".join(headers[:HEADERS_NAMED]) + (f" and {len(headers) - HEADERS_NAMED} more" if len(headers) > HEADERS_NAMED else "")
+    said = "1 row repeats the header (not a record" if len(headers) == 1 else f"{len(headers)} rows repeat the header (not records"
+    return f"{said}, not counted): {named}"
+
+
 def _summary(telemetry: Telemetry, phases: Phases) -> dict:
     """A job's telemetry: its requests, and the wall seconds of each phase so far (`phases_s`)."""
     return {**telemetry.summary(), "phases_s": phases.summary()}
@@ -157,6 +169,9 @@ class Harvester:
             if connector.conditional:
                 connector.validators = self._last_validators(network.code)
             records = connector.list_records(since)
+            headers: list[str] = []  # where a table's header came again (no records, not counted)
+            if connector.table_rows:
+                records = mapping.table_records(records, headers)
             if connector.ids_from_mapping:
                 records = identify(records, mapping)
             batches = _source(connector, records, self.settings.batch_size)
@@ -193,6 +208,8 @@ class Harvester:
                     notes.append(
                         f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)"
                     )
+                if headers:
+                    notes.append(repeated_headers_note(headers))
                 state = "succeeded" if complete else "failed"
                 summary = _summary(telemetry, phases)
                 if connector.conditional:

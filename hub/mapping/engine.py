@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable, Iterator, Protocol, TypeVar
 
 import yaml
 
@@ -314,6 +314,22 @@ def _header_labels(raw, loader) -> dict[str, frozenset[str]]:
     return out
 
 
+class _TableRow(Protocol):
+    """A row read from a table: a pushed batch's item (`hub.feed.parse.Item`) or a harvested record
+    (`connectors.base.RawRecord`)."""
+
+    @property
+    def payload(self) -> Any: ...
+
+    @property
+    def problem(self) -> str | None: ...
+
+    @property
+    def where(self) -> str | None: ...
+
+
+_Row = TypeVar("_Row", bound=_TableRow)
+
 _INSTRUMENT_TARGETS = _target_paths(InstrumentSchema, _IMPLICIT)
 _SERVICE_TARGETS = _target_paths(ServiceStatsSchema, _SERVICE_IMPLICIT)
 _INSTRUMENT_CHECK = CompiledSchema(InstrumentSchema)
@@ -429,6 +445,18 @@ class Mapping:
         if 2 * len(filled) < len(payload):
             return False
         return all(text == name or text in self.header_labels.get(name, ()) for name, text in filled.items())
+
+    def table_records(self, rows: Iterable[_Row], headers: list[str]) -> Iterator[_Row]:
+        """The rows of a table (CSV, XLSX: pushed, or harvested by the `tabular` family) that are
+        records: a row that `repeats_header` is none, so it is neither counted nor rejected, and
+        where it was (`row.where`) is appended to `headers` for the report. A row with a problem
+        (more cells than the header, a cut) is left to be reported as it is. The one place a
+        pushed and a harvested table tell a header from a record."""
+        for row in rows:
+            if row.problem is None and self.repeats_header(row.payload):
+                headers.append(row.where or "")
+            else:
+                yield row
 
     # ----------------------------------------------------------------------- records
 

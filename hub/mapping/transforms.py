@@ -279,7 +279,7 @@ def _from_epoch_ms(ms, value) -> _datetime:
     except (OverflowError, ValueError):
         raise TransformError(f"epoch milliseconds out of range: {_short(value)}") from None
     if abs(ms) < EPOCH_PLACEHOLDER_MS:
-        raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
+        raise TransformError(_refused_placeholder(value))
     if abs(ms) < MIN_EPOCH_MS:
         as_seconds = _EPOCH + timedelta(seconds=ms)
         raise TransformError(
@@ -287,6 +287,28 @@ def _from_epoch_ms(ms, value) -> _datetime:
             "where epoch milliseconds are expected; not read"
         )
     return when.astimezone(LOCAL_TZ)
+
+
+def _refused_placeholder(value) -> str:
+    """Why the number `value`, within a day of epoch 0, is refused. Five digits are most likely an
+    Excel serial day sent as a number (41456 is 2013-07-01): the reason says so and how to send it,
+    as text or as a date, but it is not taken — a JSON number is epoch milliseconds by the NRII
+    model, and the province should fix its export rather than have us guess every number."""
+    serial = _EXCEL_SERIAL.match(repr(value))
+    if serial:
+        try:
+            day, seconds = _excel_serial(serial, value)
+            _check_year(day.year, value)
+        except TransformError:
+            serial = None  # 1970-01-01 as a serial day too, or beyond the years taken: a placeholder
+    if not serial:
+        return f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date"
+    when = day.isoformat() + (f" {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds else "")
+    return (
+        f"{_short(value)} sent as a number is read as epoch milliseconds, 1970-01-01 (a placeholder), not a date; "
+        f'it looks like an Excel serial day, {when}: send it as the text "{_short(value)}" or as the date'
+        f"{' and time' if seconds else ''} {when}"
+    )
 
 
 def _excel_serial(m: re.Match, value) -> tuple[_date, int]:

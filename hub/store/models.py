@@ -141,6 +141,10 @@ class HarvestJob(Base):
     unchanged: Mapped[int] = mapped_column(Integer, default=0)
     withdrawn: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
+    # Explicit deletions: those that withdrew an instrument, and those whose id had no active one
+    # (hub.harvest.jobs.Counts). NULL on rows migration 0020 found with deletions: not recorded then.
+    deleted: Mapped[int | None] = mapped_column(Integer)
+    not_found: Mapped[int | None] = mapped_column(Integer)
     listing_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     message: Mapped[str | None] = mapped_column(Text)
     telemetry: Mapped[dict | None] = mapped_column(JSON)
@@ -193,6 +197,10 @@ class WithdrawalHold(Base):
     state: Mapped[str] = mapped_column(String(20), default="held")  # held | confirmed | rejected | superseded
     decided_by: Mapped[str | None] = mapped_column(String(100))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A superseded hold's newer listing (hub.harvest.guard): the job of its run (a harvest job, or a
+    # pushed batch's job) and, when it was pushed, its batch. `decided_by` names it for people.
+    superseded_by_batch: Mapped[str | None] = mapped_column(String(64))
+    superseded_by_job: Mapped[int | None] = mapped_column(Integer)
 
 
 class Evaluation(Base):

@@ -38,6 +38,23 @@ def test_a_second_short_snapshot_supersedes_the_waiting_hold_not_a_second_one(pu
     assert [(e["target"], e["batch_id"]) for e in entries] == [(f"hold:{old}", second["id"])], entries
 
 
+def test_a_superseded_hold_names_the_batch_and_the_job_that_superseded_it_in_fields_of_their_own(push, client, tokens, store):
+    """The superseding listing was only text in `decided_by` ("batch X"), which the dashboard parsed
+    back, and the API gave nothing else. The hold keeps the batch and its run's job in columns of
+    their own, and the API shows which listing superseded it."""
+    push("440000", samples.guangdong_csv(10))
+    first = push("440000", samples.guangdong_csv(5), mode="snapshot").get_json()
+    second = push("440000", samples.guangdong_csv(5), mode="snapshot").get_json()
+    old = first["withdrawal"]["hold"]
+    with store.read() as conn:
+        row = get_hold(conn, old)
+    assert (row["superseded_by_batch"], row["superseded_by_job"]) == (second["id"], second["job_id"]), row
+    closed = client.get(f"/api/v1/holds/{old}", headers=auth(tokens["admin"])).get_json()
+    assert closed["superseded_by"] == {"kind": "batch", "name": second["id"], "job": second["job_id"]}, closed
+    held = client.get(f"/api/v1/holds/{second['withdrawal']['hold']}", headers=auth(tokens["admin"])).get_json()
+    assert held["superseded_by"] is None and held["superseded_by_batch"] is None, held
+
+
 def test_a_complete_snapshot_closes_the_waiting_hold_it_makes_moot(push, client, tokens):
     """After a short snapshot is held, the steward pushes the whole listing again: nothing is absent,
     and the hold left waiting would withdraw nothing on confirmation. It is closed, not left pending."""

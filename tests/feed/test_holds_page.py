@@ -85,7 +85,8 @@ def test_a_confirmed_hold_and_one_a_harvest_superseded_say_so(push, client, oper
     push("440000", samples.guangdong_csv(10))
     held = push("440000", samples.guangdong_csv(5), mode="snapshot").get_json()["withdrawal"]["hold"]
     with store.write() as conn:
-        # What hub.harvest.guard writes when a harvested network's full listing (job 7) closes a hold.
+        # What hub.harvest.guard writes when a harvested network's full listing (job 7) closes a hold
+        # (holds superseded before migration 0020 had only the text; it filled in the column).
         by_harvest = conn.execute(
             insert(HOLDS)
             .values(
@@ -97,6 +98,7 @@ def test_a_confirmed_hold_and_one_a_harvest_superseded_say_so(push, client, oper
                 instrument_ids=[f"370000:{i}" for i in range(60)],
                 state="superseded",
                 decided_by="harvest job 7",
+                superseded_by_job=7,
                 decided_at=datetime.now(timezone.utc) - timedelta(hours=1),
             )
             .returning(HOLDS.c.id)

@@ -149,6 +149,8 @@ def test_a_second_short_full_listing_supersedes_the_waiting_hold(harvester, regi
         holds = conn.execute(select(WithdrawalHold.__table__).order_by(WithdrawalHold.id)).all()
     assert [h.state for h in holds] == ["superseded", "held"], holds
     assert holds[0].decided_by == f"harvest job {again.job_id}" and holds[1].job_id == again.job_id
+    # Kept for programs in columns of their own, not only in the text people read (migration 0020).
+    assert (holds[0].superseded_by_job, holds[0].superseded_by_batch) == (again.job_id, None), holds[0]
     assert f"superseded the waiting withdrawal hold(s) {holds[0].id}" in again.message
 
 

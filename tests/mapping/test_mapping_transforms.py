@@ -213,6 +213,46 @@ def test_datetime_rejects(value):
 
 
 @pytest.mark.parametrize(
+    "transform, value, said",
+    [
+        pytest.param("date", 41456, ("Excel serial day, 2013-07-01", 'as the text "41456"', "as the date 2013-07-01"), id="a day"),
+        pytest.param("date", 41456.0, ("Excel serial day, 2013-07-01", 'as the text "41456.0"'), id="a day written by POI"),
+        pytest.param(
+            "datetime",
+            45292.4166666667,
+            ("Excel serial day, 2024-01-01 10:00:00", 'as the text "45292.4166666667"', "as the date and time 2024-01-01 10:00:00"),
+            id="a day and time",
+        ),
+    ],
+)
+def test_a_number_that_reads_as_an_excel_serial_day_is_refused_saying_what_it_likely_is(transform, value, said):
+    """A JSON number is epoch milliseconds (the NRII model), so 41456 is a moment of 1970-01-01: a
+    province sending its Excel column as numbers was told "a placeholder" and no more. It is still
+    refused (never guessed into the record), but the reason names the day it most likely is and how
+    to send it."""
+    with pytest.raises(TransformError) as refused:
+        run(transform, value)
+    for part in said:
+        assert part in str(refused.value), str(refused.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        pytest.param(0, id="epoch 0"),
+        pytest.param(-1, id="epoch -1"),
+        pytest.param(25569, id="the epoch's own day as a serial"),
+        pytest.param(99999, id="a serial beyond 2100"),
+        pytest.param(86_399_999, id="eight digits"),
+    ],
+)
+def test_a_placeholder_number_is_not_called_an_excel_day(value):
+    with pytest.raises(TransformError) as refused:
+        run("date", value)
+    assert "placeholder" in str(refused.value) and "Excel" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
     "table, value, expected",
     [
         pytest.param("status", "正常", "normal", id="sdyq 正常"),

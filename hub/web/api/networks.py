@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from hub.dedup.store import national_totals
 from hub.exports.record import iso, money
+from hub.harvest.jobs import COUNTS
 from hub.auth.web import public
 from hub.search import labels
 from hub.search.cache import cached
@@ -46,7 +47,7 @@ def _last_harvests(conn, codes=None) -> dict:
             "state": m["state"],
             "started_at": iso(m["started_at"]),
             "finished_at": iso(m["finished_at"]),
-            **{k: m[k] for k in ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected")},
+            **{k: m[k] for k in COUNTS},
         }
     return out
 

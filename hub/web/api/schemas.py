@@ -133,6 +133,10 @@ class LastHarvestOut(_Out):
     kind, state = _S(), _S()
     started_at, finished_at = _T(), _T()
     fetched, created, updated, unchanged, withdrawn, rejected = (fields.Integer() for _ in range(6))
+    deleted, not_found = (
+        fields.Integer(allow_none=True, metadata={"description": f"explicit deletions {what}; null: a run from before they were recorded"})
+        for what in ("that withdrew an instrument", "whose id had no active instrument")
+    )
 
 
 class NetworkOut(_Out):
