@@ -38,6 +38,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.network_codes",
             "hub.tabular",
             "hub.collector",
+            "hub.paging",
             "hub.processes",
             "hub.stopping",
             # The gettext catalogues and the lookup, read by the web UI and by the evaluation

@@ -19,6 +19,7 @@ from hub.errors import HubError
 from hub.clock import now
 from hub.feed.models import BATCHES
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
+from hub.paging import paged
 from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed
 from hub.store.models import WithdrawalHold
@@ -84,7 +85,7 @@ def decided_holds(conn, *, page: int = 1, per_page: int = 20, network: str | Non
     items = [_as_dict(r) for r in conn.execute(query)]
     for h in items:
         h["decider"] = None if h["superseded_by"] else decider(h)
-    return dict(total=total, page=page, per_page=per_page, pages=max(1, -(-total // per_page)), items=items)
+    return paged(total, page, per_page, items)
 
 
 def get_hold(conn, hold_id: int, *, lock: bool = False) -> dict:

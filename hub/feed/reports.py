@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from hub.exports.record import iso
 from hub.feed.models import BATCHES
 from hub.harvest.writer import ERRORS
+from hub.paging import paged
 
 REPORT_PATH = "/api/v1/networks/{network}/batches/{id}"
 
@@ -82,10 +83,6 @@ def build_report(conn, batch_id: str) -> dict | None:
     return report
 
 
-def _page(total: int, page: int, per_page: int, items: list) -> dict:
-    return dict(total=total, page=page, per_page=per_page, pages=max(1, -(-total // per_page)), items=items)
-
-
 def entries_page(conn, batch_id: str, which: str, *, page: int = 1, per_page: int = 50) -> dict:
     """One page of the report's `which` list (`rejected` or `warnings`), in the report's order:
     {total, page, per_page, pages, items: [{source_id, field, reason}]}."""
@@ -98,13 +95,13 @@ def entries_page(conn, batch_id: str, which: str, *, page: int = 1, per_page: in
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    return _page(total, page, per_page, [dict(source_id=r.source_id, field=r.field, reason=r.message) for r in rows])
+    return paged(total, page, per_page, [dict(source_id=r.source_id, field=r.field, reason=r.message) for r in rows])
 
 
 def not_found_page(report: dict, *, page: int = 1, per_page: int = 50) -> dict:
     """One page of the ids a deletion found no active instrument for (the report keeps the first 1,000)."""
     ids = report["not_found"] or []
-    return _page(len(ids), page, per_page, [dict(source_id=i) for i in ids[(page - 1) * per_page : page * per_page]])
+    return paged(len(ids), page, per_page, [dict(source_id=i) for i in ids[(page - 1) * per_page : page * per_page]])
 
 
 def batch_network(conn, batch_id: str) -> str | None:

@@ -18,6 +18,7 @@ from hub.harvest.jobs import COUNTS, JOBS, as_utc, now
 from hub.harvest.lease import LEASES
 from hub.ops import probes
 from hub.ops.alerts import ALERTS
+from hub.paging import paged
 from hub.store.models import NetworkSchedule, RecordErrorRow, WithdrawalHold
 
 SCHEDULES = NetworkSchedule.__table__
@@ -106,8 +107,7 @@ def errors(conn, code: str, *, page: int = 1, per_page: int = 50, job_id: int | 
         .limit(per_page)
         .offset((page - 1) * per_page)
     )
-    pages = max(1, -(-total // per_page))
-    return dict(total=total, page=page, per_page=per_page, pages=pages, items=[dict(r._mapping) for r in rows])
+    return paged(total, page, per_page, [dict(r._mapping) for r in rows])
 
 
 def probe_series(conn, code: str, *, at: datetime | None = None, days: int = CHART_DAYS) -> list[dict]:

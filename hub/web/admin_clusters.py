@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from hub.auth.web import SignInRequired, current_principal, require
 from hub.dedup import review
 from hub.dedup.store import DecisionError
+from hub.paging import page_count
 from hub.search.labels import network_names
 from hub.web import store
 from hub.web.admin import _csrf, _sign_in
@@ -43,7 +44,7 @@ def clusters():
     with store().read() as conn:
         total, rows = review.list_clusters(conn, args["order"], PER_PAGE, (args["page"] - 1) * PER_PAGE)
         names = network_names(conn)
-    pages = max(1, -(-total // PER_PAGE))
+    pages = page_count(total, PER_PAGE)
     done = request.args.get("done")
     return render_template(
         "admin/clusters.html",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 from urllib.parse import urlencode
 
 from hub.search.params import MAX_WINDOW, SearchParams
+from hub.paging import page_count
 from hub.web.ui.i18n import N_
 
 #: The search parameters the UI passes through to hub.search (everything else in the query string,
@@ -143,7 +144,7 @@ def facet_groups(facets: dict, current: dict, lang: str) -> list[FacetGroup]:
 
 def page_links(current: dict, page: int, page_size: int, total: int, window: int = 2) -> dict:
     """Previous / next and a window of page numbers around the current one (with first and last)."""
-    pages = max(1, -(-total // page_size)) if page_size else 1
+    pages = page_count(total, page_size) if page_size else 1
     pageable = max(1, MAX_WINDOW // page_size) if page_size else 1
     truncated = pages > pageable
     pages = min(pages, pageable)  # never a link to a page the search would refuse
