@@ -281,9 +281,18 @@ def latency_p95_ms(s: Snapshot):
 
 @METRICS.register("rejected_share", uses="jobs", unit="share")
 def rejected_share(s: Snapshot):
-    """Share of records rejected by validation: Σ rejected ÷ Σ fetched over the window's jobs. Less is better."""
-    fetched = sum(int(j.get("fetched") or 0) for j in s.jobs)
-    return _ratio(sum(int(j.get("rejected") or 0) for j in s.jobs), fetched)
+    """Share of records rejected by validation: Σ rejected ÷ Σ records offered (fetched less deletions)
+    over the window's jobs. Less is better."""
+    offered = sum(_offered(j) for j in s.jobs)
+    return _ratio(sum(int(j.get("rejected") or 0) for j in s.jobs), offered)
+
+
+def _offered(job: dict) -> int:
+    # A deletion is counted in `fetched` (each thing that arrives is accounted for) but is no record
+    # to validate: counted as offered, a network that sends its deletions would look cleaner than one
+    # that lets the listing withdraw them. A run from before migration 0020 has its deletions
+    # unrecorded (NULL): its whole `fetched` counts, as it always did.
+    return int(job.get("fetched") or 0) - int(job.get("deleted") or 0) - int(job.get("not_found") or 0)
 
 
 def compute_metric(name: str, snapshot: Snapshot):

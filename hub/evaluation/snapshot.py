@@ -33,7 +33,7 @@ STATS_COLUMNS = [
     "external_samples",
     "job_id",
 ]
-JOB_COLUMNS = ["id", "network", "kind", "state", "started_at", "finished_at", "fetched", "rejected", "telemetry"]
+JOB_COLUMNS = ["id", "network", "kind", "state", "started_at", "finished_at", "fetched", "rejected", "deleted", "not_found", "telemetry"]
 
 
 def utc(value: datetime | None) -> datetime | None:

@@ -64,7 +64,21 @@ def stats(network, n, *, hours, external, services=10, enterprise=4, samples=100
     }
 
 
-def job(job_id, network, *, requests=100, failed=0, p50=120.0, p95=400.0, fetched=10, rejected=0, days_ago=5, kind="full"):
+def job(
+    job_id,
+    network,
+    *,
+    requests=100,
+    failed=0,
+    p50=120.0,
+    p95=400.0,
+    fetched=10,
+    rejected=0,
+    deleted=0,
+    not_found=0,
+    days_ago=5,
+    kind="full",
+):
     started = AS_OF - timedelta(days=days_ago)
     return {
         "id": job_id,
@@ -74,11 +88,13 @@ def job(job_id, network, *, requests=100, failed=0, p50=120.0, p95=400.0, fetche
         "started_at": started,
         "finished_at": started + timedelta(minutes=5),
         "fetched": fetched,
-        "created": fetched,
+        "created": fetched - rejected - deleted - not_found,
         "updated": 0,
         "unchanged": 0,
         "withdrawn": 0,
         "rejected": rejected,
+        "deleted": deleted,
+        "not_found": not_found,
         "listing_complete": True,
         "telemetry": {
             "requests": requests,
@@ -101,7 +117,9 @@ def populate(store):
     jobs = [
         job(1, "370000", fetched=6),
         job(2, "370000", kind="service", fetched=6, days_ago=4),
-        job(3, "420000", requests=100, failed=10, p50=300, p95=900, fetched=5, rejected=1),
+        # 420000's run also carried 15 deletions (10 withdrew an instrument, 5 found none): no records
+        # to validate, so its rejected share is 1 of the 5 records it offered, not 1 of 20
+        job(3, "420000", requests=100, failed=10, p50=300, p95=900, fetched=20, rejected=1, deleted=10, not_found=5),
         job(4, "130000", requests=50, failed=20, p50=900, p95=3000, fetched=4, rejected=2),
         job(5, "130000", requests=999, failed=999, fetched=0, days_ago=800),
     ]  # outside the 365-day window

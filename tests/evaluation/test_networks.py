@@ -47,7 +47,7 @@ METRIC_TABLE = [
     ("420000", "enterprise_share", 0.2, "enterprise share"),
     ("130000", "external_services_per_100", 75.0, "3 services per 4 instruments"),
     ("130000", "availability", 0.6, "old failing job outside the window"),
-    ("420000", "rejected_share", 0.2, "rejected share"),
+    ("420000", "rejected_share", 0.2, "rejected share: 1 of the 5 records offered, the run's 15 deletions none"),
     ("130000", "contact_share", 0.25, "contact share"),
     ("420000", "fee_share", 0.6, "fee share"),
     ("420000", "freshness", 90.0 - 4 + 5 / 1440, "freshness: days from update to the latest job's end"),
