@@ -31,7 +31,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, Response, current_app, g, redirect, render_template, request, url_for
 from marshmallow import Schema, ValidationError
-from werkzeug.exceptions import NotFound
+from werkzeug.exceptions import Forbidden, NotFound
 
 from hub.auth import sessions
 from hub.auth.tokens import Principal, TokenRefused, verify
@@ -42,7 +42,7 @@ from hub.ops import charts, dashboard
 from hub.web.public_url import over_https
 from hub.web.ui.i18n import N_, gettext
 from hub.ops.scheduler import request_harvest
-from hub.web import store
+from hub.web import errors, store
 from hub.web.feed import worker as job_queue
 from hub.web.api.params import Int
 from hub.web.errors import Problem
@@ -140,6 +140,19 @@ def index():
     return render_template(
         "admin/index.html", rows=rows, alerts=open_alerts, holds=held, decided=decided, csrf=_csrf(), principal=current_principal()
     )
+
+
+@bp.errorhandler(Forbidden)
+def _not_this_role(exc):
+    """A steward who opens /admin (a bookmark, the address typed) lands on their own network's page
+    instead of a bare refusal: the overview is the admins', and a publisher's home is its network's
+    page (`HOMES`). Every other page a role may not open is refused as the app refuses it."""
+    principal = g.get("hub_principal")
+    if request.endpoint == "admin.index" and request.method == "GET" and principal is not None and principal.role != "admin":
+        landing = HOMES.get(principal.role)
+        if landing is not None:
+            return redirect(landing[0](principal), 303)
+    return errors.handle(exc)
 
 
 def _page_arg() -> int:

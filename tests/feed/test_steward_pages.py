@@ -171,8 +171,10 @@ def test_another_networks_batch_id_is_refused_under_ones_own_network(app, tokens
 def test_a_publisher_cannot_open_the_national_pages_nor_post_an_admin_form(app, store, tokens, pushed):
     client, r = sign_in(app, tokens["gd"])
     csrf = sessions.csrf_for(cookie_of(r))  # a valid form token of the steward's own session
+    # The overview's address leads a steward to their own page (a bookmark of /admin), showing nothing national.
+    home = client.get("/admin")
+    assert (home.status_code, home.headers.get("Location")) == (303, "/admin/networks/440000/batches"), home.status_code
     for path in (
-        "/admin",
         "/admin/holds",
         "/admin/networks/440000",
         "/admin/networks/370000",

@@ -61,9 +61,10 @@ def test_a_steward_signs_in_and_reads_a_batchs_rejections(fresh, live_server, pu
     assert shown == [(e["source_id"], e["field"], e["reason"]) for e in report["rejected"]]
     assert browser.find_element(By.ID, "counts-check").get_attribute("data-adds-up") == "true"
 
-    # The national overview is not the steward's: refused, with nothing of it shown.
+    # The national overview is not the steward's: its address leads to their own page, nothing of it shown.
     browser.get(live_server + "/admin")
     assert browser.find_elements(By.CSS_SELECTOR, "table#networks") == []
+    assert browser.current_url == live_server + "/admin/networks/440000/batches", browser.current_url
 
     # Signing out ends the session: the page asks for the token again.
     browser.get(live_server + "/admin/networks/440000/batches")
