@@ -293,7 +293,12 @@ def _refused_placeholder(value) -> str:
     """Why the number `value`, within a day of epoch 0, is refused. Five digits are most likely an
     Excel serial day sent as a number (41456 is 2013-07-01): the reason says so and how to send it,
     as text or as a date, but it is not taken — a JSON number is epoch milliseconds by the NRII
-    model, and the province should fix its export rather than have us guess every number."""
+    model, and the province should fix its export rather than have us guess every number. Four or
+    eight digits that are a year or a day written without separators (2011, 20110615) are said to be
+    that, for the same reason."""
+    spelled = _spelled_date(value)
+    if spelled:
+        return f"{_short(value)} sent as a number is read as epoch milliseconds, 1970-01-01 (a placeholder), not a date; {spelled}"
     serial = _EXCEL_SERIAL.match(repr(value))
     if serial:
         try:
@@ -309,6 +314,27 @@ def _refused_placeholder(value) -> str:
         f'it looks like an Excel serial day, {when}: send it as the text "{_short(value)}" or as the date'
         f"{' and time' if seconds else ''} {when}"
     )
+
+
+#: Digits a date's text may be that a province's export may send as a JSON number instead (a year
+#: column typed as a number, 20110615 from a numeric cell), with what the reason calls them.
+_SPELLED = ((_YEAR, "the year"), (_COMPACT, "the day"))
+
+
+def _spelled_date(value) -> str | None:
+    """What an integer within a day of epoch 0 says, when its digits are a date `date` reads as text."""
+    if isinstance(value, float) and not value.is_integer():
+        return None
+    digits = str(int(value))
+    for pattern, what in _SPELLED:
+        if pattern.match(digits):
+            try:
+                read = date(digits)
+            except TransformError:
+                return None  # 86399999: no year 8639
+            written = f" or as the date {read}" if read != digits else ""  # a year is its own text
+            return f'it looks like {what} {read}: send it as the text "{digits}"{written}'
+    return None
 
 
 def _excel_serial(m: re.Match, value) -> tuple[_date, int]:

@@ -217,6 +217,10 @@ def test_datetime_rejects(value):
     [
         pytest.param("date", 41456, ("Excel serial day, 2013-07-01", 'as the text "41456"', "as the date 2013-07-01"), id="a day"),
         pytest.param("date", 41456.0, ("Excel serial day, 2013-07-01", 'as the text "41456.0"'), id="a day written by POI"),
+        pytest.param("date", 2011, ("the year 2011", 'as the text "2011"'), id="a year column typed as a number"),
+        pytest.param(
+            "date", 20110615, ("the day 2011-06-15", 'as the text "20110615"', "as the date 2011-06-15"), id="a day without separators"
+        ),
         pytest.param(
             "datetime",
             45292.4166666667,
