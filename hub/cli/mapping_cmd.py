@@ -7,13 +7,32 @@ import json
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
+from typing import NamedTuple
 
 import click
 
 from hub.config import mappings_dir
 from hub.errors import ConfigError, RecordError
+from hub.harvest.pipeline import repeated_headers_note
 from hub.mapping import Mapping
 from hub.mapping.samples import SampleError, read_sample
+
+#: Samples whose payloads are rows under a header, which a file may repeat (as pushed and harvested tables).
+TABLE_SUFFIXES = (".csv", ".xlsx")
+
+
+class _SampleRow(NamedTuple):
+    """A table sample's row as `Mapping.table_records` reads rows: where it is, its cells, no problem."""
+
+    where: str
+    payload: object
+    problem: str | None = None
+
+
+def _records_of_table(mapping: Mapping, items: list, headers: list[str]) -> list:
+    """The sample's rows that are records: a row that is the header again is none, as the push feed
+    and the tabular harvest leave it out (`Mapping.table_records`); where it was goes to `headers`."""
+    return [(row.where, row.payload) for row in mapping.table_records((_SampleRow(w, p) for w, p in items), headers)]
 
 
 def _resolve(mapping: str) -> Path:
@@ -120,8 +139,15 @@ def check(mapping_file, sample, as_json, show, strict, encoding, sheet, header_r
             raise click.BadParameter(f"unknown encoding {encoding!r}", param_hint="--encoding") from None
     notes = []
     sheet = int(sheet) if sheet is not None and sheet.isdigit() else sheet
-    result = check_sample(m, _read_sample(sample, encoding, sheet, header_row, notes))
+    items = _read_sample(sample, encoding, sheet, header_row, notes)
+    headers: list[str] = []
+    if sample.suffix.lower() in TABLE_SUFFIXES:
+        items = _records_of_table(m, items, headers)
+        if headers:
+            notes.append(repeated_headers_note(headers))
+    result = check_sample(m, items)
     result["notes"] = notes
+    result["repeated_headers"] = headers
     if as_json:
         click.echo(
             json.dumps(

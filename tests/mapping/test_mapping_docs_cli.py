@@ -60,6 +60,22 @@ def test_check_text_output_and_strict_exit(tmp_path):
     assert "record A2, field YZ:" in result.output and "fill rates:" in result.output
 
 
+def test_check_leaves_out_a_table_header_met_again(tmp_path):
+    """Two exports joined into one CSV repeat the header: the push feed and the tabular harvest leave
+    that row out, uncounted; `hub mapping check` mapped it as a record named after the column."""
+    from hub.feed.samples import guangdong_rows, to_csv
+
+    first, second = to_csv(guangdong_rows(3)), to_csv(guangdong_rows(2, start=3))
+    sample = tmp_path / "joined.csv"
+    sample.write_bytes(first + second)  # the second export's header is line 5
+    result = CliRunner().invoke(cli, ["mapping", "check", "440000", str(sample), "--json", "--encoding", "gb18030"], standalone_mode=False)
+    assert result.exception is None, result.output
+    out = json.loads(result.output)
+    assert (out["total"], out["accepted"], out["errors"]) == (5, 5, []), out
+    assert out["repeated_headers"] == ["line 5"]
+    assert any("1 row repeats the header" in note and "line 5" in note for note in out["notes"]), out["notes"]
+
+
 def test_check_exits_2_on_an_invalid_mapping(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text(
