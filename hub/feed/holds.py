@@ -22,9 +22,10 @@ from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
 from hub.paging import paged
 from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed
-from hub.store.models import WithdrawalHold
+from hub.store.models import OwnerUnit, WithdrawalHold
 
 HOLDS = WithdrawalHold.__table__
+OWNERS = OwnerUnit.__table__
 
 
 class HoldError(HubError):
@@ -86,6 +87,22 @@ def decided_holds(conn, *, page: int = 1, per_page: int = 20, network: str | Non
     for h in items:
         h["decider"] = None if h["superseded_by"] else decider(h)
     return paged(total, page, per_page, items)
+
+
+def held_instruments(conn, hold: dict, *, page: int = 1, per_page: int = 50) -> dict:
+    """One page of the instruments `hold` names — those its listing lacked, which confirming it
+    withdraws (or withdrew) — in the hold's order: {total, page, per_page, pages, items: [{id,
+    source_id, name, model, owner, withdrawn_at}]}. An id no longer in the catalogue keeps its place,
+    with only its id."""
+    ids = list(hold.get("instrument_ids") or [])
+    chunk = ids[(page - 1) * per_page : page * per_page]
+    owner = OWNERS.c.name.label("owner")
+    columns = (INSTRUMENTS.c.id, INSTRUMENTS.c.source_id, INSTRUMENTS.c.name, INSTRUMENTS.c.model, INSTRUMENTS.c.withdrawn_at, owner)
+    # A page's worth of ids at most: a plain IN.
+    query = select(*columns).outerjoin(OWNERS, OWNERS.c.id == INSTRUMENTS.c.owner_id).where(INSTRUMENTS.c.id.in_(chunk))
+    found = {r.id: dict(r._mapping) for r in conn.execute(query)} if chunk else {}
+    items = [found.get(i) or dict(id=i, source_id=i.partition(":")[2] or i) for i in chunk]
+    return paged(len(ids), page, per_page, items)
 
 
 def get_hold(conn, hold_id: int, *, lock: bool = False) -> dict:

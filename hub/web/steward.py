@@ -6,6 +6,8 @@
                                                                       up, the withdrawal decision, and its rejected
                                                                       records, warnings or ids not found, paged
     GET /admin/networks/<code>/holds[?page=N]                         the network's decided holds, paged
+    GET /admin/networks/<code>/holds/<hold_id>[?page=N]               one hold: the instruments its listing lacked
+                                                                      (which confirming it withdraws), paged
 
 The steward signs in at /admin/login with the publisher token of their network (hub.web.admin), and
 these pages are declared `require("publisher", network="code", browser=True)`: the route guard
@@ -141,6 +143,25 @@ def batch(code, batch_id):
         lists=tuple(LISTS),
         csrf=_csrf(),
     )
+
+
+@bp.get("/admin/networks/<code>/holds/<int:hold_id>")
+@require("publisher", network="code", browser=True)
+def hold(code, hold_id):
+    """What a hold is about: which instruments the listing lacked. The national centre's operator
+    reads it before confirming or rejecting, the steward to see what their snapshot left out."""
+    net = admin_network(code)
+    page = _args(PageArgs())["page"]
+    with store().read() as conn:
+        try:
+            found = holds.get_hold(conn, hold_id)
+        except holds.HoldError:
+            found = None
+        # Another network's hold is "no hold of this network", the same answer as an unknown id.
+        if found is None or found["network"] != code:
+            raise Problem(404, f"no withdrawal hold {hold_id} of network {code}")
+        listed = holds.held_instruments(conn, found, page=page, per_page=PER_PAGE)
+    return render_template("steward/hold.html", net=net, h=found, listed=listed, csrf=_csrf())
 
 
 @bp.get("/admin/networks/<code>/holds")

@@ -43,7 +43,10 @@ def decided_rows(doc) -> dict[int, dict]:
     rows = {}
     for tr in doc.xpath('//table[@id="decided-holds"]/tbody/tr'):
         cells = [" ".join(td.text_content().split()) for td in tr.xpath("./td|./th")]
-        rows[int(tr.get("data-decided-hold"))] = dict(zip(heads, cells), links=[a.get("href") for a in tr.xpath(".//a")])
+        # The hold's number links its own page (the instruments it names); `links` are the others.
+        hold, hrefs = int(tr.get("data-decided-hold")), [a.get("href") for a in tr.xpath(".//a")]
+        own = [h for h in hrefs if h.endswith(f"/holds/{hold}")]
+        rows[hold] = dict(zip(heads, cells), links=[h for h in hrefs if h not in own], page=own)
     return rows
 
 

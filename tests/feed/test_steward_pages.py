@@ -136,7 +136,7 @@ def test_the_holds_of_the_stewards_network_are_shown_read_only(app, tokens, push
     decided = {int(tr.get("data-decided-hold")): tr for tr in page.xpath('//table[@id="decided-holds"]/tbody/tr')}
     assert list(decided) == [pushed["gd_hold"]]
     assert f"superseded by batch {newer['id']}" in decided[pushed["gd_hold"]].text_content()
-    (link,) = decided[pushed["gd_hold"]].xpath(".//a/@href")
+    (link,) = [h for h in decided[pushed["gd_hold"]].xpath(".//a/@href") if "/holds/" not in h]
     assert link == f"/admin/networks/440000/batches/{newer['id']}", "a steward's link must lead to a page they may open"
     assert doc(gd, link) is not None
     holds_page = doc(gd, "/admin/networks/440000/holds?lang=en")
@@ -301,3 +301,50 @@ def test_a_batch_of_ten_thousand_rejections_pages(big_app, store, tokens):
     assert shown == [] and beyond.xpath('//*[@id="beyond-end"]//a/@href') == [f"{base}?page=200"]
     for bad in ("0", "x", "99999999999"):
         assert client.get(f"{base}?page={bad}").status_code == 400, bad
+
+
+def test_a_holds_page_lists_the_instruments_its_listing_lacked(app, tokens, pushed):
+    """A hold said only how many instruments a short snapshot lacked: neither the steward (what did my
+    snapshot leave out?) nor the operator about to confirm it (what will this withdraw?) could see which."""
+    with app.config["STORE"].read() as conn:
+        (absent,) = conn.execute(select(HOLDS.c.instrument_ids).where(HOLDS.c.id == pushed["gd_hold"])).one()
+    for token in ("gd", "admin"):
+        client, _ = sign_in(app, tokens[token])
+        page = doc(client, f"/admin/networks/440000/holds/{pushed['gd_hold']}?lang=en")
+        shown = [tr.get("data-instrument") for tr in page.xpath('//table[@id="held-instruments"]/tbody/tr')]
+        assert shown == absent and page.xpath('//*[@id="hold"]//dd[2]')[0].text_content() == str(len(absent)), (token, shown)
+        first = page.xpath('//table[@id="held-instruments"]/tbody/tr[1]/td')
+        assert first[0].text_content() == absent[0].partition(":")[2] and first[1].text_content().strip() not in ("", "–"), token
+        assert not page.xpath("//form[contains(@action, '/confirm') or contains(@action, '/reject')]"), "deciding stays on /admin"
+    # Every waiting hold's number on the steward's page and on /admin leads here.
+    gd, _ = sign_in(app, tokens["gd"])
+    link = f"/admin/networks/440000/holds/{pushed['gd_hold']}"
+    assert doc(gd, "/admin/networks/440000/batches").xpath(f'//table[@id="holds"]//a[@href="{link}"]')
+    admin, _ = sign_in(app, tokens["admin"])
+    assert doc(admin, "/admin").xpath(f'//table[@id="holds"]//a[@href="{link}"]')
+
+
+def test_a_holds_page_is_its_networks_own(app, tokens, pushed):
+    gd, _ = sign_in(app, tokens["gd"])
+    r = gd.get(f"/admin/networks/110000/holds/{pushed['bj_hold']}")
+    assert r.status_code == 403 and "BJ-" not in r.get_data(as_text=True)
+    for token in ("gd", "admin"):
+        client, _ = sign_in(app, tokens[token])
+        r = client.get(f"/admin/networks/440000/holds/{pushed['bj_hold']}")
+        assert r.status_code == 404 and "BJ-" not in r.get_data(as_text=True), (token, r.status_code)
+        assert client.get("/admin/networks/440000/holds/999999").status_code == 404
+
+
+def test_a_holds_page_pages_its_instruments(app, tokens, push):
+    push("440000", samples.guangdong_csv(130))
+    hold = push("440000", samples.guangdong_csv(5), mode="snapshot").get_json()["withdrawal"]["hold"]
+    with app.config["STORE"].read() as conn:
+        (absent,) = conn.execute(select(HOLDS.c.instrument_ids).where(HOLDS.c.id == hold)).one()
+    assert len(absent) == 125
+    client, _ = sign_in(app, tokens["gd"])
+    pages = [doc(client, f"/admin/networks/440000/holds/{hold}?page={n}&lang=en") for n in (1, 2, 3)]
+    rows = [[tr.get("data-instrument") for tr in p.xpath('//table[@id="held-instruments"]/tbody/tr')] for p in pages]
+    assert rows == [absent[:50], absent[50:100], absent[100:]]
+    assert pages[1].xpath('//a[@rel="next"]/@href') == [f"/admin/networks/440000/holds/{hold}?page=3"]
+    beyond = doc(client, f"/admin/networks/440000/holds/{hold}?page=9&lang=en")
+    assert beyond.xpath('//*[@id="beyond-end"]//a/@href') == [f"/admin/networks/440000/holds/{hold}?page=3"]
