@@ -4,12 +4,9 @@ a datestamp earlier than the moment it could first be read."""
 
 from __future__ import annotations
 
-import threading
 import time
 
-import pytest
 from sickle import Sickle, oaiexceptions
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from connectors.base import RawRecord
 from hub.config import Registry
@@ -17,26 +14,10 @@ from hub.feed import samples
 from hub.harvest.writer import Provenance, RecordWriter
 from hub.mapping import Mapping
 from hub.store.networks import sync_networks
-from hub.web import create_app
 from tests.dedup.test_one_per_cluster import OWNER
 from tests.factories import make_instruments
 
 REPO = "hub.nrii.example.cn"
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-@pytest.fixture
-def server(store):
-    app = create_app({"STORE": store, "TESTING": True})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/oai"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def _writer(store) -> RecordWriter:

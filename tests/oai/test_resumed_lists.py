@@ -4,39 +4,20 @@ listed — a harvester (Sickle here) loses nothing and never meets an error mid-
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
-import pytest
 import requests
 from lxml import etree
 from sickle import Sickle
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from hub.clock import now
 from hub.harvest.writer import Provenance, RecordWriter
 from hub.store.hooks import instruments_changed
-from hub.web import create_app
 from tests.factories import NOW, change, make_instruments
 
 NS = {"o": "http://www.openarchives.org/OAI/2.0/"}
 REPO = "hub.nrii.example.cn"
 UNTIL = NOW.strftime("%Y-%m-%dT%H:%M:%SZ")  # every factory record's datestamp (first_seen)
-
-
-class _Quiet(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-@pytest.fixture
-def server(store):
-    app = create_app({"STORE": store, "TESTING": True})
-    httpd = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}/oai"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 def _page(url, **params):
