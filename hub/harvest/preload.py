@@ -15,6 +15,7 @@ import connectors
 import hub.config  # noqa: F401
 import hub.harvest.pipeline  # noqa: F401
 import hub.mapping.places  # noqa: F401
+import hub.mapping.dates  # noqa: F401
 import hub.mapping.transforms  # noqa: F401
 import hub.store.db  # noqa: F401
 

@@ -86,7 +86,7 @@ class OptionError(ValueError):
         super().__init__(f"{key}: {problem}")
 
 
-#: name → Transform. Filled by the @transform decorator in `hub.mapping.transforms`.
+#: name → Transform. Filled by the @transform decorator in `hub.mapping.transforms` and `hub.mapping.dates`.
 TRANSFORMS: dict[str, Transform] = {}
 
 

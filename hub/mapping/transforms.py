@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date as _date, datetime as _datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 import pycountry
@@ -22,44 +21,18 @@ from hub.errors import TransformError
 from hub.mapping import codes
 from hub.mapping.places import ALPHA_2, COUNTRY_NAMES, DIVISIONS
 from hub.mapping.registry import Option, transform
+from hub.mapping.values import decimal_of as _decimal, scalar_text as _scalar_text, short as _short, text_of as _text
 
 CENT = Decimal("0.01")
 #: Larger than any instrument (the store's column holds 14 integer digits).
 MAX_YUAN = Decimal("1e13")
 #: A bare amount grouped in thousands at least this large is read as yuan whatever the column's unit (`money`).
 GROUPED_YUAN_FROM = Decimal(100_000)
-#: Longest text a number, date or code may be; anything longer is garbage, not a value.
-MAX_SCALAR_TEXT = 64
-LOCAL_TZ = timezone(timedelta(hours=8))
 
 # C0/C1 control characters (except tab and newline) and zero-width characters are dropped.
 _INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]")
 _HSPACE = re.compile(r"[^\S\n]+")
 _SPACED_NEWLINES = re.compile(r" ?\n[\s]*")
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "…"
-
-
-def _text(value, what: str) -> str:
-    """A scalar as text, or an error for lists, dicts and booleans."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise TransformError(f"expected {what}, got {type(value).__name__} {_short(value)}")
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _scalar_text(value, what: str) -> str:
-    """Normalised short text for parsing: full-width digits and punctuation folded (NFKC)."""
-    text = _text(value, what)
-    if len(text) > MAX_SCALAR_TEXT:
-        raise TransformError(f"expected {what}, got {len(text)} characters of text {_short(text)}")
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 # --------------------------------------------------------------------------- text
@@ -154,18 +127,6 @@ _BARE = {"yuan": Decimal(1), "wanyuan": Decimal(10_000)}
 _THOUSANDS = re.compile(r"\d,\d{3}(?!\d)")
 
 
-def _decimal(value, what: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise TransformError(f"expected {what}, got {type(value).__name__} {_short(value)}")
-    try:
-        number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
-    except InvalidOperation:
-        raise TransformError(f"expected {what}, got {_short(value)}") from None
-    if not number.is_finite():
-        raise TransformError(f"expected a finite number, got {_short(value)}")
-    return number
-
-
 @transform("money", bare_unit=Option(str, default="yuan", choices=("yuan", "wanyuan"), help="what a number without unit means"))
 def money(value, bare_unit="yuan"):
     """An amount → Decimal yuan with 2 places (half up). Reads `68.5万元`, `685000元`, `685,000`,
@@ -237,203 +198,6 @@ def integer(value):
     if n > 10**12:
         raise TransformError(f"count {_short(value)} is implausibly large")
     return int(n)
-
-
-# --------------------------------------------------------------------------- dates
-
-_DAY = re.compile(
-    r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$"
-)
-_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
-_YEAR = re.compile(r"^(\d{4})\s*年?$")
-_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
-_EPOCH_MS = re.compile(r"^\d{11,13}$")
-#: An Excel serial day as text: a CSV saved from a General-formatted date cell, or a vendor's export
-#: tool writing the cell's number (POI's getNumericCellValue: 41456.0), with the time as a fraction.
-#: Five digits are 1927-05-18 to 2173; no other date form has five digits. A JSON number stays epoch
-#: milliseconds, as the NRII model specifies.
-_EXCEL_SERIAL = re.compile(r"^(\d{5})(\.\d+)?$")
-_EXCEL_DAY_0 = _date(1899, 12, 30)  # Excel's 1900 leap-year error shifts every serial above 60 by one
-MIN_YEAR, MAX_YEAR = 1900, 2100
-
-
-def _check_year(year: int, value):
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise TransformError(f"year {year} out of range {MIN_YEAR}–{MAX_YEAR} in {_short(value)}")
-
-
-#: Epoch milliseconds this close to 0 are a placeholder (0, -1, -1000 …: "not filled in"), not a moment
-#: on 1970-01-01; like `0000-00-00` they are an error, so the field is dropped with a warning.
-EPOCH_PLACEHOLDER_MS = 86_400_000
-#: Epoch milliseconds must have eleven digits or more (from 1970-04-27 on, or before 1969-09-07), as
-#: their text must (`_EPOCH_MS`): ten digits or fewer is epoch *seconds* sent where milliseconds are
-#: specified (1378952521 would read as 1970-01-17, a date inside the years accepted and 43 years off).
-MIN_EPOCH_MS = 10**10
-_EPOCH = _datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def _from_epoch_ms(ms, value) -> _datetime:
-    try:
-        ms = int(_decimal(ms, "epoch milliseconds"))
-        when = _EPOCH + timedelta(milliseconds=ms)
-    except (OverflowError, ValueError):
-        raise TransformError(f"epoch milliseconds out of range: {_short(value)}") from None
-    if abs(ms) < EPOCH_PLACEHOLDER_MS:
-        raise TransformError(_refused_placeholder(value))
-    if abs(ms) < MIN_EPOCH_MS:
-        as_seconds = _EPOCH + timedelta(seconds=ms)
-        raise TransformError(
-            f"{_short(value)} looks like epoch seconds ({as_seconds.astimezone(LOCAL_TZ).date().isoformat()}), "
-            "where epoch milliseconds are expected; not read"
-        )
-    return when.astimezone(LOCAL_TZ)
-
-
-def _refused_placeholder(value) -> str:
-    """Why the number `value`, within a day of epoch 0, is refused. Five digits are most likely an
-    Excel serial day sent as a number (41456 is 2013-07-01): the reason says so and how to send it,
-    as text or as a date, but it is not taken — a JSON number is epoch milliseconds by the NRII
-    model, and the province should fix its export rather than have us guess every number. Four or
-    eight digits that are a year or a day written without separators (2011, 20110615) are said to be
-    that, for the same reason."""
-    spelled = _spelled_date(value)
-    if spelled:
-        return f"{_short(value)} sent as a number is read as epoch milliseconds, 1970-01-01 (a placeholder), not a date; {spelled}"
-    serial = _EXCEL_SERIAL.match(repr(value))
-    if serial:
-        try:
-            day, seconds = _excel_serial(serial, value)
-            _check_year(day.year, value)
-        except TransformError:
-            serial = None  # 1970-01-01 as a serial day too, or beyond the years taken: a placeholder
-    if not serial:
-        return f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date"
-    when = day.isoformat() + (f" {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds else "")
-    return (
-        f"{_short(value)} sent as a number is read as epoch milliseconds, 1970-01-01 (a placeholder), not a date; "
-        f'it looks like an Excel serial day, {when}: send it as the text "{_short(value)}" or as the date'
-        f"{' and time' if seconds else ''} {when}"
-    )
-
-
-#: Digits a date's text may be that a province's export may send as a JSON number instead (a year
-#: column typed as a number, 20110615 from a numeric cell), with what the reason calls them.
-_SPELLED = ((_YEAR, "the year"), (_COMPACT, "the day"))
-
-
-def _spelled_date(value) -> str | None:
-    """What an integer within a day of epoch 0 says, when its digits are a date `date` reads as text."""
-    if isinstance(value, float) and not value.is_integer():
-        return None
-    digits = str(int(value))
-    for pattern, what in _SPELLED:
-        if pattern.match(digits):
-            try:
-                read = date(digits)
-            except TransformError:
-                return None  # 86399999: no year 8639
-            written = f" or as the date {read}" if read != digits else ""  # a year is its own text
-            return f'it looks like {what} {read}: send it as the text "{digits}"{written}'
-    return None
-
-
-def _excel_serial(m: re.Match, value) -> tuple[_date, int]:
-    """(day, seconds into it) of an Excel serial (`_EXCEL_SERIAL`'s match); the epoch's day is the
-    placeholder it is in every other spelling."""
-    day = _EXCEL_DAY_0 + timedelta(days=int(m.group(1)))
-    if day == _date(1970, 1, 1):
-        raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
-    return day, round(float("0" + (m.group(2) or "")) * 86_400)
-
-
-@transform("date")
-def date(value):
-    """A date → ISO text keeping its precision: `2011-06-15`, `2011/6/15`, `2011.6.15`, `2011年6月15日`,
-    `20110615` → day; `2011-06`, `2011年6月` → `2011-06`; `2011`, `2011年` → `2011`; epoch
-    milliseconds → the day in China time; an Excel serial day as text (`41456`, `41456.0`) → that
-    day. Impossible dates (2011-02-30, month 13), `0000-00-00`,
-    epoch placeholders (0, -1: within a day of 1970-01-01; as text, 1970-01-01) and epoch seconds
-    (ten digits or fewer) are errors."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        when = _from_epoch_ms(value, value)
-        _check_year(when.year, value)
-        return when.date().isoformat()
-    text = _scalar_text(value, "a date")
-    for pattern, precision in ((_DAY, 3), (_COMPACT, 3), (_MONTH, 2), (_YEAR, 1)):
-        m = pattern.match(text)
-        if m:
-            parts = [int(g) for g in m.groups()]
-            _check_year(parts[0], value)
-            if precision == 1:
-                return f"{parts[0]:04d}"
-            if not 1 <= parts[1] <= 12:
-                raise TransformError(f"no month {parts[1]} in {_short(value)}")
-            if precision == 2:
-                return f"{parts[0]:04d}-{parts[1]:02d}"
-            if parts == [1970, 1, 1]:  # the day of epoch 0 and -1, written out as a date: as they are, a placeholder
-                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
-            try:
-                return _date(*parts).isoformat()
-            except ValueError:
-                raise TransformError(f"impossible date {_short(value)}") from None
-    if _EPOCH_MS.match(text):
-        return date(int(text))
-    m = _EXCEL_SERIAL.match(text)
-    if m:
-        day, _ = _excel_serial(m, value)
-        _check_year(day.year, value)
-        return day.isoformat()
-    raise TransformError(f"expected a date such as 2011-06-15, 2011-06 or 2011年6月, got {_short(value)}")
-
-
-_DATETIME = re.compile(
-    r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$"
-)
-
-
-@transform("datetime")
-def datetime(value):
-    """A moment → timezone-aware datetime: `2013-09-12 10:22:01` (China time, UTC+8, when no offset is
-    given), `2013-09-12T02:22:01Z`, `…+08:00`, a bare date (midnight China time), epoch
-    milliseconds as a number or digits (an epoch placeholder such as 0 or -1 is an error, as in `date`,
-    and so is the same moment as text: within a day of 1970-01-01T00:00Z), an Excel serial day as text
-    (`45292.4166`, China time)."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        when = _from_epoch_ms(value, value)
-    else:
-        text = _scalar_text(value, "a date and time")
-        serial = _EXCEL_SERIAL.match(text)
-        if _EPOCH_MS.match(text):
-            when = _from_epoch_ms(int(text), value)
-        elif serial:
-            # Excel keeps no time zone: the time of day is the province's, China time.
-            day, seconds = _excel_serial(serial, value)
-            when = _datetime(day.year, day.month, day.day, tzinfo=LOCAL_TZ) + timedelta(seconds=seconds)
-        else:
-            m = _DATETIME.match(text)
-            if not m:
-                raise TransformError(f"expected a time such as 2013-09-12 10:22:01, got {_short(value)}")
-            y, mo, d, h, mi, s, frac, offset = m.groups()
-            tz = LOCAL_TZ
-            if offset == "Z":
-                tz = timezone.utc
-            elif offset:
-                sign = -1 if offset[0] == "-" else 1
-                digits = offset[1:].replace(":", "")
-                tz = timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
-            try:
-                when = _datetime(
-                    int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), int((frac or "0").ljust(6, "0")), tzinfo=tz
-                )
-            except ValueError:
-                raise TransformError(f"impossible date or time {_short(value)}") from None
-            if abs(when - _EPOCH) < timedelta(milliseconds=EPOCH_PLACEHOLDER_MS):
-                # A database's default written out ("1970-01-01 08:00:00" is epoch 0 in China time):
-                # the placeholder the same moment is as a number.
-                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
-    if not 1970 <= when.year <= MAX_YEAR:
-        raise TransformError(f"year {when.year} out of range 1970–{MAX_YEAR} in {_short(value)}")
-    return when
 
 
 # --------------------------------------------------------------------------- code tables
