@@ -7,14 +7,16 @@
                                                                       records, warnings or ids not found, paged
     GET /admin/networks/<code>/holds[?page=N]                         the network's decided holds, paged
     GET /admin/networks/<code>/holds/<hold_id>[?page=N]               one hold: the instruments its listing lacked
-                                                                      (which confirming it withdraws), paged
+                                                                      (which confirming it withdraws), paged; an
+                                                                      admin's page of a waiting hold has its
+                                                                      confirm and reject forms
 
 The steward signs in at /admin/login with the publisher token of their network (hub.web.admin), and
 these pages are declared `require("publisher", network="code", browser=True)`: the route guard
 (hub.auth.web) lets a publisher's session through for its own network only — 403 for any other, before
 the view reads anything — and an admin's for every network. Nothing here writes: deciding a hold and
-"harvest now" stay admin forms, which a publisher's session is refused at the guard even with a valid
-csrf field. The JSON twin of the batch pages is /api/v1/networks/<code>/batches (hub.web.feed).
+"harvest now" stay admin forms (an admin finds a hold's on its page), which a publisher's session is
+refused at the guard even with a valid csrf field. The JSON twin of the batch pages is /api/v1/networks/<code>/batches (hub.web.feed).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from flask import Blueprint, g, render_template, request
 from marshmallow import Schema, ValidationError, fields, validate
 
 from hub.auth import sessions
-from hub.auth.web import SignInRequired, require
+from hub.auth.web import SignInRequired, current_principal, require
 from hub.feed import holds, reports
 from hub.harvest.jobs import Counts
 from hub.ops import dashboard
@@ -149,7 +151,8 @@ def batch(code, batch_id):
 @require("publisher", network="code", browser=True)
 def hold(code, hold_id):
     """What a hold is about: which instruments the listing lacked. The national centre's operator
-    reads it before confirming or rejecting, the steward to see what their snapshot left out."""
+    reads it before confirming or rejecting — an admin finds the two forms of a waiting hold here —
+    and the steward to see what their snapshot left out."""
     net = admin_network(code)
     page = _args(PageArgs())["page"]
     with store().read() as conn:
@@ -161,7 +164,10 @@ def hold(code, hold_id):
         if found is None or found["network"] != code:
             raise Problem(404, f"no withdrawal hold {hold_id} of network {code}")
         listed = holds.held_instruments(conn, found, page=page, per_page=PER_PAGE)
-    return render_template("steward/hold.html", net=net, h=found, listed=listed, csrf=_csrf())
+    principal = current_principal()
+    decides = found["state"] == "held" and principal is not None and principal.role == "admin"
+    csrf = _csrf()
+    return render_template("steward/hold.html", net=net, h=found, listed=listed, csrf=csrf, decide_csrf=csrf if decides else None)
 
 
 @bp.get("/admin/networks/<code>/holds")

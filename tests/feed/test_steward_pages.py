@@ -315,13 +315,30 @@ def test_a_holds_page_lists_the_instruments_its_listing_lacked(app, tokens, push
         assert shown == absent and page.xpath('//*[@id="hold"]//dd[2]')[0].text_content() == str(len(absent)), (token, shown)
         first = page.xpath('//table[@id="held-instruments"]/tbody/tr[1]/td')
         assert first[0].text_content() == absent[0].partition(":")[2] and first[1].text_content().strip() not in ("", "–"), token
-        assert not page.xpath("//form[contains(@action, '/confirm') or contains(@action, '/reject')]"), "deciding stays on /admin"
+        forms = page.xpath("//form[contains(@action, '/confirm') or contains(@action, '/reject')]/@action")
+        if token == "gd":
+            assert forms == [], "a steward reads a hold; the national centre decides it"
+        else:  # the operator decides where they see what a confirmation withdraws
+            assert forms == [f"/admin/holds/{pushed['gd_hold']}/confirm", f"/admin/holds/{pushed['gd_hold']}/reject"], forms
     # Every waiting hold's number on the steward's page and on /admin leads here.
     gd, _ = sign_in(app, tokens["gd"])
     link = f"/admin/networks/440000/holds/{pushed['gd_hold']}"
     assert doc(gd, "/admin/networks/440000/batches").xpath(f'//table[@id="holds"]//a[@href="{link}"]')
     admin, _ = sign_in(app, tokens["admin"])
     assert doc(admin, "/admin").xpath(f'//table[@id="holds"]//a[@href="{link}"]')
+
+
+def test_the_operator_confirms_a_hold_from_its_page(app, tokens, pushed):
+    admin, _ = sign_in(app, tokens["admin"])
+    path = f"/admin/networks/440000/holds/{pushed['gd_hold']}"
+    page = doc(admin, path)
+    (csrf,) = page.xpath(f'//form[@action="/admin/holds/{pushed["gd_hold"]}/confirm"]/input[@name="csrf"]/@value')
+    assert admin.post(f"/admin/holds/{pushed['gd_hold']}/confirm", data={"csrf": csrf}).status_code == 303
+    after = doc(admin, path + "?lang=en")
+    assert not after.xpath("//form[contains(@action, '/confirm')]"), "a decided hold offers no decision"
+    assert "confirmed" in after.xpath('//*[@id="hold"]')[0].text_content()
+    withdrawn = after.xpath('//table[@id="held-instruments"]/tbody/tr/td[5]')
+    assert withdrawn and all(td.text_content() != "–" for td in withdrawn), "each listed instrument now says when it was withdrawn"
 
 
 def test_a_holds_page_is_its_networks_own(app, tokens, pushed):
