@@ -21,16 +21,15 @@ refused at the guard even with a valid csrf field. The JSON twin of the batch pa
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, request
+from flask import Blueprint, render_template, request
 from marshmallow import Schema, ValidationError, fields, validate
 
-from hub.auth import sessions
 from hub.auth.web import SignInRequired, current_principal, require
 from hub.feed import holds, reports
 from hub.harvest.jobs import Counts
 from hub.ops import dashboard
 from hub.web import store
-from hub.web.admin import DECIDED_PER_PAGE, _sign_in, admin_network
+from hub.web.admin import DECIDED_PER_PAGE, _csrf, _sign_in, admin_network
 from hub.web.api.params import Int
 from hub.web.errors import Problem
 from hub.web.ui.i18n import N_
@@ -82,12 +81,6 @@ def _args(schema: Schema) -> dict:
         raise Problem(400, f"invalid parameter {name}: {messages[0]}") from None
 
 
-def _csrf() -> str | None:
-    # Only the sign-out form: these pages post nothing else.
-    cookie = g.get("hub_session")
-    return sessions.csrf_for(cookie) if cookie else None
-
-
 def adds_up(counts: dict | None) -> dict | None:
     """How the report's counts are checked, for the page to show: what the parts sum to and whether
     that is `fetched`. A failed batch's counts stop mid-chunk and need not add up."""
@@ -129,8 +122,9 @@ def batch(code, batch_id):
         report = reports.batch_summary(conn, batch_id) if reports.batch_network(conn, batch_id) == code else None
         if report is None:
             raise Problem(404, f"no batch {batch_id} of network {code}")
-        totals = {name: LISTS[name](conn, report, 1)["total"] for name in LISTS}
         entries = LISTS[args["list"]](conn, report, args["page"])
+        # The shown list's total is its page's; each other list is read once, for its tab's count.
+        totals = {name: entries["total"] if name == args["list"] else LISTS[name](conn, report, 1)["total"] for name in LISTS}
     return render_template(
         "steward/batch.html",
         net=net,
