@@ -101,6 +101,7 @@ def _text(driver, css):
 
 def test_the_operator_signs_in_confirms_a_held_withdrawal_and_signs_out(fresh, live_server, served, held):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser = fresh
     token_id, token = served[2]["admin"]
@@ -111,6 +112,8 @@ def test_the_operator_signs_in_confirms_a_held_withdrawal_and_signs_out(fresh, l
 
     browser.find_element(By.NAME, "token").send_keys(token)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    confirm = f'form[action="/admin/holds/{held}/confirm"]'
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, confirm))
     assert browser.current_url.startswith(f"{live_server}/admin"), browser.current_url
     assert f"/admin/holds/{held}/confirm" in browser.page_source, "the held withdrawal is offered for a decision"
 
@@ -120,7 +123,10 @@ def test_the_operator_signs_in_confirms_a_held_withdrawal_and_signs_out(fresh, l
     assert cookie["value"] not in browser.execute_script("return document.cookie"), "scripts never see the session"
 
     browser.find_element(By.CSS_SELECTOR, f'form[action="/admin/holds/{held}/confirm"] button').click()
-    decided = _text(browser, f'#decided-holds tr[data-decided-hold="{held}"]')
+    # The click posts the form and the browser follows the 303 back to /admin: wait for that page.
+    row = f'#decided-holds tr[data-decided-hold="{held}"]'
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, row))
+    decided = _text(browser, row)
     assert "confirmed" in decided and f"国家中心值班员 ({token_id})" in decided, decided
     assert f"/admin/holds/{held}/confirm" not in browser.page_source, "a decided hold is no longer offered"
 
@@ -129,6 +135,7 @@ def test_the_operator_signs_in_confirms_a_held_withdrawal_and_signs_out(fresh, l
     assert listed["total"] == 5, listed["total"]
 
     browser.find_element(By.XPATH, "//form[contains(@action, '/admin/logout')]//button").click()
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.NAME, "token"))  # the sign-in page it leads to
     browser.get(f"{live_server}/admin?lang=en")
     assert browser.find_elements(By.NAME, "token"), "signed out: the dashboard asks for a token again"
 
@@ -142,13 +149,16 @@ def test_a_form_posted_from_another_site_decides_nothing(fresh, live_server, ser
     makes the browser send no cookie, so a signed-in operator's browser cannot be made to reject a
     hold — even by a page that somehow knew the form's csrf field (here copied from the real page)."""
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser = fresh
     _, token = served[2]["admin"]
     browser.get(f"{live_server}/admin/login")
     browser.find_element(By.NAME, "token").send_keys(token)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    csrf = browser.find_element(By.CSS_SELECTOR, f'form[action="/admin/holds/{held}/reject"] input[name=csrf]').get_attribute("value")
+    reject = f'form[action="/admin/holds/{held}/reject"]'
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, reject))
+    csrf = browser.find_element(By.CSS_SELECTOR, f"{reject} input[name=csrf]").get_attribute("value")
 
     browser.get(f"{stranger}/")
     browser.execute_script(
@@ -157,6 +167,10 @@ def test_a_form_posted_from_another_site_decides_nothing(fresh, live_server, ser
         "f.appendChild(i); document.body.appendChild(f); f.submit();",
         f"{live_server}/admin/holds/{held}/reject",
         csrf,
+    )
+    # The post navigates the browser to the hub's answer: wait for it before reading it or the hold.
+    WebDriverWait(browser, 15).until(
+        lambda d: d.current_url.startswith(live_server) and d.execute_script("return document.readyState") == "complete"
     )
     assert "/admin/login" in browser.current_url or browser.find_elements(By.NAME, "token"), "the post arrived as a stranger's"
     state = requests.get(f"{live_server}/api/v1/holds/{held}", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
