@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from hub.auth.tokens import create_token
 from hub.config import Registry, Settings
@@ -50,12 +51,15 @@ def test_a_steward_signs_in_and_reads_a_batchs_rejections(fresh, live_server, pu
     browser.get(live_server + "/admin/networks/440000/batches?lang=en")
     browser.find_element(By.NAME, "token").send_keys(token)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    # Each click navigates: wait for the page it leads to before reading it.
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table#batches"))
     assert urlsplit(browser.current_url).path == "/admin/networks/440000/batches", browser.current_url
     # HttpOnly: the session is invisible to scripts; and the token is nowhere in the browser's cookies.
     assert "hub_admin" not in browser.execute_script("return document.cookie")
     assert all(token not in c["value"] for c in browser.get_cookies())
 
     browser.find_element(By.LINK_TEXT, report["id"]).click()
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.ID, "counts-check"))
     rows = browser.find_elements(By.CSS_SELECTOR, "table#rejected tbody tr")
     shown = [tuple(td.text for td in tr.find_elements(By.TAG_NAME, "td")) for tr in rows]
     assert shown == [(e["source_id"], e["field"], e["reason"]) for e in report["rejected"]]
@@ -69,5 +73,6 @@ def test_a_steward_signs_in_and_reads_a_batchs_rejections(fresh, live_server, pu
     # Signing out ends the session: the page asks for the token again.
     browser.get(live_server + "/admin/networks/440000/batches")
     browser.find_element(By.CSS_SELECTOR, "form[action='/admin/logout'] button").click()
+    WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.NAME, "token"))  # the sign-in page it leads to
     browser.get(live_server + "/admin/networks/440000/batches")
     assert browser.find_elements(By.NAME, "token") and not browser.find_elements(By.CSS_SELECTOR, "table#batches")
