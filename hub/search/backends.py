@@ -125,8 +125,12 @@ class SqliteText:
     def _rowids(conn, expression: str) -> np.ndarray:
         # One value, not a row per match: fetching 100,000 rows cost more than the index's lookup.
         joined = conn.execute(text("SELECT group_concat(rowid) FROM search_fts WHERE search_fts MATCH :m"), {"m": expression}).scalar()
-        # Sorted, though the index gives rowids in order: nothing documents that group_concat keeps it.
-        return np.sort(np.fromstring(joined, dtype=np.int64, sep=",")) if joined else np.empty(0, dtype=np.int64)
+        if not joined:
+            return np.empty(0, dtype=np.int64)
+        rowids = np.fromstring(joined, dtype=np.int64, sep=",")
+        # The index gives rowids in order, but nothing documents that group_concat keeps it: checked
+        # (~0.2 ms for 250,000), and sorted only when not — the sort was ~12 ms of CPU a question.
+        return rowids if (rowids[1:] > rowids[:-1]).all() else np.sort(rowids)
 
     def field_match_sql(self, clause, field: str, many: bool = False) -> str:
         if many:

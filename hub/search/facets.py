@@ -10,7 +10,6 @@ facet showed. Instruments missing the facet's field are counted too, as an "unkn
 
 from __future__ import annotations
 
-import copy
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
@@ -138,7 +137,14 @@ def facet_counts(
     else:
         compute = lambda: _rolled(conn, _count_changed(conn, where, question, state, narrowed, whole, whole_by_network), registered)  # noqa: E731
     total, facets = cached(conn, question, compute, state)
-    return total, copy.deepcopy(facets)  # callers decorate what they are given
+    return total, _copied(facets)  # callers decorate what they are given
+
+
+def _copied(facets: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """A copy of roll_up's facets that callers may change: each entry and its filter (flat dicts of
+    plain values). copy.deepcopy of a nation-wide question's facets (hundreds of cities) was ~6 ms of
+    every answer, kept or not."""
+    return {name: [{**entry, "filter": dict(entry["filter"])} for entry in entries] for name, entries in facets.items()}
 
 
 def _kept(conn, scope: str, where, registered: tuple) -> tuple[int, dict[str, list[dict]]]:
