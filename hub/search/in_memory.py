@@ -233,26 +233,38 @@ class Answer:
         if packed is None:
             return None
         depth, codes = p.offset + p.page_size, {name: code for code, name in enumerate(m.values["network"])}
-        out = {}
+        chosen = {}
         for network in networks:
             mine = np.flatnonzero(m.coded["network"] == codes[network]) if network in codes else np.empty(0, dtype=np.int64)
-            rows = self._named(m, mine[_first(packed[mine], depth)])
-            if rows is None:
-                return None
+            chosen[network] = mine[_first(packed[mine], depth)]
+        # Every network's rows named in one read: a read per network cost ~0.7 ms each, 31 of them.
+        named = self._names(m, np.concatenate([np.empty(0, dtype=np.int64), *chosen.values()]))
+        if named is None:
+            return None
+        out = {}
+        for network, at in chosen.items():
+            rows = self._ranked(m, at, named)
             out[network] = tuple((i, score, quality, tiebreak, i) for i, score, quality, tiebreak in rows[:depth])
         return out
 
     def _named(self, m: Matched, at: np.ndarray) -> list[tuple] | None:
         """(instrument_id, score, quality, tiebreak) of the matches at positions `at`, in rank order: equal
         keys ordered by instrument id, read from the database (None: a document rewritten meanwhile)."""
+        named = self._names(m, at)
+        return None if named is None else self._ranked(m, at, named)
+
+    def _names(self, m: Matched, at: np.ndarray) -> dict | None:
+        """docid → instrument_id of the matches at positions `at` (None: one is gone)."""
         docids = m.ids[at].tolist()
         named: dict = {}
         for start in range(0, len(docids), _CHUNK):
             chunk = docids[start : start + _CHUNK]
             named.update(self.conn.execute(select(docs.c.docid, docs.c.instrument_id).where(docs.c.docid.in_(chunk))).all())
-        if len(named) != len(docids):
-            return None
-        rows = [(named[d], int(m.scores[i]), int(m.quality[i]), int(m.tiebreak[i])) for d, i in zip(docids, at.tolist())]
+        return named if len(named) == len(set(docids)) else None
+
+    @staticmethod
+    def _ranked(m: Matched, at: np.ndarray, named: dict) -> list[tuple]:
+        rows = [(named[int(m.ids[i])], int(m.scores[i]), int(m.quality[i]), int(m.tiebreak[i])) for i in at.tolist()]
         rows.sort(key=lambda r: (-r[1], -r[2], r[3], r[0]))
         return rows
 
