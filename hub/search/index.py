@@ -331,7 +331,7 @@ def _keep_index_current(conn, ids, prepared):
 
 @on_records_shown_changed
 def _answers_outdated(conn, networks):
-    versions.bump_networks(conn, networks)  # answers cached on the versions show records too
+    versions.bump_networks(conn, networks, documents=False)  # answers cached on the versions show records too
 
 
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the

@@ -76,6 +76,18 @@ versions = Table(
     Column("version", BigInteger, nullable=False),
 )
 
+#: What each version of a network changed (migration 0022), written with the bump: the instrument ids
+#: whose documents it wrote, removed or re-flagged, one per line ("": none; NULL: not known, as after a
+#: rebuild). A process holding the columns by docid (hub.search.columns) reads those documents again,
+#: not every document of the network. The last `versions.KEEP_CHANGES` of each network are kept.
+changes = Table(
+    "search_changes",
+    metadata,
+    Column("network", String(40), primary_key=True),
+    Column("version", BigInteger, primary_key=True),
+    Column("ids", Text, nullable=True),
+)
+
 #: Facet counts of the whole catalogue and of every single filter, kept by the writers
 #: (hub.search.counts; migration 0014). One row per network of each (scope, facet, value): writers of
 #: different networks never update the same row; readers sum the networks.
