@@ -15,7 +15,7 @@ import threading
 import weakref
 from collections import OrderedDict
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, Callable, NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
@@ -67,10 +67,12 @@ def _sql_key(conn, clauses) -> tuple:
 
 
 class Lru:
-    """A small LRU, shared by the threads of one process."""
+    """A small LRU, shared by the threads of one process: at most `size` values and, when `weigh`
+    gives each value's bytes, at most `budget` bytes (the newest value is kept whatever it weighs)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, weigh: Callable[[Any], int] | None = None, budget: int | None = None):
         self.size, self._items, self._lock = size, OrderedDict(), threading.Lock()
+        self._weigh, self._budget, self._weights, self.weight = weigh, budget, {}, 0
 
     def get(self, key):
         with self._lock:
@@ -83,9 +85,20 @@ class Lru:
         with self._lock:
             self._items[key] = value
             self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
+            if self._weigh is not None:
+                weight = self._weigh(value)
+                self.weight += weight - self._weights.get(key, 0)
+                self._weights[key] = weight
+            while len(self._items) > 1 and (len(self._items) > self.size or (self._budget is not None and self.weight > self._budget)):
+                old, _ = self._items.popitem(last=False)
+                self.weight -= self._weights.pop(old, 0)
         return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._weights.clear()
+            self.weight = 0
 
 
 #: Facets, result pages and statistics of up to 512 distinct questions (a few KB each) per process.

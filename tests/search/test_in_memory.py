@@ -54,7 +54,7 @@ def _forget_answers() -> None:
     cache._CACHE._items.clear()
     for kept in (facets._BY_NETWORK, pages._BY_NETWORK):
         kept._memory._items.clear()
-    in_memory._HITS._items.clear()
+    in_memory._HITS.clear()
 
 
 def _answer(store, asked: dict, held: bool):
