@@ -125,13 +125,19 @@ class Columns:
             if held == current:
                 continue
             ids = versions.changes_since(conn, network, held, current)
-            if ids is None:
+            # Read whole when a quarter or more of it changed (duplicate resolution can re-flag tens of
+            # thousands): one range read is cheaper than that many lookups by id.
+            if ids is None or 4 * len(ids) >= self._held(network):
                 self._read_network(conn, network)
             else:
                 listed = sorted(ids)
                 for start in range(0, len(listed), _IN):
                     self._read(conn, [docs.c.instrument_id.in_(listed[start : start + _IN])])
             self.versions[network] = current
+
+    def _held(self, network: str) -> int:
+        code = self._codes["network"].get(network)
+        return 0 if code is None else int(np.count_nonzero(self.alive & (self.coded["network"] == code)))
 
     def _read_network(self, conn, network: str) -> None:
         """Every document of `network` again. Its rows held are marked gone first: SQLite gives a new

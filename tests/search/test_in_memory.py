@@ -279,13 +279,21 @@ def test_after_a_change_only_the_documents_it_changed_are_read_again(store, answ
     """A harvest's batch changes a few hundred of a network's documents: a question asked after it reads
     those again, not every document of the network it meets (~8,000 rows, 70 ms, at a million)."""
     ids = make_corpus(store)
+    make_instruments(store, [{"name": "色谱仪"} for _ in range(12)], network="370000")
     _load(store)
     changed = [i for i in ids if i.startswith("370000:")][:2]
     for i in changed:
         change(store, i, name="液相色谱仪", category="020100")
     rows_read.clear()
     _same_answers(store, answered)
-    assert sum(rows_read) == len(changed) < _network_size(store, "370000")
+    assert sum(rows_read) == len(changed) and 4 * len(changed) < _network_size(store, "370000")
+    mine = [i for i in ids if i.startswith("370000:")]
+    assert 4 * len(mine) >= _network_size(store, "370000")
+    for i in mine:  # a quarter of a network or more: read whole, in one range
+        change(store, i, name="气相色谱仪")
+    rows_read.clear()
+    _same_answers(store, answered)
+    assert rows_read[0] == _network_size(store, "370000")
 
 
 def test_a_network_whose_changes_are_not_all_known_is_read_whole(store, answered, rows_read, monkeypatch):
