@@ -50,8 +50,10 @@ def _advance(conn, changed: dict[str, str | None]) -> None:
     if not networks:
         return
     ins = dialect_insert(conn.dialect.name, versions).values([{"network": n, "version": 1} for n in networks])
-    up = ins.on_conflict_do_update(index_elements=["network"], set_={"version": versions.c.version + 1})
-    _note(conn, dict(conn.execute(up.returning(versions.c.network, versions.c.version)).all()), changed)
+    conn.execute(ins.on_conflict_do_update(index_elements=["network"], set_={"version": versions.c.version + 1}))
+    # Read back, not RETURNING: on SQLite the upsert with RETURNING took ~11 ms inside a harvest's batch
+    # transaction (0.5 ms without), 1.1 s of a 41,000-record network's harvest.
+    _note(conn, dict(conn.execute(select(versions.c.network, versions.c.version).where(versions.c.network.in_(networks))).all()), changed)
 
 
 def _note(conn, now: dict[str, int], changed: dict[str, str | None]) -> None:
