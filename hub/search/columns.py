@@ -30,6 +30,7 @@ from hub.search import versions
 from hub.search.cache import question_key
 from hub.search.params import RETIRED, UNKNOWN
 from hub.search.tables import docs
+from hub.store.chunks import among, chunked
 
 #: Columns held as codes into a list of their distinct values (None included).
 CODED = ("network", "city_code", "category", "owner_type", "owner_level", "status", "sharing")
@@ -43,7 +44,6 @@ _READ = select(
     docs.c.cluster_primary,
 )
 _CHUNK = 10_000
-_IN = 500  # docids in one IN list
 
 
 class Columns:
@@ -130,9 +130,8 @@ class Columns:
             if ids is None or 4 * len(ids) >= self._held(network):
                 self._read_network(conn, network)
             else:
-                listed = sorted(ids)
-                for start in range(0, len(listed), _IN):
-                    self._read(conn, [docs.c.instrument_id.in_(listed[start : start + _IN])])
+                for chunk in chunked(sorted(ids)):
+                    self._read(conn, [among(docs.c.instrument_id, chunk)])
             self.versions[network] = current
 
     def _held(self, network: str) -> int:
@@ -155,8 +154,8 @@ class Columns:
         held = docids[~unknown]
         todo = np.concatenate([docids[unknown], held[~self.alive[held]]]).tolist()
         found = 0
-        for start in range(0, len(todo), _IN):
-            found += len(rows := conn.execute(_READ.where(docs.c.docid.in_(todo[start : start + _IN]))).all())
+        for chunk in chunked(todo):
+            found += len(rows := conn.execute(_READ.where(among(docs.c.docid, chunk))).all())
             if rows:
                 self._put(rows)
         return found == len(todo)

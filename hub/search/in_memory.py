@@ -27,8 +27,8 @@ from hub.search.columns import CODED, Columns
 from hub.search.facets import FACETS, FEW_CHANGED, VALUE_BANDS
 from hub.search.tables import docs
 from hub.search.tags import FILTER as TAG_FILTER
+from hub.store.chunks import among, chunked
 
-_CHUNK = 500
 #: The upper bounds of the value bands, for np.searchsorted (a value at a bound is in the band above).
 _BAND_BOUNDS = np.array([hi for _, hi, *_ in VALUE_BANDS if hi is not None], dtype=np.float64)
 
@@ -260,9 +260,8 @@ class Answer:
         """docid → instrument_id of the matches at positions `at` (None: one is gone)."""
         docids = m.ids[at].tolist()
         named: dict = {}
-        for start in range(0, len(docids), _CHUNK):
-            chunk = docids[start : start + _CHUNK]
-            named.update(self.conn.execute(select(docs.c.docid, docs.c.instrument_id).where(docs.c.docid.in_(chunk))).all())
+        for chunk in chunked(docids):
+            named.update(self.conn.execute(select(docs.c.docid, docs.c.instrument_id).where(among(docs.c.docid, chunk))).all())
         return named if len(named) == len(set(docids)) else None
 
     @staticmethod
