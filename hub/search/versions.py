@@ -41,7 +41,7 @@ def bump(conn, instrument_ids) -> None:
 def bump_networks(conn, networks, *, documents: bool = True) -> None:
     """Advance the version of each of these networks. `documents`: whether their documents may have
     changed in ways not listed (a rebuild, a write by hand); False for a write that changes what their
-    records show without writing a document (a record's last sighting, a recount)."""
+    records show without writing a document (a record's last sighting)."""
     _advance(conn, dict.fromkeys(networks, None if documents else ""))
 
 
