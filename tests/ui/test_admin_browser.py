@@ -11,11 +11,10 @@ real pushes over HTTP to the same served app.
 from __future__ import annotations
 
 import dataclasses
-import threading
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from hub.auth.tokens import create_token
 from hub.auth.web import COOKIE
@@ -24,6 +23,7 @@ from hub.feed import samples
 from hub.store.db import Store
 from hub.store.migrate import upgrade
 from hub.store.networks import sync_networks
+from tests.local_http import serving
 
 pytestmark = pytest.mark.usefixtures("browser")
 
@@ -81,16 +81,17 @@ def stranger():
     """Another site: a plain page with no policy of ours, served as http://localhost:<port> — another
     host name than the hub's 127.0.0.1, so another site to the browser (a port alone would not be)."""
 
-    def page(environ, start_response):
-        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-        return [b"<!doctype html><html><body><p>win a prize</p></body></html>"]
+    class Page(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b"<!doctype html><html><body><p>win a prize</p></body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
 
-    server = make_server("127.0.0.1", 0, page, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="stranger-site", daemon=True)
-    thread.start()
-    yield f"http://localhost:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with serving(Page) as url:
+        yield url.replace("127.0.0.1", "localhost")
 
 
 def _text(driver, css):
