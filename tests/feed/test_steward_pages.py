@@ -22,8 +22,6 @@ from hub.feed import reports, samples
 from hub.feed.holds import HOLDS
 from hub.harvest.jobs import Counts
 from hub.ops.dashboard import SCHEDULES
-from hub.store.networks import sync_networks
-from hub.web import create_app
 
 COOKIE = "hub_admin"
 #: The counts a batch's row and its report page show, by name, as the stored report holds them.
@@ -255,18 +253,10 @@ def test_a_stewards_session_dies_with_its_token(app, store, ending):
 
 
 @pytest.fixture
-def big_app(store, registry, feed_settings):
+def big_app(app):
     """The feed app with a 10,000-record batch applied within its request (no background worker)."""
-    sync_networks(store, registry)
-    return create_app(
-        {
-            "STORE": store,
-            "TESTING": True,
-            "REGISTRY": registry,
-            "SETTINGS": feed_settings,
-            "FEED_LIMITS": {"max_body_bytes": 16 * 1024 * 1024, "async_records": 20_000, "async_bytes": 16 * 1024 * 1024},
-        }
-    )
+    app.config["FEED_LIMITS"] = {"max_body_bytes": 16 * 1024 * 1024, "async_records": 20_000, "async_bytes": 16 * 1024 * 1024}
+    return app
 
 
 def test_a_batch_of_ten_thousand_rejections_pages(big_app, store, tokens):
