@@ -1,6 +1,6 @@
 """The national catalogue as an OAI-PMH 2.0 data provider at `/oai` (docs/oai.md).
 
-Verbs: Identify, ListMetadataFormats (`oai_dc`, `nrii`), ListSets (`network:<code>`,
+Verbs: Identify, ListMetadataFormats (`oai_dc`, `nrii`: written by hub.web.oai_formats), ListSets (`network:<code>`,
 `category:<2 digits>`, `category:<4 digits>`, and their parents `network`, `category`),
 ListIdentifiers, ListRecords, GetRecord. Withdrawn instruments are deleted records
 (`deletedRecord` persistent: tombstones are kept forever).
@@ -26,11 +26,8 @@ ListIdentifiers, ListRecords, GetRecord. Withdrawn instruments are deleted recor
 
 from __future__ import annotations
 
-import csv
 import re
 from datetime import datetime, timedelta, timezone
-from decimal import Decimal
-from functools import lru_cache
 from urllib.parse import quote, unquote
 
 from flask import Blueprint, Response, current_app, request
@@ -39,15 +36,14 @@ from lxml import etree
 from sqlalchemy import case, func, or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from hub.characters import for_xml
 from hub.clock import now
-from hub.config import mappings_dir
 from hub.auth.web import public
 from hub.dedup.tables import CLUSTERS
-from hub.oaipmh import DC_NS, FORMATS, GRANULARITY_SECONDS, NRII_NS, OAI_DC_NS, OAI_NS, VERBS, XSI_NS
+from hub.oaipmh import FORMATS, GRANULARITY_SECONDS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
-from hub.web.public_url import absolute, external
+from hub.web.oai_formats import WRITERS, category_names, element
+from hub.web.public_url import absolute
 from hub.web.urls import ControlCharacters, has_control
 
 bp = Blueprint("oai", __name__)
@@ -63,20 +59,6 @@ PAGE = 100
 #: so that what matched when the list began is still listed, as it is now, and a resumed page is not
 #: emptied by changes. The margin lets through a few changes from just before the first page: harmless.
 CHANGED_WHILE_LISTED_MARGIN = timedelta(minutes=1)
-#: Common-schema codes → the national list's words (nrii is the national reporting model).
-STATUS = {
-    "normal": "正常",
-    "standby": "待机",
-    "remote": "远程服务中",
-    "occasional_fault": "偶有故障",
-    "frequent_fault": "故障频繁",
-    "awaiting_repair": "待修",
-    "awaiting_retirement": "待报废",
-    "retired": "报废",
-}
-SHARING = {"external": "外部共享", "internal": "内部共享", "none": "不共享"}
-OWNER_TYPE = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
-
 _I, _O, _R, _N = Instrument.__table__, OwnerUnit.__table__, RawRecordRow.__table__, Network.__table__
 CLUSTER_ID = select(CLUSTERS.c.cluster_id).where(CLUSTERS.c.instrument_id == _I.c.id).scalar_subquery()
 #: When the set of records in the record's cluster last changed: the record as disseminated (its
@@ -143,21 +125,6 @@ def parse_datestamp(value: str, *, end: bool) -> tuple[datetime, bool]:
     raise OaiError("badArgument", f"{value!r} is not a datestamp of granularity YYYY-MM-DD or {GRANULARITY}")
 
 
-@lru_cache(maxsize=1)
-def category_names() -> dict[str, str]:
-    with open(mappings_dir() / "codes" / "classification.csv", encoding="utf-8", newline="") as fh:
-        return {row["code"]: row["name_zh"] for row in csv.DictReader(fh)}
-
-
-def _el(parent, tag, text=None, **attrs):
-    # Every text and attribute passes `for_xml`: a row stored before the hub refused NUL and other
-    # XML-illegal characters (or an argument echoed back) must not turn a whole page into a 500.
-    element = etree.SubElement(parent, tag, {k: for_xml(str(v)) for k, v in attrs.items() if v is not None})
-    if text is not None:
-        element.text = for_xml(str(text))
-    return element
-
-
 def _q(name):
     return f"{{{OAI_NS}}}{name}"
 
@@ -168,8 +135,8 @@ def _q(name):
 def _envelope():
     root = etree.Element(_q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
-    _el(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
-    return root, _el(root, _q("request"), absolute())
+    element(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
+    return root, element(root, _q("request"), absolute())
 
 
 def _answer(root) -> Response:
@@ -180,7 +147,7 @@ def _answer(root) -> Response:
 def _control_characters(exc):
     # Refused before the view (hub.web.urls); OAI-PMH says how: badArgument, the request element bare.
     root, _ = _envelope()
-    _el(root, _q("error"), "an argument holds a control character (such as NUL, CR or LF)", code="badArgument")
+    element(root, _q("error"), "an argument holds a control character (such as NUL, CR or LF)", code="badArgument")
     return _answer(root)
 
 
@@ -192,7 +159,7 @@ def _too_large(exc):
     root, _ = _envelope()
     body, field = request.max_content_length, request.max_form_memory_size  # either refuses a form
     limits = " and ".join(f"{what} at most {n:,} bytes" for what, n in (("a body", body), ("a form field", field)) if n)
-    _el(root, _q("error"), f"the request is too large ({limits}): an OAI-PMH request is a few short arguments", code="badArgument")
+    element(root, _q("error"), f"the request is too large ({limits}): an OAI-PMH request is a few short arguments", code="badArgument")
     response = _answer(root)
     response.status_code = 413
     return response
@@ -229,39 +196,39 @@ def oai():
             req.attrib.clear()
         for child in root[2:]:
             root.remove(child)
-        _el(root, _q("error"), exc.message, code=exc.code)
+        element(root, _q("error"), exc.message, code=exc.code)
     return _answer(root)
 
 
 def _identify(conn, root, args, verb):
     repo, email, name = _settings()
     earliest = conn.execute(select(func.min(DATESTAMP)).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id))).scalar()
-    node = _el(root, _q("Identify"))
-    _el(node, _q("repositoryName"), name)
-    _el(node, _q("baseURL"), absolute())
-    _el(node, _q("protocolVersion"), "2.0")
-    _el(node, _q("adminEmail"), email)
-    _el(node, _q("earliestDatestamp"), datestamp(earliest) if earliest else "1970-01-01T00:00:00Z")
-    _el(node, _q("deletedRecord"), "persistent")
-    _el(node, _q("granularity"), GRANULARITY)
-    desc = _el(node, _q("description"))
+    node = element(root, _q("Identify"))
+    element(node, _q("repositoryName"), name)
+    element(node, _q("baseURL"), absolute())
+    element(node, _q("protocolVersion"), "2.0")
+    element(node, _q("adminEmail"), email)
+    element(node, _q("earliestDatestamp"), datestamp(earliest) if earliest else "1970-01-01T00:00:00Z")
+    element(node, _q("deletedRecord"), "persistent")
+    element(node, _q("granularity"), GRANULARITY)
+    desc = element(node, _q("description"))
     ns = "http://www.openarchives.org/OAI/2.0/oai-identifier"
     ident = etree.SubElement(desc, f"{{{ns}}}oai-identifier", nsmap={None: ns})
-    _el(ident, f"{{{ns}}}scheme", "oai")
-    _el(ident, f"{{{ns}}}repositoryIdentifier", repo)
-    _el(ident, f"{{{ns}}}delimiter", ":")
-    _el(ident, f"{{{ns}}}sampleIdentifier", f"oai:{repo}:370000:SD0101-2011-0042")
+    element(ident, f"{{{ns}}}scheme", "oai")
+    element(ident, f"{{{ns}}}repositoryIdentifier", repo)
+    element(ident, f"{{{ns}}}delimiter", ":")
+    element(ident, f"{{{ns}}}sampleIdentifier", f"oai:{repo}:370000:SD0101-2011-0042")
 
 
 def _list_metadata_formats(conn, root, args, verb):
     if "identifier" in args:
         _instrument_id(conn, args["identifier"])
-    node = _el(root, _q("ListMetadataFormats"))
+    node = element(root, _q("ListMetadataFormats"))
     for prefix, (schema, namespace) in FORMATS.items():
-        fmt = _el(node, _q("metadataFormat"))
-        _el(fmt, _q("metadataPrefix"), prefix)
-        _el(fmt, _q("schema"), schema)
-        _el(fmt, _q("metadataNamespace"), namespace)
+        fmt = element(node, _q("metadataFormat"))
+        element(fmt, _q("metadataPrefix"), prefix)
+        element(fmt, _q("schema"), schema)
+        element(fmt, _q("metadataNamespace"), namespace)
 
 
 def _list_sets(conn, root, args, verb):
@@ -274,14 +241,14 @@ def _list_sets(conn, root, args, verb):
     for code in conn.execute(select(_I.c.category).where(_I.c.category.is_not(None)).distinct()).scalars():
         prefixes.update((code[:2], code[:4]))
     names = category_names()
-    node = _el(root, _q("ListSets"))
+    node = element(root, _q("ListSets"))
     entries = [("network", "省级共享网络 Provincial networks"), ("category", "仪器分类 Instrument categories")]
     entries += [(f"network:{c}", n) for c, n in sorted(networks.items())]
     entries += [(f"category:{p}", names.get(p.ljust(6, "0"), p)) for p in sorted(prefixes)]
     for spec, name in entries:
-        s = _el(node, _q("set"))
-        _el(s, _q("setSpec"), spec)
-        _el(s, _q("setName"), name)
+        s = element(node, _q("set"))
+        element(s, _q("setSpec"), spec)
+        element(s, _q("setName"), name)
 
 
 def _get_record(conn, root, args, verb):
@@ -290,7 +257,7 @@ def _get_record(conn, root, args, verb):
     prefix = _prefix(args["metadataPrefix"])
     iid = _instrument_id(conn, args["identifier"])
     row = conn.execute(_select().where(_I.c.id == iid)).one()
-    _record(_el(root, _q("GetRecord")), row, prefix, headers_only=False)
+    _record(element(root, _q("GetRecord")), row, prefix, headers_only=False)
 
 
 def _list(conn, root, args, verb):
@@ -318,7 +285,7 @@ def _list(conn, root, args, verb):
         if query["a"] is None:
             raise OaiError("noRecordsMatch", "no records match the arguments")
         rows = [_repeated_last(conn, where, query["a"])]
-    node = _el(root, _q(verb))
+    node = element(root, _q(verb))
     for row in rows[:PAGE]:
         _record(node, row, query["p"], headers_only=verb == "ListIdentifiers")
     more = len(rows) > PAGE
@@ -326,7 +293,7 @@ def _list(conn, root, args, verb):
         token = ""
         if more:
             token = _serializer().dumps({**query, "a": rows[PAGE - 1].id, "c": query["c"] + PAGE, "v": verb})
-        _el(node, _q("resumptionToken"), token or None, completeListSize=query["n"], cursor=query["c"])
+        element(node, _q("resumptionToken"), token or None, completeListSize=query["n"], cursor=query["c"])
 
 
 VERB_HANDLERS = {
@@ -441,104 +408,15 @@ def _instrument_id(conn, identifier: str) -> str:
 
 def _record(parent, row, prefix: str, headers_only: bool):
     deleted = row.withdrawn_at is not None
-    target = parent if headers_only else _el(parent, _q("record"))
-    header = _el(target, _q("header"), status="deleted" if deleted else None)
-    _el(header, _q("identifier"), oai_identifier(row.id))
-    _el(header, _q("datestamp"), datestamp(row.datestamp))
-    _el(header, _q("setSpec"), f"network:{row.network}")
+    target = parent if headers_only else element(parent, _q("record"))
+    header = element(target, _q("header"), status="deleted" if deleted else None)
+    element(header, _q("identifier"), oai_identifier(row.id))
+    element(header, _q("datestamp"), datestamp(row.datestamp))
+    element(header, _q("setSpec"), f"network:{row.network}")
     if row.category:
-        _el(header, _q("setSpec"), f"category:{row.category[:2]}")
-        _el(header, _q("setSpec"), f"category:{row.category[:4]}")
+        element(header, _q("setSpec"), f"category:{row.category[:2]}")
+        element(header, _q("setSpec"), f"category:{row.category[:4]}")
     if headers_only or deleted:
         return
-    metadata = _el(target, _q("metadata"))
-    (_nrii if prefix == "nrii" else _oai_dc)(metadata, row)
-
-
-def _wanyuan(value) -> str | None:
-    if value is None:
-        return None
-    return format((Decimal(value) / 10000).normalize(), "f")
-
-
-def _nrii(metadata, row):
-    """The instrument in the national reporting model (the format the OAI networks send)."""
-    n = lambda name: f"{{{NRII_NS}}}{name}"  # noqa: E731
-    node = etree.SubElement(metadata, n("instrument"), nsmap={"nrii": NRII_NS})
-    simple = [
-        ("innerId", row.source_id),
-        ("cname", row.name),
-        ("ename", row.name_en),
-        ("instrCategory", row.category),
-        ("instrVersion", row.model),
-        ("manufacturer", row.manufacturer),
-        ("nation", row.country),
-        ("worth", _wanyuan(row.original_value)),
-        ("beginDate", row.commissioned),
-    ]
-    for name, value in simple:
-        if value is not None:
-            _el(node, n(name), value)
-    if row.owner_name:
-        _el(
-            node, n("orgName"), row.owner_name, creditCode=row.owner_credit_code, level=row.owner_level, type=OWNER_TYPE.get(row.owner_type)
-        )
-    if row.address or row.province_code:
-        _el(node, n("location"), row.address or "", province=row.province_code, city=row.city_code, county=row.county_code)
-    for name, value in (("technical", row.specs), ("function", row.functions)):
-        if value:
-            _el(node, n(name), value)
-    for subject in (row.subjects or "").split(","):
-        if subject.strip():
-            _el(node, n("subject"), subject.strip())
-    for name, value in (("serviceContent", row.services), ("fee", row.fee_text), ("serviceUrl", row.booking_url)):
-        if value:
-            _el(node, n(name), value)
-    if row.contact_name or row.contact_phone or row.contact_email:
-        _el(node, n("contact"), name=row.contact_name, phone=row.contact_phone, email=row.contact_email)
-    for name, value in (("status", STATUS.get(row.status)), ("shareMode", SHARING.get(row.sharing)), ("certification", row.certifications)):
-        if value:
-            _el(node, n(name), value)
-    # the national record this one is counted under (docs/duplicates.md); the hub's addition to the model
-    _el(node, n("clusterId"), row.cluster_id or row.id)
-
-
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f]")
-
-
-def _zh(text) -> str | None:
-    # Text with a Chinese character is Chinese; other text (a UK network's names) is left untagged
-    # rather than guessed.
-    return "zh" if text and _HAN.search(str(text)) else None
-
-
-def _coverage(row) -> str | None:
-    # A municipality is its own city (北京市 北京市 朝阳区): named once.
-    names = [n for n in (row.province_name, row.city_name, row.county_name) if n]
-    return "".join(n for i, n in enumerate(names) if i == 0 or n != names[i - 1]) or None
-
-
-def _oai_dc(metadata, row):
-    """Dublin Core: the Chinese title and the English one told apart by `xml:lang` (a harvester
-    shows the one its readers read), the English one left out where it repeats the name."""
-    d = lambda name: f"{{{DC_NS}}}{name}"  # noqa: E731
-    node = etree.SubElement(metadata, f"{{{OAI_DC_NS}}}dc", nsmap={"oai_dc": OAI_DC_NS, "dc": DC_NS})
-    node.set(f"{{{XSI}}}schemaLocation", f"{OAI_DC_NS} http://www.openarchives.org/OAI/2.0/oai_dc.xsd")
-    for name, value, lang in (
-        ("title", row.name, _zh(row.name)),
-        ("title", row.name_en if row.name_en != row.name else None, "en"),
-        ("identifier", row.id, None),
-        ("identifier", external("ui.instrument_page", instrument_id=row.id), None),  # a link a registry's reader can follow
-        ("subject", category_names().get(row.category or "", row.category), "zh" if row.category in category_names() else None),
-        ("description", row.functions, _zh(row.functions)),
-        ("publisher", row.owner_name, _zh(row.owner_name)),
-        ("coverage", _coverage(row), "zh"),
-        ("date", row.commissioned, None),
-        ("type", "PhysicalObject", None),
-        ("relation", f"network:{row.network}", None),
-        ("relation", f"cluster:{row.cluster_id or row.id}", None),
-        ("rights", SHARING.get(row.sharing), "zh"),
-    ):
-        if value:
-            _el(node, d(name), value, **{XML_LANG: lang})
+    metadata = element(target, _q("metadata"))
+    WRITERS[prefix](metadata, row)
