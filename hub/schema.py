@@ -25,6 +25,12 @@ ISO_PARTIAL_DATE = re.compile(r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?
 DIVISION_CODE = re.compile(r"^\d{6}$")
 #: A network: a province (GB/T 2260) or a non-provincial register (hub.network_codes).
 NETWORK_CODE = re.compile(r"^(\d{6}|[MACF][A-Z0-9]{5})$")
+#: Why an instrument was withdrawn, as stored (`withdrawn_reason`) and returned by the API; the pages
+#: show each in their reader's language (`hub.web.ui.vocabulary`, "withdrawn_reason").
+DELETED_AT_SOURCE = "deleted at source"
+ABSENT_FROM_LISTING = "absent from a complete listing"
+ABSENT_FROM_SNAPSHOT = "absent from a pushed snapshot"
+ABSENT_CONFIRMED = "absent from a complete listing; withdrawal confirmed by an admin"
 #: Largest record accepted, as the characters of its canonical JSON (the payload as the network sent
 #: it). A larger one is rejected before mapping and its payload is not kept (docs/catalogue.md "Limits").
 MAX_RECORD_CHARS = 100_000

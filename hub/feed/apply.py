@@ -28,6 +28,7 @@ from hub.harvest import guard
 from hub.harvest.jobs import COUNTS, EXTRA_COUNTS, Counts, finish_job, heartbeat, start_job
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter, active_count, storable
 from hub.mapping import Mapping
+from hub.schema import ABSENT_FROM_SNAPSHOT
 from hub.store.db import failure_message
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ def apply(store, settings, network, batch_id: str) -> None:
                 complete=not outcome.cut,
                 active_before=active_before,
                 withdrawal=settings.withdrawal,
-                reason="absent from a pushed snapshot",
+                reason=ABSENT_FROM_SNAPSHOT,
                 fence=fence,
             )
             outcome.withdrawal = dict(

@@ -20,6 +20,7 @@ from hub.clock import now
 from hub.feed.models import BATCHES
 from hub.harvest.writer import INSTRUMENTS, Provenance, RecordWriter
 from hub.paging import paged
+from hub.schema import ABSENT_CONFIRMED
 from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed
 from hub.store.models import OwnerUnit, WithdrawalHold
@@ -137,7 +138,7 @@ def decide(store, hold_id: int, decision: str, *, actor: str, role: str | None =
                     select(INSTRUMENTS.c.id).where(among(INSTRUMENTS.c.id, chunk), INSTRUMENTS.c.last_seen < hold["created_at"])
                 ).scalars()
             ]
-            withdrawn = writer.withdraw(conn, still_absent, "absent from a complete listing; withdrawal confirmed by an admin")
+            withdrawn = writer.withdraw(conn, still_absent, ABSENT_CONFIRMED)
             instruments_changed(conn, withdrawn)
         state = "confirmed" if decision == "confirm" else "rejected"
         conn.execute(update(HOLDS).where(HOLDS.c.id == hold_id).values(state=state, decided_by=actor, decided_at=now()))

@@ -29,6 +29,7 @@ from hub.harvest.readahead import read_ahead
 from hub.harvest.writer import Provenance, RecordWriter, active_count
 from hub.http import HttpClient
 from hub.mapping import Mapping
+from hub.schema import ABSENT_FROM_LISTING
 from hub.search import postings, stale_counts
 from hub.telemetry import Phases, Telemetry
 
@@ -227,7 +228,7 @@ class Harvester:
                             complete=complete,
                             active_before=active_before,
                             withdrawal=self.settings.withdrawal,
-                            reason="absent from a complete listing",
+                            reason=ABSENT_FROM_LISTING,
                             fence=fence,
                         )
                     decision = enforced.decision

@@ -32,7 +32,7 @@ from hub.errors import RecordError
 from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
 from hub.harvest.owners import OwnerCache, settle_owners
-from hub.schema import MAX_RECORD_CHARS, instrument_id
+from hub.schema import DELETED_AT_SOURCE, MAX_RECORD_CHARS, instrument_id
 from hub.store.bulk import insert_many, upsert
 from hub.store.chunks import among, chunked
 from hub.store.hooks import instruments_changed, prepare_changes, records_shown_changed
@@ -346,7 +346,7 @@ class RecordWriter:
         insert_many(conn, ERRORS, batch.errors)
         withdrawn = []
         if batch.deletions:
-            withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in batch.deletions], "deleted at source")
+            withdrawn = self.withdraw(conn, [instrument_id(self.network, r.source_id) for r in batch.deletions], DELETED_AT_SOURCE)
             counts.withdrawn += len(withdrawn)
             # A deletion that found no active instrument withdrew nothing: counted as not found, not deleted.
             counts.not_found = len(batch.deletions) - len(withdrawn)

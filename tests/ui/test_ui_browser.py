@@ -196,7 +196,7 @@ def test_detail_page_shows_fields_contact_and_provenance(fresh, live_server):
 def test_withdrawn_instrument_shows_its_tombstone(fresh, live_server):
     fresh.get(live_server + "/instruments/420000:UI0900")
     assert fresh.find_element(By.TAG_NAME, "h1").text == "该仪器已从目录撤销"
-    assert fresh.find_element(By.CSS_SELECTOR, "#f-withdrawn-reason dd").text == "deleted at source"
+    assert fresh.find_element(By.CSS_SELECTOR, "#f-withdrawn-reason dd").text == "所属网络已删除该记录"
     assert "红外光谱仪" in fresh.find_element(By.CSS_SELECTOR, "#f-name dd").text
 
 

@@ -83,9 +83,16 @@ def test_an_error_page_speaks_one_language(client, lang, shown, hidden):
     assert shown in main and hidden not in main
 
 
-def test_tombstone_page_says_when_and_why(client):
-    body = client.get("/instruments/420000:UI0900").get_data(as_text=True)
-    assert "该仪器已从目录撤销" in body and "deleted at source" in body
+@pytest.mark.parametrize(
+    "lang, heading, reason",
+    [("zh", "该仪器已从目录撤销", "所属网络已删除该记录"), ("en", "withdrawn", "deleted by its network")],
+)
+def test_tombstone_page_says_when_and_why_in_its_language(client, lang, heading, reason):
+    """The reason is stored in English ("deleted at source", as the API returns it); the Chinese page
+    printed it as stored."""
+    body = client.get(f"/instruments/420000:UI0900?lang={lang}").get_data(as_text=True)
+    assert heading in body and reason in body
+    assert "deleted at source" not in body
 
 
 def test_language_cookie_is_set_only_by_the_switch(client):

@@ -24,6 +24,7 @@ def client(sqlite_store):
         dict(source_id="A1", name="高效液相色谱仪", status="awaiting_repair", sharing="external"),
         dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
         dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
+        dict(source_id="HR", name="气相色谱仪", status="retired", sharing="external", network="420000", category="010500"),
         dict(
             source_id="B1",
             name="台式超速离心机",
@@ -124,6 +125,24 @@ def test_instrument_page_answers_how_to_use_it_first(client):
     assert body.index('id="use"') < body.index('id="s-service"')
     assert not tree.xpath("//*[@id='f-job']") and "采集任务" not in body
     assert re.search(r"北京时间（UTC\+8）", byid(tree, "f-last-seen").text_content())
+
+
+@pytest.mark.parametrize("lang, said, similar", [("zh", "已报废，不再提供使用", "查找同类仪器（色谱仪器）"), ("en", "can no longer be used", "Find similar")])
+def test_a_scrapped_instrument_offers_no_way_to_use_it_and_points_to_similar_ones(client, lang, said, similar):
+    """A retired instrument's page showed its fee, its booking link, 对外共享 and Hubei's 30 %
+    subsidy, as if it could be booked (found reading the pages as the public would)."""
+    _, tree = page(client, f"/instruments/420000:HR?lang={lang}")
+    use = byid(tree, "use")
+    assert said in byid(use, "retired-use").text_content()
+    link = byid(use, "similar")
+    assert similar in link.text_content() and link.get("href") == "/?category=010500"
+    for gone in ("f-booking", "f-booking-fallback", "f-fee", "f-sharing", "subsidy"):
+        assert not use.xpath(f".//*[@id='{gone}']"), gone
+    assert byid(use, "f-status").text_content().strip().endswith("已报废" if lang == "zh" else "Retired")
+    assert byid(use, "f-owner") is not None  # whom to ask stays
+    # The same page of one in service still offers all of it.
+    _, working = page(client, f"/instruments/420000:H1?lang={lang}")
+    assert not working.xpath("//*[@id='retired-use']") and working.xpath("//*[@id='subsidy']") and working.xpath("//*[@id='f-fee']")
 
 
 @pytest.mark.parametrize("lang, said", [("zh", "未提供联系方式"), ("en", "No contact given")])

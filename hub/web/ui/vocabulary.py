@@ -7,6 +7,7 @@ sent). `tests/ui/test_ui_i18n.py` checks every national vocabulary value has one
 
 from __future__ import annotations
 
+from hub.schema import ABSENT_CONFIRMED, ABSENT_FROM_LISTING, ABSENT_FROM_SNAPSHOT, DELETED_AT_SOURCE
 from hub.web.ui.i18n import N_
 
 #: kind → value → message id.
@@ -72,6 +73,12 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "processing": N_("batch_state.processing"),
         "done": N_("batch_state.done"),
         "failed": N_("batch_state.failed"),
+    },
+    "withdrawn_reason": {
+        DELETED_AT_SOURCE: N_("withdrawn_reason.deleted_at_source"),
+        ABSENT_FROM_LISTING: N_("withdrawn_reason.absent_from_listing"),
+        ABSENT_FROM_SNAPSHOT: N_("withdrawn_reason.absent_from_snapshot"),
+        ABSENT_CONFIRMED: N_("withdrawn_reason.absent_confirmed"),
     },
     "withdrawal_action": {
         "withdraw": N_("withdrawal_action.withdraw"),
