@@ -216,8 +216,10 @@ def ordering(text, p: SearchParams, clauses, many: bool = False):
 
 
 def plan(conn, params: SearchParams):
-    """(clauses, where, score, order) for a search, or None when q holds nothing searchable."""
-    clauses = parse_query(params.q, default_synonyms(), _pinyin(conn, params.q))
+    """(clauses, where, score, order) for a search, or None when q holds nothing searchable. A q
+    that `search` answers with its correction (`corrected_from`) is planned corrected too, so that
+    an export holds what the page and the API listed."""
+    clauses = parse_query(params.q, default_synonyms(), _pinyin(conn, params.q), correction(conn, params))
     if params.q and not clauses:
         return None
     text = backend(conn)
@@ -249,11 +251,25 @@ def search(conn, params: SearchParams | dict, synonyms=None) -> SearchResult:
 FEW = 10
 
 
-def count_upto(conn, p: SearchParams, cap: int) -> int:
-    """How many instruments `p` (its q and filters) finds, counted up to `cap`: no ranking, no
-    facets, and a cost that does not grow with the catalogue (the text index stops at `cap`
-    matches). For hints about other searches; a page's own total is `search`'s."""
-    clauses = _clauses(conn, p)
+def correction(conn, p: SearchParams) -> dict[str, str] | None:
+    """The respelling `search` answers `p` with, or None: the same decision (fewer than FEW found
+    as typed, and more found corrected), made by counting rather than by searching."""
+    if not p.q:
+        return None
+    typed = count_upto(conn, p, FEW)
+    if typed >= FEW:
+        return None
+    fixes = lexicon(conn).corrections(p.q)
+    if not fixes or count_upto(conn, p, typed + 1, fixes) <= typed:
+        return None
+    return fixes
+
+
+def count_upto(conn, p: SearchParams, cap: int, respell=None) -> int:
+    """How many instruments `p` (its q and filters, its words respelled by `respell`) finds, counted
+    up to `cap`: no ranking, no facets, and a cost that does not grow with the catalogue (the text
+    index stops at `cap` matches). For hints about other searches; a page's own total is `search`'s."""
+    clauses = _clauses(conn, p, respell=respell)
     if p.q and not clauses:
         return 0
     first = select(literal(1)).select_from(docs).where(*conditions(backend(conn), p, clauses)).limit(cap).subquery()
