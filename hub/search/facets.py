@@ -58,6 +58,30 @@ def band_filter(key: str) -> dict:
     return out
 
 
+def _as_asked(selecting: dict, p) -> dict:
+    return selecting
+
+
+def _within_category(selecting: dict, p) -> dict:
+    """A level's code, or the narrower category the question already asks within it (category 0101
+    asked: level 1's entry 01 counts 0101's instruments, so its link keeps 0101)."""
+    asked = p.category
+    if asked and asked != UNKNOWN and asked.startswith(selecting["category"]):
+        return {"category": asked}
+    return selecting
+
+
+def _within_values(selecting: dict, p) -> dict:
+    """A band's range cut to the range the question already asks (min_value 1,500,000 asked: the
+    band 1–2 million counts those from 1.5 million, so its link starts there)."""
+    out = dict(selecting)
+    if p.min_value is not None and Decimal(out["min_value"]) < p.min_value:
+        out["min_value"] = str(p.min_value)
+    if p.max_value is not None and ("max_value" not in out or Decimal(out["max_value"]) > p.max_value):
+        out["max_value"] = str(p.max_value)
+    return out
+
+
 @dataclass(frozen=True)
 class Facet:
     name: str
@@ -66,6 +90,9 @@ class Facet:
     filter: Callable  # value -> query parameters selecting it
     order: str = "count"  # "count" (most first), "value", or "band"
     value: Callable = staticmethod(lambda raw: raw)  # text from SQL -> facet value
+    # (filter, SearchParams) -> the filter within what the question already asks of the same
+    # parameter, so that following a value's link finds the count it showed.
+    within: Callable = staticmethod(_as_asked)
 
 
 def _category2_label(v, ctx):
@@ -83,8 +110,14 @@ FACETS = (
     Facet("status", lambda c: c.c.status, lambda v, ctx: labels.STATUSES.get(v, (v, v)), lambda v: {"status": v}),
     Facet("network", lambda c: c.c.network, lambda v, ctx: (ctx["networks"].get(v, v),) * 2, lambda v: {"network": v}),
     Facet("city", lambda c: c.c.city_code, lambda v, ctx: (ctx["cities"].get(v) or v,) * 2, lambda v: {"city": v}),
-    Facet("category1", lambda c: func.substr(c.c.category, 1, 2), lambda v, ctx: labels.category_label(v), lambda v: {"category": v}),
-    Facet("category2", lambda c: func.substr(c.c.category, 1, 4), _category2_label, lambda v: {"category": v}),
+    Facet(
+        "category1",
+        lambda c: func.substr(c.c.category, 1, 2),
+        lambda v, ctx: labels.category_label(v),
+        lambda v: {"category": v},
+        within=_within_category,
+    ),
+    Facet("category2", lambda c: func.substr(c.c.category, 1, 4), _category2_label, lambda v: {"category": v}, within=_within_category),
     Facet("owner_type", lambda c: c.c.owner_type, lambda v, ctx: labels.OWNER_TYPES.get(v, (v, v)), lambda v: {"owner_type": v}),
     Facet("sharing", lambda c: c.c.sharing, lambda v, ctx: labels.SHARING.get(v, (v, v)), lambda v: {"sharing": v}, order="value"),
     Facet(
@@ -101,8 +134,18 @@ FACETS = (
         band_filter,
         order="band",
         value=lambda raw: band_key(int(raw)),
+        within=_within_values,
     ),
 )
+
+
+def within(facets: dict[str, list[dict]], p) -> dict[str, list[dict]]:
+    """`facets` (a copy: facet_counts') with each value's filter kept within what `p` asks."""
+    for facet in FACETS:
+        for entry in facets.get(facet.name, ()):
+            if entry["filter"] and not entry.get("unknown"):
+                entry["filter"] = facet.within(entry["filter"], p)
+    return facets
 
 
 def facet_counts(

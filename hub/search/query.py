@@ -27,6 +27,7 @@ from hub.exports.record import fetch_records
 from hub.search import counts, in_memory, versions
 from hub.search.backends import backend
 from hub.search.facets import facet_counts
+from hub.search.facets import within as facets_within
 from hub.search.lexicon import could_be_pinyin, lexicon
 from hub.search.pages import ranked_page
 from hub.search.params import DEFAULT_PAGE_SIZE, RETIRED, UNKNOWN, SearchParams, load_params
@@ -314,6 +315,7 @@ def _search(conn, p: SearchParams, synonyms=None, respell=None) -> SearchResult:
         held = in_memory.answer(conn, p, clauses, score_probes(clauses), lambda bits: scores_of_hits(bits, clauses), state)
     whole, by_network = (held.facet_rows, held.facet_rows_by_network) if held is not None else (None, None)
     result.total, result.facets = facet_counts(conn, where, scope, asked, state, narrowed, whole, by_network)
+    result.facets = facets_within(result.facets, p)
     if result.total == 0 or p.offset >= result.total:
         return result
 

@@ -129,6 +129,7 @@ def _database(store, asked: dict):
     with store.read() as conn:
         text = backend(conn)
         total, counted = facets._count(conn, conditions(text, p, clauses))
+        counted = facets.within(counted, p)  # each value's filter within what is asked, as served
         page = [tuple(r) for r in conn.execute(page_select(text, p, clauses, total)).all()] if total > p.offset else []
     return total, counted, page
 
