@@ -23,6 +23,7 @@ import codecs
 import csv
 import io
 import json
+import math
 import re
 import sys
 from dataclasses import dataclass
@@ -180,9 +181,25 @@ def _integer(digits: str) -> int | str:
     return digits if limit and len(digits.lstrip("-")) > limit else int(digits)
 
 
+def _finite(digits: str) -> float | str:
+    """A JSON number with a fraction or an exponent; one beyond a float's range (1e999) is kept as
+    its text, as `_integer` keeps one too long: Python would read it as infinity, and an id or a name
+    sent as 1e999 became the text "inf"."""
+    value = float(digits)
+    return value if math.isfinite(value) else digits
+
+
+class _NotJson(ValueError):
+    """NaN, Infinity or -Infinity: Python's reader takes them, JSON (RFC 8259) has none."""
+
+
+def _no_constant(name: str):
+    raise _NotJson(f"{name} is not JSON (RFC 8259 has no NaN or Infinity); send null, or the value as text")
+
+
 def _json_elements(text: str) -> Iterator[tuple[object, int]]:
     """Yield (element, start offset) of a top-level JSON array without building the whole list."""
-    decoder = json.JSONDecoder(parse_int=_integer)
+    decoder = json.JSONDecoder(parse_int=_integer, parse_float=_finite, parse_constant=_no_constant)
     n = len(text)
     pos = 0
     while pos < n and text[pos] in _WS:
@@ -213,6 +230,9 @@ def _json_elements(text: str) -> Iterator[tuple[object, int]]:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
             raise BodyError("json", exc.msg, exc.lineno, exc.colno) from None
+        except _NotJson as exc:
+            line, col = _line_col(text, _constant_at(text, pos))
+            raise BodyError("json", str(exc), line, col) from None
         except RecursionError:
             line, col = _line_col(text, pos)
             raise BodyError("json", "the record is nested too deeply", line, col) from None
@@ -223,6 +243,24 @@ def _json_elements(text: str) -> Iterator[tuple[object, int]]:
     if pos < n:
         line, col = _line_col(text, pos)
         raise BodyError("json", "unexpected data after the array", line, col)
+
+
+_CONSTANT = re.compile(r"-?(?:NaN|Infinity)")
+
+
+def _constant_at(text: str, start: int) -> int:
+    """Where the first NaN or Infinity outside a string is, from `start` (the record's start)."""
+    in_string = escaped = False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_string:
+            in_string = escaped or ch != '"'
+            escaped = not escaped and ch == "\\"
+        elif ch == '"':
+            in_string = True
+        elif _CONSTANT.match(text, i):
+            return i
+    return start
 
 
 def _scan_json(body, content_type, override):

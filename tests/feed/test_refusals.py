@@ -49,6 +49,9 @@ def test_an_oversized_body_without_content_length_gets_413(app, client, tokens, 
         pytest.param("json", b'[{"innerId": "A", "cname": "x"},\n {"innerId": "B", "cname": "y",}]', 2, 32, id="JSON trailing comma"),
         pytest.param("json", b'[{"innerId": "A"}\n{"innerId": "B"}]', 2, 1, id="JSON missing comma"),
         pytest.param("json", b'[{"innerId": "A"},\n', 2, 1, id="JSON truncated"),
+        # Python's reader takes NaN and Infinity; a record named "nan" was created from one.
+        pytest.param("json", b'[{"innerId": "A", "cname": "x"},\n {"innerId": "B", "cname": NaN}]', 2, 28, id="JSON NaN"),
+        pytest.param("json", b'[{"innerId": "A", "note": "NaN, Infinity", "n": -Infinity}]', 1, 49, id="JSON -Infinity after the same words in text"),
         pytest.param("csv", '仪器编号,仪器名称\nGD1,"液相色谱仪\nGD2,电镜\n'.encode("gb18030"), 2, 5, id="CSV quote never closed"),
         pytest.param("csv", '仪器编号,仪器名称\nGD1,电镜\nGD2,"液相"色谱\n'.encode("utf-8"), 3, 9, id="CSV text after a closing quote"),
         pytest.param("csv", b"\xd2\xba,\xff\xfe\n", 1, 4, id="CSV neither UTF-8 nor GB18030"),
@@ -71,6 +74,16 @@ def test_a_malformed_body_gets_400_with_line_and_column(push, store, fmt, body, 
     assert (problem["line"], problem["column"]) == (line, column), problem
     assert f"line {line}, column {column}" in problem["detail"]
     assert _count(store, BATCHES) == 0  # nothing kept: the fixed body may be sent under the same key
+
+
+def test_a_number_beyond_a_float_is_kept_as_its_text(push, store):
+    """1e999 is JSON; read as a float it became infinity, and an instrument was stored with the id
+    "inf". Kept as sent, it is the record's own id (and a numeric field refuses it by name)."""
+    r = push("110000", b'[{"innerId": 1e999, "cname": "\xe7\x94\xb5\xe9\x95\x9c"}]', fmt="json", token="bj", key="k")
+    assert r.status_code in (200, 202), r.get_data(as_text=True)
+    with store.read() as conn:
+        ids = conn.execute(select(INSTRUMENTS.c.source_id).where(INSTRUMENTS.c.network == "110000")).scalars().all()
+    assert "inf" not in ids and (ids == ["1e999"] or not ids)
 
 
 XXE_TARGET = "top-secret-{}"
