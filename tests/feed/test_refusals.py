@@ -51,7 +51,7 @@ def test_an_oversized_body_without_content_length_gets_413(app, client, tokens, 
         pytest.param("json", b'[{"innerId": "A"},\n', 2, 1, id="JSON truncated"),
         # Python's reader takes NaN and Infinity; a record named "nan" was created from one.
         pytest.param("json", b'[{"innerId": "A", "cname": "x"},\n {"innerId": "B", "cname": NaN}]', 2, 28, id="JSON NaN"),
-        pytest.param("json", b'[{"innerId": "A", "note": "NaN, Infinity", "n": -Infinity}]', 1, 49, id="JSON -Infinity after the same words in text"),
+        pytest.param("json", b'[{"innerId": "A", "note": "NaN, Infinity", "n": -Infinity}]', 1, 49, id="JSON -Infinity after text"),
         pytest.param("csv", '仪器编号,仪器名称\nGD1,"液相色谱仪\nGD2,电镜\n'.encode("gb18030"), 2, 5, id="CSV quote never closed"),
         pytest.param("csv", '仪器编号,仪器名称\nGD1,电镜\nGD2,"液相"色谱\n'.encode("utf-8"), 3, 9, id="CSV text after a closing quote"),
         pytest.param("csv", b"\xd2\xba,\xff\xfe\n", 1, 4, id="CSV neither UTF-8 nor GB18030"),

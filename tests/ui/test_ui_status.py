@@ -127,7 +127,9 @@ def test_instrument_page_answers_how_to_use_it_first(client):
     assert re.search(r"北京时间（UTC\+8）", byid(tree, "f-last-seen").text_content())
 
 
-@pytest.mark.parametrize("lang, said, similar", [("zh", "已报废，不再提供使用", "查找同类仪器（色谱仪器）"), ("en", "can no longer be used", "Find similar")])
+@pytest.mark.parametrize(
+    "lang, said, similar", [("zh", "已报废，不再提供使用", "查找同类仪器（色谱仪器）"), ("en", "can no longer be used", "Find similar")]
+)
 def test_a_scrapped_instrument_offers_no_way_to_use_it_and_points_to_similar_ones(client, lang, said, similar):
     """A retired instrument's page showed its fee, its booking link, 对外共享 and Hubei's 30 %
     subsidy, as if it could be booked (found reading the pages as the public would)."""
