@@ -11,7 +11,7 @@ from decimal import Decimal
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from hub.network_codes import EXPECTED, NETWORK_CODE_PATTERN
-from hub.search.numbers import Number
+from hub.search.numbers import Number, WholeNumber
 from hub.schema import OWNER_LEVELS, OWNER_TYPES, SHARING, STATUSES
 
 SORTS = ("relevance", "value", "-value", "commissioned", "-commissioned", "updated")
@@ -140,8 +140,8 @@ class SearchParamsSchema(Schema):
         metadata={"description": VALUE_DESCRIPTION, "minimum": 0, "maximum": 10**13},
     )
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
-    page = fields.Integer(load_default=1, strict=False, validate=validate.Range(min=1, max=MAX_WINDOW))
-    page_size = fields.Integer(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
+    page = WholeNumber(load_default=1, validate=validate.Range(min=1, max=MAX_WINDOW))
+    page_size = WholeNumber(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
     @validates_schema
     def _check(self, data, **kwargs):

@@ -82,6 +82,13 @@ def test_unknown_instrument_is_404_problem(client):
         pytest.param({"page": "abc"}, "page", id="page not a number"),
         pytest.param({"page": "9999999999999999999999"}, "page", id="page overflow"),
         pytest.param({"page": "600", "page_size": "100"}, "page", id="beyond the paging window"),
+        # what Python's int reads (page 10 from 1_0, page 5 from the Arabic-Indic ٥): refused as the values are
+        pytest.param({"page": "1_0"}, "page", id="page with an underscore"),
+        pytest.param({"page": "٥"}, "page", id="page in Arabic-Indic digits"),
+        pytest.param({"page_size": "５"}, "page_size", id="full-width page size"),
+        pytest.param({"page": "+2"}, "page", id="page with a plus sign"),
+        pytest.param({"page": " 2 "}, "page", id="page with spaces"),
+        pytest.param({"page": "2.0"}, "page", id="page with a fraction"),
         pytest.param({"q": "液" * 10_000}, "q", id="10000-character q"),
         pytest.param({"q": "电镜\x00"}, "q", id="NUL in q"),
         pytest.param({"q": "a\x1b[31m"}, "q", id="escape sequence in q"),

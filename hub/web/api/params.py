@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from hub.search.numbers import WholeNumber
 from hub.web.urls import INT_MAX
 
 
 def Int(*, minimum: int = 1, maximum: int = INT_MAX, **kwargs) -> fields.Integer:  # noqa: N802 (reads as a field class)
-    """An integer within [minimum, maximum]; "1.5" or "1e3" is refused (not truncated)."""
-    return fields.Integer(validate=validate.Range(min=minimum, max=maximum), **kwargs)
+    """An integer within [minimum, maximum], in ASCII digits: "1.5", "1e3", "1_0", "٥" or " 2 " is
+    refused (not truncated, not read as Python's int would)."""
+    return WholeNumber(validate=validate.Range(min=minimum, max=maximum), **kwargs)
