@@ -226,7 +226,7 @@ MAX_SIGN_IN_BYTES = 16 * 1024
 @bp.route("/admin/login", methods=["GET", "POST"])
 @public
 def login():
-    if request.method == "GET":
+    if request.method != "POST":  # GET, and the HEAD Flask answers for it: the form, no sign-in attempt
         return _login_page(False, 200)
     # The one public route that reads a body: a form many times a token's size is refused from its
     # Content-Length, before a byte is read (ten 50 MB posts had taken ~110 MB of the server's memory).

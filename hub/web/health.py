@@ -111,4 +111,5 @@ def readyz():
 @public
 def metrics():
     registry, _ = current_app.extensions["hub_metrics"]
-    return Response(exposition(registry), mimetype="text/plain; version=0.0.4; charset=utf-8")
+    # content_type, not mimetype: Flask adds "; charset=utf-8" to a text mimetype, and it was sent twice.
+    return Response(exposition(registry), content_type="text/plain; version=0.0.4; charset=utf-8")

@@ -145,3 +145,11 @@ def test_a_sign_in_form_larger_than_any_token_is_refused_unread(raw, admin):
     r = raw.post("/admin/login", data=b"token=" + b"x" * 5_000_000, headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 413
     assert sign_in(raw, admin[1])  # a real sign-in still works
+
+
+def test_a_head_of_the_sign_in_page_is_the_page_not_a_failed_sign_in(raw):
+    """HEAD is answered as GET (a link checker, a monitor): it answered 401 "sign-in failed", having
+    looked a token up (found probing the dashboard as a hostile client)."""
+    head, get = raw.head("/admin/login"), raw.get("/admin/login")
+    assert head.status_code == get.status_code == 200
+    assert head.headers["Content-Length"] == get.headers["Content-Length"]

@@ -55,6 +55,7 @@ def test_metrics_count_pushed_records_and_search_requests(client, store):
     for _ in range(3):
         assert client.get("/api/v1/instruments?q=色谱").status_code == 200
 
+    assert client.get("/metrics").headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"  # charset once
     m = _samples(client)
     kind = (("kind", "push"),)
     assert m[("hub_job_records_total", (("kind", "push"), ("outcome", "created")))] == 7

@@ -104,6 +104,16 @@ def test_language_cookie_is_set_only_by_the_switch(client):
     assert '<html lang="zh-CN">' in client.get("/networks").get_data(as_text=True)
 
 
+def test_an_answer_that_sets_the_language_cookie_is_not_for_shared_caches(client):
+    """A chart is public for five minutes; asked with ?lang=en it also set the cookie, and a shared
+    cache could have handed that cookie to every later reader (found probing the served catalogue)."""
+    plain = client.get("/stats/charts/status.svg")
+    assert plain.status_code == 200 and "Set-Cookie" not in plain.headers and plain.cache_control.public
+    switched = client.get("/stats/charts/status.svg?lang=en")
+    assert switched.headers["Set-Cookie"].startswith("lang=en;")
+    assert switched.cache_control.private and not switched.cache_control.public
+
+
 def test_search_page_offers_exports_of_the_same_query(client):
     body = client.get("/?q=SU8010&network=370000&page=1").get_data(as_text=True)
     for fmt in ("csv", "xlsx", "jsonl"):

@@ -28,6 +28,10 @@ def _remember_language(response):
         # Secure whenever the browser came over HTTPS (as the admin cookie): never sent in clear.
         secure = over_https()
         response.set_cookie(i18n.COOKIE, request.args["lang"], max_age=365 * 24 * 3600, samesite="Lax", httponly=True, secure=secure)
+        # A shared cache must not keep this answer: it would hand the cookie to every later reader
+        # (a chart asked with ?lang=en was sent "public, max-age=300" with its Set-Cookie).
+        response.cache_control.public = False
+        response.cache_control.private = True
     return response
 
 
