@@ -32,6 +32,7 @@ __all__ = [
     "EXTRA_COUNTS",
     "STALE_AFTER",
     "HOST",
+    "changes_catalogue",
     "Counts",
     "CountsMismatch",
     "Job",
@@ -52,6 +53,16 @@ JOBS = cast(Table, HarvestJob.__table__)
 COUNTS = ("fetched", "created", "updated", "unchanged", "withdrawn", "rejected", "deleted", "not_found")
 #: Counts reported but not kept in columns of their own (see `Counts.as_dict`).
 EXTRA_COUNTS = ("warnings", "repeated")
+#: Job kinds that may change the catalogue (a service-statistics fetch, kind `service`, does not).
+CATALOGUE_JOB_KINDS = ("full", "incremental", "push", "remap")
+
+
+def changes_catalogue():
+    """The condition on JOBS of a job that may change the catalogue: not a service-statistics fetch,
+    nor a pushed batch of service statistics (a push with a year)."""
+    return JOBS.c.kind.in_(CATALOGUE_JOB_KINDS) & JOBS.c.year.is_(None)
+
+
 #: A running job whose heartbeat is older than this is presumed dead, whatever host it ran on.
 STALE_AFTER = timedelta(minutes=15)
 HOST = socket.gethostname()

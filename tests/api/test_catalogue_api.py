@@ -265,3 +265,21 @@ def test_the_api_and_the_search_page_read_a_number_alike(client, number):
     assert api.status_code == page.status_code, (api.status_code, page.status_code)
     if api.status_code == 400:
         assert [e["parameter"] for e in api.json["errors"]] == ["min_value"]
+
+
+def test_a_networks_last_harvest_is_its_catalogues_not_a_service_statistics_fetch(sqlite_store):
+    """/api/v1/networks/370000 gave a service-statistics job (2,535 statistics rows fetched) as the
+    last harvest, where /networks showed the catalogue's (found probing the API)."""
+    from hub.harvest.jobs import finish_job, start_job
+    from tests.factories import make_instruments
+
+    upgrade(sqlite_store)
+    make_instruments(sqlite_store, 2, network="370000")
+    full = start_job(sqlite_store, "370000", "full")
+    finish_job(sqlite_store, full, "succeeded")
+    for kind, year in (("service", 2012), ("push", 2012)):  # a fetch, and a pushed batch, of statistics
+        finish_job(sqlite_store, start_job(sqlite_store, "370000", kind, year=year), "succeeded")
+    client = create_app({"STORE": sqlite_store, "TESTING": True}).test_client()
+    last = client.get("/api/v1/networks/370000").json["last_harvest"]
+    assert (last["job_id"], last["kind"]) == (full.id, "full")
+    assert {n["code"]: n["last_harvest"]["job_id"] for n in client.get("/api/v1/networks").json if n["last_harvest"]}["370000"] == full.id

@@ -34,3 +34,19 @@ def test_a_network_without_values_reads_unknown_on_the_statistics_page(client, l
     assert re.findall(r'<td class="num">([^<]*)</td>', by_network[0])[-1] == unknown
     listing = client.get(f"/networks?lang={lang}").get_data(as_text=True)
     assert unknown in listing
+
+
+@pytest.mark.parametrize("lang, unknown", [("zh", "未知"), ("en", "unknown")])
+def test_a_group_whose_instruments_state_no_value_reads_unknown_not_zero(client, lang, unknown):
+    """The instruments of unknown value, and those of unknown status that stated none, were worth
+    "0.00 元" on /stats, and a register without values "0.00" in /api/v1/stats (found reading the
+    pages and probing the API)."""
+    body = client.get(f"/stats?lang={lang}").get_data(as_text=True)
+    bands = body[body.index('id="chart-value_band"') :]
+    rows = re.findall(r'<tr><th scope="row">([^<]+)</th>(.*?)</tr>', bands)
+    [cells] = [cells for label, cells in rows if label in ("未知", "Unknown", "unknown")][:1]
+    assert re.findall(r'<td class="num">([^<]*)</td>', cells)[-1] == unknown
+    stats = client.get("/api/v1/stats").json
+    assert {g["value"]: g["total_value"] for g in stats["by_network"]}["420000"] is None
+    assert stats["by_value_band"][-1]["value"] == "unknown" and stats["by_value_band"][-1]["total_value"] is None
+    assert stats["total_value"] == "1500000.00"  # the values stated, the others unknown, not 0

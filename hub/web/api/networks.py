@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hub.dedup.store import national_totals
 from hub.exports.record import iso, money
-from hub.harvest.jobs import COUNTS
+from hub.harvest.jobs import COUNTS, changes_catalogue
 from hub.auth.web import public
 from hub.search import labels
 from hub.search.cache import cached
@@ -29,9 +29,15 @@ _I = Instrument.__table__
 _J = HarvestJob.__table__
 
 
+def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return a if b is None else b if a is None else a + b
+
+
 def _last_harvests(conn, codes=None) -> dict:
-    """Latest job per network (started last), with its counts."""
-    latest = select(_J.c.network, func.max(_J.c.started_at).label("started")).group_by(_J.c.network)
+    """Latest job per network (started last) that may change its catalogue, with its counts: a
+    service-statistics fetch was given as the network's last harvest, where /networks showed the
+    catalogue's."""
+    latest = select(_J.c.network, func.max(_J.c.started_at).label("started")).where(changes_catalogue()).group_by(_J.c.network)
     if codes is not None:
         latest = latest.where(_J.c.network.in_(codes))
     latest = latest.subquery()
@@ -126,14 +132,15 @@ def stats():
         )
         names = labels.network_names(conn)
     dims = {"by_network": 0, "by_category": 1, "by_owner_type": 2, "by_value_band": 3}
-    sums = {d: defaultdict(lambda: [0, Decimal(0)]) for d in dims}
-    total, value = 0, Decimal(0)
+    # A sum over no stated value stays None (null: unknown, not 0), as a network's total does.
+    sums: dict = {d: defaultdict(lambda: [0, None]) for d in dims}
+    total, value = 0, None
     for *keys, n, v in rows:
-        v = Decimal(str(v or 0))
-        total, value = total + n, value + v
+        v = None if v is None else Decimal(str(v))
+        total, value = total + n, _plus(value, v)
         for d, i in dims.items():
             sums[d][keys[i]][0] += n
-            sums[d][keys[i]][1] += v
+            sums[d][keys[i]][1] = _plus(sums[d][keys[i]][1], v)
     label = {
         "by_network": lambda k: (names.get(k, k), places.network_label_en(k, names.get(k, k))),
         "by_category": lambda k: labels.category_label(k),

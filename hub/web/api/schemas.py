@@ -154,7 +154,7 @@ class NetworkOut(_Out):
 class GroupOut(_Out):
     value, label, label_en = _S(), _S(), _S()
     instruments = fields.Integer()
-    total_value = _S()
+    total_value = _S(allow_none=True, metadata={"description": "yuan; null when none of the group's instruments states a value"})
 
 
 class NationalOut(_Out):
@@ -170,6 +170,6 @@ class NationalOut(_Out):
 class StatsOut(_Out):
     national = fields.Nested(NationalOut)
     instruments = fields.Integer()
-    total_value = _S()
+    total_value = _S(allow_none=True, metadata={"description": "yuan; null when no instrument states a value"})
     networks = fields.Integer()
     by_network, by_category, by_owner_type, by_value_band = (fields.List(fields.Nested(GroupOut)) for _ in range(4))

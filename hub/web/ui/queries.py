@@ -10,14 +10,12 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
+from hub.harvest.jobs import changes_catalogue
 from hub.search.facets import VALUE_BANDS, band_key
 from hub.store.models import HarvestJob, Instrument, Network, OwnerUnit
 
 INSTRUMENTS, NETWORKS, OWNERS, JOBS = Instrument.__table__, Network.__table__, OwnerUnit.__table__, HarvestJob.__table__
 I, N, O, J = INSTRUMENTS.c, NETWORKS.c, OWNERS.c, JOBS.c
-
-#: Job kinds that change the catalogue (service-statistics fetches do not).
-CATALOGUE_JOB_KINDS = ("full", "incremental", "push", "remap")
 
 _active = I.withdrawn_at.is_(None)
 
@@ -66,54 +64,52 @@ def by_network(conn) -> list[dict]:
     ]
 
 
+def _total(value) -> float | None:
+    # A sum over no known value is unknown (None), not 0: 570 instruments of unknown status, none of
+    # which states a value, were shown as worth 0.00 yuan.
+    return None if value is None else float(value)
+
+
 def by_category(conn) -> list[dict]:
     """Count and value per top-level category (two-digit prefix), largest first; null last."""
     prefix = func.substr(I.category, 1, 2)
     rows = conn.execute(
-        select(prefix, func.count(), func.coalesce(func.sum(I.original_value), 0))
-        .where(_active)
-        .group_by(prefix)
-        .order_by(func.count().desc(), prefix)
+        select(prefix, func.count(), func.sum(I.original_value)).where(_active).group_by(prefix).order_by(func.count().desc(), prefix)
     ).all()
-    return _nulls_last([{"key": r[0], "count": int(r[1]), "value": float(r[2])} for r in rows])
+    return _nulls_last([{"key": r[0], "count": int(r[1]), "value": _total(r[2])} for r in rows])
 
 
 def by_owner_type(conn) -> list[dict]:
     rows = conn.execute(
-        select(O.type, func.count(), func.coalesce(func.sum(I.original_value), 0))
+        select(O.type, func.count(), func.sum(I.original_value))
         .select_from(INSTRUMENTS.outerjoin(OWNERS, O.id == I.owner_id))
         .where(_active)
         .group_by(O.type)
         .order_by(func.count().desc())
     ).all()
-    return _nulls_last([{"key": r[0], "count": int(r[1]), "value": float(r[2])} for r in rows])
+    return _nulls_last([{"key": r[0], "count": int(r[1]), "value": _total(r[2])} for r in rows])
 
 
 def by_status(conn) -> list[dict]:
     """Count and value per status, largest first; instruments without a status last, as unknown."""
     rows = conn.execute(
-        select(I.status, func.count(), func.coalesce(func.sum(I.original_value), 0))
-        .where(_active)
-        .group_by(I.status)
-        .order_by(func.count().desc(), I.status)
+        select(I.status, func.count(), func.sum(I.original_value)).where(_active).group_by(I.status).order_by(func.count().desc(), I.status)
     ).all()
-    return _nulls_last([{"key": r[0], "count": int(r[1]), "value": float(r[2])} for r in rows])
+    return _nulls_last([{"key": r[0], "count": int(r[1]), "value": _total(r[2])} for r in rows])
 
 
 def by_value_band(conn) -> list[dict]:
     """Count and value per band, in band order (an ordered scale, not sorted by size); every band
     appears, unknown values last when there are any. `key` is the search facet's band value."""
     band = _value_band()
-    found = {
-        r[0]: (int(r[1]), float(r[2]))
-        for r in conn.execute(select(band, func.count(), func.coalesce(func.sum(I.original_value), 0)).where(_active).group_by(band))
-    }
+    counted = select(band, func.count(), func.sum(I.original_value)).where(_active).group_by(band)
+    found = {r[0]: (int(r[1]), _total(r[2])) for r in conn.execute(counted)}
     rows = [
         {"key": band_key(i), "count": found.get(i, (0, 0))[0], "value": found.get(i, (0, 0))[1], "labels": VALUE_BANDS[i][2:]}
         for i in range(len(VALUE_BANDS))
     ]
     if None in found:
-        rows.append({"key": None, "count": found[None][0], "value": 0.0, "labels": None})
+        rows.append({"key": None, "count": found[None][0], "value": None, "labels": None})  # their values are what is unknown
     return rows
 
 
@@ -123,7 +119,7 @@ def _nulls_last(rows):
 
 def last_jobs(conn, network: str | None = None) -> dict[str, dict]:
     """The latest catalogue-changing job of each network (or of one), by network code."""
-    latest = select(func.max(J.id)).where(J.kind.in_(CATALOGUE_JOB_KINDS)).group_by(J.network)
+    latest = select(func.max(J.id)).where(changes_catalogue()).group_by(J.network)
     query = select(JOBS).where(J.id.in_(latest))
     if network:
         query = query.where(J.network == network)
