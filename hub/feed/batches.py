@@ -113,23 +113,30 @@ def check_request(network, *, mode: str, kind: str, year) -> tuple[str, str, int
     if network.family != "push":
         raise FeedError(409, f"network {network.code} is harvested (family {network.family}); it does not take pushed batches")
     if kind not in KINDS:
-        raise FeedError(400, f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
+        raise _bad_parameter("kind", f"unknown kind {kind!r}; expected one of {', '.join(KINDS)}")
     if kind == "service":
         mode = mode or "upsert"
         if mode != "upsert":
-            raise FeedError(400, f"service statistics are pushed with mode=upsert (got {mode!r}); a year's figures replace what was there")
+            raise _bad_parameter(
+                "mode", f"service statistics are pushed with mode=upsert (got {mode!r}); a year's figures replace what was there"
+            )
         try:
             year = int(year)
         except (TypeError, ValueError):
-            raise FeedError(400, f"kind=service needs year=YYYY (got {year!r})") from None
+            raise _bad_parameter("year", f"kind=service needs year=YYYY (got {year!r})") from None
         if not 1990 <= year <= 2100:
-            raise FeedError(400, f"year {year} is out of range")
+            raise _bad_parameter("year", f"year {year} is out of range")
         return mode, kind, year
     if mode not in MODES:
-        raise FeedError(400, f"mode must be one of {', '.join(MODES)} (got {mode!r})")
+        raise _bad_parameter("mode", f"mode must be one of {', '.join(MODES)} (got {mode!r})")
     if year not in (None, ""):
-        raise FeedError(400, "year= is only for kind=service")
+        raise _bad_parameter("year", "year= is only for kind=service")
     return mode, kind, None
+
+
+def _bad_parameter(name: str, message: str) -> FeedError:
+    """A 400 naming the query parameter, in the shape of every other route's (`errors`)."""
+    return FeedError(400, message, errors=[{"parameter": name, "in": "query", "messages": [message]}])
 
 
 def _check_id_columns(network, kind: str, scanned: parse.Scanned) -> None:

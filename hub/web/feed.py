@@ -53,6 +53,19 @@ class AuditArgs(Schema):
     batch = fields.String(load_default=None, validate=validate.Length(1, 64))
 
 
+class PushArgs(Schema):
+    """A push's query: an unknown or malformed parameter is refused like any other route's (it was
+    ignored, and the batch applied); what the values mean together is `batches.check_request`'s."""
+
+    mode = fields.String(
+        load_default="",
+        validate=validate.OneOf(batches.MODES),
+        metadata={"description": "upsert, delete or snapshot (docs/push.md); required for kind=instruments, upsert for service"},
+    )
+    kind = fields.String(load_default="instruments", validate=validate.OneOf(batches.KINDS))
+    year = Int(load_default=None, minimum=1990, maximum=2100, metadata={"description": "with kind=service"})
+
+
 class HoldsArgs(Schema):
     state = fields.String(load_default="held", validate=validate.OneOf(("held", *holds.DECIDED, "all")))
 
@@ -62,9 +75,6 @@ _PUSH_BODY = {
     "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in ("text/csv", "application/json", "application/xml")},
 }
 _PUSH_PARAMETERS = [
-    {"name": "mode", "in": "query", "required": True, "schema": {"type": "string", "enum": ["upsert", "delete", "snapshot"]}},
-    {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["instruments", "service"], "default": "instruments"}},
-    {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1990, "maximum": 2100}, "description": "with kind=service"},
     {"name": "Idempotency-Key", "in": "header", "schema": {"type": "string", "maxLength": 200}},
 ]
 _REPORT = {"type": "object", "description": "the batch report (docs/push.md)"}
@@ -127,6 +137,7 @@ def _answer(answer: batches.Answer) -> Response:
 
 
 @bp.route("/networks/<string:code>/batches", methods=["POST"])
+@bp.arguments(PushArgs, location="query", as_kwargs=True)
 @bp.doc(requestBody=_PUSH_BODY, parameters=_PUSH_PARAMETERS)
 @bp.response(200, description="A small batch, applied: the batch report", content_type="application/json")
 @bp.alt_response(202, description="A large batch, queued: {id, state, records, bytes, report}; Location is the report")
@@ -139,7 +150,7 @@ def _answer(answer: batches.Answer) -> Response:
     (422, "The Idempotency-Key was used for a different batch"),
 )
 @require("publisher", network="code")
-def push_batch(code):
+def push_batch(code, mode, kind, year):
     network = _network(code)
     body = read_body(_limits().max_body_bytes)
     try:
@@ -148,9 +159,9 @@ def push_batch(code):
             _settings(),
             network,
             current_principal(),
-            mode=request.args.get("mode", ""),
-            kind=request.args.get("kind", "instruments"),
-            year=request.args.get("year"),
+            mode=mode,
+            kind=kind,
+            year=year,
             content_type=request.headers.get("Content-Type"),
             body=body,
             key=request.headers.get("Idempotency-Key"),

@@ -121,16 +121,24 @@ def test_guangdong_csv_in_either_encoding(push, store, encoding, bom):
 
 
 @pytest.mark.parametrize(
-    "query, detail",
+    "query, parameter, detail",
     [
-        pytest.param({"mode": "replace"}, "mode must be one of", id="unknown mode"),
-        pytest.param({"mode": None, "kind": "service"}, "year=YYYY", id="service without year"),
-        pytest.param({"mode": "snapshot", "kind": "service", "year": 2012}, "mode=upsert", id="service snapshot"),
+        pytest.param({"mode": "replace"}, "mode", "Must be one of: upsert, delete, snapshot", id="unknown mode"),
+        pytest.param({"mode": None}, "mode", "mode must be one of", id="no mode"),
+        pytest.param({"mode": None, "kind": "service"}, "year", "year=YYYY", id="service without year"),
+        pytest.param({"mode": "snapshot", "kind": "service", "year": 2012}, "mode", "mode=upsert", id="service snapshot"),
+        pytest.param({"kind": "service", "year": "2O12"}, "year", "digits 0-9", id="year not a number"),
+        # An unknown parameter was ignored and the batch applied (found probing the feed).
+        pytest.param({"foo": "1"}, "foo", "Unknown field", id="unknown parameter"),
+        pytest.param({"year": "2012"}, "year", "only for kind=service", id="a year for instruments"),
     ],
 )
-def test_bad_batch_parameters_get_400(push, query, detail):
+def test_bad_batch_parameters_get_400_naming_them(push, store, query, parameter, detail):
     r = push("440000", samples.guangdong_csv(1), **query)
-    assert r.status_code == 400 and detail in r.get_json()["detail"]
+    problem = r.get_json()
+    assert r.status_code == 400 and detail in problem["detail"], problem
+    assert [e["parameter"] for e in problem["errors"]] == [parameter]
+    assert _count(store, INSTRUMENTS) == 0
 
 
 def test_a_harvested_network_takes_no_push(push, tokens):
