@@ -7,6 +7,7 @@ matplotlib as inline SVG; the page loads nothing from elsewhere and needs no Jav
 from __future__ import annotations
 
 import io
+import re
 import warnings
 from html import escape
 
@@ -53,24 +54,40 @@ def _name(u):
     return f"{u['id']} {u['label']}" if u.get("label") else u["id"]
 
 
+_PLACE = re.compile(r"^.{2,8}?(?:自治区|省|市)")
+
+
+def _short_name(u):
+    """A unit as a phone's chart names it: its province (浙江省, not 330000 浙江省大型科学仪器设备协作共享平台),
+    else the first characters of its name; the page's table beside the chart names it whole."""
+    label = u.get("label") or u["id"]
+    place = _PLACE.match(label)
+    return place.group() if place else label if len(label) <= 8 else label[:7] + "…"
+
+
 def _t(lang):
     from hub.web.ui.i18n import translate  # the UI's message catalogue: one wording for page and file
 
     return lambda key, **values: translate(lang, key, **values)
 
 
-def score_chart(report, lang: str = "en") -> str:
+#: The score chart's width in inches, by the `size` a page asks for (hub.web.ui.charts.WIDTHS): on a
+#: phone the page's chart, scrolled in its box, showed thirty bars of one length and no intervals.
+SCORE_CHART_WIDTHS = {"page": 9.0, "phone": 2.6}
+
+
+def score_chart(report, lang: str = "en", size: str = "page") -> str:
     _ = _t(lang)
     ranked = [u for u in report["units"] if u["rank"] is not None]
     if not ranked:
         return ""
     height = 0.6 + 0.28 * len(ranked)
-    fig = Figure(figsize=(9, height))
+    fig = Figure(figsize=(SCORE_CHART_WIDTHS[size], height))
     ax_s, ax_r = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
     ys = list(range(len(ranked)))
     labels = [_name(u) for u in ranked]
     ax_s.barh(ys, [canonical(u["score"]) or 0 for u in ranked], color="#4477aa")
-    ax_s.set_yticks(ys, labels, fontsize=7)
+    ax_s.set_yticks(ys, labels if size == "page" else [_short_name(u) for u in ranked], fontsize=7)
     ax_s.invert_yaxis()
     ax_s.set_xlabel(_("eval.axis_score"))
     ranks = [u["rank"] for u in ranked]

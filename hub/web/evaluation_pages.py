@@ -160,10 +160,14 @@ def _unit_label(lang: str, unit: dict) -> str:
 @bp.get("/evaluations/<int:eid>/charts/score.svg")
 @public
 def score_chart(eid):
+    from hub.evaluation.html import SCORE_CHART_WIDTHS
+
     row, _ = _published(eid)
-    lang = g.lang
-    response = _svg(row, RENDERED.get(row, "score", lang))
-    response.set_etag(f"{row['report_sha256']}-score-{lang}")
+    lang, size = g.lang, request.args.get("size", "page")
+    if size not in SCORE_CHART_WIDTHS:
+        abort(404)
+    response = _svg(row, RENDERED.get(row, "score", lang, size))
+    response.set_etag(f"{row['report_sha256']}-score-{lang}-{size}")
     return response.make_conditional(request)
 
 

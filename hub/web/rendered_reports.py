@@ -40,7 +40,8 @@ class Rendered:
         return entry["report"]
 
     def get(self, row, what: str, *args):
-        """`what` drawn from the row's report: csv, html, score (chart in the language args[0]),
+        """`what` drawn from the row's report: csv, html, score (chart in the language args[0], as
+        wide as the size args[1]),
         unit (chart of units[args[0]] in the language args[1])."""
         entry, key = self._entry(row["report_sha256"]), (what, *args)
         if key not in entry:

@@ -111,6 +111,24 @@ def test_charts_are_svg_drawn_by_the_report_functions(client, ranking):
     assert client.get(f"/evaluations/{published}/charts/unit-99.svg").status_code == 404
 
 
+def test_a_phone_is_sent_a_score_chart_drawn_for_its_width(client, ranking):
+    """At 375 px the ranking's chart, 909 px wide and scrolled in its box, showed thirty bars of one
+    length and no rank intervals (found reading the pages on a phone)."""
+    published, _ = ranking
+    _, doc = page(client, f"/evaluations/{published}")
+    [source] = doc.xpath('//picture[.//img[@id="score-chart"]]//source')
+    assert source.get("media") == "(max-width: 760px)"
+    wide, narrow = (client.get(doc.xpath('//*[@id="score-chart"]')[0].get("src")), client.get(source.get("srcset")))
+    assert narrow.status_code == 200 and narrow.content_type == "image/svg+xml"
+
+    def width_pt(svg: bytes) -> float:
+        return float(re.search(rb'<svg[^>]*\bwidth="([0-9.]+)pt"', svg).group(1))
+
+    assert width_pt(narrow.data) * 96 / 72 <= 320 < width_pt(wide.data) * 96 / 72
+    assert narrow.headers["ETag"] != wide.headers["ETag"]
+    assert client.get(f"/evaluations/{published}/charts/score.svg?size=poster").status_code == 404
+
+
 def test_english_switch(client, ranking):
     published, _ = ranking
     _, doc = page(client, f"/evaluations/{published}", lang="en")

@@ -444,11 +444,12 @@ def stats_page():
 @bp.get("/stats/charts/<name>.svg")
 @public
 def stats_chart(name):
-    if name not in STAT_CHARTS:
+    size = request.args.get("size", "page")
+    if name not in STAT_CHARTS or size not in charts.WIDTHS:
         abort(404)
     with _store().read() as conn:
         _title, rows = _stat_rows(conn, name)
-    svg = charts.bar_chart_svg("", [charts.Bar(r["label"], r["fallback"], r["count"]) for r in rows])
+    svg = charts.bar_chart_svg("", [charts.Bar(r["label"], r["fallback"], r["count"]) for r in rows], size=size)
     response = Response(svg, mimetype="image/svg+xml")
     # The language comes from the cookie, so a cache must keep one copy per cookie.
     response.headers["Cache-Control"] = "public, max-age=300"
