@@ -7,8 +7,10 @@ of the ranked units.
 - Cronbach's alpha per dimension over its indicators (complete units): k/(k−1)·(1 − Σ var / var of the sum);
 - principal components per dimension: eigenvalues of its indicators' correlation matrix and the share
   of variance each explains (complete units);
-- flags: a negative correlation with the parent or the index, a weak one (below WEAK), a collinear
-  pair of indicators within a dimension (|r| above COLLINEAR);
+- flags: a negative correlation with the parent or the index (at or below −WEAK), a weak one (|r|
+  below WEAK, either sign: r = −0.02 says as little as r = 0.03), a collinear pair of indicators
+  within a dimension (|r| above COLLINEAR), an indicator that does not vary between the units (one
+  value, or missing), which no correlation can describe and whose weight moves nothing;
 - effective weights after Paruolo, Saisana and Saltelli (2013, JRSS A 176(3)): each indicator's
   importance is its first-order effect on the index, Var(E[index | x]) / Var(index), estimated here
   by the squared Pearson correlation (exact when the dependence is linear); shares of the sum are set
@@ -126,9 +128,9 @@ def audit(fw: Framework, nom: Nominal, ids: list[str]) -> dict:
         for target, r in targets.items():
             if r is None:
                 continue
-            if r < 0:
+            if r <= -WEAK:
                 flags.append({"kind": "negative", "nodes": [node.id, target], "r": r})
-            elif r < WEAK:
+            elif abs(r) < WEAK:
                 flags.append({"kind": "weak", "nodes": [node.id, target], "r": r})
 
     dimensions = [n for n in fw.aggregates if any(fw.nodes[c].is_indicator for c in n.children)]
@@ -156,6 +158,12 @@ def audit(fw: Framework, nom: Nominal, ids: list[str]) -> dict:
         between["spearman"].append([spearman(value[a.id], value[b.id]) for b in dimensions])
 
     nominal = nominal_shares(fw)
+    for n in inds:
+        known = column[n.id][np.isfinite(column[n.id])]
+        if len(known) < MIN_UNITS or np.ptp(known) == 0:
+            # Its correlations are undefined ("–" in every column) and its effective weight is 0: said
+            # in words, or 12 % of the nominal weight separating no unit goes unremarked.
+            flags.append({"kind": "constant", "nodes": [n.id], "weight": nominal[n.id]})
     importance = {n.id: (r * r if (r := pearson(column[n.id], index)) is not None else 0.0) for n in inds}
     total = sum(importance.values())
     effective = {

@@ -60,6 +60,7 @@ FLAGS = {
     "negative": N_("eval.flag.negative"),
     "weak": N_("eval.flag.weak"),
     "collinear": N_("eval.flag.collinear"),
+    "constant": N_("eval.flag.constant"),
 }
 
 
@@ -142,11 +143,11 @@ def sobol_text(s: dict, key: str) -> str:
 
 
 def flag_sentence(flag: dict, names: dict, _: Translate) -> str:
-    a, b = flag["nodes"]
     msgid = FLAGS.get(flag["kind"])
     if msgid is None:
         return flag["kind"]
-    return _(msgid, a=names.get(a, a), b=names.get(b, b), r=num(flag["r"], 2))
+    a, b = (*flag["nodes"], None)[:2]  # a constant indicator's flag names one node
+    return _(msgid, a=names.get(a, a), b=names.get(b, b), r=num(flag.get("r"), 2), weight=share(flag.get("weight")))
 
 
 def factor_name(name: str, _: Translate) -> str:

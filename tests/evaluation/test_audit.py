@@ -103,9 +103,9 @@ def test_effective_weights_and_flags(asem):
     expected = set()
     for node_id, e in audit["nodes"].items():
         for target, r in ((nodes[node_id]["parent"], e["pearson_parent"]), (report["framework"]["index"], e["pearson_index"])):
-            if r < 0:
+            if r <= -WEAK:
                 expected.add(("negative", node_id, target))
-            elif r < WEAK:
+            elif abs(r) < WEAK:  # r = -0.02 says as little as r = 0.03: weak, not "pulls the other way"
                 expected.add(("weak", node_id, target))
     for dim, e in audit["dimensions"].items():
         members = e["indicators"]
@@ -146,3 +146,42 @@ def test_a_dimension_against_the_index_is_flagged_once(tmp_path):
     flags = run_evaluation(None, tmp_path / "f.yaml", runs=0)[0]["audit"]["flags"]
     about_d2 = [f for f in flags if f["nodes"] == ["d2", "i"]]
     assert len(about_d2) == 1 and about_d2[0]["kind"] == "negative"
+
+
+def test_an_indicator_that_does_not_vary_is_flagged_with_the_weight_it_wastes(tmp_path):
+    """Reading a demo ranking: 采集可用性 (1.0 for every harvested network) and 数据质量 (0 for all)
+    showed "–" in every correlation column and 0.0 % effective weight, and no flag said why: 12 % of
+    the nominal weight separated no unit. And r = -0.02 was worded as pulling its parent the other
+    way, while r = 0.03 "hardly moves" it."""
+    import csv
+    import shutil
+
+    from hub.evaluation import wording
+    from hub.web.ui.i18n import translate
+
+    for name in ("asem.yaml", "asem_iData.csv"):
+        shutil.copy(DATA / name, tmp_path / name)
+    with open(DATA / "asem_iData.csv", newline="") as f:
+        rows = list(csv.DictReader(f))
+    for row in rows:
+        row["LPI"] = "3.5"  # every unit the same
+    with open(tmp_path / "asem_iData.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    report = run_evaluation(None, tmp_path / "asem.yaml", seed=11, runs=0)[0]
+    audit = report["audit"]
+    constant = [f for f in audit["flags"] if f["kind"] == "constant"]
+    assert [f["nodes"] for f in constant] == [["LPI"]]
+    assert constant[0]["weight"] == pytest.approx(audit["effective_weights"]["LPI"]["nominal"]) and constant[0]["weight"] > 0
+    assert audit["effective_weights"]["LPI"]["effective"] == 0
+    # No correlation flag for it: it has none to flag.
+    assert not [f for f in audit["flags"] if f["kind"] != "constant" and "LPI" in f["nodes"]]
+    sentence = wording.flag_sentence(constant[0], {"LPI": "物流绩效"}, lambda key, **v: translate("zh", key, **v))
+    assert sentence.startswith("物流绩效 在各单位之间没有差别") and "%" in sentence
+    # A weak correlation of either sign is weak; negative only at or below -WEAK.
+    for f in audit["flags"]:
+        if f["kind"] == "negative":
+            assert f["r"] <= -WEAK
+        elif f["kind"] == "weak":
+            assert abs(f["r"]) < WEAK
