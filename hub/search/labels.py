@@ -19,10 +19,12 @@ OWNER_TYPES = {
 OWNER_LEVELS = {"central": ("中央", "Central"), "provincial": ("省级", "Provincial"), "municipal": ("市级", "Municipal")}
 SHARING = {"external": ("对外共享", "Shared externally"), "internal": ("内部共享", "Shared internally"), "none": ("不共享", "Not shared")}
 CERTIFIED = {"true": ("具备CMA/CNAS资质", "CMA/CNAS certified"), "false": ("无资质认定", "Not certified")}
+#: The same words as the pages' (hub/web/translations, status.*): the search filter said 远程 and
+#: Normal where the instrument page said 远程可用 and In service. 远程服务中 is the national field's.
 STATUSES = {
-    "normal": ("正常", "Normal"),
+    "normal": ("正常", "In service"),
     "standby": ("待机", "Standby"),
-    "remote": ("远程", "Remote"),
+    "remote": ("远程服务中", "Remote service"),
     "occasional_fault": ("偶有故障", "Occasional faults"),
     "frequent_fault": ("故障频繁", "Frequent faults"),
     "awaiting_repair": ("待修", "Awaiting repair"),

@@ -98,3 +98,13 @@ def test_templates_translate_through_flask_babel(app):
     with app.test_request_context("/"):
         app.preprocess_request()
         assert render_template_string(source, label="x", n=3) == "去掉条件：x|共 3 台仪器"
+
+
+def test_a_status_has_one_name_in_the_filter_and_on_the_page():
+    """The search filter (the API's facet labels) said 远程 and Normal where the instrument page and
+    /stats said 远程可用 and In service (found reading the pages)."""
+    from hub.search.labels import STATUSES
+    from hub.web.ui.formatting import vocabulary
+
+    for value, (zh, en) in STATUSES.items():
+        assert (vocabulary("status", value, "zh"), vocabulary("status", value, "en")) == (zh, en), value
