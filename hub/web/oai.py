@@ -108,10 +108,14 @@ def datestamp(value) -> str:
     return _utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_DATESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(?:T[0-9]{2}:[0-9]{2}:[0-9]{2}Z)?")
+
+
 def parse_datestamp(value: str, *, end: bool) -> tuple[datetime, bool]:
     """An OAI `from`/`until` → (UTC bound, day granularity?). `until` days include the whole day."""
-    # strptime's %Y takes any Unicode digits ("２０２６"); the protocol's datestamps are ASCII.
-    for fmt, day in (("%Y-%m-%dT%H:%M:%SZ", False), ("%Y-%m-%d", True)) if value.isascii() else ():
+    # strptime's %Y takes any Unicode digits ("２０２６") and %m one digit ("2026-1-1"); the
+    # protocol's datestamps are ASCII, every field at its full width.
+    for fmt, day in (("%Y-%m-%dT%H:%M:%SZ", False), ("%Y-%m-%d", True)) if _DATESTAMP.fullmatch(value) else ():
         try:
             parsed = datetime.strptime(value, fmt).replace(tzinfo=timezone.utc)
         except ValueError:
