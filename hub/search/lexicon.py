@@ -160,6 +160,23 @@ class Lexicon:
             for cut in range(MIN_TERM, len(run) - MIN_TERM + 1)
         )
 
+    def known_parts(self, word: str) -> list[str]:
+        """Shorter searches for a word that found nothing: each CJK run of it that names never carry
+        whole gives its longest tail and its longest head that names do carry, the tail first (a
+        Chinese name ends in what the thing is: 量子隧穿显微镜 → 显微镜); a run within other text
+        (量子隧穿显微镜XYZ123) is offered alone first."""
+        text = normalize(word)
+        out = []
+        for run in _CJK_RUN.findall(text):
+            if run != text and (run in self.terms or len(run) > MAX_TERM):
+                out.append(run)
+            if run in self.terms or len(run) < MIN_CORRECTED:
+                continue
+            tails = [run[i:] for i in range(1, len(run) - 1) if run[i:] in self.terms]
+            heads = [run[:j] for j in range(len(run) - 1, 1, -1) if run[:j] in self.terms]
+            out += tails[:1] + heads[:1]
+        return list(dict.fromkeys(out))
+
     def corrections(self, q: str) -> dict[str, str]:
         """Each whitespace-separated word of `q` whose CJK runs hold a slip → the word corrected."""
         out = {}

@@ -213,6 +213,32 @@ def test_a_search_that_finds_nothing_offers_the_fewer_words_that_find_something(
         assert shown and int(followed.xpath("//*[@data-total]")[0].get("data-total")) == shown
 
 
+@pytest.mark.parametrize("q", ["量子气相色谱仪", "量子气相色谱仪XYZ123"])
+def test_a_chinese_name_that_finds_nothing_offers_the_part_of_it_names_carry(client, q):
+    """量子隧穿显微镜 found nothing and offered nothing, where 显微镜 finds many: the shorter searches
+    came only from spaces and hyphens, and Chinese has neither (found reading the pages)."""
+    response, tree = page(client, f"/?q={q}&lang=zh")
+    assert response.status_code == 200 and not cards(tree)
+    offers = byid(tree, "broader").xpath(".//a")
+    assert [offer.text_content() for offer in offers][:1] == ["气相色谱仪"]
+    for offer in offers:
+        _, followed = page(client, "/" + offer.get("href"))
+        assert int(followed.xpath("//*[@data-total]")[0].get("data-total")) == int(offer.get("data-count")) > 0
+
+
+@pytest.mark.parametrize(
+    "url, said",
+    [
+        pytest.param("/?q=XYZ9999&lang=zh", "只写仪器的类别", id="no filter: not told to remove filters"),
+        pytest.param("/?q=XYZ9999&network=110000&lang=zh", "去掉一些筛选条件", id="a filter: told it may be the filter"),
+    ],
+)
+def test_a_search_that_finds_nothing_gives_advice_that_fits_it(client, url, said):
+    """With no filter set, the page advised removing filters (found reading the pages)."""
+    _, tree = page(client, url)
+    assert said in byid(tree, "none-hint").text_content()
+
+
 def test_the_fewer_words_are_counted_up_to_a_cap_shown_as_more(client, monkeypatch):
     """Each shorter search is counted only up to a cap, so the hint costs the same at any catalogue
     size (whole searches took 0.4–0.65 s at 300,000); a count at the cap reads "N+"."""

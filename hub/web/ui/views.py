@@ -20,6 +20,7 @@ from marshmallow import ValidationError
 from hub import subsidies
 from hub.search import labels
 from hub.search.index import GROUPING_NAMES
+from hub.search.lexicon import lexicon
 from hub.search.query import SearchResult, count_upto
 
 from hub.dedup.store import also_listed as also_listed_in, national_totals
@@ -203,7 +204,10 @@ def _broader(conn, params, current: dict) -> list[dict]:
     """Every word must match, so one word off what a network wrote finds nothing: the shorter
     searches that find something, each with its count (the count its link then shows)."""
     out = []
-    for shorter in fewer_words(params.q)[:BROADER_TRIED]:
+    shorter_searches = fewer_words(params.q)
+    if len(params.q.split()) == 1:  # one word with nothing to split at: the parts of it names carry
+        shorter_searches += lexicon(conn).known_parts(params.q)
+    for shorter in list(dict.fromkeys(shorter_searches))[:BROADER_TRIED]:
         # Whole searches (ranking, facets) took 0.4–0.65 s for the four at 300,000 instruments.
         total = count_upto(conn, replace(params, q=shorter, page=1), BROADER_CAP)
         # "1260" after "1260 Infinity" with the same count would offer the same instruments twice.
