@@ -30,4 +30,22 @@ def panel(reports: list[dict]) -> dict:
         if prev["score"] is not None and last["score"] is not None:
             move["score_change"] = last["score"] - prev["score"]
         units.append({"id": uid, "label": label, "series": series, **move})
-    return {"periods": periods, "from": periods[-2], "to": periods[-1], "units": units}
+    changed = _changed_indicators(reports[-2], reports[-1])
+    return {"periods": periods, "from": periods[-2], "to": periods[-1], "units": units, "changed_indicators": changed}
+
+
+def _changed_indicators(before: dict, after: dict) -> list[str]:
+    """The indicators whose raw value differs, for a unit of both periods, between the two: a year's
+    service statistics do, a catalogue read once for every period does not. An evaluator read a
+    movement "from 2011 to 2012" as a comparison of everything, where only these had moved."""
+    earlier = {u["id"]: u["indicators"] for u in before["units"]}
+    out: dict[str, None] = {}
+    for u in after["units"]:
+        then = earlier.get(u["id"])
+        if then is None:
+            continue
+        for ind, now in u["indicators"].items():
+            if ind in then and then[ind].get("raw") != now.get("raw"):
+                out[ind] = None
+    order = list(after["units"][0]["indicators"]) if after["units"] else []
+    return [i for i in order if i in out]

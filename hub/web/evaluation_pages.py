@@ -118,6 +118,10 @@ def evaluation_page(eid):
             )
     audit = report.get("audit")
     flags = [wording.flag_sentence(f, names, _) for f in audit["flags"]] if audit else []
+    # Which indicators moved between the two periods compared (a report from before the panel said
+    # so has no list: nothing is claimed then).
+    changed_ids = panel.get("changed_indicators") if panel else None
+    indicators = [n["id"] for n in report["nodes"] if "source" in n]
     return render_template(
         "evaluations_detail.html",
         row=row,
@@ -128,6 +132,8 @@ def evaluation_page(eid):
         ranked=ranked,
         unranked=[u for u in report["units"] if u["rank"] is None],
         panel=panel,
+        changed=None if changed_ids is None else _("list.sep").join(names.get(i, i) for i in changed_ids),
+        same=0 if changed_ids is None else len(indicators) - len(changed_ids),
         moves=moves,
         words=words,
         methods=methods,

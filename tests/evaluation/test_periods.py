@@ -48,6 +48,12 @@ def test_two_periods_give_the_panel_and_the_movement(store):
         assert u["score_change"] == pytest.approx(u["series"][1]["score"] - u["series"][0]["score"])
     assert (units["370000"]["rank_change"], units["420000"]["rank_change"]) == (1, -1)  # Shandong overtakes Hubei
     assert units["130000"]["score_change"] < 0
+    # Only 2011's service statistics differ: the catalogue and harvest indicators are read once, for
+    # both years (an evaluator read the movement as a comparison of everything).
+    nodes = {n["id"]: n for n in report["nodes"]}
+    changed = panel["changed_indicators"]
+    assert changed and all("source" in nodes[i] for i in changed)
+    assert len(changed) < sum("source" in n for n in report["nodes"])
 
 
 def test_a_period_without_service_statistics_fails_naming_the_years_held(store):

@@ -46,6 +46,9 @@ def test_english_page_has_sentences_movement_and_audit(client, two_periods):
     rows = {tr.get("id"): tr for tr in doc.xpath('//*[@id="ranking"]/tbody/tr')}
     sd = rows["rank-370000"]
     assert "+1" in [text(td) for td in sd.xpath("td")]
+    # the note says which indicators the two years differ in, by name
+    note = text(doc.xpath('//*[@id="movement-note"]')[0])
+    assert re.search(r"Only these indicators differ between the two years: .+; the other \d+ have the same values in both\.", note), note
     # networks by their English names on an English page, as every other page names them
     assert text(sd.xpath('.//th[@class="unit-name"]/a')[0]) == "Shandong instrument-sharing network"
     assert sd.xpath('.//svg[@class="spark"]/title')[0].text == "Ranks of Shandong instrument-sharing network by period: 2011: 2, 2012: 1"
