@@ -26,7 +26,7 @@ from hub.dedup.tables import CLUSTERS
 from hub.exports.record import fetch_records
 from hub.search import counts, in_memory, versions
 from hub.search.backends import backend
-from hub.search.facets import facet_counts
+from hub.search.facets import FACETS, facet_counts
 from hub.search.facets import within as facets_within
 from hub.search.lexicon import could_be_pinyin, lexicon
 from hub.search.pages import ranked_page
@@ -47,7 +47,9 @@ class SearchResult:
     # national records (hub.exports.record), each with "score" and "also_listed_networks" (how many other
     # networks list the same instrument)
     items: list[dict] = field(default_factory=list)
-    facets: dict[str, list[dict]] = field(default_factory=dict)
+    # Every facet, empty when nothing matched: a q with nothing searchable in it (q=*) answered {}
+    # where any other search that found nothing answered the nine keys.
+    facets: dict[str, list[dict]] = field(default_factory=lambda: {facet.name: [] for facet in FACETS})
     all_sources: bool = False  # every network's record shown, not one per instrument
     clauses: list[Clause] = field(default_factory=list)  # how q was understood (tokens, synonyms)
     corrected_from: str | None = None  # q as typed, when it found nothing and its correction is shown

@@ -283,3 +283,14 @@ def test_a_networks_last_harvest_is_its_catalogues_not_a_service_statistics_fetc
     last = client.get("/api/v1/networks/370000").json["last_harvest"]
     assert (last["job_id"], last["kind"]) == (full.id, "full")
     assert {n["code"]: n["last_harvest"]["job_id"] for n in client.get("/api/v1/networks").json if n["last_harvest"]}["370000"] == full.id
+
+
+@pytest.mark.parametrize("q", ["*", "-", "😀", "ZZZ9999NOTHING"])
+def test_a_search_that_finds_nothing_answers_every_facet_empty(client, q):
+    """q=* (nothing searchable in it) answered "facets": {} where another search that found nothing
+    answered the nine facets empty: a client reading facets["network"] failed on one and not the
+    other (found probing the API)."""
+    body = client.get("/api/v1/instruments", query_string={"q": q}).json
+    assert body["total"] == 0
+    assert set(body["facets"]) == set(client.get("/api/v1/instruments").json["facets"])
+    assert all(values == [] for values in body["facets"].values())

@@ -239,6 +239,16 @@ def test_a_search_that_finds_nothing_gives_advice_that_fits_it(client, url, said
     assert said in byid(tree, "none-hint").text_content()
 
 
+@pytest.mark.parametrize("query", ["network=110000&network=420000", "q=色谱&q=质谱"])
+def test_a_condition_given_twice_is_said_not_silently_halved(client, query):
+    """/?network=110000&network=440000 showed Beijing's instruments alone and said nothing; the API
+    refuses the same request (found probing the pages)."""
+    response, tree = page(client, f"/?{query}&lang=zh")
+    assert response.status_code == 400 and not cards(tree)  # as any other condition the search cannot take
+    [said] = byid(tree, "form-errors").xpath(".//li")
+    assert said.get("data-parameter") == query.split("=")[0] and "多个值" in said.text_content()
+
+
 def test_the_fewer_words_are_counted_up_to_a_cap_shown_as_more(client, monkeypatch):
     """Each shorter search is counted only up to a cap, so the hint costs the same at any catalogue
     size (whole searches took 0.4–0.65 s at 300,000); a count at the cap reads "N+"."""

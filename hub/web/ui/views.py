@@ -94,6 +94,16 @@ def _bad_values(current: dict) -> list[dict]:
     return errors
 
 
+def _repeated(args) -> list[dict]:
+    """A search parameter given more than once: the page searched the first value and said nothing
+    (/?network=110000&network=440000 showed Beijing alone), where the API answers 400."""
+    return [
+        {"parameter": key, "message": i18n.gettext("invalid.repeated", values=" / ".join(args.getlist(key)))}
+        for key in facets.SEARCH_PARAMS
+        if len(args.getlist(key)) > 1
+    ]
+
+
 def _translated_errors(exc: ValidationError) -> list[dict]:
     """marshmallow's messages (English, for the API) → the page's language, one line per parameter."""
     messages = exc.messages if isinstance(exc.messages, dict) else {"_schema": exc.messages}
@@ -127,7 +137,7 @@ def _vary_on_device(response):
 def search_page():
     # Unknown query arguments (lang, tracking tags) are the page's business, not the search's.
     current = facets.search_params(request.args)
-    errors = _bad_values(current)
+    errors = _bad_values(current) + _repeated(request.args)
     result = None
     if not errors:
         try:
