@@ -39,3 +39,15 @@ def test_the_search_all_link_names_what_the_search_shows_and_why_fewer_than_list
     assert (listed, _number(link.group(2)), shown) == (12, 9, 9)
     assert "network-left-out" in page and "12" in re.search(r'id="network-left-out">([^<]+)<', page).group(1)
     assert ("已报废" if lang == "zh" else "retired") in page
+
+
+def test_a_pushed_batch_of_service_statistics_is_not_shown_as_a_catalogue_push(client, sqlite_store):
+    """A province's page listed its pushed service statistics as 推送, fetched 8,347, updated 8,347:
+    the same words as a catalogue update (found reading the pages as a province)."""
+    from hub.harvest.jobs import finish_job, start_job
+
+    for kind, year in (("push", None), ("push", 2012)):
+        finish_job(sqlite_store, start_job(sqlite_store, "420000", kind, year=year), "succeeded")
+    page = client.get("/networks/420000?lang=zh").get_data(as_text=True)
+    kinds = re.findall(r"<td>#\d+</td><td>([^<]+)</td>", page)
+    assert kinds == ["推送的服务统计 2012", "推送"]

@@ -48,6 +48,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "service": N_("job_kind.service"),
         "remap": N_("job_kind.remap"),
         "push": N_("job_kind.push"),
+        "push_service": N_("job_kind.push_service"),
     },
     # How a network is collected: its connector family. A family an extension adds has no label
     # here and is shown by its code.
