@@ -97,6 +97,7 @@ def evaluation_page(eid):
                 "spark": rank_sparkline(m["series"], len(ranked), _("eval.series_alt", unit=_unit_label(lang, m), values=label)),
             }
     words = {u["id"]: wording.unit_summary(u, _, lang) for u in ranked}
+    digits = score_digits(ranked)
     methods = {
         n["id"]: (
             wording.method_sentence(n["aggregate"], "aggregation", _)
@@ -136,6 +137,7 @@ def evaluation_page(eid):
         same=0 if changed_ids is None else len(indicators) - len(changed_ids),
         moves=moves,
         words=words,
+        digits=digits,
         methods=methods,
         sobol=sobol,
         audit=audit,
@@ -187,6 +189,21 @@ def unit_chart(eid, pos):
     response = _svg(row, RENDERED.get(row, "unit", pos, lang))
     response.set_etag(f"{row['report_sha256']}-unit-{pos}-{lang}")
     return response.make_conditional(request)
+
+
+def score_digits(ranked: list[dict], least: int = 2, most: int = 6) -> dict[str, int]:
+    """Decimals to show each unit's score with: `least`, or as many as it takes for two neighbours
+    of different ranks not to read the same (安徽 53.79 ranked 10th and 重庆 53.79 11th, from 53.7909
+    and 53.7877); a true tie keeps `least`."""
+    digits = {u["id"]: least for u in ranked}
+    for a, b in zip(ranked, ranked[1:]):
+        if a["rank"] == b["rank"] or a.get("score") is None or b.get("score") is None:
+            continue
+        d = least
+        while d < most and f"{a['score']:.{d}f}" == f"{b['score']:.{d}f}":
+            d += 1
+        digits[a["id"]], digits[b["id"]] = max(digits[a["id"]], d), max(digits[b["id"]], d)
+    return digits
 
 
 def _svg(row, body: bytes) -> Response:

@@ -142,3 +142,19 @@ def test_unpublished_and_unknown_evaluations_are_not_shown(client, ranking, toke
     for path in (f"/evaluations/{draft}", f"/evaluations/{draft}/charts/score.svg", "/evaluations/999"):
         r = client.get(path, headers=auth(tokens["evaluator"]))  # the pages are public: no drafts, whoever asks
         assert r.status_code == 404 and r.content_type.startswith("text/html")
+
+
+def test_neighbours_of_different_ranks_never_show_the_same_score():
+    """安徽 53.79 was ranked 10th and 重庆 53.79 11th (53.7909 and 53.7877), with no word why (found
+    reading a ranking as an evaluator): the two are shown to the decimal that tells them apart; a
+    true tie, and every other score, keeps two decimals."""
+    from hub.web.evaluation_pages import score_digits
+
+    ranked = [
+        {"id": "A", "rank": 9, "score": 60.0},
+        {"id": "B", "rank": 10, "score": 53.7909},
+        {"id": "C", "rank": 11, "score": 53.7877},
+        {"id": "D", "rank": 12, "score": 50.0},
+        {"id": "E", "rank": 12, "score": 50.0},
+    ]
+    assert score_digits(ranked) == {"A": 2, "B": 3, "C": 3, "D": 2, "E": 2}
