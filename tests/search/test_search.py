@@ -200,3 +200,15 @@ def test_counting_up_to_a_cap_agrees_with_the_search_below_it_and_stops_at_it(co
         total = search(conn, p).total
         assert count_upto(conn, p, 1000) == total
         assert count_upto(conn, p, 2) == min(total, 2)
+
+
+@pytest.mark.parametrize("q", ["透射电子显微镜", "透射电镜", "扫描电子显微镜", "扫描电镜"])
+def test_a_microscope_is_found_by_either_name_and_its_abbreviation(store, q):
+    """透射电子显微镜 found 240 and 透射电镜 257 on the simulated country: the long name did not
+    expand to the short one nor to TEM, which some networks write alone (found reading the pages)."""
+    from tests.factories import make_instruments
+
+    kind = q[:2]
+    abbreviation = {"透射": "TEM", "扫描": "SEM"}[kind]
+    made = make_instruments(store, [{"name": f"{kind}电子显微镜"}, {"name": f"{kind}电镜"}, {"name": abbreviation, "model": "X1"}])
+    assert set(ids(run(store, q=q, page_size=10))) == set(made)
