@@ -189,3 +189,21 @@ def test_no_interface_text_in_the_other_language(sized, live_server):
             else:
                 leaks += [(lang, page, e) for e in _ENGLISH if e in text]
     assert not leaks, leaks
+
+
+def test_a_time_in_a_table_keeps_its_date_and_time_on_one_line(sized, live_server, catalogue):
+    """On a phone the networks' and jobs' times broke as "2026-12-" / "08 03:21" (found reading the
+    pages on a phone): the date and time stay on one line, the zone may wrap."""
+    from hub.harvest.jobs import finish_job, start_job
+
+    size, driver = sized
+    store, _ = catalogue
+    for network in ("370000", "420000"):
+        finish_job(store, start_job(store, network, "full"), "succeeded")
+    driver.get(live_server + "/networks?lang=zh")
+    heights = driver.execute_script(
+        "return [...document.querySelectorAll('table .when')].map(s => [s.getClientRects().length, s.textContent])"
+    )
+    assert heights and all(lines == 1 for lines, _ in heights), heights
+    hidden = driver.execute_script("return [...document.querySelectorAll('.wide-only')].map(e => getComputedStyle(e).display)")
+    assert hidden and all((display == "none") == (size == "phone") for display in hidden), (size, hidden)

@@ -9,6 +9,7 @@ Flask-Babel's (hub.web.ui.i18n.init_app, called by the app factory).
 from __future__ import annotations
 
 from flask import Blueprint, g, request
+from markupsafe import Markup, escape
 
 from hub.web.public_url import over_https
 from hub.web.ui import formatting, i18n, vocabulary
@@ -63,6 +64,15 @@ def _money(value):
 def _total_money(value):
     """A sum of values: over no known value it reads unknown (未知), never blank (docs/networks.md)."""
     return formatting.money(value, _lang()) if value is not None else formatting.translate(_lang(), "value.unknown")
+
+
+@bp.app_template_filter("timestamp_cell")
+def _timestamp_cell(value):
+    """A timestamp in a table cell: the date and time kept on one line, the zone free to wrap (on a
+    phone they broke as "2026-12-" / "08 03:21"). Built from a datetime alone, so nothing to escape."""
+    text = formatting.timestamp(value, _lang())
+    when, zone = text[: len("2026-12-08 03:21")], text[len("2026-12-08 03:21") :]  # formatting.timestamp's form
+    return Markup(f'<span class="when">{escape(when)}</span>{escape(zone)}') if text else ""
 
 
 @bp.app_template_filter("partial_date")
