@@ -24,9 +24,12 @@ class _Text(_Strict):
 
 
 class _Source(_Strict):
-    title = fields.String(required=True)
+    title = fields.Nested(_Text, required=True)  # the page's language: an English title sat in Chinese text
     document = fields.String(required=True)
-    quote = fields.String(required=True)
+    quote = fields.String(required=True)  # as the source says it, in its own language
+    # When the source said it (a year, or year-month): a scheme reported in 2013 may have ended, and
+    # the page says when it was reported rather than present it as in force.
+    reported = fields.String(required=True, validate=validate.Regexp(r"^\d{4}(-\d{2})?$", error="expected a year, or YYYY-MM"))
 
 
 class _Scheme(_Strict):

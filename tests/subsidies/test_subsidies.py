@@ -19,7 +19,7 @@ GOOD = """schemes:
     name: {zh: 补贴, en: Subsidy}
     beneficiaries: {zh: 中小企业, en: SMEs}
     conditions: {zh: 条件, en: Conditions}
-    source: {title: T, document: d.txt, quote: Q}
+    source: {title: {zh: 报道, en: Report}, document: d.txt, quote: Q, reported: "2013"}
 """
 
 
@@ -28,7 +28,11 @@ GOOD = """schemes:
     [
         pytest.param(("rate: 0.3", "rate: 30"), "rate", id="rate above 1"),
         pytest.param(('province: "420000"', 'province: "4200"'), "province", id="bad province"),
-        pytest.param(("    source: {title: T, document: d.txt, quote: Q}\n", ""), "source", id="no source"),
+        pytest.param(
+            ('    source: {title: {zh: 报道, en: Report}, document: d.txt, quote: Q, reported: "2013"}\n', ""), "source", id="no source"
+        ),
+        pytest.param(('reported: "2013"', 'reported: "last year"'), "reported", id="no year reported"),
+        pytest.param(("title: {zh: 报道, en: Report}", "title: Report"), "title", id="a title in one language"),
         pytest.param(("name: {zh: 补贴, en: Subsidy}", "name: {zh: 补贴}"), "en", id="no English"),
         pytest.param(("    rate: 0.3\n", "    rate: 0.3\n    ratee: 1\n"), "ratee", id="unknown key"),
     ],

@@ -121,6 +121,10 @@ def test_instrument_page_answers_how_to_use_it_first(client):
     assert byid(use, "apply-link").get("href").endswith("/420000/apply")
     # Hubei pays 30 % of testing fees (conf/subsidies.yaml, from the seed document).
     assert "30%" in byid(use, "subsidy").text_content()
+    # Its source named in the page's language, with when it was reported (an English title in the
+    # Chinese text, and no date, read as a scheme in force: found reading the pages).
+    source = byid(use, "subsidy-source").text_content()
+    assert "湖北省科学技术厅" in source and "2013 年报道" in source and "Provincial Department" not in source
     body = html.tostring(tree, encoding="unicode")
     assert body.index('id="use"') < body.index('id="s-service"')
     assert not tree.xpath("//*[@id='f-job']") and "采集任务" not in body
