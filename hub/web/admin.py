@@ -39,7 +39,7 @@ from hub.auth.web import COOKIE, SignInRequired, current_principal, public, requ
 from hub.feed import holds
 from hub.ops import alerts as alerts_mod
 from hub.ops import charts, dashboard
-from hub.web.public_url import over_https
+from hub.web.public_url import from_another_site, over_https
 from hub.web.ui.i18n import N_, gettext
 from hub.ops.scheduler import request_harvest
 from hub.web import errors, store
@@ -228,6 +228,10 @@ MAX_SIGN_IN_BYTES = 16 * 1024
 def login():
     if request.method != "POST":  # GET, and the HEAD Flask answers for it: the form, no sign-in attempt
         return _login_page(False, 200)
+    if from_another_site():
+        # Login CSRF: a page elsewhere posting its own token would sign this browser into the poster's
+        # session, and what the operator then did (a hold confirmed) would be done as the poster.
+        raise Forbidden("sign in from the dashboard's own page: a sign-in posted by another site is refused")
     # The one public route that reads a body: a form many times a token's size is refused from its
     # Content-Length, before a byte is read (ten 50 MB posts had taken ~110 MB of the server's memory).
     request.max_content_length = MAX_SIGN_IN_BYTES

@@ -54,3 +54,19 @@ def over_https() -> bool:
     """Did the browser reach the hub over HTTPS (directly, through a trusted proxy, or by the public address)?"""
     base = current_app.config.get(_KEY)
     return request.is_secure or bool(base and base.startswith("https://"))
+
+
+def from_another_site() -> bool:
+    """Did a browser post this request from a page of another site? Every current browser says so in
+    Sec-Fetch-Site (same-origin, same-site, cross-site, or none for an address typed); an older one
+    sends Origin, compared with the public address (or the request's own). A client that sends
+    neither (curl, a script) is not a browser led by another page."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site not in ("same-origin", "none")
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return False
+    base = current_app.config.get(_KEY) or request.host_url
+    ours = urlsplit(base)
+    return origin != f"{ours.scheme}://{ours.netloc}"

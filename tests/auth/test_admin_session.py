@@ -153,3 +153,21 @@ def test_a_head_of_the_sign_in_page_is_the_page_not_a_failed_sign_in(raw):
     head, get = raw.head("/admin/login"), raw.get("/admin/login")
     assert head.status_code == get.status_code == 200
     assert head.headers["Content-Length"] == get.headers["Content-Length"]
+
+
+@pytest.mark.parametrize(
+    "headers, signed_in",
+    [
+        pytest.param({"Sec-Fetch-Site": "cross-site"}, False, id="a form on another site"),
+        pytest.param({"Sec-Fetch-Site": "same-site"}, False, id="a form on a sibling subdomain"),
+        pytest.param({"Origin": "http://evil.example"}, False, id="an older browser: another Origin"),
+        pytest.param({"Sec-Fetch-Site": "same-origin"}, True, id="the dashboard's own form"),
+        pytest.param({"Origin": "http://localhost"}, True, id="an older browser: our Origin"),
+        pytest.param({}, True, id="no browser (curl)"),
+    ],
+)
+def test_a_sign_in_posted_by_another_site_is_refused(raw, admin, headers, signed_in):
+    """The sign-in form had no CSRF defence: a page elsewhere could post its own token and sign the
+    operator's browser into the poster's session (found probing the dashboard as a hostile client)."""
+    r = raw.post("/admin/login", data={"token": admin[1]}, headers=headers)
+    assert (r.status_code == 303) == signed_in and (COOKIE in r.headers.get("Set-Cookie", "")) == signed_in, r.status_code

@@ -176,3 +176,29 @@ def test_a_form_posted_from_another_site_decides_nothing(fresh, live_server, ser
     assert "/admin/login" in browser.current_url or browser.find_elements(By.NAME, "token"), "the post arrived as a stranger's"
     state = requests.get(f"{live_server}/api/v1/holds/{held}", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
     assert state["state"] != "rejected", state
+
+
+def test_a_sign_in_posted_from_another_site_signs_this_browser_into_nothing(fresh, live_server, served, stranger):
+    """Login CSRF: a page elsewhere posting its own token to /admin/login would have signed the
+    operator's browser into the poster's session. Chromium says where the form came from
+    (Sec-Fetch-Site: cross-site), and the hub refuses it: no session cookie is set."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser = fresh
+    _, token = served[2]["admin"]  # the poster's own token
+    browser.get(f"{live_server}/admin/login")  # the session cookie's path is /admin
+    browser.delete_all_cookies()  # an earlier test of the module signed this browser in
+    browser.get(f"{stranger}/")
+    browser.execute_script(
+        "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];"
+        "const i = document.createElement('input'); i.type = 'hidden'; i.name = 'token'; i.value = arguments[1];"
+        "f.appendChild(i); document.body.appendChild(f); f.submit();",
+        f"{live_server}/admin/login",
+        token,
+    )
+    WebDriverWait(browser, 15).until(
+        lambda d: d.current_url.startswith(live_server) and d.execute_script("return document.readyState") == "complete"
+    )
+    assert "403" in browser.page_source  # the refusal page, not the dashboard
+    browser.get(f"{live_server}/admin?lang=en")
+    assert browser.get_cookie(COOKIE) is None, browser.get_cookies()
