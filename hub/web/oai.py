@@ -43,7 +43,7 @@ from hub.oaipmh import FORMATS, GRANULARITY_SECONDS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
 from hub.web import store
 from hub.web.oai_formats import WRITERS, category_names, element
-from hub.web.public_url import absolute
+from hub.web.public_url import external
 from hub.web.urls import ControlCharacters, has_control
 
 bp = Blueprint("oai", __name__)
@@ -140,7 +140,7 @@ def _envelope():
     root = etree.Element(_q("OAI-PMH"), nsmap={None: OAI_NS, "xsi": XSI})
     root.set(f"{{{XSI}}}schemaLocation", f"{OAI_NS} http://www.openarchives.org/OAI/2.0/OAI-PMH.xsd")
     element(root, _q("responseDate"), datestamp(datetime.now(timezone.utc)))
-    return root, element(root, _q("request"), absolute())
+    return root, element(root, _q("request"), external("oai.oai"))
 
 
 def _answer(root) -> Response:
@@ -169,7 +169,8 @@ def _too_large(exc):
     return response
 
 
-@bp.route("/oai", methods=["GET", "POST"])
+# strict_slashes=False: a harvester configured with ".../oai/" is answered too, not sent an HTML 404.
+@bp.route("/oai", methods=["GET", "POST"], strict_slashes=False)
 @public
 def oai():
     args = request.values
@@ -209,7 +210,7 @@ def _identify(conn, root, args, verb):
     earliest = conn.execute(select(func.min(DATESTAMP)).select_from(_I.outerjoin(_R, _R.c.id == _I.c.id))).scalar()
     node = element(root, _q("Identify"))
     element(node, _q("repositoryName"), name)
-    element(node, _q("baseURL"), absolute())
+    element(node, _q("baseURL"), external("oai.oai"))
     element(node, _q("protocolVersion"), "2.0")
     element(node, _q("adminEmail"), email)
     element(node, _q("earliestDatestamp"), datestamp(earliest) if earliest else "1970-01-01T00:00:00Z")

@@ -438,3 +438,11 @@ def test_round_trip_through_our_own_connector(store, own_server):
     # Incremental: nothing changed after the last change datestamp.
     later = datetime.now(timezone.utc) + timedelta(hours=1)
     assert list(connector.list_records(later)) == []
+
+
+def test_a_base_url_with_a_trailing_slash_is_answered_and_named_without_it(catalogue, server):
+    """A harvester configured with ".../oai/" got an HTML 404 (found probing the provider); it is
+    answered, and the response names the repository's one baseURL."""
+    identify = Sickle(server + "/oai/").Identify()
+    assert identify.baseURL == server + "/oai"
+    assert identify.xml.getparent().find("{http://www.openarchives.org/OAI/2.0/}request").text == server + "/oai"
