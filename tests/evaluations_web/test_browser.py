@@ -72,3 +72,11 @@ def test_the_ranking_table_stays_readable_on_a_phone_in_chinese(chromium_nojs, l
     assert len(rows) == 30 and max(r.size["height"] for r in rows) < 120, [r.size["height"] for r in rows[:5]]
     assert words.size["width"] >= 200
     assert driver.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    # Scrolled sideways to the intervals and movements, each row still names its network: the unit's
+    # column stays at the left edge (the numbers scrolled into view belonged to no name one could read).
+    name = driver.find_element(By.CSS_SELECTOR, "#ranking tbody tr th.unit-name")
+    before = name.location["x"]
+    driver.execute_script("document.querySelector('#ranking').closest('.table-wrap').scrollLeft = 400")
+    wrap_left = driver.execute_script("return document.querySelector('#ranking').closest('.table-wrap').getBoundingClientRect().left")
+    after = driver.execute_script("return arguments[0].getBoundingClientRect().left", name)
+    assert before > wrap_left and abs(after - wrap_left) < 2, (before, after, wrap_left)
