@@ -69,10 +69,9 @@ def _total_money(value):
 @bp.app_template_filter("timestamp_cell")
 def _timestamp_cell(value):
     """A timestamp in a table cell: the date and time kept on one line, the zone free to wrap (on a
-    phone they broke as "2026-12-" / "08 03:21"). Built from a datetime alone, so nothing to escape."""
-    text = formatting.timestamp(value, _lang())
-    when, zone = text[: len("2026-12-08 03:21")], text[len("2026-12-08 03:21") :]  # formatting.timestamp's form
-    return Markup(f'<span class="when">{escape(when)}</span>{escape(zone)}') if text else ""
+    phone they broke as "2026-12-" / "08 03:21")."""
+    when, zone = formatting.timestamp_parts(value, _lang())
+    return Markup(f'<span class="when">{escape(when)}</span> {escape(zone)}') if when else ""
 
 
 @bp.app_template_filter("partial_date")

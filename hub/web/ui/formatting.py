@@ -74,16 +74,22 @@ def partial_date(value, lang: str) -> str:
 def timestamp(value, lang: str) -> str:
     """A provenance timestamp in China Standard Time to the minute, the zone named; naive values
     (SQLite) are UTC."""
+    when, zone = timestamp_parts(value, lang)
+    return f"{when} {zone}" if zone else when
+
+
+def timestamp_parts(value, lang: str) -> tuple[str, str]:
+    """`timestamp`'s date and time, and its zone ("" for a value that is no time: it is shown as it is)."""
     if not value:
-        return ""
+        return "", ""
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return value, ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M ") + translate(lang, "time.zone")
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"), translate(lang, "time.zone")
 
 
 def vocabulary(kind: str, value, lang: str) -> str:
