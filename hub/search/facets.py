@@ -142,6 +142,8 @@ FACETS = (
 def within(facets: dict[str, list[dict]], p) -> dict[str, list[dict]]:
     """`facets` (a copy: facet_counts') with each value's filter kept within what `p` asks."""
     for facet in FACETS:
+        if facet.within is _as_asked:
+            continue  # most facets: on every answer, hundreds of cities would be looked at for nothing
         for entry in facets.get(facet.name, ()):
             if entry["filter"] and not entry.get("unknown"):
                 entry["filter"] = facet.within(entry["filter"], p)
