@@ -94,6 +94,26 @@ def stranger():
         yield url.replace("127.0.0.1", "localhost")
 
 
+def _post_from(browser, site: str, action: str, name: str, value: str) -> None:
+    """Open a page of `site` and post, from it, a form of one hidden field to `action`; return once the
+    browser shows the hub's answer (the post navigates to it)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{site}/")
+    browser.execute_script(
+        "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];"
+        "const i = document.createElement('input'); i.type = 'hidden'; i.name = arguments[1]; i.value = arguments[2];"
+        "f.appendChild(i); document.body.appendChild(f); f.submit();",
+        action,
+        name,
+        value,
+    )
+    hub = action.split("/admin", 1)[0]
+    WebDriverWait(browser, 15).until(
+        lambda d: d.current_url.startswith(hub) and d.execute_script("return document.readyState") == "complete"
+    )
+
+
 def _text(driver, css):
     from selenium.webdriver.common.by import By
 
@@ -161,18 +181,7 @@ def test_a_form_posted_from_another_site_decides_nothing(fresh, live_server, ser
     WebDriverWait(browser, 15).until(lambda d: d.find_elements(By.CSS_SELECTOR, reject))
     csrf = browser.find_element(By.CSS_SELECTOR, f"{reject} input[name=csrf]").get_attribute("value")
 
-    browser.get(f"{stranger}/")
-    browser.execute_script(
-        "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];"
-        "const i = document.createElement('input'); i.type = 'hidden'; i.name = 'csrf'; i.value = arguments[1];"
-        "f.appendChild(i); document.body.appendChild(f); f.submit();",
-        f"{live_server}/admin/holds/{held}/reject",
-        csrf,
-    )
-    # The post navigates the browser to the hub's answer: wait for it before reading it or the hold.
-    WebDriverWait(browser, 15).until(
-        lambda d: d.current_url.startswith(live_server) and d.execute_script("return document.readyState") == "complete"
-    )
+    _post_from(browser, stranger, f"{live_server}/admin/holds/{held}/reject", "csrf", csrf)
     assert "/admin/login" in browser.current_url or browser.find_elements(By.NAME, "token"), "the post arrived as a stranger's"
     state = requests.get(f"{live_server}/api/v1/holds/{held}", headers={"Authorization": f"Bearer {token}"}, timeout=30).json()
     assert state["state"] != "rejected", state
@@ -182,23 +191,12 @@ def test_a_sign_in_posted_from_another_site_signs_this_browser_into_nothing(fres
     """Login CSRF: a page elsewhere posting its own token to /admin/login would have signed the
     operator's browser into the poster's session. Chromium says where the form came from
     (Sec-Fetch-Site: cross-site), and the hub refuses it: no session cookie is set."""
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser = fresh
     _, token = served[2]["admin"]  # the poster's own token
     browser.get(f"{live_server}/admin/login")  # the session cookie's path is /admin
     browser.delete_all_cookies()  # an earlier test of the module signed this browser in
-    browser.get(f"{stranger}/")
-    browser.execute_script(
-        "const f = document.createElement('form'); f.method = 'post'; f.action = arguments[0];"
-        "const i = document.createElement('input'); i.type = 'hidden'; i.name = 'token'; i.value = arguments[1];"
-        "f.appendChild(i); document.body.appendChild(f); f.submit();",
-        f"{live_server}/admin/login",
-        token,
-    )
-    WebDriverWait(browser, 15).until(
-        lambda d: d.current_url.startswith(live_server) and d.execute_script("return document.readyState") == "complete"
-    )
+    _post_from(browser, stranger, f"{live_server}/admin/login", "token", token)
     assert "403" in browser.page_source  # the refusal page, not the dashboard
     browser.get(f"{live_server}/admin?lang=en")
     assert browser.get_cookie(COOKIE) is None, browser.get_cookies()
