@@ -4,10 +4,11 @@ its alternatives does; an alternative matches when all its tokens are in the doc
 One clause per whitespace-separated word. Its alternatives are the word's tokens and the tokens of
 each variant: synonyms, English word forms (conf/synonyms.yaml), its simplified form
 (hub.search.traditional) and, for a Latin word that reads as pinyin, the catalogue term it spells
-(hub.search.lexicon). A run of words that spells a term in pinyin ("zhi pu yi") or is a category's
-name ("Electron optical instruments") is one clause: the words all together, or the term, or the
-category's tag (hub.search.category_names), which no text field holds and so is never scored as one
-(Clause.in_text). A word that reads as a model number also matches its family ("7890" → 7890A,
+(hub.search.lexicon). A run of words that spells a term in pinyin ("zhi pu yi"), is a phrase of the
+synonyms ("electron microscope" → 电子显微镜, so that English finds the records named only in Chinese)
+or is a category's name ("Electron optical instruments") is one clause: the words all together, or
+the terms, or the category's tag (hub.search.category_names), which no text field holds and so is
+never scored as one (Clause.in_text). A word that reads as a model number also matches its family ("7890" → 7890A,
 7890B-7000C), the models it is a part of ("2695" → e2695) and the model written with a space or
 without one (hub.search.model_numbers); a family or a part matches but is not scored either.
 Nothing of the user's text reaches SQL except tokens made of letters, digits and CJK characters, so
@@ -18,13 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from itertools import islice, product
+from typing import NamedTuple
 
 from hub.search.category_names import CategoryNames, category_names
 from hub.search.lexicon import splits_into_syllables
 from hub.search.model_numbers import capitalised_parts, family, is_family, part, written_together
 from hub.search.synonyms import Synonyms
 from hub.search.tags import MARK
-from hub.search.tokenize import query_terms
+from hub.search.tokenize import normalize, query_terms
 from hub.search.traditional import simplified
 
 MAX_CLAUSES = 12
@@ -77,10 +79,14 @@ def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, na
     clauses: list[Clause] = []
     start = 0
     while start < len(words) and len(clauses) < MAX_CLAUSES:
-        end, spelled, tag = _run(words, start, pinyin, names, syllabic)
+        end, terms, tag, phrase = _run(words, start, synonyms, pinyin, names, syllabic)
         run = words[start:end]
-        # a word of a run is not also read as pinyin on its own (the run was)
-        own = [_variants(w, synonyms, pinyin if len(run) == 1 else None, respell) for w in run]
+        # a word of a run is not also read as pinyin on its own (the run was); a phrase's words are
+        # searched as written, in their forms: its expansions say what they mean together
+        if phrase:
+            own = [[normalize(w), *synonyms.forms(normalize(w))] for w in run]
+        else:
+            own = [_variants(w, synonyms, pinyin if len(run) == 1 else None, respell) for w in run]
         alternatives = _joined([_alternatives(v) for v in own])
         if len(run) == 1:
             # not variants: a model's other spelling names no kind of instrument (query_kinds)
@@ -88,8 +94,8 @@ def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, na
             alternatives += [a for a in _inside_models(words[start]) if a not in alternatives]
         # a run's variants are phrases, so that the kind a name says is compared with each (query_kinds)
         variants = tuple(own[0]) if len(run) == 1 else tuple(" ".join(p) for p in islice(product(*own), MAX_ALTERNATIVES))
-        if spelled:
-            spelt = [v for v in synonyms.variants(spelled) if v not in variants]
+        if terms:
+            spelt = list(dict.fromkeys(v for term in terms for v in synonyms.variants(term) if v not in variants))
             alternatives += [a for a in _alternatives(spelt) if a not in alternatives]
             variants += tuple(spelt)
         if tag:
@@ -100,23 +106,33 @@ def parse_query(q: str | None, synonyms: Synonyms, pinyin=None, respell=None, na
     return clauses[:MAX_CLAUSES]
 
 
-def _run(words: list[str], start: int, pinyin, names: CategoryNames, syllabic: list[bool]) -> tuple[int, str | None, str | None]:
-    """(end, term, tag) of the clause that starts at `words[start]`: the longest run of two or more
-    words whose joined spelling is pinyin of a catalogue term ("zhi pu yi" → 质谱仪), else the
-    longest run that is a category's name (the category's tag), else the word alone. `syllabic`:
-    whether each word splits into pinyin syllables."""
+class _Run(NamedTuple):
+    end: int
+    terms: tuple[str, ...] = ()  # what the words spell or mean together, searched beside them
+    tag: str | None = None
+    phrase: bool = False  # a phrase of the synonyms
+
+
+def _run(words: list[str], start: int, synonyms: Synonyms, pinyin, names: CategoryNames, syllabic: list[bool]) -> _Run:
+    """The clause that starts at `words[start]`: the longest run of two or more words whose joined
+    spelling is pinyin of a catalogue term ("zhi pu yi" → 质谱仪); else the longest run that is a
+    phrase of the synonyms (its expansions) or a category's name (the category's tag), the category
+    when both are as long; else the word alone. `syllabic`: whether each word splits into pinyin
+    syllables."""
     if pinyin:
         last = start  # the end of the run of words that each split into syllables
         while last < min(len(words), start + MAX_PINYIN_WORDS) and syllabic[last]:
             last += 1
         for end in range(last, start + 1, -1):
             if term := pinyin("".join(words[start:end]).lower()):
-                return end, term, None
+                return _Run(end, (term,))
     named = names.longest(words, start)
+    phrase = synonyms.phrase(words, start)
+    if phrase and (not named or phrase[0] > named[0]):
+        return _Run(phrase[0], tuple(phrase[1]), phrase=True)
     if named:
-        end, tag = named
-        return end, None, tag
-    return start + 1, None, None
+        return _Run(named[0], tag=named[1])
+    return _Run(start + 1)
 
 
 def _variants(word: str, synonyms: Synonyms, pinyin, respell) -> list[str]:

@@ -63,6 +63,11 @@ def test_liquid_chromatography_ranks_chromatographs_above_passing_mentions(corpu
         # 质谱仪 is what a person types for a mass spectrometer; a GC-MS or LC-MS is named 质谱联用仪
         # (no 谱仪 bigram): the demo's 质谱仪 found 50 of its 155 mass spectrometers.
         pytest.param("质谱仪", {"370000:LCMS01", "420000:GCMS01", "370000:MS001"}, id="质谱仪 finds GC-MS and LC-MS"),
+        # English finds the records named only in Chinese (conf/synonyms.yaml): none of these has
+        # "electron" or "magnetic" in its text
+        pytest.param("electron microscope", {"370000:SEM01", "420000:SEM02", "130000:TEM01"}, id="English phrase"),
+        pytest.param("scanning electron microscopes", {"370000:SEM01", "420000:SEM02"}, id="English phrase, plural"),
+        pytest.param("nuclear magnetic resonance", {"370000:NMR01"}, id="English phrase, three words"),
     ],
 )
 def test_queries(corpus, q, expected):

@@ -54,6 +54,43 @@ def test_synonyms_expand_at_query_time(q, must_contain):
     assert clause.alternatives[0]  # the word itself stays the first alternative
 
 
+@pytest.mark.parametrize(
+    "q, must_contain",
+    [
+        pytest.param("electron microscope", ("电子", "子显", "显微", "微镜"), id="a phrase → its Chinese name"),
+        pytest.param("Electron Microscopy", ("电子", "子显", "显微", "微镜"), id="in another word form and case"),
+        pytest.param("scanning electron microscopes", ("扫描", "描电", "电子", "显微", "微镜"), id="the longest phrase"),
+        pytest.param("centrifuges", ("离心", "心机"), id="a word in another number"),
+    ],
+)
+def test_english_finds_the_chinese_name(q, must_contain):
+    (clause,) = parse_query(q, default_synonyms())
+    assert any(set(must_contain) <= set(alt) for alt in clause.alternatives)
+    assert clause.alternatives[0] == tuple(q.lower().split())  # an English name still matches itself first
+
+
+def test_a_phrase_is_one_clause_beside_the_other_words():
+    clauses = parse_query("Hitachi scanning electron microscope SU8010", default_synonyms())
+    assert [c.word for c in clauses] == ["Hitachi", "scanning electron microscope", "SU8010"]
+    # its words are searched as themselves, not each through its own synonyms ("microscope" alone → 显微镜)
+    assert "scanning electron 显微镜" not in clauses[1].variants
+    assert "扫描电子显微镜" in clauses[1].variants
+
+
+def test_a_category_name_as_long_as_a_phrase_is_the_category():
+    synonyms = Synonyms({"mass spectrometers": ["质谱仪"]})
+    (clause,) = parse_query("Mass spectrometers", synonyms)
+    assert any(a[0].startswith("§c") for a in clause.alternatives)  # the category 010200's tag
+
+
+def test_a_phrase_key_of_too_many_words_is_refused():
+    from hub.errors import ConfigError
+
+    with pytest.raises(ConfigError) as info:
+        Synonyms({"one two three four five six seven": ["七"]}, "synonyms.yaml")
+    assert "one two three" in str(info.value)
+
+
 def test_long_form_is_not_expanded_again():
     (clause,) = parse_query("液相色谱", default_synonyms())
     assert clause.alternatives == (("液相", "相色", "色谱"),)
