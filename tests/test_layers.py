@@ -33,6 +33,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "hub.oaipmh",
             "hub.schema",
             "hub.characters",
+            "hub.reasons",
             "hub.fonts",
             "hub.apportion",
             "hub.network_codes",

@@ -27,7 +27,7 @@ from datetime import datetime
 import orjson
 from sqlalchemy import bindparam, func, select, update
 
-from hub import characters
+from hub import characters, reasons
 from hub.errors import RecordError
 from hub.harvest.flatten import split_record
 from hub.harvest.jobs import Counts, now
@@ -106,7 +106,7 @@ def _screen(raw, payload_json: str):
     if where:
         return raw, (where, "text with a lone UTF-16 surrogate (an unpaired \\uD800–\\uDFFF escape), which cannot be stored")
     if len(payload_json) > MAX_RECORD_CHARS:
-        return raw, ("(record)", f"the record is {len(payload_json):,} characters long as JSON; at most {MAX_RECORD_CHARS:,} are accepted")
+        return raw, ("(record)", reasons.RECORD_TOO_LARGE(length=f"{len(payload_json):,}", limit=f"{MAX_RECORD_CHARS:,}"))
     return raw, None
 
 
@@ -246,7 +246,7 @@ class RecordWriter:
             if not raw.repeat_of:
                 kept.append(raw)
                 continue
-            message = f"{raw.where or 'this record'} repeats {raw.repeat_of} (both have the id {raw.source_id}): not applied"
+            message = reasons.REPEATS_LISTED(where=raw.where or "this record", first=raw.repeat_of, id=raw.source_id)
             batch.errors.append(self._error_row(raw.source_id, "(record id)", message, canonical_json(raw.payload), batch.stamp))
             batch.counts.repeated += 1  # a repeat is counted once, as repeated (see Counts)
         return kept
@@ -265,12 +265,12 @@ class RecordWriter:
                 kept.append(raw)
                 continue
             where = f" ({raw.where})" if raw.where else ""
-            what = "deletion" if raw.deleted else "record"
+            repeats = reasons.REPEATS_EARLIER["deletion" if raw.deleted else "record", self._unit]
             batch.errors.append(
                 self._error_row(
                     raw.source_id,
                     "(record id)",
-                    f"repeats the id of an earlier {what} of this {self._unit} ({first}); the first one is taken, this one{where} is not",
+                    repeats(first=first, where=where),
                     canonical_json(raw.payload),
                     batch.stamp,
                 )

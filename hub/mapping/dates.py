@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date as _date, datetime as _datetime, timedelta, timezone
 
+from hub import reasons
 from hub.errors import TransformError
 from hub.mapping.registry import transform
 from hub.mapping.values import decimal_of as _decimal, scalar_text as _scalar_text, short as _short
@@ -35,7 +36,7 @@ MIN_YEAR, MAX_YEAR = 1900, 2100
 
 def _check_year(year: int, value):
     if not MIN_YEAR <= year <= MAX_YEAR:
-        raise TransformError(f"year {year} out of range {MIN_YEAR}–{MAX_YEAR} in {_short(value)}")
+        raise TransformError(reasons.YEAR_OUT_OF_RANGE(year=year, first=MIN_YEAR, last=MAX_YEAR, value=_short(value)))
 
 
 #: Epoch milliseconds this close to 0 are a placeholder (0, -1, -1000 …: "not filled in"), not a moment
@@ -50,18 +51,15 @@ _EPOCH = _datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def _from_epoch_ms(ms, value) -> _datetime:
     try:
-        ms = int(_decimal(ms, "epoch milliseconds"))
+        ms = int(_decimal(ms, reasons.WHAT_EPOCH()))
         when = _EPOCH + timedelta(milliseconds=ms)
     except (OverflowError, ValueError):
-        raise TransformError(f"epoch milliseconds out of range: {_short(value)}") from None
+        raise TransformError(reasons.EPOCH_OUT_OF_RANGE(value=_short(value))) from None
     if abs(ms) < EPOCH_PLACEHOLDER_MS:
         raise TransformError(_refused_placeholder(value))
     if abs(ms) < MIN_EPOCH_MS:
         as_seconds = _EPOCH + timedelta(seconds=ms)
-        raise TransformError(
-            f"{_short(value)} looks like epoch seconds ({as_seconds.astimezone(LOCAL_TZ).date().isoformat()}), "
-            "where epoch milliseconds are expected; not read"
-        )
+        raise TransformError(reasons.EPOCH_SECONDS(value=_short(value), day=as_seconds.astimezone(LOCAL_TZ).date().isoformat()))
     return when.astimezone(LOCAL_TZ)
 
 
@@ -74,7 +72,7 @@ def _refused_placeholder(value) -> str:
     that, for the same reason."""
     spelled = _spelled_date(value)
     if spelled:
-        return f"{_short(value)} sent as a number is read as epoch milliseconds, 1970-01-01 (a placeholder), not a date; {spelled}"
+        return reasons.NUMBER_AS_DATE(value=_short(value), detail=spelled)
     serial = _EXCEL_SERIAL.match(repr(value))
     if serial:
         try:
@@ -83,13 +81,10 @@ def _refused_placeholder(value) -> str:
         except TransformError:
             serial = None  # 1970-01-01 as a serial day too, or beyond the years taken: a placeholder
     if not serial:
-        return f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date"
+        return reasons.PLACEHOLDER_DATE(value=_short(value))
     when = day.isoformat() + (f" {seconds // 3600:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}" if seconds else "")
-    return (
-        f"{_short(value)} sent as a number is read as epoch milliseconds, 1970-01-01 (a placeholder), not a date; "
-        f'it looks like an Excel serial day, {when}: send it as the text "{_short(value)}" or as the date'
-        f"{' and time' if seconds else ''} {when}"
-    )
+    advice = f'it looks like an Excel serial day, {when}: send it as the text "{_short(value)}" or as the date'
+    return reasons.NUMBER_AS_DATE(value=_short(value), detail=f"{advice}{' and time' if seconds else ''} {when}")
 
 
 #: Digits a date's text may be that a province's export may send as a JSON number instead (a year
@@ -118,7 +113,7 @@ def _excel_serial(m: re.Match, value) -> tuple[_date, int]:
     placeholder it is in every other spelling."""
     day = _EXCEL_DAY_0 + timedelta(days=int(m.group(1)))
     if day == _date(1970, 1, 1):
-        raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01 as an Excel serial day), not a date")
+        raise TransformError(reasons.PLACEHOLDER_SERIAL(value=_short(value)))
     return day, round(float("0" + (m.group(2) or "")) * 86_400)
 
 
@@ -134,7 +129,7 @@ def date(value):
         when = _from_epoch_ms(value, value)
         _check_year(when.year, value)
         return when.date().isoformat()
-    text = _scalar_text(value, "a date")
+    text = _scalar_text(value, reasons.WHAT_DATE())
     for pattern, precision in ((_DAY, 3), (_COMPACT, 3), (_MONTH, 2), (_YEAR, 1)):
         m = pattern.match(text)
         if m:
@@ -143,15 +138,15 @@ def date(value):
             if precision == 1:
                 return f"{parts[0]:04d}"
             if not 1 <= parts[1] <= 12:
-                raise TransformError(f"no month {parts[1]} in {_short(value)}")
+                raise TransformError(reasons.NO_MONTH(month=parts[1], value=_short(value)))
             if precision == 2:
                 return f"{parts[0]:04d}-{parts[1]:02d}"
             if parts == [1970, 1, 1]:  # the day of epoch 0 and -1, written out as a date: as they are, a placeholder
-                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
+                raise TransformError(reasons.PLACEHOLDER_DATE(value=_short(value)))
             try:
                 return _date(*parts).isoformat()
             except ValueError:
-                raise TransformError(f"impossible date {_short(value)}") from None
+                raise TransformError(reasons.IMPOSSIBLE_DATE(value=_short(value))) from None
     if _EPOCH_MS.match(text):
         return date(int(text))
     m = _EXCEL_SERIAL.match(text)
@@ -159,7 +154,7 @@ def date(value):
         day, _ = _excel_serial(m, value)
         _check_year(day.year, value)
         return day.isoformat()
-    raise TransformError(f"expected a date such as 2011-06-15, 2011-06 or 2011年6月, got {_short(value)}")
+    raise TransformError(reasons.NOT_DATE(value=_short(value)))
 
 
 _DATETIME = re.compile(
@@ -177,7 +172,7 @@ def datetime(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
     else:
-        text = _scalar_text(value, "a date and time")
+        text = _scalar_text(value, reasons.WHAT_DATETIME())
         serial = _EXCEL_SERIAL.match(text)
         if _EPOCH_MS.match(text):
             when = _from_epoch_ms(int(text), value)
@@ -188,7 +183,7 @@ def datetime(value):
         else:
             m = _DATETIME.match(text)
             if not m:
-                raise TransformError(f"expected a time such as 2013-09-12 10:22:01, got {_short(value)}")
+                raise TransformError(reasons.NOT_TIME(value=_short(value)))
             y, mo, d, h, mi, s, frac, offset = m.groups()
             tz = LOCAL_TZ
             if offset == "Z":
@@ -202,11 +197,11 @@ def datetime(value):
                     int(y), int(mo), int(d), int(h or 0), int(mi or 0), int(s or 0), int((frac or "0").ljust(6, "0")), tzinfo=tz
                 )
             except ValueError:
-                raise TransformError(f"impossible date or time {_short(value)}") from None
+                raise TransformError(reasons.IMPOSSIBLE_TIME(value=_short(value))) from None
             if abs(when - _EPOCH) < timedelta(milliseconds=EPOCH_PLACEHOLDER_MS):
                 # A database's default written out ("1970-01-01 08:00:00" is epoch 0 in China time):
                 # the placeholder the same moment is as a number.
-                raise TransformError(f"{_short(value)} is a placeholder (epoch 1970-01-01), not a date")
+                raise TransformError(reasons.PLACEHOLDER_DATE(value=_short(value)))
     if not 1970 <= when.year <= MAX_YEAR:
-        raise TransformError(f"year {when.year} out of range 1970–{MAX_YEAR} in {_short(value)}")
+        raise TransformError(reasons.YEAR_OUT_OF_RANGE(year=when.year, first=1970, last=MAX_YEAR, value=_short(value)))
     return when

@@ -17,6 +17,7 @@ from typing import Any, Iterable, Iterator, Protocol, TypeVar
 import yaml
 
 from connectors import all_families
+from hub import reasons
 from hub.errors import ConfigError, RecordError
 from hub.mapping import codes, plausibility
 from hub.mapping.fields import MISSING, Loader, getter, header_labels, present
@@ -242,7 +243,7 @@ class Mapping:
 
         sid = source_id if source_id is not None else self.source_id_of(payload)
         if sid is None:
-            raise MappingRecordError(self.network, "?", [(self.source_id_path, "record id is missing")])
+            raise MappingRecordError(self.network, "?", [(self.source_id_path, reasons.ID_MISSING())])
         return self.map_record(RawRecord(source_id=sid, payload=payload))
 
     def map_record(self, raw) -> MappedRecord:
@@ -252,7 +253,7 @@ class Mapping:
             raise MappingRecordError(self.network, raw.source_id, [("(record)", raw.problem)])
         payload = raw.payload
         if not isinstance(payload, dict):
-            raise MappingRecordError(self.network, raw.source_id, [("(record)", f"payload is not an object: {type(payload).__name__}")])
+            raise MappingRecordError(self.network, raw.source_id, [("(record)", reasons.NOT_AN_OBJECT(type=type(payload).__name__))])
         out = {"network": self.network, "source_id": raw.source_id}
         problems, warnings = [], []
         for f in self.fields:
@@ -285,7 +286,7 @@ class Mapping:
         source = self._sources.get(base) or self._sources.get(base.split(".")[0])
         if source is None and base in ("source_id", "network"):
             source = self.source_id_path if base == "source_id" else "network"
-        return (source or base), (f"{message} (common field {path})" if source and source != path else message)
+        return (source or base), (reasons.IN_COMMON_FIELD(message=message, field=path) if source and source != path else message)
 
     def map_service(self, row) -> dict:
         """A `connectors.base.ServiceRow` → dict valid under `hub.schema.ServiceStatsSchema`."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Callable
 
+from hub import reasons
+
 #: common field → checks (registered below; docs/mapping.md "Plausibility checks" lists them)
 CHECKS: dict[str, list[Callable]] = {}
 
@@ -32,15 +34,9 @@ def check(target: str):
 @check("original_value")
 def original_value_in_range(value: Decimal) -> str | None:
     if value < MIN_ORIGINAL_VALUE:
-        return (
-            f"original value {value} yuan is below {MIN_ORIGINAL_VALUE:,} yuan, implausible for a large "
-            f"instrument: 万元 entered where yuan were expected? The value was dropped"
-        )
+        return reasons.VALUE_TOO_LOW(value=value, limit=f"{MIN_ORIGINAL_VALUE:,}")
     if value > MAX_ORIGINAL_VALUE:
-        return (
-            f"original value {value} yuan is above {MAX_ORIGINAL_VALUE:,} yuan, implausible for one "
-            f"instrument: yuan entered where 万元 were expected? The value was dropped"
-        )
+        return reasons.VALUE_TOO_HIGH(value=value, limit=f"{MAX_ORIGINAL_VALUE:,}")
     return None
 
 

@@ -17,6 +17,7 @@ import pycountry
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
+from hub import reasons
 from hub.errors import TransformError
 from hub.mapping import codes
 from hub.mapping.places import ALPHA_2, COUNTRY_NAMES, DIVISIONS
@@ -47,7 +48,7 @@ def trim(value, keep_newlines=False, max_length=None):
     """Text with outer whitespace removed (also full-width spaces), inner runs of whitespace collapsed
     to one space, control and zero-width characters dropped; empty → None. Numbers become their text
     (a JSON id 1042 → "1042")."""
-    text = _text(value, "text")
+    text = _text(value, reasons.WHAT_TEXT())
     if _INVISIBLE.search(text):  # rare: only then pay for the substitution
         text = _INVISIBLE.sub("", text)
     if keep_newlines:
@@ -57,14 +58,14 @@ def trim(value, keep_newlines=False, max_length=None):
     if not text:
         return None
     if max_length is not None and len(text) > max_length:
-        raise TransformError(f"text of {len(text)} characters is longer than {max_length}: {_short(text)}")
+        raise TransformError(reasons.TEXT_TOO_LONG(length=len(text), limit=max_length, value=_short(text)))
     return text
 
 
 @transform("upper")
 def upper(value):
     """Text in upper case (codes sent in lower case)."""
-    return _text(value, "text").upper()
+    return _text(value, reasons.WHAT_TEXT()).upper()
 
 
 @transform("join", sep=Option(str, default="；", help="separator"))
@@ -92,7 +93,7 @@ def split(value, on=_DEFAULT_SPLIT):
     if isinstance(value, (bool, int, float)):
         return [value]
     if not isinstance(value, str):
-        raise TransformError(f"expected text or a list, got {type(value).__name__} {_short(value)}")
+        raise TransformError(reasons.NOT_TEXT_OR_LIST(type=type(value).__name__, value=_short(value)))
     pattern = _split_pattern(on)
     return [part for part in (p.strip() for p in pattern.split(value)) if part]
 
@@ -133,11 +134,11 @@ def money(value, bare_unit="yuan"):
     `约70万元`, `1.2e5`, full-width digits, numeric strings and JSON numbers; a number without unit is in
     `bare_unit` (`yuan` or `wanyuan`). Negative, non-finite or absurdly large amounts are errors."""
     if isinstance(value, str):
-        raw = _scalar_text(value, "an amount of money")
+        raw = _scalar_text(value, reasons.WHAT_MONEY())
         text = raw.replace(",", "").replace(" ", "")
         m = _MONEY.match(text)
         if not m:
-            raise TransformError(f"expected an amount such as 68.5万元 or 685000元, got {_short(value)}")
+            raise TransformError(reasons.NOT_AMOUNT(value=_short(value)))
         number = Decimal(m.group("num"))
         unit = m.group("unit")
         if unit:
@@ -152,12 +153,12 @@ def money(value, bare_unit="yuan"):
         else:
             factor = _BARE[bare_unit]
     else:
-        number, factor = _decimal(value, "an amount of money"), _BARE[bare_unit]
+        number, factor = _decimal(value, reasons.WHAT_MONEY()), _BARE[bare_unit]
     if number < 0:
-        raise TransformError(f"amount must not be negative, got {_short(value)}")
+        raise TransformError(reasons.AMOUNT_NEGATIVE(value=_short(value)))
     yuan = abs(number) * factor  # abs: "-0" is 0.00 yuan, not -0.00
     if yuan >= MAX_YUAN:
-        raise TransformError(f"amount {_short(value)} is implausibly large")
+        raise TransformError(reasons.AMOUNT_TOO_LARGE(value=_short(value)))
     return yuan.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
@@ -166,16 +167,16 @@ def _number(value, what):
         value = _scalar_text(value, what).replace(",", "")
     number = _decimal(value, what)
     if number < 0:
-        raise TransformError(f"expected {what}, got a negative value {_short(value)}")
+        raise TransformError(reasons.NEGATIVE(what=what, value=_short(value)))
     return number
 
 
 @transform("number")
 def number(value):
     """A non-negative number (hours) → float; numeric strings with commas are read."""
-    n = _number(value, "a non-negative number")
+    n = _number(value, reasons.WHAT_NUMBER())
     if n > 10**9:
-        raise TransformError(f"number {_short(value)} is implausibly large")
+        raise TransformError(reasons.NUMBER_TOO_LARGE(value=_short(value)))
     return float(n)
 
 
@@ -183,20 +184,20 @@ def number(value):
 def decimal_amount(value):
     """A non-negative amount in whatever currency the column states → Decimal to 2 places, unconverted
     (`12,500` → 12500.00). For `value_foreign.amount`; yuan amounts go through `money`."""
-    n = _number(value, "a non-negative amount")
+    n = _number(value, reasons.WHAT_AMOUNT())
     if n > 10**13:
-        raise TransformError(f"amount {_short(value)} is implausibly large")
+        raise TransformError(reasons.AMOUNT_TOO_LARGE(value=_short(value)))
     return n.quantize(Decimal("0.01"))
 
 
 @transform("integer")
 def integer(value):
     """A non-negative whole number (counts of services or samples) → int; `96.0` is 96, `96.5` an error."""
-    n = _number(value, "a non-negative whole number")
+    n = _number(value, reasons.WHAT_WHOLE())
     if n != n.to_integral_value():
-        raise TransformError(f"expected a whole number, got {_short(value)}")
+        raise TransformError(reasons.NOT_WHOLE(value=_short(value)))
     if n > 10**12:
-        raise TransformError(f"count {_short(value)} is implausibly large")
+        raise TransformError(reasons.COUNT_TOO_LARGE(value=_short(value)))
     return int(n)
 
 
@@ -229,12 +230,12 @@ def vocab(value, table):
                 out.append(mapped)
         return out
     if not isinstance(value, (str, int, float, bool)):
-        raise TransformError(f"expected a {table} value, got {type(value).__name__} {_short(value)}")
+        raise TransformError(reasons.VOCAB_WRONG_TYPE(table=table, type=type(value).__name__, value=_short(value)))
     try:
         return entries[codes.vocab_key(value)]
     except KeyError:
         allowed = "、".join(codes.tables().vocabulary_spellings[table])
-        raise TransformError(f"unknown {table} value {_short(value)}; expected one of: {allowed}") from None
+        raise TransformError(reasons.VOCAB_UNKNOWN(table=table, value=_short(value), allowed=allowed)) from None
 
 
 @transform("country")
@@ -242,7 +243,7 @@ def country(value):
     """Country of origin → ISO 3166-1 alpha-2: Chinese names (pycountry's zh_CN names plus the aliases in
     `mappings/codes/countries.yaml`: 中国台湾 → TW, 美国 → US …), alpha-2 or alpha-3 codes in any case.
     `进口` (imported, origin unknown) and similar → None. Anything else is an error."""
-    text = _scalar_text(value, "a country")
+    text = _scalar_text(value, reasons.WHAT_COUNTRY())
     aliases = codes.tables().country_aliases
     if text in aliases:
         return aliases[text]
@@ -254,7 +255,7 @@ def country(value):
             return code
         if len(code) == 3 and (found := pycountry.countries.get(alpha_3=code)):
             return found.alpha_2
-    raise TransformError(f"unknown country {_short(value)}; expected a Chinese country name or an ISO 3166 code")
+    raise TransformError(reasons.COUNTRY_UNKNOWN(value=_short(value)))
 
 
 _CATEGORY_SEPARATORS = re.compile(r"\s*[/／>＞|]\s*")
@@ -280,7 +281,7 @@ def category(value):
     4-digit 中类 code (padded with 00); a 小类 code (reduced to its 中类, the finest level the table
     knows); a 中类 or 大类 name (`海洋遥感/遥测仪器` is one name); or `大类 / 中类` (`分析仪器 / 质谱仪器`).
     Unknown or ambiguous → error."""
-    text = _scalar_text(value, "a category")
+    text = _scalar_text(value, reasons.WHAT_CATEGORY())
     table = codes.tables().categories
     if text.isdigit():
         code = text.ljust(6, "0") if len(text) in (2, 4) else text
@@ -288,7 +289,7 @@ def category(value):
             code = code[:4] + "00"
         if code in table:
             return code
-        raise TransformError(f"unknown category code {_short(value)}; not in the national classification")
+        raise TransformError(reasons.CATEGORY_CODE_UNKNOWN(value=_short(value)))
     majors, under, medium = _category_names(codes.tables().version)
     # Some names of the classification contain a slash themselves (海洋遥感/遥测仪器): a whole name
     # is looked up first, and `大类 / 中类` is split at its first separator only.
@@ -313,8 +314,8 @@ def category(value):
         if len(found) == 1:
             return found[0]
         if len(found) > 1:
-            raise TransformError(f"category name {_short(value)} is ambiguous ({', '.join(found)}); send 大类 / 中类")
-    raise TransformError(f"unknown category {_short(value)}; expected a code or a name of the national classification")
+            raise TransformError(reasons.CATEGORY_AMBIGUOUS(value=_short(value), found=", ".join(found)))
+    raise TransformError(reasons.CATEGORY_UNKNOWN(value=_short(value)))
 
 
 def _check_division(code: str):
@@ -331,9 +332,9 @@ def region(value, default_province=None):
     changed; municipalities get themselves as city; county-level cities under a province have no city."""
     if isinstance(value, list):
         value = "".join(_text(v, "text") for v in value if v is not None)
-    text = _text(value, "a region code or name")
+    text = _text(value, reasons.WHAT_REGION())
     if len(text) > 200:
-        raise TransformError(f"expected a region, got {len(text)} characters of text {_short(text)}")
+        raise TransformError(reasons.REGION_TOO_LONG(length=len(text), value=_short(text)))
     return dict(_region(unicodedata.normalize("NFKC", text).strip(), default_province))
 
 
@@ -344,10 +345,10 @@ def _region(text: str, default_province):
         code = text.ljust(6, "0") if len(text) in (2, 4) else text
         if code in DIVISIONS.by_code:
             return tuple(DIVISIONS.region(code).items())
-        raise TransformError(f"unknown GB/T 2260 division code {text!r}")
+        raise TransformError(reasons.DIVISION_CODE_UNKNOWN(value=repr(text)))
     code = DIVISIONS.parse(text, default_province) or (default_province and DIVISIONS.parse(text))
     if not code:
-        raise TransformError(f"no GB/T 2260 division named in {_short(text)}")
+        raise TransformError(reasons.DIVISION_NOT_NAMED(value=_short(text)))
     return tuple(DIVISIONS.region(code).items())
 
 
@@ -355,11 +356,11 @@ def _region(text: str, default_province):
 def credit_code(value):
     """Unified social credit code (GB 32100) → the 18 characters, upper case, check character verified.
     An invalid code is dropped with a warning; it never rejects the instrument."""
-    text = _scalar_text(value, "a credit code").upper().replace(" ", "").replace("-", "")
+    text = _scalar_text(value, reasons.WHAT_CREDIT_CODE()).upper().replace(" ", "").replace("-", "")
     try:
         return uscc.validate(text)
     except StdnumError as exc:
-        raise TransformError(f"invalid unified social credit code {_short(value)}: {exc}") from None
+        raise TransformError(reasons.CREDIT_CODE_INVALID(value=_short(value), detail=exc)) from None
 
 
 # --------------------------------------------------------------------------- fees
@@ -375,12 +376,12 @@ def fee(value):
     amount in yuan."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         amount = money(value)
-        return {"text": _text(value, "a fee"), "amount": amount, "unit": None}
+        return {"text": _text(value, reasons.WHAT_FEE()), "amount": amount, "unit": None}
     text = trim(value)
     if text is None:
         return None
     if len(text) > 2000:
-        raise TransformError(f"fee text of {len(text)} characters is too long")
+        raise TransformError(reasons.FEE_TOO_LONG(length=len(text)))
     normal = unicodedata.normalize("NFKC", text).replace(",", "")
     matches = list(_FEE.finditer(normal))
     if len(matches) != 1 or _FEE_RANGE.search(normal):

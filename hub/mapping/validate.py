@@ -17,6 +17,8 @@ from typing import Callable
 
 from marshmallow import Schema, ValidationError, fields, missing
 
+from hub import reasons
+
 Problem = tuple[str, str]  # (dotted field path, message)
 
 
@@ -92,12 +94,12 @@ class CompiledSchema:
         out, problems = {}, []
         unknown = data.keys() - self.names
         if unknown:
-            problems.extend((prefix + str(key), "unknown field") for key in sorted(map(str, unknown)))
+            problems.extend((prefix + str(key), reasons.UNKNOWN_FIELD()) for key in sorted(map(str, unknown)))
         for name, required, allow_none, default, type_check, nested, inner, validators in self.plan:
             value = data.get(name, _ABSENT)
             if value is _ABSENT:
                 if required:
-                    problems.append((prefix + name, "missing required value"))
+                    problems.append((prefix + name, reasons.MISSING()))
                 elif default is not missing:
                     out[name] = default() if callable(default) else default
                 continue
@@ -105,7 +107,7 @@ class CompiledSchema:
                 if allow_none:
                     out[name] = None
                 else:
-                    problems.append((prefix + name, "must not be empty"))
+                    problems.append((prefix + name, reasons.EMPTY()))
                 continue
             if type_check is not None:
                 value, error = type_check(value)
@@ -114,7 +116,7 @@ class CompiledSchema:
                     continue
             elif nested is not None:
                 if type(value) is not dict:
-                    problems.append((prefix + name, f"expected an object, got {_short(value)}"))
+                    problems.append((prefix + name, reasons.NOT_OBJECT(value=_short(value))))
                     continue
                 value, sub = nested.check(value, prefix + name + ".")
                 if sub:
@@ -127,7 +129,7 @@ class CompiledSchema:
             if validators is not None:
                 error = validators(value)
                 if error:
-                    problems.append((prefix + name, f"{error} (got {_short(value)})"))
+                    problems.append((prefix + name, reasons.GOT(message=error, value=_short(value))))
                     continue
             out[name] = value
         for hook, kwargs in self.hooks:
@@ -146,7 +148,7 @@ class CompiledSchema:
     def _list(value, inner, path, problems):
         check, validators = inner
         if type(value) is not list:
-            problems.append((path, f"expected a list, got {_short(value)}"))
+            problems.append((path, reasons.NOT_LIST(value=_short(value))))
             return value, True
         items, bad = [], False
         for i, item in enumerate(value):

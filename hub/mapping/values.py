@@ -8,6 +8,7 @@ import unicodedata
 from decimal import Decimal, InvalidOperation
 
 from hub.errors import TransformError
+from hub import reasons
 
 #: Longest text a number, date or code may be; anything longer is garbage, not a value.
 MAX_SCALAR_TEXT = 64
@@ -23,7 +24,7 @@ def text_of(value, what: str) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise TransformError(f"expected {what}, got {type(value).__name__} {short(value)}")
+        raise TransformError(reasons.WRONG_TYPE(what=what, type=type(value).__name__, value=short(value)))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -33,17 +34,17 @@ def scalar_text(value, what: str) -> str:
     """Normalised short text for parsing: full-width digits and punctuation folded (NFKC)."""
     text = text_of(value, what)
     if len(text) > MAX_SCALAR_TEXT:
-        raise TransformError(f"expected {what}, got {len(text)} characters of text {short(text)}")
+        raise TransformError(reasons.TOO_MUCH_TEXT(what=what, length=len(text), value=short(text)))
     return unicodedata.normalize("NFKC", text).strip()
 
 
 def decimal_of(value, what: str) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise TransformError(f"expected {what}, got {type(value).__name__} {short(value)}")
+        raise TransformError(reasons.WRONG_TYPE(what=what, type=type(value).__name__, value=short(value)))
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
-        raise TransformError(f"expected {what}, got {short(value)}") from None
+        raise TransformError(reasons.NOT_READ(what=what, value=short(value))) from None
     if not number.is_finite():
-        raise TransformError(f"expected a finite number, got {short(value)}")
+        raise TransformError(reasons.NOT_FINITE(value=short(value)))
     return number

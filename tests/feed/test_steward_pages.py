@@ -355,3 +355,16 @@ def test_a_holds_page_pages_its_instruments(app, tokens, push):
     assert pages[1].xpath('//a[@rel="next"]/@href') == [f"/admin/networks/440000/holds/{hold}?page=3"]
     beyond = doc(client, f"/admin/networks/440000/holds/{hold}?page=9&lang=en")
     assert beyond.xpath('//*[@id="beyond-end"]//a/@href') == [f"/admin/networks/440000/holds/{hold}?page=3"]
+
+
+def test_the_reasons_are_in_the_pages_language(app, tokens, pushed):
+    """A province's steward reads Chinese: the reasons, stored and sent in English for the API, were
+    shown in English on the Chinese page ("missing required value", "unknown category code '99'")."""
+    client, _ = sign_in(app, tokens["gd"])
+    page = doc(client, f"/admin/networks/440000/batches/{pushed['gd']['id']}?lang=zh")
+    shown = [" ".join(tr.xpath("./td")[2].text_content().split()) for tr in page.xpath('//table[@id="rejected"]/tbody/tr')]
+    english = [e["reason"] for e in pushed["gd"]["rejected"]]
+    assert len(shown) == len(english) == 6
+    for said, stored in zip(shown, english):
+        assert said != stored and re.search("[\u4e00-\u9fff]", said), (said, stored)
+        assert not re.search(r"\b(expected|missing|unknown|got|value)\b", said), said

@@ -89,6 +89,11 @@ def _vocab(value, kind):
     return formatting.vocabulary(kind, value, _lang())
 
 
+@bp.app_template_filter("reason")
+def _reason(message):
+    return formatting.reason(message, _lang())
+
+
 @bp.app_template_filter("refusal")
 def _refusal(parameter):
     """Why a request parameter was refused, in the page's language (the validators' own messages

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pycountry
 
+from hub import reasons
 from hub.web.ui import vocabulary as vocabularies
 from hub.web.ui.i18n import translate
 
@@ -145,3 +146,18 @@ _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 def has_cjk(text: str) -> bool:
     """Whether text holds CJK characters or full-width punctuation."""
     return bool(_CJK.search(text))
+
+
+def reason(message: str | None, lang: str) -> str:
+    """Why a record was rejected or warned about (`record_errors.message`, stored in English) in the
+    reader's language: the registered reason that said it (`hub.reasons`), with the values it was
+    said with; a message no reason says is shown as stored."""
+    if lang == "en" or not message:
+        return message or ""
+    found = reasons.read(message)
+    return _said(found, lang) if found else message
+
+
+def _said(found, lang: str) -> str:
+    said, values = found
+    return translate(lang, said.code, **{name: _said(v, lang) if isinstance(v, tuple) else v for name, v in values.items()})
