@@ -33,6 +33,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates
 from connectors import register
 from connectors._options import encoding_field
 from connectors.base import Connector, RawRecord, SourceUnchanged
+from hub import reasons
 from hub.decoding import declared_charset
 from hub.errors import ConnectorError
 from hub.tabular import FORMATS, TableError, TableFile, read_table, sniff_format
@@ -179,7 +180,7 @@ class TabularConnector(Connector):
                 declared=declared_charset(response.headers.get("Content-Type")),
                 override=self.options["encoding"],
             ):
-                where = f"{name} {'line' if fmt == 'csv' else 'row'} {row.number}"
+                where = (reasons.PLACE_FILE_LINE if fmt == "csv" else reasons.PLACE_FILE_ROW)(file=name, number=row.number)
                 yield RawRecord(f"({where})", row.cells, where=where, problem=row.problem and f"{where}: {row.problem}")
         except TableError as exc:
             raise ConnectorError(self.network.code, f"{name}: {exc}", "incomplete" if not info.complete else "malformed") from None

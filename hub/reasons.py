@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 
 #: Values that are sentences of their own, read again as reasons.
-NESTED = frozenset({"detail", "message", "what"})
+NESTED = frozenset({"detail", "message", "what", "where", "first", "place"})
 #: What a value looks like where a sentence could be split in more than one place ("got {type}
 #: {value}": a Python type's name is one word); any other value is the shortest text that fits.
 SHAPES = {"type": r"\w+"}
@@ -178,6 +178,17 @@ REPEATS_EARLIER = {
         "reason.repeats_deletion_of_batch",
         "repeats the id of an earlier deletion of this batch ({first}); the first one is taken, this one{where} is not",
     ),
+}
+# where in a batch or a run a record was: what a repeat's reason names
+PLACE_LINE = reason("reason.place.line", "line {line}")
+PLACE_ELEMENT = reason("reason.place.element", "line {line}, array element {element}")
+PLACE_FILE_LINE = reason("reason.place.file_line", "{file} line {number}")
+PLACE_FILE_ROW = reason("reason.place.file_row", "{file} row {number}")
+PLACE_IN_PARENS = reason("reason.place.in_parens", " ({place})")
+PLACE_THIS_RECORD = reason("reason.place.this_record", "this record")
+PLACE_RECORD_OF = {
+    "run": reason("reason.place.record_of_run", "record {number} of this run"),
+    "batch": reason("reason.place.record_of_batch", "record {number} of this batch"),
 }
 REPEATS_LISTED = reason("reason.repeats_listed", "{where} repeats {first} (both have the id {id}): not applied")
 RECORD_TOO_LARGE = reason("reason.record_too_large", "the record is {length} characters long as JSON; at most {limit} are accepted")

@@ -31,7 +31,7 @@ from typing import Iterator
 
 from lxml import etree
 
-from hub import safexml
+from hub import reasons, safexml
 from hub.decoding import DecodingError, bom_encoding, declared_charset, decode
 from hub.errors import HubError
 from hub.tabular import XLSX_MAGIC, TableError, TableFile, read_xlsx
@@ -88,7 +88,9 @@ class Item:
     @property
     def where(self) -> str:
         """Where a province's staff find the record: its line, and in a JSON array its element."""
-        return f"line {self.line}" if self.element is None else f"line {self.line}, array element {self.element:,}"
+        if self.element is None:
+            return reasons.PLACE_LINE(line=self.line)
+        return reasons.PLACE_ELEMENT(line=self.line, element=f"{self.element:,}")
 
 
 #: Content-Types that name no format — none, or what HTTP clients send when not told (curl's

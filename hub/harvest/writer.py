@@ -246,7 +246,7 @@ class RecordWriter:
             if not raw.repeat_of:
                 kept.append(raw)
                 continue
-            message = reasons.REPEATS_LISTED(where=raw.where or "this record", first=raw.repeat_of, id=raw.source_id)
+            message = reasons.REPEATS_LISTED(where=raw.where or reasons.PLACE_THIS_RECORD(), first=raw.repeat_of, id=raw.source_id)
             batch.errors.append(self._error_row(raw.source_id, "(record id)", message, canonical_json(raw.payload), batch.stamp))
             batch.counts.repeated += 1  # a repeat is counted once, as repeated (see Counts)
         return kept
@@ -261,10 +261,10 @@ class RecordWriter:
             firsts = self._deleted_firsts if raw.deleted else self._firsts
             first = firsts.get(raw.source_id)
             if first is None:
-                firsts[raw.source_id] = raw.where or f"record {self._read:,} of this {self._unit}"
+                firsts[raw.source_id] = raw.where or reasons.PLACE_RECORD_OF[self._unit](number=f"{self._read:,}")
                 kept.append(raw)
                 continue
-            where = f" ({raw.where})" if raw.where else ""
+            where = reasons.PLACE_IN_PARENS(place=raw.where) if raw.where else ""
             repeats = reasons.REPEATS_EARLIER["deletion" if raw.deleted else "record", self._unit]
             batch.errors.append(
                 self._error_row(
