@@ -156,6 +156,9 @@ VALUE_TOO_HIGH = reason(
     "original value {value} yuan is above {limit} yuan, implausible for one instrument: "
     "yuan entered where 万元 were expected? The value was dropped",
 )
+YEAR_NOT_ASKED = reason(
+    "reason.year_not_asked", "the row states the year {stated}, but these are the statistics of {year}: send it in a batch of its own year"
+)
 ID_MISSING = reason("reason.id_missing", "record id is missing")
 NOT_AN_OBJECT = reason("reason.payload_not_object", "payload is not an object: {type}")
 

@@ -91,7 +91,8 @@ class _TableRow(Protocol):
 _Row = TypeVar("_Row", bound=_TableRow)
 
 _INSTRUMENT_TARGETS = _target_paths(InstrumentSchema, _IMPLICIT)
-_SERVICE_TARGETS = _target_paths(ServiceStatsSchema, _SERVICE_IMPLICIT)
+#: `year` may be mapped too: the year a row states, which must be the year asked or sent (map_service).
+_SERVICE_TARGETS = _target_paths(ServiceStatsSchema, _SERVICE_IMPLICIT - {"year"})
 _INSTRUMENT_CHECK = CompiledSchema(InstrumentSchema)
 _SERVICE_CHECK = CompiledSchema(ServiceStatsSchema)
 TOP_KEYS = {
@@ -299,6 +300,11 @@ class Mapping:
             value, source, problem, is_warning = f.run(payload, None)
             if problem and not is_warning:
                 problems.append((source, problem))
+            elif f.target == "year":
+                # The row's own year (a CSV's 年度): a row of another year filed under this one would
+                # put one year's hours into another's statistics without a word.
+                if value is not None and value != row.year:
+                    problems.append((source, reasons.YEAR_NOT_ASKED(stated=value, year=row.year)))
             elif value is not None:
                 out[f.target] = value
         if not problems:

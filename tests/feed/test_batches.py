@@ -258,6 +258,21 @@ def test_service_statistics_are_pushed_per_year(push, store):
     assert _count(store, ServiceStats.__table__, ServiceStats.__table__.c.year == 2012) == 3
 
 
+def test_a_service_row_of_another_year_is_refused_not_filed_under_the_batchs(push, store):
+    """A row whose 年度 said 2013 in a batch of 2012 was stored as 2012's statistics, counted as updated,
+    without a word (found by a steward's probe)."""
+    push("440000", samples.guangdong_csv(2))
+    other_year = samples.guangdong_service_csv([samples.gd_id(1)], 2013).split(b"\r\n", 1)[1]  # its row, not its header
+    body = samples.guangdong_service_csv([samples.gd_id(0)], 2012) + other_year
+    report = push("440000", body, mode=None, kind="service", year=2012).get_json()
+    assert report["counts"]["updated"] == 1 and report["counts"]["rejected"] == 1
+    (refused,) = report["rejected"]
+    assert refused["source_id"] == samples.gd_id(1) and refused["field"] == "年度"
+    assert "2013" in refused["reason"] and "2012" in refused["reason"]
+    table = ServiceStats.__table__
+    assert _count(store, table, table.c.year == 2012) == 1 and _count(store, table, table.c.year == 2013) == 0
+
+
 def test_records_without_an_id_are_reported_by_line(push):
     body = (
         "仪器编号,仪器名称,原值(万元),所属单位,运行状态,共享方式\n,电镜,10,中山大学,正常,外部共享\nGD9,电镜,10,中山大学,正常,外部共享\n"
