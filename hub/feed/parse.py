@@ -347,6 +347,10 @@ def _header(rows) -> tuple[list[str], int]:
     except StopIteration:
         raise BodyError("csv", "the body has no header row") from None
     header = [h.strip() for h in header]
+    # A comma at the end of every line (many spreadsheet and vendor exports write one) is an empty
+    # last column, not a column without a name: it is left out, and so are the rows' empty cells in it.
+    while header and not header[-1]:
+        header.pop()
     seen = {}
     for i, name in enumerate(header, 1):
         if not name:
@@ -377,6 +381,8 @@ def _read_csv(body, scanned):
     for cells, line in rows:
         if last is not None:
             yield last
+        if len(cells) > len(header) and not any(c.strip() for c in cells[len(header) :]):
+            cells = cells[: len(header)]  # the trailing comma's empty cells (`_header`)
         if len(cells) != len(header):
             # Kept as a record (its id is usually in the first cells) so that the report names it.
             problem = f"the row has {len(cells)} cells but the header has {len(header)} columns"

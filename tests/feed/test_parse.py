@@ -42,6 +42,17 @@ def test_a_declared_charset_is_honoured():
     assert parse.scan(body, "csv", content_type="text/csv; charset=GBK").encoding == "gb18030"
 
 
+def test_a_comma_at_the_end_of_every_line_is_no_column():
+    """Excel and many vendors' exports end each line with a comma: the whole batch was refused,
+    "header cell 3 is empty; every column needs a name" (a steward's probe)."""
+    body = "编号,名称,\r\nA,电镜,\r\nB,质谱,多余\r\nC,色谱\r\n".encode("gb18030")
+    scanned, items = _read(body, "csv")
+    assert scanned.columns == ("编号", "名称") and scanned.records == 3
+    assert [(i.payload, i.problem) for i in items[:1]] == [({"编号": "A", "名称": "电镜"}, None)]
+    # a cell with something in the unnamed column is still the row's problem; a row without the comma is fine
+    assert "3 cells" in items[1].problem and items[2].problem is None
+
+
 @pytest.mark.parametrize(
     "body, problem",
     [
