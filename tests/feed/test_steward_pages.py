@@ -46,6 +46,11 @@ def doc(client, path):
     return lhtml.fromstring(r.get_data(as_text=True))
 
 
+def gd_batches(app, tokens) -> list[dict]:
+    headers = {"Authorization": f"Bearer {tokens['gd']}"}
+    return app.test_client().get("/api/v1/networks/440000/batches", headers=headers).get_json()["batches"]
+
+
 def shown_counts(element) -> dict:
     return {td.get("data-count"): int(td.text_content().replace(",", "")) for td in element.xpath(".//*[@data-count]")}
 
@@ -314,6 +319,9 @@ def test_a_holds_page_lists_the_instruments_its_listing_lacked(app, tokens, push
     gd, _ = sign_in(app, tokens["gd"])
     link = f"/admin/networks/440000/holds/{pushed['gd_hold']}"
     assert doc(gd, "/admin/networks/440000/batches").xpath(f'//table[@id="holds"]//a[@href="{link}"]')
+    # and so does the snapshot's batch page (its link went to the batches list's anchor)
+    snapshot = [b for b in gd_batches(app, tokens) if b["mode"] == "snapshot"][0]["id"]
+    assert doc(gd, f"/admin/networks/440000/batches/{snapshot}").xpath(f'//a[@href="{link}"]')
     admin, _ = sign_in(app, tokens["admin"])
     assert doc(admin, "/admin").xpath(f'//table[@id="holds"]//a[@href="{link}"]')
 
