@@ -195,3 +195,28 @@ PLACE_RECORD_OF = {
 }
 REPEATS_LISTED = reason("reason.repeats_listed", "{where} repeats {first} (both have the id {id}): not applied")
 RECORD_TOO_LARGE = reason("reason.record_too_large", "the record is {length} characters long as JSON; at most {limit} are accepted")
+
+# the withdrawal guard's decisions (hub.harvest.guard), shown with a run and a snapshot's batch
+GUARD_INCREMENTAL = reason("reason.guard.incremental", "incremental run: withdrawals come only from explicit deletions")
+GUARD_INCOMPLETE = reason("reason.guard.incomplete", "the listing was not read completely: nothing withdrawn")
+GUARD_TOO_FEW = reason(
+    "reason.guard.too_few", "the network listed {listed} instruments (suspicious: fewer than {least}): nothing withdrawn"
+)
+GUARD_NOTHING_ABSENT = reason("reason.guard.nothing_absent", "nothing absent")
+GUARD_HELD = reason(
+    "reason.guard.held",
+    "{absent} of {active} active instruments ({share}) are absent, above the {limit} limit: held for an operator's confirmation",
+)
+GUARD_WITHDRAWN = reason("reason.guard.withdrawn", "{absent} instruments absent from a complete listing withdrawn ({share})")
+
+# a pushed record that has no id the hub can store it by (hub.feed.apply)
+RECORD_AT = reason("reason.record_at", "record at {where}: {message}")
+ID_NOT_TEXT = reason(
+    "reason.id_not_text", "the record id ({field}) must be a text or a number, got {value}; the record cannot be stored or reported by id"
+)
+ID_NOT_GIVEN = reason("reason.id_not_given", "the record id ({field}) is missing; the record cannot be stored or reported by id")
+ID_TOO_LONG = reason("reason.id_too_long", "the record id is {length} characters long (at most {limit})")
+
+# what a run's message notes besides the withdrawal decision (hub.harvest.pipeline)
+NOTE_REPEATS = reason("reason.note.repeats", "{count} records repeat an earlier record's id and were not applied (see the record errors)")
+NOTE_SUPERSEDED = reason("reason.note.superseded", "this listing superseded the waiting withdrawal hold(s) {holds}")

@@ -18,6 +18,7 @@ from functools import partial
 from sqlalchemy import select, update
 
 from connectors.base import RawRecord, ServiceRow
+from hub import reasons
 from hub.auth import audit
 from hub.clock import as_utc, now
 from hub.dedup.store import resolve_pending
@@ -213,7 +214,9 @@ def _apply_chunk(conn, writer, mapping, batch, chunk, outcome: _Outcome) -> None
             outcome.counts.fetched += 1
             outcome.counts.rejected += 1
             excerpt = json.dumps(item.payload, ensure_ascii=False, default=str)[:2000]
-            writer.record_error(conn, sid[:MAX_SOURCE_ID] if sid else None, id_path, f"record at {item.where}: {problem}", excerpt)
+            writer.record_error(
+                conn, sid[:MAX_SOURCE_ID] if sid else None, id_path, reasons.RECORD_AT(where=item.where, message=problem), excerpt
+            )
             continue
         if service:
             records.append(ServiceRow(source_id=sid, year=batch.year, payload=item.payload, where=item.where))
@@ -246,15 +249,15 @@ def _source_id(item, mapping, id_path, mode) -> tuple[str | None, str | None]:
     elif isinstance(payload, dict):
         sid = _value_at(payload, id_path)
     else:
-        return None, f"expected an object, got {type(payload).__name__}"
+        return None, reasons.NOT_OBJECT(value=type(payload).__name__)
     if sid is None:
         given = payload.get(id_path) if isinstance(payload, dict) else None
         if isinstance(given, (bool, dict, list)):  # there, but true, an object or a list: no id either
             shown = json.dumps(given, ensure_ascii=False)[:80]
-            return None, f"the record id ({id_path}) must be a text or a number, got {shown}; the record cannot be stored or reported by id"
-        return None, f"the record id ({id_path}) is missing; the record cannot be stored or reported by id"
+            return None, reasons.ID_NOT_TEXT(field=id_path, value=shown)
+        return None, reasons.ID_NOT_GIVEN(field=id_path)
     if len(sid) > MAX_SOURCE_ID:
-        return sid, f"the record id is {len(sid)} characters long (at most {MAX_SOURCE_ID})"
+        return sid, reasons.ID_TOO_LONG(length=len(sid), limit=MAX_SOURCE_ID)
     return sid, None
 
 

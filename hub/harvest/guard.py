@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import insert, update
 
+from hub import reasons
 from hub.auth import audit
 from hub.clock import now
 from hub.store.hooks import instruments_changed
@@ -54,21 +55,20 @@ def percent(part: int, whole: int) -> str:
 
 def decide(*, full: bool, complete: bool, listed: int, active_before: int, absent: int, max_share: float, min_listing: int) -> Decision:
     if not full:
-        return Decision("skip", "incremental run: withdrawals come only from explicit deletions")
+        return Decision("skip", reasons.GUARD_INCREMENTAL())
     if not complete:
-        return Decision("skip", "the listing was not read completely: nothing withdrawn")
+        return Decision("skip", reasons.GUARD_INCOMPLETE())
     if listed < min_listing:
-        return Decision("skip", f"the network listed {listed} instruments (suspicious: fewer than {min_listing}): nothing withdrawn")
+        return Decision("skip", reasons.GUARD_TOO_FEW(listed=listed, least=min_listing))
     if absent == 0:
-        return Decision("none", "nothing absent")
+        return Decision("none", reasons.GUARD_NOTHING_ABSENT())
     share = absent / active_before if active_before else 1.0
     if share > max_share:
         return Decision(
             "hold",
-            f"{absent} of {active_before} active instruments ({percent(absent, active_before)}) are absent,"
-            f" above the {max_share:.0%} limit: held for an operator's confirmation",
+            reasons.GUARD_HELD(absent=absent, active=active_before, share=percent(absent, active_before), limit=f"{max_share:.0%}"),
         )
-    return Decision("withdraw", f"{absent} instruments absent from a complete listing withdrawn ({percent(absent, active_before)})")
+    return Decision("withdraw", reasons.GUARD_WITHDRAWN(absent=absent, share=percent(absent, active_before)))
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from connectors import connector_class
 from connectors.base import SourceUnchanged
-from hub import stopping
+from hub import reasons, stopping
 from hub.errors import ConnectorError
 from hub.harvest import guard, lease
 from hub.dedup.store import resolve_pending
@@ -206,9 +206,7 @@ class Harvester:
 
                 notes = [failure, unchanged, *connector.notes]
                 if job.counts.repeated:
-                    notes.append(
-                        f"{job.counts.repeated} records repeat an earlier record's id and were not applied (see the record errors)"
-                    )
+                    notes.append(reasons.NOTE_REPEATS(count=job.counts.repeated))
                 if headers:
                     notes.append(repeated_headers_note(headers))
                 state = "succeeded" if complete else "failed"
@@ -235,7 +233,7 @@ class Harvester:
                     if decision.action != "none":
                         notes.append(decision.reason)
                     if enforced.superseded:
-                        notes.append(f"this listing superseded the waiting withdrawal hold(s) {', '.join(map(str, enforced.superseded))}")
+                        notes.append(reasons.NOTE_SUPERSEDED(holds=", ".join(map(str, enforced.superseded))))
                     if complete and job.counts.fetched < self.settings.withdrawal["min_listing"] and active_before:
                         state = "failed"  # an empty listing of a network that had instruments is a fault, not news
                 counting = time.perf_counter()  # the block's end counts the network's facets again

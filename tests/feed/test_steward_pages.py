@@ -376,3 +376,11 @@ def test_the_reasons_are_in_the_pages_language(app, tokens, pushed):
     for said, stored in zip(shown, english):
         assert said != stored and re.search("[\u4e00-\u9fff]", said), (said, stored)
         assert not re.search(r"\b(expected|missing|unknown|got|value)\b", said), said
+    # what the batch was, and the snapshot's withdrawal decision, in Chinese too ("instruments · upsert",
+    # "5214 of 5217 active instruments (99.9%) are absent, …")
+    assert page.xpath("//dl/dd[1]")[0].text_content().strip() == "仪器 · 新增或更新"
+    snapshot = [b for b in gd_batches(app, tokens) if b["mode"] == "snapshot"][0]["id"]
+    held = doc(client, f"/admin/networks/440000/batches/{snapshot}?lang=zh").xpath('//*[@id="withdrawal"]/dd[2]')[0].text_content()
+    assert "缺席" in held and "暂停" in held and not re.search("[a-z]{3}", held), held
+    # the tab counts repeats with the refused, and says so beside the counts that keep them apart
+    assert "拒收与重复" in page.xpath('//*[@id="lists"]')[0].text_content()

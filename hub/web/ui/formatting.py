@@ -155,7 +155,11 @@ def reason(message: str | None, lang: str) -> str:
     if lang == "en" or not message:
         return message or ""
     found = reasons.read(message)
-    return _said(found, lang) if found else message
+    if found:
+        return _said(found, lang)
+    if "; " in message:  # a run's notes, joined (hub.harvest.pipeline): each said on its own
+        return translate(lang, "list.notes_sep").join(reason(part, lang) for part in message.split("; "))
+    return message
 
 
 def _said(found, lang: str) -> str:

@@ -69,6 +69,16 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     },
     # A withdrawal hold's state; a superseded one names the listing that closed it (admin/_holds.html).
     # A pushed batch's state (docs/push.md "Batch report") and what its snapshot did about absences.
+    # What a pushed batch carries and how it is applied (docs/push.md "Pushing a batch").
+    "batch_kind": {
+        "instruments": N_("batch_kind.instruments"),
+        "service": N_("batch_kind.service"),
+    },
+    "batch_mode": {
+        "upsert": N_("batch_mode.upsert"),
+        "snapshot": N_("batch_mode.snapshot"),
+        "delete": N_("batch_mode.delete"),
+    },
     "batch_state": {
         "queued": N_("batch_state.queued"),
         "processing": N_("batch_state.processing"),
