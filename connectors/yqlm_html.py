@@ -54,6 +54,12 @@ PAGE_CAP = 16 * 1024 * 1024
 UPDATED_LABEL = "最后更新"
 
 
+#: Columns that number a listing's rows (序号 1, 2, 3 …): where a row stands, not what it says. Kept in
+#: the payload, they changed every later record's content hash whenever a row above was removed: a
+#: deletion of 2 records re-stamped 1,687 unchanged ones as updated (design rule 4).
+ORDINAL_LABELS = frozenset({"序号", "行号", "No.", "#"})
+
+
 class YqlmOptions(Schema):
     #: The site offers `download/yiqi_mulu.csv` (Tianjin, Hebei); others have none.
     csv_directory = fields.Boolean(load_default=False)
@@ -260,12 +266,12 @@ class YqlmHtmlConnector(Connector):
         return all(_same(value, row[label]) for label, value in cells.items() if label in row)
 
     def _record(self, page_no, index, cells, source_id, row, detail) -> RawRecord:
-        payload = dict(row or {})
+        payload = {label: value for label, value in (row or {}).items() if label not in ORDINAL_LABELS}
         problem = None
         if detail is not None:
             pairs, problem = detail
             payload.update(pairs)
-        payload.update({f"listing.{label}": value for label, value in cells.items()})
+        payload.update({f"listing.{label}": value for label, value in cells.items() if label not in ORDINAL_LABELS})
         if source_id is None:
             return RawRecord(
                 f"(listing page {page_no} row {index})",
