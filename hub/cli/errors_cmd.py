@@ -9,10 +9,10 @@ from __future__ import annotations
 import json
 
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from hub.cli._output import echo_table
-from hub.harvest.jobs import COUNTS, JOBS
+from hub.harvest.jobs import COUNTS, JOBS, changes_catalogue
 from hub.ops.dashboard import jsonable
 from hub.store.models import RecordErrorRow
 
@@ -22,7 +22,11 @@ ERRORS = RecordErrorRow.__table__
 def job_errors(conn, code: str, job_id: int | None, *, warnings: bool):
     """(job row or None, error rows of that job in the order they were recorded)."""
     query = select(JOBS).where(JOBS.c.network == code)
-    query = query.where(JOBS.c.id == job_id) if job_id is not None else query.order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)
+    if job_id is not None:
+        query = query.where(JOBS.c.id == job_id)
+    else:
+        # The latest that took in instruments: a later fetch of service statistics hid its warnings.
+        query = query.where(changes_catalogue()).order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc()).limit(1)
     job = conn.execute(query).first()
     if job is None:
         return None, []
@@ -35,6 +39,12 @@ def job_errors(conn, code: str, job_id: int | None, *, warnings: bool):
         .order_by(ERRORS.c.id)
     )
     return job, [dict(r._mapping) for r in rows]
+
+
+def warning_count(conn, code: str, job_id: int) -> int:
+    """How many values the job dropped from records it kept (its warnings)."""
+    where = (ERRORS.c.network == code, ERRORS.c.job_id == job_id, ERRORS.c.severity == "warning")
+    return conn.execute(select(func.count()).select_from(ERRORS).where(*where)).scalar_one()
 
 
 def counts_line(job) -> str:
@@ -52,7 +62,12 @@ def counts_line(job) -> str:
 
 @click.command("errors")
 @click.argument("code")
-@click.option("--job", "job_id", type=click.IntRange(min=1), help="This job's records (default: the network's latest job).")
+@click.option(
+    "--job",
+    "job_id",
+    type=click.IntRange(min=1),
+    help="This job's records (default: the network's latest harvest or push of instruments; a service-statistics job by its id).",
+)
 @click.option("--warnings", is_flag=True, help="Also values that were dropped while the record was kept.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document: the job and its rejected records with their raw excerpts.")
 def errors(code, job_id, warnings, as_json):
@@ -64,6 +79,7 @@ def errors(code, job_id, warnings, as_json):
     Registry.load().get(code)
     with open_store().read() as conn:
         job, rows = job_errors(conn, code, job_id, warnings=warnings)
+        dropped = 0 if warnings or job is None else warning_count(conn, code, job.id)
     if job is None and job_id is not None:
         raise click.UsageError(f"job {job_id} is not a job of network {code} (see `hub stats` or the admin pages for its jobs)")
     if as_json:
@@ -76,6 +92,8 @@ def errors(code, job_id, warnings, as_json):
     what = "rejected records and dropped values" if warnings else "rejected records"
     click.echo(f"network {code}, job {job.id} ({job.kind}, {job.state}, started {jsonable(job.started_at)}): {len(rows)} {what}")
     click.echo(counts_line(job))
+    if dropped:
+        click.echo(f"and {dropped:,} values dropped from records that were kept: --warnings lists them")
     if rows:
         columns = ["source id", "field", "reason"] + (["severity"] if warnings else [])
         echo_table(columns, [[r["source_id"] or "", r["field"] or "", r["message"]] + ([r["severity"]] if warnings else []) for r in rows])

@@ -135,6 +135,18 @@ def test_hub_errors_lists_a_jobs_rejected_records(rejected):
     assert unknown.returncode == exit_codes.USAGE.code and "no such network" in one_line(unknown)
 
 
+def test_hub_errors_shows_the_latest_harvest_not_a_later_service_fetch(rejected):
+    """A fetch of service statistics after the harvest hid its rejections and warnings: `hub errors`
+    printed the service job's "0 rejected records" (a national centre's probe)."""
+    from hub.harvest.jobs import finish_job, start_job
+
+    store, job = rejected
+    service = start_job(store, "370000", "service", year=2012)
+    finish_job(store, service, "succeeded", listing_complete=True)
+    done = hub("errors", "370000", database_url=store.url)
+    assert f"job {job.id} (full" in done.stdout and "2 rejected records" in done.stdout, done.stdout
+
+
 def test_revoking_an_unknown_token_is_a_usage_error(sqlite_store):
     done = hub("token", "revoke", "99999", database_url=sqlite_store.url)
     assert done.returncode == exit_codes.USAGE.code, done.stderr

@@ -94,6 +94,10 @@ def _rec(**kw):
         pytest.param(dict(owner_name="山东大学化学与化工学院", commissioned="2011"), True, id="faculty, year"),
         pytest.param(dict(commissioned="2011-09-02"), False, id="twin bought the same year"),
         pytest.param(dict(original_value=3_000_000), False, id="another value"),
+        # a national centre's probe found 1997 with 2010 and 2003 with 2011 joined, one of each
+        # pair hidden from the national figures
+        pytest.param(dict(original_value=2_040_000, commissioned="1998-02-26"), False, id="years apart"),
+        pytest.param(dict(commissioned="2012-01-10"), True, id="a year apart, the same unit"),
     ],
 )
 def test_score_table(other, same):

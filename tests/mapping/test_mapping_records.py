@@ -377,3 +377,26 @@ def test_bad_service_rows(payload, field):
     with pytest.raises(RecordError) as exc:
         mapping("370000").map_service(ServiceRow("SD1", 2012, payload))
     assert exc.value.field == field
+
+
+@pytest.mark.parametrize(
+    "province, city, county, code",
+    [
+        pytest.param("北京市", "北京市", "延庆县", "110229", id="a municipality"),
+        pytest.param("河北省", "保定市", "莲池区", "130606", id="a province"),
+    ],
+)
+def test_the_academy_registers_location_names_its_county(province, city, county, code):
+    """Its three columns were joined county first ('延庆县北京市'), which names no division: 380 of the
+    register's 400 instruments lost their region, each with a warning (a national centre's probe)."""
+    payload = {
+        "仪器编号": "A1",
+        "仪器名称": "电镜",
+        "原值(万元)": "120",
+        "所属单位": "中国科学院某所",
+        "所在省份": province,
+        "所在城市": city,
+        "所在区县": county,
+    }
+    mapped = mapping("ACAS01").map_record(RawRecord("A1", payload))
+    assert mapped.record["region"]["county"] == code and not [f for f, _ in mapped.warnings if f.startswith("所在")]
