@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hub.cli._output import echo_table
 from hub.config import Registry
-from hub.harvest.jobs import JOBS
+from hub.harvest.jobs import JOBS, changes_catalogue
 from hub.harvest.prepare import prepare_store as init_store
 from hub.store.db import open_store
 from hub.store.models import Instrument
@@ -29,7 +29,8 @@ def network_stats(store) -> list[dict]:
         totals = {
             r.network: r
             for r in conn.execute(
-                select(t.c.network, func.count().label("n"), func.coalesce(func.sum(t.c.original_value), 0).label("value"))
+                # no stated value: the total is unknown (null), not 0 yuan, as on /networks and in the API
+                select(t.c.network, func.count().label("n"), func.sum(t.c.original_value).label("value"))
                 .where(t.c.withdrawn_at.is_(None))
                 .group_by(t.c.network)
             )
@@ -37,7 +38,7 @@ def network_stats(store) -> list[dict]:
         last = {}
         for r in conn.execute(
             select(JOBS.c.network, JOBS.c.kind, JOBS.c.state, JOBS.c.finished_at, JOBS.c.started_at)
-            .where(JOBS.c.kind.in_(("full", "incremental")))
+            .where(changes_catalogue())  # harvests and pushes of instruments, as /networks and the API
             .order_by(JOBS.c.started_at)
         ):
             last[r.network] = r
@@ -51,7 +52,7 @@ def network_stats(store) -> list[dict]:
                 name=network.name,
                 family=network.family,
                 instruments=t_.n if t_ else 0,
-                total_value_yuan=str(t_.value if t_ else 0),
+                total_value_yuan=str(t_.value) if t_ and t_.value is not None else None,
                 last_harvest=(job.finished_at or job.started_at).isoformat(timespec="seconds") if job else None,
                 last_state=job.state if job else None,
             )
@@ -75,7 +76,7 @@ def stats(as_json):
                 r["name"],
                 r["family"],
                 f"{r['instruments']:,}",
-                f"{float(r['total_value_yuan']) / 1e8:,.3f}",
+                f"{float(r['total_value_yuan']) / 1e8:,.3f}" if r["total_value_yuan"] is not None else "unknown",
                 r["last_harvest"] or "never",
                 r["last_state"] or "",
             ]

@@ -398,3 +398,16 @@ def test_records_of_a_json_array_on_one_line_are_told_apart(push):
     assert len(reasons) == 2, report["rejected"]
     assert "element 2" in reasons[0], reasons
     assert "element 1" in reasons[1] and "element 3" in reasons[1], reasons
+
+
+def test_hub_stats_counts_a_push_as_the_networks_last_harvest(push, store):
+    """`hub stats` said a pushing network was never harvested while /networks and the API showed its
+    push (a national centre's probe): they read different jobs."""
+    from hub.cli.store_cmd import network_stats
+
+    push("440000", samples.guangdong_csv(3))
+    row = next(r for r in network_stats(store) if r["network"] == "440000")
+    assert row["instruments"] == 3 and row["last_harvest"] and row["last_state"] == "succeeded", row
+    never = next(r for r in network_stats(store) if r["network"] == "110000")
+    # nothing listed, so no value stated: unknown, not 0 yuan
+    assert never["last_harvest"] is None and never["total_value_yuan"] is None, never
