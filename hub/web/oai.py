@@ -41,6 +41,7 @@ from hub.auth.web import public
 from hub.dedup.tables import CLUSTERS
 from hub.oaipmh import FORMATS, GRANULARITY_SECONDS, OAI_NS, VERBS, XSI_NS
 from hub.store.models import Instrument, Network, OwnerUnit, RawRecordRow
+from hub.search.facets import NOT_SUBDIVIDED
 from hub.web import store
 from hub.web.oai_formats import WRITERS, category_names, element
 from hub.web.public_url import external
@@ -236,6 +237,17 @@ def _list_metadata_formats(conn, root, args, verb):
         element(fmt, _q("metadataNamespace"), namespace)
 
 
+def _category_set_name(prefix: str, names: dict[str, str]) -> str:
+    """A category set's name: a 大类's own; a 中类's after its 大类's, so that the ten 中类 named 其他
+    say whose they are, and `0100` (records classified at the 大类 only) is 未细分, never the 大类's
+    name again (as the search's facets label it, `hub.search.facets.NOT_SUBDIVIDED`)."""
+    parent = names.get(prefix[:2].ljust(6, "0"), prefix[:2])
+    if len(prefix) == 2:
+        return parent
+    own = NOT_SUBDIVIDED[0] if prefix.endswith("00") else names.get(prefix.ljust(6, "0"), prefix)
+    return f"{parent} · {own}"
+
+
 def _list_sets(conn, root, args, verb):
     if "resumptionToken" in args:
         raise OaiError("badResumptionToken", "ListSets is answered in one response; there is no token to resume")
@@ -249,7 +261,7 @@ def _list_sets(conn, root, args, verb):
     node = element(root, _q("ListSets"))
     entries = [("network", "省级共享网络 Provincial networks"), ("category", "仪器分类 Instrument categories")]
     entries += [(f"network:{c}", n) for c, n in sorted(networks.items())]
-    entries += [(f"category:{p}", names.get(p.ljust(6, "0"), p)) for p in sorted(prefixes)]
+    entries += [(f"category:{p}", _category_set_name(p, names)) for p in sorted(prefixes)]
     for spec, name in entries:
         s = element(node, _q("set"))
         element(s, _q("setSpec"), spec)

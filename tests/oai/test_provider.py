@@ -128,8 +128,10 @@ def test_identify_and_formats(catalogue, server):
 
 def test_sets_by_network_and_category(catalogue, server):
     sickle = Sickle(server + "/oai")
-    specs = {s.setSpec for s in sickle.ListSets()}
-    assert {"network:370000", "network:420000", "network:130000", "category:01", "category:0105", "category:02"} <= specs
+    names = {s.setSpec: s.setName for s in sickle.ListSets()}
+    assert {"network:370000", "network:420000", "network:130000", "category:01", "category:0105", "category:02"} <= names.keys()
+    # a 中类 says whose it is (ten are named 其他), a 大类 alone its own name
+    assert (names["category:01"], names["category:0105"]) == ("分析仪器", "分析仪器 · 色谱仪器")
     in_network = list(sickle.ListIdentifiers(metadataPrefix="nrii", set="network:420000", ignore_deleted=False))
     assert len(in_network) == 230 // 3 + (1 if 230 % 3 > 1 else 0)
     in_category = list(sickle.ListIdentifiers(metadataPrefix="nrii", set="category:0105", ignore_deleted=False))
@@ -446,3 +448,19 @@ def test_a_base_url_with_a_trailing_slash_is_answered_and_named_without_it(catal
     identify = Sickle(server + "/oai/").Identify()
     assert identify.baseURL == server + "/oai"
     assert identify.xml.getparent().find("{http://www.openarchives.org/OAI/2.0/}request").text == server + "/oai"
+
+
+@pytest.mark.parametrize(
+    "prefix, name",
+    [
+        pytest.param("0113", "分析仪器 · 其他", id="one of the ten 其他"),
+        pytest.param("0100", "分析仪器 · 未细分", id="classified at the 大类 only"),
+        pytest.param("10", "核仪器", id="a 大类"),
+    ],
+)
+def test_a_category_sets_name_says_whose_it_is(prefix, name):
+    """category:0100 was named 分析仪器 like its 大类, and several sets just 其他 (a national centre's probe)."""
+    from hub.web.oai import _category_set_name
+    from hub.web.oai_formats import category_names
+
+    assert _category_set_name(prefix, category_names()) == name
