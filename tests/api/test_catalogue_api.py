@@ -49,6 +49,13 @@ def test_facet_click_gives_the_count_the_facet_showed(client):
             assert clicked["total"] == value["count"], (facet, value)
 
 
+def test_the_network_facet_names_networks_in_english_as_the_stats_do(client):
+    """Its `label_en` was the Chinese name, where /api/v1/stats says 'Hubei instrument-sharing network'."""
+    facet = {v["value"]: v for v in client.get("/api/v1/instruments", query_string={"q": "色谱"}).json["facets"]["network"]}
+    stats = {g["value"]: g for g in client.get("/api/v1/stats").json["by_network"]}
+    assert facet and all(v["label_en"] == stats[code]["label_en"] and v["label_en"].isascii() for code, v in facet.items())
+
+
 def test_detail_has_provenance(client):
     r = client.get("/api/v1/instruments/370000:SEM01")
     assert r.status_code == 200

@@ -15,6 +15,7 @@ from hub.web import store
 from hub.web.api import Blueprint, answers
 from hub.web.api.schemas import InstrumentOut, SearchOut
 from hub.web.errors import Problem
+from hub.web.ui import places
 
 blp = Blueprint("instruments", __name__, url_prefix="/api/v1/instruments", description="The national catalogue of instruments")
 
@@ -58,6 +59,15 @@ def _answered(response, tag: str):
     return response
 
 
+def _facets_in_english(facets: dict) -> dict:
+    """The network facet's `label_en` as `/api/v1/stats` and the English pages name a network (the
+    search, below the web layer, has only the networks' Chinese names, and gave them as English too)."""
+    if not facets.get("network"):
+        return facets
+    named = [{**v, "label_en": places.network_label_en(v["value"], v["label"])} if not v.get("unknown") else v for v in facets["network"]]
+    return {**facets, "network": named}
+
+
 def _search_answer(conn, params: SearchParams) -> tuple[bytes, bool]:
     """The answer's bytes, and whether it read every network (hub.web.api.answers)."""
     result = search(conn, params)
@@ -70,7 +80,7 @@ def _search_answer(conn, params: SearchParams) -> tuple[bytes, bool]:
             "page": result.page,
             "page_size": result.page_size,
             "items": [with_labels(item, networks) for item in result.items],
-            "facets": result.facets,
+            "facets": _facets_in_english(result.facets),
             "q": result.q,
             "corrected_from": result.corrected_from,
             "all_sources": result.all_sources,
