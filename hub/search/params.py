@@ -140,7 +140,11 @@ class SearchParamsSchema(Schema):
         metadata={"description": VALUE_DESCRIPTION, "minimum": 0, "maximum": 10**13},
     )
     sort = fields.String(load_default="relevance", validate=validate.OneOf(SORTS))
-    page = WholeNumber(load_default=1, validate=validate.Range(min=1, max=MAX_WINDOW))
+    page = WholeNumber(
+        load_default=1,
+        # Not "less than or equal to 10000": the bound is on page × page_size (checked below).
+        validate=validate.Range(min=1, max=MAX_WINDOW, error=f"must be 1 or more; pages reach the first {MAX_WINDOW:,} results at most"),
+    )
     page_size = WholeNumber(load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE))
 
     @validates_schema
