@@ -262,3 +262,26 @@ def test_the_language_link_never_leaves_the_hub(client, path):
     target = urlsplit(urljoin(f"http://localhost{path}", href.replace("\\", "/")))
     assert target.netloc == "localhost", href
     assert "lang=en" in target.query
+
+
+@pytest.mark.parametrize(
+    "q, found",
+    [
+        pytest.param("UI0021", "/instruments/370000:UI0021", id="the network's own number"),
+        pytest.param("370000:UI0021", "/instruments/370000:UI0021", id="the hub's id"),
+        pytest.param("UI0900", "/instruments/420000:UI0900", id="a withdrawn one, said so"),
+    ],
+)
+def test_an_instruments_number_typed_into_the_search_leads_to_it(client, q, found):
+    """A steward or a visitor copying a number (原网络编号) from a portal or a report found nothing:
+    ids are not indexed (a province steward's probe)."""
+    from lxml import html as lhtml
+
+    page = lhtml.fromstring(client.get("/", query_string={"q": q}).get_data(as_text=True))
+    (item,) = page.xpath('//ul[@id="named-by-id"]/li')
+    assert item.xpath(".//a/@href") == [found]
+    assert ("已撤下" in item.text_content()) is (q == "UI0900")
+
+
+def test_a_search_of_several_words_looks_up_no_id(client):
+    assert 'id="named-by-id"' not in client.get("/", query_string={"q": "UI0021 电镜"}).get_data(as_text=True)

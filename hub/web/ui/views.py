@@ -30,6 +30,7 @@ from hub.search import load_params, search
 from hub.search.cache import cached
 from hub.search.facets import city_names
 from hub.search.labels import category_label, network_names
+from hub.web.ui import by_id
 from hub.store.models import Instrument
 from hub.web import ui
 from hub.web.ui import amounts, bp, charts, facets, formatting, i18n, places, queries, vocabulary
@@ -164,6 +165,8 @@ def search_page():
     with _store().read() as conn:
         result = search(conn, params)
         broader = _broader(conn, params, current) if not result.total and params.q else []
+        networks = network_names(conn)
+        named = by_id.instruments_named(conn, params.q, networks)
     groups = facets.facet_groups(result.facets, current, g.lang)
     pager = facets.page_links(current, result.page, result.page_size, result.total)
     export_query = facets.query_string({k: v for k, v in _search_args(current).items() if k not in ("page", "page_size")})
@@ -177,6 +180,7 @@ def search_page():
         # results but shows none: the page says so and links to the last one.
         beyond=result.page if result.total and result.page > pager["pages"] else None,
         broader=broader,
+        named=[(row, _network_name(networks, row.network)) for row in named],
         sorts=facets.SORTS,
         active=_active_filters(current, groups),
         exports=[(fmt, _export_href(fmt, export_query)) for fmt in EXPORT_FORMATS],
