@@ -221,6 +221,8 @@ def _json_elements(text: str) -> Iterator[tuple[object, int]]:
         if text[pos] == "]" and (first or not expect_value):
             pos += 1
             break
+        if text[pos] == "]":  # after a comma: the record it promised never came
+            raise _trailing_comma(text, pos)
         if not expect_value:
             if text[pos] != ",":
                 line, col = _line_col(text, pos)
@@ -231,6 +233,8 @@ def _json_elements(text: str) -> Iterator[tuple[object, int]]:
         try:
             value, end = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as exc:
+            if exc.pos < n and text[exc.pos] in "]}" and text[: exc.pos].rstrip().endswith(","):
+                raise _trailing_comma(text, exc.pos) from None
             raise BodyError("json", exc.msg, exc.lineno, exc.colno) from None
         except _NotJson as exc:
             line, col = _line_col(text, _constant_at(text, pos))
@@ -245,6 +249,15 @@ def _json_elements(text: str) -> Iterator[tuple[object, int]]:
     if pos < n:
         line, col = _line_col(text, pos)
         raise BodyError("json", "unexpected data after the array", line, col)
+
+
+def _trailing_comma(text: str, closing: int) -> "BodyError":
+    """The error for a comma right before `]` or `}` (as many serialisers and hand edits leave one),
+    at the comma: Python's reader says "Expecting value" at the next line, which names neither."""
+    comma = len(text[:closing].rstrip()) - 1
+    line, col = _line_col(text, comma)
+    said = f"a comma before the closing '{text[closing]}' (a trailing comma, which JSON does not allow): remove it"
+    return BodyError("json", said, line, col)
 
 
 _CONSTANT = re.compile(r"-?(?:NaN|Infinity)")

@@ -117,3 +117,19 @@ def test_billion_laughs_is_refused_before_parsing_and_fast():
     # Expanding it would never finish; refusing it takes microseconds. The bound only has to tell the
     # two apart, with room for a loaded machine's stalls.
     assert time.perf_counter() - started < 5
+
+
+@pytest.mark.parametrize(
+    "body, line, column, closing",
+    [
+        pytest.param(b'[\n {"innerId": "A"},\n {"innerId": "B"},\n]\n', 3, 18, "]", id="after the last record"),
+        pytest.param(b'[\n {"innerId": "A",\n  "name": "x",\n }\n]', 3, 14, "}", id="after a record's last field"),
+    ],
+)
+def test_a_trailing_comma_is_named_where_it_is(body, line, column, closing):
+    """It was "Expecting value" at the line after it (a steward's probe), which says neither what is
+    wrong nor where."""
+    with pytest.raises(parse.BodyError) as info:
+        parse.scan(body, "json")
+    assert (info.value.line, info.value.column) == (line, column)
+    assert "trailing comma" in info.value.message and f"'{closing}'" in info.value.message
