@@ -34,9 +34,9 @@ def check(target: str):
 @check("original_value")
 def original_value_in_range(value: Decimal) -> str | None:
     if value < MIN_ORIGINAL_VALUE:
-        return reasons.VALUE_TOO_LOW(value=value, limit=f"{MIN_ORIGINAL_VALUE:,}")
+        return reasons.VALUE_TOO_LOW(value=f"{value:,}", limit=f"{MIN_ORIGINAL_VALUE:,}")
     if value > MAX_ORIGINAL_VALUE:
-        return reasons.VALUE_TOO_HIGH(value=value, limit=f"{MAX_ORIGINAL_VALUE:,}")
+        return reasons.VALUE_TOO_HIGH(value=f"{value:,}", limit=f"{MAX_ORIGINAL_VALUE:,}")
     return None
 
 
