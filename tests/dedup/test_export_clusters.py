@@ -33,3 +33,21 @@ def test_the_export_gives_one_record_per_instrument_unless_asked_for_every_sourc
     every = exported("--all-sources")
     assert {r["id"] for r in every} == {*listed, other}
     assert {r["cluster_id"] for r in every if r["id"] in listed} == {min(listed)}
+
+
+def test_the_export_says_how_many_records_one_per_instrument_left_out(sqlite_store, monkeypatch):
+    """A province exporting its own network got 2,521 of its 2,600 records, "exported 2521 instruments"
+    and no word of the 79 another network's record represents (a national centre's probe)."""
+    store = sqlite_store
+    listed = make_instruments(store, [dict(network=n, owner=OWNER) for n in ("370000", "420000")])
+    resolve_pending(store)
+    monkeypatch.setenv("HUB_DATABASE_URL", store.url)
+
+    def said(*args):
+        return CliRunner().invoke(cli, ["export", "--format", "jsonl", *args], catch_exceptions=False).stderr
+
+    by_network = {iid.split(":")[0]: said("--network", iid.split(":")[0]) for iid in listed}
+    # the network whose record is not its cluster's representative is told, the other is not
+    assert sorted("left out 1 records" in text for text in by_network.values()) == [False, True], by_network
+    assert all("--all-sources" in text for text in by_network.values() if "left out" in text)
+    assert not any("left out" in said("--network", code, "--all-sources") for code in by_network)
