@@ -384,3 +384,16 @@ def test_the_reasons_are_in_the_pages_language(app, tokens, pushed):
     assert "缺席" in held and "暂停" in held and not re.search("[a-z]{3}", held), held
     # the tab counts repeats with the refused, and says so beside the counts that keep them apart
     assert "拒收与重复" in page.xpath('//*[@id="lists"]')[0].text_content()
+
+
+def test_a_resent_batch_says_its_unchanged_records_were_not_checked_again(app, tokens, push):
+    """The same rows sent again showed "warnings 0" though their bad category code stood in the
+    catalogue: unchanged records are recognised by their hash and not mapped again (a steward's probe)."""
+    body = samples.guangdong_csv(5, bad=1)
+    push("440000", body)
+    again = push("440000", body).get_json()
+    assert again["counts"]["unchanged"] == 4 and again["counts"]["warnings"] == 0
+    client, _ = sign_in(app, tokens["gd"])
+    page = doc(client, f"/admin/networks/440000/batches/{again['id']}?lang=zh")
+    (note,) = page.xpath('//*[@id="unchanged-note"]')
+    assert "4" in note.text_content() and "警告仍然有效" in note.text_content()
