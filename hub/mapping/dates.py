@@ -51,7 +51,7 @@ _EPOCH = _datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 def _from_epoch_ms(ms, value) -> _datetime:
     try:
-        ms = int(_decimal(ms, reasons.WHAT_EPOCH()))
+        ms = int(_decimal(ms, reasons.WHAT_EPOCH))
         when = _EPOCH + timedelta(milliseconds=ms)
     except (OverflowError, ValueError):
         raise TransformError(reasons.EPOCH_OUT_OF_RANGE(value=_short(value))) from None
@@ -129,7 +129,7 @@ def date(value):
         when = _from_epoch_ms(value, value)
         _check_year(when.year, value)
         return when.date().isoformat()
-    text = _scalar_text(value, reasons.WHAT_DATE())
+    text = _scalar_text(value, reasons.WHAT_DATE)
     for pattern, precision in ((_DAY, 3), (_COMPACT, 3), (_MONTH, 2), (_YEAR, 1)):
         m = pattern.match(text)
         if m:
@@ -172,7 +172,7 @@ def datetime(value):
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         when = _from_epoch_ms(value, value)
     else:
-        text = _scalar_text(value, reasons.WHAT_DATETIME())
+        text = _scalar_text(value, reasons.WHAT_DATETIME)
         serial = _EXCEL_SERIAL.match(text)
         if _EPOCH_MS.match(text):
             when = _from_epoch_ms(int(text), value)

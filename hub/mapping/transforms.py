@@ -48,7 +48,7 @@ def trim(value, keep_newlines=False, max_length=None):
     """Text with outer whitespace removed (also full-width spaces), inner runs of whitespace collapsed
     to one space, control and zero-width characters dropped; empty → None. Numbers become their text
     (a JSON id 1042 → "1042")."""
-    text = _text(value, reasons.WHAT_TEXT())
+    text = _text(value, reasons.WHAT_TEXT)
     if _INVISIBLE.search(text):  # rare: only then pay for the substitution
         text = _INVISIBLE.sub("", text)
     if keep_newlines:
@@ -65,7 +65,7 @@ def trim(value, keep_newlines=False, max_length=None):
 @transform("upper")
 def upper(value):
     """Text in upper case (codes sent in lower case)."""
-    return _text(value, reasons.WHAT_TEXT()).upper()
+    return _text(value, reasons.WHAT_TEXT).upper()
 
 
 @transform("join", sep=Option(str, default="；", help="separator"))
@@ -134,7 +134,7 @@ def money(value, bare_unit="yuan"):
     `约70万元`, `1.2e5`, full-width digits, numeric strings and JSON numbers; a number without unit is in
     `bare_unit` (`yuan` or `wanyuan`). Negative, non-finite or absurdly large amounts are errors."""
     if isinstance(value, str):
-        raw = _scalar_text(value, reasons.WHAT_MONEY())
+        raw = _scalar_text(value, reasons.WHAT_MONEY)
         text = raw.replace(",", "").replace(" ", "")
         m = _MONEY.match(text)
         if not m:
@@ -153,7 +153,7 @@ def money(value, bare_unit="yuan"):
         else:
             factor = _BARE[bare_unit]
     else:
-        number, factor = _decimal(value, reasons.WHAT_MONEY()), _BARE[bare_unit]
+        number, factor = _decimal(value, reasons.WHAT_MONEY), _BARE[bare_unit]
     if number < 0:
         raise TransformError(reasons.AMOUNT_NEGATIVE(value=_short(value)))
     yuan = abs(number) * factor  # abs: "-0" is 0.00 yuan, not -0.00
@@ -167,14 +167,14 @@ def _number(value, what):
         value = _scalar_text(value, what).replace(",", "")
     number = _decimal(value, what)
     if number < 0:
-        raise TransformError(reasons.NEGATIVE(what=what, value=_short(value)))
+        raise TransformError(reasons.NEGATIVE(what=what(), value=_short(value)))
     return number
 
 
 @transform("number")
 def number(value):
     """A non-negative number (hours) → float; numeric strings with commas are read."""
-    n = _number(value, reasons.WHAT_NUMBER())
+    n = _number(value, reasons.WHAT_NUMBER)
     if n > 10**9:
         raise TransformError(reasons.NUMBER_TOO_LARGE(value=_short(value)))
     return float(n)
@@ -184,7 +184,7 @@ def number(value):
 def decimal_amount(value):
     """A non-negative amount in whatever currency the column states → Decimal to 2 places, unconverted
     (`12,500` → 12500.00). For `value_foreign.amount`; yuan amounts go through `money`."""
-    n = _number(value, reasons.WHAT_AMOUNT())
+    n = _number(value, reasons.WHAT_AMOUNT)
     if n > 10**13:
         raise TransformError(reasons.AMOUNT_TOO_LARGE(value=_short(value)))
     return n.quantize(Decimal("0.01"))
@@ -193,7 +193,7 @@ def decimal_amount(value):
 @transform("integer")
 def integer(value):
     """A non-negative whole number (counts of services or samples) → int; `96.0` is 96, `96.5` an error."""
-    n = _number(value, reasons.WHAT_WHOLE())
+    n = _number(value, reasons.WHAT_WHOLE)
     if n != n.to_integral_value():
         raise TransformError(reasons.NOT_WHOLE(value=_short(value)))
     if n > 10**12:
@@ -243,7 +243,7 @@ def country(value):
     """Country of origin → ISO 3166-1 alpha-2: Chinese names (pycountry's zh_CN names plus the aliases in
     `mappings/codes/countries.yaml`: 中国台湾 → TW, 美国 → US …), alpha-2 or alpha-3 codes in any case.
     `进口` (imported, origin unknown) and similar → None. Anything else is an error."""
-    text = _scalar_text(value, reasons.WHAT_COUNTRY())
+    text = _scalar_text(value, reasons.WHAT_COUNTRY)
     aliases = codes.tables().country_aliases
     if text in aliases:
         return aliases[text]
@@ -281,7 +281,7 @@ def category(value):
     4-digit 中类 code (padded with 00); a 小类 code (reduced to its 中类, the finest level the table
     knows); a 中类 or 大类 name (`海洋遥感/遥测仪器` is one name); or `大类 / 中类` (`分析仪器 / 质谱仪器`).
     Unknown or ambiguous → error."""
-    text = _scalar_text(value, reasons.WHAT_CATEGORY())
+    text = _scalar_text(value, reasons.WHAT_CATEGORY)
     table = codes.tables().categories
     if text.isdigit():
         code = text.ljust(6, "0") if len(text) in (2, 4) else text
@@ -331,8 +331,8 @@ def region(value, default_province=None):
     county (`河北省保定市莲池区`; a list of parts is joined first). 2013 divisions win where names
     changed; municipalities get themselves as city; county-level cities under a province have no city."""
     if isinstance(value, list):
-        value = "".join(_text(v, "text") for v in value if v is not None)
-    text = _text(value, reasons.WHAT_REGION())
+        value = "".join(_text(v, reasons.WHAT_TEXT) for v in value if v is not None)
+    text = _text(value, reasons.WHAT_REGION)
     if len(text) > 200:
         raise TransformError(reasons.REGION_TOO_LONG(length=len(text), value=_short(text)))
     return dict(_region(unicodedata.normalize("NFKC", text).strip(), default_province))
@@ -356,7 +356,7 @@ def _region(text: str, default_province):
 def credit_code(value):
     """Unified social credit code (GB 32100) → the 18 characters, upper case, check character verified.
     An invalid code is dropped with a warning; it never rejects the instrument."""
-    text = _scalar_text(value, reasons.WHAT_CREDIT_CODE()).upper().replace(" ", "").replace("-", "")
+    text = _scalar_text(value, reasons.WHAT_CREDIT_CODE).upper().replace(" ", "").replace("-", "")
     try:
         return uscc.validate(text)
     except StdnumError as exc:
@@ -376,7 +376,7 @@ def fee(value):
     amount in yuan."""
     if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
         amount = money(value)
-        return {"text": _text(value, reasons.WHAT_FEE()), "amount": amount, "unit": None}
+        return {"text": _text(value, reasons.WHAT_FEE), "amount": amount, "unit": None}
     text = trim(value)
     if text is None:
         return None

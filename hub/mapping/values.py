@@ -19,32 +19,32 @@ def short(value) -> str:
     return text if len(text) <= 60 else text[:57] + "…"
 
 
-def text_of(value, what: str) -> str:
+def text_of(value, what: reasons.Reason) -> str:
     """A scalar as text, or an error for lists, dicts and booleans."""
     if isinstance(value, str):
         return value
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
-        raise TransformError(reasons.WRONG_TYPE(what=what, type=type(value).__name__, value=short(value)))
+        raise TransformError(reasons.WRONG_TYPE(what=what(), type=type(value).__name__, value=short(value)))
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
 
 
-def scalar_text(value, what: str) -> str:
+def scalar_text(value, what: reasons.Reason) -> str:
     """Normalised short text for parsing: full-width digits and punctuation folded (NFKC)."""
     text = text_of(value, what)
     if len(text) > MAX_SCALAR_TEXT:
-        raise TransformError(reasons.TOO_MUCH_TEXT(what=what, length=len(text), value=short(text)))
+        raise TransformError(reasons.TOO_MUCH_TEXT(what=what(), length=len(text), value=short(text)))
     return unicodedata.normalize("NFKC", text).strip()
 
 
-def decimal_of(value, what: str) -> Decimal:
+def decimal_of(value, what: reasons.Reason) -> Decimal:
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
-        raise TransformError(reasons.WRONG_TYPE(what=what, type=type(value).__name__, value=short(value)))
+        raise TransformError(reasons.WRONG_TYPE(what=what(), type=type(value).__name__, value=short(value)))
     try:
         number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
     except InvalidOperation:
-        raise TransformError(reasons.NOT_READ(what=what, value=short(value))) from None
+        raise TransformError(reasons.NOT_READ(what=what(), value=short(value))) from None
     if not number.is_finite():
         raise TransformError(reasons.NOT_FINITE(value=short(value)))
     return number
