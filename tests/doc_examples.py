@@ -79,7 +79,7 @@ YQLM_DOC_PAYLOAD = {
     "共享方式": "对外开放",
     "计量认证": "已通过",
     "最后更新": "2013-08-30",
-    "listing.序号": "1",
+    # the listing's 序号 is not kept: a row number, not the instrument's (connectors.yqlm_html.ORDINAL_LABELS)
     "listing.仪器名称": "气相色谱质谱联用仪",
     "listing.规格型号": "7890A-5975C",
     "listing.所属单位": "河北大学",

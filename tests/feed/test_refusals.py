@@ -46,7 +46,7 @@ def test_an_oversized_body_without_content_length_gets_413(app, client, tokens, 
 @pytest.mark.parametrize(
     "fmt, body, line, column",
     [
-        pytest.param("json", b'[{"innerId": "A", "cname": "x"},\n {"innerId": "B", "cname": "y",}]', 2, 32, id="JSON trailing comma"),
+        pytest.param("json", b'[{"innerId": "A", "cname": "x"},\n {"innerId": "B", "cname": "y",}]', 2, 31, id="JSON trailing comma"),
         pytest.param("json", b'[{"innerId": "A"}\n{"innerId": "B"}]', 2, 1, id="JSON missing comma"),
         pytest.param("json", b'[{"innerId": "A"},\n', 2, 1, id="JSON truncated"),
         # Python's reader takes NaN and Infinity; a record named "nan" was created from one.
