@@ -397,3 +397,16 @@ def test_a_resent_batch_says_its_unchanged_records_were_not_checked_again(app, t
     page = doc(client, f"/admin/networks/440000/batches/{again['id']}?lang=zh")
     (note,) = page.xpath('//*[@id="unchanged-note"]')
     assert "4" in note.text_content() and "警告仍然有效" in note.text_content()
+
+
+def test_a_pushed_batch_of_service_statistics_is_named_as_such_wherever_runs_are_listed(app, tokens, push):
+    """The runs tables showed a job's kind as its code ("push", "full"); a push of service statistics
+    read as a push of instruments."""
+    push("440000", samples.guangdong_csv(2))
+    ids = [samples.gd_id(i) for i in range(2)]
+    push("440000", samples.guangdong_service_csv(ids, 2012), mode=None, kind="service", year=2012)
+    admin, _ = sign_in(app, tokens["admin"])
+    for path in ("/admin/networks/440000?lang=zh", "/networks/440000?lang=zh"):
+        page = doc(admin, path)
+        cells = [" ".join(td.text_content().split()) for td in page.xpath("//table//tbody/tr/td[2]")]
+        assert any("推送的服务统计" in c for c in cells) and any(c.startswith("推送") and "服务统计" not in c for c in cells), (path, cells)

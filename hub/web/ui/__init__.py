@@ -89,6 +89,14 @@ def _vocab(value, kind):
     return formatting.vocabulary(kind, value, _lang())
 
 
+@bp.app_template_filter("job_kind")
+def _job_kind(job):
+    """A job's kind (a job row or its dict), a pushed batch of service statistics (a push with a
+    year) named as such rather than as a push of instruments."""
+    kind, year = (job["kind"], job.get("year")) if isinstance(job, dict) else (job.kind, job.year)
+    return formatting.vocabulary("job_kind", "push_service" if kind == "push" and year else kind, _lang())
+
+
 @bp.app_template_filter("reason")
 def _reason(message):
     return formatting.reason(message, _lang())
