@@ -67,3 +67,10 @@ def test_a_transforms_reason_in_chinese(call, chinese):
 def test_a_message_no_reason_says_is_shown_as_stored():
     assert said("the province's server said 'no'", "zh") == "the province's server said 'no'"
     assert said(None, "zh") == ""
+
+
+def test_a_common_fields_name_is_said_as_the_instrument_page_labels_it():
+    """ "缺少必填值（统一字段 owner.name）" showed the hub's internal name to a province's steward."""
+    assert said("missing required value (common field owner.name)", "zh") == "缺少必填值（统一字段 所属单位）"
+    # the province's own column names stay as the province wrote them
+    assert "仪器编号" in said("the record id (仪器编号) is missing; the record cannot be stored or reported by id", "zh")

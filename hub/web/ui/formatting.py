@@ -164,4 +164,14 @@ def reason(message: str | None, lang: str) -> str:
 
 def _said(found, lang: str) -> str:
     said, values = found
-    return translate(lang, said.code, **{name: _said(v, lang) if isinstance(v, tuple) else v for name, v in values.items()})
+    return translate(lang, said.code, **{name: _value(name, v, lang) for name, v in values.items()})
+
+
+def _value(name: str, value, lang: str) -> str:
+    """A value a reason was said with, in the reader's language where it has words of its own: a
+    reason inside it, or a common-schema field's name (`owner.name` → 所属单位)."""
+    if isinstance(value, tuple):
+        return _said(value, lang)
+    if name == "field" and (msgid := vocabularies.label("common_field", value)):
+        return translate(lang, msgid)
+    return value
