@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from hub.feed.models import BATCHES
-from hub.harvest.jobs import COUNTS, JOBS, as_utc, now
+from hub.harvest.jobs import COUNTS, JOBS, as_utc, changes_catalogue, now
 from hub.harvest.lease import LEASES
 from hub.ops import probes
 from hub.ops.alerts import ALERTS
@@ -24,9 +24,6 @@ from hub.store.models import NetworkSchedule, RecordErrorRow, WithdrawalHold
 SCHEDULES = NetworkSchedule.__table__
 ERRORS = RecordErrorRow.__table__
 HOLDS = WithdrawalHold.__table__
-HARVEST_KINDS = ("full", "incremental", "service")
-#: The runs that are a network's "last run": a pulled network's harvests, a pushed network's batches.
-RUN_KINDS = {True: HARVEST_KINDS, False: ("push",)}
 CHART_DAYS = 30
 
 
@@ -47,7 +44,9 @@ def overview(conn, networks, *, at: datetime | None = None) -> list[dict]:
     for n in networks:
         last = conn.execute(
             select(JOBS)
-            .where(JOBS.c.network == n.code, JOBS.c.kind.in_(RUN_KINDS[bool(n.pulled)]))
+            # A network's last run is its last harvest or push of instruments, as on /networks: a later
+            # fetch of service statistics (most networks' latest job) hid it and its rejections.
+            .where(JOBS.c.network == n.code, changes_catalogue())
             .order_by(JOBS.c.started_at.desc(), JOBS.c.id.desc())
             .limit(1)
         ).first()

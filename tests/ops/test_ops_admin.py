@@ -268,3 +268,19 @@ def test_a_pushed_networks_last_run_is_its_last_push(client, store, admin):
     html = client.get("/admin?lang=en", headers=bearer(admin)).get_data(as_text=True)
     row = re.search(r"<tr[^>]*>\s*<td>(?:(?!</tr>).)*?110000(?:(?!</tr>).)*</tr>", html, re.S).group(0)
     assert "state-failed" in row and "push" in row, row
+
+
+def test_a_later_service_fetch_does_not_hide_the_last_harvest(client, store, admin):
+    """/admin's last run was most networks' service-statistics fetch ("成功 服务统计 … 0 0"), which
+    hid the last harvest of instruments and its rejections (found re-checking the day's mends)."""
+
+    def job(kind, hours_ago, rejected, year=None):
+        at = NOW - timedelta(hours=hours_ago)
+        counts = dict(fetched=10, created=10 - rejected, updated=0, unchanged=0, withdrawn=0, rejected=rejected)
+        return dict(network="370000", kind=kind, state="succeeded", started_at=at, finished_at=at, year=year, **counts)
+
+    with store.write() as conn:
+        conn.execute(insert(JOBS).values(**job("full", 3, rejected=4)))
+        conn.execute(insert(JOBS).values(**job("service", 1, rejected=0, year=2012)))
+    rows = {n["code"]: n for n in client.get("/api/v1/admin/networks", headers=bearer(admin)).get_json()["networks"]}
+    assert rows["370000"]["last_run"]["kind"] == "full" and rows["370000"]["last_run"]["counts"]["rejected"] == 4
