@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from hub.cli._output import echo_table
 from hub.config import Registry
-from hub.harvest.jobs import JOBS, changes_catalogue
+from hub.harvest.jobs import JOBS, as_utc, changes_catalogue
 from hub.harvest.prepare import prepare_store as init_store
 from hub.store.db import open_store
 from hub.store.models import Instrument
@@ -53,7 +53,8 @@ def network_stats(store) -> list[dict]:
                 family=network.family,
                 instruments=t_.n if t_ else 0,
                 total_value_yuan=str(t_.value) if t_ and t_.value is not None else None,
-                last_harvest=(job.finished_at or job.started_at).isoformat(timespec="seconds") if job else None,
+                # in UTC and saying so: SQLite hands back naive times, printed without a zone beside pages in Beijing time
+                last_harvest=as_utc(job.finished_at or job.started_at).isoformat(timespec="seconds") if job else None,
                 last_state=job.state if job else None,
             )
         )

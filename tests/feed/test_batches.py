@@ -407,7 +407,7 @@ def test_hub_stats_counts_a_push_as_the_networks_last_harvest(push, store):
 
     push("440000", samples.guangdong_csv(3))
     row = next(r for r in network_stats(store) if r["network"] == "440000")
-    assert row["instruments"] == 3 and row["last_harvest"] and row["last_state"] == "succeeded", row
+    assert row["instruments"] == 3 and row["last_harvest"].endswith("+00:00") and row["last_state"] == "succeeded", row
     never = next(r for r in network_stats(store) if r["network"] == "110000")
     # nothing listed, so no value stated: unknown, not 0 yuan
     assert never["last_harvest"] is None and never["total_value_yuan"] is None, never

@@ -382,6 +382,8 @@ def test_the_reasons_are_in_the_pages_language(app, tokens, pushed):
     snapshot = [b for b in gd_batches(app, tokens) if b["mode"] == "snapshot"][0]["id"]
     held = doc(client, f"/admin/networks/440000/batches/{snapshot}?lang=zh").xpath('//*[@id="withdrawal"]/dd[2]')[0].text_content()
     assert "缺席" in held and "暂停" in held and not re.search("[a-z]{3}", held), held
+    fields = [" ".join(tr.xpath("./td")[1].text_content().split()) for tr in page.xpath('//table[@id="rejected"]/tbody/tr')]
+    assert not {"(record)", "(record id)"} & set(fields), fields
     # the tab counts repeats with the refused, and says so beside the counts that keep them apart
     assert "拒收与重复" in page.xpath('//*[@id="lists"]')[0].text_content()
 
@@ -410,3 +412,15 @@ def test_a_pushed_batch_of_service_statistics_is_named_as_such_wherever_runs_are
         page = doc(admin, path)
         cells = [" ".join(td.text_content().split()) for td in page.xpath("//table//tbody/tr/td[2]")]
         assert any("推送的服务统计" in c for c in cells) and any(c.startswith("推送") and "服务统计" not in c for c in cells), (path, cells)
+
+
+def test_a_repeated_id_is_named_as_the_record_id_in_the_pages_language(app, tokens, push):
+    body = samples.guangdong_csv(3)
+    lines = body.split(b"\r\n")
+    report = push("440000", b"\r\n".join([*lines[:2], lines[1], *lines[2:]])).get_json()  # row 1 sent twice
+    assert report["counts"]["repeated"] == 1 and report["rejected"][0]["field"] == "(record id)"
+    client, _ = sign_in(app, tokens["gd"])
+    page = doc(client, f"/admin/networks/440000/batches/{report['id']}?lang=zh")
+    (row,) = page.xpath('//table[@id="rejected"]/tbody/tr')
+    field, said = (" ".join(td.text_content().split()) for td in row.xpath("./td")[1:3])
+    assert field == "（记录标识）" and "第 2 行" in said and "第 3 行" in said, (field, said)

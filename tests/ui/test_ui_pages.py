@@ -270,6 +270,7 @@ def test_the_language_link_never_leaves_the_hub(client, path):
         pytest.param("UI0021", "/instruments/370000:UI0021", id="the network's own number"),
         pytest.param("370000:UI0021", "/instruments/370000:UI0021", id="the hub's id"),
         pytest.param("UI0900", "/instruments/420000:UI0900", id="a withdrawn one, said so"),
+        pytest.param("ui0021", "/instruments/370000:UI0021", id="typed in lower case"),
     ],
 )
 def test_an_instruments_number_typed_into_the_search_leads_to_it(client, q, found):
@@ -281,6 +282,8 @@ def test_an_instruments_number_typed_into_the_search_leads_to_it(client, q, foun
     (item,) = page.xpath('//ul[@id="named-by-id"]/li')
     assert item.xpath(".//a/@href") == [found]
     assert ("已撤下" in item.text_content()) is (q == "UI0900")
+    # the search's own answer (nothing in the text) does not say "nothing found" beside the link
+    assert not page.xpath('//*[@id="none-hint"]')
 
 
 def test_a_search_of_several_words_looks_up_no_id(client):

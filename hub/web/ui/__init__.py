@@ -97,6 +97,14 @@ def _job_kind(job):
     return formatting.vocabulary("job_kind", "push_service" if kind == "push" and year else kind, _lang())
 
 
+@bp.app_template_filter("refused_field")
+def _refused_field(field):
+    """The field a refusal names: the province's own name as sent, or what stands for the whole record
+    or its id, in the page's language."""
+    msgid = vocabulary.label("record_part", field) if field else None
+    return i18n.gettext(msgid) if msgid else (field or "")
+
+
 @bp.app_template_filter("reason")
 def _reason(message):
     return formatting.reason(message, _lang())

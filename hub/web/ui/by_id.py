@@ -25,6 +25,8 @@ def instruments_named(conn, q: str | None, networks) -> list:
     word = (q or "").strip()
     if not word or len(word) > MAX_ID_CHARS or any(ch.isspace() for ch in word):
         return []
-    candidates = {word} | {instrument_id(code, word) for code in networks}
+    # Typed as printed, or in upper case (tj-2006-00937 for TJ-2006-00937): ids are compared exactly.
+    spellings = {word, word.upper()}
+    candidates = spellings | {instrument_id(code, spelled) for code in networks for spelled in spellings}
     rows = conn.execute(select(_I.c.id, _I.c.name, _I.c.network, _I.c.withdrawn_at).where(_I.c.id.in_(sorted(candidates))))
     return sorted(rows, key=lambda r: r.id)

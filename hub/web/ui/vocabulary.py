@@ -119,6 +119,12 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "contact.email": N_("field.contact_email"),
         "value_foreign": N_("field.value_foreign"),
     },
+    # What a refusal names instead of a field of the province's (hub.harvest.writer): the whole record,
+    # or its id.
+    "record_part": {
+        "(record)": N_("field.whole_record"),
+        "(record id)": N_("field.record_id"),
+    },
     "withdrawn_reason": {
         DELETED_AT_SOURCE: N_("withdrawn_reason.deleted_at_source"),
         ABSENT_FROM_LISTING: N_("withdrawn_reason.absent_from_listing"),
