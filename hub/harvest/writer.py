@@ -446,6 +446,7 @@ class RecordWriter:
         rows = [r for r in rows if storable(r.source_id)]
         ids = [instrument_id(self.network, r.source_id) for r in rows]
         known = set(conn.execute(select(INSTRUMENTS.c.id).where(among(INSTRUMENTS.c.id, ids))).scalars()) if ids else set()
+        stored = self._stored_service(conn, ids)
         for row, iid in zip(rows, ids):
             excerpt = canonical_json(row.payload)
             self._read += 1
@@ -488,11 +489,30 @@ class RecordWriter:
                 counts.rejected += 1
                 continue
             stats = {k: v for k, v in stats.items() if k not in ("network", "source_id")}
-            counts.updated += 1
+            # New statistics, revised ones, or the same again: every row was counted as updated, so a
+            # province could not tell a first year's figures from corrections (a steward's check).
+            before = stored.get((iid, stats["year"]))
+            if before is None:
+                counts.created += 1
+            elif all(_same_figure(before.get(k), v) for k, v in stats.items() if k != "year"):
+                counts.unchanged += 1
+                continue
+            else:
+                counts.updated += 1
             out[(iid, stats["year"])] = dict(stats, instrument_id=iid, network=self.network, job_id=self.provenance.job_id)
         upsert(conn, SERVICE, list(out.values()), ("instrument_id", "year"))
         insert_many(conn, ERRORS, errors)
         return counts.check("batch")
+
+    @staticmethod
+    def _stored_service(conn, ids: list[str]) -> dict:
+        """(instrument id, year) → the stored statistics' figures, for the instruments of `ids`."""
+        figures = [c for c in SERVICE.c if c.name not in ("instrument_id", "network", "year", "job_id")]
+        rows = (
+            conn.execute(select(SERVICE.c.instrument_id, SERVICE.c.year, *figures).where(among(SERVICE.c.instrument_id, chunk)))
+            for chunk in chunked(ids)
+        )
+        return {(r.instrument_id, r.year): {c.name: r._mapping[c.name] for c in figures} for batch in rows for r in batch}
 
     # ------------------------------------------------------------------ helpers
 
@@ -532,6 +552,17 @@ class RecordWriter:
             raw_excerpt=clean(excerpt[:EXCERPT_CHARS], EXCERPT_CHARS) if excerpt else None,
             created_at=stamp,
         )
+
+
+def _same_figure(stored, sent) -> bool:
+    """Whether a stored statistic equals the one sent (a Decimal income read back as a Decimal or as
+    text, hours as floats)."""
+    if stored is None or sent is None:
+        return stored is None and sent is None
+    try:
+        return float(stored) == float(sent)
+    except (TypeError, ValueError):
+        return stored == sent
 
 
 def active_count(conn, network: str) -> int:

@@ -251,11 +251,17 @@ def test_service_statistics_are_pushed_per_year(push, store):
     push("440000", samples.guangdong_csv(3))
     ids = [samples.gd_id(i) for i in range(3)] + ["GD-UNKNOWN"]
     report = push("440000", samples.guangdong_service_csv(ids, 2012), mode=None, kind="service", year=2012).get_json()
-    assert report["kind"] == "service" and report["counts"]["updated"] == 3 and len(report["rejected"]) == 1
+    assert report["kind"] == "service" and report["counts"]["created"] == 3 and len(report["rejected"]) == 1
     assert report["rejected"][0]["source_id"] == "GD-UNKNOWN"
     # The province's staff look for the column to fix; the rejection named none.
     assert report["rejected"][0]["field"] == "仪器编号"
     assert _count(store, ServiceStats.__table__, ServiceStats.__table__.c.year == 2012) == 3
+    # The same figures again are unchanged, a revised one updated: every row read "updated" before,
+    # first year or not (a steward's check).
+    again = push("440000", samples.guangdong_service_csv(ids, 2012), mode=None, kind="service", year=2012).get_json()["counts"]
+    assert (again["created"], again["updated"], again["unchanged"]) == (0, 0, 3), again
+    revised = samples.guangdong_service_csv(ids[:1], 2012).replace(b",1200,", b",1300,")
+    assert push("440000", revised, mode=None, kind="service", year=2012).get_json()["counts"]["updated"] == 1
 
 
 def test_a_service_row_of_another_year_is_refused_not_filed_under_the_batchs(push, store):
@@ -265,7 +271,7 @@ def test_a_service_row_of_another_year_is_refused_not_filed_under_the_batchs(pus
     other_year = samples.guangdong_service_csv([samples.gd_id(1)], 2013).split(b"\r\n", 1)[1]  # its row, not its header
     body = samples.guangdong_service_csv([samples.gd_id(0)], 2012) + other_year
     report = push("440000", body, mode=None, kind="service", year=2012).get_json()
-    assert report["counts"]["updated"] == 1 and report["counts"]["rejected"] == 1
+    assert report["counts"]["created"] == 1 and report["counts"]["rejected"] == 1
     (refused,) = report["rejected"]
     assert refused["source_id"] == samples.gd_id(1) and refused["field"] == "年度"
     assert "2013" in refused["reason"] and "2012" in refused["reason"]

@@ -152,7 +152,7 @@ def test_service_statistics_repeated_for_one_instrument_and_year_take_the_first(
     ids = [samples.gd_id(i) for i in range(3)] + [samples.gd_id(1)]  # the last row repeats the second
     report = push("440000", samples.guangdong_service_csv(ids, 2012), mode=None, kind="service", year=2012).get_json()
     c = report["counts"]
-    assert (c["fetched"], c["updated"], c["repeated"], c["rejected"]) == (4, 3, 1, 0), c
+    assert (c["fetched"], c["created"], c["repeated"], c["rejected"]) == (4, 3, 1, 0), c
     (entry,) = report["rejected"]
     assert entry["source_id"] == samples.gd_id(1) and "line 3" in entry["reason"], entry
 
