@@ -424,3 +424,13 @@ def test_a_repeated_id_is_named_as_the_record_id_in_the_pages_language(app, toke
     (row,) = page.xpath('//table[@id="rejected"]/tbody/tr')
     field, said = (" ".join(td.text_content().split()) for td in row.xpath("./td")[1:3])
     assert field == "（记录标识）" and "第 2 行" in said and "第 3 行" in said, (field, said)
+
+
+def test_the_public_network_page_says_withdrawals_wait_for_confirmation(app, pushed):
+    """The held snapshot showed on the public page as an ordinary successful push ("#101 推送 成功 … 5 0
+    0 5 0 0"), with no word that the network's listing lacked most of its instruments."""
+    public = app.test_client()
+    page = doc(public, "/networks/440000?lang=zh")
+    (note,) = page.xpath('//*[@id="held-withdrawals"]')
+    assert "等待国家中心确认" in note.text_content() and re.search(r"\d+ 台", note.text_content())
+    assert not doc(public, "/networks/370000?lang=zh").xpath('//*[@id="held-withdrawals"]')

@@ -12,7 +12,7 @@ from sqlalchemy import case, func, select
 
 from hub.harvest.jobs import changes_catalogue
 from hub.search.facets import VALUE_BANDS, band_key
-from hub.store.models import HarvestJob, Instrument, Network, OwnerUnit
+from hub.store.models import HarvestJob, Instrument, Network, OwnerUnit, WithdrawalHold
 
 INSTRUMENTS, NETWORKS, OWNERS, JOBS = Instrument.__table__, Network.__table__, OwnerUnit.__table__, HarvestJob.__table__
 I, N, O, J = INSTRUMENTS.c, NETWORKS.c, OWNERS.c, JOBS.c
@@ -137,3 +137,12 @@ def network(conn, code: str) -> dict | None:
 def recent_jobs(conn, code: str, limit: int = 10) -> list[dict]:
     rows = conn.execute(select(JOBS).where(J.network == code).order_by(J.id.desc()).limit(limit))
     return [dict(r._mapping) for r in rows]
+
+
+def held_withdrawals(conn, code: str) -> int:
+    """How many of the network's instruments a complete listing lacked while their withdrawal waits
+    for the national centre's confirmation (hub.harvest.guard): until it is confirmed they stay in
+    the catalogue, and the run that found them shows as an ordinary success."""
+    held = WithdrawalHold.__table__
+    rows = conn.execute(select(held.c.instrument_ids).where(held.c.network == code, held.c.state == "held")).scalars()
+    return len({iid for ids in rows for iid in (ids or [])})

@@ -396,9 +396,10 @@ def network_page(code):
         if network is None:
             abort(404)
         jobs = queries.recent_jobs(conn, code)
+        held = queries.held_withdrawals(conn, code)
         # The search its "search all" link opens, so that the number on the link is the one shown there.
         result = search(conn, _load(_search_args({"network": code, "sort": "-value", "page_size": "10"})))
-    return render_template("network.html", network=network, jobs=jobs, result=result, category_name=_category_name)
+    return render_template("network.html", network=network, jobs=jobs, held=held, result=result, category_name=_category_name)
 
 
 # ----------------------------------------------------------------------------- statistics
