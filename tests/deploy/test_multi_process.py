@@ -178,6 +178,11 @@ def test_two_of_each_process_share_one_database(home, database, sim, tmp_path):
                 ).all()
             return next((r for r in rows if r.pid in pids), None)
 
+        # One more full harvest asked for now: under a loaded CI machine the pushes above took long
+        # enough for every harvest they asked for to end before this looked (a red run, 2026-12-07).
+        harvest = f"{bases[0]}/api/v1/admin/networks/420000/harvest"
+        r = requests.post(harvest, json={"full": True}, headers={"Authorization": f"Bearer {admin}"}, timeout=30)
+        assert r.status_code == 202, r.text
         victim = wait_until(running_in_a_worker, timeout=60, what="a job running in a worker")
         pids[victim.pid].send_signal(signal.SIGKILL)
         pids[victim.pid].wait(10)
