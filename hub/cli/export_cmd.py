@@ -58,8 +58,9 @@ def export(fmt, network, q, category, all_sources, out):
             n += 1
             yield row
 
+    store = open_store()
     try:
-        for chunk in writer(counted(records(open_store(), params))):
+        for chunk in writer(counted(records(store, params))):
             sink.write(chunk)
     finally:
         if out:
@@ -67,7 +68,7 @@ def export(fmt, network, q, category, all_sources, out):
         else:
             sink.flush()
     click.echo(f"exported {n} instruments" + (f" to {out}" if out else ""), err=True)
-    if not all_sources and (left_out := _represented_elsewhere(given, n)):
+    if not all_sources and (left_out := _represented_elsewhere(store, given, n)):
         # A province exporting its own network found 79 of its instruments missing without a word.
         click.echo(
             f"and left out {left_out:,} records of this selection whose instrument another network's record represents "
@@ -76,13 +77,12 @@ def export(fmt, network, q, category, all_sources, out):
         )
 
 
-def _represented_elsewhere(given: dict, exported: int) -> int:
+def _represented_elsewhere(store, given: dict, exported: int) -> int:
     """How many records of the selection the one-record-per-instrument export left out."""
     from hub.search import load_params, search
-    from hub.store.db import open_store
 
     every = load_params({**{k: v for k, v in given.items() if v is not None}, "all_sources": True, "page_size": 1})
-    with open_store().read() as conn:
+    with store.read() as conn:
         return max(0, search(conn, every).total - exported)
 
 

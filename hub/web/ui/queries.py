@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import case, func, select
 
+from hub.feed import holds
 from hub.harvest.jobs import changes_catalogue
 from hub.search.facets import VALUE_BANDS, band_key
-from hub.store.models import HarvestJob, Instrument, Network, OwnerUnit, WithdrawalHold
+from hub.store.models import HarvestJob, Instrument, Network, OwnerUnit
 
 INSTRUMENTS, NETWORKS, OWNERS, JOBS = Instrument.__table__, Network.__table__, OwnerUnit.__table__, HarvestJob.__table__
 I, N, O, J = INSTRUMENTS.c, NETWORKS.c, OWNERS.c, JOBS.c
@@ -143,6 +144,4 @@ def held_withdrawals(conn, code: str) -> int:
     """How many of the network's instruments a complete listing lacked while their withdrawal waits
     for the national centre's confirmation (hub.harvest.guard): until it is confirmed they stay in
     the catalogue, and the run that found them shows as an ordinary success."""
-    held = WithdrawalHold.__table__
-    rows = conn.execute(select(held.c.instrument_ids).where(held.c.network == code, held.c.state == "held")).scalars()
-    return len({iid for ids in rows for iid in (ids or [])})
+    return len({iid for hold in holds.list_holds(conn, "held", network=code) for iid in hold["instrument_ids"] or []})
