@@ -284,6 +284,9 @@ def test_an_instruments_number_typed_into_the_search_leads_to_it(client, q, foun
     assert ("已撤下" in item.text_content()) is (q == "UI0900")
     # the search's own answer (nothing in the text) does not say "nothing found" beside the link
     assert not page.xpath('//*[@id="none-hint"]')
+    # nor does the count above it say there are none (it said "“UI0021”共 0 台仪器")
+    heading = page.xpath('//h2[@id="results-heading"]')[0].text_content()
+    assert " 0 " not in heading and "1" in heading, heading
 
 
 def test_a_search_of_several_words_looks_up_no_id(client):
