@@ -291,3 +291,17 @@ def test_an_instruments_number_typed_into_the_search_leads_to_it(client, q, foun
 
 def test_a_search_of_several_words_looks_up_no_id(client):
     assert 'id="named-by-id"' not in client.get("/", query_string={"q": "UI0021 电镜"}).get_data(as_text=True)
+
+
+@pytest.mark.parametrize("lang, short, full", [("zh", "北京时间", "北京时间（UTC+8）"), ("en", "UTC+8", "China Standard Time (UTC+8)")])
+def test_a_time_in_a_table_names_its_zone_briefly(app, lang, short, full):
+    """Each job's time on a network's page carried "China Standard Time (UTC+8)", which wrapped every
+    cell onto three lines on a phone: a table says the zone short, its full name a title away."""
+    from flask import render_template_string
+    from lxml import html as lhtml
+
+    with app.test_request_context(f"/networks?lang={lang}"):
+        app.preprocess_request()
+        cell = lhtml.fromstring(render_template_string("<td>{{ t | timestamp_cell }}</td>", t="2013-05-01T00:00:00Z"))
+    assert cell.xpath('span[@class="when"]/text()') == ["2013-05-01 08:00"]
+    assert [(z.text, z.get("title")) for z in cell.xpath("abbr")] == [(short, full)]

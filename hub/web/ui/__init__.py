@@ -68,10 +68,15 @@ def _total_money(value):
 
 @bp.app_template_filter("timestamp_cell")
 def _timestamp_cell(value):
-    """A timestamp in a table cell: the date and time kept on one line, the zone free to wrap (on a
-    phone they broke as "2026-12-" / "08 03:21")."""
-    when, zone = formatting.timestamp_parts(value, _lang())
-    return Markup(f'<span class="when">{escape(when)}</span> {escape(zone)}') if when else ""
+    """A timestamp in a table cell: the date and time kept on one line (on a phone they broke as
+    "2026-12-" / "08 03:21"), the zone short with its full name as a title (the full name in every
+    row wrapped each cell onto three lines on a phone)."""
+    lang = _lang()
+    when, zone = formatting.timestamp_parts(value, lang, zone=i18n.N_("time.zone_short"))
+    if not zone:
+        return escape(when)
+    full = formatting.translate(lang, "time.zone")
+    return Markup(f'<span class="when">{escape(when)}</span> <abbr title="{escape(full)}">{escape(zone)}</abbr>')
 
 
 @bp.app_template_filter("partial_date")

@@ -79,8 +79,9 @@ def timestamp(value, lang: str) -> str:
     return f"{when} {zone}" if zone else when
 
 
-def timestamp_parts(value, lang: str) -> tuple[str, str]:
-    """`timestamp`'s date and time, and its zone ("" for a value that is no time: it is shown as it is)."""
+def timestamp_parts(value, lang: str, zone: str = "time.zone") -> tuple[str, str]:
+    """`timestamp`'s date and time, and its zone ("" for a value that is no time: it is shown as it is);
+    `zone` is the message naming it (`time.zone_short` in a table cell)."""
     if not value:
         return "", ""
     if isinstance(value, str):
@@ -90,7 +91,7 @@ def timestamp_parts(value, lang: str) -> tuple[str, str]:
             return value, ""
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"), translate(lang, "time.zone")
+    return value.astimezone(CHINA).strftime("%Y-%m-%d %H:%M"), translate(lang, zone)
 
 
 def vocabulary(kind: str, value, lang: str) -> str:
