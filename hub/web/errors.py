@@ -1,4 +1,5 @@
-"""The one error handler: JSON problem documents (RFC 9457) under /api/, HTML pages elsewhere.
+"""The one error handler: JSON problem documents (RFC 9457) under /api/, a line of text for the
+machine paths (OAI-PMH, probes, metrics), HTML pages elsewhere.
 
 Whatever went wrong — an unknown or bad parameter (marshmallow/webargs), an abort(), a `Problem`
 raised by a view, an unexpected exception — is turned into (status, title, detail, errors, extra)
@@ -26,6 +27,11 @@ PROBLEM_JSON = "application/problem+json"
 #: balancers, clients and crawlers come back, and logged on one line, not a traceback per request.
 UNAVAILABLE = (sa.OperationalError, sa.TimeoutError)
 RETRY_AFTER_S = 30
+
+#: Paths that programs read which are no JSON API clients — OAI-PMH harvesters, an orchestrator's
+#: probes, Prometheus: their errors (a PUT, an oversized body, a store down) are one line of plain text
+#: rather than a page of the site with its menus. OAI-PMH's own errors (badVerb …) are XML from its view.
+PLAIN_TEXT_PATHS = frozenset({"/oai", "/oai/", "/healthz", "/readyz", "/metrics"})
 
 
 class Problem(Exception):
@@ -170,6 +176,9 @@ def handle(exc: BaseException):
         response.content_type = PROBLEM_JSON
         response.headers.update(headers)
         return response
+    if request.path in PLAIN_TEXT_PATHS:
+        line = f"{info['status']} {info['title']}: {info['detail'] or ''}".rstrip(": ")
+        return line + "\n", info["status"], {"Content-Type": "text/plain; charset=utf-8", **headers}
     try:
         body = render_template(
             "error.html",

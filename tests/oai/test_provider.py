@@ -286,6 +286,16 @@ def test_post_is_answered_like_get(catalogue, server):
     assert root.findtext(".//o:protocolVersion", namespaces=NS) == "2.0"
 
 
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_a_method_the_protocol_has_not_is_refused_in_a_line_of_text(catalogue, server, method):
+    """OAI-PMH is GET or POST; another method got the site's HTML error page, menus and all."""
+    r = requests.request(method, server + "/oai", data={"verb": "Identify"})
+    assert r.status_code == 405
+    assert set(r.headers["Allow"].replace(" ", "").split(",")) >= {"GET", "POST"}
+    assert r.headers["Content-Type"].startswith("text/plain")
+    assert r.text.startswith("405 Method Not Allowed: ") and "<" not in r.text
+
+
 FORM = "application/x-www-form-urlencoded"
 
 

@@ -35,6 +35,14 @@ def test_a_live_process_answers_healthz(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
 
 
+@pytest.mark.parametrize("path", ["/healthz", "/readyz", "/metrics"])
+def test_a_probe_sent_the_wrong_method_is_answered_in_a_line_of_text(client, path):
+    """A scraper or an orchestrator's probe reads text: it got the site's HTML error page."""
+    r = client.post(path)
+    assert r.status_code == 405 and "GET" in r.headers["Allow"]
+    assert r.content_type.startswith("text/plain") and r.get_data(as_text=True).startswith("405 Method Not Allowed")
+
+
 def test_ready_only_when_the_schema_is_at_the_latest_migration(client, tmp_path):
     assert client.get("/readyz").get_json()["status"] == "ready"
     old = Store(f"sqlite:///{tmp_path}/old.sqlite")
