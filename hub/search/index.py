@@ -19,7 +19,7 @@ from hub import stopping
 from hub.dedup.tables import CLUSTERS
 from hub.search import counts, postings, signals, stale_counts, versions
 from hub.search.backends import backend
-from hub.search.model_numbers import model_parts
+from hub.search.model_numbers import capitalised_model_parts, model_parts
 from hub.search.tables import docs
 from hub.search.tags import document_tags
 from hub.search.tokenize import index_tokens
@@ -91,8 +91,9 @@ def place_name(city: str | None, county: str | None) -> str | None:
     return county if city in GROUPING_NAMES and county else city
 
 
-#: What a text field also holds, made from its own tokens: the model field, each model's number and
-#: letters apart (`e2695` → `§m2695`), which no prefix query reaches (hub.search.model_numbers).
+#: What a text field also holds, made from its own tokens and its columns as written: the model
+#: field, each model's number and letters apart (`e2695` → `§m2695`) and the parts its capitals mark
+#: (`QExactive` → `§mexactive`), which no prefix query reaches (hub.search.model_numbers).
 FIELD_EXTRAS = {"brand": model_parts}
 
 
@@ -104,7 +105,7 @@ def text_tokens(m) -> dict[str, list[str]]:
         for col in cols:
             tokens += index_tokens(m[col])  # extended in C, not token by token
         if f in FIELD_EXTRAS:
-            tokens += FIELD_EXTRAS[f](tokens)
+            tokens += FIELD_EXTRAS[f](tokens, [m[col] for col in cols])
         out[f] = tokens
     return out
 
@@ -245,10 +246,11 @@ def index_all(conn, chunk: int = 2000) -> int:
         last = batch[-1]
 
 
-def index_extras(conn, chunk: int = 2000) -> int:
+def index_extras(conn, chunk: int = 2000, needs=None) -> int:
     """Write again, in `conn`'s transaction, the documents of active instruments to which FIELD_EXTRAS
-    add tokens (after migration 0021: each model's parts), then every network's posting lists; returns
-    how many. A third of the documents or so, each written as any writer writes it: unlike `index_all`
+    add tokens (after migration 0021: each model's parts) — or those `needs(columns)` names (after
+    0023: the parts a model's capitals mark) —, then every network's posting lists; returns how many.
+    A third of the documents or so, each written as any writer writes it: unlike `index_all`
     the text index stays in place (which drops PostgreSQL's GIN index, so every search waits for the
     transaction), and searches answer from the documents as they were until the upgrade commits."""
     sources = [col for f in FIELD_EXTRAS for col in FIELD_SOURCES[f]]
@@ -259,7 +261,7 @@ def index_extras(conn, chunk: int = 2000) -> int:
         if not rows:
             postings.build_all(conn)  # at the versions the rewrites bumped
             return done
-        ids = [r.id for r in rows if _extended(r._mapping)]
+        ids = [r.id for r in rows if (needs or _extended)(r._mapping)]
         if ids:
             index_instruments(conn, ids)
         done, last = done + len(ids), rows[-1].id
@@ -267,7 +269,15 @@ def index_extras(conn, chunk: int = 2000) -> int:
 
 def _extended(m) -> bool:
     """Whether FIELD_EXTRAS add any token to this instrument's fields (a mapping of their columns)."""
-    return any(extra([t for col in FIELD_SOURCES[f] for t in index_tokens(m[col])]) for f, extra in FIELD_EXTRAS.items())
+    return any(
+        extra([t for col in FIELD_SOURCES[f] for t in index_tokens(m[col])], [m[col] for col in FIELD_SOURCES[f]])
+        for f, extra in FIELD_EXTRAS.items()
+    )
+
+
+def _capitalised(m) -> bool:
+    """Whether an instrument's model field holds a word its capitals divide (migration 0023)."""
+    return any(m[col] and capitalised_model_parts(m[col]) for col in FIELD_SOURCES["brand"])
 
 
 def reindex_all(store, *, batch: int = 2000, resume_after: str | None = None, progress=None) -> int:
@@ -337,9 +347,10 @@ def _answers_outdated(conn, networks):
 #: Migrations after which the index is rebuilt: 0002 creates the (empty) index tables, 0006 adds the
 #: ranking signals (quality, tiebreak) that only the indexer can compute.
 _INDEX_REBUILT_AFTER = {"0002", "0006"}
-#: Migrations after which the documents FIELD_EXTRAS add tokens to are written again: 0021 marks that
-#: the model field holds each model's parts (hub.search.model_numbers), which documents written before lack.
-_EXTRAS_INDEXED_AFTER = {"0021"}
+#: Migrations after which the documents FIELD_EXTRAS add tokens to are written again, each with which
+#: of them: 0021 marks that the model field holds each model's parts (hub.search.model_numbers), which
+#: documents written before lack; 0023 the parts a model's capitals mark (`QExactive` → exactive).
+_EXTRAS_INDEXED_AFTER = {"0021": _extended, "0023": _capitalised}
 #: Migrations after which the kept facet counts are counted again from the index: 0014 creates them.
 _COUNTS_REBUILT_AFTER = {"0014"}
 #: Migrations after which PostgreSQL's posting lists are written: 0019 creates them.
@@ -354,7 +365,8 @@ def _fill_new_index(conn, applied):
     else:
         if _COUNTS_REBUILT_AFTER & set(applied):
             counts.rebuild(conn)
-        if _EXTRAS_INDEXED_AFTER & set(applied):
-            index_extras(conn)  # writes the lists too
+        # in the table's order, the widest first: 0021's test names every document 0023's does
+        if needs := next((test for m, test in _EXTRAS_INDEXED_AFTER.items() if m in applied), None):
+            index_extras(conn, needs=needs)  # writes the lists too
         elif _POSTINGS_BUILT_AFTER & set(applied):
             postings.build_all(conn)

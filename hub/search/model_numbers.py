@@ -21,7 +21,9 @@ documents with parts again once (migration 0021, hub.search.index.index_extras).
   its family; a word whose capitals mark parts ("QExactive", "SmartLab") also matches its parts.
 - **Parts**: a model token of letters and digits (`e2695`, `su8010`, `cfx96`) is also indexed,
   in the model and manufacturer field, as its runs of digits (from `MIN_NUMBER_CHARS`) and of
-  letters (from `MIN_PART_LETTERS`), each marked (`§m2695`, `§mcfx`: the analyser never emits `§`,
+  letters (from `MIN_PART_LETTERS`), and a word its capitals divide (`QExactive`, `TripleTOF`) as
+  those parts, so that "Exactive" finds the QExactive (migration 0023 writes the documents of such
+  models again), each marked (`§m2695`, `§mcfx`: the analyser never emits `§`,
   so no word of any text can be one); a query word that is such a run alone also asks for the mark
   (`part`; a single word only, not each word of a run read as pinyin or as a category's name).
   Marked, not plain: a plain `2695` would score as the model field's own token, and "7000" would
@@ -113,11 +115,31 @@ def part(token: str) -> str | None:
     return PART + token if _long_enough(token) else None
 
 
-def model_parts(tokens) -> list[str]:
-    """The marked parts of a model field's tokens (`e2695` → `§m2695`), each once, in order; none for
-    a run the field holds as a token of its own (AA-7000's `7000` answers "7000" already, and scores)."""
+def model_parts(tokens, texts=()) -> list[str]:
+    """The marked parts of a model field: its tokens' runs (`e2695` → `§m2695`) and the parts its
+    texts' capitals mark (`QExactive` → `§mexactive`: the tokens are lower case, the capitals are
+    read from `texts`, the field's columns as written), each once, in order; none for a run the
+    field holds as a token of its own (AA-7000's `7000` answers "7000" already, and scores)."""
     parts = dict.fromkeys(p for t in tokens for p in _parts_of(t))
+    for text in texts:
+        if text and (capitalised := capitalised_model_parts(text)):
+            parts.update(dict.fromkeys(capitalised))
     return [p for p in parts if p[len(PART) :] not in tokens] if parts else []
+
+
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
+
+
+@lru_cache(maxsize=4096)
+def capitalised_model_parts(text: str) -> tuple[str, ...]:
+    """The marked parts a text's capitals mark, from the letters of each word written as one
+    ("QExactive" → `§mexactive`, "TripleTOF 5600" → `§mtriple` `§mtof`); models and makers repeat."""
+    out: list[str] = []
+    for word in _ASCII_WORD.findall(text):
+        spaced = capitalised_parts(word)
+        if spaced:
+            out += (PART + p.lower() for p in spaced.split() if _long_enough(p.lower()))
+    return tuple(out)
 
 
 @lru_cache(maxsize=4096)

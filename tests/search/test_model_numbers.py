@@ -70,12 +70,16 @@ def test_capitalised_parts(word, expected):
         pytest.param("AA-7000", [], id="the number already a token of its own, after letters"),
         pytest.param("L-100XP", [], id="three digits and two letters: too short"),
         pytest.param("Spectrum 100", [], id="words and numbers apart: nothing inside"),
-        pytest.param("QExactive", [], id="letters alone"),
+        pytest.param("QExactive", ["§mexactive"], id="letters alone: the parts its capitals mark"),
+        pytest.param("Q Exactive", [], id="the part already a token of its own"),
+        pytest.param("TripleTOF 5600", ["§mtriple", "§mtof"], id="a word of capitals after one"),
+        pytest.param("SmartLab SE", ["§msmart", "§mlab"], id="two capitalised words as one"),
+        pytest.param("pH meter", [], id="a unit's capital marks no part"),
         pytest.param("扫描电镜SU8010", ["§m8010"], id="after CJK"),
     ],
 )
 def test_model_parts(model, expected):
-    assert model_parts(list(index_tokens(model))) == expected
+    assert model_parts(list(index_tokens(model)), [model]) == expected
 
 
 @pytest.mark.parametrize(

@@ -12,6 +12,7 @@ from tests.factories import make_instruments
 from tests.search.test_in_memory import _answer
 
 from hub.search import columns, index, postings, reindex_all, search, versions
+from hub.search.model_numbers import model_parts
 from hub.search.tables import docs
 from hub.store.migrate import upgrade
 from hub.web import create_app
@@ -33,6 +34,8 @@ INSTRUMENTS = {
     "EC01": ("电化学工作站", "Autolab PGSTAT302N", "瑞士万通", None),
     "UC01": ("超速离心机", "Optima L-100XP", "Beckman", None),
     "FL01": ("反应釜", "HR-500", "某厂", "容积 1000 mL"),
+    "QE01": ("液相色谱-质谱联用仪", "QExactive", "Thermo Fisher Scientific", None),
+    "QE02": ("液相色谱-质谱联用仪", "Q Exactive", "Thermo Fisher Scientific", None),
 }
 
 
@@ -74,6 +77,7 @@ def _found(client, q: str) -> list[str]:
         pytest.param("CFX", {"PCR01", "PCR02"}, id="the letters of CFX96"),
         pytest.param("PGSTAT", {"EC01"}, id="the letters of PGSTAT302N"),
         pytest.param("SU8010", {"SEM01", "SEM02"}, id="the exact model: still not the SU8020"),
+        pytest.param("Exactive", {"QE01", "QE02"}, id="a part the capitals of QExactive mark"),
     ],
 )
 def test_a_number_inside_a_model_finds_it(client, q, expected):
@@ -89,6 +93,7 @@ def test_a_number_inside_a_model_finds_it(client, q, expected):
         # SU-8010 is indexed as su, 8010, su8010: the number is its own token there, and scores
         pytest.param("8010", ["SEM02", "SEM01"], id="written apart scores, written joined matches"),
         pytest.param("7000", ["AA01", "GCMS02"], id="exact number before the 7000C of a compound"),
+        pytest.param("Exactive", ["QE02", "QE01"], id="the word first, the capitalised part after"),
     ],
 )
 def test_the_exact_model_ranks_first(client, q, order):
@@ -107,7 +112,7 @@ def test_a_short_run_finds_no_model(client, q, never):
     assert not never & set(_found(client, q))
 
 
-@pytest.mark.parametrize("q", ["2695", "8010", "CFX", "Waters 2695"])
+@pytest.mark.parametrize("q", ["2695", "8010", "CFX", "Waters 2695", "Exactive"])
 def test_the_columns_in_memory_answer_as_the_database(store, q):
     """On PostgreSQL from the posting lists, as after a harvest."""
     postings.refresh(store)
@@ -120,8 +125,9 @@ def test_the_columns_in_memory_answer_as_the_database(store, q):
         columns._HELD.clear()
 
 
-#: The instruments whose model has parts: e2695, SU8010, SU8020, 7890B-5977B, 7890B-7000C, CFX96, PGSTAT302N.
-WITH_PARTS = {"LC01", "SEM01", "SEM03", "GCMS01", "GCMS02", "PCR01", "EC01"}
+#: The instruments whose model has parts: e2695, SU8010, SU8020, 7890B-5977B, 7890B-7000C, CFX96, PGSTAT302N,
+#: QExactive (its capitals').
+WITH_PARTS = {"LC01", "SEM01", "SEM03", "GCMS01", "GCMS02", "PCR01", "EC01", "QE01"}
 
 
 def _docids(conn) -> dict[str, int]:
@@ -164,5 +170,28 @@ def test_a_store_indexed_before_parts_finds_them_once_rebuilt(backend, rebuild, 
             # only the documents a model's parts add to are written again: Alliance 2695 has none
             assert after[e2695] != before[e2695] and after[f"{NETWORK}:LC02"] == before[f"{NETWORK}:LC02"]
             assert {i for i in before if after[i] != before[i]} == {f"{NETWORK}:{sid}" for sid in WITH_PARTS}
+    finally:
+        cleanup()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_store_indexed_before_capitalised_parts_finds_them_after_hub_init(backend, tmp_path, monkeypatch):
+    """Migration 0023: the documents of models whose capitals mark parts, and only those, are written again."""
+    s, cleanup = make_store(backend, tmp_path)
+    try:
+        upgrade(s, "0022")
+        with monkeypatch.context() as before:
+            # the analyser as it was: each token's runs, no capitals read
+            before.setattr(index, "FIELD_EXTRAS", {"brand": lambda tokens, texts: model_parts(tokens)})
+            _write(s)
+        with s.read() as conn:
+            assert _ids(search(conn, {"q": "Exactive"})) == [f"{NETWORK}:QE02"], "the store was indexed with them"
+            before = _docids(conn)
+        upgrade(s)
+        postings.refresh(s)
+        with s.read() as conn:
+            assert _ids(search(conn, {"q": "Exactive"})) == [f"{NETWORK}:QE02", f"{NETWORK}:QE01"]
+            after = _docids(conn)
+        assert {i for i in before if after[i] != before[i]} == {f"{NETWORK}:QE01"}
     finally:
         cleanup()
