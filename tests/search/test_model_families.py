@@ -64,6 +64,8 @@ def _found(client, q: str) -> list[str]:
         pytest.param("Q Exactive", {"QE01", "QE02"}, id="spaced finds joined"),
         pytest.param("QExactive", {"QE01", "QE02"}, id="joined finds spaced"),
         pytest.param("Exactive", {"QE01", "QE02"}, id="a part finds the joined one too"),
+        pytest.param("ＱＥｘａｃｔｉｖｅ", {"QE01", "QE02"}, id="full-width, as a Chinese input method types it"),
+        pytest.param("ＳＵ　８０１０", {"SEM01"}, id="full-width with an ideographic space"),
         pytest.param("LCMS-8050", {"LCMS01"}, id="hyphenated model"),
         pytest.param("8050", {"LCMS01"}, id="number of a hyphenated model"),
         pytest.param("LC-MS/MS 8050", {"LCMS01"}, id="the kind written another way and the number"),

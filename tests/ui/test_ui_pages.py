@@ -271,6 +271,7 @@ def test_the_language_link_never_leaves_the_hub(client, path):
         pytest.param("370000:UI0021", "/instruments/370000:UI0021", id="the hub's id"),
         pytest.param("UI0900", "/instruments/420000:UI0900", id="a withdrawn one, said so"),
         pytest.param("ui0021", "/instruments/370000:UI0021", id="typed in lower case"),
+        pytest.param("ＵＩ００２１", "/instruments/370000:UI0021", id="typed full-width"),
     ],
 )
 def test_an_instruments_number_typed_into_the_search_leads_to_it(client, q, found):
