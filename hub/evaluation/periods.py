@@ -8,6 +8,8 @@ against the others, not how much it grew; the rank change is the plainer of the 
 
 from __future__ import annotations
 
+import math
+
 
 def panel(reports: list[dict]) -> dict:
     """From the reports of successive periods (oldest first) -> {periods, units: [...]}, units in the
@@ -45,7 +47,17 @@ def _changed_indicators(before: dict, after: dict) -> list[str]:
         if then is None:
             continue
         for ind, now in u["indicators"].items():
-            if ind in then and then[ind].get("raw") != now.get("raw"):
+            if ind in then and not _same(then[ind].get("raw"), now.get("raw")):
                 out[ind] = None
     order = list(after["units"][0]["indicators"]) if after["units"] else []
     return [i for i in order if i in out]
+
+
+def _same(a, b) -> bool:
+    """Equal raw values, a value missing in both periods included (missing is NaN in a report before
+    it is written: NaN never equals NaN, and the pushed networks' harvest indicators read as changed)."""
+    return a == b or (_missing(a) and _missing(b))
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))

@@ -95,3 +95,19 @@ def test_hub_evaluate_with_a_period_without_data_exits_non_zero(tmp_path):
     assert "movement 2011 → 2012" in done.stdout
     assert json.loads((out / "report.json").read_text(encoding="utf-8"))["panel"]["periods"] == [2011, 2012]
     store.dispose()
+
+
+def test_an_indicator_missing_in_both_periods_has_not_changed():
+    """A pushed network has no harvest latency in either year: the note named latency among the
+    indicators that differ between the years (NaN never equals NaN; an evaluator's probe)."""
+    from hub.evaluation.periods import _changed_indicators
+
+    def report(hours):
+        units = [
+            {"id": "110000", "indicators": {"latency_p50": {"raw": float("nan")}, "utilisation": {"raw": hours}}},
+            {"id": "370000", "indicators": {"latency_p50": {"raw": 300.0}, "utilisation": {"raw": 0.5}}},
+        ]
+        return {"units": units}
+
+    assert _changed_indicators(report(0.2), report(0.9)) == ["utilisation"]
+    assert _changed_indicators(report(0.2), report(0.2)) == []
