@@ -52,7 +52,16 @@ def _store_units(store, fw: Framework, tables: Inputs, period: int, as_of):
     if stats_metrics and not any(s.stats for s in snaps.values()):
         # Ranking on the other indicators alone would look like an answer for a year nobody reported.
         raise EvaluationError(_no_stats(store, period, None, stats_metrics))
-    return from_store(fw, tables, snaps, names, trace), window, {}
+    data = from_store(fw, tables, snaps, names, trace)
+    if stats_metrics and (without := [u for u in data.ids if not snaps[u].stats]):
+        # The same, for the networks that did not report: with 2010's figures from Beijing alone, 29
+        # networks were ranked on their catalogues without a word (an evaluator's probe).
+        data.notes.append(
+            f"no service statistics for period {period} from {len(without)} of the {len(data.ids)} networks ranked "
+            f"({', '.join(without)}): their indicators {', '.join(stats_metrics)} are missing, and each is scored on "
+            "its other indicators"
+        )
+    return data, window, {}
 
 
 def _no_stats(store, period, network, metrics=()) -> str:

@@ -111,3 +111,17 @@ def test_an_indicator_missing_in_both_periods_has_not_changed():
 
     assert _changed_indicators(report(0.2), report(0.9)) == ["utilisation"]
     assert _changed_indicators(report(0.2), report(0.2)) == []
+
+
+def test_a_period_some_networks_did_not_report_says_which(store):
+    """2010's statistics from Shandong alone ranked the other networks on their catalogues without a
+    word (an evaluator's probe: Beijing's 2010 push, 29 networks ranked in silence)."""
+    populate(store)
+    with store.write() as conn:
+        conn.execute(insert(ServiceStats), [dict(stats("370000", i, hours=900, external=90), year=2010) for i in range(6)])
+    report, _ = run_evaluation(store, BUILTIN, period=2010, runs=0)
+    (note,) = [w for w in report["warnings"] if w.startswith("no service statistics for period 2010")]
+    assert "from 2 of the 3 networks ranked (420000, 130000)" in note or "from 2 of the 3 networks ranked (130000, 420000)" in note
+    assert "utilisation" in note
+    full, _ = run_evaluation(store, BUILTIN, period=2012, runs=0)
+    assert not [w for w in full["warnings"] if w.startswith("no service statistics")]
