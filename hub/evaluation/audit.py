@@ -163,7 +163,15 @@ def audit(fw: Framework, nom: Nominal, ids: list[str]) -> dict:
         if len(known) < MIN_UNITS or np.ptp(known) == 0:
             # Its correlations are undefined ("–" in every column) and its effective weight is 0: said
             # in words, or 12 % of the nominal weight separating no unit goes unremarked.
-            flags.append({"kind": "constant", "nodes": [n.id], "weight": nominal[n.id]})
+            missing = len(column[n.id]) - len(known)
+            if len(known) and np.ptp(known) == 0 and missing:
+                # One value where present, missing elsewhere: it separates those that have it from
+                # those that do not (their scores are rescaled over their other indicators), so "no
+                # effect" was false — harvest availability at 1.0 for 28 pulled networks and missing for
+                # the two pushed ones moved ten ranks (an evaluator's probe, recomputed with weight 0).
+                flags.append({"kind": "constant_present", "nodes": [n.id], "weight": nominal[n.id], "missing": missing})
+            else:
+                flags.append({"kind": "constant", "nodes": [n.id], "weight": nominal[n.id]})
     importance = {n.id: (r * r if (r := pearson(column[n.id], index)) is not None else 0.0) for n in inds}
     total = sum(importance.values())
     effective = {

@@ -61,6 +61,7 @@ FLAGS = {
     "weak": N_("eval.flag.weak"),
     "collinear": N_("eval.flag.collinear"),
     "constant": N_("eval.flag.constant"),
+    "constant_present": N_("eval.flag.constant_present"),
 }
 
 
@@ -147,7 +148,9 @@ def flag_sentence(flag: dict, names: dict, _: Translate) -> str:
     if msgid is None:
         return flag["kind"]
     a, b = (*flag["nodes"], None)[:2]  # a constant indicator's flag names one node
-    return _(msgid, a=names.get(a, a), b=names.get(b, b), r=num(flag.get("r"), 2), weight=share(flag.get("weight")))
+    return _(
+        msgid, a=names.get(a, a), b=names.get(b, b), r=num(flag.get("r"), 2), weight=share(flag.get("weight")), missing=flag.get("missing")
+    )
 
 
 def factor_name(name: str, _: Translate) -> str:

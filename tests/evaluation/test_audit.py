@@ -179,6 +179,19 @@ def test_an_indicator_that_does_not_vary_is_flagged_with_the_weight_it_wastes(tm
     assert not [f for f in audit["flags"] if f["kind"] != "constant" and "LPI" in f["nodes"]]
     sentence = wording.flag_sentence(constant[0], {"LPI": "物流绩效"}, lambda key, **v: translate("zh", key, **v))
     assert sentence.startswith("物流绩效 在各单位之间没有差别") and "%" in sentence
+    # The same value where present but missing for some units is said otherwise: it moves those units'
+    # scores against the rest (availability 1.0 for pulled networks, missing for pushed ones).
+    for row in rows[:3]:
+        row["LPI"] = ""
+    with open(tmp_path / "asem_iData.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    partly = run_evaluation(None, tmp_path / "asem.yaml", seed=11, runs=0)[0]["audit"]
+    (present,) = [f for f in partly["flags"] if "LPI" in f["nodes"] and f["kind"].startswith("constant")]
+    assert present["kind"] == "constant_present" and present["missing"] == 3
+    words = wording.flag_sentence(present, {"LPI": "Logistics"}, lambda key, **v: translate("en", key, **v))
+    assert "missing for 3" in words and "no effect" not in words
     # A weak correlation of either sign is weak; negative only at or below -WEAK.
     for f in audit["flags"]:
         if f["kind"] == "negative":
