@@ -72,7 +72,12 @@ class Synonyms:
                 out.extend(expansions)
                 break
         for key, expansions in self.cjk.items():
-            if key in word and not any(e in word for e in expansions):
+            if key == word:
+                # the whole word: its expansions as they are, even one it contains (核磁共振仪 →
+                # 核磁共振 finds the 核磁共振波谱仪 that the name's own 振仪 misses), which inside a
+                # longer word would expand again at every search of the expansion
+                out.extend(expansions)
+            elif key in word and not any(e in word for e in expansions):
                 out.extend(word.replace(key, e) for e in expansions)
         out.extend(forms)
         return list(dict.fromkeys(out))[:MAX_VARIANTS]
