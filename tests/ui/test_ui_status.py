@@ -25,6 +25,8 @@ def client(sqlite_store):
         dict(source_id="U1", name="高效液相色谱仪", status=None, sharing=None, city_code=None, city_name=None, category=None, owner=None),
         dict(source_id="H1", name="气相色谱仪", status="normal", sharing="external", network="420000", booking_url=None),
         dict(source_id="HR", name="气相色谱仪", status="retired", sharing="external", network="420000", category="010500"),
+        dict(source_id="HI", name="气相色谱仪", status="normal", sharing="internal", network="420000", category="010500"),
+        dict(source_id="HN", name="气相色谱仪", status="normal", sharing="none", network="420000", category="010500"),
         dict(
             source_id="B1",
             name="台式超速离心机",
@@ -149,6 +151,24 @@ def test_a_scrapped_instrument_offers_no_way_to_use_it_and_points_to_similar_one
     # The same page of one in service still offers all of it.
     _, working = page(client, f"/instruments/420000:H1?lang={lang}")
     assert not working.xpath("//*[@id='retired-use']") and working.xpath("//*[@id='subsidy']") and working.xpath("//*[@id='f-fee']")
+
+
+@pytest.mark.parametrize(
+    "sid, lang, said",
+    [("HI", "zh", "登记为内部共享"), ("HN", "zh", "登记为不共享"), ("HI", "en", "shared within its unit only")],
+)
+def test_an_instrument_not_shared_outside_offers_no_booking_and_no_subsidy(client, sid, lang, said):
+    """An instrument shared only inside its unit, or not at all, showed its fee, a booking link and
+    Hubei's subsidy for companies, as if anyone could book it (the public's probe)."""
+    _, tree = page(client, f"/instruments/420000:{sid}?lang={lang}")
+    use = byid(tree, "use")
+    assert said in byid(use, "closed-use").text_content()
+    assert byid(use, "similar-shared").get("href") == "/?category=010500&sharing=external"
+    for gone in ("f-booking", "f-booking-fallback", "subsidy"):
+        assert not use.xpath(f".//*[@id='{gone}']"), gone
+    assert use.xpath(".//*[@id='f-sharing']") and use.xpath(".//*[@id='f-owner']")  # what it is, and whom to ask
+    _, shared = page(client, f"/instruments/420000:H1?lang={lang}")
+    assert not shared.xpath("//*[@id='closed-use']") and shared.xpath("//*[@id='subsidy']")
 
 
 @pytest.mark.parametrize("lang, said", [("zh", "未提供联系方式"), ("en", "No contact given")])
