@@ -306,3 +306,13 @@ def test_a_time_in_a_table_names_its_zone_briefly(app, lang, short, full):
         cell = lhtml.fromstring(render_template_string("<td>{{ t | timestamp_cell }}</td>", t="2013-05-01T00:00:00Z"))
     assert cell.xpath('span[@class="when"]/text()') == ["2013-05-01 08:00"]
     assert [(z.text, z.get("title")) for z in cell.xpath("abbr")] == [(short, full)]
+
+
+@pytest.mark.parametrize("path", ["/networks", "/stats"])
+def test_a_table_that_scrolls_on_a_phone_can_be_scrolled_from_the_keyboard(client, path):
+    """Its box scrolls sideways on a phone, and took no focus (axe: scrollable-region-focusable)."""
+    from lxml import html as lhtml
+
+    page = lhtml.fromstring(client.get(path).get_data(as_text=True))
+    wraps = page.xpath('//div[contains(@class, "table-wrap")]')
+    assert wraps and all(w.get("tabindex") == "0" for w in wraps)
