@@ -255,8 +255,14 @@ class _Loader:
             self.fail("metrics.harvest_window_days", f"expected a number of days >= 1, got {days!r}")
         metric_options = {"harvest_window_days": days}
         include = raw.get("include_networks") or []
-        if not isinstance(include, list) or not all(isinstance(c, str) and network_code_problem(c) is None for c in include):
+        if not isinstance(include, list):
             self.fail("include_networks", f"expected a list of network codes (quoted), got {include!r}")
+        for i, code in enumerate(include):
+            # the element named, and why: ['FGBUK1', 'FOO'] was "expected a list of network codes (quoted)"
+            if not isinstance(code, str):
+                self.fail(f"include_networks[{i}]", f"expected a network code in quotes, got {code!r}")
+            if problem := network_code_problem(code):
+                self.fail(f"include_networks[{i}]", f"{code!r}: {problem}")
         rank_decimals = raw.get("rank_decimals")
         if rank_decimals is not None and (
             isinstance(rank_decimals, bool) or not isinstance(rank_decimals, int) or not 0 <= rank_decimals <= 12

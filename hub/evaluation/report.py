@@ -135,6 +135,7 @@ def build(fw: Framework, inputs: Inputs, data: UnitData, nom: Nominal, mc: dict 
             "network": fw.network,
             **({"texts": fw.texts} if fw.texts else {}),
             **({"rank_decimals": fw.rank_decimals} if fw.rank_decimals is not None else {}),
+            **({"include_networks": list(fw.include_networks)} if fw.include_networks else {}),
         },
         "inputs": [t.describe() for t in inputs.tables],
         "period": period,

@@ -44,6 +44,9 @@ def from_store(fw: Framework, inputs: Inputs, snapshots: dict, names: dict, trac
         else:
             values[s] = np.array([inputs.value(u, s.name) for u in ids], dtype=float)
     notes = []
+    if absent := [u for u in fw.include_networks if u not in snapshots]:
+        # a code mistyped or a register not harvested yet was dropped without a word (an evaluator's probe)
+        notes.append(f"include_networks names {', '.join(absent)}, which the store does not hold: not ranked")
     extra = [u for u in inputs.units() if u not in snapshots]
     if extra and fw.columns_needed():
         notes.append(f"input rows for units not in the store were ignored: {', '.join(extra)}")

@@ -13,6 +13,7 @@ from lxml import etree
 from sqlalchemy import insert, text
 
 from hub.config import Registry
+from hub.errors import ConfigError
 from hub.evaluation.service import run_evaluation
 from hub.harvest.pipeline import Harvester
 from hub.simulate import SimulatorServer
@@ -88,6 +89,16 @@ def test_it_joins_no_provincial_ranking_unless_the_framework_names_it(world, tmp
     path.write_text(yaml.safe_dump(named, allow_unicode=True), encoding="utf-8")
     report, _ = run_evaluation(store, path, period=2012, seed=7, runs=0, as_of=AS_OF)
     assert "FGBUK1" in [u["id"] for u in report["units"]]
+    assert report["framework"]["include_networks"] == ["FGBUK1"]  # the report says whom it added
+    # A code the store does not hold is said, not dropped in silence; a malformed one is named.
+    named["include_networks"] = ["FGBUK1", "FGBUK9"]
+    path.write_text(yaml.safe_dump(named, allow_unicode=True), encoding="utf-8")
+    report, _ = run_evaluation(store, path, period=2012, seed=7, runs=0, as_of=AS_OF)
+    assert "include_networks names FGBUK9, which the store does not hold: not ranked" in report["warnings"]
+    named["include_networks"] = ["FGBUK1", "FOO"]
+    path.write_text(yaml.safe_dump(named, allow_unicode=True), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"include_networks\[1\]: .FOO.: expected"):
+        run_evaluation(store, path, period=2012, seed=7, runs=0, as_of=AS_OF)
 
 
 def test_a_value_in_another_currency_is_kept_with_it_and_never_shown_as_yuan(store, tmp_path):
