@@ -7,7 +7,7 @@ import json
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from hub.evaluation import audit as audit_mod
 from hub.evaluation import report as report_mod
@@ -20,9 +20,9 @@ from hub.evaluation.metrics import METRICS
 from hub.evaluation.owners import aggregates as owner_aggregates
 from hub.evaluation.owners import load_owner_snapshots
 from hub.evaluation.periods import panel
-from hub.evaluation.snapshot import load_snapshots, stats_years
+from hub.evaluation.snapshot import iso, load_snapshots, stats_years, utc
 from hub.evaluation.units import from_inputs, from_owners, from_store
-from hub.store.models import Evaluation
+from hub.store.models import Evaluation, Instrument
 
 DEFAULT_SEED = 20130101
 
@@ -49,6 +49,9 @@ def _store_units(store, fw: Framework, tables: Inputs, period: int, as_of):
         data = from_owners(fw, snaps, names, trace, notes)
         return data, window, {"aggregates": owner_aggregates(snaps)}
     snaps, names, trace, window = load_snapshots(store, period, fw.metric_options["harvest_window_days"], as_of)
+    if window.as_of is not None and not any(s.instruments for s in snaps.values()):
+        # Nobody ranked, exit 0 and report files with 60 warnings (an evaluator's --as-of 2020-01-01).
+        raise EvaluationError(_nothing_listed(store, window.as_of))
     if stats_metrics and not any(s.stats for s in snaps.values()):
         # Ranking on the other indicators alone would look like an answer for a year nobody reported.
         raise EvaluationError(_no_stats(store, period, None, stats_metrics))
@@ -62,6 +65,13 @@ def _store_units(store, fw: Framework, tables: Inputs, period: int, as_of):
             "its other indicators"
         )
     return data, window, {}
+
+
+def _nothing_listed(store, as_of) -> str:
+    with store.read() as conn:
+        first, last = conn.execute(select(func.min(Instrument.first_seen), func.max(Instrument.first_seen))).one()
+    held = f"the store's instruments were first seen from {iso(utc(first))} to {iso(utc(last))}" if first else "the store holds none"
+    return f"no network listed any instrument at {iso(as_of)} (as of): {held}; evaluate as of a later date, or harvest first"
 
 
 def _no_stats(store, period, network, metrics=()) -> str:

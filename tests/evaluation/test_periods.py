@@ -125,3 +125,15 @@ def test_a_period_some_networks_did_not_report_says_which(store):
     assert "utilisation" in note
     full, _ = run_evaluation(store, BUILTIN, period=2012, runs=0)
     assert not [w for w in full["warnings"] if w.startswith("no service statistics")]
+
+
+def test_an_as_of_date_before_anything_was_listed_fails_saying_when_the_store_begins(store):
+    """`--as-of 2020-01-01` on a store harvested since ranked nobody, exited 0 and wrote report files
+    with 60 warnings (an evaluator's probe)."""
+    from datetime import datetime, timezone
+
+    populate(store)
+    with pytest.raises(EvaluationError) as info:
+        run_evaluation(store, BUILTIN, period=2012, runs=0, as_of=datetime(2000, 1, 1, tzinfo=timezone.utc))
+    assert "no network listed any instrument at 2000-01-01T00:00:00Z" in str(info.value)
+    assert "first seen from" in str(info.value)
