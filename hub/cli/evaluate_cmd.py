@@ -94,7 +94,9 @@ def evaluate(framework, periods, inputs, out_dir, seed, runs, as_of, save, publi
     for kind, p in files.items():
         click.echo(f"{kind}: {p}")
     if save:
-        eid = save_evaluation(store, report, data, published=publish)
+        from hub.auth.audit import cli_actor
+
+        eid = save_evaluation(store, report, data, created_by=cli_actor(), published=publish)
         click.echo(f"stored as evaluation {eid}")
     return 0
 

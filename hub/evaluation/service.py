@@ -172,10 +172,23 @@ def write_outputs(report: dict, report_bytes: bytes, out_dir) -> dict[str, Path]
 def save_evaluation(
     store, report: dict, report_bytes: bytes, *, created_by: str | None = None, published: bool = False, title: str | None = None
 ) -> int:
-    """Store a report in the `evaluations` table exactly as written; returns its id."""
+    """Store a report in the `evaluations` table exactly as written, and say so in the audit log (as a
+    request through the API does); returns its id. `created_by` is who ran it (`cli:<user>` from
+    `hub evaluate --save`): a stored evaluation had no creator and no audit entry."""
+    from hub.auth import audit
+
     row = evaluation_row(report, report_bytes, created_by=created_by, published=published, title=title)
     with store.write() as conn:
-        return insert_evaluation(conn, row)
+        eid = insert_evaluation(conn, row)
+        detail = {
+            "framework": report["framework"]["file"],
+            "framework_sha256": report["framework"]["sha256"],
+            "period": report.get("period"),
+        }
+        audit.record(conn, actor=created_by or "unknown", role="admin", action="evaluation.created", target=eid, detail=detail)
+        if published:
+            audit.record(conn, actor=created_by or "unknown", role="admin", action="evaluation.published", target=eid)
+        return eid
 
 
 def evaluation_row(

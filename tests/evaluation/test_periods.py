@@ -137,3 +137,20 @@ def test_an_as_of_date_before_anything_was_listed_fails_saying_when_the_store_be
         run_evaluation(store, BUILTIN, period=2012, runs=0, as_of=datetime(2000, 1, 1, tzinfo=timezone.utc))
     assert "no network listed any instrument at 2000-01-01T00:00:00Z" in str(info.value)
     assert "first seen from" in str(info.value)
+
+
+def test_an_evaluation_stored_from_the_command_line_says_who_and_is_audited(store):
+    """`hub evaluate --save` stored no creator and wrote no audit entry, where an API run has both."""
+    from sqlalchemy import select
+
+    from hub.auth.models import AuditEntry
+    from hub.evaluation.service import save_evaluation
+    from hub.store.models import Evaluation
+
+    populate(store)
+    report, data = run_evaluation(store, BUILTIN, period=2012, runs=0)
+    eid = save_evaluation(store, report, data, created_by="cli:evaluator", published=True)
+    with store.read() as conn:
+        assert conn.execute(select(Evaluation.created_by).where(Evaluation.id == eid)).scalar_one() == "cli:evaluator"
+        entries = conn.execute(select(AuditEntry.action, AuditEntry.actor).where(AuditEntry.target == str(eid))).all()
+    assert sorted(entries) == [("evaluation.created", "cli:evaluator"), ("evaluation.published", "cli:evaluator")]
