@@ -33,6 +33,22 @@ def test_trim(value, options, expected):
 
 
 @pytest.mark.parametrize(
+    "value, expected",
+    [
+        pytest.param("型号：TA.XTplus", "TA.XTplus", id="a label before it (cards read 型号：型号：TA.XTplus)"),
+        pytest.param("规格型号: SU8010", "SU8010", id="the column's name, half-width colon"),
+        pytest.param("Model: 7890B", "7890B", id="an English label"),
+        pytest.param("ＳＢＥ　２５ｐｌｕｓ", "SBE 25plus", id="full-width folded"),
+        pytest.param(" 型号： ", None, id="a label alone is no model"),
+        pytest.param("型号SU8010", "型号SU8010", id="no colon: not read as a label"),
+        pytest.param("Q Exactive", "Q Exactive", id="a model as it is"),
+    ],
+)
+def test_model(value, expected):
+    assert run("model", value, max_length=200) == expected
+
+
+@pytest.mark.parametrize(
     "value, options",
     [
         pytest.param({"a": 1}, {}, id="object"),
