@@ -13,7 +13,7 @@ from collections import Counter
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, select, update
 
 from hub import stopping
 from hub.dedup.tables import CLUSTERS
@@ -45,6 +45,7 @@ _SOURCE = select(
     _I.c.province_name,
     _I.c.city_code,
     _I.c.city_name,
+    _I.c.county_code,
     _I.c.county_name,
     _I.c.address,
     _I.c.specs,
@@ -89,6 +90,14 @@ GROUPING_NAMES = ("林区", "市辖区", "县", "郊区", "矿区", "省直辖�
 def place_name(city: str | None, county: str | None) -> str | None:
     """The city's name for facets, or its county's where the city row is only a grouping."""
     return county if city in GROUPING_NAMES and county else city
+
+
+def directly_under_province(county_code: str | None) -> bool:
+    """Whether GB/T 2260 numbers a county-level division as one its province governs itself, under a
+    grouping row rather than a city (xx90xx: 仙桃市 429004, 琼海市 469002). Such a place is the city
+    of the city facet: with no city of their own, Hainan's 121 and Hubei's 78 were filed as 未知
+    beside 海口市 and 神农架林区 (the public's probe)."""
+    return bool(county_code) and len(county_code) == 6 and county_code[2:4] == "90"
 
 
 #: What a text field also holds, made from its own tokens and its columns as written: the model
@@ -156,11 +165,14 @@ def _settled(text, p: _Prepared) -> tuple:
 def document(m, tokens: dict | None = None) -> tuple[dict, dict[str, list[str]]]:
     """One instrument (a mapping with `_SOURCE`'s columns) → (search_docs columns, tokens per text
     field); `tokens` when already computed from the same text. Pure."""
+    city_code, city_name = m["city_code"], place_name(m["city_name"], m["county_name"])
+    if city_code is None and directly_under_province(m["county_code"]):
+        city_code, city_name = m["county_code"], m["county_name"]
     columns = {
         "instrument_id": m["id"],
         "network": m["network"],
-        "city_code": m["city_code"],
-        "city_name": place_name(m["city_name"], m["county_name"]),
+        "city_code": city_code,
+        "city_name": city_name,
         "category": m["category"],
         "owner_type": m["owner_type"],
         "owner_level": m["owner_level"],
@@ -267,6 +279,22 @@ def index_extras(conn, chunk: int = 2000, needs=None) -> int:
         done, last = done + len(ids), rows[-1].id
 
 
+def index_cities_under_provinces(conn, chunk: int = 2000) -> int:
+    """Write again, in `conn`'s transaction, the documents of active instruments with no city whose
+    county its province governs itself (after migration 0024: such a county is the facet's city);
+    returns how many. Read by their columns, not the whole catalogue. The posting lists follow
+    (`_fill_new_index`)."""
+    done, last = 0, None
+    under = and_(_I.c.city_code.is_(None), _I.c.county_code.like("__90__"), _I.c.withdrawn_at.is_(None))
+    while True:
+        q = select(_I.c.id).where(under).order_by(_I.c.id).limit(chunk)
+        ids = conn.execute(q if last is None else q.where(_I.c.id > last)).scalars().all()
+        if not ids:
+            return done
+        index_instruments(conn, ids)
+        done, last = done + len(ids), ids[-1]
+
+
 def _extended(m) -> bool:
     """Whether FIELD_EXTRAS add any token to this instrument's fields (a mapping of their columns)."""
     return any(
@@ -351,6 +379,9 @@ _INDEX_REBUILT_AFTER = {"0002", "0006"}
 #: of them: 0021 marks that the model field holds each model's parts (hub.search.model_numbers), which
 #: documents written before lack; 0023 the parts a model's capitals mark (`QExactive` → exactive).
 _EXTRAS_INDEXED_AFTER = {"0021": _extended, "0023": _capitalised}
+#: Migrations after which the documents of a county its province governs itself are written again
+#: with it as their city (`directly_under_province`): 0024.
+_CITIES_INDEXED_AFTER = {"0024"}
 #: Migrations after which the kept facet counts are counted again from the index: 0014 creates them.
 _COUNTS_REBUILT_AFTER = {"0014"}
 #: Migrations after which PostgreSQL's posting lists are written: 0019 creates them.
@@ -365,8 +396,9 @@ def _fill_new_index(conn, applied):
     else:
         if _COUNTS_REBUILT_AFTER & set(applied):
             counts.rebuild(conn)
+        cities = index_cities_under_provinces(conn) if _CITIES_INDEXED_AFTER & set(applied) else 0
         # in the table's order, the widest first: 0021's test names every document 0023's does
         if needs := next((test for m, test in _EXTRAS_INDEXED_AFTER.items() if m in applied), None):
             index_extras(conn, needs=needs)  # writes the lists too
-        elif _POSTINGS_BUILT_AFTER & set(applied):
+        elif cities or _POSTINGS_BUILT_AFTER & set(applied):
             postings.build_all(conn)

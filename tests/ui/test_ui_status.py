@@ -27,6 +27,10 @@ def client(sqlite_store):
         dict(source_id="HR", name="气相色谱仪", status="retired", sharing="external", network="420000", category="010500"),
         dict(source_id="HI", name="气相色谱仪", status="normal", sharing="internal", network="420000", category="010500"),
         dict(source_id="HN", name="气相色谱仪", status="normal", sharing="none", network="420000", category="010500"),
+        # 仙桃市, a county-level city Hubei governs itself (429004): no city of its own
+        dict(
+            source_id="XT", name="气相色谱仪", network="420000", city_code=None, city_name=None, county_code="429004", county_name="仙桃市"
+        ),
         dict(
             source_id="B1",
             name="台式超速离心机",
@@ -151,6 +155,18 @@ def test_a_scrapped_instrument_offers_no_way_to_use_it_and_points_to_similar_one
     # The same page of one in service still offers all of it.
     _, working = page(client, f"/instruments/420000:H1?lang={lang}")
     assert not working.xpath("//*[@id='retired-use']") and working.xpath("//*[@id='subsidy']") and working.xpath("//*[@id='f-fee']")
+
+
+def test_a_county_its_province_governs_itself_is_its_city_not_unknown(client):
+    """Hainan's 琼海市 and Hubei's 仙桃市 have no city above them (GB/T 2260 xx90xx): the city facet
+    filed them as 未知 and the cards read only the province (the public's probe)."""
+    body = client.get("/api/v1/instruments", query_string={"network": "420000", "page_size": 50}).get_json()
+    cities = {f["value"]: (f["label"], f["count"]) for f in body["facets"]["city"]}
+    assert cities["429004"] == ("仙桃市", 1) and "unknown" not in cities
+    found = client.get("/api/v1/instruments", query_string={"city": "429004"}).get_json()
+    assert [i["id"] for i in found["items"]] == ["420000:XT"]
+    _, tree = page(client, "/?network=420000&city=429004")
+    assert "湖北省 仙桃市" in tree.xpath("//ol[@class='result-list']/li")[0].text_content()
 
 
 @pytest.mark.parametrize(

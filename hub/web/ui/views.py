@@ -362,7 +362,8 @@ def _network_name(names: dict, code: str) -> str:
 
 @bp.app_template_global("place_of")
 def _place(region: dict | None, county: bool = True) -> str | None:
-    """Province, city, county as the reader reads them (a grouping row such as 林区 left out)."""
+    """Province, city, county as the reader reads them (a grouping row such as 林区 left out; with no
+    city, the county, as a card read only 海南省 for an instrument in 琼海市)."""
     region = region or {}
     city = region.get("city_name")
     # A municipality (北京市, 上海市 …) is its own city: named once, not 北京市 北京市 怀柔区.
@@ -370,7 +371,7 @@ def _place(region: dict | None, county: bool = True) -> str | None:
     parts = [
         region.get("province_name"),
         city if named else None,
-        region.get("county_name") if county or city in GROUPING_NAMES else None,
+        region.get("county_name") if county or not city or city in GROUPING_NAMES else None,
     ]
     parts = [p for p in parts if p]
     if g.lang == "en":
