@@ -224,6 +224,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
     if panel:
         out.append(f"<th>{_('eval.rank_change')}</th><th>{_('eval.score_change')}</th><th>{_('eval.series')}</th>")
     out.append("".join(f"<th>{say(d, 'name')}</th>" for d in dims) + f"<th class=l>{_('eval.in_words')}</th></tr>")
+    after = wording.next_ranked(report["units"])
     for u in report["units"]:
         x = u.get("uncertainty") or {}
         interval = f"{_num(x.get('rank_p05'), 0)}–{_num(x.get('rank_p95'), 0)}" if x else "–"
@@ -244,7 +245,7 @@ def to_html_bytes(report: dict, lang: str = "en") -> bytes:
                 f"<td>{'–' if score_change is None else f'{score_change:+.2f}'}</td>"
                 f"<td>{rank_sparkline(m.get('series', []), ranked_count, _('eval.series_alt', unit=_name(u), values=values))}</td>"
             )
-        out.append(row + cells + f"<td class=l>{escape(wording.unit_summary(u, _, lang))}</td></tr>")
+        out.append(row + cells + f"<td class=l>{escape(wording.unit_summary(u, _, lang, after.get(u['id'])))}</td></tr>")
     out.append("</table>")
     out.append(f"<h2>{_('eval.chart')}</h2>" + score_chart(report, lang))
 

@@ -85,8 +85,17 @@ def share(value, digits: int = 1) -> str:
     return "–" if value is None else f"{float(value) * 100:.{digits}f} %"
 
 
-def unit_summary(unit: dict, _: Translate, lang: str) -> str:
-    """'Ranks 1st; between 1st and 4th in 90 % of the alternatives.' from the unit's own numbers."""
+def next_ranked(units: list[dict]) -> dict[str, dict]:
+    """Each ranked unit's id → the unit ranked after it (by rank, as the table lists them)."""
+    ranked = sorted((u for u in units if u.get("rank") is not None), key=lambda u: u["rank"])
+    return {a["id"]: b for a, b in zip(ranked, ranked[1:]) if b["rank"] != a["rank"]}
+
+
+def unit_summary(unit: dict, _: Translate, lang: str, after: dict | None = None) -> str:
+    """'Ranks 1st; between 1st and 4th in 90 % of the alternatives.' from the unit's own numbers, and,
+    when the unit ranked `after` it has the better median rank, that the two are not told apart:
+    Zhejiang "ranks 1st" with median rank 2 above Jiangsu with median 1 read as a clear first (an
+    evaluator's probe)."""
     x = unit.get("uncertainty") or {}
     rank = unit.get("rank")
     if rank is None or not x or x.get("rank_p05") is None:
@@ -98,6 +107,9 @@ def unit_summary(unit: dict, _: Translate, lang: str) -> str:
         text = _("eval.summary", rank=ordinal(rank, _, lang), low=ordinal(low, _, lang), high=ordinal(high, _, lang))
     if not low <= rank <= high:
         text += " " + _("eval.summary_outside")
+    theirs = ((after or {}).get("uncertainty") or {}).get("median_rank")
+    if theirs is not None and x.get("median_rank") is not None and theirs < x["median_rank"]:
+        text += " " + _("eval.summary_overtaken", other=ordinal(after["rank"], _, lang))
     return text
 
 

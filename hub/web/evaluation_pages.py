@@ -96,7 +96,8 @@ def evaluation_page(eid):
                 **m,
                 "spark": rank_sparkline(m["series"], len(ranked), _("eval.series_alt", unit=_unit_label(lang, m), values=label)),
             }
-    words = {u["id"]: wording.unit_summary(u, _, lang) for u in ranked}
+    after = wording.next_ranked(ranked)
+    words = {u["id"]: wording.unit_summary(u, _, lang, after.get(u["id"])) for u in ranked}
     digits = score_digits(ranked)
     methods = {
         n["id"]: (

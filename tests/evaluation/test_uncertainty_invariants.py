@@ -111,3 +111,24 @@ def test_warnings_never_print_numpy_reprs(tmp_path):
 )
 def test_sobol_indices_are_shown_for_people(value, conf, shown):
     assert sobol_display(value, conf) == shown
+
+
+@pytest.mark.parametrize("lang, said", [("en", "Not told apart from the unit ranked 2nd"), ("zh", "与第 2 名难分先后")])
+def test_a_unit_the_next_one_outranks_in_most_alternatives_is_not_called_a_clear_first(lang, said):
+    """Zhejiang ranked 1st with median rank 2, Jiangsu 2nd with median rank 1: the words said only
+    "Ranks 1st" (an evaluator's probe)."""
+    from hub.evaluation import wording
+    from hub.web.ui.i18n import translate
+
+    def _(key, **v):
+        return translate(lang, key, **v)
+
+    units = [
+        {"id": "330000", "rank": 1, "uncertainty": {"rank_p05": 1, "rank_p95": 3, "median_rank": 2}},
+        {"id": "320000", "rank": 2, "uncertainty": {"rank_p05": 1, "rank_p95": 3, "median_rank": 1}},
+        {"id": "370000", "rank": 3, "uncertainty": {"rank_p05": 2, "rank_p95": 4, "median_rank": 3}},
+    ]
+    after = wording.next_ranked(units)
+    first, second = (wording.unit_summary(u, _, lang, after.get(u["id"])) for u in units[:2])
+    assert said in first
+    assert "told apart" not in second and "难分先后" not in second  # the one ranked after it is not told so
