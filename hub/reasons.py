@@ -106,6 +106,7 @@ NUMBER_TOO_LARGE = reason("reason.number_too_large", "number {value} is implausi
 NOT_WHOLE = reason("reason.not_whole", "expected a whole number, got {value}")
 COUNT_TOO_LARGE = reason("reason.count_too_large", "count {value} is implausibly large")
 VOCAB_WRONG_TYPE = reason("reason.vocab_wrong_type", "expected a {table} value, got {type} {value}")
+POSTCODE_BAD = reason("reason.postcode_bad", "expected a 6-digit postcode, got {value}")
 VOCAB_UNKNOWN = reason("reason.vocab_unknown", "unknown {table} value {value}; expected one of: {allowed}")
 COUNTRY_UNKNOWN = reason("reason.country_unknown", "unknown country {value}; expected a Chinese country name or an ISO 3166 code")
 CATEGORY_CODE_UNKNOWN = reason("reason.category_code_unknown", "unknown category code {value}; not in the national classification")

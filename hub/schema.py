@@ -16,6 +16,8 @@ from hub import characters
 
 STATUSES = ("normal", "standby", "remote", "occasional_fault", "frequent_fault", "awaiting_repair", "awaiting_retirement", "retired")
 SHARING = ("external", "internal", "none")
+#: How the unit came by the instrument, as the national reporting model (NRII) records it: 购置 / 研制 / 赠送 / 其他.
+ACQUISITIONS = ("purchased", "developed", "donated", "other")
 OWNER_TYPES = ("university", "institute", "enterprise", "other")
 OWNER_LEVELS = ("central", "provincial", "municipal")
 CERTIFICATIONS = ("CMA", "CNAS")
@@ -147,9 +149,17 @@ class InstrumentSchema(_Strict):
     owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True)
     region = fields.Nested(RegionSchema, load_default=None, allow_none=True)
     address = Text(500, load_default=None, allow_none=True)
+    postcode = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit postcode"))
     specs = Text(10_000, load_default=None, allow_none=True)
     functions = Text(10_000, load_default=None, allow_none=True)
     services = Text(10_000, load_default=None, allow_none=True)
+    # The national reporting fields a network may send beside the rest (reference: NRII): how the
+    # unit came by it, whether it is under customs supervision (a duty-free import may not be used
+    # for outside work freely), its typical achievements and the unit's sharing rules.
+    acquisition = Text(10, load_default=None, allow_none=True, validate=validate.OneOf(ACQUISITIONS))
+    customs_supervised = fields.Boolean(load_default=None, allow_none=True)
+    achievements = Text(10_000, load_default=None, allow_none=True)
+    sharing_rules = Text(10_000, load_default=None, allow_none=True)
     fee = fields.Nested(FeeSchema, load_default=None, allow_none=True)
     booking_url = Text(2000, load_default=None, allow_none=True)
     contact = fields.Nested(ContactSchema, load_default=None, allow_none=True)

@@ -257,6 +257,28 @@ def vocab(value, table):
         raise TransformError(reasons.VOCAB_UNKNOWN(table=table, value=_short(value), allowed=allowed)) from None
 
 
+_POSTCODE = re.compile(r"^\d{6}$")
+
+
+@transform("postcode")
+def postcode(value):
+    """A Chinese postcode: six digits, full-width folded and spaces dropped (430 072 → 430072)."""
+    text = "".join(unicodedata.normalize("NFKC", _text(value, reasons.WHAT_TEXT)).split())
+    if not text:
+        return None
+    if not _POSTCODE.match(text):
+        raise TransformError(reasons.POSTCODE_BAD(value=_short(text)))
+    return text
+
+
+@transform("yes_no")
+def yes_no(value):
+    """是 / 否 (有 / 无, true / false, 1 / 0 …, the `yes_no` table of `mappings/codes/vocabularies.yaml`)
+    → true / false: the national reporting model's yes-or-no fields (under customs supervision)."""
+    said = vocab(value, "yes_no")
+    return None if said is None else said == "true"
+
+
 @transform("country")
 def country(value):
     """Country of origin → ISO 3166-1 alpha-2: Chinese names (pycountry's zh_CN names plus the aliases in

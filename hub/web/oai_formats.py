@@ -29,6 +29,7 @@ STATUS = {
     "retired": "报废",
 }
 SHARING = {"external": "外部共享", "internal": "内部共享", "none": "不共享"}
+ACQUISITION = {"purchased": "购置", "developed": "研制", "donated": "赠送", "other": "其他"}
 OWNER_TYPE = {"university": "高校", "institute": "科研院所", "enterprise": "企业", "other": "其他"}
 
 
@@ -76,14 +77,33 @@ def nrii(metadata, row):
             node, n("orgName"), row.owner_name, creditCode=row.owner_credit_code, level=row.owner_level, type=OWNER_TYPE.get(row.owner_type)
         )
     if row.address or row.province_code:
-        element(node, n("location"), row.address or "", province=row.province_code, city=row.city_code, county=row.county_code)
+        element(
+            node,
+            n("location"),
+            row.address or "",
+            province=row.province_code,
+            city=row.city_code,
+            county=row.county_code,
+            postcode=row.postcode,
+        )
+    # the reporting model's fields its interface document names no key for: the keys the push mapping reads
+    if row.acquisition:
+        element(node, n("instrSource"), ACQUISITION.get(row.acquisition, row.acquisition))
+    if row.customs_supervised is not None:
+        element(node, n("customs"), "是" if row.customs_supervised else "否")
     for name, value in (("technical", row.specs), ("function", row.functions)):
         if value:
             element(node, n(name), value)
     for subject in (row.subjects or "").split(","):
         if subject.strip():
             element(node, n("subject"), subject.strip())
-    for name, value in (("serviceContent", row.services), ("fee", row.fee_text), ("serviceUrl", row.booking_url)):
+    for name, value in (
+        ("serviceContent", row.services),
+        ("fee", row.fee_text),
+        ("serviceUrl", row.booking_url),
+        ("achievement", row.achievements),
+        ("shareRule", row.sharing_rules),
+    ):
         if value:
             element(node, n(name), value)
     if row.contact_name or row.contact_phone or row.contact_email:

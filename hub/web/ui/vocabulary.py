@@ -27,6 +27,12 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "internal": N_("sharing.internal"),
         "none": N_("sharing.none"),
     },
+    "acquisition": {
+        "purchased": N_("acquisition.purchased"),
+        "developed": N_("acquisition.developed"),
+        "donated": N_("acquisition.donated"),
+        "other": N_("acquisition.other"),
+    },
     "owner_type": {
         "university": N_("owner_type.university"),
         "institute": N_("owner_type.institute"),
