@@ -186,3 +186,26 @@ def test_no_network_is_half_chinese_half_english_on_chinese_pages():
     from hub.config import Registry
 
     assert [n.code for n in Registry.load() if re.search("[A-Za-z]", n.province)] == []
+
+
+@pytest.mark.parametrize(
+    "chinese, english",
+    [
+        ("武汉市", "Wuhan"),
+        ("乌鲁木齐市", "Urumqi"),
+        ("喀什地区", "Kashgar Prefecture"),
+        ("呼和浩特市", "Hohhot"),
+        ("锡林郭勒盟", "Xilingol League"),
+        ("恩施土家族苗族自治州", "Enshi Tujia and Miao Autonomous Prefecture"),
+        ("昌江黎族自治县", "Changjiang Li Autonomous County"),
+        ("海西蒙古族藏族自治州", "Haixi Mongol and Tibetan Autonomous Prefecture"),
+        ("神农架林区", "Shennongjia Forestry District"),
+    ],
+)
+def test_a_city_has_the_name_english_gives_it(chinese, english):
+    """The English city filter read "Wulumuqi", "Huhehaote", "Enshitujiazumiaozu Autonomous
+    Prefecture" (the public's probe): names from other languages as English writes them, and an
+    autonomous division's peoples apart."""
+    from hub.web.ui import places
+
+    assert places.city_en(chinese) == english

@@ -4,7 +4,9 @@ Provinces: ISO 3166-2:CN from pycountry (its zh_CN translation finds the code of
 English name loses the administrative word: "Hubei Sheng" → Hubei), but Inner Mongolia as English
 names it, not ISO's "Nei Mongol". Cities have no English list in pycountry or python-stdnum
 (stdnum's cn/loc is Chinese only), so their names are romanised with pypinyin — which is how the official English names of
-Chinese cities are written (武汉市 → Wuhan) — with the administrative suffix translated.
+Chinese cities are written (武汉市 → Wuhan) — with the administrative suffix translated, but for the
+places English names otherwise (Urumqi, Hohhot, Shigatse: `ENGLISH_USAGE`) and the peoples an
+autonomous prefecture or county is named after (`PEOPLES`).
 """
 
 from __future__ import annotations
@@ -60,13 +62,103 @@ def province_en(name: str | None) -> str | None:
     return city_en(name)
 
 
+#: Places whose English name is not the pinyin of their Chinese one: names from Uyghur, Mongolian and
+#: Tibetan, as their governments and maps write them (乌鲁木齐 was "Wulumuqi", 呼和浩特 "Huhehaote";
+#: the public's probe). Keyed by the name without its administrative suffix.
+ENGLISH_USAGE = {
+    "乌鲁木齐": "Urumqi",
+    "克拉玛依": "Karamay",
+    "吐鲁番": "Turpan",
+    "喀什": "Kashgar",
+    "和田": "Hotan",
+    "阿克苏": "Aksu",
+    "阿勒泰": "Altay",
+    "呼和浩特": "Hohhot",
+    "鄂尔多斯": "Ordos",
+    "呼伦贝尔": "Hulunbuir",
+    "锡林郭勒": "Xilingol",
+    "乌兰察布": "Ulanqab",
+    "巴彦淖尔": "Bayannur",
+    "阿拉善": "Alxa",
+    "兴安": "Hinggan",
+    "拉萨": "Lhasa",
+    "日喀则": "Shigatse",
+    "林芝": "Nyingchi",
+    "昌都": "Qamdo",
+    "那曲": "Nagqu",
+    "阿里": "Ngari",
+    "伊犁": "Ili",
+    "巴音郭楞": "Bayingolin",
+    "博尔塔拉": "Bortala",
+    "克孜勒苏": "Kizilsu",
+    "甘孜": "Garzê",
+    "阿坝": "Ngawa",
+}
+#: Peoples an autonomous prefecture or county is named after (恩施土家族苗族自治州 → Enshi Tujia and
+#: Miao Autonomous Prefecture, where the romanisation ran them together: "Enshitujiazumiaozu").
+PEOPLES = {
+    "土家族": "Tujia",
+    "苗族": "Miao",
+    "藏族": "Tibetan",
+    "羌族": "Qiang",
+    "彝族": "Yi",
+    "回族": "Hui",
+    "蒙古族": "Mongol",
+    "蒙古": "Mongol",
+    "朝鲜族": "Korean",
+    "傣族": "Dai",
+    "白族": "Bai",
+    "侗族": "Dong",
+    "布依族": "Buyei",
+    "哈尼族": "Hani",
+    "壮族": "Zhuang",
+    "傈僳族": "Lisu",
+    "景颇族": "Jingpo",
+    "黎族": "Li",
+    "哈萨克": "Kazakh",
+    "柯尔克孜": "Kirghiz",
+    "瑶族": "Yao",
+    "满族": "Manchu",
+    "畲族": "She",
+    "土族": "Tu",
+    "撒拉族": "Salar",
+    "达斡尔族": "Daur",
+    "鄂温克族": "Evenk",
+    "鄂伦春族": "Oroqen",
+}
+#: Autonomous divisions: the peoples stand between the place and this suffix.
+_AUTONOMOUS = (("自治州", " Autonomous Prefecture"), ("自治县", " Autonomous County"), ("自治旗", " Autonomous Banner"))
+
+
 def city_en(name: str | None) -> str | None:
     if not name:
         return name
+    for suffix, english in _AUTONOMOUS:
+        if name.endswith(suffix) and (named := _autonomous(name[: -len(suffix)])):
+            return named + english
     for suffix, english in CITY_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix):
-            return _romanise(name[: -len(suffix)]) + english
-    return _romanise(name)
+            return _place_en(name[: -len(suffix)]) + english
+    return _place_en(name)
+
+
+def _autonomous(stem: str) -> str | None:
+    """恩施土家族苗族 → "Enshi Tujia and Miao": the place, then its peoples read from the end."""
+    peoples: list[str] = []
+    while stem:
+        people = next((zh for zh in sorted(PEOPLES, key=len, reverse=True) if stem.endswith(zh) and len(stem) > len(zh)), None)
+        if people is None:
+            break
+        peoples.insert(0, PEOPLES[people])
+        stem = stem[: -len(people)]
+    if not peoples:
+        return None
+    listed = peoples[0] if len(peoples) == 1 else ", ".join(peoples[:-1]) + " and " + peoples[-1]
+    return f"{_place_en(stem)} {listed}"
+
+
+def _place_en(stem: str) -> str:
+    return ENGLISH_USAGE.get(stem) or _romanise(stem)
 
 
 def _romanise(text: str) -> str:
