@@ -221,3 +221,28 @@ def fixed(value, digits: int = 2) -> str:
     if value is None or isinstance(value, bool):
         return "–"
     return f"{float(value):,.{digits}f}"
+
+
+#: How an indicator's raw value reads, by its metric's unit (hub.evaluation.metrics): shares as
+#: percentages, yuan as money, counts whole. A breakdown read "External share of hours 0.28" and
+#: "Total original value 9,322,678,000.00" (an evaluator's probe).
+_COUNTS = {"instruments", "samples", "services"}
+
+
+@bp.app_template_filter("raw_value")
+def raw_value(value, source: dict | None) -> str:
+    from hub.evaluation.metrics import METRICS
+    from hub.evaluation.wording import share
+    from hub.web.ui import formatting
+
+    if value is None or isinstance(value, bool):
+        return "–"
+    name = (source or {}).get("metric")
+    unit = METRICS.get(name).meta.get("unit") if name in METRICS else None
+    if unit == "share":
+        return share(value)
+    if unit == "yuan":
+        return formatting.money(value, g.lang) or "–"
+    if unit in _COUNTS and float(value).is_integer():
+        return f"{float(value):,.0f}"
+    return fixed(value)

@@ -158,3 +158,24 @@ def test_neighbours_of_different_ranks_never_show_the_same_score():
         {"id": "E", "rank": 12, "score": 50.0},
     ]
     assert score_digits(ranked) == {"A": 2, "B": 3, "C": 3, "D": 2, "E": 2}
+
+
+@pytest.mark.parametrize(
+    "value, metric, lang, shown",
+    [
+        (0.2805, "external_hours_share", "en", "28.1 %"),
+        (9_322_678_000, "total_value", "zh", "93.23 亿元"),
+        (9_322_678_000, "total_value", "en", "¥9.32 bn"),
+        (9800.0, "instruments", "en", "9,800"),
+        (1440.5, "hours_per_instrument", "en", "1,440.50"),
+        (3.5, None, "en", "3.50"),
+    ],
+)
+def test_a_units_raw_value_reads_in_its_unit(app, value, metric, lang, shown):
+    """A breakdown read "External share of hours 0.28", "Instruments listed 9,800.00" and "Total
+    original value 9,322,678,000.00" (an evaluator's probe): shares as percentages, yuan as money."""
+    from hub.web.evaluation_pages import raw_value
+
+    with app.test_request_context(f"/evaluations/1?lang={lang}"):
+        app.preprocess_request()
+        assert raw_value(value, {"metric": metric} if metric else {"column": "x"}) == shown
