@@ -76,7 +76,10 @@ def _t(lang):
 SCORE_CHART_WIDTHS = {"page": 9.0, "phone": 2.6}
 
 
-def score_chart(report, lang: str = "en", size: str = "page") -> str:
+def score_chart(report, lang: str = "en", size: str = "page", names: dict | None = None) -> str:
+    """`names`: unit id → (its name, its short name on a phone) in the reader's language, which the
+    web layer knows (an English page's chart named units in Chinese beside an English table); else
+    the report's own."""
     _ = _t(lang)
     ranked = [u for u in report["units"] if u["rank"] is not None]
     if not ranked:
@@ -85,9 +88,10 @@ def score_chart(report, lang: str = "en", size: str = "page") -> str:
     fig = Figure(figsize=(SCORE_CHART_WIDTHS[size], height))
     ax_s, ax_r = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
     ys = list(range(len(ranked)))
-    labels = [_name(u) for u in ranked]
+    labels = [names[u["id"]][0] if names else _name(u) for u in ranked]
+    shorts = [names[u["id"]][1] if names else _short_name(u) for u in ranked]
     ax_s.barh(ys, [canonical(u["score"]) or 0 for u in ranked], color="#4477aa")
-    ax_s.set_yticks(ys, labels if size == "page" else [_short_name(u) for u in ranked], fontsize=7)
+    ax_s.set_yticks(ys, labels if size == "page" else shorts, fontsize=7)
     ax_s.invert_yaxis()
     ax_s.set_xlabel(_("eval.axis_score"))
     ranks = [u["rank"] for u in ranked]

@@ -160,10 +160,7 @@ def _unit_label(lang: str, unit: dict) -> str:
     """A unit's name as the page's reader reads it: a registered network in English on an English
     page (the report keeps the Chinese names it was computed with), any other unit as the report
     names it."""
-    label = unit.get("label") or unit["id"]
-    if lang == "en" and places.is_network(unit["id"]):
-        return places.network_label_en(unit["id"], label) or label
-    return label
+    return places.unit_label(unit["id"], unit.get("label"), lang)
 
 
 @bp.get("/evaluations/<int:eid>/charts/score.svg")

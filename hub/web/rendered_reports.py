@@ -49,11 +49,24 @@ class Rendered:
             draw = {
                 "csv": lambda: report_mod.to_csv_bytes(report),
                 "html": lambda: _html().to_html_bytes(report),
-                "score": lambda: _html().score_chart(report, *args).encode("utf-8"),
+                "score": lambda: _html().score_chart(report, *args, names=chart_names(report, args[0])).encode("utf-8"),
                 "unit": lambda: _html().dimension_chart(report, report["units"][args[0]], *args[1:]).encode("utf-8"),
             }[what]
             entry[key] = draw()  # two requests may draw the same chart at once; both get the same bytes
         return entry[key]
+
+
+def chart_names(report: dict, lang: str) -> dict:
+    """Unit id → (name, short name) on a chart in `lang`: a network's English name on an English page,
+    and on a phone its province, as the page's table names it (首都科技条件平台 is 北京市's)."""
+    from hub.web.ui import places
+
+    names = {}
+    for u in report["units"]:
+        label = places.unit_label(u["id"], u.get("label"), lang)
+        short = places.unit_place(u["id"], lang) or _html()._short_name(dict(u, label=label))
+        names[u["id"]] = (f"{u['id']} {label}" if u.get("label") else u["id"], short)
+    return names
 
 
 RENDERED = Rendered()

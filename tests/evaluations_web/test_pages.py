@@ -129,6 +129,17 @@ def test_a_phone_is_sent_a_score_chart_drawn_for_its_width(client, ranking):
     assert client.get(f"/evaluations/{published}/charts/score.svg?size=poster").status_code == 404
 
 
+def test_an_english_chart_names_the_units_as_the_english_table_does(client, ranking):
+    """The English charts named units in Chinese beside an English table, and a phone's chart cut
+    names short ("上海研发公共服…") or named a network by its own name, not its province (an
+    evaluator's probe)."""
+    published, _ = ranking
+    en = client.get(f"/evaluations/{published}/charts/score.svg?lang=en").get_data(as_text=True)
+    assert "Beijing" in en and "北京市" not in en
+    phone = client.get(f"/evaluations/{published}/charts/score.svg?lang=zh&size=phone").get_data(as_text=True)
+    assert "北京市" in phone and "…" not in phone
+
+
 def test_english_switch(client, ranking):
     published, _ = ranking
     _, doc = page(client, f"/evaluations/{published}", lang="en")

@@ -201,6 +201,24 @@ def is_network(code: str) -> bool:
     return code in _registry_names()
 
 
+def unit_label(code: str, label: str | None, lang: str) -> str:
+    """An evaluated unit's name as the reader reads it: a registered network in English on an English
+    page (a report keeps the Chinese names it was computed with), any other unit as the report names it."""
+    label = label or code
+    if lang == "en" and is_network(code):
+        return network_label_en(code, label) or label
+    return label
+
+
+def unit_place(code: str, lang: str) -> str | None:
+    """A registered network's province in the reader's language (a phone's chart names units by it:
+    "首都科技条件平台" is Beijing's), or None for a unit that is no network."""
+    province = (_registry_names().get(code) or (None, None))[0]
+    if not province:
+        return None
+    return province_en(province) if lang == "en" else province
+
+
 def network_label_en(code: str, name: str | None) -> str | None:
     """A network's name on English pages: the registry's `name_en`, else named after its province."""
     province, english = _registry_names().get(code) or (None, None)
