@@ -21,7 +21,12 @@ def fresh_counts(store, network=None) -> dict:
         active = [I.c.withdrawn_at.is_(None)] + ([I.c.network == network] if network else [])
         total = conn.execute(select(func.count()).select_from(I).where(*active)).scalar_one()
         by_network = dict(conn.execute(select(I.c.network, func.count()).where(*active).group_by(I.c.network)).all())
-        by_city = dict(conn.execute(select(I.c.city_code, func.count()).where(*active).group_by(I.c.city_code)).all())
+        rows = conn.execute(select(I.c.city_code, I.c.county_code, func.count()).where(*active).group_by(I.c.city_code, I.c.county_code))
+        by_city: dict = {}
+        for city, county, n in rows:
+            # a county its province governs itself (仙桃市 429004) is its own city (hub.search.index)
+            key = county if city is None and county and county[2:4] == "90" else city
+            by_city[key] = by_city.get(key, 0) + n
     if None in by_city:
         by_city["unknown"] = by_city.pop(None)  # the facet's own bucket for instruments without a city
     return {"total": total, "network": by_network, "city": by_city}
