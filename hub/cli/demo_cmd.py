@@ -13,7 +13,10 @@ from hub.cli.harvest_cmd import SUMMARY_HEADERS, SUMMARY_RIGHT, summary_rows, te
 @click.command()
 @click.option("--scale", type=click.FloatRange(0.001, 100), default=1.0, show_default=True, help="Multiply every simulated network's size.")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port of the web UI and API (0: any free port)."
+    "--port",
+    type=click.IntRange(0, 65535),
+    help="Port of the web UI and API (0: any free port; default 8000, and with --no-serve any free port: the server "
+    "only takes the demo's own pushes, and a taken 8000 stopped a run that serves nobody).",
 )
 @click.option("--workers", type=click.IntRange(1, 32), help="Networks harvested at once (default: one per core).")
 @click.option("--serve/--no-serve", default=True, show_default=True, help="Keep serving the UI after the run, until Ctrl-C.")
@@ -27,6 +30,8 @@ def demo(scale, port, workers, serve):
 
     terminate_cleanly()
     started = time.perf_counter()
+    if port is None:
+        port = 8000 if serve else 0
     ctx = DemoContext(scale=scale, web_port=port, workers=workers, say=lambda m: click.echo(m, err=True), progress=Progress())
     try:
         run_demo(ctx)

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -23,9 +25,14 @@ def test_demo_brings_every_network_in_and_ranks_them(tmp_path):
     url = f"sqlite:///{tmp_path}/demo.sqlite"
     env = dict(os.environ, HUB_DATABASE_URL=url)
     env.pop("HUB_SIMULATOR_URL", None)
-    done = subprocess.run(
-        [HUB, "demo", "--scale", "0.02", "--no-serve", "--port", "0"], env=env, capture_output=True, text=True, timeout=600
-    )
+    # With --no-serve and no --port the demo's server takes any free port: a taken 8000 stopped a run
+    # that serves nobody (an evaluator's probe). 8000 is held here unless something holds it already.
+    with contextlib.ExitStack() as held:
+        with contextlib.suppress(OSError):
+            blocker = held.enter_context(socket.socket())
+            blocker.bind(("127.0.0.1", 8000))
+            blocker.listen()
+        done = subprocess.run([HUB, "demo", "--scale", "0.02", "--no-serve"], env=env, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr[-3000:]
     # The pushes' HTTP requests to the demo's own server are no log lines of the user's: 35 of them,
     # in terminal colours, came between the progress lines.
