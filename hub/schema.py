@@ -18,6 +18,8 @@ STATUSES = ("normal", "standby", "remote", "occasional_fault", "frequent_fault",
 SHARING = ("external", "internal", "none")
 #: How the unit came by the instrument, as the national reporting model (NRII) records it: 购置 / 研制 / 赠送 / 其他.
 ACQUISITIONS = ("purchased", "developed", "donated", "other")
+#: A Chinese postcode: six digits (the `postcode` transform reads a value into this form).
+POSTCODE = r"^\d{6}$"
 OWNER_TYPES = ("university", "institute", "enterprise", "other")
 OWNER_LEVELS = ("central", "provincial", "municipal")
 CERTIFICATIONS = ("CMA", "CNAS")
@@ -149,7 +151,7 @@ class InstrumentSchema(_Strict):
     owner = fields.Nested(OwnerSchema, load_default=None, allow_none=True)
     region = fields.Nested(RegionSchema, load_default=None, allow_none=True)
     address = Text(500, load_default=None, allow_none=True)
-    postcode = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(r"^\d{6}$", error="expected a 6-digit postcode"))
+    postcode = Text(6, load_default=None, allow_none=True, validate=validate.Regexp(POSTCODE, error="expected a 6-digit postcode"))
     specs = Text(10_000, load_default=None, allow_none=True)
     functions = Text(10_000, load_default=None, allow_none=True)
     services = Text(10_000, load_default=None, allow_none=True)

@@ -57,7 +57,7 @@ def _name(u):
 _PLACE = re.compile(r"^.{2,8}?(?:自治区|省|市)")
 
 
-def _short_name(u):
+def short_name(u):
     """A unit as a phone's chart names it: its province (浙江省, not 330000 浙江省大型科学仪器设备协作共享平台),
     else the first characters of its name; the page's table beside the chart names it whole."""
     label = u.get("label") or u["id"]
@@ -89,7 +89,7 @@ def score_chart(report, lang: str = "en", size: str = "page", names: dict | None
     ax_s, ax_r = fig.subplots(1, 2, sharey=True, gridspec_kw={"width_ratios": [3, 2]})
     ys = list(range(len(ranked)))
     labels = [names[u["id"]][0] if names else _name(u) for u in ranked]
-    shorts = [names[u["id"]][1] if names else _short_name(u) for u in ranked]
+    shorts = [names[u["id"]][1] if names else short_name(u) for u in ranked]
     ax_s.barh(ys, [canonical(u["score"]) or 0 for u in ranked], color="#4477aa")
     ax_s.set_yticks(ys, labels if size == "page" else shorts, fontsize=7)
     ax_s.invert_yaxis()

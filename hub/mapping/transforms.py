@@ -18,6 +18,7 @@ from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError as StdnumError
 
 from hub import reasons
+from hub.schema import POSTCODE
 from hub.errors import TransformError
 from hub.mapping import codes
 from hub.mapping.places import ALPHA_2, COUNTRY_NAMES, DIVISIONS
@@ -257,7 +258,7 @@ def vocab(value, table):
         raise TransformError(reasons.VOCAB_UNKNOWN(table=table, value=_short(value), allowed=allowed)) from None
 
 
-_POSTCODE = re.compile(r"^\d{6}$")
+_POSTCODE = re.compile(POSTCODE)  # the schema's own pattern
 
 
 @transform("postcode")

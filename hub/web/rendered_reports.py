@@ -64,7 +64,7 @@ def chart_names(report: dict, lang: str) -> dict:
     names = {}
     for u in report["units"]:
         label = places.unit_label(u["id"], u.get("label"), lang)
-        short = places.unit_place(u["id"], lang) or _html()._short_name(dict(u, label=label))
+        short = places.unit_place(u["id"], lang) or _html().short_name(dict(u, label=label))
         names[u["id"]] = (f"{u['id']} {label}" if u.get("label") else u["id"], short)
     return names
 
